@@ -1,0 +1,523 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Configuration parser (format and keys in config.h).
+ *
+ * Both entry points work on a private copy of the configuration and copy it
+ * back only when the whole input parsed, so a failed call changes nothing.
+ * The file is processed line by line: byte check, trim, split at the first
+ * '=', recognise the key, refuse a second setting of it, cut the value
+ * (quoted or up to a '#'), then convert and range-check it.  The load
+ * options are cut into blank-separated tokens that go through the same key
+ * and value functions, except that "args=" swallows the rest of the line.
+ */
+#include "boot/config.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+
+#include "core/fmt.h"
+
+enum key_id { K_NEXT, K_ARGS, K_LOG, K_MEMORY, K_SERIAL, K_DEBUG_EXIT,
+	      K_COUNT };
+
+static const char *const key_names[K_COUNT] = {
+	[K_NEXT] = "next", [K_ARGS] = "args", [K_LOG] = "log",
+	[K_MEMORY] = "memory", [K_SERIAL] = "serial",
+	[K_DEBUG_EXIT] = "debug_exit",
+};
+
+static const char *const log_names[] = {
+	[NV_LOG_ERROR] = "error", [NV_LOG_WARN] = "warn",
+	[NV_LOG_INFO] = "info", [NV_LOG_DEBUG] = "debug",
+	[NV_LOG_TRACE] = "trace",
+};
+
+static const char *const debug_exit_names[] = {
+	[NV_DEBUG_EXIT_AUTO] = "auto", [NV_DEBUG_EXIT_ON] = "on",
+	[NV_DEBUG_EXIT_OFF] = "off",
+};
+
+/* How much of a bad key or value is quoted back in a message. */
+#define QUOTE_MAX 40
+
+struct ctx {
+	const char *source;
+	unsigned line;
+	struct config_error *err;
+	bool file;			/* lines are file lines */
+	unsigned set_on_line[K_COUNT];	/* 0 = not set by this source */
+};
+
+static void copy_bytes(void *dst, const void *src, size_t n)
+{
+	unsigned char *d = dst;
+	const unsigned char *s = src;
+
+	while (n--)
+		*d++ = *s++;
+}
+
+static int quote_len(size_t n)
+{
+	return n > QUOTE_MAX ? QUOTE_MAX : (int)n;
+}
+
+__attribute__((format(printf, 3, 4)))
+static int fail(struct ctx *x, int code, const char *f, ...)
+{
+	va_list ap;
+
+	if (!x->err)
+		return code;
+	fmt_snprintf(x->err->source, sizeof(x->err->source), "%s", x->source);
+	x->err->line = x->line;
+	va_start(ap, f);
+	fmt_vsnprintf(x->err->msg, sizeof(x->err->msg), f, ap);
+	va_end(ap);
+	return code;
+}
+
+static bool is_blank(char ch)
+{
+	return ch == ' ' || ch == '\t';
+}
+
+static bool span_is(const char *p, size_t n, const char *word)
+{
+	size_t i = 0;
+
+	for (; i < n; i++)
+		if (word[i] != p[i])	/* also stops at word's NUL */
+			return false;
+	return word[i] == '\0';
+}
+
+static int find_word(const char *p, size_t n, const char *const *words,
+		     int count)
+{
+	for (int i = 0; i < count; i++)
+		if (span_is(p, n, words[i]))
+			return i;
+	return -1;
+}
+
+static int hex_digit(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Digits in base 10 or 16 into *out: 0 if all n chars are digits, -1 if
+ * not (or n is 0), 1 on overflow past max.
+ */
+static int parse_digits(const char *p, size_t n, unsigned base, uint64_t max,
+			uint64_t *out)
+{
+	uint64_t v = 0;
+	bool over = false;
+
+	if (!n)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		int d = hex_digit(p[i]);
+
+		if (d < 0 || (unsigned)d >= base)
+			return -1;
+		if (v > (max - (uint64_t)d) / base)
+			over = true;
+		else
+			v = v * base + (uint64_t)d;
+	}
+	*out = v;
+	return over ? 1 : 0;
+}
+
+static int set_memory(struct nv_config *c, struct ctx *x, const char *v,
+		      size_t n)
+{
+	unsigned shift = 0, base = 10;
+	size_t dn = n, start = 0;
+	uint64_t num;
+	int r;
+
+	switch (n ? v[n - 1] : 0) {
+	case 'K': case 'k':
+		shift = 10;
+		break;
+	case 'M': case 'm':
+		shift = 20;
+		break;
+	case 'G': case 'g':
+		shift = 30;
+		break;
+	}
+	if (shift)
+		dn--;
+	if (dn > 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) {
+		base = 16;
+		start = 2;
+	}
+	r = parse_digits(v + start, dn - start, base, UINT64_MAX >> shift,
+			 &num);
+	if (r < 0)
+		return fail(x, CONFIG_E_BAD_NUMBER,
+			    "bad number '%.*s' for 'memory'", quote_len(n), v);
+	num <<= shift;
+	if (r > 0 || num < CONFIG_MEMORY_MIN || num > CONFIG_MEMORY_MAX)
+		return fail(x, CONFIG_E_RANGE,
+			    "memory '%.*s' out of range (8M..1G)",
+			    quote_len(n), v);
+	c->memory = (num + CONFIG_MEMORY_ALIGN - 1) & ~(CONFIG_MEMORY_ALIGN - 1);
+	return 0;
+}
+
+static int set_serial(struct nv_config *c, struct ctx *x, const char *v,
+		      size_t n)
+{
+	size_t start = 0;
+	uint64_t port;
+	int r;
+
+	if (span_is(v, n, "none")) {
+		c->serial = CONFIG_SERIAL_NONE;
+		return 0;
+	}
+	if (n > 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X'))
+		start = 2;
+	r = parse_digits(v + start, n - start, 16, UINT64_MAX, &port);
+	if (r < 0)
+		return fail(x, CONFIG_E_BAD_NUMBER,
+			    "bad number '%.*s' for 'serial' (hex port or none)",
+			    quote_len(n), v);
+	if (r > 0 || port < 1 || port > 0xfff8)
+		return fail(x, CONFIG_E_RANGE,
+			    "serial port '%.*s' out of range (0x1..0xfff8)",
+			    quote_len(n), v);
+	c->serial = (uint16_t)port;
+	return 0;
+}
+
+static int set_next(struct nv_config *c, struct ctx *x, const char *v,
+		    size_t n)
+{
+	if (n > CONFIG_NEXT_MAX)
+		return fail(x, CONFIG_E_TOO_LONG,
+			    "value of 'next' too long (%zu chars, at most %u)",
+			    n, CONFIG_NEXT_MAX);
+	if (v[0] != '\\' && v[0] != '/')
+		return fail(x, CONFIG_E_BAD_PATH,
+			    "'next' must be an absolute ESP path like \\EFI\\next.efi, not '%.*s'",
+			    quote_len(n), v);
+	for (size_t i = 0; i < n; i++)
+		c->next[i] = v[i] == '/' ? '\\' : v[i];
+	c->next[n] = '\0';
+	return 0;
+}
+
+/* Convert and store one value; quoted tells "" apart from nothing. */
+static int set_value(struct nv_config *c, struct ctx *x, enum key_id key,
+		     const char *v, size_t n, bool quoted)
+{
+	int w;
+
+	if (!n && !(key == K_ARGS && quoted))
+		return fail(x, CONFIG_E_EMPTY_VALUE, "empty value for '%s'",
+			    key_names[key]);
+	switch (key) {
+	case K_NEXT:
+		return set_next(c, x, v, n);
+	case K_ARGS:
+		if (n > CONFIG_ARGS_MAX)
+			return fail(x, CONFIG_E_TOO_LONG,
+				    "value of 'args' too long (%zu chars, at most %u)",
+				    n, CONFIG_ARGS_MAX);
+		copy_bytes(c->args, v, n);
+		c->args[n] = '\0';
+		return 0;
+	case K_LOG:
+		w = find_word(v, n, log_names, 5);
+		if (w < 0)
+			return fail(x, CONFIG_E_BAD_VALUE,
+				    "invalid value '%.*s' for 'log' (error|warn|info|debug|trace)",
+				    quote_len(n), v);
+		c->log = (enum nv_log_level)w;
+		return 0;
+	case K_MEMORY:
+		return set_memory(c, x, v, n);
+	case K_SERIAL:
+		return set_serial(c, x, v, n);
+	case K_DEBUG_EXIT:
+		w = find_word(v, n, debug_exit_names, 3);
+		if (w < 0)
+			return fail(x, CONFIG_E_BAD_VALUE,
+				    "invalid value '%.*s' for 'debug_exit' (auto|on|off)",
+				    quote_len(n), v);
+		c->debug_exit = (enum nv_debug_exit)w;
+		return 0;
+	default:
+		return fail(x, CONFIG_E_UNKNOWN_KEY, "unknown key");
+	}
+}
+
+/* Recognise a key and refuse a second setting of it in this source. */
+static int lookup_key(struct ctx *x, const char *k, size_t n, int *key)
+{
+	if (!n)
+		return fail(x, CONFIG_E_EMPTY_KEY, "missing key before '='");
+	*key = find_word(k, n, key_names, K_COUNT);
+	if (*key < 0)
+		return fail(x, CONFIG_E_UNKNOWN_KEY, "unknown key '%.*s'",
+			    quote_len(n), k);
+	if (x->set_on_line[*key] && !x->file)
+		return fail(x, CONFIG_E_DUPLICATE, "duplicate key '%s'",
+			    key_names[*key]);
+	if (x->set_on_line[*key])
+		return fail(x, CONFIG_E_DUPLICATE,
+			    "duplicate key '%s' (first set on line %u)",
+			    key_names[*key], x->set_on_line[*key]);
+	x->set_on_line[*key] = x->line;
+	return 0;
+}
+
+static int check_bytes(struct ctx *x, const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)p[i];
+
+		if (ch == 0)
+			return fail(x, CONFIG_E_BAD_BYTE, "NUL byte at column %zu",
+				    i + 1);
+		if (ch >= 0x80)
+			return fail(x, CONFIG_E_BAD_BYTE,
+				    "non-ASCII byte 0x%02x at column %zu", ch,
+				    i + 1);
+		if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
+			return fail(x, CONFIG_E_BAD_BYTE,
+				    "control character 0x%02x at column %zu", ch,
+				    i + 1);
+	}
+	return 0;
+}
+
+/* One line of the file, without its line end. */
+static int parse_line(struct nv_config *c, struct ctx *x, const char *p,
+		      size_t n)
+{
+	size_t i = 0, eq, ks, ke, vs, ve;
+	bool quoted = false;
+	int key, r;
+
+	r = check_bytes(x, p, n);
+	if (r)
+		return r;
+	while (i < n && is_blank(p[i]))
+		i++;
+	if (i == n || p[i] == '#')
+		return 0;
+	ks = i;
+	for (eq = i; eq < n && p[eq] != '=' && p[eq] != '#'; eq++)
+		;
+	ke = eq;
+	while (ke > ks && is_blank(p[ke - 1]))
+		ke--;
+	if (eq == n || p[eq] != '=')
+		return fail(x, CONFIG_E_MISSING_EQUALS, "missing '=' after '%.*s'",
+			    quote_len(ke - ks), p + ks);
+	r = lookup_key(x, p + ks, ke - ks, &key);
+	if (r)
+		return r;
+
+	vs = eq + 1;
+	while (vs < n && is_blank(p[vs]))
+		vs++;
+	if (vs < n && p[vs] == '"') {
+		quoted = true;
+		for (ve = ++vs; ve < n && p[ve] != '"'; ve++)
+			;
+		if (ve == n)
+			return fail(x, CONFIG_E_UNTERMINATED,
+				    "unterminated quote in value of '%s'",
+				    key_names[key]);
+		for (i = ve + 1; i < n && is_blank(p[i]); i++)
+			;
+		if (i < n && p[i] != '#')
+			return fail(x, CONFIG_E_AFTER_QUOTE,
+				    "unexpected '%c' after the closing quote",
+				    p[i]);
+	} else {
+		for (ve = vs; ve < n && p[ve] != '#'; ve++)
+			;
+		while (ve > vs && is_blank(p[ve - 1]))
+			ve--;
+	}
+	return set_value(c, x, (enum key_id)key, p + vs, ve - vs, quoted);
+}
+
+void config_defaults(struct nv_config *c)
+{
+	for (size_t i = 0; i < sizeof(c->next); i++)
+		c->next[i] = '\0';
+	for (size_t i = 0; i < sizeof(c->args); i++)
+		c->args[i] = '\0';
+	c->log = NV_LOG_INFO;
+	c->memory = 32ULL << 20;
+	c->serial = 0x3f8;
+	c->debug_exit = NV_DEBUG_EXIT_AUTO;
+}
+
+int config_parse(struct nv_config *c, const char *text, size_t len,
+		 const char *source_name, struct config_error *err)
+{
+	struct ctx x = { .source = source_name, .err = err, .file = true };
+	struct nv_config tmp;
+	size_t s = 0;
+
+	copy_bytes(&tmp, c, sizeof(tmp));
+	while (s < len) {
+		size_t e = s, end;
+		int r;
+
+		while (e < len && text[e] != '\n')
+			e++;
+		end = e;
+		if (end > s && text[end - 1] == '\r')
+			end--;	/* CRLF (or a final CR) */
+		x.line++;
+		r = parse_line(&tmp, &x, text + s, end - s);
+		if (r)
+			return r;
+		s = e + 1;
+	}
+	copy_bytes(c, &tmp, sizeof(tmp));
+	return 0;
+}
+
+static bool ends_with_efi(const char *p, size_t n)
+{
+	static const char suffix[] = ".efi";
+
+	if (n < 4)
+		return false;
+	for (size_t i = 0; i < 4; i++) {
+		char ch = p[n - 4 + i];
+
+		if (ch >= 'A' && ch <= 'Z')
+			ch = (char)(ch - 'A' + 'a');
+		if (ch != suffix[i])
+			return false;
+	}
+	return true;
+}
+
+int config_parse_cmdline(struct nv_config *c, const char *line, size_t len,
+			 struct config_error *err)
+{
+	struct ctx x = { .source = "load options", .line = 1, .err = err };
+	struct nv_config tmp;
+	bool first = true;
+	size_t i = 0, n = 0;
+
+	while (n < len && line[n])
+		n++;
+	copy_bytes(&tmp, c, sizeof(tmp));
+	{
+		int r = check_bytes(&x, line, n);
+
+		if (r)
+			return r;
+	}
+	for (;;) {
+		size_t ks, ke, vs, ve;
+		bool quoted = false;
+		int key, r;
+
+		while (i < n && is_blank(line[i]))
+			i++;
+		if (i == n)
+			break;
+		ks = i;
+		while (i < n && !is_blank(line[i]) && line[i] != '=')
+			i++;
+		ke = i;
+		if (i == n || line[i] != '=') {
+			if (first && ends_with_efi(line + ks, ke - ks)) {
+				first = false;
+				continue;	/* argv[0] from the shell */
+			}
+			return fail(&x, CONFIG_E_MISSING_EQUALS,
+				    "missing '=' in '%.*s'",
+				    quote_len(ke - ks), line + ks);
+		}
+		first = false;
+		r = lookup_key(&x, line + ks, ke - ks, &key);
+		if (r)
+			return r;
+		vs = ++i;
+		if (key == K_ARGS) {
+			ve = n;
+			while (ve > vs && is_blank(line[ve - 1]))
+				ve--;
+			/* An empty rest clears args: treat as "". */
+			r = set_value(&tmp, &x, K_ARGS, line + vs, ve - vs,
+				      true);
+			if (r)
+				return r;
+			break;
+		}
+		if (vs < n && line[vs] == '"') {
+			quoted = true;
+			for (ve = ++vs; ve < n && line[ve] != '"'; ve++)
+				;
+			if (ve == n)
+				return fail(&x, CONFIG_E_UNTERMINATED,
+					    "unterminated quote in value of '%s'",
+					    key_names[key]);
+			i = ve + 1;
+			if (i < n && !is_blank(line[i]))
+				return fail(&x, CONFIG_E_AFTER_QUOTE,
+					    "unexpected '%c' after the closing quote",
+					    line[i]);
+		} else {
+			for (ve = vs; ve < n && !is_blank(line[ve]); ve++)
+				;
+			i = ve;
+		}
+		r = set_value(&tmp, &x, (enum key_id)key, line + vs, ve - vs,
+			      quoted);
+		if (r)
+			return r;
+	}
+	copy_bytes(c, &tmp, sizeof(tmp));
+	return 0;
+}
+
+int config_validate(const struct nv_config *c, struct config_error *err)
+{
+	struct ctx x = { .source = "config", .line = 0, .err = err };
+
+	if (!c->next[0])
+		return fail(&x, CONFIG_E_REQUIRED,
+			    "'next' is not set (in nestvisor.cfg or the load options)");
+	return 0;
+}
+
+int config_error_format(const struct config_error *e, char *buf, size_t size)
+{
+	if (e->line)
+		return fmt_snprintf(buf, size, "%s:%u: %s", e->source, e->line,
+				    e->msg);
+	return fmt_snprintf(buf, size, "%s: %s", e->source, e->msg);
+}
+
+const char *config_log_name(enum nv_log_level level)
+{
+	if ((unsigned)level < sizeof(log_names) / sizeof(log_names[0]))
+		return log_names[level];
+	return "?";
+}

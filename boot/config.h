@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nestvisor's configuration: defaults, then the file nestvisor.cfg beside
+ * the image on the ESP, then the image's load options (command line), each
+ * overriding the one before.
+ *
+ * File format, one setting per line:
+ *	# a comment
+ *	key = value		# trailing comment
+ *	args = "console=ttyS0 # not a comment"
+ * Leading/trailing blanks (space, tab) are trimmed around key and value,
+ * lines end in LF or CRLF, blank lines are ignored.  A value may be quoted
+ * with "..." to keep blanks and '#'; there are no escapes, and only blanks
+ * or a comment may follow the closing quote.  Only printable ASCII and tab
+ * are allowed (no NUL, no byte >= 0x80, no other control character).
+ * Setting a key twice in one source is an error.
+ *
+ * Load options: the same keys as blank-separated key=value tokens (a value
+ * may be "quoted"); "args=" takes the rest of the line verbatim (trailing
+ * blanks removed; an empty rest clears args), so a Linux command line can
+ * follow it.  A first token without '=' ending in ".efi" is the image name
+ * that the UEFI shell passes as argv[0] and is skipped.  The line ends at
+ * len or at the first NUL, whichever comes first.
+ *
+ * Keys:
+ *	next		ESP path of the next stage to chain-load, "\EFI\x.efi";
+ *			1..255 chars, must start with '\' ('/' is turned
+ *			into '\').  No default: config_validate() requires it.
+ *	args		load options for the next stage, at most 1023 chars
+ *			(default empty).
+ *	log		error|warn|info|debug|trace (default info).
+ *	memory		hypervisor memory: decimal or 0x-hex number with an
+ *			optional K, M or G suffix (either case); 8M..1G,
+ *			rounded up to a multiple of 2 MiB (default 32M).
+ *	serial		COM port base in hex (0x prefix optional),
+ *			0x1..0xfff8, or "none" (stored as 0) (default 0x3f8).
+ *	debug_exit	auto|on|off: end runs through QEMU's isa-debug-exit
+ *			port 0xf4 (default auto).
+ *
+ * Every function that can fail returns 0 or a negative enum config_errc and
+ * fills *err (if err is non-NULL) with the source, the 1-based line (always
+ * 1 for load options, 0 for config_validate) and a message; on failure *c is
+ * left exactly as it was.  The code is freestanding (no libc).
+ */
+#ifndef NV_BOOT_CONFIG_H
+#define NV_BOOT_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_NEXT_MAX 255
+#define CONFIG_ARGS_MAX 1023
+#define CONFIG_MEMORY_MIN (8ULL << 20)
+#define CONFIG_MEMORY_MAX (1ULL << 30)
+#define CONFIG_MEMORY_ALIGN (2ULL << 20)
+#define CONFIG_SERIAL_NONE 0
+
+enum nv_log_level {
+	NV_LOG_ERROR, NV_LOG_WARN, NV_LOG_INFO, NV_LOG_DEBUG, NV_LOG_TRACE,
+};
+
+enum nv_debug_exit { NV_DEBUG_EXIT_AUTO, NV_DEBUG_EXIT_ON, NV_DEBUG_EXIT_OFF };
+
+struct nv_config {
+	char next[CONFIG_NEXT_MAX + 1];		/* NUL-terminated */
+	char args[CONFIG_ARGS_MAX + 1];		/* NUL-terminated */
+	enum nv_log_level log;
+	uint64_t memory;			/* bytes, 2 MiB multiple */
+	uint16_t serial;			/* I/O port, 0 = none */
+	enum nv_debug_exit debug_exit;
+};
+
+enum config_errc {
+	CONFIG_OK = 0,
+	CONFIG_E_UNKNOWN_KEY = -1,
+	CONFIG_E_MISSING_EQUALS = -2,
+	CONFIG_E_EMPTY_KEY = -3,
+	CONFIG_E_EMPTY_VALUE = -4,
+	CONFIG_E_BAD_NUMBER = -5,
+	CONFIG_E_RANGE = -6,
+	CONFIG_E_BAD_VALUE = -7,	/* not one of the allowed words */
+	CONFIG_E_UNTERMINATED = -8,	/* unterminated quote */
+	CONFIG_E_AFTER_QUOTE = -9,	/* text after the closing quote */
+	CONFIG_E_TOO_LONG = -10,
+	CONFIG_E_DUPLICATE = -11,
+	CONFIG_E_BAD_BYTE = -12,	/* NUL, non-ASCII or control byte */
+	CONFIG_E_BAD_PATH = -13,	/* next does not start with '\' */
+	CONFIG_E_REQUIRED = -14,	/* config_validate: next not set */
+};
+
+struct config_error {
+	char source[64];	/* "nestvisor.cfg", "load options", ... */
+	unsigned line;		/* 1-based; 0 when not about one line */
+	char msg[160];		/* "unknown key 'nxt'" */
+};
+
+/* Fill *c with the defaults listed above. */
+void config_defaults(struct nv_config *c);
+
+/* Apply a configuration file's text (len bytes, need not be terminated). */
+int config_parse(struct nv_config *c, const char *text, size_t len,
+		 const char *source_name, struct config_error *err);
+
+/* Apply the image's load options, converted to ASCII by the caller. */
+int config_parse_cmdline(struct nv_config *c, const char *line, size_t len,
+			 struct config_error *err);
+
+/* Check the final configuration (next must be set). */
+int config_validate(const struct nv_config *c, struct config_error *err);
+
+/*
+ * Format *e as "source:line: msg" ("source: msg" when line is 0) into buf;
+ * returns the length as fmt_snprintf does.
+ */
+int config_error_format(const struct config_error *e, char *buf, size_t size);
+
+/* "error", "warn", ... for a level; "?" for an invalid one. */
+const char *config_log_name(enum nv_log_level level);
+
+#endif
