@@ -10,7 +10,8 @@
  * The results must agree on: fault or not, EXITINFO1 (all 64 bits), the
  * fault address and level, and on success the effective rights, the output
  * address and the page size.  The fake memory also rejects any store that
- * does more than set A/D bits in an entry on the walked path.
+ * does more than set A/D bits in an entry on the walked path, and the A/D
+ * side effects are checked against hardware rules (check_a_d).
  *
  * Dimensions:
  *  part A (11 x 524,288 cases): access (read, write, fetch, page-table
@@ -255,8 +256,10 @@ static void show(const struct npt_case *c, const uint64_t pte[NPT_REF_LEVELS],
 	       c->host.cr4_smep, c->host.cr0_wp,
 	       (unsigned long long)access_code(c->access, c->cpl));
 	for (int i = 0; i < NPT_REF_LEVELS; i++)
-		printf("    L%d entry %#018llx (P%d W%d U%d NX%d rsvd:%s)\n",
-		       NPT_REF_LEVELS - i, (unsigned long long)pte[i], c->e[i].p,
+		printf("    L%d entry %#018llx -> %#018llx (P%d W%d U%d NX%d rsvd:%s)\n",
+		       NPT_REF_LEVELS - i, (unsigned long long)pte[i],
+		       (unsigned long long)load(table_gpa[i] + table_index[i] * 8, 8),
+		       c->e[i].p,
 		       c->e[i].w, c->e[i].u, c->e[i].nx, rsvd_name[c->rsvd_kind[i]]);
 	if (ref->fault)
 		printf("    expected: fault exitinfo1 %#llx addr %#llx level %d\n",
@@ -289,6 +292,45 @@ static unsigned ref_acc(const struct npt_ref_result *r)
 	if (r->eff_x)
 		acc |= ACC_EXEC;
 	return acc;
+}
+
+/*
+ * Accessed/dirty side effects (AMD APM Vol. 2 §5.4.2, the A and D bits):
+ * the walk sets A in every entry it uses and, for a write (a page-table
+ * access is one), D in the leaf once the access is allowed.  The CPU never
+ * stores to a not-present entry nor to an entry below the one that faulted
+ * (it does not read those), D exists only in the leaf, and a faulting or
+ * non-write access never sets D.  Whether A is set in upper entries when a
+ * lower one faults is not checked.
+ */
+static const char *check_a_d(const struct npt_case *c, const uint64_t before[NPT_REF_LEVELS],
+			     const struct npt_ref_result *ref)
+{
+	bool write_like = c->access == NPT_REF_WRITE || c->access == NPT_REF_PT;
+	bool stop = false; /* at or below the first not-present entry */
+
+	for (int i = 0; i < NPT_REF_LEVELS; i++) {
+		uint64_t after = load(table_gpa[i] + table_index[i] * 8, 8);
+		uint64_t set = after & ~before[i];
+
+		if (!c->e[i].p)
+			stop = true;
+		if (stop && set)
+			return "A/D store at or below a not-present entry";
+		if (ref->fault && ref->fault_level > 0 &&
+		    i > NPT_REF_LEVELS - ref->fault_level && set)
+			return "A/D store below the faulting entry";
+		if ((set & NPTE_D) && i != NPT_REF_LEVELS - 1)
+			return "D set in a non-leaf entry";
+		if ((set & NPTE_D) && (ref->fault || !write_like))
+			return "D set without a successful write";
+		if (!ref->fault && !(after & NPTE_A))
+			return "A not set on a translated walk";
+		if (!ref->fault && write_like && i == NPT_REF_LEVELS - 1 &&
+		    !(after & NPTE_D))
+			return "D not set by a successful write";
+	}
+	return NULL;
 }
 
 static void run_case(const struct pagewalk *w, const struct npt_case *c, struct tally *t)
@@ -327,6 +369,8 @@ static void run_case(const struct pagewalk *w, const struct npt_case *c, struct 
 		why = "out";
 	else if (!ref.fault && got.page_shift != 12)
 		why = "page_shift";
+	if (!why)
+		why = check_a_d(c, pte, &ref);
 
 	t->cases++;
 	if (why) {
