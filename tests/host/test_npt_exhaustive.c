@@ -489,6 +489,7 @@ static void test_shadow_npt_role(void **state)
 		union cpu_role r = cpu_role_shadow_npt(cr4, efer, gmet);
 		assert_int_equal(r.base.level, 4);
 		assert_int_equal(r.base.direct, 0);
+		assert_int_equal(r.base.access, ACC_ALL);
 		assert_int_equal(r.base.has_4_byte_gpte, 0);
 		assert_int_equal(r.base.cr0_wp, 1);
 		assert_int_equal(r.base.efer_nx, nxe);
@@ -498,6 +499,8 @@ static void test_shadow_npt_role(void **state)
 		assert_int_equal(r.ext.valid, 1);
 		assert_int_equal(r.ext.cr4_smap, 0);
 		assert_int_equal(r.ext.cr4_pke, 0);
+		assert_int_equal(r.ext.efer_lma, 1);
+		assert_int_equal(r.ext.cr4_la57, 0);
 		assert_int_equal(r.ext.has_pferr_fetch, nxe || smep);
 	}
 }
