@@ -43,6 +43,10 @@ struct pagewalk {
 	/* permissions[pfec >> 1]: bit n set = an access with these W/U/F
 	 * bits faults on a page whose effective rights are n (ACC_*). */
 	uint16_t permissions[16];
+	/* Added: bit n-1 set = at level n an entry with PS=1 maps a page.
+	 * (Where PS=1 is not allowed the rsvd masks already fault it; in
+	 * 2-level paging without CR4.PSE the bit is ignored.) */
+	uint8_t large_leaf_levels;
 };
 
 void pagewalk_init(struct pagewalk *w, union cpu_role role, bool tdp,
@@ -50,6 +54,27 @@ void pagewalk_init(struct pagewalk *w, union cpu_role role, bool tdp,
 
 /* Does an access (PFERR_WRITE/USER/FETCH bits) fault on rights acc? */
 bool permission_fault(const struct pagewalk *w, uint32_t pfec, unsigned acc);
+
+/*
+ * Added.  Ordinary (non-tdp) walks only: PFERR_RSVD in the access given to
+ * walk() or permission_fault() means "SMAP checks are overridden" (an
+ * explicit supervisor access with EFLAGS.AC=1); it is the table's RSVD
+ * slot and never appears in a resulting error code.
+ */
+#define WALK_SMAP_OVERRIDE PFERR_RSVD
+
+/*
+ * Added.  The rules an access breaks, as a bit set (explanations, and the
+ * source the permissions[] table is built from; the walk itself only does
+ * the table lookup).  PERM_RULE_SMEP means GMET on a tdp walk.
+ */
+#define PERM_RULE_READ  (1u << 0) /* read of a page without ACC_READ */
+#define PERM_RULE_WRITE (1u << 1) /* write to a page without ACC_WRITE */
+#define PERM_RULE_USER  (1u << 2) /* user access to a page without ACC_USER */
+#define PERM_RULE_NX    (1u << 3) /* fetch from a page without ACC_EXEC */
+#define PERM_RULE_SMEP  (1u << 4) /* supervisor fetch from a user page */
+#define PERM_RULE_SMAP  (1u << 5) /* supervisor data access to a user page */
+unsigned permission_rules(const struct pagewalk *w, uint32_t pfec, unsigned acc);
 
 struct walk_result {
 	bool fault;

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The page-table walker (spec: nested-paging-semantics.md §3.4, §4, §8).
+ *
+ * Algorithm, for the format the role selects (2, 3, 4 or 5 levels):
+ *  0. Work out the access as the permission table sees it (pfec):
+ *     - ordinary walk: W, U, F as given (plus the SMAP-override slot);
+ *     - tdp (NPT) walk at the GUEST_PAGE stage: a user write, never a fetch;
+ *     - tdp walk at the final stage: W and F as given; U forced to 1 unless
+ *       GMET is on, in which case U is the CPL-3 nature of the access.
+ *  1. From the root, level by level: read the entry through gmem; not
+ *     present -> fault; any reserved bit (mask chosen by level and PS) ->
+ *     fault; otherwise AND W and U and OR NX into the effective rights.
+ *     Stop at a level-1 entry or a PS=1 entry at a level that maps pages.
+ *  2. One table lookup: permission_fault(pfec, effective rights).
+ *  3. Only when 1 and 2 passed: set A in every entry used (the PAE PDPTE
+ *     has none) and D in the leaf for a write, each with gmem->cmpxchg.  A
+ *     lost cmpxchg means the tables changed under us: walk again from 0.
+ *  Error code of a fault: P (0 for not present), RSVD, the W and U of the
+ *  pfec, F only for a fetch when role.ext.has_pferr_fetch, and on a tdp
+ *  walk the stage bit (GUEST_FINAL or GUEST_PAGE).  fault_addr = addr.
+ */
+#include "mm/pte.h"
+#include "mm/walk.h"
+
+enum walk_fault { WF_NOT_PRESENT, WF_RSVD, WF_PERM };
+
+/* The PDPTE of 3-level (PAE) paging: legacy format, no rights, no A bit. */
+static bool is_pae_pdpte(const struct pagewalk *w, unsigned lvl)
+{
+	return w->role.base.level == 3 && lvl == 3;
+}
+
+static unsigned entry_size(const struct pagewalk *w)
+{
+	return w->role.base.has_4_byte_gpte ? 4 : 8;
+}
+
+static unsigned level_shift(const struct pagewalk *w, unsigned lvl)
+{
+	if (w->role.base.has_4_byte_gpte)
+		return 12 + 10 * (lvl - 1);
+	return 12 + 9 * (lvl - 1);
+}
+
+/* Index of addr's entry in the table at lvl.  Address bits above what the
+ * format translates are ignored: the caller checks their legality. */
+static unsigned level_index(const struct pagewalk *w, unsigned lvl, uint64_t addr)
+{
+	uint64_t mask = w->role.base.has_4_byte_gpte ? 0x3ff : 0x1ff;
+
+	if (is_pae_pdpte(w, lvl))
+		mask = 0x3;
+	return (unsigned)((addr >> level_shift(w, lvl)) & mask);
+}
+
+static uint64_t root_table(const struct pagewalk *w, uint64_t root)
+{
+	switch (w->role.base.level) {
+	case 2:
+		return root & PTE32_ADDR_4K;
+	case 3:
+		return root & PAE_ROOT_ADDR;
+	default:
+		return root & PTE64_ADDR_4K;
+	}
+}
+
+static uint64_t next_table(const struct pagewalk *w, uint64_t pte)
+{
+	return pte & (w->role.base.has_4_byte_gpte ? PTE32_ADDR_4K : PTE64_ADDR_4K);
+}
+
+/* The translated address of a leaf at lvl. */
+static uint64_t leaf_output(const struct pagewalk *w, unsigned lvl,
+			    uint64_t pte, uint64_t addr)
+{
+	uint64_t off = addr & ((1ull << level_shift(w, lvl)) - 1);
+
+	if (w->role.base.has_4_byte_gpte) {
+		if (lvl == 1)
+			return (pte & PTE32_ADDR_4K) | off;
+		return (pte & PDE32_4M_ADDR_LO) |
+		       (((pte & PDE32_4M_ADDR_HI) >> PDE32_4M_HI_SHIFT) << 32) | off;
+	}
+	if (lvl == 1)
+		return (pte & PTE64_ADDR_4K) | off;
+	if (lvl == 2)
+		return (pte & PTE64_ADDR_2M) | off;
+	return (pte & PTE64_ADDR_1G) | off;
+}
+
+static unsigned entry_rights(const struct pagewalk *w, unsigned lvl, uint64_t pte)
+{
+	unsigned acc = ACC_ALL;
+
+	if (is_pae_pdpte(w, lvl))
+		return acc;
+	if (!(pte & PTE_RW))
+		acc &= ~ACC_WRITE;
+	if (!(pte & PTE_US))
+		acc &= ~ACC_USER;
+	if (!w->role.base.has_4_byte_gpte && (pte & PTE_NX))
+		acc &= ~ACC_EXEC;
+	return acc;
+}
+
+/* The access as the permission table sees it (step 0), and its stage. */
+static uint32_t walk_pfec(const struct pagewalk *w, uint64_t access,
+			  uint64_t *stage)
+{
+	uint32_t pfec = (uint32_t)(access & (PFERR_WRITE | PFERR_USER | PFERR_FETCH));
+
+	*stage = 0;
+	if (!w->tdp)
+		return pfec | (uint32_t)(access & WALK_SMAP_OVERRIDE);
+	/* Exactly one stage bit: GUEST_PAGE if asked for, else GUEST_FINAL. */
+	if (access & PFERR_GUEST_PAGE) {
+		*stage = PFERR_GUEST_PAGE;
+		return PFERR_WRITE | PFERR_USER;
+	}
+	*stage = PFERR_GUEST_FINAL;
+	if (!w->role.base.cr4_smep)
+		pfec |= PFERR_USER;
+	return pfec;
+}
+
+static bool fault(const struct pagewalk *w, struct walk_result *res,
+		  enum walk_fault kind, int level, uint32_t pfec,
+		  uint64_t stage, uint64_t addr)
+{
+	uint64_t ec = 0;
+
+	if (kind == WF_RSVD)
+		ec = PFERR_PRESENT | PFERR_RSVD;
+	else if (kind == WF_PERM)
+		ec = PFERR_PRESENT;
+	ec |= pfec & (PFERR_WRITE | PFERR_USER);
+	if ((pfec & PFERR_FETCH) && w->role.ext.has_pferr_fetch)
+		ec |= PFERR_FETCH;
+	ec |= stage;
+
+	res->fault = true;
+	res->error_code = ec;
+	res->fault_addr = addr;
+	res->fault_level = level;
+	return false;
+}
+
+static void result_clear(struct walk_result *res)
+{
+	res->fault = false;
+	res->out = 0;
+	res->page_shift = 0;
+	res->access = 0;
+	res->error_code = 0;
+	res->fault_addr = 0;
+	res->fault_level = 0;
+	res->nr_levels = 0;
+	for (unsigned i = 0; i < WALK_MAX_LEVELS; i++)
+		res->pte[i] = res->pte_addr[i] = 0;
+	res->gmem_error = false;
+}
+
+static int read_entry(const struct pagewalk *w, const struct gmem *mem,
+		      uint64_t gpa, uint64_t *pte)
+{
+	if (entry_size(w) == 4) {
+		uint32_t v;
+
+		if (mem->read(mem->ctx, gpa, &v, 4))
+			return -1;
+		*pte = v;
+		return 0;
+	}
+	return mem->read(mem->ctx, gpa, pte, 8);
+}
+
+/* Step 3.  Returns 1 when done, 0 when a cmpxchg lost, -1 on gmem error. */
+static int set_accessed_dirty(const struct pagewalk *w, const struct gmem *mem,
+			      const struct walk_result *res, unsigned top,
+			      bool write)
+{
+	for (unsigned i = 0; i < res->nr_levels; i++) {
+		unsigned lvl = top - i;
+		uint64_t old = res->pte[i], want = old;
+		int r;
+
+		if (is_pae_pdpte(w, lvl))
+			continue;
+		want |= PTE_A;
+		if (write && i == res->nr_levels - 1)
+			want |= PTE_D;
+		if (want == old)
+			continue;
+		r = mem->cmpxchg(mem->ctx, res->pte_addr[i], old, want,
+				 entry_size(w));
+		if (r != 1)
+			return r == 0 ? 0 : -1;
+	}
+	return 1;
+}
+
+bool walk(const struct pagewalk *w, const struct gmem *mem, uint64_t root,
+	  uint64_t addr, uint64_t access, struct walk_result *res)
+{
+	const unsigned top = w->role.base.level;
+	uint64_t stage;
+	uint32_t pfec = walk_pfec(w, access, &stage);
+
+retry:
+	result_clear(res);
+	if (top == 0) { /* paging off: the address is the translation */
+		res->out = addr;
+		res->page_shift = 12;
+		res->access = ACC_ALL;
+		return true;
+	}
+
+	uint64_t table = root_table(w, root), pte = 0;
+	unsigned acc = ACC_ALL, lvl;
+
+	for (lvl = top; lvl >= 1; lvl--) {
+		uint64_t gpa = table + (uint64_t)level_index(w, lvl, addr) * entry_size(w);
+		unsigned ps;
+
+		if (read_entry(w, mem, gpa, &pte)) {
+			res->gmem_error = true;
+			return false;
+		}
+		res->pte[res->nr_levels] = pte;
+		res->pte_addr[res->nr_levels] = gpa;
+		res->nr_levels++;
+
+		if (!(pte & PTE_P))
+			return fault(w, res, WF_NOT_PRESENT, (int)lvl, pfec, stage, addr);
+		ps = lvl > 1 && (pte & PTE_PS);
+		if (pte & w->rsvd[lvl - 1][ps])
+			return fault(w, res, WF_RSVD, (int)lvl, pfec, stage, addr);
+		acc &= entry_rights(w, lvl, pte);
+		if (lvl == 1 || (ps && (w->large_leaf_levels & (1u << (lvl - 1)))))
+			break;
+		table = next_table(w, pte);
+	}
+
+	if (permission_fault(w, pfec, acc))
+		return fault(w, res, WF_PERM, 0, pfec, stage, addr);
+
+	switch (set_accessed_dirty(w, mem, res, top, pfec & PFERR_WRITE)) {
+	case 0:
+		goto retry;
+	case -1:
+		res->gmem_error = true;
+		return false;
+	default:
+		break;
+	}
+
+	res->out = leaf_output(w, lvl, pte, addr);
+	res->page_shift = level_shift(w, lvl);
+	res->access = acc;
+	return true;
+}
