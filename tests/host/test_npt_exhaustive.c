@@ -14,11 +14,12 @@
  * side effects are checked against hardware rules (check_a_d).
  *
  * Dimensions:
- *  part A (11 x 524,288 cases): access (read, write, fetch, page-table
+ *  part A (13 x 524,288 cases): access (read, write, fetch, page-table
  *    access) x CPL 0/3 x W,U,NX at each of 4 levels x GMET x L1 EFER.NXE x
  *    L1 CR4.SMEP x L1 CR0.WP, for each structure: all present; one level not
  *    present (4); one reserved bit: a bit above MAXPHYADDR at each level (4),
- *    PS and bit 8 in the PML4E (2).
+ *    PS and bit 8 in the PML4E (2); all present with A already set in every
+ *    entry, and with A set and D set in the leaf (2).
  *  part B (262,144 cases): every present mask x every reserved mask x every
  *    NX mask (W=U=1) x access x CPL x GMET x NXE x SMEP, for fault ordering.
  * L1 CR0.WP is passed to the reference and nowhere in the production API:
@@ -190,6 +191,8 @@ struct npt_case {
 	enum npt_ref_access access;
 	unsigned cpl;
 	struct npt_ref_host host;
+	bool pre_a; /* entries already have A=1 */
+	bool pre_d; /* the leaf already has D=1 */
 };
 
 static uint64_t encode(const struct npt_case *c, int i)
@@ -203,6 +206,10 @@ static uint64_t encode(const struct npt_case *c, int i)
 		v |= NPTE_U;
 	if (c->e[i].nx)
 		v |= NPTE_NX;
+	if (c->pre_a)
+		v |= NPTE_A;
+	if (c->pre_d && i == NPT_REF_LEVELS - 1)
+		v |= NPTE_D;
 	switch (c->rsvd_kind[i]) {
 	case RSVD_NONE:
 		break;
@@ -401,7 +408,8 @@ static void make_walker(struct pagewalk *w, const struct npt_ref_host *h)
 }
 
 /* Part A, one structure: every access, CPL, W/U/NX bit pattern, host. */
-static void part_a(int np_level, int rsvd_level, enum rsvd_kind kind, struct tally *t)
+static void part_a(int np_level, int rsvd_level, enum rsvd_kind kind,
+		   unsigned preset, struct tally *t)
 {
 	for (unsigned hb = 0; hb < 16; hb++) {
 		struct npt_case c;
@@ -410,6 +418,8 @@ static void part_a(int np_level, int rsvd_level, enum rsvd_kind kind, struct tal
 						.cr4_smep = hb & 4, .cr0_wp = hb & 8 };
 		struct pagewalk w;
 		make_walker(&w, &c.host);
+		c.pre_a = preset >= 1;
+		c.pre_d = preset >= 2;
 		for (int i = 0; i < NPT_REF_LEVELS; i++) {
 			c.e[i].p = i != np_level;
 			c.e[i].rsvd = i == rsvd_level;
@@ -469,13 +479,15 @@ static void test_exhaustive_comparison(void **state)
 	struct timespec t0, t1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	part_a(-1, -1, RSVD_NONE, &t);
+	part_a(-1, -1, RSVD_NONE, 0, &t);
 	for (int l = 0; l < NPT_REF_LEVELS; l++)
-		part_a(l, -1, RSVD_NONE, &t);
+		part_a(l, -1, RSVD_NONE, 0, &t);
 	for (int l = 0; l < NPT_REF_LEVELS; l++)
-		part_a(-1, l, RSVD_HIGH, &t);
-	part_a(-1, 0, RSVD_PS, &t);
-	part_a(-1, 0, RSVD_B8, &t);
+		part_a(-1, l, RSVD_HIGH, 0, &t);
+	part_a(-1, 0, RSVD_PS, 0, &t);
+	part_a(-1, 0, RSVD_B8, 0, &t);
+	part_a(-1, -1, RSVD_NONE, 1, &t); /* A already set */
+	part_a(-1, -1, RSVD_NONE, 2, &t); /* A set, leaf D set */
 	part_b(&t);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 
@@ -485,7 +497,7 @@ static void test_exhaustive_comparison(void **state)
 	printf("  expected outcomes: %lu translated, %lu not present, %lu reserved bit, %lu protection\n",
 	       t.translated, t.not_present, t.reserved, t.protection);
 	fflush(stdout);
-	assert_int_equal(t.cases, 11ul * 524288ul + 262144ul);
+	assert_int_equal(t.cases, 13ul * 524288ul + 262144ul);
 	assert_int_equal(t.disagreements, 0);
 }
 
