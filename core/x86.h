@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Thin wrappers around x86 instructions nestvisor executes itself in host
+ * mode.  Nothing here touches guest state.
+ */
+#ifndef NV_CORE_X86_H
+#define NV_CORE_X86_H
+
+#include <stdint.h>
+
+struct cpuid_regs {
+	uint32_t eax, ebx, ecx, edx;
+};
+
+static inline struct cpuid_regs cpuid_count(uint32_t leaf, uint32_t sub)
+{
+	struct cpuid_regs r;
+	__asm__ volatile("cpuid"
+			 : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
+			 : "a"(leaf), "c"(sub));
+	return r;
+}
+
+static inline struct cpuid_regs cpuid(uint32_t leaf)
+{
+	return cpuid_count(leaf, 0);
+}
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t val)
+{
+	__asm__ volatile("wrmsr" ::"c"(msr), "a"((uint32_t)val),
+			 "d"((uint32_t)(val >> 32))
+			 : "memory");
+}
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+#define DEFINE_READ_CR(n)                                              \
+	static inline uint64_t read_cr##n(void)                        \
+	{                                                              \
+		uint64_t v;                                            \
+		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));      \
+		return v;                                              \
+	}
+#define DEFINE_WRITE_CR(n)                                             \
+	static inline void write_cr##n(uint64_t v)                     \
+	{                                                              \
+		__asm__ volatile("mov %0, %%cr" #n ::"r"(v) : "memory"); \
+	}
+DEFINE_READ_CR(0)
+DEFINE_READ_CR(2)
+DEFINE_READ_CR(3)
+DEFINE_READ_CR(4)
+DEFINE_WRITE_CR(0)
+DEFINE_WRITE_CR(3)
+DEFINE_WRITE_CR(4)
+
+static inline uint64_t read_dr7(void)
+{
+	uint64_t v;
+	__asm__ volatile("mov %%dr7, %0" : "=r"(v));
+	return v;
+}
+
+static inline uint64_t read_dr6(void)
+{
+	uint64_t v;
+	__asm__ volatile("mov %%dr6, %0" : "=r"(v));
+	return v;
+}
+
+static inline uint64_t read_rflags(void)
+{
+	uint64_t v;
+	__asm__ volatile("pushfq; popq %0" : "=r"(v));
+	return v;
+}
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port));
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline void outl(uint16_t port, uint32_t v)
+{
+	__asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port));
+}
+
+static inline void cli(void) { __asm__ volatile("cli" ::: "memory"); }
+static inline void halt_forever(void)
+{
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+/* MSRs nestvisor reads, writes or virtualizes. APM Vol. 2 Appendix A. */
+#define MSR_EFER          0xc0000080u
+#define MSR_STAR          0xc0000081u
+#define MSR_FS_BASE       0xc0000100u
+#define MSR_GS_BASE       0xc0000101u
+#define MSR_KERNEL_GS_BASE 0xc0000102u
+#define MSR_PAT           0x00000277u
+#define MSR_VM_CR         0xc0010114u
+#define MSR_VM_HSAVE_PA   0xc0010117u
+
+#define EFER_SCE   (1ull << 0)
+#define EFER_LME   (1ull << 8)
+#define EFER_LMA   (1ull << 10)
+#define EFER_NXE   (1ull << 11)
+#define EFER_SVME  (1ull << 12)
+
+#define VM_CR_LOCK    (1ull << 3)
+#define VM_CR_SVMDIS  (1ull << 4)
+
+#define CR0_PE (1ull << 0)
+#define CR0_PG (1ull << 31)
+#define CR4_PAE (1ull << 5)
+
+#define RFLAGS_IF (1ull << 9)
+
+#endif
