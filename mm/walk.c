@@ -105,24 +105,26 @@ static unsigned entry_rights(const struct pagewalk *w, unsigned lvl, uint64_t pt
 	return acc;
 }
 
-/* The access as the permission table sees it (step 0), and its stage. */
-static uint32_t walk_pfec(const struct pagewalk *w, uint64_t access,
-			  uint64_t *stage)
+uint32_t walk_effective_pfec(const struct pagewalk *w, uint64_t access)
 {
 	uint32_t pfec = (uint32_t)(access & (PFERR_WRITE | PFERR_USER | PFERR_FETCH));
 
-	*stage = 0;
 	if (!w->tdp)
 		return pfec | (uint32_t)(access & WALK_SMAP_OVERRIDE);
-	/* Exactly one stage bit: GUEST_PAGE if asked for, else GUEST_FINAL. */
-	if (access & PFERR_GUEST_PAGE) {
-		*stage = PFERR_GUEST_PAGE;
+	if (access & PFERR_GUEST_PAGE)
 		return PFERR_WRITE | PFERR_USER;
-	}
-	*stage = PFERR_GUEST_FINAL;
 	if (!w->role.base.cr4_smep)
 		pfec |= PFERR_USER;
 	return pfec;
+}
+
+/* Exactly one stage bit on a tdp walk: GUEST_PAGE if asked for, else
+ * GUEST_FINAL.  None on an ordinary walk. */
+static uint64_t walk_stage(const struct pagewalk *w, uint64_t access)
+{
+	if (!w->tdp)
+		return 0;
+	return (access & PFERR_GUEST_PAGE) ? PFERR_GUEST_PAGE : PFERR_GUEST_FINAL;
 }
 
 static bool fault(const struct pagewalk *w, struct walk_result *res,
@@ -205,8 +207,8 @@ bool walk(const struct pagewalk *w, const struct gmem *mem, uint64_t root,
 	  uint64_t addr, uint64_t access, struct walk_result *res)
 {
 	const unsigned top = w->role.base.level;
-	uint64_t stage;
-	uint32_t pfec = walk_pfec(w, access, &stage);
+	uint64_t stage = walk_stage(w, access);
+	uint32_t pfec = walk_effective_pfec(w, access);
 
 retry:
 	result_clear(res);

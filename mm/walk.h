@@ -105,4 +105,12 @@ struct walk_result {
 bool walk(const struct pagewalk *w, const struct gmem *mem, uint64_t root,
 	  uint64_t addr, uint64_t access, struct walk_result *res);
 
+/*
+ * Added.  The access walk() checks permissions with (the table index <<
+ * 1): ordinary walks keep W/U/F (and WALK_SMAP_OVERRIDE); NPT walks at the
+ * GUEST_PAGE stage are user writes; final-stage NPT walks get U forced to 1
+ * unless GMET is on.
+ */
+uint32_t walk_effective_pfec(const struct pagewalk *w, uint64_t access);
+
 #endif

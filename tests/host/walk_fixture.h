@@ -67,11 +67,14 @@ static inline void fx_fini(struct fx *f)
 	fake_mem_destroy(f->mem);
 }
 
-/* Map FX_GPA -> FX_OUT with 4 KiB pages: tables FX_TABLE, leaf as given. */
+/* Map FX_GPA -> FX_OUT with 4 KiB pages: tables FX_TABLE (a PAE PDPTE: P),
+ * leaf as given. */
 static inline void fx_map4k(struct fx *f, uint64_t leaf)
 {
 	uint64_t flags[5] = { FX_TABLE, FX_TABLE, FX_TABLE, FX_TABLE, FX_TABLE };
 
+	if (f->pt.levels == 3)
+		flags[0] = PTE_P; /* PAE PDPTE: bits 2:1 are reserved */
 	flags[f->pt.levels - 1] = leaf;
 	pt_map(&f->pt, FX_GPA, FX_OUT, 1, flags);
 }
