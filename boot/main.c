@@ -1,10 +1,229 @@
 // SPDX-License-Identifier: MIT
+/*
+ * nestvisor.efi's entry point: the UEFI side.
+ *  1. Configuration: nestvisor.cfg beside the image, then the load options.
+ *     An error names the file and line and returns to the boot manager.
+ *  2. Banner, CPU and SVM features, memory map summary.
+ *  3. Load (not start) the next stage: a missing one is an error before
+ *     anything changes.
+ *  4. If the CPU can be virtualized: reserve memory (EfiReservedMemoryType),
+ *     copy and relocate the image into it, and call hv_launch() in the copy.
+ *     It returns here with the firmware now running as L1.  If it cannot,
+ *     say why and go on unvirtualized: a machine always boots.
+ *  5. Start the next stage (still with boot services, as L1).
+ */
 #include <efi.h>
 #include <efilib.h>
 
+#include "boot/config.h"
+#include "boot/efi_util.h"
+#include "boot/relocate.h"
+#include "boot/report.h"
+#include "core/fmt.h"
+#include "core/hypercall.h"
+#include "core/launch.h"
+#include "core/log.h"
+#include "core/nv_version.h"
+#include "core/x86.h"
+#include "drivers/debug_exit.h"
+#include "drivers/uart.h"
+#include "svm/features.h"
+
+#define CONFIG_NAME "nestvisor.cfg"
+
+static EFI_LOADED_IMAGE *self;
+
+/* The directory of this image on its volume, e.g. "\EFI\BOOT\". */
+static void image_dir(char *out, UINTN max)
+{
+	CHAR16 *path = DevicePathToStr(self->FilePath);
+	BOOLEAN lossy;
+	UINTN n, cut = 0;
+
+	out[0] = 0;
+	if (!path)
+		return;
+	n = ucs2_to_ascii(path, 512, out, max, &lossy);
+	FreePool(path);
+	for (UINTN i = 0; i < n; i++)
+		if (out[i] == '\\' || out[i] == '/')
+			cut = i + 1;
+	out[cut] = 0;
+}
+
+static int load_config(struct nv_config *cfg)
+{
+	struct config_error err = { 0 };
+	char dir[512], path[600], *text, msg[300];
+	UINTN len;
+	EFI_STATUS st;
+	int rc = 0;
+
+	config_defaults(cfg);
+	image_dir(dir, sizeof(dir));
+	fmt_snprintf(path, sizeof(path), "%s%s", dir, CONFIG_NAME);
+	st = efi_read_file(self->DeviceHandle, path, &text, &len);
+	if (st == EFI_SUCCESS) {
+		rc = config_parse(cfg, text, len, path, &err);
+		FreePool(text);
+	} else {
+		log_info("no %s (%s): using load options only", path,
+			 efi_status_name(st));
+	}
+	if (!rc && self->LoadOptionsSize >= 2) {
+		char line[CONFIG_ARGS_MAX + 300];
+		BOOLEAN lossy;
+		UINTN n = ucs2_to_ascii(self->LoadOptions,
+					self->LoadOptionsSize / 2, line,
+					sizeof(line), &lossy);
+		if (lossy)
+			log_debug("load options are not text: ignored");
+		else
+			rc = config_parse_cmdline(cfg, line, n, &err);
+	}
+	if (!rc)
+		rc = config_validate(cfg, &err);
+	if (rc) {
+		config_error_format(&err, msg, sizeof(msg));
+		if (st != EFI_SUCCESS && rc == CONFIG_E_REQUIRED)
+			log_error("%s: cannot read it (%s) and no next= in the "
+				  "load options", path, efi_status_name(st));
+		else
+			log_error("%s", msg);
+	}
+	return rc;
+}
+
+static EFI_STATUS load_next(const struct nv_config *cfg, EFI_HANDLE parent,
+			    EFI_HANDLE *child)
+{
+	static CHAR16 wargs[CONFIG_ARGS_MAX + 1];
+	CHAR16 wpath[CONFIG_NEXT_MAX + 1];
+	EFI_DEVICE_PATH *dp;
+	EFI_LOADED_IMAGE *li;
+	EFI_STATUS st;
+	UINTN n;
+
+	ascii_to_ucs2(cfg->next, wpath, CONFIG_NEXT_MAX + 1);
+	dp = FileDevicePath(self->DeviceHandle, wpath);
+	if (!dp)
+		return EFI_OUT_OF_RESOURCES;
+	st = uefi_call_wrapper(BS->LoadImage, 6, FALSE, parent, dp, NULL, 0,
+			       child);
+	FreePool(dp);
+	if (EFI_ERROR(st))
+		return st;
+	st = uefi_call_wrapper(BS->HandleProtocol, 3, *child,
+			       &LoadedImageProtocol, (void **)&li);
+	if (EFI_ERROR(st))
+		return st;
+	n = ascii_to_ucs2(cfg->args, wargs, CONFIG_ARGS_MAX + 1);
+	li->LoadOptions = wargs;
+	li->LoadOptionsSize = (UINT32)((n + 1) * sizeof(CHAR16));
+	return EFI_SUCCESS;
+}
+
+/* Reserves the region, copies the image and calls hv_launch in the copy. */
+static int virtualize(const struct nv_config *cfg)
+{
+	UINTN pages = cfg->memory / 4096 + 511;
+	EFI_PHYSICAL_ADDRESS mem = 0, base, end;
+	struct launch_params p;
+	long (*launch)(const struct launch_params *);
+	int64_t delta;
+	EFI_STATUS st;
+
+	st = uefi_call_wrapper(BS->AllocatePages, 4, AllocateAnyPages,
+			       EfiReservedMemoryType, pages, &mem);
+	if (EFI_ERROR(st)) {
+		log_error("cannot reserve %lu MiB of memory: %s",
+			  cfg->memory >> 20, efi_status_name(st));
+		return -1;
+	}
+	/* Keep the 2 MiB-aligned part, give the rest back. */
+	base = (mem + 0x1fffff) & ~0x1fffffull;
+	end = base + cfg->memory;
+	if (base > mem)
+		uefi_call_wrapper(BS->FreePages, 2, mem, (base - mem) / 4096);
+	if (mem + pages * 4096 > end)
+		uefi_call_wrapper(BS->FreePages, 2, end,
+				  (mem + pages * 4096 - end) / 4096);
+	log_info("reserved %lu MiB at 0x%lx-0x%lx as EfiReservedMemoryType",
+		 cfg->memory >> 20, base, end - 1);
+	if (self->ImageSize + 2 * 4096 > cfg->memory) {
+		log_error("the image does not fit in the reserved memory");
+		return -1;
+	}
+
+	p = (struct launch_params){
+		.region_base = base, .region_size = cfg->memory,
+		.image_size = self->ImageSize, .log_level = cfg->log,
+		.serial = cfg->serial, .debug_exit = debug_exit_enabled(),
+	};
+	delta = relocate_image_copy((uint64_t)self->ImageBase, self->ImageSize,
+				    base);
+	if (!delta)
+		return -1;
+	log_info("image at 0x%lx (UEFI side), hypervisor copy at 0x%lx "
+		 "(gdb: add-symbol-file nestvisor.so -o 0x%lx)",
+		 (uint64_t)self->ImageBase, base, base);
+	launch = (long (*)(const struct launch_params *))((uint64_t)hv_launch +
+							 (uint64_t)delta);
+	if (launch(&p) != 0) {
+		uefi_call_wrapper(BS->FreePages, 2, base, cfg->memory / 4096);
+		log_error("hypervisor set-up failed: continuing unvirtualized");
+		return -1;
+	}
+	return 0;
+}
+
+static BOOLEAN under_hypervisor(void)
+{
+	return (cpuid(1).ecx >> 31) & 1;
+}
+
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 {
+	struct nv_config cfg;
+	EFI_HANDLE child;
+	EFI_STATUS status;
+	const char *why;
+
 	InitializeLib(image, st);
-	Print(L"nestvisor skeleton\n");
-	return EFI_SUCCESS;
+	uefi_call_wrapper(BS->SetWatchdogTimer, 4, 0, 0, 0, NULL);
+	uefi_call_wrapper(BS->HandleProtocol, 3, image, &LoadedImageProtocol,
+			  (void **)&self);
+	uart_init(0x3f8);
+	log_info("nestvisor %s: a micro-hypervisor for nested paging on AMD SVM",
+		 NV_VERSION_STR);
+	if (load_config(&cfg))
+		return EFI_LOAD_ERROR;
+	uart_init(cfg.serial);
+	log_set_level((enum log_level)cfg.log);
+	debug_exit_enable(cfg.debug_exit == NV_DEBUG_EXIT_ON ||
+			  (cfg.debug_exit == NV_DEBUG_EXIT_AUTO &&
+			   under_hypervisor()));
+	log_info("config: next=%s args=\"%s\" log=%s memory=%luM debug_exit=%s",
+		 cfg.next, cfg.args, config_log_name(cfg.log),
+		 cfg.memory >> 20, debug_exit_enabled() ? "on" : "off");
+	report_cpu();
+	report_memory_map();
+
+	status = load_next(&cfg, image, &child);
+	if (EFI_ERROR(status)) {
+		log_error("cannot load %s: %s", cfg.next,
+			  efi_status_name(status));
+		return status;
+	}
+
+	why = svm_unsupported_reason();
+	if (why)
+		log_info("not virtualizing: %s", why);
+	else if (virtualize(&cfg) == 0)
+		report_l1();
+
+	log_info("chain-loading %s", cfg.next);
+	status = uefi_call_wrapper(BS->StartImage, 3, child, NULL, NULL);
+	log_info("%s returned: %s", cfg.next, efi_status_name(status));
+	return status;
 }

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: MIT
+#include "core/host_env.h"
+#include "core/log.h"
+#include "core/panic.h"
+#include "core/x86.h"
+
+/* APM Vol. 2 §12.2.5, Figure 12-8: 64-bit TSS. */
+struct tss64 {
+	uint32_t rsvd0;
+	uint64_t rsp[3];
+	uint64_t rsvd1;
+	uint64_t ist[7];
+	uint64_t rsvd2;
+	uint16_t rsvd3;
+	uint16_t iopb_offset;
+} __attribute__((packed));
+_Static_assert(sizeof(struct tss64) == 104, "TSS is 104 bytes");
+
+/* APM Vol. 2 §4.8.4, Figure 4-24: 64-bit interrupt gate. */
+struct idt_gate {
+	uint16_t offset_lo;
+	uint16_t selector;
+	uint8_t ist;
+	uint8_t type_attr;  /* P | DPL | type (0xe: interrupt gate) */
+	uint16_t offset_mid;
+	uint32_t offset_hi;
+	uint32_t rsvd;
+} __attribute__((packed));
+_Static_assert(sizeof(struct idt_gate) == 16, "IDT gate is 16 bytes");
+
+struct desc_ptr {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+
+static struct tss64 host_tss;
+static uint64_t host_gdt[5] __attribute__((aligned(16)));
+static struct idt_gate host_idt[32] __attribute__((aligned(16)));
+extern const uint64_t host_trap_stubs[32];
+
+void host_env_load(uint64_t ist_top)
+{
+	uint64_t tss = (uint64_t)&host_tss;
+	struct desc_ptr gdtr, idtr;
+
+	host_gdt[0] = 0;
+	host_gdt[1] = 0x00af9a000000ffffull; /* 64-bit code, DPL 0 */
+	host_gdt[2] = 0x00cf92000000ffffull; /* data, DPL 0 */
+	/* 16-byte available 64-bit TSS descriptor (type 9). */
+	host_gdt[3] = (sizeof(host_tss) - 1) | ((tss & 0xffffff) << 16) |
+		      (0x89ull << 40) | (((tss >> 24) & 0xff) << 56);
+	host_gdt[4] = tss >> 32;
+
+	host_tss.iopb_offset = sizeof(host_tss);
+	host_tss.ist[0] = ist_top;
+
+	for (unsigned v = 0; v < 32; v++) {
+		uint64_t h = host_trap_stubs[v];
+		host_idt[v] = (struct idt_gate){
+			.offset_lo = (uint16_t)h,
+			.selector = HOST_CS,
+			/* NMI, #DF, #MC on IST1: they may hit a bad stack. */
+			.ist = (v == 2 || v == 8 || v == 18) ? 1 : 0,
+			.type_attr = 0x8e,
+			.offset_mid = (uint16_t)(h >> 16),
+			.offset_hi = (uint32_t)(h >> 32),
+		};
+	}
+
+	gdtr = (struct desc_ptr){ sizeof(host_gdt) - 1, (uint64_t)host_gdt };
+	idtr = (struct desc_ptr){ sizeof(host_idt) - 1, (uint64_t)host_idt };
+	__asm__ volatile(
+		"lgdt %0\n\t"
+		"pushq %2\n\t"
+		"leaq 1f(%%rip), %%rax\n\t"
+		"pushq %%rax\n\t"
+		"lretq\n"
+		"1:\n\t"
+		"movw %w3, %%ax\n\t"
+		"movw %%ax, %%ds\n\t"
+		"movw %%ax, %%es\n\t"
+		"movw %%ax, %%ss\n\t"
+		"ltr %w4\n\t"
+		"lidt %1\n\t"
+		:
+		: "m"(gdtr), "m"(idtr), "i"((uint64_t)HOST_CS), "i"(HOST_DS),
+		  "r"((uint16_t)HOST_TSS)
+		: "rax", "memory");
+}
+
+static const char *const vector_names[32] = {
+	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "?",
+	"#TS", "#NP", "#SS", "#GP", "#PF", "?", "#MF", "#AC", "#MC", "#XM",
+	"#VE", "#CP", "?", "?", "?", "?", "?", "?", "#HV", "#VC", "#SX", "?",
+};
+
+void host_trap(struct trap_frame *f)
+{
+	log_error("host exception %s (vector %lu) error code 0x%lx at rip 0x%lx",
+		  vector_names[f->vector & 31], f->vector, f->error_code, f->rip);
+	log_error("  cr2 0x%lx rsp 0x%lx rflags 0x%lx", read_cr2(), f->rsp,
+		  f->rflags);
+	log_error("  rax 0x%lx rbx 0x%lx rcx 0x%lx rdx 0x%lx", f->rax, f->rbx,
+		  f->rcx, f->rdx);
+	log_error("  rsi 0x%lx rdi 0x%lx rbp 0x%lx r8 0x%lx", f->rsi, f->rdi,
+		  f->rbp, f->r8);
+	panic("exception in host mode");
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Per-CPU state of the hypervisor.  Only the boot CPU is virtualized today
+ * (docs/architecture.md, "Other CPUs").  Fields used from assembly are
+ * exported through core/asm-offsets.c.
+ */
+#ifndef NV_CORE_PERCPU_H
+#define NV_CORE_PERCPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mm/walk.h"
+#include "svm/features.h"
+#include "svm/vmcb.h"
+
+/* Guest GPRs that VMRUN does not save in the VMCB (RAX and RSP are there). */
+struct guest_regs {
+	uint64_t rbx, rcx, rdx, rsi, rdi, rbp;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+};
+
+/* One entry of the exit ring: the last EXIT_RING_SIZE exits. */
+struct exit_record {
+	uint64_t code, info1, info2, rip;
+};
+#define EXIT_RING_SIZE 32
+
+/* Register state of the firmware at the moment of take-over, filled by
+ * hv_launch (core/launch.S): the guest resumes here as L1. */
+struct launch_frame {
+	uint64_t rbx, rbp, r12, r13, r14, r15;
+	uint64_t rsp, rip, rflags;
+};
+
+/* The last decoded intercepted instruction and the walk that found it
+ * (svm/nrip.c explains why reusing it is exact). */
+struct decode_cache {
+	bool valid;
+	uint8_t len, op, pte_size;
+	uint64_t cr0, cr4, efer, cr3, la;
+	unsigned nr_levels;
+	const volatile void *pte_ptr[WALK_MAX_LEVELS];
+	uint64_t pte[WALK_MAX_LEVELS];
+	const volatile uint8_t *code;
+	uint64_t code_word, code_mask; /* bytes as one word, if len <= 8 */
+	uint8_t bytes[16];
+};
+
+struct cpu {
+	struct guest_regs gregs;   /* first: used by svm/vmrun.S */
+	uint64_t vmcb01_pa;
+	uint64_t host_vmcb_pa;
+	uint64_t host_rsp;         /* top of the host stack */
+	struct vmcb *vmcb01;
+	struct vmcb *host_vmcb;    /* host TR/FS/GS/... for VMLOAD after exit */
+	uint64_t hsave_pa;
+	uint8_t *msrpm;
+	uint8_t *iopm;
+	struct svm_caps caps;
+
+	/* L1's paging, ready to walk (svm/nrip.c), valid for l1_walk.role. */
+	struct pagewalk l1_walk;
+	struct decode_cache decode_cache;
+
+	struct exit_record ring[EXIT_RING_SIZE];
+	unsigned ring_next;
+	uint64_t nr_exits;
+};
+
+_Static_assert(__builtin_offsetof(struct cpu, gregs) == 0,
+	       "svm/vmrun.S addresses gregs through the cpu pointer");
+
+#endif

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+/*
+ * CPUID as L1 sees it: the CPU's answer, with
+ *  - CPUID.1:ECX[31] (hypervisor present) set and the vendor leaves
+ *    0x40000000-0x400000ff answered by nestvisor (core/hypercall.h);
+ *  - SVM hidden (0x80000001 ECX[2] clear, 0x8000000A zero): nested SVM is
+ *    not offered to L1 yet;
+ *  - the bits that mirror control registers (OSXSAVE, OSPKE) taken from
+ *    L1's CR4, because CPUID executes here in host mode with the host's.
+ */
+#include "svm/intercepts.h"
+#include "core/hypercall.h"
+#include "core/x86.h"
+
+#define CPUID1_ECX_OSXSAVE   (1u << 27)
+#define CPUID1_ECX_HV        (1u << 31)
+#define CPUID7_ECX_OSPKE     (1u << 4)
+#define CR4_OSXSAVE          (1ull << 18)
+#define CR4_PKE              (1ull << 22)
+
+#include "core/nv_version.h"
+
+void handle_cpuid(struct cpu *cpu)
+{
+	struct vmcb_save *s = &cpu->vmcb01->save;
+	uint32_t leaf = (uint32_t)s->rax, sub = (uint32_t)cpu->gregs.rcx;
+	struct cpuid_regs r = { 0, 0, 0, 0 };
+
+	if ((leaf & 0xffffff00u) == NV_CPUID_VENDOR_LEAF) {
+		if (leaf == NV_CPUID_VENDOR_LEAF)
+			r = (struct cpuid_regs){ NV_CPUID_MAX_LEAF,
+						 NV_CPUID_SIG_EBX,
+						 NV_CPUID_SIG_ECX,
+						 NV_CPUID_SIG_EDX };
+		else if (leaf == NV_CPUID_VERSION_LEAF)
+			r.eax = NV_VERSION_WORD;
+	} else {
+		r = cpuid_count(leaf, sub);
+		switch (leaf) {
+		case 1:
+			r.ecx |= CPUID1_ECX_HV;
+			r.ecx &= ~CPUID1_ECX_OSXSAVE;
+			if (s->cr4 & CR4_OSXSAVE)
+				r.ecx |= CPUID1_ECX_OSXSAVE;
+			break;
+		case 7:
+			if (sub == 0) {
+				r.ecx &= ~CPUID7_ECX_OSPKE;
+				if (s->cr4 & CR4_PKE)
+					r.ecx |= CPUID7_ECX_OSPKE;
+			}
+			break;
+		case 0x80000001:
+			r.ecx &= ~(1u << 2); /* SVM */
+			break;
+		case 0x8000000a:
+			r = (struct cpuid_regs){ 0, 0, 0, 0 };
+			break;
+		}
+	}
+	s->rax = r.eax;
+	cpu->gregs.rbx = r.ebx;
+	cpu->gregs.rcx = r.ecx;
+	cpu->gregs.rdx = r.edx;
+	skip_instruction(cpu, INSN_CPUID);
+}

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: MIT
+#include "svm/features.h"
+#include "core/x86.h"
+
+void cpu_identify(struct cpu_ident *id)
+{
+	struct cpuid_regs r = cpuid(0);
+	uint32_t words[3] = { r.ebx, r.edx, r.ecx };
+
+	for (int i = 0; i < 12; i++)
+		id->vendor[i] = (char)(words[i / 4] >> (8 * (i % 4)));
+	id->vendor[12] = 0;
+	r = cpuid(1);
+	id->family = (r.eax >> 8) & 0xf;
+	id->model = (r.eax >> 4) & 0xf;
+	id->stepping = r.eax & 0xf;
+	if (id->family == 0xf) {
+		id->family += (r.eax >> 20) & 0xff;
+		id->model |= ((r.eax >> 16) & 0xf) << 4;
+	}
+}
+
+void svm_probe(struct svm_caps *caps)
+{
+	struct cpuid_regs r = cpuid(0x80000000);
+	uint32_t max_ext = r.eax;
+
+	*caps = (struct svm_caps){ .maxphyaddr = 36 };
+	if (max_ext >= 0x80000001)
+		caps->gbpages = (cpuid(0x80000001).edx >> 26) & 1;
+	if (max_ext >= 0x80000008)
+		caps->maxphyaddr = cpuid(0x80000008).eax & 0xff;
+	if (max_ext >= 0x8000000a && ((cpuid(0x80000001).ecx >> 2) & 1)) {
+		r = cpuid(0x8000000a);
+		caps->revision = r.eax & 0xff;
+		caps->nr_asids = r.ebx;
+		caps->edx = r.edx;
+	}
+}
+
+static bool is_amd(void)
+{
+	struct cpuid_regs r = cpuid(0);
+	/* "AuthenticAMD" */
+	return r.ebx == 0x68747541 && r.edx == 0x69746e65 && r.ecx == 0x444d4163;
+}
+
+const char *svm_unsupported_reason(void)
+{
+	if (!is_amd())
+		return "the CPU is not an AMD CPU (CPUID vendor is not AuthenticAMD)";
+	if (cpuid(0x80000000).eax < 0x8000000a ||
+	    !((cpuid(0x80000001).ecx >> 2) & 1))
+		return "the CPU has no SVM (CPUID 0x80000001 ECX[2] is clear)";
+	if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS)
+		return "SVM is disabled by the firmware (VM_CR.SVMDIS is set)";
+	if (!(rdmsr(MSR_EFER) & EFER_LMA))
+		return "the CPU is not in long mode (EFER.LMA is clear)";
+	if (!((cpuid(0x8000000a).edx >> SVM_FEAT_NP) & 1))
+		return "the CPU has no nested paging (CPUID 0x8000000A EDX[0] is clear)";
+	if (rdmsr(MSR_EFER) & EFER_SVME)
+		return "another hypervisor already uses SVM here (EFER.SVME is set)";
+	return 0;
+}
+
+static const char *const feature_names[32] = {
+	[0] = "NP", [1] = "LbrVirt", [2] = "SVML", [3] = "NRIPS",
+	[4] = "TscRateMsr", [5] = "VmcbClean", [6] = "FlushByAsid",
+	[7] = "DecodeAssists", [10] = "PauseFilter",
+	[12] = "PauseFilterThreshold", [13] = "AVIC", [15] = "VMSAVEvirt",
+	[16] = "vGIF", [17] = "GMET", [18] = "x2AVIC", [19] = "SSSCheck",
+	[20] = "SpecCtrl", [21] = "ROGPT", [23] = "HostMCEOverride",
+	[24] = "TlbiCtl", [25] = "vNMI", [26] = "IbsVirt",
+	[28] = "VmcbAddrChk", [29] = "BusLockThreshold",
+};
+
+void svm_feature_names(uint32_t edx, char *buf, unsigned size)
+{
+	unsigned n = 0;
+
+	if (!size)
+		return;
+	for (unsigned bit = 0; bit < 32; bit++) {
+		const char *name = feature_names[bit];
+		char num[8];
+
+		if (!((edx >> bit) & 1))
+			continue;
+		if (!name) { /* unnamed bit: print "bitN" */
+			num[0] = 'b'; num[1] = 'i'; num[2] = 't';
+			num[3] = (char)('0' + bit / 10);
+			num[4] = (char)('0' + bit % 10);
+			num[5] = 0;
+			name = num;
+		}
+		if (n && n + 1 < size)
+			buf[n++] = ' ';
+		for (const char *p = name; *p && n + 1 < size; p++)
+			buf[n++] = *p;
+	}
+	if (!n) {
+		const char *none = "(none)";
+		for (const char *p = none; *p && n + 1 < size; p++)
+			buf[n++] = *p;
+	}
+	buf[n] = 0;
+}

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Intercepted port I/O.  Every port passes through except those nestvisor
+ * owns (core/hypercall.h): QEMU's isa-debug-exit at 0xf4-0xf7.  nestvisor
+ * logs L1's accesses there and performs them, so that a test payload ends
+ * a run the same way with and without nestvisor.  The CPU reports the next
+ * RIP in exit_info_2 (APM Vol. 2 §15.10.2), NRIPS or not.
+ */
+#include "svm/intercepts.h"
+#include "core/log.h"
+#include "core/x86.h"
+
+static inline uint32_t port_in(uint16_t port, unsigned size)
+{
+	uint32_t v = 0;
+
+	if (size == 1)
+		__asm__ volatile("inb %1, %b0" : "+a"(v) : "Nd"(port));
+	else if (size == 2)
+		__asm__ volatile("inw %1, %w0" : "+a"(v) : "Nd"(port));
+	else
+		__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline void port_out(uint16_t port, unsigned size, uint32_t v)
+{
+	if (size == 1)
+		__asm__ volatile("outb %b0, %1" ::"a"(v), "Nd"(port));
+	else if (size == 2)
+		__asm__ volatile("outw %w0, %1" ::"a"(v), "Nd"(port));
+	else
+		__asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port));
+}
+
+void handle_ioio(struct cpu *cpu)
+{
+	struct vmcb *v = cpu->vmcb01;
+	uint64_t info = v->control.exit_info_1;
+	uint16_t port = (uint16_t)(info >> IOIO_PORT_SHIFT);
+	unsigned size = info & IOIO_SZ8 ? 1 : info & IOIO_SZ16 ? 2 : 4;
+	uint64_t mask = size == 4 ? 0xffffffffull : (1ull << (8 * size)) - 1;
+
+	if (info & IOIO_STR) {
+		/* String I/O to nestvisor's ports: not supported, ignored. */
+		log_warn("L1 string I/O to port 0x%x ignored", port);
+	} else if (info & IOIO_TYPE_IN) {
+		/* A 32-bit IN zero-extends into RAX; 8 and 16 bits merge. */
+		uint64_t keep = size == 4 ? 0 : v->save.rax & ~mask;
+		v->save.rax = keep | port_in(port, size);
+	} else {
+		uint32_t val = (uint32_t)(v->save.rax & mask);
+		log_info("L1 wrote 0x%x to port 0x%x (isa-debug-exit): "
+			 "QEMU exits with status %u", val, port,
+			 ((val << 1) | 1) & 0xff);
+		port_out(port, size, val);
+	}
+	v->save.rip = v->control.exit_info_2;
+}

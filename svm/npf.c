@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: MIT
+/*
+ * #NPF from L1.  L1's nested page table maps every physical address up to
+ * MAXPHYADDR except nestvisor's own region, so the only expected fault is
+ * an L1 access to that region: nestvisor maps the page to the sink page (a
+ * scratch page with no hypervisor data) and L1 retries the access.  L1 thus
+ * reads back what it last wrote anywhere in the region (initially zeros),
+ * and never reads or changes hypervisor memory.
+ */
+#include "svm/intercepts.h"
+#include "core/hvmem.h"
+#include "core/log.h"
+#include "core/panic.h"
+
+void handle_npf(struct cpu *cpu)
+{
+	struct vmcb_control *c = &cpu->vmcb01->control;
+	uint64_t gpa = c->exit_info_2;
+
+	if (!hvmem_contains(gpa)) {
+		log_error("#NPF at gpa 0x%lx (exit_info_1 0x%lx) outside the "
+			  "hypervisor region", gpa, c->exit_info_1);
+		panic("unexpected nested page fault from L1");
+	}
+	if (hvmem.sink_maps < 8 || log_get_level() >= LOG_DEBUG)
+		log_info("L1 touched hypervisor memory at 0x%lx (rip 0x%lx, "
+			 "exit_info_1 0x%lx): mapped to the sink page", gpa,
+			 cpu->vmcb01->save.rip, c->exit_info_1);
+	if (hvmem_map_sink(gpa))
+		panic("out of memory mapping the sink page");
+	c->tlb_control = TLB_CONTROL_FLUSH_ALL;
+}

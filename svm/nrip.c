@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Moving L1's RIP past an intercepted instruction.
+ *
+ * With NRIPS the CPU gives next_rip (APM Vol. 2 §15.7.1).  Without it (QEMU
+ * TCG), nestvisor reads the bytes at CS:RIP through L1's own page tables
+ * (mm/ walker, L1's cpu_role) and decodes them (svm/insn.c).  The bytes
+ * must be the instruction that caused the exit; anything else (code changed
+ * under our feet by another CPU or by DMA) gets #UD instead of a guess.
+ *
+ * A one-entry cache makes the common case (the same instruction exiting
+ * again, e.g. CPUID in a loop) cheap without giving up exactness: it keeps
+ * the walk's trace (where each paging entry used lives and the value it
+ * had) and the instruction bytes, and is used only if CR0, CR4, EFER, CR3,
+ * the linear address and the exit's instruction are the same, every entry
+ * still holds the value the walk saw, and the bytes are unchanged.  Then the walk and the decode would give the
+ * same result, so they are skipped.  Instructions that cross a page are not
+ * cached.
+ */
+#include "svm/intercepts.h"
+#include "core/hvmem.h"
+#include "core/log.h"
+#include "core/x86.h"
+#include "mm/walk.h"
+
+static enum insn_mode code_mode(const struct vmcb_save *s)
+{
+	if ((s->efer & EFER_LMA) && (s->cs.attrib & SEG_ATTR_L))
+		return INSN_MODE_64;
+	if (!(s->cr0 & CR0_PE))
+		return INSN_MODE_16;
+	return s->cs.attrib & SEG_ATTR_DB ? INSN_MODE_32 : INSN_MODE_16;
+}
+
+static union cpu_role l1_role(struct cpu *cpu)
+{
+	const struct vmcb_save *s = &cpu->vmcb01->save;
+	struct paging_regs regs = { s->cr0, s->cr4, s->efer, false };
+	union cpu_role role = cpu_role_from_regs(&regs);
+
+	if (cpu->l1_walk.role.as_u64 != role.as_u64) {
+		struct mm_cpu mc = { cpu->caps.maxphyaddr, cpu->caps.gbpages };
+		pagewalk_init(&cpu->l1_walk, role, false, &mc);
+	}
+	return role;
+}
+
+/* Reads up to len bytes of L1 code at linear address la; returns the
+ * number read (stops at the first unmapped page).  *first gets the walk
+ * of the first page. */
+static unsigned read_code(struct cpu *cpu, union cpu_role role, uint64_t la,
+			  uint8_t *buf, unsigned len, struct walk_result *first)
+{
+	const struct vmcb_save *s = &cpu->vmcb01->save;
+	uint64_t acc = PFERR_FETCH | (s->cpl == 3 ? PFERR_USER : 0);
+	unsigned n = 0;
+
+	first->nr_levels = 0;
+	first->out = la;
+	while (n < len) {
+		struct walk_result r, *rp = n ? &r : first;
+		uint64_t gpa = la + n, chunk;
+
+		if (!role.base.direct) {
+			if (!walk(&cpu->l1_walk, &l1_gmem, s->cr3, la + n, acc,
+				  rp))
+				break;
+			gpa = rp->out;
+		}
+		chunk = 4096 - (gpa & 0xfff);
+		if (chunk > len - n)
+			chunk = len - n;
+		if (l1_gmem.read(0, gpa, buf + n, (unsigned)chunk))
+			break;
+		n += (unsigned)chunk;
+	}
+	return n;
+}
+
+static bool cache_hit(const struct cpu *cpu, uint64_t la, enum insn_op op)
+{
+	const struct decode_cache *c = &cpu->decode_cache;
+	const struct vmcb_save *s = &cpu->vmcb01->save;
+
+	if (!c->valid || c->la != la || c->op != op || c->cr3 != s->cr3 ||
+	    c->cr0 != s->cr0 || c->cr4 != s->cr4 || c->efer != s->efer)
+		return false;
+	if (c->pte_size == 8) {
+		for (unsigned i = 0; i < c->nr_levels; i++)
+			if (*(const volatile uint64_t *)c->pte_ptr[i] != c->pte[i])
+				return false;
+	} else {
+		for (unsigned i = 0; i < c->nr_levels; i++)
+			if (*(const volatile uint32_t *)c->pte_ptr[i] != c->pte[i])
+				return false;
+	}
+	if (c->code_mask) /* the instruction and 8 bytes fit in its page */
+		return ((*(const volatile uint64_t *)c->code ^ c->code_word) &
+			c->code_mask) == 0;
+	for (unsigned i = 0; i < c->len; i++)
+		if (c->code[i] != c->bytes[i])
+			return false;
+	return true;
+}
+
+static void cache_fill(struct cpu *cpu, uint64_t la, union cpu_role role,
+		       const struct walk_result *w, const uint8_t *bytes,
+		       const struct insn *in)
+{
+	struct decode_cache *c = &cpu->decode_cache;
+	const struct vmcb_save *s = &cpu->vmcb01->save;
+
+	c->valid = false;
+	if ((w->out & 0xfff) + in->len > 4096)
+		return;
+	c->pte_size = role.base.has_4_byte_gpte ? 4 : 8;
+	c->nr_levels = w->nr_levels;
+	for (unsigned i = 0; i < w->nr_levels; i++) {
+		c->pte_ptr[i] = l1_host_ptr(w->pte_addr[i], c->pte_size);
+		c->pte[i] = w->pte[i];
+		if (!c->pte_ptr[i])
+			return;
+	}
+	c->code = l1_host_ptr(w->out, in->len);
+	if (!c->code)
+		return;
+	c->cr0 = s->cr0;
+	c->cr4 = s->cr4;
+	c->efer = s->efer;
+	c->cr3 = s->cr3;
+	c->la = la;
+	c->op = (uint8_t)in->op;
+	c->len = in->len;
+	c->code_word = 0;
+	c->code_mask = 0;
+	for (unsigned i = 0; i < in->len; i++)
+		c->bytes[i] = bytes[i];
+	if (in->len <= 8 && (w->out & 0xfff) + 8 <= 4096) {
+		for (unsigned i = 0; i < in->len; i++) {
+			c->code_word |= (uint64_t)bytes[i] << (8 * i);
+			c->code_mask |= 0xffull << (8 * i);
+		}
+	}
+	c->valid = true;
+}
+
+/* The uncached path: walk, read, decode, fill the cache.  Kept out of line
+ * so that the cached path needs no stack frame. */
+static __attribute__((noinline)) int decode_slow(struct cpu *cpu,
+						 enum insn_mode mode,
+						 uint64_t la, enum insn_op op)
+{
+	const struct vmcb_save *s = &cpu->vmcb01->save;
+	union cpu_role role = l1_role(cpu);
+	uint8_t bytes[INSN_MAX_LEN];
+	struct walk_result first;
+	struct insn in;
+	unsigned n;
+
+	n = read_code(cpu, role, la, bytes, sizeof(bytes), &first);
+	if (insn_decode(bytes, n, mode, &in) < 0 || in.op != op) {
+		log_warn("cannot decode the intercepted instruction at rip 0x%lx "
+			 "(%u bytes readable): #UD", s->rip, n);
+		inject_exception(cpu, X86_UD, false, 0);
+		return -1;
+	}
+	cache_fill(cpu, la, role, &first, bytes, &in);
+	return in.len;
+}
+
+int skip_instruction(struct cpu *cpu, enum insn_op op)
+{
+	struct vmcb *v = cpu->vmcb01;
+	struct vmcb_save *s = &v->save;
+	enum insn_mode mode;
+	uint64_t la;
+	int len;
+
+	if (svm_has(&cpu->caps, SVM_FEAT_NRIPS) && v->control.next_rip) {
+		s->rip = v->control.next_rip;
+		return 0;
+	}
+	mode = code_mode(s);
+	la = mode == INSN_MODE_64 ? s->rip : s->cs.base + s->rip;
+	if (cache_hit(cpu, la, op))
+		len = cpu->decode_cache.len;
+	else if ((len = decode_slow(cpu, mode, la, op)) < 0)
+		return -1;
+	s->rip += (unsigned)len;
+	if (mode != INSN_MODE_64)
+		s->rip &= mode == INSN_MODE_32 ? 0xffffffffull : 0xffffull;
+	return 0;
+}

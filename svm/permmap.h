@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * MSR and I/O permission maps.  APM Vol. 2 §15.11 (MSRPM: 8 KiB, two bits
+ * per MSR -- read then write -- in three 2 KiB blocks for MSRs 0-1FFFh,
+ * C000_0000h-C000_1FFFh and C001_0000h-C001_1FFFh) and §15.10.1 (IOPM:
+ * 12 KiB, one bit per port; an access of N bytes checks N bits).
+ */
+#ifndef NV_SVM_PERMMAP_H
+#define NV_SVM_PERMMAP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define MSRPM_SIZE 0x2000u
+#define IOPM_SIZE  0x3000u
+
+/* Bit index of msr's read bit in the MSRPM, or -1 if outside the map
+ * (such MSRs are always intercepted). */
+long msrpm_bit(uint32_t msr);
+void msrpm_set(uint8_t *pm, uint32_t msr, bool read, bool write);
+void iopm_set(uint8_t *pm, uint16_t port, unsigned count);
+
+#endif

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: MIT
+#include "svm/vmcb01.h"
+#include "core/hypercall.h"
+#include "core/x86.h"
+#include "svm/permmap.h"
+
+struct dtr {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+
+/* The hidden part of a segment register, from its descriptor in the live
+ * GDT.  APM Vol. 2 §4.7 (descriptor format), §15.5.1 (VMCB attributes). */
+static void seg_from_gdt(struct vmcb_seg *s, uint16_t sel, const struct dtr *gdt)
+{
+	uint64_t d;
+	uint32_t limit;
+
+	*s = (struct vmcb_seg){ .selector = sel };
+	if ((sel & ~3u) == 0 || (sel & 4) || (sel | 7u) > gdt->limit)
+		return; /* null (or LDT) selector: unusable */
+	d = *(const uint64_t *)(gdt->base + (sel & ~7u));
+	s->attrib = (uint16_t)(((d >> 40) & 0xff) | (((d >> 52) & 0xf) << 8));
+	limit = (uint32_t)((d & 0xffff) | ((d >> 32) & 0xf0000));
+	s->limit = (d >> 55) & 1 ? (limit << 12) | 0xfff : limit;
+	s->base = ((d >> 16) & 0xffffff) | (((d >> 56) & 0xff) << 24);
+}
+
+static void capture_segments(struct vmcb_save *s)
+{
+	struct dtr gdt, idt;
+	uint16_t cs, ss, ds, es;
+
+	__asm__ volatile("sgdt %0; sidt %1" : "=m"(gdt), "=m"(idt));
+	__asm__ volatile("mov %%cs, %0; mov %%ss, %1; mov %%ds, %2; mov %%es, %3"
+			 : "=r"(cs), "=r"(ss), "=r"(ds), "=r"(es));
+	seg_from_gdt(&s->cs, cs, &gdt);
+	seg_from_gdt(&s->ss, ss, &gdt);
+	seg_from_gdt(&s->ds, ds, &gdt);
+	seg_from_gdt(&s->es, es, &gdt);
+	s->gdtr = (struct vmcb_seg){ .limit = gdt.limit, .base = gdt.base };
+	s->idtr = (struct vmcb_seg){ .limit = idt.limit, .base = idt.base };
+	/* FS, GS, TR, LDTR and their MSRs come from VMSAVE (core/launch.c). */
+}
+
+static void set_intercepts(struct cpu *cpu)
+{
+	struct vmcb_control *c = &cpu->vmcb01->control;
+
+	c->intercept_misc1 = INTERCEPT1_CPUID | INTERCEPT1_MSR_PROT |
+			     INTERCEPT1_IOIO_PROT | INTERCEPT1_SHUTDOWN |
+			     INTERCEPT1_INVLPGA;
+	/* VMRUN must be intercepted (a VMRUN consistency check); the other
+	 * SVM instructions raise #UD in L1 while SVM is not offered. */
+	c->intercept_misc2 = INTERCEPT2_VMRUN | INTERCEPT2_VMMCALL |
+			     INTERCEPT2_VMLOAD | INTERCEPT2_VMSAVE |
+			     INTERCEPT2_STGI | INTERCEPT2_CLGI |
+			     INTERCEPT2_SKINIT;
+
+	msrpm_set(cpu->msrpm, MSR_EFER, true, true);
+	msrpm_set(cpu->msrpm, MSR_VM_CR, true, true);
+	msrpm_set(cpu->msrpm, MSR_VM_HSAVE_PA, true, true);
+	iopm_set(cpu->iopm, NV_PORT_DEBUG_EXIT, NV_PORT_DEBUG_EXIT_LEN);
+	c->msrpm_base_pa = (uint64_t)cpu->msrpm;
+	c->iopm_base_pa = (uint64_t)cpu->iopm;
+}
+
+void vmcb01_init(struct cpu *cpu, const struct launch_frame *f, uint64_t ncr3)
+{
+	struct vmcb *v = cpu->vmcb01;
+	struct vmcb_save *s = &v->save;
+
+	set_intercepts(cpu);
+	v->control.asid = 1;
+	v->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
+	v->control.misc_ctl = MISC_CTL_NP_ENABLE;
+	v->control.nested_cr3 = ncr3;
+	/* V_INTR_MASKING clear: physical interrupts are taken by L1 directly
+	 * through its own IDT, without an exit (docs/architecture.md). */
+	v->control.int_ctl = 0;
+
+	capture_segments(s);
+	s->cpl = 0;
+	s->efer = rdmsr(MSR_EFER) | EFER_SVME;
+	s->cr0 = read_cr0();
+	s->cr2 = read_cr2();
+	s->cr3 = read_cr3();
+	s->cr4 = read_cr4();
+	s->dr6 = read_dr6();
+	s->dr7 = read_dr7();
+	s->g_pat = rdmsr(MSR_PAT);
+	s->rflags = f->rflags;
+	s->rip = f->rip;
+	s->rsp = f->rsp;
+	s->rax = 0; /* hv_launch() "returns" 0 in L1 */
+
+	cpu->gregs = (struct guest_regs){
+		.rbx = f->rbx, .rbp = f->rbp, .r12 = f->r12,
+		.r13 = f->r13, .r14 = f->r14, .r15 = f->r15,
+	};
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * void svm_run_loop(struct cpu *cpu)   -- never returns
+ *
+ * The world switch, on the host stack, with GIF clear throughout host mode.
+ *  1. Load L1's GPRs (all but RAX and RSP, which VMRUN takes from vmcb01).
+ *  2. VMLOAD vmcb01 (FS, GS, TR, LDTR, KernelGsBase, STAR..., SYSENTER),
+ *     VMRUN vmcb01, and on #VMEXIT VMSAVE vmcb01 to keep what VMLOAD loaded.
+ *     #VMEXIT restores RAX (= vmcb01's address), RSP and the host segments.
+ *  3. Store L1's GPRs, VMLOAD the host's hidden state (TR for the IST
+ *     stacks), call svm_handle_exit(cpu), and go round again.
+ */
+#include "core/asm-offsets.h"
+
+	.text
+	.globl svm_run_loop
+	.type svm_run_loop, @function
+svm_run_loop:
+	andq	$-16, %rsp
+	pushq	%rdi
+	pushq	%rdi		/* (%rsp) = cpu; keeps 16-byte alignment */
+	clgi
+1:	movq	(%rsp), %rax
+	movq	GREGS_RBX(%rax), %rbx
+	movq	GREGS_RCX(%rax), %rcx
+	movq	GREGS_RDX(%rax), %rdx
+	movq	GREGS_RSI(%rax), %rsi
+	movq	GREGS_RDI(%rax), %rdi
+	movq	GREGS_RBP(%rax), %rbp
+	movq	GREGS_R8(%rax), %r8
+	movq	GREGS_R9(%rax), %r9
+	movq	GREGS_R10(%rax), %r10
+	movq	GREGS_R11(%rax), %r11
+	movq	GREGS_R12(%rax), %r12
+	movq	GREGS_R13(%rax), %r13
+	movq	GREGS_R14(%rax), %r14
+	movq	GREGS_R15(%rax), %r15
+	movq	CPU_VMCB01_PA(%rax), %rax
+	vmload	%rax
+	vmrun	%rax
+	vmsave	%rax
+	movq	(%rsp), %rax
+	movq	%rbx, GREGS_RBX(%rax)
+	movq	%rcx, GREGS_RCX(%rax)
+	movq	%rdx, GREGS_RDX(%rax)
+	movq	%rsi, GREGS_RSI(%rax)
+	movq	%rdi, GREGS_RDI(%rax)
+	movq	%rbp, GREGS_RBP(%rax)
+	movq	%r8, GREGS_R8(%rax)
+	movq	%r9, GREGS_R9(%rax)
+	movq	%r10, GREGS_R10(%rax)
+	movq	%r11, GREGS_R11(%rax)
+	movq	%r12, GREGS_R12(%rax)
+	movq	%r13, GREGS_R13(%rax)
+	movq	%r14, GREGS_R14(%rax)
+	movq	%r15, GREGS_R15(%rax)
+	movq	%rax, %rdi
+	movq	CPU_HOST_VMCB_PA(%rdi), %rax
+	vmload	%rax
+	call	svm_handle_exit
+	jmp	1b
+	.size svm_run_loop, . - svm_run_loop
+
+	.section .note.GNU-stack, "", @progbits
