@@ -39,6 +39,16 @@
 #define NPT_ADDR_MASK_2M 0x000fffffffe00000ULL	/* bits 51:21 */
 #define NPT_ADDR_MASK_1G 0x000fffffc0000000ULL	/* bits 51:30 */
 
+/* Address fields: bits 51:12 (4 KiB), 51:21 (2 MiB), 51:30 (1 GiB). */
+_Static_assert(NPT_ADDR_MASK == (((1ULL << 52) - 1) & ~((1ULL << 12) - 1)),
+	       "4 KiB address field is bits 51:12");
+_Static_assert(NPT_ADDR_MASK_2M == (NPT_ADDR_MASK & ~((1ULL << 21) - 1)),
+	       "2 MiB address field is bits 51:21");
+_Static_assert(NPT_ADDR_MASK_1G == (NPT_ADDR_MASK & ~((1ULL << 30) - 1)),
+	       "1 GiB address field is bits 51:30");
+_Static_assert((NPT_PAT_LARGE & NPT_ADDR_MASK_2M) == 0,
+	       "large-page PAT lies below the 2 MiB address field");
+
 #define NPT_LEAF_ALLOWED (NPT_P | NPT_W | NPT_U | NPT_PWT | NPT_PCD | \
 			  NPT_G | NPT_NX)
 #define NPT_TABLE_FLAGS	(NPT_P | NPT_W | NPT_U | NPT_A)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * mm/palloc.c and mm/npt_l1.c.  Page tables are built in a fake pt_mem whose
+ * mm/npt_l1.c (and its use of mm/palloc.c).  Page tables are built in a fake pt_mem whose
  * pages live at made-up physical addresses far from the identity-mapped
  * range and which fails any access to a page it did not hand out.  The test
  * walks the tables itself (format per AMD APM Vol.2 §5.3/§5.4) to check
@@ -651,163 +651,29 @@ static void test_out_of_memory(void **state)
 	fake_delete(f);
 }
 
-/* ---- palloc --------------------------------------------------------- */
-
-struct arena {
-	void *mem;
-	struct palloc p;
-};
-
-static void arena_init(struct arena *a, uint64_t base, uint64_t size)
-{
-	a->mem = aligned_alloc(KiB4, size);
-	assert_non_null(a->mem);
-	memset(a->mem, 0xcc, size);	/* dirty: allocations must zero */
-	assert_int_equal(palloc_init(&a->p, a->mem, base, size), 0);
-}
-
-static bool page_is_zero(struct palloc *p, uint64_t pa, uint64_t count)
-{
-	const uint8_t *b = palloc_va(p, pa);
-
-	for (uint64_t i = 0; i < count * KiB4; i++)
-		if (b[i])
-			return false;
-	return true;
-}
-
-static void test_palloc_pages(void **state)
-{
-	const uint64_t base = 0x40000000, size = 1 << 20;	/* 256 pages */
-	struct arena a;
-	static bool seen[256];
-	uint64_t pa, got = 0;
-	(void)state;
-
-	arena_init(&a, base, size);
-	/* One bitmap page (256 bits) is reserved at the start. */
-	assert_int_equal(palloc_free_count(&a.p), 255);
-	while ((pa = palloc_page(&a.p)) != 0) {
-		uint64_t i = (pa - base) / KiB4;
-
-		assert_true(pa >= base + KiB4 && pa < base + size);
-		assert_int_equal(pa & 0xfff, 0);
-		assert_false(seen[i]);
-		seen[i] = true;
-		assert_true(page_is_zero(&a.p, pa, 1));
-		memset(palloc_va(&a.p, pa), 0xee, KiB4);
-		got++;
-	}
-	assert_int_equal(got, 255);
-	assert_int_equal(palloc_free_count(&a.p), 0);
-	assert_int_equal(palloc_pages(&a.p, 1, KiB4), 0);
-	/* Reuse: a freed page comes back, zeroed again. */
-	assert_int_equal(palloc_free(&a.p, base + 77 * KiB4, 1), 0);
-	assert_int_equal(palloc_free_count(&a.p), 1);
-	assert_int_equal(palloc_page(&a.p), base + 77 * KiB4);
-	assert_true(page_is_zero(&a.p, base + 77 * KiB4, 1));
-	/* Bad frees change nothing. */
-	assert_int_equal(palloc_free(&a.p, base, 1), -1);	/* bitmap */
-	assert_int_equal(palloc_free(&a.p, base + size, 1), -1);
-	assert_int_equal(palloc_free(&a.p, base - KiB4, 1), -1);
-	assert_int_equal(palloc_free(&a.p, base + 5 * KiB4 + 8, 1), -1);
-	assert_int_equal(palloc_free(&a.p, base + 250 * KiB4, 7), -1);
-	assert_int_equal(palloc_free(&a.p, base + 9 * KiB4, 1), 0);
-	assert_int_equal(palloc_free(&a.p, base + 8 * KiB4, 2), -1); /* 9 free */
-	assert_int_equal(palloc_free(&a.p, base + 9 * KiB4, 1), -1); /* twice */
-	assert_int_equal(palloc_free_count(&a.p), 1);
-	free(a.mem);
-}
-
-static void test_palloc_init_errors(void **state)
-{
-	struct palloc p;
-	void *mem = aligned_alloc(KiB4, 4 * KiB4);
-	(void)state;
-
-	assert_non_null(mem);
-	assert_int_equal(palloc_init(&p, mem, 0x1000, KiB4), -1); /* no room */
-	assert_int_equal(palloc_init(&p, mem, 0x1800, 4 * KiB4), -1);
-	assert_int_equal(palloc_init(&p, (uint8_t *)mem + 8, 0x1000, KiB4 * 3),
-			 -1);
-	assert_int_equal(palloc_init(&p, mem, 0x1000, 2 * KiB4 + 100), 0);
-	assert_int_equal(palloc_free_count(&p), 1);
-	free(mem);
-}
-
-static void test_palloc_aligned_runs(void **state)
-{
-	/* 16 MiB starting 4 KiB past a 2 MiB boundary. */
-	const uint64_t base = 0x80001000, size = 16 << 20;
-	const uint64_t end = base + size;
-	struct arena a;
-	uint64_t runs = 0, pa, want_runs = 0;
-	(void)state;
-
-	arena_init(&a, base, size);
-	/* Expected 2M-aligned 2M runs: aligned starts whose run fits. */
-	for (uint64_t s = (base + MiB2 - 1) & ~(MiB2 - 1); s + MiB2 <= end;
-	     s += MiB2)
-		want_runs++;
-	while ((pa = palloc_pages(&a.p, 512, MiB2)) != 0) {
-		assert_int_equal(pa & (MiB2 - 1), 0);
-		assert_true(pa >= base && pa + MiB2 <= end);
-		assert_true(page_is_zero(&a.p, pa, 512));
-		runs++;
-	}
-	assert_int_equal(runs, want_runs);
-	/* What is left is the unaligned head and tail, as single pages. */
-	{
-		uint64_t singles = 0;
-
-		while ((pa = palloc_page(&a.p)) != 0) {
-			assert_true((pa & ~(MiB2 - 1)) == (base & ~(MiB2 - 1)) ||
-				    pa >= ((end - 1) & ~(MiB2 - 1)));
-			singles++;
-		}
-		assert_int_equal(singles, size / KiB4 - 1 - runs * 512);
-	}
-	free(a.mem);
-
-	/* One used page in every 2M window blocks every 2M run. */
-	arena_init(&a, 0x200000, 8 << 20);
-	for (uint64_t w = 0x200000; w < 0x200000 + (8 << 20); w += MiB2) {
-		pa = w + 0x100000;
-		assert_int_equal(palloc_pages(&a.p, 1, KiB4) != 0, 1);
-		(void)pa;
-	}
-	/* Pages come lowest first: 4 single pages went to the first window. */
-	assert_int_equal(palloc_pages(&a.p, 512, MiB2), 0x400000);
-	assert_int_equal(palloc_free(&a.p, 0x400000, 512), 0);
-	/* Alignment 64 KiB, count 3, and bad arguments. */
-	pa = palloc_pages(&a.p, 3, 0x10000);
-	assert_int_equal(pa & 0xffff, 0);
-	assert_int_equal(palloc_pages(&a.p, 0, KiB4), 0);
-	assert_int_equal(palloc_pages(&a.p, 2, 3 * KiB4), 0);
-	assert_int_equal(palloc_pages(&a.p, 2, 0x800), 0);
-	assert_int_equal(palloc_pages(&a.p, 4096, KiB4), 0);	/* too many */
-	free(a.mem);
-}
+/* ---- npt_l1 on palloc ------------------------------------------------ */
 
 static void test_palloc_as_pt_mem(void **state)
 {
-	struct arena a;
+	void *mem = aligned_alloc(KiB4, 1 << 20);
+	struct palloc p;
 	struct pt_mem m;
 	uint64_t root, free0, hpa;
 	(void)state;
 
-	arena_init(&a, 0x1000000, 1 << 20);
-	palloc_pt_mem(&a.p, &m);
-	free0 = palloc_free_count(&a.p);
+	assert_non_null(mem);
+	assert_int_equal(palloc_init(&p, mem, 0x1000000, 1 << 20), 0);
+	palloc_pt_mem(&p, &m);
+	free0 = palloc_free_count(&p);
 	assert_int_equal(npt_build_identity(&m, 4 * GiB1, holes64, 3,
 					    NPT_P | NPT_W | NPT_U, true,
 					    &root), 0);
 	assert_int_equal(npt_lookup(&m, root, 0xfee01000, &hpa, NULL, NULL), 0);
 	assert_int_equal(hpa, 0xfee01000);
-	assert_true(palloc_free_count(&a.p) < free0);
+	assert_true(palloc_free_count(&p) < free0);
 	npt_destroy(&m, root);
-	assert_int_equal(palloc_free_count(&a.p), free0);
-	free(a.mem);
+	assert_int_equal(palloc_free_count(&p), free0);
+	free(mem);
 }
 
 int main(void)
@@ -820,9 +686,6 @@ int main(void)
 		cmocka_unit_test(test_split_preserves_neighbours),
 		cmocka_unit_test(test_split_moves_pat),
 		cmocka_unit_test(test_out_of_memory),
-		cmocka_unit_test(test_palloc_pages),
-		cmocka_unit_test(test_palloc_init_errors),
-		cmocka_unit_test(test_palloc_aligned_runs),
 		cmocka_unit_test(test_palloc_as_pt_mem),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
