@@ -10,6 +10,8 @@
 #ifndef NV_SVM_NESTED_BITS_H
 #define NV_SVM_NESTED_BITS_H
 
+#include "svm/vmcb.h"
+
 /* ---- control area ------------------------------------------------------ */
 
 /* intercept_misc2 (VMCB 0x010), Table B-1. */

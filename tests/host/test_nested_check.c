@@ -500,8 +500,17 @@ static void test_lma_not_checked(void **state)
 
 	v->save.efer &= ~EFER_LMA;		/* LME & PG but LMA=0 */
 	expect_pass(v);
+	/* ... and the long-mode rules still follow LME && PG, not LMA. */
+	v->save.cr4 &= ~CR4_PAE;
+	expect_fail(v, NCHK_LM_CR4_PAE, "long mode without CR4.PAE", "CR4_PAE");
+
 	make_valid(v);
 	v->save.efer &= ~EFER_LME;		/* LMA=1 without LME */
+	expect_pass(v);
+	/* ... which is not long mode: no PAE, CR3 or CS.L/D rule. */
+	v->save.cr4 &= ~CR4_PAE;
+	v->save.cr3 = ~0ull;
+	v->save.cs.attrib |= SEG_ATTR_DB;
 	expect_pass(v);
 }
 
