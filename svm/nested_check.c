@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Emulated VMRUN: copy, sanitise and check vmcb12
+ * (nested-paging-semantics.md §7, §1.3/§1.4; anchors-and-style.md §5).
+ *
+ * Algorithm:
+ *  1. Pre-checks on L1's own state (EFER.SVME, paging, SMM, CPL,
+ *     VM_HSAVE_PA, the vmcb12 address): a failure raises #UD or #GP in L1
+ *     and vmcb12 is never read.
+ *  2. Copy: the 4 KiB vmcb12 page is read word by word, each word once,
+ *     into a hypervisor-owned cache.  L1 memory is never read again for
+ *     this VMRUN, so another L1 vCPU rewriting vmcb12 between "check" and
+ *     "use" changes nothing (CVE-2021-29657 was such a race).
+ *  3. Sanitise: bits L1 may not set are cleared silently (a feature not
+ *     offered to L1 is as if absent: hardware without it ignores the
+ *     bit).  Allow-lists, not deny-lists, so that bits defined by future
+ *     CPUs stay off until nestvisor supports them.
+ *  4. Check: the architectural consistency checks, control area first,
+ *     then save area, each through NCHECK() so that a failure names
+ *     itself.  The first failure wins; VMRUN then exits to L1 with
+ *     VMEXIT_INVALID.
+ */
+#include "svm/nested_check.h"
+
+#include <stddef.h>
+
+#include "core/x86.h"
+#include "svm/nested_bits.h"
+
+#define NCHK_NAME_(id, name) [NCHK_##id] = name,
+static const char *const check_names[NCHK_COUNT] = {
+	[NCHK_NONE] = "none",
+	NESTED_CHECKS(NCHK_NAME_)
+};
+#undef NCHK_NAME_
+
+const char *nested_check_name(int id)
+{
+	if (id < 0 || id >= NCHK_COUNT)
+		return "?";
+	return check_names[id];
+}
+
+static void record(struct nested_check_failure *why, int id, const char *cond)
+{
+	if (!why)
+		return;
+	why->id = id;
+	why->name = check_names[id];
+	why->cond = cond;
+}
+
+/*
+ * The one check macro: `bad` is the failure condition.  If it holds, the
+ * check's id, name and the text of `bad` go to *why and the enclosing
+ * function returns the id.
+ */
+#define NCHECK(why, ID, bad)						\
+	do {								\
+		if (bad) {						\
+			record((why), NCHK_##ID, #bad);			\
+			return NCHK_##ID;				\
+		}							\
+	} while (0)
+
+/* ---- helpers ------------------------------------------------------------ */
+
+/* A legal GPA has no bit set at or above MAXPHYADDR. */
+static bool gpa_legal(uint64_t gpa, unsigned maxphyaddr)
+{
+	return maxphyaddr >= 64 || (gpa >> maxphyaddr) == 0;
+}
+
+/* A permission map (base bits 11:0 ignored) lies wholly below MAXPHYADDR. */
+static bool pm_legal(uint64_t base_pa, uint32_t size, unsigned maxphyaddr)
+{
+	uint64_t base = base_pa & ~PM_BASE_IGNORED;
+
+	if (base > UINT64_MAX - (size - 1))
+		return false;
+	return gpa_legal(base, maxphyaddr) &&
+	       gpa_legal(base + size - 1, maxphyaddr);
+}
+
+/* Vectors that name an exception (APM Vol. 2 Table 8-1).  2 is the NMI,
+ * not an exception; 9, 15, 20, 22-27 and 31 are reserved on AMD; #CP
+ * needs shadow stacks and #VC needs SEV-ES. */
+static bool exception_vector_defined(uint8_t vec, const struct nested_caps *caps)
+{
+	switch (vec) {
+	case X86_VEC_DE: case X86_VEC_DB: case X86_VEC_BP: case X86_VEC_OF:
+	case X86_VEC_BR: case X86_VEC_UD: case X86_VEC_NM: case X86_VEC_DF:
+	case X86_VEC_TS: case X86_VEC_NP: case X86_VEC_SS: case X86_VEC_GP:
+	case X86_VEC_PF: case X86_VEC_MF: case X86_VEC_AC: case X86_VEC_MC:
+	case X86_VEC_XF: case X86_VEC_HV: case X86_VEC_SX:
+		return true;
+	case X86_VEC_CP:
+		return caps->shstk;
+	case X86_VEC_VC:
+		return caps->sev_es;
+	default:
+		return false;
+	}
+}
+
+/* EVENTINJ types (APM §15.20): 0 INTR, 2 NMI, 3 exception, 4 software
+ * interrupt; 1, 5, 6 and 7 are reserved.  Nothing to check unless V=1. */
+static bool evtinj_type_ok(uint32_t ev)
+{
+	uint32_t type = ev & EVTINJ_TYPE_MASK;
+
+	return !(ev & EVTINJ_VALID) ||
+	       type == EVTINJ_TYPE_INTR || type == EVTINJ_TYPE_NMI ||
+	       type == EVTINJ_TYPE_EXC || type == EVTINJ_TYPE_SOFT;
+}
+
+/* An injected exception must carry an exception vector; interrupts
+ * (hardware or software) may use any vector. */
+static bool evtinj_vector_ok(uint32_t ev, const struct nested_caps *caps)
+{
+	return !(ev & EVTINJ_VALID) ||
+	       (ev & EVTINJ_TYPE_MASK) != EVTINJ_TYPE_EXC ||
+	       exception_vector_defined((uint8_t)(ev & EVTINJ_VEC_MASK), caps);
+}
+
+/* Each of the eight PAT entries must be UC, WC, WT, WP, WB or UC-. */
+static bool pat_valid(uint64_t pat)
+{
+	for (unsigned i = 0; i < 8; i++) {
+		uint8_t t = (uint8_t)(pat >> (8 * i));
+
+		if (t != PAT_UC && t != PAT_WC && t != PAT_WT &&
+		    t != PAT_WP && t != PAT_WB && t != PAT_UC_MINUS)
+			return false;
+	}
+	return true;
+}
+
+/* ---- 1. pre-checks -------------------------------------------------------- */
+
+static int precheck(const struct nested_vmrun_ctx *l1,
+		    const struct nested_caps *caps,
+		    struct nested_check_failure *why)
+{
+	NCHECK(why, PRE_SVME, !(l1->efer & EFER_SVME));
+	NCHECK(why, PRE_PAGING, !(l1->cr0 & CR0_PG));
+	NCHECK(why, PRE_SMM, l1->smm);
+	NCHECK(why, PRE_CPL, l1->cpl != 0);
+	NCHECK(why, PRE_HSAVE, l1->hsave_pa == 0);
+	NCHECK(why, PRE_VMCB12_ALIGN, (l1->vmcb12_gpa & 0xfff) != 0);
+	NCHECK(why, PRE_VMCB12_GPA, !gpa_legal(l1->vmcb12_gpa, caps->maxphyaddr));
+	return NCHK_NONE;
+}
+
+int nested_vmrun_prechecks(const struct nested_vmrun_ctx *l1,
+			   const struct nested_caps *caps,
+			   struct nested_check_failure *why)
+{
+	int id = precheck(l1, caps, why);
+
+	if (id == NCHK_NONE) {
+		record(why, NCHK_NONE, "");
+		return NESTED_PRE_OK;
+	}
+	if (id == NCHK_PRE_SVME || id == NCHK_PRE_PAGING || id == NCHK_PRE_SMM)
+		return NESTED_PRE_UD;
+	return NESTED_PRE_GP;
+}
+
+/* ---- 2. copy -------------------------------------------------------------- */
+
+/* A 64-bit word allowed to alias the VMCB structure. */
+typedef uint64_t __attribute__((may_alias)) vmcb_word;
+
+void nested_copy_vmcb12(struct vmcb *cache, const volatile struct vmcb *vmcb12)
+{
+	const volatile vmcb_word *src = (const volatile vmcb_word *)vmcb12;
+	vmcb_word *dst = (vmcb_word *)cache;
+
+	for (size_t i = 0; i < sizeof(struct vmcb) / sizeof(vmcb_word); i++)
+		dst[i] = src[i];
+}
+
+/* ---- 3. sanitise -------------------------------------------------------- */
+
+void nested_sanitize_controls(struct vmcb_control *c,
+			      const struct nested_caps *caps)
+{
+	uint64_t misc = 0;
+	uint32_t int_ctl_ok;
+
+	/*
+	 * misc_ctl (0x090).  NP only if offered (§1.3: silent, not a
+	 * failure).  GMET only if offered and NP stays on: GMET acts on
+	 * nested page tables, and a cached GMET bit then always means "shadow
+	 * NPT with GMET".  SEV and SEV-ES are never offered.  SSSCheck, VTE,
+	 * read-only guest page tables and INVLPGB are not offered either.
+	 */
+	if (caps->np)
+		misc |= c->misc_ctl & MISC_CTL_NP_ENABLE;
+	if (caps->gmet && (misc & MISC_CTL_NP_ENABLE))
+		misc |= c->misc_ctl & MISC_CTL_GMET;
+	c->misc_ctl = misc;
+
+	/*
+	 * int_ctl (0x060).  Only virtual-interrupt state that L0 emulates may
+	 * pass.  AVIC and x2AVIC are never offered: with them L2 would reach
+	 * the APIC backing page and the AVIC tables at addresses L1 chose,
+	 * i.e. host memory (CVE-2021-3653).  vGIF and vNMI bits only if
+	 * offered.  V_TPR bits 7:4 are SBZ.  Everything else is reserved.
+	 */
+	int_ctl_ok = V_TPR_BITS | V_IRQ | V_INTR_PRIO_MASK | V_IGN_TPR |
+		     V_INTR_MASKING;
+	if (caps->vgif)
+		int_ctl_ok |= V_GIF | V_GIF_ENABLE;
+	if (caps->vnmi)
+		int_ctl_ok |= V_NMI_PENDING | V_NMI_BLOCKING | V_NMI_ENABLE;
+	c->int_ctl &= int_ctl_ok;
+
+	/* int_vector: an 8-bit vector.  int_state: only the interrupt shadow
+	 * is an input; bit 1 is CPU output and the rest is reserved. */
+	c->int_vector &= INT_VECTOR_MASK;
+	c->int_state &= INT_STATE_SHADOW;
+
+	/*
+	 * tlb_control (0x05c): the defined values are 0 (nothing), 1 (flush
+	 * all), 3 (flush this ASID) and 7 (flush this ASID's non-global
+	 * entries); 3 and 7 need FlushByASID.  Anything else becomes "flush
+	 * all": flushing more than asked is never wrong, flushing less is.
+	 */
+	switch (c->tlb_control) {
+	case TLB_CONTROL_DO_NOTHING:
+	case TLB_CONTROL_FLUSH_ALL:
+		break;
+	case TLB_CONTROL_FLUSH_ASID:
+	case TLB_CONTROL_FLUSH_ASID_LOCAL:
+		if (!caps->flush_by_asid)
+			c->tlb_control = TLB_CONTROL_FLUSH_ALL;
+		break;
+	default:
+		c->tlb_control = TLB_CONTROL_FLUSH_ALL;
+		break;
+	}
+
+	/* event_inj (0x0a8): bits 30:12 are reserved. */
+	c->event_inj &= EVTINJ_DEFINED_BITS;
+
+	/*
+	 * Intercepts of instructions L1 was told do not exist: in L2 they
+	 * raise #UD (L0 handles that), so L1 must never see their exit.
+	 * SKINIT and the misc3 instructions other than INVPCID (INVLPGB,
+	 * TLBSYNC, MCOMMIT, ...) are never offered.  The EFER/CRx write
+	 * traps of misc2 31:15 belong to SEV-ES, never offered.
+	 */
+	if (!caps->xsave)
+		c->intercept_misc2 &= ~INTERCEPT2_XSETBV;
+	if (!caps->rdtscp)
+		c->intercept_misc2 &= ~INTERCEPT2_RDTSCP;
+	if (!caps->rdpru)
+		c->intercept_misc2 &= ~INTERCEPT2_RDPRU;
+	c->intercept_misc2 &= ~(INTERCEPT2_SKINIT | INTERCEPT2_WRITE_TRAPS);
+	c->intercept_misc3 &= caps->invpcid ? INTERCEPT3_INVPCID : 0;
+
+	/*
+	 * virt_ext (0x0b8): LBR virtualization only if offered.  Virtual
+	 * VMLOAD/VMSAVE is never passed on: L2 would run VMLOAD/VMSAVE on
+	 * memory L1 names without an intercept (CVE-2021-3656).
+	 */
+	c->virt_ext &= caps->lbrv ? VIRT_EXT_LBR : 0;
+
+	/* Permission-map bases: hardware ignores bits 11:0; drop them so no
+	 * later user has to remember. */
+	c->iopm_base_pa &= ~PM_BASE_IGNORED;
+	c->msrpm_base_pa &= ~PM_BASE_IGNORED;
+
+	/* next_rip is an input only with NRIPS; without it 0 = "not given". */
+	if (!caps->nrips)
+		c->next_rip = 0;
+
+	/* Pointers of features never offered (AVIC tables, SEV-ES GHCB and
+	 * VMSA): zero, so no L1-chosen address can reach vmcb02. */
+	c->avic_vapic_bar = 0;
+	c->avic_backing_page = 0;
+	c->avic_logical_id = 0;
+	c->avic_physical_id = 0;
+	c->ghcb_gpa = 0;
+	c->vmsa_pa = 0;
+}
+
+/* ---- 4. checks ------------------------------------------------------------ */
+
+static int check_controls(const struct vmcb_control *c,
+			  const struct nested_caps *caps,
+			  struct nested_check_failure *why)
+{
+	unsigned m = caps->maxphyaddr;
+
+	NCHECK(why, VMRUN_INTERCEPT, !(c->intercept_misc2 & INTERCEPT2_VMRUN));
+	NCHECK(why, ASID_ZERO, c->asid == 0);
+	NCHECK(why, NCR3, (c->misc_ctl & MISC_CTL_NP_ENABLE) &&
+			  !gpa_legal(c->nested_cr3, m));
+	NCHECK(why, MSRPM, !pm_legal(c->msrpm_base_pa, MSRPM_SIZE, m));
+	NCHECK(why, IOPM, !pm_legal(c->iopm_base_pa, IOPM_SIZE, m));
+	NCHECK(why, VNMI_INTERCEPT, (c->int_ctl & V_NMI_ENABLE) &&
+				    !(c->intercept_misc1 & INTERCEPT1_NMI));
+	NCHECK(why, EVENTINJ_TYPE, !evtinj_type_ok(c->event_inj));
+	NCHECK(why, EVENTINJ_VECTOR, !evtinj_vector_ok(c->event_inj, caps));
+	return NCHK_NONE;
+}
+
+static int check_save(const struct vmcb_save *s, const struct vmcb_control *c,
+		      const struct nested_caps *caps,
+		      struct nested_check_failure *why)
+{
+	bool long_mode = (s->efer & EFER_LME) && (s->cr0 & CR0_PG);
+
+	NCHECK(why, EFER_SVME, !(s->efer & EFER_SVME));
+	NCHECK(why, CR0_NW_CD, (s->cr0 & CR0_NW) && !(s->cr0 & CR0_CD));
+	NCHECK(why, CR0_HIGH, (s->cr0 >> 32) != 0);
+	NCHECK(why, DR6_HIGH, (s->dr6 >> 32) != 0);
+	NCHECK(why, DR7_HIGH, (s->dr7 >> 32) != 0);
+	/* SVM does not check EFER.LMA against LME && PG. */
+	NCHECK(why, LM_CR4_PAE, long_mode && !(s->cr4 & CR4_PAE));
+	NCHECK(why, LM_CR0_PE, long_mode && !(s->cr0 & CR0_PE));
+	NCHECK(why, LM_CR3, long_mode && !gpa_legal(s->cr3, caps->maxphyaddr));
+	NCHECK(why, LM_CS_L_D, long_mode && (s->cs.attrib & SEG_ATTR_L) &&
+			       (s->cs.attrib & SEG_ATTR_DB));
+	NCHECK(why, CR4_RSVD, (s->cr4 & ~caps->cr4_allowed) != 0);
+	NCHECK(why, EFER_RSVD, (s->efer & ~caps->efer_allowed) != 0);
+	/* With NP, L2 has its own PAT: it must be loadable. */
+	NCHECK(why, GPAT, (c->misc_ctl & MISC_CTL_NP_ENABLE) &&
+			  !pat_valid(s->g_pat));
+	return NCHK_NONE;
+}
+
+int nested_check_vmcb12(const struct vmcb *cache,
+			const struct nested_caps *caps,
+			struct nested_check_failure *why)
+{
+	int id = check_controls(&cache->control, caps, why);
+
+	if (id == NCHK_NONE)
+		id = check_save(&cache->save, &cache->control, caps, why);
+	if (id == NCHK_NONE)
+		record(why, NCHK_NONE, "");
+	return id;
+}

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Emulated VMRUN, first half: copy vmcb12 out of L1 memory once, sanitise
+ * the copy, check it.  Pure C, no hardware access; builds into
+ * nestvisor.efi and into host tests.
+ *
+ * Order of use (nested-paging-semantics.md §7; anchors-and-style.md §5):
+ *   1. nested_vmrun_prechecks()   -> 0, or #UD / #GP to inject into L1;
+ *   2. nested_copy_vmcb12()       -> the only read of vmcb12 memory;
+ *   3. nested_sanitize_controls() -> silently drop what L1 may not ask for;
+ *   4. nested_check_vmcb12()      -> 0, or the first failed check: VMRUN
+ *      then exits to L1 with VMEXIT_INVALID.
+ * Everything after step 2 reads the cache only (no TOCTOU with other L1
+ * vCPUs writing vmcb12).
+ */
+#ifndef NV_SVM_NESTED_CHECK_H
+#define NV_SVM_NESTED_CHECK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "svm/vmcb.h"
+
+/*
+ * What nestvisor offers L1, and the CPU facts the checks need.  Filled by
+ * the caller from the CPUID nestvisor presents to L1.
+ */
+struct nested_caps {
+	uint8_t maxphyaddr;	/* L1's MAXPHYADDR (CPUID 8000_0008 EAX[7:0]) */
+	bool np;		/* nested paging (8000_000A EDX[0]) */
+	bool gmet;		/* GMET (8000_000A EDX[17]); implies np */
+	bool vgif;		/* virtual GIF (8000_000A EDX[16]) */
+	bool vnmi;		/* virtual NMI (8000_000A EDX[25]) */
+	bool nrips;		/* next-RIP save (8000_000A EDX[3]) */
+	bool lbrv;		/* LBR virtualization (8000_000A EDX[1]) */
+	bool flush_by_asid;	/* TLB_CONTROL 3 and 7 (8000_000A EDX[6]) */
+	bool shstk;		/* CET shadow stacks: #CP may be injected */
+	bool sev_es;		/* SEV-ES: never offered by nestvisor; only
+				 * makes #VC injectable, SEV bits stay masked */
+	bool xsave;		/* XSETBV exists (CPUID 1 ECX[26]) */
+	bool rdtscp;		/* RDTSCP exists (8000_0001 EDX[27]) */
+	bool invpcid;		/* INVPCID exists (7.0 EBX[10]) */
+	bool rdpru;		/* RDPRU exists (8000_0008 EBX[4]) */
+	uint64_t cr4_allowed;	/* CR4 bits L1 may set (from L1's CPUID) */
+	uint64_t efer_allowed;	/* EFER bits L1 may set (must hold SVME) */
+};
+
+/*
+ * Every check, in the order it is evaluated: X(ID, "human name").
+ * PRE_* are the VMRUN pre-checks that raise an exception in L1; the rest
+ * make VMRUN fail with VMEXIT_INVALID.
+ */
+#define NESTED_CHECKS(X)						\
+	X(PRE_SVME,          "EFER.SVME is 0 (#UD)")			\
+	X(PRE_PAGING,        "paging is off (#UD)")			\
+	X(PRE_SMM,           "VMRUN in SMM (#UD)")			\
+	X(PRE_CPL,           "CPL is not 0 (#GP)")			\
+	X(PRE_HSAVE,         "VM_HSAVE_PA is 0 (#GP)")			\
+	X(PRE_VMCB12_ALIGN,  "vmcb12 GPA not page-aligned (#GP)")	\
+	X(PRE_VMCB12_GPA,    "vmcb12 GPA beyond MAXPHYADDR (#GP)")	\
+	X(VMRUN_INTERCEPT,   "VMRUN intercept not set")			\
+	X(ASID_ZERO,         "ASID is 0")				\
+	X(NCR3,              "nCR3 beyond MAXPHYADDR")			\
+	X(MSRPM,             "MSRPM beyond MAXPHYADDR")			\
+	X(IOPM,              "IOPM beyond MAXPHYADDR")			\
+	X(VNMI_INTERCEPT,    "V_NMI enabled without NMI intercept")	\
+	X(EVENTINJ_TYPE,     "EVENTINJ type is reserved")		\
+	X(EVENTINJ_VECTOR,   "EVENTINJ vector is not an exception")	\
+	X(EFER_SVME,         "EFER.SVME is 0")				\
+	X(CR0_NW_CD,         "CR0.NW set with CR0.CD clear")		\
+	X(CR0_HIGH,          "CR0[63:32] not zero")			\
+	X(DR6_HIGH,          "DR6[63:32] not zero")			\
+	X(DR7_HIGH,          "DR7[63:32] not zero")			\
+	X(LM_CR4_PAE,        "long mode without CR4.PAE")		\
+	X(LM_CR0_PE,         "long mode without CR0.PE")		\
+	X(LM_CR3,            "long-mode CR3 beyond MAXPHYADDR")	\
+	X(LM_CS_L_D,         "long mode with CS.L and CS.D")		\
+	X(CR4_RSVD,          "CR4 reserved or unsupported bit")		\
+	X(EFER_RSVD,         "EFER reserved or unsupported bit")	\
+	X(GPAT,              "gPAT holds an invalid memory type")
+
+#define NCHK_ENUM_(id, name) NCHK_##id,
+enum nested_check_id {
+	NCHK_NONE = 0,
+	NESTED_CHECKS(NCHK_ENUM_)
+	NCHK_COUNT
+};
+#undef NCHK_ENUM_
+
+/* Why VMRUN failed: log as "VMRUN failed check: <name> (<cond>)". */
+struct nested_check_failure {
+	int id;			/* enum nested_check_id, NCHK_NONE if passed */
+	const char *name;	/* short human name from NESTED_CHECKS */
+	const char *cond;	/* the failing condition, as written in C */
+};
+
+/* The human name of a check id; "?" for an unknown id. */
+const char *nested_check_name(int id);
+
+/*
+ * Copy the whole VMCB page from L1 memory into a hypervisor-owned cache,
+ * reading each 64-bit word exactly once.  Both must be page-aligned.
+ */
+void nested_copy_vmcb12(struct vmcb *cache, const volatile struct vmcb *vmcb12);
+
+/*
+ * Silently clear in the cached control area what L1 may not set (features
+ * not offered, reserved bits).  Never fails; see nested_check.c for each
+ * mask and its reason.  Call before nested_check_vmcb12().
+ */
+void nested_sanitize_controls(struct vmcb_control *c,
+			      const struct nested_caps *caps);
+
+/*
+ * The consistency checks of an emulated VMRUN on the sanitised cache.
+ * Returns 0 if all pass, else the enum nested_check_id of the first one
+ * that fails, also recorded in *why (why may be NULL).
+ */
+int nested_check_vmcb12(const struct vmcb *cache,
+			const struct nested_caps *caps,
+			struct nested_check_failure *why);
+
+/* L1 state the pre-checks look at. */
+struct nested_vmrun_ctx {
+	uint64_t efer;		/* L1 EFER */
+	uint64_t cr0;		/* L1 CR0 */
+	uint8_t cpl;		/* L1 CPL */
+	bool smm;		/* L1 in SMM */
+	uint64_t hsave_pa;	/* L1's VM_HSAVE_PA MSR */
+	uint64_t vmcb12_gpa;	/* rAX of the VMRUN */
+};
+
+#define NESTED_PRE_OK 0
+#define NESTED_PRE_UD 6		/* inject #UD into L1 */
+#define NESTED_PRE_GP 13	/* inject #GP(0) into L1 */
+
+/*
+ * Checks made before vmcb12 is read, which raise an exception in L1
+ * instead of VMEXIT_INVALID.  Returns NESTED_PRE_OK, NESTED_PRE_UD or
+ * NESTED_PRE_GP; the failed PRE_* check is recorded in *why.
+ */
+int nested_vmrun_prechecks(const struct nested_vmrun_ctx *l1,
+			   const struct nested_caps *caps,
+			   struct nested_check_failure *why);
+
+#endif
