@@ -8,6 +8,7 @@
 #include "core/panic.h"
 #include "drivers/debug_exit.h"
 #include "svm/intercepts.h"
+#include "svm/nested.h"
 
 void svm_handle_exit(struct cpu *cpu);
 
@@ -20,7 +21,7 @@ static void handle_shutdown(struct cpu *cpu)
 
 void svm_handle_exit(struct cpu *cpu)
 {
-	struct vmcb *v = cpu->vmcb01;
+	struct vmcb *v = cpu->cur;
 	uint64_t code = v->control.exit_code;
 	struct exit_record *r = &cpu->ring[cpu->ring_next];
 
@@ -29,8 +30,13 @@ void svm_handle_exit(struct cpu *cpu)
 	cpu->ring_next = (cpu->ring_next + 1) % EXIT_RING_SIZE;
 	cpu->nr_exits++;
 	v->control.tlb_control = TLB_CONTROL_DO_NOTHING;
-	log_trace("exit 0x%lx info1 0x%lx info2 0x%lx rip 0x%lx", code,
-		  r->info1, r->info2, r->rip);
+	log_trace("%s exit 0x%lx info1 0x%lx info2 0x%lx rip 0x%lx",
+		  cpu->nested.guest_mode ? "L2" : "L1", code, r->info1, r->info2,
+		  r->rip);
+	if (cpu->nested.guest_mode) {
+		nested_handle_exit(cpu);
+		return;
+	}
 
 	switch (code) {
 	case VMEXIT_CPUID:
@@ -52,14 +58,22 @@ void svm_handle_exit(struct cpu *cpu)
 		handle_shutdown(cpu);
 		break;
 	case VMEXIT_VMRUN:
+		nested_vmrun(cpu);
+		break;
 	case VMEXIT_VMLOAD:
 	case VMEXIT_VMSAVE:
+		nested_vmload_vmsave(cpu, code == VMEXIT_VMLOAD);
+		break;
 	case VMEXIT_STGI:
 	case VMEXIT_CLGI:
-	case VMEXIT_SKINIT:
+		nested_gif(cpu, code == VMEXIT_STGI);
+		break;
 	case VMEXIT_INVLPGA:
-		/* SVM is not offered to L1: EFER.SVME reads 0, so these raise
-		 * #UD as on a CPU with SVM disabled. */
+		nested_invlpga(cpu);
+		break;
+	case VMEXIT_SKINIT:
+		/* Not offered (CPUID 0x80000001 ECX[12] is the CPU's, but
+		 * nestvisor never lets L1 leave its control). */
 		inject_exception(cpu, X86_UD, false, 0);
 		break;
 	default:

@@ -9,7 +9,7 @@
 
 void handle_vmmcall(struct cpu *cpu)
 {
-	struct vmcb_save *s = &cpu->vmcb01->save;
+	struct vmcb_save *s = &cpu->cur->save;
 	struct guest_regs *g = &cpu->gregs;
 	long status = NV_HC_OK;
 

@@ -21,6 +21,7 @@
 #include "core/x86.h"
 #include "drivers/debug_exit.h"
 #include "drivers/uart.h"
+#include "svm/nested.h"
 #include "svm/permmap.h"
 #include "svm/vmcb01.h"
 
@@ -59,7 +60,12 @@ struct cpu *hv_setup(const struct launch_params *p, struct launch_frame *f)
 	if (!cpu->vmcb01 || !cpu->host_vmcb || !cpu->hsave_pa || !cpu->msrpm ||
 	    !cpu->iopm)
 		goto oom;
+	if (nested_init(cpu))
+		goto oom;
 	cpu->vmcb01_pa = (uint64_t)cpu->vmcb01;
+	cpu->cur = cpu->vmcb01;
+	cpu->cur_pa = cpu->vmcb01_pa;
+	cpu->cur_phys = &l1_gmem;
 	cpu->host_vmcb_pa = (uint64_t)cpu->host_vmcb;
 	cpu->host_rsp = (uint64_t)stack + HOST_STACK_PAGES * 4096;
 

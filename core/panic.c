@@ -13,10 +13,11 @@ void panic_set_cpu(struct cpu *cpu)
 
 void dump_cpu_state(const struct cpu *cpu)
 {
-	const struct vmcb_save *s = &cpu->vmcb01->save;
+	const struct vmcb_save *s = &cpu->cur->save;
 	const struct guest_regs *g = &cpu->gregs;
 
-	log_error("L1 state: rip 0x%lx rsp 0x%lx rflags 0x%lx cpl %u", s->rip,
+	log_error("%s state: rip 0x%lx rsp 0x%lx rflags 0x%lx cpl %u",
+		  cpu->nested.guest_mode ? "L2" : "L1", s->rip,
 		  s->rsp, s->rflags, s->cpl);
 	log_error("  rax 0x%lx rbx 0x%lx rcx 0x%lx rdx 0x%lx", s->rax, g->rbx,
 		  g->rcx, g->rdx);

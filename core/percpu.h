@@ -12,6 +12,7 @@
 
 #include "mm/walk.h"
 #include "svm/features.h"
+#include "svm/nested.h"
 #include "svm/vmcb.h"
 
 /* Guest GPRs that VMRUN does not save in the VMCB (RAX and RSP are there). */
@@ -37,6 +38,7 @@ struct launch_frame {
  * (svm/nrip.c explains why reusing it is exact). */
 struct decode_cache {
 	bool valid;
+	const struct gmem *phys;
 	uint8_t len, op, pte_size;
 	uint64_t cr0, cr4, efer, cr3, la;
 	unsigned nr_levels;
@@ -49,6 +51,12 @@ struct decode_cache {
 
 struct cpu {
 	struct guest_regs gregs;   /* first: used by svm/vmrun.S */
+	/* The VMCB the loop runs: vmcb01 (L1) or vmcb02 (L2), and how the
+	 * guest's physical memory is reached (L1's, or L2's through L1's
+	 * NPT). */
+	uint64_t cur_pa;
+	struct vmcb *cur;
+	const struct gmem *cur_phys;
 	uint64_t vmcb01_pa;
 	uint64_t host_vmcb_pa;
 	uint64_t host_rsp;         /* top of the host stack */
@@ -59,9 +67,12 @@ struct cpu {
 	uint8_t *iopm;
 	struct svm_caps caps;
 
-	/* L1's paging, ready to walk (svm/nrip.c), valid for l1_walk.role. */
-	struct pagewalk l1_walk;
+	/* The running guest's paging, ready to walk (svm/nrip.c), valid for
+	 * code_walk.role. */
+	struct pagewalk code_walk;
 	struct decode_cache decode_cache;
+
+	struct nested nested;      /* L1's SVM and the L2 it runs */
 
 	struct exit_record ring[EXIT_RING_SIZE];
 	unsigned ring_next;

@@ -3,8 +3,8 @@
  * CPUID as L1 sees it: the CPU's answer, with
  *  - CPUID.1:ECX[31] (hypervisor present) set and the vendor leaves
  *    0x40000000-0x400000ff answered by nestvisor (core/hypercall.h);
- *  - SVM hidden (0x80000001 ECX[2] clear, 0x8000000A zero): nested SVM is
- *    not offered to L1 yet;
+ *  - SVM as nestvisor offers it (svm/nested_setup.c): 0x80000001 ECX[2]
+ *    and leaf 0x8000000A describe the virtual SVM, not the CPU's;
  *  - the bits that mirror control registers (OSXSAVE, OSPKE) taken from
  *    L1's CR4, because CPUID executes here in host mode with the host's.
  */
@@ -22,7 +22,7 @@
 
 void handle_cpuid(struct cpu *cpu)
 {
-	struct vmcb_save *s = &cpu->vmcb01->save;
+	struct vmcb_save *s = &cpu->cur->save;
 	uint32_t leaf = (uint32_t)s->rax, sub = (uint32_t)cpu->gregs.rcx;
 	struct cpuid_regs r = { 0, 0, 0, 0 };
 
@@ -52,9 +52,15 @@ void handle_cpuid(struct cpu *cpu)
 			break;
 		case 0x80000001:
 			r.ecx &= ~(1u << 2); /* SVM */
+			if (cpu->nested.offered)
+				r.ecx |= 1u << 2;
 			break;
 		case 0x8000000a:
 			r = (struct cpuid_regs){ 0, 0, 0, 0 };
+			if (cpu->nested.offered)
+				r = (struct cpuid_regs){
+					1, cpu->nested.l1_nr_asids, 0,
+					nested_cpuid_edx(cpu) };
 			break;
 		}
 	}

@@ -31,4 +31,8 @@ void inject_exception(struct cpu *cpu, unsigned vector, bool has_err,
  * RIP are not op. */
 int skip_instruction(struct cpu *cpu, enum insn_op op);
 
+/* The length of the instruction op at the running guest's RIP, or -1 if
+ * the bytes there are not op. */
+int guest_insn_len(struct cpu *cpu, enum insn_op op);
+
 #endif

@@ -35,7 +35,7 @@ static inline void port_out(uint16_t port, unsigned size, uint32_t v)
 
 void handle_ioio(struct cpu *cpu)
 {
-	struct vmcb *v = cpu->vmcb01;
+	struct vmcb *v = cpu->cur;
 	uint64_t info = v->control.exit_info_1;
 	uint16_t port = (uint16_t)(info >> IOIO_PORT_SHIFT);
 	unsigned size = info & IOIO_SZ8 ? 1 : info & IOIO_SZ16 ? 2 : 4;

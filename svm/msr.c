@@ -1,53 +1,84 @@
 // SPDX-License-Identifier: MIT
 /*
- * Intercepted MSRs.  nestvisor keeps EFER.SVME, VM_HSAVE_PA and VM_CR for
- * itself; L1 sees a CPU without SVM, consistent with CPUID:
- *  - RDMSR EFER reads L1's EFER with SVME clear (the real one keeps it);
- *  - WRMSR EFER: #GP for SVME or reserved bits, or for an LME change while
- *    paging is on; LMA cannot be written (the CPU owns it);
- *  - VM_CR and VM_HSAVE_PA do not exist: #GP on read and write;
+ * Intercepted MSRs.  nestvisor keeps the real EFER.SVME, VM_HSAVE_PA and
+ * VM_CR for itself; L1 (and L2) see virtual ones, consistent with CPUID:
+ *  - EFER reads show the guest's own SVME (L1's virtual one, or the value
+ *    L1 gave L2), writes are checked as the CPU checks them (#GP for
+ *    reserved bits, for SVME when SVM is not offered or VM_CR.SVMDIS is
+ *    set, and for an LME change while paging is on); LMA cannot be
+ *    written; the VMCB keeps SVME set, as VMRUN requires;
+ *  - VM_CR and VM_HSAVE_PA: virtual (svm/nested_insns.c), or #GP when SVM
+ *    is not offered;
  *  - MSRs outside the three MSRPM ranges are always intercepted by the CPU
- *    (APM Vol. 2 §15.11): AMD CPUs implement none, so #GP.
+ *    (APM Vol. 2 §15.11): AMD CPUs implement none there, so #GP.
  */
 #include "svm/intercepts.h"
 #include "core/log.h"
 #include "core/x86.h"
+#include "svm/nested.h"
 
 #define EFER_LMSLE (1ull << 13)
 #define EFER_FFXSR (1ull << 14)
 #define EFER_TCE   (1ull << 15)
-#define EFER_L1_WRITABLE (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE | \
-			  EFER_LMSLE | EFER_FFXSR | EFER_TCE)
+#define EFER_WRITABLE (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE | EFER_SVME | \
+		       EFER_LMSLE | EFER_FFXSR | EFER_TCE)
+
+/* The guest's own view of its EFER. */
+static uint64_t efer_view(const struct cpu *cpu)
+{
+	const struct nested *n = &cpu->nested;
+
+	if (n->guest_mode)
+		return n->l2_efer;
+	return (cpu->cur->save.efer & ~EFER_SVME) | (n->svme ? EFER_SVME : 0);
+}
 
 static int efer_write(struct cpu *cpu, uint64_t val)
 {
-	struct vmcb_save *s = &cpu->vmcb01->save;
+	struct nested *n = &cpu->nested;
+	struct vmcb_save *s = &cpu->cur->save;
+	uint64_t old = efer_view(cpu);
 
-	if (val & ~EFER_L1_WRITABLE)
+	if (val & ~EFER_WRITABLE)
 		return -1;
-	if ((s->cr0 & CR0_PG) && ((val ^ s->efer) & EFER_LME))
+	if ((val & EFER_SVME) && !(old & EFER_SVME) &&
+	    (!n->offered || (n->vm_cr & VM_CR_SVMDIS)))
 		return -1;
-	s->efer = (val & ~EFER_LMA) | (s->efer & EFER_LMA) | EFER_SVME;
+	if ((s->cr0 & CR0_PG) && ((val ^ old) & EFER_LME))
+		return -1;
+	val = (val & ~EFER_LMA) | (s->efer & EFER_LMA);
+	if (n->guest_mode) {
+		n->l2_efer = val;
+	} else {
+		n->svme = val & EFER_SVME;
+		nested_svme_changed(cpu);
+	}
+	s->efer = val | EFER_SVME;
 	return 0;
 }
 
 void handle_msr(struct cpu *cpu)
 {
-	struct vmcb_save *s = &cpu->vmcb01->save;
+	struct vmcb_save *s = &cpu->cur->save;
 	uint32_t msr = (uint32_t)cpu->gregs.rcx;
-	bool write = cpu->vmcb01->control.exit_info_1 & 1;
+	bool write = cpu->cur->control.exit_info_1 & 1;
 	uint64_t val = (s->rax & 0xffffffffu) | (cpu->gregs.rdx << 32);
+	int rc;
 
-	if (msr == MSR_EFER && !write) {
-		val = s->efer & ~EFER_SVME;
-		s->rax = (uint32_t)val;
-		cpu->gregs.rdx = val >> 32;
-	} else if (msr == MSR_EFER && efer_write(cpu, val) == 0) {
-		log_trace("L1 EFER := 0x%lx", val);
-	} else {
-		log_debug("L1 %s MSR 0x%x: #GP", write ? "WRMSR" : "RDMSR", msr);
+	if (msr == MSR_EFER)
+		rc = write ? efer_write(cpu, val) : (val = efer_view(cpu), 0);
+	else if (write)
+		rc = nested_wrmsr(cpu, msr, val);
+	else
+		rc = nested_rdmsr(cpu, msr, &val);
+	if (rc) {
+		log_debug("%s MSR 0x%x: #GP", write ? "WRMSR" : "RDMSR", msr);
 		inject_exception(cpu, X86_GP, true, 0);
 		return;
+	}
+	if (!write) {
+		s->rax = (uint32_t)val;
+		cpu->gregs.rdx = val >> 32;
 	}
 	skip_instruction(cpu, write ? INSN_WRMSR : INSN_RDMSR);
 }

@@ -14,7 +14,7 @@
 
 void handle_npf(struct cpu *cpu)
 {
-	struct vmcb_control *c = &cpu->vmcb01->control;
+	struct vmcb_control *c = &cpu->cur->control;
 	uint64_t gpa = c->exit_info_2;
 
 	if (!hvmem_contains(gpa)) {
@@ -25,7 +25,7 @@ void handle_npf(struct cpu *cpu)
 	if (hvmem.sink_maps < 8 || log_get_level() >= LOG_DEBUG)
 		log_info("L1 touched hypervisor memory at 0x%lx (rip 0x%lx, "
 			 "exit_info_1 0x%lx): mapped to the sink page", gpa,
-			 cpu->vmcb01->save.rip, c->exit_info_1);
+			 cpu->cur->save.rip, c->exit_info_1);
 	if (hvmem_map_sink(gpa))
 		panic("out of memory mapping the sink page");
 	c->tlb_control = TLB_CONTROL_FLUSH_ALL;

@@ -23,7 +23,8 @@
 #include "core/x86.h"
 #include "mm/walk.h"
 
-static enum insn_mode code_mode(const struct vmcb_save *s)
+static inline __attribute__((always_inline)) enum insn_mode
+code_mode(const struct vmcb_save *s)
 {
 	if ((s->efer & EFER_LMA) && (s->cs.attrib & SEG_ATTR_L))
 		return INSN_MODE_64;
@@ -32,15 +33,15 @@ static enum insn_mode code_mode(const struct vmcb_save *s)
 	return s->cs.attrib & SEG_ATTR_DB ? INSN_MODE_32 : INSN_MODE_16;
 }
 
-static union cpu_role l1_role(struct cpu *cpu)
+static union cpu_role guest_role(struct cpu *cpu)
 {
-	const struct vmcb_save *s = &cpu->vmcb01->save;
+	const struct vmcb_save *s = &cpu->cur->save;
 	struct paging_regs regs = { s->cr0, s->cr4, s->efer, false };
 	union cpu_role role = cpu_role_from_regs(&regs);
 
-	if (cpu->l1_walk.role.as_u64 != role.as_u64) {
+	if (cpu->code_walk.role.as_u64 != role.as_u64) {
 		struct mm_cpu mc = { cpu->caps.maxphyaddr, cpu->caps.gbpages };
-		pagewalk_init(&cpu->l1_walk, role, false, &mc);
+		pagewalk_init(&cpu->code_walk, role, false, &mc);
 	}
 	return role;
 }
@@ -51,7 +52,7 @@ static union cpu_role l1_role(struct cpu *cpu)
 static unsigned read_code(struct cpu *cpu, union cpu_role role, uint64_t la,
 			  uint8_t *buf, unsigned len, struct walk_result *first)
 {
-	const struct vmcb_save *s = &cpu->vmcb01->save;
+	const struct vmcb_save *s = &cpu->cur->save;
 	uint64_t acc = PFERR_FETCH | (s->cpl == 3 ? PFERR_USER : 0);
 	unsigned n = 0;
 
@@ -62,27 +63,30 @@ static unsigned read_code(struct cpu *cpu, union cpu_role role, uint64_t la,
 		uint64_t gpa = la + n, chunk;
 
 		if (!role.base.direct) {
-			if (!walk(&cpu->l1_walk, &l1_gmem, s->cr3, la + n, acc,
-				  rp))
+			if (!walk(&cpu->code_walk, cpu->cur_phys, s->cr3,
+				  la + n, acc, rp))
 				break;
 			gpa = rp->out;
 		}
 		chunk = 4096 - (gpa & 0xfff);
 		if (chunk > len - n)
 			chunk = len - n;
-		if (l1_gmem.read(0, gpa, buf + n, (unsigned)chunk))
+		if (cpu->cur_phys->read(cpu->cur_phys->ctx, gpa, buf + n,
+					(unsigned)chunk))
 			break;
 		n += (unsigned)chunk;
 	}
 	return n;
 }
 
-static bool cache_hit(const struct cpu *cpu, uint64_t la, enum insn_op op)
+static inline __attribute__((always_inline)) bool
+cache_hit(const struct cpu *cpu, uint64_t la, enum insn_op op)
 {
 	const struct decode_cache *c = &cpu->decode_cache;
-	const struct vmcb_save *s = &cpu->vmcb01->save;
+	const struct vmcb_save *s = &cpu->cur->save;
 
 	if (!c->valid || c->la != la || c->op != op || c->cr3 != s->cr3 ||
+	    c->phys != cpu->cur_phys ||
 	    c->cr0 != s->cr0 || c->cr4 != s->cr4 || c->efer != s->efer)
 		return false;
 	if (c->pte_size == 8) {
@@ -108,11 +112,13 @@ static void cache_fill(struct cpu *cpu, uint64_t la, union cpu_role role,
 		       const struct insn *in)
 {
 	struct decode_cache *c = &cpu->decode_cache;
-	const struct vmcb_save *s = &cpu->vmcb01->save;
+	const struct vmcb_save *s = &cpu->cur->save;
 
 	c->valid = false;
-	if ((w->out & 0xfff) + in->len > 4096)
+	/* Only L1's code: L2's host addresses also depend on L1's NPT. */
+	if ((w->out & 0xfff) + in->len > 4096 || cpu->cur_phys != &l1_gmem)
 		return;
+	c->phys = cpu->cur_phys;
 	c->pte_size = role.base.has_4_byte_gpte ? 4 : 8;
 	c->nr_levels = w->nr_levels;
 	for (unsigned i = 0; i < w->nr_levels; i++) {
@@ -150,8 +156,8 @@ static __attribute__((noinline)) int decode_slow(struct cpu *cpu,
 						 enum insn_mode mode,
 						 uint64_t la, enum insn_op op)
 {
-	const struct vmcb_save *s = &cpu->vmcb01->save;
-	union cpu_role role = l1_role(cpu);
+	const struct vmcb_save *s = &cpu->cur->save;
+	union cpu_role role = guest_role(cpu);
 	uint8_t bytes[INSN_MAX_LEN];
 	struct walk_result first;
 	struct insn in;
@@ -160,17 +166,27 @@ static __attribute__((noinline)) int decode_slow(struct cpu *cpu,
 	n = read_code(cpu, role, la, bytes, sizeof(bytes), &first);
 	if (insn_decode(bytes, n, mode, &in) < 0 || in.op != op) {
 		log_warn("cannot decode the intercepted instruction at rip 0x%lx "
-			 "(%u bytes readable): #UD", s->rip, n);
-		inject_exception(cpu, X86_UD, false, 0);
+			 "(%u bytes readable)", s->rip, n);
 		return -1;
 	}
 	cache_fill(cpu, la, role, &first, bytes, &in);
 	return in.len;
 }
 
+int guest_insn_len(struct cpu *cpu, enum insn_op op)
+{
+	const struct vmcb_save *s = &cpu->cur->save;
+	enum insn_mode mode = code_mode(s);
+	uint64_t la = mode == INSN_MODE_64 ? s->rip : s->cs.base + s->rip;
+
+	if (cache_hit(cpu, la, op))
+		return cpu->decode_cache.len;
+	return decode_slow(cpu, mode, la, op);
+}
+
 int skip_instruction(struct cpu *cpu, enum insn_op op)
 {
-	struct vmcb *v = cpu->vmcb01;
+	struct vmcb *v = cpu->cur;
 	struct vmcb_save *s = &v->save;
 	enum insn_mode mode;
 	uint64_t la;
@@ -182,10 +198,12 @@ int skip_instruction(struct cpu *cpu, enum insn_op op)
 	}
 	mode = code_mode(s);
 	la = mode == INSN_MODE_64 ? s->rip : s->cs.base + s->rip;
-	if (cache_hit(cpu, la, op))
+	if (cache_hit(cpu, la, op)) {
 		len = cpu->decode_cache.len;
-	else if ((len = decode_slow(cpu, mode, la, op)) < 0)
+	} else if ((len = decode_slow(cpu, mode, la, op)) < 0) {
+		inject_exception(cpu, X86_UD, false, 0);
 		return -1;
+	}
 	s->rip += (unsigned)len;
 	if (mode != INSN_MODE_64)
 		s->rip &= mode == INSN_MODE_32 ? 0xffffffffull : 0xffffull;

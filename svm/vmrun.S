@@ -3,11 +3,13 @@
  * void svm_run_loop(struct cpu *cpu)   -- never returns
  *
  * The world switch, on the host stack, with GIF clear throughout host mode.
- *  1. Load L1's GPRs (all but RAX and RSP, which VMRUN takes from vmcb01).
- *  2. VMLOAD vmcb01 (FS, GS, TR, LDTR, KernelGsBase, STAR..., SYSENTER),
- *     VMRUN vmcb01, and on #VMEXIT VMSAVE vmcb01 to keep what VMLOAD loaded.
- *     #VMEXIT restores RAX (= vmcb01's address), RSP and the host segments.
- *  3. Store L1's GPRs, VMLOAD the host's hidden state (TR for the IST
+ *  1. Load the guest's GPRs (all but RAX and RSP, which VMRUN takes from
+ *     the VMCB).
+ *  2. VMLOAD the current VMCB -- vmcb01 for L1, vmcb02 for L2 -- (FS, GS,
+ *     TR, LDTR, KernelGsBase, STAR..., SYSENTER), VMRUN it, and on #VMEXIT
+ *     VMSAVE it to keep what VMLOAD loaded.
+ *     #VMEXIT restores RAX (= the VMCB's address), RSP and the host segments.
+ *  3. Store the guest's GPRs, VMLOAD the host's hidden state (TR for the IST
  *     stacks), call svm_handle_exit(cpu), and go round again.
  */
 #include "core/asm-offsets.h"
@@ -35,7 +37,7 @@ svm_run_loop:
 	movq	GREGS_R13(%rax), %r13
 	movq	GREGS_R14(%rax), %r14
 	movq	GREGS_R15(%rax), %r15
-	movq	CPU_VMCB01_PA(%rax), %rax
+	movq	CPU_CUR_VMCB_PA(%rax), %rax
 	vmload	%rax
 	vmrun	%rax
 	vmsave	%rax

@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Emulated VMRUN and #VMEXIT: L1 runs L2 through vmcb02.
+ *
+ * VMRUN (an exit of vmcb01 with code VMRUN):
+ *  1. Pre-checks on L1's virtual state (EFER.SVME, CPL, VM_HSAVE_PA, the
+ *     vmcb12 address): #UD or #GP into L1, as the CPU would.
+ *  2. Copy vmcb12 from L1 memory once into the cache (nothing is read from
+ *     L1 memory again: no time-of-check/time-of-use), mask what nestvisor
+ *     does not offer, then check the copy.  A failed check is logged by
+ *     name and ends as VMEXIT_INVALID in vmcb12, GIF clear.
+ *  3. Build vmcb02: nestvisor's intercepts merged with L1's (MSR and I/O
+ *     permission maps too), L2's state from the cache, TSC offset, event
+ *     injection, virtual interrupt fields, a host ASID for L1's ASID, and
+ *     the nested page table: the shadow of L1's NPT when vmcb12 enables
+ *     nested paging, else L1's own NPT (L2 then lives in L1's physical
+ *     space).  VMRUN does not change FS, GS, TR, LDTR, KernelGsBase, STAR,
+ *     LSTAR, CSTAR, SFMASK and SYSENTER_*: vmcb02 takes them from L1's
+ *     current values (vmcb01, where L1's VMLOAD put them).
+ *  4. L1 will resume after its VMRUN (vmcb01's RIP moves past it now),
+ *     GIF := 1, and the loop switches to vmcb02.  GPRs other than RAX and
+ *     RSP are shared: L2 starts with L1's.
+ *
+ * #VMEXIT (an exit of vmcb02 that L1 intercepts, svm/nested_exit.c):
+ *  1. vmcb12 in L1 memory gets L2's state, the exit code and information,
+ *     EXITINTINFO, next_rip (nestvisor emulates NRIPS) and the virtual
+ *     interrupt state.
+ *  2. L1's VMLOAD state becomes L2's current one (the CPU does not restore
+ *     it either), CR2 stays L2's, DR7 is reset, GIF := 0.
+ *  3. The loop switches back to vmcb01: L1 continues after its VMRUN with
+ *     its own RAX, RSP, RIP and control registers, and L2's other GPRs.
+ */
+#include "svm/nested.h"
+#include "core/hvmem.h"
+#include "core/log.h"
+#include "core/percpu.h"
+#include "core/x86.h"
+#include "svm/intercepts.h"
+#include "svm/nested_internal.h"
+#include "svm/permmap.h"
+
+static void copy_vmload_state(struct vmcb_save *to, const struct vmcb_save *from)
+{
+	to->fs = from->fs;
+	to->gs = from->gs;
+	to->tr = from->tr;
+	to->ldtr = from->ldtr;
+	to->kernel_gs_base = from->kernel_gs_base;
+	to->star = from->star;
+	to->lstar = from->lstar;
+	to->cstar = from->cstar;
+	to->sfmask = from->sfmask;
+	to->sysenter_cs = from->sysenter_cs;
+	to->sysenter_esp = from->sysenter_esp;
+	to->sysenter_eip = from->sysenter_eip;
+}
+
+/* L1's GIF: the CPU's vGIF in vmcb01 where present, else held interrupts
+ * through V_INTR_MASKING (physical interrupts then wait for the host's IF,
+ * which is always clear in nestvisor). */
+void nested_set_gif(struct cpu *cpu, bool gif)
+{
+	struct vmcb_control *c = &cpu->vmcb01->control;
+
+	cpu->nested.gif = gif;
+	if (svm_has(&cpu->caps, SVM_FEAT_VGIF)) {
+		c->int_ctl = gif ? c->int_ctl | V_GIF : c->int_ctl & ~V_GIF;
+		return;
+	}
+	c->int_ctl = gif ? c->int_ctl & ~V_INTR_MASKING :
+			   c->int_ctl | V_INTR_MASKING;
+}
+
+static void inject_l1(struct cpu *cpu, unsigned vector, bool err)
+{
+	inject_exception(cpu, vector, err, 0);
+}
+
+/* OR of nestvisor's map and L1's (when L1 asked for that intercept). */
+static void merge_map(uint8_t *dst, const uint8_t *l0, uint64_t l1_base,
+		      unsigned size, bool l1_wants)
+{
+	for (unsigned off = 0; off < size; off += 4096) {
+		const volatile uint64_t *l1 = 0;
+		uint64_t *d = (uint64_t *)(dst + off);
+		const uint64_t *z = (const uint64_t *)(l0 + off);
+
+		if (l1_wants)
+			l1 = (const volatile uint64_t *)l1_host_ptr(
+				(l1_base & ~0xfffull) + off, 4096);
+		for (unsigned i = 0; i < 512; i++)
+			d[i] = z[i] | (l1 ? l1[i] : (l1_wants ? ~0ull : 0));
+	}
+}
+
+static void prepare_vmcb02(struct cpu *cpu)
+{
+	struct nested *n = &cpu->nested;
+	const struct vmcb *c12 = n->cache;
+	struct vmcb *v = n->vmcb02;
+	const struct vmcb_control *c01 = &cpu->vmcb01->control;
+	struct vmcb_control *c = &v->control;
+
+	*c = (struct vmcb_control){ 0 };
+	c->intercept_cr = c12->control.intercept_cr;
+	c->intercept_dr = c12->control.intercept_dr;
+	c->intercept_exceptions = c12->control.intercept_exceptions;
+	c->intercept_misc1 = c12->control.intercept_misc1 | INTERCEPT1_CPUID |
+			     INTERCEPT1_MSR_PROT | INTERCEPT1_IOIO_PROT |
+			     INTERCEPT1_SHUTDOWN | INTERCEPT1_INVLPGA;
+	c->intercept_misc2 = c12->control.intercept_misc2 | INTERCEPT2_VMRUN |
+			     INTERCEPT2_VMMCALL | INTERCEPT2_VMLOAD |
+			     INTERCEPT2_VMSAVE | INTERCEPT2_STGI |
+			     INTERCEPT2_CLGI | INTERCEPT2_SKINIT;
+	c->intercept_misc3 = c12->control.intercept_misc3;
+	merge_map(n->msrpm02, cpu->msrpm, c12->control.msrpm_base_pa,
+		  MSRPM_SIZE, c12->control.intercept_misc1 & INTERCEPT1_MSR_PROT);
+	merge_map(n->iopm02, cpu->iopm, c12->control.iopm_base_pa, IOPM_SIZE,
+		  c12->control.intercept_misc1 & INTERCEPT1_IOIO_PROT);
+	c->msrpm_base_pa = (uint64_t)n->msrpm02;
+	c->iopm_base_pa = (uint64_t)n->iopm02;
+	c->tsc_offset = c01->tsc_offset + c12->control.tsc_offset;
+	c->pause_filter_count = c12->control.pause_filter_count;
+	c->pause_filter_thresh = c12->control.pause_filter_thresh;
+
+	/* Host ASID: L1's ASIDs 1..n map to host ASIDs 2..n+1 (1 is L1's). */
+	c->asid = c12->control.asid + 1;
+	switch (c12->control.tlb_control) {
+	case TLB_CONTROL_FLUSH_ALL:
+		c->tlb_control = TLB_CONTROL_FLUSH_ALL;
+		break;
+	case TLB_CONTROL_FLUSH_ASID:
+	case TLB_CONTROL_FLUSH_ASID_LOCAL:
+		c->tlb_control = svm_has(&cpu->caps, SVM_FEAT_FLUSHASID) ?
+					 c12->control.tlb_control :
+					 TLB_CONTROL_FLUSH_ALL;
+		break;
+	default:
+		c->tlb_control = TLB_CONTROL_DO_NOTHING;
+	}
+	/* The nested_check sanitiser already kept only the int_ctl bits
+	 * nestvisor offers (V_TPR, V_IRQ, priority, V_IGN_TPR, masking). */
+	c->int_ctl = c12->control.int_ctl;
+	c->int_vector = c12->control.int_vector;
+	c->int_state = c12->control.int_state;
+	c->event_inj = c12->control.event_inj;
+	c->event_inj_err = c12->control.event_inj_err;
+
+	c->misc_ctl = MISC_CTL_NP_ENABLE;
+	if (n->l2_np) {
+		c->nested_cr3 = nested_npt_root(cpu);
+		if ((c12->control.misc_ctl & MISC_CTL_GMET) &&
+		    svm_has(&cpu->caps, SVM_FEAT_GMET))
+			c->misc_ctl |= MISC_CTL_GMET;
+	} else {
+		c->nested_cr3 = c01->nested_cr3;
+	}
+
+	v->save = c12->save;
+	v->save.efer |= EFER_SVME;
+	if (!n->l2_np)
+		v->save.g_pat = cpu->vmcb01->save.g_pat;
+	copy_vmload_state(&v->save, &cpu->vmcb01->save);
+	n->l2_efer = c12->save.efer;
+}
+
+static void vmrun_fail(struct cpu *cpu, volatile struct vmcb *v12,
+		       const struct nested_check_failure *why)
+{
+	log_info("L1 VMRUN of vmcb12 at 0x%lx failed check: %s (%s): "
+		 "VMEXIT_INVALID", cpu->nested.vmcb12_gpa, why->name, why->cond);
+	v12->control.exit_code = VMEXIT_INVALID;
+	v12->control.exit_info_1 = 0;
+	v12->control.exit_info_2 = 0;
+	v12->control.event_inj = 0;
+	nested_set_gif(cpu, false);
+}
+
+void nested_vmrun(struct cpu *cpu)
+{
+	struct nested *n = &cpu->nested;
+	struct vmcb_save *s01 = &cpu->vmcb01->save;
+	struct nested_check_failure why = { 0 };
+	struct nested_vmrun_ctx ctx = {
+		.efer = n->svme ? s01->efer : s01->efer & ~EFER_SVME,
+		.cr0 = s01->cr0, .cpl = s01->cpl, .smm = false,
+		.hsave_pa = n->hsave_pa, .vmcb12_gpa = s01->rax,
+	};
+	volatile struct vmcb *v12;
+	int pre;
+
+	pre = nested_vmrun_prechecks(&ctx, &n->caps, &why);
+	if (pre != NESTED_PRE_OK) {
+		log_debug("L1 VMRUN: %s", why.name);
+		inject_l1(cpu, (unsigned)pre, pre == NESTED_PRE_GP);
+		return;
+	}
+	if (skip_instruction(cpu, INSN_VMRUN))
+		return;
+	n->vmcb12_gpa = s01->rax;
+	v12 = (volatile struct vmcb *)l1_host_ptr(n->vmcb12_gpa, 4096);
+	nested_copy_vmcb12(n->cache, v12);
+	nested_sanitize_controls(&n->cache->control, &n->caps);
+	if (nested_check_vmcb12(n->cache, &n->caps, &why)) {
+		vmrun_fail(cpu, v12, &why);
+		return;
+	}
+	n->l2_np = n->cache->control.misc_ctl & MISC_CTL_NP_ENABLE;
+	if (n->l2_np && nested_npt_setup(cpu)) {
+		why = (struct nested_check_failure){
+			0, "out of memory for the shadow NPT", "snpt" };
+		vmrun_fail(cpu, v12, &why);
+		return;
+	}
+	prepare_vmcb02(cpu);
+	n->nr_vmruns++;
+	n->guest_mode = true;
+	nested_set_gif(cpu, true);
+	cpu->cur = n->vmcb02;
+	cpu->cur_pa = n->vmcb02_pa;
+	cpu->cur_phys = n->l2_np ? &n->l2_phys : &l1_gmem;
+	log_trace("L1 VMRUN: L2 at rip 0x%lx, np %d, asid %u", n->vmcb02->save.rip,
+		  n->l2_np, n->vmcb02->control.asid);
+}
+
+void nested_vmexit(struct cpu *cpu, uint64_t code, uint64_t info1,
+		   uint64_t info2, uint64_t next_rip)
+{
+	struct nested *n = &cpu->nested;
+	struct vmcb *v02 = n->vmcb02;
+	struct vmcb_save *s01 = &cpu->vmcb01->save;
+	volatile struct vmcb *v12 =
+		(volatile struct vmcb *)l1_host_ptr(n->vmcb12_gpa, 4096);
+	volatile struct vmcb_save *s12 = &v12->save;
+	volatile struct vmcb_control *c12 = &v12->control;
+	const uint32_t irq_bits = V_TPR_MASK | V_IRQ;
+
+	s12->es = v02->save.es;
+	s12->cs = v02->save.cs;
+	s12->ss = v02->save.ss;
+	s12->ds = v02->save.ds;
+	s12->gdtr = v02->save.gdtr;
+	s12->idtr = v02->save.idtr;
+	s12->cpl = v02->save.cpl;
+	s12->efer = n->l2_efer;
+	s12->cr0 = v02->save.cr0;
+	s12->cr2 = v02->save.cr2;
+	s12->cr3 = v02->save.cr3;
+	s12->cr4 = v02->save.cr4;
+	s12->dr6 = v02->save.dr6;
+	s12->dr7 = v02->save.dr7;
+	s12->rflags = v02->save.rflags;
+	s12->rip = v02->save.rip;
+	s12->rsp = v02->save.rsp;
+	s12->rax = v02->save.rax;
+	if (n->l2_np)
+		s12->g_pat = v02->save.g_pat;
+
+	c12->int_ctl = (n->cache->control.int_ctl & ~irq_bits) |
+		       (v02->control.int_ctl & irq_bits);
+	c12->int_vector = v02->control.int_vector;
+	c12->int_state = v02->control.int_state;
+	c12->exit_code = code;
+	c12->exit_info_1 = info1;
+	c12->exit_info_2 = info2;
+	c12->exit_int_info = v02->control.exit_int_info;
+	c12->exit_int_info_err = v02->control.exit_int_info_err;
+	c12->next_rip = next_rip;
+	c12->event_inj = 0;
+	c12->event_inj_err = 0;
+
+	copy_vmload_state(s01, &v02->save);
+	s01->cr2 = v02->save.cr2;
+	s01->dr7 = 0x400;
+	n->guest_mode = false;
+	n->nr_reflected++;
+	nested_set_gif(cpu, false);
+	cpu->cur = cpu->vmcb01;
+	cpu->cur_pa = cpu->vmcb01_pa;
+	cpu->cur_phys = &l1_gmem;
+	log_trace("#VMEXIT 0x%lx to L1 (info1 0x%lx info2 0x%lx)", code, info1,
+		  info2);
+}

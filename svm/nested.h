@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Nested SVM: L1 runs its own guests (L2) on nestvisor.  The SVM state L1
+ * sees (EFER.SVME, VM_HSAVE_PA, VM_CR, GIF) is virtual and lives here, and
+ * so does the L2 L1 is running.  svm/nested.c has the algorithm.
+ */
+#ifndef NV_SVM_NESTED_H
+#define NV_SVM_NESTED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mm/gmem.h"
+#include "mm/walk.h"
+#include "svm/nested_check.h"
+#include "svm/vmcb.h"
+
+struct cpu;
+
+struct nested {
+	/* What nestvisor offers L1 (CPUID 0x8000000A, svm/cpuid.c). */
+	struct nested_caps caps;
+	bool offered;          /* SVM is offered to L1 at all */
+	uint32_t l1_nr_asids;  /* CPUID 0x8000000A EBX for L1 */
+
+	/* L1's virtual SVM MSRs and GIF. */
+	bool svme;             /* L1's EFER.SVME */
+	uint64_t hsave_pa;     /* L1's VM_HSAVE_PA */
+	uint64_t vm_cr;        /* L1's VM_CR */
+	bool gif;              /* L1's GIF, when the CPU has no vGIF */
+
+	/* The L2 being run. */
+	bool guest_mode;
+	uint64_t vmcb12_gpa;
+	struct vmcb *cache;    /* the checked copy of vmcb12 */
+	struct vmcb *vmcb02;
+	uint64_t vmcb02_pa;
+	uint8_t *msrpm02, *iopm02;
+	uint64_t l2_efer;      /* L2's EFER as L2 and L1 see it */
+	bool l2_np;            /* vmcb12 asked for nested paging */
+	union cpu_role npt_role;    /* L1's NPT as the walker sees it */
+	struct pagewalk npt_walk;   /* ready for npt_role */
+	struct gmem l2_phys;   /* L2's physical memory (through L1's NPT) */
+	uint64_t nr_vmruns, nr_reflected;
+};
+
+/* Allocates vmcb02 and friends and decides what to offer. 0 or -1. */
+int nested_init(struct cpu *cpu);
+
+/* L1's SVM instructions (exits of vmcb01). */
+void nested_vmrun(struct cpu *cpu);
+void nested_vmload_vmsave(struct cpu *cpu, bool load);
+void nested_gif(struct cpu *cpu, bool set);
+void nested_invlpga(struct cpu *cpu);
+
+/* An exit of vmcb02: reflect it to L1 or handle it in nestvisor. */
+void nested_handle_exit(struct cpu *cpu);
+
+/* CPUID 0x8000000A EDX as L1 sees it (svm/nested_setup.c). */
+uint32_t nested_cpuid_edx(const struct cpu *cpu);
+
+/* L1's EFER.SVME changed: adjust vmcb01's intercepts. */
+void nested_svme_changed(struct cpu *cpu);
+
+/* L1's MSRs that SVM defines. Return 0, or -1 for #GP. */
+int nested_rdmsr(struct cpu *cpu, uint32_t msr, uint64_t *val);
+int nested_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val);
+
+#endif

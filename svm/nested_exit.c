@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Exits of vmcb02 (L2 running).  Each is either L1's -- vmcb12 asked for
+ * that intercept, or L1's nested page table denies the access -- and is
+ * reflected to L1 as an emulated #VMEXIT, or nestvisor's own: it handles
+ * it as the CPU would for L2 and resumes L2.
+ *
+ * An exit nestvisor handles may have interrupted the delivery of an event
+ * to L2 (EXITINTINFO valid): it is injected again before L2 resumes.
+ */
+#include "core/hvmem.h"
+#include "core/log.h"
+#include "core/panic.h"
+#include "drivers/debug_exit.h"
+#include "svm/intercepts.h"
+#include "svm/nested_internal.h"
+#include "svm/permmap.h"
+
+static bool map_bit(uint64_t base, unsigned size, long bit)
+{
+	uint64_t off = (uint64_t)bit / 8;
+	const volatile uint8_t *p;
+
+	if (bit < 0 || off >= size)
+		return true;
+	p = (const volatile uint8_t *)l1_host_ptr((base & ~0xfffull) + off, 1);
+	return !p || ((*p >> (bit % 8)) & 1);
+}
+
+bool nested_l1_intercepts(struct cpu *cpu, uint64_t code, uint64_t info1)
+{
+	const struct vmcb_control *c = &cpu->nested.cache->control;
+
+	if (code < 0x20)
+		return (c->intercept_cr >> code) & 1;
+	if (code < 0x40)
+		return (c->intercept_dr >> (code - 0x20)) & 1;
+	if (code < 0x60)
+		return (c->intercept_exceptions >> (code - 0x40)) & 1;
+	if (code == VMEXIT_MSR) {
+		uint32_t msr = (uint32_t)cpu->gregs.rcx;
+		long bit = msrpm_bit(msr);
+
+		if (!(c->intercept_misc1 & INTERCEPT1_MSR_PROT))
+			return false;
+		return bit < 0 || map_bit(c->msrpm_base_pa, MSRPM_SIZE,
+					  bit + (info1 & 1));
+	}
+	if (code == VMEXIT_IOIO) {
+		unsigned port = (unsigned)(info1 >> IOIO_PORT_SHIFT) & 0xffff;
+		unsigned len = info1 & IOIO_SZ8 ? 1 : info1 & IOIO_SZ16 ? 2 : 4;
+
+		if (!(c->intercept_misc1 & INTERCEPT1_IOIO_PROT))
+			return false;
+		for (unsigned i = 0; i < len; i++)
+			if (map_bit(c->iopm_base_pa, IOPM_SIZE, port + i))
+				return true;
+		return false;
+	}
+	if (code < 0x80)
+		return (c->intercept_misc1 >> (code - 0x60)) & 1;
+	if (code < 0xa0)
+		return (c->intercept_misc2 >> (code - 0x80)) & 1;
+	if (code < 0xc0)
+		return (c->intercept_misc3 >> (code - 0xa0)) & 1;
+	return false;
+}
+
+/* The instruction an intercept is about, for next_rip (NRIPS, which
+ * nestvisor offers to L1 even where the CPU lacks it). */
+static enum insn_op exit_insn(uint64_t code, uint64_t info1)
+{
+	switch (code) {
+	case VMEXIT_CPUID: return INSN_CPUID;
+	case VMEXIT_MSR: return info1 & 1 ? INSN_WRMSR : INSN_RDMSR;
+	case VMEXIT_HLT: return INSN_HLT;
+	case VMEXIT_RDTSC: return INSN_RDTSC;
+	case VMEXIT_RDTSCP: return INSN_RDTSCP;
+	case VMEXIT_INVD: return INSN_INVD;
+	case VMEXIT_PAUSE: return INSN_PAUSE;
+	case VMEXIT_VMRUN: return INSN_VMRUN;
+	case VMEXIT_VMMCALL: return INSN_VMMCALL;
+	case VMEXIT_VMLOAD: return INSN_VMLOAD;
+	case VMEXIT_VMSAVE: return INSN_VMSAVE;
+	case VMEXIT_STGI: return INSN_STGI;
+	case VMEXIT_CLGI: return INSN_CLGI;
+	case VMEXIT_SKINIT: return INSN_SKINIT;
+	case VMEXIT_INVLPGA: return INSN_INVLPGA;
+	case VMEXIT_XSETBV: return INSN_XSETBV;
+	case 0x89: return INSN_WBINVD;
+	default: return INSN_NONE;
+	}
+}
+
+static uint64_t reflected_next_rip(struct cpu *cpu, uint64_t code)
+{
+	struct vmcb *v = cpu->cur;
+	enum insn_op op;
+	int len;
+
+	if (code == VMEXIT_IOIO)
+		return v->control.exit_info_2;
+	op = exit_insn(code, v->control.exit_info_1);
+	if (op == INSN_NONE)
+		return 0;
+	if (svm_has(&cpu->caps, SVM_FEAT_NRIPS))
+		return v->control.next_rip;
+	len = guest_insn_len(cpu, op);
+	return len > 0 ? v->save.rip + (unsigned)len : 0;
+}
+
+static void reflect(struct cpu *cpu)
+{
+	const struct vmcb_control *c = &cpu->cur->control;
+
+	nested_vmexit(cpu, c->exit_code, c->exit_info_1, c->exit_info_2,
+		      reflected_next_rip(cpu, c->exit_code));
+}
+
+static void l2_shutdown(struct cpu *cpu)
+{
+	log_error("L2 SHUTDOWN (triple fault) that L1 does not intercept: "
+		  "the machine shuts down, as the CPU would");
+	dump_cpu_state(cpu);
+	debug_exit(0x7du);
+}
+
+void nested_handle_exit(struct cpu *cpu)
+{
+	struct vmcb_control *c = &cpu->cur->control;
+	uint64_t code = c->exit_code;
+	uint32_t pending = c->exit_int_info;
+	uint32_t pending_err = c->exit_int_info_err;
+
+	if (vmexit_is_invalid(code)) {
+		log_error("vmcb02 was refused by the CPU (VMEXIT_INVALID): "
+			  "a vmcb12 check nestvisor does not make");
+		nested_vmexit(cpu, VMEXIT_INVALID, 0, 0, 0);
+		return;
+	}
+	if (code == VMEXIT_NPF) {
+		nested_npt_fault(cpu);
+		return;
+	}
+	if (nested_l1_intercepts(cpu, code, c->exit_info_1)) {
+		reflect(cpu);
+		return;
+	}
+	switch (code) {
+	case VMEXIT_CPUID:
+		handle_cpuid(cpu);
+		break;
+	case VMEXIT_MSR:
+		handle_msr(cpu);
+		break;
+	case VMEXIT_IOIO:
+		handle_ioio(cpu);
+		break;
+	case VMEXIT_SHUTDOWN:
+		l2_shutdown(cpu);
+		break;
+	case VMEXIT_VMMCALL:
+	case VMEXIT_VMLOAD:
+	case VMEXIT_VMSAVE:
+	case VMEXIT_STGI:
+	case VMEXIT_CLGI:
+	case VMEXIT_SKINIT:
+	case VMEXIT_INVLPGA:
+		/* Not intercepted by L1: SVM instructions in L2 are not
+		 * offered (docs/nested.md), VMMCALL is nestvisor's for L1. */
+		inject_exception(cpu, X86_UD, false, 0);
+		break;
+	default:
+		log_error("L2 exit 0x%lx that neither L1 nor nestvisor "
+			  "intercepts", code);
+		panic("unexpected L2 exit");
+	}
+	if ((pending & EVTINJ_VALID) && !(c->event_inj & EVTINJ_VALID)) {
+		c->event_inj = pending;
+		c->event_inj_err = pending_err;
+	}
+}

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: MIT
+/*
+ * L1's SVM instructions other than VMRUN, and L1's SVM MSRs.
+ *  VMLOAD / VMSAVE: the state they move (FS, GS, TR, LDTR, KernelGsBase,
+ *    STAR, LSTAR, CSTAR, SFMASK, SYSENTER_*) is L1's current state, which
+ *    nestvisor keeps in vmcb01: VMLOAD copies from L1's VMCB into vmcb01,
+ *    VMSAVE from vmcb01 into L1's VMCB (APM Vol. 2 §15.5.2).
+ *  CLGI / STGI: L1's virtual GIF (svm/nested.c nested_set_gif).
+ *  INVLPGA: the host ASID that stands for L1's ASID.
+ *  All raise #UD while L1's EFER.SVME is clear and #GP at CPL > 0; VMLOAD
+ *  and VMSAVE also #GP for an unaligned or illegal address.
+ */
+#include "core/hvmem.h"
+#include "core/log.h"
+#include "core/x86.h"
+#include "svm/intercepts.h"
+#include "svm/nested_internal.h"
+
+/* 0 if L1 may execute an SVM instruction now, else the exception. */
+static int svm_insn_fault(struct cpu *cpu)
+{
+	if (!cpu->nested.svme)
+		return X86_UD;
+	if (cpu->vmcb01->save.cpl != 0)
+		return X86_GP;
+	return 0;
+}
+
+static bool raise(struct cpu *cpu, int vector)
+{
+	if (!vector)
+		return false;
+	inject_exception(cpu, (unsigned)vector, vector == X86_GP, 0);
+	return true;
+}
+
+void nested_vmload_vmsave(struct cpu *cpu, bool load)
+{
+	struct vmcb_save *s01 = &cpu->vmcb01->save;
+	uint64_t gpa = s01->rax;
+	volatile struct vmcb_save *s;
+
+	if (raise(cpu, svm_insn_fault(cpu)))
+		return;
+	s = (volatile struct vmcb_save *)l1_host_ptr(gpa & ~0xfffull, 4096);
+	if ((gpa & 0xfff) || !s) {
+		raise(cpu, X86_GP);
+		return;
+	}
+	s = (volatile struct vmcb_save *)((volatile uint8_t *)s + 0x400);
+	if (skip_instruction(cpu, load ? INSN_VMLOAD : INSN_VMSAVE))
+		return;
+#define MOVE(f) do { if (load) s01->f = s->f; else s->f = s01->f; } while (0)
+	MOVE(fs); MOVE(gs); MOVE(tr); MOVE(ldtr);
+	MOVE(kernel_gs_base); MOVE(star); MOVE(lstar); MOVE(cstar);
+	MOVE(sfmask); MOVE(sysenter_cs); MOVE(sysenter_esp); MOVE(sysenter_eip);
+#undef MOVE
+}
+
+void nested_gif(struct cpu *cpu, bool set)
+{
+	if (raise(cpu, svm_insn_fault(cpu)))
+		return;
+	if (skip_instruction(cpu, set ? INSN_STGI : INSN_CLGI))
+		return;
+	nested_set_gif(cpu, set);
+}
+
+void nested_invlpga(struct cpu *cpu)
+{
+	uint64_t va = cpu->vmcb01->save.rax;
+	uint32_t asid = (uint32_t)cpu->gregs.rcx;
+
+	if (raise(cpu, svm_insn_fault(cpu)))
+		return;
+	if (skip_instruction(cpu, INSN_INVLPGA))
+		return;
+	if (asid < cpu->nested.l1_nr_asids)
+		__asm__ volatile("invlpga %%rax, %%ecx" ::"a"(va),
+				 "c"(asid + 1) : "memory");
+}
+
+void nested_svme_changed(struct cpu *cpu)
+{
+	struct vmcb_control *c = &cpu->vmcb01->control;
+	const uint32_t gif_insns = INTERCEPT2_STGI | INTERCEPT2_CLGI;
+
+	/* With the CPU's vGIF, L1's CLGI and STGI need no exit once L1 has
+	 * SVM enabled; before that they must exit to raise #UD. */
+	if (!svm_has(&cpu->caps, SVM_FEAT_VGIF))
+		return;
+	c->intercept_misc2 = cpu->nested.svme ? c->intercept_misc2 & ~gif_insns :
+						c->intercept_misc2 | gif_insns;
+}
+
+int nested_rdmsr(struct cpu *cpu, uint32_t msr, uint64_t *val)
+{
+	struct nested *n = &cpu->nested;
+
+	if (!n->offered)
+		return -1;
+	switch (msr) {
+	case MSR_VM_CR:
+		*val = n->vm_cr;
+		return 0;
+	case MSR_VM_HSAVE_PA:
+		*val = n->hsave_pa;
+		return 0;
+	}
+	return -1;
+}
+
+int nested_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val)
+{
+	struct nested *n = &cpu->nested;
+	const uint64_t vm_cr_bits = 0x1f; /* DPD R_INIT DIS_A20M LOCK SVMDIS */
+
+	if (!n->offered)
+		return -1;
+	switch (msr) {
+	case MSR_VM_CR:
+		if (val & ~vm_cr_bits)
+			return -1;
+		/* With LOCK set, LOCK and SVMDIS are read-only. */
+		if ((n->vm_cr & VM_CR_LOCK) &&
+		    ((val ^ n->vm_cr) & (VM_CR_LOCK | VM_CR_SVMDIS)))
+			return -1;
+		if ((val & VM_CR_SVMDIS) && n->svme)
+			return -1;
+		n->vm_cr = val;
+		return 0;
+	case MSR_VM_HSAVE_PA:
+		if ((val & 0xfff) || (val >> n->caps.maxphyaddr))
+			return -1;
+		n->hsave_pa = val;
+		return 0;
+	}
+	return -1;
+}

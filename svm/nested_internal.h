@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared between the files of nested SVM (svm/nested*.c) only. */
+#ifndef NV_SVM_NESTED_INTERNAL_H
+#define NV_SVM_NESTED_INTERNAL_H
+
+#include "core/percpu.h"
+
+void nested_set_gif(struct cpu *cpu, bool gif);
+
+/* Emulated #VMEXIT to L1 with this exit (svm/nested.c). */
+void nested_vmexit(struct cpu *cpu, uint64_t code, uint64_t info1,
+		   uint64_t info2, uint64_t next_rip);
+
+/* L2's nested paging (svm/nested_npt.c): prepare for vmcb12's nCR3 and
+ * role (0 or -1), the root vmcb02 runs with, and an #NPF of vmcb02. */
+int nested_npt_setup(struct cpu *cpu);
+uint64_t nested_npt_root(struct cpu *cpu);
+void nested_npt_fault(struct cpu *cpu);
+
+/* Does L1's vmcb12 intercept this exit of L2? (svm/nested_exit.c) */
+bool nested_l1_intercepts(struct cpu *cpu, uint64_t code, uint64_t info1);
+
+#endif

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+/*
+ * What nestvisor offers L1 for nested SVM, decided once at start-up from
+ * the CPU, and the pages nested SVM needs.  Offered (CPUID 0x8000000A):
+ *  - SVM itself, revision 1, the host's ASIDs minus the one L1 uses;
+ *  - NRIPS, emulated where the CPU lacks it (nestvisor knows the length of
+ *    every instruction it intercepts);
+ *  - FlushByAsid (TLB_CONTROL 3 and 7 become a full flush where the CPU
+ *    lacks it);
+ *  - nested paging and GMET once the shadow NPT is in (svm/nested_npt.c).
+ * Not offered: vGIF, vNMI, AVIC, LBR virtualization, VMSAVE/VMLOAD
+ * virtualization, SEV, pause filters, TSC scaling, decode assists.
+ */
+#include "core/hvmem.h"
+#include "core/log.h"
+#include "core/percpu.h"
+#include "core/x86.h"
+#include "svm/permmap.h"
+
+static uint64_t cr4_supported(void)
+{
+	struct cpuid_regs r1 = cpuid(1), r7 = cpuid_count(7, 0);
+	uint64_t cr4 = 0x7ff; /* VME PVI TSD DE PSE PAE MCE PGE PCE OSFXSR OSXMMEXCPT */
+
+	if ((r7.ecx >> 2) & 1)  cr4 |= 1ull << 11; /* UMIP */
+	if ((r7.ecx >> 16) & 1) cr4 |= 1ull << 12; /* LA57 */
+	if (r7.ebx & 1)         cr4 |= 1ull << 16; /* FSGSBASE */
+	if ((r1.ecx >> 17) & 1) cr4 |= 1ull << 17; /* PCIDE */
+	if ((r1.ecx >> 26) & 1) cr4 |= 1ull << 18; /* OSXSAVE */
+	if ((r7.ebx >> 7) & 1)  cr4 |= 1ull << 20; /* SMEP */
+	if ((r7.ebx >> 20) & 1) cr4 |= 1ull << 21; /* SMAP */
+	if ((r7.ecx >> 3) & 1)  cr4 |= 1ull << 22; /* PKE */
+	return cr4;
+}
+
+int nested_init(struct cpu *cpu)
+{
+	struct nested *n = &cpu->nested;
+	struct nested_caps *c = &n->caps;
+	struct cpuid_regs e1 = cpuid(0x80000001);
+
+	n->cache = hv_alloc(1);
+	n->vmcb02 = hv_alloc(1);
+	n->msrpm02 = hv_alloc(MSRPM_SIZE / 4096);
+	n->iopm02 = hv_alloc(IOPM_SIZE / 4096);
+	if (!n->cache || !n->vmcb02 || !n->msrpm02 || !n->iopm02)
+		return -1;
+	n->vmcb02_pa = (uint64_t)n->vmcb02;
+	n->gif = true;
+
+	*c = (struct nested_caps){
+		.maxphyaddr = (uint8_t)cpu->caps.maxphyaddr,
+		.np = false,
+		.gmet = false,
+		.nrips = true,
+		.flush_by_asid = true,
+		.xsave = (cpuid(1).ecx >> 26) & 1,
+		.rdtscp = (e1.edx >> 27) & 1,
+		.invpcid = (cpuid_count(7, 0).ebx >> 10) & 1,
+		.rdpru = (cpuid(0x80000008).ebx >> 4) & 1,
+		.cr4_allowed = cr4_supported(),
+		.efer_allowed = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE |
+				EFER_SVME | (1ull << 14) /* FFXSR */,
+	};
+	n->offered = cpu->caps.nr_asids > 2;
+	n->l1_nr_asids = cpu->caps.nr_asids - 1;
+	log_info("nested SVM offered to L1: %s (%u ASIDs, NRIPS%s%s)",
+		 n->offered ? "yes" : "no", n->l1_nr_asids,
+		 c->np ? ", nested paging" : "", c->gmet ? ", GMET" : "");
+	return 0;
+}
+
+/* CPUID 0x8000000A EDX as L1 sees it. */
+uint32_t nested_cpuid_edx(const struct cpu *cpu)
+{
+	const struct nested_caps *c = &cpu->nested.caps;
+
+	return (c->np ? 1u << SVM_FEAT_NP : 0) |
+	       (c->nrips ? 1u << SVM_FEAT_NRIPS : 0) |
+	       (c->flush_by_asid ? 1u << SVM_FEAT_FLUSHASID : 0) |
+	       (c->gmet ? 1u << SVM_FEAT_GMET : 0);
+}
