@@ -273,6 +273,8 @@ def run(args):
     elapsed = time.monotonic() - start
     status = child.exitstatus
 
+    if failure and next_req < len(required):
+        failure += f"; still waiting for {required[next_req]!r}"
     if failure is None and args.stop_after and not killed:
         failure = f"QEMU exited (status {status}) before --stop-after {args.stop_after!r}"
     if failure is None and next_req < len(required):

@@ -44,6 +44,9 @@ void cpuid_facts(void)
 		fact_leaf(0xd, 1);
 	for (uint32_t l = 0x80000000u; l <= max_ext; l++)
 		fact_leaf(l, 0);
+	/* The rest of 0x80000001 ECX must match even where SVM differs. */
+	gprintf("# fact cpuid.80000001.0.ecx-except-svm = 0x%08x\n",
+		cpuid(0x80000001u, 0).ecx & ~CPUID_80000001_ECX_SVM);
 	fact_leaf(NV_CPUID_VENDOR_LEAF, 0);
 	fact_leaf(NV_CPUID_VERSION_LEAF, 0);
 }
