@@ -18,6 +18,7 @@ struct case_list {
 };
 
 struct case_list detect_cases(int under_nv);
+struct case_list cpu_cases(int under_nv);
 struct case_list cpuid_cases(int under_nv);
 struct case_list msr_cases(int under_nv);
 struct case_list io_cases(int under_nv);

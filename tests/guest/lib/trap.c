@@ -132,7 +132,7 @@ static void prepare(void)
  * Each accessor stores the address of label 1 (the instruction that may
  * fault) and its encoded length in `armed`, then executes it.  The
  * lengths are fixed by the encodings: RDMSR 0F 32, WRMSR 0F 30,
- * VMMCALL 0F 01 D9, MOV r64 <-> (%rdx) 48 8B 02 / 48 89 02.
+ * VMMCALL 0F 01 D9, UD2 0F 0B, MOV r64 <-> (%rdx) 48 8B 02 / 48 89 02.
  */
 #define ARM(len) "leaq 1f(%%rip), %%r11\n\tmovq %%r11, %[arip]\n\tmovq $" #len ", %[alen]\n\t1: "
 
@@ -189,6 +189,16 @@ int trap_vmmcall(struct hc_regs *r)
 	__asm__ volatile(ARM(3) "vmmcall"
 			 : "+a"(r->rax), "+b"(r->rbx), "+c"(r->rcx), "+d"(r->rdx),
 			   [arip] "=m"(armed.rip), [alen] "=m"(armed.len)
+			 : : "r11", "memory");
+	armed.rip = 0;
+	return last.vector;
+}
+
+int trap_ud2(void)
+{
+	prepare();
+	__asm__ volatile(ARM(2) "ud2"
+			 : [arip] "=m"(armed.rip), [alen] "=m"(armed.len)
 			 : : "r11", "memory");
 	armed.rip = 0;
 	return last.vector;

@@ -46,6 +46,8 @@ int trap_rdmsr(uint32_t msr, uint64_t *val); /* *val = 0 on a fault */
 int trap_wrmsr(uint32_t msr, uint64_t val);
 int trap_read64(const volatile uint64_t *p, uint64_t *val);
 int trap_write64(volatile uint64_t *p, uint64_t val);
+/* UD2 (0F 0B): always #UD; checks the catcher itself. */
+int trap_ud2(void);
 
 /* VMMCALL with RAX, RBX, RCX, RDX in and out (core/hypercall.h ABI). */
 struct hc_regs {
