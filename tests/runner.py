@@ -116,6 +116,8 @@ def choose_accel(args):
 
 def esp_place(esp, src, esp_path):
     """Copy src to esp_path (backslash or slash separated) inside esp."""
+    if not os.path.isfile(src):
+        sys.exit(f"FAIL: cannot put {src} on the ESP: no such file")
     parts = [p for p in re.split(r"[\\/]", esp_path) if p]
     dst = os.path.join(esp, *parts)
     os.makedirs(os.path.dirname(dst), exist_ok=True)
@@ -222,7 +224,12 @@ def run(args):
     esp = os.path.join(work, "esp")
     if os.path.exists(esp):
         shutil.rmtree(esp)
-    build_esp(args, esp)
+    try:
+        build_esp(args, esp)
+    except SystemExit:
+        if not args.workdir:
+            shutil.rmtree(work, ignore_errors=True)
+        raise
     cmd = qemu_command(args, esp, accel)
     print("runner: " + " ".join(cmd))
     print(f"runner: serial log {log_path}")
