@@ -1,0 +1,94 @@
+# SPDX-License-Identifier: MIT
+"""nestvisor's deterministic benchmarks (./nv bench).
+
+1. Exit round trips, from L1, in instructions: the `bench` payload runs
+   under nestvisor with QEMU -icount shift=N, where the guest TSC advances
+   by 2^N per executed instruction (qemu-tcg-svm.md), so the payload's TSC
+   deltas divided by 2^N are exact instruction counts that repeat from run
+   to run.  Each figure is the median of 1001 round trips, minus an empty
+   rdtsc pair.
+2. Boot cost: the wall-clock time from QEMU's start to the payload's first
+   line, with nestvisor (nestvisor.efi chain-loading the payload) and
+   without (the payload as BOOTX64.EFI), median of --boots runs each, and
+   their ratio.  This one is wall-clock, so it varies a little.
+
+The ESP and QEMU command line come from tests/runner.py, so the machine is
+the same as the tests'.
+"""
+import argparse
+import importlib.util
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+import pexpect
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+spec = importlib.util.spec_from_file_location("runner", os.path.join(HERE, "runner.py"))
+runner = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(runner)
+
+FIRST_LINE = "bench: payload started"
+
+
+def boot(efi, nxt, cfg, icount, timeout=120):
+    """Boot once; return (seconds to the payload's first line, lines)."""
+    args = argparse.Namespace(efi=efi, next=nxt, config=None, config_file=cfg,
+                              file=None, kernel=None, initrd=None, append=None,
+                              cpu=runner.DEFAULT_CPU, memory=512, icount=icount,
+                              qemu_arg=None)
+    with tempfile.TemporaryDirectory() as esp:
+        runner.build_esp(args, esp)
+        cmd = runner.qemu_command(args, esp, "tcg")
+        t0 = time.monotonic()
+        child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8",
+                              codec_errors="replace", timeout=timeout)
+        first, lines = None, []
+        while True:
+            i = child.expect(["\r?\n", pexpect.EOF])
+            if i == 1:
+                break
+            line = runner.clean_line(child.before)
+            if first is None and line.startswith(FIRST_LINE):
+                first = time.monotonic() - t0
+            lines.append(line)
+        child.close()
+    if first is None:
+        sys.exit("bench: the payload did not start:\n" + "\n".join(lines[-20:]))
+    return first, lines
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--build", default=os.path.join(HERE, "..", "build"))
+    p.add_argument("--shift", type=int, default=6, help="-icount shift (default 6)")
+    p.add_argument("--boots", type=int, default=3, help="runs per boot-time figure")
+    a = p.parse_args()
+    nv = os.path.join(a.build, "boot", "nestvisor.efi")
+    payload = os.path.join(a.build, "tests", "guest", "bench.efi")
+    cfg = os.path.join(HERE, "guest", "cfg", "default.cfg")
+
+    _, lines = boot(nv, payload, cfg, a.shift)
+    print(f"exit round trips from L1 under nestvisor, -icount shift={a.shift} "
+          f"(instructions = TSC ticks / 2^{a.shift}, median of 1001):")
+    scale = 1 << a.shift
+    for line in lines:
+        parts = line.split()
+        if len(parts) >= 4 and parts[0] == "bench:" and parts[2] == "median":
+            name, ticks = parts[1], int(parts[3])
+            note = " (the rdtsc pair, subtracted from the others)" if name == "baseline" else ""
+            print(f"  {name:9s} {ticks // scale:6d} instructions{note}")
+
+    with_nv = [boot(nv, payload, cfg, None)[0] for _ in range(a.boots)]
+    without = [boot(payload, None, None, None)[0] for _ in range(a.boots)]
+    m_nv, m_bare = statistics.median(with_nv), statistics.median(without)
+    print(f"boot to the payload's first line (wall clock, TCG, median of {a.boots}):")
+    print(f"  with nestvisor    {m_nv:6.2f} s")
+    print(f"  without           {m_bare:6.2f} s")
+    print(f"  ratio             {m_nv / m_bare:6.2f}")
+
+
+if __name__ == "__main__":
+    main()
