@@ -1,0 +1,689 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The shadow-NPT MMU (API in shadow_npt.h; spec: nested-paging-semantics.md
+ * §1.5, §4, §5, §6.2, §8).
+ *
+ * What the shadow is.  A shadow root is a 4-level long-mode NPT (entry bits
+ * of mm/npt_l1.h, AMD APM Vol.2 §5.3/§15.25) mapping L2 gpa -> host pa.
+ * It caches the results of walking L1's NPT: each leaf is one successful
+ * walk of L1's tables, composed with env->l1_to_hpa.  The shadow's own
+ * table entries are always P|W|U|A; all rights live in the leaves.  So the
+ * shadow tree mirrors nothing of L1's table layout and every L1 format
+ * (2-level, PAE, 4-level, 5-level below 2^48) is shadowed the same way.
+ * Roots are cached by (nCR3, full cpu_role, exec class), up to
+ * SNPT_MAX_ROOTS, least recently used evicted.  The key is the whole
+ * cpu_role rather than the root_role alone, because ext bits (cr4_pse,
+ * has_pferr_fetch, ...) change how L1's NPT is walked.
+ *
+ * #NPF (snpt_handle_fault).
+ *  1. The access: W and F from the CPU's EXITINFO1, U = (CPL 3), stage =
+ *     the CPU's bit 32 or 33 (not exactly one: FINAL, §6.2 step 2).  The
+ *     walker turns a bit-33 access into a user write and ignores U without
+ *     GMET (§8 step 1).
+ *  2. walk() over L1's NPT (it sets L1's A/D bits as hardware would).
+ *     A fault is reflected: EXITINFO1 = the CPU's stage bit | bits 31:0 of
+ *     the walk (I/D per has_pferr_fetch; US = CPL 3 under GMET, which is
+ *     KVM's erratum-1218 answer), EXITINFO2 = the L2 gpa (§6.2).
+ *  3. l1_to_hpa(walk.out).  No memory: reported, nothing installed.
+ *  4. The leaf: host address from l1_to_hpa only; page size = the largest
+ *     of 1 GiB (with env->gbpages) / 2 MiB / 4 KiB not above L1's leaf,
+ *     l1_to_hpa's max_shift, and the alignment of the host block;
+ *     W = effective W && the L1 leaf is dirty (so the first write faults
+ *     again and the walker sets D, as KVM does); U and NX see GMET below;
+ *     PWT/PCD/PAT copied from L1's leaf.
+ *  5. Record, for every L1 table page the walk read, a "use" (page, root,
+ *     the L2 region that page's table covers), write-protecting the page
+ *     through env->protect when it gets its first use; then install.
+ *
+ * Coherence.  snpt_l1_write(page): for every use of the page, zap the L2
+ * region it covers in that root (a 4 KiB table of a 4-level NPT covers
+ * 2 MiB, the root page covers everything), and drop every use of that root
+ * whose region lies inside the zapped one; a page left without uses is
+ * released.  Regions are naturally aligned, so "inside" is exact: a use
+ * whose region contains the zapped one still vouches for other entries and
+ * stays.  Costs: a write to one L1 PT page zaps one shadow PDE; a write to
+ * L1's root table empties the root.  snpt_invlpga() zaps the one leaf that
+ * maps the address in each root; snpt_flush() empties every root (the root
+ * pages stay so vmcb02's nCR3 stays valid: a deviation from "drop every
+ * root", made for the caller's safety) and releases every protection.
+ * A table page can also be shadowed while L1 lets L2 write it (L1 maps its
+ * own NPT into L2): L2's writes then go unseen, as they would through a
+ * stale hardware TLB, until L1 flushes (INVLPGA / TLB_CONTROL), which the
+ * caller turns into snpt_invlpga() / snpt_flush().  A page env->protect
+ * refuses is used anyway and not recorded (same argument); counted.
+ *
+ * GMET.  With L1's GMET (role.base.cr4_smep) and env->hw_gmet, one root per
+ * key; leaves carry the effective U and the hardware enforces GMET.
+ * Without hardware GMET every access through the shadow is a user access,
+ * so leaves always get U=1 and GMET is emulated with two roots per key:
+ * SUPERVISOR roots make effective-U=1 pages NX, USER roots make
+ * effective-U=0 pages NX.  A fetch fault the walk allows (under GMET for
+ * the faulting CPL) is installed in the root of the page's class (U=1:
+ * USER, U=0: SUPERVISOR) and, if that is not the current root, reported
+ * as switch_exec with that root.  Exact: every fetch in a SUPERVISOR root
+ * (U=0 pages run for any CPL; a U=1 page faults, and the walk decides with
+ * the real CPL: GMET violation for CPL 0-2, switch for CPL 3), and every
+ * data access.  Inexact: in a USER root, CPL 0-2 code runs from U=1 pages
+ * already installed there without a GMET fault; this happens when CPL
+ * drops to 0-2 (interrupt, syscall) and the handler's first fetch is from
+ * a U=1 page.  Kernels normally enter on U=0 pages, whose NX in the USER
+ * root switches back to SUPERVISOR on the first fetch.  Cost: CPL-3 code
+ * that alternates between U=0 and U=1 pages switches roots each time.
+ *
+ * Limits.  SNPT_MAX_USES uses; when full, every root is emptied (reset)
+ * and the walk's uses are recorded again.  Out of table pages: reset, try
+ * once more, else SNPT_E_NOMEM.  L2 gpas at or above 2^48 are refused
+ * (SNPT_E_RANGE): a 4-level shadow cannot map them.  No allocation except
+ * env->ptm pages; recursion depth at most 4.
+ */
+#include "mm/shadow_npt.h"
+
+#include "mm/npt_l1.h"
+#include "mm/pferr.h"
+#include "mm/pte.h"
+
+#define SHADOW_LEVELS 4
+#define SHADOW_LIMIT_SHIFT 48
+#define SHADOW_LAST ((1ull << SHADOW_LIMIT_SHIFT) - 1)
+#define PAGE_MASK_4K 0xfffull
+
+static unsigned shadow_shift(unsigned level)
+{
+	return 12u + 9u * (level - 1);
+}
+
+static unsigned shadow_index(uint64_t gpa, unsigned level)
+{
+	return (unsigned)(gpa >> shadow_shift(level)) & (NPT_ENTRIES - 1);
+}
+
+static uint64_t *table(struct snpt *s, uint64_t pa)
+{
+	return s->env.ptm->map(s->env.ptm->ctx, pa);
+}
+
+static bool is_table(uint64_t e, unsigned level)
+{
+	return level > 1 && (e & NPT_P) && !(e & NPT_PS);
+}
+
+/* ---- shadow tables ------------------------------------------------------ */
+
+static void free_subtree(struct snpt *s, uint64_t pa, unsigned level)
+{
+	uint64_t *t = table(s, pa);
+
+	for (unsigned i = 0; i < NPT_ENTRIES; i++)
+		if (is_table(t[i], level))
+			free_subtree(s, t[i] & NPT_ADDR_MASK, level - 1);
+	s->env.ptm->free_page(s->env.ptm->ctx, pa);
+}
+
+/* Clear every entry of the table at pa (covering from tbase) that maps
+ * anything in [lo, last]; a large leaf partly inside goes whole. */
+static void zap_table(struct snpt *s, uint64_t pa, unsigned level,
+		      uint64_t tbase, uint64_t lo, uint64_t last)
+{
+	unsigned shift = shadow_shift(level);
+	uint64_t *t = table(s, pa);
+	unsigned first = lo > tbase ? (unsigned)((lo - tbase) >> shift) : 0;
+	unsigned end = (unsigned)((last - tbase) >> shift);
+
+	if (end > NPT_ENTRIES - 1)
+		end = NPT_ENTRIES - 1;
+	for (unsigned i = first; i <= end; i++) {
+		uint64_t e = t[i], eb = tbase + ((uint64_t)i << shift);
+		uint64_t el = eb + ((1ull << shift) - 1);
+
+		if (!(e & NPT_P))
+			continue;
+		if (is_table(e, level) && (eb < lo || el > last)) {
+			zap_table(s, e & NPT_ADDR_MASK, level - 1, eb, lo, last);
+			continue;
+		}
+		if (is_table(e, level))
+			free_subtree(s, e & NPT_ADDR_MASK, level - 1);
+		t[i] = 0;
+	}
+}
+
+/* Zap [lo, last] (L2 gpas, clamped to what the shadow maps) in root r. */
+static void zap_range(struct snpt *s, unsigned r, uint64_t lo, uint64_t last)
+{
+	if (lo > SHADOW_LAST)
+		return;
+	if (last > SHADOW_LAST)
+		last = SHADOW_LAST;
+	zap_table(s, s->roots[r].hpa, SHADOW_LEVELS, 0, lo, last);
+}
+
+/*
+ * Put leaf at level (1: 4 KiB, 2: 2 MiB, 3: 1 GiB) for l2_gpa, creating
+ * tables as needed.  A large leaf in the way is replaced by a new table,
+ * a table in the way of a large leaf is freed: both only drop cached
+ * translations.  SNPT_E_NOMEM leaves at most empty tables behind.
+ */
+static int install(struct snpt *s, uint64_t root, uint64_t l2_gpa,
+		   unsigned level, uint64_t leaf)
+{
+	uint64_t pa = root, *t;
+	unsigned i;
+
+	for (unsigned lvl = SHADOW_LEVELS; lvl > level; lvl--) {
+		uint64_t np;
+
+		t = table(s, pa);
+		i = shadow_index(l2_gpa, lvl);
+		if (is_table(t[i], lvl)) {
+			pa = t[i] & NPT_ADDR_MASK;
+			continue;
+		}
+		np = s->env.ptm->alloc_page(s->env.ptm->ctx);
+		if (!np)
+			return SNPT_E_NOMEM;
+		t[i] = np | NPT_TABLE_FLAGS;
+		pa = np;
+	}
+	t = table(s, pa);
+	i = shadow_index(l2_gpa, level);
+	if (is_table(t[i], level))
+		free_subtree(s, t[i] & NPT_ADDR_MASK, level - 1);
+	t[i] = leaf;
+	return SNPT_OK;
+}
+
+/* The shadow leaf mapping l2_gpa in root r: its level, or 0 if none. */
+static unsigned find_leaf(struct snpt *s, unsigned r, uint64_t l2_gpa)
+{
+	uint64_t pa = s->roots[r].hpa;
+
+	for (unsigned lvl = SHADOW_LEVELS; lvl >= 1; lvl--) {
+		uint64_t e = table(s, pa)[shadow_index(l2_gpa, lvl)];
+
+		if (!(e & NPT_P))
+			return 0;
+		if (!is_table(e, lvl))
+			return lvl;
+		pa = e & NPT_ADDR_MASK;
+	}
+	return 0;
+}
+
+/* ---- uses: which L1 table pages the shadow entries came from ----------- */
+
+static unsigned bucket_of(uint64_t page)
+{
+	uint64_t h = (page >> 12) * 0x9e3779b97f4a7c15ull;
+
+	return (unsigned)((h >> 32) % SNPT_HASH_BUCKETS);
+}
+
+static uint64_t use_last(const struct snpt_use *u)
+{
+	return u->l2_base + ((1ull << u->span_shift) - 1);
+}
+
+static bool page_has_use(const struct snpt *s, uint64_t page)
+{
+	for (uint16_t i = s->bucket[bucket_of(page)]; i != SNPT_NO_USE;
+	     i = s->uses[i].next)
+		if (s->uses[i].l1_page == page)
+			return true;
+	return false;
+}
+
+static bool find_use(const struct snpt *s, uint64_t page, unsigned r,
+		     uint64_t base, unsigned span)
+{
+	for (uint16_t i = s->bucket[bucket_of(page)]; i != SNPT_NO_USE;
+	     i = s->uses[i].next) {
+		const struct snpt_use *u = &s->uses[i];
+
+		if (u->l1_page == page && u->root == r && u->l2_base == base &&
+		    u->span_shift == span)
+			return true;
+	}
+	return false;
+}
+
+static void uses_init(struct snpt *s)
+{
+	for (unsigned i = 0; i < SNPT_HASH_BUCKETS; i++)
+		s->bucket[i] = SNPT_NO_USE;
+	for (unsigned i = 0; i < SNPT_MAX_USES; i++) {
+		s->uses[i].used = false;
+		s->uses[i].next = i + 1 < SNPT_MAX_USES ? (uint16_t)(i + 1)
+							: SNPT_NO_USE;
+	}
+	s->free_use = 0;
+	s->nr_uses = 0;
+}
+
+static void add_use(struct snpt *s, uint64_t page, unsigned r, uint64_t base,
+		    unsigned span)
+{
+	uint16_t i = s->free_use;
+	struct snpt_use *u = &s->uses[i];
+	unsigned b = bucket_of(page);
+
+	s->free_use = u->next;
+	u->l1_page = page;
+	u->l2_base = base;
+	u->root = (uint8_t)r;
+	u->span_shift = (uint8_t)span;
+	u->used = true;
+	u->next = s->bucket[b];
+	s->bucket[b] = i;
+	s->nr_uses++;
+}
+
+/* Forget use i; release its page's protection if that was its last use. */
+static void remove_use(struct snpt *s, uint16_t i)
+{
+	struct snpt_use *u = &s->uses[i];
+	uint64_t page = u->l1_page;
+	uint16_t *link = &s->bucket[bucket_of(page)];
+
+	while (*link != i)
+		link = &s->uses[*link].next;
+	*link = u->next;
+	u->used = false;
+	u->next = s->free_use;
+	s->free_use = i;
+	s->nr_uses--;
+	if (!page_has_use(s, page)) {
+		s->env.protect(s->env.ctx, page, false);
+		s->stats.unprotects++;
+	}
+}
+
+/* Forget the uses of root r whose region lies inside [lo, last]. */
+static void remove_uses_within(struct snpt *s, unsigned r, uint64_t lo,
+			       uint64_t last)
+{
+	for (unsigned i = 0; i < SNPT_MAX_USES && s->nr_uses; i++) {
+		const struct snpt_use *u = &s->uses[i];
+
+		if (u->used && u->root == r && u->l2_base >= lo &&
+		    use_last(u) <= last)
+			remove_use(s, (uint16_t)i);
+	}
+}
+
+/*
+ * The L2 region covered by the L1 table at level lvl of a walk: log2 of
+ * its size.  A 4 KiB table of 2^bits entries covers 2^(shift + bits);
+ * the PAE PDPT covers 4 GiB.
+ */
+static unsigned table_span(const struct pagewalk *w, unsigned lvl)
+{
+	unsigned bits = w->role.base.has_4_byte_gpte ? 10 : 9;
+
+	if (w->role.base.level == 3 && lvl == 3)
+		return 32;
+	return 12 + bits * lvl;
+}
+
+/*
+ * Record a use for every table page walk res read, protecting pages that
+ * get their first use.  -1 (having changed nothing more) when the table is
+ * full.
+ */
+static int record_uses(struct snpt *s, unsigned r, uint64_t l2_gpa,
+		       const struct walk_result *res)
+{
+	const struct pagewalk *w = &s->roots[r].w;
+
+	for (unsigned i = 0; i < res->nr_levels; i++) {
+		unsigned lvl = w->role.base.level - i;
+		unsigned span = table_span(w, lvl);
+		uint64_t page = res->pte_addr[i] & ~PAGE_MASK_4K;
+		uint64_t base = l2_gpa & ~((1ull << span) - 1);
+
+		if (find_use(s, page, r, base, span))
+			continue;
+		if (s->free_use == SNPT_NO_USE)
+			return -1;
+		if (!page_has_use(s, page)) {
+			if (s->env.protect(s->env.ctx, page, true)) {
+				s->stats.protect_failures++;
+				continue;
+			}
+			s->stats.protects++;
+		}
+		add_use(s, page, r, base, span);
+	}
+	return 0;
+}
+
+/* ---- roots -------------------------------------------------------------- */
+
+static void empty_root(struct snpt *s, unsigned r)
+{
+	zap_range(s, r, 0, SHADOW_LAST);
+	remove_uses_within(s, r, 0, ~0ull);
+}
+
+/* Empty every root and release every protection; roots stay. */
+static void reset_all(struct snpt *s)
+{
+	for (unsigned r = 0; r < SNPT_MAX_ROOTS; r++)
+		if (s->roots[r].valid)
+			empty_root(s, r);
+	s->stats.resets++;
+}
+
+static void evict(struct snpt *s, unsigned r)
+{
+	empty_root(s, r);
+	s->env.ptm->free_page(s->env.ptm->ctx, s->roots[r].hpa);
+	s->roots[r].valid = false;
+}
+
+static int root_index(const struct snpt *s, uint64_t hpa)
+{
+	for (unsigned r = 0; r < SNPT_MAX_ROOTS; r++)
+		if (s->roots[r].valid && s->roots[r].hpa == hpa)
+			return (int)r;
+	return -1;
+}
+
+static bool gmet_emulated(const struct snpt *s, union cpu_role role)
+{
+	return role.base.cr4_smep && !s->env.hw_gmet;
+}
+
+static void touch(struct snpt *s, unsigned r)
+{
+	s->roots[r].last_used = ++s->clock;
+}
+
+void snpt_init(struct snpt *s, const struct snpt_env *env)
+{
+	s->env = *env;
+	for (unsigned r = 0; r < SNPT_MAX_ROOTS; r++)
+		s->roots[r].valid = false;
+	s->clock = 0;
+	uses_init(s);
+	s->stats = (struct snpt_stats){ 0 };
+}
+
+void snpt_destroy(struct snpt *s)
+{
+	for (unsigned r = 0; r < SNPT_MAX_ROOTS; r++)
+		if (s->roots[r].valid)
+			evict(s, r);
+}
+
+static int get_root(struct snpt *s, uint64_t ncr3, union cpu_role role,
+		    enum snpt_exec exec, unsigned *index)
+{
+	unsigned victim = 0;
+	uint64_t hpa;
+
+	if (!gmet_emulated(s, role))
+		exec = SNPT_EXEC_SUPERVISOR;
+	for (unsigned r = 0; r < SNPT_MAX_ROOTS; r++) {
+		const struct snpt_root *rt = &s->roots[r];
+
+		if (rt->valid && rt->ncr3 == ncr3 &&
+		    rt->role.as_u64 == role.as_u64 && rt->exec == exec) {
+			touch(s, r);
+			*index = r;
+			return SNPT_OK;
+		}
+	}
+	for (unsigned r = 0; r < SNPT_MAX_ROOTS; r++) {
+		if (!s->roots[r].valid) {
+			victim = r;
+			break;
+		}
+		if (s->roots[r].last_used < s->roots[victim].last_used)
+			victim = r;
+	}
+	if (s->roots[victim].valid) {
+		evict(s, victim);
+		s->stats.evictions++;
+	}
+	hpa = s->env.ptm->alloc_page(s->env.ptm->ctx);
+	if (!hpa) {
+		reset_all(s);
+		hpa = s->env.ptm->alloc_page(s->env.ptm->ctx);
+		if (!hpa)
+			return SNPT_E_NOMEM;
+	}
+	struct snpt_root *rt = &s->roots[victim];
+
+	rt->valid = true;
+	rt->exec = exec;
+	rt->ncr3 = ncr3;
+	rt->role = role;
+	rt->root_role = root_role_shadow_npt(role, SHADOW_LEVELS);
+	rt->hpa = hpa;
+	pagewalk_init(&rt->w, role, true, &s->env.l1_cpu);
+	touch(s, victim);
+	*index = victim;
+	return SNPT_OK;
+}
+
+int snpt_get_root(struct snpt *s, uint64_t ncr3, union cpu_role role,
+		  enum snpt_exec exec, uint64_t *root_hpa)
+{
+	unsigned r;
+	int err = get_root(s, ncr3, role, exec, &r);
+
+	if (!err)
+		*root_hpa = s->roots[r].hpa;
+	return err;
+}
+
+/* ---- faults ------------------------------------------------------------- */
+
+/* The CPU's stage bit; not exactly one: FINAL (§6.2 step 2). */
+static uint64_t fault_stage(uint64_t hw)
+{
+	uint64_t stage = hw & PFERR_STAGE_MASK;
+
+	if (stage != PFERR_GUEST_FINAL && stage != PFERR_GUEST_PAGE)
+		return PFERR_GUEST_FINAL;
+	return stage;
+}
+
+/* Largest shadow page (log2) for the walk: not above L1's leaf, nor
+ * max_shift, and the host block must be aligned like the L1 block. */
+static unsigned pick_shift(const struct snpt *s, const struct walk_result *wr,
+			   uint64_t hpa, unsigned max_shift)
+{
+	unsigned lim = wr->page_shift < max_shift ? wr->page_shift : max_shift;
+	unsigned shift = lim >= 30 && s->env.gbpages ? 30 : lim >= 21 ? 21 : 12;
+
+	while (shift > 12) {
+		uint64_t mask = (1ull << shift) - 1;
+
+		if (!((hpa - (wr->out & mask)) & mask))
+			break;
+		shift = shift == 30 ? 21 : 12;
+	}
+	return shift;
+}
+
+/* PWT/PCD/PAT of L1's leaf, moved to where a shadow leaf of shift has them. */
+static uint64_t memtype_bits(const struct walk_result *wr, unsigned shift)
+{
+	uint64_t leaf = wr->pte[wr->nr_levels - 1];
+	bool pat = wr->page_shift == 12 ? (leaf & PTE_PS) : (leaf & PTE_LARGE_PAT);
+	uint64_t bits = leaf & (PTE_PWT | PTE_PCD);
+
+	if (pat)
+		bits |= shift == 12 ? NPT_PS : NPT_PAT_LARGE;
+	return bits;
+}
+
+static uint64_t make_leaf(const struct snpt *s, const struct snpt_root *rt,
+			  const struct walk_result *wr, uint64_t access,
+			  uint64_t hpa, unsigned shift)
+{
+	uint64_t mask = (1ull << shift) - 1;
+	uint64_t base = shift == 12 ? hpa & ~PAGE_MASK_4K : hpa - (wr->out & mask);
+	uint64_t leaf = base | NPT_P | NPT_A | memtype_bits(wr, shift);
+	bool user = wr->access & ACC_USER, emul = gmet_emulated(s, rt->role);
+	bool dirty = (wr->pte[wr->nr_levels - 1] & PTE_D) ||
+		     (walk_effective_pfec(&rt->w, access) & PFERR_WRITE);
+
+	if (shift > 12)
+		leaf |= NPT_PS;
+	if ((wr->access & ACC_WRITE) && dirty)
+		leaf |= NPT_W | NPT_D;
+	if (user || emul)
+		leaf |= NPT_U;
+	if (!(wr->access & ACC_EXEC))
+		leaf |= NPT_NX;
+	if (emul && (rt->exec == SNPT_EXEC_SUPERVISOR ? user : !user))
+		leaf |= NPT_NX;
+	return leaf;
+}
+
+/* Record the walk's uses and install the leaf in root r (§ Limits). */
+static int record_and_install(struct snpt *s, unsigned r, uint64_t l2_gpa,
+			      const struct walk_result *wr, unsigned shift,
+			      uint64_t leaf)
+{
+	unsigned level = shift == 30 ? 3 : shift == 21 ? 2 : 1;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (record_uses(s, r, l2_gpa, wr)) {
+			reset_all(s);
+			record_uses(s, r, l2_gpa, wr); /* fits: table empty */
+		}
+		if (!install(s, s->roots[r].hpa, l2_gpa, level, leaf))
+			return SNPT_OK;
+		reset_all(s);
+	}
+	return SNPT_E_NOMEM;
+}
+
+int snpt_handle_fault(struct snpt *s, uint64_t root_hpa, uint64_t l2_gpa,
+		      uint64_t hw_exit_info_1, unsigned cpl,
+		      struct snpt_fault_result *out)
+{
+	int ri = root_index(s, root_hpa);
+	uint64_t stage = fault_stage(hw_exit_info_1), access, hpa;
+	struct walk_result wr;
+	unsigned r, target, max_shift = 12, shift;
+	int err;
+
+	*out = (struct snpt_fault_result){ .exec = SNPT_EXEC_SUPERVISOR,
+					   .root_hpa = root_hpa };
+	if (ri < 0)
+		return SNPT_E_NOROOT;
+	r = target = (unsigned)ri;
+	touch(s, r);
+	out->exec = s->roots[r].exec;
+	s->stats.faults++;
+	if (l2_gpa > SHADOW_LAST)
+		return SNPT_E_RANGE;
+
+	access = stage | (hw_exit_info_1 & (PFERR_WRITE | PFERR_FETCH)) |
+		 (cpl == 3 ? PFERR_USER : 0);
+	walk(&s->roots[r].w, s->env.l1mem, s->roots[r].ncr3, l2_gpa, access, &wr);
+	if (wr.gmem_error)
+		return SNPT_E_L1_TABLE;
+	if (wr.fault) {
+		out->reflect = true;
+		out->exit_info_1 = stage | (wr.error_code & ~PFERR_STAGE_MASK);
+		out->exit_info_2 = l2_gpa;
+		s->stats.reflects++;
+		return SNPT_OK;
+	}
+	out->l1_gpa = wr.out;
+	if (s->env.l1_to_hpa(s->env.ctx, wr.out, &hpa, &max_shift)) {
+		out->no_l1_memory = true;
+		s->stats.no_l1_memory++;
+		return SNPT_OK;
+	}
+	if (hpa & ~((1ull << 52) - 1))
+		return SNPT_E_HPA;
+
+	if (gmet_emulated(s, s->roots[r].role) && stage == PFERR_GUEST_FINAL &&
+	    (access & PFERR_FETCH)) {
+		enum snpt_exec cls = (wr.access & ACC_USER) ? SNPT_EXEC_USER
+							    : SNPT_EXEC_SUPERVISOR;
+
+		if (cls != s->roots[r].exec) {
+			err = get_root(s, s->roots[r].ncr3, s->roots[r].role,
+				       cls, &target);
+			if (err)
+				return err;
+			out->switch_exec = true;
+			s->stats.switches++;
+		}
+	}
+
+	shift = pick_shift(s, &wr, hpa, max_shift);
+	err = record_and_install(s, target, l2_gpa, &wr, shift,
+				 make_leaf(s, &s->roots[target], &wr, access,
+					   hpa, shift));
+	if (err)
+		return err;
+	out->shadow_shift = shift;
+	out->exec = s->roots[target].exec;
+	out->root_hpa = s->roots[target].hpa;
+	s->stats.installs++;
+	return SNPT_OK;
+}
+
+/* ---- coherence and flushes ---------------------------------------------- */
+
+void snpt_l1_write(struct snpt *s, uint64_t l1_gpa)
+{
+	uint64_t page = l1_gpa & ~PAGE_MASK_4K;
+
+	s->stats.l1_writes++;
+	for (;;) {
+		uint16_t i = s->bucket[bucket_of(page)];
+
+		while (i != SNPT_NO_USE && s->uses[i].l1_page != page)
+			i = s->uses[i].next;
+		if (i == SNPT_NO_USE)
+			return;
+		/* Removes use i itself: its region lies inside itself. */
+		unsigned r = s->uses[i].root;
+		uint64_t lo = s->uses[i].l2_base, last = use_last(&s->uses[i]);
+
+		zap_range(s, r, lo, last);
+		remove_uses_within(s, r, lo, last);
+	}
+}
+
+void snpt_invlpga(struct snpt *s, uint64_t l2_gpa)
+{
+	s->stats.invlpga++;
+	if (l2_gpa > SHADOW_LAST)
+		return;
+	for (unsigned r = 0; r < SNPT_MAX_ROOTS; r++) {
+		unsigned lvl;
+		uint64_t lo, last;
+
+		if (!s->roots[r].valid)
+			continue;
+		lvl = find_leaf(s, r, l2_gpa);
+		if (!lvl)
+			continue;
+		lo = l2_gpa & ~((1ull << shadow_shift(lvl)) - 1);
+		last = lo + ((1ull << shadow_shift(lvl)) - 1);
+		zap_range(s, r, lo, last);
+		remove_uses_within(s, r, lo, last);
+	}
+}
+
+void snpt_flush(struct snpt *s)
+{
+	s->stats.flushes++;
+	reset_all(s);
+	s->stats.resets--; /* counted as a flush, not a reset */
+}
+
+bool snpt_is_protected(const struct snpt *s, uint64_t l1_gpa)
+{
+	return page_has_use(s, l1_gpa & ~PAGE_MASK_4K);
+}

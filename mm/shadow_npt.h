@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The shadow-NPT MMU: nestvisor's L2 gpa -> host pa tables for an L1 that
+ * runs L2 with nested paging.  L1's NPT (vmcb12 nCR3: L2 gpa -> L1 gpa) is
+ * walked with mm/walk.c on #NPF, and the result, composed with nestvisor's
+ * own NPT for L1 (env->l1_to_hpa), is cached in 4-level long-mode shadow
+ * tables that vmcb02 runs with.  Algorithm, limits and costs: the comment
+ * at the top of shadow_npt.c.  Spec: nested-paging-semantics.md §1.5, §4,
+ * §5, §6.2, §8.
+ *
+ * Requirements on the caller:
+ *  - L0 runs with EFER.NXE=1 (shadow entries use NX, and the CPU's #NPF
+ *    error code must carry the I/D bit for fetches);
+ *  - calls are serialised, and L1 does not run while one is in progress
+ *    (nestvisor runs one vCPU);
+ *  - after snpt_get_root() or a fault result with switch_exec, vmcb02's
+ *    nCR3 is the root returned; the caller flushes the ASID's TLB after
+ *    snpt_l1_write(), snpt_invlpga() and snpt_flush().
+ */
+#ifndef NV_MM_SHADOW_NPT_H
+#define NV_MM_SHADOW_NPT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mm/gmem.h"
+#include "mm/pt_mem.h"
+#include "mm/role.h"
+#include "mm/walk.h"
+
+/* Fixed sizes (see shadow_npt.c for what happens when they run out). */
+#define SNPT_MAX_ROOTS   8    /* cached shadow roots, LRU */
+#define SNPT_MAX_USES    4096 /* (L1 table page, root, L2 region) records */
+#define SNPT_HASH_BUCKETS 1024
+#define SNPT_NO_USE      0xffffu
+
+/* Everything the MMU reaches outside its own tables comes from here. */
+struct snpt_env {
+	/* L1 physical memory: walking L1's NPT, setting its A/D bits. */
+	const struct gmem *l1mem;
+	/*
+	 * L1 gpa -> host pa through nestvisor's NPT for L1.  *max_shift =
+	 * log2 of the largest naturally aligned block around l1_gpa that maps
+	 * contiguously (and aligned) with the same rights: 12, 21 or 30.
+	 * Returns 0, or -1 if L1 has no memory there.
+	 */
+	int (*l1_to_hpa)(void *ctx, uint64_t l1_gpa, uint64_t *hpa,
+			 unsigned *max_shift);
+	/*
+	 * Write-protect (true) or release (false) one 4 KiB page of L1 memory
+	 * in nestvisor's NPT for L1, so that L1's writes to it exit.  Returns
+	 * 0, or -1 if the page cannot be protected.
+	 */
+	int (*protect)(void *ctx, uint64_t l1_gpa_page, bool write_protect);
+	void *ctx;
+	struct pt_mem *ptm;   /* pages for the shadow tables */
+	struct mm_cpu l1_cpu; /* MAXPHYADDR and 1 GiB pages as L1 sees them */
+	bool hw_gmet;         /* L0 CPU has GMET: vmcb02 carries L1's bit */
+	bool gbpages;         /* L0 CPU has 1 GiB pages: shadow may use them */
+};
+
+/*
+ * Execution class of a shadow root.  Only when L1 enabled GMET and the CPU
+ * has none: SUPERVISOR roots make pages with effective U=1 NX, USER roots
+ * make pages with effective U=0 NX.  Otherwise every root is SUPERVISOR.
+ */
+enum snpt_exec {
+	SNPT_EXEC_SUPERVISOR = 0,
+	SNPT_EXEC_USER = 1,
+};
+
+enum {
+	SNPT_OK = 0,
+	SNPT_E_NOMEM = -1,    /* no page for a shadow table, even after a reset */
+	SNPT_E_NOROOT = -2,   /* root_hpa is not a cached root */
+	SNPT_E_RANGE = -3,    /* L2 gpa at or above 2^48: no 4-level shadow */
+	SNPT_E_L1_TABLE = -4, /* l1mem could not read/update L1's NPT */
+	SNPT_E_HPA = -5,      /* l1_to_hpa returned an address above bit 51 */
+};
+
+struct snpt_root {
+	bool valid;
+	enum snpt_exec exec;
+	uint64_t ncr3;
+	union cpu_role role;           /* how L1's NPT is walked */
+	union mmu_page_role root_role; /* the shadow's role (informational) */
+	uint64_t hpa;                  /* the shadow PML4 */
+	uint64_t last_used;            /* LRU clock */
+	struct pagewalk w;
+};
+
+/*
+ * "The shadow entries of root covering [l2_base, l2_base + 2^span_shift)
+ * were derived from the L1 table page l1_page": one per (page, root,
+ * region), chained in hash buckets by l1_page.
+ */
+struct snpt_use {
+	uint64_t l1_page;
+	uint64_t l2_base;
+	uint16_t next;   /* next in bucket, or in the free list */
+	uint8_t root;    /* index into roots[] */
+	uint8_t span_shift;
+	bool used;
+};
+
+struct snpt_stats {
+	uint64_t faults, installs, reflects, no_l1_memory, switches;
+	uint64_t l1_writes, invlpga, flushes, resets, evictions;
+	uint64_t protects, unprotects, protect_failures;
+};
+
+struct snpt {
+	struct snpt_env env;
+	struct snpt_root roots[SNPT_MAX_ROOTS];
+	uint64_t clock;
+	struct snpt_use uses[SNPT_MAX_USES];
+	uint16_t bucket[SNPT_HASH_BUCKETS];
+	uint16_t free_use;
+	unsigned nr_uses;
+	struct snpt_stats stats;
+};
+
+/* Outcome of snpt_handle_fault() when it returns SNPT_OK. */
+struct snpt_fault_result {
+	/* (a) L1's NPT denies the access: reflect #NPF to L1 with these. */
+	bool reflect;
+	uint64_t exit_info_1, exit_info_2;
+	/* (c) L1's NPT translates to an L1 gpa where L1 has no memory. */
+	bool no_l1_memory;
+	uint64_t l1_gpa;     /* the translation (also set for (b)) */
+	/* (b) installed: shadow page size; the root to run with. */
+	unsigned shadow_shift;
+	bool switch_exec;    /* GMET emulation: run vmcb02 on root_hpa now */
+	enum snpt_exec exec; /* class of root_hpa */
+	uint64_t root_hpa;
+};
+
+void snpt_init(struct snpt *s, const struct snpt_env *env);
+
+/* Free every shadow page and release every protection. */
+void snpt_destroy(struct snpt *s);
+
+/*
+ * The shadow root for L1's NPT at ncr3 walked with role
+ * (cpu_role_shadow_npt()) in execution class exec (ignored, i.e.
+ * SUPERVISOR, unless role.base.cr4_smep and !env->hw_gmet).  Found in the
+ * cache or created (evicting the least recently used root).
+ */
+int snpt_get_root(struct snpt *s, uint64_t ncr3, union cpu_role role,
+		  enum snpt_exec exec, uint64_t *root_hpa);
+
+/*
+ * An #NPF from L2 while vmcb02 ran on root_hpa: hw_exit_info_1 and l2_gpa
+ * (EXITINFO2) as the CPU reported them, cpl = L2's CPL at the fault.
+ */
+int snpt_handle_fault(struct snpt *s, uint64_t root_hpa, uint64_t l2_gpa,
+		      uint64_t hw_exit_info_1, unsigned cpl,
+		      struct snpt_fault_result *out);
+
+/*
+ * L1 tried to write the protected page holding l1_gpa: drop every shadow
+ * entry derived from it and release its protection (the caller then lets
+ * L1's write retry).  Nothing happens for a page that is not protected.
+ */
+void snpt_l1_write(struct snpt *s, uint64_t l1_gpa);
+
+/* Drop the shadow entry mapping l2_gpa in every root. */
+void snpt_invlpga(struct snpt *s, uint64_t l2_gpa);
+
+/*
+ * Drop every shadow entry of every root and release every protection.
+ * The root pages stay allocated and cached (empty), so an nCR3 already in
+ * vmcb02 stays valid.
+ */
+void snpt_flush(struct snpt *s);
+
+/* Is the 4 KiB page holding l1_gpa protected by the MMU?  (Tests, stats.) */
+bool snpt_is_protected(const struct snpt *s, uint64_t l1_gpa);
+
+#endif
