@@ -35,6 +35,12 @@ void svm_handle_exit(struct cpu *cpu)
 		  r->rip);
 	if (cpu->nested.guest_mode) {
 		nested_handle_exit(cpu);
+		/* The shadow NPT or L1's NPT changed under L2: flush its TLB
+		 * (tagged by ASID only, not by nested page table). */
+		if (cpu->nested.guest_mode && cpu->nested.tlb_flush_pending) {
+			cpu->cur->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
+			cpu->nested.tlb_flush_pending = false;
+		}
 		return;
 	}
 

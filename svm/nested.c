@@ -138,6 +138,10 @@ static void prepare_vmcb02(struct cpu *cpu)
 	default:
 		c->tlb_control = TLB_CONTROL_DO_NOTHING;
 	}
+	if (n->tlb_flush_pending) {
+		c->tlb_control = TLB_CONTROL_FLUSH_ALL;
+		n->tlb_flush_pending = false;
+	}
 	/* The nested_check sanitiser already kept only the int_ctl bits
 	 * nestvisor offers (V_TPR, V_IRQ, priority, V_IGN_TPR, masking). */
 	c->int_ctl = c12->control.int_ctl;

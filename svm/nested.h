@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "mm/gmem.h"
+#include "mm/shadow_npt.h"
 #include "mm/walk.h"
 #include "svm/nested_check.h"
 #include "svm/vmcb.h"
@@ -41,6 +42,9 @@ struct nested {
 	union cpu_role npt_role;    /* L1's NPT as the walker sees it */
 	struct pagewalk npt_walk;   /* ready for npt_role */
 	struct gmem l2_phys;   /* L2's physical memory (through L1's NPT) */
+	struct snpt *snpt;     /* the shadow-NPT MMU (mm/shadow_npt.c) */
+	uint64_t npt_root;     /* the shadow root vmcb02 runs with */
+	bool tlb_flush_pending; /* shadow or L1 NPT changed: flush L2 */
 	uint64_t nr_vmruns, nr_reflected;
 };
 

@@ -7,13 +7,23 @@
 
 void nested_set_gif(struct cpu *cpu, bool gif);
 
+/* L1's EFER (with its virtual SVME). */
+static inline uint64_t efer_of_l1(const struct cpu *cpu)
+{
+	uint64_t e = cpu->vmcb01->save.efer & ~(1ull << 12);
+	return cpu->nested.svme ? e | (1ull << 12) : e;
+}
+
 /* Emulated #VMEXIT to L1 with this exit (svm/nested.c). */
 void nested_vmexit(struct cpu *cpu, uint64_t code, uint64_t info1,
 		   uint64_t info2, uint64_t next_rip);
 
 /* L2's nested paging (svm/nested_npt.c): prepare for vmcb12's nCR3 and
  * role (0 or -1), the root vmcb02 runs with, and an #NPF of vmcb02. */
+int nested_npt_init(struct cpu *cpu);
 int nested_npt_setup(struct cpu *cpu);
+void nested_npt_l1_write(struct cpu *cpu, uint64_t gpa);
+bool nested_npt_protected(struct cpu *cpu, uint64_t gpa);
 uint64_t nested_npt_root(struct cpu *cpu);
 void nested_npt_fault(struct cpu *cpu);
 

@@ -1,31 +1,208 @@
 // SPDX-License-Identifier: MIT
 /*
- * L2's nested paging.  Without it (vmcb12 NP clear), L2 runs in L1's
- * physical space through L1's own NPT, and an #NPF of vmcb02 can only be an
- * access to nestvisor's region, handled as for L1 (svm/npf.c).  With it,
- * vmcb02 runs on a shadow of L1's NPT (mm/shadow_npt.c).
+ * L2's nested paging, the glue between vmcb02 and the shadow-NPT MMU
+ * (mm/shadow_npt.c).
+ *
+ * Without it (vmcb12 NP clear) L2 runs in L1's physical space through L1's
+ * own NPT, and an #NPF of vmcb02 is handled as one of L1 (svm/npf.c).
+ *
+ * With it, vmcb02 runs on a shadow of L1's NPT, keyed by (nCR3, role,
+ * execution class); the role is KVM's shadow-NPT role from L1's CR4 and
+ * EFER at VMRUN and vmcb12's GMET bit.  On an #NPF of vmcb02 the MMU walks
+ * L1's NPT: L1's tables deny the access -> #NPF reflected to L1 with the
+ * walker's error code (stage bit from the hardware fault); they allow it
+ * -> the shadow entry is installed and L2 resumes (GMET emulation may
+ * switch vmcb02 to the other execution class's root).
+ *
+ * Coherence: the MMU write-protects, in L1's NPT, every L1 page its shadow
+ * tables were built from.  L1's write to one exits (svm/npf.c calls
+ * nested_npt_l1_write), the shadows built from it are dropped, the page is
+ * released and L1's write goes through.  Every change to shadow tables or
+ * to L1's NPT is followed by a TLB flush of the guest that used them.
  */
+#include "core/hvmem.h"
 #include "core/log.h"
 #include "core/panic.h"
+#include "core/x86.h"
+#include "mm/npt_l1.h"
 #include "svm/intercepts.h"
 #include "svm/nested_internal.h"
 
-int nested_npt_setup(struct cpu *cpu)
+static int l1_to_hpa(void *ctx, uint64_t gpa, uint64_t *hpa, unsigned *shift)
+{
+	uint64_t b = hvmem.base, e = hvmem.base + hvmem.size;
+	struct cpu *cpu = ctx;
+
+	if (gpa >= hvmem.phys_limit)
+		return -1;
+	if (gpa >= b && gpa < e) {
+		*hpa = hvmem.sink_pa + (gpa & 0xfff);
+		*shift = 12;
+		return 0;
+	}
+	*hpa = gpa;
+	*shift = 12;
+	for (unsigned s = cpu->caps.gbpages ? 30 : 21; s > 12; s -= 9) {
+		uint64_t lo = gpa & ~((1ull << s) - 1), hi = lo + (1ull << s);
+		if ((hi <= b || lo >= e) && hi <= hvmem.phys_limit) {
+			*shift = s;
+			break;
+		}
+	}
+	return 0;
+}
+
+static void flush_all_guests(struct cpu *cpu)
+{
+	cpu->vmcb01->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
+	cpu->nested.tlb_flush_pending = true;
+}
+
+static int protect(void *ctx, uint64_t gpa, bool wp)
+{
+	struct cpu *cpu = ctx;
+	uint64_t hpa;
+	unsigned shift;
+
+	if (l1_to_hpa(ctx, gpa, &hpa, &shift))
+		return -1;
+	if (npt_map_page(&hvmem.ptm, hvmem.npt_root, gpa & ~0xfffull,
+			 hpa & ~0xfffull, NPT_P | NPT_U | (wp ? 0 : NPT_W)))
+		return -1;
+	flush_all_guests(cpu);
+	return 0;
+}
+
+/* L2's physical memory through L1's NPT, for decoding L2's instructions. */
+static int l2_translate(struct cpu *cpu, uint64_t gpa, uint64_t *l1_gpa)
+{
+	struct walk_result r;
+
+	if (!walk(&cpu->nested.npt_walk, &l1_gmem, cpu->nested.cache->control.nested_cr3,
+		  gpa, PFERR_USER | PFERR_GUEST_FINAL, &r))
+		return -1;
+	*l1_gpa = r.out;
+	return 0;
+}
+
+static int l2_read(void *ctx, uint64_t gpa, void *buf, unsigned len)
+{
+	uint64_t g;
+
+	return l2_translate(ctx, gpa, &g) ? -1 : l1_gmem.read(0, g, buf, len);
+}
+
+static int l2_write(void *ctx, uint64_t gpa, const void *buf, unsigned len)
+{
+	uint64_t g;
+
+	return l2_translate(ctx, gpa, &g) ? -1 : l1_gmem.write(0, g, buf, len);
+}
+
+static int l2_cmpxchg(void *ctx, uint64_t gpa, uint64_t old, uint64_t new_val,
+		      unsigned len)
+{
+	uint64_t g;
+
+	return l2_translate(ctx, gpa, &g) ? -1 :
+		l1_gmem.cmpxchg(0, g, old, new_val, len);
+}
+
+int nested_npt_init(struct cpu *cpu)
+{
+	struct nested *n = &cpu->nested;
+	struct snpt_env env = {
+		.l1mem = &l1_gmem, .l1_to_hpa = l1_to_hpa, .protect = protect,
+		.ctx = cpu, .ptm = &hvmem.ptm,
+		.l1_cpu = { cpu->caps.maxphyaddr, cpu->caps.gbpages },
+		.hw_gmet = svm_has(&cpu->caps, SVM_FEAT_GMET),
+		.gbpages = cpu->caps.gbpages,
+	};
+
+	n->snpt = hv_alloc((sizeof(*n->snpt) + 4095) / 4096);
+	if (!n->snpt)
+		return -1;
+	snpt_init(n->snpt, &env);
+	n->l2_phys = (struct gmem){ cpu, l2_read, l2_write, l2_cmpxchg };
+	return 0;
+}
+
+static enum snpt_exec exec_class(const struct cpu *cpu, unsigned cpl)
 {
 	(void)cpu;
-	return -1; /* nested paging is not offered yet (caps.np) */
+	return cpl == 3 ? SNPT_EXEC_USER : SNPT_EXEC_SUPERVISOR;
+}
+
+int nested_npt_setup(struct cpu *cpu)
+{
+	struct nested *n = &cpu->nested;
+	const struct vmcb *c12 = n->cache;
+	bool gmet = c12->control.misc_ctl & MISC_CTL_GMET;
+	struct mm_cpu mc = { cpu->caps.maxphyaddr, cpu->caps.gbpages };
+	const struct vmcb_save *l1 = &cpu->vmcb01->save;
+
+	/* L1's CR4 and EFER at VMRUN are the host state of the NPT walk. */
+	n->npt_role = cpu_role_shadow_npt(l1->cr4, efer_of_l1(cpu), gmet);
+	pagewalk_init(&n->npt_walk, n->npt_role, true, &mc);
+	return snpt_get_root(n->snpt, c12->control.nested_cr3, n->npt_role,
+			     exec_class(cpu, c12->save.cpl), &n->npt_root) ?
+		       -1 : 0;
 }
 
 uint64_t nested_npt_root(struct cpu *cpu)
 {
-	return cpu->vmcb01->control.nested_cr3;
+	return cpu->nested.npt_root;
+}
+
+void nested_npt_l1_write(struct cpu *cpu, uint64_t gpa)
+{
+	snpt_l1_write(cpu->nested.snpt, gpa);
+	flush_all_guests(cpu);
+}
+
+bool nested_npt_protected(struct cpu *cpu, uint64_t gpa)
+{
+	return cpu->nested.snpt && snpt_is_protected(cpu->nested.snpt, gpa);
 }
 
 void nested_npt_fault(struct cpu *cpu)
 {
-	if (!cpu->nested.l2_np) {
+	struct nested *n = &cpu->nested;
+	struct vmcb *v = n->vmcb02;
+	struct snpt_fault_result r;
+	int rc;
+
+	if (!n->l2_np) {
 		handle_npf(cpu);
 		return;
 	}
-	panic("shadow NPT fault without a shadow NPT");
+	rc = snpt_handle_fault(n->snpt, n->npt_root, v->control.exit_info_2,
+			       v->control.exit_info_1, v->save.cpl, &r);
+	if (rc == SNPT_E_NOROOT) { /* evicted: get it again, retry the access */
+		if (nested_npt_setup(cpu))
+			panic("cannot rebuild the shadow NPT root");
+		v->control.nested_cr3 = n->npt_root;
+		n->tlb_flush_pending = true;
+		return;
+	}
+	if (rc) {
+		log_error("shadow NPT fault at L2 gpa 0x%lx failed (%d)",
+			  v->control.exit_info_2, rc);
+		panic("shadow NPT");
+	}
+	if (r.reflect) {
+		nested_vmexit(cpu, VMEXIT_NPF, r.exit_info_1, r.exit_info_2, 0);
+		return;
+	}
+	if (r.no_l1_memory) {
+		log_error("L1's NPT maps L2 gpa 0x%lx to L1 gpa 0x%lx, where L1 "
+			  "has no memory", v->control.exit_info_2, r.l1_gpa);
+		nested_vmexit(cpu, VMEXIT_SHUTDOWN, 0, 0, 0);
+		return;
+	}
+	if (r.switch_exec && r.root_hpa != n->npt_root) {
+		n->npt_root = r.root_hpa;
+		v->control.nested_cr3 = r.root_hpa;
+		n->tlb_flush_pending = true; /* TLBs are tagged by ASID only */
+	}
 }

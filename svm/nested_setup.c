@@ -7,7 +7,8 @@
  *    every instruction it intercepts);
  *  - FlushByAsid (TLB_CONTROL 3 and 7 become a full flush where the CPU
  *    lacks it);
- *  - nested paging and GMET once the shadow NPT is in (svm/nested_npt.c).
+ *  - nested paging, through a shadow of L1's NPT (svm/nested_npt.c);
+ *  - GMET: the CPU's where present, else emulated in the shadow NPT.
  * Not offered: vGIF, vNMI, AVIC, LBR virtualization, VMSAVE/VMLOAD
  * virtualization, SEV, pause filters, TSC scaling, decode assists.
  */
@@ -15,6 +16,7 @@
 #include "core/log.h"
 #include "core/percpu.h"
 #include "core/x86.h"
+#include "svm/nested_internal.h"
 #include "svm/permmap.h"
 
 static uint64_t cr4_supported(void)
@@ -47,11 +49,13 @@ int nested_init(struct cpu *cpu)
 		return -1;
 	n->vmcb02_pa = (uint64_t)n->vmcb02;
 	n->gif = true;
+	if (nested_npt_init(cpu))
+		return -1;
 
 	*c = (struct nested_caps){
 		.maxphyaddr = (uint8_t)cpu->caps.maxphyaddr,
-		.np = false,
-		.gmet = false,
+		.np = true,
+		.gmet = true, /* the CPU's, or emulated by the shadow NPT */
 		.nrips = true,
 		.flush_by_asid = true,
 		.xsave = (cpuid(1).ecx >> 26) & 1,

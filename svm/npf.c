@@ -6,17 +6,27 @@
  * scratch page with no hypervisor data) and L1 retries the access.  L1 thus
  * reads back what it last wrote anywhere in the region (initially zeros),
  * and never reads or changes hypervisor memory.
+ *
+ * The other expected fault is a write to a page of L1's own nested page
+ * table that the shadow NPT write-protects (svm/nested_npt.c).
  */
 #include "svm/intercepts.h"
 #include "core/hvmem.h"
 #include "core/log.h"
 #include "core/panic.h"
+#include "mm/pferr.h"
+#include "svm/nested_internal.h"
 
 void handle_npf(struct cpu *cpu)
 {
 	struct vmcb_control *c = &cpu->cur->control;
 	uint64_t gpa = c->exit_info_2;
 
+	/* A write to one of L1's NPT pages that the shadow NPT watches. */
+	if ((c->exit_info_1 & PFERR_WRITE) && nested_npt_protected(cpu, gpa)) {
+		nested_npt_l1_write(cpu, gpa);
+		return;
+	}
 	if (!hvmem_contains(gpa)) {
 		log_error("#NPF at gpa 0x%lx (exit_info_1 0x%lx) outside the "
 			  "hypervisor region", gpa, c->exit_info_1);
