@@ -31,6 +31,7 @@ void asm_offsets(void)
 	OFF(GREGS_R15, struct guest_regs, r15);
 	OFF(CPU_GREGS, struct cpu, gregs);
 	OFF(CPU_CUR_VMCB_PA, struct cpu, cur_pa);
+	OFF(CPU_CUR_HOST_IF, struct cpu, cur_host_if);
 	OFF(CPU_HOST_VMCB_PA, struct cpu, host_vmcb_pa);
 	OFF(CPU_HOST_RSP, struct cpu, host_rsp);
 	OFF(LF_RBX, struct launch_frame, rbx);

@@ -55,6 +55,7 @@ struct cpu {
 	 * guest's physical memory is reached (L1's, or L2's through L1's
 	 * NPT). */
 	uint64_t cur_pa;
+	uint64_t cur_host_if;      /* 1: VMRUN with RFLAGS.IF set (see vmrun.S) */
 	struct vmcb *cur;
 	const struct gmem *cur_phys;
 	uint64_t vmcb01_pa;

@@ -222,6 +222,9 @@ void nested_vmrun(struct cpu *cpu)
 	nested_set_gif(cpu, true);
 	cpu->cur = n->vmcb02;
 	cpu->cur_pa = n->vmcb02_pa;
+	/* L1's IF at VMRUN is the host IF that masks L2's physical
+	 * interrupts under V_INTR_MASKING. */
+	cpu->cur_host_if = (s01->rflags & RFLAGS_IF) ? 1 : 0;
 	cpu->cur_phys = n->l2_np ? &n->l2_phys : &l1_gmem;
 	log_trace("L1 VMRUN: L2 at rip 0x%lx, np %d, asid %u", n->vmcb02->save.rip,
 		  n->l2_np, n->vmcb02->control.asid);
@@ -281,6 +284,7 @@ void nested_vmexit(struct cpu *cpu, uint64_t code, uint64_t info1,
 	nested_set_gif(cpu, false);
 	cpu->cur = cpu->vmcb01;
 	cpu->cur_pa = cpu->vmcb01_pa;
+	cpu->cur_host_if = 0;
 	cpu->cur_phys = &l1_gmem;
 	log_trace("#VMEXIT 0x%lx to L1 (info1 0x%lx info2 0x%lx)", code, info1,
 		  info2);

@@ -140,7 +140,7 @@ void nested_handle_exit(struct cpu *cpu)
 	}
 	if (code == VMEXIT_NPF) {
 		nested_npt_fault(cpu);
-		return;
+		goto reinject;
 	}
 	if (nested_l1_intercepts(cpu, code, c->exit_info_1)) {
 		reflect(cpu);
@@ -175,7 +175,11 @@ void nested_handle_exit(struct cpu *cpu)
 			  "intercepts", code);
 		panic("unexpected L2 exit");
 	}
-	if ((pending & EVTINJ_VALID) && !(c->event_inj & EVTINJ_VALID)) {
+reinject:
+	/* Still in L2 (not reflected): an event whose delivery the exit
+	 * interrupted is delivered again. */
+	if (cpu->nested.guest_mode && (pending & EVTINJ_VALID) &&
+	    !(c->event_inj & EVTINJ_VALID)) {
 		c->event_inj = pending;
 		c->event_inj_err = pending_err;
 	}

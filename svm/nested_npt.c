@@ -66,6 +66,8 @@ static int protect(void *ctx, uint64_t gpa, bool wp)
 
 	if (l1_to_hpa(ctx, gpa, &hpa, &shift))
 		return -1;
+	log_trace("%s L1 page 0x%lx in L1's NPT",
+		  wp ? "write-protect" : "release", gpa);
 	if (npt_map_page(&hvmem.ptm, hvmem.npt_root, gpa & ~0xfffull,
 			 hpa & ~0xfffull, NPT_P | NPT_U | (wp ? 0 : NPT_W)))
 		return -1;
@@ -156,6 +158,8 @@ uint64_t nested_npt_root(struct cpu *cpu)
 
 void nested_npt_l1_write(struct cpu *cpu, uint64_t gpa)
 {
+	log_debug("L1 writes its NPT page 0x%lx: shadows built from it dropped",
+		  gpa & ~(uint64_t)0xfff);
 	snpt_l1_write(cpu->nested.snpt, gpa);
 	flush_all_guests(cpu);
 }

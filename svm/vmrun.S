@@ -9,6 +9,11 @@
  *     TR, LDTR, KernelGsBase, STAR..., SYSENTER), VMRUN it, and on #VMEXIT
  *     VMSAVE it to keep what VMLOAD loaded.
  *     #VMEXIT restores RAX (= the VMCB's address), RSP and the host segments.
+ *     The host's RFLAGS.IF at VMRUN decides, for a guest running with
+ *     V_INTR_MASKING, whether physical interrupts exit (APM Vol. 2
+ *     §15.21.1).  nestvisor keeps IF clear, except for vmcb02 where it
+ *     stands for L1's IF at its VMRUN (cur_host_if).  GIF stays clear in
+ *     host mode, so host mode never takes an interrupt either way.
  *  3. Store the guest's GPRs, VMLOAD the host's hidden state (TR for the IST
  *     stacks), call svm_handle_exit(cpu), and go round again.
  */
@@ -23,7 +28,10 @@ svm_run_loop:
 	pushq	%rdi		/* (%rsp) = cpu; keeps 16-byte alignment */
 	clgi
 1:	movq	(%rsp), %rax
-	movq	GREGS_RBX(%rax), %rbx
+	cmpq	$0, CPU_CUR_HOST_IF(%rax)
+	je	2f
+	sti
+2:	movq	GREGS_RBX(%rax), %rbx
 	movq	GREGS_RCX(%rax), %rcx
 	movq	GREGS_RDX(%rax), %rdx
 	movq	GREGS_RSI(%rax), %rsi
@@ -40,6 +48,7 @@ svm_run_loop:
 	movq	CPU_CUR_VMCB_PA(%rax), %rax
 	vmload	%rax
 	vmrun	%rax
+	cli
 	vmsave	%rax
 	movq	(%rsp), %rax
 	movq	%rbx, GREGS_RBX(%rax)
