@@ -365,11 +365,17 @@ static void empty_root(struct snpt *s, unsigned r)
 }
 
 /* Empty every root and release every protection; roots stay. */
-static void reset_all(struct snpt *s)
+static void empty_all(struct snpt *s)
 {
 	for (unsigned r = 0; r < SNPT_MAX_ROOTS; r++)
 		if (s->roots[r].valid)
 			empty_root(s, r);
+}
+
+/* The same, forced by a full use table or a lack of pages. */
+static void reset_all(struct snpt *s)
+{
+	empty_all(s);
 	s->stats.resets++;
 }
 
@@ -679,8 +685,7 @@ void snpt_invlpga(struct snpt *s, uint64_t l2_gpa)
 void snpt_flush(struct snpt *s)
 {
 	s->stats.flushes++;
-	reset_all(s);
-	s->stats.resets--; /* counted as a flush, not a reset */
+	empty_all(s);
 }
 
 bool snpt_is_protected(const struct snpt *s, uint64_t l1_gpa)

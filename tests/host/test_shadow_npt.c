@@ -1,0 +1,609 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The shadow-NPT MMU (mm/shadow_npt.c), case by case: spec error codes
+ * (§4.1, §6.2), the D-bit rule and A/D bits, large pages, coherence
+ * through the write trap, INVLPGA and flush, the root cache, GMET in every
+ * CPL x U x NX x access x class combination (§4.1 rows 7, 9-15, §4.2), a
+ * hostile L1, and the fixed limits.  Fakes and the shadow reader:
+ * snpt_fixture.h.  Expected values come from the spec and from the design
+ * rules in shadow_npt.h, never from the MMU's output.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "snpt_fixture.h"
+
+/* ---- hand-written cases from the spec ----------------------------------- */
+
+#define L2A 0x40201000ull
+#define L1A 0x07654000ull
+
+static void h_std(struct h *h)
+{
+	h_init(h, X86_CR4_PAE, LM | NXE, false, false, true, true);
+}
+
+/* §4.1 rows 1, 2, 3, 4, 5, 7 (KUT values) reflected as walk() says. */
+static void spec_error_codes(void **state)
+{
+	struct h h;
+	struct snpt_fault_result out;
+	uint64_t rt;
+	struct {
+		uint64_t leaf, hw, ei1;
+	} cases[] = {
+		{ 0, FINAL | PFERR_USER, 0x100000004ull },                 /* np */
+		{ PTE_P | PTE_RW, FINAL | PFERR_USER, 0x100000005ull },    /* U=0 */
+		{ PTE_P | PTE_US, FINAL | PFERR_WRITE, 0x100000007ull },   /* RO */
+		{ PTE_P | PTE_US | PTE_RW | PTE_NX, FINAL | PFERR_FETCH,
+		  0x100000015ull },                                        /* NX */
+		{ PTE_P | PTE_US, GPAGE | PFERR_WRITE | PFERR_USER,
+		  0x200000007ull },                                        /* PT */
+		{ 0, GPAGE, 0x200000006ull },                              /* PT np */
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		h_std(&h);
+		map4(&h, L2A, L1A, 1, cases[i].leaf);
+		rt = root(&h, SNPT_EXEC_SUPERVISOR);
+		assert_int_equal(fault(&h, rt, L2A, cases[i].hw, 0, &out), SNPT_OK);
+		assert_true(out.reflect);
+		assert_int_equal(out.exit_info_1, cases[i].ei1);
+		assert_int_equal(out.exit_info_2, L2A);
+		assert_false(shadow_get(rt, L2A).present);
+		assert_int_equal(F.nr_prot, 0); /* nothing derived, nothing protected */
+		h_fini(&h);
+	}
+	/* reserved: AMD bit 8 in the PML4E: P|RSVD|US, no I/D on a read */
+	h_std(&h);
+	map4(&h, L2A, L1A, 1, PTE_P | PTE_RW | PTE_US);
+	h_poke(&h, pt_entry_gpa(&h.pt, L2A, 4), pt_get(&h.pt, L2A, 4) | PTE_G);
+	rt = root(&h, SNPT_EXEC_SUPERVISOR);
+	assert_int_equal(fault(&h, rt, L2A, FINAL, 0, &out), SNPT_OK);
+	assert_int_equal(out.exit_info_1, 0x10000000dull);
+	/* §6.2: the stage comes from the CPU; none or both: FINAL */
+	assert_int_equal(fault(&h, rt, L2A, GPAGE, 0, &out), SNPT_OK);
+	assert_int_equal(out.exit_info_1, 0x20000000full);
+	assert_int_equal(fault(&h, rt, L2A, 0, 0, &out), SNPT_OK);
+	assert_int_equal(out.exit_info_1, 0x10000000dull);
+	assert_int_equal(fault(&h, rt, L2A, FINAL | GPAGE, 0, &out), SNPT_OK);
+	assert_int_equal(out.exit_info_1, 0x10000000dull);
+	h_fini(&h);
+}
+
+/* (6) A/D and the D-bit rule, with explicit expected entries. */
+static void dirty_bit_rule(void **state)
+{
+	struct h h;
+	struct snpt_fault_result out;
+	uint64_t rt, e[4];
+	struct sw sw;
+
+	(void)state;
+	h_std(&h);
+	map4(&h, L2A, L1A, 1, PTE_P | PTE_RW | PTE_US);
+	map4(&h, L2A + PAGE, L1A + PAGE, 1,
+	     PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D);
+	map4(&h, L2A + 2 * PAGE, L1A + 2 * PAGE, 1, PTE_P | PTE_RW | PTE_US);
+	rt = root(&h, SNPT_EXEC_SUPERVISOR);
+	for (unsigned l = 4; l >= 1; l--)
+		e[4 - l] = pt_entry_gpa(&h.pt, L2A, l);
+
+	/* a read sets A everywhere, D nowhere; the shadow is read-only */
+	assert_int_equal(fault(&h, rt, L2A | 0x10, FINAL | PFERR_USER, 0, &out),
+			 SNPT_OK);
+	assert_false(out.reflect);
+	for (unsigned i = 0; i < 4; i++)
+		assert_int_equal(h_peek(&h, e[i]) & (PTE_A | PTE_D), PTE_A);
+	assert_int_equal(fake_mem_nr_writes(h.mem), 4);
+	sw = shadow_get(rt, L2A | 0x10);
+	assert_true(sw.present && !sw.w && sw.u && !sw.nx);
+	assert_int_equal(sw.hpa, HPA_OFFSET + L1A + 0x10);
+	assert_int_equal(sw.shift, 12);
+
+	/* the write faults again: D set in the leaf only, the shadow W */
+	assert_int_equal(fault(&h, rt, L2A, FINAL | PFERR_WRITE | PFERR_USER |
+			       PFERR_PRESENT, 0, &out), SNPT_OK);
+	assert_int_equal(fake_mem_nr_writes(h.mem), 1);
+	assert_int_equal(h_peek(&h, e[3]) & (PTE_A | PTE_D), PTE_A | PTE_D);
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(h_peek(&h, e[i]) & PTE_D, 0);
+	sw = shadow_get(rt, L2A);
+	assert_true(sw.w && (sw.leaf & NPT_D));
+
+	/* a leaf that is already dirty: a read installs W, writes nothing */
+	assert_int_equal(fault(&h, rt, L2A + PAGE, FINAL, 0, &out), SNPT_OK);
+	assert_int_equal(fake_mem_nr_writes(h.mem), 0);
+	assert_true(shadow_get(rt, L2A + PAGE).w);
+
+	/* a page-table access is a write: it dirties the leaf, shadow W */
+	assert_int_equal(fault(&h, rt, L2A + 2 * PAGE, GPAGE | PFERR_WRITE |
+			       PFERR_USER, 0, &out), SNPT_OK);
+	assert_true(h_peek(&h, pt_entry_gpa(&h.pt, L2A + 2 * PAGE, 1)) & PTE_D);
+	assert_true(shadow_get(rt, L2A + 2 * PAGE).w);
+
+	/* L1 clears D (trapped): the shadow loses the page, and the next read
+	 * maps it read-only again */
+	snpt_l1_write(h.s, e[3]);
+	h_poke(&h, e[3], h_peek(&h, e[3]) & ~PTE_D);
+	assert_false(shadow_get(rt, L2A).present);
+	assert_int_equal(fault(&h, rt, L2A, FINAL, 0, &out), SNPT_OK);
+	assert_false(shadow_get(rt, L2A).w);
+	h_fini(&h);
+}
+
+/* Large pages: L1's leaf, max_shift and L0's 1 GiB support decide. */
+static void large_pages(void **state)
+{
+	struct h h;
+	struct snpt_fault_result out;
+	uint64_t rt;
+	const uint64_t leaf = PTE_P | PTE_RW | PTE_US | PTE_D;
+	struct {
+		uint64_t l2, l1;
+		unsigned l1_level;
+		bool l0_gb;
+		unsigned shift;
+		uint64_t hpa;
+	} c[] = {
+		{ 0x40000000ull, 0x140000000ull, 3, true, 30, HPA_OFFSET + 0x140000000ull },
+		{ 0x40000000ull, 0x140000000ull, 3, false, 21, HPA_OFFSET + 0x140000000ull },
+		{ 0x40200000ull, 0x140000000ull, 2, true, 21, HPA_OFFSET + 0x140000000ull },
+		/* 1 GiB leaf over the region's 1 GiB: 2 MiB outside it ... */
+		{ 0x80000000ull, 0, 3, true, 21, HPA_OFFSET },
+		/* ... and the scratch page inside it */
+		{ 0x80000000ull + REGION + 0x5000, 0, 3, true, 12, SCRATCH_HPA },
+		/* the page-by-page block: 4 KiB, neighbours swapped */
+		{ 0xc0000000ull + 0x3000, FRAG, 2, true, 12,
+		  HPA_OFFSET + FRAG + 0x2000 },
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		h_init(&h, X86_CR4_PAE, LM | NXE, false, false, true, c[i].l0_gb);
+		map4(&h, c[i].l2, c[i].l1, c[i].l1_level, leaf);
+		rt = root(&h, SNPT_EXEC_SUPERVISOR);
+		assert_int_equal(fault(&h, rt, c[i].l2 | 0x123, FINAL, 0, &out),
+				 SNPT_OK);
+		assert_int_equal(out.shadow_shift, c[i].shift);
+		struct sw sw = shadow_get(rt, c[i].l2 | 0x123);
+
+		assert_int_equal(sw.shift, c[i].shift);
+		assert_int_equal(sw.hpa, c[i].hpa | 0x123);
+		assert_true(sw.w);
+		scan_all(&h);
+		h_fini(&h);
+	}
+	/* 2-level L1 with a 4 MiB leaf: a 2 MiB shadow page */
+	h_init(&h, X86_CR4_PSE, 0, false, false, true, true);
+	uint64_t f2[1] = { PTE_P | PTE_RW | PTE_US | PTE_PS | PTE_D };
+
+	h_map(&h, 0x00c00000ull, 0x01000000ull, 2, f2);
+	rt = root(&h, SNPT_EXEC_SUPERVISOR);
+	assert_int_equal(fault(&h, rt, 0x00e01234ull, FINAL, 0, &out), SNPT_OK);
+	assert_int_equal(out.shadow_shift, 21);
+	assert_int_equal(shadow_get(rt, 0x00e01234ull).hpa,
+			 HPA_OFFSET + 0x01201234ull);
+	h_fini(&h);
+}
+
+/* (2) coherence, by hand: per-table-page zaps, root writes, shared pages. */
+static void coherence(void **state)
+{
+	struct h h;
+	struct snpt_fault_result out;
+	const uint64_t leaf = PTE_P | PTE_RW | PTE_US | PTE_D;
+	const uint64_t a = 0x40201000ull, b = 0x40401000ull; /* two PT pages */
+	uint64_t rt, pt_a, pt_b, pd, pdpt, pml4;
+
+	(void)state;
+	h_std(&h);
+	map4(&h, a, 0x1000000ull, 1, leaf);
+	map4(&h, b, 0x2000000ull, 1, leaf);
+	rt = root(&h, SNPT_EXEC_SUPERVISOR);
+	assert_int_equal(fault(&h, rt, a, FINAL, 0, &out), SNPT_OK);
+	assert_int_equal(fault(&h, rt, b, FINAL, 0, &out), SNPT_OK);
+	pt_a = pt_entry_gpa(&h.pt, a, 1);
+	pt_b = pt_entry_gpa(&h.pt, b, 1);
+	pd = pt_entry_gpa(&h.pt, a, 2);
+	pdpt = pt_entry_gpa(&h.pt, a, 3);
+	pml4 = pt_entry_gpa(&h.pt, a, 4);
+	assert_int_equal(F.nr_prot, 5);
+	for (unsigned i = 0; i < 5; i++) {
+		uint64_t p[5] = { pt_a, pt_b, pd, pdpt, pml4 };
+
+		assert_true(prot_find(p[i] & ~(PAGE - 1)) >= 0);
+	}
+
+	/* L1 remaps a: only a's 2 MiB goes, only a's PT page is released */
+	snpt_l1_write(h.s, pt_a);
+	h_poke(&h, pt_a, 0x3000000ull | leaf);
+	assert_false(shadow_get(rt, a).present);
+	assert_true(shadow_get(rt, b).present);
+	assert_int_equal(F.nr_prot, 4);
+	assert_true(prot_find(pt_a & ~(PAGE - 1)) < 0);
+	assert_int_equal(fault(&h, rt, a, FINAL, 0, &out), SNPT_OK);
+	assert_int_equal(shadow_get(rt, a).hpa, HPA_OFFSET + 0x3000000ull);
+	assert_int_equal(F.nr_prot, 5);
+
+	/* a write to the root table empties the root, releases everything */
+	snpt_l1_write(h.s, pml4);
+	assert_false(shadow_get(rt, a).present);
+	assert_false(shadow_get(rt, b).present);
+	assert_int_equal(F.nr_prot, 0);
+	assert_int_equal(F.pool_used, 1); /* just the root page */
+
+	/* a write to a page that is not protected changes nothing */
+	snpt_l1_write(h.s, 0x5000);
+	assert_int_equal(F.nr_protect, F.nr_release);
+
+	/* two nCR3s sharing L1's PDPT page: a write to it reaches both */
+	uint64_t ncr3b = 0x900000ull, rtb = 0;
+
+	fake_mem_poke(h.mem, ncr3b, h_peek(&h, pml4), 8);
+	fake_mem_poke(h.ref, ncr3b, h_peek(&h, pml4), 8);
+	assert_int_equal(snpt_get_root(h.s, ncr3b, h.role, SNPT_EXEC_SUPERVISOR,
+				       &rtb), SNPT_OK);
+	assert_int_equal(fault(&h, rt, a, FINAL, 0, &out), SNPT_OK);
+	assert_int_equal(fault(&h, rtb, a, FINAL, 0, &out), SNPT_OK);
+	assert_int_equal(fault(&h, rtb, b, FINAL, 0, &out), SNPT_OK);
+	assert_int_equal(F.nr_prot, 6); /* 2 PML4s, PDPT, PD, 2 PTs */
+	snpt_l1_write(h.s, pdpt);
+	assert_false(shadow_get(rt, a).present);
+	assert_false(shadow_get(rtb, a).present);
+	assert_false(shadow_get(rtb, b).present);
+	assert_int_equal(F.nr_prot, 2); /* the two PML4 pages */
+
+	/* L1 clears P in the PD entry: the fault is reflected afterwards */
+	assert_int_equal(fault(&h, rt, a, FINAL, 0, &out), SNPT_OK);
+	snpt_l1_write(h.s, pd);
+	h_poke(&h, pd, h_peek(&h, pd) & ~PTE_P);
+	assert_false(shadow_get(rt, a).present);
+	assert_int_equal(fault(&h, rt, a, FINAL | PFERR_USER, 3, &out), SNPT_OK);
+	assert_true(out.reflect);
+	assert_int_equal(out.exit_info_1, 0x100000004ull);
+
+	/* a page protect() refuses is used anyway and never released */
+	h_poke(&h, pd, h_peek(&h, pd) | PTE_P);
+	F.refuse_page = pt_b & ~(PAGE - 1);
+	assert_int_equal(fault(&h, rt, b, FINAL, 0, &out), SNPT_OK);
+	assert_true(shadow_get(rt, b).present);
+	assert_false(snpt_is_protected(h.s, pt_b));
+	assert_int_equal(h.s->stats.protect_failures, 1);
+	h_fini(&h);
+}
+
+/* invlpga drops one leaf in every root; flush empties every root. */
+static void invlpga_and_flush(void **state)
+{
+	struct h h;
+	struct snpt_fault_result out;
+	const uint64_t leaf = PTE_P | PTE_RW | PTE_US | PTE_D;
+	uint64_t rs, ru;
+
+	(void)state;
+	h_init(&h, X86_CR4_PAE, LM | NXE, true, false, true, true);
+	map4(&h, L2A, L1A, 1, leaf);
+	map4(&h, L2A + PAGE, L1A + PAGE, 1, leaf);
+	map4(&h, 0x80000000ull, 0x100000000ull, 3, leaf);
+	map4(&h, 0, L1A, 1, leaf);
+	map4(&h, PAGE, L1A + PAGE, 1, leaf);
+	rs = root(&h, SNPT_EXEC_SUPERVISOR);
+	ru = root(&h, SNPT_EXEC_USER);
+	assert_int_not_equal(rs, ru);
+	for (unsigned i = 0; i < 2; i++) {
+		uint64_t rt = i ? ru : rs;
+
+		assert_int_equal(fault(&h, rt, L2A, FINAL, 0, &out), SNPT_OK);
+		assert_int_equal(fault(&h, rt, L2A + PAGE, FINAL, 0, &out), SNPT_OK);
+		assert_int_equal(fault(&h, rt, 0x80000000ull, FINAL, 0, &out), SNPT_OK);
+		assert_int_equal(fault(&h, rt, 0, FINAL, 0, &out), SNPT_OK);
+		assert_int_equal(fault(&h, rt, PAGE, FINAL, 0, &out), SNPT_OK);
+	}
+	unsigned prot = F.nr_prot;
+
+	snpt_invlpga(h.s, L2A);
+	assert_false(shadow_get(rs, L2A).present);
+	assert_false(shadow_get(ru, L2A).present);
+	assert_true(shadow_get(rs, L2A + PAGE).present);
+	assert_true(shadow_get(ru, L2A + PAGE).present);
+	assert_int_equal(F.nr_prot, prot);
+	/* a leaf at the start of every table it is in: its neighbour stays */
+	snpt_invlpga(h.s, 0);
+	assert_false(shadow_get(rs, 0).present);
+	assert_true(shadow_get(rs, PAGE).present);
+	/* a 1 GiB shadow leaf goes whole */
+	snpt_invlpga(h.s, 0x80000000ull + 0x12345000ull);
+	assert_false(shadow_get(rs, 0x80000000ull).present);
+
+	snpt_flush(h.s);
+	assert_int_equal(F.nr_prot, 0);
+	assert_false(shadow_get(rs, L2A + PAGE).present);
+	assert_int_equal(F.pool_used, 2); /* the two (empty) roots stay */
+	assert_int_equal(root(&h, SNPT_EXEC_SUPERVISOR), rs);
+	assert_int_equal(fault(&h, rs, L2A, FINAL, 0, &out), SNPT_OK);
+	assert_true(shadow_get(rs, L2A).present);
+	h_fini(&h);
+}
+
+/* (3) The root cache: keys, reuse, LRU eviction. */
+static void root_cache(void **state)
+{
+	struct h h;
+	struct snpt_fault_result out;
+	uint64_t r[SNPT_MAX_ROOTS + 1], again;
+	union cpu_role other;
+
+	(void)state;
+	h_std(&h);
+	map4(&h, L2A, L1A, 1, PTE_P | PTE_RW | PTE_US);
+	r[0] = root(&h, SNPT_EXEC_SUPERVISOR);
+	assert_int_equal(root(&h, SNPT_EXEC_SUPERVISOR), r[0]);
+	/* without GMET the exec class does not split roots */
+	assert_int_equal(root(&h, SNPT_EXEC_USER), r[0]);
+	/* another role (here L1 NXE off) is another root */
+	other = cpu_role_shadow_npt(X86_CR4_PAE, LM, false);
+	assert_int_equal(snpt_get_root(h.s, NCR3, other, SNPT_EXEC_SUPERVISOR,
+				       &again), SNPT_OK);
+	assert_int_not_equal(again, r[0]);
+	/* fill the cache with other nCR3s (each walks its own PML4 copy) */
+	assert_int_equal(fault(&h, r[0], L2A, FINAL, 0, &out), SNPT_OK);
+	for (unsigned i = 1; i < SNPT_MAX_ROOTS; i++) {
+		uint64_t n = NCR3 + 0x1000000ull * i;
+
+		fake_mem_poke(h.mem, n, pt_get(&h.pt, L2A, 4), 8);
+		assert_int_equal(snpt_get_root(h.s, n, h.role, 0, &r[i]), SNPT_OK);
+		assert_int_equal(fault(&h, r[i], L2A, FINAL, 0, &out), SNPT_OK);
+		assert_false(out.reflect);
+	}
+	/* the role-other root was least recently used: evicted */
+	assert_int_equal(h.s->stats.evictions, 1);
+	for (unsigned i = 0; i < SNPT_MAX_ROOTS; i++) {
+		assert_int_equal(snpt_get_root(h.s, i ? NCR3 + 0x1000000ull * i : NCR3,
+					       h.role, 0, &again), SNPT_OK);
+		assert_int_equal(again, r[i]); /* all cached: reused */
+		assert_true(shadow_get(again, L2A).present);
+	}
+	assert_int_equal(h.s->stats.evictions, 1);
+	/* root 0 is now the LRU: touch it by a fault, then a new nCR3 evicts
+	 * root 1, whose pages and protection (its PML4 copy) go */
+	assert_int_equal(fault(&h, r[0], L2A, FINAL, 0, &out), SNPT_OK);
+	unsigned pool = F.pool_used, prot = F.nr_prot;
+
+	fake_mem_poke(h.mem, 0x7000000ull, pt_get(&h.pt, L2A, 4), 8);
+	assert_int_equal(snpt_get_root(h.s, 0x7000000ull, h.role, 0, &r[8]),
+			 SNPT_OK);
+	assert_int_equal(h.s->stats.evictions, 2);
+	assert_int_equal(F.pool_used, pool - 4 + 1); /* 4 freed, 1 new root */
+	assert_int_equal(F.nr_prot, prot - 1);
+	assert_true(prot_find(NCR3 + 0x1000000ull) < 0);
+	assert_int_equal(snpt_handle_fault(h.s, r[1], L2A, FINAL, 0, &out),
+			 r[8] == r[1] ? SNPT_OK : SNPT_E_NOROOT);
+	assert_true(shadow_get(r[0], L2A).present);
+	/* a fresh root for an evicted key starts empty */
+	assert_int_equal(snpt_get_root(h.s, NCR3 + 0x1000000ull, h.role, 0,
+				       &again), SNPT_OK);
+	assert_false(shadow_get(again, L2A).present);
+	h_fini(&h);
+}
+
+/*
+ * (4) GMET, every CPL x U x NX x access x current class, emulated (two
+ * roots) and in hardware (one root).  Expectations from §4.1 rows 7,
+ * 9-15 and §4.2: data never faults on a writable present page; a fetch
+ * faults iff NX, or U=1 at CPL 0-2; EXITINFO1 = P | US(CPL 3) | I/D
+ * (L1 NXE=1) | bit 32.
+ */
+static void gmet_matrix(void **state)
+{
+	unsigned cases = 0;
+
+	(void)state;
+	for (int hw = 0; hw <= 1; hw++)
+	for (unsigned cpl = 0; cpl <= 3; cpl += 3)
+	for (int u = 0; u <= 1; u++)
+	for (int nx = 0; nx <= 1; nx++)
+	for (unsigned kind = 0; kind < 3; kind++)
+	for (int cur = 0; cur <= 1; cur++) {
+		struct h h;
+		struct snpt_fault_result out;
+		uint64_t leaf = PTE_P | PTE_RW | PTE_D | (u ? PTE_US : 0) |
+				(nx ? PTE_NX : 0);
+		uint64_t hwc = FINAL | PFERR_USER | PFERR_PRESENT |
+			       (kind == 1 ? PFERR_WRITE : 0) |
+			       (kind == 2 ? PFERR_FETCH : 0);
+		enum snpt_exec cls = cur ? SNPT_EXEC_USER : SNPT_EXEC_SUPERVISOR;
+		bool fetch = kind == 2;
+		bool faults = fetch && (nx || (cpl < 3 && u));
+		uint64_t rt, other;
+
+		h_init(&h, X86_CR4_PAE, LM | NXE, true, hw, true, true);
+		map4(&h, L2A, L1A, 1, leaf);
+		rt = root(&h, cls);
+		other = root(&h, cur ? SNPT_EXEC_SUPERVISOR : SNPT_EXEC_USER);
+		if (hw)
+			assert_int_equal(rt, other);
+		else
+			assert_int_not_equal(rt, other);
+		/* the CPU's US bit is ignored (erratum 1218) */
+		assert_int_equal(fault(&h, rt, L2A, hwc, cpl, &out), SNPT_OK);
+		cases++;
+		if (faults) {
+			assert_true(out.reflect);
+			assert_int_equal(out.exit_info_1, 0x100000011ull |
+					 (cpl == 3 ? PFERR_USER : 0));
+			h_fini(&h);
+			continue;
+		}
+		assert_false(out.reflect);
+		struct sw sw = shadow_get(out.root_hpa, L2A);
+
+		assert_true(sw.present && sw.w);
+		if (hw) {
+			assert_false(out.switch_exec);
+			assert_int_equal(out.root_hpa, rt);
+			assert_int_equal(sw.u, u);
+			assert_int_equal(sw.nx, nx);
+			h_fini(&h);
+			continue;
+		}
+		assert_true(sw.u);
+		if (fetch) { /* runs in its page's class */
+			enum snpt_exec want = u ? SNPT_EXEC_USER
+						: SNPT_EXEC_SUPERVISOR;
+
+			assert_int_equal(out.exec, want);
+			assert_int_equal(out.switch_exec, want != cls);
+			assert_int_equal(out.root_hpa, want == cls ? rt : other);
+			assert_false(sw.nx);
+			/* the page is NX in the other class's root */
+			uint64_t o = want == cls ? other : rt;
+
+			assert_int_equal(fault(&h, o, L2A, FINAL, cpl, &out), SNPT_OK);
+			assert_true(shadow_get(o, L2A).nx);
+		} else { /* data: installed here, NX by class */
+			assert_false(out.switch_exec);
+			assert_int_equal(out.root_hpa, rt);
+			assert_int_equal(sw.nx, nx || (cur ? !u : u));
+		}
+		h_fini(&h);
+	}
+	/* without GMET a U=0 leaf faults for every access, any CPL (row 3/6) */
+	for (unsigned cpl = 0; cpl <= 3; cpl += 3) {
+		struct h h;
+		struct snpt_fault_result out;
+
+		h_std(&h);
+		map4(&h, L2A, L1A, 1, PTE_P | PTE_RW | PTE_D);
+		assert_int_equal(fault(&h, root(&h, SNPT_EXEC_SUPERVISOR), L2A,
+				       FINAL | PFERR_FETCH, cpl, &out), SNPT_OK);
+		assert_int_equal(out.exit_info_1, 0x100000015ull);
+		h_fini(&h);
+		cases++;
+	}
+	print_message("  GMET matrix: %u cases\n", cases);
+}
+
+/* (5) A hostile L1: the shadow only ever holds what l1_to_hpa returned. */
+static void hostile_l1(void **state)
+{
+	struct h h;
+	struct snpt_fault_result out;
+	const uint64_t leaf = PTE_P | PTE_RW | PTE_US | PTE_D;
+	uint64_t rt, rr, pd;
+	unsigned prot, n = 0;
+
+	(void)state;
+	h_std(&h);
+	map4(&h, 0x40000000ull, 0, 3, leaf);       /* over nestvisor's region */
+	map4(&h, 0x80000000ull, 0x7ff00000000ull, 2, leaf); /* beyond memory */
+	map4(&h, 0xc0000000ull, 1ull << 48, 1, leaf);       /* >= MAXPHYADDR */
+	map4(&h, 0xc0001000ull, BAD_HPA_GPA, 1, leaf);
+	rt = root(&h, SNPT_EXEC_SUPERVISOR);
+	/* every page of the region is the scratch page, never the region's
+	 * real host address */
+	for (uint64_t off = 0; off < BLOCK_2M; off += 0x41234, n++) {
+		uint64_t gpa = 0x40000000ull + REGION + off;
+
+		assert_int_equal(fault(&h, rt, gpa, FINAL | PFERR_WRITE, 0, &out),
+				 SNPT_OK);
+		assert_int_equal(out.shadow_shift, 12);
+		assert_int_equal(shadow_get(rt, gpa).hpa,
+				 SCRATCH_HPA | (off & 0xfff));
+	}
+	/* beyond L1's memory: reported, nothing installed or protected */
+	prot = F.nr_prot;
+	assert_int_equal(fault(&h, rt, 0x80000000ull, FINAL, 0, &out), SNPT_OK);
+	assert_true(out.no_l1_memory && !out.reflect);
+	assert_int_equal(out.l1_gpa, 0x7ff00000000ull);
+	assert_false(shadow_get(rt, 0x80000000ull).present);
+	assert_int_equal(F.nr_prot, prot);
+	/* an address at or above MAXPHYADDR is a reserved-bit fault */
+	assert_int_equal(fault(&h, rt, 0xc0000000ull, FINAL, 0, &out), SNPT_OK);
+	assert_int_equal(out.exit_info_1, 0x10000000dull);
+	/* l1_to_hpa answering past bit 51: refused */
+	assert_int_equal(fault(&h, rt, 0xc0001000ull, FINAL, 0, &out), SNPT_E_HPA);
+	assert_false(shadow_get(rt, 0xc0001000ull).present);
+	assert_int_equal(F.nr_prot, prot);
+	/* a table pointer into memory l1mem cannot read (that PD page backs
+	 * no shadow entry, so it is not protected and L1 just writes it) */
+	pd = pt_entry_gpa(&h.pt, 0xc0000000ull, 2);
+	assert_false(snpt_is_protected(h.s, pd));
+	h_poke(&h, pd, 0x6000000000ull | 7);
+	assert_int_equal(fault(&h, rt, 0xc0000000ull, FINAL, 0, &out),
+			 SNPT_E_L1_TABLE);
+	/* nCR3 itself in the region (l1mem has nothing there) */
+	assert_int_equal(snpt_get_root(h.s, REGION, h.role, 0, &rr), SNPT_OK);
+	assert_int_equal(fault(&h, rr, L2A, FINAL, 0, &out), SNPT_E_L1_TABLE);
+	/* L2 gpas the 4-level shadow cannot map, unknown roots */
+	assert_int_equal(fault(&h, rt, 1ull << 48, FINAL, 0, &out), SNPT_E_RANGE);
+	assert_int_equal(fault(&h, 0x1234000, L2A, FINAL, 0, &out), SNPT_E_NOROOT);
+	assert_int_equal(scan_all(&h), n);
+	h_fini(&h);
+}
+
+/* Limits: out of shadow pages, and a full use table. */
+static void limits(void **state)
+{
+	struct h h;
+	struct snpt_fault_result out;
+	const uint64_t leaf = PTE_P | PTE_RW | PTE_US | PTE_D;
+	uint64_t rt;
+	unsigned n = SNPT_MAX_USES + 8;
+
+	(void)state;
+	/* out of pages: a reset frees the other entries' tables, then it fits */
+	h_std(&h);
+	map4(&h, L2A, L1A, 1, leaf);
+	map4(&h, 0x8040201000ull, L1A, 1, leaf);
+	rt = root(&h, SNPT_EXEC_SUPERVISOR);
+	assert_int_equal(fault(&h, rt, L2A, FINAL, 0, &out), SNPT_OK);
+	F.pool_limit = F.pool_used; /* root + 3 tables, nothing more */
+	assert_int_equal(fault(&h, rt, 0x8040201000ull, FINAL, 0, &out), SNPT_OK);
+	assert_int_equal(h.s->stats.resets, 1);
+	assert_true(shadow_get(rt, 0x8040201000ull).present);
+	assert_false(shadow_get(rt, L2A).present);
+	check_protections(&h);
+	F.pool_limit = F.pool_used - 1; /* not even that */
+	assert_int_equal(fault(&h, rt, L2A, FINAL, 0, &out), SNPT_E_NOMEM);
+	assert_int_equal(F.nr_prot, 0);
+	h_fini(&h);
+
+	/* more L1 PT pages than uses: the table is reset, mappings stay right */
+	h_std(&h);
+	for (uint64_t i = 0; i < n; i++)
+		map4(&h, i << 21, 0x10000000ull + (i << 12), 1, leaf);
+	rt = root(&h, SNPT_EXEC_SUPERVISOR);
+	for (uint64_t i = 0; i < n; i++) {
+		assert_int_equal(fault(&h, rt, i << 21, FINAL, 0, &out), SNPT_OK);
+		assert_int_equal(shadow_get(rt, i << 21).hpa,
+				 HPA_OFFSET + 0x10000000ull + (i << 12));
+	}
+	assert_int_equal(h.s->stats.resets, 1);
+	assert_false(shadow_get(rt, 0).present);
+	check_protections(&h);
+	print_message("  use table of %u reset once over %u PT pages\n",
+		      SNPT_MAX_USES, n);
+	h_fini(&h);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(spec_error_codes),
+		cmocka_unit_test(dirty_bit_rule),
+		cmocka_unit_test(large_pages),
+		cmocka_unit_test(coherence),
+		cmocka_unit_test(invlpga_and_flush),
+		cmocka_unit_test(root_cache),
+		cmocka_unit_test(gmet_matrix),
+		cmocka_unit_test(hostile_l1),
+		cmocka_unit_test(limits),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
