@@ -1,14 +1,32 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 #
-# mkinitramfs.sh OUTPUT: build a gzip'd newc cpio initramfs for the
-# Linux-as-L1 boot test from Debian's busybox-static (/bin/busybox).
-# Its /init mounts proc and sysfs, prints the marker NESTVISOR-LINUX-L1-OK,
-# the kernel release and whether /proc/cpuinfo has the 'hypervisor' flag,
-# then powers off (poweroff -f: no init system to stop).
+# mkinitramfs.sh OUTPUT
+# mkinitramfs.sh --kvm KVM_INIT KVMTEST VMLINUZ OUTPUT
+#
+# Builds a gzip'd newc cpio initramfs for the Linux-as-L1 boot tests from
+# Debian's busybox-static (/bin/busybox).  Its /init mounts proc and sysfs,
+# prints the marker NESTVISOR-LINUX-L1-OK, the kernel release and whether
+# /proc/cpuinfo has the 'hypervisor' flag, runs /kvm/run.sh if there is
+# one, then powers off (poweroff -f: no init system to stop).
+#
+# With --kvm the image also holds /kvm: run.sh (KVM_INIT, kvm-init.sh),
+# the static kvmtest program, the kvm-amd module of VMLINUZ's kernel
+# (/lib/modules/<version>, the version being VMLINUZ's name after
+# "vmlinuz-") with every module it depends on (modinfo's depends field,
+# recursively), uncompressed (.ko, .ko.xz and .ko.zst accepted), and
+# /kvm/modules, their file names in load order (dependencies first).
 set -eu
 
-out=${1:?usage: mkinitramfs.sh OUTPUT}
+usage="usage: mkinitramfs.sh [--kvm KVM_INIT KVMTEST VMLINUZ] OUTPUT"
+kvm_init='' kvmtest='' vmlinuz=''
+if [ "${1:-}" = --kvm ]; then
+	[ $# -eq 5 ] || { echo "$usage" >&2; exit 1; }
+	kvm_init=$2 kvmtest=$3 vmlinuz=$4
+	shift 4
+fi
+[ $# -eq 1 ] || { echo "$usage" >&2; exit 1; }
+out=$1
 busybox=${BUSYBOX:-/bin/busybox}
 
 if ! [ -x "$busybox" ] || ! "$busybox" --list >/dev/null 2>&1; then
@@ -23,7 +41,9 @@ root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev"
 cp "$busybox" "$root/bin/busybox"
-for applet in sh mount grep uname cat poweroff; do
+applets="sh mount grep uname cat poweroff"
+[ -z "$kvm_init" ] || applets="$applets insmod mknod dmesg sed tail"
+for applet in $applets; do
 	ln -s busybox "$root/bin/$applet"
 done
 
@@ -45,9 +65,51 @@ if grep -qw hypervisor /proc/cpuinfo; then
 else
 	echo "linux-l1: /proc/cpuinfo flags lack hypervisor"
 fi
+if [ -x /kvm/run.sh ]; then
+	/kvm/run.sh
+fi
 poweroff -f
 INIT
 chmod 755 "$root/init"
+
+# add_module NAME: copies NAME's dependencies, then NAME, into $root/kvm
+# and appends their file names to $root/kvm/modules (each once).
+add_module() {
+	if grep -qx "$1" "$root/kvm/.names"; then
+		return 0
+	fi
+	echo "$1" >> "$root/kvm/.names"
+	deps=$(modinfo -k "$kver" -F depends "$1") ||
+		{ echo "mkinitramfs.sh: modinfo -k $kver $1 failed" >&2; exit 1; }
+	for dep in $(echo "$deps" | tr ',' ' '); do
+		add_module "$dep"
+	done
+	file=$(modinfo -k "$kver" -n "$1")
+	base=$(basename "$file")
+	case $file in
+	*.ko) cp "$file" "$root/kvm/$base" ;;
+	*.ko.xz) base=${base%.xz}; xz -dc "$file" > "$root/kvm/$base" ;;
+	*.ko.zst) base=${base%.zst}; zstd -qdc "$file" > "$root/kvm/$base" ;;
+	*) echo "mkinitramfs.sh: $file: unknown module format" >&2; exit 1 ;;
+	esac
+	echo "$base" >> "$root/kvm/modules"
+}
+
+if [ -n "$kvm_init" ]; then
+	command -v modinfo >/dev/null || { echo "mkinitramfs.sh: modinfo missing (apt-get install kmod)" >&2; exit 1; }
+	kver=${vmlinuz##*/vmlinuz-}
+	if ! [ -d "/lib/modules/$kver" ]; then
+		echo "mkinitramfs.sh: no /lib/modules/$kver for $vmlinuz" >&2
+		exit 1
+	fi
+	mkdir -p "$root/kvm"
+	: > "$root/kvm/.names"
+	add_module kvm_amd
+	rm "$root/kvm/.names"
+	cp "$kvm_init" "$root/kvm/run.sh"
+	cp "$kvmtest" "$root/kvm/kvmtest"
+	chmod 755 "$root/kvm/run.sh" "$root/kvm/kvmtest"
+fi
 
 tmp="$out.tmp"
 (cd "$root" && find . | LC_ALL=C sort |
