@@ -217,6 +217,11 @@ void nested_vmrun(struct cpu *cpu)
 		return;
 	}
 	prepare_vmcb02(cpu);
+	if (!n->nr_vmruns)
+		log_info("L1 runs its first L2: vmcb12 at 0x%lx, nested paging "
+			 "%s%s", n->vmcb12_gpa,
+			 n->l2_np ? "on (shadow NPT)" : "off (L1's physical space)",
+			 (n->cache->control.misc_ctl & MISC_CTL_GMET) ? ", GMET" : "");
 	n->nr_vmruns++;
 	n->guest_mode = true;
 	nested_set_gif(cpu, true);
