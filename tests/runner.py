@@ -135,7 +135,7 @@ def build_esp(args, esp):
         esp_place(esp, args.config_file, r"\EFI\BOOT\nestvisor.cfg")
     if args.config is not None:
         with open(os.path.join(esp, "EFI", "BOOT", "nestvisor.cfg"), "w") as f:
-            f.write(args.config.replace("\\n", "\n") + "\n")
+            f.write(args.config + "\n")
     for src, esp_path in args.file or []:
         esp_place(esp, src, esp_path)
 
@@ -386,7 +386,7 @@ def main():
     p.add_argument("--name", default="run", help="label for messages and the default log name")
     p.add_argument("--efi", help="image booted as \\EFI\\BOOT\\BOOTX64.EFI")
     p.add_argument("--next", help="next stage, put at \\EFI\\nestvisor\\next.efi")
-    p.add_argument("--config", help="nestvisor.cfg text (\\n separates lines)")
+    p.add_argument("--config", help="nestvisor.cfg text, verbatim (use real newlines, e.g. bash $'...')")
     p.add_argument("--config-file", help="nestvisor.cfg from a file")
     p.add_argument("--file", nargs=2, action="append", metavar=("SRC", "ESP_PATH"),
                    help="extra file on the ESP, e.g. vmlinuz '\\EFI\\linux\\vmlinuz.efi'")
