@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/* UEFI helpers for the payloads (GNU-EFI underneath). */
+#ifndef NV_GUEST_EFIUTIL_H
+#define NV_GUEST_EFIUTIL_H
+
+#include <efi.h>
+#include <stdint.h>
+
+/* InitializeLib and disable the firmware watchdog. */
+void guest_efi_init(EFI_HANDLE image, EFI_SYSTEM_TABLE *st);
+
+/* One zeroed 4 KiB page (EfiLoaderData), or NULL. */
+void *guest_alloc_page(void);
+void guest_free_page(void *page);
+
+/*
+ * Does the UEFI memory map describe [base, base + size) as exactly
+ * EfiReservedMemoryType: every byte covered by reserved descriptors, the
+ * first of them starting at base and the last ending at base + size?
+ * Returns 1 if so; 0 otherwise, with a reason printed as a TAP comment.
+ * Prints the descriptors that overlap the range as comments either way.
+ */
+int memmap_range_is_reserved(uint64_t base, uint64_t size);
+
+#endif

@@ -1,0 +1,420 @@
+# SPDX-License-Identifier: MIT
+"""Boot an EFI image in QEMU + OVMF and check what it prints on COM1.
+
+Two modes.
+
+Run mode (default): build an ESP directory, boot it, watch the serial log.
+    runner.py --efi build/boot/nestvisor.efi --next build/tests/guest/basic.efi \
+              --config 'next = \\EFI\\nestvisor\\next.efi' --tap --expect-status 1
+  * ESP: --efi becomes \\EFI\\BOOT\\BOOTX64.EFI; --next becomes
+    \\EFI\\nestvisor\\next.efi; --config TEXT / --config-file PATH becomes
+    \\EFI\\BOOT\\nestvisor.cfg; --file SRC ESP_PATH adds any other file.
+  * Machine: q35, OVMF as -bios, the ESP as a vvfat drive, serial on a pty,
+    isa-debug-exit at 0xf4 (a guest write of V ends QEMU with status
+    (V << 1) | 1), -no-reboot.  TCG with -cpu EPYC,+svm,+npt by default;
+    KVM only when /dev/kvm works, the host is AMD and kvm_amd has nested=1.
+  * Checks: --require REGEX (in order), --forbid REGEX, --expect-status N
+    (or "any"), --stop-after REGEX (kill QEMU once it appears: for runs
+    that end in the firmware's menu), --tap (the payload's TAP output must
+    have a plan, every case present once, every case ok), --timeout S.
+  * The whole serial log is saved (--log, path printed); the verdict is a
+    final "PASS: ..." or "FAIL: ..." line and the exit status (0 = pass).
+
+Compare mode: runner.py --compare LOG_A LOG_B [--expect-differ PATTERN...]
+  Lines up the TAP cases and the "# fact KEY = VALUE" lines of two serial
+  logs (e.g. the basic suite on bare QEMU and under nestvisor) and prints a
+  table: same / differs / only in A / only in B.  Fails on any difference
+  whose case name or fact key matches none of the --expect-differ glob
+  patterns.
+
+QEMU is driven with pexpect (Debian: python3-pexpect), which reads the
+serial console line by line with a deadline and kills the process cleanly.
+Run with /usr/bin/python3.
+"""
+
+import argparse
+import fcntl
+import fnmatch
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+
+import pexpect
+
+OVMF = "/usr/share/ovmf/OVMF.fd"
+QEMU = "qemu-system-x86_64"
+DEFAULT_CPU = "EPYC,+svm,+npt"
+DEBUG_EXIT_PORT = 0xF4
+
+# Escape sequences OVMF's terminal driver sends (cursor moves, colours).
+ANSI_RE = re.compile(r"\x1b\[[0-9;=?]*[A-Za-z]")
+
+TAP_PLAN_RE = re.compile(r"^1\.\.(\d+)\s*$")
+TAP_CASE_RE = re.compile(r"^(not )?ok (\d+)(?: -)? ?(.*)$")
+TAP_BAIL_RE = re.compile(r"^Bail out!(.*)$")
+FACT_RE = re.compile(r"^# fact (\S+) = (.*)$")
+
+
+def clean_line(raw):
+    """One serial line as text: escape sequences and CRs removed."""
+    return ANSI_RE.sub("", raw).replace("\r", "").rstrip()
+
+
+# ---------------------------------------------------------------- accelerator
+
+KVM_GET_API_VERSION = 0xAE00
+
+
+def kvm_problem():
+    """Why KVM cannot run nestvisor here, or None if it can."""
+    if not os.path.exists("/dev/kvm"):
+        return "/dev/kvm absent"
+    try:
+        fd = os.open("/dev/kvm", os.O_RDWR)
+    except OSError as e:
+        return f"/dev/kvm not usable: {e.strerror}"
+    try:
+        if fcntl.ioctl(fd, KVM_GET_API_VERSION) != 12:
+            return "/dev/kvm: unexpected KVM API version"
+    except OSError as e:
+        return f"/dev/kvm ioctl failed: {e.strerror}"
+    finally:
+        os.close(fd)
+    with open("/proc/cpuinfo") as f:
+        if "AuthenticAMD" not in f.read():
+            return "host CPU is not AMD"
+    nested = "/sys/module/kvm_amd/parameters/nested"
+    try:
+        with open(nested) as f:
+            if f.read().strip() not in ("1", "Y"):
+                return "kvm_amd nested is off"
+    except OSError:
+        return "kvm_amd not loaded (no nested parameter)"
+    return None
+
+
+def choose_accel(args):
+    """Returns (accel, reason)."""
+    if args.icount is not None:
+        return "tcg", "-icount needs TCG"
+    if args.accel == "tcg":
+        return "tcg", "requested"
+    problem = kvm_problem()
+    if args.accel == "kvm":
+        if problem:
+            sys.exit(f"FAIL: --accel kvm: {problem}")
+        return "kvm", "requested"
+    if problem:
+        return "tcg", problem
+    return "kvm", "KVM usable with nested SVM"
+
+
+# ----------------------------------------------------------------------- ESP
+
+def esp_place(esp, src, esp_path):
+    """Copy src to esp_path (backslash or slash separated) inside esp."""
+    parts = [p for p in re.split(r"[\\/]", esp_path) if p]
+    dst = os.path.join(esp, *parts)
+    os.makedirs(os.path.dirname(dst), exist_ok=True)
+    shutil.copyfile(src, dst)
+    return dst
+
+
+def build_esp(args, esp):
+    os.makedirs(os.path.join(esp, "EFI", "BOOT"), exist_ok=True)
+    if args.efi:
+        esp_place(esp, args.efi, r"\EFI\BOOT\BOOTX64.EFI")
+    if args.next:
+        esp_place(esp, args.next, r"\EFI\nestvisor\next.efi")
+    if args.config_file:
+        esp_place(esp, args.config_file, r"\EFI\BOOT\nestvisor.cfg")
+    if args.config is not None:
+        with open(os.path.join(esp, "EFI", "BOOT", "nestvisor.cfg"), "w") as f:
+            f.write(args.config.replace("\\n", "\n") + "\n")
+    for src, esp_path in args.file or []:
+        esp_place(esp, src, esp_path)
+
+
+def qemu_command(args, esp, accel):
+    cmd = [QEMU, "-machine", "q35", "-accel", accel, "-cpu", args.cpu,
+           "-m", str(args.memory), "-smp", "1", "-bios", OVMF,
+           "-drive", f"format=raw,file=fat:rw:{esp}",
+           "-display", "none", "-monitor", "none", "-serial", "stdio",
+           "-net", "none", "-no-reboot",
+           "-device", f"isa-debug-exit,iobase={DEBUG_EXIT_PORT:#x},iosize=0x04"]
+    if args.icount is not None:
+        cmd += ["-icount", f"shift={args.icount}"]
+    if args.kernel:
+        cmd += ["-kernel", args.kernel]
+    if args.initrd:
+        cmd += ["-initrd", args.initrd]
+    if args.append:
+        cmd += ["-append", args.append]
+    cmd += args.qemu_arg or []
+    return cmd
+
+
+# ----------------------------------------------------------------------- TAP
+
+def parse_tap(lines):
+    """TAP results of a log: dict with plan, cases [(num, ok, name)], bail,
+    errors (format problems), facts {key: value}."""
+    res = {"plan": None, "cases": [], "bail": None, "errors": [], "facts": {}}
+    for line in lines:
+        m = TAP_PLAN_RE.match(line)
+        if m:
+            if res["plan"] is not None:
+                res["errors"].append(f"second plan line: {line}")
+            res["plan"] = int(m.group(1))
+            continue
+        m = TAP_CASE_RE.match(line)
+        if m:
+            res["cases"].append((int(m.group(2)), m.group(1) is None, m.group(3)))
+            continue
+        m = TAP_BAIL_RE.match(line)
+        if m:
+            res["bail"] = m.group(1).strip() or "(no reason)"
+            continue
+        m = FACT_RE.match(line)
+        if m:
+            res["facts"][m.group(1)] = m.group(2)
+    return res
+
+
+def tap_verdict(res):
+    """None if the TAP output is a complete pass, else the reason."""
+    if res["bail"] is not None:
+        return f"TAP: Bail out! {res['bail']}"
+    if res["errors"]:
+        return "TAP: " + "; ".join(res["errors"])
+    if res["plan"] is None:
+        return "TAP: no plan line (1..N) seen"
+    seen = {}
+    for num, ok, name in res["cases"]:
+        if num in seen:
+            return f"TAP: case {num} reported twice"
+        if num < 1 or num > res["plan"]:
+            return f"TAP: case {num} outside the plan 1..{res['plan']}"
+        seen[num] = (ok, name)
+    missing = [n for n in range(1, res["plan"] + 1) if n not in seen]
+    failed = [f"{n} - {seen[n][1]}" for n in sorted(seen) if not seen[n][0]]
+    if failed:
+        return f"TAP: {len(failed)} of {res['plan']} failed: " + "; ".join(failed)
+    if missing:
+        return (f"TAP: {len(missing)} of {res['plan']} cases missing "
+                f"(first: {missing[0]})")
+    return None
+
+
+# ----------------------------------------------------------------------- run
+
+def run(args):
+    accel, why = choose_accel(args)
+    print(f"runner: accelerator {accel} ({why})")
+    print("runner: " + os.popen(f"{QEMU} --version").readline().strip())
+    log_path = os.path.abspath(args.log or f"{args.name}.serial.log")
+    os.makedirs(os.path.dirname(log_path), exist_ok=True)
+
+    work = args.workdir or tempfile.mkdtemp(prefix=f"nv-{args.name}-")
+    esp = os.path.join(work, "esp")
+    if os.path.exists(esp):
+        shutil.rmtree(esp)
+    build_esp(args, esp)
+    cmd = qemu_command(args, esp, accel)
+    print("runner: " + " ".join(cmd))
+    print(f"runner: serial log {log_path}")
+
+    lines = []
+    required = list(args.require or [])
+    next_req = 0
+    failure = None
+    killed = False
+    start = time.monotonic()
+    deadline = start + args.timeout
+
+    with open(log_path, "wb") as log:
+        child = pexpect.spawn(cmd[0], cmd[1:], timeout=None, echo=False)
+        child.logfile_read = log
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                failure = f"timeout after {args.timeout} s"
+                break
+            idx = child.expect([b"\n", pexpect.EOF, pexpect.TIMEOUT], timeout=left)
+            if idx == 2:
+                failure = f"timeout after {args.timeout} s"
+                break
+            raw = child.before.decode("utf-8", "replace")
+            if idx == 1 and not raw:
+                break
+            line = clean_line(raw)
+            lines.append(line)
+            if args.verbose:
+                print(f"| {line}")
+            for pat in args.forbid or []:
+                if re.search(pat, line):
+                    failure = failure or f"forbidden line seen: {line!r}"
+            if next_req < len(required) and re.search(required[next_req], line):
+                next_req += 1
+            if failure:
+                break
+            if args.stop_after and re.search(args.stop_after, line):
+                killed = True
+                break
+            if idx == 1:
+                break
+        if child.isalive():
+            killed = killed or failure is not None
+            child.terminate(force=True)
+        child.close()
+    elapsed = time.monotonic() - start
+    status = child.exitstatus
+
+    if failure is None and args.stop_after and not killed:
+        failure = f"QEMU exited (status {status}) before --stop-after {args.stop_after!r}"
+    if failure is None and next_req < len(required):
+        failure = f"required line not seen (in order): {required[next_req]!r}"
+    if failure is None and args.tap:
+        failure = tap_verdict(parse_tap(lines))
+    if failure is None and not killed and args.expect_status != "any":
+        if status != int(args.expect_status):
+            failure = (f"QEMU exit status {status}, expected {args.expect_status}"
+                       + status_hint(status))
+
+    if not args.workdir and not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    how = "killed by runner" if killed else f"exit status {status}"
+    if failure:
+        print("runner: last 20 lines of the serial log:")
+        for line in lines[-20:]:
+            print(f"| {line}")
+        print(f"FAIL: {args.name}: {failure} ({how}, {elapsed:.1f} s; log {log_path})")
+        return 1
+    print(f"PASS: {args.name} ({how}, {elapsed:.1f} s; log {log_path})")
+    return 0
+
+
+def status_hint(status):
+    if status is None:
+        return ""
+    if status & 1 and status > 1:
+        return f" (guest wrote {status >> 1:#x} to the exit port)"
+    return ""
+
+
+# ------------------------------------------------------------------- compare
+
+def read_log(path):
+    with open(path, "rb") as f:
+        text = f.read().decode("utf-8", "replace")
+    return [clean_line(x) for x in text.split("\n")]
+
+
+def compare(args):
+    path_a, path_b = args.compare
+    rows = []  # (kind, key, value_a, value_b)
+    results = []
+    for path in (path_a, path_b):
+        if not os.path.exists(path):
+            print(f"FAIL: compare: {path} does not exist (run that test first)")
+            return 1
+        res = parse_tap(read_log(path))
+        if res["plan"] is None and not res["cases"]:
+            print(f"FAIL: compare: no TAP output in {path}")
+            return 1
+        results.append(res)
+
+    def case_map(res):
+        out = {}
+        for _, ok, name in res["cases"]:
+            key, n = name, 2
+            while key in out:  # keep repeated names apart
+                key, n = f"{name} #{n}", n + 1
+            out[key] = "ok" if ok else "not ok"
+        return out
+
+    maps = [case_map(r) for r in results]
+    for kind, ma, mb in (("case", maps[0], maps[1]),
+                         ("fact", results[0]["facts"], results[1]["facts"])):
+        for key in list(ma) + [k for k in mb if k not in ma]:
+            rows.append((kind, key, ma.get(key), mb.get(key)))
+
+    patterns = args.expect_differ or []
+    unexplained = 0
+    width = max(len(r[1]) for r in rows) if rows else 10
+    print(f"compare: A = {path_a}")
+    print(f"compare: B = {path_b}")
+    print(f"{'kind':4}  {'name':{width}}  {'A':10}  {'B':10}  verdict")
+    counts = {}
+    for kind, key, va, vb in rows:
+        if va is None or vb is None:
+            verdict = "only in A" if vb is None else "only in B"
+        else:
+            verdict = "same" if va == vb else "differs"
+        if verdict != "same":
+            if any(fnmatch.fnmatchcase(key, p) for p in patterns):
+                verdict += " (expected)"
+            else:
+                unexplained += 1
+                verdict += " (UNEXPECTED)"
+        counts[verdict] = counts.get(verdict, 0) + 1
+        print(f"{kind:4}  {key:{width}}  {str(va):10}  {str(vb):10}  {verdict}")
+    print("compare: " + ", ".join(f"{v}: {n}" for v, n in sorted(counts.items())))
+    if unexplained:
+        print(f"FAIL: compare: {unexplained} unexpected difference(s)")
+        return 1
+    print("PASS: compare: no unexpected differences")
+    return 0
+
+
+# ---------------------------------------------------------------------- main
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--name", default="run", help="label for messages and the default log name")
+    p.add_argument("--efi", help="image booted as \\EFI\\BOOT\\BOOTX64.EFI")
+    p.add_argument("--next", help="next stage, put at \\EFI\\nestvisor\\next.efi")
+    p.add_argument("--config", help="nestvisor.cfg text (\\n separates lines)")
+    p.add_argument("--config-file", help="nestvisor.cfg from a file")
+    p.add_argument("--file", nargs=2, action="append", metavar=("SRC", "ESP_PATH"),
+                   help="extra file on the ESP, e.g. vmlinuz '\\EFI\\linux\\vmlinuz.efi'")
+    p.add_argument("--kernel", help="QEMU -kernel (bare Linux runs only)")
+    p.add_argument("--initrd", help="QEMU -initrd")
+    p.add_argument("--append", help="QEMU -append")
+    p.add_argument("--cpu", default=DEFAULT_CPU, help=f"QEMU -cpu (default {DEFAULT_CPU})")
+    p.add_argument("--accel", choices=("auto", "tcg", "kvm"), default="auto")
+    p.add_argument("--icount", type=int, help="-icount shift=N (forces TCG)")
+    p.add_argument("--memory", type=int, default=512, help="guest RAM in MiB")
+    p.add_argument("--qemu-arg", action="append", help="extra QEMU argument")
+    p.add_argument("--timeout", type=float, default=60, help="seconds (default 60)")
+    p.add_argument("--expect-status", default="1",
+                   help="QEMU exit status required when QEMU ends by itself "
+                        "(default 1: guest wrote 0 to port 0xf4), or 'any'")
+    p.add_argument("--require", action="append", metavar="REGEX",
+                   help="line that must appear (several: in this order)")
+    p.add_argument("--forbid", action="append", metavar="REGEX",
+                   help="line that must not appear")
+    p.add_argument("--stop-after", metavar="REGEX",
+                   help="kill QEMU once a line matches (required to appear)")
+    p.add_argument("--tap", action="store_true", help="check the TAP output")
+    p.add_argument("--log", help="serial log path (default ./NAME.serial.log)")
+    p.add_argument("--workdir", help="directory for the ESP (default: a temp dir, removed)")
+    p.add_argument("--keep", action="store_true", help="keep the temp ESP directory")
+    p.add_argument("--verbose", action="store_true", help="echo serial lines as they come")
+    p.add_argument("--compare", nargs=2, metavar=("LOG_A", "LOG_B"),
+                   help="compare the TAP results of two logs instead of running")
+    p.add_argument("--expect-differ", action="append", metavar="GLOB",
+                   help="case name or fact key allowed to differ in --compare")
+    args = p.parse_args()
+    if args.compare:
+        return compare(args)
+    if not (args.efi or args.kernel or args.file):
+        p.error("nothing to boot: give --efi, --kernel or --file")
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
