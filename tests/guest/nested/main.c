@@ -40,6 +40,10 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 {
 	struct case_list lists[] = {
 		exit_cases(),
+		inject_cases(),
+		invalid_cases(),
+		svm_insn_cases(),
+		nonp_cases(),
 	};
 	unsigned n = sizeof(lists) / sizeof(lists[0]), total = 0, failed = 0;
 

@@ -64,3 +64,20 @@ nested_vmrun:
 	ret
 
 	.section .note.GNU-stack, "", @progbits
+
+/*
+ * void l1_vmrun_probe(uint64_t vmcb_pa): one bare VMRUN at a known
+ * address (l1_vmrun_insn, 3 bytes), for the case that expects #UD.
+ */
+	.text
+	.globl l1_vmrun_probe
+	.hidden l1_vmrun_probe
+	.globl l1_vmrun_insn
+	.hidden l1_vmrun_insn
+l1_vmrun_probe:
+	movq %rdi, %rax
+l1_vmrun_insn:
+	vmrun %rax
+	ret
+
+	.section .note.GNU-stack, "", @progbits
