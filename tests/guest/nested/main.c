@@ -28,7 +28,11 @@ static void detect(void)
 	env.nasid = svm.ebx;
 	env.smep = !!(cpuid_count(7, 0).ebx & CPUID_7_SMEP);
 	env.gbpages = !!(cpuid(0x80000001).edx & CPUID_GBPAGES);
-	tap_fact("cpuid.8000000a.edx", "0x%x", svm.edx);
+}
+
+static void print_facts(void)
+{
+	tap_fact("cpuid.8000000a.edx", "0x%x", cpuid(0x8000000a).edx);
 	tap_fact("maxphyaddr", "%u", env.maxphyaddr);
 	tap_fact("nrips", "%d", env.nrips);
 	tap_fact("gmet", "%d", env.gmet);
@@ -38,14 +42,16 @@ static void detect(void)
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 {
-	struct case_list lists[] = {
-		exit_cases(),
-		inject_cases(),
-		invalid_cases(),
-		svm_insn_cases(),
-		nonp_cases(),
+	struct case_list lists[9];
+	struct case_list (*const makers[])(void) = {
+		exit_cases, inject_cases, invalid_cases, svm_insn_cases,
+		nonp_cases, npt_cases, npt_misc_cases, idfetch_cases, gmet_cases,
 	};
-	unsigned n = sizeof(lists) / sizeof(lists[0]), total = 0, failed = 0;
+	const unsigned n = sizeof(makers) / sizeof(makers[0]);
+	unsigned total = 0, failed = 0;
+
+	_Static_assert(sizeof(lists) / sizeof(lists[0]) ==
+		       sizeof(makers) / sizeof(makers[0]), "one list per maker");
 
 	guest_efi_init(image, st);
 	gprintf("\n# nested: L1 hypervisor test payload\n");
@@ -57,12 +63,15 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 		gprintf("Bail out! out of memory\n");
 		guest_exit(1);
 	}
-	for (unsigned i = 0; i < n; i++)
+	detect();
+	for (unsigned i = 0; i < n; i++) {
+		lists[i] = makers[i]();
 		total += lists[i].count;
+	}
 	env_enter();
 	gprintf("TAP version 13\n");
 	tap_plan(total);
-	detect();
+	print_facts();
 	for (unsigned i = 0; i < n; i++)
 		failed += tap_run(lists[i].cases, lists[i].count);
 	env_leave();

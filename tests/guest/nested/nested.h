@@ -38,7 +38,8 @@ struct nested_env {
 	int gbpages;              /* CPUID 8000_0001 EDX[26] */
 	uint32_t nasid;           /* CPUID 8000_000A EBX */
 	uint64_t l1_cr3;          /* the payload's own identity map */
-	uint64_t l1_cr0, l1_cr4, l1_efer; /* L1 state the cases start from */
+	uint64_t l1_cr0, l1_cr4, l1_efer; /* L1's current state */
+	int fw_nxe, fw_smep;      /* EFER.NXE, CR4.SMEP as the firmware left them */
 	uint16_t cs_sel, ds_sel;
 	uint64_t gdt_base, idt_base_l2;
 	uint16_t gdt_limit;

@@ -308,6 +308,8 @@ void env_enter(void)
 	env.l1_cr0 = read_cr0();
 	env.l1_cr4 = read_cr4();
 	env.l1_efer = rdmsr(MSR_EFER);
+	env.fw_nxe = !!(env.l1_efer & EFER_NXE);
+	env.fw_smep = !!(env.l1_cr4 & CR4_SMEP);
 	/* Interrupts the firmware left pending (masked PIC, stopped timer). */
 	l1_drain_interrupts();
 }
