@@ -173,7 +173,7 @@ static int ioio(const char *insn, const char *next, uint64_t want_info1,
 			     v->control.exit_info_1 & IOIO_CHECKED_MASK, want_info1) &
 	       TAP_EXPECT_EQ("exit_info_2 (next rip)", v->control.exit_info_2, A(next)) &
 	       TAP_EXPECT_EQ("rip at exit", v->save.rip, A(insn)) &
-	       resume_to_vmmcall(v, next);
+	       check_next_rip(v, next) & resume_to_vmmcall(v, next);
 }
 
 static int exit_in8(void)
