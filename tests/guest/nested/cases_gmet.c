@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: MIT
+/*
+ * GMET, guest-mode execute trap (nested-paging-semantics.md §1, §4.1 rows
+ * 9-15, §4.2, §5.3).  VMCB 0x90 bit 3 turns it on; CPUID 8000_000A
+ * EDX[17] says whether it is offered.
+ *
+ * Not offered (bare QEMU TCG): one case.  The bit must have no effect
+ * (§1.4: KVM strips it from vmcb12; hardware without GMET ignores it), so
+ * a CPL-0 fetch from an NPT page with U=1 (all the test NPT's pages have
+ * U=1) still succeeds, and VMRUN does not fail.
+ *
+ * Offered: with GMET on, U of the NPT entries only matters for fetches:
+ * a supervisor (CPL 0-2) fetch from an effective-U=1 page faults (row 13;
+ * the US bit of the error code is masked: erratum 1218), U=0 pages are
+ * executable at any CPL (rows 14, 15), user fetches from U=1 pages work
+ * (row 15), data accesses ignore U (rows 9-11), W=0 still faults for
+ * writes (row 12).  I/D follows L1's NXE/SMEP, not GMET (§5.3).  These
+ * cases cannot run on bare TCG; their expectations are written straight
+ * from the rows named in each case.
+ */
+#include "nested.h"
+#include "npf_check.h"
+#include "npt.h"
+#include "core/x86.h"
+#include "mm/pferr.h"
+
+#define OFF_CODE 0x40u
+#define CPUID_A2 0xa20fu /* CPUID, little-endian bytes 0f a2 */
+
+/* L2 code at GPA_CODE + OFF_CODE: optional "mov (%rbx), %rax", then CPUID
+ * (intercepted: proves the fetch worked), then HLT. */
+static void code_cpuid(int with_load)
+{
+	unsigned o = OFF_CODE;
+
+	if (with_load) {
+		npt.code[o++] = 0x48;
+		npt.code[o++] = 0x8b;
+		npt.code[o++] = 0x03;
+	}
+	npt.code[o++] = 0x0f;
+	npt.code[o++] = 0xa2;
+	npt.code[o] = 0xf4;
+}
+
+/* vmcb12 with NP and GMET on; L2 at `cpl` (3: user segments, and the U=1
+ * alias of region 1 in L2's own page tables). */
+static struct vmcb *gmet_vmcb(int cpl)
+{
+	struct vmcb *v = env.vmcb;
+
+	vmcb_default(v, NULL);
+	vmcb_use_npt(v);
+	v->control.misc_ctl |= MISC_CTL_GMET;
+	v->control.intercept_misc1 |= INTERCEPT1_CPUID;
+	v->save.rip = (cpl == 3 ? LIN_USER_OFF : 0) + GPA_CODE + OFF_CODE;
+	if (cpl == 3) {
+		v->save.cpl = 3;
+		v->save.cs.selector |= 3;
+		v->save.cs.attrib |= 3u << 5;
+		v->save.ss.selector |= 3;
+		v->save.ss.attrib |= 3u << 5;
+	}
+	return v;
+}
+
+static int run_expect_cpuid(struct vmcb *v, uint64_t rbx, uint64_t *rax)
+{
+	struct l2_gprs g = { .rbx = rbx };
+
+	l2_run(v, &g);
+	if (rax)
+		*rax = v->save.rax;
+	return expect_exit(v, VMEXIT_CPUID);
+}
+
+static int run_expect_npf(struct vmcb *v, uint64_t want_masked, uint64_t gpa)
+{
+	struct l2_gprs g = { .rbx = GPA_DATA };
+
+	l2_run(v, &g);
+	if (!expect_exit(v, VMEXIT_NPF))
+		return 0;
+	return TAP_EXPECT_EQ("exit_info_1 with US masked (erratum 1218)",
+			     v->control.exit_info_1 & ~PFERR_USER, want_masked) &
+	       TAP_EXPECT_EQ("exit_info_2", v->control.exit_info_2, gpa);
+}
+
+static int gmet_not_offered(void)
+{
+	struct vmcb *v;
+	struct l2_gprs g = { 0 };
+	int ok;
+
+	ok = TAP_EXPECT_EQ("CPUID 8000_000A EDX[17]", env.gmet, 0);
+	npt_reset();
+	code_vmmcall(OFF_CODE);
+	v = gmet_vmcb(0);
+	l2_run(v, &g);
+	ok &= expect_exit(v, VMEXIT_VMMCALL);
+	return ok & TAP_EXPECT_EQ("rip at the VMMCALL", v->save.rip, GPA_CODE + OFF_CODE);
+}
+
+/* Row 13: CPL-0 fetch from a U=1 page. */
+static int cpl0_fetch_user(void)
+{
+	npt_reset();
+	code_cpuid(0);
+	return run_expect_npf(gmet_vmcb(0),
+			      PFERR_GUEST_FINAL | PFERR_PRESENT | id_bit(),
+			      GPA_CODE + OFF_CODE);
+}
+
+/* Row 14: CPL-0 fetch from a U=0 page. */
+static int cpl0_fetch_supervisor(void)
+{
+	npt_reset();
+	code_cpuid(0);
+	npt.pt1[NPT_IDX_CODE] &= ~PTE_U;
+	return run_expect_cpuid(gmet_vmcb(0), 0, NULL);
+}
+
+/* Row 15: CPL-3 fetch from a U=0 page, and from a U=1 page. */
+static int cpl3_fetch_supervisor(void)
+{
+	npt_reset();
+	code_cpuid(0);
+	npt.pt1[NPT_IDX_CODE] &= ~PTE_U;
+	return run_expect_cpuid(gmet_vmcb(3), 0, NULL);
+}
+
+static int cpl3_fetch_user(void)
+{
+	npt_reset();
+	code_cpuid(0);
+	return run_expect_cpuid(gmet_vmcb(3), 0, NULL);
+}
+
+/* Rows 9-11: data reads ignore U (code page U=0 so that it may run). */
+static int data_read(int cpl, int data_user)
+{
+	uint64_t rax = 0, lin = (cpl == 3 ? LIN_USER_OFF : 0) + GPA_DATA;
+
+	npt_reset();
+	code_cpuid(1);
+	npt.pt1[NPT_IDX_CODE] &= ~PTE_U;
+	if (!data_user)
+		npt.pt1[NPT_IDX_DATA] &= ~PTE_U;
+	return run_expect_cpuid(gmet_vmcb(cpl), lin, &rax) &
+	       TAP_EXPECT_EQ("value read", rax, DATA_PATTERN);
+}
+
+static int cpl0_read_supervisor(void) { return data_read(0, 0); }
+static int cpl3_read_supervisor(void) { return data_read(3, 0); }
+static int cpl0_read_user(void) { return data_read(0, 1); }
+
+/* Row 12: a CPL-0 write to a W=0 page faults under GMET. */
+static int cpl0_write_readonly(void)
+{
+	struct vmcb *v;
+
+	npt_reset();
+	/* mov %rcx, (%rbx); cpuid */
+	npt.code[OFF_CODE] = 0x48;
+	npt.code[OFF_CODE + 1] = 0x89;
+	npt.code[OFF_CODE + 2] = 0x0b;
+	npt.code[OFF_CODE + 3] = 0x0f;
+	npt.code[OFF_CODE + 4] = 0xa2;
+	npt.pt1[NPT_IDX_CODE] &= ~PTE_U;
+	npt.pt1[NPT_IDX_DATA] &= ~PTE_W;
+	v = gmet_vmcb(0);
+	return run_expect_npf(v, PFERR_GUEST_FINAL | PFERR_PRESENT | PFERR_WRITE, GPA_DATA);
+}
+
+/* §5.3, first case: NXE=0, SMEP=0, GMET=1: a GMET fault without I/D. */
+static int s53_gmet_no_id(void)
+{
+	int ok;
+
+	env_set_l1_paging(0, 0);
+	npt_reset();
+	code_cpuid(0);
+	ok = run_expect_npf(gmet_vmcb(0), PFERR_GUEST_FINAL | PFERR_PRESENT,
+			    GPA_CODE + OFF_CODE);
+	env_set_l1_paging(env.fw_nxe, env.fw_smep);
+	return ok;
+}
+
+/* §5.3, second case: SMEP=1, NXE=0, GMET=0: a not-present fetch has I/D. */
+static int s53_smep_id(void)
+{
+	struct vmcb *v;
+	int ok;
+
+	env_set_l1_paging(0, 1);
+	npt_reset();
+	npt.pt1[NPT_IDX_CODE] &= ~PTE_P;
+	v = gmet_vmcb(0);
+	v->control.misc_ctl &= ~MISC_CTL_GMET;
+	ok = run_expect_npf(v, PFERR_GUEST_FINAL | PFERR_FETCH, GPA_CODE + OFF_CODE);
+	env_set_l1_paging(env.fw_nxe, env.fw_smep);
+	return ok;
+}
+
+static const struct tap_case absent[] = {
+	{ "gmet.not_offered.bit_ignored", gmet_not_offered },
+};
+
+static const struct tap_case present[] = {
+	{ "gmet.cpl0_fetch_user_page_faults", cpl0_fetch_user },
+	{ "gmet.cpl0_fetch_supervisor_page_ok", cpl0_fetch_supervisor },
+	{ "gmet.cpl3_fetch_supervisor_page_ok", cpl3_fetch_supervisor },
+	{ "gmet.cpl3_fetch_user_page_ok", cpl3_fetch_user },
+	{ "gmet.cpl0_read_supervisor_page_ok", cpl0_read_supervisor },
+	{ "gmet.cpl3_read_supervisor_page_ok", cpl3_read_supervisor },
+	{ "gmet.cpl0_read_user_page_ok", cpl0_read_user },
+	{ "gmet.cpl0_write_readonly_faults", cpl0_write_readonly },
+	{ "gmet.idfetch.s5_3.gmet1_nxe0_smep0_no_id", s53_gmet_no_id },
+	{ "gmet.idfetch.s5_3.gmet0_nxe0_smep1_id", s53_smep_id },
+};
+
+struct case_list gmet_cases(void)
+{
+	if (!env.gmet)
+		return (struct case_list){ absent, TAP_COUNT(absent) };
+	return (struct case_list){ present, TAP_COUNT(present) };
+}

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * L2 snippets.  Each starts at a global label, does its one thing and ends
+ * in VMMCALL (intercepted: "done"), followed by HLT as a backstop.  Labels
+ * named *_next mark the instruction after an intercepted one, so that the
+ * cases know the architectural next RIP without decoding.  Registers in
+ * and out go through struct l2_gprs (and RAX through the VMCB).
+ */
+	.text
+
+	.macro L2SYM name
+	.globl \name
+	.hidden \name
+\name:
+	.endm
+
+L2SYM l2_vmmcall
+	vmmcall
+L2SYM l2_vmmcall_next
+	hlt
+
+/* CPUID (intercepted), then VMMCALL reports what L1 put in the registers. */
+L2SYM l2_cpuid
+	cpuid
+L2SYM l2_cpuid_next
+	vmmcall
+	hlt
+
+/* RCX = MSR: RDMSR / WRMSR (EDX:EAX), then VMMCALL. */
+L2SYM l2_rdmsr
+	rdmsr
+L2SYM l2_rdmsr_next
+	vmmcall
+	hlt
+L2SYM l2_wrmsr
+	wrmsr
+L2SYM l2_wrmsr_next
+	vmmcall
+	hlt
+
+/* Port I/O on port 0x80 (intercepted through the IOPM). */
+L2SYM l2_in8_imm
+	inb $0x80, %al
+L2SYM l2_in8_imm_next
+	vmmcall
+	hlt
+L2SYM l2_out16_dx
+	outw %ax, %dx
+L2SYM l2_out16_dx_next
+	vmmcall
+	hlt
+L2SYM l2_in32_dx
+	inl %dx, %eax
+L2SYM l2_in32_dx_next
+	vmmcall
+	hlt
+L2SYM l2_rep_outsb
+	rep outsb
+L2SYM l2_rep_outsb_next
+	vmmcall
+	hlt
+
+L2SYM l2_hlt
+	hlt
+L2SYM l2_hlt_next
+	vmmcall
+	hlt
+
+L2SYM l2_ud2
+	ud2
+	vmmcall
+	hlt
+
+L2SYM l2_int3
+	int3
+L2SYM l2_int3_next
+	vmmcall
+	hlt
+
+/* Enable interrupts and wait (bounded by L1's INTR intercept). */
+L2SYM l2_sti_spin
+	sti
+1:	pause
+	jmp 1b
+
+/* Memory accesses: RBX = address. */
+L2SYM l2_read
+	movq (%rbx), %rcx
+	vmmcall
+	hlt
+L2SYM l2_write
+	movq %rcx, (%rbx)
+	vmmcall
+	hlt
+/* Write, then read back another address (RDX) in the same run. */
+L2SYM l2_write_read
+	movq %rcx, (%rbx)
+	movq (%rdx), %rsi
+	vmmcall
+	hlt
+
+/*
+ * L2's IDT stubs: 16 bytes apart like L1's.  Each pushes a dummy error
+ * code where the CPU pushes none and its vector, then reports through
+ * VMMCALL: RAX = vector, RBX = error code (0 if none), RCX = RIP and
+ * RDX = CS of the interrupted frame.
+ */
+	.p2align 4
+L2SYM l2_idt_stubs
+	vec = 0
+	.rept 256
+	.p2align 4
+	.if vec == 8 || (vec >= 10 && vec <= 14) || vec == 17 || vec == 21 || vec == 29 || vec == 30
+	pushq $vec
+	.else
+	pushq $0
+	pushq $vec
+	.endif
+	jmp l2_idt_common
+	vec = vec + 1
+	.endr
+
+l2_idt_common:
+	popq %rax
+	popq %rbx
+	movq 0(%rsp), %rcx
+	movq 8(%rsp), %rdx
+	vmmcall
+	hlt
+
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+/*
+ * nested: entry point.  Allocates everything from UEFI, enters L1's own
+ * environment (nested_env.c), prints the TAP plan and the facts the cases
+ * depend on, runs every case list, restores the firmware's state and ends
+ * the run through the exit port (0 = all passed, 1 = some failed).
+ */
+#include <efi.h>
+#include <efilib.h>
+#include "nested.h"
+#include "core/x86.h"
+#include "tests/guest/lib/efiutil.h"
+#include "tests/guest/lib/exit.h"
+#include "tests/guest/lib/serial.h"
+
+#define CPUID_SVM_NRIPS (1u << 3)
+#define CPUID_SVM_GMET  (1u << 17)
+#define CPUID_7_SMEP    (1u << 7)
+#define CPUID_GBPAGES   (1u << 26)
+
+static void detect(void)
+{
+	struct cpuid_regs svm = cpuid(0x8000000a);
+
+	env.maxphyaddr = cpuid(0x80000008).eax & 0xff;
+	env.nrips = !!(svm.edx & CPUID_SVM_NRIPS);
+	env.gmet = !!(svm.edx & CPUID_SVM_GMET);
+	env.nasid = svm.ebx;
+	env.smep = !!(cpuid_count(7, 0).ebx & CPUID_7_SMEP);
+	env.gbpages = !!(cpuid(0x80000001).edx & CPUID_GBPAGES);
+}
+
+static void print_facts(void)
+{
+	tap_fact("cpuid.8000000a.edx", "0x%x", cpuid(0x8000000a).edx);
+	tap_fact("maxphyaddr", "%u", env.maxphyaddr);
+	tap_fact("nrips", "%d", env.nrips);
+	tap_fact("gmet", "%d", env.gmet);
+	tap_fact("smep", "%d", env.smep);
+	tap_fact("gbpages", "%d", env.gbpages);
+}
+
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
+{
+	struct case_list lists[9];
+	struct case_list (*const makers[])(void) = {
+		exit_cases, inject_cases, invalid_cases, svm_insn_cases,
+		nonp_cases, npt_cases, npt_misc_cases, idfetch_cases, gmet_cases,
+	};
+	const unsigned n = sizeof(makers) / sizeof(makers[0]);
+	unsigned total = 0, failed = 0;
+
+	_Static_assert(sizeof(lists) / sizeof(lists[0]) ==
+		       sizeof(makers) / sizeof(makers[0]), "one list per maker");
+
+	guest_efi_init(image, st);
+	gprintf("\n# nested: L1 hypervisor test payload\n");
+	if (!(cpuid(0x80000001).ecx & (1u << 2))) {
+		gprintf("Bail out! no SVM (CPUID 8000_0001 ECX[2] clear)\n");
+		guest_exit(1);
+	}
+	if (!env_alloc()) {
+		gprintf("Bail out! out of memory\n");
+		guest_exit(1);
+	}
+	detect();
+	for (unsigned i = 0; i < n; i++) {
+		lists[i] = makers[i]();
+		total += lists[i].count;
+	}
+	env_enter();
+	gprintf("TAP version 13\n");
+	tap_plan(total);
+	print_facts();
+	for (unsigned i = 0; i < n; i++)
+		failed += tap_run(lists[i].cases, lists[i].count);
+	env_leave();
+	gprintf("# nested: %u of %u cases failed\n", failed, total);
+	guest_exit(failed ? 1 : 0);
+}

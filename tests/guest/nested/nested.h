@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nested: an in-guest test payload that is itself a small L1 hypervisor.
+ * It enables SVM, builds vmcb12 and its own nested page tables (NPT), runs
+ * tiny L2 snippets and checks each #VMEXIT against the hardware behaviour
+ * in shared/reference/nested-paging-semantics.md (and the hardware column
+ * of qemu-tcg-svm.md).  Cases follow kvm-unit-tests' prepare / guest /
+ * check shape: a case prepares vmcb12 (and the NPT), runs one L2 snippet
+ * from l2_code.S with l2_run(), and checks the exit.
+ *
+ * Memory (all allocated from UEFI before the tests, identity-mapped):
+ *  - L1 runs on its own 4 GiB identity map (2 MiB pages, U=0, no NX bits),
+ *    so that L1's EFER.NXE and CR4.SMEP may be changed by the cases.
+ *  - "Region 1" is the guest-physical range from R1 = 512 GiB (its own NPT
+ *    PML4 entry): the NPT cases fault only there.  See npt.h for its map.
+ */
+#ifndef NV_GUEST_NESTED_H
+#define NV_GUEST_NESTED_H
+
+#include <stdint.h>
+#include "svm/vmcb.h"
+#include "tests/guest/lib/tap.h"
+
+#define PAGE_SIZE 4096ull
+
+/* Guest GPRs other than RAX and RSP (those live in the VMCB). */
+struct l2_gprs {
+	uint64_t rbx, rcx, rdx, rsi, rdi, rbp;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+};
+
+/* What the cases need to know about the machine and the payload's memory. */
+struct nested_env {
+	unsigned maxphyaddr;      /* CPUID 8000_0008 EAX[7:0] */
+	int nrips;                /* CPUID 8000_000A EDX[3] */
+	int gmet;                 /* CPUID 8000_000A EDX[17] */
+	int smep;                 /* CPUID 7.0 EBX[7] */
+	int gbpages;              /* CPUID 8000_0001 EDX[26] */
+	uint32_t nasid;           /* CPUID 8000_000A EBX */
+	uint64_t l1_cr3;          /* the payload's own identity map */
+	uint64_t l1_cr0, l1_cr4, l1_efer; /* L1's current state */
+	int fw_nxe, fw_smep;      /* EFER.NXE, CR4.SMEP as the firmware left them */
+	uint16_t cs_sel, ds_sel;
+	uint64_t gdt_base, idt_base_l2;
+	uint16_t gdt_limit;
+	uint64_t l2_stack_top;
+	uint64_t hsave_pa, iopm_pa, msrpm_pa;
+	struct vmcb *vmcb;        /* vmcb12 used by every case */
+	struct vmcb *vmcb_aux;    /* VMLOAD/VMSAVE target */
+	/* Interrupt counters of L1's IDT (nested_env.c). */
+	volatile uint32_t irq_count[256];
+};
+extern struct nested_env env;
+
+/* L1 vectors. */
+#define VEC_TIMEOUT 0x30u /* LAPIC one-shot timer bounding every L2 run */
+#define VEC_IPI     0x31u /* self-IPI of the INTR and GIF cases */
+
+/* ---- nested_env.c: L1 setup and teardown ----------------------------- */
+int env_alloc(void);                 /* before cli: UEFI allocations */
+void env_enter(void);                /* cli, own CR3/IDT/APIC state, SVME */
+void env_leave(void);                /* restore the firmware's state */
+void *env_page(void);                /* one zeroed page from the pool */
+void env_set_l1_paging(int nxe, int smep); /* L1 EFER.NXE and CR4.SMEP */
+
+/* LAPIC (xAPIC or x2APIC, whatever the firmware left). */
+void apic_timer_oneshot(uint8_t vector, uint32_t count);
+void apic_timer_stop(void);
+void apic_self_ipi(uint8_t vector);
+/* Let L1 take pending interrupts (STGI; STI; a few NOPs; CLI). */
+void l1_drain_interrupts(void);
+
+/* Exception catcher of L1's IDT: run `fn` with one armed instruction. */
+struct l1_trap {
+	int vector;       /* -1: none */
+	uint64_t error_code;
+};
+/* Arms the catcher at rip (instruction length len): an exception raised
+ * there is recorded and execution resumes at rip + len. */
+void l1_arm(uint64_t rip, uint64_t len);
+struct l1_trap l1_disarm(void);
+
+/* ---- svm_run.c: vmcb12 set-up and running L2 ------------------------- */
+/* A valid vmcb12: L2 runs at CPL 0 in 64-bit mode with L1's CR0/CR4/EFER,
+ * CR3 = L1's identity map, RIP = rip, RSP = the L2 stack, IF=0; NP off;
+ * intercepts: VMRUN, VMMCALL, HLT, SHUTDOWN, INTR, all exceptions. */
+void vmcb_default(struct vmcb *v, const void *rip);
+/* Enable NP with the test NPT and L2's region-1 page tables as CR3. */
+void vmcb_use_npt(struct vmcb *v);
+/* Run L2 once (CLGI; STI; VMRUN; CLI; STGI), bounded by a ~200 ms LAPIC
+ * timer (INTR is intercepted).  Returns exit_code; g is in/out. */
+uint64_t l2_run(struct vmcb *v, struct l2_gprs *g);
+/* Resume L2 at rip (after L1 emulated the intercepted instruction). */
+uint64_t l2_resume(struct vmcb *v, struct l2_gprs *g, uint64_t rip);
+/* Print a diagnostic with the exit fields. */
+void diag_exit(const struct vmcb *v);
+/* Exit code check that accepts the 32-bit -1 for VMEXIT_INVALID. */
+int expect_exit(const struct vmcb *v, uint64_t want);
+
+/* vmrun.S */
+void nested_vmrun(uint64_t vmcb_pa, struct l2_gprs *g);
+
+/* SVM instructions in L1. */
+static inline void clgi(void) { __asm__ volatile("clgi" ::: "memory"); }
+static inline void stgi(void) { __asm__ volatile("stgi" ::: "memory"); }
+static inline void vmload(uint64_t pa) { __asm__ volatile("vmload %%rax" ::"a"(pa) : "memory"); }
+static inline void vmsave(uint64_t pa) { __asm__ volatile("vmsave %%rax" ::"a"(pa) : "memory"); }
+
+/* ---- case lists ------------------------------------------------------- */
+struct case_list {
+	const struct tap_case *cases;
+	unsigned count;
+};
+struct case_list exit_cases(void);     /* cases_exits.c */
+struct case_list inject_cases(void);   /* cases_inject.c */
+struct case_list invalid_cases(void);  /* cases_invalid.c */
+struct case_list svm_insn_cases(void); /* cases_svm_insn.c */
+struct case_list nonp_cases(void);     /* cases_nonp.c */
+struct case_list npt_cases(void);      /* cases_npt.c */
+struct case_list npt_misc_cases(void); /* cases_npt_misc.c */
+struct case_list idfetch_cases(void);  /* cases_idfetch.c */
+struct case_list gmet_cases(void);     /* cases_gmet.c */
+
+#endif
