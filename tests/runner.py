@@ -21,6 +21,7 @@ Run mode (default): build an ESP directory, boot it, watch the serial log.
     final "PASS: ..." or "FAIL: ..." line and the exit status (0 = pass).
 
 Compare mode: runner.py --compare LOG_A LOG_B [--expect-differ PATTERN...]
+              [--expect-differ-file LIST...]
   Lines up the TAP cases and the "# fact KEY = VALUE" lines of two serial
   logs (e.g. the basic suite on bare QEMU and under nestvisor) and prints a
   table: same / differs / only in A / only in B.  Fails on any difference
@@ -351,7 +352,17 @@ def compare(args):
         for key in list(ma) + [k for k in mb if k not in ma]:
             rows.append((kind, key, ma.get(key), mb.get(key)))
 
-    patterns = args.expect_differ or []
+    patterns = list(args.expect_differ or [])
+    notes = {}
+    for path in args.expect_differ_file or []:
+        # Lines "NAME | hardware: ... | qemu-tcg: ... | source"; # comments.
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                line = line.strip()
+                if line and not line.startswith("#"):
+                    name, _, rest = line.partition("|")
+                    patterns.append(name.strip())
+                    notes[name.strip()] = rest.strip()
     unexplained = 0
     width = max(len(r[1]) for r in rows) if rows else 10
     print(f"compare: A = {path_a}")
@@ -371,6 +382,8 @@ def compare(args):
                 verdict += " (UNEXPECTED)"
         counts[verdict] = counts.get(verdict, 0) + 1
         print(f"{kind:4}  {key:{width}}  {str(va):10}  {str(vb):10}  {verdict}")
+        if verdict != "same" and key in notes:
+            print(f"      {'':{width}}  known: {notes[key]}")
     print("compare: " + ", ".join(f"{v}: {n}" for v, n in sorted(counts.items())))
     if unexplained:
         print(f"FAIL: compare: {unexplained} unexpected difference(s)")
@@ -415,6 +428,8 @@ def main():
     p.add_argument("--verbose", action="store_true", help="echo serial lines as they come")
     p.add_argument("--compare", nargs=2, metavar=("LOG_A", "LOG_B"),
                    help="compare the TAP results of two logs instead of running")
+    p.add_argument("--expect-differ-file", action="append", metavar="LIST",
+                   help="case names allowed to differ, one per line (NAME | note)")
     p.add_argument("--expect-differ", action="append", metavar="GLOB",
                    help="case name or fact key allowed to differ in --compare")
     args = p.parse_args()
