@@ -120,5 +120,6 @@ struct case_list npt_cases(void);      /* cases_npt.c */
 struct case_list npt_misc_cases(void); /* cases_npt_misc.c */
 struct case_list idfetch_cases(void);  /* cases_idfetch.c */
 struct case_list gmet_cases(void);     /* cases_gmet.c */
+struct case_list hostile_cases(void);  /* cases_hostile.c: under nestvisor only */
 
 #endif
