@@ -34,6 +34,11 @@ void handle_vmmcall(struct cpu *cpu)
 		if (*hvmem.canary != HVMEM_CANARY)
 			status = NV_HC_CORRUPT;
 		break;
+	case NV_HC_STATS:
+		g->rbx = cpu->nr_exits;
+		g->rcx = cpu->nested.nr_vmruns;
+		g->rdx = cpu->nested.snpt ? cpu->nested.snpt->stats.faults : 0;
+		break;
 	default:
 		status = NV_HC_ENOSYS;
 		break;

@@ -34,6 +34,10 @@
  * value nestvisor keeps there; RAX = 0 while the word still holds it,
  * NV_HC_CORRUPT if anything changed it.  For isolation tests. */
 #define NV_HC_CANARY     0x3ul
+/* Out: RBX = exits nestvisor has handled on this CPU, RCX = nested VMRUNs
+ * it has emulated, RDX = #NPF of L2 its shadow NPT has handled.  For
+ * benchmarks (deltas around a measured section). */
+#define NV_HC_STATS      0x4ul
 
 #define NV_HC_OK         0l
 #define NV_HC_ENOSYS     (-1l)

@@ -45,7 +45,8 @@ struct decode_cache {
 	const volatile void *pte_ptr[WALK_MAX_LEVELS];
 	uint64_t pte[WALK_MAX_LEVELS];
 	const volatile uint8_t *code;
-	uint64_t code_word, code_mask; /* bytes as one word, if len <= 8 */
+	const volatile uint8_t *code_window; /* 8 bytes that cover the code */
+	uint64_t code_word, code_mask;        /* their expected value, mask */
 	uint8_t bytes[16];
 };
 
@@ -68,10 +69,11 @@ struct cpu {
 	uint8_t *iopm;
 	struct svm_caps caps;
 
-	/* The running guest's paging, ready to walk (svm/nrip.c), valid for
-	 * code_walk.role. */
-	struct pagewalk code_walk;
-	struct decode_cache decode_cache;
+	/* Per guest level (0: L1, 1: L2, see cur_level()): its paging ready
+	 * to walk (svm/nrip.c), valid for code_walk[].role, and its decode
+	 * cache. */
+	struct pagewalk code_walk[2];
+	struct decode_cache decode_cache[2];
 
 	struct nested nested;      /* L1's SVM and the L2 it runs */
 
@@ -79,6 +81,12 @@ struct cpu {
 	unsigned ring_next;
 	uint64_t nr_exits;
 };
+
+/* 0 while L1 runs, 1 while L2 runs. */
+static inline unsigned cur_level(const struct cpu *cpu)
+{
+	return cpu->cur != cpu->vmcb01;
+}
 
 _Static_assert(__builtin_offsetof(struct cpu, gregs) == 0,
 	       "svm/vmrun.S addresses gregs through the cpu pointer");

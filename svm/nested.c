@@ -76,10 +76,15 @@ static void inject_l1(struct cpu *cpu, unsigned vector, bool err)
 	inject_exception(cpu, vector, err, 0);
 }
 
-/* OR of nestvisor's map and L1's (when L1 asked for that intercept). */
+/* OR of nestvisor's map and L1's (when L1 asked for that intercept).
+ * nestvisor's own map never changes, so without L1's the result of the
+ * last merge is kept (*l0_only says whether dst holds exactly that). */
 static void merge_map(uint8_t *dst, const uint8_t *l0, uint64_t l1_base,
-		      unsigned size, bool l1_wants)
+		      unsigned size, bool l1_wants, bool *l0_only)
 {
+	if (!l1_wants && *l0_only)
+		return;
+	*l0_only = !l1_wants;
 	for (unsigned off = 0; off < size; off += 4096) {
 		const volatile uint64_t *l1 = 0;
 		uint64_t *d = (uint64_t *)(dst + off);
@@ -114,9 +119,11 @@ static void prepare_vmcb02(struct cpu *cpu)
 			     INTERCEPT2_CLGI | INTERCEPT2_SKINIT;
 	c->intercept_misc3 = c12->control.intercept_misc3;
 	merge_map(n->msrpm02, cpu->msrpm, c12->control.msrpm_base_pa,
-		  MSRPM_SIZE, c12->control.intercept_misc1 & INTERCEPT1_MSR_PROT);
+		  MSRPM_SIZE, c12->control.intercept_misc1 & INTERCEPT1_MSR_PROT,
+		  &n->msrpm02_l0_only);
 	merge_map(n->iopm02, cpu->iopm, c12->control.iopm_base_pa, IOPM_SIZE,
-		  c12->control.intercept_misc1 & INTERCEPT1_IOIO_PROT);
+		  c12->control.intercept_misc1 & INTERCEPT1_IOIO_PROT,
+		  &n->iopm02_l0_only);
 	c->msrpm_base_pa = (uint64_t)n->msrpm02;
 	c->iopm_base_pa = (uint64_t)n->iopm02;
 	c->tsc_offset = c01->tsc_offset + c12->control.tsc_offset;

@@ -37,6 +37,7 @@ struct nested {
 	struct vmcb *vmcb02;
 	uint64_t vmcb02_pa;
 	uint8_t *msrpm02, *iopm02;
+	bool msrpm02_l0_only, iopm02_l0_only; /* svm/nested.c merge_map */
 	uint64_t l2_efer;      /* L2's EFER as L2 and L1 see it */
 	bool l2_np;            /* vmcb12 asked for nested paging */
 	union cpu_role npt_role;    /* L1's NPT as the walker sees it */

@@ -39,9 +39,11 @@ static union cpu_role guest_role(struct cpu *cpu)
 	struct paging_regs regs = { s->cr0, s->cr4, s->efer, false };
 	union cpu_role role = cpu_role_from_regs(&regs);
 
-	if (cpu->code_walk.role.as_u64 != role.as_u64) {
+	struct pagewalk *w = &cpu->code_walk[cur_level(cpu)];
+
+	if (w->role.as_u64 != role.as_u64) {
 		struct mm_cpu mc = { cpu->caps.maxphyaddr, cpu->caps.gbpages };
-		pagewalk_init(&cpu->code_walk, role, false, &mc);
+		pagewalk_init(w, role, false, &mc);
 	}
 	return role;
 }
@@ -63,7 +65,7 @@ static unsigned read_code(struct cpu *cpu, union cpu_role role, uint64_t la,
 		uint64_t gpa = la + n, chunk;
 
 		if (!role.base.direct) {
-			if (!walk(&cpu->code_walk, cpu->cur_phys, s->cr3,
+			if (!walk(&cpu->code_walk[cur_level(cpu)], cpu->cur_phys, s->cr3,
 				  la + n, acc, rp))
 				break;
 			gpa = rp->out;
@@ -80,9 +82,9 @@ static unsigned read_code(struct cpu *cpu, union cpu_role role, uint64_t la,
 }
 
 static inline __attribute__((always_inline)) bool
-cache_hit(const struct cpu *cpu, uint64_t la, enum insn_op op)
+cache_hit(const struct cpu *cpu, const struct decode_cache *c, uint64_t la,
+	  enum insn_op op)
 {
-	const struct decode_cache *c = &cpu->decode_cache;
 	const struct vmcb_save *s = &cpu->cur->save;
 
 	if (!c->valid || c->la != la || c->op != op || c->cr3 != s->cr3 ||
@@ -98,9 +100,9 @@ cache_hit(const struct cpu *cpu, uint64_t la, enum insn_op op)
 			if (*(const volatile uint32_t *)c->pte_ptr[i] != c->pte[i])
 				return false;
 	}
-	if (c->code_mask) /* the instruction and 8 bytes fit in its page */
-		return ((*(const volatile uint64_t *)c->code ^ c->code_word) &
-			c->code_mask) == 0;
+	if (c->code_mask) /* an 8-byte window of the page covers it */
+		return ((*(const volatile uint64_t *)c->code_window ^
+			 c->code_word) & c->code_mask) == 0;
 	for (unsigned i = 0; i < c->len; i++)
 		if (c->code[i] != c->bytes[i])
 			return false;
@@ -111,11 +113,12 @@ static void cache_fill(struct cpu *cpu, uint64_t la, union cpu_role role,
 		       const struct walk_result *w, const uint8_t *bytes,
 		       const struct insn *in)
 {
-	struct decode_cache *c = &cpu->decode_cache;
+	struct decode_cache *c = &cpu->decode_cache[cur_level(cpu)];
 	const struct vmcb_save *s = &cpu->cur->save;
 
 	c->valid = false;
-	/* Only L1's code: L2's host addresses also depend on L1's NPT. */
+	/* Only code in L1's physical space: where L2 uses nested paging its
+	 * host addresses also depend on L1's NPT. */
 	if ((w->out & 0xfff) + in->len > 4096 || cpu->cur_phys != &l1_gmem)
 		return;
 	c->phys = cpu->cur_phys;
@@ -141,10 +144,17 @@ static void cache_fill(struct cpu *cpu, uint64_t la, union cpu_role role,
 	c->code_mask = 0;
 	for (unsigned i = 0; i < in->len; i++)
 		c->bytes[i] = bytes[i];
-	if (in->len <= 8 && (w->out & 0xfff) + 8 <= 4096) {
-		for (unsigned i = 0; i < in->len; i++) {
-			c->code_word |= (uint64_t)bytes[i] << (8 * i);
-			c->code_mask |= 0xffull << (8 * i);
+	/* The 8 bytes from the instruction's start, or, near the end of the
+	 * page, the 8 bytes that end with it. */
+	if (in->len <= 8) {
+		unsigned off = (w->out & 0xfff) + 8 <= 4096 ? 0 : 8 - in->len;
+
+		if ((w->out & 0xfff) >= off) {
+			c->code_window = c->code - off;
+			for (unsigned i = 0; i < in->len; i++) {
+				c->code_word |= (uint64_t)bytes[i] << (8 * (i + off));
+				c->code_mask |= 0xffull << (8 * (i + off));
+			}
 		}
 	}
 	c->valid = true;
@@ -179,8 +189,10 @@ int guest_insn_len(struct cpu *cpu, enum insn_op op)
 	enum insn_mode mode = code_mode(s);
 	uint64_t la = mode == INSN_MODE_64 ? s->rip : s->cs.base + s->rip;
 
-	if (cache_hit(cpu, la, op))
-		return cpu->decode_cache.len;
+	const struct decode_cache *c = &cpu->decode_cache[cur_level(cpu)];
+
+	if (cache_hit(cpu, c, la, op))
+		return c->len;
 	return decode_slow(cpu, mode, la, op);
 }
 
@@ -188,6 +200,7 @@ int skip_instruction(struct cpu *cpu, enum insn_op op)
 {
 	struct vmcb *v = cpu->cur;
 	struct vmcb_save *s = &v->save;
+	const struct decode_cache *c;
 	enum insn_mode mode;
 	uint64_t la;
 	int len;
@@ -198,8 +211,9 @@ int skip_instruction(struct cpu *cpu, enum insn_op op)
 	}
 	mode = code_mode(s);
 	la = mode == INSN_MODE_64 ? s->rip : s->cs.base + s->rip;
-	if (cache_hit(cpu, la, op)) {
-		len = cpu->decode_cache.len;
+	c = &cpu->decode_cache[v != cpu->vmcb01];
+	if (cache_hit(cpu, c, la, op)) {
+		len = c->len;
 	} else if ((len = decode_slow(cpu, mode, la, op)) < 0) {
 		inject_exception(cpu, X86_UD, false, 0);
 		return -1;
