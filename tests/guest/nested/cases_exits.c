@@ -114,6 +114,20 @@ static int exit_hlt(void)
 	return intercept_simple(l2_hlt, l2_hlt_next, VMEXIT_HLT, 0);
 }
 
+/* An L2 triple fault with L1 intercepting SHUTDOWN: #VMEXIT(SHUTDOWN)
+ * to L1 (APM Vol. 2 §15.9, shutdown intercept), and L1 carries on. */
+static int exit_shutdown(void)
+{
+	extern const char l2_triple[];
+	struct vmcb *v = env.vmcb;
+
+	vmcb_default(v, l2_triple);
+	v->control.intercept_exceptions = 0;
+	g = (struct l2_gprs){ 0 };
+	l2_run(v, &g);
+	return expect_exit(v, VMEXIT_SHUTDOWN);
+}
+
 static int exit_rdmsr(void)
 {
 	struct vmcb *v = env.vmcb;
@@ -265,6 +279,7 @@ static const struct tap_case cases[] = {
 	{ "exit.cpuid", exit_cpuid },
 	{ "exit.vmmcall", exit_vmmcall },
 	{ "exit.hlt", exit_hlt },
+	{ "exit.shutdown.l2_triple_fault", exit_shutdown },
 	{ "exit.msr.rdmsr", exit_rdmsr },
 	{ "exit.msr.wrmsr", exit_wrmsr },
 	{ "exit.ioio.in8_imm", exit_in8 },

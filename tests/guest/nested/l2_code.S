@@ -19,6 +19,13 @@ L2SYM l2_vmmcall
 L2SYM l2_vmmcall_next
 	hlt
 
+/* A triple fault: an empty IDT, then #UD -> #GP -> #DF -> shutdown. */
+L2SYM l2_triple
+	lidt	l2_empty_idtr(%rip)
+	ud2
+	vmmcall
+	hlt
+
 /* CPUID (intercepted), then VMMCALL reports what L1 put in the registers. */
 L2SYM l2_cpuid
 	cpuid
@@ -127,5 +134,10 @@ l2_idt_common:
 	movq 8(%rsp), %rdx
 	vmmcall
 	hlt
+
+	.data
+l2_empty_idtr:
+	.word	0
+	.quad	0
 
 	.section .note.GNU-stack, "", @progbits
