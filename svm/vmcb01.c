@@ -50,8 +50,9 @@ static void set_intercepts(struct cpu *cpu)
 	c->intercept_misc1 = INTERCEPT1_CPUID | INTERCEPT1_MSR_PROT |
 			     INTERCEPT1_IOIO_PROT | INTERCEPT1_SHUTDOWN |
 			     INTERCEPT1_INVLPGA;
-	/* VMRUN must be intercepted (a VMRUN consistency check); the other
-	 * SVM instructions raise #UD in L1 while SVM is not offered. */
+	/* VMRUN must be intercepted (a VMRUN consistency check); L1's SVM
+	 * instructions are emulated (svm/nested*.c), #UD while L1's EFER.SVME
+	 * is clear. */
 	c->intercept_misc2 = INTERCEPT2_VMRUN | INTERCEPT2_VMMCALL |
 			     INTERCEPT2_VMLOAD | INTERCEPT2_VMSAVE |
 			     INTERCEPT2_STGI | INTERCEPT2_CLGI |
