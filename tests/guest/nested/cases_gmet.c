@@ -64,6 +64,19 @@ static struct vmcb *gmet_vmcb(int cpl)
 	return v;
 }
 
+/* What happened, for the comparison with mm/'s model (check_model.py runs
+ * nv-npt on the same walk: the test NPT's upper levels are P|W|U, the leaf
+ * is `leaf`; L1's EFER and CR4 are the host state of the walk). */
+static void model_fact(const char *name, int cpl, const char *access,
+		       uint64_t leaf, uint64_t gpa, const struct vmcb *v)
+{
+	tap_fact(name, "cpl=%d access=%s leaf=0x%lx gpa=0x%lx efer=0x%lx "
+		 "cr4=0x%lx gmet=%d exit=0x%lx info1=0x%lx", cpl, access, leaf,
+		 gpa, env.l1_efer, env.l1_cr4,
+		 (v->control.misc_ctl & MISC_CTL_GMET) ? 1 : 0,
+		 v->control.exit_code, v->control.exit_info_1);
+}
+
 static int run_expect_cpuid(struct vmcb *v, uint64_t rbx, uint64_t *rax)
 {
 	struct l2_gprs g = { .rbx = rbx };
@@ -104,60 +117,101 @@ static int gmet_not_offered(void)
 /* Row 13: CPL-0 fetch from a U=1 page. */
 static int cpl0_fetch_user(void)
 {
+	struct vmcb *v;
+	int ok;
+
 	npt_reset();
 	code_cpuid(0);
-	return run_expect_npf(gmet_vmcb(0),
-			      PFERR_GUEST_FINAL | PFERR_PRESENT | id_bit(),
-			      GPA_CODE + OFF_CODE);
+	v = gmet_vmcb(0);
+	ok = run_expect_npf(v, PFERR_GUEST_FINAL | PFERR_PRESENT | id_bit(),
+			    GPA_CODE + OFF_CODE);
+	model_fact("model.gmet.cpl0_fetch_user_page_faults", 0, "fetch",
+		   npt.pt1[NPT_IDX_CODE], GPA_CODE + OFF_CODE, v);
+	return ok;
 }
 
 /* Row 14: CPL-0 fetch from a U=0 page. */
 static int cpl0_fetch_supervisor(void)
 {
+	struct vmcb *v;
+	int ok;
+
 	npt_reset();
 	code_cpuid(0);
 	npt.pt1[NPT_IDX_CODE] &= ~PTE_U;
-	return run_expect_cpuid(gmet_vmcb(0), 0, NULL);
+	v = gmet_vmcb(0);
+	ok = run_expect_cpuid(v, 0, NULL);
+	model_fact("model.gmet.cpl0_fetch_supervisor_page_ok", 0, "fetch",
+		   npt.pt1[NPT_IDX_CODE], GPA_CODE + OFF_CODE, v);
+	return ok;
 }
 
 /* Row 15: CPL-3 fetch from a U=0 page, and from a U=1 page. */
-static int cpl3_fetch_supervisor(void)
+static int cpl3_fetch(int user_page, const char *name)
 {
+	struct vmcb *v;
+	int ok;
+
 	npt_reset();
 	code_cpuid(0);
-	npt.pt1[NPT_IDX_CODE] &= ~PTE_U;
-	return run_expect_cpuid(gmet_vmcb(3), 0, NULL);
+	if (!user_page)
+		npt.pt1[NPT_IDX_CODE] &= ~PTE_U;
+	v = gmet_vmcb(3);
+	ok = run_expect_cpuid(v, 0, NULL);
+	model_fact(name, 3, "fetch", npt.pt1[NPT_IDX_CODE],
+		   GPA_CODE + OFF_CODE, v);
+	return ok;
+}
+
+static int cpl3_fetch_supervisor(void)
+{
+	return cpl3_fetch(0, "model.gmet.cpl3_fetch_supervisor_page_ok");
 }
 
 static int cpl3_fetch_user(void)
 {
-	npt_reset();
-	code_cpuid(0);
-	return run_expect_cpuid(gmet_vmcb(3), 0, NULL);
+	return cpl3_fetch(1, "model.gmet.cpl3_fetch_user_page_ok");
 }
 
 /* Rows 9-11: data reads ignore U (code page U=0 so that it may run). */
-static int data_read(int cpl, int data_user)
+static int data_read(int cpl, int data_user, const char *name)
 {
 	uint64_t rax = 0, lin = (cpl == 3 ? LIN_USER_OFF : 0) + GPA_DATA;
+	struct vmcb *v;
+	int ok;
 
 	npt_reset();
 	code_cpuid(1);
 	npt.pt1[NPT_IDX_CODE] &= ~PTE_U;
 	if (!data_user)
 		npt.pt1[NPT_IDX_DATA] &= ~PTE_U;
-	return run_expect_cpuid(gmet_vmcb(cpl), lin, &rax) &
-	       TAP_EXPECT_EQ("value read", rax, DATA_PATTERN);
+	v = gmet_vmcb(cpl);
+	ok = run_expect_cpuid(v, lin, &rax) &
+	     TAP_EXPECT_EQ("value read", rax, DATA_PATTERN);
+	model_fact(name, cpl, "read", npt.pt1[NPT_IDX_DATA], GPA_DATA, v);
+	return ok;
 }
 
-static int cpl0_read_supervisor(void) { return data_read(0, 0); }
-static int cpl3_read_supervisor(void) { return data_read(3, 0); }
-static int cpl0_read_user(void) { return data_read(0, 1); }
+static int cpl0_read_supervisor(void)
+{
+	return data_read(0, 0, "model.gmet.cpl0_read_supervisor_page_ok");
+}
+
+static int cpl3_read_supervisor(void)
+{
+	return data_read(3, 0, "model.gmet.cpl3_read_supervisor_page_ok");
+}
+
+static int cpl0_read_user(void)
+{
+	return data_read(0, 1, "model.gmet.cpl0_read_user_page_ok");
+}
 
 /* Row 12: a CPL-0 write to a W=0 page faults under GMET. */
 static int cpl0_write_readonly(void)
 {
 	struct vmcb *v;
+	int ok;
 
 	npt_reset();
 	/* mov %rcx, (%rbx); cpuid */
@@ -169,19 +223,27 @@ static int cpl0_write_readonly(void)
 	npt.pt1[NPT_IDX_CODE] &= ~PTE_U;
 	npt.pt1[NPT_IDX_DATA] &= ~PTE_W;
 	v = gmet_vmcb(0);
-	return run_expect_npf(v, PFERR_GUEST_FINAL | PFERR_PRESENT | PFERR_WRITE, GPA_DATA);
+	ok = run_expect_npf(v, PFERR_GUEST_FINAL | PFERR_PRESENT | PFERR_WRITE,
+			    GPA_DATA);
+	model_fact("model.gmet.cpl0_write_readonly_faults", 0, "write",
+		   npt.pt1[NPT_IDX_DATA], GPA_DATA, v);
+	return ok;
 }
 
 /* §5.3, first case: NXE=0, SMEP=0, GMET=1: a GMET fault without I/D. */
 static int s53_gmet_no_id(void)
 {
+	struct vmcb *v;
 	int ok;
 
 	env_set_l1_paging(0, 0);
 	npt_reset();
 	code_cpuid(0);
-	ok = run_expect_npf(gmet_vmcb(0), PFERR_GUEST_FINAL | PFERR_PRESENT,
+	v = gmet_vmcb(0);
+	ok = run_expect_npf(v, PFERR_GUEST_FINAL | PFERR_PRESENT,
 			    GPA_CODE + OFF_CODE);
+	model_fact("model.gmet.idfetch.s5_3.gmet1_nxe0_smep0_no_id", 0, "fetch",
+		   npt.pt1[NPT_IDX_CODE], GPA_CODE + OFF_CODE, v);
 	env_set_l1_paging(env.fw_nxe, env.fw_smep);
 	return ok;
 }
@@ -198,6 +260,8 @@ static int s53_smep_id(void)
 	v = gmet_vmcb(0);
 	v->control.misc_ctl &= ~MISC_CTL_GMET;
 	ok = run_expect_npf(v, PFERR_GUEST_FINAL | PFERR_FETCH, GPA_CODE + OFF_CODE);
+	model_fact("model.gmet.idfetch.s5_3.gmet0_nxe0_smep1_id", 0, "fetch",
+		   npt.pt1[NPT_IDX_CODE], GPA_CODE + OFF_CODE, v);
 	env_set_l1_paging(env.fw_nxe, env.fw_smep);
 	return ok;
 }
