@@ -22,60 +22,15 @@
  */
 #include "mm/pte.h"
 #include "mm/walk.h"
+#include "mm/walk_format.h"
 
 enum walk_fault { WF_NOT_PRESENT, WF_RSVD, WF_PERM };
-
-/* The PDPTE of 3-level (PAE) paging: legacy format, no rights, no A bit. */
-static bool is_pae_pdpte(const struct pagewalk *w, unsigned lvl)
-{
-	return w->role.base.level == 3 && lvl == 3;
-}
-
-static unsigned entry_size(const struct pagewalk *w)
-{
-	return w->role.base.has_4_byte_gpte ? 4 : 8;
-}
-
-static unsigned level_shift(const struct pagewalk *w, unsigned lvl)
-{
-	if (w->role.base.has_4_byte_gpte)
-		return 12 + 10 * (lvl - 1);
-	return 12 + 9 * (lvl - 1);
-}
-
-/* Index of addr's entry in the table at lvl.  Address bits above what the
- * format translates are ignored: the caller checks their legality. */
-static unsigned level_index(const struct pagewalk *w, unsigned lvl, uint64_t addr)
-{
-	uint64_t mask = w->role.base.has_4_byte_gpte ? 0x3ff : 0x1ff;
-
-	if (is_pae_pdpte(w, lvl))
-		mask = 0x3;
-	return (unsigned)((addr >> level_shift(w, lvl)) & mask);
-}
-
-static uint64_t root_table(const struct pagewalk *w, uint64_t root)
-{
-	switch (w->role.base.level) {
-	case 2:
-		return root & PTE32_ADDR_4K;
-	case 3:
-		return root & PAE_ROOT_ADDR;
-	default:
-		return root & PTE64_ADDR_4K;
-	}
-}
-
-static uint64_t next_table(const struct pagewalk *w, uint64_t pte)
-{
-	return pte & (w->role.base.has_4_byte_gpte ? PTE32_ADDR_4K : PTE64_ADDR_4K);
-}
 
 /* The translated address of a leaf at lvl. */
 static uint64_t leaf_output(const struct pagewalk *w, unsigned lvl,
 			    uint64_t pte, uint64_t addr)
 {
-	uint64_t off = addr & ((1ull << level_shift(w, lvl)) - 1);
+	uint64_t off = addr & ((1ull << pw_level_shift(w, lvl)) - 1);
 
 	if (w->role.base.has_4_byte_gpte) {
 		if (lvl == 1)
@@ -88,21 +43,6 @@ static uint64_t leaf_output(const struct pagewalk *w, unsigned lvl,
 	if (lvl == 2)
 		return (pte & PTE64_ADDR_2M) | off;
 	return (pte & PTE64_ADDR_1G) | off;
-}
-
-static unsigned entry_rights(const struct pagewalk *w, unsigned lvl, uint64_t pte)
-{
-	unsigned acc = ACC_ALL;
-
-	if (is_pae_pdpte(w, lvl))
-		return acc;
-	if (!(pte & PTE_RW))
-		acc &= ~ACC_WRITE;
-	if (!(pte & PTE_US))
-		acc &= ~ACC_USER;
-	if (!w->role.base.has_4_byte_gpte && (pte & PTE_NX))
-		acc &= ~ACC_EXEC;
-	return acc;
 }
 
 uint32_t walk_effective_pfec(const struct pagewalk *w, uint64_t access)
@@ -167,7 +107,7 @@ static void result_clear(struct walk_result *res)
 static int read_entry(const struct pagewalk *w, const struct gmem *mem,
 		      uint64_t gpa, uint64_t *pte)
 {
-	if (entry_size(w) == 4) {
+	if (pw_entry_size(w) == 4) {
 		uint32_t v;
 
 		if (mem->read(mem->ctx, gpa, &v, 4))
@@ -188,7 +128,7 @@ static int set_accessed_dirty(const struct pagewalk *w, const struct gmem *mem,
 		uint64_t old = res->pte[i], want = old;
 		int r;
 
-		if (is_pae_pdpte(w, lvl))
+		if (pw_is_pae_pdpte(w, lvl))
 			continue;
 		want |= PTE_A;
 		if (write && i == res->nr_levels - 1)
@@ -196,7 +136,7 @@ static int set_accessed_dirty(const struct pagewalk *w, const struct gmem *mem,
 		if (want == old)
 			continue;
 		r = mem->cmpxchg(mem->ctx, res->pte_addr[i], old, want,
-				 entry_size(w));
+				 pw_entry_size(w));
 		if (r != 1)
 			return r == 0 ? 0 : -1;
 	}
@@ -219,11 +159,11 @@ retry:
 		return true;
 	}
 
-	uint64_t table = root_table(w, root), pte = 0;
+	uint64_t table = pw_root_table(w, root), pte = 0;
 	unsigned acc = ACC_ALL, lvl;
 
 	for (lvl = top; lvl >= 1; lvl--) {
-		uint64_t gpa = table + (uint64_t)level_index(w, lvl, addr) * entry_size(w);
+		uint64_t gpa = table + (uint64_t)pw_level_index(w, lvl, addr) * pw_entry_size(w);
 		unsigned ps;
 
 		if (read_entry(w, mem, gpa, &pte)) {
@@ -236,13 +176,13 @@ retry:
 
 		if (!(pte & PTE_P))
 			return fault(w, res, WF_NOT_PRESENT, (int)lvl, pfec, stage, addr);
-		ps = lvl > 1 && (pte & PTE_PS);
+		ps = pw_is_ps(lvl, pte);
 		if (pte & w->rsvd[lvl - 1][ps])
 			return fault(w, res, WF_RSVD, (int)lvl, pfec, stage, addr);
-		acc &= entry_rights(w, lvl, pte);
+		acc &= pw_entry_rights(w, lvl, pte);
 		if (lvl == 1 || (ps && (w->large_leaf_levels & (1u << (lvl - 1)))))
 			break;
-		table = next_table(w, pte);
+		table = pw_next_table(w, pte);
 	}
 
 	if (permission_fault(w, pfec, acc))
@@ -259,7 +199,7 @@ retry:
 	}
 
 	res->out = leaf_output(w, lvl, pte, addr);
-	res->page_shift = level_shift(w, lvl);
+	res->page_shift = pw_level_shift(w, lvl);
 	res->access = acc;
 	return true;
 }

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 
 #include "mm/pte.h"
+#include "mm/walk_format.h"
 #include "nv_npt.h"
 #include "tests/host/fake_mem.h"
 
@@ -50,34 +51,10 @@ static const char *level_name(unsigned lvl)
 	return names[lvl];
 }
 
-static unsigned entry_size(const struct pagewalk *w)
-{
-	return w->role.base.has_4_byte_gpte ? 4 : 8;
-}
-
-static bool pae_pdpte(const struct pagewalk *w, unsigned lvl)
-{
-	return w->role.base.level == 3 && lvl == 3;
-}
-
 static uint64_t slot(const struct pagewalk *w, uint64_t table, unsigned lvl,
 		     uint64_t addr)
 {
-	unsigned shift = w->role.base.has_4_byte_gpte ? 12 + 10 * (lvl - 1) :
-			 12 + 9 * (lvl - 1);
-	uint64_t mask = w->role.base.has_4_byte_gpte ? 0x3ff :
-			pae_pdpte(w, lvl) ? 0x3 : 0x1ff;
-
-	return table + ((addr >> shift) & mask) * entry_size(w);
-}
-
-static uint64_t root_table(const struct pagewalk *w, uint64_t root)
-{
-	if (w->role.base.level == 2)
-		return root & PTE32_ADDR_4K;
-	if (w->role.base.level == 3)
-		return root & PAE_ROOT_ADDR;
-	return root & PTE64_ADDR_4K;
+	return table + pw_level_index(w, lvl, addr) * pw_entry_size(w);
 }
 
 static uint64_t addr_field(const struct pagewalk *w)
@@ -87,35 +64,15 @@ static uint64_t addr_field(const struct pagewalk *w)
 	return PTE64_ADDR_4K & pte_bits(w->cpu.maxphyaddr - 1, 12);
 }
 
-static bool is_ps(unsigned lvl, uint64_t pte)
-{
-	return lvl > 1 && (pte & PTE_PS);
-}
-
 static uint64_t rsvd_bits_of(const struct pagewalk *w, unsigned lvl, uint64_t pte)
 {
-	return pte & w->rsvd[lvl - 1][is_ps(lvl, pte)];
+	return pte & w->rsvd[lvl - 1][pw_is_ps(lvl, pte)];
 }
 
 static bool is_leaf(const struct pagewalk *w, unsigned lvl, uint64_t pte)
 {
 	return lvl == 1 ||
-	       (is_ps(lvl, pte) && (w->large_leaf_levels & (1u << (lvl - 1))));
-}
-
-static unsigned rights_of(const struct pagewalk *w, unsigned lvl, uint64_t pte)
-{
-	unsigned acc = ACC_ALL;
-
-	if (pae_pdpte(w, lvl))
-		return acc;
-	if (!(pte & PTE_RW))
-		acc &= ~ACC_WRITE;
-	if (!(pte & PTE_US))
-		acc &= ~ACC_USER;
-	if (!w->role.base.has_4_byte_gpte && (pte & PTE_NX))
-		acc &= ~ACC_EXEC;
-	return acc;
+	       (pw_is_ps(lvl, pte) && (w->large_leaf_levels & (1u << (lvl - 1))));
 }
 
 static void print_rights(unsigned acc)
@@ -143,7 +100,7 @@ static void print_role(const struct nv_opts *o, const struct pagewalk *w)
 	printf("role: %s, %u-level, %u-byte entries (cpu_role 0x%016llx)\n",
 	       o->npt ? "shadow NPT of L1 (cpu_role_shadow_npt)" :
 			"ordinary paging (cpu_role_from_regs)",
-	       r.base.level, entry_size(w), (unsigned long long)r.as_u64);
+	       r.base.level, pw_entry_size(w), (unsigned long long)r.as_u64);
 	printf("  base: efer_nx=%u cr0_wp=%u smap_andnot_wp=%u cr4_smep=%u%s guest_mode=%u\n",
 	       r.base.efer_nx, r.base.cr0_wp, r.base.smap_andnot_wp, r.base.cr4_smep,
 	       o->npt ? " (= GMET)" : " (= CR4.SMEP)", r.base.guest_mode);
@@ -223,7 +180,7 @@ static int place_entries(const struct nv_opts *o, const struct pagewalk *w,
 			 struct fake_mem *mem, uint64_t *placed, uint64_t *pte)
 {
 	unsigned top = w->role.base.level, n = o->nr_pte;
-	uint64_t table = root_table(w, o->root);
+	uint64_t table = pw_root_table(w, o->root);
 
 	if (n > top)
 		return bad_entry("too many entries: %u given, a %u-level walk reads at most %u",
@@ -234,7 +191,7 @@ static int place_entries(const struct nv_opts *o, const struct pagewalk *w,
 		uint64_t v = o->pte[i], gpa = slot(w, table, lvl, o->addr);
 		bool goes_on;
 
-		if (entry_size(w) == 4 && v > 0xffffffffull)
+		if (pw_entry_size(w) == 4 && v > 0xffffffffull)
 			return bad_entry("entry %u (level %u): 0x%llx does not fit a 32-bit entry",
 					 i + 1, lvl, (unsigned long long)v);
 		for (unsigned j = 0; j < i; j++)
@@ -243,18 +200,18 @@ static int place_entries(const struct nv_opts *o, const struct pagewalk *w,
 						 i + 1, j + 1, (unsigned long long)gpa);
 		goes_on = (v & PTE_P) && !rsvd_bits_of(w, lvl, v) && !is_leaf(w, lvl, v);
 		if (goes_on && !(v & addr_field(w)))
-			v |= root_table(w, o->root) + 0x1000ull * (i + 1);
+			v |= pw_root_table(w, o->root) + 0x1000ull * (i + 1);
 		if (!goes_on && i + 1 < n)
 			return bad_entry("too many entries: the walk stops at entry %u (level %u), %u more given",
 					 i + 1, lvl, n - i - 1);
 		if (goes_on && i + 1 == n)
 			return bad_entry("too few entries: entry %u (level %u) points to a table, level %u is missing",
 					 i + 1, lvl, lvl - 1);
-		fake_mem_poke(mem, gpa, v, entry_size(w));
+		fake_mem_poke(mem, gpa, v, pw_entry_size(w));
 		placed[i] = gpa;
 		pte[i] = v;
 		if (goes_on) {
-			table = v & (entry_size(w) == 4 ? PTE32_ADDR_4K : PTE64_ADDR_4K);
+			table = v & (pw_entry_size(w) == 4 ? PTE32_ADDR_4K : PTE64_ADDR_4K);
 			fake_mem_back(mem, table);
 		}
 	}
@@ -293,7 +250,7 @@ int nv_explain(const struct nv_opts *o, const struct pagewalk *w)
 		uint64_t rs = rsvd_bits_of(w, lvl, pte[i]);
 
 		printf("level %u %-5s @0x%09llx = 0x%0*llx ", lvl, level_name(lvl),
-		       (unsigned long long)placed[i], entry_size(w) * 2,
+		       (unsigned long long)placed[i], pw_entry_size(w) * 2,
 		       (unsigned long long)pte[i]);
 		print_bits(w, lvl, pte[i]);
 		if (!(pte[i] & PTE_P)) {
@@ -304,7 +261,7 @@ int nv_explain(const struct nv_opts *o, const struct pagewalk *w)
 			printf("  -> reserved bits 0x%llx\n", (unsigned long long)rs);
 			break;
 		}
-		acc &= rights_of(w, lvl, pte[i]);
+		acc &= pw_entry_rights(w, lvl, pte[i]);
 		printf("  rights so far ");
 		print_rights(acc);
 		if (is_leaf(w, lvl, pte[i]))
@@ -320,7 +277,7 @@ int nv_explain(const struct nv_opts *o, const struct pagewalk *w)
 		print_rights(r.access);
 		printf("\n");
 		for (unsigned i = 0; i < n; i++) {
-			uint64_t now = fake_mem_peek(mem, placed[i], entry_size(w));
+			uint64_t now = fake_mem_peek(mem, placed[i], pw_entry_size(w));
 
 			if (now != pte[i])
 				printf("  sets%s%s in the %s\n",
