@@ -106,7 +106,7 @@ static inline void outl(uint16_t port, uint32_t v)
 }
 
 static inline void cli(void) { __asm__ volatile("cli" ::: "memory"); }
-static inline void halt_forever(void)
+static inline __attribute__((noreturn)) void halt_forever(void)
 {
 	for (;;)
 		__asm__ volatile("cli; hlt");

@@ -20,5 +20,4 @@ void debug_exit(uint32_t v)
 	if (enabled)
 		outl(NV_PORT_DEBUG_EXIT, v);
 	halt_forever();
-	__builtin_unreachable();
 }

@@ -17,7 +17,7 @@
 static void brand_string(char out[49])
 {
 	for (uint32_t i = 0; i < 3; i++) {
-		struct cpuid_regs r = cpuid(0x80000002u + i, 0);
+		struct cpuid_regs r = cpuid_count(0x80000002u + i, 0);
 		uint32_t w[4] = { r.eax, r.ebx, r.ecx, r.edx };
 
 		for (int j = 0; j < 16; j++)
@@ -38,7 +38,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	guest_efi_init(image, st);
 	cpu_vendor(vendor);
 	gprintf("\nhello: the nestvisor test guest is running\n");
-	if (cpuid(0x80000000u, 0).eax >= 0x80000004u) {
+	if (cpuid_count(0x80000000u, 0).eax >= 0x80000004u) {
 		brand_string(brand);
 		gprintf("hello: CPU vendor %s, %s\n", vendor, brand);
 	} else {
@@ -53,7 +53,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 		fault = trap_vmmcall(&r);
 		trap_end(&ts);
 		gprintf("hello: running under nestvisor, version ");
-		version_text(cpuid(NV_CPUID_VERSION_LEAF, 0).eax);
+		version_text(cpuid_count(NV_CPUID_VERSION_LEAF, 0).eax);
 		if (fault == TRAP_NONE && (int64_t)r.rax == NV_HC_OK) {
 			gprintf("; VERSION hypercall says ");
 			version_text(r.rbx);
@@ -65,7 +65,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	} else {
 		nv_vendor_leaf_sig(sig);
 		gprintf("hello: not running under nestvisor (hypervisor bit %u, vendor leaf \"%s\")\n",
-			(cpuid(1, 0).ecx & CPUID_1_ECX_HYPERVISOR) ? 1 : 0, sig);
+			(cpuid_count(1, 0).ecx & CPUID_1_ECX_HYPERVISOR) ? 1 : 0, sig);
 	}
 	gprintf("hello: powering off\n");
 	guest_poweroff();

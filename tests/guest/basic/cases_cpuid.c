@@ -15,14 +15,14 @@
 
 int cpu_has_svm(void)
 {
-	if (cpuid(0x80000000u, 0).eax < 0x80000001u)
+	if (cpuid_count(0x80000000u, 0).eax < 0x80000001u)
 		return 0;
-	return (cpuid(0x80000001u, 0).ecx & CPUID_80000001_ECX_SVM) != 0;
+	return (cpuid_count(0x80000001u, 0).ecx & CPUID_80000001_ECX_SVM) != 0;
 }
 
 static void fact_leaf(uint32_t leaf, uint32_t sub)
 {
-	struct cpuid_regs r = cpuid(leaf, sub);
+	struct cpuid_regs r = cpuid_count(leaf, sub);
 
 	gprintf("# fact cpuid.%08x.%u.eax = 0x%08x\n", leaf, sub, r.eax);
 	gprintf("# fact cpuid.%08x.%u.ebx = 0x%08x\n", leaf, sub, r.ebx);
@@ -32,8 +32,8 @@ static void fact_leaf(uint32_t leaf, uint32_t sub)
 
 void cpuid_facts(void)
 {
-	uint32_t max_basic = cpuid(0, 0).eax;
-	uint32_t max_ext = cpuid(0x80000000u, 0).eax;
+	uint32_t max_basic = cpuid_count(0, 0).eax;
+	uint32_t max_ext = cpuid_count(0x80000000u, 0).eax;
 
 	if (max_basic > 0x1f)
 		max_basic = 0x1f;
@@ -47,7 +47,7 @@ void cpuid_facts(void)
 		fact_leaf(l, 0);
 	/* The rest of 0x80000001 ECX must match even where SVM differs. */
 	gprintf("# fact cpuid.80000001.0.ecx-except-svm = 0x%08x\n",
-		cpuid(0x80000001u, 0).ecx & ~CPUID_80000001_ECX_SVM);
+		cpuid_count(0x80000001u, 0).ecx & ~CPUID_80000001_ECX_SVM);
 	fact_leaf(NV_CPUID_VENDOR_LEAF, 0);
 	fact_leaf(NV_CPUID_VERSION_LEAF, 0);
 }
@@ -70,11 +70,11 @@ static int svm_leaf_consistent(void)
 {
 	struct cpuid_regs r;
 
-	if (cpuid(0x80000000u, 0).eax < LEAF_SVM_FEATURES) {
+	if (cpuid_count(0x80000000u, 0).eax < LEAF_SVM_FEATURES) {
 		tap_diag("leaf 0x8000000A beyond the highest extended leaf");
 		return !cpu_has_svm();
 	}
-	r = cpuid(LEAF_SVM_FEATURES, 0);
+	r = cpuid_count(LEAF_SVM_FEATURES, 0);
 	tap_diag("SVM %u; 0x8000000A: %08x %08x %08x %08x", cpu_has_svm(),
 		 r.eax, r.ebx, r.ecx, r.edx);
 	if (cpu_has_svm())
@@ -92,7 +92,7 @@ static int nv_svm_bit(void)
  * nestvisor implements: NP (0), NRIPS (3), FlushByAsid (6), GMET (17). */
 static int nv_svm_leaf(void)
 {
-	struct cpuid_regs r = cpuid(LEAF_SVM_FEATURES, 0);
+	struct cpuid_regs r = cpuid_count(LEAF_SVM_FEATURES, 0);
 	const uint32_t implemented = (1u << 0) | (1u << 3) | (1u << 6) | (1u << 17);
 
 	return TAP_EXPECT_EQ("EAX revision", r.eax & 0xff, 1) &

@@ -10,12 +10,12 @@
 static int hypervisor_bit(void)
 {
 	return TAP_EXPECT_EQ("CPUID.1:ECX[31]",
-			     (cpuid(1, 0).ecx & CPUID_1_ECX_HYPERVISOR) != 0, 1);
+			     (cpuid_count(1, 0).ecx & CPUID_1_ECX_HYPERVISOR) != 0, 1);
 }
 
 static int vendor_signature(void)
 {
-	struct cpuid_regs r = cpuid(NV_CPUID_VENDOR_LEAF, 0);
+	struct cpuid_regs r = cpuid_count(NV_CPUID_VENDOR_LEAF, 0);
 
 	return TAP_EXPECT_EQ("EBX", r.ebx, NV_CPUID_SIG_EBX) &
 	       TAP_EXPECT_EQ("ECX", r.ecx, NV_CPUID_SIG_ECX) &
@@ -24,12 +24,12 @@ static int vendor_signature(void)
 
 static int vendor_max_leaf(void)
 {
-	return TAP_EXPECT_EQ("EAX", cpuid(NV_CPUID_VENDOR_LEAF, 0).eax, NV_CPUID_MAX_LEAF);
+	return TAP_EXPECT_EQ("EAX", cpuid_count(NV_CPUID_VENDOR_LEAF, 0).eax, NV_CPUID_MAX_LEAF);
 }
 
 static int version_leaf(void)
 {
-	return TAP_EXPECT_EQ("EAX", cpuid(NV_CPUID_VERSION_LEAF, 0).eax, NV_VERSION_0_1_0);
+	return TAP_EXPECT_EQ("EAX", cpuid_count(NV_CPUID_VERSION_LEAF, 0).eax, NV_VERSION_0_1_0);
 }
 
 static int hc_version(void)

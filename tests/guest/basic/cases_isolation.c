@@ -154,7 +154,7 @@ static int version_after(void)
 
 	return expect_trap("exception", fault, TRAP_NONE) &&
 	       TAP_EXPECT_EQ("status", r.rax, NV_HC_OK) &
-	       TAP_EXPECT_EQ("RBX", r.rbx, cpuid(NV_CPUID_VERSION_LEAF, 0).eax);
+	       TAP_EXPECT_EQ("RBX", r.rbx, cpuid_count(NV_CPUID_VERSION_LEAF, 0).eax);
 }
 
 static const struct tap_case cases[] = {

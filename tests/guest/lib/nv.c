@@ -17,23 +17,23 @@ int nv_present(void)
 {
 	struct cpuid_regs r;
 
-	if (!(cpuid(1, 0).ecx & CPUID_1_ECX_HYPERVISOR))
+	if (!(cpuid_count(1, 0).ecx & CPUID_1_ECX_HYPERVISOR))
 		return 0;
-	r = cpuid(NV_CPUID_VENDOR_LEAF, 0);
+	r = cpuid_count(NV_CPUID_VENDOR_LEAF, 0);
 	return r.ebx == NV_CPUID_SIG_EBX && r.ecx == NV_CPUID_SIG_ECX &&
 	       r.edx == NV_CPUID_SIG_EDX;
 }
 
 void nv_vendor_leaf_sig(char out[13])
 {
-	struct cpuid_regs r = cpuid(NV_CPUID_VENDOR_LEAF, 0);
+	struct cpuid_regs r = cpuid_count(NV_CPUID_VENDOR_LEAF, 0);
 
 	regs_to_text(r.ebx, r.ecx, r.edx, out);
 }
 
 void cpu_vendor(char out[13])
 {
-	struct cpuid_regs r = cpuid(0, 0);
+	struct cpuid_regs r = cpuid_count(0, 0);
 
 	regs_to_text(r.ebx, r.edx, r.ecx, out);
 }
