@@ -39,7 +39,8 @@
 #include "svm/nested_internal.h"
 #include "svm/permmap.h"
 
-static void copy_vmload_state(struct vmcb_save *to, const struct vmcb_save *from)
+void copy_vmload_state(volatile struct vmcb_save *to,
+		       const volatile struct vmcb_save *from)
 {
 	to->fs = from->fs;
 	to->gs = from->gs;

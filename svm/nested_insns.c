@@ -50,11 +50,10 @@ void nested_vmload_vmsave(struct cpu *cpu, bool load)
 	s = (volatile struct vmcb_save *)((volatile uint8_t *)s + 0x400);
 	if (skip_instruction(cpu, load ? INSN_VMLOAD : INSN_VMSAVE))
 		return;
-#define MOVE(f) do { if (load) s01->f = s->f; else s->f = s01->f; } while (0)
-	MOVE(fs); MOVE(gs); MOVE(tr); MOVE(ldtr);
-	MOVE(kernel_gs_base); MOVE(star); MOVE(lstar); MOVE(cstar);
-	MOVE(sfmask); MOVE(sysenter_cs); MOVE(sysenter_esp); MOVE(sysenter_eip);
-#undef MOVE
+	if (load)
+		copy_vmload_state(s01, s);
+	else
+		copy_vmload_state(s, s01);
 }
 
 void nested_gif(struct cpu *cpu, bool set)

@@ -7,6 +7,11 @@
 
 void nested_set_gif(struct cpu *cpu, bool gif);
 
+/* The state VMLOAD and VMSAVE move (APM Vol. 2 §15.5.2): FS, GS, TR, LDTR,
+ * KernelGsBase, STAR, LSTAR, CSTAR, SFMASK, SYSENTER_CS/ESP/EIP. */
+void copy_vmload_state(volatile struct vmcb_save *to,
+		       const volatile struct vmcb_save *from);
+
 /* L1's EFER (with its virtual SVME). */
 static inline uint64_t efer_of_l1(const struct cpu *cpu)
 {
