@@ -47,12 +47,10 @@ static int efer_write(struct cpu *cpu, uint64_t val)
 	if ((s->cr0 & CR0_PG) && ((val ^ old) & EFER_LME))
 		return -1;
 	val = (val & ~EFER_LMA) | (s->efer & EFER_LMA);
-	if (n->guest_mode) {
+	if (n->guest_mode)
 		n->l2_efer = val;
-	} else {
+	else
 		n->svme = val & EFER_SVME;
-		nested_svme_changed(cpu);
-	}
 	s->efer = val | EFER_SVME;
 	return 0;
 }

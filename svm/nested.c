@@ -56,18 +56,15 @@ void copy_vmload_state(volatile struct vmcb_save *to,
 	to->sysenter_eip = from->sysenter_eip;
 }
 
-/* L1's GIF: the CPU's vGIF in vmcb01 where present, else held interrupts
- * through V_INTR_MASKING (physical interrupts then wait for the host's IF,
- * which is always clear in nestvisor). */
+/* L1's GIF, in software: with GIF clear, vmcb01 runs with V_INTR_MASKING,
+ * so physical interrupts wait for the host's IF, which nestvisor keeps
+ * clear for vmcb01.  (The CPU's vGIF would not do: it holds virtual
+ * interrupts, while L1 takes physical ones directly.) */
 void nested_set_gif(struct cpu *cpu, bool gif)
 {
 	struct vmcb_control *c = &cpu->vmcb01->control;
 
 	cpu->nested.gif = gif;
-	if (svm_has(&cpu->caps, SVM_FEAT_VGIF)) {
-		c->int_ctl = gif ? c->int_ctl | V_GIF : c->int_ctl & ~V_GIF;
-		return;
-	}
 	c->int_ctl = gif ? c->int_ctl & ~V_INTR_MASKING :
 			   c->int_ctl | V_INTR_MASKING;
 }

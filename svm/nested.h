@@ -64,9 +64,6 @@ void nested_handle_exit(struct cpu *cpu);
 /* CPUID 0x8000000A EDX as L1 sees it (svm/nested_setup.c). */
 uint32_t nested_cpuid_edx(const struct cpu *cpu);
 
-/* L1's EFER.SVME changed: adjust vmcb01's intercepts. */
-void nested_svme_changed(struct cpu *cpu);
-
 /* L1's MSRs that SVM defines. Return 0, or -1 for #GP. */
 int nested_rdmsr(struct cpu *cpu, uint32_t msr, uint64_t *val);
 int nested_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val);

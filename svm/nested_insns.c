@@ -79,19 +79,6 @@ void nested_invlpga(struct cpu *cpu)
 				 "c"(asid + 1) : "memory");
 }
 
-void nested_svme_changed(struct cpu *cpu)
-{
-	struct vmcb_control *c = &cpu->vmcb01->control;
-	const uint32_t gif_insns = INTERCEPT2_STGI | INTERCEPT2_CLGI;
-
-	/* With the CPU's vGIF, L1's CLGI and STGI need no exit once L1 has
-	 * SVM enabled; before that they must exit to raise #UD. */
-	if (!svm_has(&cpu->caps, SVM_FEAT_VGIF))
-		return;
-	c->intercept_misc2 = cpu->nested.svme ? c->intercept_misc2 & ~gif_insns :
-						c->intercept_misc2 | gif_insns;
-}
-
 int nested_rdmsr(struct cpu *cpu, uint32_t msr, uint64_t *val)
 {
 	struct nested *n = &cpu->nested;

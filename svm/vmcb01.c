@@ -79,9 +79,6 @@ void vmcb01_init(struct cpu *cpu, const struct launch_frame *f, uint64_t ncr3)
 	/* V_INTR_MASKING clear: physical interrupts are taken by L1 directly
 	 * through its own IDT, without an exit (docs/architecture.md). */
 	v->control.int_ctl = 0;
-	/* L1's GIF: the CPU's vGIF where present (svm/nested.c). */
-	if (svm_has(&cpu->caps, SVM_FEAT_VGIF))
-		v->control.int_ctl = V_GIF_ENABLE | V_GIF;
 
 	capture_segments(s);
 	s->cpl = 0;
