@@ -39,10 +39,9 @@ struct launch_frame {
 struct decode_cache {
 	bool valid;
 	const struct gmem *phys;
-	uint8_t len, op, pte_size;
+	uint8_t len, op;
 	uint64_t cr0, cr4, efer, cr3, la;
-	unsigned nr_levels;
-	const volatile void *pte_ptr[WALK_MAX_LEVELS];
+	const volatile uint64_t *pte_ptr[WALK_MAX_LEVELS];
 	uint64_t pte[WALK_MAX_LEVELS];
 	const volatile uint8_t *code;
 	const volatile uint8_t *code_window; /* 8 bytes that cover the code */

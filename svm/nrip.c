@@ -81,6 +81,8 @@ static unsigned read_code(struct cpu *cpu, union cpu_role role, uint64_t la,
 	return n;
 }
 
+static const uint64_t always_zero;
+
 static inline __attribute__((always_inline)) bool
 cache_hit(const struct cpu *cpu, const struct decode_cache *c, uint64_t la,
 	  enum insn_op op)
@@ -91,15 +93,13 @@ cache_hit(const struct cpu *cpu, const struct decode_cache *c, uint64_t la,
 	    c->phys != cpu->cur_phys ||
 	    c->cr0 != s->cr0 || c->cr4 != s->cr4 || c->efer != s->efer)
 		return false;
-	if (c->pte_size == 8) {
-		for (unsigned i = 0; i < c->nr_levels; i++)
-			if (*(const volatile uint64_t *)c->pte_ptr[i] != c->pte[i])
-				return false;
-	} else {
-		for (unsigned i = 0; i < c->nr_levels; i++)
-			if (*(const volatile uint32_t *)c->pte_ptr[i] != c->pte[i])
-				return false;
-	}
+	/* Every slot is in use: the levels a walk did not need point at a
+	 * constant that always matches (cache_fill).  Unrolled. */
+	_Static_assert(WALK_MAX_LEVELS == 5, "five slots");
+	if ((*c->pte_ptr[0] ^ c->pte[0]) | (*c->pte_ptr[1] ^ c->pte[1]) |
+	    (*c->pte_ptr[2] ^ c->pte[2]) | (*c->pte_ptr[3] ^ c->pte[3]) |
+	    (*c->pte_ptr[4] ^ c->pte[4]))
+		return false;
 	if (c->code_mask) /* an 8-byte window of the page covers it */
 		return ((*(const volatile uint64_t *)c->code_window ^
 			 c->code_word) & c->code_mask) == 0;
@@ -121,11 +121,16 @@ static void cache_fill(struct cpu *cpu, uint64_t la, union cpu_role role,
 	 * host addresses also depend on L1's NPT. */
 	if ((w->out & 0xfff) + in->len > 4096 || cpu->cur_phys != &l1_gmem)
 		return;
+	/* 8-byte entries only (2-level paging's 4-byte ones are not cached). */
+	if (role.base.has_4_byte_gpte)
+		return;
 	c->phys = cpu->cur_phys;
-	c->pte_size = role.base.has_4_byte_gpte ? 4 : 8;
-	c->nr_levels = w->nr_levels;
+	for (unsigned i = 0; i < WALK_MAX_LEVELS; i++) {
+		c->pte_ptr[i] = &always_zero;
+		c->pte[i] = 0;
+	}
 	for (unsigned i = 0; i < w->nr_levels; i++) {
-		c->pte_ptr[i] = l1_host_ptr(w->pte_addr[i], c->pte_size);
+		c->pte_ptr[i] = (const volatile uint64_t *)l1_host_ptr(w->pte_addr[i], 8);
 		c->pte[i] = w->pte[i];
 		if (!c->pte_ptr[i])
 			return;
