@@ -96,6 +96,16 @@ static void merge_map(uint8_t *dst, const uint8_t *l0, uint64_t l1_base,
 	}
 }
 
+/* The state save area up to its last defined field (0x698 - 0x400). */
+static void copy_defined_save(struct vmcb *to, const struct vmcb *from)
+{
+	const uint64_t *f = (const uint64_t *)((const uint8_t *)from + 0x400);
+	uint64_t *t = (uint64_t *)((uint8_t *)to + 0x400);
+
+	for (unsigned i = 0; i < (0x698 - 0x400) / 8; i++)
+		t[i] = f[i];
+}
+
 static void prepare_vmcb02(struct cpu *cpu)
 {
 	struct nested *n = &cpu->nested;
@@ -165,7 +175,7 @@ static void prepare_vmcb02(struct cpu *cpu)
 		c->nested_cr3 = c01->nested_cr3;
 	}
 
-	v->save = c12->save;
+	copy_defined_save(v, c12);
 	v->save.efer |= EFER_SVME;
 	if (!n->l2_np)
 		v->save.g_pat = cpu->vmcb01->save.g_pat;

@@ -174,11 +174,16 @@ typedef uint64_t __attribute__((may_alias)) vmcb_word;
 
 void nested_copy_vmcb12(struct vmcb *cache, const volatile struct vmcb *vmcb12)
 {
+	static const struct { size_t from, to; } defined[] = {
+		{ 0x000, 0x110 }, /* control area up to vmsa_pa */
+		{ 0x400, 0x698 }, /* state save area up to last_excp_to */
+	};
 	const volatile vmcb_word *src = (const volatile vmcb_word *)vmcb12;
 	vmcb_word *dst = (vmcb_word *)cache;
 
-	for (size_t i = 0; i < sizeof(struct vmcb) / sizeof(vmcb_word); i++)
-		dst[i] = src[i];
+	for (size_t r = 0; r < 2; r++)
+		for (size_t i = defined[r].from / 8; i < defined[r].to / 8; i++)
+			dst[i] = src[i];
 }
 
 /* ---- 3. sanitise -------------------------------------------------------- */

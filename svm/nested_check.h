@@ -98,8 +98,11 @@ struct nested_check_failure {
 const char *nested_check_name(int id);
 
 /*
- * Copy the whole VMCB page from L1 memory into a hypervisor-owned cache,
- * reading each 64-bit word exactly once.  Both must be page-aligned.
+ * Copy the defined parts of vmcb12 (control area 0x000-0x10f, state save
+ * area 0x400-0x697, APM Vol. 2 Appendix B) from L1 memory into a
+ * hypervisor-owned cache, reading each 64-bit word exactly once.  The
+ * reserved bytes of the cache are not written (nestvisor allocates it
+ * zeroed, so they stay zero).  Both must be page-aligned.
  */
 void nested_copy_vmcb12(struct vmcb *cache, const volatile struct vmcb *vmcb12);
 
