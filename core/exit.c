@@ -44,10 +44,12 @@ void svm_handle_exit(struct cpu *cpu)
 		return;
 	}
 
-	switch (code) {
-	case VMEXIT_CPUID:
+	/* The most frequent exit first, ahead of the jump table. */
+	if (code == VMEXIT_CPUID) {
 		handle_cpuid(cpu);
-		break;
+		return;
+	}
+	switch (code) {
 	case VMEXIT_MSR:
 		handle_msr(cpu);
 		break;

@@ -66,6 +66,7 @@ struct cpu *hv_setup(const struct launch_params *p, struct launch_frame *f)
 	cpu->cur = cpu->vmcb01;
 	cpu->cur_pa = cpu->vmcb01_pa;
 	cpu->cur_phys = &l1_gmem;
+	cpu->decode_cache[0].la = cpu->decode_cache[1].la = ~0ull; /* empty */
 	cpu->host_vmcb_pa = (uint64_t)cpu->host_vmcb;
 	cpu->host_rsp = (uint64_t)stack + HOST_STACK_PAGES * 4096;
 

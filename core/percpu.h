@@ -37,8 +37,6 @@ struct launch_frame {
 /* The last decoded intercepted instruction and the walk that found it
  * (svm/nrip.c explains why reusing it is exact). */
 struct decode_cache {
-	bool valid;
-	const struct gmem *phys;
 	uint8_t len, op;
 	uint64_t cr0, cr4, efer, cr3, la;
 	const volatile uint64_t *pte_ptr[WALK_MAX_LEVELS];

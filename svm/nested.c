@@ -225,6 +225,8 @@ void nested_vmrun(struct cpu *cpu)
 		return;
 	}
 	n->l2_np = n->cache->control.misc_ctl & MISC_CTL_NP_ENABLE;
+	if (n->l2_np) /* L2's code no longer lives in L1's physical space */
+		cpu->decode_cache[1].la = ~0ull;
 	if (n->l2_np && nested_npt_setup(cpu)) {
 		why = (struct nested_check_failure){
 			0, "out of memory for the shadow NPT", "snpt" };

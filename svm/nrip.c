@@ -89,8 +89,10 @@ cache_hit(const struct cpu *cpu, const struct decode_cache *c, uint64_t la,
 {
 	const struct vmcb_save *s = &cpu->cur->save;
 
-	if (!c->valid || c->la != la || c->op != op || c->cr3 != s->cr3 ||
-	    c->phys != cpu->cur_phys ||
+	/* An empty entry has la = ~0, which no instruction can have.  Only
+	 * code in L1's physical space is cached (cache_fill), and a nested
+	 * VMRUN that gives L2 nested paging empties L2's entry. */
+	if (c->la != la || c->op != op || c->cr3 != s->cr3 ||
 	    c->cr0 != s->cr0 || c->cr4 != s->cr4 || c->efer != s->efer)
 		return false;
 	/* Every slot is in use: the levels a walk did not need point at a
@@ -116,7 +118,7 @@ static void cache_fill(struct cpu *cpu, uint64_t la, union cpu_role role,
 	struct decode_cache *c = &cpu->decode_cache[cur_level(cpu)];
 	const struct vmcb_save *s = &cpu->cur->save;
 
-	c->valid = false;
+	c->la = ~0ull;
 	/* Only code in L1's physical space: where L2 uses nested paging its
 	 * host addresses also depend on L1's NPT. */
 	if ((w->out & 0xfff) + in->len > 4096 || cpu->cur_phys != &l1_gmem)
@@ -124,7 +126,6 @@ static void cache_fill(struct cpu *cpu, uint64_t la, union cpu_role role,
 	/* 8-byte entries only (2-level paging's 4-byte ones are not cached). */
 	if (role.base.has_4_byte_gpte)
 		return;
-	c->phys = cpu->cur_phys;
 	for (unsigned i = 0; i < WALK_MAX_LEVELS; i++) {
 		c->pte_ptr[i] = &always_zero;
 		c->pte[i] = 0;
@@ -142,7 +143,6 @@ static void cache_fill(struct cpu *cpu, uint64_t la, union cpu_role role,
 	c->cr4 = s->cr4;
 	c->efer = s->efer;
 	c->cr3 = s->cr3;
-	c->la = la;
 	c->op = (uint8_t)in->op;
 	c->len = in->len;
 	c->code_word = 0;
@@ -162,7 +162,7 @@ static void cache_fill(struct cpu *cpu, uint64_t la, union cpu_role role,
 			}
 		}
 	}
-	c->valid = true;
+	c->la = la; /* last: the entry is complete */
 }
 
 /* The uncached path: walk, read, decode, fill the cache.  Kept out of line
