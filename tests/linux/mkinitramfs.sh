@@ -58,6 +58,9 @@ if ! [ -c /dev/console ]; then
 	mount -t devtmpfs devtmpfs /dev
 	exec </dev/console >/dev/console 2>&1
 fi
+# Only emergencies from the kernel on the console from here on, so that its
+# messages cannot land in the middle of the lines the tests read.
+echo 1 > /proc/sys/kernel/printk
 echo "NESTVISOR-LINUX-L1-OK"
 echo "linux-l1: kernel $(uname -r)"
 if grep -qw hypervisor /proc/cpuinfo; then
