@@ -1,37 +1,9 @@
 // SPDX-License-Identifier: MIT
+#include "core/desc.h"
 #include "core/host_env.h"
 #include "core/log.h"
 #include "core/panic.h"
 #include "core/x86.h"
-
-/* APM Vol. 2 §12.2.5, Figure 12-8: 64-bit TSS. */
-struct tss64 {
-	uint32_t rsvd0;
-	uint64_t rsp[3];
-	uint64_t rsvd1;
-	uint64_t ist[7];
-	uint64_t rsvd2;
-	uint16_t rsvd3;
-	uint16_t iopb_offset;
-} __attribute__((packed));
-_Static_assert(sizeof(struct tss64) == 104, "TSS is 104 bytes");
-
-/* APM Vol. 2 §4.8.4, Figure 4-24: 64-bit interrupt gate. */
-struct idt_gate {
-	uint16_t offset_lo;
-	uint16_t selector;
-	uint8_t ist;
-	uint8_t type_attr;  /* P | DPL | type (0xe: interrupt gate) */
-	uint16_t offset_mid;
-	uint32_t offset_hi;
-	uint32_t rsvd;
-} __attribute__((packed));
-_Static_assert(sizeof(struct idt_gate) == 16, "IDT gate is 16 bytes");
-
-struct desc_ptr {
-	uint16_t limit;
-	uint64_t base;
-} __attribute__((packed));
 
 static struct tss64 host_tss;
 static uint64_t host_gdt[5] __attribute__((aligned(16)));

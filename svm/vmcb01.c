@@ -1,17 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "svm/vmcb01.h"
+#include "core/desc.h"
 #include "core/hypercall.h"
 #include "core/x86.h"
 #include "svm/permmap.h"
 
-struct dtr {
-	uint16_t limit;
-	uint64_t base;
-} __attribute__((packed));
-
 /* The hidden part of a segment register, from its descriptor in the live
  * GDT.  APM Vol. 2 §4.7 (descriptor format), §15.5.1 (VMCB attributes). */
-static void seg_from_gdt(struct vmcb_seg *s, uint16_t sel, const struct dtr *gdt)
+static void seg_from_gdt(struct vmcb_seg *s, uint16_t sel, const struct desc_ptr *gdt)
 {
 	uint64_t d;
 	uint32_t limit;
@@ -28,7 +24,7 @@ static void seg_from_gdt(struct vmcb_seg *s, uint16_t sel, const struct dtr *gdt
 
 static void capture_segments(struct vmcb_save *s)
 {
-	struct dtr gdt, idt;
+	struct desc_ptr gdt, idt;
 	uint16_t cs, ss, ds, es;
 
 	__asm__ volatile("sgdt %0; sidt %1" : "=m"(gdt), "=m"(idt));

@@ -13,17 +13,7 @@ struct trap_frame {
 _Static_assert(sizeof(struct trap_frame) == 16 * 8, "trap frame layout");
 _Static_assert(__builtin_offsetof(struct trap_frame, rip) == 11 * 8, "rip slot");
 
-/* 64-bit interrupt gate (AMD APM vol. 2, 4.8.4 "Gate Descriptors"). */
-struct __attribute__((packed)) idt_gate {
-	uint16_t offset_lo;
-	uint16_t selector;
-	uint8_t ist;
-	uint8_t type_attr;   /* P | DPL | type (0xe: 64-bit interrupt gate) */
-	uint16_t offset_mid;
-	uint32_t offset_hi;
-	uint32_t reserved;
-};
-_Static_assert(sizeof(struct idt_gate) == 16, "IDT gate is 16 bytes");
+/* struct idt_gate: core/desc.h (via lib/x86.h). */
 
 #define IDT_ENTRIES 256
 #define GATE_INTR_P_DPL0 0x8e

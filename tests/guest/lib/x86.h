@@ -10,14 +10,8 @@
 #include <stdint.h>
 
 /* CPUID, port I/O, CR2 and MSRs: nestvisor's own wrappers. */
+#include "core/desc.h"
 #include "core/x86.h"
-
-/* Pseudo-descriptor loaded by LIDT/LGDT (AMD APM vol. 2, 4.6.2). */
-struct __attribute__((packed)) desc_ptr {
-	uint16_t limit;
-	uint64_t base;
-};
-_Static_assert(sizeof(struct desc_ptr) == 10, "desc_ptr is 10 bytes");
 
 static inline struct desc_ptr sidt(void)
 {

@@ -11,6 +11,7 @@
 #include <efi.h>
 #include <efilib.h>
 #include "nested.h"
+#include "core/desc.h"
 #include "npt.h"
 #include "core/x86.h"
 #include "tests/guest/lib/exit.h"
@@ -21,24 +22,6 @@ struct nested_env env;
 #define POOL_PAGES 96u
 static uint8_t *pool;
 static unsigned pool_used;
-
-/* 64-bit interrupt gate, APM Vol. 2 §4.8.4. */
-struct idt_gate {
-	uint16_t offset_lo;
-	uint16_t selector;
-	uint8_t ist;
-	uint8_t type_attr;
-	uint16_t offset_mid;
-	uint32_t offset_hi;
-	uint32_t reserved;
-} __attribute__((packed));
-_Static_assert(sizeof(struct idt_gate) == 16, "IDT gate");
-
-struct desc_ptr {
-	uint16_t limit;
-	uint64_t base;
-} __attribute__((packed));
-_Static_assert(sizeof(struct desc_ptr) == 10, "pseudo-descriptor");
 
 _Static_assert(__builtin_offsetof(struct l2_gprs, rsi) == 0x18, "vmrun.S rsi");
 _Static_assert(__builtin_offsetof(struct l2_gprs, r15) == 0x68, "vmrun.S r15");
