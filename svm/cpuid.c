@@ -6,7 +6,9 @@
  *  - SVM as nestvisor offers it (svm/nested_setup.c): 0x80000001 ECX[2]
  *    and leaf 0x8000000A describe the virtual SVM, not the CPU's;
  *  - the bits that mirror control registers (OSXSAVE, OSPKE) taken from
- *    L1's CR4, because CPUID executes here in host mode with the host's.
+ *    L1's CR4, because CPUID executes here in host mode with the host's;
+ *  - MAXPHYADDR at most 48, what nestvisor's 4-level NPT for L1 covers, so
+ *    that L1's own page tables reject higher addresses as reserved.
  */
 #include "svm/intercepts.h"
 #include "core/hypercall.h"
@@ -54,6 +56,12 @@ void handle_cpuid(struct cpu *cpu)
 			r.ecx &= ~(1u << 2); /* SVM */
 			if (cpu->nested.offered)
 				r.ecx |= 1u << 2;
+			break;
+		case 0x80000008:
+			/* nestvisor's NPT for L1 has 4 levels: 48 bits of
+			 * guest-physical address at most. */
+			if ((r.eax & 0xff) > 48)
+				r.eax = (r.eax & ~0xffu) | 48;
 			break;
 		case 0x8000000a:
 			r = (struct cpuid_regs){ 0, 0, 0, 0 };

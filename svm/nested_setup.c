@@ -53,7 +53,8 @@ int nested_init(struct cpu *cpu)
 		return -1;
 
 	*c = (struct nested_caps){
-		.maxphyaddr = (uint8_t)cpu->caps.maxphyaddr,
+		.maxphyaddr = (uint8_t)(cpu->caps.maxphyaddr > 48 ?
+					48 : cpu->caps.maxphyaddr),
 		.np = true,
 		.gmet = true, /* the CPU's, or emulated by the shadow NPT */
 		.nrips = true,
