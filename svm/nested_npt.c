@@ -116,7 +116,7 @@ int nested_npt_init(struct cpu *cpu)
 	struct snpt_env env = {
 		.l1mem = &l1_gmem, .l1_to_hpa = l1_to_hpa, .protect = protect,
 		.ctx = cpu, .ptm = &hvmem.ptm,
-		.l1_cpu = { cpu->caps.maxphyaddr, cpu->caps.gbpages },
+		.l1_cpu = { n->caps.maxphyaddr, cpu->caps.gbpages },
 		.hw_gmet = svm_has(&cpu->caps, SVM_FEAT_GMET),
 		.gbpages = cpu->caps.gbpages,
 	};
@@ -140,7 +140,7 @@ int nested_npt_setup(struct cpu *cpu)
 	struct nested *n = &cpu->nested;
 	const struct vmcb *c12 = n->cache;
 	bool gmet = c12->control.misc_ctl & MISC_CTL_GMET;
-	struct mm_cpu mc = { cpu->caps.maxphyaddr, cpu->caps.gbpages };
+	struct mm_cpu mc = { n->caps.maxphyaddr, cpu->caps.gbpages };
 	const struct vmcb_save *l1 = &cpu->vmcb01->save;
 
 	/* L1's CR4 and EFER at VMRUN are the host state of the NPT walk. */

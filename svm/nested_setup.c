@@ -49,8 +49,6 @@ int nested_init(struct cpu *cpu)
 		return -1;
 	n->vmcb02_pa = (uint64_t)n->vmcb02;
 	n->gif = true;
-	if (nested_npt_init(cpu))
-		return -1;
 
 	*c = (struct nested_caps){
 		.maxphyaddr = (uint8_t)(cpu->caps.maxphyaddr > 48 ?
@@ -67,6 +65,8 @@ int nested_init(struct cpu *cpu)
 		.efer_allowed = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE |
 				EFER_SVME | (1ull << 14) /* FFXSR */,
 	};
+	if (nested_npt_init(cpu))
+		return -1;
 	n->offered = cpu->caps.nr_asids > 2;
 	n->l1_nr_asids = cpu->caps.nr_asids - 1;
 	log_info("nested SVM offered to L1: %s (%u ASIDs, NRIPS%s%s)",
