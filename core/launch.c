@@ -73,7 +73,7 @@ struct cpu *hv_setup(const struct launch_params *p, struct launch_frame *f)
 	vmcb01_init(cpu, f, hvmem.npt_root);
 
 	/* From here on the CPU changes; nothing below can fail. */
-	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | X86_EFER_SVME);
 	wrmsr(MSR_VM_HSAVE_PA, cpu->hsave_pa);
 	vmsave(cpu->vmcb01_pa);
 	host_env_load((uint64_t)ist + IST_STACK_PAGES * 4096);

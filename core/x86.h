@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include "mm/x86_regs.h"
+
 struct cpuid_regs {
 	uint32_t eax, ebx, ecx, edx;
 };
@@ -122,19 +124,7 @@ static inline __attribute__((noreturn)) void halt_forever(void)
 #define MSR_VM_CR         0xc0010114u
 #define MSR_VM_HSAVE_PA   0xc0010117u
 
-#define EFER_SCE   (1ull << 0)
-#define EFER_LME   (1ull << 8)
-#define EFER_LMA   (1ull << 10)
-#define EFER_NXE   (1ull << 11)
-#define EFER_SVME  (1ull << 12)
-
 #define VM_CR_LOCK    (1ull << 3)
 #define VM_CR_SVMDIS  (1ull << 4)
-
-#define CR0_PE (1ull << 0)
-#define CR0_PG (1ull << 31)
-#define CR4_PAE (1ull << 5)
-
-#define RFLAGS_IF (1ull << 9)
 
 #endif

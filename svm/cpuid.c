@@ -17,8 +17,6 @@
 #define CPUID1_ECX_OSXSAVE   (1u << 27)
 #define CPUID1_ECX_HV        (1u << 31)
 #define CPUID7_ECX_OSPKE     (1u << 4)
-#define CR4_OSXSAVE          (1ull << 18)
-#define CR4_PKE              (1ull << 22)
 
 #include "core/nv_version.h"
 
@@ -42,13 +40,13 @@ void handle_cpuid(struct cpu *cpu)
 		case 1:
 			r.ecx |= CPUID1_ECX_HV;
 			r.ecx &= ~CPUID1_ECX_OSXSAVE;
-			if (s->cr4 & CR4_OSXSAVE)
+			if (s->cr4 & X86_CR4_OSXSAVE)
 				r.ecx |= CPUID1_ECX_OSXSAVE;
 			break;
 		case 7:
 			if (sub == 0) {
 				r.ecx &= ~CPUID7_ECX_OSPKE;
-				if (s->cr4 & CR4_PKE)
+				if (s->cr4 & X86_CR4_PKE)
 					r.ecx |= CPUID7_ECX_OSPKE;
 			}
 			break;

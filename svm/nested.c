@@ -176,7 +176,7 @@ static void prepare_vmcb02(struct cpu *cpu)
 	}
 
 	copy_defined_save(v, c12);
-	v->save.efer |= EFER_SVME;
+	v->save.efer |= X86_EFER_SVME;
 	if (!n->l2_np)
 		v->save.g_pat = cpu->vmcb01->save.g_pat;
 	copy_vmload_state(&v->save, &cpu->vmcb01->save);
@@ -201,7 +201,7 @@ void nested_vmrun(struct cpu *cpu)
 	struct vmcb_save *s01 = &cpu->vmcb01->save;
 	struct nested_check_failure why = { 0 };
 	struct nested_vmrun_ctx ctx = {
-		.efer = n->svme ? s01->efer : s01->efer & ~EFER_SVME,
+		.efer = n->svme ? s01->efer : s01->efer & ~X86_EFER_SVME,
 		.cr0 = s01->cr0, .cpl = s01->cpl, .smm = false,
 		.hsave_pa = n->hsave_pa, .vmcb12_gpa = s01->rax,
 	};
@@ -246,7 +246,7 @@ void nested_vmrun(struct cpu *cpu)
 	cpu->cur_pa = n->vmcb02_pa;
 	/* L1's IF at VMRUN is the host IF that masks L2's physical
 	 * interrupts under V_INTR_MASKING. */
-	cpu->cur_host_if = (s01->rflags & RFLAGS_IF) ? 1 : 0;
+	cpu->cur_host_if = (s01->rflags & X86_RFLAGS_IF) ? 1 : 0;
 	cpu->cur_phys = n->l2_np ? &n->l2_phys : &l1_gmem;
 	log_trace("L1 VMRUN: L2 at rip 0x%lx, np %d, asid %u", n->vmcb02->save.rip,
 		  n->l2_np, n->vmcb02->control.asid);

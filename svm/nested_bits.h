@@ -84,32 +84,6 @@
 #define MSRPM_SIZE                0x2000u
 #define PM_BASE_IGNORED           0xfffull
 
-/* ---- system registers (APM Vol. 2 §3.1) --------------------------------- */
-
-#define CR0_MP        (1ull << 1)
-#define CR0_ET        (1ull << 4)
-#define CR0_NE        (1ull << 5)
-#define CR0_WP        (1ull << 16)
-#define CR0_AM        (1ull << 18)
-#define CR0_NW        (1ull << 29)
-#define CR0_CD        (1ull << 30)
-
-#define CR4_DE         (1ull << 3)
-#define CR4_PSE        (1ull << 4)
-#define CR4_PGE        (1ull << 7)
-#define CR4_OSFXSR     (1ull << 9)
-#define CR4_OSXMMEXCPT (1ull << 10)
-#define CR4_LA57       (1ull << 12)
-#define CR4_FSGSBASE   (1ull << 16)
-#define CR4_PCIDE      (1ull << 17)
-#define CR4_OSXSAVE    (1ull << 18)
-#define CR4_SMEP       (1ull << 20)
-#define CR4_SMAP       (1ull << 21)
-#define CR4_PKE        (1ull << 22)
-#define CR4_CET        (1ull << 23)
-
-#define EFER_FFXSR     (1ull << 14)
-
 /* PAT memory-type encodings (APM Vol. 2 §7.8.1); 2, 3 and 8-255 are
  * reserved. */
 #define PAT_UC         0u

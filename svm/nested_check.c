@@ -142,8 +142,8 @@ static int precheck(const struct nested_vmrun_ctx *l1,
 		    const struct nested_caps *caps,
 		    struct nested_check_failure *why)
 {
-	NCHECK(why, PRE_SVME, !(l1->efer & EFER_SVME));
-	NCHECK(why, PRE_PAGING, !(l1->cr0 & CR0_PG));
+	NCHECK(why, PRE_SVME, !(l1->efer & X86_EFER_SVME));
+	NCHECK(why, PRE_PAGING, !(l1->cr0 & X86_CR0_PG));
 	NCHECK(why, PRE_SMM, l1->smm);
 	NCHECK(why, PRE_CPL, l1->cpl != 0);
 	NCHECK(why, PRE_HSAVE, l1->hsave_pa == 0);
@@ -317,16 +317,16 @@ static int check_save(const struct vmcb_save *s, const struct vmcb_control *c,
 		      const struct nested_caps *caps,
 		      struct nested_check_failure *why)
 {
-	bool long_mode = (s->efer & EFER_LME) && (s->cr0 & CR0_PG);
+	bool long_mode = (s->efer & X86_EFER_LME) && (s->cr0 & X86_CR0_PG);
 
-	NCHECK(why, EFER_SVME, !(s->efer & EFER_SVME));
-	NCHECK(why, CR0_NW_CD, (s->cr0 & CR0_NW) && !(s->cr0 & CR0_CD));
+	NCHECK(why, EFER_SVME, !(s->efer & X86_EFER_SVME));
+	NCHECK(why, CR0_NW_CD, (s->cr0 & X86_CR0_NW) && !(s->cr0 & X86_CR0_CD));
 	NCHECK(why, CR0_HIGH, (s->cr0 >> 32) != 0);
 	NCHECK(why, DR6_HIGH, (s->dr6 >> 32) != 0);
 	NCHECK(why, DR7_HIGH, (s->dr7 >> 32) != 0);
 	/* SVM does not check EFER.LMA against LME && PG. */
-	NCHECK(why, LM_CR4_PAE, long_mode && !(s->cr4 & CR4_PAE));
-	NCHECK(why, LM_CR0_PE, long_mode && !(s->cr0 & CR0_PE));
+	NCHECK(why, LM_CR4_PAE, long_mode && !(s->cr4 & X86_CR4_PAE));
+	NCHECK(why, LM_CR0_PE, long_mode && !(s->cr0 & X86_CR0_PE));
 	NCHECK(why, LM_CR3, long_mode && !gpa_legal(s->cr3, caps->maxphyaddr));
 	NCHECK(why, LM_CS_L_D, long_mode && (s->cs.attrib & SEG_ATTR_L) &&
 			       (s->cs.attrib & SEG_ATTR_DB));

@@ -62,8 +62,8 @@ int nested_init(struct cpu *cpu)
 		.invpcid = (cpuid_count(7, 0).ebx >> 10) & 1,
 		.rdpru = (cpuid(0x80000008).ebx >> 4) & 1,
 		.cr4_allowed = cr4_supported(),
-		.efer_allowed = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE |
-				EFER_SVME | (1ull << 14) /* FFXSR */,
+		.efer_allowed = X86_EFER_SCE | X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE |
+				X86_EFER_SVME | (1ull << 14) /* FFXSR */,
 	};
 	if (nested_npt_init(cpu))
 		return -1;

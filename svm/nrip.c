@@ -26,9 +26,9 @@
 static inline __attribute__((always_inline)) enum insn_mode
 code_mode(const struct vmcb_save *s)
 {
-	if ((s->efer & EFER_LMA) && (s->cs.attrib & SEG_ATTR_L))
+	if ((s->efer & X86_EFER_LMA) && (s->cs.attrib & SEG_ATTR_L))
 		return INSN_MODE_64;
-	if (!(s->cr0 & CR0_PE))
+	if (!(s->cr0 & X86_CR0_PE))
 		return INSN_MODE_16;
 	return s->cs.attrib & SEG_ATTR_DB ? INSN_MODE_32 : INSN_MODE_16;
 }

@@ -78,7 +78,7 @@ void vmcb01_init(struct cpu *cpu, const struct launch_frame *f, uint64_t ncr3)
 
 	capture_segments(s);
 	s->cpl = 0;
-	s->efer = rdmsr(MSR_EFER) | EFER_SVME;
+	s->efer = rdmsr(MSR_EFER) | X86_EFER_SVME;
 	s->cr0 = read_cr0();
 	s->cr2 = read_cr2();
 	s->cr3 = read_cr3();

@@ -24,10 +24,10 @@ static inline struct nested_caps caps_full(void)
 		.xsave = true, .rdtscp = true, .invpcid = true, .rdpru = true,
 		/* VME PVI TSD DE PSE PAE MCE PGE PCE OSFXSR OSXMMEXCPT
 		 * FSGSBASE PCIDE OSXSAVE SMEP SMAP */
-		.cr4_allowed = 0x7ffull | CR4_FSGSBASE | CR4_PCIDE |
-			       CR4_OSXSAVE | CR4_SMEP | CR4_SMAP,
-		.efer_allowed = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE |
-				EFER_SVME,
+		.cr4_allowed = 0x7ffull | X86_CR4_FSGSBASE | X86_CR4_PCIDE |
+			       X86_CR4_OSXSAVE | X86_CR4_SMEP | X86_CR4_SMAP,
+		.efer_allowed = X86_EFER_SCE | X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE |
+				X86_EFER_SVME,
 	};
 	return c;
 }

@@ -55,10 +55,10 @@ static void make_valid(struct vmcb *v)
 				   SEG_ATTR_L | SEG_ATTR_G);
 	set_seg(&v->save.ds, 0x10, 0x003 | SEG_ATTR_S | SEG_ATTR_P | SEG_ATTR_G);
 	v->save.es = v->save.ss = v->save.ds;
-	v->save.efer = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE | EFER_SVME;
-	v->save.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_AM |
-		      CR0_PG;
-	v->save.cr4 = CR4_PAE | CR4_PGE | CR4_OSFXSR | CR4_OSXMMEXCPT;
+	v->save.efer = X86_EFER_SCE | X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE | X86_EFER_SVME;
+	v->save.cr0 = X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP | X86_CR0_AM |
+		      X86_CR0_PG;
+	v->save.cr4 = X86_CR4_PAE | X86_CR4_PGE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
 	v->save.cr3 = 0x400000;
 	v->save.dr6 = 0xffff0ff0;
 	v->save.dr7 = 0x400;
@@ -154,8 +154,8 @@ static void test_valid_legacy_no_np_passes(void **state)
 	struct vmcb *v = *state;
 
 	v->control.misc_ctl = 0;
-	v->save.efer = EFER_SVME;
-	v->save.cr0 = CR0_PE | CR0_ET;
+	v->save.efer = X86_EFER_SVME;
+	v->save.cr0 = X86_CR0_PE | X86_CR0_ET;
 	v->save.cr4 = 0;
 	v->save.cs.attrib = 0x00b | SEG_ATTR_S | SEG_ATTR_P | SEG_ATTR_DB |
 			    SEG_ATTR_G;
@@ -365,7 +365,7 @@ static void test_efer_svme(void **state)
 {
 	struct vmcb *v = *state;
 
-	v->save.efer &= ~EFER_SVME;
+	v->save.efer &= ~X86_EFER_SVME;
 	expect_fail(v, NCHK_EFER_SVME, "EFER.SVME is 0", "efer");
 }
 
@@ -373,11 +373,11 @@ static void test_cr0_cd_nw(void **state)
 {
 	struct vmcb *v = *state;
 
-	v->save.cr0 |= CR0_CD;			/* CD=1 NW=0 */
+	v->save.cr0 |= X86_CR0_CD;			/* CD=1 NW=0 */
 	expect_pass(v);
-	v->save.cr0 |= CR0_NW;			/* CD=1 NW=1 */
+	v->save.cr0 |= X86_CR0_NW;			/* CD=1 NW=1 */
 	expect_pass(v);
-	v->save.cr0 &= ~CR0_CD;			/* CD=0 NW=1 */
+	v->save.cr0 &= ~X86_CR0_CD;			/* CD=0 NW=1 */
 	expect_fail(v, NCHK_CR0_NW_CD, "CR0.NW set with CR0.CD clear", "cr0");
 }
 
@@ -402,16 +402,16 @@ static void test_long_mode_needs_pae(void **state)
 {
 	struct vmcb *v = *state;
 
-	v->save.cr4 &= ~CR4_PAE;
-	expect_fail(v, NCHK_LM_CR4_PAE, "long mode without CR4.PAE", "CR4_PAE");
+	v->save.cr4 &= ~X86_CR4_PAE;
+	expect_fail(v, NCHK_LM_CR4_PAE, "long mode without CR4.PAE", "X86_CR4_PAE");
 }
 
 static void test_long_mode_needs_pe(void **state)
 {
 	struct vmcb *v = *state;
 
-	v->save.cr0 &= ~CR0_PE;
-	expect_fail(v, NCHK_LM_CR0_PE, "long mode without CR0.PE", "CR0_PE");
+	v->save.cr0 &= ~X86_CR0_PE;
+	expect_fail(v, NCHK_LM_CR0_PE, "long mode without CR0.PE", "X86_CR0_PE");
 }
 
 static void test_long_mode_cr3(void **state)
@@ -457,17 +457,17 @@ static void test_long_mode_rules_need_lme_and_pg(void **state)
 	struct vmcb *v = *state;
 
 	/* LME=1, PG=0: PAE/PE/CR3/CS rules off. */
-	v->save.cr0 &= ~(CR0_PG | CR0_PE);
-	v->save.efer &= ~EFER_LMA;
-	v->save.cr4 &= ~CR4_PAE;
+	v->save.cr0 &= ~(X86_CR0_PG | X86_CR0_PE);
+	v->save.efer &= ~X86_EFER_LMA;
+	v->save.cr4 &= ~X86_CR4_PAE;
 	v->save.cr3 = ~0ull;
 	v->save.cs.attrib |= SEG_ATTR_DB;
 	expect_pass(v);
 
 	/* PG=1, LME=0: legacy paging, same rules off. */
 	make_valid(v);
-	v->save.efer &= ~(EFER_LME | EFER_LMA);
-	v->save.cr4 &= ~CR4_PAE;
+	v->save.efer &= ~(X86_EFER_LME | X86_EFER_LMA);
+	v->save.cr4 &= ~X86_CR4_PAE;
 	v->save.cr3 = ~0ull;
 	v->save.cs.attrib |= SEG_ATTR_DB;
 	expect_pass(v);
@@ -478,17 +478,17 @@ static void test_lma_not_checked(void **state)
 {
 	struct vmcb *v = *state;
 
-	v->save.efer &= ~EFER_LMA;		/* LME & PG but LMA=0 */
+	v->save.efer &= ~X86_EFER_LMA;		/* LME & PG but LMA=0 */
 	expect_pass(v);
 	/* ... and the long-mode rules still follow LME && PG, not LMA. */
-	v->save.cr4 &= ~CR4_PAE;
-	expect_fail(v, NCHK_LM_CR4_PAE, "long mode without CR4.PAE", "CR4_PAE");
+	v->save.cr4 &= ~X86_CR4_PAE;
+	expect_fail(v, NCHK_LM_CR4_PAE, "long mode without CR4.PAE", "X86_CR4_PAE");
 
 	make_valid(v);
-	v->save.efer &= ~EFER_LME;		/* LMA=1 without LME */
+	v->save.efer &= ~X86_EFER_LME;		/* LMA=1 without LME */
 	expect_pass(v);
 	/* ... which is not long mode: no PAE, CR3 or CS.L/D rule. */
-	v->save.cr4 &= ~CR4_PAE;
+	v->save.cr4 &= ~X86_CR4_PAE;
 	v->save.cr3 = ~0ull;
 	v->save.cs.attrib |= SEG_ATTR_DB;
 	expect_pass(v);
@@ -510,8 +510,8 @@ static void test_cr4_reserved_and_unsupported(void **state)
 	}
 	/* A bit the CPU has but L1's CPUID lacks is refused too. */
 	make_valid(v);
-	v->save.cr4 |= CR4_SMEP;
-	caps.cr4_allowed &= ~CR4_SMEP;
+	v->save.cr4 |= X86_CR4_SMEP;
+	caps.cr4_allowed &= ~X86_CR4_SMEP;
 	expect_fail_caps(v, &caps, NCHK_CR4_RSVD,
 			 "CR4 reserved or unsupported bit", "cr4");
 }
@@ -536,9 +536,9 @@ static void test_efer_reserved_and_unsupported(void **state)
 	expect_fail(v, NCHK_EFER_RSVD, "EFER reserved or unsupported bit", "efer");
 	/* FFXSR accepted only when offered. */
 	make_valid(v);
-	v->save.efer |= EFER_FFXSR;
+	v->save.efer |= X86_EFER_FFXSR;
 	expect_fail(v, NCHK_EFER_RSVD, "EFER reserved or unsupported bit", "efer");
-	caps.efer_allowed |= EFER_FFXSR;
+	caps.efer_allowed |= X86_EFER_FFXSR;
 	expect_pass_caps(v, &caps);
 }
 
@@ -620,12 +620,12 @@ static void test_first_failure_wins(void **state)
 
 	/* Control area before save area. */
 	v->control.asid = 0;
-	v->save.efer &= ~EFER_SVME;
+	v->save.efer &= ~X86_EFER_SVME;
 	expect_fail(v, NCHK_ASID_ZERO, "ASID is 0", "asid");
 
 	/* Within the save area, in NESTED_CHECKS order. */
 	make_valid(v);
-	v->save.cr0 = (v->save.cr0 | CR0_NW) & ~CR0_CD;
+	v->save.cr0 = (v->save.cr0 | X86_CR0_NW) & ~X86_CR0_CD;
 	v->save.cr4 |= BIT(63);
 	expect_fail(v, NCHK_CR0_NW_CD, "CR0.NW set with CR0.CD clear", "cr0");
 }
@@ -645,8 +645,8 @@ static void test_null_why_allowed(void **state)
 static struct nested_vmrun_ctx good_l1(void)
 {
 	struct nested_vmrun_ctx l1 = {
-		.efer = EFER_SVME | EFER_LME | EFER_LMA,
-		.cr0 = CR0_PE | CR0_PG,
+		.efer = X86_EFER_SVME | X86_EFER_LME | X86_EFER_LMA,
+		.cr0 = X86_CR0_PE | X86_CR0_PG,
 		.cpl = 0,
 		.smm = false,
 		.hsave_pa = 0x7000,
@@ -677,11 +677,11 @@ static void test_prechecks(void **state)
 	expect_pre(&l1, NESTED_PRE_OK, NCHK_NONE, NULL, NULL);
 
 	l1 = good_l1();
-	l1.efer &= ~EFER_SVME;
+	l1.efer &= ~X86_EFER_SVME;
 	expect_pre(&l1, 6, NCHK_PRE_SVME, "EFER.SVME is 0 (#UD)", "efer");
 
 	l1 = good_l1();
-	l1.cr0 &= ~CR0_PG;
+	l1.cr0 &= ~X86_CR0_PG;
 	expect_pre(&l1, 6, NCHK_PRE_PAGING, "paging is off (#UD)", "cr0");
 
 	l1 = good_l1();
@@ -716,7 +716,7 @@ static void test_prechecks(void **state)
 
 	/* #UD conditions come before #GP ones. */
 	l1 = good_l1();
-	l1.efer &= ~EFER_SVME;
+	l1.efer &= ~X86_EFER_SVME;
 	l1.cpl = 3;
 	l1.hsave_pa = 0;
 	expect_pre(&l1, 6, NCHK_PRE_SVME, "EFER.SVME is 0 (#UD)", "efer");

@@ -25,7 +25,7 @@ static int inject(uint32_t event, uint32_t err, uint64_t want_vec, uint64_t want
 	vmcb_default(v, l2_vmmcall);
 	if (vec < 32)
 		v->control.intercept_exceptions &= ~(1u << vec);
-	v->save.rflags = 0x2 | RFLAGS_IF;
+	v->save.rflags = 0x2 | X86_RFLAGS_IF;
 	v->control.event_inj = event;
 	v->control.event_inj_err = err;
 	g = (struct l2_gprs){ 0 };

@@ -11,8 +11,6 @@
 
 extern char l2_vmmcall[];
 
-#define CR0_NW (1ull << 29)
-#define CR0_CD (1ull << 30)
 #define EFER_RSVD_BIT9 (1ull << 9)
 
 struct invalid_case {
@@ -20,13 +18,13 @@ struct invalid_case {
 	void (*mutate)(struct vmcb *v);
 };
 
-static void svme0(struct vmcb *v) { v->save.efer &= ~EFER_SVME; }
-static void cd0_nw1(struct vmcb *v) { v->save.cr0 = (v->save.cr0 & ~CR0_CD) | CR0_NW; }
+static void svme0(struct vmcb *v) { v->save.efer &= ~X86_EFER_SVME; }
+static void cd0_nw1(struct vmcb *v) { v->save.cr0 = (v->save.cr0 & ~X86_CR0_CD) | X86_CR0_NW; }
 static void cr0_upper(struct vmcb *v) { v->save.cr0 |= 1ull << 32; }
 static void dr6_upper(struct vmcb *v) { v->save.dr6 |= 1ull << 32; }
 static void dr7_upper(struct vmcb *v) { v->save.dr7 |= 1ull << 32; }
-static void lm_pae0(struct vmcb *v) { v->save.cr4 &= ~CR4_PAE; }
-static void lm_pe0(struct vmcb *v) { v->save.cr0 &= ~CR0_PE; }
+static void lm_pae0(struct vmcb *v) { v->save.cr4 &= ~X86_CR4_PAE; }
+static void lm_pe0(struct vmcb *v) { v->save.cr0 &= ~X86_CR0_PE; }
 static void cs_l_d(struct vmcb *v) { v->save.cs.attrib |= SEG_ATTR_L | SEG_ATTR_DB; }
 static void efer_rsvd(struct vmcb *v) { v->save.efer |= EFER_RSVD_BIT9; }
 static void cr3_mbz(struct vmcb *v) { v->save.cr3 |= 1ull << 52; }

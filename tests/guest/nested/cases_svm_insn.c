@@ -104,7 +104,7 @@ static int vmrun_ud_without_svme(void)
 	struct l1_trap t;
 
 	vmcb_default(env.vmcb, l1_vmrun_insn);
-	wrmsr(MSR_EFER, efer & ~EFER_SVME);
+	wrmsr(MSR_EFER, efer & ~X86_EFER_SVME);
 	l1_arm((uint64_t)(uintptr_t)l1_vmrun_insn, 3);
 	l1_vmrun_probe((uint64_t)(uintptr_t)env.vmcb);
 	t = l1_disarm();
