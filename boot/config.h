@@ -48,6 +48,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/log.h"
+
 #define CONFIG_NEXT_MAX 255
 #define CONFIG_ARGS_MAX 1023
 #define CONFIG_MEMORY_MIN (8ULL << 20)
@@ -55,16 +57,12 @@
 #define CONFIG_MEMORY_ALIGN (2ULL << 20)
 #define CONFIG_SERIAL_NONE 0
 
-enum nv_log_level {
-	NV_LOG_ERROR, NV_LOG_WARN, NV_LOG_INFO, NV_LOG_DEBUG, NV_LOG_TRACE,
-};
-
 enum nv_debug_exit { NV_DEBUG_EXIT_AUTO, NV_DEBUG_EXIT_ON, NV_DEBUG_EXIT_OFF };
 
 struct nv_config {
 	char next[CONFIG_NEXT_MAX + 1];		/* NUL-terminated */
 	char args[CONFIG_ARGS_MAX + 1];		/* NUL-terminated */
-	enum nv_log_level log;
+	enum log_level log;
 	uint64_t memory;			/* bytes, 2 MiB multiple */
 	uint16_t serial;			/* I/O port, 0 = none */
 	enum nv_debug_exit debug_exit;
@@ -115,6 +113,6 @@ int config_validate(const struct nv_config *c, struct config_error *err);
 int config_error_format(const struct config_error *e, char *buf, size_t size);
 
 /* "error", "warn", ... for a level; "?" for an invalid one. */
-const char *config_log_name(enum nv_log_level level);
+const char *config_log_name(enum log_level level);
 
 #endif

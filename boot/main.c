@@ -21,13 +21,14 @@
 #include "boot/report.h"
 #include "core/fmt.h"
 #include "core/hypercall.h"
-#include "core/launch.h"
 #include "core/log.h"
+#include "core/panic.h"
 #include "core/nv_version.h"
 #include "core/x86.h"
 #include "drivers/debug_exit.h"
 #include "drivers/uart.h"
 #include "svm/features.h"
+#include "svm/launch.h"
 
 #define CONFIG_NAME "nestvisor.cfg"
 
@@ -194,12 +195,14 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	uefi_call_wrapper(BS->HandleProtocol, 3, image, &LoadedImageProtocol,
 			  (void **)&self);
 	uart_init(0x3f8);
+	log_set_sink(uart_write);
+	panic_set_stop(debug_exit_panic);
 	log_info("nestvisor %s: a micro-hypervisor for nested paging on AMD SVM",
 		 NV_VERSION_STR);
 	if (load_config(&cfg))
 		return EFI_LOAD_ERROR;
 	uart_init(cfg.serial);
-	log_set_level((enum log_level)cfg.log);
+	log_set_level(cfg.log);
 	debug_exit_enable(cfg.debug_exit == NV_DEBUG_EXIT_ON ||
 			  (cfg.debug_exit == NV_DEBUG_EXIT_AUTO &&
 			   under_hypervisor()));

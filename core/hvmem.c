@@ -13,7 +13,7 @@ void *hv_alloc(unsigned npages)
 }
 
 int hvmem_init(uint64_t base, uint64_t size, uint64_t image_size,
-	       const struct svm_caps *caps)
+	       unsigned maxphyaddr, bool gbpages)
 {
 	uint64_t image_end = (base + image_size + 0xfff) & ~0xfffull;
 	struct pa_range hole = { base, base + size };
@@ -24,7 +24,7 @@ int hvmem_init(uint64_t base, uint64_t size, uint64_t image_size,
 	hvmem.canary = (volatile uint64_t *)image_end;
 	for (unsigned i = 0; i < 512; i++)
 		hvmem.canary[i] = HVMEM_CANARY;
-	hvmem.phys_limit = 1ull << caps->maxphyaddr;
+	hvmem.phys_limit = 1ull << maxphyaddr;
 	if (hvmem.phys_limit > NPT_LIMIT_MAX)
 		hvmem.phys_limit = NPT_LIMIT_MAX;
 
@@ -40,14 +40,14 @@ int hvmem_init(uint64_t base, uint64_t size, uint64_t image_size,
 	/* Host: everything, supervisor only.  L1: everything but the region,
 	 * user (every NPT access is a user access), A and D preset. */
 	if (npt_build_identity(&hvmem.ptm, hvmem.phys_limit, 0, 0,
-			       NPT_P | NPT_W, caps->gbpages,
+			       NPT_P | NPT_W, gbpages,
 			       &hvmem.host_root)) {
 		log_error("out of memory building the host page table");
 		return -1;
 	}
 	if (npt_build_identity(&hvmem.ptm, hvmem.phys_limit, &hole, 1,
 			       NPT_P | NPT_W | NPT_U,
-			       caps->gbpages, &hvmem.npt_root)) {
+			       gbpages, &hvmem.npt_root)) {
 		log_error("out of memory building L1's nested page table");
 		return -1;
 	}
@@ -55,7 +55,7 @@ int hvmem_init(uint64_t base, uint64_t size, uint64_t image_size,
 		 "page tables; L1 NPT identity up to 0x%lx (%s pages)",
 		 base, base + size - 1, size >> 20,
 		 (palloc_free_count(&hvmem.pa) * 4096) >> 20, hvmem.phys_limit,
-		 caps->gbpages ? "1 GiB" : "2 MiB");
+		 gbpages ? "1 GiB" : "2 MiB");
 	return 0;
 }
 

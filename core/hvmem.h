@@ -18,7 +18,6 @@
 #include "mm/gmem.h"
 #include "mm/palloc.h"
 #include "mm/pt_mem.h"
-#include "svm/features.h"
 
 #define HVMEM_CANARY 0x7273697674736e65ull /* "enstvisr" */
 
@@ -37,9 +36,10 @@ struct hvmem {
 
 extern struct hvmem hvmem;
 
-/* Sets up the allocator and builds both page tables. 0 or -1 (logged). */
+/* Sets up the allocator and builds both page tables for a CPU with this
+ * MAXPHYADDR, with 1 GiB pages where gbpages.  0, or -NV_ENOMEM (logged). */
 int hvmem_init(uint64_t base, uint64_t size, uint64_t image_size,
-	       const struct svm_caps *caps);
+	       unsigned maxphyaddr, bool gbpages);
 
 /* npages zeroed, 4 KiB-aligned pages (identity-mapped), or NULL. */
 void *hv_alloc(unsigned npages);

@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Handlers of L1's intercepted events, one file each (svm/cpuid.c,
- * svm/msr.c, svm/ioio.c, svm/npf.c; hypercalls in core/hypercall.c).
- * core/exit.c dispatches to them.
+ * svm/msr.c, svm/ioio.c, svm/npf.c; hypercalls in svm/hypercall.c).
+ * svm/exit.c dispatches to them.
  */
 #ifndef NV_SVM_INTERCEPTS_H
 #define NV_SVM_INTERCEPTS_H
 
 #include <stdint.h>
 
-#include "core/percpu.h"
+#include "svm/vcpu.h"
 #include "svm/insn.h"
 
 void handle_cpuid(struct cpu *cpu);

@@ -33,7 +33,7 @@
 #include "svm/nested.h"
 #include "core/hvmem.h"
 #include "core/log.h"
-#include "core/percpu.h"
+#include "svm/vcpu.h"
 #include "core/x86.h"
 #include "svm/intercepts.h"
 #include "svm/nested_internal.h"

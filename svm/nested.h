@@ -11,12 +11,12 @@
 #include <stdint.h>
 
 #include "mm/gmem.h"
-#include "mm/shadow_npt.h"
 #include "mm/walk.h"
 #include "svm/nested_check.h"
 #include "svm/vmcb.h"
 
 struct cpu;
+struct snpt;
 
 struct nested {
 	/* What nestvisor offers L1 (CPUID 0x8000000A, svm/cpuid.c). */
@@ -60,6 +60,9 @@ void nested_invlpga(struct cpu *cpu);
 
 /* An exit of vmcb02: reflect it to L1 or handle it in nestvisor. */
 void nested_handle_exit(struct cpu *cpu);
+
+/* #NPF of L2 the shadow NPT has handled (svm/nested_npt.c). */
+uint64_t nested_npt_faults(const struct cpu *cpu);
 
 /* CPUID 0x8000000A EDX as L1 sees it (svm/nested_setup.c). */
 uint32_t nested_cpuid_edx(const struct cpu *cpu);

@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "core/panic.h"
 #include "drivers/debug_exit.h"
+#include "svm/dump.h"
 #include "svm/intercepts.h"
 #include "svm/nested_internal.h"
 #include "svm/permmap.h"

@@ -3,7 +3,7 @@
 #ifndef NV_SVM_NESTED_INTERNAL_H
 #define NV_SVM_NESTED_INTERNAL_H
 
-#include "core/percpu.h"
+#include "svm/vcpu.h"
 
 void nested_set_gif(struct cpu *cpu, bool gif);
 

@@ -25,6 +25,7 @@
 #include "core/panic.h"
 #include "core/x86.h"
 #include "mm/npt_l1.h"
+#include "mm/shadow_npt.h"
 #include "svm/intercepts.h"
 #include "svm/nested_internal.h"
 
@@ -149,6 +150,11 @@ int nested_npt_setup(struct cpu *cpu)
 	return snpt_get_root(n->snpt, c12->control.nested_cr3, n->npt_role,
 			     exec_class(cpu, c12->save.cpl), &n->npt_root) ?
 		       -1 : 0;
+}
+
+uint64_t nested_npt_faults(const struct cpu *cpu)
+{
+	return cpu->nested.snpt ? cpu->nested.snpt->stats.faults : 0;
 }
 
 uint64_t nested_npt_root(struct cpu *cpu)

@@ -14,7 +14,7 @@
  */
 #include "core/hvmem.h"
 #include "core/log.h"
-#include "core/percpu.h"
+#include "svm/vcpu.h"
 #include "core/x86.h"
 #include "svm/nested_internal.h"
 #include "svm/permmap.h"

@@ -36,7 +36,7 @@ static void capture_segments(struct vmcb_save *s)
 	seg_from_gdt(&s->es, es, &gdt);
 	s->gdtr = (struct vmcb_seg){ .limit = gdt.limit, .base = gdt.base };
 	s->idtr = (struct vmcb_seg){ .limit = idt.limit, .base = idt.base };
-	/* FS, GS, TR, LDTR and their MSRs come from VMSAVE (core/launch.c). */
+	/* FS, GS, TR, LDTR and their MSRs come from VMSAVE (svm/launch.c). */
 }
 
 static void set_intercepts(struct cpu *cpu)

@@ -17,7 +17,7 @@
  *  3. Store the guest's GPRs, VMLOAD the host's hidden state (TR for the IST
  *     stacks), call svm_handle_exit(cpu), and go round again.
  */
-#include "core/asm-offsets.h"
+#include "svm/asm-offsets.h"
 
 	.text
 	.globl svm_run_loop

@@ -53,7 +53,7 @@ static void test_defaults(void **state)
 	config_defaults(&c);
 	assert_string_equal(c.next, "");
 	assert_string_equal(c.args, "");
-	assert_int_equal(c.log, NV_LOG_INFO);
+	assert_int_equal(c.log, LOG_INFO);
 	assert_int_equal(c.memory, 32 * MiB);
 	assert_int_equal(c.serial, 0x3f8);
 	assert_int_equal(c.debug_exit, NV_DEBUG_EXIT_AUTO);
@@ -74,7 +74,7 @@ static void test_all_keys_file(void **state)
 	(void)state;
 	assert_string_equal(c.next, "\\EFI\\nestvisor\\next.efi");
 	assert_string_equal(c.args, "initrd=\\initrd.img console=ttyS0 # kept");
-	assert_int_equal(c.log, NV_LOG_DEBUG);
+	assert_int_equal(c.log, LOG_DEBUG);
 	assert_int_equal(c.memory, 64 * MiB);
 	assert_int_equal(c.serial, 0x2f8);
 	assert_int_equal(c.debug_exit, NV_DEBUG_EXIT_ON);
@@ -85,18 +85,18 @@ static void test_crlf_and_blank(void **state)
 	struct nv_config c = parse_file_ok("\r\n \t \r\nlog = warn\r\n"
 					   "memory = 16M # x\r\n\r\n");
 	(void)state;
-	assert_int_equal(c.log, NV_LOG_WARN);
+	assert_int_equal(c.log, LOG_WARN);
 	assert_int_equal(c.memory, 16 * MiB);
 	c = parse_file_ok("");
-	assert_int_equal(c.log, NV_LOG_INFO);
+	assert_int_equal(c.log, LOG_INFO);
 }
 
 static void test_log_and_debug_exit_words(void **state)
 {
-	static const struct { const char *v; enum nv_log_level l; } logs[] = {
-		{ "error", NV_LOG_ERROR }, { "warn", NV_LOG_WARN },
-		{ "info", NV_LOG_INFO }, { "debug", NV_LOG_DEBUG },
-		{ "trace", NV_LOG_TRACE },
+	static const struct { const char *v; enum log_level l; } logs[] = {
+		{ "error", LOG_ERROR }, { "warn", LOG_WARN },
+		{ "info", LOG_INFO }, { "debug", LOG_DEBUG },
+		{ "trace", LOG_TRACE },
 	};
 	static const struct { const char *v; enum nv_debug_exit d; } dx[] = {
 		{ "auto", NV_DEBUG_EXIT_AUTO }, { "on", NV_DEBUG_EXIT_ON },
@@ -209,7 +209,7 @@ static void check_file_error(const struct err_case *t)
 	/* Non-default starting values, to see that nothing changes. */
 	strcpy(c.next, "\\old.efi");
 	strcpy(c.args, "old args");
-	c.log = NV_LOG_TRACE;
+	c.log = LOG_TRACE;
 	c.memory = 100 * MiB;
 	c.serial = 0x2f8;
 	c.debug_exit = NV_DEBUG_EXIT_OFF;
@@ -382,7 +382,7 @@ static void test_cmdline_keys(void **state)
 		"log=debug  root=\"/dev/vda 1\"   ");
 	(void)state;
 	assert_string_equal(c.next, "\\EFI\\a.efi");
-	assert_int_equal(c.log, NV_LOG_TRACE);
+	assert_int_equal(c.log, LOG_TRACE);
 	assert_int_equal(c.memory, 16 * MiB);
 	assert_int_equal(c.serial, 0);
 	assert_int_equal(c.debug_exit, NV_DEBUG_EXIT_OFF);
@@ -393,7 +393,7 @@ static void test_cmdline_keys(void **state)
 	assert_string_equal(c.next, "\\EFI\\my dir\\x.efi");
 	assert_int_equal(c.serial, 0x2f8);
 	c = parse_cmd_ok("");
-	assert_int_equal(c.log, NV_LOG_INFO);
+	assert_int_equal(c.log, LOG_INFO);
 	c = parse_cmd_ok("   \t ");
 	assert_int_equal(c.memory, 32 * MiB);
 }
@@ -403,14 +403,14 @@ static void test_cmdline_image_name_and_nul(void **state)
 	struct nv_config c;
 	(void)state;
 	c = parse_cmd_ok("nestvisor.efi log=warn");
-	assert_int_equal(c.log, NV_LOG_WARN);
+	assert_int_equal(c.log, LOG_WARN);
 	c = parse_cmd_ok("FS0:\\EFI\\BOOT\\BOOTX64.EFI memory=64M");
 	assert_int_equal(c.memory, 64 * MiB);
 	/* The line ends at the first NUL (UEFI strings are terminated). */
 	config_defaults(&c);
 	assert_int_equal(config_parse_cmdline(&c, "log=warn\0log=x", 14, NULL),
 			 0);
-	assert_int_equal(c.log, NV_LOG_WARN);
+	assert_int_equal(c.log, LOG_WARN);
 }
 
 static void test_cmdline_overrides_file(void **state)
@@ -424,7 +424,7 @@ static void test_cmdline_overrides_file(void **state)
 	/* Not a duplicate: a later source overrides an earlier one. */
 	assert_int_equal(config_parse_cmdline(&c, "log=error args=", 15, NULL),
 			 0);
-	assert_int_equal(c.log, NV_LOG_ERROR);
+	assert_int_equal(c.log, LOG_ERROR);
 	assert_string_equal(c.args, "");	/* empty rest clears */
 	assert_string_equal(c.next, "\\EFI\\file.efi");
 	assert_int_equal(c.memory, 64 * MiB);
@@ -475,7 +475,7 @@ static void test_cmdline_errors(void **state)
 		int r;
 
 		config_defaults(&c);
-		c.log = NV_LOG_TRACE;
+		c.log = LOG_TRACE;
 		strcpy(c.args, "keep");
 		memcpy(&before, &c, sizeof(c));
 		memset(&e, 0, sizeof(e));

@@ -14,7 +14,7 @@
  *     never returns here.  The first VMRUN resumes the caller at its return
  *     address with RAX = 0: from its point of view hv_launch returned 0.
  */
-#include "core/asm-offsets.h"
+#include "svm/asm-offsets.h"
 
 	.text
 	.globl hv_launch

@@ -6,6 +6,7 @@
 #include "core/nv_version.h"
 #include "drivers/debug_exit.h"
 #include "svm/intercepts.h"
+#include "svm/nested.h"
 
 void handle_vmmcall(struct cpu *cpu)
 {
@@ -37,7 +38,7 @@ void handle_vmmcall(struct cpu *cpu)
 	case NV_HC_STATS:
 		g->rbx = cpu->nr_exits;
 		g->rcx = cpu->nested.nr_vmruns;
-		g->rdx = cpu->nested.snpt ? cpu->nested.snpt->stats.faults : 0;
+		g->rdx = nested_npt_faults(cpu);
 		break;
 	default:
 		status = NV_HC_ENOSYS;

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * Offsets of C structures for assembly.  Compiled to assembly only; each
- * DEFINE leaves a line "->NAME value" that core/gen-asm-offsets.py turns
+ * DEFINE leaves a line "->NAME value" that svm/gen-asm-offsets.py turns
  * into asm-offsets.h.
  */
 #include <stddef.h>
 
-#include "core/percpu.h"
+#include "svm/vcpu.h"
 
 #define DEFINE(sym, val) \
 	__asm__ volatile("\n.ascii \"->" #sym " %c0\"" ::"i"(val))
