@@ -18,12 +18,12 @@
 #include "core/fmt.h"
 
 enum key_id { K_NEXT, K_ARGS, K_LOG, K_MEMORY, K_SERIAL, K_DEBUG_EXIT,
-	      K_COUNT };
+	      K_CPUS, K_COUNT };
 
 static const char *const key_names[K_COUNT] = {
 	[K_NEXT] = "next", [K_ARGS] = "args", [K_LOG] = "log",
 	[K_MEMORY] = "memory", [K_SERIAL] = "serial",
-	[K_DEBUG_EXIT] = "debug_exit",
+	[K_DEBUG_EXIT] = "debug_exit", [K_CPUS] = "cpus",
 };
 
 static const char *const log_names[] = {
@@ -203,6 +203,29 @@ static int set_serial(struct nv_config *c, struct ctx *x, const char *v,
 	return 0;
 }
 
+static int set_cpus(struct nv_config *c, struct ctx *x, const char *v,
+		    size_t n)
+{
+	uint64_t num;
+	int r;
+
+	if (span_is(v, n, "all")) {
+		c->cpus = CONFIG_CPUS_ALL;
+		return 0;
+	}
+	r = parse_digits(v, n, 10, UINT64_MAX, &num);
+	if (r < 0)
+		return fail(x, CONFIG_E_BAD_NUMBER,
+			    "bad number '%.*s' for 'cpus' (a count or all)",
+			    quote_len(n), v);
+	if (r > 0 || num < 1 || num > CONFIG_CPUS_MAX)
+		return fail(x, CONFIG_E_RANGE,
+			    "cpus '%.*s' out of range (1..%u or all)",
+			    quote_len(n), v, CONFIG_CPUS_MAX);
+	c->cpus = (unsigned)num;
+	return 0;
+}
+
 static int set_next(struct nv_config *c, struct ctx *x, const char *v,
 		    size_t n)
 {
@@ -252,6 +275,8 @@ static int set_value(struct nv_config *c, struct ctx *x, enum key_id key,
 		return set_memory(c, x, v, n);
 	case K_SERIAL:
 		return set_serial(c, x, v, n);
+	case K_CPUS:
+		return set_cpus(c, x, v, n);
 	case K_DEBUG_EXIT:
 		w = find_word(v, n, debug_exit_names, 3);
 		if (w < 0)
@@ -369,6 +394,7 @@ void config_defaults(struct nv_config *c)
 	c->memory = 32ULL << 20;
 	c->serial = 0x3f8;
 	c->debug_exit = NV_DEBUG_EXIT_AUTO;
+	c->cpus = CONFIG_CPUS_ALL;
 }
 
 int config_parse(struct nv_config *c, const char *text, size_t len,

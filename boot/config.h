@@ -36,6 +36,9 @@
  *			0x1..0xfff8, or "none" (stored as 0) (default 0x3f8).
  *	debug_exit	auto|on|off: end runs through QEMU's isa-debug-exit
  *			port 0xf4 (default auto).
+ *	cpus		how many CPUs to virtualize, the boot CPU included:
+ *			1..64 or "all" (default all); the others are
+ *			parked (docs/architecture.md, "Every CPU").
  *
  * Every function that can fail returns 0 or a negative enum config_errc and
  * fills *err (if err is non-NULL) with the source, the 1-based line (always
@@ -56,6 +59,8 @@
 #define CONFIG_MEMORY_MAX (1ULL << 30)
 #define CONFIG_MEMORY_ALIGN (2ULL << 20)
 #define CONFIG_SERIAL_NONE 0
+#define CONFIG_CPUS_ALL 0
+#define CONFIG_CPUS_MAX 64
 
 enum nv_debug_exit { NV_DEBUG_EXIT_AUTO, NV_DEBUG_EXIT_ON, NV_DEBUG_EXIT_OFF };
 
@@ -66,6 +71,7 @@ struct nv_config {
 	uint64_t memory;			/* bytes, 2 MiB multiple */
 	uint16_t serial;			/* I/O port, 0 = none */
 	enum nv_debug_exit debug_exit;
+	unsigned cpus;				/* 0 (CONFIG_CPUS_ALL) or 1..64 */
 };
 
 enum config_errc {

@@ -6,10 +6,12 @@
  *  2. Banner, CPU and SVM features, memory map summary.
  *  3. Load (not start) the next stage: a missing one is an error before
  *     anything changes.
- *  4. If the CPU can be virtualized: reserve memory (EfiReservedMemoryType),
- *     copy and relocate the image into it, and call hv_launch() in the copy.
- *     It returns here with the firmware now running as L1.  If it cannot,
- *     say why and go on unvirtualized: a machine always boots.
+ *  4. If the CPU can be virtualized: list every CPU (boot/mp.c), reserve
+ *     memory (EfiReservedMemoryType), copy and relocate the image into it,
+ *     call hv_prepare() in the copy, then hv_launch() in the copy on every
+ *     application processor and last here.  It returns here with the
+ *     firmware now running as L1 on every CPU.  If it cannot, say why and
+ *     go on unvirtualized: a machine always boots.
  *  5. Start the next stage (still with boot services, as L1).
  */
 #include <efi.h>
@@ -17,6 +19,7 @@
 
 #include "boot/config.h"
 #include "boot/efi_util.h"
+#include "boot/mp.h"
 #include "boot/relocate.h"
 #include "boot/report.h"
 #include "core/fmt.h"
@@ -124,16 +127,23 @@ static EFI_STATUS load_next(const struct nv_config *cfg, EFI_HANDLE parent,
 	return EFI_SUCCESS;
 }
 
-/* Reserves the region, copies the image and calls hv_launch in the copy. */
+_Static_assert(CONFIG_CPUS_MAX == NV_MAX_CPUS, "cpus = N covers every slot");
+
+/* Reserves the region, copies the image, lists the CPUs, then calls
+ * hv_prepare and hv_launch (on every AP, then here) in the copy. */
 static int virtualize(const struct nv_config *cfg)
 {
+	static struct launch_params p; /* parked APs read it later */
+	static struct mp_cpus cpus;
 	UINTN pages = cfg->memory / 4096 + 511;
 	EFI_PHYSICAL_ADDRESS mem = 0, base, end;
-	struct launch_params p;
+	int (*prepare)(const struct launch_params *);
 	long (*launch)(const struct launch_params *);
 	int64_t delta;
 	EFI_STATUS st;
 
+	if (mp_discover(&cpus, cfg->cpus))
+		return -1;
 	st = uefi_call_wrapper(BS->AllocatePages, 4, AllocateAnyPages,
 			       EfiReservedMemoryType, pages, &mem);
 	if (EFI_ERROR(st)) {
@@ -160,7 +170,14 @@ static int virtualize(const struct nv_config *cfg)
 		.region_base = base, .region_size = cfg->memory,
 		.image_size = self->ImageSize, .log_level = cfg->log,
 		.serial = cfg->serial, .debug_exit = debug_exit_enabled(),
+		.nr_cpus = cpus.nr,
 	};
+	for (unsigned i = 0; i < cpus.nr; i++)
+		p.cpu[i] = (struct launch_cpu){
+			.apic_id = cpus.cpu[i].apic_id, .bsp = cpus.cpu[i].bsp,
+			.enabled = cpus.cpu[i].enabled,
+			.virtualize = cpus.cpu[i].virtualize,
+		};
 	delta = relocate_image_copy((uint64_t)self->ImageBase, self->ImageSize,
 				    base);
 	if (!delta)
@@ -168,11 +185,19 @@ static int virtualize(const struct nv_config *cfg)
 	log_info("image at 0x%lx (UEFI side), hypervisor copy at 0x%lx "
 		 "(gdb: add-symbol-file nestvisor.so -o 0x%lx)",
 		 (uint64_t)self->ImageBase, base, base);
+	prepare = (int (*)(const struct launch_params *))((uint64_t)hv_prepare +
+							  (uint64_t)delta);
 	launch = (long (*)(const struct launch_params *))((uint64_t)hv_launch +
 							 (uint64_t)delta);
-	if (launch(&p) != 0) {
+	if (prepare(&p) != 0) {
 		uefi_call_wrapper(BS->FreePages, 2, base, cfg->memory / 4096);
 		log_error("hypervisor set-up failed: continuing unvirtualized");
+		return -1;
+	}
+	mp_launch_aps(&cpus, launch, &p);
+	/* The boot CPU last.  It cannot fail here: its slot exists. */
+	if (launch(&p) != 0) {
+		log_error("the boot CPU's take-over failed");
 		return -1;
 	}
 	return 0;

@@ -81,10 +81,18 @@ void report_l1(void)
 	struct cpuid_regs r = cpuid(NV_CPUID_VENDOR_LEAF);
 
 	if (r.ebx == NV_CPUID_SIG_EBX && r.ecx == NV_CPUID_SIG_ECX &&
-	    r.edx == NV_CPUID_SIG_EDX)
+	    r.edx == NV_CPUID_SIG_EDX) {
+		uint64_t running, parked, rax = NV_HC_CPUS;
+
 		log_info("L1 is running: the firmware continues as a guest of "
 			 "nestvisor (CPUID 0x40000000 says NestVisor)");
-	else
+		__asm__ volatile("vmmcall"
+				 : "+a"(rax), "=b"(running), "=c"(parked)
+				 :
+				 : "rdx", "memory");
+		log_info("CPUs under nestvisor: %lu; parked (never started "
+			 "again): %lu", running, parked);
+	} else
 		log_error("virtualized, but CPUID 0x40000000 does not answer "
 			  "NestVisor (0x%x 0x%x 0x%x)", r.ebx, r.ecx, r.edx);
 }

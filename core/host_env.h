@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+#include "core/desc.h"
+
 #define HOST_CS  0x08
 #define HOST_DS  0x10
 #define HOST_TSS 0x18
@@ -18,9 +20,15 @@ struct trap_frame {
 	uint64_t rip, cs, rflags, rsp, ss;
 };
 
-/* Loads the host GDT (reloading CS/DS/ES/SS), TR and IDT.  ist_top is the
- * top of the stack used for #NMI, #DF and #MC. */
-void host_env_load(uint64_t ist_top);
+/* One CPU's GDT (null, code, data, 16-byte TSS descriptor) and TSS. */
+struct host_desc {
+	uint64_t gdt[5] __attribute__((aligned(16)));
+	struct tss64 tss;
+};
+
+/* Loads this CPU's host GDT (reloading CS/DS/ES/SS), TR and the shared
+ * IDT.  ist_top is the top of this CPU's stack for NMI, #DF and #MC. */
+void host_env_load(struct host_desc *d, uint64_t ist_top);
 
 /* Called from core/idt.S; never returns. */
 void host_trap(struct trap_frame *f);

@@ -1,15 +1,86 @@
 // SPDX-License-Identifier: MIT
 #include "core/hvmem.h"
 #include "core/log.h"
+#include "core/spinlock.h"
 #include "mm/npt_l1.h"
 
 struct hvmem hvmem;
 
+/* The allocator is shared by every CPU (mm/palloc.c serialises nothing),
+ * and so is L1's NPT: one lock each.  Order: npt_lock, then alloc_lock. */
+static struct spinlock alloc_lock = SPINLOCK_INIT;
+static struct spinlock npt_lock = SPINLOCK_INIT;
+
 void *hv_alloc(unsigned npages)
 {
-	uint64_t pa = palloc_pages(&hvmem.pa, npages, 4096);
+	uint64_t pa;
 
+	spin_lock(&alloc_lock);
+	pa = palloc_pages(&hvmem.pa, npages, 4096);
+	spin_unlock(&alloc_lock);
 	return pa ? (void *)pa : 0;
+}
+
+uint64_t hv_free_pages(void)
+{
+	uint64_t n;
+
+	spin_lock(&alloc_lock);
+	n = palloc_free_count(&hvmem.pa);
+	spin_unlock(&alloc_lock);
+	return n;
+}
+
+/* struct pt_mem for page tables, on the locked allocator. */
+static void *ptm_map(void *ctx, uint64_t pa)
+{
+	(void)ctx;
+	return (void *)pa;
+}
+
+static uint64_t ptm_alloc(void *ctx)
+{
+	uint64_t pa;
+
+	(void)ctx;
+	spin_lock(&alloc_lock);
+	pa = palloc_page(&hvmem.pa);
+	spin_unlock(&alloc_lock);
+	return pa;
+}
+
+static void ptm_free(void *ctx, uint64_t pa)
+{
+	(void)ctx;
+	spin_lock(&alloc_lock);
+	palloc_free(&hvmem.pa, pa, 1);
+	spin_unlock(&alloc_lock);
+}
+
+int hvmem_npt_map(uint64_t gpa, uint64_t hpa, uint64_t flags)
+{
+	int rc;
+
+	spin_lock(&npt_lock);
+	rc = npt_map_page(&hvmem.ptm, hvmem.npt_root, gpa & ~0xfffull,
+			  hpa & ~0xfffull, flags);
+	spin_unlock(&npt_lock);
+	return rc;
+}
+
+uint64_t hvmem_npt_entry(uint64_t gpa)
+{
+	uint64_t e = hvmem.npt_root | NPT_P;
+
+	for (unsigned level = 4; level >= 1; level--) {
+		const volatile uint64_t *t =
+			(const volatile uint64_t *)(e & NPT_ADDR_MASK);
+
+		e = t[(gpa >> (12 + 9 * (level - 1))) & 511];
+		if (!(e & NPT_P) || level == 1 || (e & NPT_PS))
+			return e;
+	}
+	return 0;
 }
 
 int hvmem_init(uint64_t base, uint64_t size, uint64_t image_size,
@@ -33,7 +104,8 @@ int hvmem_init(uint64_t base, uint64_t size, uint64_t image_size,
 		log_error("hypervisor memory too small for the allocator");
 		return -1;
 	}
-	palloc_pt_mem(&hvmem.pa, &hvmem.ptm);
+	hvmem.ptm = (struct pt_mem){ .map = ptm_map, .alloc_page = ptm_alloc,
+				     .free_page = ptm_free };
 	hvmem.sink_pa = palloc_page(&hvmem.pa);
 	if (!hvmem.sink_pa)
 		return -1;
@@ -63,10 +135,9 @@ int hvmem_map_sink(uint64_t gpa)
 {
 	if (!hvmem_contains(gpa))
 		return -1;
-	if (npt_map_page(&hvmem.ptm, hvmem.npt_root, gpa & ~0xfffull,
-			 hvmem.sink_pa, NPT_P | NPT_W | NPT_U))
+	if (hvmem_npt_map(gpa, hvmem.sink_pa, NPT_P | NPT_W | NPT_U))
 		return -1;
-	hvmem.sink_maps++;
+	__atomic_fetch_add(&hvmem.sink_maps, 1, __ATOMIC_RELAXED);
 	return 0;
 }
 

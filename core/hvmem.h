@@ -41,8 +41,22 @@ extern struct hvmem hvmem;
 int hvmem_init(uint64_t base, uint64_t size, uint64_t image_size,
 	       unsigned maxphyaddr, bool gbpages);
 
-/* npages zeroed, 4 KiB-aligned pages (identity-mapped), or NULL. */
+/* npages zeroed, 4 KiB-aligned pages (identity-mapped), or NULL.  Any
+ * CPU may call it (locked); so do hvmem.ptm's callbacks. */
 void *hv_alloc(unsigned npages);
+
+/* Pages still free. */
+uint64_t hv_free_pages(void);
+
+/* Maps one 4 KiB page of L1's NPT (gpa -> hpa with flags), splitting a
+ * large page on the way; any CPU may call it (locked).  0 or -1.  The
+ * caller flushes TLBs: when the page loses a right, every CPU's
+ * (svm/smp.c smp_flush_l1_tlbs). */
+int hvmem_npt_map(uint64_t gpa, uint64_t hpa, uint64_t flags);
+
+/* The entry of L1's NPT that maps gpa now (a leaf, or a non-present
+ * entry), read without the lock: one 8-byte load per level. */
+uint64_t hvmem_npt_entry(uint64_t gpa);
 
 static inline bool hvmem_contains(uint64_t pa)
 {

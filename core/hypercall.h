@@ -38,6 +38,10 @@
  * it has emulated, RDX = #NPF of L2 its shadow NPT has handled.  For
  * benchmarks (deltas around a measured section). */
 #define NV_HC_STATS      0x4ul
+/* Out: RBX = CPUs running under nestvisor (vCPUs of L1), RCX = CPUs it
+ * parked (not virtualized; L1 cannot start them), RDX = the calling CPU's
+ * APIC ID.  docs/architecture.md, "Every CPU". */
+#define NV_HC_CPUS       0x5ul
 
 #define NV_HC_OK         0l
 #define NV_HC_ENOSYS     (-1l)

@@ -3,9 +3,12 @@
 
 #include "core/fmt.h"
 #include "core/log.h"
+#include "core/spinlock.h"
 
 enum log_level log_level_now = LOG_INFO;
 static log_sink_fn log_sink;
+/* Every CPU logs through here: one line at a time reaches the sink. */
+static struct spinlock log_lock = SPINLOCK_INIT;
 
 void log_set_sink(log_sink_fn sink)
 {
@@ -43,5 +46,7 @@ void nv_log(enum log_level level, const char *fmt, ...)
 		return;
 	n += (unsigned)len < 256 ? (unsigned)len : 255;
 	line[n++] = '\n';
+	spin_lock(&log_lock);
 	log_sink(line, n);
+	spin_unlock(&log_lock);
 }

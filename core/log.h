@@ -6,7 +6,9 @@
  *
  * Where lines go is a hook: boot/ (UEFI side) and svm/ (hypervisor side)
  * install the serial port's writer at start-up (docs/architecture.md,
- * "Hooks").  Until one is installed, lines go nowhere.
+ * "Hooks").  Until one is installed, lines go nowhere.  Any CPU may log:
+ * a lock hands the sink one whole line at a time, so nestvisor's lines
+ * never interleave (the guest's own output to the same port still can).
  */
 #ifndef NV_CORE_LOG_H
 #define NV_CORE_LOG_H

@@ -23,11 +23,14 @@ void panic_set_stop(panic_stop_fn stop)
 
 void panic(const char *fmt, ...)
 {
-	static int depth;
+	static int depth, panicking;
 	char msg[200];
 	va_list ap;
 
 	cli();
+	/* One CPU reports; any other that panics meanwhile just stops. */
+	if (__atomic_exchange_n(&panicking, 1, __ATOMIC_SEQ_CST) && !depth)
+		halt_forever();
 	va_start(ap, fmt);
 	fmt_vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);

@@ -10,6 +10,7 @@
 #include "svm/dump.h"
 #include "svm/intercepts.h"
 #include "svm/nested.h"
+#include "svm/smp.h"
 
 void svm_handle_exit(struct cpu *cpu);
 
@@ -26,6 +27,7 @@ void svm_handle_exit(struct cpu *cpu)
 	uint64_t code = v->control.exit_code;
 	struct exit_record *r = &cpu->ring[cpu->ring_next];
 
+	smp_exit_begin(cpu);
 	*r = (struct exit_record){ code, v->control.exit_info_1,
 				   v->control.exit_info_2, v->save.rip };
 	cpu->ring_next = (cpu->ring_next + 1) % EXIT_RING_SIZE;
@@ -34,6 +36,16 @@ void svm_handle_exit(struct cpu *cpu)
 	log_trace("%s exit 0x%lx info1 0x%lx info2 0x%lx rip 0x%lx",
 		  cpu->nested.guest_mode ? "L2" : "L1", code, r->info1, r->info2,
 		  r->rip);
+	/* Other CPUs' kicks and real NMIs, INITs that reached the CPU:
+	 * nestvisor's, whichever guest runs (svm/smp.c, svm/init_sipi.c). */
+	if (code == VMEXIT_NMI) {
+		smp_handle_nmi(cpu);
+		return;
+	}
+	if (code == VMEXIT_EXCP_BASE + X86_SX) {
+		sipi_init_arrived(cpu);
+		return;
+	}
 	if (cpu->nested.guest_mode) {
 		nested_handle_exit(cpu);
 		/* The shadow NPT or L1's NPT changed under L2: flush its TLB

@@ -7,6 +7,7 @@
 #include "drivers/debug_exit.h"
 #include "svm/intercepts.h"
 #include "svm/nested.h"
+#include "svm/smp.h"
 
 void handle_vmmcall(struct cpu *cpu)
 {
@@ -39,6 +40,11 @@ void handle_vmmcall(struct cpu *cpu)
 		g->rbx = cpu->nr_exits;
 		g->rcx = cpu->nested.nr_vmruns;
 		g->rdx = nested_npt_faults(cpu);
+		break;
+	case NV_HC_CPUS:
+		g->rbx = __atomic_load_n(&smp.nr_running, __ATOMIC_RELAXED);
+		g->rcx = __atomic_load_n(&smp.nr_parked, __ATOMIC_RELAXED);
+		g->rdx = cpu->apic_id;
 		break;
 	default:
 		status = NV_HC_ENOSYS;

@@ -24,6 +24,18 @@ void inject_exception(struct cpu *cpu, unsigned vector, bool has_err,
 #define X86_UD 6
 #define X86_GP 13
 #define X86_PF 14
+#define X86_SX 30
+
+/* An NMI into the running guest (EVENTINJ type NMI, vector 2). */
+void inject_nmi(struct cpu *cpu);
+
+/* Does the VMCB already carry an event to inject at the next VMRUN? */
+bool event_inj_pending(const struct vmcb *v);
+
+/* Real NMIs for the guest (svm/nmi.c): one arrived (NMI exit, not a
+ * kick); deliver a held one if the guest can take it now. */
+void nmi_arrived(struct cpu *cpu);
+void nmi_deliver(struct cpu *cpu);
 
 /* Moves L1's RIP past the intercepted instruction, which must be op:
  * next_rip where the CPU has NRIPS, otherwise by decoding the bytes at RIP
@@ -34,5 +46,12 @@ int skip_instruction(struct cpu *cpu, enum insn_op op);
 /* The length of the instruction op at the running guest's RIP, or -1 if
  * the bytes there are not op. */
 int guest_insn_len(struct cpu *cpu, enum insn_op op);
+
+/* Decodes whatever instruction (of those insn_decode knows) is at the
+ * running guest's CS:RIP, read through its page tables.  0 or -1. */
+int guest_decode(struct cpu *cpu, struct insn *in);
+
+/* RIP += len, wrapped to the code size (16, 32 or 64 bits). */
+void guest_advance_rip(struct cpu *cpu, unsigned len);
 
 #endif

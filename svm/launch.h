@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The hand-over from the UEFI side (boot/) to the hypervisor proper.
- * boot/ copies the image into hypervisor memory and calls hv_launch() in
- * the copy; see svm/launch.S for the sequence.
+ * boot/ copies the image into hypervisor memory, calls hv_prepare() in the
+ * copy once, then hv_launch() in the copy on every CPU: first on each
+ * application processor (through the firmware's MP services), last on the
+ * boot CPU.  See svm/launch.c and svm/launch.S for the sequence.
  */
 #ifndef NV_SVM_LAUNCH_H
 #define NV_SVM_LAUNCH_H
@@ -11,6 +13,7 @@
 #include <stdint.h>
 
 #include "core/log.h"
+#include "svm/smp.h"
 #include "svm/vcpu.h"
 
 struct launch_params {
@@ -19,12 +22,25 @@ struct launch_params {
 	enum log_level log_level;
 	uint16_t serial;                   /* COM base, 0 = none */
 	bool debug_exit;
+	/* The CPUs, as the firmware lists them (boot/mp.c decided which
+	 * are to be virtualized). */
+	unsigned nr_cpus;
+	struct launch_cpu {
+		uint32_t apic_id;
+		bool bsp, enabled, virtualize;
+	} cpu[NV_MAX_CPUS];
 };
 
-/* Returns 0 in L1 once virtualized, or -1 (nothing changed). */
+/* Once, on the boot CPU, before any hv_launch(): hypervisor memory, both
+ * page tables, every CPU's state.  0, or -1 with nothing changed. */
+int hv_prepare(const struct launch_params *p);
+
+/* On each CPU: returns 0 in L1 once this CPU is virtualized, or -1
+ * (nothing changed).  A CPU that cannot be virtualized does not return:
+ * it is parked (svm/smp.h). */
 long hv_launch(const struct launch_params *p);
 
-/* Called by hv_launch: prepares everything; NULL on failure. */
+/* Called by hv_launch: this CPU's take-over; NULL on failure. */
 struct cpu *hv_setup(const struct launch_params *p, struct launch_frame *f);
 
 #endif

@@ -9,12 +9,15 @@
  *    written; the VMCB keeps SVME set, as VMRUN requires;
  *  - VM_CR and VM_HSAVE_PA: virtual (svm/nested_insns.c), or #GP when SVM
  *    is not offered;
+ *  - writes of APIC_BASE and of the x2APIC ICR: svm/apic.c (INIT and SIPI
+ *    stay under nestvisor);
  *  - MSRs outside the three MSRPM ranges are always intercepted by the CPU
  *    (APM Vol. 2 §15.11): AMD CPUs implement none there, so #GP.
  */
 #include "svm/intercepts.h"
 #include "core/log.h"
 #include "core/x86.h"
+#include "svm/apic.h"
 #include "svm/nested.h"
 
 #define EFER_WRITABLE (X86_EFER_SCE | X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE | X86_EFER_SVME | \
@@ -62,6 +65,8 @@ void handle_msr(struct cpu *cpu)
 
 	if (msr == MSR_EFER)
 		rc = write ? efer_write(cpu, val) : (val = efer_view(cpu), 0);
+	else if (write && (msr == MSR_APIC_BASE || msr == MSR_X2APIC_ICR))
+		rc = apic_wrmsr(cpu, msr, val);
 	else if (write)
 		rc = nested_wrmsr(cpu, msr, val);
 	else

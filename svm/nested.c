@@ -117,10 +117,12 @@ static void prepare_vmcb02(struct cpu *cpu)
 	*c = (struct vmcb_control){ 0 };
 	c->intercept_cr = c12->control.intercept_cr;
 	c->intercept_dr = c12->control.intercept_dr;
-	c->intercept_exceptions = c12->control.intercept_exceptions;
+	c->intercept_exceptions = c12->control.intercept_exceptions |
+				  1u << X86_SX;
 	c->intercept_misc1 = c12->control.intercept_misc1 | INTERCEPT1_CPUID |
 			     INTERCEPT1_MSR_PROT | INTERCEPT1_IOIO_PROT |
-			     INTERCEPT1_SHUTDOWN | INTERCEPT1_INVLPGA;
+			     INTERCEPT1_SHUTDOWN | INTERCEPT1_INVLPGA |
+			     INTERCEPT1_NMI;
 	c->intercept_misc2 = c12->control.intercept_misc2 | INTERCEPT2_VMRUN |
 			     INTERCEPT2_VMMCALL | INTERCEPT2_VMLOAD |
 			     INTERCEPT2_VMSAVE | INTERCEPT2_STGI |

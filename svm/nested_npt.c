@@ -28,6 +28,7 @@
 #include "mm/shadow_npt.h"
 #include "svm/intercepts.h"
 #include "svm/nested_internal.h"
+#include "svm/smp.h"
 
 static int l1_to_hpa(void *ctx, uint64_t gpa, uint64_t *hpa, unsigned *shift)
 {
@@ -69,10 +70,12 @@ static int protect(void *ctx, uint64_t gpa, bool wp)
 		return -1;
 	log_trace("%s L1 page 0x%lx in L1's NPT",
 		  wp ? "write-protect" : "release", gpa);
-	if (npt_map_page(&hvmem.ptm, hvmem.npt_root, gpa & ~0xfffull,
-			 hpa & ~0xfffull, NPT_P | NPT_U | (wp ? 0 : NPT_W)))
+	if (hvmem_npt_map(gpa, hpa, NPT_P | NPT_U | (wp ? 0 : NPT_W)))
 		return -1;
 	flush_all_guests(cpu);
+	/* Write-protected: no CPU may keep a writable translation. */
+	if (wp)
+		smp_flush_l1_tlbs(cpu);
 	return 0;
 }
 

@@ -69,9 +69,11 @@ int nested_init(struct cpu *cpu)
 		return -1;
 	n->offered = cpu->caps.nr_asids > 2;
 	n->l1_nr_asids = cpu->caps.nr_asids - 1;
-	log_info("nested SVM offered to L1: %s (%u ASIDs, NRIPS%s%s)",
-		 n->offered ? "yes" : "no", n->l1_nr_asids,
-		 c->np ? ", nested paging" : "", c->gmet ? ", GMET" : "");
+	/* Every CPU offers the same: say it once. */
+	if (!cpu->idx)
+		log_info("nested SVM offered to L1: %s (%u ASIDs, NRIPS%s%s)",
+			 n->offered ? "yes" : "no", n->l1_nr_asids,
+			 c->np ? ", nested paging" : "", c->gmet ? ", GMET" : "");
 	return 0;
 }
 

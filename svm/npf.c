@@ -7,24 +7,48 @@
  * reads back what it last wrote anywhere in the region (initially zeros),
  * and never reads or changes hypervisor memory.
  *
- * The other expected fault is a write to a page of L1's own nested page
- * table that the shadow NPT write-protects (svm/nested_npt.c).
+ * The other expected faults: a write to a page of L1's own nested page
+ * table that the shadow NPT write-protects (svm/nested_npt.c); a write to
+ * the local APIC's page (svm/apic.c); and, with several CPUs, a fault on
+ * a page whose rights another CPU has just restored (retried).
  */
 #include "svm/intercepts.h"
 #include "core/hvmem.h"
 #include "core/log.h"
 #include "core/panic.h"
+#include "mm/npt_l1.h"
 #include "mm/pferr.h"
+#include "svm/apic.h"
 #include "svm/nested_internal.h"
+
+static bool npt_allows(uint64_t gpa, uint64_t info1)
+{
+	uint64_t e = hvmem_npt_entry(gpa);
+
+	if (!(e & NPT_P) || !(e & NPT_U))
+		return false;
+	return !(info1 & PFERR_WRITE) || (e & NPT_W);
+}
 
 void handle_npf(struct cpu *cpu)
 {
 	struct vmcb_control *c = &cpu->cur->control;
 	uint64_t gpa = c->exit_info_2;
 
+	/* A write to the local APIC's page: emulated (svm/apic.c). */
+	if ((c->exit_info_1 & PFERR_WRITE) && apic_is_mmio_page(gpa)) {
+		apic_mmio_write(cpu, gpa);
+		return;
+	}
 	/* A write to one of L1's NPT pages that the shadow NPT watches. */
 	if ((c->exit_info_1 & PFERR_WRITE) && nested_npt_protected(cpu, gpa)) {
 		nested_npt_l1_write(cpu, gpa);
+		return;
+	}
+	/* Another CPU gave the page back its rights after this CPU's TLB
+	 * saw them missing: the access is allowed now, retry it. */
+	if (npt_allows(gpa, c->exit_info_1)) {
+		c->tlb_control = TLB_CONTROL_FLUSH_ALL;
 		return;
 	}
 	if (!hvmem_contains(gpa)) {

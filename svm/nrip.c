@@ -228,3 +228,26 @@ int skip_instruction(struct cpu *cpu, enum insn_op op)
 		s->rip &= mode == INSN_MODE_32 ? 0xffffffffull : 0xffffull;
 	return 0;
 }
+
+int guest_decode(struct cpu *cpu, struct insn *in)
+{
+	const struct vmcb_save *s = &cpu->cur->save;
+	enum insn_mode mode = code_mode(s);
+	uint64_t la = mode == INSN_MODE_64 ? s->rip : s->cs.base + s->rip;
+	uint8_t bytes[INSN_MAX_LEN];
+	struct walk_result first;
+	unsigned n = read_code(cpu, guest_role(cpu), la, bytes, sizeof(bytes),
+			       &first);
+
+	return insn_decode(bytes, n, mode, in) < 0 ? -1 : 0;
+}
+
+void guest_advance_rip(struct cpu *cpu, unsigned len)
+{
+	struct vmcb_save *s = &cpu->cur->save;
+	enum insn_mode mode = code_mode(s);
+
+	s->rip += len;
+	if (mode != INSN_MODE_64)
+		s->rip &= mode == INSN_MODE_32 ? 0xffffffffull : 0xffffull;
+}

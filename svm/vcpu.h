@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The vCPU: nestvisor's state for one virtualized CPU.  Only the boot CPU
- * is virtualized today (docs/architecture.md, "Other CPUs").  Fields used
- * from assembly are exported through svm/asm-offsets.c.
+ * The vCPU: nestvisor's state for one virtualized CPU, one per CPU
+ * (docs/architecture.md, "Every CPU"; svm/smp.h).  Fields used from
+ * assembly are exported through svm/asm-offsets.c.
  */
 #ifndef NV_SVM_VCPU_H
 #define NV_SVM_VCPU_H
@@ -11,7 +11,9 @@
 #include <stdint.h>
 
 #include "mm/walk.h"
+#include "svm/apic.h"
 #include "svm/features.h"
+#include "svm/init_sipi.h"
 #include "svm/nested.h"
 #include "svm/vmcb.h"
 
@@ -59,6 +61,7 @@ struct cpu {
 	uint64_t vmcb01_pa;
 	uint64_t host_vmcb_pa;
 	uint64_t host_rsp;         /* top of the host stack */
+	uint64_t ist_top;          /* top of the NMI/#DF/#MC stack */
 	struct vmcb *vmcb01;
 	struct vmcb *host_vmcb;    /* host TR/FS/GS/... for VMLOAD after exit */
 	uint64_t hsave_pa;
@@ -77,6 +80,18 @@ struct cpu {
 	struct exit_record ring[EXIT_RING_SIZE];
 	unsigned ring_next;
 	uint64_t nr_exits;
+
+	/* Which CPU this is, and the requests other CPUs make of it
+	 * (svm/smp.c).  The atomics are read and written by other CPUs. */
+	unsigned idx;              /* smp.slot[idx] */
+	uint32_t apic_id;
+	uint32_t in_guest;         /* atomic: 1 from before VMRUN to #VMEXIT */
+	uint64_t exit_seq;         /* atomic: #VMEXITs taken */
+	uint32_t kicked;           /* atomic: an NMI was sent as a kick */
+	uint32_t flush_req;        /* atomic: flush the TLB at the next VMRUN */
+	bool nmi_pending;          /* a real NMI for the guest, not yet injected */
+	struct vapic vapic;        /* L1's local APIC as nestvisor tracks it */
+	struct sipi_mailbox sipi;  /* INIT and SIPI sent to this CPU */
 };
 
 /* 0 while L1 runs, 1 while L2 runs. */

@@ -3,6 +3,8 @@
 #include "core/desc.h"
 #include "core/hypercall.h"
 #include "core/x86.h"
+#include "svm/apic.h"
+#include "svm/intercepts.h"
 #include "svm/permmap.h"
 
 /* The hidden part of a segment register, from its descriptor in the live
@@ -45,7 +47,7 @@ static void set_intercepts(struct cpu *cpu)
 
 	c->intercept_misc1 = INTERCEPT1_CPUID | INTERCEPT1_MSR_PROT |
 			     INTERCEPT1_IOIO_PROT | INTERCEPT1_SHUTDOWN |
-			     INTERCEPT1_INVLPGA;
+			     INTERCEPT1_INVLPGA | INTERCEPT1_NMI;
 	/* VMRUN must be intercepted (a VMRUN consistency check); L1's SVM
 	 * instructions are emulated (svm/nested*.c), #UD while L1's EFER.SVME
 	 * is clear. */
@@ -53,13 +55,22 @@ static void set_intercepts(struct cpu *cpu)
 			     INTERCEPT2_VMLOAD | INTERCEPT2_VMSAVE |
 			     INTERCEPT2_STGI | INTERCEPT2_CLGI |
 			     INTERCEPT2_SKINIT;
-
-	msrpm_set(cpu->msrpm, MSR_EFER, true, true);
-	msrpm_set(cpu->msrpm, MSR_VM_CR, true, true);
-	msrpm_set(cpu->msrpm, MSR_VM_HSAVE_PA, true, true);
-	iopm_set(cpu->iopm, NV_PORT_DEBUG_EXIT, NV_PORT_DEBUG_EXIT_LEN);
+	/* #SX: an INIT that reached the CPU, redirected by VM_CR.R_INIT
+	 * (svm/init_sipi.c). */
+	c->intercept_exceptions = 1u << X86_SX;
 	c->msrpm_base_pa = (uint64_t)cpu->msrpm;
 	c->iopm_base_pa = (uint64_t)cpu->iopm;
+}
+
+void vmcb01_init_maps(uint8_t *msrpm, uint8_t *iopm)
+{
+	msrpm_set(msrpm, MSR_EFER, true, true);
+	msrpm_set(msrpm, MSR_VM_CR, true, true);
+	msrpm_set(msrpm, MSR_VM_HSAVE_PA, true, true);
+	/* The local APIC's base and mode, and the x2APIC ICR (svm/apic.c). */
+	msrpm_set(msrpm, MSR_APIC_BASE, false, true);
+	msrpm_set(msrpm, MSR_X2APIC_ICR, false, true);
+	iopm_set(iopm, NV_PORT_DEBUG_EXIT, NV_PORT_DEBUG_EXIT_LEN);
 }
 
 void vmcb01_init(struct cpu *cpu, const struct launch_frame *f, uint64_t ncr3)

@@ -13,4 +13,7 @@
  */
 void vmcb01_init(struct cpu *cpu, const struct launch_frame *f, uint64_t ncr3);
 
+/* nestvisor's MSR and I/O permission maps, shared by every vmcb01. */
+void vmcb01_init_maps(uint8_t *msrpm, uint8_t *iopm);
+
 #endif

@@ -3,6 +3,10 @@
  * void svm_run_loop(struct cpu *cpu)   -- never returns
  *
  * The world switch, on the host stack, with GIF clear throughout host mode.
+ *  0. svm_prepare_entry(cpu) (svm/smp.c): act on what other CPUs asked
+ *     (INIT, SIPI, TLB flush) and deliver a held NMI, with GIF clear, so
+ *     that nothing sent meanwhile is lost: it is either seen here or
+ *     makes the VMRUN below exit at once (a kick NMI).
  *  1. Load the guest's GPRs (all but RAX and RSP, which VMRUN takes from
  *     the VMCB).
  *  2. VMLOAD the current VMCB -- vmcb01 for L1, vmcb02 for L2 -- (FS, GS,
@@ -27,7 +31,9 @@ svm_run_loop:
 	pushq	%rdi
 	pushq	%rdi		/* (%rsp) = cpu; keeps 16-byte alignment */
 	clgi
-1:	movq	(%rsp), %rax
+1:	movq	(%rsp), %rdi
+	call	svm_prepare_entry
+	movq	(%rsp), %rax
 	cmpq	$0, CPU_CUR_HOST_IF(%rax)
 	je	2f
 	sti

@@ -57,6 +57,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.memory, 32 * MiB);
 	assert_int_equal(c.serial, 0x3f8);
 	assert_int_equal(c.debug_exit, NV_DEBUG_EXIT_AUTO);
+	assert_int_equal(c.cpus, CONFIG_CPUS_ALL);
 }
 
 static void test_all_keys_file(void **state)
@@ -159,6 +160,21 @@ static void test_serial_values(void **state)
 		snprintf(text, sizeof(text), "serial = %s", ok[i].v);
 		assert_int_equal(parse_file_ok(text).serial, ok[i].port);
 	}
+}
+
+static void test_cpus_values(void **state)
+{
+	static const struct { const char *v; unsigned cpus; } ok[] = {
+		{ "1", 1 }, { "4", 4 }, { "64", 64 }, { "all", CONFIG_CPUS_ALL },
+		{ "007", 7 },
+	};
+	char text[64];
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		snprintf(text, sizeof(text), "cpus = %s", ok[i].v);
+		assert_int_equal(parse_file_ok(text).cpus, ok[i].cpus);
+	}
+	assert_int_equal(parse_cmd_ok("cpus=2").cpus, 2);
 }
 
 static void test_next_and_args_values(void **state)
@@ -288,6 +304,14 @@ static void test_file_errors(void **state)
 		  "serial port '0x10000' out of range (0x1..0xfff8)" },
 		{ "serial = ffffffffffffffffffff", 0, CONFIG_E_RANGE, 1,
 		  "serial port 'ffffffffffffffffffff' out of range (0x1..0xfff8)" },
+		{ "cpus = 0", 0, CONFIG_E_RANGE, 1,
+		  "cpus '0' out of range (1..64 or all)" },
+		{ "cpus = 65", 0, CONFIG_E_RANGE, 1,
+		  "cpus '65' out of range (1..64 or all)" },
+		{ "cpus = two", 0, CONFIG_E_BAD_NUMBER, 1,
+		  "bad number 'two' for 'cpus' (a count or all)" },
+		{ "cpus = -1", 0, CONFIG_E_BAD_NUMBER, 1,
+		  "bad number '-1' for 'cpus' (a count or all)" },
 		{ "log = verbose", 0, CONFIG_E_BAD_VALUE, 1,
 		  "invalid value 'verbose' for 'log' (error|warn|info|debug|trace)" },
 		{ "log = INFO", 0, CONFIG_E_BAD_VALUE, 1,
@@ -498,6 +522,7 @@ int main(void)
 		cmocka_unit_test(test_log_and_debug_exit_words),
 		cmocka_unit_test(test_memory_values),
 		cmocka_unit_test(test_serial_values),
+		cmocka_unit_test(test_cpus_values),
 		cmocka_unit_test(test_next_and_args_values),
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_error_format),
