@@ -186,8 +186,9 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	status = next_load(&cfg, image, self, &child, next_name);
 	if (EFI_ERROR(status)) {
 		if (!config_next_is_auto(&cfg))
-			log_error("cannot load %s: %s", cfg.next,
-				  efi_status_name(status));
+			log_error("cannot load %s: %s%s", cfg.next,
+				  efi_status_name(status),
+				  next_load_hint(status));
 		return status;
 	}
 

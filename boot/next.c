@@ -110,6 +110,15 @@ static EFI_STATUS load_on_volume(struct ctx *c, EFI_HANDLE h,
 	return st;
 }
 
+/* After a failed LoadImage: what the status means for the user. */
+const char *next_load_hint(EFI_STATUS st)
+{
+	if (st == EFI_ACCESS_DENIED || st == EFI_SECURITY_VIOLATION)
+		return ": Secure Boot refused its signature (docs/hardware.md, "
+		       "Secure Boot)";
+	return "";
+}
+
 static void set_options(EFI_HANDLE child, const void *data, UINTN len)
 {
 	EFI_LOADED_IMAGE *li;
@@ -416,8 +425,8 @@ static EFI_STATUS auto_boot_order(struct ctx *c, EFI_HANDLE *child,
 		st = load_entry(c, &lo, child, where, sizeof(where));
 		if (EFI_ERROR(st)) {
 			log_info("next = auto: skipping %s \"%s\": cannot load "
-				 "it (%s)", var, lo.description,
-				 efi_status_name(st));
+				 "it (%s%s)", var, lo.description,
+				 efi_status_name(st), next_load_hint(st));
 			FreePool(buf);
 			continue;
 		}
@@ -454,6 +463,16 @@ static EFI_STATUS auto_removable(struct ctx *c, EFI_HANDLE *child,
 			continue;
 		st = load_on_volume(c, c->vols[i], removable_path, child,
 				    where, sizeof(where));
+		if (st != EFI_NOT_FOUND && EFI_ERROR(st)) {
+			EFI_DEVICE_PATH *dp = DevicePathFromHandle(c->vols[i]);
+
+			where[0] = '\0';
+			if (dp)
+				path_text(dp, where, sizeof(where));
+			log_info("next = auto: \\EFI\\BOOT\\BOOTX64.EFI on %s: "
+				 "cannot load it (%s%s)", where,
+				 efi_status_name(st), next_load_hint(st));
+		}
 		if (EFI_ERROR(st))
 			continue;
 		set_options(*child, NULL, 0);
@@ -487,9 +506,9 @@ static EFI_STATUS load_auto(struct ctx *c, EFI_HANDLE *child, char *name)
 		return EFI_SUCCESS;
 	if (!EFI_ERROR(auto_removable(c, child, name)))
 		return EFI_SUCCESS;
-	log_error("next = auto: nothing to boot: no BootOrder entry other than "
-		  "nestvisor's could be loaded, and no other volume has "
-		  "\\EFI\\BOOT\\BOOTX64.EFI");
+	log_error("next = auto: nothing to boot: neither a BootOrder entry "
+		  "other than nestvisor's nor \\EFI\\BOOT\\BOOTX64.EFI on "
+		  "another volume could be loaded (see above)");
 	return EFI_NOT_FOUND;
 }
 

@@ -22,4 +22,7 @@ EFI_STATUS next_load(const struct nv_config *cfg, EFI_HANDLE parent,
 		     EFI_LOADED_IMAGE *self, EFI_HANDLE *child,
 		     char name[NEXT_NAME_MAX]);
 
+/* "" or a hint on what a failed LoadImage status means for the user. */
+const char *next_load_hint(EFI_STATUS st);
+
 #endif

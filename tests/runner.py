@@ -17,6 +17,9 @@ Run mode (default): build an ESP directory, boot it, watch the serial log.
   * Firmware: OVMF as -bios (its variables live in RAM), or with --nvram
     OVMF_CODE as read-only flash and a private copy of OVMF_VARS as
     writable flash in the run's work directory (--workdir, never shared).
+    --secure-boot: the same with Debian's test-only "snakeoil" build
+    (Secure Boot on, the snakeoil certificate in PK, KEK and db; needs SMM,
+    so q35 with smm=on and secure flash).
   * Machine: q35, the ESP as a vvfat drive, serial on a pty,
     isa-debug-exit at 0xf4 (a guest write of V ends QEMU with status
     (V << 1) | 1), -no-reboot.  TCG with -cpu EPYC,+svm,+npt by default;
@@ -56,6 +59,8 @@ import pexpect
 OVMF = "/usr/share/ovmf/OVMF.fd"
 OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+OVMF_CODE_SB = "/usr/share/OVMF/OVMF_CODE_4M.snakeoil.fd"
+OVMF_VARS_SB = "/usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd"
 QEMU = "qemu-system-x86_64"
 DEFAULT_CPU = "EPYC,+svm,+npt"
 DEBUG_EXIT_PORT = 0xF4
@@ -158,15 +163,21 @@ def build_esp(args, esp):
 
 def firmware_args(args, work):
     """-bios, or read-only code flash plus a private copy of the variables."""
-    if not args.nvram:
+    if not (args.nvram or args.secure_boot):
         return ["-bios", OVMF]
-    for path in (OVMF_CODE, OVMF_VARS):
+    code, varstore = (OVMF_CODE_SB, OVMF_VARS_SB) if args.secure_boot else \
+        (OVMF_CODE, OVMF_VARS)
+    for path in (code, varstore):
         if not os.path.isfile(path):
             sys.exit(f"FAIL: --nvram: {path} missing (apt-get install ovmf)")
     vars_copy = os.path.join(work, "OVMF_VARS.fd")
-    shutil.copyfile(OVMF_VARS, vars_copy)
-    return ["-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}",
-            "-drive", f"if=pflash,format=raw,unit=1,file={vars_copy}"]
+    shutil.copyfile(varstore, vars_copy)
+    out = []
+    if args.secure_boot:
+        out += ["-global", "driver=cfi.pflash01,property=secure,value=on"]
+    return out + [
+        "-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={code}",
+        "-drive", f"if=pflash,format=raw,unit=1,file={vars_copy}"]
 
 
 def disk_args(args, esp):
@@ -187,7 +198,8 @@ def disk_args(args, esp):
 
 
 def qemu_command(args, esp, accel, firmware):
-    cmd = [QEMU, "-machine", "q35", "-accel", accel, "-cpu", args.cpu,
+    machine = "q35,smm=on" if args.secure_boot else "q35"
+    cmd = [QEMU, "-machine", machine, "-accel", accel, "-cpu", args.cpu,
            "-m", str(args.memory), "-smp", "1"] + firmware + disk_args(args, esp) + [
            "-display", "none", "-monitor", "none", "-serial", "stdio",
            "-net", "none", "-no-reboot",
@@ -457,6 +469,9 @@ def main():
     p.add_argument("--nvram", action="store_true",
                    help="OVMF_CODE + a private writable copy of OVMF_VARS "
                         "in the work directory instead of -bios")
+    p.add_argument("--secure-boot", action="store_true",
+                   help="like --nvram, with OVMF's snakeoil Secure Boot build "
+                        "(test key only; SMM on)")
     p.add_argument("--kernel", help="QEMU -kernel (bare Linux runs only)")
     p.add_argument("--initrd", help="QEMU -initrd")
     p.add_argument("--append", help="QEMU -append")
