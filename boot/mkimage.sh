@@ -15,7 +15,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-usage='usage: ./nv image [--out FILE] [--next PATH [--args "..."]] [--file SRC ESP_PATH]... [--size MIB]'
+usage='usage: ./nv image [--out FILE] [--next PATH [--args "..."]] [--file SRC ESP_PATH]... [--efi FILE] [--size MIB]'
 
 die() {
 	echo "nv image: $*" >&2
