@@ -48,7 +48,8 @@ sgdisk --clear --new=1:$first:$last --typecode=1:ef00 \
 	--change-name=1:"EFI system partition" "$tmp" >/dev/null ||
 	die "sgdisk failed on $tmp"
 # mkfs.fat warns that the file is larger than the block count: expected.
-msg=$(mkfs.fat -F 32 -n "$label" --offset=$first "$tmp" \
+# -h: the BPB's hidden sectors are the partition's first LBA.
+msg=$(mkfs.fat -F 32 -n "$label" -h $first --offset=$first "$tmp" \
 	$(((last - first + 1) / 2)) 2>&1) || die "mkfs.fat failed on $tmp: $msg"
 
 img="$tmp@@$((first * 512))"
