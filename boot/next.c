@@ -388,6 +388,8 @@ static EFI_STATUS auto_boot_order(struct ctx *c, EFI_HANDLE *child,
 		const char *why;
 
 		fmt_snprintf(var, sizeof(var), "Boot%04X", order[i]);
+		if (order[i] == boot_current && self_pos < 0)
+			self_pos = (int)i;	/* even if it is unreadable */
 		st = read_var(var, LOADOPT_MAX_SIZE, &buf, &size);
 		if (EFI_ERROR(st)) {
 			log_warn("next = auto: %s (BootOrder entry %lu): cannot "
@@ -395,14 +397,14 @@ static EFI_STATUS auto_boot_order(struct ctx *c, EFI_HANDLE *child,
 				 (unsigned long)i + 1,
 				 st == EFI_BAD_BUFFER_SIZE ? "larger than 16 KiB" :
 							     efi_status_name(st));
-			before++;
+			before += order[i] != boot_current;
 			continue;
 		}
 		if (loadopt_parse(buf, size, &lo, &why)) {
 			log_warn("next = auto: %s: malformed load option (%s): "
 				 "skipped", var, why);
 			FreePool(buf);
-			before++;
+			before += order[i] != boot_current;
 			continue;
 		}
 		why = skip_reason(c, order[i], boot_current, &lo);
