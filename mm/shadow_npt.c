@@ -21,10 +21,11 @@
  *     walker turns a bit-33 access into a user write and ignores U without
  *     GMET (§8 step 1).
  *  2. walk() over L1's NPT (it sets L1's A/D bits as hardware would).
- *     A fault is reflected: EXITINFO1 = the CPU's stage bit | bits 31:0 of
+ *     A fault is reflected (SNPT_REFLECT): EXITINFO1 = the CPU's stage bit | bits 31:0 of
  *     the walk (I/D per has_pferr_fetch; US = CPL 3 under GMET, which is
  *     KVM's erratum-1218 answer), EXITINFO2 = the L2 gpa (§6.2).
- *  3. l1_to_hpa(walk.out).  No memory: reported, nothing installed.
+ *  3. l1_to_hpa(walk.out).  No memory: SNPT_NO_L1_MEMORY, nothing
+ *     installed.
  *  4. The leaf: host address from l1_to_hpa only; page size = the largest
  *     of 1 GiB (with env->gbpages) / 2 MiB / 4 KiB not above L1's leaf,
  *     l1_to_hpa's max_shift, and the alignment of the host block;
@@ -60,7 +61,7 @@
  * effective-U=0 pages NX.  A fetch fault the walk allows (under GMET for
  * the faulting CPL) is installed in the root of the page's class (U=1:
  * USER, U=0: SUPERVISOR) and, if that is not the current root, reported
- * as switch_exec with that root.  Exact: every fetch in a SUPERVISOR root
+ * as SNPT_SWITCH_ROOT with that root.  Exact: every fetch in a SUPERVISOR root
  * (U=0 pages run for any CPL; a U=1 page faults, and the walk decides with
  * the real CPL: GMET violation for CPL 0-2, switch for CPL 3), and every
  * data access.  Inexact: in a USER root, CPL 0-2 code runs from U=1 pages
@@ -72,8 +73,8 @@
  *
  * Limits.  SNPT_MAX_USES uses; when full, every root is emptied (reset)
  * and the walk's uses are recorded again.  Out of table pages: reset, try
- * once more, else SNPT_E_NOMEM.  L2 gpas at or above 2^48 are refused
- * (SNPT_E_RANGE): a 4-level shadow cannot map them.  No allocation except
+ * once more, else SNPT_NO_MEMORY.  L2 gpas at or above 2^48 are refused
+ * (SNPT_BAD_ADDRESS): a 4-level shadow cannot map them.  No allocation except
  * env->ptm pages; recursion depth at most 4.
  */
 #include "mm/shadow_npt.h"
@@ -161,7 +162,7 @@ static void zap_range(struct snpt *s, unsigned r, uint64_t lo, uint64_t last)
  * Put leaf at level (1: 4 KiB, 2: 2 MiB, 3: 1 GiB) for l2_gpa, creating
  * tables as needed.  A large leaf in the way is replaced by a new table,
  * a table in the way of a large leaf is freed: both only drop cached
- * translations.  SNPT_E_NOMEM leaves at most empty tables behind.
+ * translations.  -NV_ENOMEM leaves at most empty tables behind.
  */
 static int install(struct snpt *s, uint64_t root, uint64_t l2_gpa,
 		   unsigned level, uint64_t leaf)
@@ -180,7 +181,7 @@ static int install(struct snpt *s, uint64_t root, uint64_t l2_gpa,
 		}
 		np = s->env.ptm->alloc_page(s->env.ptm->ctx);
 		if (!np)
-			return SNPT_E_NOMEM;
+			return -NV_ENOMEM;
 		t[i] = np | NPT_TABLE_FLAGS;
 		pa = np;
 	}
@@ -189,7 +190,7 @@ static int install(struct snpt *s, uint64_t root, uint64_t l2_gpa,
 	if (is_table(t[i], level))
 		free_subtree(s, t[i] & NPT_ADDR_MASK, level - 1);
 	t[i] = leaf;
-	return SNPT_OK;
+	return 0;
 }
 
 /* The shadow leaf mapping l2_gpa in root r: its level, or 0 if none. */
@@ -436,7 +437,7 @@ static int get_root(struct snpt *s, uint64_t ncr3, union cpu_role role,
 		    rt->role.as_u64 == role.as_u64 && rt->exec == exec) {
 			touch(s, r);
 			*index = r;
-			return SNPT_OK;
+			return 0;
 		}
 	}
 	for (unsigned r = 0; r < SNPT_MAX_ROOTS; r++) {
@@ -456,7 +457,7 @@ static int get_root(struct snpt *s, uint64_t ncr3, union cpu_role role,
 		reset_all(s);
 		hpa = s->env.ptm->alloc_page(s->env.ptm->ctx);
 		if (!hpa)
-			return SNPT_E_NOMEM;
+			return -NV_ENOMEM;
 	}
 	struct snpt_root *rt = &s->roots[victim];
 
@@ -469,7 +470,7 @@ static int get_root(struct snpt *s, uint64_t ncr3, union cpu_role role,
 	pagewalk_init(&rt->w, role, true, &s->env.l1_cpu);
 	touch(s, victim);
 	*index = victim;
-	return SNPT_OK;
+	return 0;
 }
 
 int snpt_get_root(struct snpt *s, uint64_t ncr3, union cpu_role role,
@@ -562,53 +563,51 @@ static int record_and_install(struct snpt *s, unsigned r, uint64_t l2_gpa,
 			record_uses(s, r, l2_gpa, wr); /* fits: table empty */
 		}
 		if (!install(s, s->roots[r].hpa, l2_gpa, level, leaf))
-			return SNPT_OK;
+			return 0;
 		reset_all(s);
 	}
-	return SNPT_E_NOMEM;
+	return -NV_ENOMEM;
 }
 
-int snpt_handle_fault(struct snpt *s, uint64_t root_hpa, uint64_t l2_gpa,
-		      uint64_t hw_exit_info_1, unsigned cpl,
-		      struct snpt_fault_result *out)
+enum snpt_outcome snpt_handle_fault(struct snpt *s, uint64_t root_hpa,
+				    uint64_t l2_gpa, uint64_t hw_exit_info_1,
+				    unsigned cpl, struct snpt_fault_result *out)
 {
 	int ri = root_index(s, root_hpa);
 	uint64_t stage = fault_stage(hw_exit_info_1), access, hpa;
+	enum snpt_outcome installed = SNPT_INSTALLED;
 	struct walk_result wr;
 	unsigned r, target, max_shift = 12, shift;
-	int err;
 
 	*out = (struct snpt_fault_result){ .exec = SNPT_EXEC_SUPERVISOR,
 					   .root_hpa = root_hpa };
 	if (ri < 0)
-		return SNPT_E_NOROOT;
+		return SNPT_STALE_ROOT;
 	r = target = (unsigned)ri;
 	touch(s, r);
 	out->exec = s->roots[r].exec;
 	s->stats.faults++;
 	if (l2_gpa > SHADOW_LAST)
-		return SNPT_E_RANGE;
+		return SNPT_BAD_ADDRESS;
 
 	access = stage | (hw_exit_info_1 & (PFERR_WRITE | PFERR_FETCH)) |
 		 (cpl == 3 ? PFERR_USER : 0);
 	walk(&s->roots[r].w, s->env.l1mem, s->roots[r].ncr3, l2_gpa, access, &wr);
 	if (wr.gmem_error)
-		return SNPT_E_L1_TABLE;
+		return SNPT_L1_TABLE_UNREACHABLE;
 	if (wr.fault) {
-		out->reflect = true;
 		out->exit_info_1 = stage | (wr.error_code & ~PFERR_STAGE_MASK);
 		out->exit_info_2 = l2_gpa;
 		s->stats.reflects++;
-		return SNPT_OK;
+		return SNPT_REFLECT;
 	}
 	out->l1_gpa = wr.out;
 	if (s->env.l1_to_hpa(s->env.ctx, wr.out, &hpa, &max_shift)) {
-		out->no_l1_memory = true;
 		s->stats.no_l1_memory++;
-		return SNPT_OK;
+		return SNPT_NO_L1_MEMORY;
 	}
 	if (hpa & ~((1ull << 52) - 1))
-		return SNPT_E_HPA;
+		return SNPT_BAD_HOST_ADDRESS;
 
 	if (gmet_emulated(s, s->roots[r].role) && stage == PFERR_GUEST_FINAL &&
 	    (access & PFERR_FETCH)) {
@@ -616,26 +615,24 @@ int snpt_handle_fault(struct snpt *s, uint64_t root_hpa, uint64_t l2_gpa,
 							    : SNPT_EXEC_SUPERVISOR;
 
 		if (cls != s->roots[r].exec) {
-			err = get_root(s, s->roots[r].ncr3, s->roots[r].role,
-				       cls, &target);
-			if (err)
-				return err;
-			out->switch_exec = true;
+			if (get_root(s, s->roots[r].ncr3, s->roots[r].role,
+				     cls, &target))
+				return SNPT_NO_MEMORY;
+			installed = SNPT_SWITCH_ROOT;
 			s->stats.switches++;
 		}
 	}
 
 	shift = pick_shift(s, &wr, hpa, max_shift);
-	err = record_and_install(s, target, l2_gpa, &wr, shift,
-				 make_leaf(s, &s->roots[target], &wr, access,
-					   hpa, shift));
-	if (err)
-		return err;
+	if (record_and_install(s, target, l2_gpa, &wr, shift,
+			       make_leaf(s, &s->roots[target], &wr, access,
+					 hpa, shift)))
+		return SNPT_NO_MEMORY;
 	out->shadow_shift = shift;
 	out->exec = s->roots[target].exec;
 	out->root_hpa = s->roots[target].hpa;
 	s->stats.installs++;
-	return SNPT_OK;
+	return installed;
 }
 
 /* ---- coherence and flushes ---------------------------------------------- */

@@ -266,7 +266,7 @@ static inline uint64_t root(struct h *h, enum snpt_exec exec)
 {
 	uint64_t hpa = 0;
 
-	assert_int_equal(snpt_get_root(h->s, NCR3, h->role, exec, &hpa), SNPT_OK);
+	assert_int_equal(snpt_get_root(h->s, NCR3, h->role, exec, &hpa), 0);
 	return hpa;
 }
 
@@ -303,8 +303,9 @@ static inline struct walk_result dry_walk(struct h *h, uint64_t gpa,
 	return r;
 }
 
-static inline int fault(struct h *h, uint64_t rt, uint64_t gpa, uint64_t hw,
-			unsigned cpl, struct snpt_fault_result *out)
+static inline enum snpt_outcome fault(struct h *h, uint64_t rt, uint64_t gpa,
+				      uint64_t hw, unsigned cpl,
+				      struct snpt_fault_result *out)
 {
 	fake_mem_begin_walk(h->mem);
 	return snpt_handle_fault(h->s, rt, gpa, hw, cpl, out);
