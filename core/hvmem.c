@@ -40,13 +40,13 @@ int hvmem_init(uint64_t base, uint64_t size, uint64_t image_size,
 	/* Host: everything, supervisor only.  L1: everything but the region,
 	 * user (every NPT access is a user access), A and D preset. */
 	if (npt_build_identity(&hvmem.ptm, hvmem.phys_limit, 0, 0,
-			       NPT_P | NPT_W, caps->gbpages,
+			       PTE_P | PTE_RW, caps->gbpages,
 			       &hvmem.host_root)) {
 		log_error("out of memory building the host page table");
 		return -1;
 	}
 	if (npt_build_identity(&hvmem.ptm, hvmem.phys_limit, &hole, 1,
-			       NPT_P | NPT_W | NPT_U,
+			       PTE_P | PTE_RW | PTE_US,
 			       caps->gbpages, &hvmem.npt_root)) {
 		log_error("out of memory building L1's nested page table");
 		return -1;
@@ -64,7 +64,7 @@ int hvmem_map_sink(uint64_t gpa)
 	if (!hvmem_contains(gpa))
 		return -1;
 	if (npt_map_page(&hvmem.ptm, hvmem.npt_root, gpa & ~0xfffull,
-			 hvmem.sink_pa, NPT_P | NPT_W | NPT_U))
+			 hvmem.sink_pa, PTE_P | PTE_RW | PTE_US))
 		return -1;
 	hvmem.sink_maps++;
 	return 0;

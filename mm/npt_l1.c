@@ -35,8 +35,8 @@ static unsigned level_index(uint64_t a, int level)
 
 static uint64_t leaf_mask(int level)
 {
-	return level == 3 ? NPT_ADDR_MASK_1G :
-	       level == 2 ? NPT_ADDR_MASK_2M : NPT_ADDR_MASK;
+	return level == 3 ? PTE64_ADDR_1G :
+	       level == 2 ? PTE64_ADDR_2M : PTE64_ADDR_4K;
 }
 
 static uint64_t *table(struct pt_mem *m, uint64_t pa)
@@ -46,7 +46,7 @@ static uint64_t *table(struct pt_mem *m, uint64_t pa)
 
 static int bad_flags(uint64_t flags)
 {
-	return (flags & ~NPT_LEAF_ALLOWED) || !(flags & NPT_P);
+	return (flags & ~NPT_LEAF_ALLOWED) || !(flags & PTE_P);
 }
 
 struct build {
@@ -100,12 +100,12 @@ static int fill(const struct build *b, uint64_t tpa, int level, uint64_t base)
 		if (covered(b, s, e))
 			continue;
 		if (level == 1) {
-			t[i] = s | b->leaf | NPT_A | NPT_D;
+			t[i] = s | b->leaf | PTE_A | PTE_D;
 			continue;
 		}
 		if ((level == 2 || (level == 3 && b->gbpages)) &&
 		    e <= b->limit && !hits_hole(b, s, e)) {
-			t[i] = s | b->leaf | NPT_A | NPT_D | NPT_PS;
+			t[i] = s | b->leaf | PTE_A | PTE_D | PTE_PS;
 			continue;
 		}
 		child = b->m->alloc_page(b->m->ctx);
@@ -125,8 +125,8 @@ static void destroy(struct pt_mem *m, uint64_t tpa, int level)
 
 	if (level > 1)
 		for (unsigned i = 0; i < NPT_ENTRIES; i++)
-			if ((t[i] & NPT_P) && !(t[i] & NPT_PS))
-				destroy(m, t[i] & NPT_ADDR_MASK, level - 1);
+			if ((t[i] & PTE_P) && !(t[i] & PTE_PS))
+				destroy(m, t[i] & PTE64_ADDR_4K, level - 1);
 	m->free_page(m->ctx, tpa);
 }
 
@@ -170,18 +170,18 @@ int npt_build_identity(struct pt_mem *m, uint64_t limit,
 static void split_into(uint64_t *child, uint64_t e, int level)
 {
 	uint64_t addr = e & leaf_mask(level);
-	uint64_t attrs = e & ~leaf_mask(level) & ~NPT_PS;
+	uint64_t attrs = e & ~leaf_mask(level) & ~PTE_PS;
 	uint64_t step = 1ULL << level_shift(level - 1);
 
 	if (level - 1 == 1) {
 		/* 4 KiB PTE: PAT moves from bit 12 to bit 7. */
-		uint64_t pat = attrs & NPT_PAT_LARGE;
+		uint64_t pat = attrs & PTE_LARGE_PAT;
 
-		attrs &= ~NPT_PAT_LARGE;
+		attrs &= ~PTE_LARGE_PAT;
 		if (pat)
-			attrs |= NPT_PS;
+			attrs |= PTE_PS;
 	} else {
-		attrs |= NPT_PS;
+		attrs |= PTE_PS;
 	}
 	for (unsigned j = 0; j < NPT_ENTRIES; j++)
 		child[j] = (addr + j * step) | attrs;
@@ -200,17 +200,17 @@ static unsigned tables_needed(struct pt_mem *m, uint64_t root, uint64_t gpa,
 	for (int level = LEVELS; level > 1; level--) {
 		uint64_t e = t[level_index(gpa, level)];
 
-		if (!(e & NPT_P)) {
+		if (!(e & PTE_P)) {
 			*present = false;
 			return (unsigned)(level - 1);
 		}
-		if (e & NPT_PS) {
+		if (e & PTE_PS) {
 			*present = true;
 			return (unsigned)(level - 1);
 		}
-		t = table(m, e & NPT_ADDR_MASK);
+		t = table(m, e & PTE64_ADDR_4K);
 	}
-	*present = (t[level_index(gpa, 1)] & NPT_P) != 0;
+	*present = (t[level_index(gpa, 1)] & PTE_P) != 0;
 	return 0;
 }
 
@@ -227,15 +227,15 @@ static uint64_t *walk_create(struct pt_mem *m, uint64_t root, uint64_t gpa,
 	for (int level = LEVELS; level > 1; level--) {
 		uint64_t *e = &t[level_index(gpa, level)];
 
-		if (!(*e & NPT_P)) {
+		if (!(*e & PTE_P)) {
 			*e = pages[used++] | NPT_TABLE_FLAGS;
-		} else if (*e & NPT_PS) {
+		} else if (*e & PTE_PS) {
 			uint64_t child = pages[used++];
 
 			split_into(table(m, child), *e, level);
 			*e = child | NPT_TABLE_FLAGS;
 		}
-		t = table(m, *e & NPT_ADDR_MASK);
+		t = table(m, *e & PTE64_ADDR_4K);
 	}
 	return &t[level_index(gpa, 1)];
 }
@@ -271,12 +271,12 @@ int npt_map_page(struct pt_mem *m, uint64_t root, uint64_t gpa, uint64_t hpa,
 	int err = 0;
 
 	if (((gpa | hpa) & 0xfff) || gpa >= NPT_LIMIT_MAX ||
-	    (hpa & ~NPT_ADDR_MASK) || bad_flags(flags))
+	    (hpa & ~PTE64_ADDR_4K) || bad_flags(flags))
 		return NPT_E_INVAL;
 	pte = prepare(m, root, gpa, false, &err);
 	if (!pte)
 		return err;
-	*pte = hpa | flags | NPT_A | NPT_D;
+	*pte = hpa | flags | PTE_A | PTE_D;
 	return 0;
 }
 
@@ -304,9 +304,9 @@ int npt_lookup(struct pt_mem *m, uint64_t root, uint64_t gpa, uint64_t *hpa,
 	for (int level = LEVELS; level >= 1; level--) {
 		uint64_t e = t[level_index(gpa, level)];
 
-		if (!(e & NPT_P))
+		if (!(e & PTE_P))
 			return NPT_E_NOENT;
-		if (level == 1 || (e & NPT_PS)) {
+		if (level == 1 || (e & PTE_PS)) {
 			uint64_t mask = leaf_mask(level);
 			unsigned shift = level_shift(level);
 
@@ -318,7 +318,7 @@ int npt_lookup(struct pt_mem *m, uint64_t root, uint64_t gpa, uint64_t *hpa,
 				*page_shift = shift;
 			return 0;
 		}
-		t = table(m, e & NPT_ADDR_MASK);
+		t = table(m, e & PTE64_ADDR_4K);
 	}
 	return NPT_E_NOENT;
 }

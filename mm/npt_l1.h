@@ -12,7 +12,7 @@
  * so the CPU never has to set accessed/dirty bits itself.
  *
  * Flags passed in (leaf_flags, flags) may only contain NPT_LEAF_ALLOWED
- * bits and must contain NPT_P.  For an L1 NPT use P|W|U; for the host
+ * bits and must contain PTE_P.  For an L1 NPT use P|W|U; for the host
  * table use P|W (+NX for data).  The caller flushes TLBs.
  */
 #ifndef NV_MM_NPT_L1_H
@@ -22,36 +22,11 @@
 #include <stdint.h>
 
 #include "mm/pt_mem.h"
+#include "mm/pte.h"
 
-/* Entry bits: AMD APM Vol.2 §5.4 "Page-Translation-Table Entry Fields". */
-#define NPT_P		(1ULL << 0)	/* present */
-#define NPT_W		(1ULL << 1)	/* read/write */
-#define NPT_U		(1ULL << 2)	/* user/supervisor */
-#define NPT_PWT		(1ULL << 3)	/* page-level writethrough */
-#define NPT_PCD		(1ULL << 4)	/* page-level cache disable */
-#define NPT_A		(1ULL << 5)	/* accessed */
-#define NPT_D		(1ULL << 6)	/* dirty (leaves only) */
-#define NPT_PS		(1ULL << 7)	/* page size (PDE/PDPE); PAT in a PTE */
-#define NPT_G		(1ULL << 8)	/* global (leaves only) */
-#define NPT_PAT_LARGE	(1ULL << 12)	/* PAT in a 2 MiB / 1 GiB leaf */
-#define NPT_NX		(1ULL << 63)	/* no-execute */
-#define NPT_ADDR_MASK	0x000ffffffffff000ULL	/* bits 51:12 */
-#define NPT_ADDR_MASK_2M 0x000fffffffe00000ULL	/* bits 51:21 */
-#define NPT_ADDR_MASK_1G 0x000fffffc0000000ULL	/* bits 51:30 */
-
-/* Address fields: bits 51:12 (4 KiB), 51:21 (2 MiB), 51:30 (1 GiB). */
-_Static_assert(NPT_ADDR_MASK == (((1ULL << 52) - 1) & ~((1ULL << 12) - 1)),
-	       "4 KiB address field is bits 51:12");
-_Static_assert(NPT_ADDR_MASK_2M == (NPT_ADDR_MASK & ~((1ULL << 21) - 1)),
-	       "2 MiB address field is bits 51:21");
-_Static_assert(NPT_ADDR_MASK_1G == (NPT_ADDR_MASK & ~((1ULL << 30) - 1)),
-	       "1 GiB address field is bits 51:30");
-_Static_assert((NPT_PAT_LARGE & NPT_ADDR_MASK_2M) == 0,
-	       "large-page PAT lies below the 2 MiB address field");
-
-#define NPT_LEAF_ALLOWED (NPT_P | NPT_W | NPT_U | NPT_PWT | NPT_PCD | \
-			  NPT_G | NPT_NX)
-#define NPT_TABLE_FLAGS	(NPT_P | NPT_W | NPT_U | NPT_A)
+#define NPT_LEAF_ALLOWED (PTE_P | PTE_RW | PTE_US | PTE_PWT | PTE_PCD | \
+			  PTE_G | PTE_NX)
+#define NPT_TABLE_FLAGS	(PTE_P | PTE_RW | PTE_US | PTE_A)
 #define NPT_ENTRIES	512
 #define NPT_LIMIT_MAX	(1ULL << 48)	/* what 4 levels translate */
 
@@ -98,7 +73,7 @@ int npt_unmap_page(struct pt_mem *m, uint64_t root, uint64_t gpa);
 /*
  * Translate gpa: *hpa gets the address gpa maps to (page offset included),
  * *flags the leaf entry without its address bits (so a large leaf's PAT
- * shows as NPT_PAT_LARGE), *page_shift 12, 21 or 30.  NPT_E_NOENT if not
+ * shows as PTE_LARGE_PAT), *page_shift 12, 21 or 30.  NPT_E_NOENT if not
  * mapped.  Any out pointer may be NULL.
  */
 int npt_lookup(struct pt_mem *m, uint64_t root, uint64_t gpa, uint64_t *hpa,

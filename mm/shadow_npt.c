@@ -4,7 +4,7 @@
  * §1.5, §4, §5, §6.2, §8).
  *
  * What the shadow is.  A shadow root is a 4-level long-mode NPT (entry bits
- * of mm/npt_l1.h, AMD APM Vol.2 §5.3/§15.25) mapping L2 gpa -> host pa.
+ * of mm/pte.h, AMD APM Vol.2 §5.3/§15.25) mapping L2 gpa -> host pa.
  * It caches the results of walking L1's NPT: each leaf is one successful
  * walk of L1's tables, composed with env->l1_to_hpa.  The shadow's own
  * table entries are always P|W|U|A; all rights live in the leaves.  So the
@@ -105,7 +105,7 @@ static uint64_t *table(struct snpt *s, uint64_t pa)
 
 static bool is_table(uint64_t e, unsigned level)
 {
-	return level > 1 && (e & NPT_P) && !(e & NPT_PS);
+	return level > 1 && (e & PTE_P) && !(e & PTE_PS);
 }
 
 /* ---- shadow tables ------------------------------------------------------ */
@@ -116,7 +116,7 @@ static void free_subtree(struct snpt *s, uint64_t pa, unsigned level)
 
 	for (unsigned i = 0; i < NPT_ENTRIES; i++)
 		if (is_table(t[i], level))
-			free_subtree(s, t[i] & NPT_ADDR_MASK, level - 1);
+			free_subtree(s, t[i] & PTE64_ADDR_4K, level - 1);
 	s->env.ptm->free_page(s->env.ptm->ctx, pa);
 }
 
@@ -136,14 +136,14 @@ static void zap_table(struct snpt *s, uint64_t pa, unsigned level,
 		uint64_t e = t[i], eb = tbase + ((uint64_t)i << shift);
 		uint64_t el = eb + ((1ull << shift) - 1);
 
-		if (!(e & NPT_P))
+		if (!(e & PTE_P))
 			continue;
 		if (is_table(e, level) && (eb < lo || el > last)) {
-			zap_table(s, e & NPT_ADDR_MASK, level - 1, eb, lo, last);
+			zap_table(s, e & PTE64_ADDR_4K, level - 1, eb, lo, last);
 			continue;
 		}
 		if (is_table(e, level))
-			free_subtree(s, e & NPT_ADDR_MASK, level - 1);
+			free_subtree(s, e & PTE64_ADDR_4K, level - 1);
 		t[i] = 0;
 	}
 }
@@ -176,7 +176,7 @@ static int install(struct snpt *s, uint64_t root, uint64_t l2_gpa,
 		t = table(s, pa);
 		i = shadow_index(l2_gpa, lvl);
 		if (is_table(t[i], lvl)) {
-			pa = t[i] & NPT_ADDR_MASK;
+			pa = t[i] & PTE64_ADDR_4K;
 			continue;
 		}
 		np = s->env.ptm->alloc_page(s->env.ptm->ctx);
@@ -188,7 +188,7 @@ static int install(struct snpt *s, uint64_t root, uint64_t l2_gpa,
 	t = table(s, pa);
 	i = shadow_index(l2_gpa, level);
 	if (is_table(t[i], level))
-		free_subtree(s, t[i] & NPT_ADDR_MASK, level - 1);
+		free_subtree(s, t[i] & PTE64_ADDR_4K, level - 1);
 	t[i] = leaf;
 	return 0;
 }
@@ -201,11 +201,11 @@ static unsigned find_leaf(struct snpt *s, unsigned r, uint64_t l2_gpa)
 	for (unsigned lvl = SHADOW_LEVELS; lvl >= 1; lvl--) {
 		uint64_t e = table(s, pa)[shadow_index(l2_gpa, lvl)];
 
-		if (!(e & NPT_P))
+		if (!(e & PTE_P))
 			return 0;
 		if (!is_table(e, lvl))
 			return lvl;
-		pa = e & NPT_ADDR_MASK;
+		pa = e & PTE64_ADDR_4K;
 	}
 	return 0;
 }
@@ -522,7 +522,7 @@ static uint64_t memtype_bits(const struct walk_result *wr, unsigned shift)
 	uint64_t bits = leaf & (PTE_PWT | PTE_PCD);
 
 	if (pat)
-		bits |= shift == 12 ? NPT_PS : NPT_PAT_LARGE;
+		bits |= shift == 12 ? PTE_PS : PTE_LARGE_PAT;
 	return bits;
 }
 
@@ -532,21 +532,21 @@ static uint64_t make_leaf(const struct snpt *s, const struct snpt_root *rt,
 {
 	uint64_t mask = (1ull << shift) - 1;
 	uint64_t base = shift == 12 ? hpa & ~PAGE_MASK_4K : hpa - (wr->out & mask);
-	uint64_t leaf = base | NPT_P | NPT_A | memtype_bits(wr, shift);
+	uint64_t leaf = base | PTE_P | PTE_A | memtype_bits(wr, shift);
 	bool user = wr->access & ACC_USER, emul = gmet_emulated(s, rt->role);
 	bool dirty = (wr->pte[wr->nr_levels - 1] & PTE_D) ||
 		     (walk_effective_pfec(&rt->w, access) & PFERR_WRITE);
 
 	if (shift > 12)
-		leaf |= NPT_PS;
+		leaf |= PTE_PS;
 	if ((wr->access & ACC_WRITE) && dirty)
-		leaf |= NPT_W | NPT_D;
+		leaf |= PTE_RW | PTE_D;
 	if (user || emul)
-		leaf |= NPT_U;
+		leaf |= PTE_US;
 	if (!(wr->access & ACC_EXEC))
-		leaf |= NPT_NX;
+		leaf |= PTE_NX;
 	if (emul && (rt->exec == SNPT_EXEC_SUPERVISOR ? user : !user))
-		leaf |= NPT_NX;
+		leaf |= PTE_NX;
 	return leaf;
 }
 

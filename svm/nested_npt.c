@@ -69,7 +69,7 @@ static int protect(void *ctx, uint64_t gpa, bool wp)
 	log_trace("%s L1 page 0x%lx in L1's NPT",
 		  wp ? "write-protect" : "release", gpa);
 	if (npt_map_page(&hvmem.ptm, hvmem.npt_root, gpa & ~0xfffull,
-			 hpa & ~0xfffull, NPT_P | NPT_U | (wp ? 0 : NPT_W)))
+			 hpa & ~0xfffull, PTE_P | PTE_US | (wp ? 0 : PTE_RW)))
 		return -1;
 	flush_all_guests(cpu);
 	return 0;

@@ -330,26 +330,26 @@ static inline struct sw shadow_get(uint64_t rt, uint64_t gpa)
 		unsigned shift = 12 + 9 * (lvl - 1);
 		uint64_t e = ((uint64_t *)pool_map(NULL, pa))[(gpa >> shift) & 511];
 
-		if (!(e & NPT_P))
+		if (!(e & PTE_P))
 			return (struct sw){ 0 };
-		r.w &= !!(e & NPT_W);
-		r.u &= !!(e & NPT_U);
-		r.nx |= !!(e & NPT_NX);
-		if (lvl == 1 || (e & NPT_PS)) {
+		r.w &= !!(e & PTE_RW);
+		r.u &= !!(e & PTE_US);
+		r.nx |= !!(e & PTE_NX);
+		if (lvl == 1 || (e & PTE_PS)) {
 			uint64_t mask = (1ull << shift) - 1;
 
 			assert_true(lvl <= 3); /* PS in a PML4E is reserved */
 			if (lvl > 1)
-				assert_int_equal(e & (mask & ~NPT_PAT_LARGE &
-						 NPT_ADDR_MASK), 0);
+				assert_int_equal(e & (mask & ~PTE_LARGE_PAT &
+						 PTE64_ADDR_4K), 0);
 			r.present = true;
 			r.shift = shift;
 			r.leaf = e;
-			r.hpa = (e & NPT_ADDR_MASK & ~mask) | (gpa & mask);
+			r.hpa = (e & PTE64_ADDR_4K & ~mask) | (gpa & mask);
 			return r;
 		}
-		assert_int_equal(e & ~NPT_ADDR_MASK, NPT_TABLE_FLAGS);
-		pa = e & NPT_ADDR_MASK;
+		assert_int_equal(e & ~PTE64_ADDR_4K, NPT_TABLE_FLAGS);
+		pa = e & PTE64_ADDR_4K;
 	}
 	return (struct sw){ 0 };
 }
@@ -387,13 +387,13 @@ static inline unsigned scan_tree(uint64_t pa, unsigned lvl)
 	for (unsigned i = 0; i < 512; i++) {
 		unsigned shift = 12 + 9 * (lvl - 1);
 
-		if (!(t[i] & NPT_P))
+		if (!(t[i] & PTE_P))
 			continue;
-		if (lvl > 1 && !(t[i] & NPT_PS)) {
-			leaves += scan_tree(t[i] & NPT_ADDR_MASK, lvl - 1);
+		if (lvl > 1 && !(t[i] & PTE_PS)) {
+			leaves += scan_tree(t[i] & PTE64_ADDR_4K, lvl - 1);
 			continue;
 		}
-		if (!vouched(t[i] & NPT_ADDR_MASK & ~((1ull << shift) - 1), shift))
+		if (!vouched(t[i] & PTE64_ADDR_4K & ~((1ull << shift) - 1), shift))
 			fail_msg("shadow leaf 0x%" PRIx64 " maps a host block "
 				 "l1_to_hpa never returned", t[i]);
 		leaves++;

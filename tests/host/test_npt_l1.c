@@ -185,15 +185,15 @@ static void walk(struct pt_mem *m, uint64_t tpa, int level, uint64_t base,
 	for (unsigned i = 0; i < 512; i++) {
 		uint64_t e = t[i], va = base + ((uint64_t)i << shift);
 		uint64_t size = 1ULL << shift;
-		bool large = level > 1 && (e & NPT_PS);
+		bool large = level > 1 && (e & PTE_PS);
 
-		if (!(e & NPT_P)) {
+		if (!(e & PTE_P)) {
 			assert_int_equal(e, 0);
 			continue;
 		}
 		if (level == 1 || large) {
-			uint64_t want = va | st->leaf_flags | NPT_A | NPT_D |
-					(large ? NPT_PS : 0);
+			uint64_t want = va | st->leaf_flags | PTE_A | PTE_D |
+					(large ? PTE_PS : 0);
 
 			/* PS is reserved in a PML4E (APM Vol.2 §5.3.3). */
 			assert_true(level <= 3);
@@ -214,8 +214,8 @@ static void walk(struct pt_mem *m, uint64_t tpa, int level, uint64_t base,
 			st->leaves[(shift - 12) / 9]++;
 			continue;
 		}
-		assert_int_equal(e & ~NPT_ADDR_MASK, NPT_P | NPT_W | NPT_U | NPT_A);
-		walk(m, e & NPT_ADDR_MASK, level - 1, va, st);
+		assert_int_equal(e & ~PTE64_ADDR_4K, PTE_P | PTE_RW | PTE_US | PTE_A);
+		walk(m, e & PTE64_ADDR_4K, level - 1, va, st);
 	}
 }
 
@@ -266,7 +266,7 @@ static void test_identity_64g(void **state)
 {
 	const struct layout l = { 64 * GiB1, holes64,
 				  sizeof(holes64) / sizeof(holes64[0]) };
-	const uint64_t leaf = NPT_P | NPT_W | NPT_U;
+	const uint64_t leaf = PTE_P | PTE_RW | PTE_US;
 	uint64_t root, want[3];
 	struct pt_mem m;
 	struct fake *f = fake_new(&m);
@@ -310,14 +310,14 @@ static void test_identity_64g(void **state)
 					    &flags, &shift), 0);
 		assert_int_equal(shift, 30);
 		assert_int_equal(hpa, 9 * GiB1 + 0x1234);
-		assert_int_equal(flags, leaf | NPT_A | NPT_D | NPT_PS);
+		assert_int_equal(flags, leaf | PTE_A | PTE_D | PTE_PS);
 		assert_int_equal(npt_lookup(&m, root, 0x200000, NULL, NULL,
 					    &shift), 0);
 		assert_int_equal(shift, 21);
 		assert_int_equal(npt_lookup(&m, root, 0x1000, &hpa, &flags,
 					    &shift), 0);
 		assert_int_equal(shift, 12);
-		assert_int_equal(flags, leaf | NPT_A | NPT_D);
+		assert_int_equal(flags, leaf | PTE_A | PTE_D);
 	}
 	/* Pseudo-random sample across the whole range. */
 	{
@@ -344,7 +344,7 @@ static void test_identity_every_page(void **state)
 		{ 0x123456000, 0x123457000 },	/* beyond limit: no effect */
 	};
 	const struct layout l = { 0xfff00000, holes, 5 };	/* 4G - 1M */
-	const uint64_t leaf = NPT_P | NPT_W | NPT_NX | NPT_G | NPT_PCD;
+	const uint64_t leaf = PTE_P | PTE_RW | PTE_NX | PTE_G | PTE_PCD;
 	uint64_t root, want[3];
 	struct pt_mem m;
 	struct fake *f = fake_new(&m);
@@ -374,25 +374,25 @@ static void test_identity_edges(void **state)
 	(void)state;
 
 	/* limit 0: just an empty root. */
-	assert_int_equal(npt_build_identity(&m, 0, NULL, 0, NPT_P, true,
+	assert_int_equal(npt_build_identity(&m, 0, NULL, 0, PTE_P, true,
 					    &root), 0);
 	assert_int_equal(f->nlive, 1);
 	assert_int_equal(npt_lookup(&m, root, 0, NULL, NULL, NULL),
 			 NPT_E_NOENT);
 	npt_destroy(&m, root);
 	/* Everything in a hole: no table below the root either. */
-	assert_int_equal(npt_build_identity(&m, GiB1, all, 1, NPT_P, true,
+	assert_int_equal(npt_build_identity(&m, GiB1, all, 1, PTE_P, true,
 					    &root), 0);
 	assert_int_equal(f->nlive, 1);
 	npt_destroy(&m, root);
 	/* Limit not on a 2M boundary: 4K pages up to it. */
 	assert_int_equal(npt_build_identity(&m, MiB2 + 3 * KiB4, NULL, 0,
-					    NPT_P | NPT_W | NPT_U, true,
+					    PTE_P | PTE_RW | PTE_US, true,
 					    &root), 0);
 	{
 		const struct layout l = { MiB2 + 3 * KiB4, NULL, 0 };
 		struct walk_stats st = check_table(&m, root, &l,
-						   NPT_P | NPT_W | NPT_U);
+						   PTE_P | PTE_RW | PTE_US);
 
 		assert_int_equal(st.leaves[1], 1);
 		assert_int_equal(st.leaves[0], 3);
@@ -401,7 +401,7 @@ static void test_identity_edges(void **state)
 	npt_destroy(&m, root);
 	/* Beyond 512 GiB: a second PML4 entry (cf. SimpleSvm#3). */
 	assert_int_equal(npt_build_identity(&m, 1024 * GiB1, NULL, 0,
-					    NPT_P | NPT_W | NPT_U, true,
+					    PTE_P | PTE_RW | PTE_US, true,
 					    &root), 0);
 	assert_int_equal(npt_lookup(&m, root, 700 * GiB1 + 0x5000, NULL, NULL,
 				    NULL), 0);
@@ -416,7 +416,7 @@ static void test_invalid_args(void **state)
 {
 	static const struct pa_range unaligned[] = { { 0x1000, 0x1800 } };
 	static const struct pa_range reversed[] = { { 0x3000, 0x1000 } };
-	const uint64_t ok = NPT_P | NPT_W | NPT_U;
+	const uint64_t ok = PTE_P | PTE_RW | PTE_US;
 	struct pt_mem m;
 	struct fake *f = fake_new(&m);
 	uint64_t root = 0;
@@ -430,11 +430,11 @@ static void test_invalid_args(void **state)
 					    &root), NPT_E_INVAL);
 	assert_int_equal(npt_build_identity(&m, GiB1, reversed, 1, ok, true,
 					    &root), NPT_E_INVAL);
-	assert_int_equal(npt_build_identity(&m, GiB1, NULL, 0, ok | NPT_PS,
+	assert_int_equal(npt_build_identity(&m, GiB1, NULL, 0, ok | PTE_PS,
 					    true, &root), NPT_E_INVAL);
-	assert_int_equal(npt_build_identity(&m, GiB1, NULL, 0, ok | NPT_A,
+	assert_int_equal(npt_build_identity(&m, GiB1, NULL, 0, ok | PTE_A,
 					    true, &root), NPT_E_INVAL);
-	assert_int_equal(npt_build_identity(&m, GiB1, NULL, 0, NPT_W | NPT_U,
+	assert_int_equal(npt_build_identity(&m, GiB1, NULL, 0, PTE_RW | PTE_US,
 					    true, &root), NPT_E_INVAL);
 	assert_int_equal(f->nlive, 0);
 	assert_int_equal(npt_build_identity(&m, GiB1, NULL, 0, ok, true,
@@ -447,7 +447,7 @@ static void test_invalid_args(void **state)
 			 NPT_E_INVAL);
 	assert_int_equal(npt_map_page(&m, root, NPT_LIMIT_MAX, 0x1000, ok),
 			 NPT_E_INVAL);
-	assert_int_equal(npt_map_page(&m, root, 0x1000, 0x1000, ok | NPT_D),
+	assert_int_equal(npt_map_page(&m, root, 0x1000, 0x1000, ok | PTE_D),
 			 NPT_E_INVAL);
 	assert_int_equal(npt_unmap_page(&m, root, 0x1001), NPT_E_INVAL);
 	npt_destroy(&m, root);
@@ -477,9 +477,9 @@ static void same_as(struct fake *f, const uint8_t *s, unsigned n)
 
 static void test_split_preserves_neighbours(void **state)
 {
-	const uint64_t leaf = NPT_P | NPT_W | NPT_U;
+	const uint64_t leaf = PTE_P | PTE_RW | PTE_US;
 	const uint64_t gpa = GiB1 + 5 * MiB2 + 7 * KiB4;
-	const uint64_t new_flags = NPT_P | NPT_U | NPT_NX;
+	const uint64_t new_flags = PTE_P | PTE_US | PTE_NX;
 	struct pt_mem m;
 	struct fake *f = fake_new(&m);
 	uint64_t root, hpa, flags;
@@ -495,7 +495,7 @@ static void test_split_preserves_neighbours(void **state)
 	assert_int_equal(npt_lookup(&m, root, gpa + 0x10, &hpa, &flags,
 				    &shift), 0);
 	assert_int_equal(hpa, 0x987654010ULL);
-	assert_int_equal(flags, new_flags | NPT_A | NPT_D);
+	assert_int_equal(flags, new_flags | PTE_A | PTE_D);
 	assert_int_equal(shift, 12);
 	/* Every other page of the split 1 GiB still maps to itself. */
 	for (uint64_t a = GiB1; a < 2 * GiB1; a += KiB4) {
@@ -506,10 +506,10 @@ static void test_split_preserves_neighbours(void **state)
 		assert_int_equal(hpa, a);
 		if ((a & ~(MiB2 - 1)) == (gpa & ~(MiB2 - 1))) {
 			assert_int_equal(shift, 12);
-			assert_int_equal(flags, leaf | NPT_A | NPT_D);
+			assert_int_equal(flags, leaf | PTE_A | PTE_D);
 		} else {
 			assert_int_equal(shift, 21);
-			assert_int_equal(flags, leaf | NPT_A | NPT_D | NPT_PS);
+			assert_int_equal(flags, leaf | PTE_A | PTE_D | PTE_PS);
 		}
 	}
 	for (uint64_t g = 0; g < 4 * GiB1; g += GiB1) {
@@ -561,7 +561,7 @@ static void test_split_preserves_neighbours(void **state)
 /* A 2M leaf with PAT (bit 12) splits into PTEs with PAT in bit 7. */
 static void test_split_moves_pat(void **state)
 {
-	const uint64_t leaf = NPT_P | NPT_W | NPT_U | NPT_PWT;
+	const uint64_t leaf = PTE_P | PTE_RW | PTE_US | PTE_PWT;
 	struct pt_mem m;
 	struct fake *f = fake_new(&m);
 	uint64_t root, *t, flags;
@@ -570,16 +570,16 @@ static void test_split_moves_pat(void **state)
 	assert_int_equal(npt_build_identity(&m, GiB1, NULL, 0, leaf, false,
 					    &root), 0);
 	t = m.map(m.ctx, root);				/* PML4 */
-	t = m.map(m.ctx, t[0] & NPT_ADDR_MASK);		/* PDPT */
-	t = m.map(m.ctx, t[0] & NPT_ADDR_MASK);		/* PD */
-	t[3] |= NPT_PAT_LARGE;
+	t = m.map(m.ctx, t[0] & PTE64_ADDR_4K);		/* PDPT */
+	t = m.map(m.ctx, t[0] & PTE64_ADDR_4K);		/* PD */
+	t[3] |= PTE_LARGE_PAT;
 	assert_int_equal(npt_lookup(&m, root, 3 * MiB2, NULL, &flags, NULL), 0);
-	assert_int_equal(flags, leaf | NPT_A | NPT_D | NPT_PS | NPT_PAT_LARGE);
+	assert_int_equal(flags, leaf | PTE_A | PTE_D | PTE_PS | PTE_LARGE_PAT);
 	assert_int_equal(npt_unmap_page(&m, root, 3 * MiB2), 0);
 	assert_int_equal(npt_lookup(&m, root, 3 * MiB2 + KiB4, NULL, &flags,
 				    NULL), 0);
 	/* In a PTE bit 7 is PAT (APM Vol.2 §5.4.1). */
-	assert_int_equal(flags, leaf | NPT_A | NPT_D | NPT_PS);
+	assert_int_equal(flags, leaf | PTE_A | PTE_D | PTE_PS);
 	npt_destroy(&m, root);
 	fake_delete(f);
 }
@@ -587,7 +587,7 @@ static void test_split_moves_pat(void **state)
 static void test_out_of_memory(void **state)
 {
 	const struct layout l = { 8 * GiB1, holes64, 4 };
-	const uint64_t leaf = NPT_P | NPT_W | NPT_U;
+	const uint64_t leaf = PTE_P | PTE_RW | PTE_US;
 	struct pt_mem m;
 	struct fake *f = fake_new(&m);
 	uint64_t root, need, hpa;
@@ -666,7 +666,7 @@ static void test_palloc_as_pt_mem(void **state)
 	palloc_pt_mem(&p, &m);
 	free0 = palloc_free_count(&p);
 	assert_int_equal(npt_build_identity(&m, 4 * GiB1, holes64, 3,
-					    NPT_P | NPT_W | NPT_U, true,
+					    PTE_P | PTE_RW | PTE_US, true,
 					    &root), 0);
 	assert_int_equal(npt_lookup(&m, root, 0xfee01000, &hpa, NULL, NULL), 0);
 	assert_int_equal(hpa, 0xfee01000);

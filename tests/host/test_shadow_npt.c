@@ -111,7 +111,7 @@ static void dirty_bit_rule(void **state)
 	for (unsigned i = 0; i < 3; i++)
 		assert_int_equal(h_peek(&h, e[i]) & PTE_D, 0);
 	sw = shadow_get(rt, L2A);
-	assert_true(sw.w && (sw.leaf & NPT_D));
+	assert_true(sw.w && (sw.leaf & PTE_D));
 
 	/* a leaf that is already dirty: a read installs W, writes nothing */
 	assert_int_equal(fault(&h, rt, L2A + PAGE, FINAL, 0, &out), SNPT_INSTALLED);

@@ -312,9 +312,9 @@ static void one_access(struct run *x, uint64_t gpa)
 	/* memory type copied from L1's leaf */
 	uint64_t l1leaf = rr.pte[rr.nr_levels - 1];
 	bool pat = rr.page_shift == 12 ? (l1leaf & PTE_PS) : (l1leaf & PTE_LARGE_PAT);
-	assert_int_equal(after.leaf & (NPT_PWT | NPT_PCD),
+	assert_int_equal(after.leaf & (PTE_PWT | PTE_PCD),
 			 l1leaf & (PTE_PWT | PTE_PCD));
-	assert_int_equal(!!(after.leaf & (after.shift == 12 ? NPT_PS : NPT_PAT_LARGE)),
+	assert_int_equal(!!(after.leaf & (after.shift == 12 ? PTE_PS : PTE_LARGE_PAT)),
 			 pat);
 	/* every L1 table page the walk read is now protected */
 	for (unsigned i = 0; i < rr.nr_levels; i++)
