@@ -3,13 +3,14 @@
  * The shadow-NPT MMU (API in shadow_npt.h; spec: nested-paging-semantics.md
  * §1.5, §4, §5, §6.2, §8).
  *
- * What the shadow is.  A shadow root is a 4-level long-mode NPT (entry bits
- * of mm/pte.h, AMD APM Vol.2 §5.3/§15.25) mapping L2 gpa -> host pa.
- * It caches the results of walking L1's NPT: each leaf is one successful
- * walk of L1's tables, composed with env->l1_to_hpa.  The shadow's own
- * table entries are always P|W|U|A; all rights live in the leaves.  So the
- * shadow tree mirrors nothing of L1's table layout and every L1 format
- * (2-level, PAE, 4-level, 5-level below 2^48) is shadowed the same way.
+ * What the shadow is.  A shadow root is a 4-level long-mode NPT (built
+ * with mm/pt.c; entry bits of mm/pte.h, AMD APM Vol.2 §5.3/§15.25) mapping
+ * L2 gpa -> host pa.  It caches the results of walking L1's NPT: each leaf
+ * is one successful walk of L1's tables, composed with env->l1_to_hpa.
+ * The shadow's own table entries are always P|W|U|A; all rights live in
+ * the leaves.  So the shadow tree mirrors nothing of L1's table layout and
+ * every L1 format (2-level, PAE, 4-level, 5-level below 2^48) is shadowed
+ * the same way.
  * Roots are cached by (nCR3, full cpu_role, exec class), up to
  * SNPT_MAX_ROOTS, least recently used evicted.  The key is the whole
  * cpu_role rather than the root_role alone, because ext bits (cr4_pse,
@@ -79,135 +80,42 @@
  */
 #include "mm/shadow_npt.h"
 
-#include "mm/npt_l1.h"
 #include "mm/pferr.h"
+#include "mm/pt.h"
 #include "mm/pte.h"
 
-#define SHADOW_LEVELS 4
-#define SHADOW_LIMIT_SHIFT 48
-#define SHADOW_LAST ((1ull << SHADOW_LIMIT_SHIFT) - 1)
+#define SHADOW_LAST (PT_LIMIT - 1)
 #define PAGE_MASK_4K 0xfffull
 
-static unsigned shadow_shift(unsigned level)
-{
-	return 12u + 9u * (level - 1);
-}
-
-static unsigned shadow_index(uint64_t gpa, unsigned level)
-{
-	return (unsigned)(gpa >> shadow_shift(level)) & (NPT_ENTRIES - 1);
-}
-
-static uint64_t *table(struct snpt *s, uint64_t pa)
-{
-	return s->env.ptm->map(s->env.ptm->ctx, pa);
-}
-
-static bool is_table(uint64_t e, unsigned level)
-{
-	return level > 1 && (e & PTE_P) && !(e & PTE_PS);
-}
-
-/* ---- shadow tables ------------------------------------------------------ */
-
-static void free_subtree(struct snpt *s, uint64_t pa, unsigned level)
-{
-	uint64_t *t = table(s, pa);
-
-	for (unsigned i = 0; i < NPT_ENTRIES; i++)
-		if (is_table(t[i], level))
-			free_subtree(s, t[i] & PTE64_ADDR_4K, level - 1);
-	s->env.ptm->free_page(s->env.ptm->ctx, pa);
-}
-
-/* Clear every entry of the table at pa (covering from tbase) that maps
- * anything in [lo, last]; a large leaf partly inside goes whole. */
-static void zap_table(struct snpt *s, uint64_t pa, unsigned level,
-		      uint64_t tbase, uint64_t lo, uint64_t last)
-{
-	unsigned shift = shadow_shift(level);
-	uint64_t *t = table(s, pa);
-	unsigned first = lo > tbase ? (unsigned)((lo - tbase) >> shift) : 0;
-	unsigned end = (unsigned)((last - tbase) >> shift);
-
-	if (end > NPT_ENTRIES - 1)
-		end = NPT_ENTRIES - 1;
-	for (unsigned i = first; i <= end; i++) {
-		uint64_t e = t[i], eb = tbase + ((uint64_t)i << shift);
-		uint64_t el = eb + ((1ull << shift) - 1);
-
-		if (!(e & PTE_P))
-			continue;
-		if (is_table(e, level) && (eb < lo || el > last)) {
-			zap_table(s, e & PTE64_ADDR_4K, level - 1, eb, lo, last);
-			continue;
-		}
-		if (is_table(e, level))
-			free_subtree(s, e & PTE64_ADDR_4K, level - 1);
-		t[i] = 0;
-	}
-}
+/* ---- shadow tables (mm/pt.c) -------------------------------------------- */
 
 /* Zap [lo, last] (L2 gpas, clamped to what the shadow maps) in root r. */
 static void zap_range(struct snpt *s, unsigned r, uint64_t lo, uint64_t last)
 {
-	if (lo > SHADOW_LAST)
-		return;
-	if (last > SHADOW_LAST)
-		last = SHADOW_LAST;
-	zap_table(s, s->roots[r].hpa, SHADOW_LEVELS, 0, lo, last);
+	pt_zap_range(s->env.ptm, s->roots[r].hpa, lo, last);
 }
 
 /*
  * Put leaf at level (1: 4 KiB, 2: 2 MiB, 3: 1 GiB) for l2_gpa, creating
  * tables as needed.  A large leaf in the way is replaced by a new table,
  * a table in the way of a large leaf is freed: both only drop cached
- * translations.  -NV_ENOMEM leaves at most empty tables behind.
+ * translations.  -NV_ENOMEM changes nothing.
  */
-static int install(struct snpt *s, uint64_t root, uint64_t l2_gpa,
+static int install(struct snpt *s, unsigned r, uint64_t l2_gpa,
 		   unsigned level, uint64_t leaf)
 {
-	uint64_t pa = root, *t;
-	unsigned i;
-
-	for (unsigned lvl = SHADOW_LEVELS; lvl > level; lvl--) {
-		uint64_t np;
-
-		t = table(s, pa);
-		i = shadow_index(l2_gpa, lvl);
-		if (is_table(t[i], lvl)) {
-			pa = t[i] & PTE64_ADDR_4K;
-			continue;
-		}
-		np = s->env.ptm->alloc_page(s->env.ptm->ctx);
-		if (!np)
-			return -NV_ENOMEM;
-		t[i] = np | NPT_TABLE_FLAGS;
-		pa = np;
-	}
-	t = table(s, pa);
-	i = shadow_index(l2_gpa, level);
-	if (is_table(t[i], level))
-		free_subtree(s, t[i] & PTE64_ADDR_4K, level - 1);
-	t[i] = leaf;
-	return 0;
+	return pt_install(s->env.ptm, s->roots[r].hpa, l2_gpa, level, leaf,
+			  PT_DROP_LARGE);
 }
 
 /* The shadow leaf mapping l2_gpa in root r: its level, or 0 if none. */
 static unsigned find_leaf(struct snpt *s, unsigned r, uint64_t l2_gpa)
 {
-	uint64_t pa = s->roots[r].hpa;
+	unsigned level;
 
-	for (unsigned lvl = SHADOW_LEVELS; lvl >= 1; lvl--) {
-		uint64_t e = table(s, pa)[shadow_index(l2_gpa, lvl)];
-
-		if (!(e & PTE_P))
-			return 0;
-		if (!is_table(e, lvl))
-			return lvl;
-		pa = e & PTE64_ADDR_4K;
-	}
-	return 0;
+	if (!(*pt_walk(s->env.ptm, s->roots[r].hpa, l2_gpa, &level) & PTE_P))
+		return 0;
+	return level;
 }
 
 /* ---- uses: which L1 table pages the shadow entries came from ----------- */
@@ -383,7 +291,7 @@ static void reset_all(struct snpt *s)
 static void evict(struct snpt *s, unsigned r)
 {
 	empty_root(s, r);
-	s->env.ptm->free_page(s->env.ptm->ctx, s->roots[r].hpa);
+	pt_free(s->env.ptm, s->roots[r].hpa, PT_LEVELS);
 	s->roots[r].valid = false;
 }
 
@@ -465,7 +373,7 @@ static int get_root(struct snpt *s, uint64_t ncr3, union cpu_role role,
 	rt->exec = exec;
 	rt->ncr3 = ncr3;
 	rt->role = role;
-	rt->root_role = root_role_shadow_npt(role, SHADOW_LEVELS);
+	rt->root_role = root_role_shadow_npt(role, PT_LEVELS);
 	rt->hpa = hpa;
 	pagewalk_init(&rt->w, role, true, &s->env.l1_cpu);
 	touch(s, victim);
@@ -562,7 +470,7 @@ static int record_and_install(struct snpt *s, unsigned r, uint64_t l2_gpa,
 			reset_all(s);
 			record_uses(s, r, l2_gpa, wr); /* fits: table empty */
 		}
-		if (!install(s, s->roots[r].hpa, l2_gpa, level, leaf))
+		if (!install(s, r, l2_gpa, level, leaf))
 			return 0;
 		reset_all(s);
 	}
@@ -672,8 +580,8 @@ void snpt_invlpga(struct snpt *s, uint64_t l2_gpa)
 		lvl = find_leaf(s, r, l2_gpa);
 		if (!lvl)
 			continue;
-		lo = l2_gpa & ~((1ull << shadow_shift(lvl)) - 1);
-		last = lo + ((1ull << shadow_shift(lvl)) - 1);
+		lo = l2_gpa & ~((1ull << pt_level_shift(lvl)) - 1);
+		last = lo + ((1ull << pt_level_shift(lvl)) - 1);
 		zap_range(s, r, lo, last);
 		remove_uses_within(s, r, lo, last);
 	}

@@ -25,7 +25,6 @@
 #include <string.h>
 
 #include "fake_mem.h"
-#include "mm/npt_l1.h"
 #include "mm/pte.h"
 #include "mm/shadow_npt.h"
 #include "mm/walk.h"
@@ -179,7 +178,7 @@ static inline int fake_protect(void *ctx, uint64_t page, bool wp)
 struct h {
 	struct fake_mem *mem, *ref;
 	struct gmem gmem, gref;
-	struct pt_builder pt, ptr;
+	struct gpt_builder pt, ptr;
 	struct pagewalk w;
 	union cpu_role role;
 	struct pt_mem ptm;
@@ -201,8 +200,8 @@ static inline void h_init(struct h *h, uint64_t cr4, uint64_t efer,
 	h->ref = fake_mem_create(on_violation);
 	h->gmem = fake_mem_gmem(h->mem);
 	h->gref = fake_mem_gmem(h->ref);
-	pt_init(&h->pt, h->mem, h->role.base.level, NCR3, TABLE_POOL);
-	pt_init(&h->ptr, h->ref, h->role.base.level, NCR3, TABLE_POOL);
+	gpt_init(&h->pt, h->mem, h->role.base.level, NCR3, TABLE_POOL);
+	gpt_init(&h->ptr, h->ref, h->role.base.level, NCR3, TABLE_POOL);
 	pagewalk_init(&h->w, h->role, true, &cpu);
 	h->ptm = (struct pt_mem){ NULL, pool_map, pool_alloc, pool_free };
 	h->env = (struct snpt_env){
@@ -231,12 +230,12 @@ static inline void h_fini(struct h *h)
 	fake_mem_destroy(h->ref);
 }
 
-/* Map in both memories (see pt_map). */
+/* Map in both memories (see gpt_map). */
 static inline void h_map(struct h *h, uint64_t addr, uint64_t pa,
 			 unsigned leaf_level, const uint64_t *flags)
 {
-	pt_map(&h->pt, addr, pa, leaf_level, flags);
-	pt_map(&h->ptr, addr, pa, leaf_level, flags);
+	gpt_map(&h->pt, addr, pa, leaf_level, flags);
+	gpt_map(&h->ptr, addr, pa, leaf_level, flags);
 }
 
 static inline void h_poke(struct h *h, uint64_t gpa, uint64_t val)
@@ -348,7 +347,7 @@ static inline struct sw shadow_get(uint64_t rt, uint64_t gpa)
 			r.hpa = (e & PTE64_ADDR_4K & ~mask) | (gpa & mask);
 			return r;
 		}
-		assert_int_equal(e & ~PTE64_ADDR_4K, NPT_TABLE_FLAGS);
+		assert_int_equal(e & ~PTE64_ADDR_4K, PTE_P | PTE_RW | PTE_US | PTE_A);
 		pa = e & PTE64_ADDR_4K;
 	}
 	return (struct sw){ 0 };

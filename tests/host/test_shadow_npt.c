@@ -60,7 +60,7 @@ static void spec_error_codes(void **state)
 	/* reserved: AMD bit 8 in the PML4E: P|RSVD|US, no I/D on a read */
 	h_std(&h);
 	map4(&h, L2A, L1A, 1, PTE_P | PTE_RW | PTE_US);
-	h_poke(&h, pt_entry_gpa(&h.pt, L2A, 4), pt_get(&h.pt, L2A, 4) | PTE_G);
+	h_poke(&h, gpt_entry_gpa(&h.pt, L2A, 4), gpt_get(&h.pt, L2A, 4) | PTE_G);
 	rt = root(&h, SNPT_EXEC_SUPERVISOR);
 	assert_int_equal(fault(&h, rt, L2A, FINAL, 0, &out), SNPT_REFLECT);
 	assert_int_equal(out.exit_info_1, 0x10000000dull);
@@ -90,7 +90,7 @@ static void dirty_bit_rule(void **state)
 	map4(&h, L2A + 2 * PAGE, L1A + 2 * PAGE, 1, PTE_P | PTE_RW | PTE_US);
 	rt = root(&h, SNPT_EXEC_SUPERVISOR);
 	for (unsigned l = 4; l >= 1; l--)
-		e[4 - l] = pt_entry_gpa(&h.pt, L2A, l);
+		e[4 - l] = gpt_entry_gpa(&h.pt, L2A, l);
 
 	/* a read sets A everywhere, D nowhere; the shadow is read-only */
 	assert_int_equal(fault(&h, rt, L2A | 0x10, FINAL | PFERR_USER, 0, &out),
@@ -121,7 +121,7 @@ static void dirty_bit_rule(void **state)
 	/* a page-table access is a write: it dirties the leaf, shadow W */
 	assert_int_equal(fault(&h, rt, L2A + 2 * PAGE, GPAGE | PFERR_WRITE |
 			       PFERR_USER, 0, &out), SNPT_INSTALLED);
-	assert_true(h_peek(&h, pt_entry_gpa(&h.pt, L2A + 2 * PAGE, 1)) & PTE_D);
+	assert_true(h_peek(&h, gpt_entry_gpa(&h.pt, L2A + 2 * PAGE, 1)) & PTE_D);
 	assert_true(shadow_get(rt, L2A + 2 * PAGE).w);
 
 	/* L1 clears D (trapped): the shadow loses the page, and the next read
@@ -205,11 +205,11 @@ static void coherence(void **state)
 	rt = root(&h, SNPT_EXEC_SUPERVISOR);
 	assert_int_equal(fault(&h, rt, a, FINAL, 0, &out), SNPT_INSTALLED);
 	assert_int_equal(fault(&h, rt, b, FINAL, 0, &out), SNPT_INSTALLED);
-	pt_a = pt_entry_gpa(&h.pt, a, 1);
-	pt_b = pt_entry_gpa(&h.pt, b, 1);
-	pd = pt_entry_gpa(&h.pt, a, 2);
-	pdpt = pt_entry_gpa(&h.pt, a, 3);
-	pml4 = pt_entry_gpa(&h.pt, a, 4);
+	pt_a = gpt_entry_gpa(&h.pt, a, 1);
+	pt_b = gpt_entry_gpa(&h.pt, b, 1);
+	pd = gpt_entry_gpa(&h.pt, a, 2);
+	pdpt = gpt_entry_gpa(&h.pt, a, 3);
+	pml4 = gpt_entry_gpa(&h.pt, a, 4);
 	assert_int_equal(F.nr_prot, 5);
 	for (unsigned i = 0; i < 5; i++) {
 		uint64_t p[5] = { pt_a, pt_b, pd, pdpt, pml4 };
@@ -352,7 +352,7 @@ static void root_cache(void **state)
 	for (unsigned i = 1; i < SNPT_MAX_ROOTS; i++) {
 		uint64_t n = NCR3 + 0x1000000ull * i;
 
-		fake_mem_poke(h.mem, n, pt_get(&h.pt, L2A, 4), 8);
+		fake_mem_poke(h.mem, n, gpt_get(&h.pt, L2A, 4), 8);
 		assert_int_equal(snpt_get_root(h.s, n, h.role, 0, &r[i]), 0);
 		assert_int_equal(fault(&h, r[i], L2A, FINAL, 0, &out), SNPT_INSTALLED);
 	}
@@ -370,7 +370,7 @@ static void root_cache(void **state)
 	assert_int_equal(fault(&h, r[0], L2A, FINAL, 0, &out), SNPT_INSTALLED);
 	unsigned pool = F.pool_used, prot = F.nr_prot;
 
-	fake_mem_poke(h.mem, 0x7000000ull, pt_get(&h.pt, L2A, 4), 8);
+	fake_mem_poke(h.mem, 0x7000000ull, gpt_get(&h.pt, L2A, 4), 8);
 	assert_int_equal(snpt_get_root(h.s, 0x7000000ull, h.role, 0, &r[8]),
 			 0);
 	assert_int_equal(h.s->stats.evictions, 2);
@@ -532,7 +532,7 @@ static void hostile_l1(void **state)
 	assert_int_equal(F.nr_prot, prot);
 	/* a table pointer into memory l1mem cannot read (that PD page backs
 	 * no shadow entry, so it is not protected and L1 just writes it) */
-	pd = pt_entry_gpa(&h.pt, 0xc0000000ull, 2);
+	pd = gpt_entry_gpa(&h.pt, 0xc0000000ull, 2);
 	assert_false(snpt_is_protected(h.s, pd));
 	h_poke(&h, pd, 0x6000000000ull | 7);
 	assert_int_equal(fault(&h, rt, 0xc0000000ull, FINAL, 0, &out),
