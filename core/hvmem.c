@@ -87,7 +87,7 @@ static int l1_read(void *ctx, uint64_t gpa, void *buf, unsigned len)
 
 	(void)ctx;
 	if (!p)
-		return -1;
+		return -NV_EFAULT;
 	if (len == 8 && !(gpa & 7)) { /* page-table entries: one load */
 		*(uint64_t *)buf = *(const volatile uint64_t *)p;
 		return 0;
@@ -103,7 +103,7 @@ static int l1_write(void *ctx, uint64_t gpa, const void *buf, unsigned len)
 
 	(void)ctx;
 	if (!p)
-		return -1;
+		return -NV_EFAULT;
 	for (unsigned i = 0; i < len; i++)
 		p[i] = ((const uint8_t *)buf)[i];
 	return 0;
@@ -114,17 +114,22 @@ static int l1_cmpxchg(void *ctx, uint64_t gpa, uint64_t old, uint64_t new_val,
 {
 	uint8_t *p = l1_host_ptr(gpa, len);
 
+	uint32_t o = (uint32_t)old;
+	bool stored;
+
 	(void)ctx;
 	if (!p || (len != 4 && len != 8))
-		return -1;
+		return -NV_EFAULT;
 	if (len == 8)
-		return __atomic_compare_exchange_n((uint64_t *)p, &old, new_val,
-						   false, __ATOMIC_SEQ_CST,
-						   __ATOMIC_SEQ_CST);
-	uint32_t o = (uint32_t)old;
-	return __atomic_compare_exchange_n((uint32_t *)p, &o, (uint32_t)new_val,
-					   false, __ATOMIC_SEQ_CST,
-					   __ATOMIC_SEQ_CST);
+		stored = __atomic_compare_exchange_n((uint64_t *)p, &old, new_val,
+						     false, __ATOMIC_SEQ_CST,
+						     __ATOMIC_SEQ_CST);
+	else
+		stored = __atomic_compare_exchange_n((uint32_t *)p, &o,
+						     (uint32_t)new_val, false,
+						     __ATOMIC_SEQ_CST,
+						     __ATOMIC_SEQ_CST);
+	return stored ? 0 : -NV_EAGAIN;
 }
 
 const struct gmem l1_gmem = {

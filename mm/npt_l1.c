@@ -22,7 +22,7 @@
 
 #include "mm/pt.h"
 
-static int bad_flags(uint64_t flags)
+static bool bad_flags(uint64_t flags)
 {
 	return (flags & ~NPT_LEAF_ALLOWED) || !(flags & PTE_P);
 }

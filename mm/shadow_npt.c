@@ -235,8 +235,8 @@ static unsigned table_span(const struct pagewalk *w, unsigned lvl)
 
 /*
  * Record a use for every table page walk res read, protecting pages that
- * get their first use.  -1 (having changed nothing more) when the table is
- * full.
+ * get their first use.  -NV_ENOMEM (having changed nothing more) when the
+ * use table is full.
  */
 static int record_uses(struct snpt *s, unsigned r, uint64_t l2_gpa,
 		       const struct walk_result *res)
@@ -252,7 +252,7 @@ static int record_uses(struct snpt *s, unsigned r, uint64_t l2_gpa,
 		if (find_use(s, page, r, base, span))
 			continue;
 		if (s->free_use == SNPT_NO_USE)
-			return -1;
+			return -NV_ENOMEM;
 		if (!page_has_use(s, page)) {
 			if (s->env.protect(s->env.ctx, page, true)) {
 				s->stats.protect_failures++;
@@ -295,12 +295,15 @@ static void evict(struct snpt *s, unsigned r)
 	s->roots[r].valid = false;
 }
 
-static int root_index(const struct snpt *s, uint64_t hpa)
+/* Is hpa a cached root?  *index gets its slot. */
+static bool find_root(const struct snpt *s, uint64_t hpa, unsigned *index)
 {
 	for (unsigned r = 0; r < SNPT_MAX_ROOTS; r++)
-		if (s->roots[r].valid && s->roots[r].hpa == hpa)
-			return (int)r;
-	return -1;
+		if (s->roots[r].valid && s->roots[r].hpa == hpa) {
+			*index = r;
+			return true;
+		}
+	return false;
 }
 
 static bool gmet_emulated(const struct snpt *s, union cpu_role role)
@@ -481,7 +484,6 @@ enum snpt_outcome snpt_handle_fault(struct snpt *s, uint64_t root_hpa,
 				    uint64_t l2_gpa, uint64_t hw_exit_info_1,
 				    unsigned cpl, struct snpt_fault_result *out)
 {
-	int ri = root_index(s, root_hpa);
 	uint64_t stage = fault_stage(hw_exit_info_1), access, hpa;
 	enum snpt_outcome installed = SNPT_INSTALLED;
 	struct walk_result wr;
@@ -489,9 +491,9 @@ enum snpt_outcome snpt_handle_fault(struct snpt *s, uint64_t root_hpa,
 
 	*out = (struct snpt_fault_result){ .exec = SNPT_EXEC_SUPERVISOR,
 					   .root_hpa = root_hpa };
-	if (ri < 0)
+	if (!find_root(s, root_hpa, &r))
 		return SNPT_STALE_ROOT;
-	r = target = (unsigned)ri;
+	target = r;
 	touch(s, r);
 	out->exec = s->roots[r].exec;
 	s->stats.faults++;

@@ -44,14 +44,14 @@ struct snpt_env {
 	 * L1 gpa -> host pa through nestvisor's NPT for L1.  *max_shift =
 	 * log2 of the largest naturally aligned block around l1_gpa that maps
 	 * contiguously (and aligned) with the same rights: 12, 21 or 30.
-	 * Returns 0, or -1 if L1 has no memory there.
+	 * Returns 0, or -NV_EFAULT if L1 has no memory there.
 	 */
 	int (*l1_to_hpa)(void *ctx, uint64_t l1_gpa, uint64_t *hpa,
 			 unsigned *max_shift);
 	/*
 	 * Write-protect (true) or release (false) one 4 KiB page of L1 memory
 	 * in nestvisor's NPT for L1, so that L1's writes to it exit.  Returns
-	 * 0, or -1 if the page cannot be protected.
+	 * 0, or a negated nv_err if the page cannot be protected.
 	 */
 	int (*protect)(void *ctx, uint64_t l1_gpa_page, bool write_protect);
 	void *ctx;

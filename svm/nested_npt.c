@@ -34,7 +34,7 @@ static int l1_to_hpa(void *ctx, uint64_t gpa, uint64_t *hpa, unsigned *shift)
 	struct cpu *cpu = ctx;
 
 	if (gpa >= hvmem.phys_limit)
-		return -1;
+		return -NV_EFAULT;
 	if (gpa >= b && gpa < e) {
 		*hpa = hvmem.sink_pa + (gpa & 0xfff);
 		*shift = 12;
@@ -63,14 +63,16 @@ static int protect(void *ctx, uint64_t gpa, bool wp)
 	struct cpu *cpu = ctx;
 	uint64_t hpa;
 	unsigned shift;
+	int err = l1_to_hpa(ctx, gpa, &hpa, &shift);
 
-	if (l1_to_hpa(ctx, gpa, &hpa, &shift))
-		return -1;
+	if (err)
+		return err;
 	log_trace("%s L1 page 0x%lx in L1's NPT",
 		  wp ? "write-protect" : "release", gpa);
-	if (npt_map_page(&hvmem.ptm, hvmem.npt_root, gpa & ~0xfffull,
-			 hpa & ~0xfffull, PTE_P | PTE_US | (wp ? 0 : PTE_RW)))
-		return -1;
+	err = npt_map_page(&hvmem.ptm, hvmem.npt_root, gpa & ~0xfffull,
+			   hpa & ~0xfffull, PTE_P | PTE_US | (wp ? 0 : PTE_RW));
+	if (err)
+		return err;
 	flush_all_guests(cpu);
 	return 0;
 }
@@ -91,14 +93,16 @@ static int l2_read(void *ctx, uint64_t gpa, void *buf, unsigned len)
 {
 	uint64_t g;
 
-	return l2_translate(ctx, gpa, &g) ? -1 : l1_gmem.read(0, g, buf, len);
+	return l2_translate(ctx, gpa, &g) ? -NV_EFAULT :
+		l1_gmem.read(0, g, buf, len);
 }
 
 static int l2_write(void *ctx, uint64_t gpa, const void *buf, unsigned len)
 {
 	uint64_t g;
 
-	return l2_translate(ctx, gpa, &g) ? -1 : l1_gmem.write(0, g, buf, len);
+	return l2_translate(ctx, gpa, &g) ? -NV_EFAULT :
+		l1_gmem.write(0, g, buf, len);
 }
 
 static int l2_cmpxchg(void *ctx, uint64_t gpa, uint64_t old, uint64_t new_val,
@@ -106,7 +110,7 @@ static int l2_cmpxchg(void *ctx, uint64_t gpa, uint64_t old, uint64_t new_val,
 {
 	uint64_t g;
 
-	return l2_translate(ctx, gpa, &g) ? -1 :
+	return l2_translate(ctx, gpa, &g) ? -NV_EFAULT :
 		l1_gmem.cmpxchg(0, g, old, new_val, len);
 }
 

@@ -103,7 +103,7 @@ static int gm_read(void *ctx, uint64_t gpa, void *buf, unsigned len)
 	const uint8_t *p = bytes(m, gpa, len);
 
 	if (!p)
-		return -1;
+		return -NV_EFAULT;
 	memcpy(buf, p, len);
 	if (!was_read(m, gpa) && m->nr_reads < MAX_READS)
 		m->reads[m->nr_reads++] = gpa;
@@ -115,7 +115,7 @@ static int gm_write(void *ctx, uint64_t gpa, const void *buf, unsigned len)
 	(void)buf;
 	(void)len;
 	violation(ctx, "plain write (the walker may only cmpxchg A/D bits)", gpa);
-	return -1;
+	return -NV_EFAULT;
 }
 
 static int gm_cmpxchg(void *ctx, uint64_t gpa, uint64_t old, uint64_t new_val,
@@ -126,7 +126,7 @@ static int gm_cmpxchg(void *ctx, uint64_t gpa, uint64_t old, uint64_t new_val,
 	uint64_t cur;
 
 	if (!p || (len != 4 && len != 8))
-		return -1;
+		return -NV_EFAULT;
 	if (!was_read(m, gpa))
 		violation(m, "write to an entry the walk did not read", gpa);
 	if ((new_val & ~old & ~(PTE_A | PTE_D)) || (old & ~new_val))
@@ -137,11 +137,11 @@ static int gm_cmpxchg(void *ctx, uint64_t gpa, uint64_t old, uint64_t new_val,
 	}
 	cur = load(p, len);
 	if (cur != old)
-		return 0;
+		return -NV_EAGAIN;
 	memcpy(p, &new_val, len);
 	if (m->nr_writes < MAX_WRITES)
 		m->writes[m->nr_writes++] = (struct fake_write){ gpa, old, new_val, len };
-	return 1;
+	return 0;
 }
 
 struct fake_mem *fake_mem_create(fake_mem_violation_fn on_violation)

@@ -116,7 +116,7 @@ static inline int fake_l1_to_hpa(void *ctx, uint64_t gpa, uint64_t *hpa,
 {
 	(void)ctx;
 	if (gpa >= F.mem_end)
-		return -1;
+		return -NV_EFAULT;
 	if ((gpa & ~(PAGE - 1)) == BAD_HPA_GPA) {
 		*hpa = 1ull << 52;
 		*ms = 12;
@@ -158,7 +158,7 @@ static inline int fake_protect(void *ctx, uint64_t page, bool wp)
 		fail_msg("protect(0x%" PRIx64 "): not a page address", page);
 	if (wp) {
 		if (page == F.refuse_page)
-			return -1;
+			return -NV_EBUSY;
 		if (i >= 0)
 			fail_msg("page 0x%" PRIx64 " protected twice", page);
 		assert_true(F.nr_prot < 16384);
@@ -286,7 +286,7 @@ static inline int dry_cmpxchg(void *ctx, uint64_t gpa, uint64_t o, uint64_t n,
 			      unsigned l)
 {
 	(void)ctx, (void)gpa, (void)o, (void)n, (void)l;
-	return 1;
+	return 0;
 }
 
 static inline struct walk_result dry_walk(struct h *h, uint64_t gpa,
