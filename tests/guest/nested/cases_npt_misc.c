@@ -2,11 +2,11 @@
 /*
  * More nested-paging cases: 2 MiB and 1 GiB NPT pages, faults while the
  * CPU walks L2's own page tables (stage bit 33, docs/semantics.md §5.1
- * rows 1 and 5, §7.1),
- * the reserved NX bit when L1 runs with EFER.NXE=0 (row 8), A/D updates in
- * L1's NPT (APM Vol. 2 §15.25.5: nested tables get A set on every level
- * used, D on the leaf only for writes), and L1 changing its NPT between
- * runs (TLB_CONTROL flush, or a new ASID: the new mapping must be used).
+ * rows 1 and 5, §7.1), the reserved NX bit when L1 runs with EFER.NXE=0
+ * (row 8), A/D updates in L1's NPT (APM Vol. 2 §15.25.5: nested tables get
+ * A set on every level used, D on the leaf only for writes), and L1
+ * changing its NPT between runs (TLB_CONTROL flush, or a new ASID: the new
+ * mapping must be used).
  */
 #include "nested.h"
 #include "npf_check.h"
