@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * The shadow-NPT MMU (API in shadow_npt.h; spec: nested-paging-semantics.md
- * §1.5, §4, §5, §6.2, §8).
+ * The shadow-NPT MMU (API in shadow_npt.h; docs/semantics.md §2.5, §5,
+ * §6, §7.2, §9).
  *
  * What the shadow is.  A shadow root is a 4-level long-mode NPT (built
  * with mm/pt.c; entry bits of mm/pte.h, AMD APM Vol.2 §5.3/§15.25) mapping
@@ -18,13 +18,14 @@
  *
  * #NPF (snpt_handle_fault).
  *  1. The access: W and F from the CPU's EXITINFO1, U = (CPL 3), stage =
- *     the CPU's bit 32 or 33 (not exactly one: FINAL, §6.2 step 2).  The
+ *     the CPU's bit 32 or 33 (not exactly one: FINAL, §7.2 step 2).  The
  *     walker turns a bit-33 access into a user write and ignores U without
- *     GMET (§8 step 1).
+ *     GMET (§9 step 1).
  *  2. walk() over L1's NPT (it sets L1's A/D bits as hardware would).
- *     A fault is reflected (SNPT_REFLECT): EXITINFO1 = the CPU's stage bit | bits 31:0 of
- *     the walk (I/D per has_pferr_fetch; US = CPL 3 under GMET, which is
- *     KVM's erratum-1218 answer), EXITINFO2 = the L2 gpa (§6.2).
+ *     A fault is reflected (SNPT_REFLECT): EXITINFO1 = the CPU's stage
+ *     bit | bits 31:0 of the walk (I/D per has_pferr_fetch; US = CPL 3
+ *     under GMET, which is KVM's erratum-1218 answer), EXITINFO2 = the L2
+ *     gpa (§7.2).
  *  3. l1_to_hpa(walk.out).  No memory: SNPT_NO_L1_MEMORY, nothing
  *     installed.
  *  4. The leaf: host address from l1_to_hpa only; page size = the largest
@@ -62,10 +63,10 @@
  * effective-U=0 pages NX.  A fetch fault the walk allows (under GMET for
  * the faulting CPL) is installed in the root of the page's class (U=1:
  * USER, U=0: SUPERVISOR) and, if that is not the current root, reported
- * as SNPT_SWITCH_ROOT with that root.  Exact: every fetch in a SUPERVISOR root
- * (U=0 pages run for any CPL; a U=1 page faults, and the walk decides with
- * the real CPL: GMET violation for CPL 0-2, switch for CPL 3), and every
- * data access.  Inexact: in a USER root, CPL 0-2 code runs from U=1 pages
+ * as SNPT_SWITCH_ROOT with that root.  Exact: every fetch in a SUPERVISOR
+ * root (U=0 pages run for any CPL; a U=1 page faults, and the walk decides
+ * with the real CPL: GMET violation for CPL 0-2, switch for CPL 3), and
+ * every data access.  Inexact: in a USER root, CPL 0-2 code runs from U=1 pages
  * already installed there without a GMET fault; this happens when CPL
  * drops to 0-2 (interrupt, syscall) and the handler's first fetch is from
  * a U=1 page.  Kernels normally enter on U=0 pages, whose NX in the USER
@@ -397,7 +398,8 @@ int snpt_get_root(struct snpt *s, uint64_t ncr3, union cpu_role role,
 
 /* ---- faults ------------------------------------------------------------- */
 
-/* The CPU's stage bit; not exactly one: FINAL (§6.2 step 2). */
+/* The CPU's stage bit; not exactly one: FINAL (docs/semantics.md §7.2
+ * step 2). */
 static uint64_t fault_stage(uint64_t hw)
 {
 	uint64_t stage = hw & PFERR_STAGE_MASK;
@@ -461,7 +463,7 @@ static uint64_t make_leaf(const struct snpt *s, const struct snpt_root *rt,
 	return leaf;
 }
 
-/* Record the walk's uses and install the leaf in root r (§ Limits). */
+/* Record the walk's uses and install the leaf in root r ("Limits" above). */
 static int record_and_install(struct snpt *s, unsigned r, uint64_t l2_gpa,
 			      const struct walk_result *wr, unsigned shift,
 			      uint64_t leaf)
