@@ -6,14 +6,16 @@
  * the entry for addr at level is index (addr >> (12 + 9 * (level - 1)))
  * & 511 of the table at that level.
  *
- * Install (pt_install): one walk from the root counts the tables the
- * change needs: at the first level L above the target whose entry is not
- * present, or is a large leaf, one table for each level from L - 1 down to
- * the target; below L everything is new, so nothing else is counted.
- * All of them are allocated before anything is written (so running out
- * changes nothing), then a second walk links a new table for a missing
- * entry, and for a large leaf either splits it or replaces it by an empty
- * table, and finally writes the entry, zapping a table that was there.
+ * Install (pt_install): walk down through the tables that exist.  At the
+ * first level L above the target whose entry is not a table (not present,
+ * or a large leaf), everything below is new: one table for each level from
+ * L - 1 down to the target.  All of them are allocated before anything is
+ * written (so running out changes nothing); then, level by level, a
+ * missing entry gets a new empty table and a large leaf is either split
+ * (its children are large leaves again, split in turn) or replaced by an
+ * empty table; finally the entry is written, zapping a table that was
+ * there.  One walk, so the usual case (every table present) reads one
+ * entry per level and allocates nothing.
  *
  * Split: the 512 children are written into the new table before the
  * entry is switched to point at it, so a concurrent hardware walk sees the
@@ -119,30 +121,18 @@ int pt_split(struct pt_mem *m, uint64_t *e, unsigned level)
 	return 0;
 }
 
-/* Tables pt_install() takes for addr at level (see the top comment). */
-static unsigned tables_needed(const struct pt_mem *m, uint64_t root,
-			      uint64_t addr, unsigned level)
+/*
+ * Below the entry *e at lvl (not a table) everything on the way to level
+ * is new: take the tables, then link, split or replace level by level.
+ * *e ends as the entry at level.
+ */
+static int build_down(struct pt_mem *m, uint64_t **e, uint64_t addr,
+		      unsigned lvl, unsigned level, enum pt_large large)
 {
-	uint64_t *e = entry_in(m, root, addr, PT_LEVELS);
+	uint64_t pages[PT_LEVELS - 1];
+	unsigned used = 0;
 
-	for (unsigned lvl = PT_LEVELS; lvl > level; lvl--) {
-		if (!pt_is_table(*e, lvl))
-			return lvl - level;
-		e = entry_in(m, *e & PTE64_ADDR_4K, addr, lvl - 1);
-	}
-	return 0;
-}
-
-int pt_install(struct pt_mem *m, uint64_t root, uint64_t addr, unsigned level,
-	       uint64_t entry, enum pt_large large)
-{
-	uint64_t pages[PT_LEVELS - 1], *e;
-	unsigned need, used = 0;
-
-	if (level < 1 || level >= PT_LEVELS || addr >= PT_LIMIT)
-		return -NV_EINVAL;
-	need = tables_needed(m, root, addr, level);
-	for (unsigned i = 0; i < need; i++) {
+	for (unsigned i = 0; i < lvl - level; i++) {
 		pages[i] = m->alloc_page(m->ctx);
 		if (!pages[i]) {
 			while (i--)
@@ -150,16 +140,34 @@ int pt_install(struct pt_mem *m, uint64_t root, uint64_t addr, unsigned level,
 			return -NV_ENOMEM;
 		}
 	}
+	for (; lvl > level; lvl--) {
+		if ((**e & PTE_P) && large == PT_SPLIT_LARGE)
+			split_into(m, *e, lvl, pages[used++]);
+		else
+			**e = table_entry(pages[used++]);
+		*e = entry_in(m, **e & PTE64_ADDR_4K, addr, lvl - 1);
+	}
+	return 0;
+}
 
-	e = entry_in(m, root, addr, PT_LEVELS);
-	for (unsigned lvl = PT_LEVELS; lvl > level; lvl--) {
-		if (!(*e & PTE_P))
-			*e = table_entry(pages[used++]);
-		else if (!pt_is_table(*e, lvl) && large == PT_SPLIT_LARGE)
-			split_into(m, e, lvl, pages[used++]);
-		else if (!pt_is_table(*e, lvl))
-			*e = table_entry(pages[used++]);
+int pt_install(struct pt_mem *m, uint64_t root, uint64_t addr, unsigned level,
+	       uint64_t entry, enum pt_large large)
+{
+	unsigned lvl = PT_LEVELS;
+	uint64_t *e;
+
+	if (level < 1 || level >= PT_LEVELS || addr >= PT_LIMIT)
+		return -NV_EINVAL;
+	e = entry_in(m, root, addr, lvl);
+	while (lvl > level && pt_is_table(*e, lvl)) {
 		e = entry_in(m, *e & PTE64_ADDR_4K, addr, lvl - 1);
+		lvl--;
+	}
+	if (lvl > level) {
+		int err = build_down(m, &e, addr, lvl, level, large);
+
+		if (err)
+			return err;
 	}
 	if (pt_is_table(*e, level))
 		pt_zap(m, e, level);
