@@ -52,6 +52,13 @@ struct ctx {
 	UINTN nvols;
 };
 
+/* GNU-EFI's device-path functions take non-const pointers; they do not
+ * write through them. */
+static EFI_DEVICE_PATH *as_dp(const uint8_t *p)
+{
+	return (EFI_DEVICE_PATH *)(uintptr_t)p;
+}
+
 static void path_text(EFI_DEVICE_PATH *dp, char *out, UINTN max)
 {
 	CHAR16 *s = DevicePathToStr(dp);
@@ -94,11 +101,10 @@ static EFI_STATUS try_load(struct ctx *c, EFI_DEVICE_PATH *dp,
 }
 
 /* LoadImage of file on volume h; on success *where says which volume. */
-static EFI_STATUS load_on_volume(struct ctx *c, EFI_HANDLE h,
-				 const CHAR16 *file, EFI_HANDLE *child,
-				 char *where, UINTN wmax)
+static EFI_STATUS load_on_volume(struct ctx *c, EFI_HANDLE h, CHAR16 *file,
+				 EFI_HANDLE *child, char *where, UINTN wmax)
 {
-	EFI_DEVICE_PATH *dp = FileDevicePath(h, (CHAR16 *)file);
+	EFI_DEVICE_PATH *dp = FileDevicePath(h, file);
 	EFI_STATUS st;
 
 	if (!dp)
@@ -121,8 +127,9 @@ const char *next_load_hint(EFI_STATUS st)
 
 static void set_options(EFI_HANDLE child, const void *data, UINTN len)
 {
+	const uint8_t *src = data;
 	EFI_LOADED_IMAGE *li;
-	void *copy = NULL;
+	uint8_t *copy = NULL;
 
 	if (EFI_ERROR(uefi_call_wrapper(BS->HandleProtocol, 3, child,
 					&LoadedImageProtocol, (void **)&li)))
@@ -131,8 +138,8 @@ static void set_options(EFI_HANDLE child, const void *data, UINTN len)
 		copy = AllocatePool(len);
 		if (!copy)
 			len = 0;
-		else
-			CopyMem(copy, (void *)data, len);
+		for (UINTN i = 0; i < len; i++)
+			copy[i] = src[i];
 	}
 	li->LoadOptions = copy;
 	li->LoadOptionsSize = (UINT32)len;
@@ -241,9 +248,9 @@ static EFI_STATUS load_entry(struct ctx *c, const struct load_option *lo,
 
 	switch (dp_classify(lo->path, lo->path_len)) {
 	case DP_KIND_FILE:
-		st = try_load(c, (EFI_DEVICE_PATH *)lo->path, TRUE, child);
+		st = try_load(c, as_dp(lo->path), TRUE, child);
 		if (!EFI_ERROR(st))
-			path_text((EFI_DEVICE_PATH *)lo->path, where, wmax);
+			path_text(as_dp(lo->path), where, wmax);
 		return st;
 	case DP_KIND_DEVICE:
 		for (UINTN i = 0; i < c->nvols; i++) {
@@ -261,9 +268,9 @@ static EFI_STATUS load_entry(struct ctx *c, const struct load_option *lo,
 		}
 		if (matched)
 			return st;
-		st = try_load(c, (EFI_DEVICE_PATH *)lo->path, TRUE, child);
+		st = try_load(c, as_dp(lo->path), TRUE, child);
 		if (!EFI_ERROR(st))
-			path_text((EFI_DEVICE_PATH *)lo->path, where, wmax);
+			path_text(as_dp(lo->path), where, wmax);
 		return st;
 	case DP_KIND_SHORT_HD:
 		for (UINTN i = 0; i < c->nvols; i++) {
@@ -277,8 +284,7 @@ static EFI_STATUS load_entry(struct ctx *c, const struct load_option *lo,
 			at = dp_find_node(v, vlen, lo->path);
 			if (at < 0 || (size_t)at + hd != vlen)
 				continue;
-			full = AppendDevicePath((EFI_DEVICE_PATH *)v,
-						(EFI_DEVICE_PATH *)(lo->path + hd));
+			full = AppendDevicePath(as_dp(v), as_dp(lo->path + hd));
 			if (!full)
 				return EFI_OUT_OF_RESOURCES;
 			st = try_load(c, full, TRUE, child);
