@@ -32,7 +32,7 @@
 #include "core/log.h"
 #include "core/spinlock.h"
 #include "core/x86.h"
-#include "mm/npt_l1.h"
+#include "mm/pte.h"
 #include "svm/apic_dest.h"
 #include "svm/init_sipi.h"
 #include "svm/intercepts.h"
@@ -46,7 +46,7 @@ int apic_protect_page(uint64_t base_msr)
 
 	if (pa >= hvmem.phys_limit || hvmem_contains(pa))
 		return -1;
-	if (hvmem_npt_map(pa, pa, NPT_P | NPT_U))
+	if (hvmem_npt_map(pa, pa, PTE_P | PTE_US))
 		return -1;
 	apic_page = pa;
 	return 0;

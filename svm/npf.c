@@ -16,7 +16,7 @@
 #include "core/hvmem.h"
 #include "core/log.h"
 #include "core/panic.h"
-#include "mm/npt_l1.h"
+#include "mm/pte.h"
 #include "mm/pferr.h"
 #include "svm/apic.h"
 #include "svm/nested_internal.h"
@@ -25,9 +25,9 @@ static bool npt_allows(uint64_t gpa, uint64_t info1)
 {
 	uint64_t e = hvmem_npt_entry(gpa);
 
-	if (!(e & NPT_P) || !(e & NPT_U))
+	if (!(e & PTE_P) || !(e & PTE_US))
 		return false;
-	return !(info1 & PFERR_WRITE) || (e & NPT_W);
+	return !(info1 & PFERR_WRITE) || (e & PTE_RW);
 }
 
 void handle_npf(struct cpu *cpu)

@@ -365,12 +365,12 @@ static void test_stores(void **state)
 					(sets[s][0] == 2 &&
 					 (sets[s][2] & 0xf0) == 0x40)))
 				continue;	/* REX exists only in 64-bit */
-			for (unsigned o = 0; o < sizeof(ops); o++)
+			for (unsigned k = 0; k < sizeof(ops); k++)
 				for (unsigned modrm = 0; modrm < 256; modrm++)
 					for (unsigned sib = 0; sib < 256;
 					     sib += 5) {
 						uint8_t body[3] = {
-							ops[o], (uint8_t)modrm,
+							ops[k], (uint8_t)modrm,
 							(uint8_t)sib };
 
 						run((enum insn_mode)m,
