@@ -6,7 +6,11 @@
  *
  * Detection: CPUID.1:ECX[31] (hypervisor present) and the vendor leaf
  * 0x40000000 (EAX = highest vendor leaf, EBX:ECX:EDX = "NestVisor\0\0\0").
- * Leaf 0x40000001: EAX = version (major << 16 | minor << 8 | patch).
+ * Leaf 0x40000001: EAX = version (major << 16 | minor << 8 | patch);
+ * EBX = CPUs running under nestvisor, ECX = the APIC ID of the CPU that
+ * executes the CPUID, EDX bit 0 = nestvisor's canary intact (as
+ * NV_HC_CANARY reports it; other bits 0).  Readable at any CPL, so that a
+ * user program can check every CPU (docs/hypercalls.md).
  *
  * Hypercalls: VMMCALL (0F 01 D9) at CPL 0 (CPL > 0 gets #UD).
  *   in:  RAX = call number, RBX, RCX, RDX = arguments

@@ -73,6 +73,14 @@
  * root switches back to SUPERVISOR on the first fetch.  Cost: CPL-3 code
  * that alternates between U=0 and U=1 pages switches roots each time.
  *
+ * Several vCPUs (mm/snpt_smp.c).  L1 keeps running on other CPUs while
+ * one vCPU's fault is handled, so a table page the walk read may be
+ * written between the walk and its protection.  When a fault protected a
+ * page, every entry the walk read is read again after env->protect
+ * returned (which guarantees no CPU can write the page without an exit
+ * any more); if one changed (A and D aside), nothing is installed
+ * (SNPT_RETRY) and L2's next fault walks again.
+ *
  * Limits.  SNPT_MAX_USES uses; when full, every root is emptied (reset)
  * and the walk's uses are recorded again.  Out of table pages: reset, try
  * once more, else SNPT_NO_MEMORY.  L2 gpas at or above 2^48 are refused
@@ -240,7 +248,7 @@ static unsigned table_span(const struct pagewalk *w, unsigned lvl)
  * use table is full.
  */
 static int record_uses(struct snpt *s, unsigned r, uint64_t l2_gpa,
-		       const struct walk_result *res)
+		       const struct walk_result *res, bool *protected_now)
 {
 	const struct pagewalk *w = &s->roots[r].w;
 
@@ -260,6 +268,7 @@ static int record_uses(struct snpt *s, unsigned r, uint64_t l2_gpa,
 				continue;
 			}
 			s->stats.protects++;
+			*protected_now = true;
 		}
 		add_use(s, page, r, base, span);
 	}
@@ -463,17 +472,47 @@ static uint64_t make_leaf(const struct snpt *s, const struct snpt_root *rt,
 	return leaf;
 }
 
-/* Record the walk's uses and install the leaf in root r ("Limits" above). */
+/*
+ * Does every L1 table entry the walk read still hold what it read (but
+ * for A and D, which only the walker and hardware set)?  Asked after a
+ * page got protected: L1 may have written it, from another CPU, between
+ * the walk and the protection ("Several vCPUs" above).
+ */
+static bool walk_unchanged(const struct snpt *s, unsigned r,
+			   const struct walk_result *wr)
+{
+	unsigned len = s->roots[r].w.role.base.has_4_byte_gpte ? 4 : 8;
+
+	for (unsigned i = 0; i < wr->nr_levels; i++) {
+		uint64_t now = 0;
+
+		if (s->env.l1mem->read(s->env.l1mem->ctx, wr->pte_addr[i], &now,
+				       len))
+			return false;
+		if ((now ^ wr->pte[i]) & ~(PTE_A | PTE_D))
+			return false;
+	}
+	return true;
+}
+
+/* Record the walk's uses and install the leaf in root r ("Limits" above).
+ * 1 when a table changed under the walk: nothing installed. */
 static int record_and_install(struct snpt *s, unsigned r, uint64_t l2_gpa,
 			      const struct walk_result *wr, unsigned shift,
 			      uint64_t leaf)
 {
 	unsigned level = shift == 30 ? 3 : shift == 21 ? 2 : 1;
+	bool protected_now = false;
 
 	for (int attempt = 0; attempt < 2; attempt++) {
-		if (record_uses(s, r, l2_gpa, wr)) {
+		if (record_uses(s, r, l2_gpa, wr, &protected_now)) {
 			reset_all(s);
-			record_uses(s, r, l2_gpa, wr); /* fits: table empty */
+			/* fits: the table is empty */
+			record_uses(s, r, l2_gpa, wr, &protected_now);
+		}
+		if (protected_now && !walk_unchanged(s, r, wr)) {
+			s->stats.changed_under_walk++;
+			return 1;
 		}
 		if (!install(s, r, l2_gpa, level, leaf))
 			return 0;
@@ -490,6 +529,7 @@ enum snpt_outcome snpt_handle_fault(struct snpt *s, uint64_t root_hpa,
 	enum snpt_outcome installed = SNPT_INSTALLED;
 	struct walk_result wr;
 	unsigned r, target, max_shift = 12, shift;
+	int rc;
 
 	*out = (struct snpt_fault_result){ .exec = SNPT_EXEC_SUPERVISOR,
 					   .root_hpa = root_hpa };
@@ -536,9 +576,12 @@ enum snpt_outcome snpt_handle_fault(struct snpt *s, uint64_t root_hpa,
 	}
 
 	shift = pick_shift(s, &wr, hpa, max_shift);
-	if (record_and_install(s, target, l2_gpa, &wr, shift,
-			       make_leaf(s, &s->roots[target], &wr, access,
-					 hpa, shift)))
+	rc = record_and_install(s, target, l2_gpa, &wr, shift,
+				make_leaf(s, &s->roots[target], &wr, access,
+					  hpa, shift));
+	if (rc > 0)
+		return SNPT_RETRY;
+	if (rc)
 		return SNPT_NO_MEMORY;
 	out->shadow_shift = shift;
 	out->exec = s->roots[target].exec;

@@ -11,8 +11,10 @@
  * Requirements on the caller:
  *  - L0 runs with EFER.NXE=1 (shadow entries use NX, and the CPU's #NPF
  *    error code must carry the I/D bit for fetches);
- *  - calls are serialised, and L1 does not run while one is in progress
- *    (nestvisor runs one vCPU);
+ *  - calls on one struct snpt are serialised; with several vCPUs each has
+ *    its own, and mm/snpt_smp.c keeps them coherent (L1 runs on the other
+ *    CPUs meanwhile: env->protect must make a page unwritable for every
+ *    CPU before it returns, see SNPT_RETRY);
  *  - after snpt_get_root() or a fault with outcome SNPT_SWITCH_ROOT,
  *    vmcb02's nCR3 is the root returned; the caller flushes the ASID's TLB
  *    after snpt_l1_write(), snpt_invlpga() and snpt_flush().
@@ -99,7 +101,7 @@ struct snpt_use {
 struct snpt_stats {
 	uint64_t faults, installs, reflects, no_l1_memory, switches;
 	uint64_t l1_writes, invlpga, flushes, resets, evictions;
-	uint64_t protects, unprotects, protect_failures;
+	uint64_t protects, unprotects, protect_failures, changed_under_walk;
 };
 
 struct snpt {
@@ -124,6 +126,10 @@ enum snpt_outcome {
 	/* GMET emulation: installed in root_hpa, the other execution class's
 	 * root; run vmcb02 on it (new nCR3, flush the ASID) and resume. */
 	SNPT_SWITCH_ROOT,
+	/* A table of L1's NPT changed between the walk and its protection
+	 * (L1 on another CPU): nothing installed; resume L2, which faults
+	 * again and is walked anew. */
+	SNPT_RETRY,
 	/* L1's NPT denies the access: #NPF to L1 with exit_info_1 (the
 	 * walker's error code and the CPU's stage bit) and exit_info_2 (the
 	 * faulting L2 gpa). */

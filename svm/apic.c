@@ -57,6 +57,11 @@ bool apic_is_mmio_page(uint64_t gpa)
 	return (gpa & ~0xfffull) == apic_page;
 }
 
+uint64_t apic_mmio_page(void)
+{
+	return apic_page;
+}
+
 void apic_init_cpu(struct cpu *cpu)
 {
 	cpu->vapic.base_msr = rdmsr(MSR_APIC_BASE);

@@ -64,6 +64,8 @@ void apic_init_cpu(struct cpu *cpu);
 
 /* Is gpa on the page nestvisor write-protects for the xAPIC? */
 bool apic_is_mmio_page(uint64_t gpa);
+/* That page's address (all ones before apic_protect_page). */
+uint64_t apic_mmio_page(void);
 
 /* #NPF write to the APIC page: emulate the store (decode the instruction,
  * perform it on the real APIC from the host, move RIP past it). */

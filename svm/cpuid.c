@@ -11,6 +11,7 @@
  *    that L1's own page tables reject higher addresses as reserved.
  */
 #include "svm/intercepts.h"
+#include "core/hvmem.h"
 #include "core/hypercall.h"
 #include "core/x86.h"
 
@@ -19,6 +20,7 @@
 #define CPUID7_ECX_OSPKE     (1u << 4)
 
 #include "core/nv_version.h"
+#include "svm/smp.h"
 
 void handle_cpuid(struct cpu *cpu)
 {
@@ -33,7 +35,12 @@ void handle_cpuid(struct cpu *cpu)
 						 NV_CPUID_SIG_ECX,
 						 NV_CPUID_SIG_EDX };
 		else if (leaf == NV_CPUID_VERSION_LEAF)
-			r.eax = NV_VERSION_WORD;
+			r = (struct cpuid_regs){
+				NV_VERSION_WORD,
+				__atomic_load_n(&smp.nr_running,
+						__ATOMIC_RELAXED),
+				cpu->apic_id,
+				*hvmem.canary == HVMEM_CANARY };
 	} else {
 		r = cpuid_count(leaf, sub);
 		switch (leaf) {

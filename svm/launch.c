@@ -133,6 +133,8 @@ int hv_prepare(const struct launch_params *p)
 	if (!msrpm || !iopm)
 		goto oom;
 	vmcb01_init_maps(msrpm, iopm);
+	if (nested_npt_global_init())
+		goto oom;
 
 	smp.nr = p->nr_cpus;
 	for (unsigned i = 0; i < p->nr_cpus; i++) {

@@ -52,6 +52,13 @@ struct nested {
 /* Allocates vmcb02 and friends and decides what to offer. 0 or -1. */
 int nested_init(struct cpu *cpu);
 
+/* Once, before any nested_init: what the vCPUs' shadow NPTs share. */
+int nested_npt_global_init(void);
+
+/* Before every VMRUN of this vCPU: shadow table pages it freed go back to
+ * the allocator (its TLB is then flushed at that VMRUN). */
+void nested_npt_reclaim(struct cpu *cpu);
+
 /* L1's SVM instructions (exits of vmcb01). */
 void nested_vmrun(struct cpu *cpu);
 void nested_vmload_vmsave(struct cpu *cpu, bool load);

@@ -14,11 +14,20 @@
  * -> the shadow entry is installed and L2 resumes (GMET emulation may
  * switch vmcb02 to the other execution class's root).
  *
- * Coherence: the MMU write-protects, in L1's NPT, every L1 page its shadow
- * tables were built from.  L1's write to one exits (svm/npf.c calls
- * nested_npt_l1_write), the shadows built from it are dropped, the page is
- * released and L1's write goes through.  Every change to shadow tables or
- * to L1's NPT is followed by a TLB flush of the guest that used them.
+ * L2 never reaches nestvisor's region or the local APIC's page directly:
+ * where L1's NPT points L2 at them, the shadow maps the sink page (a
+ * write to the APIC page would otherwise bypass the INIT/SIPI filter of
+ * svm/apic.c).
+ *
+ * Coherence: each vCPU has its own shadow; mm/snpt_smp.c keeps them all
+ * coherent with L1's NPT (its opening comment has the argument).  An L1
+ * page any shadow was built from is read-only in L1's NPT (and no CPU
+ * keeps a writable translation: smp_flush_l1_tlbs).  L1's write to one,
+ * from any CPU, exits (svm/npf.c calls nested_npt_l1_write), the entries
+ * built from it are dropped from every vCPU's shadow, the page is released
+ * and L1's write goes through.  Shadow table pages a vCPU freed return to
+ * the allocator before its next VMRUN, which then flushes its TLB
+ * (nested_npt_reclaim).
  */
 #include "core/hvmem.h"
 #include "core/log.h"
@@ -26,27 +35,37 @@
 #include "core/x86.h"
 #include "mm/npt_l1.h"
 #include "mm/shadow_npt.h"
+#include "mm/snpt_smp.h"
+#include "svm/apic.h"
 #include "svm/intercepts.h"
 #include "svm/nested_internal.h"
 #include "svm/smp.h"
 
-static int l1_to_hpa(void *ctx, uint64_t gpa, uint64_t *hpa, unsigned *shift)
+/* Does [lo, hi) hold a page L2 may not reach directly: nestvisor's region
+ * or the local APIC's page (its writes are emulated for L1, svm/apic.c)? */
+static bool holds_hole(uint64_t lo, uint64_t hi)
 {
 	uint64_t b = hvmem.base, e = hvmem.base + hvmem.size;
+	uint64_t apic = apic_mmio_page();
+
+	return (lo < e && hi > b) || (apic >= lo && apic < hi);
+}
+
+static int l1_to_hpa(void *ctx, uint64_t gpa, uint64_t *hpa, unsigned *shift)
+{
 	struct cpu *cpu = ctx;
 
 	if (gpa >= hvmem.phys_limit)
 		return -NV_EFAULT;
-	if (gpa >= b && gpa < e) {
+	*shift = 12;
+	if (holds_hole(gpa & ~0xfffull, (gpa & ~0xfffull) + 4096)) {
 		*hpa = hvmem.sink_pa + (gpa & 0xfff);
-		*shift = 12;
 		return 0;
 	}
 	*hpa = gpa;
-	*shift = 12;
 	for (unsigned s = cpu->caps.gbpages ? 30 : 21; s > 12; s -= 9) {
 		uint64_t lo = gpa & ~((1ull << s) - 1), hi = lo + (1ull << s);
-		if ((hi <= b || lo >= e) && hi <= hvmem.phys_limit) {
+		if (!holds_hole(lo, hi) && hi <= hvmem.phys_limit) {
 			*shift = s;
 			break;
 		}
@@ -60,24 +79,40 @@ static void flush_all_guests(struct cpu *cpu)
 	cpu->nested.tlb_flush_pending = true;
 }
 
-static int protect(void *ctx, uint64_t gpa, bool wp)
-{
-	struct cpu *cpu = ctx;
-	uint64_t hpa;
-	unsigned shift;
-	int err = l1_to_hpa(ctx, gpa, &hpa, &shift);
+/* One shadow per vCPU, kept coherent by mm/snpt_smp.c. */
+static struct snpt_smp group;
 
-	if (err)
-		return err;
+/* The group's hook: one page of L1's NPT read-only (and no CPU left with
+ * a writable translation of it), or writable again. */
+static int l1_write_protect(void *ctx, uint64_t page, bool wp)
+{
+	uint64_t hpa = page;
+	int err;
+
+	(void)ctx;
+	if (page >= hvmem.phys_limit)
+		return -NV_EFAULT;
+	if (holds_hole(page, page + 4096))
+		hpa = hvmem.sink_pa;
 	log_trace("%s L1 page 0x%lx in L1's NPT",
-		  wp ? "write-protect" : "release", gpa);
-	err = hvmem_npt_map(gpa, hpa, PTE_P | PTE_US | (wp ? 0 : PTE_RW));
+		  wp ? "write-protect" : "release", page);
+	err = hvmem_npt_map(page, hpa, PTE_P | PTE_US | (wp ? 0 : PTE_RW));
 	if (err)
 		return err;
-	flush_all_guests(cpu);
-	/* Write-protected: no CPU may keep a writable translation. */
 	if (wp)
-		smp_flush_l1_tlbs(cpu);
+		smp_flush_l1_tlbs(0);
+	return 0;
+}
+
+int nested_npt_global_init(void)
+{
+	struct snpt_smp_hooks hooks = { .write_protect = l1_write_protect };
+	struct snpt_smp_prot *prot =
+		hv_alloc((SNPT_SMP_PROT_SLOTS * sizeof(*prot) + 4095) / 4096);
+
+	if (!prot)
+		return -1;
+	snpt_smp_init(&group, &hooks, &hvmem.ptm, prot);
 	return 0;
 }
 
@@ -122,8 +157,7 @@ int nested_npt_init(struct cpu *cpu)
 {
 	struct nested *n = &cpu->nested;
 	struct snpt_env env = {
-		.l1mem = &l1_gmem, .l1_to_hpa = l1_to_hpa, .protect = protect,
-		.ctx = cpu, .ptm = &hvmem.ptm,
+		.l1mem = &l1_gmem, .l1_to_hpa = l1_to_hpa, .ctx = cpu,
 		.l1_cpu = { n->caps.maxphyaddr, cpu->caps.gbpages },
 		.hw_gmet = svm_has(&cpu->caps, SVM_FEAT_GMET),
 		.gbpages = cpu->caps.gbpages,
@@ -132,7 +166,7 @@ int nested_npt_init(struct cpu *cpu)
 	n->snpt = hv_alloc((sizeof(*n->snpt) + 4095) / 4096);
 	if (!n->snpt)
 		return -1;
-	snpt_init(n->snpt, &env);
+	snpt_smp_add_vcpu(&group, cpu->idx, n->snpt, &env);
 	n->l2_phys = (struct gmem){ cpu, l2_read, l2_write, l2_cmpxchg };
 	return 0;
 }
@@ -154,9 +188,9 @@ int nested_npt_setup(struct cpu *cpu)
 	/* L1's CR4 and EFER at VMRUN are the host state of the NPT walk. */
 	n->npt_role = cpu_role_shadow_npt(l1->cr4, efer_of_l1(cpu), gmet);
 	pagewalk_init(&n->npt_walk, n->npt_role, true, &mc);
-	return snpt_get_root(n->snpt, c12->control.nested_cr3, n->npt_role,
-			     exec_class(cpu, c12->save.cpl), &n->npt_root) ?
-		       -1 : 0;
+	return snpt_smp_get_root(&group, cpu->idx, c12->control.nested_cr3,
+				 n->npt_role, exec_class(cpu, c12->save.cpl),
+				 &n->npt_root) ? -1 : 0;
 }
 
 uint64_t nested_npt_faults(const struct cpu *cpu)
@@ -173,13 +207,21 @@ void nested_npt_l1_write(struct cpu *cpu, uint64_t gpa)
 {
 	log_debug("L1 writes its NPT page 0x%lx: shadows built from it dropped",
 		  gpa & ~(uint64_t)0xfff);
-	snpt_l1_write(cpu->nested.snpt, gpa);
+	snpt_smp_l1_write(&group, gpa);
 	flush_all_guests(cpu);
 }
 
 bool nested_npt_protected(struct cpu *cpu, uint64_t gpa)
 {
-	return cpu->nested.snpt && snpt_is_protected(cpu->nested.snpt, gpa);
+	(void)cpu;
+	return snpt_smp_is_protected(&group, gpa);
+}
+
+void nested_npt_reclaim(struct cpu *cpu)
+{
+	if (snpt_smp_has_deferred(&group, cpu->idx) &&
+	    snpt_smp_reclaim(&group, cpu->idx))
+		cpu->cur->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
 }
 
 void nested_npt_fault(struct cpu *cpu)
@@ -193,10 +235,12 @@ void nested_npt_fault(struct cpu *cpu)
 		handle_npf(cpu);
 		return;
 	}
-	o = snpt_handle_fault(n->snpt, n->npt_root, v->control.exit_info_2,
-			      v->control.exit_info_1, v->save.cpl, &r);
+	o = snpt_smp_fault(&group, cpu->idx, n->npt_root,
+			   v->control.exit_info_2, v->control.exit_info_1,
+			   v->save.cpl, &r);
 	switch (o) {
 	case SNPT_INSTALLED:
+	case SNPT_RETRY:
 		return;
 	case SNPT_SWITCH_ROOT:
 		n->npt_root = r.root_hpa;

@@ -40,6 +40,7 @@
 #include "core/spinlock.h"
 #include "core/x86.h"
 #include "svm/intercepts.h"
+#include "svm/nested.h"
 #include "svm/vcpu.h"
 
 struct smp smp;
@@ -135,6 +136,7 @@ void svm_prepare_entry(struct cpu *cpu)
 		sipi_poll(cpu);
 	if (cpu->nmi_pending)
 		nmi_deliver(cpu);
+	nested_npt_reclaim(cpu);
 	__atomic_store_n(&cpu->in_guest, 1, __ATOMIC_SEQ_CST);
 	if (__atomic_exchange_n(&cpu->flush_req, 0, __ATOMIC_SEQ_CST))
 		cpu->cur->control.tlb_control = TLB_CONTROL_FLUSH_ALL;

@@ -38,7 +38,28 @@ if ! [ -c /dev/kvm ]; then
 fi
 echo "kvm-l2: /dev/kvm is char device $(cat /sys/class/misc/kvm/dev 2>/dev/null)"
 
-/kvm/kvmtest --timeout 180
-rc=$?
-echo "kvm-l2: kvmtest exit status $rc"
-[ $rc -eq 0 ] || fail "kvmtest exit status $rc"
+if ! grep -qw nvtest=kvm-smp /proc/cmdline; then
+	/kvm/kvmtest --timeout 180
+	rc=$?
+	echo "kvm-l2: kvmtest exit status $rc"
+	[ $rc -eq 0 ] || fail "kvmtest exit status $rc"
+	exit 0
+fi
+
+cpus=1
+for w in $(cat /proc/cmdline); do
+	case $w in nvcpus=*) cpus=${w#nvcpus=} ;; esac
+done
+pids=''
+for c in $(seq 0 $((cpus - 1))); do
+	taskset -c "$c" /kvm/kvmtest --timeout 400 --tag "cpu$c" &
+	pids="$pids $!"
+done
+c=0
+for p in $pids; do
+	wait "$p" || fail "kvmtest pinned to cpu$c failed"
+	c=$((c + 1))
+done
+echo "kvm-l2: $cpus kvmtests at once, one pinned to each CPU: all passed"
+/kvm/kvmtest --timeout 400 --vcpus 2 --tag 2vcpu || fail "the 2-vCPU kvmtest failed"
+echo "KVMTEST-SMP-OK"

@@ -2,15 +2,18 @@
 # SPDX-License-Identifier: MIT
 #
 # mkinitramfs.sh [--hvcheck HVCHECK] OUTPUT
-# mkinitramfs.sh [--hvcheck HVCHECK] --kvm KVM_INIT KVMTEST VMLINUZ OUTPUT
+# mkinitramfs.sh [--hvcheck HVCHECK] [--smp SMP_RUN SMPTEST]
+#                --kvm KVM_INIT KVMTEST VMLINUZ OUTPUT
 #
 # Builds a gzip'd newc cpio initramfs for the Linux-as-L1 boot tests from
 # Debian's busybox-static (/bin/busybox).  Its /init mounts proc and sysfs,
 # prints the marker NESTVISOR-LINUX-L1-OK, the kernel release and whether
 # /proc/cpuinfo has the 'hypervisor' flag, runs /bin/hvcheck if there is
 # one (HVCHECK, hvcheck.c: CPUID's hypervisor bit and the 0x40000000
-# signature), runs /kvm/run.sh if there is one, then powers off
-# (poweroff -f: no init system to stop).
+# signature), then /smp/run.sh if the kernel command line has nvtest=smp
+# (--smp: SMP_RUN, smp-run.sh, and the static smptest program), else
+# /kvm/run.sh if there is one, then powers off (poweroff -f: no init
+# system to stop).
 #
 # With --kvm the image also holds /kvm: run.sh (KVM_INIT, kvm-init.sh),
 # the static kvmtest program, the kvm-amd module of VMLINUZ's kernel
@@ -20,12 +23,17 @@
 # /kvm/modules, their file names in load order (dependencies first).
 set -eu
 
-usage="usage: mkinitramfs.sh [--hvcheck HVCHECK] [--kvm KVM_INIT KVMTEST VMLINUZ] OUTPUT"
-kvm_init='' kvmtest='' vmlinuz='' hvcheck=''
+usage="usage: mkinitramfs.sh [--hvcheck HVCHECK] [--smp SMP_RUN SMPTEST] [--kvm KVM_INIT KVMTEST VMLINUZ] OUTPUT"
+kvm_init='' kvmtest='' vmlinuz='' hvcheck='' smp_run='' smptest=''
 if [ "${1:-}" = --hvcheck ]; then
 	[ $# -ge 3 ] || { echo "$usage" >&2; exit 1; }
 	hvcheck=$2
 	shift 2
+fi
+if [ "${1:-}" = --smp ]; then
+	[ $# -ge 4 ] || { echo "$usage" >&2; exit 1; }
+	smp_run=$2 smptest=$3
+	shift 3
 fi
 if [ "${1:-}" = --kvm ]; then
 	[ $# -eq 5 ] || { echo "$usage" >&2; exit 1; }
@@ -54,6 +62,7 @@ if [ -n "$hvcheck" ]; then
 fi
 applets="sh mount grep uname cat poweroff"
 [ -z "$kvm_init" ] || applets="$applets insmod mknod dmesg sed tail"
+[ -z "$kvm_init$smp_run" ] || applets="$applets taskset seq sleep"
 for applet in $applets; do
 	ln -s busybox "$root/bin/$applet"
 done
@@ -82,7 +91,9 @@ fi
 if [ -x /bin/hvcheck ]; then
 	/bin/hvcheck
 fi
-if [ -x /kvm/run.sh ]; then
+if [ -x /smp/run.sh ] && grep -qw nvtest=smp /proc/cmdline; then
+	/smp/run.sh
+elif [ -x /kvm/run.sh ]; then
 	/kvm/run.sh
 fi
 poweroff -f
@@ -126,6 +137,13 @@ if [ -n "$kvm_init" ]; then
 	cp "$kvm_init" "$root/kvm/run.sh"
 	cp "$kvmtest" "$root/kvm/kvmtest"
 	chmod 755 "$root/kvm/run.sh" "$root/kvm/kvmtest"
+fi
+
+if [ -n "$smp_run" ]; then
+	mkdir -p "$root/smp"
+	cp "$smp_run" "$root/smp/run.sh"
+	cp "$smptest" "$root/bin/smptest"
+	chmod 755 "$root/smp/run.sh" "$root/bin/smptest"
 fi
 
 tmp="$out.tmp"
