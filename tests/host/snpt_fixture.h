@@ -54,6 +54,10 @@ struct fakes {
 	uint64_t prot[16384];
 	unsigned nr_prot;
 	uint64_t refuse_page; /* protect() refuses this page (0: none) */
+	/* Another CPU: when race_page gets protected, race_val is stored at
+	 * race_gpa of race_mem first (once). */
+	uint64_t race_page, race_gpa, race_val;
+	struct fake_mem *race_mem;
 	uint64_t nr_protect, nr_release;
 };
 
@@ -159,6 +163,10 @@ static inline int fake_protect(void *ctx, uint64_t page, bool wp)
 	if (wp) {
 		if (page == F.refuse_page)
 			return -NV_EBUSY;
+		if (page == F.race_page && F.race_mem) {
+			fake_mem_poke(F.race_mem, F.race_gpa, F.race_val, 8);
+			F.race_page = 0;
+		}
 		if (i >= 0)
 			fail_msg("page 0x%" PRIx64 " protected twice", page);
 		assert_true(F.nr_prot < 16384);

@@ -274,6 +274,39 @@ static void coherence(void **state)
 	h_fini(&h);
 }
 
+/* L1 on another CPU writes a table page between the walk and its
+ * protection (mm/shadow_npt.c, "Several vCPUs"): nothing is installed,
+ * and the next fault walks the new entry. */
+static void changed_under_walk(void **state)
+{
+	struct h h;
+	struct snpt_fault_result out;
+	uint64_t rt, leaf_gpa;
+	struct sw sw;
+
+	(void)state;
+	h_std(&h);
+	map4(&h, L2A, L1A, 1, PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D);
+	rt = root(&h, SNPT_EXEC_SUPERVISOR);
+	leaf_gpa = gpt_entry_gpa(&h.pt, L2A, 1);
+	F.race_mem = h.mem;
+	F.race_page = leaf_gpa & ~(PAGE - 1);
+	F.race_gpa = leaf_gpa;
+	F.race_val = (L1A + 2 * PAGE) | PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D;
+	assert_int_equal(fault(&h, rt, L2A, FINAL, 0, &out), SNPT_RETRY);
+	assert_false(shadow_get(rt, L2A).present);
+	assert_int_equal(h.s->stats.changed_under_walk, 1);
+	assert_int_equal(h.s->stats.installs, 0);
+	assert_true(snpt_is_protected(h.s, leaf_gpa));
+	/* the twin memory the reference walk uses gets the same entry */
+	h_poke(&h, leaf_gpa, F.race_val);
+	assert_int_equal(fault(&h, rt, L2A, FINAL, 0, &out), SNPT_INSTALLED);
+	sw = shadow_get(rt, L2A);
+	assert_true(sw.present);
+	assert_int_equal(sw.hpa, HPA_OFFSET + L1A + 2 * PAGE);
+	h_fini(&h);
+}
+
 /* invlpga drops one leaf in every root; flush empties every root. */
 static void invlpga_and_flush(void **state)
 {
@@ -600,6 +633,7 @@ int main(void)
 		cmocka_unit_test(dirty_bit_rule),
 		cmocka_unit_test(large_pages),
 		cmocka_unit_test(coherence),
+		cmocka_unit_test(changed_under_walk),
 		cmocka_unit_test(invlpga_and_flush),
 		cmocka_unit_test(root_cache),
 		cmocka_unit_test(gmet_matrix),
