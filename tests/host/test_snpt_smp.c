@@ -3,10 +3,12 @@
  * mm/snpt_smp.c under ThreadSanitizer: four threads play four vCPUs of one
  * L1, each with its own shadow-NPT MMU, against one L1 NPT in a fake
  * memory.  Each thread, at random: takes #NPFs of its L2 (read or write,
- * anywhere in 64 MiB), writes L1's NPT the way hardware lets L1 write it
+ * in a hot 4 MiB), rewrites entries of L1's NPT for that range the way
+ * hardware lets L1 write it
  * (straight through when the page is not write-protected; otherwise the
  * write exits and the thread does what nestvisor's #NPF handler does,
- * snpt_smp_l1_write, then retries), flushes or INVLPGAs its own shadow,
+ * snpt_smp_l1_write, then retries), now and then INVLPGAs or flushes
+ * its own shadow,
  * and reclaims its freed tables as it would before a VMRUN.
  *
  * The fake "hardware": a page is write-protected by a flag, and protecting
@@ -14,6 +16,11 @@
  * writable?" check and its store (read lock): that is the TLB shootdown
  * nestvisor does (svm/smp.c).  Shadow table pages come from a locked pool
  * that poisons a page when it is really freed.
+ *
+ * Then a second phase: vCPUs 1-3 only take faults, so that their shadows
+ * fill up, while vCPU 0 rewrites leaf entries of one of the two PTs under
+ * them; vCPU 1 empties its shadow now and then and at its end (the pages
+ * it releases stay protected for vCPUs 2 and 3).
  *
  * Afterwards, single-threaded: every leaf reachable in every vCPU's shadow
  * agrees with walk() of L1's tables as they are now (same host page, W
@@ -37,7 +44,7 @@
 #include "mm/walk.h"
 
 #define NR_VCPUS    4
-#define OPS         6000
+#define OPS         4000   /* phase 1; phase 2: OPS / 2 */
 #define L2_SPAN     (64ull << 20)          /* L2 gpa (= L1 gpa) space */
 #define TB          0x100000ull            /* L1 NPT tables from here */
 #define NR_TABLES   35                     /* PML4, PDPT, PD, 32 PTs */
@@ -191,6 +198,7 @@ static struct snpt_smp group;
 static struct snpt *mmu[NR_VCPUS];
 static union cpu_role role;
 static struct snpt_smp_prot prot_table[SNPT_SMP_PROT_SLOTS];
+static pthread_barrier_t phase;
 
 static uint64_t rnd(uint64_t *s)
 {
@@ -200,14 +208,22 @@ static uint64_t rnd(uint64_t *s)
 	return *s;
 }
 
-/* The gpa of a random leaf entry (a PT entry) or PD entry. */
+/*
+ * The L2 addresses the vCPUs fault on (HOT, 4 MiB: two PTs of L1's NPT)
+ * and the entries L1 rewrites: mostly PT entries of the hot range, now
+ * and then one of its two PD entries.  A small hot set makes walks and
+ * writes of the same pages race.
+ */
+#define HOT (4ull << 20)
+
 static uint64_t random_entry(uint64_t *s)
 {
 	uint64_t r = rnd(s);
 
-	if (r % 16 == 0) /* a PD entry: one of the 32 that map 64 MiB */
-		return TB + 2 * 4096 + (r >> 8) % 32 * 8;
-	return TB + (PT0 + (r >> 8) % 32) * 4096ull + (r >> 20) % 512 * 8;
+	if (r % 64 == 0)
+		return TB + 2 * 4096 + (r >> 8) % (HOT >> 21) * 8;
+	return TB + (PT0 + (r >> 8) % (HOT >> 21)) * 4096ull +
+	       (r >> 20) % 512 * 8;
 }
 
 static uint64_t random_value(uint64_t gpa, uint64_t *s)
@@ -243,12 +259,13 @@ static void *vcpu_thread(void *arg)
 
 	if (snpt_smp_get_root(&group, idx, TB, role, SNPT_EXEC_SUPERVISOR, &root))
 		abort();
+	/* Phase 1: everything at once. */
 	for (unsigned op = 0; op < OPS; op++) {
 		uint64_t r = rnd(&seed) % 100;
 		struct snpt_fault_result out;
 
 		if (r < 65) {
-			uint64_t gpa = rnd(&seed) % L2_SPAN & ~7ull;
+			uint64_t gpa = rnd(&seed) % HOT & ~7ull;
 			uint64_t info1 = PFERR_GUEST_FINAL |
 					 (rnd(&seed) & 1 ? PFERR_WRITE : 0);
 			enum snpt_outcome o = snpt_smp_fault(&group, idx, root,
@@ -258,18 +275,44 @@ static void *vcpu_thread(void *arg)
 			    snpt_smp_get_root(&group, idx, TB, role,
 					      SNPT_EXEC_SUPERVISOR, &root))
 				abort();
-		} else if (r < 90) {
+		} else if (r < 92) {
 			uint64_t gpa = random_entry(&seed);
 
 			l1_store(&group, gpa, random_value(gpa, &seed));
 		} else if (r < 93) {
-			snpt_smp_invlpga(&group, idx, rnd(&seed) % L2_SPAN);
-		} else if (r < 94) {
+			snpt_smp_invlpga(&group, idx, rnd(&seed) % HOT);
+		} else if (r == 93 && rnd(&seed) % 8 == 0) {
 			snpt_smp_flush(&group, idx);
 		} else {
 			snpt_smp_reclaim(&group, idx);
 		}
 	}
+	/* Phase 2 (see the top). */
+	pthread_barrier_wait(&phase);
+	for (unsigned op = 0; op < OPS / 2; op++) {
+		struct snpt_fault_result out;
+
+		if (idx == 0) {
+			/* Leaf entries of the first PT only: the second PT's
+			 * 2 MiB keep their shadow entries to the end. */
+			uint64_t gpa = TB + PT0 * 4096ull + rnd(&seed) % 512 * 8;
+
+			if (op % 8 == 0)
+				l1_store(&group, gpa, random_value(gpa, &seed));
+			continue;
+		}
+		if (idx == 1 && op % 256 == 255)
+			snpt_smp_flush(&group, idx);
+		if (snpt_smp_fault(&group, idx, root, rnd(&seed) % HOT & ~7ull,
+				   PFERR_GUEST_FINAL |
+				   (rnd(&seed) & 1 ? PFERR_WRITE : 0), 0,
+				   &out) == SNPT_STALE_ROOT &&
+		    snpt_smp_get_root(&group, idx, TB, role,
+				      SNPT_EXEC_SUPERVISOR, &root))
+			abort();
+	}
+	if (idx == 1) /* its protections go; vCPUs 2 and 3 keep theirs */
+		snpt_smp_flush(&group, idx);
 	return NULL;
 }
 
@@ -376,6 +419,7 @@ int main(void)
 		snpt_smp_add_vcpu(&group, i, mmu[i], &env);
 	}
 
+	pthread_barrier_init(&phase, NULL, NR_VCPUS);
 	for (unsigned i = 0; i < NR_VCPUS; i++)
 		pthread_create(&th[i], NULL, vcpu_thread, (void *)(uintptr_t)i);
 	for (unsigned i = 0; i < NR_VCPUS; i++)
