@@ -34,7 +34,7 @@ static int l1_to_hpa(void *ctx, uint64_t gpa, uint64_t *hpa, unsigned *shift)
 	struct cpu *cpu = ctx;
 
 	if (gpa >= hvmem.phys_limit)
-		return -1;
+		return -NV_EFAULT;
 	if (gpa >= b && gpa < e) {
 		*hpa = hvmem.sink_pa + (gpa & 0xfff);
 		*shift = 12;
@@ -63,14 +63,16 @@ static int protect(void *ctx, uint64_t gpa, bool wp)
 	struct cpu *cpu = ctx;
 	uint64_t hpa;
 	unsigned shift;
+	int err = l1_to_hpa(ctx, gpa, &hpa, &shift);
 
-	if (l1_to_hpa(ctx, gpa, &hpa, &shift))
-		return -1;
+	if (err)
+		return err;
 	log_trace("%s L1 page 0x%lx in L1's NPT",
 		  wp ? "write-protect" : "release", gpa);
-	if (npt_map_page(&hvmem.ptm, hvmem.npt_root, gpa & ~0xfffull,
-			 hpa & ~0xfffull, NPT_P | NPT_U | (wp ? 0 : NPT_W)))
-		return -1;
+	err = npt_map_page(&hvmem.ptm, hvmem.npt_root, gpa & ~0xfffull,
+			   hpa & ~0xfffull, PTE_P | PTE_US | (wp ? 0 : PTE_RW));
+	if (err)
+		return err;
 	flush_all_guests(cpu);
 	return 0;
 }
@@ -91,14 +93,16 @@ static int l2_read(void *ctx, uint64_t gpa, void *buf, unsigned len)
 {
 	uint64_t g;
 
-	return l2_translate(ctx, gpa, &g) ? -1 : l1_gmem.read(0, g, buf, len);
+	return l2_translate(ctx, gpa, &g) ? -NV_EFAULT :
+		l1_gmem.read(0, g, buf, len);
 }
 
 static int l2_write(void *ctx, uint64_t gpa, const void *buf, unsigned len)
 {
 	uint64_t g;
 
-	return l2_translate(ctx, gpa, &g) ? -1 : l1_gmem.write(0, g, buf, len);
+	return l2_translate(ctx, gpa, &g) ? -NV_EFAULT :
+		l1_gmem.write(0, g, buf, len);
 }
 
 static int l2_cmpxchg(void *ctx, uint64_t gpa, uint64_t old, uint64_t new_val,
@@ -106,7 +110,7 @@ static int l2_cmpxchg(void *ctx, uint64_t gpa, uint64_t old, uint64_t new_val,
 {
 	uint64_t g;
 
-	return l2_translate(ctx, gpa, &g) ? -1 :
+	return l2_translate(ctx, gpa, &g) ? -NV_EFAULT :
 		l1_gmem.cmpxchg(0, g, old, new_val, len);
 }
 
@@ -174,39 +178,43 @@ void nested_npt_fault(struct cpu *cpu)
 	struct nested *n = &cpu->nested;
 	struct vmcb *v = n->vmcb02;
 	struct snpt_fault_result r;
-	int rc;
+	enum snpt_outcome o;
 
 	if (!n->l2_np) {
 		handle_npf(cpu);
 		return;
 	}
-	rc = snpt_handle_fault(n->snpt, n->npt_root, v->control.exit_info_2,
-			       v->control.exit_info_1, v->save.cpl, &r);
-	if (rc == SNPT_E_NOROOT) { /* evicted: get it again, retry the access */
+	o = snpt_handle_fault(n->snpt, n->npt_root, v->control.exit_info_2,
+			      v->control.exit_info_1, v->save.cpl, &r);
+	switch (o) {
+	case SNPT_INSTALLED:
+		return;
+	case SNPT_SWITCH_ROOT:
+		n->npt_root = r.root_hpa;
+		v->control.nested_cr3 = r.root_hpa;
+		n->tlb_flush_pending = true; /* TLBs are tagged by ASID only */
+		return;
+	case SNPT_REFLECT:
+		nested_vmexit(cpu, VMEXIT_NPF, r.exit_info_1, r.exit_info_2, 0);
+		return;
+	case SNPT_NO_L1_MEMORY:
+		log_error("L1's NPT maps L2 gpa 0x%lx to L1 gpa 0x%lx, where L1 "
+			  "has no memory", v->control.exit_info_2, r.l1_gpa);
+		nested_vmexit(cpu, VMEXIT_SHUTDOWN, 0, 0, 0);
+		return;
+	case SNPT_STALE_ROOT: /* evicted: get it again, retry the access */
 		if (nested_npt_setup(cpu))
 			panic("cannot rebuild the shadow NPT root");
 		v->control.nested_cr3 = n->npt_root;
 		n->tlb_flush_pending = true;
 		return;
+	case SNPT_BAD_ADDRESS:
+	case SNPT_L1_TABLE_UNREACHABLE:
+	case SNPT_BAD_HOST_ADDRESS:
+	case SNPT_NO_MEMORY:
+		break;
 	}
-	if (rc) {
-		log_error("shadow NPT fault at L2 gpa 0x%lx failed (%d)",
-			  v->control.exit_info_2, rc);
-		panic("shadow NPT");
-	}
-	if (r.reflect) {
-		nested_vmexit(cpu, VMEXIT_NPF, r.exit_info_1, r.exit_info_2, 0);
-		return;
-	}
-	if (r.no_l1_memory) {
-		log_error("L1's NPT maps L2 gpa 0x%lx to L1 gpa 0x%lx, where L1 "
-			  "has no memory", v->control.exit_info_2, r.l1_gpa);
-		nested_vmexit(cpu, VMEXIT_SHUTDOWN, 0, 0, 0);
-		return;
-	}
-	if (r.switch_exec && r.root_hpa != n->npt_root) {
-		n->npt_root = r.root_hpa;
-		v->control.nested_cr3 = r.root_hpa;
-		n->tlb_flush_pending = true; /* TLBs are tagged by ASID only */
-	}
+	log_error("shadow NPT fault at L2 gpa 0x%lx failed (outcome %d)",
+		  v->control.exit_info_2, (int)o);
+	panic("shadow NPT");
 }
