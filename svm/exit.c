@@ -83,7 +83,7 @@ void svm_handle_exit(struct cpu *cpu)
 	case VMEXIT_SKINIT:
 		/* Not offered (CPUID 0x80000001 ECX[12] is the CPU's, but
 		 * nestvisor never lets L1 leave its control). */
-		inject_exception(cpu, X86_UD, false, 0);
+		inject_exception(cpu, X86_VEC_UD, false, 0);
 		break;
 	default:
 		if (vmexit_is_invalid(code))

@@ -15,7 +15,7 @@ void handle_vmmcall(struct cpu *cpu)
 	long status = NV_HC_OK;
 
 	if (s->cpl != 0) {
-		inject_exception(cpu, X86_UD, false, 0);
+		inject_exception(cpu, X86_VEC_UD, false, 0);
 		return;
 	}
 	switch (s->rax) {

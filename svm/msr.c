@@ -68,7 +68,7 @@ void handle_msr(struct cpu *cpu)
 		rc = nested_rdmsr(cpu, msr, &val);
 	if (rc) {
 		log_debug("%s MSR 0x%x: #GP", write ? "WRMSR" : "RDMSR", msr);
-		inject_exception(cpu, X86_GP, true, 0);
+		inject_exception(cpu, X86_VEC_GP, true, 0);
 		return;
 	}
 	if (!write) {

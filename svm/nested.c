@@ -69,11 +69,6 @@ void nested_set_gif(struct cpu *cpu, bool gif)
 			   c->int_ctl | V_INTR_MASKING;
 }
 
-static void inject_l1(struct cpu *cpu, unsigned vector, bool err)
-{
-	inject_exception(cpu, vector, err, 0);
-}
-
 /* OR of nestvisor's map and L1's (when L1 asked for that intercept).
  * nestvisor's own map never changes, so without L1's the result of the
  * last merge is kept (*l0_only says whether dst holds exactly that). */
@@ -118,13 +113,8 @@ static void prepare_vmcb02(struct cpu *cpu)
 	c->intercept_cr = c12->control.intercept_cr;
 	c->intercept_dr = c12->control.intercept_dr;
 	c->intercept_exceptions = c12->control.intercept_exceptions;
-	c->intercept_misc1 = c12->control.intercept_misc1 | INTERCEPT1_CPUID |
-			     INTERCEPT1_MSR_PROT | INTERCEPT1_IOIO_PROT |
-			     INTERCEPT1_SHUTDOWN | INTERCEPT1_INVLPGA;
-	c->intercept_misc2 = c12->control.intercept_misc2 | INTERCEPT2_VMRUN |
-			     INTERCEPT2_VMMCALL | INTERCEPT2_VMLOAD |
-			     INTERCEPT2_VMSAVE | INTERCEPT2_STGI |
-			     INTERCEPT2_CLGI | INTERCEPT2_SKINIT;
+	c->intercept_misc1 = c12->control.intercept_misc1 | L0_INTERCEPT1;
+	c->intercept_misc2 = c12->control.intercept_misc2 | L0_INTERCEPT2;
 	c->intercept_misc3 = c12->control.intercept_misc3;
 	merge_map(n->msrpm02, cpu->msrpm, c12->control.msrpm_base_pa,
 		  MSRPM_SIZE, c12->control.intercept_misc1 & INTERCEPT1_MSR_PROT,
@@ -191,7 +181,7 @@ static void vmrun_fail(struct cpu *cpu, volatile struct vmcb *v12,
 	v12->control.exit_code = VMEXIT_INVALID;
 	v12->control.exit_info_1 = 0;
 	v12->control.exit_info_2 = 0;
-	v12->control.event_inj = 0;
+	v12->control.event_inj.raw = 0;
 	nested_set_gif(cpu, false);
 }
 
@@ -211,7 +201,7 @@ void nested_vmrun(struct cpu *cpu)
 	pre = nested_vmrun_prechecks(&ctx, &n->caps, &why);
 	if (pre != NESTED_PRE_OK) {
 		log_debug("L1 VMRUN: %s", why.name);
-		inject_l1(cpu, (unsigned)pre, pre == NESTED_PRE_GP);
+		inject_exception(cpu, (enum x86_vector)pre, pre == NESTED_PRE_GP, 0);
 		return;
 	}
 	if (skip_instruction(cpu, INSN_VMRUN))
@@ -295,7 +285,7 @@ void nested_vmexit(struct cpu *cpu, uint64_t code, uint64_t info1,
 	c12->exit_int_info = v02->control.exit_int_info;
 	c12->exit_int_info_err = v02->control.exit_int_info_err;
 	c12->next_rip = next_rip;
-	c12->event_inj = 0;
+	c12->event_inj.raw = 0;
 	c12->event_inj_err = 0;
 
 	copy_vmload_state(s01, &v02->save);

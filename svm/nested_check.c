@@ -25,7 +25,7 @@
 #include <stddef.h>
 
 #include "core/x86.h"
-#include "svm/nested_bits.h"
+#include "svm/permmap.h"
 
 #define NCHK_NAME_(id, name) [NCHK_##id] = name,
 static const char *const check_names[NCHK_COUNT] = {
@@ -105,22 +105,19 @@ static bool exception_vector_defined(uint8_t vec, const struct nested_caps *caps
 
 /* EVENTINJ types (APM §15.20): 0 INTR, 2 NMI, 3 exception, 4 software
  * interrupt; 1, 5, 6 and 7 are reserved.  Nothing to check unless V=1. */
-static bool evtinj_type_ok(uint32_t ev)
+static bool evtinj_type_ok(union svm_event ev)
 {
-	uint32_t type = ev & EVTINJ_TYPE_MASK;
-
-	return !(ev & EVTINJ_VALID) ||
-	       type == EVTINJ_TYPE_INTR || type == EVTINJ_TYPE_NMI ||
-	       type == EVTINJ_TYPE_EXC || type == EVTINJ_TYPE_SOFT;
+	return !ev.valid ||
+	       ev.type == SVM_EVENT_INTR || ev.type == SVM_EVENT_NMI ||
+	       ev.type == SVM_EVENT_EXCEPTION || ev.type == SVM_EVENT_SOFT_INT;
 }
 
 /* An injected exception must carry an exception vector; interrupts
  * (hardware or software) may use any vector. */
-static bool evtinj_vector_ok(uint32_t ev, const struct nested_caps *caps)
+static bool evtinj_vector_ok(union svm_event ev, const struct nested_caps *caps)
 {
-	return !(ev & EVTINJ_VALID) ||
-	       (ev & EVTINJ_TYPE_MASK) != EVTINJ_TYPE_EXC ||
-	       exception_vector_defined((uint8_t)(ev & EVTINJ_VEC_MASK), caps);
+	return !ev.valid || ev.type != SVM_EVENT_EXCEPTION ||
+	       exception_vector_defined((uint8_t)ev.vector, caps);
 }
 
 /* Each of the eight PAT entries must be UC, WC, WT, WP, WB or UC-. */
@@ -248,7 +245,7 @@ void nested_sanitize_controls(struct vmcb_control *c,
 	}
 
 	/* event_inj (0x0a8): bits 30:12 are reserved. */
-	c->event_inj &= EVTINJ_DEFINED_BITS;
+	c->event_inj.rsvd = 0;
 
 	/*
 	 * Intercepts of instructions L1 was told do not exist: in L2 they
@@ -328,8 +325,7 @@ static int check_save(const struct vmcb_save *s, const struct vmcb_control *c,
 	NCHECK(why, LM_CR4_PAE, long_mode && !(s->cr4 & X86_CR4_PAE));
 	NCHECK(why, LM_CR0_PE, long_mode && !(s->cr0 & X86_CR0_PE));
 	NCHECK(why, LM_CR3, long_mode && !gpa_legal(s->cr3, caps->maxphyaddr));
-	NCHECK(why, LM_CS_L_D, long_mode && (s->cs.attrib & SEG_ATTR_L) &&
-			       (s->cs.attrib & SEG_ATTR_DB));
+	NCHECK(why, LM_CS_L_D, long_mode && s->cs.attrib.l && s->cs.attrib.db);
 	NCHECK(why, CR4_RSVD, (s->cr4 & ~caps->cr4_allowed) != 0);
 	NCHECK(why, EFER_RSVD, (s->efer & ~caps->efer_allowed) != 0);
 	/* With NP, L2 has its own PAT: it must be loadable. */

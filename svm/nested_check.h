@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/x86.h"
 #include "svm/vmcb.h"
 
 /*
@@ -134,8 +135,8 @@ struct nested_vmrun_ctx {
 };
 
 #define NESTED_PRE_OK 0
-#define NESTED_PRE_UD 6		/* inject #UD into L1 */
-#define NESTED_PRE_GP 13	/* inject #GP(0) into L1 */
+#define NESTED_PRE_UD X86_VEC_UD	/* inject #UD into L1 */
+#define NESTED_PRE_GP X86_VEC_GP	/* inject #GP(0) into L1 */
 
 /*
  * Checks made before vmcb12 is read, which raise an exception in L1

@@ -26,11 +26,11 @@
 static inline __attribute__((always_inline)) enum insn_mode
 code_mode(const struct vmcb_save *s)
 {
-	if ((s->efer & X86_EFER_LMA) && (s->cs.attrib & SEG_ATTR_L))
+	if ((s->efer & X86_EFER_LMA) && s->cs.attrib.l)
 		return INSN_MODE_64;
 	if (!(s->cr0 & X86_CR0_PE))
 		return INSN_MODE_16;
-	return s->cs.attrib & SEG_ATTR_DB ? INSN_MODE_32 : INSN_MODE_16;
+	return s->cs.attrib.db ? INSN_MODE_32 : INSN_MODE_16;
 }
 
 static union cpu_role guest_role(struct cpu *cpu)
@@ -220,7 +220,7 @@ int skip_instruction(struct cpu *cpu, enum insn_op op)
 	if (cache_hit(cpu, c, la, op)) {
 		len = c->len;
 	} else if ((len = decode_slow(cpu, mode, la, op)) < 0) {
-		inject_exception(cpu, X86_UD, false, 0);
+		inject_exception(cpu, X86_VEC_UD, false, 0);
 		return -1;
 	}
 	s->rip += (unsigned)len;

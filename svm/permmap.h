@@ -13,6 +13,8 @@
 
 #define MSRPM_SIZE 0x2000u
 #define IOPM_SIZE  0x3000u
+/* The VMCB's MSRPM_BASE_PA and IOPM_BASE_PA ignore bits 11:0. */
+#define PM_BASE_IGNORED 0xfffull
 
 /* Bit index of msr's read bit in the MSRPM, or -1 if outside the map
  * (such MSRs are always intercepted). */

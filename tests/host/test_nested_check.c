@@ -21,7 +21,6 @@
 #include <cmocka.h>
 
 #include "core/x86.h"
-#include "svm/nested_bits.h"
 #include "svm/nested_check.h"
 #include "nested_caps_fixture.h"
 
@@ -30,7 +29,7 @@
 static void set_seg(struct vmcb_seg *s, uint16_t sel, uint16_t attrib)
 {
 	s->selector = sel;
-	s->attrib = attrib;
+	s->attrib.raw = attrib;
 	s->limit = 0xffffffffu;
 	s->base = 0;
 }
@@ -51,9 +50,9 @@ static void make_valid(struct vmcb *v)
 	v->control.tlb_control = TLB_CONTROL_DO_NOTHING;
 
 	/* 64-bit code: type 0xb, S, P, L, G; data: type 3, S, P, G. */
-	set_seg(&v->save.cs, 0x08, 0x00b | SEG_ATTR_S | SEG_ATTR_P |
-				   SEG_ATTR_L | SEG_ATTR_G);
-	set_seg(&v->save.ds, 0x10, 0x003 | SEG_ATTR_S | SEG_ATTR_P | SEG_ATTR_G);
+	set_seg(&v->save.cs, 0x08, 0x00b | ATTR_S | ATTR_P |
+				   ATTR_L | ATTR_G);
+	set_seg(&v->save.ds, 0x10, 0x003 | ATTR_S | ATTR_P | ATTR_G);
 	v->save.es = v->save.ss = v->save.ds;
 	v->save.efer = X86_EFER_SCE | X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE | X86_EFER_SVME;
 	v->save.cr0 = X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP | X86_CR0_AM |
@@ -157,8 +156,8 @@ static void test_valid_legacy_no_np_passes(void **state)
 	v->save.efer = X86_EFER_SVME;
 	v->save.cr0 = X86_CR0_PE | X86_CR0_ET;
 	v->save.cr4 = 0;
-	v->save.cs.attrib = 0x00b | SEG_ATTR_S | SEG_ATTR_P | SEG_ATTR_DB |
-			    SEG_ATTR_G;
+	v->save.cs.attrib.raw = 0x00b | ATTR_S | ATTR_P | ATTR_DB |
+			    ATTR_G;
 	expect_pass(v);
 }
 
@@ -289,14 +288,14 @@ static void test_eventinj_types(void **state)
 		/* #PF for exceptions, 0x20 otherwise (2 for NMI). */
 		uint32_t vec = t == 3 ? 14 : t == 2 ? 2 : 0x20;
 
-		v->control.event_inj = EVTINJ_VALID | (t << 8) | vec;
+		v->control.event_inj.raw = EV_VALID | (t << 8) | vec;
 		if (defined[t])
 			expect_pass(v);
 		else
 			expect_fail(v, NCHK_EVENTINJ_TYPE,
 				    "EVENTINJ type is reserved", "event_inj");
 		/* Not valid: nothing is injected, nothing checked. */
-		v->control.event_inj = (t << 8) | vec;
+		v->control.event_inj.raw = (t << 8) | vec;
 		expect_pass(v);
 	}
 }
@@ -317,7 +316,7 @@ static void check_exception_vectors(struct vmcb *v, bool shstk, bool sev_es)
 	ok[29] = sev_es;	/* #VC */
 
 	for (unsigned vec = 0; vec < 256; vec++) {
-		v->control.event_inj = EVTINJ_VALID | EVTINJ_TYPE_EXC | vec;
+		v->control.event_inj.raw = EV_VALID | EV_TYPE_EXC | vec;
 		if (ok[vec])
 			expect_pass_caps(v, &caps);
 		else
@@ -340,9 +339,9 @@ static void test_eventinj_interrupt_any_vector(void **state)
 	struct vmcb *v = *state;
 
 	for (unsigned vec = 0; vec < 256; vec++) {
-		v->control.event_inj = EVTINJ_VALID | EVTINJ_TYPE_INTR | vec;
+		v->control.event_inj.raw = EV_VALID | EV_TYPE_INTR | vec;
 		expect_pass(v);
-		v->control.event_inj = EVTINJ_VALID | EVTINJ_TYPE_SOFT | vec;
+		v->control.event_inj.raw = EV_VALID | EV_TYPE_SOFT | vec;
 		expect_pass(v);
 	}
 }
@@ -352,11 +351,11 @@ static void test_eventinj_reserved_bits_masked(void **state)
 {
 	struct vmcb *v = *state;
 
-	v->control.event_inj = EVTINJ_VALID | EVTINJ_TYPE_EXC | EVTINJ_EV |
+	v->control.event_inj.raw = EV_VALID | EV_TYPE_EXC | EV_ERR |
 			       14 | 0x7ffff000u;
 	expect_pass(v);
-	assert_int_equal(cache.control.event_inj,
-			 EVTINJ_VALID | EVTINJ_TYPE_EXC | EVTINJ_EV | 14);
+	assert_int_equal(cache.control.event_inj.raw,
+			 EV_VALID | EV_TYPE_EXC | EV_ERR | 14);
 }
 
 /* ---- save area ------------------------------------------------------------ */
@@ -442,12 +441,12 @@ static void test_long_mode_cs_l_d(void **state)
 {
 	struct vmcb *v = *state;
 
-	v->save.cs.attrib |= SEG_ATTR_DB;	/* L=1 D=1 */
+	v->save.cs.attrib.raw |= ATTR_DB;	/* L=1 D=1 */
 	expect_fail(v, NCHK_LM_CS_L_D, "long mode with CS.L and CS.D",
-		    "SEG_ATTR_L");
-	v->save.cs.attrib &= ~SEG_ATTR_L;	/* L=0 D=1: compatibility mode */
+		    "cs.attrib.l");
+	v->save.cs.attrib.raw &= ~ATTR_L;	/* L=0 D=1: compatibility mode */
 	expect_pass(v);
-	v->save.cs.attrib &= ~SEG_ATTR_DB;	/* L=0 D=0 */
+	v->save.cs.attrib.raw &= ~ATTR_DB;	/* L=0 D=0 */
 	expect_pass(v);
 }
 
@@ -461,7 +460,7 @@ static void test_long_mode_rules_need_lme_and_pg(void **state)
 	v->save.efer &= ~X86_EFER_LMA;
 	v->save.cr4 &= ~X86_CR4_PAE;
 	v->save.cr3 = ~0ull;
-	v->save.cs.attrib |= SEG_ATTR_DB;
+	v->save.cs.attrib.raw |= ATTR_DB;
 	expect_pass(v);
 
 	/* PG=1, LME=0: legacy paging, same rules off. */
@@ -469,7 +468,7 @@ static void test_long_mode_rules_need_lme_and_pg(void **state)
 	v->save.efer &= ~(X86_EFER_LME | X86_EFER_LMA);
 	v->save.cr4 &= ~X86_CR4_PAE;
 	v->save.cr3 = ~0ull;
-	v->save.cs.attrib |= SEG_ATTR_DB;
+	v->save.cs.attrib.raw |= ATTR_DB;
 	expect_pass(v);
 }
 
@@ -490,7 +489,7 @@ static void test_lma_not_checked(void **state)
 	/* ... which is not long mode: no PAE, CR3 or CS.L/D rule. */
 	v->save.cr4 &= ~X86_CR4_PAE;
 	v->save.cr3 = ~0ull;
-	v->save.cs.attrib |= SEG_ATTR_DB;
+	v->save.cs.attrib.raw |= ATTR_DB;
 	expect_pass(v);
 }
 

@@ -141,10 +141,10 @@ static void test_sanitize_event_inj(void **state)
 
 	for (unsigned b = 0; b < 32; b++) {
 		memset(&ctl, 0, sizeof(ctl));
-		ctl.event_inj = (uint32_t)BIT(b);
+		ctl.event_inj.raw = (uint32_t)BIT(b);
 		ctl.event_inj_err = 0xdeadbeef;
 		sanitize(&caps);
-		assert_int_equal(ctl.event_inj, (uint32_t)BIT(b) & defined);
+		assert_int_equal(ctl.event_inj.raw, (uint32_t)BIT(b) & defined);
 		assert_int_equal(ctl.event_inj_err, 0xdeadbeef);
 	}
 }
