@@ -33,7 +33,7 @@ struct nested {
 	/* The L2 being run. */
 	bool guest_mode;
 	uint64_t vmcb12_gpa;
-	struct vmcb *cache;    /* the checked copy of vmcb12 */
+	struct vmcb12_cache cache; /* vmcb12 as copied and checked */
 	struct vmcb *vmcb02;
 	uint64_t vmcb02_pa;
 	uint8_t *msrpm02, *iopm02;

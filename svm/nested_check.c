@@ -7,10 +7,11 @@
  *  1. Pre-checks on L1's own state (EFER.SVME, paging, SMM, CPL,
  *     VM_HSAVE_PA, the vmcb12 address): a failure raises #UD or #GP in L1
  *     and vmcb12 is never read.
- *  2. Copy: the 4 KiB vmcb12 page is read word by word, each word once,
- *     into a hypervisor-owned cache.  L1 memory is never read again for
- *     this VMRUN, so another L1 vCPU rewriting vmcb12 between "check" and
- *     "use" changes nothing (CVE-2021-29657 was such a race).
+ *  2. Copy: the fields nestvisor uses (struct vmcb12_cache) are read from
+ *     vmcb12 one by one, each once, into a hypervisor-owned cache.  L1
+ *     memory is never read again for this VMRUN, so another L1 vCPU
+ *     rewriting vmcb12 between "check" and "use" changes nothing
+ *     (CVE-2021-29657 was such a race).
  *  3. Sanitise: bits L1 may not set are cleared silently (a feature not
  *     offered to L1 is as if absent: hardware without it ignores the
  *     bit).  Allow-lists, not deny-lists, so that bits defined by future
@@ -166,26 +167,61 @@ int nested_vmrun_prechecks(const struct nested_vmrun_ctx *l1,
 
 /* ---- 2. copy -------------------------------------------------------------- */
 
-/* A 64-bit word allowed to alias the VMCB structure. */
-typedef uint64_t __attribute__((may_alias)) vmcb_word;
-
-void nested_copy_vmcb12(struct vmcb *cache, const volatile struct vmcb *vmcb12)
+void nested_copy_vmcb12(struct vmcb12_cache *cache,
+			const volatile struct vmcb *vmcb12)
 {
-	static const struct { size_t from, to; } defined[] = {
-		{ 0x000, 0x110 }, /* control area up to vmsa_pa */
-		{ 0x400, 0x698 }, /* state save area up to last_excp_to */
-	};
-	const volatile vmcb_word *src = (const volatile vmcb_word *)vmcb12;
-	vmcb_word *dst = (vmcb_word *)cache;
+	const volatile struct vmcb_control *vc = &vmcb12->control;
+	const volatile struct vmcb_save *vs = &vmcb12->save;
+	struct vmcb12_ctrl_cache *c = &cache->ctrl;
+	struct vmcb12_save_cache *s = &cache->save;
 
-	for (size_t r = 0; r < 2; r++)
-		for (size_t i = defined[r].from / 8; i < defined[r].to / 8; i++)
-			dst[i] = src[i];
+	c->intercept_cr = vc->intercept_cr;
+	c->intercept_dr = vc->intercept_dr;
+	c->intercept_exceptions = vc->intercept_exceptions;
+	c->intercept_misc1 = vc->intercept_misc1;
+	c->intercept_misc2 = vc->intercept_misc2;
+	c->intercept_misc3 = vc->intercept_misc3;
+	c->pause_filter_thresh = vc->pause_filter_thresh;
+	c->pause_filter_count = vc->pause_filter_count;
+	c->iopm_base_pa = vc->iopm_base_pa;
+	c->msrpm_base_pa = vc->msrpm_base_pa;
+	c->tsc_offset = vc->tsc_offset;
+	c->asid = vc->asid;
+	c->tlb_control = vc->tlb_control;
+	c->int_ctl = vc->int_ctl;
+	c->int_vector = vc->int_vector;
+	c->int_state = vc->int_state;
+	c->misc_ctl = vc->misc_ctl;
+	c->event_inj.raw = vc->event_inj.raw;
+	c->event_inj_err = vc->event_inj_err;
+	c->nested_cr3 = vc->nested_cr3;
+	c->virt_ext = vc->virt_ext;
+	c->next_rip = vc->next_rip;
+
+	s->es = vs->es;
+	s->cs = vs->cs;
+	s->ss = vs->ss;
+	s->ds = vs->ds;
+	s->gdtr = vs->gdtr;
+	s->idtr = vs->idtr;
+	s->cpl = vs->cpl;
+	s->efer = vs->efer;
+	s->cr4 = vs->cr4;
+	s->cr3 = vs->cr3;
+	s->cr0 = vs->cr0;
+	s->dr7 = vs->dr7;
+	s->dr6 = vs->dr6;
+	s->rflags = vs->rflags;
+	s->rip = vs->rip;
+	s->rsp = vs->rsp;
+	s->rax = vs->rax;
+	s->cr2 = vs->cr2;
+	s->g_pat = vs->g_pat;
 }
 
 /* ---- 3. sanitise -------------------------------------------------------- */
 
-void nested_sanitize_controls(struct vmcb_control *c,
+void nested_sanitize_controls(struct vmcb12_ctrl_cache *c,
 			      const struct nested_caps *caps)
 {
 	uint64_t misc = 0;
@@ -280,18 +316,13 @@ void nested_sanitize_controls(struct vmcb_control *c,
 		c->next_rip = 0;
 
 	/* Pointers of features never offered (AVIC tables, SEV-ES GHCB and
-	 * VMSA): zero, so no L1-chosen address can reach vmcb02. */
-	c->avic_vapic_bar = 0;
-	c->avic_backing_page = 0;
-	c->avic_logical_id = 0;
-	c->avic_physical_id = 0;
-	c->ghcb_gpa = 0;
-	c->vmsa_pa = 0;
+	 * VMSA) are not even copied (struct vmcb12_cache): no L1-chosen
+	 * address can reach vmcb02. */
 }
 
 /* ---- 4. checks ------------------------------------------------------------ */
 
-static int check_controls(const struct vmcb_control *c,
+static int check_controls(const struct vmcb12_ctrl_cache *c,
 			  const struct nested_caps *caps,
 			  struct nested_check_failure *why)
 {
@@ -310,7 +341,8 @@ static int check_controls(const struct vmcb_control *c,
 	return NCHK_NONE;
 }
 
-static int check_save(const struct vmcb_save *s, const struct vmcb_control *c,
+static int check_save(const struct vmcb12_save_cache *s,
+		      const struct vmcb12_ctrl_cache *c,
 		      const struct nested_caps *caps,
 		      struct nested_check_failure *why)
 {
@@ -334,14 +366,14 @@ static int check_save(const struct vmcb_save *s, const struct vmcb_control *c,
 	return NCHK_NONE;
 }
 
-int nested_check_vmcb12(const struct vmcb *cache,
+int nested_check_vmcb12(const struct vmcb12_cache *cache,
 			const struct nested_caps *caps,
 			struct nested_check_failure *why)
 {
-	int id = check_controls(&cache->control, caps, why);
+	int id = check_controls(&cache->ctrl, caps, why);
 
 	if (id == NCHK_NONE)
-		id = check_save(&cache->save, &cache->control, caps, why);
+		id = check_save(&cache->save, &cache->ctrl, caps, why);
 	if (id == NCHK_NONE)
 		record(why, NCHK_NONE, "");
 	return id;

@@ -30,7 +30,7 @@ static bool map_bit(uint64_t base, unsigned size, long bit)
 
 bool nested_l1_intercepts(struct cpu *cpu, uint64_t code, uint64_t info1)
 {
-	const struct vmcb_control *c = &cpu->nested.cache->control;
+	const struct vmcb12_ctrl_cache *c = &cpu->nested.cache.ctrl;
 
 	/* The intercept vectors follow the exit codes (svm/exit_code.h). */
 	if (vmexit_in(code, VMEXIT_CR0_READ, VMEXIT_CR15_WRITE))

@@ -81,7 +81,7 @@ static int l2_translate(struct cpu *cpu, uint64_t gpa, uint64_t *l1_gpa)
 {
 	struct walk_result r;
 
-	if (!walk(&cpu->nested.npt_walk, &l1_gmem, cpu->nested.cache->control.nested_cr3,
+	if (!walk(&cpu->nested.npt_walk, &l1_gmem, cpu->nested.cache.ctrl.nested_cr3,
 		  gpa, PFERR_USER | PFERR_GUEST_FINAL, &r))
 		return -1;
 	*l1_gpa = r.out;
@@ -139,15 +139,15 @@ static enum snpt_exec exec_class(const struct cpu *cpu, unsigned cpl)
 int nested_npt_setup(struct cpu *cpu)
 {
 	struct nested *n = &cpu->nested;
-	const struct vmcb *c12 = n->cache;
-	bool gmet = c12->control.misc_ctl & MISC_CTL_GMET;
+	const struct vmcb12_cache *c12 = &n->cache;
+	bool gmet = c12->ctrl.misc_ctl & MISC_CTL_GMET;
 	struct mm_cpu mc = { n->caps.maxphyaddr, cpu->caps.gbpages };
 	const struct vmcb_save *l1 = &cpu->vmcb01->save;
 
 	/* L1's CR4 and EFER at VMRUN are the host state of the NPT walk. */
 	n->npt_role = cpu_role_shadow_npt(l1->cr4, efer_of_l1(cpu), gmet);
 	pagewalk_init(&n->npt_walk, n->npt_role, true, &mc);
-	return snpt_get_root(n->snpt, c12->control.nested_cr3, n->npt_role,
+	return snpt_get_root(n->snpt, c12->ctrl.nested_cr3, n->npt_role,
 			     exec_class(cpu, c12->save.cpl), &n->npt_root) ?
 		       -1 : 0;
 }

@@ -41,11 +41,10 @@ int nested_init(struct cpu *cpu)
 	struct nested_caps *c = &n->caps;
 	struct cpuid_regs e1 = cpuid(0x80000001);
 
-	n->cache = hv_alloc(1);
 	n->vmcb02 = hv_alloc(1);
 	n->msrpm02 = hv_alloc(MSRPM_SIZE / 4096);
 	n->iopm02 = hv_alloc(IOPM_SIZE / 4096);
-	if (!n->cache || !n->vmcb02 || !n->msrpm02 || !n->iopm02)
+	if (!n->vmcb02 || !n->msrpm02 || !n->iopm02)
 		return -1;
 	n->vmcb02_pa = (uint64_t)n->vmcb02;
 	n->gif = true;

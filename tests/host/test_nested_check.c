@@ -85,14 +85,14 @@ static int teardown(void **state)
 
 /* The emulated VMRUN pipeline: copy, sanitise, check.  The cache is
  * returned so that tests can look at what the sanitiser left. */
-static struct vmcb cache;
+static struct vmcb12_cache cache;
 
 static int run(const struct vmcb *v12, const struct nested_caps *caps,
 	       struct nested_check_failure *why)
 {
 	memset(&cache, 0x5a, sizeof(cache));
 	nested_copy_vmcb12(&cache, v12);
-	nested_sanitize_controls(&cache.control, caps);
+	nested_sanitize_controls(&cache.ctrl, caps);
 	return nested_check_vmcb12(&cache, caps, why);
 }
 
@@ -354,7 +354,7 @@ static void test_eventinj_reserved_bits_masked(void **state)
 	v->control.event_inj.raw = EV_VALID | EV_TYPE_EXC | EV_ERR |
 			       14 | 0x7ffff000u;
 	expect_pass(v);
-	assert_int_equal(cache.control.event_inj.raw,
+	assert_int_equal(cache.ctrl.event_inj.raw,
 			 EV_VALID | EV_TYPE_EXC | EV_ERR | 14);
 }
 
@@ -589,11 +589,11 @@ static void test_gmet_without_support_masked(void **state)
 
 	v->control.misc_ctl |= MISC_CTL_GMET;
 	expect_pass_caps(v, &caps);
-	assert_int_equal(cache.control.misc_ctl, MISC_CTL_NP_ENABLE | MISC_CTL_GMET);
+	assert_int_equal(cache.ctrl.misc_ctl, MISC_CTL_NP_ENABLE | MISC_CTL_GMET);
 
 	caps.gmet = false;
 	expect_pass_caps(v, &caps);
-	assert_int_equal(cache.control.misc_ctl, MISC_CTL_NP_ENABLE);
+	assert_int_equal(cache.ctrl.misc_ctl, MISC_CTL_NP_ENABLE);
 }
 
 static void test_np_without_support_masked(void **state)
@@ -608,7 +608,7 @@ static void test_np_without_support_masked(void **state)
 	v->control.nested_cr3 = ~0ull;
 	v->save.g_pat = ~0ull;
 	expect_pass_caps(v, &caps);
-	assert_int_equal(cache.control.misc_ctl, 0);
+	assert_int_equal(cache.ctrl.misc_ctl, 0);
 }
 
 /* ---- order ------------------------------------------------------------------ */
@@ -635,7 +635,7 @@ static void test_null_why_allowed(void **state)
 	struct nested_caps caps = caps_full();
 
 	v->control.asid = 0;
-	memcpy(&cache, v, sizeof(cache));
+	nested_copy_vmcb12(&cache, v);
 	assert_int_equal(nested_check_vmcb12(&cache, &caps, NULL), NCHK_ASID_ZERO);
 }
 
