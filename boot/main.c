@@ -19,6 +19,7 @@
 #include "boot/efi_util.h"
 #include "boot/relocate.h"
 #include "boot/report.h"
+#include "core/err.h"
 #include "core/fmt.h"
 #include "core/hypercall.h"
 #include "core/log.h"
@@ -86,7 +87,7 @@ static int load_config(struct nv_config *cfg)
 		rc = config_validate(cfg, &err);
 	if (rc) {
 		config_error_format(&err, msg, sizeof(msg));
-		if (st != EFI_SUCCESS && rc == CONFIG_E_REQUIRED)
+		if (st != EFI_SUCCESS && err.code == CONFIG_E_REQUIRED)
 			log_error("%s: cannot read it (%s) and no next= in the "
 				  "load options", path, efi_status_name(st));
 		else
@@ -124,22 +125,24 @@ static EFI_STATUS load_next(const struct nv_config *cfg, EFI_HANDLE parent,
 	return EFI_SUCCESS;
 }
 
-/* Reserves the region, copies the image and calls hv_launch in the copy. */
+/* Reserves the region, copies the image and calls hv_launch in the copy.
+ * 0, or a negated enum nv_err (logged). */
 static int virtualize(const struct nv_config *cfg)
 {
 	UINTN pages = cfg->memory / 4096 + 511;
 	EFI_PHYSICAL_ADDRESS mem = 0, base, end;
 	struct launch_params p;
-	long (*launch)(const struct launch_params *);
+	int (*launch)(const struct launch_params *);
 	int64_t delta;
 	EFI_STATUS st;
+	int rc;
 
 	st = uefi_call_wrapper(BS->AllocatePages, 4, AllocateAnyPages,
 			       EfiReservedMemoryType, pages, &mem);
 	if (EFI_ERROR(st)) {
 		log_error("cannot reserve %lu MiB of memory: %s",
 			  cfg->memory >> 20, efi_status_name(st));
-		return -1;
+		return -NV_ENOMEM;
 	}
 	/* Keep the 2 MiB-aligned part, give the rest back. */
 	base = (mem + 0x1fffff) & ~0x1fffffull;
@@ -153,7 +156,7 @@ static int virtualize(const struct nv_config *cfg)
 		 cfg->memory >> 20, base, end - 1);
 	if (self->ImageSize + 2 * 4096 > cfg->memory) {
 		log_error("the image does not fit in the reserved memory");
-		return -1;
+		return -NV_ERANGE;
 	}
 
 	p = (struct launch_params){
@@ -164,16 +167,18 @@ static int virtualize(const struct nv_config *cfg)
 	delta = relocate_image_copy((uint64_t)self->ImageBase, self->ImageSize,
 				    base);
 	if (!delta)
-		return -1;
+		return -NV_EINVAL;
 	log_info("image at 0x%lx (UEFI side), hypervisor copy at 0x%lx "
 		 "(gdb: add-symbol-file nestvisor.so -o 0x%lx)",
 		 (uint64_t)self->ImageBase, base, base);
-	launch = (long (*)(const struct launch_params *))((uint64_t)hv_launch +
-							 (uint64_t)delta);
-	if (launch(&p) != 0) {
+	launch = (int (*)(const struct launch_params *))((uint64_t)hv_launch +
+							(uint64_t)delta);
+	rc = launch(&p);
+	if (rc) {
 		uefi_call_wrapper(BS->FreePages, 2, base, cfg->memory / 4096);
-		log_error("hypervisor set-up failed: continuing unvirtualized");
-		return -1;
+		log_error("hypervisor set-up failed (%s): continuing unvirtualized",
+			  nv_err_name(rc));
+		return rc;
 	}
 	return 0;
 }

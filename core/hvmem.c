@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "core/hvmem.h"
+#include "core/err.h"
 #include "core/log.h"
 #include "mm/npt_l1.h"
 
@@ -31,25 +32,25 @@ int hvmem_init(uint64_t base, uint64_t size, uint64_t image_size,
 	if (palloc_init(&hvmem.pa, (void *)(image_end + 4096), image_end + 4096,
 			base + size - image_end - 4096)) {
 		log_error("hypervisor memory too small for the allocator");
-		return -1;
+		return -NV_ENOMEM;
 	}
 	palloc_pt_mem(&hvmem.pa, &hvmem.ptm);
 	hvmem.sink_pa = palloc_page(&hvmem.pa);
 	if (!hvmem.sink_pa)
-		return -1;
+		return -NV_ENOMEM;
 	/* Host: everything, supervisor only.  L1: everything but the region,
 	 * user (every NPT access is a user access), A and D preset. */
 	if (npt_build_identity(&hvmem.ptm, hvmem.phys_limit, 0, 0,
 			       NPT_P | NPT_W, gbpages,
 			       &hvmem.host_root)) {
 		log_error("out of memory building the host page table");
-		return -1;
+		return -NV_ENOMEM;
 	}
 	if (npt_build_identity(&hvmem.ptm, hvmem.phys_limit, &hole, 1,
 			       NPT_P | NPT_W | NPT_U,
 			       gbpages, &hvmem.npt_root)) {
 		log_error("out of memory building L1's nested page table");
-		return -1;
+		return -NV_ENOMEM;
 	}
 	log_info("memory: 0x%lx-0x%lx reserved (%lu MiB), %lu MiB free after "
 		 "page tables; L1 NPT identity up to 0x%lx (%s pages)",
@@ -62,10 +63,10 @@ int hvmem_init(uint64_t base, uint64_t size, uint64_t image_size,
 int hvmem_map_sink(uint64_t gpa)
 {
 	if (!hvmem_contains(gpa))
-		return -1;
+		return -NV_EFAULT;
 	if (npt_map_page(&hvmem.ptm, hvmem.npt_root, gpa & ~0xfffull,
 			 hvmem.sink_pa, NPT_P | NPT_W | NPT_U))
-		return -1;
+		return -NV_ENOMEM;
 	hvmem.sink_maps++;
 	return 0;
 }

@@ -88,7 +88,6 @@ void svm_handle_exit(struct cpu *cpu)
 	default:
 		if (vmexit_is_invalid(code))
 			panic("VMRUN of vmcb01 failed (VMEXIT_INVALID)");
-		log_error("unexpected exit code 0x%lx", code);
-		panic("unhandled exit");
+		panic("unhandled L1 exit code 0x%lx", code);
 	}
 }

@@ -21,8 +21,8 @@ struct launch_params {
 	bool debug_exit;
 };
 
-/* Returns 0 in L1 once virtualized, or -1 (nothing changed). */
-long hv_launch(const struct launch_params *p);
+/* Returns 0 in L1 once virtualized, or -NV_ENOMEM (nothing changed). */
+int hv_launch(const struct launch_params *p);
 
 /* Called by hv_launch: prepares everything; NULL on failure. */
 struct cpu *hv_setup(const struct launch_params *p, struct launch_frame *f);

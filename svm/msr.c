@@ -13,6 +13,7 @@
  *    (APM Vol. 2 §15.11): AMD CPUs implement none there, so #GP.
  */
 #include "svm/intercepts.h"
+#include "core/err.h"
 #include "core/log.h"
 #include "core/x86.h"
 #include "svm/nested.h"
@@ -37,12 +38,12 @@ static int efer_write(struct cpu *cpu, uint64_t val)
 	uint64_t old = efer_view(cpu);
 
 	if (val & ~EFER_WRITABLE)
-		return -1;
+		return -NV_EINVAL;
 	if ((val & X86_EFER_SVME) && !(old & X86_EFER_SVME) &&
 	    (!n->offered || (n->vm_cr & VM_CR_SVMDIS)))
-		return -1;
+		return -NV_EINVAL;
 	if ((s->cr0 & X86_CR0_PG) && ((val ^ old) & X86_EFER_LME))
-		return -1;
+		return -NV_EINVAL;
 	val = (val & ~X86_EFER_LMA) | (s->efer & X86_EFER_LMA);
 	if (n->guest_mode)
 		n->l2_efer = val;

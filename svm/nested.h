@@ -49,7 +49,8 @@ struct nested {
 	uint64_t nr_vmruns, nr_reflected;
 };
 
-/* Allocates vmcb02 and friends and decides what to offer. 0 or -1. */
+/* Allocates vmcb02 and friends and decides what to offer.  0 or
+ * -NV_ENOMEM. */
 int nested_init(struct cpu *cpu);
 
 /* L1's SVM instructions (exits of vmcb01). */
@@ -67,7 +68,7 @@ uint64_t nested_npt_faults(const struct cpu *cpu);
 /* CPUID 0x8000000A EDX as L1 sees it (svm/nested_setup.c). */
 uint32_t nested_cpuid_edx(const struct cpu *cpu);
 
-/* L1's MSRs that SVM defines. Return 0, or -1 for #GP. */
+/* L1's MSRs that SVM defines.  0, or -NV_EINVAL: the access raises #GP. */
 int nested_rdmsr(struct cpu *cpu, uint32_t msr, uint64_t *val);
 int nested_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val);
 

@@ -25,6 +25,7 @@
 
 #include <stddef.h>
 
+#include "core/err.h"
 #include "core/x86.h"
 #include "svm/permmap.h"
 
@@ -152,17 +153,20 @@ static int precheck(const struct nested_vmrun_ctx *l1,
 
 int nested_vmrun_prechecks(const struct nested_vmrun_ctx *l1,
 			   const struct nested_caps *caps,
-			   struct nested_check_failure *why)
+			   struct nested_check_failure *why,
+			   enum x86_vector *exc)
 {
 	int id = precheck(l1, caps, why);
 
 	if (id == NCHK_NONE) {
 		record(why, NCHK_NONE, "");
-		return NESTED_PRE_OK;
+		return 0;
 	}
 	if (id == NCHK_PRE_SVME || id == NCHK_PRE_PAGING || id == NCHK_PRE_SMM)
-		return NESTED_PRE_UD;
-	return NESTED_PRE_GP;
+		*exc = X86_VEC_UD;
+	else
+		*exc = X86_VEC_GP;
+	return -NV_EINVAL;
 }
 
 /* ---- 2. copy -------------------------------------------------------------- */
@@ -374,7 +378,9 @@ int nested_check_vmcb12(const struct vmcb12_cache *cache,
 
 	if (id == NCHK_NONE)
 		id = check_save(&cache->save, &cache->ctrl, caps, why);
-	if (id == NCHK_NONE)
+	if (id == NCHK_NONE) {
 		record(why, NCHK_NONE, "");
-	return id;
+		return 0;
+	}
+	return -NV_EINVAL;
 }

@@ -24,7 +24,8 @@ void nested_vmexit(struct cpu *cpu, uint64_t code, uint64_t info1,
 		   uint64_t info2, uint64_t next_rip);
 
 /* L2's nested paging (svm/nested_npt.c): prepare for vmcb12's nCR3 and
- * role (0 or -1), the root vmcb02 runs with, and an #NPF of vmcb02. */
+ * role (0 or -NV_ENOMEM), the root vmcb02 runs with, and an #NPF of
+ * vmcb02. */
 int nested_npt_init(struct cpu *cpu);
 int nested_npt_setup(struct cpu *cpu);
 void nested_npt_l1_write(struct cpu *cpu, uint64_t gpa);

@@ -20,6 +20,7 @@
  * released and L1's write goes through.  Every change to shadow tables or
  * to L1's NPT is followed by a TLB flush of the guest that used them.
  */
+#include "core/err.h"
 #include "core/hvmem.h"
 #include "core/log.h"
 #include "core/panic.h"
@@ -124,7 +125,7 @@ int nested_npt_init(struct cpu *cpu)
 
 	n->snpt = hv_alloc((sizeof(*n->snpt) + 4095) / 4096);
 	if (!n->snpt)
-		return -1;
+		return -NV_ENOMEM;
 	snpt_init(n->snpt, &env);
 	n->l2_phys = (struct gmem){ cpu, l2_read, l2_write, l2_cmpxchg };
 	return 0;
@@ -149,7 +150,7 @@ int nested_npt_setup(struct cpu *cpu)
 	pagewalk_init(&n->npt_walk, n->npt_role, true, &mc);
 	return snpt_get_root(n->snpt, c12->ctrl.nested_cr3, n->npt_role,
 			     exec_class(cpu, c12->save.cpl), &n->npt_root) ?
-		       -1 : 0;
+		       -NV_ENOMEM : 0;
 }
 
 uint64_t nested_npt_faults(const struct cpu *cpu)

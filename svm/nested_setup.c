@@ -12,6 +12,7 @@
  * Not offered: vGIF, vNMI, AVIC, LBR virtualization, VMSAVE/VMLOAD
  * virtualization, SEV, pause filters, TSC scaling, decode assists.
  */
+#include "core/err.h"
 #include "core/hvmem.h"
 #include "core/log.h"
 #include "svm/vcpu.h"
@@ -40,12 +41,13 @@ int nested_init(struct cpu *cpu)
 	struct nested *n = &cpu->nested;
 	struct nested_caps *c = &n->caps;
 	struct cpuid_regs e1 = cpuid(0x80000001);
+	int rc;
 
 	n->vmcb02 = hv_alloc(1);
 	n->msrpm02 = hv_alloc(MSRPM_SIZE / 4096);
 	n->iopm02 = hv_alloc(IOPM_SIZE / 4096);
 	if (!n->vmcb02 || !n->msrpm02 || !n->iopm02)
-		return -1;
+		return -NV_ENOMEM;
 	n->vmcb02_pa = (uint64_t)n->vmcb02;
 	n->gif = true;
 
@@ -64,8 +66,9 @@ int nested_init(struct cpu *cpu)
 		.efer_allowed = X86_EFER_SCE | X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE |
 				X86_EFER_SVME | (1ull << 14) /* FFXSR */,
 	};
-	if (nested_npt_init(cpu))
-		return -1;
+	rc = nested_npt_init(cpu);
+	if (rc)
+		return rc;
 	n->offered = cpu->caps.nr_asids > 2;
 	n->l1_nr_asids = cpu->caps.nr_asids - 1;
 	log_info("nested SVM offered to L1: %s (%u ASIDs, NRIPS%s%s)",
