@@ -180,8 +180,16 @@ void nested_handle_exit(struct cpu *cpu)
 reinject:
 	/* Still in L2 (not reflected): an event whose delivery the exit
 	 * interrupted is delivered again. */
-	if (cpu->nested.guest_mode && pending.valid && !c->event_inj.valid) {
+	if (!cpu->nested.guest_mode)
+		return;
+	if (pending.valid && !c->event_inj.valid) {
 		c->event_inj = pending;
 		c->event_inj_err = pending_err;
+	}
+	/* The shadow NPT or L1's NPT changed under L2: flush its TLB (tagged
+	 * by ASID only, not by nested page table). */
+	if (cpu->nested.tlb_flush_pending) {
+		c->tlb_control = TLB_CONTROL_FLUSH_ALL;
+		cpu->nested.tlb_flush_pending = false;
 	}
 }

@@ -36,6 +36,15 @@ static uint64_t cr4_supported(void)
 	return cr4;
 }
 
+/* CPUID 0x8000000A EDX as L1 sees it. */
+static uint32_t l1_cpuid_edx(const struct nested_caps *c)
+{
+	return (c->np ? 1u << SVM_FEAT_NP : 0) |
+	       (c->nrips ? 1u << SVM_FEAT_NRIPS : 0) |
+	       (c->flush_by_asid ? 1u << SVM_FEAT_FLUSHASID : 0) |
+	       (c->gmet ? 1u << SVM_FEAT_GMET : 0);
+}
+
 int nested_init(struct cpu *cpu)
 {
 	struct nested *n = &cpu->nested;
@@ -71,19 +80,9 @@ int nested_init(struct cpu *cpu)
 		return rc;
 	n->offered = cpu->caps.nr_asids > 2;
 	n->l1_nr_asids = cpu->caps.nr_asids - 1;
+	n->l1_cpuid_edx = l1_cpuid_edx(c);
 	log_info("nested SVM offered to L1: %s (%u ASIDs, NRIPS%s%s)",
 		 n->offered ? "yes" : "no", n->l1_nr_asids,
 		 c->np ? ", nested paging" : "", c->gmet ? ", GMET" : "");
 	return 0;
-}
-
-/* CPUID 0x8000000A EDX as L1 sees it. */
-uint32_t nested_cpuid_edx(const struct cpu *cpu)
-{
-	const struct nested_caps *c = &cpu->nested.caps;
-
-	return (c->np ? 1u << SVM_FEAT_NP : 0) |
-	       (c->nrips ? 1u << SVM_FEAT_NRIPS : 0) |
-	       (c->flush_by_asid ? 1u << SVM_FEAT_FLUSHASID : 0) |
-	       (c->gmet ? 1u << SVM_FEAT_GMET : 0);
 }
