@@ -142,7 +142,7 @@ void nested_handle_exit(struct cpu *cpu)
 		return;
 	}
 	if (code == VMEXIT_NPF) {
-		nested_npt_fault(cpu);
+		handle_npf(cpu); /* svm/npf.c, whoever's the fault is */
 		goto reinject;
 	}
 	if (nested_l1_intercepts(cpu, code, c->exit_info_1)) {

@@ -3,16 +3,17 @@
  * L2's nested paging, the glue between vmcb02 and the shadow-NPT MMU
  * (mm/shadow_npt.c).
  *
- * Without it (vmcb12 NP clear) L2 runs in L1's physical space through L1's
- * own NPT, and an #NPF of vmcb02 is handled as one of L1 (svm/npf.c).
+ * Without it (vmcb12 NP clear) L2 runs in L1's physical space through
+ * nestvisor's NPT for L1.
  *
  * With it, vmcb02 runs on a shadow of L1's NPT, keyed by (nCR3, role,
  * execution class); the role is KVM's shadow-NPT role from L1's CR4 and
- * EFER at VMRUN and vmcb12's GMET bit.  On an #NPF of vmcb02 the MMU walks
- * L1's NPT: L1's tables deny the access -> #NPF reflected to L1 with the
- * walker's error code (stage bit from the hardware fault); they allow it
- * -> the shadow entry is installed and L2 resumes (GMET emulation may
- * switch vmcb02 to the other execution class's root).
+ * EFER at VMRUN and vmcb12's GMET bit.  This file gives the MMU its
+ * environment (L1's memory, where L1 memory is in host memory, how to
+ * write-protect a page of L1), picks the root at VMRUN, switches it when
+ * asked, and reads L2's memory through L1's NPT (for decoding L2's
+ * instructions).  An #NPF of vmcb02, with or without nested paging, is
+ * svm/npf.c's: it asks the MMU and acts on the answer.
  *
  * Coherence: the MMU write-protects, in L1's NPT, every L1 page its shadow
  * tables were built from.  L1's write to one exits (svm/npf.c calls
@@ -163,6 +164,13 @@ uint64_t nested_npt_root(struct cpu *cpu)
 	return cpu->nested.npt_root;
 }
 
+void nested_npt_use_root(struct cpu *cpu, uint64_t root)
+{
+	cpu->nested.npt_root = root;
+	cpu->nested.vmcb02->control.nested_cr3 = root;
+	cpu->nested.tlb_flush_pending = true; /* TLBs are tagged by ASID only */
+}
+
 void nested_npt_l1_write(struct cpu *cpu, uint64_t gpa)
 {
 	log_debug("L1 writes its NPT page 0x%lx: shadows built from it dropped",
@@ -174,46 +182,4 @@ void nested_npt_l1_write(struct cpu *cpu, uint64_t gpa)
 bool nested_npt_protected(struct cpu *cpu, uint64_t gpa)
 {
 	return cpu->nested.snpt && snpt_is_protected(cpu->nested.snpt, gpa);
-}
-
-void nested_npt_fault(struct cpu *cpu)
-{
-	struct nested *n = &cpu->nested;
-	struct vmcb *v = n->vmcb02;
-	struct snpt_fault_result r;
-	int rc;
-
-	if (!n->l2_np) {
-		handle_npf(cpu);
-		return;
-	}
-	rc = snpt_handle_fault(n->snpt, n->npt_root, v->control.exit_info_2,
-			       v->control.exit_info_1, v->save.cpl, &r);
-	if (rc == SNPT_E_NOROOT) { /* evicted: get it again, retry the access */
-		if (nested_npt_setup(cpu))
-			panic("cannot rebuild the shadow NPT root");
-		v->control.nested_cr3 = n->npt_root;
-		n->tlb_flush_pending = true;
-		return;
-	}
-	if (rc) {
-		log_error("shadow NPT fault at L2 gpa 0x%lx failed (%d)",
-			  v->control.exit_info_2, rc);
-		panic("shadow NPT");
-	}
-	if (r.reflect) {
-		nested_vmexit(cpu, VMEXIT_NPF, r.exit_info_1, r.exit_info_2, 0);
-		return;
-	}
-	if (r.no_l1_memory) {
-		log_error("L1's NPT maps L2 gpa 0x%lx to L1 gpa 0x%lx, where L1 "
-			  "has no memory", v->control.exit_info_2, r.l1_gpa);
-		nested_vmexit(cpu, VMEXIT_SHUTDOWN, 0, 0, 0);
-		return;
-	}
-	if (r.switch_exec && r.root_hpa != n->npt_root) {
-		n->npt_root = r.root_hpa;
-		v->control.nested_cr3 = r.root_hpa;
-		n->tlb_flush_pending = true; /* TLBs are tagged by ASID only */
-	}
 }
