@@ -18,8 +18,9 @@
 #include "core/x86.h"
 #include "svm/nested.h"
 
-#define EFER_WRITABLE (X86_EFER_SCE | X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE | X86_EFER_SVME | \
-		       X86_EFER_LMSLE | X86_EFER_FFXSR | X86_EFER_TCE)
+#define EFER_WRITABLE (X86_EFER_SCE | X86_EFER_LME | X86_EFER_LMA |       \
+		       X86_EFER_NXE | X86_EFER_SVME | X86_EFER_LMSLE |       \
+		       X86_EFER_FFXSR | X86_EFER_TCE)
 
 /* The guest's own view of its EFER. */
 static uint64_t efer_view(const struct cpu *cpu)
