@@ -166,6 +166,7 @@ uint64_t nested_npt_root(struct cpu *cpu)
 
 void nested_npt_use_root(struct cpu *cpu, uint64_t root)
 {
+	ASSERT(cpu->nested.guest_mode && cpu->nested.l2_np);
 	cpu->nested.npt_root = root;
 	cpu->nested.vmcb02->control.nested_cr3 = root;
 	cpu->nested.tlb_flush_pending = true; /* TLBs are tagged by ASID only */
