@@ -21,15 +21,17 @@
 #include "boot/next.h"
 #include "boot/relocate.h"
 #include "boot/report.h"
+#include "core/err.h"
 #include "core/fmt.h"
 #include "core/hypercall.h"
-#include "core/launch.h"
 #include "core/log.h"
+#include "core/panic.h"
 #include "core/nv_version.h"
 #include "core/x86.h"
 #include "drivers/debug_exit.h"
 #include "drivers/uart.h"
 #include "svm/features.h"
+#include "svm/launch.h"
 
 #define CONFIG_NAME "nestvisor.cfg"
 
@@ -87,7 +89,7 @@ static int load_config(struct nv_config *cfg)
 		rc = config_validate(cfg, &err);
 	if (rc) {
 		config_error_format(&err, msg, sizeof(msg));
-		if (st != EFI_SUCCESS && rc == CONFIG_E_REQUIRED)
+		if (st != EFI_SUCCESS && err.code == CONFIG_E_REQUIRED)
 			log_error("%s: cannot read it (%s) and no next= in the "
 				  "load options", path, efi_status_name(st));
 		else
@@ -96,22 +98,24 @@ static int load_config(struct nv_config *cfg)
 	return rc;
 }
 
-/* Reserves the region, copies the image and calls hv_launch in the copy. */
+/* Reserves the region, copies the image and calls hv_launch in the copy.
+ * 0, or a negated enum nv_err (logged). */
 static int virtualize(const struct nv_config *cfg)
 {
 	UINTN pages = cfg->memory / 4096 + 511;
 	EFI_PHYSICAL_ADDRESS mem = 0, base, end;
 	struct launch_params p;
-	long (*launch)(const struct launch_params *);
+	int (*launch)(const struct launch_params *);
 	int64_t delta;
 	EFI_STATUS st;
+	int rc;
 
 	st = uefi_call_wrapper(BS->AllocatePages, 4, AllocateAnyPages,
 			       EfiReservedMemoryType, pages, &mem);
 	if (EFI_ERROR(st)) {
 		log_error("cannot reserve %lu MiB of memory: %s",
 			  cfg->memory >> 20, efi_status_name(st));
-		return -1;
+		return -NV_ENOMEM;
 	}
 	/* Keep the 2 MiB-aligned part, give the rest back. */
 	base = (mem + 0x1fffff) & ~0x1fffffull;
@@ -125,7 +129,7 @@ static int virtualize(const struct nv_config *cfg)
 		 cfg->memory >> 20, base, end - 1);
 	if (self->ImageSize + 2 * 4096 > cfg->memory) {
 		log_error("the image does not fit in the reserved memory");
-		return -1;
+		return -NV_ERANGE;
 	}
 
 	p = (struct launch_params){
@@ -136,16 +140,18 @@ static int virtualize(const struct nv_config *cfg)
 	delta = relocate_image_copy((uint64_t)self->ImageBase, self->ImageSize,
 				    base);
 	if (!delta)
-		return -1;
+		return -NV_EINVAL;
 	log_info("image at 0x%lx (UEFI side), hypervisor copy at 0x%lx "
 		 "(gdb: add-symbol-file nestvisor.so -o 0x%lx)",
 		 (uint64_t)self->ImageBase, base, base);
-	launch = (long (*)(const struct launch_params *))((uint64_t)hv_launch +
-							 (uint64_t)delta);
-	if (launch(&p) != 0) {
+	launch = (int (*)(const struct launch_params *))((uint64_t)hv_launch +
+							(uint64_t)delta);
+	rc = launch(&p);
+	if (rc) {
 		uefi_call_wrapper(BS->FreePages, 2, base, cfg->memory / 4096);
-		log_error("hypervisor set-up failed: continuing unvirtualized");
-		return -1;
+		log_error("hypervisor set-up failed (%s): continuing unvirtualized",
+			  nv_err_name(rc));
+		return rc;
 	}
 	return 0;
 }
@@ -168,12 +174,14 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	uefi_call_wrapper(BS->HandleProtocol, 3, image, &LoadedImageProtocol,
 			  (void **)&self);
 	uart_init(0x3f8);
+	log_set_sink(uart_write);
+	panic_set_stop(debug_exit_panic);
 	log_info("nestvisor %s: a micro-hypervisor for nested paging on AMD SVM",
 		 NV_VERSION_STR);
 	if (load_config(&cfg))
 		return EFI_LOAD_ERROR;
 	uart_init(cfg.serial);
-	log_set_level((enum log_level)cfg.log);
+	log_set_level(cfg.log);
 	debug_exit_enable(cfg.debug_exit == NV_DEBUG_EXIT_ON ||
 			  (cfg.debug_exit == NV_DEBUG_EXIT_AUTO &&
 			   under_hypervisor()));

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "core/hvmem.h"
+#include "core/err.h"
 #include "core/log.h"
 #include "mm/npt_l1.h"
 
@@ -13,7 +14,7 @@ void *hv_alloc(unsigned npages)
 }
 
 int hvmem_init(uint64_t base, uint64_t size, uint64_t image_size,
-	       const struct svm_caps *caps)
+	       unsigned maxphyaddr, bool gbpages)
 {
 	uint64_t image_end = (base + image_size + 0xfff) & ~0xfffull;
 	struct pa_range hole = { base, base + size };
@@ -24,48 +25,51 @@ int hvmem_init(uint64_t base, uint64_t size, uint64_t image_size,
 	hvmem.canary = (volatile uint64_t *)image_end;
 	for (unsigned i = 0; i < 512; i++)
 		hvmem.canary[i] = HVMEM_CANARY;
-	hvmem.phys_limit = 1ull << caps->maxphyaddr;
+	hvmem.phys_limit = 1ull << maxphyaddr;
 	if (hvmem.phys_limit > NPT_LIMIT_MAX)
 		hvmem.phys_limit = NPT_LIMIT_MAX;
 
 	if (palloc_init(&hvmem.pa, (void *)(image_end + 4096), image_end + 4096,
 			base + size - image_end - 4096)) {
 		log_error("hypervisor memory too small for the allocator");
-		return -1;
+		return -NV_ENOMEM;
 	}
 	palloc_pt_mem(&hvmem.pa, &hvmem.ptm);
 	hvmem.sink_pa = palloc_page(&hvmem.pa);
 	if (!hvmem.sink_pa)
-		return -1;
+		return -NV_ENOMEM;
 	/* Host: everything, supervisor only.  L1: everything but the region,
 	 * user (every NPT access is a user access), A and D preset. */
 	if (npt_build_identity(&hvmem.ptm, hvmem.phys_limit, 0, 0,
-			       PTE_P | PTE_RW, caps->gbpages,
+			       PTE_P | PTE_RW, gbpages,
 			       &hvmem.host_root)) {
 		log_error("out of memory building the host page table");
-		return -1;
+		return -NV_ENOMEM;
 	}
 	if (npt_build_identity(&hvmem.ptm, hvmem.phys_limit, &hole, 1,
 			       PTE_P | PTE_RW | PTE_US,
-			       caps->gbpages, &hvmem.npt_root)) {
+			       gbpages, &hvmem.npt_root)) {
 		log_error("out of memory building L1's nested page table");
-		return -1;
+		return -NV_ENOMEM;
 	}
 	log_info("memory: 0x%lx-0x%lx reserved (%lu MiB), %lu MiB free after "
 		 "page tables; L1 NPT identity up to 0x%lx (%s pages)",
 		 base, base + size - 1, size >> 20,
 		 (palloc_free_count(&hvmem.pa) * 4096) >> 20, hvmem.phys_limit,
-		 caps->gbpages ? "1 GiB" : "2 MiB");
+		 gbpages ? "1 GiB" : "2 MiB");
 	return 0;
 }
 
 int hvmem_map_sink(uint64_t gpa)
 {
+	int rc;
+
 	if (!hvmem_contains(gpa))
-		return -1;
-	if (npt_map_page(&hvmem.ptm, hvmem.npt_root, gpa & ~0xfffull,
-			 hvmem.sink_pa, PTE_P | PTE_RW | PTE_US))
-		return -1;
+		return -NV_EFAULT;
+	rc = npt_map_page(&hvmem.ptm, hvmem.npt_root, gpa & ~0xfffull,
+			  hvmem.sink_pa, PTE_P | PTE_RW | PTE_US);
+	if (rc)
+		return rc;
 	hvmem.sink_maps++;
 	return 0;
 }

@@ -12,10 +12,10 @@
 #include "nested.h"
 #include "npt.h"
 #include "mm/pferr.h"
+#include "mm/x86_regs.h"
 
 extern char l2_read[], l2_write_read[];
 
-#define CR0_WP (1ull << 16)
 
 static uint64_t *pml4, *pdpt, *pd, *pt;
 static struct l2_gprs g;
@@ -44,7 +44,7 @@ static void nonp_vmcb(struct vmcb *v, const void *rip)
 	nonp_tables();
 	vmcb_default(v, rip);
 	v->save.cr3 = (uint64_t)(uintptr_t)pml4;
-	v->save.cr0 |= CR0_WP;
+	v->save.cr0 |= X86_CR0_WP;
 }
 
 static int nonp_read(void)
