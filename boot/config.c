@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 
+#include "core/err.h"
 #include "core/fmt.h"
 
 enum key_id { K_NEXT, K_ARGS, K_LOG, K_MEMORY, K_SERIAL, K_DEBUG_EXIT,
@@ -63,18 +64,20 @@ static int quote_len(size_t n)
 }
 
 __attribute__((format(printf, 3, 4)))
-static int fail(struct ctx *x, int code, const char *f, ...)
+static int fail(struct ctx *x, enum config_errc code, const char *f, ...)
 {
+	int rc = code == CONFIG_E_RANGE ? -NV_ERANGE : -NV_EINVAL;
 	va_list ap;
 
 	if (!x->err)
-		return code;
+		return rc;
+	x->err->code = code;
 	fmt_snprintf(x->err->source, sizeof(x->err->source), "%s", x->source);
 	x->err->line = x->line;
 	va_start(ap, f);
 	fmt_vsnprintf(x->err->msg, sizeof(x->err->msg), f, ap);
 	va_end(ap);
-	return code;
+	return rc;
 }
 
 static bool is_blank(char ch)

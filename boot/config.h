@@ -43,10 +43,12 @@
  *			1..64 or "all" (default all); the others are
  *			parked (docs/architecture.md, "Every CPU").
  *
- * Every function that can fail returns 0 or a negative enum config_errc and
- * fills *err (if err is non-NULL) with the source, the 1-based line (always
- * 1 for load options, 0 for config_validate) and a message; on failure *c is
- * left exactly as it was.  The code is freestanding (no libc).
+ * Every function that can fail returns 0, -NV_ERANGE for a number out of
+ * range or -NV_EINVAL for anything else wrong (core/err.h), and fills *err
+ * (if err is non-NULL) with what was wrong (enum config_errc), the source,
+ * the 1-based line (always 1 for load options, 0 for config_validate) and a
+ * message; on failure *c is left exactly as it was.  The code is
+ * freestanding (no libc).
  */
 #ifndef NV_BOOT_CONFIG_H
 #define NV_BOOT_CONFIG_H
@@ -79,26 +81,28 @@ struct nv_config {
 	unsigned cpus;				/* 0 (CONFIG_CPUS_ALL) or 1..64 */
 };
 
+/* What was wrong (struct config_error.code). */
 enum config_errc {
 	CONFIG_OK = 0,
-	CONFIG_E_UNKNOWN_KEY = -1,
-	CONFIG_E_MISSING_EQUALS = -2,
-	CONFIG_E_EMPTY_KEY = -3,
-	CONFIG_E_EMPTY_VALUE = -4,
-	CONFIG_E_BAD_NUMBER = -5,
-	CONFIG_E_RANGE = -6,
-	CONFIG_E_BAD_VALUE = -7,	/* not one of the allowed words */
-	CONFIG_E_UNTERMINATED = -8,	/* unterminated quote */
-	CONFIG_E_AFTER_QUOTE = -9,	/* text after the closing quote */
-	CONFIG_E_TOO_LONG = -10,
-	CONFIG_E_DUPLICATE = -11,
-	CONFIG_E_BAD_BYTE = -12,	/* NUL, non-ASCII or control byte */
-	CONFIG_E_BAD_PATH = -13,	/* next does not start with '\' */
-	CONFIG_E_REQUIRED = -14,	/* config_validate: next not set */
-	CONFIG_E_ARGS_WITH_AUTO = -15,	/* config_validate: args with auto */
+	CONFIG_E_UNKNOWN_KEY,
+	CONFIG_E_MISSING_EQUALS,
+	CONFIG_E_EMPTY_KEY,
+	CONFIG_E_EMPTY_VALUE,
+	CONFIG_E_BAD_NUMBER,
+	CONFIG_E_RANGE,			/* the function returns -NV_ERANGE */
+	CONFIG_E_BAD_VALUE,		/* not one of the allowed words */
+	CONFIG_E_UNTERMINATED,		/* unterminated quote */
+	CONFIG_E_AFTER_QUOTE,		/* text after the closing quote */
+	CONFIG_E_TOO_LONG,
+	CONFIG_E_DUPLICATE,
+	CONFIG_E_BAD_BYTE,		/* NUL, non-ASCII or control byte */
+	CONFIG_E_BAD_PATH,		/* next does not start with '\' */
+	CONFIG_E_REQUIRED,		/* config_validate: next not set */
+	CONFIG_E_ARGS_WITH_AUTO,	/* config_validate: args with auto */
 };
 
 struct config_error {
+	enum config_errc code;
 	char source[64];	/* "nestvisor.cfg", "load options", ... */
 	unsigned line;		/* 1-based; 0 when not about one line */
 	char msg[160];		/* "unknown key 'nxt'" */

@@ -24,6 +24,7 @@
 #include "boot/next.h"
 #include "boot/relocate.h"
 #include "boot/report.h"
+#include "core/err.h"
 #include "core/fmt.h"
 #include "core/hypercall.h"
 #include "core/log.h"
@@ -91,7 +92,7 @@ static int load_config(struct nv_config *cfg)
 		rc = config_validate(cfg, &err);
 	if (rc) {
 		config_error_format(&err, msg, sizeof(msg));
-		if (st != EFI_SUCCESS && rc == CONFIG_E_REQUIRED)
+		if (st != EFI_SUCCESS && err.code == CONFIG_E_REQUIRED)
 			log_error("%s: cannot read it (%s) and no next= in the "
 				  "load options", path, efi_status_name(st));
 		else
@@ -103,7 +104,8 @@ static int load_config(struct nv_config *cfg)
 _Static_assert(CONFIG_CPUS_MAX == NV_MAX_CPUS, "cpus = N covers every slot");
 
 /* Reserves the region, copies the image, lists the CPUs, then calls
- * hv_prepare and hv_launch (on every AP, then here) in the copy. */
+ * hv_prepare and hv_launch (on every AP, then here) in the copy.  0, or a
+ * negated enum nv_err (logged). */
 static int virtualize(const struct nv_config *cfg)
 {
 	static struct launch_params p; /* parked APs read it later */
@@ -111,18 +113,20 @@ static int virtualize(const struct nv_config *cfg)
 	UINTN pages = cfg->memory / 4096 + 511;
 	EFI_PHYSICAL_ADDRESS mem = 0, base, end;
 	int (*prepare)(const struct launch_params *);
-	long (*launch)(const struct launch_params *);
+	int (*launch)(const struct launch_params *);
 	int64_t delta;
 	EFI_STATUS st;
+	int rc;
 
-	if (mp_discover(&cpus, cfg->cpus))
-		return -1;
+	rc = mp_discover(&cpus, cfg->cpus);
+	if (rc)
+		return rc;
 	st = uefi_call_wrapper(BS->AllocatePages, 4, AllocateAnyPages,
 			       EfiReservedMemoryType, pages, &mem);
 	if (EFI_ERROR(st)) {
 		log_error("cannot reserve %lu MiB of memory: %s",
 			  cfg->memory >> 20, efi_status_name(st));
-		return -1;
+		return -NV_ENOMEM;
 	}
 	/* Keep the 2 MiB-aligned part, give the rest back. */
 	base = (mem + 0x1fffff) & ~0x1fffffull;
@@ -136,7 +140,7 @@ static int virtualize(const struct nv_config *cfg)
 		 cfg->memory >> 20, base, end - 1);
 	if (self->ImageSize + 2 * 4096 > cfg->memory) {
 		log_error("the image does not fit in the reserved memory");
-		return -1;
+		return -NV_ERANGE;
 	}
 
 	p = (struct launch_params){
@@ -154,26 +158,27 @@ static int virtualize(const struct nv_config *cfg)
 	delta = relocate_image_copy((uint64_t)self->ImageBase, self->ImageSize,
 				    base);
 	if (!delta)
-		return -1;
+		return -NV_EINVAL;
 	log_info("image at 0x%lx (UEFI side), hypervisor copy at 0x%lx "
 		 "(gdb: add-symbol-file nestvisor.so -o 0x%lx)",
 		 (uint64_t)self->ImageBase, base, base);
 	prepare = (int (*)(const struct launch_params *))((uint64_t)hv_prepare +
 							  (uint64_t)delta);
-	launch = (long (*)(const struct launch_params *))((uint64_t)hv_launch +
-							 (uint64_t)delta);
-	if (prepare(&p) != 0) {
+	launch = (int (*)(const struct launch_params *))((uint64_t)hv_launch +
+							(uint64_t)delta);
+	rc = prepare(&p);
+	if (rc) {
 		uefi_call_wrapper(BS->FreePages, 2, base, cfg->memory / 4096);
-		log_error("hypervisor set-up failed: continuing unvirtualized");
-		return -1;
+		log_error("hypervisor set-up failed (%s): continuing unvirtualized",
+			  nv_err_name(rc));
+		return rc;
 	}
 	mp_launch_aps(&cpus, launch, &p);
 	/* The boot CPU last.  It cannot fail here: its slot exists. */
-	if (launch(&p) != 0) {
-		log_error("the boot CPU's take-over failed");
-		return -1;
-	}
-	return 0;
+	rc = launch(&p);
+	if (rc)
+		log_error("the boot CPU's take-over failed (%s)", nv_err_name(rc));
+	return rc;
 }
 
 static BOOLEAN under_hypervisor(void)

@@ -23,6 +23,7 @@
 #include "boot/efi_util.h"
 #include "boot/mp.h"
 #include "boot/mp_services.h"
+#include "core/err.h"
 #include "core/log.h"
 #include "svm/features.h"
 #include "svm/smp.h"
@@ -32,9 +33,9 @@ static struct nv_mp_services *mp;
 
 struct ap_call {
 	const char *why;   /* probe: NULL if the AP can run SVM */
-	long (*launch)(const struct launch_params *);
+	int (*launch)(const struct launch_params *);
 	const struct launch_params *p;
-	volatile long rc;
+	volatile int rc;
 };
 
 static VOID EFIAPI ap_probe(VOID *arg)
@@ -71,12 +72,12 @@ int mp_discover(struct mp_cpus *c, unsigned max_virtualized)
 	if (EFI_ERROR(st) || nr == 0) {
 		log_error("MP services: cannot count the CPUs (%s)",
 			  efi_status_name(st));
-		return -1;
+		return -NV_EINVAL;
 	}
 	if (nr > NV_MAX_CPUS) {
 		log_error("%lu CPUs: nestvisor handles at most %u", nr,
 			  NV_MAX_CPUS);
-		return -1;
+		return -NV_ERANGE;
 	}
 	c->nr = 0;
 	for (UINTN i = 0; i < nr; i++) {
@@ -87,7 +88,7 @@ int mp_discover(struct mp_cpus *c, unsigned max_virtualized)
 		if (EFI_ERROR(st)) {
 			log_error("MP services: no information on CPU %lu (%s)",
 				  i, efi_status_name(st));
-			return -1;
+			return -NV_EINVAL;
 		}
 		*m = (struct mp_cpu){
 			.number = i, .apic_id = (uint32_t)info.processor_id,
@@ -121,7 +122,7 @@ int mp_discover(struct mp_cpus *c, unsigned max_virtualized)
 }
 
 void mp_launch_aps(const struct mp_cpus *c,
-		   long (*launch)(const struct launch_params *),
+		   int (*launch)(const struct launch_params *),
 		   const struct launch_params *p)
 {
 	static struct ap_call parked[NV_MAX_CPUS];
@@ -143,8 +144,9 @@ void mp_launch_aps(const struct mp_cpus *c,
 					       &call, NULL);
 			if (EFI_ERROR(st) || call.rc)
 				log_error("CPU %u (APIC ID %u): take-over "
-					  "failed (%s, %ld)", i, m->apic_id,
-					  efi_status_name(st), call.rc);
+					  "failed (%s, %s)", i, m->apic_id,
+					  efi_status_name(st),
+					  nv_err_name(call.rc));
 			continue;
 		}
 		/* Parked: it never returns, so do not wait for it. */

@@ -23,12 +23,13 @@ struct mp_cpus {
 };
 
 /* Lists the CPUs and probes each enabled AP; max_virtualized (0: all)
- * counts the boot CPU.  0, or -1 (logged) if the list is unusable. */
+ * counts the boot CPU.  0, or a negated nv_err (logged) if the list is
+ * unusable. */
 int mp_discover(struct mp_cpus *c, unsigned max_virtualized);
 
 /* Runs launch(p) on every enabled AP (see boot/mp.c). */
 void mp_launch_aps(const struct mp_cpus *c,
-		   long (*launch)(const struct launch_params *),
+		   int (*launch)(const struct launch_params *),
 		   const struct launch_params *p);
 
 #endif

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "core/hvmem.h"
+#include "core/err.h"
 #include "core/log.h"
-#include "core/spinlock.h"
+#include "mm/spinlock.h"
 #include "mm/npt_l1.h"
 #include "mm/pt.h"
 
@@ -97,26 +98,26 @@ int hvmem_init(uint64_t base, uint64_t size, uint64_t image_size,
 	if (palloc_init(&hvmem.pa, (void *)(image_end + 4096), image_end + 4096,
 			base + size - image_end - 4096)) {
 		log_error("hypervisor memory too small for the allocator");
-		return -1;
+		return -NV_ENOMEM;
 	}
 	hvmem.ptm = (struct pt_mem){ .map = ptm_map, .alloc_page = ptm_alloc,
 				     .free_page = ptm_free };
 	hvmem.sink_pa = palloc_page(&hvmem.pa);
 	if (!hvmem.sink_pa)
-		return -1;
+		return -NV_ENOMEM;
 	/* Host: everything, supervisor only.  L1: everything but the region,
 	 * user (every NPT access is a user access), A and D preset. */
 	if (npt_build_identity(&hvmem.ptm, hvmem.phys_limit, 0, 0,
 			       PTE_P | PTE_RW, gbpages,
 			       &hvmem.host_root)) {
 		log_error("out of memory building the host page table");
-		return -1;
+		return -NV_ENOMEM;
 	}
 	if (npt_build_identity(&hvmem.ptm, hvmem.phys_limit, &hole, 1,
 			       PTE_P | PTE_RW | PTE_US,
 			       gbpages, &hvmem.npt_root)) {
 		log_error("out of memory building L1's nested page table");
-		return -1;
+		return -NV_ENOMEM;
 	}
 	log_info("memory: 0x%lx-0x%lx reserved (%lu MiB), %lu MiB free after "
 		 "page tables; L1 NPT identity up to 0x%lx (%s pages)",
@@ -128,10 +129,13 @@ int hvmem_init(uint64_t base, uint64_t size, uint64_t image_size,
 
 int hvmem_map_sink(uint64_t gpa)
 {
+	int rc;
+
 	if (!hvmem_contains(gpa))
-		return -1;
-	if (hvmem_npt_map(gpa, hvmem.sink_pa, PTE_P | PTE_RW | PTE_US))
-		return -1;
+		return -NV_EFAULT;
+	rc = hvmem_npt_map(gpa, hvmem.sink_pa, PTE_P | PTE_RW | PTE_US);
+	if (rc)
+		return rc;
 	__atomic_fetch_add(&hvmem.sink_maps, 1, __ATOMIC_RELAXED);
 	return 0;
 }

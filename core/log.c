@@ -3,7 +3,7 @@
 
 #include "core/fmt.h"
 #include "core/log.h"
-#include "core/spinlock.h"
+#include "mm/spinlock.h"
 
 enum log_level log_level_now = LOG_INFO;
 static log_sink_fn log_sink;

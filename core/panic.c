@@ -23,19 +23,16 @@ void panic_set_stop(panic_stop_fn stop)
 
 void panic(const char *fmt, ...)
 {
-	static int depth, panicking;
+	static int depth;
 	char msg[200];
 	va_list ap;
 
-	cli();
-	/* One CPU reports; any other that panics meanwhile just stops. */
-	if (__atomic_exchange_n(&panicking, 1, __ATOMIC_SEQ_CST) && !depth)
-		halt_forever();
 	va_start(ap, fmt);
 	fmt_vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	log_error("PANIC: %s", msg);
-	/* A panic inside the dump hook goes straight to the stop. */
+	/* A panic inside the dump hook goes straight to the stop.  (In host
+	 * mode GIF is clear: no interrupt can come in between.) */
 	if (dump_hook && !depth++)
 		dump_hook(dump_ctx);
 	if (stop_hook)

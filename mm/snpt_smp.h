@@ -20,7 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/spinlock.h"
+#include "mm/spinlock.h"
 #include "mm/pt_mem.h"
 #include "mm/shadow_npt.h"
 

@@ -28,9 +28,10 @@
  * permission map; other x2APIC MSRs pass through.
  */
 #include "svm/apic.h"
+#include "core/err.h"
 #include "core/hvmem.h"
 #include "core/log.h"
-#include "core/spinlock.h"
+#include "mm/spinlock.h"
 #include "core/x86.h"
 #include "mm/pte.h"
 #include "svm/apic_dest.h"
@@ -44,10 +45,13 @@ int apic_protect_page(uint64_t base_msr)
 {
 	uint64_t pa = base_msr & APIC_BASE_ADDR;
 
+	int rc;
+
 	if (pa >= hvmem.phys_limit || hvmem_contains(pa))
-		return -1;
-	if (hvmem_npt_map(pa, pa, PTE_P | PTE_US))
-		return -1;
+		return -NV_EFAULT;
+	rc = hvmem_npt_map(pa, pa, PTE_P | PTE_US);
+	if (rc)
+		return rc;
 	apic_page = pa;
 	return 0;
 }
@@ -254,7 +258,7 @@ void apic_mmio_write(struct cpu *cpu, uint64_t gpa)
 				 "an instruction nestvisor does not emulate "
 				 "(rip 0x%lx): #GP", cpu->idx, gpa,
 				 (uint64_t)cpu->cur->save.rip);
-		inject_exception(cpu, X86_GP, true, 0);
+		inject_exception(cpu, X86_VEC_GP, true, 0);
 		return;
 	}
 	cpu->vapic.nr_mmio_writes++;
@@ -300,23 +304,23 @@ int apic_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val)
 
 	if (msr == MSR_X2APIC_ICR) {
 		if (!(old & APIC_BASE_EXTD))
-			return -1;
+			return -NV_EINVAL;
 		apic_icr_write(cpu, val, true);
 		return 0;
 	}
 	/* MSR_APIC_BASE: the CPU's own checks, and the window stays where
 	 * nestvisor protects it. */
 	if (val & ~apic_base_writable(cpu))
-		return -1;
+		return -NV_EINVAL;
 	if ((val & APIC_BASE_EXTD) && !(val & APIC_BASE_EN))
-		return -1; /* x2APIC without the APIC enabled: invalid */
+		return -NV_EINVAL; /* x2APIC without the APIC enabled */
 	if ((old & APIC_BASE_EXTD) && (val & APIC_BASE_EN) &&
 	    !(val & APIC_BASE_EXTD))
-		return -1; /* x2APIC -> xAPIC without disabling first */
+		return -NV_EINVAL; /* x2APIC -> xAPIC without disabling first */
 	if ((val & APIC_BASE_ADDR) != (old & APIC_BASE_ADDR)) {
 		log_info("CPU %u: L1 moves the xAPIC window to 0x%lx: refused "
 			 "(#GP)", cpu->idx, (uint64_t)(val & APIC_BASE_ADDR));
-		return -1;
+		return -NV_EINVAL;
 	}
 	wrmsr(MSR_APIC_BASE, val);
 	cpu->vapic.base_msr = val;

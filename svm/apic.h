@@ -58,7 +58,7 @@ struct vapic {
 };
 
 /* Take-over: protect the xAPIC page in L1's NPT (once, any CPU), and
- * record this CPU's APIC_BASE. 0 or -1. */
+ * record this CPU's APIC_BASE.  0, or a negated nv_err. */
 int apic_protect_page(uint64_t base_msr);
 void apic_init_cpu(struct cpu *cpu);
 
@@ -71,8 +71,8 @@ uint64_t apic_mmio_page(void);
  * perform it on the real APIC from the host, move RIP past it). */
 void apic_mmio_write(struct cpu *cpu, uint64_t gpa);
 
-/* WRMSR of MSR_X2APIC_ICR or MSR_APIC_BASE by the guest.  0, or -1 for
- * #GP. */
+/* WRMSR of MSR_X2APIC_ICR or MSR_APIC_BASE by the guest.  0, or
+ * -NV_EINVAL for #GP. */
 int apic_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val);
 
 /* One ICR value L1 wrote (x2APIC layout: destination in bits 63:32; the

@@ -22,7 +22,7 @@ void dump_cpu_state(const struct cpu *cpu)
 	log_error("  cr0 0x%lx cr2 0x%lx cr3 0x%lx cr4 0x%lx efer 0x%lx",
 		  s->cr0, s->cr2, s->cr3, s->cr4, s->efer);
 	log_error("  cs %x:0x%lx attr 0x%x ss %x idtr 0x%lx/0x%x gdtr 0x%lx/0x%x",
-		  s->cs.selector, s->cs.base, s->cs.attrib, s->ss.selector,
+		  s->cs.selector, s->cs.base, s->cs.attrib.raw, s->ss.selector,
 		  s->idtr.base, s->idtr.limit, s->gdtr.base, s->gdtr.limit);
 	log_error("%lu exits so far; the last %lu, oldest first "
 		  "(code info1 info2 rip):", cpu->nr_exits,

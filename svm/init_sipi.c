@@ -60,7 +60,7 @@
 #include "svm/init_sipi.h"
 #include "core/hvmem.h"
 #include "core/log.h"
-#include "core/spinlock.h"
+#include "mm/spinlock.h"
 #include "core/x86.h"
 #include "svm/apic.h"
 #include "svm/intercepts.h"
@@ -100,7 +100,7 @@ static struct vmcb_seg real_seg(uint16_t sel, uint16_t attrib, uint64_t base)
 {
 	struct vmcb_seg s = { .selector = sel, .limit = 0xffff, .base = base };
 
-	s.attrib = attrib;
+	s.attrib.raw = attrib;
 	return s;
 }
 
@@ -153,7 +153,7 @@ void vcpu_init_state(struct cpu *cpu)
 
 	c->int_ctl &= ~(V_TPR_MASK | V_IRQ);
 	c->int_state = 0;
-	c->event_inj = 0;
+	c->event_inj = (union svm_event){ 0 };
 	c->event_inj_err = 0;
 	c->tlb_control = TLB_CONTROL_FLUSH_ALL;
 	cpu->decode_cache[0].la = cpu->decode_cache[1].la = ~0ull;

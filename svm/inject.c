@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: MIT
 #include "svm/intercepts.h"
 
-void inject_exception(struct cpu *cpu, unsigned vector, bool has_err,
+void inject_exception(struct cpu *cpu, enum x86_vector vector, bool has_err,
 		      uint32_t err)
 {
 	struct vmcb_control *c = &cpu->cur->control;
 
-	c->event_inj = (vector & EVTINJ_VEC_MASK) | EVTINJ_TYPE_EXC |
-		       EVTINJ_VALID | (has_err ? EVTINJ_EV : 0);
+	c->event_inj = (union svm_event){
+		.vector = vector, .type = SVM_EVENT_EXCEPTION, .ev = has_err,
+		.valid = 1,
+	};
 	c->event_inj_err = err;
 }
 
@@ -15,11 +17,13 @@ void inject_nmi(struct cpu *cpu)
 {
 	struct vmcb_control *c = &cpu->cur->control;
 
-	c->event_inj = 2 | EVTINJ_TYPE_NMI | EVTINJ_VALID;
+	c->event_inj = (union svm_event){
+		.vector = X86_VEC_NMI, .type = SVM_EVENT_NMI, .valid = 1,
+	};
 	c->event_inj_err = 0;
 }
 
 bool event_inj_pending(const struct vmcb *v)
 {
-	return v->control.event_inj & EVTINJ_VALID;
+	return v->control.event_inj.valid;
 }

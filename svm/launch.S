@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * long hv_launch(const struct launch_params *params)
+ * int hv_launch(const struct launch_params *params)
  *
  * The take-over of the CPU that calls it.  Called by the UEFI side of
  * nestvisor (boot/main.c, boot/mp.c) in the relocated copy of the image
@@ -11,8 +11,8 @@
  *     firmware carries on, as L1.
  *  2. cli, then hv_setup(params, frame) builds this CPU's host environment
  *     and vmcb01 from the live CPU state (or parks the CPU: no return).
- *     On failure it has changed nothing: restore RFLAGS and return -1 to
- *     the caller, unvirtualized.
+ *     On failure it has changed nothing: restore RFLAGS and return -NV_ENOMEM
+ *     to the caller, unvirtualized.
  *  3. On success switch to this CPU's host stack and enter the VMRUN loop,
  *     which never returns here.  The first VMRUN resumes the caller at its
  *     return address with RAX = 0: from its point of view hv_launch
@@ -54,7 +54,7 @@ hv_launch:
 	pushq	LF_RFLAGS(%rcx)
 	popfq
 	movq	LF_RSP(%rcx), %rsp
-	movq	$-1, %rax
+	movq	$NEG_NV_ENOMEM, %rax
 	jmp	*LF_RIP(%rcx)
 	.size hv_launch, . - hv_launch
 

@@ -109,6 +109,8 @@ static void log_cpus(void)
 
 int hv_prepare(const struct launch_params *p)
 {
+	int rc;
+
 	/* This copy of the image has its own core/ state: hook it up. */
 	uart_init(p->serial);
 	log_set_sink(uart_write);
@@ -120,12 +122,13 @@ int hv_prepare(const struct launch_params *p)
 	if (!p->nr_cpus || p->nr_cpus > NV_MAX_CPUS) {
 		log_error("%u CPUs: nestvisor handles 1 to %u", p->nr_cpus,
 			  NV_MAX_CPUS);
-		return -1;
+		return -NV_ERANGE;
 	}
 	svm_probe(&caps);
-	if (hvmem_init(p->region_base, p->region_size, p->image_size,
-		       caps.maxphyaddr, caps.gbpages))
-		return -1;
+	rc = hvmem_init(p->region_base, p->region_size, p->image_size,
+			caps.maxphyaddr, caps.gbpages);
+	if (rc)
+		return rc;
 	if (apic_protect_page(rdmsr(MSR_APIC_BASE)))
 		goto oom;
 	msrpm = hv_alloc(MSRPM_SIZE / 4096);
@@ -168,7 +171,7 @@ oom:
 	log_error("out of hypervisor memory during set-up (memory = %luM, "
 		  "%u CPUs): not virtualizing", p->region_size >> 20,
 		  p->nr_cpus);
-	return -1;
+	return -NV_ENOMEM;
 }
 
 struct cpu *hv_setup(const struct launch_params *p, struct launch_frame *f)

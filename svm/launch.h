@@ -32,13 +32,14 @@ struct launch_params {
 };
 
 /* Once, on the boot CPU, before any hv_launch(): hypervisor memory, both
- * page tables, every CPU's state.  0, or -1 with nothing changed. */
+ * page tables, every CPU's state.  0, or a negated nv_err with nothing
+ * changed. */
 int hv_prepare(const struct launch_params *p);
 
-/* On each CPU: returns 0 in L1 once this CPU is virtualized, or -1
- * (nothing changed).  A CPU that cannot be virtualized does not return:
- * it is parked (svm/smp.h). */
-long hv_launch(const struct launch_params *p);
+/* On each CPU: returns 0 in L1 once this CPU is virtualized, or
+ * -NV_ENOMEM (nothing changed).  A CPU that cannot be virtualized does
+ * not return: it is parked (svm/smp.h). */
+int hv_launch(const struct launch_params *p);
 
 /* Called by hv_launch: this CPU's take-over; NULL on failure. */
 struct cpu *hv_setup(const struct launch_params *p, struct launch_frame *f);

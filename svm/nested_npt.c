@@ -3,16 +3,17 @@
  * L2's nested paging, the glue between vmcb02 and the shadow-NPT MMU
  * (mm/shadow_npt.c).
  *
- * Without it (vmcb12 NP clear) L2 runs in L1's physical space through L1's
- * own NPT, and an #NPF of vmcb02 is handled as one of L1 (svm/npf.c).
+ * Without it (vmcb12 NP clear) L2 runs in L1's physical space through
+ * nestvisor's NPT for L1.
  *
  * With it, vmcb02 runs on a shadow of L1's NPT, keyed by (nCR3, role,
  * execution class); the role is KVM's shadow-NPT role from L1's CR4 and
- * EFER at VMRUN and vmcb12's GMET bit.  On an #NPF of vmcb02 the MMU walks
- * L1's NPT: L1's tables deny the access -> #NPF reflected to L1 with the
- * walker's error code (stage bit from the hardware fault); they allow it
- * -> the shadow entry is installed and L2 resumes (GMET emulation may
- * switch vmcb02 to the other execution class's root).
+ * EFER at VMRUN and vmcb12's GMET bit.  This file gives the MMU its
+ * environment (L1's memory, where L1 memory is in host memory, how to
+ * write-protect a page of L1), picks the root at VMRUN, switches it when
+ * asked, and reads L2's memory through L1's NPT (for decoding L2's
+ * instructions).  An #NPF of vmcb02, with or without nested paging, is
+ * svm/npf.c's: it asks the MMU and acts on the answer.
  *
  * L2 never reaches nestvisor's region or the local APIC's page directly:
  * where L1's NPT points L2 at them, the shadow maps the sink page (a
@@ -29,6 +30,7 @@
  * the allocator before its next VMRUN, which then flushes its TLB
  * (nested_npt_reclaim).
  */
+#include "core/err.h"
 #include "core/hvmem.h"
 #include "core/log.h"
 #include "core/panic.h"
@@ -111,7 +113,7 @@ int nested_npt_global_init(void)
 		hv_alloc((SNPT_SMP_PROT_SLOTS * sizeof(*prot) + 4095) / 4096);
 
 	if (!prot)
-		return -1;
+		return -NV_ENOMEM;
 	snpt_smp_init(&group, &hooks, &hvmem.ptm, prot);
 	return 0;
 }
@@ -121,9 +123,9 @@ static int l2_translate(struct cpu *cpu, uint64_t gpa, uint64_t *l1_gpa)
 {
 	struct walk_result r;
 
-	if (!walk(&cpu->nested.npt_walk, &l1_gmem, cpu->nested.cache->control.nested_cr3,
+	if (!walk(&cpu->nested.npt_walk, &l1_gmem, cpu->nested.cache.ctrl.nested_cr3,
 		  gpa, PFERR_USER | PFERR_GUEST_FINAL, &r))
-		return -1;
+		return -NV_EFAULT;
 	*l1_gpa = r.out;
 	return 0;
 }
@@ -165,7 +167,7 @@ int nested_npt_init(struct cpu *cpu)
 
 	n->snpt = hv_alloc((sizeof(*n->snpt) + 4095) / 4096);
 	if (!n->snpt)
-		return -1;
+		return -NV_ENOMEM;
 	snpt_smp_add_vcpu(&group, cpu->idx, n->snpt, &env);
 	n->l2_phys = (struct gmem){ cpu, l2_read, l2_write, l2_cmpxchg };
 	return 0;
@@ -180,17 +182,17 @@ static enum snpt_exec exec_class(const struct cpu *cpu, unsigned cpl)
 int nested_npt_setup(struct cpu *cpu)
 {
 	struct nested *n = &cpu->nested;
-	const struct vmcb *c12 = n->cache;
-	bool gmet = c12->control.misc_ctl & MISC_CTL_GMET;
+	const struct vmcb12_cache *c12 = &n->cache;
+	bool gmet = c12->ctrl.misc_ctl & MISC_CTL_GMET;
 	struct mm_cpu mc = { n->caps.maxphyaddr, cpu->caps.gbpages };
 	const struct vmcb_save *l1 = &cpu->vmcb01->save;
 
 	/* L1's CR4 and EFER at VMRUN are the host state of the NPT walk. */
 	n->npt_role = cpu_role_shadow_npt(l1->cr4, efer_of_l1(cpu), gmet);
 	pagewalk_init(&n->npt_walk, n->npt_role, true, &mc);
-	return snpt_smp_get_root(&group, cpu->idx, c12->control.nested_cr3,
+	return snpt_smp_get_root(&group, cpu->idx, c12->ctrl.nested_cr3,
 				 n->npt_role, exec_class(cpu, c12->save.cpl),
-				 &n->npt_root) ? -1 : 0;
+				 &n->npt_root);
 }
 
 uint64_t nested_npt_faults(const struct cpu *cpu)
@@ -201,6 +203,14 @@ uint64_t nested_npt_faults(const struct cpu *cpu)
 uint64_t nested_npt_root(struct cpu *cpu)
 {
 	return cpu->nested.npt_root;
+}
+
+void nested_npt_use_root(struct cpu *cpu, uint64_t root)
+{
+	ASSERT(cpu->nested.guest_mode && cpu->nested.l2_np);
+	cpu->nested.npt_root = root;
+	cpu->nested.vmcb02->control.nested_cr3 = root;
+	cpu->nested.tlb_flush_pending = true; /* TLBs are tagged by ASID only */
 }
 
 void nested_npt_l1_write(struct cpu *cpu, uint64_t gpa)
@@ -224,50 +234,12 @@ void nested_npt_reclaim(struct cpu *cpu)
 		cpu->cur->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
 }
 
-void nested_npt_fault(struct cpu *cpu)
+enum snpt_outcome nested_npt_handle_fault(struct cpu *cpu,
+					  struct snpt_fault_result *r)
 {
 	struct nested *n = &cpu->nested;
-	struct vmcb *v = n->vmcb02;
-	struct snpt_fault_result r;
-	enum snpt_outcome o;
+	const struct vmcb_control *c = &n->vmcb02->control;
 
-	if (!n->l2_np) {
-		handle_npf(cpu);
-		return;
-	}
-	o = snpt_smp_fault(&group, cpu->idx, n->npt_root,
-			   v->control.exit_info_2, v->control.exit_info_1,
-			   v->save.cpl, &r);
-	switch (o) {
-	case SNPT_INSTALLED:
-	case SNPT_RETRY:
-		return;
-	case SNPT_SWITCH_ROOT:
-		n->npt_root = r.root_hpa;
-		v->control.nested_cr3 = r.root_hpa;
-		n->tlb_flush_pending = true; /* TLBs are tagged by ASID only */
-		return;
-	case SNPT_REFLECT:
-		nested_vmexit(cpu, VMEXIT_NPF, r.exit_info_1, r.exit_info_2, 0);
-		return;
-	case SNPT_NO_L1_MEMORY:
-		log_error("L1's NPT maps L2 gpa 0x%lx to L1 gpa 0x%lx, where L1 "
-			  "has no memory", v->control.exit_info_2, r.l1_gpa);
-		nested_vmexit(cpu, VMEXIT_SHUTDOWN, 0, 0, 0);
-		return;
-	case SNPT_STALE_ROOT: /* evicted: get it again, retry the access */
-		if (nested_npt_setup(cpu))
-			panic("cannot rebuild the shadow NPT root");
-		v->control.nested_cr3 = n->npt_root;
-		n->tlb_flush_pending = true;
-		return;
-	case SNPT_BAD_ADDRESS:
-	case SNPT_L1_TABLE_UNREACHABLE:
-	case SNPT_BAD_HOST_ADDRESS:
-	case SNPT_NO_MEMORY:
-		break;
-	}
-	log_error("shadow NPT fault at L2 gpa 0x%lx failed (outcome %d)",
-		  v->control.exit_info_2, (int)o);
-	panic("shadow NPT");
+	return snpt_smp_fault(&group, cpu->idx, n->npt_root, c->exit_info_2,
+			      c->exit_info_1, n->vmcb02->save.cpl, r);
 }

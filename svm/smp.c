@@ -37,7 +37,7 @@
 #include "svm/smp.h"
 #include "core/hvmem.h"
 #include "core/log.h"
-#include "core/spinlock.h"
+#include "mm/spinlock.h"
 #include "core/x86.h"
 #include "svm/intercepts.h"
 #include "svm/nested.h"

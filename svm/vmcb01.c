@@ -18,7 +18,7 @@ static void seg_from_gdt(struct vmcb_seg *s, uint16_t sel, const struct desc_ptr
 	if ((sel & ~3u) == 0 || (sel & 4) || (sel | 7u) > gdt->limit)
 		return; /* null (or LDT) selector: unusable */
 	d = *(const uint64_t *)(gdt->base + (sel & ~7u));
-	s->attrib = (uint16_t)(((d >> 40) & 0xff) | (((d >> 52) & 0xf) << 8));
+	s->attrib.raw = (uint16_t)(((d >> 40) & 0xff) | (((d >> 52) & 0xf) << 8));
 	limit = (uint32_t)((d & 0xffff) | ((d >> 32) & 0xf0000));
 	s->limit = (d >> 55) & 1 ? (limit << 12) | 0xfff : limit;
 	s->base = ((d >> 16) & 0xffffff) | (((d >> 56) & 0xff) << 24);
@@ -45,19 +45,9 @@ static void set_intercepts(struct cpu *cpu)
 {
 	struct vmcb_control *c = &cpu->vmcb01->control;
 
-	c->intercept_misc1 = INTERCEPT1_CPUID | INTERCEPT1_MSR_PROT |
-			     INTERCEPT1_IOIO_PROT | INTERCEPT1_SHUTDOWN |
-			     INTERCEPT1_INVLPGA | INTERCEPT1_NMI;
-	/* VMRUN must be intercepted (a VMRUN consistency check); L1's SVM
-	 * instructions are emulated (svm/nested*.c), #UD while L1's EFER.SVME
-	 * is clear. */
-	c->intercept_misc2 = INTERCEPT2_VMRUN | INTERCEPT2_VMMCALL |
-			     INTERCEPT2_VMLOAD | INTERCEPT2_VMSAVE |
-			     INTERCEPT2_STGI | INTERCEPT2_CLGI |
-			     INTERCEPT2_SKINIT;
-	/* #SX: an INIT that reached the CPU, redirected by VM_CR.R_INIT
-	 * (svm/init_sipi.c). */
-	c->intercept_exceptions = 1u << X86_SX;
+	c->intercept_misc1 = L0_INTERCEPT1;
+	c->intercept_misc2 = L0_INTERCEPT2;
+	c->intercept_exceptions = L0_INTERCEPT_EXCEPTIONS;
 	c->msrpm_base_pa = (uint64_t)cpu->msrpm;
 	c->iopm_base_pa = (uint64_t)cpu->iopm;
 }

@@ -13,9 +13,18 @@
 #include <cmocka.h>
 
 #include "boot/config.h"
+#include "core/err.h"
 
 #define MiB (1ULL << 20)
 #define CFG "nestvisor.cfg"
+
+/* What a config function returns when it finds code (boot/config.h):
+ * 0, -NV_ERANGE for a number out of range, -NV_EINVAL otherwise. */
+static int rc_of(enum config_errc code)
+{
+	return code == CONFIG_OK ? 0 :
+	       code == CONFIG_E_RANGE ? -NV_ERANGE : -NV_EINVAL;
+}
 
 static struct nv_config parse_file_ok(const char *text)
 {
@@ -209,7 +218,7 @@ static void test_next_and_args_values(void **state)
 struct err_case {
 	const char *text;
 	size_t len;		/* 0: strlen(text) */
-	int code;
+	enum config_errc code;
 	unsigned line;
 	const char *msg;
 };
@@ -232,14 +241,15 @@ static void check_file_error(const struct err_case *t)
 	memcpy(&before, &c, sizeof(c));
 	memset(&e, 0, sizeof(e));
 	r = config_parse(&c, t->text, len, CFG, &e);
-	if (r != t->code || e.line != t->line || strcmp(e.msg, t->msg) ||
-	    strcmp(e.source, CFG))
+	if (r != rc_of(t->code) || e.code != t->code || e.line != t->line ||
+	    strcmp(e.msg, t->msg) || strcmp(e.source, CFG))
 		fail_msg("[%s]: got %d %s:%u: %s, want %d line %u: %s",
 			 t->text, r, e.source, e.line, e.msg, t->code, t->line,
 			 t->msg);
 	assert_memory_equal(&c, &before, sizeof(c));
 	/* The same with err == NULL. */
-	assert_int_equal(config_parse(&c, t->text, len, CFG, NULL), t->code);
+	assert_int_equal(config_parse(&c, t->text, len, CFG, NULL),
+			 rc_of(t->code));
 	assert_memory_equal(&c, &before, sizeof(c));
 }
 
@@ -372,7 +382,8 @@ static void test_error_format(void **state)
 	(void)state;
 	config_defaults(&c);
 	assert_int_equal(config_parse(&c, text, strlen(text), CFG, &e),
-			 CONFIG_E_UNKNOWN_KEY);
+			 -NV_EINVAL);
+	assert_int_equal(e.code, CONFIG_E_UNKNOWN_KEY);
 	assert_int_equal(config_error_format(&e, buf, sizeof(buf)),
 			 (int)strlen("nestvisor.cfg:7: unknown key 'nxt'"));
 	assert_string_equal(buf, "nestvisor.cfg:7: unknown key 'nxt'");
@@ -382,7 +393,8 @@ static void test_error_format(void **state)
 	/* A long source name is cut to fit source[64]. */
 	assert_int_equal(config_parse(&c, "x=1", 3,
 		"\\EFI\\a-very-long-directory-name\\another-long-name\\nestvisor.cfg",
-		&e), CONFIG_E_UNKNOWN_KEY);
+		&e), -NV_EINVAL);
+	assert_int_equal(e.code, CONFIG_E_UNKNOWN_KEY);
 	assert_int_equal(strlen(e.source), 63);
 }
 
@@ -393,11 +405,12 @@ static void test_validate(void **state)
 	char buf[256];
 	(void)state;
 	config_defaults(&c);
-	assert_int_equal(config_validate(&c, &e), CONFIG_E_REQUIRED);
+	assert_int_equal(config_validate(&c, &e), -NV_EINVAL);
+	assert_int_equal(e.code, CONFIG_E_REQUIRED);
 	assert_int_equal(e.line, 0);
 	config_error_format(&e, buf, sizeof(buf));
 	assert_string_equal(buf, "config: 'next' is not set (in nestvisor.cfg or the load options)");
-	assert_int_equal(config_validate(&c, NULL), CONFIG_E_REQUIRED);
+	assert_int_equal(config_validate(&c, NULL), -NV_EINVAL);
 	strcpy(c.next, "\\EFI\\next.efi");
 	assert_int_equal(config_validate(&c, &e), 0);
 }
@@ -430,7 +443,8 @@ static void test_next_auto(void **state)
 	config_defaults(&c);
 	assert_int_equal(config_parse(&c, file, strlen(file), CFG, NULL), 0);
 	assert_int_equal(config_parse_cmdline(&c, "next=auto", 9, NULL), 0);
-	assert_int_equal(config_validate(&c, &e), CONFIG_E_ARGS_WITH_AUTO);
+	assert_int_equal(config_validate(&c, &e), -NV_EINVAL);
+	assert_int_equal(e.code, CONFIG_E_ARGS_WITH_AUTO);
 	config_error_format(&e, buf, sizeof(buf));
 	assert_string_equal(buf, "config: 'args' cannot be used with next = auto "
 			    "(the boot entry chosen brings its own load options)");
@@ -544,7 +558,8 @@ static void test_cmdline_errors(void **state)
 		memcpy(&before, &c, sizeof(c));
 		memset(&e, 0, sizeof(e));
 		r = config_parse_cmdline(&c, t->text, strlen(t->text), &e);
-		if (r != t->code || e.line != 1 || strcmp(e.msg, t->msg) ||
+		if (r != rc_of(t->code) || e.code != t->code || e.line != 1 ||
+		    strcmp(e.msg, t->msg) ||
 		    strcmp(e.source, "load options"))
 			fail_msg("[%s]: got %d %s:%u: %s, want %d: %s",
 				 t->text, r, e.source, e.line, e.msg, t->code,

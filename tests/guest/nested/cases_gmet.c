@@ -57,9 +57,9 @@ static struct vmcb *gmet_vmcb(int cpl)
 	if (cpl == 3) {
 		v->save.cpl = 3;
 		v->save.cs.selector |= 3;
-		v->save.cs.attrib |= 3u << 5;
+		v->save.cs.attrib.raw |= 3u << 5;
 		v->save.ss.selector |= 3;
-		v->save.ss.attrib |= 3u << 5;
+		v->save.ss.attrib.raw |= 3u << 5;
 	}
 	return v;
 }

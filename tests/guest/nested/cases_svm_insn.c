@@ -35,7 +35,7 @@ static int vmload_vmsave(void)
 	w->tr.limit = 0x67;
 	w->ldtr.base = 0x44440000;
 	w->ldtr.limit = 0xfff;
-	w->ldtr.attrib = SEG_ATTR_P | 0x2;
+	w->ldtr.attrib.raw = SEG_ATTR_P | 0x2;
 	w->kernel_gs_base = 0x55550000;
 	w->star = 0x0023001000000000ull;
 	w->lstar = 0xffff800012345000ull;

@@ -8,11 +8,13 @@
  * next is the ticket the next taker draws, owner the ticket being served.
  * Taking: draw a ticket (atomic add), wait until owner equals it (acquire).
  * Releasing: owner + 1 (release), so everything written under the lock is
- * visible to the next holder.  Also built for host tests (ThreadSanitizer
- * sees the atomics).
+ * visible to the next holder.  Plain C11 atomics: it lives in mm/, the
+ * lowest folder, so that mm/'s shadow-NPT coordination (mm/snpt_smp.c)
+ * can use it too, and host tests build it (ThreadSanitizer sees the
+ * atomics).
  */
-#ifndef NV_CORE_SPINLOCK_H
-#define NV_CORE_SPINLOCK_H
+#ifndef NV_MM_SPINLOCK_H
+#define NV_MM_SPINLOCK_H
 
 #include <stdbool.h>
 #include <stdint.h>
