@@ -23,6 +23,7 @@
 #include "boot/mp.h"
 #include "boot/next.h"
 #include "boot/relocate.h"
+#include "boot/sleep.h"
 #include "boot/report.h"
 #include "core/err.h"
 #include "core/fmt.h"
@@ -149,6 +150,7 @@ static int virtualize(const struct nv_config *cfg)
 		.serial = cfg->serial, .debug_exit = debug_exit_enabled(),
 		.nr_cpus = cpus.nr,
 	};
+	sleep_find(&p.s3);
 	for (unsigned i = 0; i < cpus.nr; i++)
 		p.cpu[i] = (struct launch_cpu){
 			.apic_id = cpus.cpu[i].apic_id, .bsp = cpus.cpu[i].bsp,

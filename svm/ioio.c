@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
  * Intercepted port I/O.  Every port passes through except those nestvisor
- * owns (core/hypercall.h): QEMU's isa-debug-exit at 0xf4-0xf7.  nestvisor
- * logs L1's accesses there and performs them, so that a test payload ends
- * a run the same way with and without nestvisor.  The CPU reports the next
+ * owns (core/hypercall.h): QEMU's isa-debug-exit at 0xf4-0xf7, and the
+ * ACPI PM1 status and control registers (svm/acpi_sleep.c: S3).  nestvisor
+ * logs L1's accesses to isa-debug-exit and performs them, so that a test
+ * payload ends a run the same way with and without nestvisor.  The CPU reports the next
  * RIP in exit_info_2 (APM Vol. 2 §15.10.2), NRIPS or not.
  */
 #include "svm/intercepts.h"
 #include "core/log.h"
 #include "core/x86.h"
+#include "svm/acpi_sleep.h"
 
 static inline uint32_t port_in(uint16_t port, unsigned size)
 {
@@ -41,7 +43,10 @@ void handle_ioio(struct cpu *cpu)
 	unsigned size = ioio_size(io);
 	uint64_t mask = size == 4 ? 0xffffffffull : (1ull << (8 * size)) - 1;
 
-	if (io.str) {
+	if (!io.str && acpi_sleep_owns(port, size)) {
+		v->save.rax = acpi_sleep_io(cpu, port, size, io.in,
+					    v->save.rax);
+	} else if (io.str) {
 		/* String I/O to nestvisor's ports: not supported, ignored. */
 		log_warn("L1 string I/O to port 0x%x ignored", port);
 	} else if (io.in) {

@@ -31,6 +31,7 @@
 #include "core/x86.h"
 #include "drivers/debug_exit.h"
 #include "drivers/uart.h"
+#include "svm/acpi_sleep.h"
 #include "svm/apic.h"
 #include "svm/dump.h"
 #include "svm/nested.h"
@@ -136,6 +137,7 @@ int hv_prepare(const struct launch_params *p)
 	if (!msrpm || !iopm)
 		goto oom;
 	vmcb01_init_maps(msrpm, iopm);
+	acpi_sleep_init(&p->s3, iopm);
 	if (nested_npt_global_init())
 		goto oom;
 

@@ -22,6 +22,13 @@ struct launch_params {
 	enum log_level log_level;
 	uint16_t serial;                   /* COM base, 0 = none */
 	bool debug_exit;
+	/* ACPI S3 (boot/sleep.c, svm/acpi_sleep.c): the PM1 status and
+	 * control ports (0: absent) and \_S3's SLP_TYP values. */
+	struct launch_s3 {
+		uint16_t sts_a, sts_b, cnt_a, cnt_b;
+		uint8_t typ_a, typ_b;
+		bool offered;
+	} s3;
 	/* The CPUs, as the firmware lists them (boot/mp.c decided which
 	 * are to be virtualized). */
 	unsigned nr_cpus;

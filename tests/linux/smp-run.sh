@@ -6,7 +6,9 @@
 # nestvisor's memory).  Every CPU under nestvisor (tests/linux/smptest.c),
 # every CPU writing nestvisor's region, then CPUs 1..N-1 taken offline and
 # online again 10 times each (each online is an INIT-SIPI-SIPI from Linux)
-# and every CPU checked again.  Ends with "SMPTEST-OK all" or a
+# and every CPU checked again; last, suspend to RAM (S3), which nestvisor
+# refuses as an immediate wake (svm/acpi_sleep.c): Linux must come back,
+# all its CPUs under nestvisor.  Ends with "SMPTEST-OK all" or a
 # "SMPTEST-FAIL: ..." line.
 export PATH=/bin
 
@@ -43,5 +45,12 @@ for round in $(seq 1 10); do
 	done
 done
 echo "smptest: CPUs 1-$last went offline and online 10 times each"
+smptest cpus "$cpus" || exit 1
+
+grep -qw mem /sys/power/state ||
+	fail "no S3: /sys/power/state is '$(cat /sys/power/state)'"
+echo deep > /sys/power/mem_sleep || fail "cannot choose S3 (deep) in /sys/power/mem_sleep"
+echo mem > /sys/power/state || fail "echo mem > /sys/power/state failed"
+echo "smptest: S3: Linux suspended to RAM and is running again"
 smptest cpus "$cpus" || exit 1
 echo "SMPTEST-OK all"
