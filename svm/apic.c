@@ -108,13 +108,45 @@ void apic_send_nmi(uint32_t apic_id)
 	*xapic_reg(APIC_REG_ICR_HI) = hi;
 }
 
-/* ---- who gets an INIT or SIPI ------------------------------------------ */
+/* ---- who gets an INIT, SIPI or NMI -------------------------------------- */
+
+/* The target of one ICR destination (svm/apic_dest.c). */
+static struct apic_target target_of(const struct cpu_slot *s)
+{
+	const struct cpu *t = s->cpu;
+
+	return (struct apic_target){
+		.apic_id = s->apic_id,
+		.ldr = t ? __atomic_load_n(&t->vapic.ldr, __ATOMIC_RELAXED) : 0,
+		.dfr = t ? __atomic_load_n(&t->vapic.dfr, __ATOMIC_RELAXED) : ~0u,
+	};
+}
+
+/* An NMI IPI: a request to each vCPU it reaches (svm/smp.c, "Kicks"),
+ * which injects it before its next VMRUN; parked CPUs do not get it. */
+static void nmi_ipi(struct cpu *cpu, const struct icr_fields *f, bool x2apic)
+{
+	for (unsigned i = 0; i < smp.nr; i++) {
+		struct cpu_slot *s = &smp.slot[i];
+		struct apic_target at = target_of(s);
+
+		if (!s->cpu || !icr_reaches(f, x2apic, cpu->apic_id, &at) ||
+		    __atomic_load_n(&s->status, __ATOMIC_ACQUIRE) != CPU_RUNNING)
+			continue;
+		__atomic_fetch_add(&s->cpu->nmi_ipis, 1, __ATOMIC_RELEASE);
+		smp_kick(s->cpu);
+	}
+}
 
 void apic_icr_write(struct cpu *cpu, uint64_t icr, bool x2apic)
 {
 	struct icr_fields f = icr_decode(icr);
 
 	cpu->vapic.nr_icr_writes++;
+	if (f.mode == ICR_MODE_NMI) {
+		nmi_ipi(cpu, &f, x2apic);
+		return;
+	}
 	if (f.mode != ICR_MODE_INIT && f.mode != ICR_MODE_STARTUP) {
 		if (x2apic)
 			wrmsr(MSR_X2APIC_ICR, icr);
@@ -128,11 +160,7 @@ void apic_icr_write(struct cpu *cpu, uint64_t icr, bool x2apic)
 	for (unsigned i = 0; i < smp.nr; i++) {
 		struct cpu_slot *s = &smp.slot[i];
 		struct cpu *t = s->cpu;
-		struct apic_target at = {
-			.apic_id = s->apic_id,
-			.ldr = t ? __atomic_load_n(&t->vapic.ldr, __ATOMIC_RELAXED) : 0,
-			.dfr = t ? __atomic_load_n(&t->vapic.dfr, __ATOMIC_RELAXED) : ~0u,
-		};
+		struct apic_target at = target_of(s);
 
 		if (!icr_reaches(&f, x2apic, cpu->apic_id, &at))
 			continue;

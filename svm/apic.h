@@ -11,8 +11,9 @@
  *
  * An ICR write with delivery mode INIT or Start-up is never sent: its
  * destinations (svm/apic_dest.c) that are vCPUs get it through their
- * mailbox (svm/init_sipi.c); parked CPUs never get it.  Every other ICR
- * write goes to the hardware as L1 wrote it.
+ * mailbox (svm/init_sipi.c); parked CPUs never get it.  An NMI IPI becomes
+ * a request to each vCPU it reaches (svm/smp.c, "Kicks").  Every other
+ * ICR write goes to the hardware as L1 wrote it.
  */
 #ifndef NV_SVM_APIC_H
 #define NV_SVM_APIC_H

@@ -46,8 +46,8 @@ void inject_nmi(struct cpu *cpu);
 /* Does the VMCB already carry an event to inject at the next VMRUN? */
 bool event_inj_pending(const struct vmcb *v);
 
-/* Real NMIs for the guest (svm/nmi.c): one arrived (NMI exit, not a
- * kick); deliver a held one if the guest can take it now. */
+/* NMIs for the guest (svm/nmi.c): one arrived (an NMI exit that was not
+ * a kick); deliver a held one if the guest can take it now. */
 void nmi_arrived(struct cpu *cpu);
 void nmi_deliver(struct cpu *cpu);
 

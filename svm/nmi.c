@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * Real NMIs for the guest.  vmcb01 and vmcb02 intercept NMI because other
- * CPUs kick this one with NMIs (svm/smp.c); an NMI that was not a kick
- * belongs to the guest and is delivered here, as the CPU would have:
+ * NMIs for the guest.  vmcb01 and vmcb02 intercept NMI because other CPUs
+ * kick this one with NMIs (svm/smp.c).  The guest's own NMIs are the NMI
+ * IPIs L1 sends (from any CPU, turned into requests by svm/apic.c) and
+ * the NMI exits that were not kicks (from outside the CPUs); they are
+ * delivered here, as the CPU would have:
  *  - L1 running: injected into L1 (EVENTINJ type NMI), but only while L1's
  *    GIF is set: with GIF clear an NMI is held pending (APM Vol. 2
  *    §15.17), until L1's STGI or VMRUN;

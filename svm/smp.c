@@ -3,18 +3,23 @@
  * The CPUs under nestvisor and the requests they make of each other
  * (svm/smp.h).
  *
- * Kicks.  A CPU that wants another to act (flush its TLB, take an INIT)
- * sets a flag in the target's struct cpu, then sets target->kicked and
- * sends it an NMI.  vmcb01 and vmcb02 intercept NMI, so a target in guest
- * mode exits; a target in host mode has GIF clear, so the NMI waits and
- * makes its next VMRUN exit at once.  Either way the target's exit handler
- * first opens GIF for an instant (STGI; CLGI) so that the pending NMI is
- * taken by nestvisor's own handler (core/idt.S, which only returns), then
- * looks at kicked: set means the NMI was a kick (nothing more to do: the
- * requests are acted on before every VMRUN, svm_prepare_entry); clear
- * means a real NMI for the guest (svm/nmi.c).  An NMI that arrives while a
- * kick's NMI is still pending merges with it, as two pending NMIs merge on
- * any x86 CPU; the real one is then lost.
+ * Kicks.  A CPU that wants another to act (flush its TLB, take an INIT or
+ * an NMI another CPU sent it) sets a flag in the target's struct cpu, then
+ * sets target->kicked and, if it was clear, sends the target an NMI: at
+ * most one kick NMI is on its way to a CPU at a time.  vmcb01 and vmcb02
+ * intercept NMI, so a target in guest mode exits; a target in host mode
+ * has GIF clear, so the NMI waits and makes its next VMRUN exit at once.
+ * Either way the target's exit handler first opens GIF for an instant
+ * (STGI; CLGI) so that the pending NMI is taken by nestvisor's own handler
+ * (core/idt.S, which only returns), then clears kicked: it was set, so the
+ * NMI was the kick (the requests are acted on before every VMRUN,
+ * svm_prepare_entry).  An NMI exit with kicked clear is an NMI from
+ * outside (the chipset, the local APIC's own LVT), delivered to the guest
+ * (svm/nmi.c); L1's NMI IPIs never are one: they reach their target as a
+ * request (svm/apic.c), so kicks and L1's NMIs cannot be confused.  (An
+ * outside NMI that arrives while a kick is on its way is taken for the
+ * kick and lost, and the kick's NMI then for an outside one: only outside
+ * NMIs, rare, are ever misread.)
  *
  * TLB shootdown (smp_flush_l1_tlbs).  The initiator I, for every vCPU T:
  *   I1. T->flush_req = 1                         (seq_cst store)
@@ -89,8 +94,8 @@ void smp_park(struct cpu_slot *s, const char *why)
 
 void smp_kick(struct cpu *target)
 {
-	__atomic_store_n(&target->kicked, 1, __ATOMIC_SEQ_CST);
-	apic_send_nmi(target->apic_id);
+	if (!__atomic_exchange_n(&target->kicked, 1, __ATOMIC_SEQ_CST))
+		apic_send_nmi(target->apic_id);
 }
 
 void smp_flush_l1_tlbs(struct cpu *self)
@@ -134,6 +139,11 @@ void svm_prepare_entry(struct cpu *cpu)
 	if (sipi_init_pending(&cpu->sipi) ||
 	    cpu->sipi.state == VCPU_WAITS_SIPI)
 		sipi_poll(cpu);
+	if (__atomic_load_n(&cpu->nmi_ipis, __ATOMIC_ACQUIRE) != cpu->nmi_ipis_done) {
+		cpu->nmi_ipis_done = __atomic_load_n(&cpu->nmi_ipis,
+						     __ATOMIC_ACQUIRE);
+		cpu->nmi_pending = true;
+	}
 	if (cpu->nmi_pending)
 		nmi_deliver(cpu);
 	nested_npt_reclaim(cpu);

@@ -89,7 +89,9 @@ struct cpu {
 	uint64_t exit_seq;         /* atomic: #VMEXITs taken */
 	uint32_t kicked;           /* atomic: an NMI was sent as a kick */
 	uint32_t flush_req;        /* atomic: flush the TLB at the next VMRUN */
-	bool nmi_pending;          /* a real NMI for the guest, not yet injected */
+	bool nmi_pending;          /* an NMI for the guest, not yet injected */
+	uint32_t nmi_ipis;         /* atomic: NMI IPIs L1 sent to this CPU */
+	uint32_t nmi_ipis_done;    /* those turned into nmi_pending */
 	struct vapic vapic;        /* L1's local APIC as nestvisor tracks it */
 	struct sipi_mailbox sipi;  /* INIT and SIPI sent to this CPU */
 };
