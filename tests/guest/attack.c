@@ -42,7 +42,6 @@
  */
 #include <efi.h>
 #include <efilib.h>
-#include <stdbool.h>
 #include "lib/efiutil.h"
 #include "lib/exit.h"
 #include "lib/serial.h"
@@ -254,37 +253,6 @@ static const struct action actions[] = {
 
 /* ---- main ---------------------------------------------------------------- */
 
-/* The last word of the load options, as ASCII. */
-static void option(EFI_HANDLE image, char *out, unsigned size)
-{
-	EFI_LOADED_IMAGE *li = NULL;
-	unsigned n = 0;
-
-	out[0] = 0;
-	if (EFI_ERROR(uefi_call_wrapper(BS->HandleProtocol, 3, image,
-					&LoadedImageProtocol, (void **)&li)) ||
-	    !li || !li->LoadOptions)
-		return;
-	bool gap = false;
-
-	for (UINTN i = 0; i < li->LoadOptionsSize / 2; i++) {
-		CHAR16 c = ((const CHAR16 *)li->LoadOptions)[i];
-
-		if (c == 0)
-			break;
-		if (c == ' ' || c == '\r' || c == '\n') {
-			gap = true;
-			continue;
-		}
-		if (gap)
-			n = 0; /* a new word begins */
-		gap = false;
-		if (n + 1 < size)
-			out[n++] = (char)c;
-		out[n] = 0;
-	}
-}
-
 static int same(const char *a, const char *b)
 {
 	while (*a && *a == *b)
@@ -318,7 +286,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	int v;
 
 	guest_efi_init(image, st);
-	option(image, name, sizeof(name));
+	guest_option_word(image, name, sizeof(name));
 	for (unsigned i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
 		if (same(name, actions[i].name))
 			a = &actions[i];
