@@ -15,6 +15,13 @@
  *                  EPYC model): #GP(0), #VMEXIT 0x4d.
  *   asid-wrap      vmcb12 ASID = 0xffffffff, L2 runs VMMCALL.  APM Vol. 2
  *                  §15.5.1 makes only ASID 0 illegal: #VMEXIT 0x81.
+ *   irq-lost       no L2: L1 points RSP at a page of nestvisor's region it
+ *                  has not touched yet and takes a self-IPI there.  The
+ *                  delivery's first push exits (#NPF, EXITINTINFO = the
+ *                  interrupt); the interrupt must still reach L1's handler
+ *                  once (APM Vol. 2 §15.7.2: the hypervisor re-injects).
+ *                  The "exit code" reported is the number of deliveries.
+ *   irq-control    the same with the stack on an ordinary page of L1.
  *
  * After the run it prints the exit code and the state vmcb12 holds, and
  * flags each value that points into nestvisor's region (NV_HC_HV_RANGE):
@@ -129,6 +136,34 @@ static uint64_t asid_wrap(void)
 	return run(v, &g);
 }
 
+static uint64_t irq_on_stack(uint64_t top)
+{
+	uint32_t before = env.irq_count[VEC_IPI];
+
+	stgi();
+	apic_self_ipi(VEC_IPI); /* IF is clear: pending until the STI */
+	__asm__ volatile("movq %%rsp, %%r12\n\t"
+			 "movq %0, %%rsp\n\t"
+			 "sti\n\tnop\n\tnop\n\tnop\n\tnop\n\tcli\n\t"
+			 "movq %%r12, %%rsp"
+			 :: "r"(top) : "r12", "memory");
+	l1_drain_interrupts();
+	gprintf("attack-nested: the self-IPI reached L1's handler %u times\n",
+		env.irq_count[VEC_IPI] - before);
+	return env.irq_count[VEC_IPI] - before;
+}
+
+static uint64_t irq_lost(void)
+{
+	return irq_on_stack(hv_base + hv_size - 0x3000 + 4096 - 128);
+}
+
+/* The same with the stack on an ordinary page of L1: the control. */
+static uint64_t irq_control(void)
+{
+	return irq_on_stack((uint64_t)(uintptr_t)env_page() + 4096 - 128);
+}
+
 static const struct {
 	const char *name;
 	uint64_t (*run)(void);
@@ -137,6 +172,8 @@ static const struct {
 	{ "l2-cr0-nw", l2_cr0_nw, VMEXIT_EXCP_BASE + X86_VEC_GP },
 	{ "l2-efer-lmsle", l2_efer_lmsle, VMEXIT_EXCP_BASE + X86_VEC_GP },
 	{ "asid-wrap", asid_wrap, VMEXIT_VMMCALL },
+	{ "irq-lost", irq_lost, 1 },
+	{ "irq-control", irq_control, 1 },
 };
 
 static int same(const char *a, const char *b)
