@@ -29,6 +29,7 @@
  *   name        instruction                          hardware (APM)
  *   cr3-high    MOV CR3 with bit 45 set (long mode)  #GP(0): Vol. 2 §3.1.2
  *   cr0-nw      MOV CR0 with NW=1, CD=0              #GP(0): Vol. 2 §3.1.1
+ *   cr4-pae     MOV CR4 with PAE=0 in long mode      #GP(0): Vol. 2 §3.1.3
  *   dr7-high    MOV DR7 with bit 32 set              #GP(0): Vol. 2 §13.1.1.5
  *   dr6-high    MOV DR6 with bit 32 set              #GP(0): Vol. 2 §13.1.1.4
  *   pat-bad     WRMSR PAT, entry 0 = 2 (reserved)    #GP(0): Vol. 2 §7.8.1
@@ -150,6 +151,16 @@ static int cr0_nw(void)
 	return v;
 }
 
+static int cr4_pae(void)
+{
+	uint64_t cr4 = read_cr4();
+	int v = TRY("mov %%rcx, %%cr4", cr4 & ~X86_CR4_PAE, 0, 0);
+
+	if (v < 0)
+		__asm__ volatile("mov %0, %%cr4" ::"r"(cr4));
+	return v;
+}
+
 static int dr_high(int dr)
 {
 	int v;
@@ -248,7 +259,7 @@ static const struct action actions[] = {
 	{ "cr3-high", cr3_high },   { "cr0-nw", cr0_nw },
 	{ "dr7-high", dr7_high },   { "dr6-high", dr6_high },
 	{ "pat-bad", pat_bad },     { "efer-lmsle", efer_lmsle },
-	{ "cs-ld", cs_ld },
+	{ "cs-ld", cs_ld },          { "cr4-pae", cr4_pae },
 };
 
 /* ---- main ---------------------------------------------------------------- */
