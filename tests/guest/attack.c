@@ -34,8 +34,9 @@
  *   dr6-high    MOV DR6 with bit 32 set              #GP(0): Vol. 2 §13.1.1.4
  *   pat-bad     WRMSR PAT, entry 0 = 2 (reserved)    #GP(0): Vol. 2 §7.8.1
  *   efer-lmsle  WRMSR EFER with LMSLE (bit 13)       #GP(0) where CPUID
- *                                                   8000_0001 EDX... says
- *                                                   no LMSLE (Zen and later)
+ *                                                   8000_0008 EBX[20]
+ *                                                   (EferLmsleUnsupported)
+ *                                                   is set (Zen and later)
  *   cs-ld       far return to a CS with L=1 and D=1  reserved combination
  *               in long mode                         (Vol. 2 §4.8.1); a
  *                                                   VMRUN consistency check
