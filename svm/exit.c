@@ -56,6 +56,18 @@ static void handle_clgi(struct cpu *cpu)
 	nested_gif(cpu, false);
 }
 
+/* An #NPF of L1 that nestvisor resolves (the sink page, the coherence
+ * path) may interrupt the delivery of an event to L1: it is delivered
+ * again when L1 resumes (APM Vol. 2 §15.7.2). */
+static void l1_npf(struct cpu *cpu)
+{
+	union svm_event pending = cpu->vmcb01->control.exit_int_info;
+	uint32_t err = cpu->vmcb01->control.exit_int_info_err;
+
+	handle_npf(cpu);
+	reinject_interrupted(cpu, pending, err);
+}
+
 /* Every exit vmcb01 produces (L0_INTERCEPT1, L0_INTERCEPT2 and #NPF). */
 static const exit_handler_fn l1_exit_handlers[VMEXIT_SKINIT + 1] = {
 	[VMEXIT_CPUID] = handle_cpuid,       /* svm/cpuid.c */
@@ -99,7 +111,7 @@ static inline __attribute__((always_inline)) void dispatch(struct cpu *cpu,
 		return;
 	}
 	if (code == VMEXIT_NPF) {
-		handle_npf(cpu);
+		l1_npf(cpu);
 		return;
 	}
 	unexpected_exit(code);
@@ -129,6 +141,8 @@ void svm_handle_exit(struct cpu *cpu)
 	cpu->ring_next = (cpu->ring_next + 1) % EXIT_RING_SIZE;
 	cpu->nr_exits++;
 	v->control.tlb_control = TLB_CONTROL_DO_NOTHING;
+	cpu->entered_with = cpu->injected[cur_level(cpu)];
+	cpu->injected[cur_level(cpu)].raw = 0;
 	if (log_get_level() >= LOG_TRACE) {
 		trace_exit(cpu);
 		return;

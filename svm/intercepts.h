@@ -33,9 +33,19 @@ void handle_ioio(struct cpu *cpu);
 void handle_npf(struct cpu *cpu);
 void handle_vmmcall(struct cpu *cpu);
 
-/* Event injection into L1 (APM Vol. 2 §15.20).  A fault: RIP unchanged. */
+/* Event injection (svm/inject.c, APM Vol. 2 §15.20).  event_inject():
+ * into v (vmcb01 or vmcb02) for its next run, after the legality check.
+ * inject_exception(): an exception nestvisor raises in the running guest
+ * (a fault: RIP unchanged), or the #VMEXIT to L1 when L1 intercepts it
+ * for its L2.  reinject_interrupted(): after an exit nestvisor handled,
+ * the event whose delivery it interrupted (EXITINTINFO as the CPU gave
+ * it), svm/event.h event_to_reinject(). */
+void event_inject(struct cpu *cpu, struct vmcb *v, union svm_event ev,
+		  uint32_t err);
 void inject_exception(struct cpu *cpu, enum x86_vector vector, bool has_err,
 		      uint32_t err);
+void reinject_interrupted(struct cpu *cpu, union svm_event exitintinfo,
+			  uint32_t err);
 
 /* Moves L1's RIP past the intercepted instruction, which must be op:
  * next_rip where the CPU has NRIPS, otherwise by decoding the bytes at RIP

@@ -35,6 +35,7 @@
 #include "core/log.h"
 #include "svm/vcpu.h"
 #include "core/x86.h"
+#include "svm/event.h"
 #include "svm/intercepts.h"
 #include "svm/nested_internal.h"
 #include "svm/permmap.h"
@@ -173,8 +174,7 @@ static void prepare_vmcb02(struct cpu *cpu)
 	c->int_ctl = c12->int_ctl;
 	c->int_vector = c12->int_vector;
 	c->int_state = c12->int_state;
-	c->event_inj = c12->event_inj;
-	c->event_inj_err = c12->event_inj_err;
+	event_inject(cpu, n->vmcb02, c12->event_inj, c12->event_inj_err);
 
 	c->misc_ctl = MISC_CTL_NP_ENABLE;
 	if (n->l2_np) {
@@ -269,6 +269,7 @@ void nested_vmexit(struct cpu *cpu, uint64_t code, uint64_t info1,
 	volatile struct vmcb_save *s12 = &v12->save;
 	volatile struct vmcb_control *c12 = &v12->control;
 	const uint32_t irq_bits = V_TPR_MASK | V_IRQ;
+	union svm_event exitintinfo;
 
 	s12->es = v02->save.es;
 	s12->cs = v02->save.cs;
@@ -298,8 +299,11 @@ void nested_vmexit(struct cpu *cpu, uint64_t code, uint64_t info1,
 	c12->exit_code = code;
 	c12->exit_info_1 = info1;
 	c12->exit_info_2 = info2;
-	c12->exit_int_info = v02->control.exit_int_info;
-	c12->exit_int_info_err = v02->control.exit_int_info_err;
+	/* EXITINTINFO with its architectural type (svm/event.h). */
+	exitintinfo = event_from_cpu(v02->control.exit_int_info);
+	c12->exit_int_info = exitintinfo;
+	c12->exit_int_info_err =
+		exitintinfo.ev ? v02->control.exit_int_info_err : 0;
 	c12->next_rip = next_rip;
 	c12->event_inj.raw = 0;
 	c12->event_inj_err = 0;

@@ -27,6 +27,7 @@
 
 #include "core/err.h"
 #include "core/x86.h"
+#include "svm/event.h"
 #include "svm/permmap.h"
 
 #define NCHK_NAME_(id, name) [NCHK_##id] = name,
@@ -84,42 +85,26 @@ static bool pm_legal(uint64_t base_pa, uint32_t size, unsigned maxphyaddr)
 	       gpa_legal(base + size - 1, maxphyaddr);
 }
 
-/* Vectors that name an exception (APM Vol. 2 Table 8-1).  2 is the NMI,
- * not an exception; 9, 15, 20, 22-27 and 31 are reserved on AMD; #CP
- * needs shadow stacks and #VC needs SEV-ES. */
-static bool exception_vector_defined(uint8_t vec, const struct nested_caps *caps)
+/* EVENTINJ (APM §15.20), through svm/event.c's rules, so that vmcb12 and
+ * every EVENTINJ nestvisor writes are judged alike.  Nothing to check
+ * unless V=1. */
+static struct event_caps event_caps_of(const struct nested_caps *caps)
 {
-	switch (vec) {
-	case X86_VEC_DE: case X86_VEC_DB: case X86_VEC_BP: case X86_VEC_OF:
-	case X86_VEC_BR: case X86_VEC_UD: case X86_VEC_NM: case X86_VEC_DF:
-	case X86_VEC_TS: case X86_VEC_NP: case X86_VEC_SS: case X86_VEC_GP:
-	case X86_VEC_PF: case X86_VEC_MF: case X86_VEC_AC: case X86_VEC_MC:
-	case X86_VEC_XF: case X86_VEC_HV: case X86_VEC_SX:
-		return true;
-	case X86_VEC_CP:
-		return caps->shstk;
-	case X86_VEC_VC:
-		return caps->sev_es;
-	default:
-		return false;
-	}
+	return (struct event_caps){ .shstk = caps->shstk,
+				    .sev_es = caps->sev_es };
 }
 
-/* EVENTINJ types (APM §15.20): 0 INTR, 2 NMI, 3 exception, 4 software
- * interrupt; 1, 5, 6 and 7 are reserved.  Nothing to check unless V=1. */
 static bool evtinj_type_ok(union svm_event ev)
 {
-	return !ev.valid ||
-	       ev.type == SVM_EVENT_INTR || ev.type == SVM_EVENT_NMI ||
-	       ev.type == SVM_EVENT_EXCEPTION || ev.type == SVM_EVENT_SOFT_INT;
+	return !ev.valid || event_type_defined(ev);
 }
 
-/* An injected exception must carry an exception vector; interrupts
- * (hardware or software) may use any vector. */
 static bool evtinj_vector_ok(union svm_event ev, const struct nested_caps *caps)
 {
+	struct event_caps ec = event_caps_of(caps);
+
 	return !ev.valid || ev.type != SVM_EVENT_EXCEPTION ||
-	       exception_vector_defined((uint8_t)ev.vector, caps);
+	       event_vector_is_exception((uint8_t)ev.vector, &ec);
 }
 
 /* Each of the eight PAT entries must be UC, WC, WT, WP, WB or UC-. */

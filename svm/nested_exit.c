@@ -6,7 +6,8 @@
  * it as the CPU would for L2 and resumes L2.
  *
  * An exit nestvisor handles may have interrupted the delivery of an event
- * to L2 (EXITINTINFO valid): it is injected again before L2 resumes.
+ * to L2 (EXITINTINFO valid): it is injected again before L2 resumes, with
+ * its architectural type (svm/inject.c reinject_interrupted()).
  */
 #include "core/hvmem.h"
 #include "core/log.h"
@@ -136,7 +137,7 @@ void nested_handle_exit(struct cpu *cpu)
 	uint32_t pending_err = c->exit_int_info_err;
 
 	if (vmexit_is_invalid(code)) {
-		log_error("vmcb02 was refused by the CPU (VMEXIT_INVALID): "
+		log_error("nestvisor bug: vmcb02 was refused by the CPU (VMEXIT_INVALID): "
 			  "a vmcb12 check nestvisor does not make");
 		nested_vmexit(cpu, VMEXIT_INVALID, 0, 0, 0);
 		return;
@@ -182,10 +183,7 @@ reinject:
 	 * interrupted is delivered again. */
 	if (!cpu->nested.guest_mode)
 		return;
-	if (pending.valid && !c->event_inj.valid) {
-		c->event_inj = pending;
-		c->event_inj_err = pending_err;
-	}
+	reinject_interrupted(cpu, pending, pending_err);
 	/* The shadow NPT or L1's NPT changed under L2: flush its TLB (tagged
 	 * by ASID only, not by nested page table). */
 	if (cpu->nested.tlb_flush_pending) {

@@ -74,6 +74,12 @@ struct cpu {
 
 	struct nested nested;      /* L1's SVM and the L2 it runs */
 
+	/* The EVENTINJ nestvisor wrote into vmcb01 [0] and vmcb02 [1] for
+	 * their next run (svm/inject.c), and the one the VMCB of the exit
+	 * being handled was entered with (svm/exit.c moves it). */
+	union svm_event injected[2];
+	union svm_event entered_with;
+
 	struct exit_record ring[EXIT_RING_SIZE];
 	unsigned ring_next;
 	uint64_t nr_exits;

@@ -84,6 +84,13 @@ L2SYM l2_int3_next
 	vmmcall
 	hlt
 
+/* INT 0x41 (a software interrupt, EVENTINJ/EXITINTINFO type 4). */
+L2SYM l2_int41
+	int $0x41
+L2SYM l2_int41_next
+	vmmcall
+	hlt
+
 /* Enable interrupts and wait (bounded by L1's INTR intercept). */
 L2SYM l2_sti_spin
 	sti

@@ -91,6 +91,12 @@ void env_set_l1_paging(int nxe, int smep); /* L1 EFER.NXE and CR4.SMEP */
 void apic_timer_oneshot(uint8_t vector, uint32_t count);
 void apic_timer_stop(void);
 void apic_self_ipi(uint8_t vector);
+void apic_eoi(void);
+/* An NMI to this CPU (fixed destination, its own APIC ID). */
+void apic_self_nmi(void);
+/* IRET to the next instruction: ends NMI blocking (an NMI handled by
+ * L2's IDT without IRET leaves it set). */
+void l1_iret_self(void);
 /* Let L1 take pending interrupts (STGI; STI; a few NOPs; CLI). */
 void l1_drain_interrupts(void);
 
@@ -145,5 +151,6 @@ struct case_list npt_misc_cases(void); /* cases_npt_misc.c */
 struct case_list idfetch_cases(void);  /* cases_idfetch.c */
 struct case_list gmet_cases(void);     /* cases_gmet.c */
 struct case_list hostile_cases(void);  /* cases_hostile.c: under nestvisor only */
+struct case_list event_cases(void);    /* cases_events.c */
 
 #endif

@@ -198,6 +198,45 @@ void apic_self_ipi(uint8_t vector)
 	}
 }
 
+void apic_eoi(void)
+{
+	apic_write(APIC_EOI, 0);
+}
+
+void apic_self_nmi(void)
+{
+	/* Delivery mode NMI (ICR bits 10:8 = 100b), physical destination =
+	 * this APIC's ID (xAPIC: ID register bits 31:24). */
+	if (x2apic()) {
+		uint64_t id = rdmsr(0x802);
+
+		wrmsr(0x800 + (APIC_ICR >> 4), (id << 32) | (4u << 8));
+	} else {
+		uint32_t id = *xapic_reg(0x20) >> 24;
+
+		*xapic_reg(APIC_ICR + 0x10) = id << 24;
+		*xapic_reg(APIC_ICR) = 4u << 8;
+		while (*xapic_reg(APIC_ICR) & (1u << 12))
+			;
+	}
+}
+
+void l1_iret_self(void)
+{
+	uint64_t ss = env.ds_sel, cs = env.cs_sel;
+
+	__asm__ volatile("movq %%rsp, %%rax\n\t"
+			 "pushq %0\n\t"
+			 "pushq %%rax\n\t"
+			 "pushfq\n\t"
+			 "pushq %1\n\t"
+			 "leaq 1f(%%rip), %%rax\n\t"
+			 "pushq %%rax\n\t"
+			 "iretq\n"
+			 "1:"
+			 :: "r"(ss), "r"(cs) : "rax", "memory", "cc");
+}
+
 void l1_drain_interrupts(void)
 {
 	stgi();
