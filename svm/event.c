@@ -77,3 +77,25 @@ union svm_event event_to_reinject(union svm_event entered_with,
 		return none;
 	return ev;
 }
+
+/* Contributory exceptions, APM Vol. 2 §8.2.9 (Table 8-7). */
+static bool contributory(unsigned vector)
+{
+	return vector == X86_VEC_DE || vector == X86_VEC_TS ||
+	       vector == X86_VEC_NP || vector == X86_VEC_SS ||
+	       vector == X86_VEC_GP;
+}
+
+int event_exception_during(union svm_event first, unsigned vector)
+{
+	unsigned f = first.vector;
+
+	if (!first.valid || first.type != SVM_EVENT_EXCEPTION)
+		return (int)vector;
+	if (f == X86_VEC_DF)
+		return EVENT_SHUTDOWN;
+	if ((contributory(f) && contributory(vector)) ||
+	    (f == X86_VEC_PF && (vector == X86_VEC_PF || contributory(vector))))
+		return X86_VEC_DF;
+	return (int)vector;
+}

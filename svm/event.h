@@ -62,4 +62,14 @@ bool event_is_soft(union svm_event ev);
 union svm_event event_to_reinject(union svm_event entered_with,
 				  union svm_event ev);
 
+/*
+ * An exception (vector) raised while the CPU delivered first (an event
+ * with V=1, or V=0 if none): the one to deliver, by the double-fault
+ * rules of APM Vol. 2 §8.2.9 (Table 8-7): #DF when both are contributory
+ * (#DE, #TS, #NP, #SS, #GP) or the first is #PF and the second #PF or
+ * contributory; EVENT_SHUTDOWN when the first is #DF; else vector.
+ */
+#define EVENT_SHUTDOWN (-1)
+int event_exception_during(union svm_event first, unsigned vector);
+
 #endif

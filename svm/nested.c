@@ -57,17 +57,10 @@ void copy_vmload_state(volatile struct vmcb_save *to,
 	to->sysenter_eip = from->sysenter_eip;
 }
 
-/* L1's GIF, in software: with GIF clear, vmcb01 runs with V_INTR_MASKING,
- * so physical interrupts wait for the host's IF, which nestvisor keeps
- * clear for vmcb01.  (The CPU's vGIF would not do: it holds virtual
- * interrupts, while L1 takes physical ones directly.) */
-void nested_set_gif(struct cpu *cpu, bool gif)
+void nested_l1_store(struct cpu *cpu, uint64_t gpa)
 {
-	struct vmcb_control *c = &cpu->vmcb01->control;
-
-	cpu->nested.gif = gif;
-	c->int_ctl = gif ? c->int_ctl & ~V_INTR_MASKING :
-			   c->int_ctl | V_INTR_MASKING;
+	if (nested_npt_protected(cpu, gpa))
+		nested_npt_l1_write(cpu, gpa);
 }
 
 /* OR of nestvisor's map and L1's (when L1 asked for that intercept).
@@ -188,6 +181,23 @@ static void prepare_vmcb02(struct cpu *cpu)
 
 	prepare_save02(cpu);
 	n->l2_efer = n->cache.save.efer;
+	nested_l2_efer_changed(cpu);
+}
+
+/* vmcb02 runs with EFER.SVME set (VMRUN requires it), so the CPU cannot
+ * raise the #UD of an SVM instruction of an L2 whose EFER.SVME is clear;
+ * it may raise #GP for it instead (CPL, rAX), which comes before the
+ * instruction's intercept.  While L2's EFER.SVME is clear, vmcb02 also
+ * intercepts #GP, and svm/nested_exit.c turns the #GP of an SVM
+ * instruction into #UD. */
+void nested_l2_efer_changed(struct cpu *cpu)
+{
+	struct nested *n = &cpu->nested;
+	struct vmcb_control *c = &n->vmcb02->control;
+
+	c->intercept_exceptions = n->cache.ctrl.intercept_exceptions;
+	if (!(n->l2_efer & X86_EFER_SVME))
+		c->intercept_exceptions |= 1u << X86_VEC_GP;
 }
 
 static void vmrun_fail(struct cpu *cpu, volatile struct vmcb *v12,
@@ -195,6 +205,7 @@ static void vmrun_fail(struct cpu *cpu, volatile struct vmcb *v12,
 {
 	log_info("L1 VMRUN of vmcb12 at 0x%lx failed check: %s (%s): "
 		 "VMEXIT_INVALID", cpu->nested.vmcb12_gpa, why->name, why->cond);
+	nested_l1_store(cpu, cpu->nested.vmcb12_gpa);
 	v12->control.exit_code = VMEXIT_INVALID;
 	v12->control.exit_info_1 = 0;
 	v12->control.exit_info_2 = 0;
@@ -247,13 +258,11 @@ void nested_vmrun(struct cpu *cpu)
 			 (n->cache.ctrl.misc_ctl & MISC_CTL_GMET) ? ", GMET" : "");
 	n->nr_vmruns++;
 	n->guest_mode = true;
-	nested_set_gif(cpu, true);
+	n->v_irq_held = false;
 	cpu->cur = n->vmcb02;
 	cpu->cur_pa = n->vmcb02_pa;
-	/* L1's IF at VMRUN is the host IF that masks L2's physical
-	 * interrupts under V_INTR_MASKING. */
-	cpu->cur_host_if = (s01->rflags & X86_RFLAGS_IF) ? 1 : 0;
 	cpu->cur_phys = n->l2_np ? &n->l2_phys : &l1_gmem;
+	nested_set_gif(cpu, true);
 	log_trace("L1 VMRUN: L2 at rip 0x%lx, np %d, asid %u", n->vmcb02->save.rip,
 		  n->l2_np, n->vmcb02->control.asid);
 }
@@ -271,6 +280,7 @@ void nested_vmexit(struct cpu *cpu, uint64_t code, uint64_t info1,
 	const uint32_t irq_bits = V_TPR_MASK | V_IRQ;
 	union svm_event exitintinfo;
 
+	nested_l1_store(cpu, n->vmcb12_gpa);
 	s12->es = v02->save.es;
 	s12->cs = v02->save.cs;
 	s12->ss = v02->save.ss;
@@ -293,7 +303,8 @@ void nested_vmexit(struct cpu *cpu, uint64_t code, uint64_t info1,
 		s12->g_pat = v02->save.g_pat;
 
 	c12->int_ctl = (n->cache.ctrl.int_ctl & ~irq_bits) |
-		       (v02->control.int_ctl & irq_bits);
+		       (v02->control.int_ctl & irq_bits) |
+		       (n->v_irq_held ? V_IRQ : 0);
 	c12->int_vector = v02->control.int_vector;
 	c12->int_state = v02->control.int_state;
 	c12->exit_code = code;
@@ -313,11 +324,10 @@ void nested_vmexit(struct cpu *cpu, uint64_t code, uint64_t info1,
 	s01->dr7 = 0x400;
 	n->guest_mode = false;
 	n->nr_reflected++;
-	nested_set_gif(cpu, false);
 	cpu->cur = cpu->vmcb01;
 	cpu->cur_pa = cpu->vmcb01_pa;
-	cpu->cur_host_if = 0;
 	cpu->cur_phys = &l1_gmem;
+	nested_set_gif(cpu, false);
 	log_trace("#VMEXIT 0x%lx to L1 (info1 0x%lx info2 0x%lx)", code, info1,
 		  info2);
 }

@@ -29,7 +29,7 @@ struct nested {
 	bool svme;             /* L1's EFER.SVME */
 	uint64_t hsave_pa;     /* L1's VM_HSAVE_PA */
 	uint64_t vm_cr;        /* L1's VM_CR */
-	bool gif;              /* L1's GIF, when the CPU has no vGIF */
+	bool gif;              /* the GIF L1 and L2 share (svm/nested_gif.c) */
 
 	/* The L2 being run. */
 	bool guest_mode;
@@ -40,6 +40,7 @@ struct nested {
 	uint8_t *msrpm02, *iopm02;
 	bool msrpm02_l0_only, iopm02_l0_only; /* svm/nested.c merge_map */
 	uint64_t l2_efer;      /* L2's EFER as L2 and L1 see it */
+	bool v_irq_held;       /* vmcb12's V_IRQ, out of vmcb02 while GIF=0 */
 	bool l2_np;            /* vmcb12 asked for nested paging */
 	union cpu_role npt_role;    /* L1's NPT as the walker sees it */
 	struct pagewalk npt_walk;   /* ready for npt_role */

@@ -14,6 +14,7 @@
 #include "core/panic.h"
 #include "drivers/debug_exit.h"
 #include "svm/dump.h"
+#include "svm/event.h"
 #include "svm/intercepts.h"
 #include "svm/nested_internal.h"
 #include "svm/permmap.h"
@@ -121,12 +122,56 @@ static void reflect(struct cpu *cpu)
 		      reflected_next_rip(cpu, c->exit_code));
 }
 
+/* The SVM instructions that raise #UD while EFER.SVME is clear (SKINIT
+ * depends on its own CPUID bit, VMMCALL on nothing). */
+static bool needs_svme(uint64_t code)
+{
+	return code == VMEXIT_VMRUN || code == VMEXIT_VMLOAD ||
+	       code == VMEXIT_VMSAVE || code == VMEXIT_STGI ||
+	       code == VMEXIT_CLGI || code == VMEXIT_INVLPGA;
+}
+
 static void l2_shutdown(struct cpu *cpu)
 {
 	log_error("L2 SHUTDOWN (triple fault) that L1 does not intercept: "
 		  "the machine shuts down, as the CPU would");
 	dump_cpu_state(cpu);
 	debug_exit(NV_EXIT_L1_SHUTDOWN);
+}
+
+/* Is the instruction at L2's RIP one that needs EFER.SVME? */
+static bool svm_insn_at_rip(struct cpu *cpu)
+{
+	static const enum insn_op ops[] = {
+		INSN_VMRUN, INSN_VMLOAD, INSN_VMSAVE, INSN_STGI, INSN_CLGI,
+		INSN_INVLPGA,
+	};
+
+	for (unsigned i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (guest_insn_len(cpu, ops[i]) > 0)
+			return true;
+	return false;
+}
+
+/* An exception the CPU raised in L2 (and vmcb02 intercepted for
+ * nestvisor), delivered as L2 would have got it: after the event whose
+ * delivery it interrupted, by the double-fault rules (svm/event.h). */
+static void l2_exception_during(struct cpu *cpu, union svm_event pending,
+				enum x86_vector vector, uint32_t err)
+{
+	int v = event_exception_during(event_from_cpu(pending), vector);
+
+	if (v == EVENT_SHUTDOWN) {
+		if (nested_l1_intercepts(cpu, VMEXIT_SHUTDOWN, 0))
+			nested_vmexit(cpu, VMEXIT_SHUTDOWN, 0, 0, 0);
+		else
+			l2_shutdown(cpu);
+		return;
+	}
+	if (v == X86_VEC_DF)
+		inject_exception(cpu, X86_VEC_DF, true, 0);
+	else
+		inject_exception(cpu, vector, true, err);
 }
 
 void nested_handle_exit(struct cpu *cpu)
@@ -146,6 +191,18 @@ void nested_handle_exit(struct cpu *cpu)
 		handle_npf(cpu); /* svm/npf.c, whoever's the fault is */
 		goto reinject;
 	}
+	/* vmcb02 runs with EFER.SVME set, whatever L2's: an SVM instruction
+	 * of L2 with its EFER.SVME clear raises #UD ahead of any intercept
+	 * of L1 and of its own #GP (APM Vol. 2 §15.9: instruction intercepts
+	 * are checked after #UD and #GP).  The CPU reports either the
+	 * instruction's exit or, for its #GP checks, a #GP that vmcb02
+	 * intercepts while L2's SVME is clear (svm/nested.c). */
+	if (!(cpu->nested.l2_efer & X86_EFER_SVME) &&
+	    (needs_svme(code) || (code == VMEXIT_EXCP_BASE + X86_VEC_GP &&
+				  svm_insn_at_rip(cpu)))) {
+		inject_exception(cpu, X86_VEC_UD, false, 0);
+		goto reinject;
+	}
 	if (nested_l1_intercepts(cpu, code, c->exit_info_1)) {
 		reflect(cpu);
 		return;
@@ -163,15 +220,27 @@ void nested_handle_exit(struct cpu *cpu)
 	case VMEXIT_SHUTDOWN:
 		l2_shutdown(cpu);
 		break;
-	case VMEXIT_VMMCALL:
+	case VMEXIT_EXCP_BASE + X86_VEC_GP:
+		/* nestvisor's own #GP intercept (L2's EFER.SVME clear) of an
+		 * instruction that is no SVM one: the #GP L2 would have got. */
+		l2_exception_during(cpu, pending, X86_VEC_GP, c->exit_info_1);
+		break;
 	case VMEXIT_VMLOAD:
 	case VMEXIT_VMSAVE:
+		nested_vmload_vmsave(cpu, code == VMEXIT_VMLOAD);
+		break;
 	case VMEXIT_STGI:
 	case VMEXIT_CLGI:
-	case VMEXIT_SKINIT:
+		nested_gif(cpu, code == VMEXIT_STGI);
+		break;
 	case VMEXIT_INVLPGA:
-		/* Not intercepted by L1: SVM instructions in L2 are not
-		 * offered (docs/nested.md), VMMCALL is nestvisor's for L1. */
+		nested_invlpga(cpu);
+		break;
+	case VMEXIT_VMMCALL:
+	case VMEXIT_SKINIT:
+		/* Not intercepted by L1: VMMCALL without an intercept raises
+		 * #UD (APM Vol. 2 §15.16; nestvisor's hypercalls are L1's);
+		 * SKINIT is not offered. */
 		inject_exception(cpu, X86_VEC_UD, false, 0);
 		break;
 	default:

@@ -5,6 +5,8 @@
 
 #include "svm/vcpu.h"
 
+/* Sets the GIF and makes the VMCB that runs hold what it holds
+ * (svm/nested_gif.c). */
 void nested_set_gif(struct cpu *cpu, bool gif);
 
 /* The state VMLOAD and VMSAVE move (APM Vol. 2 §15.5.2): FS, GS, TR, LDTR,
@@ -33,6 +35,16 @@ uint64_t nested_npt_root(struct cpu *cpu);
 void nested_npt_use_root(struct cpu *cpu, uint64_t root);
 void nested_npt_l1_write(struct cpu *cpu, uint64_t gpa);
 bool nested_npt_protected(struct cpu *cpu, uint64_t gpa);
+
+/* nestvisor is about to write L1 memory in the page of gpa (an emulated
+ * VMSAVE, the #VMEXIT's write-back into vmcb12): it takes the coherence
+ * path of L1's own writes to that page first (svm/npf.c), so that shadow
+ * tables built from it are dropped (svm/nested.c). */
+void nested_l1_store(struct cpu *cpu, uint64_t gpa);
+
+/* L2's EFER changed (VMRUN, or L2's WRMSR): vmcb02's intercepts follow
+ * its SVME bit (svm/nested.c). */
+void nested_l2_efer_changed(struct cpu *cpu);
 
 /* Does L1's vmcb12 intercept this exit of L2? (svm/nested_exit.c) */
 bool nested_l1_intercepts(struct cpu *cpu, uint64_t code, uint64_t info1);

@@ -91,6 +91,58 @@ L2SYM l2_int41_next
 	vmmcall
 	hlt
 
+/* SVM instructions in L2 (not intercepted by L1 unless a case says so).
+ * VMLOAD from RAX, then VMSAVE to RBX. */
+L2SYM l2_vmload_vmsave
+	vmload %rax
+	movq %rbx, %rax
+	vmsave %rax
+	vmmcall
+	hlt
+
+/* EFER := RDX:RAX (RCX = EFER), then VMLOAD from RBX. */
+L2SYM l2_wrmsr_vmload
+	wrmsr
+	movq %rbx, %rax
+L2SYM l2_wrmsr_vmload_insn
+	vmload %rax
+	vmmcall
+	hlt
+
+L2SYM l2_skinit
+	skinit
+	vmmcall
+	hlt
+
+/* INVLPGA RAX, ECX. */
+L2SYM l2_invlpga
+	invlpga %rax, %ecx
+L2SYM l2_invlpga_next
+	vmmcall
+	hlt
+
+/*
+ * CLGI; an interrupt to itself (RDI != 0: WRMSR with RCX, RAX, RDX, for
+ * x2APIC; else the 32-bit store of EAX to [RSI], for xAPIC); RBX := 1;
+ * a delay; RBX := 2; STGI; then spin.  With the GIF clear, the interrupt
+ * must wait for STGI.
+ */
+L2SYM l2_clgi_ipi_stgi
+	clgi
+	testq %rdi, %rdi
+	jz 1f
+	wrmsr
+	jmp 2f
+1:	movl %eax, (%rsi)
+2:	movq $1, %rbx
+	movl $100000, %r8d
+3:	decl %r8d
+	jnz 3b
+	movq $2, %rbx
+	stgi
+L2SYM l2_clgi_ipi_stgi_spin
+4:	jmp 4b
+
 /* Enable interrupts and wait (bounded by L1's INTR intercept). */
 L2SYM l2_sti_spin
 	sti

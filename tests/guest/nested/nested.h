@@ -92,6 +92,9 @@ void apic_timer_oneshot(uint8_t vector, uint32_t count);
 void apic_timer_stop(void);
 void apic_self_ipi(uint8_t vector);
 void apic_eoi(void);
+/* The registers with which l2_clgi_ipi_stgi (l2_code.S) sends a self-IPI
+ * of vector: RDI, RSI or RCX/RDX in g, and RAX. */
+void apic_self_ipi_regs(uint8_t vector, struct l2_gprs *g, uint64_t *rax);
 /* An NMI to this CPU (fixed destination, its own APIC ID). */
 void apic_self_nmi(void);
 /* IRET to the next instruction: ends NMI blocking (an NMI handled by
@@ -152,5 +155,6 @@ struct case_list idfetch_cases(void);  /* cases_idfetch.c */
 struct case_list gmet_cases(void);     /* cases_gmet.c */
 struct case_list hostile_cases(void);  /* cases_hostile.c: under nestvisor only */
 struct case_list event_cases(void);    /* cases_events.c */
+struct case_list l2svm_cases(void);    /* cases_l2svm.c */
 
 #endif

@@ -198,6 +198,19 @@ void apic_self_ipi(uint8_t vector)
 	}
 }
 
+void apic_self_ipi_regs(uint8_t vector, struct l2_gprs *g, uint64_t *rax)
+{
+	*rax = (1u << 18) | vector; /* fixed, shorthand "self" */
+	if (x2apic()) {
+		g->rdi = 1;
+		g->rcx = 0x800 + (APIC_ICR >> 4);
+		g->rdx = 0;
+	} else {
+		g->rdi = 0;
+		g->rsi = (uint64_t)(uintptr_t)xapic_reg(APIC_ICR);
+	}
+}
+
 void apic_eoi(void)
 {
 	apic_write(APIC_EOI, 0);
