@@ -145,6 +145,50 @@ static void test_reinject(void **state)
 	assert_false(event_to_reinject(ev(V | T_EXC | 3), none).valid);
 }
 
+/* APM Vol. 2 §8.2.9, Table 8-7: contributory = #DE, #TS, #NP, #SS, #GP. */
+static void test_double_fault(void **state)
+{
+	static const unsigned contrib[] = { 0, 10, 11, 12, 13 };
+	static const unsigned benign[] = { 1, 3, 4, 5, 6, 7, 16, 17, 18, 19 };
+	const unsigned nc = 5, nb = 10;
+
+	(void)state;
+	for (unsigned i = 0; i < nc; i++) {
+		for (unsigned j = 0; j < nc; j++)
+			assert_int_equal(event_exception_during(
+				ev(V | T_EXC | contrib[i]), contrib[j]), 8);
+		for (unsigned j = 0; j < nb; j++)
+			assert_int_equal(event_exception_during(
+				ev(V | T_EXC | contrib[i]), benign[j]),
+				(int)benign[j]);
+		/* #PF then contributory or #PF: #DF; contributory then #PF:
+		 * serially */
+		assert_int_equal(event_exception_during(ev(V | T_EXC | 14),
+							contrib[i]), 8);
+		assert_int_equal(event_exception_during(
+			ev(V | T_EXC | contrib[i]), 14), 14);
+		/* benign first: the second is handled serially */
+		for (unsigned j = 0; j < nb; j++)
+			assert_int_equal(event_exception_during(
+				ev(V | T_EXC | benign[j]), contrib[i]),
+				(int)contrib[i]);
+		/* interrupts, NMIs and INTn are not exceptions */
+		assert_int_equal(event_exception_during(ev(V | T_INTR | 13),
+							contrib[i]), (int)contrib[i]);
+		assert_int_equal(event_exception_during(ev(V | T_NMI | 2),
+							contrib[i]), (int)contrib[i]);
+		assert_int_equal(event_exception_during(ev(V | T_SOFT | 13),
+							contrib[i]), (int)contrib[i]);
+		/* nothing in delivery */
+		assert_int_equal(event_exception_during(ev(0), contrib[i]),
+				 (int)contrib[i]);
+		/* a fault while delivering #DF: shutdown */
+		assert_int_equal(event_exception_during(ev(V | T_EXC | EV | 8),
+							contrib[i]), EVENT_SHUTDOWN);
+	}
+	assert_int_equal(event_exception_during(ev(V | T_EXC | 14), 14), 8);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -152,6 +196,7 @@ int main(void)
 		cmocka_unit_test(test_legal_vectors),
 		cmocka_unit_test(test_from_cpu),
 		cmocka_unit_test(test_reinject),
+		cmocka_unit_test(test_double_fault),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
