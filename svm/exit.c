@@ -17,6 +17,7 @@
 #include "svm/dump.h"
 #include "svm/intercepts.h"
 #include "svm/nested.h"
+#include "svm/nested_internal.h"
 
 void svm_handle_exit(struct cpu *cpu);
 
@@ -68,8 +69,10 @@ static void l1_npf(struct cpu *cpu)
 	reinject_interrupted(cpu, pending, err);
 }
 
-/* Every exit vmcb01 produces (L0_INTERCEPT1, L0_INTERCEPT2 and #NPF). */
+/* Every exit vmcb01 produces (L0_INTERCEPT1, L0_INTERCEPT2, #NPF, and
+ * NMI while L1's GIF is clear). */
 static const exit_handler_fn l1_exit_handlers[VMEXIT_SKINIT + 1] = {
+	[VMEXIT_NMI] = nested_nmi_exit,      /* svm/nested_gif.c */
 	[VMEXIT_CPUID] = handle_cpuid,       /* svm/cpuid.c */
 	[VMEXIT_INVLPGA] = nested_invlpga,   /* svm/nested_insns.c */
 	[VMEXIT_IOIO] = handle_ioio,         /* svm/ioio.c */

@@ -48,7 +48,7 @@ static int efer_write(struct cpu *cpu, uint64_t val)
 	val = (val & ~X86_EFER_LMA) | (s->efer & X86_EFER_LMA);
 	if (n->guest_mode) {
 		n->l2_efer = val;
-		nested_l2_efer_changed(cpu);
+		nested_update_intercepts(cpu);
 	} else
 		n->svme = val & X86_EFER_SVME;
 	s->efer = val | X86_EFER_SVME;

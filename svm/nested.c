@@ -127,10 +127,9 @@ static void prepare_vmcb02(struct cpu *cpu)
 	*c = (struct vmcb_control){ 0 };
 	c->intercept_cr = c12->intercept_cr;
 	c->intercept_dr = c12->intercept_dr;
-	c->intercept_exceptions = c12->intercept_exceptions;
-	c->intercept_misc1 = c12->intercept_misc1 | L0_INTERCEPT1;
-	c->intercept_misc2 = c12->intercept_misc2 | L0_INTERCEPT2;
 	c->intercept_misc3 = c12->intercept_misc3;
+	/* exceptions, misc1 and misc2: nested_update_intercepts() once L2
+	 * runs (svm/nested_gif.c) */
 	merge_map(n->msrpm02, cpu->msrpm, c12->msrpm_base_pa,
 		  MSRPM_SIZE, c12->intercept_misc1 & INTERCEPT1_MSR_PROT,
 		  &n->msrpm02_l0_only);
@@ -181,23 +180,7 @@ static void prepare_vmcb02(struct cpu *cpu)
 
 	prepare_save02(cpu);
 	n->l2_efer = n->cache.save.efer;
-	nested_l2_efer_changed(cpu);
-}
-
-/* vmcb02 runs with EFER.SVME set (VMRUN requires it), so the CPU cannot
- * raise the #UD of an SVM instruction of an L2 whose EFER.SVME is clear;
- * it may raise #GP for it instead (CPL, rAX), which comes before the
- * instruction's intercept.  While L2's EFER.SVME is clear, vmcb02 also
- * intercepts #GP, and svm/nested_exit.c turns the #GP of an SVM
- * instruction into #UD. */
-void nested_l2_efer_changed(struct cpu *cpu)
-{
-	struct nested *n = &cpu->nested;
-	struct vmcb_control *c = &n->vmcb02->control;
-
-	c->intercept_exceptions = n->cache.ctrl.intercept_exceptions;
-	if (!(n->l2_efer & X86_EFER_SVME))
-		c->intercept_exceptions |= 1u << X86_VEC_GP;
+	n->l2_vgif = (c12->int_ctl & V_GIF) != 0;
 }
 
 static void vmrun_fail(struct cpu *cpu, volatile struct vmcb *v12,
@@ -302,9 +285,11 @@ void nested_vmexit(struct cpu *cpu, uint64_t code, uint64_t info1,
 	if (n->l2_np)
 		s12->g_pat = v02->save.g_pat;
 
-	c12->int_ctl = (n->cache.ctrl.int_ctl & ~irq_bits) |
+	nested_l2_vgif_sync(cpu);
+	c12->int_ctl = (n->cache.ctrl.int_ctl & ~(irq_bits | V_GIF)) |
 		       (v02->control.int_ctl & irq_bits) |
-		       (n->v_irq_held ? V_IRQ : 0);
+		       (n->v_irq_held ? V_IRQ : 0) |
+		       (n->l2_vgif ? V_GIF : 0);
 	c12->int_vector = v02->control.int_vector;
 	c12->int_state = v02->control.int_state;
 	c12->exit_code = code;

@@ -40,7 +40,9 @@ struct nested {
 	uint8_t *msrpm02, *iopm02;
 	bool msrpm02_l0_only, iopm02_l0_only; /* svm/nested.c merge_map */
 	uint64_t l2_efer;      /* L2's EFER as L2 and L1 see it */
-	bool v_irq_held;       /* vmcb12's V_IRQ, out of vmcb02 while GIF=0 */
+	bool v_irq_held;       /* vmcb12's V_IRQ, out of vmcb02 while held */
+	bool l2_vgif;          /* L2's virtual GIF (vmcb12 V_GIF) */
+	bool nmi_held;         /* an NMI came while the GIF was clear */
 	bool l2_np;            /* vmcb12 asked for nested paging */
 	union cpu_role npt_role;    /* L1's NPT as the walker sees it */
 	struct pagewalk npt_walk;   /* ready for npt_role */

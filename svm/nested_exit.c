@@ -203,6 +203,11 @@ void nested_handle_exit(struct cpu *cpu)
 		inject_exception(cpu, X86_VEC_UD, false, 0);
 		goto reinject;
 	}
+	/* An NMI while the GIF is clear is held, whoever intercepts it. */
+	if (code == VMEXIT_NMI && !cpu->nested.gif) {
+		nested_nmi_exit(cpu);
+		goto reinject;
+	}
 	if (nested_l1_intercepts(cpu, code, c->exit_info_1)) {
 		reflect(cpu);
 		return;

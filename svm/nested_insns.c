@@ -12,7 +12,8 @@
  *    rAX as a physical address of the host, and L2's host is L1.
  *    VMSAVE's writes into L1 memory take the path of L1's own writes
  *    (nested_l1_store()).
- *  CLGI / STGI: the one GIF (svm/nested_gif.c).
+ *  CLGI / STGI: the one GIF, or L2's virtual GIF when vmcb12 enables it
+ *    (svm/nested_gif.c).
  *  INVLPGA: the TLB entry of rAX in the ASID in ECX, on the host ASID
  *    that stands for it (L1's ASID n runs as host ASID n + 1).
  *  All raise #UD while the guest's EFER.SVME is clear or it is not in
@@ -89,7 +90,10 @@ void nested_gif(struct cpu *cpu, bool set)
 		return;
 	if (skip_instruction(cpu, set ? INSN_STGI : INSN_CLGI))
 		return;
-	nested_set_gif(cpu, set);
+	if (nested_l2_vgif_emulated(cpu))
+		nested_l2_set_vgif(cpu, set);
+	else
+		nested_set_gif(cpu, set);
 }
 
 void nested_invlpga(struct cpu *cpu)

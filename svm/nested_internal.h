@@ -5,9 +5,19 @@
 
 #include "svm/vcpu.h"
 
-/* Sets the GIF and makes the VMCB that runs hold what it holds
- * (svm/nested_gif.c). */
+/* The GIF and L2's virtual GIF (svm/nested_gif.c).  nested_set_gif():
+ * sets the GIF, makes the VMCB that runs hold what it holds, and delivers
+ * a held NMI when it is set.  nested_update_intercepts(): vmcb01's and
+ * vmcb02's intercepts from nestvisor's, L1's, the GIF and L2's EFER.SVME.
+ * nested_nmi_exit(): an NMI intercepted while the GIF is clear is held.
+ * nested_l2_*vgif*(): L2's virtual GIF, where nestvisor emulates it, and
+ * its value read back from vmcb02 where the CPU runs it. */
 void nested_set_gif(struct cpu *cpu, bool gif);
+void nested_update_intercepts(struct cpu *cpu);
+void nested_nmi_exit(struct cpu *cpu);
+bool nested_l2_vgif_emulated(const struct cpu *cpu);
+void nested_l2_set_vgif(struct cpu *cpu, bool vgif);
+void nested_l2_vgif_sync(struct cpu *cpu);
 
 /* The state VMLOAD and VMSAVE move (APM Vol. 2 §15.5.2): FS, GS, TR, LDTR,
  * KernelGsBase, STAR, LSTAR, CSTAR, SFMASK, SYSENTER_CS/ESP/EIP. */
@@ -41,10 +51,6 @@ bool nested_npt_protected(struct cpu *cpu, uint64_t gpa);
  * path of L1's own writes to that page first (svm/npf.c), so that shadow
  * tables built from it are dropped (svm/nested.c). */
 void nested_l1_store(struct cpu *cpu, uint64_t gpa);
-
-/* L2's EFER changed (VMRUN, or L2's WRMSR): vmcb02's intercepts follow
- * its SVME bit (svm/nested.c). */
-void nested_l2_efer_changed(struct cpu *cpu);
 
 /* Does L1's vmcb12 intercept this exit of L2? (svm/nested_exit.c) */
 bool nested_l1_intercepts(struct cpu *cpu, uint64_t code, uint64_t info1);

@@ -143,6 +143,20 @@ L2SYM l2_clgi_ipi_stgi
 L2SYM l2_clgi_ipi_stgi_spin
 4:	jmp 4b
 
+/* CLGI; STI; R9 := 1; a delay; R9 := 2; STGI; spin.  An interrupt that
+ * the GIF (or L2's virtual GIF) holds comes after STGI. */
+L2SYM l2_clgi_wait_stgi
+	clgi
+	sti
+	movq $1, %r9
+	movl $100000, %r8d
+1:	decl %r8d
+	jnz 1b
+	movq $2, %r9
+	stgi
+L2SYM l2_clgi_wait_stgi_spin
+2:	jmp 2b
+
 /* Enable interrupts and wait (bounded by L1's INTR intercept). */
 L2SYM l2_sti_spin
 	sti

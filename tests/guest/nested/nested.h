@@ -71,8 +71,12 @@ struct nested_env {
 	uint64_t hsave_pa, iopm_pa, msrpm_pa;
 	struct vmcb *vmcb;        /* vmcb12 used by every case */
 	struct vmcb *vmcb_aux;    /* VMLOAD/VMSAVE target */
-	/* Interrupt counters of L1's IDT (nested_env.c). */
+	/* Interrupt counters of L1's IDT (nested_env.c), NMIs (2)
+	 * included, and the vectors in the order L1 took them. */
 	volatile uint32_t irq_count[256];
+#define IRQ_LOG_SIZE 64
+	volatile uint8_t irq_log[IRQ_LOG_SIZE];
+	volatile uint32_t irq_log_n;
 };
 extern struct nested_env env;
 
@@ -156,5 +160,6 @@ struct case_list gmet_cases(void);     /* cases_gmet.c */
 struct case_list hostile_cases(void);  /* cases_hostile.c: under nestvisor only */
 struct case_list event_cases(void);    /* cases_events.c */
 struct case_list l2svm_cases(void);    /* cases_l2svm.c */
+struct case_list gif_cases(void);      /* cases_gif.c */
 
 #endif

@@ -269,7 +269,7 @@ __attribute__((visibility("hidden"))) void l1_idt_dispatch(struct l1_frame *f);
 
 void l1_idt_dispatch(struct l1_frame *f)
 {
-	if (f->vector < 32) {
+	if (f->vector < 32 && f->vector != 2) {
 		if (armed.rip && f->rip == armed.rip) {
 			armed.got.vector = (int)f->vector;
 			armed.got.error_code = f->error_code;
@@ -282,7 +282,10 @@ void l1_idt_dispatch(struct l1_frame *f)
 		guest_exit_now(1);
 	}
 	env.irq_count[f->vector]++;
-	if (f->vector != 0xff)
+	if (env.irq_log_n < IRQ_LOG_SIZE)
+		env.irq_log[env.irq_log_n] = (uint8_t)f->vector;
+	env.irq_log_n++;
+	if (f->vector != 0xff && f->vector != 2) /* NMIs take no EOI */
 		apic_write(APIC_EOI, 0);
 }
 
