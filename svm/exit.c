@@ -7,9 +7,9 @@
  * one place that says which file handles which exit code of L1
  * (docs/architecture.md has the same table).
  *
- * The function needs no stack frame: every handler is reached by a tail
- * call, and the rare paths (tracing, an unexpected code) are out of line
- * (docs/benchmarks.md counts the instructions of an exit).
+ * The rare paths (tracing, an unexpected code, the single-step trap of an
+ * emulated instruction) are out of line (docs/benchmarks.md counts the
+ * instructions of an exit).
  */
 #include "core/log.h"
 #include "core/panic.h"
@@ -120,8 +120,8 @@ static inline __attribute__((always_inline)) void dispatch(struct cpu *cpu,
 	unexpected_exit(code);
 }
 
-/* With log=trace: log the exit just recorded, then handle it.  Out of line,
- * so that svm_handle_exit() itself needs no stack frame. */
+/* With log=trace: log the exit just recorded, then handle it.  Out of
+ * line. */
 static __attribute__((noinline, cold)) void trace_exit(struct cpu *cpu)
 {
 	const struct exit_record *r =
@@ -146,9 +146,12 @@ void svm_handle_exit(struct cpu *cpu)
 	v->control.tlb_control = TLB_CONTROL_DO_NOTHING;
 	cpu->entered_with = cpu->injected[cur_level(cpu)];
 	cpu->injected[cur_level(cpu)].raw = 0;
-	if (log_get_level() >= LOG_TRACE) {
+	if (log_get_level() >= LOG_TRACE)
 		trace_exit(cpu);
-		return;
-	}
-	dispatch(cpu, code);
+	else
+		dispatch(cpu, code);
+	/* An emulated instruction of a guest with TF set: its trap comes
+	 * after all of the instruction's effects. */
+	if (cpu->step_trap)
+		deliver_step_trap(cpu);
 }

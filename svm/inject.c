@@ -5,7 +5,10 @@
  * nestvisor bug shows as a logged error naming the event, never as a
  * VMCB the CPU refuses.  Exceptions nestvisor raises in a guest go
  * through inject_exception(), which gives L1 the #VMEXIT when L1
- * intercepts that exception for its L2 (APM Vol. 2 §15.12).
+ * intercepts that exception for its L2 (APM Vol. 2 §15.12).  Every
+ * instruction nestvisor completes for a guest ends in
+ * instruction_completed(): RF cleared, and the single-step trap when TF
+ * was set (APM Vol. 2 §13.1.4: a #DB trap after the instruction, DR6.BS).
  */
 #include "core/log.h"
 #include "svm/event.h"
@@ -47,6 +50,31 @@ void inject_exception(struct cpu *cpu, enum x86_vector vector, bool has_err,
 		return;
 	}
 	event_inject(cpu, cpu->cur, ev, err);
+}
+
+void instruction_completed(struct cpu *cpu)
+{
+	struct vmcb_save *s = &cpu->cur->save;
+
+	s->rflags &= ~X86_RFLAGS_RF;
+	if (s->rflags & X86_RFLAGS_TF) {
+		s->dr6 |= X86_DR6_BS;
+		cpu->step_trap = cpu->cur;
+	}
+}
+
+void deliver_step_trap(struct cpu *cpu)
+{
+	struct vmcb *v = cpu->step_trap;
+	union svm_event db = {
+		.vector = X86_VEC_DB, .type = SVM_EVENT_EXCEPTION, .valid = 1,
+	};
+
+	cpu->step_trap = 0;
+	if (v == cpu->cur)
+		inject_exception(cpu, X86_VEC_DB, false, 0);
+	else if (v == cpu->vmcb01)
+		event_inject(cpu, v, db, 0); /* L1's VMRUN: after the #VMEXIT */
 }
 
 void reinject_interrupted(struct cpu *cpu, union svm_event exitintinfo,

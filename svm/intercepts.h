@@ -47,6 +47,16 @@ void inject_exception(struct cpu *cpu, enum x86_vector vector, bool has_err,
 void reinject_interrupted(struct cpu *cpu, union svm_event exitintinfo,
 			  uint32_t err);
 
+/* The running guest's instruction that nestvisor emulated is complete
+ * (RIP is past it): RF is cleared and, with TF set, DR6.BS is set and the
+ * single-step #DB trap is due.  svm/exit.c delivers it with
+ * deliver_step_trap() once the exit's work is done (the instruction's
+ * effects come first), through inject_exception(); for L1's VMRUN it
+ * waits in vmcb01 and is taken when L1 resumes after the #VMEXIT, at the
+ * instruction after VMRUN (svm/inject.c). */
+void instruction_completed(struct cpu *cpu);
+void deliver_step_trap(struct cpu *cpu);
+
 /* Moves L1's RIP past the intercepted instruction, which must be op:
  * next_rip where the CPU has NRIPS, otherwise by decoding the bytes at RIP
  * (svm/nrip.c).  Returns 0, or -NV_EINVAL after injecting #UD when the

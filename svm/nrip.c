@@ -213,6 +213,7 @@ int skip_instruction(struct cpu *cpu, enum insn_op op)
 
 	if (svm_has(&cpu->caps, SVM_FEAT_NRIPS) && v->control.next_rip) {
 		s->rip = v->control.next_rip;
+		instruction_completed(cpu);
 		return 0;
 	}
 	mode = code_mode(s);
@@ -227,5 +228,6 @@ int skip_instruction(struct cpu *cpu, enum insn_op op)
 	s->rip += (unsigned)len;
 	if (mode != INSN_MODE_64)
 		s->rip &= mode == INSN_MODE_32 ? 0xffffffffull : 0xffffull;
+	instruction_completed(cpu);
 	return 0;
 }

@@ -79,6 +79,8 @@ struct cpu {
 	 * being handled was entered with (svm/exit.c moves it). */
 	union svm_event injected[2];
 	union svm_event entered_with;
+	/* The VMCB whose guest owes a single-step trap (svm/inject.c), or 0. */
+	struct vmcb *step_trap;
 
 	struct exit_record ring[EXIT_RING_SIZE];
 	unsigned ring_next;

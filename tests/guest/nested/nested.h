@@ -77,6 +77,12 @@ struct nested_env {
 #define IRQ_LOG_SIZE 64
 	volatile uint8_t irq_log[IRQ_LOG_SIZE];
 	volatile uint32_t irq_log_n;
+	/* Single-step traps (#DB) L1 took while step_log_on: the RIP pushed
+	 * and DR6 (then reset to its initial 0xffff0ff0). */
+#define STEP_LOG_SIZE 16
+	volatile int step_log_on;
+	volatile uint32_t step_n;
+	volatile uint64_t step_rip[STEP_LOG_SIZE], step_dr6[STEP_LOG_SIZE];
 };
 extern struct nested_env env;
 
@@ -161,5 +167,6 @@ struct case_list hostile_cases(void);  /* cases_hostile.c: under nestvisor only 
 struct case_list event_cases(void);    /* cases_events.c */
 struct case_list l2svm_cases(void);    /* cases_l2svm.c */
 struct case_list gif_cases(void);      /* cases_gif.c */
+struct case_list step_cases(void);     /* cases_step.c */
 
 #endif

@@ -269,6 +269,18 @@ __attribute__((visibility("hidden"))) void l1_idt_dispatch(struct l1_frame *f);
 
 void l1_idt_dispatch(struct l1_frame *f)
 {
+	if (f->vector == 1 && env.step_log_on) {
+		uint64_t dr6;
+
+		__asm__ volatile("mov %%dr6, %0" : "=r"(dr6));
+		if (env.step_n < STEP_LOG_SIZE) {
+			env.step_rip[env.step_n] = f->rip;
+			env.step_dr6[env.step_n] = dr6;
+		}
+		env.step_n++;
+		__asm__ volatile("mov %0, %%dr6" ::"r"(0xffff0ff0ull));
+		return;
+	}
 	if (f->vector < 32 && f->vector != 2) {
 		if (armed.rip && f->rip == armed.rip) {
 			armed.got.vector = (int)f->vector;
