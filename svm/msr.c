@@ -19,8 +19,9 @@
 #include "svm/nested.h"
 #include "svm/nested_internal.h"
 
-#define EFER_WRITABLE (X86_EFER_SCE | X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE | X86_EFER_SVME | \
-		       X86_EFER_LMSLE | X86_EFER_FFXSR | X86_EFER_TCE)
+#define EFER_WRITABLE (X86_EFER_SCE | X86_EFER_LME | X86_EFER_LMA |       \
+		       X86_EFER_NXE | X86_EFER_SVME | X86_EFER_LMSLE |       \
+		       X86_EFER_FFXSR | X86_EFER_TCE)
 
 /* The guest's own view of its EFER. */
 static uint64_t efer_view(const struct cpu *cpu)

@@ -3,6 +3,7 @@
 #ifndef NV_SVM_NESTED_INTERNAL_H
 #define NV_SVM_NESTED_INTERNAL_H
 
+#include "core/x86.h"
 #include "svm/vcpu.h"
 
 /* The GIF and L2's virtual GIF (svm/nested_gif.c).  nested_set_gif():
@@ -27,8 +28,8 @@ void copy_vmload_state(volatile struct vmcb_save *to,
 /* L1's EFER (with its virtual SVME). */
 static inline uint64_t efer_of_l1(const struct cpu *cpu)
 {
-	uint64_t e = cpu->vmcb01->save.efer & ~(1ull << 12);
-	return cpu->nested.svme ? e | (1ull << 12) : e;
+	uint64_t e = cpu->vmcb01->save.efer & ~X86_EFER_SVME;
+	return cpu->nested.svme ? e | X86_EFER_SVME : e;
 }
 
 /* Emulated #VMEXIT to L1 with this exit (svm/nested.c). */

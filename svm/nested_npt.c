@@ -37,7 +37,7 @@ static int l1_to_hpa(void *ctx, uint64_t gpa, uint64_t *hpa, unsigned *shift)
 	struct cpu *cpu = ctx;
 
 	if (gpa >= hvmem.phys_limit)
-		return -1;
+		return -NV_EFAULT;
 	if (gpa >= b && gpa < e) {
 		*hpa = hvmem.sink_pa + (gpa & 0xfff);
 		*shift = 12;
@@ -66,14 +66,16 @@ static int protect(void *ctx, uint64_t gpa, bool wp)
 	struct cpu *cpu = ctx;
 	uint64_t hpa;
 	unsigned shift;
+	int err = l1_to_hpa(ctx, gpa, &hpa, &shift);
 
-	if (l1_to_hpa(ctx, gpa, &hpa, &shift))
-		return -1;
+	if (err)
+		return err;
 	log_trace("%s L1 page 0x%lx in L1's NPT",
 		  wp ? "write-protect" : "release", gpa);
-	if (npt_map_page(&hvmem.ptm, hvmem.npt_root, gpa & ~0xfffull,
-			 hpa & ~0xfffull, NPT_P | NPT_U | (wp ? 0 : NPT_W)))
-		return -1;
+	err = npt_map_page(&hvmem.ptm, hvmem.npt_root, gpa & ~0xfffull,
+			   hpa & ~0xfffull, PTE_P | PTE_US | (wp ? 0 : PTE_RW));
+	if (err)
+		return err;
 	flush_all_guests(cpu);
 	return 0;
 }
@@ -85,7 +87,7 @@ static int l2_translate(struct cpu *cpu, uint64_t gpa, uint64_t *l1_gpa)
 
 	if (!walk(&cpu->nested.npt_walk, &l1_gmem, cpu->nested.cache.ctrl.nested_cr3,
 		  gpa, PFERR_USER | PFERR_GUEST_FINAL, &r))
-		return -1;
+		return -NV_EFAULT;
 	*l1_gpa = r.out;
 	return 0;
 }
@@ -94,14 +96,16 @@ static int l2_read(void *ctx, uint64_t gpa, void *buf, unsigned len)
 {
 	uint64_t g;
 
-	return l2_translate(ctx, gpa, &g) ? -1 : l1_gmem.read(0, g, buf, len);
+	return l2_translate(ctx, gpa, &g) ? -NV_EFAULT :
+		l1_gmem.read(0, g, buf, len);
 }
 
 static int l2_write(void *ctx, uint64_t gpa, const void *buf, unsigned len)
 {
 	uint64_t g;
 
-	return l2_translate(ctx, gpa, &g) ? -1 : l1_gmem.write(0, g, buf, len);
+	return l2_translate(ctx, gpa, &g) ? -NV_EFAULT :
+		l1_gmem.write(0, g, buf, len);
 }
 
 static int l2_cmpxchg(void *ctx, uint64_t gpa, uint64_t old, uint64_t new_val,
@@ -109,7 +113,7 @@ static int l2_cmpxchg(void *ctx, uint64_t gpa, uint64_t old, uint64_t new_val,
 {
 	uint64_t g;
 
-	return l2_translate(ctx, gpa, &g) ? -1 :
+	return l2_translate(ctx, gpa, &g) ? -NV_EFAULT :
 		l1_gmem.cmpxchg(0, g, old, new_val, len);
 }
 
@@ -150,8 +154,7 @@ int nested_npt_setup(struct cpu *cpu)
 	n->npt_role = cpu_role_shadow_npt(l1->cr4, efer_of_l1(cpu), gmet);
 	pagewalk_init(&n->npt_walk, n->npt_role, true, &mc);
 	return snpt_get_root(n->snpt, c12->ctrl.nested_cr3, n->npt_role,
-			     exec_class(cpu, c12->save.cpl), &n->npt_root) ?
-		       -NV_ENOMEM : 0;
+			     exec_class(cpu, c12->save.cpl), &n->npt_root);
 }
 
 uint64_t nested_npt_faults(const struct cpu *cpu)
@@ -166,6 +169,7 @@ uint64_t nested_npt_root(struct cpu *cpu)
 
 void nested_npt_use_root(struct cpu *cpu, uint64_t root)
 {
+	ASSERT(cpu->nested.guest_mode && cpu->nested.l2_np);
 	cpu->nested.npt_root = root;
 	cpu->nested.vmcb02->control.nested_cr3 = root;
 	cpu->nested.tlb_flush_pending = true; /* TLBs are tagged by ASID only */

@@ -25,16 +25,19 @@
 static uint64_t cr4_supported(void)
 {
 	struct cpuid_regs r1 = cpuid(1), r7 = cpuid_count(7, 0);
-	uint64_t cr4 = 0x7ff; /* VME PVI TSD DE PSE PAE MCE PGE PCE OSFXSR OSXMMEXCPT */
+	uint64_t cr4 = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE |
+		       X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE |
+		       X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
 
-	if ((r7.ecx >> 2) & 1)  cr4 |= 1ull << 11; /* UMIP */
-	if ((r7.ecx >> 16) & 1) cr4 |= 1ull << 12; /* LA57 */
-	if (r7.ebx & 1)         cr4 |= 1ull << 16; /* FSGSBASE */
-	if ((r1.ecx >> 17) & 1) cr4 |= 1ull << 17; /* PCIDE */
-	if ((r1.ecx >> 26) & 1) cr4 |= 1ull << 18; /* OSXSAVE */
-	if ((r7.ebx >> 7) & 1)  cr4 |= 1ull << 20; /* SMEP */
-	if ((r7.ebx >> 20) & 1) cr4 |= 1ull << 21; /* SMAP */
-	if ((r7.ecx >> 3) & 1)  cr4 |= 1ull << 22; /* PKE */
+	/* Each with the CPUID bit that says the CPU has it. */
+	if ((r7.ecx >> 2) & 1)  cr4 |= X86_CR4_UMIP;
+	if ((r7.ecx >> 16) & 1) cr4 |= X86_CR4_LA57;
+	if (r7.ebx & 1)         cr4 |= X86_CR4_FSGSBASE;
+	if ((r1.ecx >> 17) & 1) cr4 |= X86_CR4_PCIDE;
+	if ((r1.ecx >> 26) & 1) cr4 |= X86_CR4_OSXSAVE;
+	if ((r7.ebx >> 7) & 1)  cr4 |= X86_CR4_SMEP;
+	if ((r7.ebx >> 20) & 1) cr4 |= X86_CR4_SMAP;
+	if ((r7.ecx >> 3) & 1)  cr4 |= X86_CR4_PKE;
 	return cr4;
 }
 
@@ -77,7 +80,7 @@ int nested_init(struct cpu *cpu)
 		.rdpru = (cpuid(0x80000008).ebx >> 4) & 1,
 		.cr4_allowed = cr4_supported(),
 		.efer_allowed = X86_EFER_SCE | X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE |
-				X86_EFER_SVME | (1ull << 14) /* FFXSR */,
+				X86_EFER_SVME | X86_EFER_FFXSR,
 	};
 	rc = nested_npt_init(cpu);
 	if (rc)

@@ -28,7 +28,10 @@
  *                             #VMEXIT(SHUTDOWN) to L1;
  *       stale root         -> the root was evicted: get it again
  *                             (svm/nested_npt.c), L2 retries;
- *       out of memory and other failures of the MMU -> panic.
+ *       out of memory, an L2 address beyond 48 bits, L1's NPT outside
+ *       L1's memory -> panic (the MMU's outcomes SNPT_NO_MEMORY,
+ *       SNPT_BAD_ADDRESS, SNPT_L1_TABLE_UNREACHABLE,
+ *       SNPT_BAD_HOST_ADDRESS).
  * Nothing here calls back into the callers; svm/nested_npt.c (the glue
  * between vmcb02 and the MMU) and svm/nested.c never call this file.
  */
@@ -63,37 +66,44 @@ static void l1_npt_fault(struct cpu *cpu)
 	c->tlb_control = TLB_CONTROL_FLUSH_ALL;
 }
 
-/* 2. A fault in the shadow NPT. */
+/* 2. A fault in the shadow NPT: the MMU's outcome decides. */
 static void shadow_npt_fault(struct cpu *cpu)
 {
 	struct nested *n = &cpu->nested;
 	struct vmcb_control *c = &n->vmcb02->control;
 	uint64_t l2_gpa = c->exit_info_2;
 	struct snpt_fault_result r;
-	int rc;
+	enum snpt_outcome o;
 
-	rc = snpt_handle_fault(n->snpt, n->npt_root, l2_gpa, c->exit_info_1,
-			       n->vmcb02->save.cpl, &r);
-	if (rc == SNPT_E_NOROOT) {
-		if (nested_npt_setup(cpu))
-			panic("cannot rebuild the shadow NPT root");
-		nested_npt_use_root(cpu, n->npt_root);
+	o = snpt_handle_fault(n->snpt, n->npt_root, l2_gpa, c->exit_info_1,
+			      n->vmcb02->save.cpl, &r);
+	switch (o) {
+	case SNPT_INSTALLED:
 		return;
-	}
-	if (rc)
-		panic("shadow NPT fault at L2 gpa 0x%lx failed (%d)", l2_gpa, rc);
-	if (r.reflect) {
+	case SNPT_SWITCH_ROOT:
+		nested_npt_use_root(cpu, r.root_hpa);
+		return;
+	case SNPT_REFLECT:
 		nested_vmexit(cpu, VMEXIT_NPF, r.exit_info_1, r.exit_info_2, 0);
 		return;
-	}
-	if (r.no_l1_memory) {
+	case SNPT_NO_L1_MEMORY:
 		log_error("L1's NPT maps L2 gpa 0x%lx to L1 gpa 0x%lx, where L1 "
 			  "has no memory", l2_gpa, r.l1_gpa);
 		nested_vmexit(cpu, VMEXIT_SHUTDOWN, 0, 0, 0);
 		return;
+	case SNPT_STALE_ROOT:
+		if (nested_npt_setup(cpu))
+			panic("cannot rebuild the shadow NPT root");
+		nested_npt_use_root(cpu, n->npt_root);
+		return;
+	case SNPT_BAD_ADDRESS:
+	case SNPT_L1_TABLE_UNREACHABLE:
+	case SNPT_BAD_HOST_ADDRESS:
+	case SNPT_NO_MEMORY:
+		break;
 	}
-	if (r.switch_exec && r.root_hpa != n->npt_root)
-		nested_npt_use_root(cpu, r.root_hpa);
+	panic("shadow NPT fault at L2 gpa 0x%lx failed (outcome %d)", l2_gpa,
+	      (int)o);
 }
 
 void handle_npf(struct cpu *cpu)

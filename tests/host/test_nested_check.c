@@ -56,9 +56,10 @@ static void make_valid(struct vmcb *v)
 				   ATTR_L | ATTR_G);
 	set_seg(&v->save.ds, 0x10, 0x003 | ATTR_S | ATTR_P | ATTR_G);
 	v->save.es = v->save.ss = v->save.ds;
-	v->save.efer = X86_EFER_SCE | X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE | X86_EFER_SVME;
-	v->save.cr0 = X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP | X86_CR0_AM |
-		      X86_CR0_PG;
+	v->save.efer = X86_EFER_SCE | X86_EFER_LME | X86_EFER_LMA |
+		       X86_EFER_NXE | X86_EFER_SVME;
+	v->save.cr0 = X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE |
+		      X86_CR0_WP | X86_CR0_AM | X86_CR0_PG;
 	v->save.cr4 = X86_CR4_PAE | X86_CR4_PGE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
 	v->save.cr3 = 0x400000;
 	v->save.dr6 = 0xffff0ff0;
