@@ -67,4 +67,8 @@ int skip_instruction(struct cpu *cpu, enum insn_op op);
  * -NV_EINVAL if the bytes there are not op. */
 int guest_insn_len(struct cpu *cpu, enum insn_op op);
 
+/* Whatever instruction is at the running guest's RIP (svm/insn.h): 0, or
+ * -NV_EINVAL when it cannot be read or is none nestvisor knows. */
+int guest_insn_decode(struct cpu *cpu, struct insn *in);
+
 #endif

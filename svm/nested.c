@@ -262,6 +262,7 @@ void nested_vmexit(struct cpu *cpu, uint64_t code, uint64_t info1,
 	volatile struct vmcb_control *c12 = &v12->control;
 	const uint32_t irq_bits = V_TPR_MASK | V_IRQ;
 	union svm_event exitintinfo;
+	uint64_t l2_rip;
 
 	nested_l1_store(cpu, n->vmcb12_gpa);
 	s12->es = v02->save.es;
@@ -295,8 +296,11 @@ void nested_vmexit(struct cpu *cpu, uint64_t code, uint64_t info1,
 	c12->exit_code = code;
 	c12->exit_info_1 = info1;
 	c12->exit_info_2 = info2;
-	/* EXITINTINFO with its architectural type (svm/event.h). */
+	/* EXITINTINFO with its architectural type (svm/event.h,
+	 * svm/nested_swint.c). */
 	exitintinfo = event_from_cpu(v02->control.exit_int_info);
+	if (nested_swint_exitintinfo(cpu, &exitintinfo, &l2_rip))
+		s12->rip = l2_rip;
 	c12->exit_int_info = exitintinfo;
 	c12->exit_int_info_err =
 		exitintinfo.ev ? v02->control.exit_int_info_err : 0;

@@ -43,6 +43,11 @@ struct nested {
 	bool v_irq_held;       /* vmcb12's V_IRQ, out of vmcb02 while held */
 	bool l2_vgif;          /* L2's virtual GIF (vmcb12 V_GIF) */
 	bool nmi_held;         /* an NMI came while the GIF was clear */
+	/* INT3/INTO/INTn of L2 delivered by nestvisor (svm/nested_swint.c):
+	 * the event injected, as the hardware would report it, the RIP of
+	 * the instruction and after it. */
+	union svm_event soft_ev, soft_reported;
+	uint64_t soft_rip, soft_next;
 	bool l2_np;            /* vmcb12 asked for nested paging */
 	union cpu_role npt_role;    /* L1's NPT as the walker sees it */
 	struct pagewalk npt_walk;   /* ready for npt_role */

@@ -203,6 +203,11 @@ void nested_handle_exit(struct cpu *cpu)
 		inject_exception(cpu, X86_VEC_UD, false, 0);
 		goto reinject;
 	}
+	/* INT3, INTO, INTn: decided by the instruction (svm/nested_swint.c). */
+	if (code == VMEXIT_SWINT) {
+		nested_swint(cpu);
+		goto reinject;
+	}
 	/* An NMI while the GIF is clear is held, whoever intercepts it. */
 	if (code == VMEXIT_NMI && !cpu->nested.gif) {
 		nested_nmi_exit(cpu);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * The global interrupt flag (AMD APM Vol. 2 §15.17) and L2's virtual GIF
- * (§15.33.2), and the intercepts of vmcb01 and vmcb02 that follow them.
+ * (§15.33.2), and the intercepts of vmcb01 and vmcb02, which follow them
+ * (and L2's EFER.SVME, and L1's #BP/#OF intercepts: svm/nested_swint.c).
  *
  * There is one GIF: L1's CLGI and STGI set it, and so do its L2's when L1
  * does not intercept them (and L2 has no virtual GIF); VMRUN sets it,
@@ -105,6 +106,10 @@ void nested_update_intercepts(struct cpu *cpu)
 		return;
 	c02 = &n->vmcb02->control;
 	c02->intercept_misc1 = c12->intercept_misc1 | L0_INTERCEPT1 | held;
+	/* L1's #BP and #OF intercepts for INT3 and INTO: through the INTn
+	 * intercept (svm/nested_swint.c). */
+	if (c12->intercept_exceptions & ((1u << X86_VEC_BP) | (1u << X86_VEC_OF)))
+		c02->intercept_misc1 |= INTERCEPT1_SWINT;
 	c02->intercept_misc2 = c12->intercept_misc2 | L0_INTERCEPT2;
 	if (cpu_vgif_for_l2(cpu))
 		c02->intercept_misc2 &= ~((INTERCEPT2_STGI | INTERCEPT2_CLGI) &

@@ -53,6 +53,15 @@ bool nested_npt_protected(struct cpu *cpu, uint64_t gpa);
  * tables built from it are dropped (svm/nested.c). */
 void nested_l1_store(struct cpu *cpu, uint64_t gpa);
 
+/* INT3, INTO and INTn of L2 (svm/nested_swint.c): nested_swint()
+ * handles vmcb02's INTn exit that L1 does not take as such;
+ * nested_swint_exitintinfo() gives EXITINTINFO of a software event the
+ * hardware's type for L1 and, when nestvisor delivered it for L2's
+ * instruction, the instruction's RIP (returns true then). */
+void nested_swint(struct cpu *cpu);
+bool nested_swint_exitintinfo(struct cpu *cpu, union svm_event *ev,
+			      uint64_t *rip);
+
 /* Does L1's vmcb12 intercept this exit of L2? (svm/nested_exit.c) */
 bool nested_l1_intercepts(struct cpu *cpu, uint64_t code, uint64_t info1);
 

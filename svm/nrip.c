@@ -189,6 +189,19 @@ static __attribute__((noinline)) int decode_slow(struct cpu *cpu,
 	return in.len;
 }
 
+int guest_insn_decode(struct cpu *cpu, struct insn *in)
+{
+	const struct vmcb_save *s = &cpu->cur->save;
+	enum insn_mode mode = code_mode(s);
+	uint64_t la = mode == INSN_MODE_64 ? s->rip : s->cs.base + s->rip;
+	uint8_t bytes[INSN_MAX_LEN];
+	struct walk_result first;
+	unsigned n;
+
+	n = read_code(cpu, guest_role(cpu), la, bytes, sizeof(bytes), &first);
+	return insn_decode(bytes, n, mode, in);
+}
+
 int guest_insn_len(struct cpu *cpu, enum insn_op op)
 {
 	const struct vmcb_save *s = &cpu->cur->save;

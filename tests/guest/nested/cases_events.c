@@ -145,12 +145,101 @@ static int int3_cold_idt(void)
 				  A(l2_int3_next));
 }
 
+/*
+ * INT3, INTO and INTn in L2 when L1 intercepts some of #BP, #OF and INTn
+ * (APM §15.12, §15.14): INT 0x41 with #BP intercepted but not INTn, and
+ * INT3 with #OF intercepted but not #BP, reach L2's handler once, with
+ * the RIP after the instruction pushed.
+ */
+static int soft_to_l2(const void *rip, uint32_t intercepted, uint64_t want_vec,
+		      const void *want_rip)
+{
+	struct vmcb *v = env.vmcb;
+
+	vmcb_default(v, rip);
+	v->control.intercept_exceptions = intercepted;
+	g = (struct l2_gprs){ 0 };
+	l2_run(v, &g);
+	return expect_exit(v, VMEXIT_VMMCALL) &
+	       TAP_EXPECT_EQ("vector seen by L2's handler", v->save.rax, want_vec) &
+	       TAP_EXPECT_EQ("RIP pushed (after the instruction)", g.rcx,
+			     A(want_rip));
+}
+
+static int intn_with_bp_intercepted(void)
+{
+	return soft_to_l2(l2_int41, 1u << X86_VEC_BP, 0x41, l2_int41_next);
+}
+
+static int int3_with_of_intercepted(void)
+{
+	return soft_to_l2(l2_int3, 1u << X86_VEC_OF, X86_VEC_BP, l2_int3_next);
+}
+
+/* INT 0x41 with L1 intercepting INTn (and #BP): #VMEXIT 0x75 at the INT,
+ * next_rip after it. */
+static int intn_intercepted(void)
+{
+	struct vmcb *v = env.vmcb;
+	int ok;
+
+	vmcb_default(v, l2_int41);
+	v->control.intercept_misc1 |= INTERCEPT1_SWINT;
+	g = (struct l2_gprs){ 0 };
+	l2_run(v, &g);
+	ok = expect_exit(v, VMEXIT_SWINT) &
+	     TAP_EXPECT_EQ("rip (the INT)", v->save.rip, A(l2_int41));
+	if (env.nrips)
+		ok &= TAP_EXPECT_EQ("next_rip", v->control.next_rip,
+				    A(l2_int41_next));
+	return ok;
+}
+
+/* INT3 (#BP not intercepted) whose delivery faults on L2's IDT page,
+ * which L1's NPT does not map: #NPF to L1 with RIP at INT3 and
+ * EXITINTINFO = V, type 3 (INT3 raises the #BP exception), vector 3. */
+static int int3_exitintinfo(void)
+{
+	struct vmcb *v = l2_cold_idt(l2_int3);
+
+	npt.pt1[NPT_IDX_DATA2] = 0;
+	v->control.intercept_exceptions &= ~(1u << X86_VEC_BP);
+	l2_run(v, &g);
+	return expect_exit(v, VMEXIT_NPF) &
+	       TAP_EXPECT_EQ("exit_int_info (V, type 3, vector 3)",
+			     v->control.exit_int_info.raw,
+			     EVTINJ_VALID | EVTINJ_TYPE_EXC | X86_VEC_BP) &
+	       TAP_EXPECT_EQ("rip (the INT3)", v->save.rip, A(l2_int3));
+}
+
+/* The same with #OF intercepted too, so that nestvisor delivers the INT3
+ * itself (svm/nested_swint.c): L1 must see the same. */
+static int int3_exitintinfo_delivered_by_l0(void)
+{
+	struct vmcb *v = l2_cold_idt(l2_int3);
+
+	npt.pt1[NPT_IDX_DATA2] = 0;
+	v->control.intercept_exceptions = 1u << X86_VEC_OF;
+	l2_run(v, &g);
+	return expect_exit(v, VMEXIT_NPF) &
+	       TAP_EXPECT_EQ("exit_int_info (V, type 3, vector 3)",
+			     v->control.exit_int_info.raw,
+			     EVTINJ_VALID | EVTINJ_TYPE_EXC | X86_VEC_BP) &
+	       TAP_EXPECT_EQ("rip (the INT3)", v->save.rip, A(l2_int3));
+}
+
 static const struct tap_case cases[] = {
 	{ "events.intr.cold_idt_and_stack", intr_cold_idt },
 	{ "events.intr.exitintinfo_type", intr_exitintinfo },
 	{ "events.injected_gp.cold_idt_and_stack", injected_gp_cold_idt },
 	{ "events.intn.cold_idt_and_stack", intn_cold_idt },
 	{ "events.int3.cold_idt_and_stack", int3_cold_idt },
+	{ "events.intn.to_l2_with_bp_intercepted", intn_with_bp_intercepted },
+	{ "events.int3.to_l2_with_of_intercepted", int3_with_of_intercepted },
+	{ "events.intn.intercepted", intn_intercepted },
+	{ "events.int3.exitintinfo_type", int3_exitintinfo },
+	{ "events.int3.exitintinfo_type.delivered_by_l0",
+	  int3_exitintinfo_delivered_by_l0 },
 };
 
 struct case_list event_cases(void)
