@@ -117,6 +117,34 @@ static void prepare_save02(struct cpu *cpu)
 	copy_vmload_state(s, s01);
 }
 
+/*
+ * A software event that L1 injects (INTn, or INT3's #BP and INTO's #OF)
+ * returns to vmcb12's next_rip: nestvisor offers NRIPS, and with it the
+ * CPU pushes next_rip for them (APM Vol. 2 §15.20, §15.7.1).  A CPU with
+ * NRIPS does so from vmcb02's next_rip; one without pushes RIP, so vmcb02
+ * starts at next_rip instead, and svm/nested_swint.c gives L1 vmcb12's
+ * RIP back should an exit interrupt the delivery.
+ */
+static void prepare_soft_injection(struct cpu *cpu)
+{
+	struct nested *n = &cpu->nested;
+	const struct vmcb12_cache *c12 = &n->cache;
+	union svm_event ev = c12->ctrl.event_inj;
+
+	n->soft_ev.raw = 0;
+	if (!event_is_soft(ev) || !c12->ctrl.next_rip)
+		return;
+	if (svm_has(&cpu->caps, SVM_FEAT_NRIPS)) {
+		n->vmcb02->control.next_rip = c12->ctrl.next_rip;
+		return;
+	}
+	n->soft_ev = ev;
+	n->soft_reported = ev;
+	n->soft_rip = c12->save.rip;
+	n->soft_next = c12->ctrl.next_rip;
+	n->vmcb02->save.rip = c12->ctrl.next_rip;
+}
+
 static void prepare_vmcb02(struct cpu *cpu)
 {
 	struct nested *n = &cpu->nested;
@@ -179,6 +207,7 @@ static void prepare_vmcb02(struct cpu *cpu)
 	}
 
 	prepare_save02(cpu);
+	prepare_soft_injection(cpu);
 	n->l2_efer = n->cache.save.efer;
 	n->l2_vgif = (c12->int_ctl & V_GIF) != 0;
 }

@@ -21,7 +21,7 @@
 #include "mm/pferr.h"
 #include "core/x86.h"
 
-extern char l2_sti_spin[], l2_vmmcall[], l2_int41[], l2_int41_next[];
+extern char l2_sti_spin[], l2_vmmcall[], l2_vmmcall_next[], l2_int41[], l2_int41_next[];
 extern char l2_int3[], l2_int3_next[];
 
 #define A(p) ((uint64_t)(uintptr_t)(p))
@@ -228,6 +228,47 @@ static int int3_exitintinfo_delivered_by_l0(void)
 	       TAP_EXPECT_EQ("rip (the INT3)", v->save.rip, A(l2_int3));
 }
 
+/*
+ * L1 injects INT 0x41 (EVENTINJ type 4).  With NRIPS the CPU pushes
+ * vmcb12's next_rip as the return address, without it RIP (APM §15.20;
+ * nestvisor offers NRIPS).  Here RIP = the VMMCALL of l2_vmmcall and
+ * next_rip = the HLT after it.
+ */
+static uint64_t soft_return(void)
+{
+	return env.nrips ? A(l2_vmmcall_next) : A(l2_vmmcall);
+}
+
+static int injected_soft_return(void)
+{
+	struct vmcb *v = env.vmcb;
+
+	vmcb_default(v, l2_vmmcall);
+	v->control.event_inj.raw = EVTINJ_VALID | (4u << EVTINJ_TYPE_SHIFT) | 0x41;
+	v->control.next_rip = A(l2_vmmcall_next);
+	g = (struct l2_gprs){ 0 };
+	l2_run(v, &g);
+	return expect_exit(v, VMEXIT_VMMCALL) &
+	       TAP_EXPECT_EQ("vector seen by L2's handler", v->save.rax, 0x41) &
+	       TAP_EXPECT_EQ("RIP pushed", g.rcx, soft_return());
+}
+
+/* The same through a cold IDT page that L1's NPT does not map: #NPF to
+ * L1 with EXITINTINFO = the injected event and RIP = vmcb12's. */
+static int injected_soft_exitintinfo(void)
+{
+	struct vmcb *v = l2_cold_idt(l2_vmmcall);
+	uint32_t ev = EVTINJ_VALID | (4u << EVTINJ_TYPE_SHIFT) | 0x41;
+
+	npt.pt1[NPT_IDX_DATA2] = 0;
+	v->control.event_inj.raw = ev;
+	v->control.next_rip = A(l2_vmmcall_next);
+	l2_run(v, &g);
+	return expect_exit(v, VMEXIT_NPF) &
+	       TAP_EXPECT_EQ("exit_int_info", v->control.exit_int_info.raw, ev) &
+	       TAP_EXPECT_EQ("rip (vmcb12's)", v->save.rip, A(l2_vmmcall));
+}
+
 static const struct tap_case cases[] = {
 	{ "events.intr.cold_idt_and_stack", intr_cold_idt },
 	{ "events.intr.exitintinfo_type", intr_exitintinfo },
@@ -240,6 +281,8 @@ static const struct tap_case cases[] = {
 	{ "events.int3.exitintinfo_type", int3_exitintinfo },
 	{ "events.int3.exitintinfo_type.delivered_by_l0",
 	  int3_exitintinfo_delivered_by_l0 },
+	{ "events.injected_soft.return_address", injected_soft_return },
+	{ "events.injected_soft.exitintinfo", injected_soft_exitintinfo },
 };
 
 struct case_list event_cases(void)
