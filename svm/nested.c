@@ -63,28 +63,6 @@ void nested_l1_store(struct cpu *cpu, uint64_t gpa)
 		nested_npt_l1_write(cpu, gpa);
 }
 
-/* OR of nestvisor's map and L1's (when L1 asked for that intercept).
- * nestvisor's own map never changes, so without L1's the result of the
- * last merge is kept (*l0_only says whether dst holds exactly that). */
-static void merge_map(uint8_t *dst, const uint8_t *l0, uint64_t l1_base,
-		      unsigned size, bool l1_wants, bool *l0_only)
-{
-	if (!l1_wants && *l0_only)
-		return;
-	*l0_only = !l1_wants;
-	for (unsigned off = 0; off < size; off += 4096) {
-		const volatile uint64_t *l1 = 0;
-		uint64_t *d = (uint64_t *)(dst + off);
-		const uint64_t *z = (const uint64_t *)(l0 + off);
-
-		if (l1_wants)
-			l1 = (const volatile uint64_t *)l1_host_ptr(
-				(l1_base & ~0xfffull) + off, 4096);
-		for (unsigned i = 0; i < 512; i++)
-			d[i] = z[i] | (l1 ? l1[i] : (l1_wants ? ~0ull : 0));
-	}
-}
-
 /* L2's state from the cache, field by field; VMRUN leaves the VMLOAD
  * state (FS, GS, TR, LDTR, KernelGsBase, STAR, ...) as L1 has it. */
 static void prepare_save02(struct cpu *cpu)
@@ -158,14 +136,7 @@ static void prepare_vmcb02(struct cpu *cpu)
 	c->intercept_misc3 = c12->intercept_misc3;
 	/* exceptions, misc1 and misc2: nested_update_intercepts() once L2
 	 * runs (svm/nested_gif.c) */
-	merge_map(n->msrpm02, cpu->msrpm, c12->msrpm_base_pa,
-		  MSRPM_SIZE, c12->intercept_misc1 & INTERCEPT1_MSR_PROT,
-		  &n->msrpm02_l0_only);
-	merge_map(n->iopm02, cpu->iopm, c12->iopm_base_pa, IOPM_SIZE,
-		  c12->intercept_misc1 & INTERCEPT1_IOIO_PROT,
-		  &n->iopm02_l0_only);
-	c->msrpm_base_pa = (uint64_t)n->msrpm02;
-	c->iopm_base_pa = (uint64_t)n->iopm02;
+	nested_maps_vmrun(cpu); /* svm/nested_maps.c */
 	c->tsc_offset = c01->tsc_offset + c12->tsc_offset;
 	c->pause_filter_count = c12->pause_filter_count;
 	c->pause_filter_thresh = c12->pause_filter_thresh;

@@ -37,8 +37,15 @@ struct nested {
 	struct vmcb12_cache cache; /* vmcb12 as copied and checked */
 	struct vmcb *vmcb02;
 	uint64_t vmcb02_pa;
-	uint8_t *msrpm02, *iopm02;
-	bool msrpm02_l0_only, iopm02_l0_only; /* svm/nested.c merge_map */
+	/* L1's permission maps (svm/nested_maps.c): vmcb02's, the copies of
+	 * L1's, all-ones ones for while they are stale, the L1 pages
+	 * watched (0: a free slot) and what the view was made from. */
+	uint8_t *msrpm02, *iopm02, *l1_msrpm, *l1_iopm, *all_msrpm, *all_iopm;
+#define NESTED_WATCH_MAX 32
+	uint64_t watch[NESTED_WATCH_MAX];
+	unsigned watch_next;
+	bool maps_stale, maps_unwatched, maps_shadow_rw, maps_msr, maps_io;
+	uint64_t maps_msrpm_base, maps_iopm_base;
 	uint64_t l2_efer;      /* L2's EFER as L2 and L1 see it */
 	bool v_irq_held;       /* vmcb12's V_IRQ, out of vmcb02 while held */
 	bool l2_vgif;          /* L2's virtual GIF (vmcb12 V_GIF) */

@@ -19,18 +19,6 @@
 #include "svm/nested_internal.h"
 #include "svm/permmap.h"
 
-/* Bit `bit` of L1's permission map at base (set also when unreadable). */
-static bool map_bit(uint64_t base, unsigned size, unsigned bit)
-{
-	uint64_t off = bit / 8;
-	const volatile uint8_t *p;
-
-	if (off >= size)
-		return true;
-	p = (const volatile uint8_t *)l1_host_ptr((base & ~0xfffull) + off, 1);
-	return !p || ((*p >> (bit % 8)) & 1);
-}
-
 bool nested_l1_intercepts(struct cpu *cpu, uint64_t code, uint64_t info1)
 {
 	const struct vmcb12_ctrl_cache *c = &cpu->nested.cache.ctrl;
@@ -42,26 +30,11 @@ bool nested_l1_intercepts(struct cpu *cpu, uint64_t code, uint64_t info1)
 		return (c->intercept_dr >> (code - VMEXIT_DR0_READ)) & 1;
 	if (vmexit_in(code, VMEXIT_EXCP_BASE, VMEXIT_EXCP_LAST))
 		return (c->intercept_exceptions >> (code - VMEXIT_EXCP_BASE)) & 1;
-	if (code == VMEXIT_MSR) {
-		uint32_t msr = (uint32_t)cpu->gregs.rcx;
-		unsigned bit;
-
-		if (!(c->intercept_misc1 & INTERCEPT1_MSR_PROT))
-			return false;
-		return msrpm_bit(msr, &bit) ||
-		       map_bit(c->msrpm_base_pa, MSRPM_SIZE, bit + (info1 & 1));
-	}
-	if (code == VMEXIT_IOIO) {
-		union svm_ioio_info io = { .raw = info1 };
-		unsigned port = io.port, len = ioio_size(io);
-
-		if (!(c->intercept_misc1 & INTERCEPT1_IOIO_PROT))
-			return false;
-		for (unsigned i = 0; i < len; i++)
-			if (map_bit(c->iopm_base_pa, IOPM_SIZE, port + i))
-				return true;
-		return false;
-	}
+	/* The permission maps: one view (svm/nested_maps.c). */
+	if (code == VMEXIT_MSR)
+		return nested_maps_l1_msr(cpu, (uint32_t)cpu->gregs.rcx, info1 & 1);
+	if (code == VMEXIT_IOIO)
+		return nested_maps_l1_io(cpu, (union svm_ioio_info){ .raw = info1 });
 	if (vmexit_in(code, VMEXIT_MISC1_FIRST, VMEXIT_MISC1_LAST))
 		return (c->intercept_misc1 >> (code - VMEXIT_MISC1_FIRST)) & 1;
 	if (vmexit_in(code, VMEXIT_MISC2_FIRST, VMEXIT_MISC2_LAST))
@@ -203,6 +176,14 @@ void nested_handle_exit(struct cpu *cpu)
 		inject_exception(cpu, X86_VEC_UD, false, 0);
 		goto reinject;
 	}
+	/* An access the permission maps govern, while they were stale: with
+	 * the maps made again, neither L1 nor nestvisor may intercept it,
+	 * and then L2 executes it again itself (svm/nested_maps.c). */
+	if ((code == VMEXIT_IOIO || code == VMEXIT_MSR) &&
+	    nested_maps_refresh(cpu) &&
+	    !nested_l1_intercepts(cpu, code, c->exit_info_1) &&
+	    !nested_maps_l0_intercepts(cpu, code, c->exit_info_1))
+		return;
 	/* INT3, INTO, INTn: decided by the instruction (svm/nested_swint.c). */
 	if (code == VMEXIT_SWINT) {
 		nested_swint(cpu);

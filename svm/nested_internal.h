@@ -62,6 +62,27 @@ void nested_swint(struct cpu *cpu);
 bool nested_swint_exitintinfo(struct cpu *cpu, union svm_event *ev,
 			      uint64_t *rip);
 
+/* L1's permission maps, one view (svm/nested_maps.c): made at VMRUN
+ * (nested_maps_vmrun()), watched for writes (nested_maps_watched(),
+ * nested_maps_written() from svm/npf.c), made again at the first access
+ * they govern after a write (nested_maps_refresh(): true if they were
+ * stale), and read to decide (nested_maps_l1_*(): does L1 intercept;
+ * nested_maps_l0_intercepts(): does nestvisor). */
+int nested_maps_init(struct cpu *cpu);
+void nested_maps_vmrun(struct cpu *cpu);
+bool nested_maps_watched(struct cpu *cpu, uint64_t gpa);
+bool nested_maps_watched_in(struct cpu *cpu, uint64_t lo, uint64_t hi);
+void nested_maps_written(struct cpu *cpu, uint64_t gpa);
+bool nested_maps_refresh(struct cpu *cpu);
+bool nested_maps_l1_msr(struct cpu *cpu, uint32_t msr, bool write);
+bool nested_maps_l1_io(struct cpu *cpu, union svm_ioio_info io);
+bool nested_maps_l0_intercepts(struct cpu *cpu, uint64_t code, uint64_t info1);
+
+/* Read-only (false) or writable (true): one page of L1 memory in
+ * nestvisor's NPT for L1, then a TLB flush of the guests using it
+ * (svm/nested_npt.c).  0 or a negated nv_err. */
+int nested_npt_l1_page_rw(struct cpu *cpu, uint64_t gpa, bool writable);
+
 /* Does L1's vmcb12 intercept this exit of L2? (svm/nested_exit.c) */
 bool nested_l1_intercepts(struct cpu *cpu, uint64_t code, uint64_t info1);
 

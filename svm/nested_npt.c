@@ -45,9 +45,12 @@ static int l1_to_hpa(void *ctx, uint64_t gpa, uint64_t *hpa, unsigned *shift)
 	}
 	*hpa = gpa;
 	*shift = 12;
+	/* The largest block around gpa clear of nestvisor's region and of
+	 * the watched pages of L1's permission maps (svm/nested_maps.c). */
 	for (unsigned s = cpu->caps.gbpages ? 30 : 21; s > 12; s -= 9) {
 		uint64_t lo = gpa & ~((1ull << s) - 1), hi = lo + (1ull << s);
-		if ((hi <= b || lo >= e) && hi <= hvmem.phys_limit) {
+		if ((hi <= b || lo >= e) && hi <= hvmem.phys_limit &&
+		    !nested_maps_watched_in(cpu, lo, hi)) {
 			*shift = s;
 			break;
 		}
@@ -61,23 +64,38 @@ static void flush_all_guests(struct cpu *cpu)
 	cpu->nested.tlb_flush_pending = true;
 }
 
-static int protect(void *ctx, uint64_t gpa, bool wp)
+int nested_npt_l1_page_rw(struct cpu *cpu, uint64_t gpa, bool writable)
 {
-	struct cpu *cpu = ctx;
 	uint64_t hpa;
 	unsigned shift;
-	int err = l1_to_hpa(ctx, gpa, &hpa, &shift);
+	int err = l1_to_hpa(cpu, gpa, &hpa, &shift);
 
 	if (err)
 		return err;
 	log_trace("%s L1 page 0x%lx in L1's NPT",
-		  wp ? "write-protect" : "release", gpa);
+		  writable ? "release" : "write-protect", gpa);
 	err = npt_map_page(&hvmem.ptm, hvmem.npt_root, gpa & ~0xfffull,
-			   hpa & ~0xfffull, PTE_P | PTE_US | (wp ? 0 : PTE_RW));
+			   hpa & ~0xfffull, PTE_P | PTE_US | (writable ? PTE_RW : 0));
 	if (err)
 		return err;
 	flush_all_guests(cpu);
 	return 0;
+}
+
+/* The MMU's protection of L1's NPT pages.  A page that also holds one of
+ * L1's permission maps stays read-only (svm/nested_maps.c). */
+static int protect(void *ctx, uint64_t gpa, bool wp)
+{
+	struct cpu *cpu = ctx;
+
+	if (!wp && nested_maps_watched(cpu, gpa))
+		return 0;
+	return nested_npt_l1_page_rw(cpu, gpa, !wp);
+}
+
+static bool l1_watched(void *ctx, uint64_t gpa)
+{
+	return nested_maps_watched(ctx, gpa);
 }
 
 /* L2's physical memory through L1's NPT, for decoding L2's instructions. */
@@ -122,6 +140,7 @@ int nested_npt_init(struct cpu *cpu)
 	struct nested *n = &cpu->nested;
 	struct snpt_env env = {
 		.l1mem = &l1_gmem, .l1_to_hpa = l1_to_hpa, .protect = protect,
+		.l1_watched = l1_watched,
 		.ctx = cpu, .ptm = &hvmem.ptm,
 		.l1_cpu = { n->caps.maxphyaddr, cpu->caps.gbpages },
 		.hw_gmet = svm_has(&cpu->caps, SVM_FEAT_GMET),

@@ -59,9 +59,7 @@ int nested_init(struct cpu *cpu)
 	int rc;
 
 	n->vmcb02 = hv_alloc(1);
-	n->msrpm02 = hv_alloc(MSRPM_SIZE / 4096);
-	n->iopm02 = hv_alloc(IOPM_SIZE / 4096);
-	if (!n->vmcb02 || !n->msrpm02 || !n->iopm02)
+	if (!n->vmcb02 || nested_maps_init(cpu))
 		return -NV_ENOMEM;
 	n->vmcb02_pa = (uint64_t)n->vmcb02;
 	n->gif = true;

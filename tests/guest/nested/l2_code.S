@@ -157,6 +157,30 @@ L2SYM l2_clgi_wait_stgi
 L2SYM l2_clgi_wait_stgi_spin
 2:	jmp 2b
 
+/* Permission maps edited by L2 (cases_maps.c): read [RBX], [RBX] := R8B,
+ * then the access the byte governs. */
+L2SYM l2_store_in
+	movb (%rbx), %al
+	movb %r8b, (%rbx)
+L2SYM l2_store_in_insn
+	inb %dx, %al
+	vmmcall
+	hlt
+L2SYM l2_store_rdmsr
+	movb (%rbx), %al
+	movb %r8b, (%rbx)
+L2SYM l2_store_rdmsr_insn
+	rdmsr
+	vmmcall
+	hlt
+L2SYM l2_store_rep_insb
+	movb (%rbx), %al
+	movb %r8b, (%rbx)
+L2SYM l2_store_rep_insb_insn
+	rep insb
+	vmmcall
+	hlt
+
 /* Enable interrupts and wait (bounded by L1's INTR intercept). */
 L2SYM l2_sti_spin
 	sti
