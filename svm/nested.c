@@ -156,10 +156,7 @@ static void prepare_vmcb02(struct cpu *cpu)
 	default:
 		c->tlb_control = TLB_CONTROL_DO_NOTHING;
 	}
-	if (n->tlb_flush_pending) {
-		c->tlb_control = TLB_CONTROL_FLUSH_ALL;
-		n->tlb_flush_pending = false;
-	}
+	nested_npt_tlb_flush02(cpu, c);
 	/* The nested_check sanitiser already kept only the int_ctl bits
 	 * nestvisor offers (V_TPR, V_IRQ, priority, V_IGN_TPR, masking). */
 	c->int_ctl = c12->int_ctl;
@@ -233,6 +230,10 @@ void nested_vmrun(struct cpu *cpu)
 		vmrun_fail(cpu, v12, &why);
 		return;
 	}
+	/* L1's TLB_CONTROL reaches the shadow NPT too: the nested
+	 * translations it caches are what the flushed TLB held. */
+	if (n->l2_np && n->cache.ctrl.tlb_control != TLB_CONTROL_DO_NOTHING)
+		nested_npt_flush_shadow(cpu);
 	prepare_vmcb02(cpu);
 	if (!n->nr_vmruns)
 		log_info("L1 runs its first L2: vmcb12 at 0x%lx, nested paging "

@@ -154,6 +154,7 @@ void nested_handle_exit(struct cpu *cpu)
 	union svm_event pending = c->exit_int_info;
 	uint32_t pending_err = c->exit_int_info_err;
 
+	nested_npt_exit02(cpu); /* shadow pages freed before a flush: free */
 	if (vmexit_is_invalid(code)) {
 		log_error("nestvisor bug: vmcb02 was refused by the CPU (VMEXIT_INVALID): "
 			  "a vmcb12 check nestvisor does not make");
@@ -246,8 +247,5 @@ reinject:
 	reinject_interrupted(cpu, pending, pending_err);
 	/* The shadow NPT or L1's NPT changed under L2: flush its TLB (tagged
 	 * by ASID only, not by nested page table). */
-	if (cpu->nested.tlb_flush_pending) {
-		c->tlb_control = TLB_CONTROL_FLUSH_ALL;
-		cpu->nested.tlb_flush_pending = false;
-	}
+	nested_npt_tlb_flush02(cpu, c);
 }

@@ -15,7 +15,8 @@
  *  CLGI / STGI: the one GIF, or L2's virtual GIF when vmcb12 enables it
  *    (svm/nested_gif.c).
  *  INVLPGA: the TLB entry of rAX in the ASID in ECX, on the host ASID
- *    that stands for it (L1's ASID n runs as host ASID n + 1).
+ *    that stands for it (L1's ASID n runs as host ASID n + 1), and, for
+ *    a guest ASID, the shadow NPT's translations.
  *  All raise #UD while the guest's EFER.SVME is clear or it is not in
  *  protected mode, and #GP(0) at CPL > 0; VMLOAD and VMSAVE also #GP(0)
  *  for an rAX that is not page-aligned or not an L1 physical address.
@@ -105,9 +106,15 @@ void nested_invlpga(struct cpu *cpu)
 		return;
 	if (skip_instruction(cpu, INSN_INVLPGA))
 		return;
-	if (asid < cpu->nested.l1_nr_asids)
-		__asm__ volatile("invlpga %%rax, %%ecx" ::"a"(va),
-				 "c"(asid + 1) : "memory");
+	if (asid >= cpu->nested.l1_nr_asids)
+		return; /* no such ASID: no TLB entry to drop */
+	__asm__ volatile("invlpga %%rax, %%ecx" ::"a"(va), "c"(asid + 1)
+			 : "memory");
+	/* A guest ASID: its translations of va may come from the shadow
+	 * NPT, which caches L1's nested translations by L2 address, not by
+	 * va: the shadow is emptied (more than asked, never less). */
+	if (asid)
+		nested_npt_flush_shadow(cpu);
 }
 
 int nested_rdmsr(struct cpu *cpu, uint32_t msr, uint64_t *val)

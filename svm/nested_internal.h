@@ -78,6 +78,17 @@ bool nested_maps_l1_msr(struct cpu *cpu, uint32_t msr, bool write);
 bool nested_maps_l1_io(struct cpu *cpu, union svm_ioio_info io);
 bool nested_maps_l0_intercepts(struct cpu *cpu, uint64_t code, uint64_t info1);
 
+/* TLB flushes of vmcb02 and the shadow's freed pages (svm/nested_npt.c):
+ * nested_npt_tlb_flush02() gives vmcb02 (its control area c) the flush
+ * nestvisor owes it; pages the shadow freed before that run are reused
+ * once it has started, at the next exit (nested_npt_exit02()). */
+void nested_npt_tlb_flush02(struct cpu *cpu, struct vmcb_control *c);
+void nested_npt_exit02(struct cpu *cpu);
+bool nested_npt_freed_pending(const struct cpu *cpu);
+/* L1 flushed its TLB (TLB_CONTROL, INVLPGA): the shadow NPT is emptied,
+ * its roots kept, vmcb02's TLB flushed (svm/nested_npt.c). */
+void nested_npt_flush_shadow(struct cpu *cpu);
+
 /* Read-only (false) or writable (true): one page of L1 memory in
  * nestvisor's NPT for L1, then a TLB flush of the guests using it
  * (svm/nested_npt.c).  0 or a negated nv_err. */

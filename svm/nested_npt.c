@@ -58,6 +58,87 @@ static int l1_to_hpa(void *ctx, uint64_t gpa, uint64_t *hpa, unsigned *shift)
 	return 0;
 }
 
+/*
+ * The shadow's table pages.  A page the MMU frees (a table a large leaf
+ * replaced, zapped or emptied) may still be in a TLB or page-walk cache
+ * of vmcb02's ASID, so it is not reused before vmcb02 has run once with
+ * its TLB flushed: freed pages wait (linked through their entry 0, which
+ * then reads as not present), move on when such a run starts, and go
+ * back to the allocator at the exit that ends it.
+ */
+static void *shadow_map(void *ctx, uint64_t pa)
+{
+	(void)ctx;
+	return hvmem.ptm.map(hvmem.ptm.ctx, pa);
+}
+
+static uint64_t shadow_alloc(void *ctx)
+{
+	(void)ctx;
+	return hvmem.ptm.alloc_page(hvmem.ptm.ctx);
+}
+
+static void shadow_free(void *ctx, uint64_t pa)
+{
+	struct cpu *cpu = ctx;
+	uint64_t *page = hvmem.ptm.map(hvmem.ptm.ctx, pa);
+
+	page[0] = cpu->nested.freed_waiting;
+	cpu->nested.freed_waiting = pa;
+	cpu->nested.tlb_flush_pending = true;
+}
+
+static void free_list(uint64_t head)
+{
+	while (head) {
+		uint64_t next = *(uint64_t *)hvmem.ptm.map(hvmem.ptm.ctx, head);
+
+		hvmem.ptm.free_page(hvmem.ptm.ctx, head);
+		head = next;
+	}
+}
+
+void nested_npt_tlb_flush02(struct cpu *cpu, struct vmcb_control *c)
+{
+	struct nested *n = &cpu->nested;
+	uint64_t tail;
+
+	if (!n->tlb_flush_pending)
+		return;
+	c->tlb_control = TLB_CONTROL_FLUSH_ALL;
+	n->tlb_flush_pending = false;
+	if (!n->freed_waiting)
+		return;
+	/* The waiting pages join those of an earlier flushing run. */
+	tail = n->freed_waiting;
+	while (*(uint64_t *)hvmem.ptm.map(hvmem.ptm.ctx, tail))
+		tail = *(uint64_t *)hvmem.ptm.map(hvmem.ptm.ctx, tail);
+	*(uint64_t *)hvmem.ptm.map(hvmem.ptm.ctx, tail) = n->freed_flushing;
+	n->freed_flushing = n->freed_waiting;
+	n->freed_waiting = 0;
+}
+
+void nested_npt_flush_shadow(struct cpu *cpu)
+{
+	if (!cpu->nested.snpt)
+		return;
+	snpt_flush(cpu->nested.snpt);
+	cpu->nested.tlb_flush_pending = true;
+}
+
+bool nested_npt_freed_pending(const struct cpu *cpu)
+{
+	return cpu->nested.freed_waiting || cpu->nested.freed_flushing;
+}
+
+void nested_npt_exit02(struct cpu *cpu)
+{
+	struct nested *n = &cpu->nested;
+
+	free_list(n->freed_flushing);
+	n->freed_flushing = 0;
+}
+
 static void flush_all_guests(struct cpu *cpu)
 {
 	cpu->vmcb01->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
@@ -141,12 +222,14 @@ int nested_npt_init(struct cpu *cpu)
 	struct snpt_env env = {
 		.l1mem = &l1_gmem, .l1_to_hpa = l1_to_hpa, .protect = protect,
 		.l1_watched = l1_watched,
-		.ctx = cpu, .ptm = &hvmem.ptm,
+		.ctx = cpu, .ptm = &n->shadow_ptm,
 		.l1_cpu = { n->caps.maxphyaddr, cpu->caps.gbpages },
 		.hw_gmet = svm_has(&cpu->caps, SVM_FEAT_GMET),
 		.gbpages = cpu->caps.gbpages,
 	};
 
+	n->shadow_ptm = (struct pt_mem){ cpu, shadow_map, shadow_alloc,
+					 shadow_free };
 	n->snpt = hv_alloc((sizeof(*n->snpt) + 4095) / 4096);
 	if (!n->snpt)
 		return -NV_ENOMEM;

@@ -111,10 +111,17 @@ static void shadow_npt_fault(struct cpu *cpu)
 			panic("cannot rebuild the shadow NPT root");
 		nested_npt_use_root(cpu, n->npt_root);
 		return;
+	case SNPT_NO_MEMORY:
+		/* Pages the shadow freed come back once vmcb02 has run with
+		 * its TLB flushed (svm/nested_npt.c): L2 retries then. */
+		if (nested_npt_freed_pending(cpu)) {
+			n->tlb_flush_pending = true;
+			return;
+		}
+		break;
 	case SNPT_BAD_ADDRESS:
 	case SNPT_L1_TABLE_UNREACHABLE:
 	case SNPT_BAD_HOST_ADDRESS:
-	case SNPT_NO_MEMORY:
 		break;
 	}
 	panic("shadow NPT fault at L2 gpa 0x%lx failed (outcome %d)", l2_gpa,

@@ -196,6 +196,12 @@ L2SYM l2_write
 	movq %rcx, (%rbx)
 	vmmcall
 	hlt
+/* Read [RBX] into RCX, then write RDX to [RSI]. */
+L2SYM l2_read_write
+	movq (%rbx), %rcx
+	movq %rdx, (%rsi)
+	vmmcall
+	hlt
 /* Write, then read back another address (RDX) in the same run. */
 L2SYM l2_write_read
 	movq %rcx, (%rbx)
