@@ -217,6 +217,9 @@ void nested_vmrun(struct cpu *cpu)
 	v12 = (volatile struct vmcb *)l1_host_ptr(n->vmcb12_gpa, 4096);
 	nested_copy_vmcb12(&n->cache, v12);
 	nested_sanitize_controls(&n->cache.ctrl, &n->caps);
+	if (nested_needs_pdptes(&n->cache))
+		nested_copy_pdptes(&n->cache, (const volatile uint64_t *)
+				   l1_host_ptr(n->cache.save.cr3 & 0xffffffe0ull, 32));
 	if (nested_check_vmcb12(&n->cache, &n->caps, &why)) {
 		vmrun_fail(cpu, v12, &why);
 		return;

@@ -120,6 +120,20 @@ static bool pat_valid(uint64_t pat)
 	return true;
 }
 
+/* PAE PDPTEs (APM Vol. 2 §5.3.3, Figure 5-10): with P=1, bits 2:1 and 8:5
+ * are reserved, and so are bits 63:MAXPHYADDR (no NX in a PDPTE). */
+static bool pdptes_valid(const struct vmcb12_save_cache *s, unsigned maxphyaddr)
+{
+	const uint64_t rsvd = 0x6ull | 0x1e0ull | ~((1ull << maxphyaddr) - 1);
+
+	if (!s->pdptes_readable)
+		return false;
+	for (unsigned i = 0; i < 4; i++)
+		if ((s->pdpte[i] & 1) && (s->pdpte[i] & rsvd))
+			return false;
+	return true;
+}
+
 /* ---- 1. pre-checks -------------------------------------------------------- */
 
 static int precheck(const struct nested_vmrun_ctx *l1,
@@ -206,6 +220,28 @@ void nested_copy_vmcb12(struct vmcb12_cache *cache,
 	s->rax = vs->rax;
 	s->cr2 = vs->cr2;
 	s->g_pat = vs->g_pat;
+	s->pdptes_loaded = false;
+	s->pdptes_readable = false;
+}
+
+bool nested_needs_pdptes(const struct vmcb12_cache *cache)
+{
+	const struct vmcb12_save_cache *s = &cache->save;
+
+	return !(cache->ctrl.misc_ctl & MISC_CTL_NP_ENABLE) &&
+	       (s->cr0 & X86_CR0_PG) && (s->cr4 & X86_CR4_PAE) &&
+	       !(s->efer & X86_EFER_LME);
+}
+
+void nested_copy_pdptes(struct vmcb12_cache *cache,
+			const volatile uint64_t *pdptes)
+{
+	struct vmcb12_save_cache *s = &cache->save;
+
+	s->pdptes_loaded = true;
+	s->pdptes_readable = pdptes != NULL;
+	for (unsigned i = 0; i < 4; i++)
+		s->pdpte[i] = pdptes ? pdptes[i] : 0;
 }
 
 /* ---- 3. sanitise -------------------------------------------------------- */
@@ -319,6 +355,9 @@ static int check_controls(const struct vmcb12_ctrl_cache *c,
 
 	NCHECK(why, VMRUN_INTERCEPT, !(c->intercept_misc2 & INTERCEPT2_VMRUN));
 	NCHECK(why, ASID_ZERO, c->asid == 0);
+	/* The APM gives an ASID at or above CPUID's count no meaning:
+	 * nestvisor's choice is this check (docs/semantics.md §11). */
+	NCHECK(why, ASID_RANGE, c->asid >= caps->nr_asids);
 	NCHECK(why, NCR3, (c->misc_ctl & MISC_CTL_NP_ENABLE) &&
 			  !gpa_legal(c->nested_cr3, m));
 	NCHECK(why, MSRPM, !pm_legal(c->msrpm_base_pa, MSRPM_SIZE, m));
@@ -352,6 +391,10 @@ static int check_save(const struct vmcb12_save_cache *s,
 	/* With NP, L2 has its own PAT: it must be loadable. */
 	NCHECK(why, GPAT, (c->misc_ctl & MISC_CTL_NP_ENABLE) &&
 			  !pat_valid(s->g_pat));
+	/* PAE paging without NP: VMRUN loads the PDPTEs (as MOV CR3 does,
+	 * APM Vol. 2 §5.3.3 and §15.5; KVM nested_svm_load_cr3()). */
+	NCHECK(why, PAE_PDPTE, s->pdptes_loaded &&
+			       !pdptes_valid(s, caps->maxphyaddr));
 	return NCHK_NONE;
 }
 

@@ -85,6 +85,7 @@ int nested_init(struct cpu *cpu)
 		return rc;
 	n->offered = cpu->caps.nr_asids > 2;
 	n->l1_nr_asids = cpu->caps.nr_asids - 1;
+	c->nr_asids = n->l1_nr_asids;
 	n->l1_cpuid_edx = l1_cpuid_edx(c);
 	log_info("nested SVM offered to L1: %s (%u ASIDs, NRIPS%s%s%s)",
 		 n->offered ? "yes" : "no", n->l1_nr_asids,
