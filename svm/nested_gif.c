@@ -18,10 +18,11 @@
  *    as the host IF;
  *  - NMI: the VMCB intercepts NMI.  The CPU keeps an intercepted NMI
  *    pending; nestvisor collects it by opening its own GIF for a moment
- *    (core/idt.S counts it) and remembers it.  When the GIF is set again
- *    it sends itself an NMI through the local APIC, which the CPU then
- *    delivers to the guest that runs, after its own NMI blocking and with
- *    NMI before INTR, as the CPU would have delivered the held one;
+ *    (svm/hw.c; core/idt.S counts it) and remembers it.  When the GIF
+ *    is set again it sends itself an NMI through the local APIC, which
+ *    the CPU then delivers to the guest that runs, after its own NMI
+ *    blocking and with NMI before INTR, as the CPU would have delivered
+ *    the held one;
  *  - L2's virtual interrupt (V_IRQ from vmcb12): taken out of vmcb02 while
  *    it must wait, given back after.
  *  - SMI: not held.  SMIs belong to the platform's SMM, and an SMI cannot
@@ -32,47 +33,11 @@
  * carries L1's V_GIF bits and L2's CLGI/STGI run without an exit; else
  * nestvisor intercepts them and holds V_IRQ itself.
  */
-#include "core/host_env.h"
 #include "core/log.h"
 #include "core/x86.h"
+#include "svm/hw.h"
 #include "svm/intercepts.h"
 #include "svm/nested_internal.h"
-
-#define MSR_APIC_BASE      0x1bu
-#define APIC_BASE_X2APIC   (1ull << 10)
-#define APIC_BASE_ADDR     0xffffff000ull
-#define X2APIC_MSR_ID      0x802u
-#define X2APIC_MSR_ICR     0x830u
-#define XAPIC_ID           0x020u
-#define XAPIC_ICR_LO       0x300u
-#define XAPIC_ICR_HI       0x310u
-#define ICR_DELIVERY_NMI   (4u << 8)
-#define ICR_SEND_PENDING   (1u << 12)
-
-/* An NMI to this CPU through its local APIC (physical destination: its
- * own APIC ID).  The xAPIC's ICR high half is L1's register too: it is
- * put back. */
-static void self_nmi(void)
-{
-	uint64_t base = rdmsr(MSR_APIC_BASE);
-
-	if (base & APIC_BASE_X2APIC) {
-		uint64_t id = rdmsr(X2APIC_MSR_ID);
-
-		wrmsr(X2APIC_MSR_ICR, (id << 32) | ICR_DELIVERY_NMI);
-	} else {
-		volatile uint32_t *apic =
-			(volatile uint32_t *)(base & APIC_BASE_ADDR);
-		uint32_t hi = apic[XAPIC_ICR_HI / 4];
-
-		apic[XAPIC_ICR_HI / 4] = apic[XAPIC_ID / 4] & 0xff000000u;
-		apic[XAPIC_ICR_LO / 4] = ICR_DELIVERY_NMI;
-		for (unsigned i = 0; i < 100000 &&
-		     (apic[XAPIC_ICR_LO / 4] & ICR_SEND_PENDING); i++)
-			__asm__ volatile("pause");
-		apic[XAPIC_ICR_HI / 4] = hi;
-	}
-}
 
 /* Does the CPU's vGIF run L2's virtual GIF (vmcb02 carries L1's V_GIF
  * bits and does not intercept L2's CLGI/STGI)?  Not while L2's EFER.SVME
@@ -168,7 +133,7 @@ void nested_set_gif(struct cpu *cpu, bool gif)
 	nested_update_intercepts(cpu);
 	if (gif && n->nmi_held) {
 		n->nmi_held = false;
-		self_nmi();
+		hw_self_nmi();
 	}
 }
 
@@ -193,13 +158,8 @@ void nested_l2_vgif_sync(struct cpu *cpu)
 
 void nested_nmi_exit(struct cpu *cpu)
 {
-	uint64_t before = host_nmi_count;
-
-	/* The intercepted NMI is pending in the CPU: let host mode take it
-	 * (core/idt.S), with the host's IF clear for INTR. */
-	for (unsigned i = 0; i < 1000 && host_nmi_count == before; i++)
-		__asm__ volatile("stgi; pause; clgi" ::: "memory");
-	if (host_nmi_count != before)
+	/* The intercepted NMI is pending in the CPU: host mode takes it. */
+	if (hw_collect_nmi())
 		cpu->nested.nmi_held = true;
 	else
 		log_debug("NMI intercept with no NMI pending");

@@ -27,6 +27,7 @@
 #include "core/hvmem.h"
 #include "core/log.h"
 #include "core/x86.h"
+#include "svm/hw.h"
 #include "svm/intercepts.h"
 #include "svm/nested_internal.h"
 
@@ -108,8 +109,7 @@ void nested_invlpga(struct cpu *cpu)
 		return;
 	if (asid >= cpu->nested.l1_nr_asids)
 		return; /* no such ASID: no TLB entry to drop */
-	__asm__ volatile("invlpga %%rax, %%ecx" ::"a"(va), "c"(asid + 1)
-			 : "memory");
+	hw_invlpga(va, asid + 1);
 	/* A guest ASID: its translations of va may come from the shadow
 	 * NPT, which caches L1's nested translations by L2 address, not by
 	 * va: the shadow is emptied (more than asked, never less). */
