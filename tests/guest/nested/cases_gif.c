@@ -216,6 +216,54 @@ static int kvm_loop(void)
 	return ok & TAP_EXPECT_EQ("L1's STAR", rdmsr(MSR_STAR), star);
 }
 
+/*
+ * L1 with a periodic LAPIC timer while it runs L2 in KVM's loop, 2000
+ * times: L2 spins with IF set, L1 intercepts INTR with V_INTR_MASKING and
+ * IF set at VMRUN, so a tick is an INTR exit (§15.21.1); the interrupt
+ * stays in the local APIC, and L1 takes it once its STGI and STI let it
+ * in (§15.17).  None lost: every INTR exit is followed by a tick taken by
+ * L1.  None doubled: no tick reaches L2 (L2's handler would exit with
+ * VMMCALL).  More ticks than exits is allowed: the timer goes on while L1
+ * has STGI and STI open.
+ */
+static int periodic_timer_during_l2(void)
+{
+	struct vmcb *v = env.vmcb, *host = env.vmcb_aux;
+	unsigned exits = 0, others = 0, lost = 0;
+	uint32_t before = env.irq_count[VEC_TICK];
+
+	vmsave(A(host));
+	vmcb_default(v, l2_sti_spin);
+	apic_timer_periodic(VEC_TICK, 300000);
+	for (unsigned i = 0; i < 2000; i++) {
+		uint32_t taken = env.irq_count[VEC_TICK];
+
+		v->save.rip = A(l2_sti_spin);
+		v->save.rflags = 0x2 | X86_RFLAGS_IF;
+		g = (struct l2_gprs){ 0 };
+		clgi();
+		__asm__ volatile("sti" ::: "memory");
+		vmload(A(v));
+		nested_vmrun(A(v), &g);
+		vmsave(A(v));
+		vmload(A(host));
+		/* IF is set: STGI lets the held tick in at once. */
+		__asm__ volatile("stgi; nop; cli" ::: "memory");
+		if (v->control.exit_code == VMEXIT_INTR)
+			exits++;
+		else
+			others++;
+		if (env.irq_count[VEC_TICK] == taken)
+			lost++;
+	}
+	apic_timer_stop();
+	l1_drain_interrupts();
+	tap_diag("ticks L1 took: %u", env.irq_count[VEC_TICK] - before);
+	return TAP_EXPECT_EQ("INTR exits", exits, 2000) &
+	       TAP_EXPECT_EQ("other exits (a tick in L2)", others, 0) &
+	       TAP_EXPECT_EQ("INTR exits not followed by a tick", lost, 0);
+}
+
 static const struct tap_case cases[] = {
 	{ "gif.nmi.held_by_clgi", nmi_held_by_clgi },
 	{ "gif.nmi_before_intr_on_stgi", nmi_before_intr_on_stgi },
@@ -224,6 +272,7 @@ static const struct tap_case cases[] = {
 	{ "gif.nmi.exitintinfo_type", nmi_exitintinfo },
 	{ "gif.vgif.l2_clgi_holds_virq", vgif_holds_virq },
 	{ "gif.kvm_loop", kvm_loop },
+	{ "gif.periodic_timer_during_l2", periodic_timer_during_l2 },
 };
 
 struct case_list gif_cases(void)

@@ -89,6 +89,7 @@ extern struct nested_env env;
 /* L1 vectors. */
 #define VEC_TIMEOUT 0x30u /* LAPIC one-shot timer bounding every L2 run */
 #define VEC_IPI     0x31u /* self-IPI of the INTR and GIF cases */
+#define VEC_TICK    0x32u /* periodic LAPIC timer (cases_gif.c) */
 
 /* ---- nested_env.c: L1 setup and teardown ----------------------------- */
 int env_alloc(void);                 /* before cli: UEFI allocations */
@@ -99,6 +100,7 @@ void env_set_l1_paging(int nxe, int smep); /* L1 EFER.NXE and CR4.SMEP */
 
 /* LAPIC (xAPIC or x2APIC, whatever the firmware left). */
 void apic_timer_oneshot(uint8_t vector, uint32_t count);
+void apic_timer_periodic(uint8_t vector, uint32_t count);
 void apic_timer_stop(void);
 void apic_self_ipi(uint8_t vector);
 void apic_eoi(void);

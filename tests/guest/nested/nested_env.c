@@ -180,6 +180,13 @@ void apic_timer_oneshot(uint8_t vector, uint32_t count)
 	apic_write(APIC_TICR, count);
 }
 
+void apic_timer_periodic(uint8_t vector, uint32_t count)
+{
+	apic_write(APIC_TDCR, 0xb); /* divide by 1 */
+	apic_write(APIC_LVTT, (1u << 17) | vector); /* periodic */
+	apic_write(APIC_TICR, count);
+}
+
 void apic_timer_stop(void)
 {
 	apic_write(APIC_LVTT, APIC_LVT_MASKED | VEC_TIMEOUT);
