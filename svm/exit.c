@@ -7,9 +7,9 @@
  * one place that says which file handles which exit code of L1
  * (docs/architecture.md has the same table).
  *
- * The rare paths (tracing, an unexpected code, the single-step trap of an
- * emulated instruction) are out of line (docs/benchmarks.md counts the
- * instructions of an exit).
+ * The function needs no stack frame: every handler is reached by a tail
+ * call, and the rare paths (tracing, an unexpected code) are out of line
+ * (docs/benchmarks.md counts the instructions of an exit).
  */
 #include "core/log.h"
 #include "core/panic.h"
@@ -59,12 +59,16 @@ static void handle_clgi(struct cpu *cpu)
 
 /* An #NPF of L1 that nestvisor resolves (the sink page, the coherence
  * path) may interrupt the delivery of an event to L1: it is delivered
- * again when L1 resumes (APM Vol. 2 §15.7.2). */
-static void l1_npf(struct cpu *cpu)
+ * again when L1 resumes (APM Vol. 2 §15.7.2).  Out of line, so that
+ * svm_handle_exit() needs no stack frame. */
+static __attribute__((noinline)) void l1_npf(struct cpu *cpu)
 {
 	union svm_event pending = cpu->vmcb01->control.exit_int_info;
 	uint32_t err = cpu->vmcb01->control.exit_int_info_err;
 
+	/* nestvisor injects no software event into vmcb01 (svm/event.h
+	 * event_to_reinject()). */
+	cpu->entered_with.raw = 0;
 	handle_npf(cpu);
 	reinject_interrupted(cpu, pending, err);
 }
@@ -120,8 +124,8 @@ static inline __attribute__((always_inline)) void dispatch(struct cpu *cpu,
 	unexpected_exit(code);
 }
 
-/* With log=trace: log the exit just recorded, then handle it.  Out of
- * line. */
+/* With log=trace: log the exit just recorded, then handle it.  Out of line,
+ * so that svm_handle_exit() itself needs no stack frame. */
 static __attribute__((noinline, cold)) void trace_exit(struct cpu *cpu)
 {
 	const struct exit_record *r =
@@ -144,14 +148,9 @@ void svm_handle_exit(struct cpu *cpu)
 	cpu->ring_next = (cpu->ring_next + 1) % EXIT_RING_SIZE;
 	cpu->nr_exits++;
 	v->control.tlb_control = TLB_CONTROL_DO_NOTHING;
-	cpu->entered_with = cpu->injected[cur_level(cpu)];
-	cpu->injected[cur_level(cpu)].raw = 0;
-	if (log_get_level() >= LOG_TRACE)
+	if (log_get_level() >= LOG_TRACE) {
 		trace_exit(cpu);
-	else
-		dispatch(cpu, code);
-	/* An emulated instruction of a guest with TF set: its trap comes
-	 * after all of the instruction's effects. */
-	if (cpu->step_trap)
-		deliver_step_trap(cpu);
+		return;
+	}
+	dispatch(cpu, code);
 }

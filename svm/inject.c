@@ -52,29 +52,16 @@ void inject_exception(struct cpu *cpu, enum x86_vector vector, bool has_err,
 	event_inject(cpu, cpu->cur, ev, err);
 }
 
-void instruction_completed(struct cpu *cpu)
+void instruction_completed_slow(struct cpu *cpu)
 {
 	struct vmcb_save *s = &cpu->cur->save;
+	bool tf = s->rflags & X86_RFLAGS_TF;
 
 	s->rflags &= ~X86_RFLAGS_RF;
-	if (s->rflags & X86_RFLAGS_TF) {
+	if (tf) {
 		s->dr6 |= X86_DR6_BS;
-		cpu->step_trap = cpu->cur;
-	}
-}
-
-void deliver_step_trap(struct cpu *cpu)
-{
-	struct vmcb *v = cpu->step_trap;
-	union svm_event db = {
-		.vector = X86_VEC_DB, .type = SVM_EVENT_EXCEPTION, .valid = 1,
-	};
-
-	cpu->step_trap = 0;
-	if (v == cpu->cur)
 		inject_exception(cpu, X86_VEC_DB, false, 0);
-	else if (v == cpu->vmcb01)
-		event_inject(cpu, v, db, 0); /* L1's VMRUN: after the #VMEXIT */
+	}
 }
 
 void reinject_interrupted(struct cpu *cpu, union svm_event exitintinfo,

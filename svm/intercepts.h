@@ -48,20 +48,27 @@ void reinject_interrupted(struct cpu *cpu, union svm_event exitintinfo,
 			  uint32_t err);
 
 /* The running guest's instruction that nestvisor emulated is complete
- * (RIP is past it): RF is cleared and, with TF set, DR6.BS is set and the
- * single-step #DB trap is due.  svm/exit.c delivers it with
- * deliver_step_trap() once the exit's work is done (the instruction's
- * effects come first), through inject_exception(); for L1's VMRUN it
- * waits in vmcb01 and is taken when L1 resumes after the #VMEXIT, at the
+ * (RIP is past it, its effects done: handlers complete it last): RF is
+ * cleared and, with TF set, DR6.BS is set and the single-step #DB trap
+ * raised through inject_exception().  For L1's VMRUN the trap waits in
+ * vmcb01 and is taken when L1 resumes after the #VMEXIT, at the
  * instruction after VMRUN (svm/inject.c). */
-void instruction_completed(struct cpu *cpu);
-void deliver_step_trap(struct cpu *cpu);
+void instruction_completed_slow(struct cpu *cpu);
+static inline void instruction_completed(struct cpu *cpu)
+{
+	if (__builtin_expect(cpu->cur->save.rflags &
+			     (X86_RFLAGS_RF | X86_RFLAGS_TF), 0))
+		instruction_completed_slow(cpu);
+}
 
-/* Moves L1's RIP past the intercepted instruction, which must be op:
- * next_rip where the CPU has NRIPS, otherwise by decoding the bytes at RIP
- * (svm/nrip.c).  Returns 0, or -NV_EINVAL after injecting #UD when the
- * bytes at RIP are not op. */
+/* Moves the guest's RIP past the intercepted instruction, which must be
+ * op: next_rip where the CPU has NRIPS, otherwise by decoding the bytes at
+ * RIP (svm/nrip.c), then instruction_completed().  Returns 0, or
+ * -NV_EINVAL after injecting #UD when the bytes at RIP are not op.
+ * insn_is() only checks, the same way, so that a handler can do the
+ * instruction's work before it completes it. */
 int skip_instruction(struct cpu *cpu, enum insn_op op);
+bool insn_is(struct cpu *cpu, enum insn_op op);
 
 /* The length of the instruction op at the running guest's RIP, or
  * -NV_EINVAL if the bytes there are not op. */

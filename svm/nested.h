@@ -44,7 +44,7 @@ struct nested {
 	uint8_t *msrpm02, *iopm02, *l1_msrpm, *l1_iopm, *all_msrpm, *all_iopm;
 #define NESTED_WATCH_MAX 32
 	uint64_t watch[NESTED_WATCH_MAX];
-	unsigned watch_next;
+	unsigned watch_next, nr_watched;
 	bool maps_stale, maps_unwatched, maps_shadow_rw, maps_msr, maps_io;
 	uint64_t maps_msrpm_base, maps_iopm_base;
 	uint64_t l2_efer;      /* L2's EFER as L2 and L1 see it */

@@ -154,6 +154,9 @@ void nested_handle_exit(struct cpu *cpu)
 	union svm_event pending = c->exit_int_info;
 	uint32_t pending_err = c->exit_int_info_err;
 
+	/* What vmcb02 was entered with (svm/inject.c), for re-injection. */
+	cpu->entered_with = cpu->injected[1];
+	cpu->injected[1].raw = 0;
 	nested_npt_exit02(cpu); /* shadow pages freed before a flush: free */
 	if (vmexit_is_invalid(code)) {
 		log_error("nestvisor bug: vmcb02 was refused by the CPU (VMEXIT_INVALID): "

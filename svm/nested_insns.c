@@ -76,7 +76,7 @@ void nested_vmload_vmsave(struct cpu *cpu, bool load)
 		inject_exception(cpu, X86_VEC_GP, true, 0);
 		return;
 	}
-	if (skip_instruction(cpu, load ? INSN_VMLOAD : INSN_VMSAVE))
+	if (!insn_is(cpu, load ? INSN_VMLOAD : INSN_VMSAVE))
 		return;
 	if (load) {
 		copy_vmload_state(cur, &v->save);
@@ -84,18 +84,18 @@ void nested_vmload_vmsave(struct cpu *cpu, bool load)
 		nested_l1_store(cpu, gpa);
 		copy_vmload_state(&v->save, cur);
 	}
+	skip_instruction(cpu, load ? INSN_VMLOAD : INSN_VMSAVE);
 }
 
 void nested_gif(struct cpu *cpu, bool set)
 {
-	if (svm_insn_faults(cpu))
-		return;
-	if (skip_instruction(cpu, set ? INSN_STGI : INSN_CLGI))
+	if (svm_insn_faults(cpu) || !insn_is(cpu, set ? INSN_STGI : INSN_CLGI))
 		return;
 	if (nested_l2_vgif_emulated(cpu))
 		nested_l2_set_vgif(cpu, set);
 	else
 		nested_set_gif(cpu, set);
+	skip_instruction(cpu, set ? INSN_STGI : INSN_CLGI);
 }
 
 void nested_invlpga(struct cpu *cpu)
@@ -103,18 +103,18 @@ void nested_invlpga(struct cpu *cpu)
 	uint64_t va = guest_rax(cpu);
 	uint32_t asid = (uint32_t)cpu->gregs.rcx;
 
-	if (svm_insn_faults(cpu))
+	if (svm_insn_faults(cpu) || !insn_is(cpu, INSN_INVLPGA))
 		return;
-	if (skip_instruction(cpu, INSN_INVLPGA))
-		return;
-	if (asid >= cpu->nested.l1_nr_asids)
-		return; /* no such ASID: no TLB entry to drop */
-	hw_invlpga(va, asid + 1);
-	/* A guest ASID: its translations of va may come from the shadow
-	 * NPT, which caches L1's nested translations by L2 address, not by
-	 * va: the shadow is emptied (more than asked, never less). */
-	if (asid)
-		nested_npt_flush_shadow(cpu);
+	if (asid < cpu->nested.l1_nr_asids) {
+		hw_invlpga(va, asid + 1);
+		/* A guest ASID: its translations of va may come from the
+		 * shadow NPT, which caches L1's nested translations by L2
+		 * address, not by va: the shadow is emptied (more than
+		 * asked, never less). */
+		if (asid)
+			nested_npt_flush_shadow(cpu);
+	}
+	skip_instruction(cpu, INSN_INVLPGA);
 }
 
 int nested_rdmsr(struct cpu *cpu, uint32_t msr, uint64_t *val)

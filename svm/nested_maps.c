@@ -72,6 +72,8 @@ bool nested_maps_watched(struct cpu *cpu, uint64_t gpa)
 {
 	const struct nested *n = &cpu->nested;
 
+	if (!n->nr_watched) /* the common case: L1 uses no map */
+		return false;
 	gpa &= ~0xfffull;
 	for (unsigned i = 0; i < NESTED_WATCH_MAX; i++)
 		if (n->watch[i] == gpa && gpa)
@@ -83,6 +85,8 @@ bool nested_maps_watched_in(struct cpu *cpu, uint64_t lo, uint64_t hi)
 {
 	const struct nested *n = &cpu->nested;
 
+	if (!n->nr_watched)
+		return false;
 	for (unsigned i = 0; i < NESTED_WATCH_MAX; i++)
 		if (n->watch[i] && n->watch[i] >= lo && n->watch[i] < hi)
 			return true;
@@ -116,10 +120,13 @@ static bool watch_page(struct cpu *cpu, uint64_t gpa, bool *added)
 	old = n->watch[slot];
 	n->watch[slot] = gpa;
 	n->watch_next = (slot + 1) % NESTED_WATCH_MAX;
-	if (old && !nested_npt_protected(cpu, old))
+	if (!old)
+		n->nr_watched++;
+	else if (!nested_npt_protected(cpu, old))
 		nested_npt_l1_page_rw(cpu, old, true);
 	if (nested_npt_l1_page_rw(cpu, gpa, false)) {
 		n->watch[slot] = 0;
+		n->nr_watched--;
 		log_warn("cannot write-protect L1's permission map page 0x%lx: "
 			 "its changes are seen at VMRUN only", gpa);
 		return false;
@@ -226,9 +233,12 @@ void nested_maps_written(struct cpu *cpu, uint64_t gpa)
 	log_debug("%s writes L1's permission map page 0x%lx: the maps are "
 		  "read again at the next access they govern",
 		  n->guest_mode ? "L2" : "L1", gpa);
-	for (unsigned i = 0; i < NESTED_WATCH_MAX; i++)
-		if (n->watch[i] == gpa)
+	for (unsigned i = 0; i < NESTED_WATCH_MAX; i++) {
+		if (n->watch[i] == gpa) {
 			n->watch[i] = 0;
+			n->nr_watched--;
+		}
+	}
 	if (!nested_npt_protected(cpu, gpa))
 		nested_npt_l1_page_rw(cpu, gpa, true);
 	n->maps_shadow_rw = true;

@@ -215,6 +215,16 @@ int guest_insn_len(struct cpu *cpu, enum insn_op op)
 	return decode_slow(cpu, mode, la, op);
 }
 
+bool insn_is(struct cpu *cpu, enum insn_op op)
+{
+	if (svm_has(&cpu->caps, SVM_FEAT_NRIPS) && cpu->cur->control.next_rip)
+		return true;
+	if (guest_insn_len(cpu, op) > 0)
+		return true;
+	inject_exception(cpu, X86_VEC_UD, false, 0);
+	return false;
+}
+
 int skip_instruction(struct cpu *cpu, enum insn_op op)
 {
 	struct vmcb *v = cpu->cur;

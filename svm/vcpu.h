@@ -75,12 +75,10 @@ struct cpu {
 	struct nested nested;      /* L1's SVM and the L2 it runs */
 
 	/* The EVENTINJ nestvisor wrote into vmcb01 [0] and vmcb02 [1] for
-	 * their next run (svm/inject.c), and the one the VMCB of the exit
-	 * being handled was entered with (svm/exit.c moves it). */
+	 * their next run (svm/inject.c), and the one vmcb02 was entered with
+	 * (svm/nested_exit.c moves it at each of its exits). */
 	union svm_event injected[2];
 	union svm_event entered_with;
-	/* The VMCB whose guest owes a single-step trap (svm/inject.c), or 0. */
-	struct vmcb *step_trap;
 
 	struct exit_record ring[EXIT_RING_SIZE];
 	unsigned ring_next;

@@ -240,8 +240,6 @@ static void l1_vmrun(struct vmcb *v)
 	assert_ptr_equal(cpu->cur, v01);
 	v01->save.rax = (uint64_t)v;
 	v01->control.next_rip = v01->save.rip + 3;
-	cpu->entered_with = cpu->injected[0];
-	cpu->injected[0].raw = 0;
 	nested_vmrun(cpu);
 }
 
@@ -260,11 +258,7 @@ static void l2_exit(uint64_t code, uint64_t info1, uint64_t info2,
 	c->exit_int_info_err = 0;
 	c->event_inj.raw = 0; /* the CPU consumed it */
 	c->tlb_control = TLB_CONTROL_DO_NOTHING;
-	cpu->entered_with = cpu->injected[1];
-	cpu->injected[1].raw = 0;
 	nested_handle_exit(cpu);
-	if (cpu->step_trap)
-		deliver_step_trap(cpu);
 }
 
 /* The shadow NPT's entry for an L2 address: present? */
