@@ -30,6 +30,10 @@ struct host_desc {
  * IDT.  ist_top is the top of this CPU's stack for NMI, #DF and #MC. */
 void host_env_load(struct host_desc *d, uint64_t ist_top);
 
+/* NMIs host mode has taken (core/idt.S): only inside the GIF window that
+ * svm/nested_gif.c opens to collect a pending NMI. */
+extern volatile uint64_t host_nmi_count;
+
 /* Called from core/idt.S; never returns. */
 void host_trap(struct trap_frame *f);
 

@@ -13,11 +13,14 @@
  * those problems local: a CPU walks only its own vCPU's shadow tables.
  *
  * Shared state: one table of protected L1 pages with a count each (the
- * number of vCPU MMUs that have uses of the page), under prot_lock.  The
- * MMUs' env->protect lands here: the first protection of a page calls
- * hooks.write_protect(page, true), which returns only once no CPU can
- * write the page without an exit (nestvisor: read-only in L1's NPT and a
- * TLB shootdown, svm/smp.c); the last release calls it with false.
+ * number of vCPU MMUs that have uses of the page) and a number of pins,
+ * under prot_lock.  The MMUs' env->protect lands here: the first
+ * protection or pin of a page calls hooks.write_protect(page, true), which
+ * returns only once no CPU can write the page without an exit (nestvisor:
+ * read-only in L1's NPT and a TLB shootdown, svm/smp.c); when the last use
+ * and the last pin are gone it is called with false.  Every change of a
+ * page's rights in L1's NPT thus happens under prot_lock, whatever the
+ * reason for it.
  *
  * Invariants and why they hold.
  *  I1. An entry in any vCPU's shadow was built from L1 tables whose pages
@@ -89,8 +92,40 @@ static void prot_remove(struct snpt_smp *g, uint32_t e)
 	g->free_prot = e;
 }
 
-/* A vCPU MMU's env->protect: count, and protect on 0 -> 1, release on
- * 1 -> 0. */
+/* Under prot_lock: a new entry for page, write-protected; or NONE. */
+static uint32_t prot_add(struct snpt_smp *g, uint64_t page)
+{
+	uint32_t e = g->free_prot;
+
+	if (e == SNPT_SMP_NONE ||
+	    g->hooks.write_protect(g->hooks.ctx, page, true)) {
+		g->stats.protect_failures++;
+		return SNPT_SMP_NONE;
+	}
+	g->free_prot = g->prot[e].next;
+	g->prot[e] = (struct snpt_smp_prot){
+		.page = page, .next = g->bucket[bucket_of(page)],
+	};
+	g->bucket[bucket_of(page)] = e;
+	g->stats.protects++;
+	return e;
+}
+
+/* Under prot_lock: entry e lost a use or a pin; writable again if it has
+ * none left. */
+static void prot_put(struct snpt_smp *g, uint32_t e)
+{
+	uint64_t page = g->prot[e].page;
+
+	if (g->prot[e].count || g->prot[e].pins)
+		return;
+	prot_remove(g, e);
+	g->hooks.write_protect(g->hooks.ctx, page, false);
+	g->stats.releases++;
+}
+
+/* A vCPU MMU's env->protect: count, and protect on the first reason,
+ * release when none is left. */
 static int smp_protect(void *ctx, uint64_t page, bool wp)
 {
 	struct snpt_smp_vcpu *v = ctx;
@@ -101,30 +136,15 @@ static int smp_protect(void *ctx, uint64_t page, bool wp)
 	spin_lock(&g->prot_lock);
 	e = prot_find(g, page);
 	if (wp) {
-		if (e != SNPT_SMP_NONE) {
+		if (e == SNPT_SMP_NONE)
+			e = prot_add(g, page);
+		if (e != SNPT_SMP_NONE)
 			g->prot[e].count++;
-		} else if (g->free_prot == SNPT_SMP_NONE) {
-			g->stats.protect_failures++;
+		else
 			rc = -NV_ENOMEM;
-		} else {
-			rc = g->hooks.write_protect(g->hooks.ctx, page, true);
-			if (rc) {
-				g->stats.protect_failures++;
-			} else {
-				e = g->free_prot;
-				g->free_prot = g->prot[e].next;
-				g->prot[e] = (struct snpt_smp_prot){
-					.page = page, .count = 1,
-					.next = g->bucket[bucket_of(page)],
-				};
-				g->bucket[bucket_of(page)] = e;
-				g->stats.protects++;
-			}
-		}
-	} else if (e != SNPT_SMP_NONE && --g->prot[e].count == 0) {
-		prot_remove(g, e);
-		g->hooks.write_protect(g->hooks.ctx, page, false);
-		g->stats.releases++;
+	} else if (e != SNPT_SMP_NONE && g->prot[e].count) {
+		g->prot[e].count--;
+		prot_put(g, e);
 	}
 	spin_unlock(&g->prot_lock);
 	return rc;
@@ -132,10 +152,60 @@ static int smp_protect(void *ctx, uint64_t page, bool wp)
 
 bool snpt_smp_is_protected(struct snpt_smp *g, uint64_t l1_gpa)
 {
+	uint32_t e;
 	bool p;
 
 	spin_lock(&g->prot_lock);
-	p = prot_find(g, l1_gpa & ~0xfffull) != SNPT_SMP_NONE;
+	e = prot_find(g, l1_gpa & ~0xfffull);
+	p = e != SNPT_SMP_NONE && g->prot[e].count;
+	spin_unlock(&g->prot_lock);
+	return p;
+}
+
+int snpt_smp_pin(struct snpt_smp *g, uint64_t l1_gpa)
+{
+	uint64_t page = l1_gpa & ~0xfffull;
+	uint32_t e;
+
+	spin_lock(&g->prot_lock);
+	e = prot_find(g, page);
+	if (e == SNPT_SMP_NONE)
+		e = prot_add(g, page);
+	if (e != SNPT_SMP_NONE) {
+		g->prot[e].pins++;
+		__atomic_store_n(&g->nr_pins, g->nr_pins + 1, __ATOMIC_SEQ_CST);
+	}
+	spin_unlock(&g->prot_lock);
+	return e != SNPT_SMP_NONE ? 0 : -NV_ENOMEM;
+}
+
+void snpt_smp_unpin(struct snpt_smp *g, uint64_t l1_gpa)
+{
+	uint32_t e;
+
+	spin_lock(&g->prot_lock);
+	e = prot_find(g, l1_gpa & ~0xfffull);
+	if (e != SNPT_SMP_NONE && g->prot[e].pins) {
+		g->prot[e].pins--;
+		__atomic_store_n(&g->nr_pins, g->nr_pins - 1, __ATOMIC_SEQ_CST);
+		prot_put(g, e);
+	}
+	spin_unlock(&g->prot_lock);
+}
+
+bool snpt_smp_is_pinned(struct snpt_smp *g, uint64_t l1_gpa)
+{
+	uint32_t e;
+	bool p;
+
+	/* The common case, no pin at all, without the lock: a pin made
+	 * before a caller's snpt_smp_flush is seen after it (the flush
+	 * takes the vCPU's lock, which the MMU holds while it asks). */
+	if (!__atomic_load_n(&g->nr_pins, __ATOMIC_SEQ_CST))
+		return false;
+	spin_lock(&g->prot_lock);
+	e = prot_find(g, l1_gpa & ~0xfffull);
+	p = e != SNPT_SMP_NONE && g->prot[e].pins;
 	spin_unlock(&g->prot_lock);
 	return p;
 }
@@ -148,6 +218,11 @@ static int smp_l1_to_hpa(void *ctx, uint64_t l1_gpa, uint64_t *hpa,
 	struct snpt_smp_vcpu *v = ctx;
 
 	return v->l1_to_hpa(v->l1_ctx, l1_gpa, hpa, max_shift);
+}
+
+static bool smp_l1_watched(void *ctx, uint64_t l1_page)
+{
+	return snpt_smp_is_pinned(((struct snpt_smp_vcpu *)ctx)->group, l1_page);
 }
 
 static void *smp_map(void *ctx, uint64_t pa)
@@ -203,6 +278,7 @@ void snpt_smp_add_vcpu(struct snpt_smp *g, unsigned idx, struct snpt *mmu,
 	v->deferred = 0;
 	e.l1_to_hpa = smp_l1_to_hpa;
 	e.protect = smp_protect;
+	e.l1_watched = smp_l1_watched;
 	e.ctx = v;
 	e.ptm = &v->ptm;
 	snpt_init(mmu, &e);

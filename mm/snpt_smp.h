@@ -11,7 +11,10 @@
  *  - an L1 write to such a page drops the entries built from it in every
  *    vCPU's shadow before the write is let through;
  *  - shadow table pages a vCPU's MMU frees wait on that vCPU's list until
- *    the vCPU has flushed its TLB (snpt_smp_reclaim, before its VMRUN).
+ *    the vCPU has flushed its TLB (snpt_smp_reclaim, before its VMRUN);
+ *  - pins: L1 pages kept read-only for another reason (nestvisor: L1's
+ *    permission maps, svm/nested_maps.c), which every vCPU's MMU maps
+ *    only with 4 KiB read-only leaves (its env->l1_watched).
  * Any CPU may call any function; the vCPU index says whose MMU.
  */
 #ifndef NV_MM_SNPT_SMP_H
@@ -57,10 +60,11 @@ struct snpt_smp_vcpu {
 	unsigned nr_deferred;
 };
 
-/* One protected L1 page and how many vCPU MMUs use it. */
+/* One read-only L1 page: how many vCPU MMUs use it, how many pins. */
 struct snpt_smp_prot {
 	uint64_t page;
 	uint32_t count;
+	uint32_t pins;
 	uint32_t next;             /* in its bucket, or in the free list */
 };
 
@@ -78,6 +82,7 @@ struct snpt_smp {
 	struct snpt_smp_prot *prot; /* SNPT_SMP_PROT_SLOTS entries */
 	uint32_t bucket[SNPT_SMP_PROT_BUCKETS];
 	uint32_t free_prot;
+	unsigned nr_pins;          /* pins in the table (atomic) */
 	struct snpt_smp_stats stats;
 };
 
@@ -86,9 +91,10 @@ void snpt_smp_init(struct snpt_smp *g, const struct snpt_smp_hooks *hooks,
 		   struct pt_mem *ptm, struct snpt_smp_prot *prot);
 
 /*
- * vCPU idx (below SNPT_SMP_MAX_VCPUS, once each) gets mmu, initialised
- * with env except that env's protect and ptm are this layer's (env->ptm
- * is ignored: g's allocator is used, frees deferred).
+ * vCPU idx (below SNPT_SMP_MAX_VCPUS) gets mmu, initialised with env
+ * except that env's protect, l1_watched and ptm are this layer's (env->ptm
+ * is ignored: g's allocator is used, frees deferred; a page is watched
+ * while it is pinned).  Adding idx again replaces its MMU.
  */
 void snpt_smp_add_vcpu(struct snpt_smp *g, unsigned idx, struct snpt *mmu,
 		       const struct snpt_env *env);
@@ -107,6 +113,18 @@ void snpt_smp_flush(struct snpt_smp *g, unsigned idx);
 
 /* Is the page holding l1_gpa protected for some vCPU's shadow? */
 bool snpt_smp_is_protected(struct snpt_smp *g, uint64_t l1_gpa);
+
+/*
+ * Pins of the page holding l1_gpa.  snpt_smp_pin: one more; the page is
+ * write-protected (hooks.write_protect) if it was not read-only already.
+ * 0, or a negated nv_err (then not pinned).  snpt_smp_unpin: one less;
+ * the page is writable again when it has neither pins nor uses.  Leaves
+ * that map a page before its first pin may still map it writable or
+ * large: the caller empties the shadows (snpt_smp_flush) after pinning.
+ */
+int snpt_smp_pin(struct snpt_smp *g, uint64_t l1_gpa);
+void snpt_smp_unpin(struct snpt_smp *g, uint64_t l1_gpa);
+bool snpt_smp_is_pinned(struct snpt_smp *g, uint64_t l1_gpa);
 
 /*
  * L1 (on any CPU) tried to write the protected page holding l1_gpa: drop

@@ -279,7 +279,7 @@ void apic_mmio_write(struct cpu *cpu, uint64_t gpa)
 	struct insn in;
 	uint64_t v;
 
-	if (guest_decode(cpu, &in) ||
+	if (guest_insn_decode(cpu, &in) ||
 	    (in.op != INSN_MOV_STORE && in.op != INSN_XCHG)) {
 		if (warned++ < 4)
 			log_warn("CPU %u: a write to the APIC page at 0x%lx by "

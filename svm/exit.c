@@ -2,12 +2,11 @@
 /*
  * The exit loop's C half: svm/vmrun.S calls svm_handle_exit() after every
  * #VMEXIT.  It records the exit in the per-CPU ring (printed by a panic),
- * then hands an NMI or #SX exit, whichever guest ran, to svm/smp.c and
- * svm/init_sipi.c (other CPUs' kicks and INITs are nestvisor's), an exit
- * of vmcb02 (L2 running) to svm/nested_exit.c and an exit of vmcb01 (L1
- * running) to its handler in l1_exit_handlers[], the one place that says
- * which file handles which exit code of L1 (docs/architecture.md has the
- * same table).
+ * then hands an #SX exit, whichever guest ran, to svm/init_sipi.c (an
+ * INIT is nestvisor's), an exit of vmcb02 (L2 running) to
+ * svm/nested_exit.c and an exit of vmcb01 (L1 running) to its handler in
+ * l1_exit_handlers[], the one place that says which file handles which
+ * exit code of L1 (docs/architecture.md has the same table).
  *
  * The function needs no stack frame: every handler is reached by a tail
  * call, and the rare paths (tracing, an unexpected code) are out of line
@@ -19,6 +18,7 @@
 #include "svm/dump.h"
 #include "svm/intercepts.h"
 #include "svm/nested.h"
+#include "svm/nested_internal.h"
 #include "svm/smp.h"
 
 void svm_handle_exit(struct cpu *cpu);
@@ -59,8 +59,38 @@ static void handle_clgi(struct cpu *cpu)
 	nested_gif(cpu, false);
 }
 
-/* Every exit vmcb01 produces (L0_INTERCEPT1, L0_INTERCEPT2 and #NPF). */
+/* An #NPF of L1 that nestvisor resolves (the sink page, the coherence
+ * path) may interrupt the delivery of an event to L1: it is delivered
+ * again when L1 resumes (APM Vol. 2 §15.7.2).  Out of line, so that
+ * svm_handle_exit() needs no stack frame. */
+static __attribute__((noinline)) void l1_npf(struct cpu *cpu)
+{
+	union svm_event pending = cpu->vmcb01->control.exit_int_info;
+	uint32_t err = cpu->vmcb01->control.exit_int_info_err;
+
+	/* nestvisor injects no software event into vmcb01 (svm/event.h
+	 * event_to_reinject()). */
+	cpu->entered_with.raw = 0;
+	handle_npf(cpu);
+	reinject_interrupted(cpu, pending, err);
+}
+
+/* An NMI: a kick, or one for L1 (svm/smp.c, svm/nmi.c).  The event whose
+ * delivery it interrupted is delivered again (APM Vol. 2 §15.7.2). */
+static __attribute__((noinline)) void l1_nmi(struct cpu *cpu)
+{
+	union svm_event pending = cpu->vmcb01->control.exit_int_info;
+	uint32_t err = cpu->vmcb01->control.exit_int_info_err;
+
+	cpu->entered_with.raw = 0;
+	smp_handle_nmi(cpu);
+	reinject_interrupted(cpu, pending, err);
+}
+
+/* Every exit vmcb01 produces (L0_INTERCEPT1, L0_INTERCEPT2,
+ * L0_INTERCEPT_EXCEPTIONS, #NPF). */
 static const exit_handler_fn l1_exit_handlers[VMEXIT_SKINIT + 1] = {
+	[VMEXIT_NMI] = l1_nmi,               /* here */
 	[VMEXIT_CPUID] = handle_cpuid,       /* svm/cpuid.c */
 	[VMEXIT_INVLPGA] = nested_invlpga,   /* svm/nested_insns.c */
 	[VMEXIT_IOIO] = handle_ioio,         /* svm/ioio.c */
@@ -87,10 +117,6 @@ unexpected_exit(uint64_t code)
 static inline __attribute__((always_inline)) void dispatch(struct cpu *cpu,
 							   uint64_t code)
 {
-	if (code == VMEXIT_NMI) {
-		smp_handle_nmi(cpu);          /* svm/smp.c */
-		return;
-	}
 	if (code == VMEXIT_EXCP_BASE + X86_VEC_SX) {
 		sipi_init_arrived(cpu);       /* svm/init_sipi.c */
 		return;
@@ -110,7 +136,7 @@ static inline __attribute__((always_inline)) void dispatch(struct cpu *cpu,
 		return;
 	}
 	if (code == VMEXIT_NPF) {
-		handle_npf(cpu);
+		l1_npf(cpu);
 		return;
 	}
 	unexpected_exit(code);

@@ -276,6 +276,12 @@ static int one_byte(struct cursor *c, struct insn *in, int b, bool mode64)
 		return store(c, in, b, mode64);
 	case 0xf4: in->op = INSN_HLT; return 0;
 	case 0xcc: in->op = INSN_INT3; return 0;
+	case 0xce:
+		/* INTO does not exist in 64-bit mode. */
+		if (mode64)
+			return INSN_E_UNKNOWN;
+		in->op = INSN_INTO;
+		return 0;
 	case 0x90:
 		/* F3 90 is PAUSE (with or without REX). */
 		if (in->last_rep != 0xf3)

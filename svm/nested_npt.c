@@ -28,7 +28,11 @@
  * built from it are dropped from every vCPU's shadow, the page is released
  * and L1's write goes through.  Shadow table pages a vCPU freed return to
  * the allocator before its next VMRUN, which then flushes its TLB
- * (nested_npt_reclaim).
+ * (nested_npt_reclaim).  The pages of L1's permission maps that
+ * svm/nested_maps.c watches are pinned read-only in the same table
+ * (nested_npt_l1_pin), so that every change of an L1 page's rights in
+ * nestvisor's NPT, for either reason, is made under one lock; every vCPU's
+ * shadow maps a pinned page with 4 KiB read-only leaves only.
  */
 #include "core/err.h"
 #include "core/hvmem.h"
@@ -65,9 +69,12 @@ static int l1_to_hpa(void *ctx, uint64_t gpa, uint64_t *hpa, unsigned *shift)
 		return 0;
 	}
 	*hpa = gpa;
+	/* The largest block around gpa clear of the holes and of the
+	 * watched pages of L1's permission maps (svm/nested_maps.c). */
 	for (unsigned s = cpu->caps.gbpages ? 30 : 21; s > 12; s -= 9) {
 		uint64_t lo = gpa & ~((1ull << s) - 1), hi = lo + (1ull << s);
-		if (!holds_hole(lo, hi) && hi <= hvmem.phys_limit) {
+		if (!holds_hole(lo, hi) && hi <= hvmem.phys_limit &&
+		    !nested_maps_watched_in(cpu, lo, hi)) {
 			*shift = s;
 			break;
 		}
@@ -75,14 +82,50 @@ static int l1_to_hpa(void *ctx, uint64_t gpa, uint64_t *hpa, unsigned *shift)
 	return 0;
 }
 
+/* One shadow per vCPU, kept coherent by mm/snpt_smp.c. */
+static struct snpt_smp group;
+
+/* vmcb02's TLB flush that nestvisor owes it (the shadow or L1's NPT
+ * changed).  The shadow's freed table pages are mm/snpt_smp.c's: they
+ * return to the allocator before a VMRUN that flushes the TLB
+ * (nested_npt_reclaim). */
+void nested_npt_tlb_flush02(struct cpu *cpu, struct vmcb_control *c)
+{
+	struct nested *n = &cpu->nested;
+
+	if (!n->tlb_flush_pending)
+		return;
+	c->tlb_control = TLB_CONTROL_FLUSH_ALL;
+	n->tlb_flush_pending = false;
+}
+
+void nested_npt_flush_shadow(struct cpu *cpu)
+{
+	if (!cpu->nested.snpt)
+		return;
+	snpt_smp_flush(&group, cpu->idx);
+	cpu->nested.tlb_flush_pending = true;
+}
+
+void nested_npt_flush_all_shadows(struct cpu *self)
+{
+	for (unsigned i = 0; i < group.nr; i++)
+		if (group.v[i].mmu)
+			snpt_smp_flush(&group, i);
+	self->nested.tlb_flush_pending = true;
+	smp_flush_l1_tlbs(self);
+}
+
+bool nested_npt_freed_pending(const struct cpu *cpu)
+{
+	return snpt_smp_has_deferred(&group, cpu->idx);
+}
+
 static void flush_all_guests(struct cpu *cpu)
 {
 	cpu->vmcb01->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
 	cpu->nested.tlb_flush_pending = true;
 }
-
-/* One shadow per vCPU, kept coherent by mm/snpt_smp.c. */
-static struct snpt_smp group;
 
 /* The group's hook: one page of L1's NPT read-only (and no CPU left with
  * a writable translation of it), or writable again. */
@@ -115,7 +158,18 @@ int nested_npt_global_init(void)
 	if (!prot)
 		return -NV_ENOMEM;
 	snpt_smp_init(&group, &hooks, &hvmem.ptm, prot);
+	nested_maps_global_init();
 	return 0;
+}
+
+int nested_npt_l1_pin(uint64_t gpa)
+{
+	return snpt_smp_pin(&group, gpa);
+}
+
+void nested_npt_l1_unpin(uint64_t gpa)
+{
+	snpt_smp_unpin(&group, gpa);
 }
 
 /* L2's physical memory through L1's NPT, for decoding L2's instructions. */

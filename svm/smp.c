@@ -10,8 +10,8 @@
  * intercept NMI, so a target in guest mode exits; a target in host mode
  * has GIF clear, so the NMI waits and makes its next VMRUN exit at once.
  * Either way the target's exit handler first opens GIF for an instant
- * (STGI; CLGI) so that the pending NMI is taken by nestvisor's own handler
- * (core/idt.S, which only returns), then clears kicked: it was set, so the
+ * (svm/hw.c hw_collect_nmi) so that the pending NMI is taken by
+ * nestvisor's own handler (core/idt.S, which counts it), then clears kicked: it was set, so the
  * NMI was the kick (the requests are acted on before every VMRUN,
  * svm_prepare_entry).  An NMI exit with kicked clear is an NMI from
  * outside (the chipset, the local APIC's own LVT), delivered to the guest
@@ -55,6 +55,14 @@ uint32_t smp_this_apic_id(void)
 	if (cpuid(0).eax >= 0xb && cpuid_count(0xb, 0).ebx)
 		return cpuid_count(0xb, 0).edx;
 	return cpuid(1).ebx >> 24;
+}
+
+struct cpu *smp_cpu(unsigned idx)
+{
+	if (idx >= smp.nr || __atomic_load_n(&smp.slot[idx].status,
+					     __ATOMIC_ACQUIRE) != CPU_RUNNING)
+		return 0;
+	return smp.slot[idx].cpu;
 }
 
 struct cpu_slot *smp_slot_of(uint32_t apic_id)
@@ -150,13 +158,7 @@ void svm_prepare_entry(struct cpu *cpu)
 	__atomic_store_n(&cpu->in_guest, 1, __ATOMIC_SEQ_CST);
 	if (__atomic_exchange_n(&cpu->flush_req, 0, __ATOMIC_SEQ_CST))
 		cpu->cur->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
-}
-
-void smp_handle_nmi(struct cpu *cpu)
-{
-	/* Take the NMI that made us exit, in nestvisor's own handler. */
-	__asm__ volatile("stgi; clgi" ::: "memory");
-	if (__atomic_exchange_n(&cpu->kicked, 0, __ATOMIC_SEQ_CST))
-		return;
-	nmi_arrived(cpu);
+	/* After in_guest = 1, as T2: the writer set maps_req before its
+	 * shootdown's flush_req (svm/nested_maps.c views_unwatched). */
+	nested_maps_request(cpu);
 }

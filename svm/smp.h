@@ -13,7 +13,8 @@
  * setting a flag in its struct cpu and, if the other may be in guest mode,
  * "kicking" it with an NMI, which vmcb01 and vmcb02 intercept.  The flags:
  * a TLB flush of L1's translations before its next VMRUN (after L1's NPT
- * lost a right), and the INIT/SIPI mailbox (svm/init_sipi.c).
+ * lost a right), the INIT/SIPI mailbox (svm/init_sipi.c), L1's NMI IPIs
+ * (svm/apic.c) and stale permission-map views (svm/nested_maps.c).
  */
 #ifndef NV_SVM_SMP_H
 #define NV_SVM_SMP_H
@@ -70,6 +71,9 @@ struct cpu_slot *smp_slot_of(uint32_t apic_id);
  * take-over). */
 struct cpu *smp_this_cpu(void);
 
+/* The vCPU of slot idx if it is virtualized (CPU_RUNNING), else NULL. */
+struct cpu *smp_cpu(unsigned idx);
+
 /* Halts this CPU for good in hypervisor memory: its own descriptor tables
  * and stack, nestvisor's page table, interrupts off.  Logs why first. */
 __attribute__((noreturn)) void smp_park(struct cpu_slot *s, const char *why);
@@ -96,7 +100,7 @@ void svm_prepare_entry(struct cpu *cpu);
  * mode, count the exit. */
 void smp_exit_begin(struct cpu *cpu);
 
-/* #VMEXIT(NMI): a kick, or a real NMI for the guest. */
+/* #VMEXIT(NMI): a kick, or a real NMI for the guest (svm/nmi.c). */
 void smp_handle_nmi(struct cpu *cpu);
 
 #endif
