@@ -8,7 +8,9 @@
  * (straight through when the page is not write-protected; otherwise the
  * write exits and the thread does what nestvisor's #NPF handler does,
  * snpt_smp_l1_write, then retries), now and then INVLPGAs or flushes
- * its own shadow,
+ * its own shadow, watches a page (pins it and empties every shadow, as
+ * svm/nested_maps.c does for L1's permission maps; a write to a watched
+ * page, by L1 or through a shadow leaf, unpins it first),
  * and reclaims its freed tables as it would before a VMRUN.
  *
  * The fake "hardware": a page is write-protected by a flag, and protecting
@@ -25,8 +27,9 @@
  * Afterwards, single-threaded: every leaf reachable in every vCPU's shadow
  * agrees with walk() of L1's tables as they are now (same host page, W
  * only where L1 allows writes and the leaf is dirty), every table page
- * reachable is live (not freed), and the protected pages are exactly the
- * pages some MMU has uses of.  Exit status 0 and "ok" lines, or "not ok"
+ * reachable is live (not freed), the protected pages are exactly the
+ * pages some MMU has uses of or that are watched, and no leaf maps a
+ * watched page writable.  Exit status 0 and "ok" lines, or "not ok"
  * with the first disagreement.  Expectations come from the NPT format (APM
  * Vol. 2 §15.25) as walk() implements it, which its own exhaustive tests
  * check against the spec (docs/semantics.md).
@@ -127,6 +130,42 @@ static int write_protect(void *ctx, uint64_t page, bool wp)
 	return 0;
 }
 
+/* ---- watched pages (pins), as svm/nested_maps.c keeps them ------------- */
+
+static struct snpt_smp group;
+static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool watched[NR_TABLES];
+
+static void flush_all(void);
+
+/* Watch table page t: pin it, then empty every shadow (snpt_smp.h). */
+static void watch(unsigned t)
+{
+	bool added = false;
+
+	pthread_mutex_lock(&watch_lock);
+	if (!watched[t] && !snpt_smp_pin(&group, TB + t * 4096ull))
+		watched[t] = added = true;
+	pthread_mutex_unlock(&watch_lock);
+	if (added)
+		flush_all();
+}
+
+/* A write to the page at gpa: watched no more (nested_maps_written). */
+static void unwatch(uint64_t gpa)
+{
+	unsigned t = (unsigned)((gpa - TB) / 4096);
+
+	if (gpa < TB || t >= NR_TABLES)
+		return;
+	pthread_mutex_lock(&watch_lock);
+	if (watched[t]) {
+		watched[t] = false;
+		snpt_smp_unpin(&group, gpa);
+	}
+	pthread_mutex_unlock(&watch_lock);
+}
+
 /* L1 writes an entry of its NPT as the CPU lets it (see the top). */
 static void l1_store(struct snpt_smp *g, uint64_t gpa, uint64_t val)
 {
@@ -140,7 +179,10 @@ static void l1_store(struct snpt_smp *g, uint64_t gpa, uint64_t val)
 			return;
 		}
 		pthread_rwlock_unlock(&shootdown);
-		snpt_smp_l1_write(g, gpa); /* the #NPF handler */
+		/* the #NPF handler (svm/npf.c) */
+		unwatch(gpa);
+		if (snpt_smp_is_protected(g, gpa))
+			snpt_smp_l1_write(g, gpa);
 	}
 }
 
@@ -194,11 +236,16 @@ static struct pt_mem ptm = { NULL, pool_map, pool_alloc, pool_free };
 
 /* ---- the run ------------------------------------------------------------ */
 
-static struct snpt_smp group;
 static struct snpt *mmu[NR_VCPUS];
 static union cpu_role role;
 static struct snpt_smp_prot prot_table[SNPT_SMP_PROT_SLOTS];
 static pthread_barrier_t phase;
+
+static void flush_all(void)
+{
+	for (unsigned i = 0; i < NR_VCPUS; i++)
+		snpt_smp_flush(&group, i);
+}
 
 static uint64_t rnd(uint64_t *s)
 {
@@ -275,10 +322,17 @@ static void *vcpu_thread(void *arg)
 			    snpt_smp_get_root(&group, idx, TB, role,
 					      SNPT_EXEC_SUPERVISOR, &root))
 				abort();
-		} else if (r < 92) {
+			if (o == SNPT_WATCHED_WRITE)
+				unwatch(out.l1_gpa);
+		} else if (r < 91) {
 			uint64_t gpa = random_entry(&seed);
 
 			l1_store(&group, gpa, random_value(gpa, &seed));
+		} else if (r < 92) {
+			static const unsigned hot_tables[] = { 0, 1, 2, PT0,
+							       PT0 + 1 };
+
+			watch(hot_tables[rnd(&seed) % 5]);
 		} else if (r < 93) {
 			snpt_smp_invlpga(&group, idx, rnd(&seed) % HOT);
 		} else if (r == 93 && rnd(&seed) % 8 == 0) {
@@ -303,13 +357,17 @@ static void *vcpu_thread(void *arg)
 		}
 		if (idx == 1 && op % 256 == 255)
 			snpt_smp_flush(&group, idx);
-		if (snpt_smp_fault(&group, idx, root, rnd(&seed) % HOT & ~7ull,
+		enum snpt_outcome o;
+
+		o = snpt_smp_fault(&group, idx, root, rnd(&seed) % HOT & ~7ull,
 				   PFERR_GUEST_FINAL |
-				   (rnd(&seed) & 1 ? PFERR_WRITE : 0), 0,
-				   &out) == SNPT_STALE_ROOT &&
+				   (rnd(&seed) & 1 ? PFERR_WRITE : 0), 0, &out);
+		if (o == SNPT_STALE_ROOT &&
 		    snpt_smp_get_root(&group, idx, TB, role,
 				      SNPT_EXEC_SUPERVISOR, &root))
 			abort();
+		if (o == SNPT_WATCHED_WRITE)
+			unwatch(out.l1_gpa);
 	}
 	if (idx == 1) /* its protections go; vCPUs 2 and 3 keep theirs */
 		snpt_smp_flush(&group, idx);
@@ -318,7 +376,7 @@ static void *vcpu_thread(void *arg)
 
 /* ---- the checks --------------------------------------------------------- */
 
-static unsigned failures, leaves;
+static unsigned failures, leaves, watched_rw;
 
 static void __attribute__((format(printf, 1, 0)))
 not_ok(const char *fmt, uint64_t a, uint64_t b, uint64_t c)
@@ -379,6 +437,10 @@ static void check_tree(uint64_t pa, unsigned lvl, uint64_t base)
 			not_ok("L2 0x%" PRIx64 ": shadow host page 0x%" PRIx64
 			       ", L1's tables say 0x%" PRIx64, gpa,
 			       e & PTE64_ADDR_4K, HPA_OFF + (wr.out & ~0xfffull));
+		if ((e & PTE_RW) && (e & PTE64_ADDR_4K) >= HPA_OFF + TB &&
+		    (e & PTE64_ADDR_4K) < HPA_OFF + TB + NR_TABLES * 4096ull &&
+		    watched[((e & PTE64_ADDR_4K) - HPA_OFF - TB) / 4096])
+			watched_rw++;
 		if ((e & PTE_RW) && (!(wr.access & ACC_WRITE) ||
 				     !(wr.pte[wr.nr_levels - 1] & PTE_D)))
 			not_ok("L2 0x%" PRIx64 ": shadow writable, L1's leaf "
@@ -391,7 +453,7 @@ int main(void)
 {
 	pthread_t th[NR_VCPUS];
 	struct snpt_smp_hooks hooks = { .write_protect = write_protect };
-	unsigned mismatched_prot = 0;
+	unsigned mismatched_prot = 0, nr_watched = 0;
 
 	/* L1's NPT: identity over 64 MiB with 4 KiB leaves. */
 	atomic_store(&tables[0][0], (TB + 4096) | PTE_P | PTE_RW | PTE_US | PTE_A);
@@ -438,13 +500,17 @@ int main(void)
 
 		for (unsigned i = 0; i < NR_VCPUS; i++)
 			used |= snpt_is_protected(mmu[i], TB + t * 4096ull);
-		if (used != atomic_load(&prot[t]) ||
-		    used != snpt_smp_is_protected(&group, TB + t * 4096ull))
+		if ((used || watched[t]) != atomic_load(&prot[t]) ||
+		    used != snpt_smp_is_protected(&group, TB + t * 4096ull) ||
+		    watched[t] != snpt_smp_is_pinned(&group, TB + t * 4096ull))
 			mismatched_prot++;
+		nr_watched += watched[t];
 	}
-	printf("%s 2 - the protected pages are exactly those some shadow uses "
-	       "(%u mismatches)\n", mismatched_prot ? "not ok" : "ok",
-	       mismatched_prot);
+	printf("%s 2 - the read-only pages are exactly those some shadow uses "
+	       "or that are watched (%u mismatches, %u watched)\n",
+	       mismatched_prot ? "not ok" : "ok", mismatched_prot, nr_watched);
+	printf("%s 3 - no shadow leaf maps a watched page writable (%u do)\n",
+	       watched_rw ? "not ok" : "ok", watched_rw);
 	printf("# %" PRIu64 " L1 writes that exited, %" PRIu64 " protections, %"
 	       PRIu64 " releases, %" PRIu64 " pages reclaimed; faults per vCPU:",
 	       group.stats.l1_writes, group.stats.protects,
@@ -453,6 +519,6 @@ int main(void)
 		printf(" %" PRIu64 " (%" PRIu64 " installs, %" PRIu64
 		       " changed under the walk)", mmu[i]->stats.faults,
 		       mmu[i]->stats.installs, mmu[i]->stats.changed_under_walk);
-	printf("\n1..2\n");
-	return failures || mismatched_prot ? 1 : 0;
+	printf("\n1..3\n");
+	return failures || mismatched_prot || watched_rw ? 1 : 0;
 }
