@@ -60,6 +60,7 @@ static struct {
 	struct spinlock lock;
 	unsigned next;                 /* where to look for a slot first */
 	unsigned nr;                   /* pages watched */
+	unsigned top;                  /* slots below this may be in use */
 	uint64_t page[MAPS_WATCH_MAX]; /* 0: a free slot */
 	uint64_t cpus[MAPS_WATCH_MAX]; /* bit i: CPU i's view used it */
 } watches;
@@ -69,7 +70,7 @@ void nested_maps_global_init(void)
 	spin_lock(&watches.lock);
 	for (unsigned i = 0; i < MAPS_WATCH_MAX; i++)
 		watches.page[i] = watches.cpus[i] = 0;
-	watches.nr = watches.next = 0;
+	watches.nr = watches.next = watches.top = 0;
 	spin_unlock(&watches.lock);
 }
 
@@ -106,11 +107,14 @@ static uint64_t slot_page(unsigned i)
 
 bool nested_maps_watched(struct cpu *cpu, uint64_t gpa)
 {
+	unsigned top;
+
 	(void)cpu;
 	if (!__atomic_load_n(&watches.nr, __ATOMIC_ACQUIRE))
 		return false; /* the common case: L1 uses no map */
 	gpa &= ~0xfffull;
-	for (unsigned i = 0; i < MAPS_WATCH_MAX; i++)
+	top = __atomic_load_n(&watches.top, __ATOMIC_ACQUIRE);
+	for (unsigned i = 0; i < top; i++)
 		if (slot_page(i) == gpa && gpa)
 			return true;
 	return false;
@@ -118,10 +122,13 @@ bool nested_maps_watched(struct cpu *cpu, uint64_t gpa)
 
 bool nested_maps_watched_in(struct cpu *cpu, uint64_t lo, uint64_t hi)
 {
+	unsigned top;
+
 	(void)cpu;
 	if (!__atomic_load_n(&watches.nr, __ATOMIC_ACQUIRE))
 		return false;
-	for (unsigned i = 0; i < MAPS_WATCH_MAX; i++) {
+	top = __atomic_load_n(&watches.top, __ATOMIC_ACQUIRE);
+	for (unsigned i = 0; i < top; i++) {
 		uint64_t p = slot_page(i);
 
 		if (p && p >= lo && p < hi)
@@ -194,6 +201,8 @@ static bool watch_page(struct cpu *cpu, uint64_t gpa, bool *added,
 		goto out;
 	}
 	watches.cpus[slot] = 1ull << cpu->idx;
+	if (slot >= watches.top) /* free slots are taken lowest first */
+		__atomic_store_n(&watches.top, slot + 1, __ATOMIC_RELEASE);
 	__atomic_store_n(&watches.page[slot], gpa, __ATOMIC_RELEASE);
 	__atomic_store_n(&watches.nr, watches.nr + 1, __ATOMIC_RELEASE);
 	*added = true;

@@ -7,10 +7,14 @@
    payload's TSC deltas divided by 2^N are exact instruction counts that
    repeat from run to run.  Each figure is the median of 1001 round trips, minus an empty
    rdtsc pair.
+   Also, with more CPUs: the boot CPU's INIT, SIPI and SIPI to an AP (the
+   sipi payload, load option "bench", 2 CPUs), and shadow-NPT faults of 4
+   vCPUs at once (nbench, load option "smp", 4 CPUs).
 2. Boot cost: the wall-clock time from QEMU's start to the payload's first
    line, with nestvisor (nestvisor.efi chain-loading the payload) and
    without (the payload as BOOTX64.EFI), median of --boots runs each, and
-   their ratio.  This one is wall-clock, so it varies a little.
+   their ratio; with 1 CPU and with 4.  This one is wall-clock, so it
+   varies a little.
 
 The ESP and QEMU command line come from tests/runner.py, so the machine is
 the same as the tests'.
@@ -32,15 +36,16 @@ spec.loader.exec_module(runner)
 
 FIRST_LINE = "bench: payload started"
 NBENCH_CFG = "next = \\EFI\\nestvisor\\next.efi\nmemory = 64M\n"
+SIPI_FIRST_LINE = "sipi: the boot CPU starts an AP"
 
 
-def boot(efi, nxt, cfg, icount, timeout=120, files=None):
+def boot(efi, nxt, cfg, icount, timeout=120, files=None, cpus=1):
     """Boot once; return (seconds to the payload's first line, lines)."""
     args = argparse.Namespace(efi=efi, next=nxt, config=None, config_file=cfg,
                               file=files, kernel=None, initrd=None, append=None,
                               cpu=runner.DEFAULT_CPU, memory=512, icount=icount,
-                              qemu_arg=None, nvram=False, secure_boot=False,
-                              disk=None)
+                              qemu_arg=["-smp", str(cpus)] if cpus > 1 else None,
+                              nvram=False, secure_boot=False, disk=None)
     with tempfile.TemporaryDirectory() as esp:
         runner.build_esp(args, esp)
         cmd = runner.qemu_command(args, esp, "tcg",
@@ -54,7 +59,8 @@ def boot(efi, nxt, cfg, icount, timeout=120, files=None):
             if i == 1:
                 break
             line = runner.clean_line(child.before)
-            if first is None and line.startswith(FIRST_LINE):
+            if first is None and (line.startswith(FIRST_LINE) or
+                                  line.startswith(SIPI_FIRST_LINE)):
                 first = time.monotonic() - t0
             if nv_first is None and line.startswith("nestvisor: nestvisor "):
                 nv_first = time.monotonic() - t0
@@ -111,21 +117,67 @@ def main():
                   f"({npf / pages:.4f} per 4 KiB page), {instr // max(npf, 1)} instructions "
                   f"per fault (the whole run, L2's loop included: {instr})")
 
-    with_nv, shares = [], []
-    for _ in range(a.boots):
-        with_nv.append(boot(nv, payload, cfg, None)[0])
-        shares.append(boot.nestvisor_share)
-    # The same files on the ESP, so that the firmware's own part is alike.
-    same_esp = [(nv, r"\EFI\nestvisor\nestvisor.efi"), (payload, r"\EFI\nestvisor\next.efi"),
-                (cfg, r"\EFI\nestvisor\nestvisor.cfg")]
-    without = [boot(payload, None, None, None, files=same_esp)[0] for _ in range(a.boots)]
-    m_nv, m_bare = statistics.median(with_nv), statistics.median(without)
-    print(f"boot to the payload's first line (wall clock, TCG, median of {a.boots}):")
-    print(f"  with nestvisor    {m_nv:6.2f} s")
-    print(f"  without           {m_bare:6.2f} s")
-    print(f"  ratio             {m_nv / m_bare:6.2f}")
-    print(f"  nestvisor's own part (its first line to the payload's): "
-          f"{statistics.median(shares):.3f} s")
+    # Every CPU at once: 4 vCPUs of one L2 VM fault in their quarters.
+    with tempfile.NamedTemporaryFile("w", suffix=".cfg") as ncfg:
+        ncfg.write(NBENCH_CFG + "args = smp\n")
+        ncfg.flush()
+        _, slines = boot(nv, nbench, ncfg.name, a.shift, timeout=600, cpus=4)
+    cpus = []
+    for line in slines:
+        f = line.split()
+        if len(f) > 3 and f[:3] == ["nbench:", "smp", "cpu"]:
+            kv = dict(zip(f[4::2], f[5::2]))
+            cpus.append((int(kv["t0"]), int(kv["t1"]), int(kv["npf"]), int(kv["pages"])))
+    if not cpus:
+        sys.exit("bench: nbench smp printed nothing:\n" + "\n".join(slines[-20:]))
+    window = (max(c[1] for c in cpus) - min(c[0] for c in cpus)) // scale
+    npf = sum(c[2] for c in cpus)
+    alone = max((c[1] - c[0]) // scale for c in cpus)
+    print(f"  {len(cpus)} vCPUs of one L2 VM at once, one L1 NPT in 4 KiB pages, each "
+          f"touching {cpus[0][3]} pages: {npf} shadow-NPT faults "
+          f"({', '.join(str(c[2]) for c in cpus)}), {window // max(npf, 1)} instructions "
+          f"per fault over all CPUs ({window} from the first start to the last end; "
+          f"the slowest CPU's own window {alone})")
+
+    # INIT-SIPI-SIPI to an AP, as the boot CPU sees it.
+    sipi = os.path.join(a.build, "tests", "guest", "sipi.efi")
+    with tempfile.NamedTemporaryFile("w", suffix=".cfg") as scfg:
+        scfg.write("next = \\EFI\\nestvisor\\next.efi\nargs = bench\n")
+        scfg.flush()
+        _, ilines = boot(nv, sipi, scfg.name, a.shift, timeout=600, cpus=2)
+    med, rounds, ran = {}, "?", "?"
+    for line in ilines:
+        f = line.split()
+        if len(f) == 4 and f[0] == "sipi-bench:" and f[2] == "median":
+            med[f[1]] = int(f[3]) // scale
+        if len(f) >= 5 and f[0] == "sipi-bench:" and f[1] == "rounds":
+            rounds, ran = f[2], f[4]
+    if len(med) != 4:
+        sys.exit("bench: sipi bench printed nothing:\n" + "\n".join(ilines[-20:]))
+    b = med["baseline"]
+    print(f"INIT-SIPI-SIPI from the boot CPU to an AP under nestvisor (2 CPUs; "
+          f"the AP ran {ran} of {rounds} times), instructions per ICR write as the "
+          f"sender sees it, median: INIT {med['init'] - b}, SIPI {med['sipi'] - b}, "
+          f"second SIPI {med['sipi2'] - b}")
+
+    for cpus in (1, 4):
+        with_nv, shares = [], []
+        for _ in range(a.boots):
+            with_nv.append(boot(nv, payload, cfg, None, cpus=cpus)[0])
+            shares.append(boot.nestvisor_share)
+        # The same files on the ESP, so that the firmware's own part is alike.
+        same_esp = [(nv, r"\EFI\nestvisor\nestvisor.efi"), (payload, r"\EFI\nestvisor\next.efi"),
+                    (cfg, r"\EFI\nestvisor\nestvisor.cfg")]
+        without = [boot(payload, None, None, None, files=same_esp, cpus=cpus)[0]
+                   for _ in range(a.boots)]
+        m_nv, m_bare = statistics.median(with_nv), statistics.median(without)
+        print(f"boot to the payload's first line, {cpus} CPU{'s' if cpus > 1 else ''} "
+              f"(wall clock, TCG, median of {a.boots}):")
+        print(f"  with nestvisor    {m_nv:6.2f} s")
+        print(f"  without           {m_bare:6.2f} s")
+        print(f"  ratio             {m_nv / m_bare:6.2f}")
+        print(f"  nestvisor's own part (its first line to the payload's): "
+              f"{statistics.median(shares):.3f} s")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,15 @@
  * and powers off (QEMU exits with status 0).  Under nestvisor a vCPU runs
  * the page as a guest (EBX 0x7473654e, "Nest"); a CPU nestvisor parked
  * never runs it.
+ *
+ * With the load option "bench" (./nv bench, QEMU -icount: TSC ticks /
+ * 2^shift = instructions), after that it starts the AP again BENCH_ROUNDS
+ * times, INIT, SIPI and SIPI back to back, waiting each time for the
+ * page's word, and prints the median TSC ticks of each ICR write as the
+ * boot CPU sees it (the write, and the delivery-status poll that follows)
+ * and of an empty rdtsc pair:
+ *	sipi-bench: rounds R ran N
+ *	sipi-bench: baseline|init|sipi|sipi2 median T
  */
 #include <efi.h>
 #include <efilib.h>
@@ -24,12 +33,14 @@
 
 #include "boot/mp_services.h"
 #include "lib/efiutil.h"
+#include "lib/mp.h"
 #include "lib/serial.h"
 #include "lib/x86.h"
 
 #define APIC_ICR_LO 0x300
 #define APIC_ICR_HI 0x310
 #define MARK        0x5150
+#define BENCH_ROUNDS 101
 
 /* The AP's code: 16-bit, at offset 0 of its page. */
 static const uint8_t code[] = {
@@ -58,6 +69,71 @@ static void icr(uint32_t apic_id, uint32_t lo)
 	*apic(APIC_ICR_LO) = lo;
 	for (unsigned i = 0; i < 100000 && (*apic(APIC_ICR_LO) & (1u << 12)); i++)
 		__asm__ volatile("pause");
+}
+
+static inline uint64_t tsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi)::"memory");
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static uint64_t median(uint64_t *v, unsigned n)
+{
+	for (unsigned i = 1; i < n; i++)
+		for (unsigned j = i; j && v[j - 1] > v[j]; j--) {
+			uint64_t t = v[j];
+
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	return v[n / 2];
+}
+
+/* Wait up to ms milliseconds for the AP's word. */
+static bool wait_mark(volatile uint8_t *p, unsigned ms)
+{
+	bool ran = false;
+
+	for (unsigned i = 0; i < ms && !ran; i++) {
+		uefi_call_wrapper(BS->Stall, 1, 1000);
+		ran = *(volatile uint16_t *)(p + 0x100) == MARK;
+	}
+	return ran;
+}
+
+/* INIT-SIPI-SIPI, BENCH_ROUNDS times (see the top). */
+static void bench(uint32_t id, uint32_t vector, volatile uint8_t *p)
+{
+	static uint64_t base[BENCH_ROUNDS], init[BENCH_ROUNDS];
+	static uint64_t sipi[BENCH_ROUNDS], sipi2[BENCH_ROUNDS];
+	unsigned ran = 0;
+
+	for (unsigned i = 0; i < BENCH_ROUNDS; i++) {
+		uint64_t t0, t1, t2, t3;
+
+		*(volatile uint16_t *)(p + 0x100) = 0;
+		t0 = tsc();
+		t1 = tsc();
+		base[i] = t1 - t0;
+		t0 = tsc();
+		icr(id, 0x4500);
+		t1 = tsc();
+		icr(id, 0x600 | vector);
+		t2 = tsc();
+		icr(id, 0x600 | vector);
+		t3 = tsc();
+		init[i] = t1 - t0;
+		sipi[i] = t2 - t1;
+		sipi2[i] = t3 - t2;
+		ran += wait_mark(p, 100);
+	}
+	gprintf("sipi-bench: rounds %u ran %u\n", BENCH_ROUNDS, ran);
+	gprintf("sipi-bench: baseline median %lu\n", median(base, BENCH_ROUNDS));
+	gprintf("sipi-bench: init median %lu\n", median(init, BENCH_ROUNDS));
+	gprintf("sipi-bench: sipi median %lu\n", median(sipi, BENCH_ROUNDS));
+	gprintf("sipi-bench: sipi2 median %lu\n", median(sipi2, BENCH_ROUNDS));
 }
 
 static int first_ap(uint32_t *apic_id)
@@ -109,10 +185,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	icr(id, 0x600 | vector);            /* Start-up */
 	uefi_call_wrapper(BS->Stall, 1, 200);
 	icr(id, 0x600 | vector);
-	for (unsigned ms = 0; ms < 1000 && !ran; ms++) {
-		uefi_call_wrapper(BS->Stall, 1, 1000);
-		ran = *(volatile uint16_t *)(p + 0x100) == MARK;
-	}
+	ran = wait_mark(p, 1000);
 	if (ran)
 		gprintf("sipi: INIT-SIPI-SIPI to APIC ID %u at vector 0x%x: the AP "
 			"ran (CPUID 0x40000000 EBX 0x%08x)\n", id, vector,
@@ -120,6 +193,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	else
 		gprintf("sipi: INIT-SIPI-SIPI to APIC ID %u at vector 0x%x: the AP "
 			"did not run\n", id, vector);
+	if (ran && guest_has_option("bench"))
+		bench(id, vector, p);
 	uefi_call_wrapper(RT->ResetSystem, 4, EfiResetShutdown, EFI_SUCCESS, 0,
 			  NULL);
 	return EFI_SUCCESS;
