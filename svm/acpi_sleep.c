@@ -53,11 +53,29 @@ static inline void port_out(uint16_t port, unsigned size, uint32_t v)
 		__asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port));
 }
 
+/* Every owned port is in [own_lo, own_hi): one test for the other
+ * ports, which are the exits ioio.c sees (isa-debug-exit). */
+static uint32_t own_lo, own_hi;
+
+static void own(uint16_t base)
+{
+	if (!base)
+		return;
+	if (!own_hi || base < own_lo)
+		own_lo = base;
+	if (base + 2u > own_hi)
+		own_hi = base + 2u;
+}
+
 void acpi_sleep_init(const struct launch_s3 *s3, uint8_t *iopm)
 {
 	pm1 = *s3;
 	if (!pm1.offered)
 		return;
+	own(pm1.cnt_a);
+	own(pm1.cnt_b);
+	own(pm1.sts_a);
+	own(pm1.sts_b);
 	iopm_set(iopm, pm1.cnt_a, 2);
 	iopm_set(iopm, pm1.sts_a, 2);
 	if (pm1.cnt_b)
@@ -73,6 +91,8 @@ static bool in_reg(uint16_t base, uint16_t port, unsigned size)
 
 bool acpi_sleep_owns(uint16_t port, unsigned size)
 {
+	if (port >= own_hi || port + size <= own_lo)
+		return false;
 	return pm1.offered &&
 	       (in_reg(pm1.cnt_a, port, size) || in_reg(pm1.cnt_b, port, size) ||
 		in_reg(pm1.sts_a, port, size) || in_reg(pm1.sts_b, port, size));
