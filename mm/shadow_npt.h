@@ -126,6 +126,8 @@ struct snpt_fault_result {
 	/* (a) L1's NPT denies the access: reflect #NPF to L1 with these. */
 	bool reflect;
 	uint64_t exit_info_1, exit_info_2;
+	int fault_level;     /* the walk's: 0 = permission, else the level */
+	unsigned rights;     /* ACC_* of the entries walked (permission) */
 	/* (c) L1's NPT translates to an L1 gpa where L1 has no memory. */
 	bool no_l1_memory;
 	uint64_t l1_gpa;     /* the translation (also set for (b)) */

@@ -30,6 +30,7 @@ void svm_handle_exit(struct cpu *cpu)
 				   v->control.exit_info_2, v->save.rip };
 	cpu->ring_next = (cpu->ring_next + 1) % EXIT_RING_SIZE;
 	cpu->nr_exits++;
+	cpu->exit_counts[cpu->nested.guest_mode][nv_exit_slot(code)]++;
 	v->control.tlb_control = TLB_CONTROL_DO_NOTHING;
 	log_trace("%s exit 0x%lx info1 0x%lx info2 0x%lx rip 0x%lx",
 		  cpu->nested.guest_mode ? "L2" : "L1", code, r->info1, r->info2,

@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: MIT
-/* VMMCALL from L1: the hypercall interface of core/hypercall.h. */
+/*
+ * VMMCALL from L1: the hypercall interface of core/hypercall.h.  CPL 0
+ * may make every call; CPL 1..3 only the nvctl calls, and only when the
+ * configuration allows it (svm/nvctl.c); anything else is #UD, as for a
+ * CPU without a hypervisor.
+ */
 #include "core/hypercall.h"
 #include "core/hvmem.h"
 #include "core/log.h"
@@ -7,18 +12,41 @@
 #include "drivers/debug_exit.h"
 #include "svm/intercepts.h"
 #include "svm/nested.h"
+#include "svm/nvctl.h"
+
+/* NV_HC_BOOT_LOG is open until NV_HC_BOOT_DONE. */
+static bool boot_log_closed;
+
+static long boot_log(struct guest_regs *g)
+{
+	uint64_t gpa = g->rbx, len = g->rcx;
+	const uint8_t *p;
+
+	if (boot_log_closed)
+		return NV_HC_EPERM;
+	if (len > NV_BOOT_LOG_MAX || (gpa & 0xfff) + len > 4096)
+		return NV_HC_EINVAL;
+	if (!len)
+		return NV_HC_OK;
+	p = l1_host_ptr(gpa, (unsigned)len);
+	if (!p)
+		return NV_HC_EINVAL;
+	log_ring_append((const char *)p, len);
+	return NV_HC_OK;
+}
 
 void handle_vmmcall(struct cpu *cpu)
 {
 	struct vmcb_save *s = &cpu->cur->save;
 	struct guest_regs *g = &cpu->gregs;
+	uint64_t nr = s->rax;
 	long status = NV_HC_OK;
 
-	if (s->cpl != 0) {
+	if (s->cpl != 0 && !nvctl_allowed(nr, s->cpl)) {
 		inject_exception(cpu, X86_VEC_UD, false, 0);
 		return;
 	}
-	switch (s->rax) {
+	switch (nr) {
 	case NV_HC_VERSION:
 		g->rbx = NV_VERSION_WORD;
 		break;
@@ -40,8 +68,15 @@ void handle_vmmcall(struct cpu *cpu)
 		g->rcx = cpu->nested.nr_vmruns;
 		g->rdx = nested_npt_faults(cpu);
 		break;
+	case NV_HC_BOOT_LOG:
+		status = boot_log(g);
+		break;
+	case NV_HC_BOOT_DONE:
+		boot_log_closed = true;
+		break;
 	default:
-		status = NV_HC_ENOSYS;
+		status = nvctl_allowed(nr, 0) ? nvctl_call(cpu, nr) :
+						NV_HC_ENOSYS;
 		break;
 	}
 	s->rax = (uint64_t)status;

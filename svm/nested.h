@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "mm/gmem.h"
+#include "mm/pt_mem.h"
 #include "mm/walk.h"
 #include "svm/nested_check.h"
 #include "svm/vmcb.h"
@@ -44,6 +45,8 @@ struct nested {
 	struct pagewalk npt_walk;   /* ready for npt_role */
 	struct gmem l2_phys;   /* L2's physical memory (through L1's NPT) */
 	struct snpt *snpt;     /* the shadow-NPT MMU (mm/shadow_npt.c) */
+	struct pt_mem snpt_ptm; /* its pages: hvmem's, counted */
+	uint64_t snpt_pages;   /* shadow table pages in use */
 	uint64_t npt_root;     /* the shadow root vmcb02 runs with */
 	bool tlb_flush_pending; /* shadow or L1 NPT changed: flush L2 */
 	uint64_t nr_vmruns, nr_reflected;

@@ -28,6 +28,7 @@
 #include "mm/shadow_npt.h"
 #include "svm/intercepts.h"
 #include "svm/nested_internal.h"
+#include "svm/nvctl.h"
 
 static int l1_to_hpa(void *ctx, uint64_t gpa, uint64_t *hpa, unsigned *shift)
 {
@@ -76,6 +77,30 @@ static int protect(void *ctx, uint64_t gpa, bool wp)
 	return 0;
 }
 
+/* The shadow's table pages come from hvmem, counted for nvctl. */
+static void *snpt_map(void *ctx, uint64_t pa)
+{
+	(void)ctx;
+	return hvmem.ptm.map(hvmem.ptm.ctx, pa);
+}
+
+static uint64_t snpt_alloc(void *ctx)
+{
+	struct cpu *cpu = ctx;
+	uint64_t pa = hvmem.ptm.alloc_page(hvmem.ptm.ctx);
+
+	cpu->nested.snpt_pages += pa != 0;
+	return pa;
+}
+
+static void snpt_free(void *ctx, uint64_t pa)
+{
+	struct cpu *cpu = ctx;
+
+	cpu->nested.snpt_pages--;
+	hvmem.ptm.free_page(hvmem.ptm.ctx, pa);
+}
+
 /* L2's physical memory through L1's NPT, for decoding L2's instructions. */
 static int l2_translate(struct cpu *cpu, uint64_t gpa, uint64_t *l1_gpa)
 {
@@ -116,12 +141,13 @@ int nested_npt_init(struct cpu *cpu)
 	struct nested *n = &cpu->nested;
 	struct snpt_env env = {
 		.l1mem = &l1_gmem, .l1_to_hpa = l1_to_hpa, .protect = protect,
-		.ctx = cpu, .ptm = &hvmem.ptm,
+		.ctx = cpu, .ptm = &n->snpt_ptm,
 		.l1_cpu = { n->caps.maxphyaddr, cpu->caps.gbpages },
 		.hw_gmet = svm_has(&cpu->caps, SVM_FEAT_GMET),
 		.gbpages = cpu->caps.gbpages,
 	};
 
+	n->snpt_ptm = (struct pt_mem){ cpu, snpt_map, snpt_alloc, snpt_free };
 	n->snpt = hv_alloc((sizeof(*n->snpt) + 4095) / 4096);
 	if (!n->snpt)
 		return -1;
@@ -201,6 +227,7 @@ void nested_npt_fault(struct cpu *cpu)
 		panic("shadow NPT");
 	}
 	if (r.reflect) {
+		nvctl_trace_npf(cpu, &r);
 		nested_vmexit(cpu, VMEXIT_NPF, r.exit_info_1, r.exit_info_2, 0);
 		return;
 	}

@@ -13,7 +13,8 @@ Run mode (default): build an ESP directory, boot it, watch the serial log.
     isa-debug-exit at 0xf4 (a guest write of V ends QEMU with status
     (V << 1) | 1), -no-reboot.  TCG with -cpu EPYC,+svm,+npt by default;
     KVM only when /dev/kvm works, the host is AMD and kvm_amd has nested=1.
-  * Checks: --require REGEX (in order), --forbid REGEX, --expect-status N
+  * Checks: --require REGEX (in order), --forbid REGEX, --once REGEX
+    (exactly one matching line), --expect-status N
     (or "any"), --stop-after REGEX (kill QEMU once it appears: for runs
     that end in the firmware's menu), --tap (the payload's TAP output must
     have a plan, every case present once, every case ok), --timeout S.
@@ -287,6 +288,10 @@ def run(args):
         failure = f"QEMU exited (status {status}) before --stop-after {args.stop_after!r}"
     if failure is None and next_req < len(required):
         failure = f"required line not seen (in order): {required[next_req]!r}"
+    for pat in args.once or []:
+        seen = sum(1 for line in lines if re.search(pat, line))
+        if failure is None and seen != 1:
+            failure = f"{seen} lines match {pat!r}, expected exactly 1"
     if failure is None and args.tap:
         failure = tap_verdict(parse_tap(lines))
     if failure is None and not killed and args.expect_status != "any":
@@ -419,6 +424,8 @@ def main():
                    help="line that must appear (several: in this order)")
     p.add_argument("--forbid", action="append", metavar="REGEX",
                    help="line that must not appear")
+    p.add_argument("--once", action="append", metavar="REGEX",
+                   help="line that must appear exactly once")
     p.add_argument("--stop-after", metavar="REGEX",
                    help="kill QEMU once a line matches (required to appear)")
     p.add_argument("--tap", action="store_true", help="check the TAP output")
