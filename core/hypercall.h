@@ -168,6 +168,45 @@ enum nv_snpt_word {
 #define NV_HC_EPERM      (-4l)
 #define NV_HC_EMPTY      (-5l)
 
+/* A hypercall with every register of the ABI: in rax (call), rbx, rcx,
+ * rdx; out all twelve (data registers: rsi..r13). */
+struct nv_hc_regs {
+	uint64_t rax, rbx, rcx, rdx, rsi, rdi, r8, r9, r10, r11, r12, r13;
+};
+
+static inline void nv_vmmcall(struct nv_hc_regs *r)
+{
+	register uint64_t r8 __asm__("r8"), r9 __asm__("r9"),
+		r10 __asm__("r10"), r11 __asm__("r11"), r12 __asm__("r12"),
+		r13 __asm__("r13");
+
+	__asm__ volatile("vmmcall"
+			 : "+a"(r->rax), "+b"(r->rbx), "+c"(r->rcx),
+			   "+d"(r->rdx), "=S"(r->rsi), "=D"(r->rdi), "=r"(r8),
+			   "=r"(r9), "=r"(r10), "=r"(r11), "=r"(r12), "=r"(r13)
+			 :
+			 : "memory");
+	r->r8 = r8;
+	r->r9 = r9;
+	r->r10 = r10;
+	r->r11 = r11;
+	r->r12 = r12;
+	r->r13 = r13;
+}
+
+/* The data registers as 8 words, in order. */
+static inline void nv_hc_data(const struct nv_hc_regs *r, uint64_t w[8])
+{
+	w[0] = r->rsi;
+	w[1] = r->rdi;
+	w[2] = r->r8;
+	w[3] = r->r9;
+	w[4] = r->r10;
+	w[5] = r->r11;
+	w[6] = r->r12;
+	w[7] = r->r13;
+}
+
 /* I/O ports nestvisor owns (intercepted; all others pass through). */
 #define NV_PORT_DEBUG_EXIT     0xf4u /* QEMU isa-debug-exit, 4 ports */
 #define NV_PORT_DEBUG_EXIT_LEN 4u
