@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "mm/pte.h"
 #include "mm/tools/npf_words.h"
 #include "nvctl/nvctl.h"
 
@@ -55,6 +56,43 @@ static void role_options(union cpu_role role, unsigned maxphy, char *buf,
 		 role.base.cr4_smep, maxphy);
 }
 
+/*
+ * Entries that make nv-npt's walk end the same way: tables P|W|U down to
+ * the faulting level, which is not present; for a permission fault a leaf
+ * with the effective rights (NX only means something with L1's NXE).  A
+ * reserved-bit fault does not say which bit: false.
+ */
+static bool entries(const struct rec *r, const struct pagewalk *w, char *buf,
+		    size_t size)
+{
+	unsigned top = r->role.base.level, level = NV_TRACE_LEVEL(r->fields);
+	unsigned rights = NV_TRACE_RIGHTS(r->fields);
+	size_t n = 0;
+
+	if ((r->ei1 & PFERR_RSVD) || top < 2 || level > top)
+		return false;
+	buf[0] = '\0';
+	for (unsigned lvl = top; lvl > (level ? level : 1); lvl--) {
+		/* A PAE PDPTE has no W/U/NX bits: P only. */
+		unsigned long long table = top == 3 && lvl == 3 &&
+					   !r->role.base.has_4_byte_gpte ? 0x1 : 0x7;
+
+		n += (size_t)snprintf(buf + n, size - n, " --pte 0x%llx", table);
+	}
+	if (level) {
+		snprintf(buf + n, size - n, " --pte 0x0");
+	} else {
+		uint64_t leaf = 0x1000 | PTE_P |
+				(rights & ACC_WRITE ? PTE_RW : 0) |
+				(rights & ACC_USER ? PTE_US : 0) |
+				(!(rights & ACC_EXEC) && w->role.base.efer_nx &&
+				 !w->role.base.has_4_byte_gpte ? PTE_NX : 0);
+
+		snprintf(buf + n, size - n, " --pte 0x%llx", (unsigned long long)leaf);
+	}
+	return true;
+}
+
 static const char *gmet_class(const struct rec *r)
 {
 	if (!r->role.base.cr4_smep)
@@ -91,7 +129,7 @@ static void print_full(const struct rec *r, bool gbpages)
 	struct pagewalk w;
 	const char *name;
 	uint64_t access = walked_access(r, &name);
-	char opts[160];
+	char opts[160], ptes[160];
 
 	pagewalk_init(&w, r->role, true, &mc);
 	printf("#NPF %llu on CPU %u: L2 gpa 0x%llx, L2 rip 0x%llx, CPL %u, nCR3 0x%llx\n",
@@ -108,9 +146,10 @@ static void print_full(const struct rec *r, bool gbpages)
 			      (int)NV_TRACE_LEVEL(r->fields),
 			      NV_TRACE_RIGHTS(r->fields));
 	role_options(r->role, mc.maxphyaddr, opts, sizeof(opts));
-	printf("the CPU's exit_info_1 0x%llx; nv-npt explain %s --access %s --cpl %u --addr 0x%llx --pte ...\n\n",
-	       (unsigned long long)r->hw_ei1, opts, name, cpl,
-	       (unsigned long long)r->ngpa);
+	printf("the CPU's exit_info_1 was 0x%llx\n", (unsigned long long)r->hw_ei1);
+	printf("reproduce: nv-npt explain %s --access %s --cpl %u --addr 0x%llx%s\n\n",
+	       opts, name, cpl, (unsigned long long)r->ngpa,
+	       entries(r, &w, ptes, sizeof(ptes)) ? ptes : " --pte ...");
 }
 
 /* One record with seq >= *next; 1: got it, 0: none yet, -1: error. */

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 """Judge the serial log of the linux-nvctl run (tests/linux/nvctl-test.sh).
 
-    check_nvctl.py --log LOG --version X.Y.Z [-- CMD...]
+    check_nvctl.py --log LOG --version X.Y.Z [--nv-npt NV_NPT] [-- CMD...]
 
 If CMD is given it is run first (tests/runner.py, which boots nestvisor,
 Linux as L1 with nvl1=nvctl, and writes LOG) and must exit 0.
@@ -16,7 +16,8 @@ nested page table does not map yet (P=0).  Without GMET every nested access
 is a user access (US=1).  I/D is set for the fetch because L1 runs with
 EFER.NXE=1 (x86-64 Linux enables NX on every CPU that has it; the run
 checks /proc/cpuinfo's nx flag).  None of these values is taken from
-nvctl's output: nvctl's decoding is compared with them.
+nvctl's output: nvctl's decoding is compared with them, and the nv-npt
+command nvctl prints to reproduce each fault is run and must give them too.
 Run with /usr/bin/python3.
 """
 
@@ -104,7 +105,7 @@ def has(lines, text):
     return any(text in line for line in lines)
 
 
-def judge_trace(j, recs):
+def judge_trace(j, recs, nv_npt):
     j.check(len(recs) > 0, "the live trace decoded at least one #NPF")
     for r in recs:
         ei1 = r.get("ei1")
@@ -152,9 +153,15 @@ def judge_trace(j, recs):
             j.check(has(lines, f"RW={1 if access == 'write' else 0}    L2's access was a {access}"),
                     f"#NPF {r['seq']}: why RW")
         # L1 = 64-bit Linux with NX: EFER = LME | LMA | NXE = 0xd00.
-        j.check(has(lines, "--efer 0xd00 --gmet 0 --maxphyaddr ")
-                and has(lines, f"--access {access} --cpl 0 --addr {gpa:#x}"),
+        repro = next((x for x in lines if x.startswith("reproduce: nv-npt explain ")), "")
+        j.check("--efer 0xd00 --gmet 0 --maxphyaddr " in repro
+                and f"--access {access} --cpl 0 --addr {gpa:#x} --pte " in repro,
                 f"#NPF {r['seq']}: the nv-npt command line for the role")
+        if nv_npt and repro:
+            out = subprocess.run([nv_npt] + repro.split()[3:], capture_output=True,
+                                 text=True).stdout
+            j.check(f"exit_info_1 = 0x{want:016x}" in out,
+                    f"#NPF {r['seq']}: nv-npt, run as nvctl says, gives exit_info_1 {want:#x}")
     if len(seqs) == 3:
         j.check(seqs["fetch"] < seqs["read"] < seqs["write"],
                 "the fetch, the read and the first write come in that order (kvmtest.h)")
@@ -180,6 +187,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--log", required=True)
     p.add_argument("--version", required=True)
+    p.add_argument("--nv-npt", help="nv-npt, to run the command nvctl prints")
     p.add_argument("cmd", nargs=argparse.REMAINDER)
     args = p.parse_args()
     cmd = args.cmd[1:] if args.cmd and args.cmd[0] == "--" else args.cmd
@@ -204,7 +212,7 @@ def main():
         j.check(f in feats, f"feature {f} (nestvisor offers it; nvctl = on)")
     j.check(has(v, "virtualized CPUs: 1"), "one virtualized CPU")
 
-    judge_trace(j, blocks(s.get("nvctl-trace", [])))
+    judge_trace(j, blocks(s.get("nvctl-trace", [])), args.nv_npt)
     j.check(has(s.get("nvctl-trace", []), "[nvctl: trace: next record "),
             "the live trace ended with its summary")
 
