@@ -53,7 +53,8 @@ static inline bool hvmem_contains(uint64_t pa)
 	return pa - hvmem.base < hvmem.size;
 }
 
-/* Maps L1's gpa (a page of the region) to the sink page. 0 or -1. */
+/* Maps L1's gpa (a page of the region) to the sink page.  0, -NV_EFAULT
+ * outside the region, or -NV_ENOMEM. */
 int hvmem_map_sink(uint64_t gpa);
 
 /* Where nestvisor reaches L1's len bytes at gpa (within one page): the

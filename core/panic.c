@@ -27,12 +27,12 @@ void panic(const char *fmt, ...)
 	char msg[200];
 	va_list ap;
 
-	cli();
 	va_start(ap, fmt);
 	fmt_vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	log_error("PANIC: %s", msg);
-	/* A panic inside the dump hook goes straight to the stop. */
+	/* A panic inside the dump hook goes straight to the stop.  (In host
+	 * mode GIF is clear: no interrupt can come in between.) */
 	if (dump_hook && !depth++)
 		dump_hook(dump_ctx);
 	if (stop_hook)

@@ -28,6 +28,22 @@ static inline struct cpuid_regs cpuid(uint32_t leaf)
 	return cpuid_count(leaf, 0);
 }
 
+/* The same into 64-bit values, for code that stores them into a guest's
+ * 64-bit registers: CPUID writes the 32-bit registers, which zero-extends
+ * them, so no further extension is needed. */
+struct cpuid_regs64 {
+	uint64_t rax, rbx, rcx, rdx;
+};
+
+static inline struct cpuid_regs64 cpuid_count64(uint32_t leaf, uint32_t sub)
+{
+	struct cpuid_regs64 r;
+	__asm__ volatile("cpuid"
+			 : "=a"(r.rax), "=b"(r.rbx), "=c"(r.rcx), "=d"(r.rdx)
+			 : "a"(leaf), "c"(sub));
+	return r;
+}
+
 static inline uint64_t rdmsr(uint32_t msr)
 {
 	uint32_t lo, hi;

@@ -6,6 +6,7 @@
  */
 #include <stddef.h>
 
+#include "core/err.h"
 #include "svm/vcpu.h"
 
 #define DEFINE(sym, val) \
@@ -44,4 +45,5 @@ void asm_offsets(void)
 	OFF(LF_RIP, struct launch_frame, rip);
 	OFF(LF_RFLAGS, struct launch_frame, rflags);
 	DEFINE(LF_SIZE, sizeof(struct launch_frame));
+	DEFINE(NEG_NV_ENOMEM, -NV_ENOMEM);
 }

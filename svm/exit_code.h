@@ -113,7 +113,7 @@ static inline bool vmexit_in(uint64_t code, uint64_t first, uint64_t last)
 }
 
 /* Exit codes are 64-bit, but QEMU TCG stores VMEXIT_INVALID as a 32-bit -1
- * (docs/semantics.md §10): accept both. */
+ * (docs/semantics.md §10.3): accept both. */
 static inline bool vmexit_is_invalid(uint64_t code)
 {
 	return code == VMEXIT_INVALID || code == 0xffffffffull;

@@ -39,12 +39,12 @@ void inject_exception(struct cpu *cpu, enum x86_vector vector, bool has_err,
 
 /* Moves L1's RIP past the intercepted instruction, which must be op:
  * next_rip where the CPU has NRIPS, otherwise by decoding the bytes at RIP
- * (svm/nrip.c).  Returns 0, or -1 after injecting #UD when the bytes at
- * RIP are not op. */
+ * (svm/nrip.c).  Returns 0, or -NV_EINVAL after injecting #UD when the
+ * bytes at RIP are not op. */
 int skip_instruction(struct cpu *cpu, enum insn_op op);
 
-/* The length of the instruction op at the running guest's RIP, or -1 if
- * the bytes there are not op. */
+/* The length of the instruction op at the running guest's RIP, or
+ * -NV_EINVAL if the bytes there are not op. */
 int guest_insn_len(struct cpu *cpu, enum insn_op op);
 
 #endif

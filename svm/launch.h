@@ -27,8 +27,8 @@ struct launch_params {
 	uint64_t early_log_len;
 };
 
-/* Returns 0 in L1 once virtualized, or -1 (nothing changed). */
-long hv_launch(const struct launch_params *p);
+/* Returns 0 in L1 once virtualized, or -NV_ENOMEM (nothing changed). */
+int hv_launch(const struct launch_params *p);
 
 /* Called by hv_launch: prepares everything; NULL on failure. */
 struct cpu *hv_setup(const struct launch_params *p, struct launch_frame *f);

@@ -13,12 +13,14 @@
  *    (APM Vol. 2 §15.11): AMD CPUs implement none there, so #GP.
  */
 #include "svm/intercepts.h"
+#include "core/err.h"
 #include "core/log.h"
 #include "core/x86.h"
 #include "svm/nested.h"
 
-#define EFER_WRITABLE (X86_EFER_SCE | X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE | X86_EFER_SVME | \
-		       X86_EFER_LMSLE | X86_EFER_FFXSR | X86_EFER_TCE)
+#define EFER_WRITABLE (X86_EFER_SCE | X86_EFER_LME | X86_EFER_LMA |       \
+		       X86_EFER_NXE | X86_EFER_SVME | X86_EFER_LMSLE |       \
+		       X86_EFER_FFXSR | X86_EFER_TCE)
 
 /* The guest's own view of its EFER. */
 static uint64_t efer_view(const struct cpu *cpu)
@@ -37,12 +39,12 @@ static int efer_write(struct cpu *cpu, uint64_t val)
 	uint64_t old = efer_view(cpu);
 
 	if (val & ~EFER_WRITABLE)
-		return -1;
+		return -NV_EINVAL;
 	if ((val & X86_EFER_SVME) && !(old & X86_EFER_SVME) &&
 	    (!n->offered || (n->vm_cr & VM_CR_SVMDIS)))
-		return -1;
+		return -NV_EINVAL;
 	if ((s->cr0 & X86_CR0_PG) && ((val ^ old) & X86_EFER_LME))
-		return -1;
+		return -NV_EINVAL;
 	val = (val & ~X86_EFER_LMA) | (s->efer & X86_EFER_LMA);
 	if (n->guest_mode)
 		n->l2_efer = val;

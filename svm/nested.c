@@ -213,12 +213,11 @@ void nested_vmrun(struct cpu *cpu)
 		.hsave_pa = n->hsave_pa, .vmcb12_gpa = s01->rax,
 	};
 	volatile struct vmcb *v12;
-	int pre;
+	enum x86_vector exc;
 
-	pre = nested_vmrun_prechecks(&ctx, &n->caps, &why);
-	if (pre != NESTED_PRE_OK) {
+	if (nested_vmrun_prechecks(&ctx, &n->caps, &why, &exc)) {
 		log_debug("L1 VMRUN: %s", why.name);
-		inject_exception(cpu, (enum x86_vector)pre, pre == NESTED_PRE_GP, 0);
+		inject_exception(cpu, exc, exc == X86_VEC_GP, 0);
 		return;
 	}
 	if (skip_instruction(cpu, INSN_VMRUN))

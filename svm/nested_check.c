@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Emulated VMRUN: copy, sanitise and check vmcb12
- * (nested-paging-semantics.md §7, §1.3/§1.4; anchors-and-style.md §5).
+ * (docs/semantics.md §8, and §2.3 for GMET).
  *
  * Algorithm:
  *  1. Pre-checks on L1's own state (EFER.SVME, paging, SMM, CPL,
@@ -25,6 +25,7 @@
 
 #include <stddef.h>
 
+#include "core/err.h"
 #include "core/x86.h"
 #include "svm/permmap.h"
 
@@ -152,17 +153,20 @@ static int precheck(const struct nested_vmrun_ctx *l1,
 
 int nested_vmrun_prechecks(const struct nested_vmrun_ctx *l1,
 			   const struct nested_caps *caps,
-			   struct nested_check_failure *why)
+			   struct nested_check_failure *why,
+			   enum x86_vector *exc)
 {
 	int id = precheck(l1, caps, why);
 
 	if (id == NCHK_NONE) {
 		record(why, NCHK_NONE, "");
-		return NESTED_PRE_OK;
+		return 0;
 	}
 	if (id == NCHK_PRE_SVME || id == NCHK_PRE_PAGING || id == NCHK_PRE_SMM)
-		return NESTED_PRE_UD;
-	return NESTED_PRE_GP;
+		*exc = X86_VEC_UD;
+	else
+		*exc = X86_VEC_GP;
+	return -NV_EINVAL;
 }
 
 /* ---- 2. copy -------------------------------------------------------------- */
@@ -228,8 +232,8 @@ void nested_sanitize_controls(struct vmcb12_ctrl_cache *c,
 	uint32_t int_ctl_ok;
 
 	/*
-	 * misc_ctl (0x090).  NP only if offered (§1.3: silent, not a
-	 * failure).  GMET only if offered and NP stays on: GMET acts on
+	 * misc_ctl (0x090).  NP only if offered (docs/semantics.md §2.3:
+	 * silent, not a failure).  GMET only if offered and NP stays on: GMET acts on
 	 * nested page tables, and a cached GMET bit then always means "shadow
 	 * NPT with GMET".  SEV and SEV-ES are never offered.  SSSCheck, VTE,
 	 * read-only guest page tables and INVLPGB are not offered either.
@@ -374,7 +378,9 @@ int nested_check_vmcb12(const struct vmcb12_cache *cache,
 
 	if (id == NCHK_NONE)
 		id = check_save(&cache->save, &cache->ctrl, caps, why);
-	if (id == NCHK_NONE)
+	if (id == NCHK_NONE) {
 		record(why, NCHK_NONE, "");
-	return id;
+		return 0;
+	}
+	return -NV_EINVAL;
 }

@@ -4,7 +4,7 @@
  * the copy, check it.  Pure C, no hardware access; builds into
  * nestvisor.efi and into host tests.
  *
- * Order of use (nested-paging-semantics.md §7; anchors-and-style.md §5):
+ * Order of use (docs/semantics.md §8, entry hygiene §8.7):
  *   1. nested_vmrun_prechecks()   -> 0, or #UD / #GP to inject into L1;
  *   2. nested_copy_vmcb12()       -> the only read of vmcb12 memory, into
  *      struct vmcb12_cache;
@@ -156,8 +156,8 @@ void nested_sanitize_controls(struct vmcb12_ctrl_cache *c,
 
 /*
  * The consistency checks of an emulated VMRUN on the sanitised cache.
- * Returns 0 if all pass, else the enum nested_check_id of the first one
- * that fails, also recorded in *why (why may be NULL).
+ * Returns 0 if all pass, else -NV_EINVAL with the first one that fails
+ * recorded in *why (why may be NULL).
  */
 int nested_check_vmcb12(const struct vmcb12_cache *cache,
 			const struct nested_caps *caps,
@@ -173,17 +173,15 @@ struct nested_vmrun_ctx {
 	uint64_t vmcb12_gpa;	/* rAX of the VMRUN */
 };
 
-#define NESTED_PRE_OK 0
-#define NESTED_PRE_UD X86_VEC_UD	/* inject #UD into L1 */
-#define NESTED_PRE_GP X86_VEC_GP	/* inject #GP(0) into L1 */
-
 /*
  * Checks made before vmcb12 is read, which raise an exception in L1
- * instead of VMEXIT_INVALID.  Returns NESTED_PRE_OK, NESTED_PRE_UD or
- * NESTED_PRE_GP; the failed PRE_* check is recorded in *why.
+ * instead of VMEXIT_INVALID.  Returns 0, or -NV_EINVAL with the failed
+ * PRE_* check in *why and the exception to inject (#UD, or #GP with error
+ * code 0) in *exc.
  */
 int nested_vmrun_prechecks(const struct nested_vmrun_ctx *l1,
 			   const struct nested_caps *caps,
-			   struct nested_check_failure *why);
+			   struct nested_check_failure *why,
+			   enum x86_vector *exc);
 
 #endif

@@ -17,12 +17,13 @@
 #include "svm/nested_internal.h"
 #include "svm/permmap.h"
 
-static bool map_bit(uint64_t base, unsigned size, long bit)
+/* Bit `bit` of L1's permission map at base (set also when unreadable). */
+static bool map_bit(uint64_t base, unsigned size, unsigned bit)
 {
-	uint64_t off = (uint64_t)bit / 8;
+	uint64_t off = bit / 8;
 	const volatile uint8_t *p;
 
-	if (bit < 0 || off >= size)
+	if (off >= size)
 		return true;
 	p = (const volatile uint8_t *)l1_host_ptr((base & ~0xfffull) + off, 1);
 	return !p || ((*p >> (bit % 8)) & 1);
@@ -41,12 +42,12 @@ bool nested_l1_intercepts(struct cpu *cpu, uint64_t code, uint64_t info1)
 		return (c->intercept_exceptions >> (code - VMEXIT_EXCP_BASE)) & 1;
 	if (code == VMEXIT_MSR) {
 		uint32_t msr = (uint32_t)cpu->gregs.rcx;
-		long bit = msrpm_bit(msr);
+		unsigned bit;
 
 		if (!(c->intercept_misc1 & INTERCEPT1_MSR_PROT))
 			return false;
-		return bit < 0 || map_bit(c->msrpm_base_pa, MSRPM_SIZE,
-					  bit + (info1 & 1));
+		return msrpm_bit(msr, &bit) ||
+		       map_bit(c->msrpm_base_pa, MSRPM_SIZE, bit + (info1 & 1));
 	}
 	if (code == VMEXIT_IOIO) {
 		union svm_ioio_info io = { .raw = info1 };
@@ -141,7 +142,7 @@ void nested_handle_exit(struct cpu *cpu)
 		return;
 	}
 	if (code == VMEXIT_NPF) {
-		nested_npt_fault(cpu);
+		handle_npf(cpu); /* svm/npf.c, whoever's the fault is */
 		goto reinject;
 	}
 	if (nested_l1_intercepts(cpu, code, c->exit_info_1)) {
@@ -173,15 +174,22 @@ void nested_handle_exit(struct cpu *cpu)
 		inject_exception(cpu, X86_VEC_UD, false, 0);
 		break;
 	default:
-		log_error("L2 exit 0x%lx that neither L1 nor nestvisor "
-			  "intercepts", code);
-		panic("unexpected L2 exit");
+		panic("L2 exit code 0x%lx that neither L1 nor nestvisor "
+		      "intercepts", code);
 	}
 reinject:
 	/* Still in L2 (not reflected): an event whose delivery the exit
 	 * interrupted is delivered again. */
-	if (cpu->nested.guest_mode && pending.valid && !c->event_inj.valid) {
+	if (!cpu->nested.guest_mode)
+		return;
+	if (pending.valid && !c->event_inj.valid) {
 		c->event_inj = pending;
 		c->event_inj_err = pending_err;
+	}
+	/* The shadow NPT or L1's NPT changed under L2: flush its TLB (tagged
+	 * by ASID only, not by nested page table). */
+	if (cpu->nested.tlb_flush_pending) {
+		c->tlb_control = TLB_CONTROL_FLUSH_ALL;
+		cpu->nested.tlb_flush_pending = false;
 	}
 }

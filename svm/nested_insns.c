@@ -10,6 +10,7 @@
  *  All raise #UD while L1's EFER.SVME is clear and #GP at CPL > 0; VMLOAD
  *  and VMSAVE also #GP for an unaligned or illegal address.
  */
+#include "core/err.h"
 #include "core/hvmem.h"
 #include "core/log.h"
 #include "core/x86.h"
@@ -78,7 +79,7 @@ int nested_rdmsr(struct cpu *cpu, uint32_t msr, uint64_t *val)
 	struct nested *n = &cpu->nested;
 
 	if (!n->offered)
-		return -1;
+		return -NV_EINVAL;
 	switch (msr) {
 	case MSR_VM_CR:
 		*val = n->vm_cr;
@@ -87,7 +88,7 @@ int nested_rdmsr(struct cpu *cpu, uint32_t msr, uint64_t *val)
 		*val = n->hsave_pa;
 		return 0;
 	}
-	return -1;
+	return -NV_EINVAL;
 }
 
 int nested_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val)
@@ -96,24 +97,24 @@ int nested_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val)
 	const uint64_t vm_cr_bits = 0x1f; /* DPD R_INIT DIS_A20M LOCK SVMDIS */
 
 	if (!n->offered)
-		return -1;
+		return -NV_EINVAL;
 	switch (msr) {
 	case MSR_VM_CR:
 		if (val & ~vm_cr_bits)
-			return -1;
+			return -NV_EINVAL;
 		/* With LOCK set, LOCK and SVMDIS are read-only. */
 		if ((n->vm_cr & VM_CR_LOCK) &&
 		    ((val ^ n->vm_cr) & (VM_CR_LOCK | VM_CR_SVMDIS)))
-			return -1;
+			return -NV_EINVAL;
 		if ((val & VM_CR_SVMDIS) && n->svme)
-			return -1;
+			return -NV_EINVAL;
 		n->vm_cr = val;
 		return 0;
 	case MSR_VM_HSAVE_PA:
 		if ((val & 0xfff) || (val >> n->caps.maxphyaddr))
-			return -1;
+			return -NV_EINVAL;
 		n->hsave_pa = val;
 		return 0;
 	}
-	return -1;
+	return -NV_EINVAL;
 }

@@ -18,6 +18,7 @@
  * cached.
  */
 #include "svm/intercepts.h"
+#include "core/err.h"
 #include "core/hvmem.h"
 #include "core/log.h"
 #include "core/x86.h"
@@ -179,10 +180,10 @@ static __attribute__((noinline)) int decode_slow(struct cpu *cpu,
 	unsigned n;
 
 	n = read_code(cpu, role, la, bytes, sizeof(bytes), &first);
-	if (insn_decode(bytes, n, mode, &in) < 0 || in.op != op) {
+	if (insn_decode(bytes, n, mode, &in) || in.op != op) {
 		log_warn("cannot decode the intercepted instruction at rip 0x%lx "
 			 "(%u bytes readable)", s->rip, n);
-		return -1;
+		return -NV_EINVAL;
 	}
 	cache_fill(cpu, la, role, &first, bytes, &in);
 	return in.len;
@@ -221,7 +222,7 @@ int skip_instruction(struct cpu *cpu, enum insn_op op)
 		len = c->len;
 	} else if ((len = decode_slow(cpu, mode, la, op)) < 0) {
 		inject_exception(cpu, X86_VEC_UD, false, 0);
-		return -1;
+		return len;
 	}
 	s->rip += (unsigned)len;
 	if (mode != INSN_MODE_64)

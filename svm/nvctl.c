@@ -84,7 +84,7 @@ static long info(struct cpu *cpu, struct guest_regs *g)
 	g->rcx = features(cpu);
 	g->rdx = 1;
 	w[0] = cpu->caps.edx;
-	w[1] = nested_cpuid_edx(cpu);
+	w[1] = cpu->nested.l1_cpuid_edx;
 	w[2] = log_ring_capacity();
 	w[3] = NPF_TRACE_CAPACITY;
 	set_data(g, w);

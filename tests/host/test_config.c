@@ -13,9 +13,18 @@
 #include <cmocka.h>
 
 #include "boot/config.h"
+#include "core/err.h"
 
 #define MiB (1ULL << 20)
 #define CFG "nestvisor.cfg"
+
+/* What a config function returns when it finds code (boot/config.h):
+ * 0, -NV_ERANGE for a number out of range, -NV_EINVAL otherwise. */
+static int rc_of(enum config_errc code)
+{
+	return code == CONFIG_OK ? 0 :
+	       code == CONFIG_E_RANGE ? -NV_ERANGE : -NV_EINVAL;
+}
 
 static struct nv_config parse_file_ok(const char *text)
 {
@@ -247,7 +256,7 @@ static void test_next_and_args_values(void **state)
 struct err_case {
 	const char *text;
 	size_t len;		/* 0: strlen(text) */
-	int code;
+	enum config_errc code;
 	unsigned line;
 	const char *msg;
 };
@@ -270,14 +279,15 @@ static void check_file_error(const struct err_case *t)
 	memcpy(&before, &c, sizeof(c));
 	memset(&e, 0, sizeof(e));
 	r = config_parse(&c, t->text, len, CFG, &e);
-	if (r != t->code || e.line != t->line || strcmp(e.msg, t->msg) ||
-	    strcmp(e.source, CFG))
+	if (r != rc_of(t->code) || e.code != t->code || e.line != t->line ||
+	    strcmp(e.msg, t->msg) || strcmp(e.source, CFG))
 		fail_msg("[%s]: got %d %s:%u: %s, want %d line %u: %s",
 			 t->text, r, e.source, e.line, e.msg, t->code, t->line,
 			 t->msg);
 	assert_memory_equal(&c, &before, sizeof(c));
 	/* The same with err == NULL. */
-	assert_int_equal(config_parse(&c, t->text, len, CFG, NULL), t->code);
+	assert_int_equal(config_parse(&c, t->text, len, CFG, NULL),
+			 rc_of(t->code));
 	assert_memory_equal(&c, &before, sizeof(c));
 }
 
@@ -359,7 +369,11 @@ static void test_file_errors(void **state)
 		{ long_args, 0, CONFIG_E_TOO_LONG, 1,
 		  "value of 'args' too long (1024 chars, at most 1023)" },
 		{ "next = EFI\\a.efi", 0, CONFIG_E_BAD_PATH, 1,
-		  "'next' must be an absolute ESP path like \\EFI\\next.efi, not 'EFI\\a.efi'" },
+		  "'next' must be auto or an absolute ESP path like \\EFI\\next.efi, not 'EFI\\a.efi'" },
+		{ "next = AUTO", 0, CONFIG_E_BAD_PATH, 1,
+		  "'next' must be auto or an absolute ESP path like \\EFI\\next.efi, not 'AUTO'" },
+		{ "next = auto2", 0, CONFIG_E_BAD_PATH, 1,
+		  "'next' must be auto or an absolute ESP path like \\EFI\\next.efi, not 'auto2'" },
 		{ "# 1\nlog = info\n\n\nlog = warn\n", 0, CONFIG_E_DUPLICATE, 5,
 		  "duplicate key 'log' (first set on line 2)" },
 		{ "log = info\nnext = \\a\nlog = info\n", 0, CONFIG_E_DUPLICATE, 3,
@@ -398,7 +412,8 @@ static void test_error_format(void **state)
 	(void)state;
 	config_defaults(&c);
 	assert_int_equal(config_parse(&c, text, strlen(text), CFG, &e),
-			 CONFIG_E_UNKNOWN_KEY);
+			 -NV_EINVAL);
+	assert_int_equal(e.code, CONFIG_E_UNKNOWN_KEY);
 	assert_int_equal(config_error_format(&e, buf, sizeof(buf)),
 			 (int)strlen("nestvisor.cfg:7: unknown key 'nxt'"));
 	assert_string_equal(buf, "nestvisor.cfg:7: unknown key 'nxt'");
@@ -408,7 +423,8 @@ static void test_error_format(void **state)
 	/* A long source name is cut to fit source[64]. */
 	assert_int_equal(config_parse(&c, "x=1", 3,
 		"\\EFI\\a-very-long-directory-name\\another-long-name\\nestvisor.cfg",
-		&e), CONFIG_E_UNKNOWN_KEY);
+		&e), -NV_EINVAL);
+	assert_int_equal(e.code, CONFIG_E_UNKNOWN_KEY);
 	assert_int_equal(strlen(e.source), 63);
 }
 
@@ -419,12 +435,50 @@ static void test_validate(void **state)
 	char buf[256];
 	(void)state;
 	config_defaults(&c);
-	assert_int_equal(config_validate(&c, &e), CONFIG_E_REQUIRED);
+	assert_int_equal(config_validate(&c, &e), -NV_EINVAL);
+	assert_int_equal(e.code, CONFIG_E_REQUIRED);
 	assert_int_equal(e.line, 0);
 	config_error_format(&e, buf, sizeof(buf));
 	assert_string_equal(buf, "config: 'next' is not set (in nestvisor.cfg or the load options)");
-	assert_int_equal(config_validate(&c, NULL), CONFIG_E_REQUIRED);
+	assert_int_equal(config_validate(&c, NULL), -NV_EINVAL);
 	strcpy(c.next, "\\EFI\\next.efi");
+	assert_int_equal(config_validate(&c, &e), 0);
+}
+
+/* next = auto: a word, not a path; no args with it (README, Options). */
+static void test_next_auto(void **state)
+{
+	struct nv_config c;
+	struct config_error e;
+	char buf[256];
+	const char *file = "next = \\EFI\\file.efi\nargs = a b\n";
+	(void)state;
+
+	c = parse_file_ok("next = auto\n");
+	assert_string_equal(c.next, "auto");
+	assert_true(config_next_is_auto(&c));
+	assert_int_equal(config_validate(&c, &e), 0);
+	c = parse_file_ok("next = \"auto\"   # quoted is the same\n");
+	assert_true(config_next_is_auto(&c));
+	c = parse_cmd_ok("next=auto");
+	assert_true(config_next_is_auto(&c));
+
+	/* a path is not auto, even one that ends in "auto" */
+	c = parse_file_ok("next = \\auto\n");
+	assert_false(config_next_is_auto(&c));
+	config_defaults(&c);
+	assert_false(config_next_is_auto(&c));
+
+	/* the load options switch a file's path to auto; its args must go */
+	config_defaults(&c);
+	assert_int_equal(config_parse(&c, file, strlen(file), CFG, NULL), 0);
+	assert_int_equal(config_parse_cmdline(&c, "next=auto", 9, NULL), 0);
+	assert_int_equal(config_validate(&c, &e), -NV_EINVAL);
+	assert_int_equal(e.code, CONFIG_E_ARGS_WITH_AUTO);
+	config_error_format(&e, buf, sizeof(buf));
+	assert_string_equal(buf, "config: 'args' cannot be used with next = auto "
+			    "(the boot entry chosen brings its own load options)");
+	assert_int_equal(config_parse_cmdline(&c, "args=", 5, NULL), 0);
 	assert_int_equal(config_validate(&c, &e), 0);
 }
 
@@ -511,7 +565,7 @@ static void test_cmdline_errors(void **state)
 		{ "next=\"\\a\"b", 0, CONFIG_E_AFTER_QUOTE, 1,
 		  "unexpected 'b' after the closing quote" },
 		{ "next=a.efi", 0, CONFIG_E_BAD_PATH, 1,
-		  "'next' must be an absolute ESP path like \\EFI\\next.efi, not 'a.efi'" },
+		  "'next' must be auto or an absolute ESP path like \\EFI\\next.efi, not 'a.efi'" },
 		{ "log=warn args=caf\xc3\xa9", 0, CONFIG_E_BAD_BYTE, 1,
 		  "non-ASCII byte 0xc3 at column 18" },
 		{ "log=warn\nmemory=16M", 0, CONFIG_E_BAD_BYTE, 1,
@@ -534,7 +588,8 @@ static void test_cmdline_errors(void **state)
 		memcpy(&before, &c, sizeof(c));
 		memset(&e, 0, sizeof(e));
 		r = config_parse_cmdline(&c, t->text, strlen(t->text), &e);
-		if (r != t->code || e.line != 1 || strcmp(e.msg, t->msg) ||
+		if (r != rc_of(t->code) || e.code != t->code || e.line != 1 ||
+		    strcmp(e.msg, t->msg) ||
 		    strcmp(e.source, "load options"))
 			fail_msg("[%s]: got %d %s:%u: %s, want %d: %s",
 				 t->text, r, e.source, e.line, e.msg, t->code,
@@ -557,6 +612,7 @@ int main(void)
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_error_format),
 		cmocka_unit_test(test_validate),
+		cmocka_unit_test(test_next_auto),
 		cmocka_unit_test(test_cmdline_keys),
 		cmocka_unit_test(test_cmdline_image_name_and_nul),
 		cmocka_unit_test(test_cmdline_overrides_file),

@@ -1,15 +1,17 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 #
-# mkinitramfs.sh OUTPUT
-# mkinitramfs.sh --kvm KVM_INIT KVMTEST VMLINUZ [--nvctl NVCTL NVCTL_TEST] OUTPUT
+# mkinitramfs.sh [--hvcheck HVCHECK] OUTPUT
+# mkinitramfs.sh [--hvcheck HVCHECK] --kvm KVM_INIT KVMTEST VMLINUZ [--nvctl NVCTL NVCTL_TEST] OUTPUT
 #
 # Builds a gzip'd newc cpio initramfs for the Linux-as-L1 boot tests from
 # Debian's busybox-static (/bin/busybox).  Its /init mounts proc and sysfs,
 # prints the marker NESTVISOR-LINUX-L1-OK, the kernel release and whether
-# /proc/cpuinfo has the 'hypervisor' flag, runs /kvm/run.sh if there is
-# one, then powers off (poweroff -f: no init system to stop).  The kernel
-# command line's nvl1= chooses what runs instead of /kvm/run.sh:
+# /proc/cpuinfo has the 'hypervisor' flag, runs /bin/hvcheck if there is
+# one (HVCHECK, hvcheck.c: CPUID's hypervisor bit and the 0x40000000
+# signature), runs /kvm/run.sh if there is one, then powers off
+# (poweroff -f: no init system to stop).  The kernel command line's nvl1=
+# chooses what runs instead of /kvm/run.sh:
 #   nvl1=shell   /kvm/run.sh setup (KVM ready), then an interactive shell
 #                on the console (prompt "l1# "); its end powers off
 #   nvl1=nvctl   /kvm/run.sh setup, then /kvm/nvctl.sh (NVCTL_TEST)
@@ -23,8 +25,13 @@
 # With --nvctl also /bin/nvctl (NVCTL, static) and /kvm/nvctl.sh.
 set -eu
 
-usage="usage: mkinitramfs.sh [--kvm KVM_INIT KVMTEST VMLINUZ [--nvctl NVCTL NVCTL_TEST]] OUTPUT"
-kvm_init='' kvmtest='' vmlinuz='' nvctl='' nvctl_test=''
+usage="usage: mkinitramfs.sh [--hvcheck HVCHECK] [--kvm KVM_INIT KVMTEST VMLINUZ [--nvctl NVCTL NVCTL_TEST]] OUTPUT"
+kvm_init='' kvmtest='' vmlinuz='' hvcheck='' nvctl='' nvctl_test=''
+if [ "${1:-}" = --hvcheck ]; then
+	[ $# -ge 3 ] || { echo "$usage" >&2; exit 1; }
+	hvcheck=$2
+	shift 2
+fi
 if [ "${1:-}" = --kvm ]; then
 	[ $# -ge 5 ] || { echo "$usage" >&2; exit 1; }
 	kvm_init=$2 kvmtest=$3 vmlinuz=$4
@@ -51,6 +58,10 @@ root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev"
 cp "$busybox" "$root/bin/busybox"
+if [ -n "$hvcheck" ]; then
+	cp "$hvcheck" "$root/bin/hvcheck"
+	chmod 755 "$root/bin/hvcheck"
+fi
 applets="sh mount grep uname cat poweroff"
 [ -z "$kvm_init" ] || applets="$applets insmod mknod dmesg sed tail"
 [ -z "$kvm_init" ] || applets="$applets setsid cttyhack head sleep tr cut wc ls echo"
@@ -78,6 +89,9 @@ if grep -qw hypervisor /proc/cpuinfo; then
 	echo "linux-l1: /proc/cpuinfo flags include hypervisor"
 else
 	echo "linux-l1: /proc/cpuinfo flags lack hypervisor"
+fi
+if [ -x /bin/hvcheck ]; then
+	/bin/hvcheck
 fi
 mode=$(tr ' ' '\n' < /proc/cmdline | sed -n 's/^nvl1=//p')
 case $mode in

@@ -31,10 +31,10 @@ static void nonp_tables(void)
 	for (unsigned i = 0; i < 512; i++)
 		pml4[i] = pdpt[i] = pd[i] = pt[i] = 0;
 	pml4[0] = ((uint64_t *)(uintptr_t)env.l1_cr3)[0];
-	pml4[1] = (uint64_t)(uintptr_t)pdpt | PTE_P | PTE_W;
-	pdpt[0] = (uint64_t)(uintptr_t)pd | PTE_P | PTE_W;
-	pd[0] = (uint64_t)(uintptr_t)pt | PTE_P | PTE_W;
-	pt[0] = (uint64_t)(uintptr_t)npt.data2 | PTE_P | PTE_W;
+	pml4[1] = (uint64_t)(uintptr_t)pdpt | PTE_P | PTE_RW;
+	pdpt[0] = (uint64_t)(uintptr_t)pd | PTE_P | PTE_RW;
+	pd[0] = (uint64_t)(uintptr_t)pt | PTE_P | PTE_RW;
+	pt[0] = (uint64_t)(uintptr_t)npt.data2 | PTE_P | PTE_RW;
 	pt[2] = (uint64_t)(uintptr_t)npt.data | PTE_P;
 	npt_reset(); /* data patterns */
 }

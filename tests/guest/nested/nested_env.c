@@ -91,13 +91,13 @@ int env_alloc(void)
 	/* L1's identity map of 4 GiB: 2 MiB pages, supervisor, no NX. */
 	pml4 = env_page();
 	pdpt = env_page();
-	pml4[0] = (uint64_t)(uintptr_t)pdpt | PTE_P | PTE_W;
+	pml4[0] = (uint64_t)(uintptr_t)pdpt | PTE_P | PTE_RW;
 	for (uint64_t i = 0; i < 4; i++) {
 		uint64_t *pd = env_page();
 
-		pdpt[i] = (uint64_t)(uintptr_t)pd | PTE_P | PTE_W;
+		pdpt[i] = (uint64_t)(uintptr_t)pd | PTE_P | PTE_RW;
 		for (uint64_t j = 0; j < 512; j++)
-			pd[j] = ((i << 30) | (j << 21)) | PTE_P | PTE_W | PTE_PS;
+			pd[j] = ((i << 30) | (j << 21)) | PTE_P | PTE_RW | PTE_PS;
 	}
 	env.l1_cr3 = (uint64_t)(uintptr_t)pml4;
 
