@@ -34,7 +34,7 @@ static __attribute__((noinline)) void hc_stats(struct cpu *cpu)
 	skip_instruction(cpu, INSN_VMMCALL);
 }
 
-static __attribute__((noinline)) long hc_boot_log(struct guest_regs *g)
+static long hc_boot_log(struct guest_regs *g)
 {
 	uint64_t gpa = g->rbx, len = g->rcx;
 	const uint8_t *p;
@@ -61,6 +61,25 @@ static __attribute__((noinline)) void hc_user(struct cpu *cpu)
 		return;
 	}
 	s->rax = (uint64_t)nvctl_call(cpu, s->rax);
+	skip_instruction(cpu, INSN_VMMCALL);
+}
+
+/* The boot log and the nvctl calls at CPL 0, and unknown calls. */
+static __attribute__((noinline)) void hc_other(struct cpu *cpu)
+{
+	struct vmcb_save *s = &cpu->cur->save;
+	long status;
+
+	if (s->rax == NV_HC_BOOT_LOG) {
+		status = hc_boot_log(&cpu->gregs);
+	} else if (s->rax == NV_HC_BOOT_DONE) {
+		boot_log_closed = true;
+		status = NV_HC_OK;
+	} else {
+		status = nvctl_allowed(s->rax, 0) ? nvctl_call(cpu, s->rax) :
+						     NV_HC_ENOSYS;
+	}
+	s->rax = (uint64_t)status;
 	skip_instruction(cpu, INSN_VMMCALL);
 }
 
@@ -93,16 +112,9 @@ void handle_vmmcall(struct cpu *cpu)
 	case NV_HC_STATS:
 		hc_stats(cpu);
 		return;
-	case NV_HC_BOOT_LOG:
-		status = hc_boot_log(g);
-		break;
-	case NV_HC_BOOT_DONE:
-		boot_log_closed = true;
-		break;
 	default:
-		status = nvctl_allowed(s->rax, 0) ? nvctl_call(cpu, s->rax) :
-						     NV_HC_ENOSYS;
-		break;
+		hc_other(cpu);
+		return;
 	}
 	s->rax = (uint64_t)status;
 	skip_instruction(cpu, INSN_VMMCALL);
