@@ -126,6 +126,12 @@ static inline unsigned nv_exit_slot(uint64_t code)
 	return NV_EXIT_SLOT_OTHER;
 }
 
+/* The exit code a slot below NV_EXIT_SLOT_FAILED counts. */
+static inline uint64_t nv_exit_slot_code(unsigned slot)
+{
+	return slot < 0x100 ? slot : 0x400 + (uint64_t)(slot - 0x100);
+}
+
 /* NV_HC_SNPT_STATS words. */
 enum nv_snpt_word {
 	NV_SNPT_W_FAULTS,        /* #NPFs of L2 the shadow NPT handled */

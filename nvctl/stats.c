@@ -44,8 +44,8 @@ static void exit_table(unsigned cpu, unsigned level)
 		nv_hc_data(&r, w);
 		for (unsigned i = 0; i < 8 && first + i < slots; i++) {
 			unsigned s = first + i;
-			uint64_t code = s < 0x100 ? s : s < NV_EXIT_SLOT_FAILED ?
-					0x400 + (s - 0x100) : ~0ull;
+			uint64_t code = s < NV_EXIT_SLOT_FAILED ?
+					nv_exit_slot_code(s) : ~0ull;
 			char name[32];
 
 			if (!w[i])

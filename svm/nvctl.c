@@ -110,9 +110,8 @@ static long exit_counts(struct cpu *c, struct guest_regs *g)
 
 	if (level > 1)
 		return NV_HC_EINVAL;
-	for (unsigned i = 0; i < 8; i++)
-		if (first + i < NV_EXIT_SLOTS)
-			w[i] = c->exit_counts[level][first + i];
+	for (unsigned i = 0; i < 8 && first < NV_EXIT_SLOTS - i; i++)
+		w[i] = c->exit_counts[level][first + i];
 	g->rbx = NV_EXIT_SLOTS;
 	set_data(g, w);
 	return NV_HC_OK;
@@ -165,9 +164,8 @@ static long snpt_stats(struct cpu *c, struct guest_regs *g)
 
 	if (c->nested.snpt)
 		snpt_words(c, all);
-	for (unsigned i = 0; i < 8; i++)
-		if (first + i < NV_SNPT_WORDS)
-			w[i] = all[first + i];
+	for (unsigned i = 0; i < 8 && first < NV_SNPT_WORDS - i; i++)
+		w[i] = all[first + i];
 	g->rbx = NV_SNPT_WORDS;
 	set_data(g, w);
 	return NV_HC_OK;
