@@ -24,8 +24,7 @@ void console_start(enum nv_console mode, bool serial_on, const char *replay,
 void console_write(const char *s, unsigned long len);
 /* Removes the sink; the consoles are left alone from here on. */
 void console_stop(void);
-/* How many consoles were chosen, and whether the firmware lists console
- * devices at all (for the log line that says so). */
+/* How many consoles were chosen (0: the sink is not installed). */
 unsigned console_count(void);
 
 #endif

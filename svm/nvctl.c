@@ -56,7 +56,7 @@ static struct cpu *cpu_by_index(struct cpu *self, uint64_t index)
 static uint32_t features(const struct cpu *cpu)
 {
 	const struct nested *n = &cpu->nested;
-	uint32_t f = NV_FEAT_LOG_RING;
+	uint32_t f = log_ring_capacity() ? NV_FEAT_LOG_RING : 0;
 
 	if (n->offered)
 		f |= NV_FEAT_NESTED_SVM;
