@@ -323,6 +323,10 @@ def run(args):
         if args.interactive and sys.stdin.isatty():
             print("runner: the serial console is yours; Ctrl-] stops QEMU")
             child.interact(escape_character="\x1d")
+            try:  # QEMU ended (the shell's exit), or Ctrl-] left it running
+                child.expect(pexpect.EOF, timeout=2)
+            except pexpect.TIMEOUT:
+                pass
             killed = child.isalive()
         patterns = [b"\n", pexpect.EOF, pexpect.TIMEOUT]
         if script:
