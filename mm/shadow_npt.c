@@ -515,6 +515,8 @@ enum snpt_outcome snpt_handle_fault(struct snpt *s, uint64_t root_hpa,
 	if (wr.fault) {
 		out->exit_info_1 = stage | (wr.error_code & ~PFERR_STAGE_MASK);
 		out->exit_info_2 = l2_gpa;
+		out->fault_level = wr.fault_level;
+		out->rights = wr.access;
 		s->stats.reflects++;
 		return SNPT_REFLECT;
 	}

@@ -161,6 +161,10 @@ enum snpt_outcome {
 /* The details of an outcome; fields an outcome does not name are 0. */
 struct snpt_fault_result {
 	uint64_t exit_info_1, exit_info_2; /* SNPT_REFLECT */
+	/* SNPT_REFLECT: the walk's fault level (0 = permission) and the
+	 * effective rights (ACC_*) of the entries it walked. */
+	int fault_level;
+	unsigned rights;
 	/* INSTALLED, SWITCH_ROOT, NO_L1_MEMORY, WATCHED_WRITE: the L1 gpa
 	 * L1's NPT gives */
 	uint64_t l1_gpa;

@@ -147,6 +147,7 @@ void svm_handle_exit(struct cpu *cpu)
 				   v->control.exit_info_2, v->save.rip };
 	cpu->ring_next = (cpu->ring_next + 1) % EXIT_RING_SIZE;
 	cpu->nr_exits++;
+	cpu->exit_counts[cpu->nested.guest_mode][nv_exit_slot(code)]++;
 	v->control.tlb_control = TLB_CONTROL_DO_NOTHING;
 	if (log_get_level() >= LOG_TRACE) {
 		trace_exit(cpu);

@@ -63,6 +63,7 @@ struct nested {
 	struct snpt *snpt;     /* the shadow-NPT MMU (mm/shadow_npt.c) */
 	struct pt_mem shadow_ptm; /* its table pages (svm/nested_npt.c) */
 	uint64_t freed_waiting, freed_flushing; /* freed, not reusable yet */
+	uint64_t snpt_pages;   /* shadow table pages in use (nvctl) */
 	uint64_t npt_root;     /* the shadow root vmcb02 runs with */
 	bool tlb_flush_pending; /* shadow or L1 NPT changed: flush L2 */
 	uint64_t nr_vmruns, nr_reflected;

@@ -74,8 +74,11 @@ static void *shadow_map(void *ctx, uint64_t pa)
 
 static uint64_t shadow_alloc(void *ctx)
 {
-	(void)ctx;
-	return hvmem.ptm.alloc_page(hvmem.ptm.ctx);
+	struct cpu *cpu = ctx;
+	uint64_t pa = hvmem.ptm.alloc_page(hvmem.ptm.ctx);
+
+	cpu->nested.snpt_pages += pa != 0; /* counted for nvctl */
+	return pa;
 }
 
 static void shadow_free(void *ctx, uint64_t pa)
@@ -83,6 +86,7 @@ static void shadow_free(void *ctx, uint64_t pa)
 	struct cpu *cpu = ctx;
 	uint64_t *page = hvmem.ptm.map(hvmem.ptm.ctx, pa);
 
+	cpu->nested.snpt_pages--;
 	page[0] = cpu->nested.freed_waiting;
 	cpu->nested.freed_waiting = pa;
 	cpu->nested.tlb_flush_pending = true;

@@ -47,6 +47,7 @@
 #include "mm/pferr.h"
 #include "mm/shadow_npt.h"
 #include "svm/nested_internal.h"
+#include "svm/nvctl.h"
 
 /* 1. A fault in nestvisor's NPT for L1. */
 static void l1_npt_fault(struct cpu *cpu)
@@ -96,6 +97,7 @@ static void shadow_npt_fault(struct cpu *cpu)
 		nested_npt_use_root(cpu, r.root_hpa);
 		return;
 	case SNPT_REFLECT:
+		nvctl_trace_npf(cpu, &r);
 		nested_vmexit(cpu, VMEXIT_NPF, r.exit_info_1, r.exit_info_2, 0);
 		return;
 	case SNPT_NO_L1_MEMORY:
