@@ -47,7 +47,43 @@ def seeds_config():
     write("config", "both-nondefault", bytes([7]) + b"serial = 0x1\nargs=\n")
 
 
-SEEDERS = {"config": seeds_config}
+# ---- insn: mode byte (value % 3: 16-, 32-, 64-bit code) + instruction bytes
+def seeds_insn():
+    m16, m32, m64 = 0, 1, 2
+    seeds = {
+        "cpuid": (m64, "0fa2"),
+        "rdmsr-66": (m32, "660f32"),
+        "wrmsr-rex": (m64, "480f30"),
+        "vmrun-67": (m64, "670f01d8"),
+        "vmmcall": (m16, "0f01d9"),
+        "rdtscp": (m64, "0f01f9"),
+        "xsetbv-f3": (m64, "f30f01d1"),
+        "pause": (m32, "f390"),
+        "pause-rex": (m64, "f34090"),
+        "int-80": (m32, "cd80"),
+        "in-imm": (m16, "e460"),
+        "out-dx-66": (m32, "66ef"),
+        "rep-outsb": (m64, "f36e"),
+        "mov-cr3-read": (m64, "0f20d8"),
+        "mov-cr8-rex": (m64, "440f22c0"),
+        "lock-mov-cr0": (m32, "f00f22c0"),
+        "mov-dr7": (m64, "0f23f8"),
+        "invlpg-sib-disp32": (m64, "0f01bc2444332211"),
+        "invlpg-rip": (m64, "0f013d78563412"),
+        "invlpg-16-disp16": (m16, "0f01be3412"),
+        "invlpg-67-32": (m16, "670f013c2590909090"),
+        "rex-then-legacy": (m64, "48660f01d8"),
+        "fifteen": (m64, "66" * 12 + "0f01d8"),
+        "sixteen": (m32, "26" * 14 + "0fa2"),
+        "truncated": (m64, "f3f3f30f01"),
+        "unknown": (m64, "0f0b"),
+        "hlt-trailing": (m16, "f4" + "00" * 20),
+    }
+    for name, (mode, hexbytes) in seeds.items():
+        write("insn", name, bytes([mode]) + bytes.fromhex(hexbytes))
+
+
+SEEDERS = {"config": seeds_config, "insn": seeds_insn}
 
 
 def main():
