@@ -83,7 +83,66 @@ def seeds_insn():
         write("insn", name, bytes([mode]) + bytes.fromhex(hexbytes))
 
 
-SEEDERS = {"config": seeds_config, "insn": seeds_insn}
+# ---- vmcb12: mode (bit 0: patch a valid vmcb12), caps (flags u16, EFER
+# byte, MAXPHYADDR - 32, CR4 allowed u32), L1 state (flags, VM_HSAVE_PA,
+# rAX), then patches (op: 0 byte, 1 dword, 2 qword, 3 flip bit; offset u16;
+# value u64) or, in raw mode, vmcb12's bytes from offset 0.
+def vmcb12_header(mode=1, flags=0x1fff, efer=0x3f, maxphy=48, cr4=0xffffffff,
+                  pre=3, hsave=0x1000, gpa=0x2000):
+    return (bytes([mode]) + struct.pack("<HBBI", flags, efer, maxphy - 32, cr4)
+            + bytes([pre]) + struct.pack("<QQ", hsave, gpa))
+
+
+def patch(op, off, val):
+    return struct.pack("<BHQ", op, off, val)
+
+
+def seeds_vmcb12():
+    one = {
+        "valid": [],
+        "no-vmrun-intercept": [patch(1, 0x10, 0)],
+        "asid-zero": [patch(1, 0x58, 0)],
+        "ncr3-high": [patch(2, 0xb0, 1 << 50)],
+        "msrpm-at-top": [patch(2, 0x48, (1 << 48) - 0x1000)],
+        "iopm-at-top": [patch(2, 0x40, (1 << 48) - 0x2fff)],
+        "iopm-over-top": [patch(2, 0x40, (1 << 48) - 0x2000)],
+        "vnmi-no-intercept": [patch(1, 0x60, 1 << 26), patch(1, 0x0c, 0)],
+        "evtinj-type-1": [patch(1, 0xa8, 0x80000100)],
+        "evtinj-exc-nmi": [patch(1, 0xa8, 0x80000302)],
+        "evtinj-exc-cp": [patch(1, 0xa8, 0x80000b15)],
+        "evtinj-intr-ok": [patch(1, 0xa8, 0x800000ff)],
+        "efer-no-svme": [patch(2, 0x4d0, 0x500)],
+        "cr0-nw": [patch(2, 0x558, 0xa0000011)],
+        "cr0-high": [patch(2, 0x558, 0x180000011)],
+        "dr6-high": [patch(2, 0x568, 1 << 32)],
+        "dr7-high": [patch(2, 0x560, 1 << 40)],
+        "lm-no-pae": [patch(2, 0x548, 0)],
+        "lm-no-pe": [patch(2, 0x558, 0x80000010)],
+        "lm-cr3-high": [patch(2, 0x550, 1 << 52)],
+        "lm-cs-l-d": [patch(0, 0x413, 0x06)],
+        "cr4-reserved": [patch(2, 0x548, 0x20 | 1 << 13)],
+        "efer-reserved": [patch(2, 0x4d0, 0x1d00 | 1 << 9)],
+        "gpat-reserved": [patch(2, 0x668, 0x0007040600070402)],
+        "flip-bits": [patch(3, 0x90, 1), patch(3, 0x4d0, 4), patch(3, 0x60, 26 % 8)],
+        "sanitised": [patch(2, 0x90, 0xff), patch(1, 0x60, 0xffffffff),
+                      patch(0, 0x5c, 5), patch(2, 0xb8, 3), patch(2, 0xe0, 0x1234000),
+                      patch(1, 0x14, 0xffffffff), patch(1, 0x10, 0xffffffff)],
+    }
+    for name, patches in one.items():
+        write("vmcb12", "patch-" + name, vmcb12_header() + b"".join(patches))
+    write("vmcb12", "patch-few-caps", vmcb12_header(flags=0, efer=0, maxphy=36, cr4=0x20))
+    for name, pre, gpa in (("pre-cpl3", 3 | 3 << 3, 0x2000), ("pre-smm", 7, 0x2000),
+                           ("pre-no-svme", 2, 0x2000), ("pre-unaligned", 3, 0x2008),
+                           ("pre-gpa-high", 3, 1 << 49)):
+        write("vmcb12", name, vmcb12_header(pre=pre, gpa=gpa))
+    control = bytearray(0x110)
+    struct.pack_into("<I", control, 0x10, 1)
+    struct.pack_into("<I", control, 0x58, 1)
+    write("vmcb12", "raw-control", vmcb12_header(mode=0) + bytes(control))
+    write("vmcb12", "raw-empty", vmcb12_header(mode=0))
+
+
+SEEDERS = {"config": seeds_config, "insn": seeds_insn, "vmcb12": seeds_vmcb12}
 
 
 def main():
