@@ -142,7 +142,89 @@ def seeds_vmcb12():
     write("vmcb12", "raw-empty", vmcb12_header(mode=0))
 
 
-SEEDERS = {"config": seeds_config, "insn": seeds_insn, "vmcb12": seeds_vmcb12}
+# ---- walk: flags, MAXPHYADDR, CR4, EFER/CR0, access, address u64, root
+# (page selector, low u16), one (selector, value u64) per level, a noise
+# count and (page, index u16, value u64) records, then mutations (at, page,
+# index u16, value u64, xor).  Pages 0..7 are the target's page_gpa[].
+F_NPT, F_GMET, F_GB, F_RAWMP, F_GUEST = 1, 2, 4, 8, 16
+C4_PAE, C4_PSE, C4_LA57, C4_SMEP, C4_SMAP = 1, 2, 4, 8, 16
+EF_LMA, EF_NXE, EF_PG, EF_WP = 1, 2, 4, 8
+AC_W, AC_U, AC_F, AC_SMAPOFF, AC_FINAL, AC_PAGE = 1, 2, 4, 8, 16, 32
+RAW = 0x80
+ADDR = (1 << 39) * 1 + (2 << 30) + (3 << 21) + (4 << 12) + 0x567
+
+
+def walk_seed(flags=F_NPT, mp=48, c4=C4_PAE, ef=EF_LMA | EF_NXE, ac=AC_FINAL,
+              addr=ADDR, root=(0, 0), entries=(), noise=(), muts=()):
+    b = bytes([flags, mp - 32 if not flags & F_RAWMP else mp, c4, ef, ac])
+    b += struct.pack("<QBH", addr, root[0], root[1])
+    for sel, val in entries:
+        b += struct.pack("<BQ", sel, val)
+    b += bytes([len(noise)])
+    for page, idx, val in noise:
+        b += struct.pack("<BHQ", page, idx, val)
+    for at, page, idx, val, xor in muts:
+        b += struct.pack("<BBHQB", at, page, idx, val, xor)
+    return b
+
+
+def seeds_walk():
+    t = 7  # P | W | U
+    path4 = [(1, t), (2, t), (3, t), (RAW, 0x123456000 | t)]
+    seeds = {
+        "npt4-4k-read": walk_seed(entries=path4),
+        "npt4-4k-write-cpl3": walk_seed(ac=AC_FINAL | AC_W | AC_U, entries=path4),
+        "npt4-2m": walk_seed(entries=path4[:2] + [(RAW, 0x40000000 | 0x87)]),
+        "npt4-1g": walk_seed(flags=F_NPT | F_GB, entries=path4[:1] + [(RAW, 0x80000000 | 0x87)]),
+        "npt4-1g-no-gbpages": walk_seed(entries=path4[:1] + [(RAW, 0x80000000 | 0x87)]),
+        "npt4-gmet-fetch": walk_seed(flags=F_NPT | F_GMET, ac=AC_FINAL | AC_F, entries=path4),
+        "npt4-gmet-user-fetch": walk_seed(flags=F_NPT | F_GMET, ac=AC_FINAL | AC_F | AC_U,
+                                          entries=path4),
+        "npt4-pt-stage": walk_seed(ac=AC_PAGE, entries=path4[:3] + [(RAW, 0x5000 | 5)]),
+        "npt4-user0": walk_seed(entries=[(1, t), (2, 3), (3, t), (RAW, 0x9000 | t)]),
+        "npt4-nx-no-nxe": walk_seed(ef=EF_LMA, ac=AC_FINAL | AC_F,
+                                    entries=path4[:3] + [(RAW, (1 << 63) | 0x9000 | t)]),
+        "npt4-nx-fetch": walk_seed(ac=AC_FINAL | AC_F,
+                                   entries=path4[:3] + [(RAW, (1 << 63) | 0x9000 | t)]),
+        "npt4-rsvd-maxphy36": walk_seed(mp=36, entries=path4[:3] + [(RAW, (1 << 40) | t)]),
+        "npt4-pml4e-ps": walk_seed(entries=[(1, t | 0x80)] + path4[1:]),
+        "npt4-not-present": walk_seed(entries=path4[:2] + [(3, 6)] + path4[3:]),
+        "npt4-unbacked-table": walk_seed(entries=path4[:1] + [(RAW, 0x555000 | t)]),
+        "npt4-high-tables": walk_seed(mp=40, entries=[(6, t), (7, t), (5, t), (RAW, 0x1000 | t)]),
+        "npt4-self-loop": walk_seed(addr=(1 << 39) | (1 << 30) | (1 << 21) | (1 << 12),
+                                    entries=[(0, t), (0, t), (0, t), (0, t)]),
+        "npt4-loop-to-root": walk_seed(entries=[(1, t), (0, t), (1, t), (RAW, 0x7000 | t)]),
+        "npt4-ad-set": walk_seed(ac=AC_FINAL | AC_W,
+                                 entries=[(1, t | 0x20), (2, t | 0x20), (3, t), (RAW, 0x8000 | 0x67)]),
+        "npt2-legacy": walk_seed(c4=0, ef=0, entries=[(1, t), (RAW, 0x3000 | t)]),
+        "npt3-pae": walk_seed(c4=C4_PAE, ef=EF_NXE, entries=[(1, 1), (2, t), (RAW, 0x3000 | t)]),
+        "npt5-la57": walk_seed(c4=C4_PAE | C4_LA57, entries=[(4, t)] + path4),
+        "pf2-pse-4m": walk_seed(flags=0, c4=C4_PSE, ef=EF_PG | EF_WP, ac=AC_W | AC_U,
+                                addr=0x00c01234, entries=[(RAW, 0x00400000 | 0x2000 | 0x87)]),
+        "pf3-pae": walk_seed(flags=0, c4=C4_PAE, ef=EF_PG | EF_NXE, ac=AC_F,
+                             root=(0, 0x20), entries=[(1, 1), (2, t), (RAW, 0x6000 | t)]),
+        "pf4-smep-smap": walk_seed(flags=F_GUEST, c4=C4_PAE | C4_SMEP | C4_SMAP,
+                                   ef=EF_LMA | EF_PG | EF_NXE | EF_WP, ac=0, entries=path4),
+        "pf4-smap-override": walk_seed(flags=0, c4=C4_PAE | C4_SMAP, ef=EF_LMA | EF_PG,
+                                       ac=AC_SMAPOFF, entries=path4),
+        "pf5": walk_seed(flags=0, c4=C4_PAE | C4_LA57, ef=EF_LMA | EF_PG, entries=[(4, t)] + path4),
+        "paging-off": walk_seed(flags=0, c4=0, ef=0, addr=0xdeadbeef),
+        "raw-maxphyaddr": walk_seed(flags=F_NPT | F_RAWMP, mp=0xff, entries=path4),
+        "noise": walk_seed(entries=path4, noise=[(1, 2, 0x2007), (0, 1, 0), (3, 4, 0x8000000000000007)]),
+        # Another CPU clears the PDE just before the walk reads it, and
+        # changes the leaf between the read and the A-bit cmpxchg.
+        "mutate-before-read": walk_seed(entries=path4, muts=[(2, 2, 3, 0, 0)]),
+        "mutate-before-cmpxchg": walk_seed(entries=path4, muts=[(4, 3, 4, 0x40, 1)]),
+        "mutate-many": walk_seed(ac=AC_FINAL | AC_W, entries=path4,
+                                 muts=[(4, 3, 4, 0x2, 1), (5, 3, 4, 0x2, 1), (9, 0, 1, 0x20, 1),
+                                       (10, 2, 3, 0x80, 1)]),
+    }
+    for name, data in seeds.items():
+        write("walk", name, data)
+
+
+SEEDERS = {"config": seeds_config, "insn": seeds_insn, "vmcb12": seeds_vmcb12,
+           "walk": seeds_walk}
 
 
 def main():
