@@ -10,8 +10,8 @@
  *    CR4/EFER at VMRUN plus vmcb12's GMET enable by cpu_role_shadow_npt().
  * A root_role (a page role) describes the shadow tables nestvisor builds.
  *
- * Field by field, ordinary paging against shadow NPT: see docs/mmu.md and
- * ../shared/reference/nested-paging-semantics.md §2.
+ * Field by field, ordinary paging against shadow NPT: see docs/mmu.md §1.1
+ * and docs/semantics.md §3.
  */
 #ifndef NV_MM_ROLE_H
 #define NV_MM_ROLE_H

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * The shadow-NPT MMU (API in shadow_npt.h; spec: nested-paging-semantics.md
- * §1.5, §4, §5, §6.2, §8).
+ * The shadow-NPT MMU (API in shadow_npt.h; docs/semantics.md §2.5, §5,
+ * §6, §7.2, §9).
  *
  * What the shadow is.  A shadow root is a 4-level long-mode NPT (entry bits
  * of mm/npt_l1.h, AMD APM Vol.2 §5.3/§15.25) mapping L2 gpa -> host pa.
@@ -17,13 +17,13 @@
  *
  * #NPF (snpt_handle_fault).
  *  1. The access: W and F from the CPU's EXITINFO1, U = (CPL 3), stage =
- *     the CPU's bit 32 or 33 (not exactly one: FINAL, §6.2 step 2).  The
+ *     the CPU's bit 32 or 33 (not exactly one: FINAL, §7.2 step 2).  The
  *     walker turns a bit-33 access into a user write and ignores U without
- *     GMET (§8 step 1).
+ *     GMET (§9 step 1).
  *  2. walk() over L1's NPT (it sets L1's A/D bits as hardware would).
  *     A fault is reflected: EXITINFO1 = the CPU's stage bit | bits 31:0 of
  *     the walk (I/D per has_pferr_fetch; US = CPL 3 under GMET, which is
- *     KVM's erratum-1218 answer), EXITINFO2 = the L2 gpa (§6.2).
+ *     KVM's erratum-1218 answer), EXITINFO2 = the L2 gpa (§7.2).
  *  3. l1_to_hpa(walk.out).  No memory: reported, nothing installed.
  *  4. The leaf: host address from l1_to_hpa only; page size = the largest
  *     of 1 GiB (with env->gbpages) / 2 MiB / 4 KiB not above L1's leaf,
@@ -485,7 +485,8 @@ int snpt_get_root(struct snpt *s, uint64_t ncr3, union cpu_role role,
 
 /* ---- faults ------------------------------------------------------------- */
 
-/* The CPU's stage bit; not exactly one: FINAL (§6.2 step 2). */
+/* The CPU's stage bit; not exactly one: FINAL (docs/semantics.md §7.2
+ * step 2). */
 static uint64_t fault_stage(uint64_t hw)
 {
 	uint64_t stage = hw & PFERR_STAGE_MASK;
@@ -549,7 +550,7 @@ static uint64_t make_leaf(const struct snpt *s, const struct snpt_root *rt,
 	return leaf;
 }
 
-/* Record the walk's uses and install the leaf in root r (§ Limits). */
+/* Record the walk's uses and install the leaf in root r ("Limits" above). */
 static int record_and_install(struct snpt *s, unsigned r, uint64_t l2_gpa,
 			      const struct walk_result *wr, unsigned shift,
 			      uint64_t leaf)

@@ -5,8 +5,8 @@
  * walked with mm/walk.c on #NPF, and the result, composed with nestvisor's
  * own NPT for L1 (env->l1_to_hpa), is cached in 4-level long-mode shadow
  * tables that vmcb02 runs with.  Algorithm, limits and costs: the comment
- * at the top of shadow_npt.c.  Spec: nested-paging-semantics.md §1.5, §4,
- * §5, §6.2, §8.
+ * at the top of shadow_npt.c.  Semantics: docs/semantics.md §2.5, §5, §6,
+ * §7.2, §9.
  *
  * Requirements on the caller:
  *  - L0 runs with EFER.NXE=1 (shadow entries use NX, and the CPU's #NPF

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The page-table walker (spec: nested-paging-semantics.md §3.4, §4, §8).
+ * The page-table walker (docs/semantics.md §4.4, §5, §9).
  *
  * Algorithm, for the format the role selects (2, 3, 4 or 5 levels):
  *  0. Work out the access as the permission table sees it (pfec):

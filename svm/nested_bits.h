@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Bit constants that the nested VMRUN checks and the vmcb12 sanitiser need
- * and that svm/vmcb.h or core/x86.h do not (yet) declare.  Candidates to
- * move into those headers; kept apart so that this branch touches no shared
- * header.  Sources: AMD APM Vol. 2 Appendix B (Table B-1, VMCB control
- * area), §15.20 (event injection), §15.11 (MSR/IO permission maps), Vol. 2
- * §3.1 (CR0/CR4/EFER); nested-paging-semantics.md §7.
+ * and that svm/vmcb.h or core/x86.h do not declare.  Sources: AMD APM
+ * Vol. 2 Appendix B (Table B-1, VMCB control area), §15.20 (event
+ * injection), §15.11 (MSR/IO permission maps), Vol. 2 §3.1 (CR0/CR4/EFER);
+ * docs/semantics.md §8.
  */
 #ifndef NV_SVM_NESTED_BITS_H
 #define NV_SVM_NESTED_BITS_H
@@ -44,7 +43,7 @@
 #define INT_STATE_SHADOW          (1u << 0)
 #define INT_STATE_GUEST_IF        (1u << 1)
 
-/* misc_ctl (VMCB 0x090) bits 4-7 (nested-paging-semantics.md §1.2). */
+/* misc_ctl (VMCB 0x090) bits 4-7 (docs/semantics.md §2.2). */
 #define MISC_CTL_SSS_CHECK        (1ull << 4)
 #define MISC_CTL_VTE              (1ull << 5)
 #define MISC_CTL_RO_GPT           (1ull << 6)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Emulated VMRUN: copy, sanitise and check vmcb12
- * (nested-paging-semantics.md §7, §1.3/§1.4; anchors-and-style.md §5).
+ * (docs/semantics.md §8, and §2.3 for GMET).
  *
  * Algorithm:
  *  1. Pre-checks on L1's own state (EFER.SVME, paging, SMM, CPL,
@@ -195,8 +195,8 @@ void nested_sanitize_controls(struct vmcb_control *c,
 	uint32_t int_ctl_ok;
 
 	/*
-	 * misc_ctl (0x090).  NP only if offered (§1.3: silent, not a
-	 * failure).  GMET only if offered and NP stays on: GMET acts on
+	 * misc_ctl (0x090).  NP only if offered (docs/semantics.md §2.3:
+	 * silent, not a failure).  GMET only if offered and NP stays on: GMET acts on
 	 * nested page tables, and a cached GMET bit then always means "shadow
 	 * NPT with GMET".  SEV and SEV-ES are never offered.  SSSCheck, VTE,
 	 * read-only guest page tables and INVLPGB are not offered either.

@@ -4,7 +4,7 @@
  * the copy, check it.  Pure C, no hardware access; builds into
  * nestvisor.efi and into host tests.
  *
- * Order of use (nested-paging-semantics.md §7; anchors-and-style.md §5):
+ * Order of use (docs/semantics.md §8, entry hygiene §8.7):
  *   1. nested_vmrun_prechecks()   -> 0, or #UD / #GP to inject into L1;
  *   2. nested_copy_vmcb12()       -> the only read of vmcb12 memory;
  *   3. nested_sanitize_controls() -> silently drop what L1 may not ask for;

@@ -198,7 +198,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #define V_INTR_MASKING      (1u << 24)
 #define V_GIF_ENABLE        (1u << 25)
 
-/* misc_ctl (VMCB 0x090); nested-paging-semantics.md §1.2 */
+/* misc_ctl (VMCB 0x090); docs/semantics.md §2.2 */
 #define MISC_CTL_NP_ENABLE  (1ull << 0)
 #define MISC_CTL_SEV        (1ull << 1)
 #define MISC_CTL_SEV_ES     (1ull << 2)
@@ -259,7 +259,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #define IOIO_PORT_SHIFT     16
 
 /* Exit codes are 64-bit, but QEMU TCG stores VMEXIT_INVALID as a 32-bit -1
- * (qemu-tcg-svm.md): accept both. */
+ * (docs/semantics.md §10.3): accept both. */
 static inline int vmexit_is_invalid(uint64_t code)
 {
 	return code == VMEXIT_INVALID || code == 0xffffffffull;

@@ -3,9 +3,9 @@
 
 1. Exit round trips, from L1, in instructions: the `bench` payload runs
    under nestvisor with QEMU -icount shift=N, where the guest TSC advances
-   by 2^N per executed instruction (qemu-tcg-svm.md), so the payload's TSC
-   deltas divided by 2^N are exact instruction counts that repeat from run
-   to run.  Each figure is the median of 1001 round trips, minus an empty
+   by 2^N per executed instruction (docs/semantics.md §10.1), so the
+   payload's TSC deltas divided by 2^N are exact instruction counts that
+   repeat from run to run.  Each figure is the median of 1001 round trips, minus an empty
    rdtsc pair.
 2. Boot cost: the wall-clock time from QEMU's start to the payload's first
    line, with nestvisor (nestvisor.efi chain-loading the payload) and

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * svm/nested_check.c: the emulated-VMRUN pre-checks and consistency checks
- * (the sanitiser and the copy: test_nested_sanitize.c).  Every expectation comes from nested-paging-semantics.md §7 and
- * §1.3/§1.4 and the AMD APM layouts quoted there, written out here
- * independently of the code (allowed-bit sets, defined vectors, PAT types).
+ * (the sanitiser and the copy: test_nested_sanitize.c).  Every expectation
+ * comes from docs/semantics.md §8 and §2.3/§2.4 and the AMD APM sections
+ * cited there, written out here independently of the code (allowed-bit
+ * sets, defined vectors, PAT types).
  *
  * Method: start from a valid vmcb12 (a 64-bit L2 with NP), which passes;
  * then flip exactly one field per case and run the real pipeline
@@ -250,7 +251,7 @@ static void test_iopm_boundary(void **state)
 		check_pm_boundary(*state, false, m);
 }
 
-/* The maps are checked whether or not their intercept is set (§7). */
+/* The maps are checked whether or not their intercept is set (§8.2). */
 static void test_pm_checked_without_intercepts(void **state)
 {
 	struct vmcb *v = *state;
@@ -429,7 +430,7 @@ static void test_long_mode_cr3(void **state)
 	expect_pass(v);
 }
 
-/* §7 "Not errors": CR3 bits 11:5 and 2:0 are ignored in long mode. */
+/* §8.5 "Not errors": CR3 bits 11:5 and 2:0 are ignored in long mode. */
 static void test_long_mode_cr3_low_bits_ignored(void **state)
 {
 	struct vmcb *v = *state;
@@ -569,7 +570,7 @@ static void test_gpat(void **state)
 	}
 }
 
-/* ---- §7 "Not errors" -------------------------------------------------------- */
+/* ---- §8.5 "Not errors" ------------------------------------------------------ */
 
 static void test_noncanonical_bases_accepted(void **state)
 {

@@ -2,8 +2,8 @@
 /*
  * svm/nested_check.c: the vmcb12 sanitiser, bit by bit, and the single
  * copy out of L1 memory.  The allowed-bit sets are written out here from
- * APM Vol. 2 Table B-1 / §15.20 and nested-paging-semantics.md §7 and
- * §1.3, independently of the code.
+ * APM Vol. 2 Table B-1 / §15.20 and docs/semantics.md §8.6 and §2.3,
+ * independently of the code.
  */
 #include <setjmp.h>
 #include <stdarg.h>

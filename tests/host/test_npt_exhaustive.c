@@ -501,7 +501,7 @@ static void test_exhaustive_comparison(void **state)
 	assert_int_equal(t.disagreements, 0);
 }
 
-/* Spec §2.1/§2.2: the shadow-NPT role, for every GMET/NXE/SMEP input.
+/* docs/semantics.md §3.1/§3.2: the shadow-NPT role, for every GMET/NXE/SMEP input.
  * No CR0 is passed: cr0_wp must come out forced to 1. */
 static void test_shadow_npt_role(void **state)
 {

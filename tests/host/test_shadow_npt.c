@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * The shadow-NPT MMU (mm/shadow_npt.c), case by case: spec error codes
- * (§4.1, §6.2), the D-bit rule and A/D bits, large pages, coherence
+ * The shadow-NPT MMU (mm/shadow_npt.c), case by case: the error codes of
+ * docs/semantics.md (§5.1, §7.2), the D-bit rule and A/D bits, large pages, coherence
  * through the write trap, INVLPGA and flush, the root cache, GMET in every
- * CPL x U x NX x access x class combination (§4.1 rows 7, 9-15, §4.2), a
+ * CPL x U x NX x access x class combination (§5.1 rows 7, 9-15, §5.2), a
  * hostile L1, and the fixed limits.  Fakes and the shadow reader:
- * snpt_fixture.h.  Expected values come from the spec and from the design
+ * snpt_fixture.h.  Expected values come from docs/semantics.md and from the design
  * rules in shadow_npt.h, never from the MMU's output.
  */
 #include <setjmp.h>
@@ -16,7 +16,7 @@
 
 #include "snpt_fixture.h"
 
-/* ---- hand-written cases from the spec ----------------------------------- */
+/* ---- hand-written cases from docs/semantics.md -------------------------- */
 
 #define L2A 0x40201000ull
 #define L1A 0x07654000ull
@@ -26,7 +26,7 @@ static void h_std(struct h *h)
 	h_init(h, X86_CR4_PAE, LM | NXE, false, false, true, true);
 }
 
-/* §4.1 rows 1, 2, 3, 4, 5, 7 (KUT values) reflected as walk() says. */
+/* §5.1 rows 1, 2, 3, 4, 5, 7 (KUT values) reflected as walk() says. */
 static void spec_error_codes(void **state)
 {
 	struct h h;
@@ -65,7 +65,7 @@ static void spec_error_codes(void **state)
 	rt = root(&h, SNPT_EXEC_SUPERVISOR);
 	assert_int_equal(fault(&h, rt, L2A, FINAL, 0, &out), SNPT_OK);
 	assert_int_equal(out.exit_info_1, 0x10000000dull);
-	/* §6.2: the stage comes from the CPU; none or both: FINAL */
+	/* §7.2: the stage comes from the CPU; none or both: FINAL */
 	assert_int_equal(fault(&h, rt, L2A, GPAGE, 0, &out), SNPT_OK);
 	assert_int_equal(out.exit_info_1, 0x20000000full);
 	assert_int_equal(fault(&h, rt, L2A, 0, 0, &out), SNPT_OK);
@@ -393,8 +393,8 @@ static void root_cache(void **state)
 
 /*
  * (4) GMET, every CPL x U x NX x access x current class, emulated (two
- * roots) and in hardware (one root).  Expectations from §4.1 rows 7,
- * 9-15 and §4.2: data never faults on a writable present page; a fetch
+ * roots) and in hardware (one root).  Expectations from §5.1 rows 7,
+ * 9-15 and §5.2: data never faults on a writable present page; a fetch
  * faults iff NX, or U=1 at CPL 0-2; EXITINFO1 = P | US(CPL 3) | I/D
  * (L1 NXE=1) | bit 32.
  */

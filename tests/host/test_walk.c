@@ -6,7 +6,7 @@
  * faults; A/D updates (set only by a successful walk, A on every entry
  * used, D only on the leaf of a write, only through cmpxchg, retried when
  * the cmpxchg loses).  Expectations follow the x86/AMD paging rules and
- * nested-paging-semantics.md §3.4/§4/§8.
+ * docs/semantics.md §4.4/§5/§9.
  */
 #include <setjmp.h>
 #include <stdarg.h>

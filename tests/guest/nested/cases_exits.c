@@ -20,7 +20,7 @@ extern char l2_sti_spin[];
 
 #define A(p) ((uint64_t)(uintptr_t)(p))
 /* IOIO exit_info_1 bits 9:7 (address size) and 12:10 (segment) are not
- * asserted: nested-paging-semantics.md does not cover them. */
+ * asserted: QEMU TCG always reports them as 0 (docs/semantics.md §10.3). */
 #define IOIO_CHECKED_MASK 0xffff007full
 #define STAR_MSR 0xc0000081u
 

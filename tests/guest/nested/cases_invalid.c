@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * VMRUN consistency checks (nested-paging-semantics.md §7; AMD APM Vol. 2
+ * VMRUN consistency checks (docs/semantics.md §8; AMD APM Vol. 2
  * §15.5.1 "Basic Operation", the list of illegal VMCB states): each case
  * breaks one rule in an otherwise valid vmcb12 and expects #VMEXIT with
  * exit_code VMEXIT_INVALID (-1; QEMU stores a 32-bit -1, both accepted).

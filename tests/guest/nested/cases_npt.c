@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * The nested-paging matrix (nested-paging-semantics.md §4.1 rows 1-8,
- * §6.1): one NPT entry on the path of a region-1 page is changed, L2 reads,
+ * The nested-paging matrix (docs/semantics.md §5.1 rows 1-8, §7.1): one NPT entry on the path of a region-1 page is changed, L2 reads,
  * writes or fetches there, and the #NPF must carry
  *   exit_info_1 = P (protection/reserved) | RW (write) | US (always 1:
- *                 every NPT access is a user access, §4.2) | RSVD |
- *                 ID (fetch, iff L1 EFER.NXE or CR4.SMEP, §5.1) |
+ *                 every NPT access is a user access, §5.2) | RSVD |
+ *                 ID (fetch, iff L1 EFER.NXE or CR4.SMEP, §6.1) |
  *                 bit 32 (final GPA) or bit 33 (L2 page-table access)
  *   exit_info_2 = the guest-physical address (exact for the final stage).
  * L1 runs with the firmware's EFER.NXE=1, CR4.SMEP=0 unless a case says

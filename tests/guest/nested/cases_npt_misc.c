@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * More nested-paging cases: 2 MiB and 1 GiB NPT pages, faults while the
- * CPU walks L2's own page tables (stage bit 33, §4.1 rows 1 and 5, §6.1),
- * the reserved NX bit when L1 runs with EFER.NXE=0 (row 8), A/D updates in
- * L1's NPT (APM Vol. 2 §15.25.8: nested tables get A set on every level
- * used, D on the leaf only for writes), and L1 changing its NPT between
- * runs (TLB_CONTROL flush, or a new ASID: the new mapping must be used).
+ * CPU walks L2's own page tables (stage bit 33, docs/semantics.md §5.1
+ * rows 1 and 5, §7.1), the reserved NX bit when L1 runs with EFER.NXE=0
+ * (row 8), A/D updates in L1's NPT (APM Vol. 2 §15.25.5: nested tables get
+ * A set on every level used, D on the leaf only for writes), and L1
+ * changing its NPT between runs (TLB_CONTROL flush, or a new ASID: the new
+ * mapping must be used).
  */
 #include "nested.h"
 #include "npf_check.h"
@@ -60,8 +61,8 @@ static int page1g_readonly_write(void)
 }
 
 /* Walk faults: L2's leaf table for LIN_WALK lives at GPA_L2PT.  Page-table
- * accesses are writes and never carry I/D (§5.1); exit_info_2 is the GPA
- * of the table page or of the entry (§6.1 UNCONFIRMED: both accepted). */
+ * accesses are writes and never carry I/D (§6.1); exit_info_2 is the GPA
+ * of the table page or of the entry (§7.1, §11 item 4: both accepted). */
 static int walk_fault(enum access acc, uint64_t clear, uint64_t want1)
 {
 	const unsigned entry = 5;
@@ -101,7 +102,7 @@ static int walk_ro_read(void)
 			  PFERR_GUEST_PAGE | PFERR_PRESENT | PFERR_WRITE | PFERR_USER);
 }
 
-/* With L1 EFER.NXE=0 the NX bit of an NPT entry is reserved (§4.1 row 8). */
+/* With L1 EFER.NXE=0 the NX bit of an NPT entry is reserved (§5.1 row 8). */
 static int nx_without_nxe(void)
 {
 	uint64_t gpa = GPA_DATA + 0x128;

@@ -3,8 +3,8 @@
  * nested: an in-guest test payload that is itself a small L1 hypervisor.
  * It enables SVM, builds vmcb12 and its own nested page tables (NPT), runs
  * tiny L2 snippets and checks each #VMEXIT against the hardware behaviour
- * in shared/reference/nested-paging-semantics.md (and the hardware column
- * of qemu-tcg-svm.md).  Cases follow kvm-unit-tests' prepare / guest /
+ * in docs/semantics.md (including the hardware column of its QEMU tables,
+ * §10).  Cases follow kvm-unit-tests' prepare / guest /
  * check shape: a case prepares vmcb12 (and the NPT), runs one L2 snippet
  * from l2_code.S with l2_run(), and checks the exit.
  *

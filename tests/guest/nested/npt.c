@@ -14,7 +14,7 @@ volatile uint64_t npt_marker = NPT_MARKER_VALUE;
 #define GIB (1ull << 30)
 #define MIB2 (1ull << 21)
 
-static uint64_t pa(const void *p)
+static uint64_t pa(const volatile void *p)
 {
 	return (uint64_t)(uintptr_t)p;
 }
@@ -37,7 +37,7 @@ int npt_alloc(void)
 	npt.data2 = env_page();
 	if (!npt.data || !npt.code || !npt.data2)
 		return 0;
-	npt.marker_pa = pa((const void *)&npt_marker);
+	npt.marker_pa = pa(&npt_marker);
 
 	/* Low 4 GiB: identity, 2 MiB pages, user + writable (NPT). */
 	npt.pml4[0] = pa(npt.pdpt0) | NPT_RWU;
