@@ -382,10 +382,7 @@ static void check_result(const struct pagewalk *w, const struct fmt *f,
 		FUZZ_CHECK(!r->fault && !r->gmem_error, "translated with an error");
 		FUZZ_CHECK(r->page_shift >= 12 && r->page_shift < 64,
 			   "page shift %u", r->page_shift);
-		/* Long mode without PAE (4-byte entries in 4 or 5 levels) is no
-		 * format the CPU has; the walk only has to stay sane. */
-		FUZZ_CHECK((f->levels >= 4 && f->esz == 4) ||
-			   r->page_shift == 12 ||
+		FUZZ_CHECK(r->page_shift == 12 ||
 			   (r->page_shift == 21 && f->levels >= 3) ||
 			   (r->page_shift == 22 && f->levels == 2) ||
 			   (r->page_shift == 30 && f->levels >= 4 && w->cpu.gbpages),
