@@ -207,6 +207,7 @@ static void slots_read(struct slots *s, struct fake_mem *m, unsigned esz)
  * PDPTE that is also a PDE becomes reserved (bit 5) by them, so that walk
  * then faults.  (Hardware reads the PDPTEs at CR3 load, docs/mmu.md.)
  */
+FUZZ_NO_COVERAGE
 static void check_changes(const struct slots *a, const struct slots *b,
 			  const struct walk_result *res, bool ok)
 {
@@ -308,6 +309,7 @@ static void expect_npt4(struct expect *x, struct fake_mem *m, uint64_t l1_cr4,
 	x->ref = npt_reference(e, x->kind, access & PFERR_USER ? 3 : 0, &host);
 }
 
+FUZZ_NO_COVERAGE
 static void compare_reference(const struct expect *x, uint64_t addr,
 			      const struct walk_result *res, bool ok,
 			      const struct slots *before, const struct slots *after)
@@ -368,6 +370,7 @@ static void compare_reference(const struct expect *x, uint64_t addr,
 }
 
 /* ---- the target ---------------------------------------------------------- */
+FUZZ_NO_COVERAGE
 static void check_result(const struct pagewalk *w, const struct fmt *f,
 			 uint64_t addr, bool ok, const struct walk_result *r)
 {

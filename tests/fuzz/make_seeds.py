@@ -223,8 +223,108 @@ def seeds_walk():
         write("walk", name, data)
 
 
+# ---- shadow_npt: c0, c1, MAXPHYADDR byte, then operations (the target's
+# header comment gives each one's arguments).
+S_PAE, S_PSE, S_LA57, S_SMEP, S_LMA, S_NXE, S_GMET, S_HWGMET = (1 << i for i in range(8))
+S_L1GB, S_L0GB, S_REFUSE = 1, 2, 4
+K_READ, K_WRITE, K_FETCH, K_PT, K_CPL3, K_USER, K_NEAR, K_HIGH, K_P, K_BOTH = \
+    0, 1, 2, 3, 4, 8, 16, 32, 64, 128
+L_REGION, L_FRAG, L_BADHPA, L_BEYOND, L_MEM = 0x80, 0x81, 0x82, 0x83, 0x84
+L2 = 0x40201000  # indexes 0, 1, 1, 1 in 4 levels
+
+
+def snpt_head(c0=S_PAE | S_LMA | S_NXE, c1=S_L1GB | S_L0GB | (31 << 3), mp=12):
+    return bytes([c0, c1, mp])
+
+
+def op_map(l2, entries):
+    """entries: (selector, value[, target]) from the root down."""
+    b = struct.pack("<BQ", 0, l2)
+    for e in entries:
+        b += struct.pack("<BQ", e[0], e[1])
+        if e[0] & 0x80:
+            b += struct.pack("<Q", e[2])
+    return b
+
+
+def op_fault(l2, kind):
+    return struct.pack("<BQB", 2, l2, kind)
+
+
+def op_write(page, idx, val):
+    return struct.pack("<BBHQ", 4, page, idx, val)
+
+
+def op_invlpga(l2):
+    return struct.pack("<BQ", 5, l2)
+
+
+def op_flush():
+    return bytes([6])
+
+
+def op_ncr3(page, low):
+    return struct.pack("<BBH", 7, page, low)
+
+
+def seeds_shadow_npt():
+    t = 7
+    path4 = [(1, t), (2, t), (3, t), (L_MEM, t | 0x40, 0x12345000)]
+    faults = [op_fault(L2, K_READ), op_fault(L2 + 8, K_WRITE | K_CPL3),
+              op_fault(L2, K_FETCH), op_fault(L2, K_PT)]
+    seeds = {
+        "map-fault-4k": snpt_head() + op_map(L2, path4) + b"".join(faults),
+        "map-2m-1g": snpt_head() + op_map(L2, [(1, t), (2, t), (L_MEM, 0x87, 0x40000000)])
+        + op_map(0x80000000, [(1, t), (L_MEM, 0xe7, 0x80000000)]) + op_fault(L2, K_READ)
+        + op_fault(0x80001234, K_WRITE) + op_fault(0x80201234, K_FETCH | K_CPL3),
+        "l1-write-trap": snpt_head() + op_map(L2, path4) + op_fault(L2, K_READ)
+        + op_write(3, 1, 0) + op_fault(L2, K_READ) + op_write(3, 1, 0x55000 | t)
+        + op_fault(L2, K_WRITE) + op_write(0, 0, 0),
+        "invlpga-flush": snpt_head() + op_map(L2, path4) + op_fault(L2, K_READ)
+        + op_invlpga(L2) + op_fault(L2, K_WRITE) + op_flush() + op_fault(L2, K_READ),
+        "gmet-emulated": snpt_head(c0=S_PAE | S_LMA | S_NXE | S_GMET) + op_map(L2, path4)
+        + op_map(L2 + 0x1000, [(1, t), (2, t), (3, t), (L_MEM, 3, 0x54321000)])
+        + op_fault(L2, K_FETCH) + op_fault(L2, K_FETCH | K_CPL3)
+        + op_fault(L2 + 0x1000, K_FETCH | K_USER) + op_fault(L2, K_READ | K_USER),
+        "gmet-hardware": snpt_head(c0=S_PAE | S_LMA | S_NXE | S_GMET | S_HWGMET)
+        + op_map(L2, path4) + op_fault(L2, K_FETCH) + op_fault(L2, K_FETCH | K_CPL3),
+        "smep-no-nxe": snpt_head(c0=S_PAE | S_LMA | S_SMEP) + op_map(L2, path4)
+        + op_fault(L2, K_FETCH),
+        "pae-3level": snpt_head(c0=S_PAE | S_NXE)
+        + op_map(L2, [(1, 1), (2, t), (L_MEM, t, 0x9000)]) + op_fault(L2, K_READ)
+        + op_map(0xc0000000, [(1, 1), (L_MEM, 0x87, 0x200000)]) + op_fault(0xc0000000, K_WRITE),
+        "2level-pse": snpt_head(c0=S_PSE)
+        + op_map(0x00c01000, [(L_MEM, 0x87, 0x00400000)]) + op_fault(0x00c01000, K_READ)
+        + op_map(0x01001000, [(2, t), (L_MEM, t, 0x7000)]) + op_fault(0x01001000, K_WRITE),
+        "5level": snpt_head(c0=S_PAE | S_LA57 | S_LMA | S_NXE)
+        + op_map(L2, [(4, t)] + path4) + op_fault(L2, K_READ)
+        + op_fault(1 << 50, K_READ | K_HIGH),
+        "pool-exhaustion": snpt_head(c1=S_L1GB | S_L0GB)
+        + b"".join(op_map(L2 + (i << 30), [(1, t), (2, t), (3, t), (L_MEM, t, 0x1000 * i)])
+                   + op_fault(L2 + (i << 30), K_READ) for i in range(6)),
+        "protect-refused": snpt_head(c1=S_L1GB | S_L0GB | S_REFUSE | (31 << 3), mp=12 | 3 << 5)
+        + op_map(L2, path4) + op_fault(L2, K_READ) + op_write(3, 1, 0) + op_fault(L2, K_READ),
+        "leaf-targets": snpt_head()
+        + b"".join(op_map(L2 + (i << 12), [(1, t), (2, t), (3, t), (sel, t, 0x2345)])
+                   + op_fault(L2 + (i << 12), K_READ)
+                   for i, sel in enumerate((L_REGION, L_FRAG, L_BADHPA, L_BEYOND))),
+        "ncr3-roots": snpt_head(c0=S_PAE | S_LMA | S_NXE | S_GMET) + op_map(L2, path4)
+        + b"".join(op_ncr3(i % 3, i * 0x10) + op_fault(L2, K_FETCH | (K_USER if i & 1 else 0))
+                   for i in range(12)),
+        "near-and-both-stages": snpt_head() + op_map(L2, path4)
+        + op_fault(0x1234, K_NEAR | K_BOTH | K_P) + op_fault(0x0102030405060708, K_NEAR | K_PT),
+        "reserved-and-not-present": snpt_head(mp=0)
+        + op_map(L2, [(1, t), (2, t | 0x80 | 0x100), (3, t), (L_MEM, t, 0x1000)])
+        + op_fault(L2, K_READ) + op_map(L2 + 0x1000, [(1, t), (2, 6)]) + op_fault(L2 + 0x1000, K_WRITE),
+        "loop": snpt_head() + op_map(0, [(0, t), (0, t), (0, t), (0, t)]) + op_fault(0, K_WRITE)
+        + op_fault(0x40201000, K_READ),
+    }
+    for name, data in seeds.items():
+        write("shadow_npt", name, data)
+
+
 SEEDERS = {"config": seeds_config, "insn": seeds_insn, "vmcb12": seeds_vmcb12,
-           "walk": seeds_walk}
+           "walk": seeds_walk, "shadow_npt": seeds_shadow_npt}
 
 
 def main():
