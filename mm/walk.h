@@ -43,7 +43,7 @@ struct pagewalk {
 	/* permissions[pfec >> 1]: bit n set = an access with these W/U/F
 	 * bits faults on a page whose effective rights are n (ACC_*). */
 	uint16_t permissions[16];
-	/* Added: bit n-1 set = at level n an entry with PS=1 maps a page.
+	/* Bit n-1 set = at level n an entry with PS=1 maps a page.
 	 * (Where PS=1 is not allowed the rsvd masks already fault it; in
 	 * 2-level paging without CR4.PSE the bit is ignored.) */
 	uint8_t large_leaf_levels;

@@ -6,12 +6,14 @@
  *
  * Invariants (the format is boot/config.h's comment):
  *  - nothing crashes or reads outside the text (ASan, UBSan);
- *  - a failed parse returns one of the documented codes and leaves the
- *    configuration byte for byte as it was;
+ *  - a failed parse returns -NV_ERANGE for a number out of range and
+ *    -NV_EINVAL otherwise, says what was wrong with a parse error code, and
+ *    leaves the configuration byte for byte as it was;
  *  - a file error names the source and a line that exists; the lines before
  *    it parse, and that line alone fails with the same code (a duplicate key
  *    instead names an earlier line); load-option errors are on line 1;
- *  - a successful parse leaves every field within its documented range, and
+ *  - a successful parse leaves every field within its documented range
+ *    (next empty, "auto" or an absolute path), and
  *    writing the result back as a file and parsing that gives the same
  *    configuration;
  *  - load options end at the first NUL.
@@ -20,6 +22,7 @@
 #include <string.h>
 
 #include "boot/config.h"
+#include "core/err.h"
 #include "fuzz.h"
 
 #define SOURCE "nestvisor.cfg"
@@ -31,7 +34,8 @@ static void check_ranges(const struct nv_config *c)
 
 	FUZZ_CHECK(nl < sizeof(c->next), "next not terminated");
 	FUZZ_CHECK(al < sizeof(c->args), "args not terminated");
-	FUZZ_CHECK(!nl || c->next[0] == '\\', "next '%s' not absolute", c->next);
+	FUZZ_CHECK(!nl || c->next[0] == '\\' || config_next_is_auto(c),
+		   "next '%s' neither auto nor absolute", c->next);
 	FUZZ_CHECK(!strchr(c->next, '/'), "next '%s' keeps a '/'", c->next);
 	for (size_t i = 0; i < nl; i++)
 		FUZZ_CHECK((c->next[i] >= 0x20 && c->next[i] < 0x7f) ||
@@ -41,7 +45,7 @@ static void check_ranges(const struct nv_config *c)
 		FUZZ_CHECK((c->args[i] >= 0x20 && c->args[i] < 0x7f) ||
 			   c->args[i] == '\t', "byte 0x%02x in args",
 			   (unsigned char)c->args[i]);
-	FUZZ_CHECK((unsigned)c->log <= NV_LOG_TRACE, "log %d", c->log);
+	FUZZ_CHECK((unsigned)c->log <= LOG_TRACE, "log %d", c->log);
 	FUZZ_CHECK(c->memory >= (8ull << 20) && c->memory <= (1ull << 30) &&
 		   c->memory % (2ull << 20) == 0, "memory 0x%llx",
 		   (unsigned long long)c->memory);
@@ -50,10 +54,13 @@ static void check_ranges(const struct nv_config *c)
 		   "debug_exit %d", c->debug_exit);
 }
 
-static void check_error_code(int r)
+/* A parse error: the return value and the code agree (config.h). */
+static void check_error_code(int r, const struct config_error *e)
 {
-	FUZZ_CHECK(r <= CONFIG_E_UNKNOWN_KEY && r >= CONFIG_E_BAD_PATH,
-		   "parse returned %d", r);
+	FUZZ_CHECK(e->code >= CONFIG_E_UNKNOWN_KEY && e->code <= CONFIG_E_BAD_PATH,
+		   "parse error code %d", e->code);
+	FUZZ_CHECK(r == (e->code == CONFIG_E_RANGE ? -NV_ERANGE : -NV_EINVAL),
+		   "returned %d for error code %d", r, e->code);
 }
 
 static void check_message(const struct config_error *e, const char *source,
@@ -156,7 +163,7 @@ static void fuzz_file(const struct nv_config *init, const char *t, size_t n)
 		check_round_trip(&c);
 		return;
 	}
-	check_error_code(r);
+	check_error_code(r, &e);
 	FUZZ_CHECK(!memcmp(&c, init, sizeof(c)), "failed parse changed *c");
 	FUZZ_CHECK(e.line >= 1 && e.line <= lines, "line %u of %u", e.line,
 		   lines);
@@ -174,7 +181,7 @@ static void fuzz_file(const struct nv_config *init, const char *t, size_t n)
 		;
 	c2 = *init;
 	r2 = config_parse(&c2, t + s, end - s, SOURCE, &e2);
-	if (r == CONFIG_E_DUPLICATE) {
+	if (e.code == CONFIG_E_DUPLICATE) {
 		const char *p = strstr(e.msg, "first set on line ");
 		unsigned first;
 
@@ -183,8 +190,8 @@ static void fuzz_file(const struct nv_config *init, const char *t, size_t n)
 			   "duplicate on line %u: '%s'", e.line, e.msg);
 		return;
 	}
-	FUZZ_CHECK(r2 == r, "line %u fails with %d in the file, %d alone",
-		   e.line, r, r2);
+	FUZZ_CHECK(r2 == r && e2.code == e.code, "line %u fails with %d in the "
+		   "file, %d alone", e.line, e.code, r2 ? (int)e2.code : 0);
 	FUZZ_CHECK(e2.line == 1, "a one-line file errs on line %u", e2.line);
 }
 
@@ -204,7 +211,7 @@ static void fuzz_cmdline(const struct nv_config *init, const char *t, size_t n)
 		check_round_trip(&c);
 		return;
 	}
-	check_error_code(r);
+	check_error_code(r, &e);
 	FUZZ_CHECK(!memcmp(&c, init, sizeof(c)), "failed parse changed *c");
 	check_message(&e, "load options", 1);
 }
@@ -234,8 +241,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_file(&init, t, size);
 	if (mode & 2)
 		fuzz_cmdline(&init, t, size);
-	if (!(mode & 3))
-		FUZZ_CHECK(!config_validate(&init, NULL) == !!init.next[0],
-			   "validate disagrees with next");
+	if (!(mode & 3)) {	/* next required; no args with next = auto */
+		bool ok = init.next[0] && !(config_next_is_auto(&init) && init.args[0]);
+
+		FUZZ_CHECK(!config_validate(&init, &e) == ok,
+			   "validate disagrees with next and args");
+	}
 	return 0;
 }

@@ -6,8 +6,8 @@
  * given (an exact-size heap copy, so ASan sees any read past them).
  *
  * Invariants (rules in svm/insn.h):
- *  - the result is 0 or one of the INSN_E_* codes; on an error the output
- *    has length 0 and op INSN_NONE;
+ *  - the result is 0, or -NV_EINVAL with one of the INSN_E_* reasons in
+ *    why and length 0 and op INSN_NONE;
  *  - an accepted instruction is 1..15 bytes, within the bytes given, one of
  *    the known opcodes, with consistent sizes; the same bytes cut to its
  *    length decode identically, and cut shorter are "truncated";
@@ -25,6 +25,7 @@
 #include <string.h>
 #include <Zydis/Zydis.h>
 
+#include "core/err.h"
 #include "fuzz.h"
 #include "svm/insn.h"
 
@@ -111,19 +112,21 @@ static void check_accepted(const uint8_t *b, unsigned n, enum insn_mode mode,
 		   !memcmp(&again, in, sizeof(again)),
 		   "decoding only its %u bytes differs", in->len);
 	for (unsigned k = 0; k < in->len; k++)
-		FUZZ_CHECK(insn_decode(b, k, mode, &again) == INSN_E_TRUNCATED,
+		FUZZ_CHECK(insn_decode(b, k, mode, &again) == -NV_EINVAL &&
+			   again.why == INSN_E_TRUNCATED,
 			   "cut to %u of %u bytes: not truncated", k, in->len);
 }
 
-static void oracle(const uint8_t *b, unsigned n, enum insn_mode mode, int r,
+static void oracle(const uint8_t *b, unsigned n, enum insn_mode mode,
+		   enum insn_why why,
 		   const struct insn *in)
 {
 	ZydisDecoder *d = &dec[mode == INSN_MODE_16 ? 0 : mode == INSN_MODE_32 ? 1 : 2];
 	ZydisDecodedInstruction z;
 	ZyanStatus zs = ZydisDecoderDecodeInstruction(d, NULL, b, n, &z);
 
-	switch (r) {
-	case 0:
+	switch (why) {
+	case INSN_OK:
 		if (in->op == INSN_MOV_CR && (in->prefixes & INSN_P_LOCK)) {
 			uint8_t alt[MAX_BYTES];
 
@@ -196,18 +199,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&in, 0xa5, sizeof(in));
 	r = insn_decode(b, n, mode, &in);
 	if (r == 0) {
+		FUZZ_CHECK(in.why == INSN_OK, "accepted with why %d", in.why);
 		check_accepted(b, n, mode, &in);
 	} else {
-		FUZZ_CHECK(r >= INSN_E_INVALID && r <= INSN_E_UNKNOWN,
-			   "result %d", r);
+		FUZZ_CHECK(r == -NV_EINVAL && in.why >= INSN_E_UNKNOWN &&
+			   in.why <= INSN_E_INVALID, "result %d why %d", r, in.why);
 		FUZZ_CHECK(in.len == 0 && in.op == INSN_NONE,
-			   "error %d with length %u op %d", r, in.len, in.op);
-		FUZZ_CHECK(r != INSN_E_TRUNCATED || n < INSN_MAX_LEN,
+			   "error %d with length %u op %d", in.why, in.len, in.op);
+		FUZZ_CHECK(in.why != INSN_E_TRUNCATED || n < INSN_MAX_LEN,
 			   "truncated with %u bytes", n);
-		FUZZ_CHECK(r != INSN_E_TOO_LONG || n >= INSN_MAX_LEN,
+		FUZZ_CHECK(in.why != INSN_E_TOO_LONG || n >= INSN_MAX_LEN,
 			   "too long with %u bytes", n);
 	}
-	oracle(b, n, mode, r, &in);
+	oracle(b, n, mode, in.why, &in);
 	free(b);
 	return 0;
 }

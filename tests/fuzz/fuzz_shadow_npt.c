@@ -48,8 +48,9 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "mm/npt_l1.h"
+#include "mm/err.h"
 #include "mm/pferr.h"
+#include "mm/pt.h"
 #include "mm/pte.h"
 #include "mm/shadow_npt.h"
 #include "mm/walk.h"
@@ -259,24 +260,24 @@ static struct sw shadow_get(uint64_t rt, uint64_t gpa)
 		unsigned shift = 12 + 9 * (lvl - 1);
 		uint64_t e = ((uint64_t *)pool_map(NULL, pa))[(gpa >> shift) & 511];
 
-		if (!(e & NPT_P))
+		if (!(e & PTE_P))
 			return (struct sw){ 0 };
-		r.w &= !!(e & NPT_W);
-		r.u &= !!(e & NPT_U);
-		r.nx |= !!(e & NPT_NX);
-		if (lvl == 1 || (e & NPT_PS)) {
+		r.w &= !!(e & PTE_RW);
+		r.u &= !!(e & PTE_US);
+		r.nx |= !!(e & PTE_NX);
+		if (lvl == 1 || (e & PTE_PS)) {
 			uint64_t mask = (1ull << shift) - 1;
 
 			FUZZ_CHECK(lvl <= 3, "PS in a shadow PML4E");
 			r.present = true;
 			r.shift = shift;
 			r.leaf = e;
-			r.hpa = (e & NPT_ADDR_MASK & ~mask) | (gpa & mask);
+			r.hpa = (e & PTE64_ADDR_4K & ~mask) | (gpa & mask);
 			return r;
 		}
-		FUZZ_CHECK((e & ~NPT_ADDR_MASK) == NPT_TABLE_FLAGS,
+		FUZZ_CHECK((e & ~PTE64_ADDR_4K) == PT_TABLE_FLAGS,
 			   "shadow table entry 0x%llx", (unsigned long long)e);
-		pa = e & NPT_ADDR_MASK;
+		pa = e & PTE64_ADDR_4K;
 	}
 	return (struct sw){ 0 };
 }
@@ -331,10 +332,10 @@ static unsigned scan(const struct snpt_root *rt, uint64_t pa, unsigned lvl,
 	for (unsigned i = 0; i < 512; i++) {
 		uint64_t gpa = base + ((uint64_t)i << shift);
 
-		if (!(t[i] & NPT_P))
+		if (!(t[i] & PTE_P))
 			continue;
-		if (lvl > 1 && !(t[i] & NPT_PS)) {
-			leaves += scan(rt, t[i] & NPT_ADDR_MASK, lvl - 1, gpa);
+		if (lvl > 1 && !(t[i] & PTE_PS)) {
+			leaves += scan(rt, t[i] & PTE64_ADDR_4K, lvl - 1, gpa);
 			continue;
 		}
 		check_leaf(rt, gpa, t[i], shift);
@@ -492,6 +493,7 @@ static void op_fault(struct fin *in)
 	enum snpt_exec exec = H.emul && (k & 8) ? SNPT_EXEC_USER : SNPT_EXEC_SUPERVISOR;
 	uint64_t hw, stage, access, rt = 0, hpa;
 	struct snpt_fault_result out;
+	enum snpt_outcome oc;
 	struct walk_result rr;
 	struct sw before, after;
 	unsigned ms = 0, n;
@@ -515,17 +517,18 @@ static void op_fault(struct fin *in)
 
 	ret = snpt_get_root(H.s, H.ncr3, H.role, exec, &rt);
 	if (ret) {	/* even after a reset no page for a root */
-		FUZZ_CHECK(ret == SNPT_E_NOMEM && valid_roots() + 1 > F.limit,
+		FUZZ_CHECK(ret == -NV_ENOMEM && valid_roots() + 1 > F.limit,
 			   "get_root: %d with %u roots, %u pages", ret,
 			   valid_roots(), F.limit);
 		return;
 	}
 	before = shadow_get(rt, l2);
 	fake_mem_begin_walk(H.mem);
-	ret = snpt_handle_fault(H.s, rt, l2, hw, cpl, &out);
+	oc = snpt_handle_fault(H.s, rt, l2, hw, cpl, &out);
+	FUZZ_CHECK(oc != SNPT_STALE_ROOT, "the root just returned is stale");
 	if (l2 >> 48) {
-		FUZZ_CHECK(ret == SNPT_E_RANGE, "L2 gpa 0x%llx: %d",
-			   (unsigned long long)l2, ret);
+		FUZZ_CHECK(oc == SNPT_BAD_ADDRESS, "L2 gpa 0x%llx: outcome %d",
+			   (unsigned long long)l2, oc);
 		return;
 	}
 	fake_mem_begin_walk(H.ref);
@@ -544,38 +547,39 @@ static void op_fault(struct fin *in)
 			   "A/D write %u differs", i);
 	}
 	if (rr.gmem_error) {
-		FUZZ_CHECK(ret == SNPT_E_L1_TABLE, "unreadable L1 table: %d", ret);
+		FUZZ_CHECK(oc == SNPT_L1_TABLE_UNREACHABLE,
+			   "unreadable L1 table: outcome %d", oc);
 		return;
 	}
 	if (rr.fault) {
-		FUZZ_CHECK(ret == SNPT_OK && out.reflect &&
-			   out.exit_info_1 == rr.error_code &&
+		FUZZ_CHECK(oc == SNPT_REFLECT && out.exit_info_1 == rr.error_code &&
 			   out.exit_info_2 == l2,
-			   "walk() faults with 0x%llx; MMU %d reflect %d 0x%llx",
-			   (unsigned long long)rr.error_code, ret, out.reflect,
+			   "walk() faults with 0x%llx; outcome %d, 0x%llx",
+			   (unsigned long long)rr.error_code, oc,
 			   (unsigned long long)out.exit_info_1);
 		FUZZ_CHECK(sw_equal(shadow_get(rt, l2), before),
 			   "a reflected fault changed the shadow");
 		return;
 	}
 	if (fake_l1_to_hpa(NULL, rr.out, &hpa, &ms)) {
-		FUZZ_CHECK(ret == SNPT_OK && !out.reflect && out.no_l1_memory &&
-			   out.l1_gpa == rr.out, "no L1 memory: %d", ret);
+		FUZZ_CHECK(oc == SNPT_NO_L1_MEMORY && out.l1_gpa == rr.out,
+			   "no L1 memory: outcome %d", oc);
 		FUZZ_CHECK(sw_equal(shadow_get(rt, l2), before),
 			   "nothing to map, yet the shadow changed");
 		return;
 	}
 	if (hpa >> 52) {
-		FUZZ_CHECK(ret == SNPT_E_HPA, "host address 2^52: %d", ret);
+		FUZZ_CHECK(oc == SNPT_BAD_HOST_ADDRESS, "host address 2^52: "
+			   "outcome %d", oc);
 		return;
 	}
-	if (ret == SNPT_E_NOMEM) {	/* after a reset: roots + 3 tables */
+	if (oc == SNPT_NO_MEMORY) {	/* after a reset: roots + 3 tables */
 		FUZZ_CHECK(valid_roots() + 3 > F.limit, "out of memory with %u "
 			   "roots and %u pages", valid_roots(), F.limit);
 		return;
 	}
-	FUZZ_CHECK(ret == SNPT_OK && !out.reflect && !out.no_l1_memory &&
-		   out.l1_gpa == rr.out, "install: %d", ret);
+	FUZZ_CHECK((oc == SNPT_INSTALLED || oc == SNPT_SWITCH_ROOT) &&
+		   out.l1_gpa == rr.out, "install: outcome %d", oc);
 	{
 		bool user = rr.access & ACC_USER, fetch = kind == 2 && stage ==
 			    PFERR_GUEST_FINAL;
@@ -591,9 +595,9 @@ static void op_fault(struct fin *in)
 
 		if (H.emul && fetch)
 			want = user ? SNPT_EXEC_USER : SNPT_EXEC_SUPERVISOR;
-		FUZZ_CHECK(out.switch_exec == (want != exec) && out.exec == want,
-			   "exec class %d (switch %d), want %d", out.exec,
-			   out.switch_exec, want);
+		FUZZ_CHECK((oc == SNPT_SWITCH_ROOT) == (want != exec) &&
+			   out.exec == want, "exec class %d (outcome %d), want %d",
+			   out.exec, oc, want);
 		FUZZ_CHECK(!snpt_get_root(H.s, H.ncr3, H.role, want, &want_rt) &&
 			   out.root_hpa == want_rt, "installed in the wrong root");
 		after = shadow_get(out.root_hpa, l2);
@@ -609,9 +613,9 @@ static void op_fault(struct fin *in)
 		     (H.emul && (want == SNPT_EXEC_SUPERVISOR ? user : !user));
 		FUZZ_CHECK(after.nx == nx, "NX %d, want %d", after.nx, nx);
 		pat = rr.page_shift == 12 ? (l1leaf & PTE_PS) : (l1leaf & PTE_LARGE_PAT);
-		FUZZ_CHECK((after.leaf & (NPT_PWT | NPT_PCD)) ==
+		FUZZ_CHECK((after.leaf & (PTE_PWT | PTE_PCD)) ==
 			   (l1leaf & (PTE_PWT | PTE_PCD)) &&
-			   !!(after.leaf & (after.shift == 12 ? NPT_PS : NPT_PAT_LARGE)) == pat,
+			   !!(after.leaf & (after.shift == 12 ? PTE_PS : PTE_LARGE_PAT)) == pat,
 			   "memory type of 0x%llx from L1 leaf 0x%llx",
 			   (unsigned long long)after.leaf, (unsigned long long)l1leaf);
 		for (unsigned i = 0; i < rr.nr_levels; i++)

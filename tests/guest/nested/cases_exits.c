@@ -250,7 +250,7 @@ static int exit_intr_ipi(void)
 	uint32_t before = env.irq_count[VEC_IPI];
 
 	vmcb_default(v, l2_sti_spin);
-	v->save.rflags = 0x2 | RFLAGS_IF;
+	v->save.rflags = 0x2 | X86_RFLAGS_IF;
 	g = (struct l2_gprs){ 0 };
 	clgi();
 	apic_self_ipi(VEC_IPI);
@@ -267,7 +267,7 @@ static int exit_intr_timer(void)
 	uint32_t before = env.irq_count[VEC_TIMEOUT];
 
 	vmcb_default(v, l2_sti_spin);
-	v->save.rflags = 0x2 | RFLAGS_IF;
+	v->save.rflags = 0x2 | X86_RFLAGS_IF;
 	g = (struct l2_gprs){ 0 };
 	l2_run(v, &g);
 	return expect_exit(v, VMEXIT_INTR) &

@@ -57,9 +57,9 @@ static struct vmcb *gmet_vmcb(int cpl)
 	if (cpl == 3) {
 		v->save.cpl = 3;
 		v->save.cs.selector |= 3;
-		v->save.cs.attrib |= 3u << 5;
+		v->save.cs.attrib.raw |= 3u << 5;
 		v->save.ss.selector |= 3;
-		v->save.ss.attrib |= 3u << 5;
+		v->save.ss.attrib.raw |= 3u << 5;
 	}
 	return v;
 }
@@ -138,7 +138,7 @@ static int cpl0_fetch_supervisor(void)
 
 	npt_reset();
 	code_cpuid(0);
-	npt.pt1[NPT_IDX_CODE] &= ~PTE_U;
+	npt.pt1[NPT_IDX_CODE] &= ~PTE_US;
 	v = gmet_vmcb(0);
 	ok = run_expect_cpuid(v, 0, NULL);
 	model_fact("model.gmet.cpl0_fetch_supervisor_page_ok", 0, "fetch",
@@ -155,7 +155,7 @@ static int cpl3_fetch(int user_page, const char *name)
 	npt_reset();
 	code_cpuid(0);
 	if (!user_page)
-		npt.pt1[NPT_IDX_CODE] &= ~PTE_U;
+		npt.pt1[NPT_IDX_CODE] &= ~PTE_US;
 	v = gmet_vmcb(3);
 	ok = run_expect_cpuid(v, 0, NULL);
 	model_fact(name, 3, "fetch", npt.pt1[NPT_IDX_CODE],
@@ -182,9 +182,9 @@ static int data_read(int cpl, int data_user, const char *name)
 
 	npt_reset();
 	code_cpuid(1);
-	npt.pt1[NPT_IDX_CODE] &= ~PTE_U;
+	npt.pt1[NPT_IDX_CODE] &= ~PTE_US;
 	if (!data_user)
-		npt.pt1[NPT_IDX_DATA] &= ~PTE_U;
+		npt.pt1[NPT_IDX_DATA] &= ~PTE_US;
 	v = gmet_vmcb(cpl);
 	ok = run_expect_cpuid(v, lin, &rax) &
 	     TAP_EXPECT_EQ("value read", rax, DATA_PATTERN);
@@ -220,8 +220,8 @@ static int cpl0_write_readonly(void)
 	npt.code[OFF_CODE + 2] = 0x0b;
 	npt.code[OFF_CODE + 3] = 0x0f;
 	npt.code[OFF_CODE + 4] = 0xa2;
-	npt.pt1[NPT_IDX_CODE] &= ~PTE_U;
-	npt.pt1[NPT_IDX_DATA] &= ~PTE_W;
+	npt.pt1[NPT_IDX_CODE] &= ~PTE_US;
+	npt.pt1[NPT_IDX_DATA] &= ~PTE_RW;
 	v = gmet_vmcb(0);
 	ok = run_expect_npf(v, PFERR_GUEST_FINAL | PFERR_PRESENT | PFERR_WRITE,
 			    GPA_DATA);

@@ -14,7 +14,6 @@
 #include "mm/pferr.h"
 
 #define OFF_CODE 0x40u
-#define CR4_SMEP (1ull << 20)
 
 struct id_case {
 	const char *name;
@@ -62,9 +61,9 @@ static int run_id_case(void)
 	vmcb_default(v, NULL);
 	vmcb_use_npt(v);
 	if (c->l2_nxe >= 0)
-		v->save.efer = c->l2_nxe ? v->save.efer | EFER_NXE : v->save.efer & ~EFER_NXE;
+		v->save.efer = c->l2_nxe ? v->save.efer | X86_EFER_NXE : v->save.efer & ~X86_EFER_NXE;
 	if (c->l2_smep >= 0)
-		v->save.cr4 = c->l2_smep ? v->save.cr4 | CR4_SMEP : v->save.cr4 & ~CR4_SMEP;
+		v->save.cr4 = c->l2_smep ? v->save.cr4 | X86_CR4_SMEP : v->save.cr4 & ~X86_CR4_SMEP;
 	npf_run_vmcb(v, ACC_FETCH, gpa, NULL);
 	/* Expected from L1's NXE/SMEP alone (§6.1). */
 	want = PFERR_GUEST_FINAL | PFERR_USER |

@@ -32,7 +32,7 @@ struct npt_case {
 };
 
 #define NP(l, ln, a, an) { "npf.notpresent." ln "." an, l, a, PTE_P, 0, 0, US, 0 }
-#define U0(l, ln, a, an) { "npf.user0." ln "." an, l, a, PTE_U, 0, 0, PFERR_PRESENT | US, 0 }
+#define U0(l, ln, a, an) { "npf.user0." ln "." an, l, a, PTE_US, 0, 0, PFERR_PRESENT | US, 0 }
 #define RS(l, ln, a, an) { "npf.rsvd.maxphyaddr_bit." ln "." an, l, a, 0, 0, 1, \
 			   PFERR_PRESENT | PFERR_RSVD | US, 0 }
 
@@ -49,9 +49,9 @@ static const struct npt_case ncases[] = {
 	NP(LVL_PT, "pt", ACC_READ, "read"),
 	NP(LVL_PT, "pt", ACC_WRITE, "write"),
 	NP(LVL_PT, "pt", ACC_FETCH, "fetch"),
-	{ "npf.readonly.pt.write", LVL_PT, ACC_WRITE, PTE_W, 0, 0, PFERR_PRESENT | US, 0 },
-	{ "npf.readonly.pd.write", LVL_PD, ACC_WRITE, PTE_W, 0, 0, PFERR_PRESENT | US, 0 },
-	{ "npf.readonly.pt.read_ok", LVL_PT, ACC_READ, PTE_W, 0, 0, 0, 1 },
+	{ "npf.readonly.pt.write", LVL_PT, ACC_WRITE, PTE_RW, 0, 0, PFERR_PRESENT | US, 0 },
+	{ "npf.readonly.pd.write", LVL_PD, ACC_WRITE, PTE_RW, 0, 0, PFERR_PRESENT | US, 0 },
+	{ "npf.readonly.pt.read_ok", LVL_PT, ACC_READ, PTE_RW, 0, 0, 0, 1 },
 	U0(LVL_PML4, "pml4", ACC_READ, "read"),
 	U0(LVL_PDPT, "pdpt", ACC_READ, "read"),
 	U0(LVL_PD, "pd", ACC_READ, "read"),

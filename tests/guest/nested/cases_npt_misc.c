@@ -54,7 +54,7 @@ static int page1g_readonly_write(void)
 	int ok;
 
 	npt_reset();
-	npt.pdpt1[2] &= ~PTE_W;
+	npt.pdpt1[2] &= ~PTE_RW;
 	npf_run(ACC_WRITE, gpa, NULL);
 	ok = expect_npf(PFERR_GUEST_FINAL | PFERR_PRESENT | PFERR_WRITE | PFERR_USER, gpa);
 	return ok & TAP_EXPECT_EQ("marker unchanged", npt_marker, NPT_MARKER_VALUE);
@@ -98,7 +98,7 @@ static int walk_np_fetch(void)
 
 static int walk_ro_read(void)
 {
-	return walk_fault(ACC_READ, PTE_W,
+	return walk_fault(ACC_READ, PTE_RW,
 			  PFERR_GUEST_PAGE | PFERR_PRESENT | PFERR_WRITE | PFERR_USER);
 }
 
@@ -172,7 +172,7 @@ static int remap(uint8_t tlb, uint32_t asid2)
 	npf_run_vmcb(v, ACC_READ, GPA_DATA + 8, &val);
 	ok = expect_exit(v, VMEXIT_VMMCALL) &
 	     TAP_EXPECT_EQ("first read", val, DATA_PATTERN);
-	npt.pt1[NPT_IDX_DATA] = (uint64_t)(uintptr_t)npt.data2 | PTE_P | PTE_W | PTE_U;
+	npt.pt1[NPT_IDX_DATA] = (uint64_t)(uintptr_t)npt.data2 | PTE_P | PTE_RW | PTE_US;
 	v->control.tlb_control = tlb;
 	v->control.asid = asid2;
 	npf_run_vmcb(v, ACC_READ, GPA_DATA + 8, &val);

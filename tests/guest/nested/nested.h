@@ -23,6 +23,30 @@
 
 #define PAGE_SIZE 4096ull
 
+/* The payload's own reading of the APM for the VMCB fields it composes
+ * bit by bit (nestvisor itself uses the typed views of svm/vmcb.h). */
+/* EVENTINJ / EXITINTINFO, APM Vol. 2 §15.20. */
+#define EVTINJ_VEC_MASK   0xffu
+#define EVTINJ_TYPE_SHIFT 8
+#define EVTINJ_TYPE_INTR  (0u << 8)
+#define EVTINJ_TYPE_EXC   (3u << 8)
+#define EVTINJ_EV         (1u << 11)
+#define EVTINJ_VALID      (1u << 31)
+/* IOIO EXITINFO1, APM Vol. 2 §15.10.2. */
+#define IOIO_TYPE_IN      (1u << 0)
+#define IOIO_STR          (1u << 2)
+#define IOIO_REP          (1u << 3)
+#define IOIO_SZ8          (1u << 4)
+#define IOIO_SZ16         (1u << 5)
+#define IOIO_SZ32         (1u << 6)
+#define IOIO_PORT_SHIFT   16
+/* VMCB segment attributes, APM Vol. 2 §15.5.1. */
+#define SEG_ATTR_S        (1u << 4)
+#define SEG_ATTR_P        (1u << 7)
+#define SEG_ATTR_L        (1u << 9)
+#define SEG_ATTR_DB       (1u << 10)
+#define SEG_ATTR_G        (1u << 11)
+
 /* Guest GPRs other than RAX and RSP (those live in the VMCB). */
 struct l2_gprs {
 	uint64_t rbx, rcx, rdx, rsi, rdi, rbp;
