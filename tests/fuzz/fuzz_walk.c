@@ -35,7 +35,7 @@
  *    level that faulted, the effective rights) is the independent reference
  *    model's (tests/host/npt_reference.c), the output address and page size
  *    are the leaf's, and exactly the entries of the walk gain A and the leaf
- *    gains D for a write (hardware's A/D rule, APM Vol. 2 §5.4.2, §15.25.5).
+ *    gains D for a write (APM Vol. 2 §5.4.1, the A and D fields; §15.25.5).
  */
 #include <string.h>
 
