@@ -116,8 +116,8 @@ static int hex_digit(char ch)
 }
 
 /*
- * Digits in base 10 or 16 into *out: 0 if all n chars are digits, -1 if
- * not (or n is 0), 1 on overflow past max.
+ * Digits in base 10 or 16 into *out: 0 if all n chars are digits,
+ * -NV_EINVAL if not (or n is 0), -NV_ERANGE on overflow past max.
  */
 static int parse_digits(const char *p, size_t n, unsigned base, uint64_t max,
 			uint64_t *out)
@@ -126,19 +126,19 @@ static int parse_digits(const char *p, size_t n, unsigned base, uint64_t max,
 	bool over = false;
 
 	if (!n)
-		return -1;
+		return -NV_EINVAL;
 	for (size_t i = 0; i < n; i++) {
 		int d = hex_digit(p[i]);
 
 		if (d < 0 || (unsigned)d >= base)
-			return -1;
+			return -NV_EINVAL;
 		if (v > (max - (uint64_t)d) / base)
 			over = true;
 		else
 			v = v * base + (uint64_t)d;
 	}
 	*out = v;
-	return over ? 1 : 0;
+	return over ? -NV_ERANGE : 0;
 }
 
 static int set_memory(struct nv_config *c, struct ctx *x, const char *v,
@@ -168,11 +168,11 @@ static int set_memory(struct nv_config *c, struct ctx *x, const char *v,
 	}
 	r = parse_digits(v + start, dn - start, base, UINT64_MAX >> shift,
 			 &num);
-	if (r < 0)
+	if (r == -NV_EINVAL)
 		return fail(x, CONFIG_E_BAD_NUMBER,
 			    "bad number '%.*s' for 'memory'", quote_len(n), v);
 	num <<= shift;
-	if (r > 0 || num < CONFIG_MEMORY_MIN || num > CONFIG_MEMORY_MAX)
+	if (r == -NV_ERANGE || num < CONFIG_MEMORY_MIN || num > CONFIG_MEMORY_MAX)
 		return fail(x, CONFIG_E_RANGE,
 			    "memory '%.*s' out of range (8M..1G)",
 			    quote_len(n), v);
@@ -194,11 +194,11 @@ static int set_serial(struct nv_config *c, struct ctx *x, const char *v,
 	if (n > 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X'))
 		start = 2;
 	r = parse_digits(v + start, n - start, 16, UINT64_MAX, &port);
-	if (r < 0)
+	if (r == -NV_EINVAL)
 		return fail(x, CONFIG_E_BAD_NUMBER,
 			    "bad number '%.*s' for 'serial' (hex port or none)",
 			    quote_len(n), v);
-	if (r > 0 || port < 1 || port > 0xfff8)
+	if (r == -NV_ERANGE || port < 1 || port > 0xfff8)
 		return fail(x, CONFIG_E_RANGE,
 			    "serial port '%.*s' out of range (0x1..0xfff8)",
 			    quote_len(n), v);

@@ -74,6 +74,12 @@ struct cpu {
 
 	struct nested nested;      /* L1's SVM and the L2 it runs */
 
+	/* The EVENTINJ nestvisor wrote into vmcb01 [0] and vmcb02 [1] for
+	 * their next run (svm/inject.c), and the one vmcb02 was entered with
+	 * (svm/nested_exit.c moves it at each of its exits). */
+	union svm_event injected[2];
+	union svm_event entered_with;
+
 	struct exit_record ring[EXIT_RING_SIZE];
 	unsigned ring_next;
 	uint64_t nr_exits;

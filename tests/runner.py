@@ -24,7 +24,9 @@ Run mode (default): build an ESP directory, boot it, watch the serial log.
     isa-debug-exit at 0xf4 (a guest write of V ends QEMU with status
     (V << 1) | 1), -no-reboot.  TCG with -cpu EPYC,+svm,+npt by default;
     KVM only when /dev/kvm works, the host is AMD and kvm_amd has nested=1.
-  * Checks: --require REGEX (in order), --forbid REGEX, --expect-status N
+  * Checks: --require REGEX (in order), --forbid REGEX (and, always,
+    "refused by the CPU": nestvisor's report of a VMCB the CPU refused),
+    --expect-status N
     (or "any"), --stop-after REGEX (kill QEMU once it appears: for runs
     that end in the firmware's menu), --tap (the payload's TAP output must
     have a plan, every case present once, every case ok), --timeout S.
@@ -72,6 +74,10 @@ TAP_PLAN_RE = re.compile(r"^1\.\.(\d+)\s*$")
 TAP_CASE_RE = re.compile(r"^(not )?ok (\d+)(?: -)? ?(.*)$")
 TAP_BAIL_RE = re.compile(r"^Bail out!(.*)$")
 FACT_RE = re.compile(r"^# fact (\S+) = (.*)$")
+
+# Lines that fail every run: a VMCB that nestvisor built and the CPU below
+# refused is a nestvisor bug, whatever the guest did (docs/testing.md).
+ALWAYS_FORBIDDEN = [r"refused by the CPU"]
 
 
 def clean_line(raw):
@@ -322,7 +328,7 @@ def run(args):
             lines.append(line)
             if args.verbose:
                 print(f"| {line}")
-            for pat in args.forbid or []:
+            for pat in list(args.forbid or []) + ALWAYS_FORBIDDEN:
                 if re.search(pat, line):
                     failure = failure or f"forbidden line seen: {line!r}"
             if next_req < len(required) and re.search(required[next_req], line):
