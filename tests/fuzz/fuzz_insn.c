@@ -59,6 +59,7 @@ static bool zydis_is(const ZydisDecodedInstruction *z, enum insn_op op)
 	case INSN_PAUSE: return z->mnemonic == ZYDIS_MNEMONIC_PAUSE;
 	case INSN_INT3: return z->mnemonic == ZYDIS_MNEMONIC_INT3;
 	case INSN_INTN: return z->mnemonic == ZYDIS_MNEMONIC_INT;
+	case INSN_INTO: return z->mnemonic == ZYDIS_MNEMONIC_INTO;
 	case INSN_IN: return z->mnemonic == ZYDIS_MNEMONIC_IN;
 	case INSN_OUT: return z->mnemonic == ZYDIS_MNEMONIC_OUT;
 	case INSN_INS:

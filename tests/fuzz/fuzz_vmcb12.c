@@ -5,10 +5,11 @@
  * on vmcb12s and CPUID views an L1 could present.
  *
  * Input: a mode byte, the offered features (struct nested_caps), L1's state
- * at VMRUN, then the vmcb12: in raw mode the remaining bytes are vmcb12
- * from offset 0 (the rest zero); in patch mode a valid vmcb12 is built and
- * the remaining bytes are 11-byte patches (op, offset, value) that write a
- * byte, a dword or a qword, or flip a bit.
+ * at VMRUN, the four PAE PDPTEs at vmcb12's CR3 (a byte: bit 0 readable,
+ * then 4 x u64), then the vmcb12: in raw mode the remaining bytes are
+ * vmcb12 from offset 0 (the rest zero); in patch mode a valid vmcb12 is
+ * built and the remaining bytes are 11-byte patches (op, offset, value)
+ * that write a byte, a dword or a qword, or flip a bit.
  *
  * Invariants:
  *  - nothing crashes; the pre-check result is OK, #UD or #GP as VMRUN's
@@ -78,6 +79,8 @@
 struct rules_ctx {
 	const struct vmcb *v;	/* as L1 wrote it */
 	const struct nested_caps *caps;
+	bool pdptes_readable;	/* the PDPTEs at CR3 are in L1 memory */
+	uint64_t pdpte[4];
 };
 
 static bool legal_pa(uint64_t pa, unsigned maxphyaddr)
@@ -103,6 +106,13 @@ static bool r_vmrun_intercept(const struct rules_ctx *x)
 static bool r_asid(const struct rules_ctx *x)
 {
 	return x->v->control.asid != 0;
+}
+
+/* Not the APM's: nestvisor's rule for ASIDs CPUID does not give L1
+ * (docs/semantics.md §11 item 14). */
+static bool r_asid_range(const struct rules_ctx *x)
+{
+	return x->v->control.asid < x->caps->nr_asids;
 }
 
 static bool r_ncr3(const struct rules_ctx *x)
@@ -243,12 +253,41 @@ static bool r_gpat(const struct rules_ctx *x)
 	return true;
 }
 
+/* L2 in legacy PAE paging without nested paging: VMRUN loads the four
+ * PDPTEs as MOV CR3 does (APM Vol. 2 §5.3.3, §15.5). */
+static bool needs_pdptes(const struct rules_ctx *x)
+{
+	const struct vmcb_save *s = &x->v->save;
+
+	return !np_on(x) && (s->cr0 & A_CR0_PG) && (s->cr4 & A_CR4_PAE) &&
+	       !(s->efer & A_EFER_LME);
+}
+
+/* A present PAE PDPTE has bits 2:1, 8:5 and 63:MAXPHYADDR clear (Figure
+ * 5-10: no NX, no A, no rights in a PDPTE). */
+static bool r_pae_pdpte(const struct rules_ctx *x)
+{
+	uint64_t rsvd = (3ull << 1) | (0xfull << 5);
+
+	if (x->caps->maxphyaddr < 64)
+		rsvd |= ~0ull << x->caps->maxphyaddr;
+	if (!needs_pdptes(x))
+		return true;
+	if (!x->pdptes_readable)
+		return false;
+	for (int i = 0; i < 4; i++)
+		if ((x->pdpte[i] & 1) && (x->pdpte[i] & rsvd))
+			return false;
+	return true;
+}
+
 static const struct rule {
 	int id;			/* the check that names this rule */
 	bool (*holds)(const struct rules_ctx *x);
 } rules[] = {
 	{ NCHK_VMRUN_INTERCEPT, r_vmrun_intercept },
 	{ NCHK_ASID_ZERO, r_asid },
+	{ NCHK_ASID_RANGE, r_asid_range },
 	{ NCHK_NCR3, r_ncr3 },
 	{ NCHK_MSRPM, r_msrpm },
 	{ NCHK_IOPM, r_iopm },
@@ -267,6 +306,7 @@ static const struct rule {
 	{ NCHK_CR4_RSVD, r_cr4 },
 	{ NCHK_EFER_RSVD, r_efer },
 	{ NCHK_GPAT, r_gpat },
+	{ NCHK_PAE_PDPTE, r_pae_pdpte },
 };
 
 /* ---- input -------------------------------------------------------------- */
@@ -292,6 +332,7 @@ static struct nested_caps read_caps(struct fin *in)
 	c.invpcid = f & 2048;
 	c.rdpru = f & 4096;
 	c.cr4_allowed = fin_u32(in) & A_CR4_DEFINED;
+	c.nr_asids = fin_u16(in);
 	c.efer_allowed = A_EFER_SVME;
 	if (e & 1)
 		c.efer_allowed |= A_EFER_SCE;
@@ -494,10 +535,10 @@ static void check_sanitised(const struct vmcb12_ctrl_cache *s,
 
 FUZZ_NO_COVERAGE
 static void check_checks(const struct vmcb12_cache *cache,
-			 const struct vmcb *raw, const struct nested_caps *caps)
+			 const struct rules_ctx *xp, const struct nested_caps *caps)
 {
 	struct nested_check_failure why = { .id = -1 };
-	struct rules_ctx x = { raw, caps };
+	struct rules_ctx x = *xp;
 	int r = nested_check_vmcb12(cache, caps, &why);
 	size_t broken = 0, named = 0;
 
@@ -526,6 +567,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fin in = { data, size };
 	struct nested_vmrun_ctx l1;
 	struct nested_caps caps;
+	struct rules_ctx x = { .v = &raw, .caps = &caps };
 	uint8_t mode = fin_u8(&in), pre;
 
 	caps = read_caps(&in);
@@ -537,6 +579,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	l1.hsave_pa = fin_u64(&in);
 	l1.vmcb12_gpa = fin_u64(&in);
 	check_prechecks(&l1, &caps);
+	x.pdptes_readable = fin_u8(&in) & 1;
+	for (int i = 0; i < 4; i++)
+		x.pdpte[i] = fin_u64(&in);
 
 	if (mode & 1) {
 		valid_vmcb12(&raw);
@@ -553,6 +598,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	copied = cache.ctrl;
 	nested_sanitize_controls(&cache.ctrl, &caps);
 	check_sanitised(&cache.ctrl, &copied, &caps);
-	check_checks(&cache, &raw, &caps);
+	/* As emulated VMRUN does: the PDPTEs, if L2 needs them. */
+	FUZZ_CHECK(nested_needs_pdptes(&cache) == needs_pdptes(&x),
+		   "PDPTEs needed: %d, the rules say %d",
+		   nested_needs_pdptes(&cache), needs_pdptes(&x));
+	if (nested_needs_pdptes(&cache))
+		nested_copy_pdptes(&cache, x.pdptes_readable ? x.pdpte : NULL);
+	check_checks(&cache, &x, &caps);
 	return 0;
 }

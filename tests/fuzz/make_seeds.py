@@ -61,6 +61,8 @@ def seeds_insn():
         "pause": (m32, "f390"),
         "pause-rex": (m64, "f34090"),
         "int-80": (m32, "cd80"),
+        "into": (m32, "36ce"),
+        "into-64": (m64, "ce"),
         "in-imm": (m16, "e460"),
         "out-dx-66": (m32, "66ef"),
         "rep-outsb": (m64, "f36e"),
@@ -84,13 +86,16 @@ def seeds_insn():
 
 
 # ---- vmcb12: mode (bit 0: patch a valid vmcb12), caps (flags u16, EFER
-# byte, MAXPHYADDR - 32, CR4 allowed u32), L1 state (flags, VM_HSAVE_PA,
-# rAX), then patches (op: 0 byte, 1 dword, 2 qword, 3 flip bit; offset u16;
+# byte, MAXPHYADDR - 32, CR4 allowed u32, number of ASIDs u16), L1 state
+# (flags, VM_HSAVE_PA, rAX), the PAE PDPTEs (readable byte, 4 x u64), then
+# patches (op: 0 byte, 1 dword, 2 qword, 3 flip bit; offset u16;
 # value u64) or, in raw mode, vmcb12's bytes from offset 0.
 def vmcb12_header(mode=1, flags=0x1fff, efer=0x3f, maxphy=48, cr4=0xffffffff,
-                  pre=3, hsave=0x1000, gpa=0x2000):
-    return (bytes([mode]) + struct.pack("<HBBI", flags, efer, maxphy - 32, cr4)
-            + bytes([pre]) + struct.pack("<QQ", hsave, gpa))
+                  asids=16, pre=3, hsave=0x1000, gpa=0x2000, pdptes_readable=1,
+                  pdptes=(0x1001, 0x2001, 0, 0x3001)):
+    return (bytes([mode]) + struct.pack("<HBBIH", flags, efer, maxphy - 32, cr4, asids)
+            + bytes([pre]) + struct.pack("<QQ", hsave, gpa)
+            + bytes([pdptes_readable]) + struct.pack("<4Q", *pdptes))
 
 
 def patch(op, off, val):
@@ -102,6 +107,8 @@ def seeds_vmcb12():
         "valid": [],
         "no-vmrun-intercept": [patch(1, 0x10, 0)],
         "asid-zero": [patch(1, 0x58, 0)],
+        "asid-too-high": [patch(1, 0x58, 16)],
+        "pae-no-np": [patch(2, 0x90, 0), patch(2, 0x4d0, 0x1000), patch(2, 0x548, 0x20)],
         "ncr3-high": [patch(2, 0xb0, 1 << 50)],
         "msrpm-at-top": [patch(2, 0x48, (1 << 48) - 0x1000)],
         "iopm-at-top": [patch(2, 0x40, (1 << 48) - 0x2fff)],
@@ -131,6 +138,11 @@ def seeds_vmcb12():
     for name, patches in one.items():
         write("vmcb12", "patch-" + name, vmcb12_header() + b"".join(patches))
     write("vmcb12", "patch-few-caps", vmcb12_header(flags=0, efer=0, maxphy=36, cr4=0x20))
+    pae = [patch(2, 0x90, 0), patch(2, 0x4d0, 0x1000), patch(2, 0x548, 0x20)]
+    write("vmcb12", "patch-pae-pdpte-reserved",
+          vmcb12_header(pdptes=(0x1001, 0x2003, 0, 0)) + b"".join(pae))
+    write("vmcb12", "patch-pae-pdpte-unreadable",
+          vmcb12_header(pdptes_readable=0) + b"".join(pae))
     for name, pre, gpa in (("pre-cpl3", 3 | 3 << 3, 0x2000), ("pre-smm", 7, 0x2000),
                            ("pre-no-svme", 2, 0x2000), ("pre-unaligned", 3, 0x2008),
                            ("pre-gpa-high", 3, 1 << 49)):
