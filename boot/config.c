@@ -209,13 +209,17 @@ static int set_serial(struct nv_config *c, struct ctx *x, const char *v,
 static int set_next(struct nv_config *c, struct ctx *x, const char *v,
 		    size_t n)
 {
+	if (span_is(v, n, CONFIG_NEXT_AUTO)) {
+		copy_bytes(c->next, CONFIG_NEXT_AUTO, sizeof(CONFIG_NEXT_AUTO));
+		return 0;
+	}
 	if (n > CONFIG_NEXT_MAX)
 		return fail(x, CONFIG_E_TOO_LONG,
 			    "value of 'next' too long (%zu chars, at most %u)",
 			    n, CONFIG_NEXT_MAX);
 	if (v[0] != '\\' && v[0] != '/')
 		return fail(x, CONFIG_E_BAD_PATH,
-			    "'next' must be an absolute ESP path like \\EFI\\next.efi, not '%.*s'",
+			    "'next' must be auto or an absolute ESP path like \\EFI\\next.efi, not '%.*s'",
 			    quote_len(n), v);
 	for (size_t i = 0; i < n; i++)
 		c->next[i] = v[i] == '/' ? '\\' : v[i];
@@ -507,7 +511,17 @@ int config_validate(const struct nv_config *c, struct config_error *err)
 	if (!c->next[0])
 		return fail(&x, CONFIG_E_REQUIRED,
 			    "'next' is not set (in nestvisor.cfg or the load options)");
+	if (config_next_is_auto(c) && c->args[0])
+		return fail(&x, CONFIG_E_ARGS_WITH_AUTO,
+			    "'args' cannot be used with next = auto (the boot entry chosen brings its own load options)");
 	return 0;
+}
+
+bool config_next_is_auto(const struct nv_config *c)
+{
+	size_t n = sizeof(CONFIG_NEXT_AUTO) - 1;
+
+	return span_is(c->next, n, CONFIG_NEXT_AUTO) && c->next[n] == '\0';
 }
 
 int config_error_format(const struct config_error *e, char *buf, size_t size)

@@ -25,9 +25,12 @@
  * Keys:
  *	next		ESP path of the next stage to chain-load, "\EFI\x.efi";
  *			1..255 chars, must start with '\' ('/' is turned
- *			into '\').  No default: config_validate() requires it.
+ *			into '\'); nestvisor's own volume is searched first,
+ *			then the others.  Or "auto": what the firmware would
+ *			boot without nestvisor (boot/next.c).  No default:
+ *			config_validate() requires it.
  *	args		load options for the next stage, at most 1023 chars
- *			(default empty).
+ *			(default empty); not allowed with next = auto.
  *	log		error|warn|info|debug|trace (default info).
  *	memory		hypervisor memory: decimal or 0x-hex number with an
  *			optional K, M or G suffix (either case); 8M..1G,
@@ -47,6 +50,7 @@
 #ifndef NV_BOOT_CONFIG_H
 #define NV_BOOT_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -58,6 +62,7 @@
 #define CONFIG_MEMORY_MAX (1ULL << 30)
 #define CONFIG_MEMORY_ALIGN (2ULL << 20)
 #define CONFIG_SERIAL_NONE 0
+#define CONFIG_NEXT_AUTO "auto"		/* next's value for next = auto */
 
 enum nv_debug_exit { NV_DEBUG_EXIT_AUTO, NV_DEBUG_EXIT_ON, NV_DEBUG_EXIT_OFF };
 
@@ -87,6 +92,7 @@ enum config_errc {
 	CONFIG_E_BAD_BYTE,		/* NUL, non-ASCII or control byte */
 	CONFIG_E_BAD_PATH,		/* next does not start with '\' */
 	CONFIG_E_REQUIRED,		/* config_validate: next not set */
+	CONFIG_E_ARGS_WITH_AUTO,	/* config_validate: args with auto */
 };
 
 struct config_error {
@@ -107,8 +113,11 @@ int config_parse(struct nv_config *c, const char *text, size_t len,
 int config_parse_cmdline(struct nv_config *c, const char *line, size_t len,
 			 struct config_error *err);
 
-/* Check the final configuration (next must be set). */
+/* Check the final configuration (next must be set; no args with auto). */
 int config_validate(const struct nv_config *c, struct config_error *err);
+
+/* next = auto (c->next holds "auto", which no path can be). */
+bool config_next_is_auto(const struct nv_config *c);
 
 /*
  * Format *e as "source:line: msg" ("source: msg" when line is 0) into buf;

@@ -4,8 +4,9 @@
  *  1. Configuration: nestvisor.cfg beside the image, then the load options.
  *     An error names the file and line and returns to the boot manager.
  *  2. Banner, CPU and SVM features, memory map summary.
- *  3. Load (not start) the next stage: a missing one is an error before
- *     anything changes.
+ *  3. Load (not start) the next stage (boot/next.c: a path, or next = auto,
+ *     what the firmware would boot without nestvisor): a missing one is an
+ *     error before anything changes.
  *  4. If the CPU can be virtualized: reserve memory (EfiReservedMemoryType),
  *     copy and relocate the image into it, and call hv_launch() in the copy.
  *     It returns here with the firmware now running as L1.  If it cannot,
@@ -17,6 +18,7 @@
 
 #include "boot/config.h"
 #include "boot/efi_util.h"
+#include "boot/next.h"
 #include "boot/relocate.h"
 #include "boot/report.h"
 #include "core/err.h"
@@ -96,35 +98,6 @@ static int load_config(struct nv_config *cfg)
 	return rc;
 }
 
-static EFI_STATUS load_next(const struct nv_config *cfg, EFI_HANDLE parent,
-			    EFI_HANDLE *child)
-{
-	static CHAR16 wargs[CONFIG_ARGS_MAX + 1];
-	CHAR16 wpath[CONFIG_NEXT_MAX + 1];
-	EFI_DEVICE_PATH *dp;
-	EFI_LOADED_IMAGE *li;
-	EFI_STATUS st;
-	UINTN n;
-
-	ascii_to_ucs2(cfg->next, wpath, CONFIG_NEXT_MAX + 1);
-	dp = FileDevicePath(self->DeviceHandle, wpath);
-	if (!dp)
-		return EFI_OUT_OF_RESOURCES;
-	st = uefi_call_wrapper(BS->LoadImage, 6, FALSE, parent, dp, NULL, 0,
-			       child);
-	FreePool(dp);
-	if (EFI_ERROR(st))
-		return st;
-	st = uefi_call_wrapper(BS->HandleProtocol, 3, *child,
-			       &LoadedImageProtocol, (void **)&li);
-	if (EFI_ERROR(st))
-		return st;
-	n = ascii_to_ucs2(cfg->args, wargs, CONFIG_ARGS_MAX + 1);
-	li->LoadOptions = wargs;
-	li->LoadOptionsSize = (UINT32)((n + 1) * sizeof(CHAR16));
-	return EFI_SUCCESS;
-}
-
 /* Reserves the region, copies the image and calls hv_launch in the copy.
  * 0, or a negated enum nv_err (logged). */
 static int virtualize(const struct nv_config *cfg)
@@ -190,6 +163,7 @@ static BOOLEAN under_hypervisor(void)
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 {
+	static char next_name[NEXT_NAME_MAX];
 	struct nv_config cfg;
 	EFI_HANDLE child;
 	EFI_STATUS status;
@@ -217,10 +191,12 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	report_cpu();
 	report_memory_map();
 
-	status = load_next(&cfg, image, &child);
+	status = next_load(&cfg, image, self, &child, next_name);
 	if (EFI_ERROR(status)) {
-		log_error("cannot load %s: %s", cfg.next,
-			  efi_status_name(status));
+		if (!config_next_is_auto(&cfg))
+			log_error("cannot load %s: %s%s", cfg.next,
+				  efi_status_name(status),
+				  next_load_hint(status));
 		return status;
 	}
 
@@ -230,8 +206,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	else if (virtualize(&cfg) == 0)
 		report_l1();
 
-	log_info("chain-loading %s", cfg.next);
+	log_info("chain-loading %s", next_name);
 	status = uefi_call_wrapper(BS->StartImage, 3, child, NULL, NULL);
-	log_info("%s returned: %s", cfg.next, efi_status_name(status));
+	log_info("%s returned: %s", next_name, efi_status_name(status));
 	return status;
 }

@@ -315,7 +315,11 @@ static void test_file_errors(void **state)
 		{ long_args, 0, CONFIG_E_TOO_LONG, 1,
 		  "value of 'args' too long (1024 chars, at most 1023)" },
 		{ "next = EFI\\a.efi", 0, CONFIG_E_BAD_PATH, 1,
-		  "'next' must be an absolute ESP path like \\EFI\\next.efi, not 'EFI\\a.efi'" },
+		  "'next' must be auto or an absolute ESP path like \\EFI\\next.efi, not 'EFI\\a.efi'" },
+		{ "next = AUTO", 0, CONFIG_E_BAD_PATH, 1,
+		  "'next' must be auto or an absolute ESP path like \\EFI\\next.efi, not 'AUTO'" },
+		{ "next = auto2", 0, CONFIG_E_BAD_PATH, 1,
+		  "'next' must be auto or an absolute ESP path like \\EFI\\next.efi, not 'auto2'" },
 		{ "# 1\nlog = info\n\n\nlog = warn\n", 0, CONFIG_E_DUPLICATE, 5,
 		  "duplicate key 'log' (first set on line 2)" },
 		{ "log = info\nnext = \\a\nlog = info\n", 0, CONFIG_E_DUPLICATE, 3,
@@ -384,6 +388,43 @@ static void test_validate(void **state)
 	assert_string_equal(buf, "config: 'next' is not set (in nestvisor.cfg or the load options)");
 	assert_int_equal(config_validate(&c, NULL), -NV_EINVAL);
 	strcpy(c.next, "\\EFI\\next.efi");
+	assert_int_equal(config_validate(&c, &e), 0);
+}
+
+/* next = auto: a word, not a path; no args with it (README, Options). */
+static void test_next_auto(void **state)
+{
+	struct nv_config c;
+	struct config_error e;
+	char buf[256];
+	const char *file = "next = \\EFI\\file.efi\nargs = a b\n";
+	(void)state;
+
+	c = parse_file_ok("next = auto\n");
+	assert_string_equal(c.next, "auto");
+	assert_true(config_next_is_auto(&c));
+	assert_int_equal(config_validate(&c, &e), 0);
+	c = parse_file_ok("next = \"auto\"   # quoted is the same\n");
+	assert_true(config_next_is_auto(&c));
+	c = parse_cmd_ok("next=auto");
+	assert_true(config_next_is_auto(&c));
+
+	/* a path is not auto, even one that ends in "auto" */
+	c = parse_file_ok("next = \\auto\n");
+	assert_false(config_next_is_auto(&c));
+	config_defaults(&c);
+	assert_false(config_next_is_auto(&c));
+
+	/* the load options switch a file's path to auto; its args must go */
+	config_defaults(&c);
+	assert_int_equal(config_parse(&c, file, strlen(file), CFG, NULL), 0);
+	assert_int_equal(config_parse_cmdline(&c, "next=auto", 9, NULL), 0);
+	assert_int_equal(config_validate(&c, &e), -NV_EINVAL);
+	assert_int_equal(e.code, CONFIG_E_ARGS_WITH_AUTO);
+	config_error_format(&e, buf, sizeof(buf));
+	assert_string_equal(buf, "config: 'args' cannot be used with next = auto "
+			    "(the boot entry chosen brings its own load options)");
+	assert_int_equal(config_parse_cmdline(&c, "args=", 5, NULL), 0);
 	assert_int_equal(config_validate(&c, &e), 0);
 }
 
@@ -470,7 +511,7 @@ static void test_cmdline_errors(void **state)
 		{ "next=\"\\a\"b", 0, CONFIG_E_AFTER_QUOTE, 1,
 		  "unexpected 'b' after the closing quote" },
 		{ "next=a.efi", 0, CONFIG_E_BAD_PATH, 1,
-		  "'next' must be an absolute ESP path like \\EFI\\next.efi, not 'a.efi'" },
+		  "'next' must be auto or an absolute ESP path like \\EFI\\next.efi, not 'a.efi'" },
 		{ "log=warn args=caf\xc3\xa9", 0, CONFIG_E_BAD_BYTE, 1,
 		  "non-ASCII byte 0xc3 at column 18" },
 		{ "log=warn\nmemory=16M", 0, CONFIG_E_BAD_BYTE, 1,
@@ -516,6 +557,7 @@ int main(void)
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_error_format),
 		cmocka_unit_test(test_validate),
+		cmocka_unit_test(test_next_auto),
 		cmocka_unit_test(test_cmdline_keys),
 		cmocka_unit_test(test_cmdline_image_name_and_nul),
 		cmocka_unit_test(test_cmdline_overrides_file),

@@ -1,14 +1,16 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 #
-# mkinitramfs.sh OUTPUT
-# mkinitramfs.sh --kvm KVM_INIT KVMTEST VMLINUZ OUTPUT
+# mkinitramfs.sh [--hvcheck HVCHECK] OUTPUT
+# mkinitramfs.sh [--hvcheck HVCHECK] --kvm KVM_INIT KVMTEST VMLINUZ OUTPUT
 #
 # Builds a gzip'd newc cpio initramfs for the Linux-as-L1 boot tests from
 # Debian's busybox-static (/bin/busybox).  Its /init mounts proc and sysfs,
 # prints the marker NESTVISOR-LINUX-L1-OK, the kernel release and whether
-# /proc/cpuinfo has the 'hypervisor' flag, runs /kvm/run.sh if there is
-# one, then powers off (poweroff -f: no init system to stop).
+# /proc/cpuinfo has the 'hypervisor' flag, runs /bin/hvcheck if there is
+# one (HVCHECK, hvcheck.c: CPUID's hypervisor bit and the 0x40000000
+# signature), runs /kvm/run.sh if there is one, then powers off
+# (poweroff -f: no init system to stop).
 #
 # With --kvm the image also holds /kvm: run.sh (KVM_INIT, kvm-init.sh),
 # the static kvmtest program, the kvm-amd module of VMLINUZ's kernel
@@ -18,8 +20,13 @@
 # /kvm/modules, their file names in load order (dependencies first).
 set -eu
 
-usage="usage: mkinitramfs.sh [--kvm KVM_INIT KVMTEST VMLINUZ] OUTPUT"
-kvm_init='' kvmtest='' vmlinuz=''
+usage="usage: mkinitramfs.sh [--hvcheck HVCHECK] [--kvm KVM_INIT KVMTEST VMLINUZ] OUTPUT"
+kvm_init='' kvmtest='' vmlinuz='' hvcheck=''
+if [ "${1:-}" = --hvcheck ]; then
+	[ $# -ge 3 ] || { echo "$usage" >&2; exit 1; }
+	hvcheck=$2
+	shift 2
+fi
 if [ "${1:-}" = --kvm ]; then
 	[ $# -eq 5 ] || { echo "$usage" >&2; exit 1; }
 	kvm_init=$2 kvmtest=$3 vmlinuz=$4
@@ -41,6 +48,10 @@ root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev"
 cp "$busybox" "$root/bin/busybox"
+if [ -n "$hvcheck" ]; then
+	cp "$hvcheck" "$root/bin/hvcheck"
+	chmod 755 "$root/bin/hvcheck"
+fi
 applets="sh mount grep uname cat poweroff"
 [ -z "$kvm_init" ] || applets="$applets insmod mknod dmesg sed tail"
 for applet in $applets; do
@@ -67,6 +78,9 @@ if grep -qw hypervisor /proc/cpuinfo; then
 	echo "linux-l1: /proc/cpuinfo flags include hypervisor"
 else
 	echo "linux-l1: /proc/cpuinfo flags lack hypervisor"
+fi
+if [ -x /bin/hvcheck ]; then
+	/bin/hvcheck
 fi
 if [ -x /kvm/run.sh ]; then
 	/kvm/run.sh
