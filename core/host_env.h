@@ -22,6 +22,9 @@ struct trap_frame {
  * top of the stack used for #NMI, #DF and #MC. */
 void host_env_load(uint64_t ist_top);
 
+/* NMIs the host has taken (core/idt.S: counted, not handled). */
+extern volatile unsigned long host_nmis;
+
 /* Called from core/idt.S; never returns. */
 void host_trap(struct trap_frame *f);
 

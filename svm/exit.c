@@ -58,6 +58,7 @@ static void handle_clgi(struct cpu *cpu)
 
 /* Every exit vmcb01 produces (L0_INTERCEPT1, L0_INTERCEPT2 and #NPF). */
 static const exit_handler_fn l1_exit_handlers[VMEXIT_SKINIT + 1] = {
+	[VMEXIT_SMI] = handle_smi,           /* svm/smi.c */
 	[VMEXIT_CPUID] = handle_cpuid,       /* svm/cpuid.c */
 	[VMEXIT_INVLPGA] = nested_invlpga,   /* svm/nested_insns.c */
 	[VMEXIT_IOIO] = handle_ioio,         /* svm/ioio.c */

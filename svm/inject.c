@@ -12,3 +12,10 @@ void inject_exception(struct cpu *cpu, enum x86_vector vector, bool has_err,
 	};
 	c->event_inj_err = err;
 }
+
+void inject_nmi(struct cpu *cpu)
+{
+	cpu->cur->control.event_inj = (union svm_event){
+		.vector = X86_VEC_NMI, .type = SVM_EVENT_NMI, .valid = 1,
+	};
+}

@@ -18,11 +18,12 @@
  * these, every vmcb02 with these OR'd with L1's (svm/nested.c).  VMRUN
  * must be intercepted (a VMRUN consistency check); L1's SVM instructions
  * are emulated (svm/nested*.c); CPUID, MSRs and I/O are filtered by the
- * handlers below and the permission maps; SHUTDOWN is logged.
+ * handlers below and the permission maps; SHUTDOWN is logged; SMIs are
+ * taken in host mode (svm/smi.c).
  */
-#define L0_INTERCEPT1 (INTERCEPT1_CPUID | INTERCEPT1_MSR_PROT |              \
-		       INTERCEPT1_IOIO_PROT | INTERCEPT1_SHUTDOWN |           \
-		       INTERCEPT1_INVLPGA)
+#define L0_INTERCEPT1 (INTERCEPT1_SMI | INTERCEPT1_CPUID |                  \
+		       INTERCEPT1_MSR_PROT | INTERCEPT1_IOIO_PROT |           \
+		       INTERCEPT1_SHUTDOWN | INTERCEPT1_INVLPGA)
 #define L0_INTERCEPT2 (INTERCEPT2_VMRUN | INTERCEPT2_VMMCALL |               \
 		       INTERCEPT2_VMLOAD | INTERCEPT2_VMSAVE | INTERCEPT2_STGI | \
 		       INTERCEPT2_CLGI | INTERCEPT2_SKINIT)
@@ -32,10 +33,14 @@ void handle_msr(struct cpu *cpu);
 void handle_ioio(struct cpu *cpu);
 void handle_npf(struct cpu *cpu);
 void handle_vmmcall(struct cpu *cpu);
+void handle_smi(struct cpu *cpu);
 
 /* Event injection into L1 (APM Vol. 2 §15.20).  A fault: RIP unchanged. */
 void inject_exception(struct cpu *cpu, enum x86_vector vector, bool has_err,
 		      uint32_t err);
+
+/* NMI injection into the running guest (an NMI the host took, svm/smi.c). */
+void inject_nmi(struct cpu *cpu);
 
 /* Moves L1's RIP past the intercepted instruction, which must be op:
  * next_rip where the CPU has NRIPS, otherwise by decoding the bytes at RIP

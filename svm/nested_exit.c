@@ -128,6 +128,14 @@ static void l2_shutdown(struct cpu *cpu)
 	debug_exit(NV_EXIT_L1_SHUTDOWN);
 }
 
+void nested_deliver_nmi(struct cpu *cpu)
+{
+	if (nested_l1_intercepts(cpu, VMEXIT_NMI, 0))
+		nested_vmexit(cpu, VMEXIT_NMI, 0, 0, 0);
+	else
+		inject_nmi(cpu);
+}
+
 void nested_handle_exit(struct cpu *cpu)
 {
 	struct vmcb_control *c = &cpu->cur->control;
@@ -143,6 +151,10 @@ void nested_handle_exit(struct cpu *cpu)
 	}
 	if (code == VMEXIT_NPF) {
 		handle_npf(cpu); /* svm/npf.c, whoever's the fault is */
+		goto reinject;
+	}
+	if (code == VMEXIT_SMI) {
+		handle_smi(cpu); /* svm/smi.c: the platform's, never L1's */
 		goto reinject;
 	}
 	if (nested_l1_intercepts(cpu, code, c->exit_info_1)) {

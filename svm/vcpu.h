@@ -77,6 +77,7 @@ struct cpu {
 	struct exit_record ring[EXIT_RING_SIZE];
 	unsigned ring_next;
 	uint64_t nr_exits;
+	uint64_t nr_smis;          /* SMIs taken in host mode (svm/smi.c) */
 };
 
 /* 0 while L1 runs, 1 while L2 runs. */
