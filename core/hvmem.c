@@ -14,7 +14,7 @@ void *hv_alloc(unsigned npages)
 }
 
 int hvmem_init(uint64_t base, uint64_t size, uint64_t image_size,
-	       unsigned maxphyaddr, bool gbpages)
+	       unsigned l1_maxphyaddr, bool gbpages)
 {
 	uint64_t image_end = (base + image_size + 0xfff) & ~0xfffull;
 	struct pa_range hole = { base, base + size };
@@ -25,7 +25,7 @@ int hvmem_init(uint64_t base, uint64_t size, uint64_t image_size,
 	hvmem.canary = (volatile uint64_t *)image_end;
 	for (unsigned i = 0; i < 512; i++)
 		hvmem.canary[i] = HVMEM_CANARY;
-	hvmem.phys_limit = 1ull << maxphyaddr;
+	hvmem.phys_limit = 1ull << l1_maxphyaddr;
 	if (hvmem.phys_limit > NPT_LIMIT_MAX)
 		hvmem.phys_limit = NPT_LIMIT_MAX;
 
@@ -82,7 +82,7 @@ uint8_t *l1_host_ptr(uint64_t gpa, unsigned len)
 		return 0;
 	if (hvmem_contains(gpa))
 		return (uint8_t *)(hvmem.sink_pa + (gpa & 0xfff));
-	return (uint8_t *)gpa;
+	return hvmem_va(gpa);
 }
 
 static int l1_read(void *ctx, uint64_t gpa, void *buf, unsigned len)

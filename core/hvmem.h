@@ -26,7 +26,7 @@ struct hvmem {
 	uint64_t canary_pa;
 	volatile uint64_t *canary;
 	uint64_t sink_pa;
-	uint64_t phys_limit;  /* 1 << MAXPHYADDR */
+	uint64_t phys_limit;  /* 1 << L1's physical address width */
 	uint64_t host_root;   /* host page table (CR3) */
 	uint64_t npt_root;    /* L1's nested page table (nCR3) */
 	unsigned sink_maps;   /* pages of the region mapped to the sink */
@@ -36,10 +36,11 @@ struct hvmem {
 
 extern struct hvmem hvmem;
 
-/* Sets up the allocator and builds both page tables for a CPU with this
- * MAXPHYADDR, with 1 GiB pages where gbpages.  0, or -NV_ENOMEM (logged). */
+/* Sets up the allocator and builds both page tables up to L1's physical
+ * address width, with 1 GiB pages where gbpages.  0, or -NV_ENOMEM
+ * (logged). */
 int hvmem_init(uint64_t base, uint64_t size, uint64_t image_size,
-	       unsigned maxphyaddr, bool gbpages);
+	       unsigned l1_maxphyaddr, bool gbpages);
 
 /* npages zeroed, 4 KiB-aligned pages (identity-mapped), or NULL. */
 void *hv_alloc(unsigned npages);
@@ -53,9 +54,22 @@ static inline bool hvmem_contains(uint64_t pa)
  * outside the region, or -NV_ENOMEM. */
 int hvmem_map_sink(uint64_t gpa);
 
+/*
+ * The host's virtual address of physical address pa (below phys_limit).
+ * The host page table maps [0, phys_limit) at the same addresses, and a
+ * 4-level table translates only canonical ones: where pa has bit 47 set
+ * (a CPU with 48 address bits), its address is pa sign-extended from bit
+ * 47, which the same table entries (PML4 256-511) translate to pa.
+ */
+static inline void *hvmem_va(uint64_t pa)
+{
+	return (void *)(pa & (1ull << 47) ? pa | 0xffff000000000000ull : pa);
+}
+
 /* Where nestvisor reaches L1's len bytes at gpa (within one page): the
- * identity address, or the sink page inside the region; NULL beyond
- * MAXPHYADDR.  Stable: the same gpa always gives the same pointer. */
+ * identity address, or the sink page inside the region; NULL at or above
+ * phys_limit (L1's physical address width, svm/features.h).  Stable: the
+ * same gpa always gives the same pointer. */
 uint8_t *l1_host_ptr(uint64_t gpa, unsigned len);
 
 /* L1's physical memory as mm/ reads it: identity, the region as the sink. */

@@ -165,6 +165,7 @@ enum x86_vector {
 #define MSR_GS_BASE       0xc0000101u
 #define MSR_KERNEL_GS_BASE 0xc0000102u
 #define MSR_PAT           0x00000277u
+#define MSR_SYSCFG        0xc0010010u
 #define MSR_VM_CR         0xc0010114u
 #define MSR_VM_HSAVE_PA   0xc0010117u
 

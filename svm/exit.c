@@ -22,11 +22,16 @@ void svm_handle_exit(struct cpu *cpu);
 
 typedef void (*exit_handler_fn)(struct cpu *cpu);
 
-static void handle_shutdown(struct cpu *cpu)
+void l1_shutdown(struct cpu *cpu, const char *why)
 {
-	log_error("L1 SHUTDOWN (triple fault): L1 cannot continue");
+	log_error("L1 SHUTDOWN (%s): L1 cannot continue", why);
 	dump_cpu_state(cpu);
 	debug_exit(NV_EXIT_L1_SHUTDOWN);
+}
+
+static void handle_shutdown(struct cpu *cpu)
+{
+	l1_shutdown(cpu, "triple fault");
 }
 
 /* SKINIT is not offered (CPUID 0x80000001 ECX[12] is the CPU's, but
@@ -59,6 +64,7 @@ static void handle_clgi(struct cpu *cpu)
 /* Every exit vmcb01 produces (L0_INTERCEPT1, L0_INTERCEPT2 and #NPF). */
 static const exit_handler_fn l1_exit_handlers[VMEXIT_SKINIT + 1] = {
 	[VMEXIT_SMI] = handle_smi,           /* svm/smi.c */
+	[VMEXIT_CR4_WRITE] = handle_cr4_write, /* svm/cr.c */
 	[VMEXIT_CPUID] = handle_cpuid,       /* svm/cpuid.c */
 	[VMEXIT_INVLPGA] = nested_invlpga,   /* svm/nested_insns.c */
 	[VMEXIT_IOIO] = handle_ioio,         /* svm/ioio.c */
@@ -73,11 +79,22 @@ static const exit_handler_fn l1_exit_handlers[VMEXIT_SKINIT + 1] = {
 	[VMEXIT_SKINIT] = handle_skinit,     /* here */
 };
 
+/*
+ * The CPU refused vmcb01: L1's state is one the CPU would have refused to
+ * enter (a state nestvisor's checks and the CPU below let through).  Not
+ * nestvisor's failure: L1 is shut down as after a triple fault.
+ */
 static __attribute__((noinline, cold, noreturn)) void
-unexpected_exit(uint64_t code)
+unexpected_exit(struct cpu *cpu, uint64_t code)
 {
-	if (vmexit_is_invalid(code))
-		panic("VMRUN of vmcb01 failed (VMEXIT_INVALID)");
+	const struct vmcb_save *s = &cpu->vmcb01->save;
+
+	if (vmexit_is_invalid(code)) {
+		log_error("VMRUN of vmcb01 failed (VMEXIT_INVALID): CR0 0x%lx "
+			  "CR3 0x%lx CR4 0x%lx EFER 0x%lx DR6 0x%lx DR7 0x%lx",
+			  s->cr0, s->cr3, s->cr4, s->efer, s->dr6, s->dr7);
+		l1_shutdown(cpu, "L1's state cannot run");
+	}
 	panic("unhandled L1 exit code 0x%lx", code);
 }
 
@@ -103,7 +120,7 @@ static inline __attribute__((always_inline)) void dispatch(struct cpu *cpu,
 		handle_npf(cpu);
 		return;
 	}
-	unexpected_exit(code);
+	unexpected_exit(cpu, code);
 }
 
 /* With log=trace: log the exit just recorded, then handle it.  Out of line,

@@ -50,7 +50,7 @@ struct cpu *hv_setup(const struct launch_params *p, struct launch_frame *f)
 
 	svm_probe(&caps);
 	if (hvmem_init(p->region_base, p->region_size, p->image_size,
-		       caps.maxphyaddr, caps.gbpages))
+		       caps.l1_maxphyaddr, caps.gbpages))
 		return 0;
 	cpu = hv_alloc((sizeof(*cpu) + 4095) / 4096);
 	stack = hv_alloc(HOST_STACK_PAGES);
@@ -73,6 +73,7 @@ struct cpu *hv_setup(const struct launch_params *p, struct launch_frame *f)
 	cpu->cur_pa = cpu->vmcb01_pa;
 	cpu->cur_phys = &l1_gmem;
 	cpu->decode_cache[0].la = cpu->decode_cache[1].la = ~0ull; /* empty */
+	cpu->npf_retry_gpa = ~0ull;
 	cpu->host_vmcb_pa = (uint64_t)cpu->host_vmcb;
 	cpu->host_rsp = (uint64_t)stack + HOST_STACK_PAGES * 4096;
 

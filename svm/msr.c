@@ -18,10 +18,6 @@
 #include "core/x86.h"
 #include "svm/nested.h"
 
-#define EFER_WRITABLE (X86_EFER_SCE | X86_EFER_LME | X86_EFER_LMA |       \
-		       X86_EFER_NXE | X86_EFER_SVME | X86_EFER_LMSLE |       \
-		       X86_EFER_FFXSR | X86_EFER_TCE)
-
 /* The guest's own view of its EFER. */
 static uint64_t efer_view(const struct cpu *cpu)
 {
@@ -38,7 +34,7 @@ static int efer_write(struct cpu *cpu, uint64_t val)
 	struct vmcb_save *s = &cpu->cur->save;
 	uint64_t old = efer_view(cpu);
 
-	if (val & ~EFER_WRITABLE)
+	if (val & ~cpu->caps.efer_allowed)
 		return -NV_EINVAL;
 	if ((val & X86_EFER_SVME) && !(old & X86_EFER_SVME) &&
 	    (!n->offered || (n->vm_cr & VM_CR_SVMDIS)))

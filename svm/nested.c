@@ -33,6 +33,7 @@
 #include "svm/nested.h"
 #include "core/hvmem.h"
 #include "core/log.h"
+#include "core/panic.h"
 #include "svm/vcpu.h"
 #include "core/x86.h"
 #include "svm/intercepts.h"
@@ -131,7 +132,7 @@ static void prepare_vmcb02(struct cpu *cpu)
 	struct vmcb_control *c = &n->vmcb02->control;
 
 	*c = (struct vmcb_control){ 0 };
-	c->intercept_cr = c12->intercept_cr;
+	c->intercept_cr = c12->intercept_cr | L0_INTERCEPT_CR;
 	c->intercept_dr = c12->intercept_dr;
 	c->intercept_exceptions = c12->intercept_exceptions;
 	c->intercept_misc1 = c12->intercept_misc1 | L0_INTERCEPT1;
@@ -220,10 +221,15 @@ void nested_vmrun(struct cpu *cpu)
 		inject_exception(cpu, exc, exc == X86_VEC_GP, 0);
 		return;
 	}
+	/* The prechecks bound the address by L1's width: reachable. */
+	v12 = (volatile struct vmcb *)l1_host_ptr(s01->rax, 4096);
+	if (!v12) {
+		inject_exception(cpu, X86_VEC_GP, true, 0);
+		return;
+	}
 	if (skip_instruction(cpu, INSN_VMRUN))
 		return;
 	n->vmcb12_gpa = s01->rax;
-	v12 = (volatile struct vmcb *)l1_host_ptr(n->vmcb12_gpa, 4096);
 	nested_copy_vmcb12(&n->cache, v12);
 	nested_sanitize_controls(&n->cache.ctrl, &n->caps);
 	if (nested_check_vmcb12(&n->cache, &n->caps, &why)) {
@@ -264,12 +270,14 @@ void nested_vmexit(struct cpu *cpu, uint64_t code, uint64_t info1,
 	struct nested *n = &cpu->nested;
 	struct vmcb *v02 = n->vmcb02;
 	struct vmcb_save *s01 = &cpu->vmcb01->save;
+	/* vmcb12_gpa passed VMRUN's checks: never NULL. */
 	volatile struct vmcb *v12 =
 		(volatile struct vmcb *)l1_host_ptr(n->vmcb12_gpa, 4096);
 	volatile struct vmcb_save *s12 = &v12->save;
 	volatile struct vmcb_control *c12 = &v12->control;
 	const uint32_t irq_bits = V_TPR_MASK | V_IRQ;
 
+	ASSERT(v12);
 	s12->es = v02->save.es;
 	s12->cs = v02->save.cs;
 	s12->ss = v02->save.ss;

@@ -136,6 +136,16 @@ void nested_deliver_nmi(struct cpu *cpu)
 		inject_nmi(cpu);
 }
 
+void nested_deliver_pf(struct cpu *cpu, uint32_t err, uint64_t la)
+{
+	if (nested_l1_intercepts(cpu, VMEXIT_EXCP_BASE + X86_VEC_PF, 0)) {
+		nested_vmexit(cpu, VMEXIT_EXCP_BASE + X86_VEC_PF, err, la, 0);
+		return;
+	}
+	inject_exception(cpu, X86_VEC_PF, true, err);
+	cpu->cur->save.cr2 = la;
+}
+
 void nested_handle_exit(struct cpu *cpu)
 {
 	struct vmcb_control *c = &cpu->cur->control;
@@ -164,6 +174,9 @@ void nested_handle_exit(struct cpu *cpu)
 	switch (code) {
 	case VMEXIT_CPUID:
 		handle_cpuid(cpu);
+		break;
+	case VMEXIT_CR4_WRITE:
+		handle_cr4_write(cpu);
 		break;
 	case VMEXIT_MSR:
 		handle_msr(cpu);

@@ -43,7 +43,7 @@ static union cpu_role guest_role(struct cpu *cpu)
 	struct pagewalk *w = &cpu->code_walk[cur_level(cpu)];
 
 	if (w->role.as_u64 != role.as_u64) {
-		struct mm_cpu mc = { cpu->caps.maxphyaddr, cpu->caps.gbpages };
+		struct mm_cpu mc = { cpu->caps.l1_maxphyaddr, cpu->caps.gbpages };
 		pagewalk_init(w, role, false, &mc);
 	}
 	return role;
@@ -200,6 +200,21 @@ int guest_insn_len(struct cpu *cpu, enum insn_op op)
 	if (cache_hit(cpu, c, la, op))
 		return c->len;
 	return decode_slow(cpu, mode, la, op);
+}
+
+int guest_insn_decode(struct cpu *cpu, enum insn_op op, struct insn *in)
+{
+	const struct vmcb_save *s = &cpu->cur->save;
+	enum insn_mode mode = code_mode(s);
+	uint64_t la = mode == INSN_MODE_64 ? s->rip : s->cs.base + s->rip;
+	uint8_t bytes[INSN_MAX_LEN];
+	struct walk_result first;
+	unsigned n = read_code(cpu, guest_role(cpu), la, bytes, sizeof(bytes),
+			       &first);
+
+	if (insn_decode(bytes, n, mode, in) || in->op != op)
+		return -NV_EINVAL;
+	return 0;
 }
 
 int skip_instruction(struct cpu *cpu, enum insn_op op)

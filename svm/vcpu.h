@@ -78,6 +78,9 @@ struct cpu {
 	unsigned ring_next;
 	uint64_t nr_exits;
 	uint64_t nr_smis;          /* SMIs taken in host mode (svm/smi.c) */
+	/* The last #NPF that nestvisor's NPT should not have given, retried
+	 * once after a flush (svm/npf.c). */
+	uint64_t npf_retry_gpa, npf_retry_rip;
 };
 
 /* 0 while L1 runs, 1 while L2 runs. */

@@ -44,6 +44,7 @@ static void set_intercepts(struct cpu *cpu)
 {
 	struct vmcb_control *c = &cpu->vmcb01->control;
 
+	c->intercept_cr = L0_INTERCEPT_CR;
 	c->intercept_misc1 = L0_INTERCEPT1;
 	c->intercept_misc2 = L0_INTERCEPT2;
 
