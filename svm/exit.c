@@ -80,20 +80,55 @@ static const exit_handler_fn l1_exit_handlers[VMEXIT_SKINIT + 1] = {
 };
 
 /*
- * The CPU refused vmcb01: L1's state is one the CPU would have refused to
- * enter (a state nestvisor's checks and the CPU below let through).  Not
- * nestvisor's failure: L1 is shut down as after a triple fault.
+ * VMEXIT_INVALID of vmcb01.  Either VMRUN refused vmcb01, whose state L1
+ * reached through a CPU below nestvisor laxer than hardware, or that CPU
+ * (QEMU TCG) reports an instruction result it refuses in guest mode (MOV
+ * CR3 with bits beyond MAXPHYADDR) this way, with the state unchanged.
+ * nestvisor's own VMRUN checks (svm/nested_check.c, on vmcb01 as on a
+ * vmcb12) tell them apart: a vmcb01 that passes them gets what hardware
+ * gives such an instruction, #GP(0) (unless the exit just before was the
+ * same: then the checks missed something); one that fails them cannot
+ * run, and L1 is shut down as after a triple fault.  QEMU TCG, refusing
+ * VMRUN itself, stores the host's state in vmcb01 (RIP at nestvisor's
+ * VMRUN): L1's state is then lost, and L1 is shut down too.  Never a
+ * panic: not nestvisor's failure.
  */
-static __attribute__((noinline, cold, noreturn)) void
-unexpected_exit(struct cpu *cpu, uint64_t code)
+extern const char svm_vmrun_insn[], svm_after_vmrun[];
+
+static __attribute__((noinline, cold)) void vmcb01_invalid(struct cpu *cpu)
 {
 	const struct vmcb_save *s = &cpu->vmcb01->save;
+	struct nested_check_failure why = { 0, "none of nestvisor's checks",
+					    "" };
+	struct vmcb12_cache c;
+	bool again = cpu->invalid_exit + 1 == cpu->nr_exits;
 
+	nested_copy_vmcb12(&c, cpu->vmcb01);
+	if (s->rip == (uint64_t)svm_vmrun_insn ||
+	    s->rip == (uint64_t)svm_after_vmrun)
+		why = (struct nested_check_failure){
+			0, "the CPU put the host's state in vmcb01",
+			"rip is nestvisor's VMRUN" };
+	else if (!nested_check_vmcb12(&c, &cpu->nested.caps, &why) && !again) {
+		log_debug("VMEXIT_INVALID of vmcb01 at rip 0x%lx with a valid "
+			  "state: #GP", s->rip);
+		cpu->invalid_exit = cpu->nr_exits;
+		inject_exception(cpu, X86_VEC_GP, true, 0);
+		return;
+	}
+	log_error("VMRUN of vmcb01 failed (VMEXIT_INVALID): %s (%s); CR0 "
+		  "0x%lx CR3 0x%lx CR4 0x%lx EFER 0x%lx DR6 0x%lx DR7 0x%lx",
+		  why.name, why.cond, s->cr0, s->cr3, s->cr4, s->efer, s->dr6,
+		  s->dr7);
+	l1_shutdown(cpu, "L1's state cannot run");
+}
+
+static __attribute__((noinline, cold)) void
+unexpected_exit(struct cpu *cpu, uint64_t code)
+{
 	if (vmexit_is_invalid(code)) {
-		log_error("VMRUN of vmcb01 failed (VMEXIT_INVALID): CR0 0x%lx "
-			  "CR3 0x%lx CR4 0x%lx EFER 0x%lx DR6 0x%lx DR7 0x%lx",
-			  s->cr0, s->cr3, s->cr4, s->efer, s->dr6, s->dr7);
-		l1_shutdown(cpu, "L1's state cannot run");
+		vmcb01_invalid(cpu);
+		return;
 	}
 	panic("unhandled L1 exit code 0x%lx", code);
 }

@@ -6,6 +6,10 @@ void inject_exception(struct cpu *cpu, enum x86_vector vector, bool has_err,
 {
 	struct vmcb_control *c = &cpu->cur->control;
 
+	/* An exception of L2's instruction is subject to L1's exception
+	 * intercepts, as on the CPU; an injected event would not be. */
+	if (cpu->nested.guest_mode && nested_exception_exits(cpu, vector, err, 0))
+		return;
 	c->event_inj = (union svm_event){
 		.vector = vector, .type = SVM_EVENT_EXCEPTION, .ev = has_err,
 		.valid = 1,

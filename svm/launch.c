@@ -74,6 +74,7 @@ struct cpu *hv_setup(const struct launch_params *p, struct launch_frame *f)
 	cpu->cur_phys = &l1_gmem;
 	cpu->decode_cache[0].la = cpu->decode_cache[1].la = ~0ull; /* empty */
 	cpu->npf_retry_gpa = ~0ull;
+	cpu->invalid_exit = ~0ull - 1;
 	cpu->host_vmcb_pa = (uint64_t)cpu->host_vmcb;
 	cpu->host_rsp = (uint64_t)stack + HOST_STACK_PAGES * 4096;
 

@@ -200,6 +200,7 @@ static void vmrun_fail(struct cpu *cpu, volatile struct vmcb *v12,
 	v12->control.exit_info_1 = 0;
 	v12->control.exit_info_2 = 0;
 	v12->control.event_inj.raw = 0;
+	nested_npt_l1_written(cpu, cpu->nested.vmcb12_gpa);
 	nested_set_gif(cpu, false);
 }
 
@@ -312,6 +313,7 @@ void nested_vmexit(struct cpu *cpu, uint64_t code, uint64_t info1,
 	c12->event_inj.raw = 0;
 	c12->event_inj_err = 0;
 
+	nested_npt_l1_written(cpu, n->vmcb12_gpa);
 	copy_vmload_state(s01, &v02->save);
 	s01->cr2 = v02->save.cr2;
 	s01->dr7 = 0x400;

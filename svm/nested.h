@@ -67,6 +67,12 @@ void nested_handle_exit(struct cpu *cpu);
  * vmcb12 intercepts NMIs, else injected into L2. */
 void nested_deliver_nmi(struct cpu *cpu);
 
+/* An exception of L2's instruction that vmcb12 intercepts: #VMEXIT to L1
+ * (EXITINFO1 = err, EXITINFO2 = cr2 for #PF) and true; false if L1 does
+ * not intercept it. */
+bool nested_exception_exits(struct cpu *cpu, unsigned vector, uint32_t err,
+			    uint64_t cr2);
+
 /* A #PF for L2 with this error code at linear address la: #VMEXIT(#PF)
  * to L1 (EXITINFO1 the error code, EXITINFO2 la) if vmcb12 intercepts
  * #PF, else injected into L2 with CR2 = la. */

@@ -136,12 +136,20 @@ void nested_deliver_nmi(struct cpu *cpu)
 		inject_nmi(cpu);
 }
 
+bool nested_exception_exits(struct cpu *cpu, unsigned vector, uint32_t err,
+			    uint64_t cr2)
+{
+	if (!nested_l1_intercepts(cpu, VMEXIT_EXCP_BASE + vector, 0))
+		return false;
+	nested_vmexit(cpu, VMEXIT_EXCP_BASE + vector, err,
+		      vector == X86_VEC_PF ? cr2 : 0, 0);
+	return true;
+}
+
 void nested_deliver_pf(struct cpu *cpu, uint32_t err, uint64_t la)
 {
-	if (nested_l1_intercepts(cpu, VMEXIT_EXCP_BASE + X86_VEC_PF, 0)) {
-		nested_vmexit(cpu, VMEXIT_EXCP_BASE + X86_VEC_PF, err, la, 0);
+	if (nested_exception_exits(cpu, X86_VEC_PF, err, la))
 		return;
-	}
 	inject_exception(cpu, X86_VEC_PF, true, err);
 	cpu->cur->save.cr2 = la;
 }

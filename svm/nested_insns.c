@@ -45,10 +45,12 @@ void nested_vmload_vmsave(struct cpu *cpu, bool load)
 	}
 	if (skip_instruction(cpu, load ? INSN_VMLOAD : INSN_VMSAVE))
 		return;
-	if (load)
+	if (load) {
 		copy_vmload_state(s01, &v->save);
-	else
+	} else {
 		copy_vmload_state(&v->save, s01);
+		nested_npt_l1_written(cpu, gpa);
+	}
 }
 
 void nested_gif(struct cpu *cpu, bool set)

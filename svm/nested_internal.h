@@ -34,6 +34,10 @@ uint64_t nested_npt_root(struct cpu *cpu);
 void nested_npt_use_root(struct cpu *cpu, uint64_t root);
 void nested_npt_l1_write(struct cpu *cpu, uint64_t gpa);
 bool nested_npt_protected(struct cpu *cpu, uint64_t gpa);
+/* nestvisor itself wrote L1's page at gpa for L1 (VMSAVE, vmcb12 at
+ * #VMEXIT): if the shadow NPT protects it, the shadows built from it go,
+ * as for L1's own write. */
+void nested_npt_l1_written(struct cpu *cpu, uint64_t gpa);
 
 /* Does L1's vmcb12 intercept this exit of L2? (svm/nested_exit.c) */
 bool nested_l1_intercepts(struct cpu *cpu, uint64_t code, uint64_t info1);

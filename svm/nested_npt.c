@@ -183,6 +183,12 @@ void nested_npt_l1_write(struct cpu *cpu, uint64_t gpa)
 	flush_all_guests(cpu);
 }
 
+void nested_npt_l1_written(struct cpu *cpu, uint64_t gpa)
+{
+	if (nested_npt_protected(cpu, gpa))
+		nested_npt_l1_write(cpu, gpa);
+}
+
 bool nested_npt_protected(struct cpu *cpu, uint64_t gpa)
 {
 	return cpu->nested.snpt && snpt_is_protected(cpu->nested.snpt, gpa);

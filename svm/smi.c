@@ -33,6 +33,9 @@ void handle_smi(struct cpu *cpu)
 		log_info("first SMI: taken in host mode, the firmware's SMM "
 			 "handler runs outside L1 (%s was running)",
 			 cpu->nested.guest_mode ? "L2" : "L1");
+	else
+		log_debug("SMI taken in host mode (%s was running)",
+			  cpu->nested.guest_mode ? "L2" : "L1");
 	if (host_nmis == nmis || c->event_inj.valid)
 		return;
 	if (cpu->nested.guest_mode)

@@ -81,6 +81,9 @@ struct cpu {
 	/* The last #NPF that nestvisor's NPT should not have given, retried
 	 * once after a flush (svm/npf.c). */
 	uint64_t npf_retry_gpa, npf_retry_rip;
+	/* nr_exits at the last VMEXIT_INVALID of vmcb01 answered with #GP
+	 * (svm/exit.c). */
+	uint64_t invalid_exit;
 };
 
 /* 0 while L1 runs, 1 while L2 runs. */
