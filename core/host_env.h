@@ -25,7 +25,8 @@ void host_env_load(uint64_t ist_top);
 /* NMIs the host has taken (core/idt.S: counted, not handled). */
 extern volatile unsigned long host_nmis;
 
-/* Called from core/idt.S; never returns. */
+/* Called from core/idt.S: a #GP of core/msr_safe.S is resumed at its
+ * fault label (returns); anything else is a panic (never returns). */
 void host_trap(struct trap_frame *f);
 
 #endif

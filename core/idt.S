@@ -3,7 +3,10 @@
  * Host exception entry points (vectors 0-31).  nestvisor takes no
  * exception by design, so every one is a bug: each stub pushes a dummy
  * error code where the CPU pushes none, then the vector, saves the GPRs and
- * calls host_trap(struct trap_frame *), which logs and ends the run.
+ * calls host_trap(struct trap_frame *), which logs and ends the run --
+ * except for a #GP of core/msr_safe.S's RDMSR or WRMSR, which host_trap()
+ * resumes at the function's fault label: it returns, and the stub
+ * restores the registers and returns from the exception.
  * The one exception is the NMI (vector 2): host mode opens GIF only to let
  * a pending SMI in (svm/smi.c), and an NMI pending then arrives too; its
  * entry counts it in host_nmis and returns, and the NMI is passed on to
@@ -48,11 +51,27 @@ host_trap_common:
 	pushq	%r14
 	pushq	%r15
 	movq	%rsp, %rdi
+	movq	%rsp, %rbx
 	andq	$-16, %rsp
 	call	host_trap
-1:	cli
-	hlt
-	jmp	1b
+	movq	%rbx, %rsp
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%r11
+	popq	%r10
+	popq	%r9
+	popq	%r8
+	popq	%rbp
+	popq	%rdi
+	popq	%rsi
+	popq	%rdx
+	popq	%rcx
+	popq	%rbx
+	popq	%rax
+	addq	$16, %rsp	/* vector, error code */
+	iretq
 
 	.data
 	.balign 8

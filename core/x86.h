@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "mm/err.h"
 #include "mm/x86_regs.h"
 
 struct cpuid_regs {
@@ -50,6 +51,13 @@ static inline uint64_t rdmsr(uint32_t msr)
 	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
 	return ((uint64_t)hi << 32) | lo;
 }
+
+/* RDMSR/WRMSR that return -NV_EINVAL where the CPU raises #GP (an MSR
+ * or value it refuses) instead of taking #GP in host mode: for MSRs a
+ * guest names (core/msr_safe.S).  0 on success. */
+int rdmsr_safe(uint32_t msr, uint64_t *val);
+int wrmsr_safe(uint32_t msr, uint64_t val);
+_Static_assert(NV_EINVAL == 2, "core/msr_safe.S returns -2 for -NV_EINVAL");
 
 static inline void wrmsr(uint32_t msr, uint64_t val)
 {

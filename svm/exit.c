@@ -62,10 +62,11 @@ static void handle_clgi(struct cpu *cpu)
 }
 
 /* Every exit vmcb01 produces (L0_INTERCEPT1, L0_INTERCEPT2 and #NPF). */
-static const exit_handler_fn l1_exit_handlers[VMEXIT_SKINIT + 1] = {
+static const exit_handler_fn l1_exit_handlers[VMEXIT_WBINVD + 1] = {
 	[VMEXIT_SMI] = handle_smi,           /* svm/smi.c */
 	[VMEXIT_CR4_WRITE] = handle_cr4_write, /* svm/cr.c */
 	[VMEXIT_CPUID] = handle_cpuid,       /* svm/cpuid.c */
+	[VMEXIT_INVD] = handle_invd,         /* svm/cache.c */
 	[VMEXIT_INVLPGA] = nested_invlpga,   /* svm/nested_insns.c */
 	[VMEXIT_IOIO] = handle_ioio,         /* svm/ioio.c */
 	[VMEXIT_MSR] = handle_msr,           /* svm/msr.c */
@@ -77,6 +78,7 @@ static const exit_handler_fn l1_exit_handlers[VMEXIT_SKINIT + 1] = {
 	[VMEXIT_STGI] = handle_stgi,         /* svm/nested_insns.c */
 	[VMEXIT_CLGI] = handle_clgi,         /* svm/nested_insns.c */
 	[VMEXIT_SKINIT] = handle_skinit,     /* here */
+	[VMEXIT_WBINVD] = handle_wbinvd,     /* svm/cache.c */
 };
 
 /*

@@ -19,16 +19,17 @@
  * must be intercepted (a VMRUN consistency check); L1's SVM instructions
  * are emulated (svm/nested*.c); CPUID, MSRs and I/O are filtered by the
  * handlers below and the permission maps; SHUTDOWN is logged; SMIs are
- * taken in host mode (svm/smi.c); MOV to CR4 is checked (svm/cr.c).
+ * taken in host mode (svm/smi.c); MOV to CR4 is checked (svm/cr.c);
+ * INVD becomes WBINVD (svm/cache.c, which also takes WBINVD).
  */
-#define L0_INTERCEPT1 (INTERCEPT1_SMI | INTERCEPT1_CPUID |                  \
+#define L0_INTERCEPT1 (INTERCEPT1_SMI | INTERCEPT1_CPUID | INTERCEPT1_INVD |  \
 		       INTERCEPT1_MSR_PROT | INTERCEPT1_IOIO_PROT |           \
 		       INTERCEPT1_SHUTDOWN | INTERCEPT1_INVLPGA)
 /* MOV to CR4: checked as the CPU would (svm/cr.c). */
 #define L0_INTERCEPT_CR (1u << (16 + 4))
 #define L0_INTERCEPT2 (INTERCEPT2_VMRUN | INTERCEPT2_VMMCALL |               \
 		       INTERCEPT2_VMLOAD | INTERCEPT2_VMSAVE | INTERCEPT2_STGI | \
-		       INTERCEPT2_CLGI | INTERCEPT2_SKINIT)
+		       INTERCEPT2_CLGI | INTERCEPT2_SKINIT | INTERCEPT2_WBINVD)
 
 void handle_cpuid(struct cpu *cpu);
 void handle_msr(struct cpu *cpu);
@@ -42,6 +43,8 @@ void handle_smi(struct cpu *cpu);
  * (QEMU status 251, or halt).  Never returns. */
 __attribute__((noreturn)) void l1_shutdown(struct cpu *cpu, const char *why);
 void handle_cr4_write(struct cpu *cpu);
+void handle_invd(struct cpu *cpu);
+void handle_wbinvd(struct cpu *cpu);
 
 /* General-purpose register n (0 RAX ... 15 R15) of the running guest. */
 uint64_t guest_gpr(const struct cpu *cpu, unsigned n);

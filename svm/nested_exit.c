@@ -186,6 +186,12 @@ void nested_handle_exit(struct cpu *cpu)
 	case VMEXIT_CR4_WRITE:
 		handle_cr4_write(cpu);
 		break;
+	case VMEXIT_INVD:
+		handle_invd(cpu);
+		break;
+	case VMEXIT_WBINVD:
+		handle_wbinvd(cpu);
+		break;
 	case VMEXIT_MSR:
 		handle_msr(cpu);
 		break;

@@ -4,6 +4,7 @@
 #include "core/hypercall.h"
 #include "core/x86.h"
 #include "svm/intercepts.h"
+#include "svm/msr_policy.h"
 #include "svm/permmap.h"
 
 /* The hidden part of a segment register, from its descriptor in the live
@@ -48,9 +49,7 @@ static void set_intercepts(struct cpu *cpu)
 	c->intercept_misc1 = L0_INTERCEPT1;
 	c->intercept_misc2 = L0_INTERCEPT2;
 
-	msrpm_set(cpu->msrpm, MSR_EFER, true, true);
-	msrpm_set(cpu->msrpm, MSR_VM_CR, true, true);
-	msrpm_set(cpu->msrpm, MSR_VM_HSAVE_PA, true, true);
+	msr_policy_fill(cpu->msrpm);
 	iopm_set(cpu->iopm, NV_PORT_DEBUG_EXIT, NV_PORT_DEBUG_EXIT_LEN);
 	c->msrpm_base_pa = (uint64_t)cpu->msrpm;
 	c->iopm_base_pa = (uint64_t)cpu->iopm;

@@ -119,6 +119,12 @@ MARK l2_mov_cr4
 	vmmcall
 	hlt
 
+/* L2: INVD, then VMMCALL. */
+MARK l2_invd
+	invd
+	vmmcall
+	hlt
+
 /* L2: OUT of AL to port DX, a short loop (an event the OUT raised is
  * taken at an instruction boundary within L2, on hardware at once, under
  * QEMU TCG at the end of a translation block), then VMMCALL. */
