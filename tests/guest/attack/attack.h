@@ -32,6 +32,7 @@ struct attack_group width52_group(void); /* cases_width.c */
 struct attack_group unrunnable_group(void); /* cases_state.c */
 struct attack_group smm_group(void);     /* cases_smm.c */
 struct attack_group msr_group(void);     /* cases_msr.c */
+struct attack_group exhaust_group(void); /* cases_exhaust.c */
 
 /* ---- common.c ----------------------------------------------------------- */
 

@@ -119,6 +119,16 @@ MARK l2_mov_cr4
 	vmmcall
 	hlt
 
+/* L2: RCX reads, RBX first address, RDX stride; RAX = the last value
+ * read, RCX counts down to 0; then VMMCALL. */
+MARK l2_touch
+1:	movq	(%rbx), %rax
+	addq	%rdx, %rbx
+	decq	%rcx
+	jnz	1b
+	vmmcall
+	hlt
+
 /* L2: INVD, then VMMCALL. */
 MARK l2_invd
 	invd

@@ -14,7 +14,7 @@
 
 static struct attack_group (*const groups[])(void) = {
 	state_group, width48_group, width52_group, unrunnable_group,
-	smm_group, msr_group,
+	smm_group, msr_group, exhaust_group,
 };
 
 /* The load options as ASCII (nestvisor passes `args` as UCS-2). */
