@@ -3,8 +3,16 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "mm/npt_l1.h"
+#include "mm/pt.h"
 
 struct hvmem hvmem;
+
+static uint64_t shadow_alloc(void *ctx)
+{
+	struct palloc *p = ctx;
+
+	return palloc_free_count(p) > HVMEM_RESERVE ? palloc_page(p) : 0;
+}
 
 void *hv_alloc(unsigned npages)
 {
@@ -35,6 +43,8 @@ int hvmem_init(uint64_t base, uint64_t size, uint64_t image_size,
 		return -NV_ENOMEM;
 	}
 	palloc_pt_mem(&hvmem.pa, &hvmem.ptm);
+	hvmem.shadow_ptm = hvmem.ptm;
+	hvmem.shadow_ptm.alloc_page = shadow_alloc;
 	hvmem.sink_pa = palloc_page(&hvmem.pa);
 	if (!hvmem.sink_pa)
 		return -NV_ENOMEM;
@@ -50,6 +60,19 @@ int hvmem_init(uint64_t base, uint64_t size, uint64_t image_size,
 			       PTE_P | PTE_RW | PTE_US,
 			       gbpages, &hvmem.npt_root)) {
 		log_error("out of memory building L1's nested page table");
+		return -NV_ENOMEM;
+	}
+	/* The tables for the region's 4 KiB pages (all not present). */
+	for (uint64_t pa = base; pa < base + size; pa += 2ull << 20)
+		if (pt_install(&hvmem.ptm, hvmem.npt_root, pa, 1, 0,
+			       PT_SPLIT_LARGE)) {
+			log_error("out of memory building L1's nested page table");
+			return -NV_ENOMEM;
+		}
+	if (palloc_free_count(&hvmem.pa) < HVMEM_RESERVE + HVMEM_MIN_FREE) {
+		log_error("hypervisor memory too small: %lu pages free after "
+			  "the page tables, %u needed", palloc_free_count(&hvmem.pa),
+			  HVMEM_RESERVE + HVMEM_MIN_FREE);
 		return -NV_ENOMEM;
 	}
 	log_info("memory: 0x%lx-0x%lx reserved (%lu MiB), %lu MiB free after "

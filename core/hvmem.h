@@ -8,6 +8,12 @@
  * The region is absent from L1's nested page table; an L1 access to it
  * faults (#NPF) and nestvisor then maps that page to the sink page, a
  * scratch page that holds no hypervisor data (docs/architecture.md).
+ *
+ * Exhaustion (docs/security.md): the page tables that map the region's
+ * 4 KiB pages in L1's NPT are made at start-up, so mapping the sink never
+ * takes a page; HVMEM_RESERVE pages are kept from the shadow NPT
+ * (shadow_ptm refuses them), for the splits of L1's NPT that protecting
+ * an L1 table needs; released protections merge their splits back.
  */
 #ifndef NV_CORE_HVMEM_H
 #define NV_CORE_HVMEM_H
@@ -20,6 +26,12 @@
 #include "mm/pt_mem.h"
 
 #define HVMEM_CANARY 0x7273697674736e65ull /* "enstvisr" */
+/* Pages the shadow NPT may not take: enough for the splits protecting
+ * one walk's tables needs (5 tables, two splits each). */
+#define HVMEM_RESERVE 16u
+/* Free pages hvmem_init() requires beyond the reserve: enough for the
+ * shadow NPT to run at all (roots and one walk's tables). */
+#define HVMEM_MIN_FREE 64u
 
 struct hvmem {
 	uint64_t base, size;
@@ -31,7 +43,8 @@ struct hvmem {
 	uint64_t npt_root;    /* L1's nested page table (nCR3) */
 	unsigned sink_maps;   /* pages of the region mapped to the sink */
 	struct palloc pa;
-	struct pt_mem ptm;
+	struct pt_mem ptm;        /* nestvisor's own tables: may use the reserve */
+	struct pt_mem shadow_ptm; /* the shadow NPT's: never the reserve */
 };
 
 extern struct hvmem hvmem;
@@ -50,8 +63,9 @@ static inline bool hvmem_contains(uint64_t pa)
 	return pa - hvmem.base < hvmem.size;
 }
 
-/* Maps L1's gpa (a page of the region) to the sink page.  0, -NV_EFAULT
- * outside the region, or -NV_ENOMEM. */
+/* Maps L1's gpa (a page of the region) to the sink page.  0, or
+ * -NV_EFAULT outside the region; never takes a page (its table exists
+ * from start-up). */
 int hvmem_map_sink(uint64_t gpa);
 
 /*

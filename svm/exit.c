@@ -112,7 +112,7 @@ static __attribute__((noinline, cold)) void vmcb01_invalid(struct cpu *cpu)
 			0, "the CPU put the host's state in vmcb01",
 			"rip is nestvisor's VMRUN" };
 	else if (!nested_check_vmcb12(&c, &cpu->nested.caps, &why) && !again) {
-		log_debug("VMEXIT_INVALID of vmcb01 at rip 0x%lx with a valid "
+		log_debug_limited("VMEXIT_INVALID of vmcb01 at rip 0x%lx with a valid "
 			  "state: #GP", s->rip);
 		cpu->invalid_exit = cpu->nr_exits;
 		inject_exception(cpu, X86_VEC_GP, true, 0);

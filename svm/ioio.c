@@ -43,14 +43,14 @@ void handle_ioio(struct cpu *cpu)
 
 	if (io.str) {
 		/* String I/O to nestvisor's ports: not supported, ignored. */
-		log_warn("L1 string I/O to port 0x%x ignored", port);
+		log_warn_limited("L1 string I/O to port 0x%x ignored", port);
 	} else if (io.in) {
 		/* A 32-bit IN zero-extends into RAX; 8 and 16 bits merge. */
 		uint64_t keep = size == 4 ? 0 : v->save.rax & ~mask;
 		v->save.rax = keep | port_in(port, size);
 	} else {
 		uint32_t val = (uint32_t)(v->save.rax & mask);
-		log_info("L1 wrote 0x%x to port 0x%x (isa-debug-exit): "
+		log_info_limited("L1 wrote 0x%x to port 0x%x (isa-debug-exit): "
 			 "QEMU exits with status %u", val, port,
 			 ((val << 1) | 1) & 0xff);
 		port_out(port, size, val);

@@ -194,7 +194,7 @@ static void prepare_vmcb02(struct cpu *cpu)
 static void vmrun_fail(struct cpu *cpu, volatile struct vmcb *v12,
 		       const struct nested_check_failure *why)
 {
-	log_info("L1 VMRUN of vmcb12 at 0x%lx failed check: %s (%s): "
+	log_info_limited("L1 VMRUN of vmcb12 at 0x%lx failed check: %s (%s): "
 		 "VMEXIT_INVALID", cpu->nested.vmcb12_gpa, why->name, why->cond);
 	v12->control.exit_code = VMEXIT_INVALID;
 	v12->control.exit_info_1 = 0;
@@ -218,7 +218,7 @@ void nested_vmrun(struct cpu *cpu)
 	enum x86_vector exc;
 
 	if (nested_vmrun_prechecks(&ctx, &n->caps, &why, &exc)) {
-		log_debug("L1 VMRUN: %s", why.name);
+		log_debug_limited("L1 VMRUN: %s", why.name);
 		inject_exception(cpu, exc, exc == X86_VEC_GP, 0);
 		return;
 	}

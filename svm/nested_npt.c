@@ -76,6 +76,9 @@ static int protect(void *ctx, uint64_t gpa, bool wp)
 			   hpa & ~0xfffull, PTE_P | PTE_US | (wp ? 0 : PTE_RW));
 	if (err)
 		return err;
+	/* Released: the large pages split for it come back where they can. */
+	if (!wp)
+		npt_merge(&hvmem.ptm, hvmem.npt_root, gpa, cpu->caps.gbpages);
 	flush_all_guests(cpu);
 	return 0;
 }
@@ -122,7 +125,7 @@ int nested_npt_init(struct cpu *cpu)
 	struct nested *n = &cpu->nested;
 	struct snpt_env env = {
 		.l1mem = &l1_gmem, .l1_to_hpa = l1_to_hpa, .protect = protect,
-		.ctx = cpu, .ptm = &hvmem.ptm,
+		.ctx = cpu, .ptm = &hvmem.shadow_ptm,
 		.l1_cpu = { n->caps.maxphyaddr, cpu->caps.gbpages },
 		.hw_gmet = svm_has(&cpu->caps, SVM_FEAT_GMET),
 		.gbpages = cpu->caps.gbpages,
@@ -177,7 +180,7 @@ void nested_npt_use_root(struct cpu *cpu, uint64_t root)
 
 void nested_npt_l1_write(struct cpu *cpu, uint64_t gpa)
 {
-	log_debug("L1 writes its NPT page 0x%lx: shadows built from it dropped",
+	log_debug_limited("L1 writes its NPT page 0x%lx: shadows built from it dropped",
 		  gpa & ~(uint64_t)0xfff);
 	snpt_l1_write(cpu->nested.snpt, gpa);
 	flush_all_guests(cpu);

@@ -37,7 +37,12 @@
  *       an L2 address beyond 48 bits -> the #PF of beyond_width() in L2;
  *       L1's NPT outside L1's memory, a host address beyond 52 bits
  *                          -> #VMEXIT(SHUTDOWN) to L1, as for no L1 memory;
- *       out of memory      -> panic (SNPT_NO_MEMORY).
+ *       walk raced away    -> L2 retries (another CPU kept changing L1's
+ *                             NPT, mm/walk.c gave up after its bound);
+ *       out of memory      -> L2 retries (the MMU emptied every root and
+ *                             released every protection; core/hvmem.c
+ *                             keeps pages for the retry).
+ *     Whenever the MMU emptied roots to make room, L2's TLB is flushed.
  * Nothing here calls back into the callers; svm/nested_npt.c (the glue
  * between vmcb02 and the MMU) and svm/nested.c never call this file.
  */
@@ -104,7 +109,7 @@ static void beyond_width(struct cpu *cpu, uint64_t info1, uint64_t gpa)
 		err |= PFERR_USER;
 	if (fetch && ((s->efer & X86_EFER_NXE) || (s->cr4 & X86_CR4_SMEP)))
 		err |= PFERR_FETCH;
-	log_debug("%s access at gpa 0x%lx, beyond %u address bits: #PF 0x%x "
+	log_debug_limited("%s access at gpa 0x%lx, beyond %u address bits: #PF 0x%x "
 		  "at 0x%lx", cpu->nested.guest_mode ? "L2" : "L1", gpa,
 		  cpu->caps.l1_maxphyaddr, err, la);
 	if (cpu->nested.guest_mode) {
@@ -126,7 +131,7 @@ static void unexplained_fault(struct cpu *cpu, uint64_t gpa)
 	struct vmcb_control *c = &cpu->cur->control;
 
 	if (cpu->npf_retry_gpa != gpa || cpu->npf_retry_rip != cpu->cur->save.rip) {
-		log_warn("#NPF at gpa 0x%lx (exit_info_1 0x%lx) that the NPT "
+		log_warn_limited("#NPF at gpa 0x%lx (exit_info_1 0x%lx) that the NPT "
 			 "allows: TLB flushed, retried", gpa, c->exit_info_1);
 		cpu->npf_retry_gpa = gpa;
 		cpu->npf_retry_rip = cpu->cur->save.rip;
@@ -144,6 +149,7 @@ static void l1_npt_fault(struct cpu *cpu)
 {
 	struct vmcb_control *c = &cpu->cur->control;
 	uint64_t gpa = c->exit_info_2;
+	int rc;
 
 	if ((c->exit_info_1 & PFERR_WRITE) && nested_npt_protected(cpu, gpa)) {
 		nested_npt_l1_write(cpu, gpa);
@@ -157,13 +163,13 @@ static void l1_npt_fault(struct cpu *cpu)
 		unexplained_fault(cpu, gpa);
 		return;
 	}
-	if (hvmem.sink_maps < 8 || log_get_level() >= LOG_DEBUG)
-		log_info("%s touched hypervisor memory at 0x%lx (rip 0x%lx, "
+	log_info_limited("%s touched hypervisor memory at 0x%lx (rip 0x%lx, "
 			 "exit_info_1 0x%lx): mapped to the sink page",
 			 cpu->nested.guest_mode ? "L2" : "L1", gpa,
 			 cpu->cur->save.rip, c->exit_info_1);
-	if (hvmem_map_sink(gpa))
-		panic("out of memory mapping the sink page");
+	/* Its table exists from start-up (core/hvmem.h): cannot fail. */
+	rc = hvmem_map_sink(gpa);
+	ASSERT(rc == 0);
 	c->tlb_control = TLB_CONTROL_FLUSH_ALL;
 }
 
@@ -175,9 +181,17 @@ static void shadow_npt_fault(struct cpu *cpu)
 	uint64_t l2_gpa = c->exit_info_2;
 	struct snpt_fault_result r;
 	enum snpt_outcome o;
+	uint64_t emptied = n->snpt->stats.resets + n->snpt->stats.evictions;
 
 	o = snpt_handle_fault(n->snpt, n->npt_root, l2_gpa, c->exit_info_1,
 			      n->vmcb02->save.cpl, &r);
+	/* Shadow entries the MMU dropped to make room: L2's TLB goes too. */
+	if (n->snpt->stats.resets + n->snpt->stats.evictions != emptied) {
+		n->tlb_flush_pending = true;
+		log_info_limited("shadow NPT: out of room, roots emptied "
+				 "(%lu resets, %lu evictions so far)",
+				 n->snpt->stats.resets, n->snpt->stats.evictions);
+	}
 	switch (o) {
 	case SNPT_INSTALLED:
 		return;
@@ -188,13 +202,17 @@ static void shadow_npt_fault(struct cpu *cpu)
 		nested_vmexit(cpu, VMEXIT_NPF, r.exit_info_1, r.exit_info_2, 0);
 		return;
 	case SNPT_NO_L1_MEMORY:
-		log_error("L1's NPT maps L2 gpa 0x%lx to L1 gpa 0x%lx, where L1 "
+		log_error_limited("L1's NPT maps L2 gpa 0x%lx to L1 gpa 0x%lx, where L1 "
 			  "has no memory", l2_gpa, r.l1_gpa);
 		nested_vmexit(cpu, VMEXIT_SHUTDOWN, 0, 0, 0);
 		return;
 	case SNPT_STALE_ROOT:
-		if (nested_npt_setup(cpu))
-			panic("cannot rebuild the shadow NPT root");
+		if (nested_npt_setup(cpu)) {
+			log_error_limited("no page for a shadow NPT root, even after "
+				  "emptying every root: L2 ends");
+			nested_vmexit(cpu, VMEXIT_SHUTDOWN, 0, 0, 0);
+			return;
+		}
 		nested_npt_use_root(cpu, n->npt_root);
 		return;
 	case SNPT_BAD_ADDRESS:
@@ -202,15 +220,21 @@ static void shadow_npt_fault(struct cpu *cpu)
 		return;
 	case SNPT_L1_TABLE_UNREACHABLE:
 	case SNPT_BAD_HOST_ADDRESS:
-		log_error("L1's NPT for L2 gpa 0x%lx lies outside L1's memory "
+		log_error_limited("L1's NPT for L2 gpa 0x%lx lies outside L1's memory "
 			  "(outcome %d)", l2_gpa, (int)o);
 		nested_vmexit(cpu, VMEXIT_SHUTDOWN, 0, 0, 0);
 		return;
+	case SNPT_RETRY:
+		return; /* another CPU kept changing L1's NPT: L2 retries */
 	case SNPT_NO_MEMORY:
-		break;
+		/* Nothing installed, every root emptied: L2 retries (L1 keeps
+		 * its own time).  core/hvmem.c keeps enough pages that the
+		 * retry finds room. */
+		log_debug_limited("shadow NPT fault at L2 gpa 0x%lx: no room even after "
+			  "emptying every root; L2 retries", l2_gpa);
+		n->tlb_flush_pending = true;
+		return;
 	}
-	panic("shadow NPT fault at L2 gpa 0x%lx failed (outcome %d)", l2_gpa,
-	      (int)o);
 }
 
 void handle_npf(struct cpu *cpu)

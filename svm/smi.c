@@ -34,7 +34,7 @@ void handle_smi(struct cpu *cpu)
 			 "handler runs outside L1 (%s was running)",
 			 cpu->nested.guest_mode ? "L2" : "L1");
 	else
-		log_debug("SMI taken in host mode (%s was running)",
+		log_debug_limited("SMI taken in host mode (%s was running)",
 			  cpu->nested.guest_mode ? "L2" : "L1");
 	if (host_nmis == nmis || c->event_inj.valid)
 		return;
