@@ -39,10 +39,12 @@ def boot(efi, nxt, cfg, icount, timeout=120, files=None):
     args = argparse.Namespace(efi=efi, next=nxt, config=None, config_file=cfg,
                               file=files, kernel=None, initrd=None, append=None,
                               cpu=runner.DEFAULT_CPU, memory=512, icount=icount,
-                              qemu_arg=None)
+                              qemu_arg=None, nvram=False, secure_boot=False,
+                              disk=None)
     with tempfile.TemporaryDirectory() as esp:
         runner.build_esp(args, esp)
-        cmd = runner.qemu_command(args, esp, "tcg")
+        cmd = runner.qemu_command(args, esp, "tcg",
+                                  runner.firmware_args(args, esp))
         t0 = time.monotonic()
         child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8",
                               codec_errors="replace", timeout=timeout)

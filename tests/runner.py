@@ -396,7 +396,7 @@ def compare(args):
     results = []
     for path in (path_a, path_b):
         if not os.path.exists(path):
-            print(f"FAIL: compare: {path} does not exist (run that test first)")
+            print(f"FAIL: compare: {path} does not exist")
             return 1
         res = parse_tap(read_log(path))
         if res["plan"] is None and not res["cases"]:
