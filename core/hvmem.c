@@ -46,8 +46,11 @@ int hvmem_init(uint64_t base, uint64_t size, uint64_t image_size,
 	hvmem.shadow_ptm = hvmem.ptm;
 	hvmem.shadow_ptm.alloc_page = shadow_alloc;
 	hvmem.sink_pa = palloc_page(&hvmem.pa);
-	if (!hvmem.sink_pa)
+	hvmem.ones_pa = palloc_page(&hvmem.pa);
+	if (!hvmem.sink_pa || !hvmem.ones_pa)
 		return -NV_ENOMEM;
+	for (unsigned i = 0; i < 512; i++)
+		((uint64_t *)hvmem.ones_pa)[i] = ~0ull;
 	/* Host: everything, supervisor only.  L1: everything but the region,
 	 * user (every NPT access is a user access), A and D preset. */
 	if (npt_build_identity(&hvmem.ptm, hvmem.phys_limit, 0, 0,
@@ -83,14 +86,55 @@ int hvmem_init(uint64_t base, uint64_t size, uint64_t image_size,
 	return 0;
 }
 
-int hvmem_map_sink(uint64_t gpa)
+uint64_t hvmem_backing(uint64_t gpa)
+{
+	if (hvmem_contains(gpa))
+		return hvmem.sink_pa;
+	for (unsigned i = 0; i < hvmem.n_hidden; i++)
+		if (gpa - hvmem.hidden[i].start <
+		    hvmem.hidden[i].end - hvmem.hidden[i].start)
+			return hvmem.hidden[i].backing;
+	return 0;
+}
+
+bool hvmem_meets_hidden(uint64_t lo, uint64_t hi)
+{
+	if (lo < hvmem.base + hvmem.size && hi > hvmem.base)
+		return true;
+	for (unsigned i = 0; i < hvmem.n_hidden; i++)
+		if (lo < hvmem.hidden[i].end && hi > hvmem.hidden[i].start)
+			return true;
+	return false;
+}
+
+int hvmem_hide(uint64_t start, uint64_t size, bool ones)
 {
 	int rc;
 
-	if (!hvmem_contains(gpa))
+	if (hvmem.n_hidden == HVMEM_MAX_HIDDEN)
+		return -NV_ERANGE;
+	for (uint64_t pa = start; pa < start + size; pa += 4096) {
+		rc = npt_map_page(&hvmem.ptm, hvmem.npt_root, pa, pa,
+				  PTE_P | PTE_RW | PTE_US);
+		if (!rc)
+			rc = npt_unmap_page(&hvmem.ptm, hvmem.npt_root, pa);
+		if (rc)
+			return rc;
+	}
+	hvmem.hidden[hvmem.n_hidden++] = (struct hvmem_hidden){
+		start, start + size, ones ? hvmem.ones_pa : hvmem.sink_pa };
+	return 0;
+}
+
+int hvmem_map_sink(uint64_t gpa)
+{
+	uint64_t backing = hvmem_backing(gpa);
+	int rc;
+
+	if (!backing)
 		return -NV_EFAULT;
 	rc = npt_map_page(&hvmem.ptm, hvmem.npt_root, gpa & ~0xfffull,
-			  hvmem.sink_pa, PTE_P | PTE_RW | PTE_US);
+			  backing, PTE_P | PTE_RW | PTE_US);
 	if (rc)
 		return rc;
 	hvmem.sink_maps++;
@@ -101,10 +145,13 @@ int hvmem_map_sink(uint64_t gpa)
 
 uint8_t *l1_host_ptr(uint64_t gpa, unsigned len)
 {
+	uint64_t backing;
+
 	if ((gpa & 0xfff) + len > 4096 || gpa >= hvmem.phys_limit)
 		return 0;
-	if (hvmem_contains(gpa))
-		return (uint8_t *)(hvmem.sink_pa + (gpa & 0xfff));
+	backing = hvmem_backing(gpa);
+	if (backing)
+		return (uint8_t *)(backing + (gpa & 0xfff));
 	return hvmem_va(gpa);
 }
 

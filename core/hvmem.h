@@ -9,6 +9,12 @@
  * faults (#NPF) and nestvisor then maps that page to the sink page, a
  * scratch page that holds no hypervisor data (docs/architecture.md).
  *
+ * Hidden ranges: other physical ranges L1 must not reach either (an
+ * IOMMU's registers, its PCI configuration page) are taken out of L1's
+ * NPT the same way (hvmem_hide()); an L1 access there is mapped to a
+ * backing page: the sink, or a page of all ones (what a PCI function
+ * that is not there reads as).
+ *
  * Exhaustion (docs/security.md): the page tables that map the region's
  * 4 KiB pages in L1's NPT are made at start-up, so mapping the sink never
  * takes a page; HVMEM_RESERVE pages are kept from the shadow NPT
@@ -33,11 +39,21 @@
  * shadow NPT to run at all (roots and one walk's tables). */
 #define HVMEM_MIN_FREE 64u
 
+#define HVMEM_MAX_HIDDEN 16u
+
+struct hvmem_hidden {
+	uint64_t start, end;  /* [start, end), 4 KiB aligned */
+	uint64_t backing;     /* sink_pa or ones_pa */
+};
+
 struct hvmem {
 	uint64_t base, size;
 	uint64_t canary_pa;
 	volatile uint64_t *canary;
 	uint64_t sink_pa;
+	uint64_t ones_pa;     /* a page of 0xff bytes */
+	unsigned n_hidden;
+	struct hvmem_hidden hidden[HVMEM_MAX_HIDDEN];
 	uint64_t phys_limit;  /* 1 << L1's physical address width */
 	uint64_t host_root;   /* host page table (CR3) */
 	uint64_t npt_root;    /* L1's nested page table (nCR3) */
@@ -63,9 +79,22 @@ static inline bool hvmem_contains(uint64_t pa)
 	return pa - hvmem.base < hvmem.size;
 }
 
-/* Maps L1's gpa (a page of the region) to the sink page.  0, or
- * -NV_EFAULT outside the region; never takes a page (its table exists
- * from start-up). */
+/* The page L1 sees at gpa if gpa is hidden from it (the region: the
+ * sink; a hidden range: its backing), else 0. */
+uint64_t hvmem_backing(uint64_t gpa);
+
+/* Does [lo, hi) meet the region or a hidden range? */
+bool hvmem_meets_hidden(uint64_t lo, uint64_t hi);
+
+/* Hide [start, start + size) (4 KiB aligned) from L1: out of its NPT,
+ * with the page tables for it made now; an access there is then mapped
+ * to the sink, or to the ones page if ones.  0, -NV_ENOMEM or -NV_ERANGE
+ * (no slot left). */
+int hvmem_hide(uint64_t start, uint64_t size, bool ones);
+
+/* Maps L1's gpa (a hidden page: of the region, or of a hidden range) to
+ * its backing page.  0, or -NV_EFAULT if gpa is not hidden; never takes a
+ * page (its table exists from start-up). */
 int hvmem_map_sink(uint64_t gpa);
 
 /*

@@ -33,13 +33,14 @@
 
 static int l1_to_hpa(void *ctx, uint64_t gpa, uint64_t *hpa, unsigned *shift)
 {
-	uint64_t b = hvmem.base, e = hvmem.base + hvmem.size;
 	struct cpu *cpu = ctx;
+	uint64_t backing;
 
 	if (gpa >= hvmem.phys_limit)
 		return -NV_EFAULT;
-	if (gpa >= b && gpa < e) {
-		*hpa = hvmem.sink_pa + (gpa & 0xfff);
+	backing = hvmem_backing(gpa);
+	if (backing) {
+		*hpa = backing + (gpa & 0xfff);
 		*shift = 12;
 		return 0;
 	}
@@ -47,7 +48,7 @@ static int l1_to_hpa(void *ctx, uint64_t gpa, uint64_t *hpa, unsigned *shift)
 	*shift = 12;
 	for (unsigned s = cpu->caps.gbpages ? 30 : 21; s > 12; s -= 9) {
 		uint64_t lo = gpa & ~((1ull << s) - 1), hi = lo + (1ull << s);
-		if ((hi <= b || lo >= e) && hi <= hvmem.phys_limit) {
+		if (!hvmem_meets_hidden(lo, hi) && hi <= hvmem.phys_limit) {
 			*shift = s;
 			break;
 		}

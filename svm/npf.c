@@ -159,7 +159,7 @@ static void l1_npt_fault(struct cpu *cpu)
 		beyond_width(cpu, c->exit_info_1, gpa);
 		return;
 	}
-	if (!hvmem_contains(gpa)) {
+	if (!hvmem_backing(gpa)) {
 		unexplained_fault(cpu, gpa);
 		return;
 	}

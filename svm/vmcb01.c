@@ -5,6 +5,7 @@
 #include "core/x86.h"
 #include "svm/intercepts.h"
 #include "svm/msr_policy.h"
+#include "svm/pci_hide.h"
 #include "svm/permmap.h"
 
 /* The hidden part of a segment register, from its descriptor in the live
@@ -51,6 +52,8 @@ static void set_intercepts(struct cpu *cpu)
 
 	msr_policy_fill(cpu->msrpm);
 	iopm_set(cpu->iopm, NV_PORT_DEBUG_EXIT, NV_PORT_DEBUG_EXIT_LEN);
+	if (pci_hidden_count())
+		iopm_set(cpu->iopm, PCI_CONFIG_DATA, 4);
 	c->msrpm_base_pa = (uint64_t)cpu->msrpm;
 	c->iopm_base_pa = (uint64_t)cpu->iopm;
 }
