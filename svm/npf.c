@@ -163,10 +163,13 @@ static void l1_npt_fault(struct cpu *cpu)
 		unexplained_fault(cpu, gpa);
 		return;
 	}
-	log_info_limited("%s touched hypervisor memory at 0x%lx (rip 0x%lx, "
-			 "exit_info_1 0x%lx): mapped to the sink page",
-			 cpu->nested.guest_mode ? "L2" : "L1", gpa,
-			 cpu->cur->save.rip, c->exit_info_1);
+	log_info_limited("%s touched %s at 0x%lx (rip 0x%lx, exit_info_1 "
+			 "0x%lx): mapped to %s", cpu->nested.guest_mode ? "L2" : "L1",
+			 hvmem_contains(gpa) ? "hypervisor memory" :
+					       "a range hidden from L1",
+			 gpa, cpu->cur->save.rip, c->exit_info_1,
+			 hvmem_backing(gpa) == hvmem.sink_pa ? "the sink page" :
+							       "the all-ones page");
 	/* Its table exists from start-up (core/hvmem.h): cannot fail. */
 	rc = hvmem_map_sink(gpa);
 	ASSERT(rc == 0);

@@ -33,6 +33,10 @@ struct attack_group unrunnable_group(void); /* cases_state.c */
 struct attack_group smm_group(void);     /* cases_smm.c */
 struct attack_group msr_group(void);     /* cases_msr.c */
 struct attack_group exhaust_group(void); /* cases_exhaust.c */
+struct attack_group dma_group(void);     /* cases_dma.c */
+struct attack_group dma_open_group(void); /* cases_dma.c */
+/* Looks for IVRS in the XSDT (a UEFI call: before env_enter). */
+void dma_probe_acpi(void);
 
 /* ---- common.c ----------------------------------------------------------- */
 
