@@ -86,10 +86,9 @@ int hvmem_init(uint64_t base, uint64_t size, uint64_t image_size,
 	return 0;
 }
 
-uint64_t hvmem_backing(uint64_t gpa)
+/* The hidden ranges' part of hvmem_backing(). */
+uint64_t hvmem_backing_hidden(uint64_t gpa)
 {
-	if (hvmem_contains(gpa))
-		return hvmem.sink_pa;
 	for (unsigned i = 0; i < hvmem.n_hidden; i++)
 		if (gpa - hvmem.hidden[i].start <
 		    hvmem.hidden[i].end - hvmem.hidden[i].start)

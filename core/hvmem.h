@@ -79,9 +79,17 @@ static inline bool hvmem_contains(uint64_t pa)
 	return pa - hvmem.base < hvmem.size;
 }
 
+uint64_t hvmem_backing_hidden(uint64_t gpa);
+
 /* The page L1 sees at gpa if gpa is hidden from it (the region: the
- * sink; a hidden range: its backing), else 0. */
-uint64_t hvmem_backing(uint64_t gpa);
+ * sink; a hidden range: its backing), else 0.  Inline: every access to
+ * L1 memory nestvisor makes asks. */
+static inline uint64_t hvmem_backing(uint64_t gpa)
+{
+	if (hvmem_contains(gpa))
+		return hvmem.sink_pa;
+	return hvmem.n_hidden ? hvmem_backing_hidden(gpa) : 0;
+}
 
 /* Does [lo, hi) meet the region or a hidden range? */
 bool hvmem_meets_hidden(uint64_t lo, uint64_t hi);
