@@ -105,18 +105,20 @@ static __attribute__((noinline, cold)) void vmcb01_invalid(struct cpu *cpu)
 	struct vmcb12_cache c;
 	bool again = cpu->invalid_exit + 1 == cpu->nr_exits;
 
-	nested_copy_vmcb12(&c, cpu->vmcb01);
 	if (s->rip == (uint64_t)svm_vmrun_insn ||
-	    s->rip == (uint64_t)svm_after_vmrun)
+	    s->rip == (uint64_t)svm_after_vmrun) {
 		why = (struct nested_check_failure){
 			0, "the CPU put the host's state in vmcb01",
 			"rip is nestvisor's VMRUN" };
-	else if (!nested_check_vmcb12(&c, &cpu->nested.caps, &why) && !again) {
-		log_debug_limited("VMEXIT_INVALID of vmcb01 at rip 0x%lx with a valid "
-			  "state: #GP", s->rip);
-		cpu->invalid_exit = cpu->nr_exits;
-		inject_exception(cpu, X86_VEC_GP, true, 0);
-		return;
+	} else {
+		nested_copy_vmcb12(&c, cpu->vmcb01);
+		if (!nested_check_vmcb12(&c, &cpu->nested.caps, &why) && !again) {
+			log_debug_limited("VMEXIT_INVALID of vmcb01 at rip 0x%lx "
+					  "with a valid state: #GP", s->rip);
+			cpu->invalid_exit = cpu->nr_exits;
+			inject_exception(cpu, X86_VEC_GP, true, 0);
+			return;
+		}
 	}
 	log_error("VMRUN of vmcb01 failed (VMEXIT_INVALID): %s (%s); CR0 "
 		  "0x%lx CR3 0x%lx CR4 0x%lx EFER 0x%lx DR6 0x%lx DR7 0x%lx",

@@ -35,7 +35,7 @@ void handle_smi(struct cpu *cpu)
 			 cpu->nested.guest_mode ? "L2" : "L1");
 	else
 		log_debug_limited("SMI taken in host mode (%s was running)",
-			  cpu->nested.guest_mode ? "L2" : "L1");
+				  cpu->nested.guest_mode ? "L2" : "L1");
 	if (host_nmis == nmis || c->event_inj.valid)
 		return;
 	if (cpu->nested.guest_mode)
