@@ -77,7 +77,7 @@ void handle_cr4_write(struct cpu *cpu)
 		if (guest_insn_decode(cpu, INSN_MOV_CR, &in) || in.reg != 4 ||
 		    !in.write) {
 			log_warn_limited("CR4 write exit at rip 0x%lx: not a MOV to CR4 "
-				 "there: #UD", s->rip);
+					 "there: #UD", s->rip);
 			inject_exception(cpu, X86_VEC_UD, false, 0);
 			return;
 		}
@@ -88,7 +88,7 @@ void handle_cr4_write(struct cpu *cpu)
 	if (cr4_write_faults(cpu->nested.caps.cr4_allowed, s->cr4, val, s->cr0,
 			     s->cr3, s->efer)) {
 		log_debug_limited("%s MOV CR4 0x%lx (was 0x%lx): #GP",
-			  cpu->nested.guest_mode ? "L2" : "L1", val, s->cr4);
+				  cpu->nested.guest_mode ? "L2" : "L1", val, s->cr4);
 		inject_exception(cpu, X86_VEC_GP, true, 0);
 		return;
 	}

@@ -69,8 +69,8 @@ void handle_ioio(struct cpu *cpu)
 	} else {
 		uint32_t val = (uint32_t)(v->save.rax & mask);
 		log_info_limited("L1 wrote 0x%x to port 0x%x (isa-debug-exit): "
-			 "QEMU exits with status %u", val, port,
-			 ((val << 1) | 1) & 0xff);
+				 "QEMU exits with status %u", val, port,
+				 ((val << 1) | 1) & 0xff);
 		port_out(port, size, val);
 	}
 	v->save.rip = v->control.exit_info_2;

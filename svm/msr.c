@@ -109,8 +109,8 @@ void handle_msr(struct cpu *cpu)
 	rc = write ? msr_write(cpu, r, msr, val) : msr_read(cpu, r, msr, &val);
 	if (rc) {
 		log_debug_limited("%s MSR 0x%x (%s) 0x%lx: #GP (%s)",
-			  write ? "WRMSR" : "RDMSR", msr, r->name,
-			  write ? val : 0, r->why);
+				  write ? "WRMSR" : "RDMSR", msr, r->name,
+				  write ? val : 0, r->why);
 		inject_exception(cpu, X86_VEC_GP, true, 0);
 		return;
 	}

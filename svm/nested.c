@@ -195,7 +195,7 @@ static void vmrun_fail(struct cpu *cpu, volatile struct vmcb *v12,
 		       const struct nested_check_failure *why)
 {
 	log_info_limited("L1 VMRUN of vmcb12 at 0x%lx failed check: %s (%s): "
-		 "VMEXIT_INVALID", cpu->nested.vmcb12_gpa, why->name, why->cond);
+			 "VMEXIT_INVALID", cpu->nested.vmcb12_gpa, why->name, why->cond);
 	v12->control.exit_code = VMEXIT_INVALID;
 	v12->control.exit_info_1 = 0;
 	v12->control.exit_info_2 = 0;

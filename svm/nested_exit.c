@@ -162,8 +162,9 @@ void nested_handle_exit(struct cpu *cpu)
 	uint32_t pending_err = c->exit_int_info_err;
 
 	if (vmexit_is_invalid(code)) {
-		log_error_limited("vmcb02 was refused by the CPU (VMEXIT_INVALID): "
-			  "a vmcb12 check nestvisor does not make");
+		log_error_limited("vmcb02 was refused by the CPU "
+				  "(VMEXIT_INVALID): a vmcb12 check nestvisor "
+				  "does not make");
 		nested_vmexit(cpu, VMEXIT_INVALID, 0, 0, 0);
 		return;
 	}

@@ -181,8 +181,8 @@ void nested_npt_use_root(struct cpu *cpu, uint64_t root)
 
 void nested_npt_l1_write(struct cpu *cpu, uint64_t gpa)
 {
-	log_debug_limited("L1 writes its NPT page 0x%lx: shadows built from it dropped",
-		  gpa & ~(uint64_t)0xfff);
+	log_debug_limited("L1 writes its NPT page 0x%lx: shadows built from "
+			  "it dropped", gpa & ~(uint64_t)0xfff);
 	snpt_l1_write(cpu->nested.snpt, gpa);
 	flush_all_guests(cpu);
 }

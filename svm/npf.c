@@ -109,9 +109,10 @@ static void beyond_width(struct cpu *cpu, uint64_t info1, uint64_t gpa)
 		err |= PFERR_USER;
 	if (fetch && ((s->efer & X86_EFER_NXE) || (s->cr4 & X86_CR4_SMEP)))
 		err |= PFERR_FETCH;
-	log_debug_limited("%s access at gpa 0x%lx, beyond %u address bits: #PF 0x%x "
-		  "at 0x%lx", cpu->nested.guest_mode ? "L2" : "L1", gpa,
-		  cpu->caps.l1_maxphyaddr, err, la);
+	log_debug_limited("%s access at gpa 0x%lx, beyond %u address bits: "
+			  "#PF 0x%x at 0x%lx",
+			  cpu->nested.guest_mode ? "L2" : "L1", gpa,
+			  cpu->caps.l1_maxphyaddr, err, la);
 	if (cpu->nested.guest_mode) {
 		nested_deliver_pf(cpu, err, la);
 		return;
@@ -132,7 +133,7 @@ static void unexplained_fault(struct cpu *cpu, uint64_t gpa)
 
 	if (cpu->npf_retry_gpa != gpa || cpu->npf_retry_rip != cpu->cur->save.rip) {
 		log_warn_limited("#NPF at gpa 0x%lx (exit_info_1 0x%lx) that the NPT "
-			 "allows: TLB flushed, retried", gpa, c->exit_info_1);
+				 "allows: TLB flushed, retried", gpa, c->exit_info_1);
 		cpu->npf_retry_gpa = gpa;
 		cpu->npf_retry_rip = cpu->cur->save.rip;
 		c->tlb_control = TLB_CONTROL_FLUSH_ALL;
@@ -166,10 +167,10 @@ static void l1_npt_fault(struct cpu *cpu)
 	log_info_limited("%s touched %s at 0x%lx (rip 0x%lx, exit_info_1 "
 			 "0x%lx): mapped to %s", cpu->nested.guest_mode ? "L2" : "L1",
 			 hvmem_contains(gpa) ? "hypervisor memory" :
-					       "a range hidden from L1",
+			 "a range hidden from L1",
 			 gpa, cpu->cur->save.rip, c->exit_info_1,
 			 hvmem_backing(gpa) == hvmem.sink_pa ? "the sink page" :
-							       "the all-ones page");
+			 "the all-ones page");
 	/* Its table exists from start-up (core/hvmem.h): cannot fail. */
 	rc = hvmem_map_sink(gpa);
 	ASSERT(rc == 0);
@@ -206,13 +207,13 @@ static void shadow_npt_fault(struct cpu *cpu)
 		return;
 	case SNPT_NO_L1_MEMORY:
 		log_error_limited("L1's NPT maps L2 gpa 0x%lx to L1 gpa 0x%lx, where L1 "
-			  "has no memory", l2_gpa, r.l1_gpa);
+				  "has no memory", l2_gpa, r.l1_gpa);
 		nested_vmexit(cpu, VMEXIT_SHUTDOWN, 0, 0, 0);
 		return;
 	case SNPT_STALE_ROOT:
 		if (nested_npt_setup(cpu)) {
 			log_error_limited("no page for a shadow NPT root, even after "
-				  "emptying every root: L2 ends");
+					  "emptying every root: L2 ends");
 			nested_vmexit(cpu, VMEXIT_SHUTDOWN, 0, 0, 0);
 			return;
 		}
@@ -224,7 +225,7 @@ static void shadow_npt_fault(struct cpu *cpu)
 	case SNPT_L1_TABLE_UNREACHABLE:
 	case SNPT_BAD_HOST_ADDRESS:
 		log_error_limited("L1's NPT for L2 gpa 0x%lx lies outside L1's memory "
-			  "(outcome %d)", l2_gpa, (int)o);
+				  "(outcome %d)", l2_gpa, (int)o);
 		nested_vmexit(cpu, VMEXIT_SHUTDOWN, 0, 0, 0);
 		return;
 	case SNPT_RETRY:
@@ -234,7 +235,7 @@ static void shadow_npt_fault(struct cpu *cpu)
 		 * its own time).  core/hvmem.c keeps enough pages that the
 		 * retry finds room. */
 		log_debug_limited("shadow NPT fault at L2 gpa 0x%lx: no room even after "
-			  "emptying every root; L2 retries", l2_gpa);
+				  "emptying every root; L2 retries", l2_gpa);
 		n->tlb_flush_pending = true;
 		return;
 	}

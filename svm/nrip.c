@@ -181,8 +181,8 @@ static __attribute__((noinline)) int decode_slow(struct cpu *cpu,
 
 	n = read_code(cpu, role, la, bytes, sizeof(bytes), &first);
 	if (insn_decode(bytes, n, mode, &in) || in.op != op) {
-		log_warn_limited("cannot decode the intercepted instruction at rip 0x%lx "
-			 "(%u bytes readable)", s->rip, n);
+		log_warn_limited("cannot decode the intercepted instruction at "
+				 "rip 0x%lx (%u bytes readable)", s->rip, n);
 		return -NV_EINVAL;
 	}
 	cache_fill(cpu, la, role, &first, bytes, &in);
