@@ -45,25 +45,6 @@ uint64_t guest_gpr(const struct cpu *cpu, unsigned n)
 	return *rest[n & 15];
 }
 
-bool cr4_write_faults(uint64_t allowed, uint64_t old, uint64_t val,
-		      uint64_t cr0, uint64_t cr3, uint64_t efer)
-{
-	bool lma = efer & X86_EFER_LMA;
-
-	if (val & ~allowed)
-		return true;
-	if (lma && !(val & X86_CR4_PAE))
-		return true;
-	if (lma && ((val ^ old) & X86_CR4_LA57))
-		return true;
-	if ((val & X86_CR4_PCIDE) && !(old & X86_CR4_PCIDE) &&
-	    (!lma || (cr3 & 0xfff)))
-		return true;
-	if ((val & X86_CR4_CET) && !(cr0 & X86_CR0_WP))
-		return true;
-	return false;
-}
-
 void handle_cr4_write(struct cpu *cpu)
 {
 	struct vmcb *v = cpu->cur;
