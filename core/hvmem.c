@@ -78,12 +78,17 @@ int hvmem_init(uint64_t base, uint64_t size, uint64_t image_size,
 			  HVMEM_RESERVE + HVMEM_MIN_FREE);
 		return -NV_ENOMEM;
 	}
+	hvmem.gbpages = gbpages;
+	return 0;
+}
+
+void hvmem_report(void)
+{
 	log_info("memory: 0x%lx-0x%lx reserved (%lu MiB), %lu MiB free after "
 		 "page tables; L1 NPT identity up to 0x%lx (%s pages)",
-		 base, base + size - 1, size >> 20,
+		 hvmem.base, hvmem.base + hvmem.size - 1, hvmem.size >> 20,
 		 (palloc_free_count(&hvmem.pa) * 4096) >> 20, hvmem.phys_limit,
-		 gbpages ? "1 GiB" : "2 MiB");
-	return 0;
+		 hvmem.gbpages ? "1 GiB" : "2 MiB");
 }
 
 /* The hidden ranges' part of hvmem_backing(). */

@@ -58,6 +58,7 @@ struct hvmem {
 	uint64_t host_root;   /* host page table (CR3) */
 	uint64_t npt_root;    /* L1's nested page table (nCR3) */
 	unsigned sink_maps;   /* pages of the region mapped to the sink */
+	bool gbpages;         /* the page tables use 1 GiB pages */
 	struct palloc pa;
 	struct pt_mem ptm;        /* nestvisor's own tables: may use the reserve */
 	struct pt_mem shadow_ptm; /* the shadow NPT's: never the reserve */
@@ -70,6 +71,9 @@ extern struct hvmem hvmem;
  * (logged). */
 int hvmem_init(uint64_t base, uint64_t size, uint64_t image_size,
 	       unsigned l1_maxphyaddr, bool gbpages);
+
+/* Logs the region, its free memory and L1's NPT (after hvmem_init). */
+void hvmem_report(void);
 
 /* npages zeroed, 4 KiB-aligned pages (identity-mapped), or NULL. */
 void *hv_alloc(unsigned npages);

@@ -7,10 +7,11 @@
  * except for a #GP of core/msr_safe.S's RDMSR or WRMSR, which host_trap()
  * resumes at the function's fault label: it returns, and the stub
  * restores the registers and returns from the exception.
- * The one exception is the NMI (vector 2): host mode opens GIF only to let
- * a pending SMI in (svm/smi.c), and an NMI pending then arrives too; its
- * entry counts it in host_nmis and returns, and the NMI is passed on to
- * the guest.
+ * The NMI (vector 2) is not an exception: host mode takes one only when
+ * nestvisor opens its GIF, to collect an NMI that an intercept left
+ * pending (svm/nested_gif.c) or to let a pending SMI in (svm/smi.c), where
+ * an NMI pending then arrives too.  host_trap_2 counts it in host_nmi_count
+ * and returns; the NMI is passed on to the guest.
  */
 	.text
 .macro STUB vec, has_err
@@ -30,8 +31,9 @@ host_trap_\vec:
 	STUB 24,0; STUB 25,0; STUB 26,0; STUB 27,0; STUB 28,0; STUB 29,1
 	STUB 30,1; STUB 31,0
 
-host_nmi:
-	lock incq host_nmis(%rip)
+	.globl host_trap_2
+host_trap_2:
+	lock incq host_nmi_count(%rip)
 	iretq
 
 host_trap_common:
@@ -75,18 +77,17 @@ host_trap_common:
 
 	.data
 	.balign 8
+	.globl host_nmi_count
+host_nmi_count:
+	.quad 0
 	.globl host_trap_stubs
 host_trap_stubs:
 	.irp v, 0,1
 	.quad host_trap_\v
 	.endr
-	.quad host_nmi
+	.quad host_trap_2
 	.irp v, 3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
 	.quad host_trap_\v
 	.endr
-
-	.globl host_nmis
-host_nmis:
-	.quad	0
 
 	.section .note.GNU-stack, "", @progbits

@@ -18,7 +18,7 @@ static void cache_exit(struct cpu *cpu, enum insn_op op, enum insn_op other)
 	struct insn in;
 
 	if (!svm_has(&cpu->caps, SVM_FEAT_NRIPS) &&
-	    !guest_insn_decode(cpu, other, &in))
+	    !guest_insn_decode_op(cpu, other, &in))
 		op = other;
 	if (skip_instruction(cpu, op))
 		return;

@@ -55,7 +55,7 @@ void handle_cr4_write(struct cpu *cpu)
 	if (svm_has(&cpu->caps, SVM_FEAT_DECODE) && (info1 & EXITINFO1_CR_VALID)) {
 		val = guest_gpr(cpu, info1 & 15);
 	} else {
-		if (guest_insn_decode(cpu, INSN_MOV_CR, &in) || in.reg != 4 ||
+		if (guest_insn_decode_op(cpu, INSN_MOV_CR, &in) || in.reg != 4 ||
 		    !in.write) {
 			log_warn_limited("CR4 write exit at rip 0x%lx: not a MOV to CR4 "
 					 "there: #UD", s->rip);

@@ -22,6 +22,12 @@ struct launch_params {
 	bool debug_exit;
 	struct dma_platform dma;           /* the IOMMUs to take (ACPI) */
 	unsigned iommus_taken;             /* out: how many hv_setup took */
+	bool nvctl;                        /* CPL 3 may make nvctl calls */
+	uint64_t log_ring;                 /* log ring size, 4 KiB multiple */
+	/* The lines the UEFI side logged so far (its memory), which start
+	 * the ring. */
+	const char *early_log;
+	uint64_t early_log_len;
 };
 
 /* Returns 0 in L1 once virtualized, or -NV_ENOMEM (nothing changed). */

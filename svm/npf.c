@@ -12,6 +12,9 @@
  *        (or that L2) writes it: the coherence path
  *        (nested_npt_l1_write(): the shadows built from it are dropped, the
  *        page is released) and the write is retried;
+ *     a'. a page of L1's I/O or MSR permission map, and L1 (or that L2)
+ *        writes it: nested_maps_written() (svm/nested_maps.c), and the
+ *        write is retried;
  *     b. a page of nestvisor's region: it is mapped to the sink page, a
  *        scratch page with no hypervisor data, and the access is retried
  *        (docs/architecture.md, "Hypervisor memory as L1 sees it");
@@ -32,6 +35,8 @@
  *                             EXITINFO1/2 (svm/nested.c);
  *       no L1 memory       -> L1's NPT points where L1 has no memory:
  *                             #VMEXIT(SHUTDOWN) to L1;
+ *       watched write      -> L2 writes a page of L1's permission maps:
+ *                             nested_maps_written(), L2 retries;
  *       stale root         -> the root was evicted: get it again
  *                             (svm/nested_npt.c), L2 retries;
  *       an L2 address beyond 48 bits -> the #PF of beyond_width() in L2;
@@ -55,6 +60,7 @@
 #include "mm/pt.h"
 #include "mm/shadow_npt.h"
 #include "svm/nested_internal.h"
+#include "svm/nvctl.h"
 
 /*
  * An access at gpa >= phys_limit, beyond L1's physical address width
@@ -150,12 +156,19 @@ static void l1_npt_fault(struct cpu *cpu)
 {
 	struct vmcb_control *c = &cpu->cur->control;
 	uint64_t gpa = c->exit_info_2;
+	bool write = c->exit_info_1 & PFERR_WRITE, handled = false;
 	int rc;
 
-	if ((c->exit_info_1 & PFERR_WRITE) && nested_npt_protected(cpu, gpa)) {
-		nested_npt_l1_write(cpu, gpa);
-		return;
+	if (write && nested_maps_watched(cpu, gpa)) {
+		nested_maps_written(cpu, gpa);
+		handled = true;
 	}
+	if (write && nested_npt_protected(cpu, gpa)) {
+		nested_npt_l1_write(cpu, gpa);
+		handled = true;
+	}
+	if (handled)
+		return;
 	if (gpa >= hvmem.phys_limit) {
 		beyond_width(cpu, c->exit_info_1, gpa);
 		return;
@@ -203,12 +216,16 @@ static void shadow_npt_fault(struct cpu *cpu)
 		nested_npt_use_root(cpu, r.root_hpa);
 		return;
 	case SNPT_REFLECT:
+		nvctl_trace_npf(cpu, &r);
 		nested_vmexit(cpu, VMEXIT_NPF, r.exit_info_1, r.exit_info_2, 0);
 		return;
 	case SNPT_NO_L1_MEMORY:
 		log_error_limited("L1's NPT maps L2 gpa 0x%lx to L1 gpa 0x%lx, where L1 "
 				  "has no memory", l2_gpa, r.l1_gpa);
 		nested_vmexit(cpu, VMEXIT_SHUTDOWN, 0, 0, 0);
+		return;
+	case SNPT_WATCHED_WRITE:
+		nested_maps_written(cpu, r.l1_gpa);
 		return;
 	case SNPT_STALE_ROOT:
 		if (nested_npt_setup(cpu)) {
@@ -218,6 +235,18 @@ static void shadow_npt_fault(struct cpu *cpu)
 			return;
 		}
 		nested_npt_use_root(cpu, n->npt_root);
+		return;
+	case SNPT_NO_MEMORY:
+		/* Nothing installed, every root emptied (or a table could not
+		 * be protected): L2 retries (L1 keeps its own time).  Pages the
+		 * shadow freed come back once vmcb02 has run with its TLB
+		 * flushed (svm/nested_npt.c), and core/hvmem.c keeps enough
+		 * pages that the retry finds room. */
+		if (!nested_npt_freed_pending(cpu))
+			log_debug_limited("shadow NPT fault at L2 gpa 0x%lx: no room "
+					  "even after emptying every root; L2 "
+					  "retries", l2_gpa);
+		n->tlb_flush_pending = true;
 		return;
 	case SNPT_BAD_ADDRESS:
 		beyond_width(cpu, c->exit_info_1, l2_gpa);
@@ -230,14 +259,6 @@ static void shadow_npt_fault(struct cpu *cpu)
 		return;
 	case SNPT_RETRY:
 		return; /* another CPU kept changing L1's NPT: L2 retries */
-	case SNPT_NO_MEMORY:
-		/* Nothing installed, every root emptied: L2 retries (L1 keeps
-		 * its own time).  core/hvmem.c keeps enough pages that the
-		 * retry finds room. */
-		log_debug_limited("shadow NPT fault at L2 gpa 0x%lx: no room even after "
-				  "emptying every root; L2 retries", l2_gpa);
-		n->tlb_flush_pending = true;
-		return;
 	}
 }
 

@@ -26,7 +26,7 @@
 void handle_smi(struct cpu *cpu)
 {
 	struct vmcb_control *c = &cpu->cur->control;
-	unsigned long nmis = host_nmis;
+	uint64_t nmis = host_nmi_count;
 
 	__asm__ volatile("stgi\n\tnop\n\tclgi" ::: "memory");
 	if (!cpu->nr_smis++)
@@ -36,7 +36,7 @@ void handle_smi(struct cpu *cpu)
 	else
 		log_debug_limited("SMI taken in host mode (%s was running)",
 				  cpu->nested.guest_mode ? "L2" : "L1");
-	if (host_nmis == nmis || c->event_inj.valid)
+	if (host_nmi_count == nmis || c->event_inj.valid)
 		return;
 	if (cpu->nested.guest_mode)
 		nested_deliver_nmi(cpu);

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 #
 # mkinitramfs.sh [--hvcheck HVCHECK] OUTPUT
-# mkinitramfs.sh [--hvcheck HVCHECK] --kvm KVM_INIT KVMTEST VMLINUZ OUTPUT
+# mkinitramfs.sh [--hvcheck HVCHECK] --kvm KVM_INIT KVMTEST VMLINUZ [--nvctl NVCTL NVCTL_TEST] OUTPUT
 #
 # Builds a gzip'd newc cpio initramfs for the Linux-as-L1 boot tests from
 # Debian's busybox-static (/bin/busybox).  Its /init mounts proc and sysfs,
@@ -10,7 +10,11 @@
 # /proc/cpuinfo has the 'hypervisor' flag, runs /bin/hvcheck if there is
 # one (HVCHECK, hvcheck.c: CPUID's hypervisor bit and the 0x40000000
 # signature), runs /kvm/run.sh if there is one, then powers off
-# (poweroff -f: no init system to stop).
+# (poweroff -f: no init system to stop).  The kernel command line's nvl1=
+# chooses what runs instead of /kvm/run.sh:
+#   nvl1=shell   /kvm/run.sh setup (KVM ready), then an interactive shell
+#                on the console (prompt "l1# "); its end powers off
+#   nvl1=nvctl   /kvm/run.sh setup, then /kvm/nvctl.sh (NVCTL_TEST)
 #
 # With --kvm the image also holds /kvm: run.sh (KVM_INIT, kvm-init.sh),
 # the static kvmtest program, the kvm-amd module of VMLINUZ's kernel
@@ -18,19 +22,25 @@
 # "vmlinuz-") with every module it depends on (modinfo's depends field,
 # recursively), uncompressed (.ko, .ko.xz and .ko.zst accepted), and
 # /kvm/modules, their file names in load order (dependencies first).
+# With --nvctl also /bin/nvctl (NVCTL, static) and /kvm/nvctl.sh.
 set -eu
 
-usage="usage: mkinitramfs.sh [--hvcheck HVCHECK] [--kvm KVM_INIT KVMTEST VMLINUZ] OUTPUT"
-kvm_init='' kvmtest='' vmlinuz='' hvcheck=''
+usage="usage: mkinitramfs.sh [--hvcheck HVCHECK] [--kvm KVM_INIT KVMTEST VMLINUZ [--nvctl NVCTL NVCTL_TEST]] OUTPUT"
+kvm_init='' kvmtest='' vmlinuz='' hvcheck='' nvctl='' nvctl_test=''
 if [ "${1:-}" = --hvcheck ]; then
 	[ $# -ge 3 ] || { echo "$usage" >&2; exit 1; }
 	hvcheck=$2
 	shift 2
 fi
 if [ "${1:-}" = --kvm ]; then
-	[ $# -eq 5 ] || { echo "$usage" >&2; exit 1; }
+	[ $# -ge 5 ] || { echo "$usage" >&2; exit 1; }
 	kvm_init=$2 kvmtest=$3 vmlinuz=$4
 	shift 4
+	if [ "${1:-}" = --nvctl ]; then
+		[ $# -eq 4 ] || { echo "$usage" >&2; exit 1; }
+		nvctl=$2 nvctl_test=$3
+		shift 3
+	fi
 fi
 [ $# -eq 1 ] || { echo "$usage" >&2; exit 1; }
 out=$1
@@ -54,6 +64,7 @@ if [ -n "$hvcheck" ]; then
 fi
 applets="sh mount grep uname cat poweroff"
 [ -z "$kvm_init" ] || applets="$applets insmod mknod dmesg sed tail"
+[ -z "$kvm_init" ] || applets="$applets setsid cttyhack head sleep tr cut wc ls echo"
 for applet in $applets; do
 	ln -s busybox "$root/bin/$applet"
 done
@@ -82,9 +93,25 @@ fi
 if [ -x /bin/hvcheck ]; then
 	/bin/hvcheck
 fi
-if [ -x /kvm/run.sh ]; then
-	/kvm/run.sh
-fi
+mode=$(tr ' ' '\n' < /proc/cmdline | sed -n 's/^nvl1=//p')
+case $mode in
+shell)
+	[ -x /kvm/run.sh ] && /kvm/run.sh setup
+	echo "linux-l1: a shell on the console; 'exit' powers off"
+	PS1='l1# ' setsid cttyhack sh
+	;;
+nvctl)
+	/kvm/run.sh setup && /kvm/nvctl.sh
+	;;
+*)
+	if [ -x /bin/nvctl ]; then
+		nvctl version 2>&1 | head -n 1 | sed 's/^/linux-l1: /'
+	fi
+	if [ -x /kvm/run.sh ]; then
+		/kvm/run.sh
+	fi
+	;;
+esac
 poweroff -f
 INIT
 chmod 755 "$root/init"
@@ -126,6 +153,12 @@ if [ -n "$kvm_init" ]; then
 	cp "$kvm_init" "$root/kvm/run.sh"
 	cp "$kvmtest" "$root/kvm/kvmtest"
 	chmod 755 "$root/kvm/run.sh" "$root/kvm/kvmtest"
+	ln -s ../kvm/kvmtest "$root/bin/kvmtest"
+fi
+if [ -n "$nvctl" ]; then
+	cp "$nvctl" "$root/bin/nvctl"
+	cp "$nvctl_test" "$root/kvm/nvctl.sh"
+	chmod 755 "$root/bin/nvctl" "$root/kvm/nvctl.sh"
 fi
 
 tmp="$out.tmp"
