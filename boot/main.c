@@ -18,6 +18,7 @@
 #include <efi.h>
 #include <efilib.h>
 
+#include "boot/acpi.h"
 #include "boot/bootlog.h"
 #include "boot/config.h"
 #include "boot/console.h"
@@ -102,6 +103,38 @@ static int load_config(struct nv_config *cfg)
 	return rc;
 }
 
+/* The ACPI RSDP from the UEFI configuration table (ACPI 2.0+ first). */
+static uint8_t *find_rsdp(void)
+{
+	static EFI_GUID acpi20 = ACPI_20_TABLE_GUID;
+	void *t = NULL;
+
+	if (LibGetSystemConfigurationTable(&acpi20, &t) != EFI_SUCCESS &&
+	    LibGetSystemConfigurationTable(&AcpiTableGuid, &t) != EFI_SUCCESS)
+		return NULL;
+	return t;
+}
+
+/* The IOMMUs and ECAM the hypervisor is to take, from ACPI. */
+static void dma_platform_from_acpi(uint8_t *rsdp, struct dma_platform *d)
+{
+	struct acpi_platform a;
+
+	*d = (struct dma_platform){ 0 };
+	if (!rsdp || acpi_scan(rsdp, &a))
+		log_warn("ACPI: no readable RSDT/XSDT, or a malformed IVRS");
+	else if (a.ivrs && !a.n_iommus)
+		log_warn("ACPI: IVRS names no IOMMU");
+	if (!rsdp)
+		return;
+	for (unsigned i = 0; i < a.n_iommus && i < DMA_MAX_IOMMUS; i++)
+		d->iommu[d->n_iommus++] = (struct dma_iommu){
+			a.iommu[i].base, a.iommu[i].bdf, a.iommu[i].segment };
+	d->ecam_base = a.ecam_base;
+	d->ecam_bus_first = a.ecam_bus_first;
+	d->ecam_bus_last = a.ecam_bus_last;
+}
+
 /* Reserves the region, copies the image and calls hv_launch in the copy.
  * 0, or a negated enum nv_err (logged). */
 static int virtualize(const struct nv_config *cfg)
@@ -109,7 +142,8 @@ static int virtualize(const struct nv_config *cfg)
 	UINTN pages = cfg->memory / 4096 + 511;
 	EFI_PHYSICAL_ADDRESS mem = 0, base, end;
 	struct launch_params p;
-	int (*launch)(const struct launch_params *);
+	int (*launch)(struct launch_params *);
+	uint8_t *rsdp = find_rsdp();
 	int64_t delta;
 	EFI_STATUS st;
 	int rc;
@@ -142,6 +176,7 @@ static int virtualize(const struct nv_config *cfg)
 		.serial = cfg->serial, .debug_exit = debug_exit_enabled(),
 		.nvctl = cfg->nvctl, .log_ring = cfg->log_ring,
 	};
+	dma_platform_from_acpi(rsdp, &p.dma);
 	delta = relocate_image_copy((uint64_t)self->ImageBase, self->ImageSize,
 				    base);
 	if (!delta)
@@ -149,8 +184,8 @@ static int virtualize(const struct nv_config *cfg)
 	log_info("image at 0x%lx (UEFI side), hypervisor copy at 0x%lx "
 		 "(gdb: add-symbol-file nestvisor.so -o 0x%lx)",
 		 (uint64_t)self->ImageBase, base, base);
-	launch = (int (*)(const struct launch_params *))((uint64_t)hv_launch +
-							(uint64_t)delta);
+	launch = (int (*)(struct launch_params *))((uint64_t)hv_launch +
+						  (uint64_t)delta);
 	p.early_log = bootlog_text(&p.early_log_len);
 	rc = launch(&p);
 	if (rc) {
@@ -163,6 +198,10 @@ static int virtualize(const struct nv_config *cfg)
 	bootlog_hand_over();
 	if (console_count())
 		bootlog_replay(p.early_log_len, console_write);
+	/* Now L1: the OS must find no IOMMU to program (docs/security.md). */
+	if (p.iommus_taken)
+		log_info("ACPI: IVRS hidden from L1 (%d root-table entries "
+			 "removed)", acpi_hide_ivrs(rsdp));
 	return 0;
 }
 

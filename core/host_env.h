@@ -22,11 +22,12 @@ struct trap_frame {
  * top of the stack used for #NMI, #DF and #MC. */
 void host_env_load(uint64_t ist_top);
 
-/* NMIs host mode has taken (core/idt.S): only inside the GIF window that
- * svm/nested_gif.c opens to collect a pending NMI. */
+/* NMIs host mode has taken (core/idt.S): only inside the GIF windows that
+ * svm/nested_gif.c (to collect a pending NMI) and svm/smi.c open. */
 extern volatile uint64_t host_nmi_count;
 
-/* Called from core/idt.S; never returns. */
+/* Called from core/idt.S: a #GP of core/msr_safe.S is resumed at its
+ * fault label (returns); anything else is a panic (never returns). */
 void host_trap(struct trap_frame *f);
 
 #endif

@@ -3,8 +3,16 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "mm/npt_l1.h"
+#include "mm/pt.h"
 
 struct hvmem hvmem;
+
+static uint64_t shadow_alloc(void *ctx)
+{
+	struct palloc *p = ctx;
+
+	return palloc_free_count(p) > HVMEM_RESERVE ? palloc_page(p) : 0;
+}
 
 void *hv_alloc(unsigned npages)
 {
@@ -14,7 +22,7 @@ void *hv_alloc(unsigned npages)
 }
 
 int hvmem_init(uint64_t base, uint64_t size, uint64_t image_size,
-	       unsigned maxphyaddr, bool gbpages)
+	       unsigned l1_maxphyaddr, bool gbpages)
 {
 	uint64_t image_end = (base + image_size + 0xfff) & ~0xfffull;
 	struct pa_range hole = { base, base + size };
@@ -25,7 +33,7 @@ int hvmem_init(uint64_t base, uint64_t size, uint64_t image_size,
 	hvmem.canary = (volatile uint64_t *)image_end;
 	for (unsigned i = 0; i < 512; i++)
 		hvmem.canary[i] = HVMEM_CANARY;
-	hvmem.phys_limit = 1ull << maxphyaddr;
+	hvmem.phys_limit = 1ull << l1_maxphyaddr;
 	if (hvmem.phys_limit > NPT_LIMIT_MAX)
 		hvmem.phys_limit = NPT_LIMIT_MAX;
 
@@ -35,9 +43,14 @@ int hvmem_init(uint64_t base, uint64_t size, uint64_t image_size,
 		return -NV_ENOMEM;
 	}
 	palloc_pt_mem(&hvmem.pa, &hvmem.ptm);
+	hvmem.shadow_ptm = hvmem.ptm;
+	hvmem.shadow_ptm.alloc_page = shadow_alloc;
 	hvmem.sink_pa = palloc_page(&hvmem.pa);
-	if (!hvmem.sink_pa)
+	hvmem.ones_pa = palloc_page(&hvmem.pa);
+	if (!hvmem.sink_pa || !hvmem.ones_pa)
 		return -NV_ENOMEM;
+	for (unsigned i = 0; i < 512; i++)
+		((uint64_t *)hvmem.ones_pa)[i] = ~0ull;
 	/* Host: everything, supervisor only.  L1: everything but the region,
 	 * user (every NPT access is a user access), A and D preset. */
 	if (npt_build_identity(&hvmem.ptm, hvmem.phys_limit, 0, 0,
@@ -50,6 +63,19 @@ int hvmem_init(uint64_t base, uint64_t size, uint64_t image_size,
 			       PTE_P | PTE_RW | PTE_US,
 			       gbpages, &hvmem.npt_root)) {
 		log_error("out of memory building L1's nested page table");
+		return -NV_ENOMEM;
+	}
+	/* The tables for the region's 4 KiB pages (all not present). */
+	for (uint64_t pa = base; pa < base + size; pa += 2ull << 20)
+		if (pt_install(&hvmem.ptm, hvmem.npt_root, pa, 1, 0,
+			       PT_SPLIT_LARGE)) {
+			log_error("out of memory building L1's nested page table");
+			return -NV_ENOMEM;
+		}
+	if (palloc_free_count(&hvmem.pa) < HVMEM_RESERVE + HVMEM_MIN_FREE) {
+		log_error("hypervisor memory too small: %lu pages free after "
+			  "the page tables, %u needed", palloc_free_count(&hvmem.pa),
+			  HVMEM_RESERVE + HVMEM_MIN_FREE);
 		return -NV_ENOMEM;
 	}
 	hvmem.gbpages = gbpages;
@@ -65,14 +91,54 @@ void hvmem_report(void)
 		 hvmem.gbpages ? "1 GiB" : "2 MiB");
 }
 
-int hvmem_map_sink(uint64_t gpa)
+/* The hidden ranges' part of hvmem_backing(). */
+uint64_t hvmem_backing_hidden(uint64_t gpa)
+{
+	for (unsigned i = 0; i < hvmem.n_hidden; i++)
+		if (gpa - hvmem.hidden[i].start <
+		    hvmem.hidden[i].end - hvmem.hidden[i].start)
+			return hvmem.hidden[i].backing;
+	return 0;
+}
+
+bool hvmem_meets_hidden(uint64_t lo, uint64_t hi)
+{
+	if (lo < hvmem.base + hvmem.size && hi > hvmem.base)
+		return true;
+	for (unsigned i = 0; i < hvmem.n_hidden; i++)
+		if (lo < hvmem.hidden[i].end && hi > hvmem.hidden[i].start)
+			return true;
+	return false;
+}
+
+int hvmem_hide(uint64_t start, uint64_t size, bool ones)
 {
 	int rc;
 
-	if (!hvmem_contains(gpa))
+	if (hvmem.n_hidden == HVMEM_MAX_HIDDEN)
+		return -NV_ERANGE;
+	for (uint64_t pa = start; pa < start + size; pa += 4096) {
+		rc = npt_map_page(&hvmem.ptm, hvmem.npt_root, pa, pa,
+				  PTE_P | PTE_RW | PTE_US);
+		if (!rc)
+			rc = npt_unmap_page(&hvmem.ptm, hvmem.npt_root, pa);
+		if (rc)
+			return rc;
+	}
+	hvmem.hidden[hvmem.n_hidden++] = (struct hvmem_hidden){
+		start, start + size, ones ? hvmem.ones_pa : hvmem.sink_pa };
+	return 0;
+}
+
+int hvmem_map_sink(uint64_t gpa)
+{
+	uint64_t backing = hvmem_backing(gpa);
+	int rc;
+
+	if (!backing)
 		return -NV_EFAULT;
 	rc = npt_map_page(&hvmem.ptm, hvmem.npt_root, gpa & ~0xfffull,
-			  hvmem.sink_pa, PTE_P | PTE_RW | PTE_US);
+			  backing, PTE_P | PTE_RW | PTE_US);
 	if (rc)
 		return rc;
 	hvmem.sink_maps++;
@@ -83,11 +149,14 @@ int hvmem_map_sink(uint64_t gpa)
 
 uint8_t *l1_host_ptr(uint64_t gpa, unsigned len)
 {
+	uint64_t backing;
+
 	if ((gpa & 0xfff) + len > 4096 || gpa >= hvmem.phys_limit)
 		return 0;
-	if (hvmem_contains(gpa))
-		return (uint8_t *)(hvmem.sink_pa + (gpa & 0xfff));
-	return (uint8_t *)gpa;
+	backing = hvmem_backing(gpa);
+	if (backing)
+		return (uint8_t *)(backing + (gpa & 0xfff));
+	return hvmem_va(gpa);
 }
 
 static int l1_read(void *ctx, uint64_t gpa, void *buf, unsigned len)

@@ -36,9 +36,10 @@
 #define NV_HC_TEST_EXIT  0x1ul
 /* RBX = base, RCX = size of the memory nestvisor reserved for itself. */
 #define NV_HC_HV_RANGE   0x2ul
-/* Out: RBX = address of a canary word inside hypervisor memory, RCX = the
- * value nestvisor keeps there; RAX = 0 while the word still holds it,
- * NV_HC_CORRUPT if anything changed it.  For isolation tests. */
+/* Out: RBX = address of a canary page inside hypervisor memory (every
+ * 8-byte word of the 4 KiB page at RBX holds RCX), RCX = the value
+ * nestvisor keeps there; RAX = 0 while every word still holds it,
+ * NV_HC_CORRUPT if anything changed one.  For isolation tests. */
 #define NV_HC_CANARY     0x3ul
 /* Out: RBX = exits nestvisor has handled on this CPU, RCX = nested VMRUNs
  * it has emulated, RDX = #NPF of L2 its shadow NPT has handled.  For

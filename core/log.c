@@ -100,7 +100,8 @@ uint64_t log_ring_read(uint64_t pos, char *out, uint64_t len, uint64_t *from)
 	return n;
 }
 
-void nv_log(enum log_level level, const char *fmt, ...)
+static void vlog(enum log_level level, uint64_t nth, const char *fmt,
+		 va_list ap)
 {
 	static const char *const prefix[] = {
 		[LOG_ERROR] = "nestvisor: error: ",
@@ -110,24 +111,53 @@ void nv_log(enum log_level level, const char *fmt, ...)
 		[LOG_TRACE] = "nestvisor: ",
 	};
 	char line[LOG_LINE_MAX];
-	unsigned n = 0;
-	va_list ap;
+	unsigned n = 0, room;
 	int len;
 
 	if (level > log_level_now)
 		return;
 	for (const char *p = prefix[level]; *p; p++)
 		line[n++] = *p;
-	/* The prefix, at most 255 characters of message, the newline. */
-	va_start(ap, fmt);
+	/* The prefix, at most 255 characters of message, the count of a
+	 * rate-limited line, the newline. */
 	len = fmt_vsnprintf(line + n, 256, fmt, ap);
-	va_end(ap);
 	if (len < 0)
 		return;
 	n += (unsigned)len < 256 ? (unsigned)len : 255;
+	if (nth > LOG_BURST) {
+		room = (unsigned)sizeof(line) - 1 - n; /* the newline's byte kept */
+		len = fmt_snprintf(line + n, room, " [%lu so far]", nth);
+		if (len > 0)
+			n += (unsigned)len < room ? (unsigned)len : room - 1;
+	}
 	line[n++] = '\n';
 	log_ring_append(line, n);
 	for (unsigned i = 0; i < LOG_MAX_SINKS; i++)
 		if (log_sinks[i])
 			log_sinks[i](line, n);
+}
+
+void nv_log(enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(level, 0, fmt, ap);
+	va_end(ap);
+}
+
+void nv_log_nth(enum log_level level, uint64_t nth, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(level, nth, fmt, ap);
+	va_end(ap);
+}
+
+uint64_t log_limit_take(struct log_limit *l)
+{
+	uint64_t n = ++l->seen;
+
+	return n <= LOG_BURST || !(n & (n - 1)) ? n : 0;
 }

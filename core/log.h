@@ -25,8 +25,9 @@ enum log_level {
 	LOG_TRACE,
 };
 
-/* Longest line nv_log() produces, prefix and '\n' included. */
-#define LOG_LINE_MAX (24 + 256)
+/* Longest line nv_log() or nv_log_nth() produces, prefix, count and '\n'
+ * included. */
+#define LOG_LINE_MAX (24 + 256 + 32)
 
 /* Receives one complete line, '\n' included. */
 typedef void (*log_sink_fn)(const char *s, unsigned long len);
@@ -49,6 +50,38 @@ static inline enum log_level log_get_level(void)
 }
 void nv_log(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Rate limit per source: a line a guest can cause again and again is
+ * logged with log_limited() (or log_*_limited()), whose call site keeps
+ * its own count.  The first LOG_BURST lines of a call site pass; after
+ * that only the 2^k-th (32nd, 64th, ...), with "[N so far]" at its end, so
+ * a guest that repeats the cause forever costs O(log N) lines.  Trace
+ * lines (every exit, on request) are not limited.
+ */
+#define LOG_BURST 16u
+struct log_limit {
+	uint64_t seen;
+};
+/* Counts one more line of this source; its number if it is to be
+ * logged, 0 if not. */
+uint64_t log_limit_take(struct log_limit *l);
+/* nv_log() with "[n so far]" appended when n > LOG_BURST. */
+void nv_log_nth(enum log_level level, uint64_t n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#define log_limited(level, ...)                                         \
+	do {                                                            \
+		static struct log_limit log_limit_;                     \
+		uint64_t log_n_;                                        \
+		if (log_get_level() >= (level) &&                       \
+		    (log_n_ = log_limit_take(&log_limit_)) != 0)        \
+			nv_log_nth((level), log_n_, __VA_ARGS__);       \
+	} while (0)
+#define log_error_limited(...) log_limited(LOG_ERROR, __VA_ARGS__)
+#define log_warn_limited(...)  log_limited(LOG_WARN, __VA_ARGS__)
+#define log_info_limited(...)  log_limited(LOG_INFO, __VA_ARGS__)
+#define log_debug_limited(...) log_limited(LOG_DEBUG, __VA_ARGS__)
 
 #define log_error(...) nv_log(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...)  nv_log(LOG_WARN, __VA_ARGS__)

@@ -56,7 +56,8 @@
  * own NPT into L2): L2's writes then go unseen, as they would through a
  * stale hardware TLB, until L1 flushes (INVLPGA / TLB_CONTROL), which the
  * caller turns into snpt_invlpga() / snpt_flush().  A page env->protect
- * refuses is used anyway and not recorded (same argument); counted.
+ * cannot protect (the caller out of pages for its splits) is never
+ * shadowed: no entry is installed from a table nestvisor does not watch.
  *
  * GMET.  With L1's GMET (role.base.cr4_smep) and env->hw_gmet, one root per
  * key; leaves carry the effective U and the hardware enforces GMET.
@@ -77,8 +78,10 @@
  * that alternates between U=0 and U=1 pages switches roots each time.
  *
  * Limits.  SNPT_MAX_USES uses; when full, every root is emptied (reset)
- * and the walk's uses are recorded again.  Out of table pages: reset, try
- * once more, else SNPT_NO_MEMORY.  L2 gpas at or above 2^48 are refused
+ * and the walk's uses are recorded again.  Out of table pages, or a page
+ * env->protect cannot protect: reset (which releases every protection, so
+ * the caller's splits for them can be undone), try once more, else
+ * SNPT_NO_MEMORY with nothing installed.  L2 gpas at or above 2^48 are refused
  * (SNPT_BAD_ADDRESS): a 4-level shadow cannot map them.  No allocation except
  * env->ptm pages; recursion depth at most 4.
  */
@@ -239,8 +242,9 @@ static unsigned table_span(const struct pagewalk *w, unsigned lvl)
 
 /*
  * Record a use for every table page walk res read, protecting pages that
- * get their first use.  -NV_ENOMEM (having changed nothing more) when the
- * use table is full.
+ * get their first use.  -NV_ENOMEM when the use table is full or a page
+ * cannot be protected (the uses recorded so far stay: each stands for a
+ * protected page).
  */
 static int record_uses(struct snpt *s, unsigned r, uint64_t l2_gpa,
 		       const struct walk_result *res)
@@ -260,7 +264,7 @@ static int record_uses(struct snpt *s, unsigned r, uint64_t l2_gpa,
 		if (!page_has_use(s, page)) {
 			if (s->env.protect(s->env.ctx, page, true)) {
 				s->stats.protect_failures++;
-				continue;
+				return -NV_ENOMEM;
 			}
 			s->stats.protects++;
 		}
@@ -476,7 +480,8 @@ static int record_and_install(struct snpt *s, unsigned r, uint64_t l2_gpa,
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (record_uses(s, r, l2_gpa, wr)) {
 			reset_all(s);
-			record_uses(s, r, l2_gpa, wr); /* fits: table empty */
+			if (record_uses(s, r, l2_gpa, wr))
+				return -NV_ENOMEM;
 		}
 		if (!install(s, r, l2_gpa, level, leaf))
 			return 0;
@@ -510,6 +515,8 @@ enum snpt_outcome snpt_handle_fault(struct snpt *s, uint64_t root_hpa,
 	access = stage | (hw_exit_info_1 & (PFERR_WRITE | PFERR_FETCH)) |
 		 (cpl == 3 ? PFERR_USER : 0);
 	walk(&s->roots[r].w, s->env.l1mem, s->roots[r].ncr3, l2_gpa, access, &wr);
+	if (wr.raced)
+		return SNPT_RETRY;
 	if (wr.gmem_error)
 		return SNPT_L1_TABLE_UNREACHABLE;
 	if (wr.fault) {

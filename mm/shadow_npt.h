@@ -156,6 +156,9 @@ enum snpt_outcome {
 	SNPT_WATCHED_WRITE,
 	/* No page for a shadow table, even after emptying every root. */
 	SNPT_NO_MEMORY,
+	/* The walk of L1's NPT kept losing its A/D updates to another CPU
+	 * (walk_result.raced): nothing installed, L2 retries the access. */
+	SNPT_RETRY,
 };
 
 /* The details of an outcome; fields an outcome does not name are 0. */

@@ -92,7 +92,14 @@ struct walk_result {
 	uint64_t pte[WALK_MAX_LEVELS];
 	uint64_t pte_addr[WALK_MAX_LEVELS];
 	bool gmem_error;     /* gmem could not reach a table: not a CPU fault */
+	/* Gave up: WALK_MAX_RETRIES lost cmpxchgs in a row (the tables keep
+	 * changing under the walk, another CPU at work).  Not a CPU fault;
+	 * the caller retries later. */
+	bool raced;
 };
+
+/* Walks again after a lost A/D cmpxchg at most this many times. */
+#define WALK_MAX_RETRIES 16
 
 /*
  * Walk the tables rooted at root (CR3 or nCR3) for addr.

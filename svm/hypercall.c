@@ -106,8 +106,9 @@ void handle_vmmcall(struct cpu *cpu)
 	case NV_HC_CANARY:
 		g->rbx = hvmem.canary_pa;
 		g->rcx = HVMEM_CANARY;
-		if (*hvmem.canary != HVMEM_CANARY)
-			status = NV_HC_CORRUPT;
+		for (unsigned i = 0; i < 512; i++)
+			if (hvmem.canary[i] != HVMEM_CANARY)
+				status = NV_HC_CORRUPT;
 		break;
 	case NV_HC_STATS:
 		hc_stats(cpu);

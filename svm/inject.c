@@ -73,3 +73,12 @@ void reinject_interrupted(struct cpu *cpu, union svm_event exitintinfo,
 	if (ev.valid && !cpu->cur->control.event_inj.valid)
 		event_inject(cpu, cpu->cur, ev, err);
 }
+
+void inject_nmi(struct cpu *cpu)
+{
+	union svm_event ev = {
+		.vector = X86_VEC_NMI, .type = SVM_EVENT_NMI, .valid = 1,
+	};
+
+	event_inject(cpu, cpu->cur, ev, 0);
+}

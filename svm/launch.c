@@ -8,7 +8,10 @@
  *     starts with the UEFI side's lines) and the #NPF trace (svm/nvctl.c);
  *  2. per-CPU pages: vmcb01, the host save area, a host VMCB for VMLOAD,
  *     the MSR and I/O permission maps, host and IST stacks;
- *  3. vmcb01 from the live CPU state (svm/vmcb01.c);
+ *  3. the IOMMUs (svm/dma.c), taken and hidden from L1: the last step
+ *     that takes memory, and one that never fails as a whole (an IOMMU
+ *     it cannot take is left as it was); then vmcb01 from the live CPU
+ *     state (svm/vmcb01.c);
  *  4. EFER.SVME, VM_HSAVE_PA, VMSAVE of the firmware's FS/GS/TR/LDTR/...
  *     into vmcb01;
  *  5. nestvisor's own GDT, TSS, IDT and CR3, then VMSAVE of that host
@@ -37,7 +40,7 @@ static inline void vmsave(uint64_t pa)
 	__asm__ volatile("vmsave %%rax" ::"a"(pa) : "memory");
 }
 
-struct cpu *hv_setup(const struct launch_params *p, struct launch_frame *f)
+struct cpu *hv_setup(struct launch_params *p, struct launch_frame *f)
 {
 	struct svm_caps caps;
 	struct cpu *cpu;
@@ -53,7 +56,7 @@ struct cpu *hv_setup(const struct launch_params *p, struct launch_frame *f)
 
 	svm_probe(&caps);
 	if (hvmem_init(p->region_base, p->region_size, p->image_size,
-		       caps.maxphyaddr, caps.gbpages))
+		       caps.l1_maxphyaddr, caps.gbpages))
 		return 0;
 	ring = hv_alloc((unsigned)(p->log_ring / 4096));
 	if (!ring)
@@ -84,9 +87,12 @@ struct cpu *hv_setup(const struct launch_params *p, struct launch_frame *f)
 	cpu->cur_pa = cpu->vmcb01_pa;
 	cpu->cur_phys = &l1_gmem;
 	cpu->decode_cache[0].la = cpu->decode_cache[1].la = ~0ull; /* empty */
+	cpu->npf_retry_gpa = ~0ull;
+	cpu->invalid_exit = ~0ull - 1;
 	cpu->host_vmcb_pa = (uint64_t)cpu->host_vmcb;
 	cpu->host_rsp = (uint64_t)stack + HOST_STACK_PAGES * 4096;
 
+	p->iommus_taken = dma_take_iommus(&p->dma, caps.gbpages);
 	vmcb01_init(cpu, f, hvmem.npt_root);
 
 	/* From here on the CPU changes; nothing below can fail. */

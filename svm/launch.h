@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "core/log.h"
+#include "svm/dma.h"
 #include "svm/vcpu.h"
 
 struct launch_params {
@@ -19,6 +20,8 @@ struct launch_params {
 	enum log_level log_level;
 	uint16_t serial;                   /* COM base, 0 = none */
 	bool debug_exit;
+	struct dma_platform dma;           /* the IOMMUs to take (ACPI) */
+	unsigned iommus_taken;             /* out: how many hv_setup took */
 	bool nvctl;                        /* CPL 3 may make nvctl calls */
 	uint64_t log_ring;                 /* log ring size, 4 KiB multiple */
 	/* The lines the UEFI side logged so far (its memory), which start
@@ -28,9 +31,10 @@ struct launch_params {
 };
 
 /* Returns 0 in L1 once virtualized, or -NV_ENOMEM (nothing changed). */
-int hv_launch(const struct launch_params *p);
+int hv_launch(struct launch_params *p);
 
-/* Called by hv_launch: prepares everything; NULL on failure. */
-struct cpu *hv_setup(const struct launch_params *p, struct launch_frame *f);
+/* Called by hv_launch: prepares everything; NULL on failure.  Writes
+ * p->iommus_taken. */
+struct cpu *hv_setup(struct launch_params *p, struct launch_frame *f);
 
 #endif

@@ -82,6 +82,15 @@ void nested_invlpga(struct cpu *cpu);
 /* An exit of vmcb02: reflect it to L1 or handle it in nestvisor. */
 void nested_handle_exit(struct cpu *cpu);
 
+/* An NMI for L2 (one the host took while L2 ran): #VMEXIT(NMI) to L1 if
+ * vmcb12 intercepts NMIs, else injected into L2. */
+void nested_deliver_nmi(struct cpu *cpu);
+
+/* A #PF for L2 with this error code at linear address la: #VMEXIT(#PF)
+ * to L1 (EXITINFO1 the error code, EXITINFO2 la) if vmcb12 intercepts
+ * #PF, else injected into L2 with CR2 = la. */
+void nested_deliver_pf(struct cpu *cpu, uint32_t err, uint64_t la);
+
 /* #NPF of L2 the shadow NPT has handled (svm/nested_npt.c). */
 uint64_t nested_npt_faults(const struct cpu *cpu);
 

@@ -33,13 +33,14 @@
 
 static int l1_to_hpa(void *ctx, uint64_t gpa, uint64_t *hpa, unsigned *shift)
 {
-	uint64_t b = hvmem.base, e = hvmem.base + hvmem.size;
 	struct cpu *cpu = ctx;
+	uint64_t backing;
 
 	if (gpa >= hvmem.phys_limit)
 		return -NV_EFAULT;
-	if (gpa >= b && gpa < e) {
-		*hpa = hvmem.sink_pa + (gpa & 0xfff);
+	backing = hvmem_backing(gpa);
+	if (backing) {
+		*hpa = backing + (gpa & 0xfff);
 		*shift = 12;
 		return 0;
 	}
@@ -49,7 +50,7 @@ static int l1_to_hpa(void *ctx, uint64_t gpa, uint64_t *hpa, unsigned *shift)
 	 * the watched pages of L1's permission maps (svm/nested_maps.c). */
 	for (unsigned s = cpu->caps.gbpages ? 30 : 21; s > 12; s -= 9) {
 		uint64_t lo = gpa & ~((1ull << s) - 1), hi = lo + (1ull << s);
-		if ((hi <= b || lo >= e) && hi <= hvmem.phys_limit &&
+		if (!hvmem_meets_hidden(lo, hi) && hi <= hvmem.phys_limit &&
 		    !nested_maps_watched_in(cpu, lo, hi)) {
 			*shift = s;
 			break;
@@ -75,7 +76,8 @@ static void *shadow_map(void *ctx, uint64_t pa)
 static uint64_t shadow_alloc(void *ctx)
 {
 	struct cpu *cpu = ctx;
-	uint64_t pa = hvmem.ptm.alloc_page(hvmem.ptm.ctx);
+	/* Never the reserve (core/hvmem.h). */
+	uint64_t pa = hvmem.shadow_ptm.alloc_page(hvmem.shadow_ptm.ctx);
 
 	cpu->nested.snpt_pages += pa != 0; /* counted for nvctl */
 	return pa;
@@ -163,6 +165,9 @@ int nested_npt_l1_page_rw(struct cpu *cpu, uint64_t gpa, bool writable)
 			   hpa & ~0xfffull, PTE_P | PTE_US | (writable ? PTE_RW : 0));
 	if (err)
 		return err;
+	/* Released: the large pages split for it come back where they can. */
+	if (writable)
+		npt_merge(&hvmem.ptm, hvmem.npt_root, gpa, cpu->caps.gbpages);
 	flush_all_guests(cpu);
 	return 0;
 }
@@ -283,8 +288,8 @@ void nested_npt_use_root(struct cpu *cpu, uint64_t root)
 
 void nested_npt_l1_write(struct cpu *cpu, uint64_t gpa)
 {
-	log_debug("L1 writes its NPT page 0x%lx: shadows built from it dropped",
-		  gpa & ~(uint64_t)0xfff);
+	log_debug_limited("L1 writes its NPT page 0x%lx: shadows built from "
+			  "it dropped", gpa & ~(uint64_t)0xfff);
 	snpt_l1_write(cpu->nested.snpt, gpa);
 	flush_all_guests(cpu);
 }

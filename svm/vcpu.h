@@ -84,6 +84,13 @@ struct cpu {
 	struct exit_record ring[EXIT_RING_SIZE];
 	unsigned ring_next;
 	uint64_t nr_exits;
+	uint64_t nr_smis;          /* SMIs taken in host mode (svm/smi.c) */
+	/* The last #NPF that nestvisor's NPT should not have given, retried
+	 * once after a flush (svm/npf.c). */
+	uint64_t npf_retry_gpa, npf_retry_rip;
+	/* nr_exits at the last VMEXIT_INVALID of vmcb01 answered with #GP
+	 * (svm/exit.c). */
+	uint64_t invalid_exit;
 	/* Exits by NV_HC_EXIT_COUNTS slot, of L1 ([0]) and L2 ([1]). */
 	uint64_t exit_counts[2][NV_EXIT_SLOTS];
 	uint64_t npf_reflected;    /* #NPFs of L2 reflected to L1 */

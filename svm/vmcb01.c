@@ -4,6 +4,8 @@
 #include "core/hypercall.h"
 #include "core/x86.h"
 #include "svm/intercepts.h"
+#include "svm/msr_policy.h"
+#include "svm/pci_hide.h"
 #include "svm/permmap.h"
 
 /* The hidden part of a segment register, from its descriptor in the live
@@ -44,13 +46,14 @@ static void set_intercepts(struct cpu *cpu)
 {
 	struct vmcb_control *c = &cpu->vmcb01->control;
 
+	c->intercept_cr = L0_INTERCEPT_CR;
 	c->intercept_misc1 = L0_INTERCEPT1;
 	c->intercept_misc2 = L0_INTERCEPT2;
 
-	msrpm_set(cpu->msrpm, MSR_EFER, true, true);
-	msrpm_set(cpu->msrpm, MSR_VM_CR, true, true);
-	msrpm_set(cpu->msrpm, MSR_VM_HSAVE_PA, true, true);
+	msr_policy_fill(cpu->msrpm);
 	iopm_set(cpu->iopm, NV_PORT_DEBUG_EXIT, NV_PORT_DEBUG_EXIT_LEN);
+	if (pci_hidden_count())
+		iopm_set(cpu->iopm, PCI_CONFIG_DATA, 4);
 	c->msrpm_base_pa = (uint64_t)cpu->msrpm;
 	c->iopm_base_pa = (uint64_t)cpu->iopm;
 }

@@ -40,6 +40,7 @@ def boot(efi, nxt, cfg, icount, timeout=120, files=None):
                               file=files, kernel=None, initrd=None, append=None,
                               cpu=runner.DEFAULT_CPU, memory=512, icount=icount,
                               qemu_arg=None, nvram=False, secure_boot=False,
+                              smm=False,
                               disk=None)
     with tempfile.TemporaryDirectory() as esp:
         runner.build_esp(args, esp)

@@ -19,7 +19,9 @@ Run mode (default): build an ESP directory, boot it, watch the serial log.
     writable flash in the run's work directory (--workdir, never shared).
     --secure-boot: the same with Debian's test-only "snakeoil" build
     (Secure Boot on, the snakeoil certificate in PK, KEK and db; needs SMM,
-    so q35 with smm=on and secure flash).
+    so q35 with smm=on and secure flash).  --smm: the Secure Boot build
+    with the empty variable store (SMM on, Secure Boot off: the firmware's
+    variable services and its SMI handler run in SMM, as on real machines).
   * Machine: q35, the ESP as a vvfat drive, serial on a pty,
     isa-debug-exit at 0xf4 (a guest write of V ends QEMU with status
     (V << 1) | 1), -no-reboot.  TCG with -cpu EPYC,+svm,+npt by default;
@@ -68,6 +70,7 @@ OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 OVMF_CODE_SB = "/usr/share/OVMF/OVMF_CODE_4M.snakeoil.fd"
 OVMF_VARS_SB = "/usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd"
+OVMF_CODE_SMM = "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd"
 QEMU = "qemu-system-x86_64"
 DEFAULT_CPU = "EPYC,+svm,+npt"
 DEBUG_EXIT_PORT = 0xF4
@@ -174,17 +177,21 @@ def build_esp(args, esp):
 
 def firmware_args(args, work):
     """-bios, or read-only code flash plus a private copy of the variables."""
-    if not (args.nvram or args.secure_boot):
+    if not (args.nvram or args.secure_boot or args.smm):
         return ["-bios", OVMF]
-    code, varstore = (OVMF_CODE_SB, OVMF_VARS_SB) if args.secure_boot else \
-        (OVMF_CODE, OVMF_VARS)
+    if args.secure_boot:
+        code, varstore = OVMF_CODE_SB, OVMF_VARS_SB
+    elif args.smm:
+        code, varstore = OVMF_CODE_SMM, OVMF_VARS
+    else:
+        code, varstore = OVMF_CODE, OVMF_VARS
     for path in (code, varstore):
         if not os.path.isfile(path):
             sys.exit(f"FAIL: --nvram: {path} missing (apt-get install ovmf)")
     vars_copy = os.path.join(work, "OVMF_VARS.fd")
     shutil.copyfile(varstore, vars_copy)
     out = []
-    if args.secure_boot:
+    if args.secure_boot or args.smm:
         out += ["-global", "driver=cfi.pflash01,property=secure,value=on"]
     return out + [
         "-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={code}",
@@ -209,7 +216,7 @@ def disk_args(args, esp):
 
 
 def qemu_command(args, esp, accel, firmware):
-    machine = "q35,smm=on" if args.secure_boot else "q35"
+    machine = "q35,smm=on" if args.secure_boot or args.smm else "q35"
     cmd = [QEMU, "-machine", machine, "-accel", accel, "-cpu", args.cpu,
            "-m", str(args.memory), "-smp", "1"] + firmware + disk_args(args, esp) + [
            "-display", "none", "-monitor", "none", "-serial", "stdio",
@@ -513,6 +520,9 @@ def main():
     p.add_argument("--secure-boot", action="store_true",
                    help="like --nvram, with OVMF's snakeoil Secure Boot build "
                         "(test key only; SMM on)")
+    p.add_argument("--smm", action="store_true",
+                   help="like --nvram, with OVMF's SMM build (the Secure Boot "
+                        "one with an empty variable store: Secure Boot off)")
     p.add_argument("--kernel", help="QEMU -kernel (bare Linux runs only)")
     p.add_argument("--initrd", help="QEMU -initrd")
     p.add_argument("--append", help="QEMU -append")

@@ -314,13 +314,20 @@ static void coherence(void **state)
 	assert_int_equal(fault(&h, rt, a, FINAL | PFERR_USER, 3, &out), SNPT_REFLECT);
 	assert_int_equal(out.exit_info_1, 0x100000004ull);
 
-	/* a page protect() refuses is used anyway and never released */
+	/* a page protect() refuses is never shadowed: after a reset and a
+	 * second refusal, nothing is installed; only the pages the walk read
+	 * before it (PML4, PDPT, PD) are protected, each with its use */
 	h_poke(&h, pd, h_peek(&h, pd) | PTE_P);
 	F.refuse_page = pt_b & ~(PAGE - 1);
-	assert_int_equal(fault(&h, rt, b, FINAL, 0, &out), SNPT_INSTALLED);
-	assert_true(shadow_get(rt, b).present);
+	assert_int_equal(fault(&h, rt, b, FINAL, 0, &out), SNPT_NO_MEMORY);
+	assert_false(shadow_get(rt, b).present);
 	assert_false(snpt_is_protected(h.s, pt_b));
-	assert_int_equal(h.s->stats.protect_failures, 1);
+	assert_int_equal(h.s->stats.protect_failures, 2);
+	assert_int_equal(F.nr_prot, 3);
+	assert_true(snpt_is_protected(h.s, pd));
+	F.refuse_page = 0;
+	assert_int_equal(fault(&h, rt, b, FINAL, 0, &out), SNPT_INSTALLED);
+	assert_true(snpt_is_protected(h.s, pt_b));
 	h_fini(&h);
 }
 
