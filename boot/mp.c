@@ -33,8 +33,8 @@ static struct nv_mp_services *mp;
 
 struct ap_call {
 	const char *why;   /* probe: NULL if the AP can run SVM */
-	int (*launch)(const struct launch_params *);
-	const struct launch_params *p;
+	int (*launch)(struct launch_params *);
+	struct launch_params *p;
 	volatile int rc;
 };
 
@@ -122,8 +122,8 @@ int mp_discover(struct mp_cpus *c, unsigned max_virtualized)
 }
 
 void mp_launch_aps(const struct mp_cpus *c,
-		   int (*launch)(const struct launch_params *),
-		   const struct launch_params *p)
+		   int (*launch)(struct launch_params *),
+		   struct launch_params *p)
 {
 	static struct ap_call parked[NV_MAX_CPUS];
 	EFI_STATUS st;

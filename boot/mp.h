@@ -29,7 +29,7 @@ int mp_discover(struct mp_cpus *c, unsigned max_virtualized);
 
 /* Runs launch(p) on every enabled AP (see boot/mp.c). */
 void mp_launch_aps(const struct mp_cpus *c,
-		   int (*launch)(const struct launch_params *),
-		   const struct launch_params *p);
+		   int (*launch)(struct launch_params *),
+		   struct launch_params *p);
 
 #endif

@@ -19,6 +19,9 @@ void report_cpu(void)
 	log_info("CPU: %s family 0x%x model 0x%x stepping %u, MAXPHYADDR %u, "
 		 "1 GiB pages %s", id.vendor, id.family, id.model, id.stepping,
 		 caps.maxphyaddr, caps.gbpages ? "yes" : "no");
+	if (caps.mem_encrypt)
+		log_info("memory encryption on (SYSCFG): C-bit %u", caps.cbit);
+	log_info("L1's physical address width: %u bits", caps.l1_maxphyaddr);
 	if (!caps.revision && !caps.edx) {
 		log_info("SVM: not available (CPUID 0x8000000A absent)");
 		return;

@@ -73,10 +73,21 @@ static const char *const vector_names[X86_NR_EXCEPTION_VECTORS] = {
 	[X86_VEC_SX] = "#SX",
 };
 
+extern const char rdmsr_safe_insn[], rdmsr_safe_fault[];
+extern const char wrmsr_safe_insn[], wrmsr_safe_fault[];
+
 void host_trap(struct trap_frame *f)
 {
 	const char *name = vector_names[f->vector % X86_NR_EXCEPTION_VECTORS];
 
+	if (f->vector == X86_VEC_GP && f->rip == (uint64_t)rdmsr_safe_insn) {
+		f->rip = (uint64_t)rdmsr_safe_fault;
+		return;
+	}
+	if (f->vector == X86_VEC_GP && f->rip == (uint64_t)wrmsr_safe_insn) {
+		f->rip = (uint64_t)wrmsr_safe_fault;
+		return;
+	}
 	log_error("host exception %s (vector %lu) error code 0x%lx at rip 0x%lx",
 		  name ? name : "?", f->vector, f->error_code, f->rip);
 	log_error("  cr2 0x%lx rsp 0x%lx rflags 0x%lx", read_cr2(), f->rsp,

@@ -27,14 +27,15 @@ struct host_desc {
 };
 
 /* Loads this CPU's host GDT (reloading CS/DS/ES/SS), TR and the shared
- * IDT.  ist_top is the top of this CPU's stack for NMI, #DF and #MC. */
+ * IDT.  ist_top (16-byte aligned) is the top of this CPU's stack for NMI,
+ * #DF and #MC; the 8 bytes at ist_top, just above the frames pushed there,
+ * count the NMIs this CPU took in host mode (core/idt.S): only inside the
+ * GIF windows that svm/nmi.c (to collect a pending NMI) and svm/smi.c
+ * open, or on a parked CPU. */
 void host_env_load(struct host_desc *d, uint64_t ist_top);
 
-/* NMIs host mode has taken (core/idt.S): only inside the GIF window that
- * svm/nested_gif.c opens to collect a pending NMI. */
-extern volatile uint64_t host_nmi_count;
-
-/* Called from core/idt.S; never returns. */
+/* Called from core/idt.S: a #GP of core/msr_safe.S is resumed at its
+ * fault label (returns); anything else is a panic (never returns). */
 void host_trap(struct trap_frame *f);
 
 #endif

@@ -56,7 +56,8 @@
  * own NPT into L2): L2's writes then go unseen, as they would through a
  * stale hardware TLB, until L1 flushes (INVLPGA / TLB_CONTROL), which the
  * caller turns into snpt_invlpga() / snpt_flush().  A page env->protect
- * refuses is used anyway and not recorded (same argument); counted.
+ * cannot protect (the caller out of pages for its splits) is never
+ * shadowed: no entry is installed from a table nestvisor does not watch.
  *
  * GMET.  With L1's GMET (role.base.cr4_smep) and env->hw_gmet, one root per
  * key; leaves carry the effective U and the hardware enforces GMET.
@@ -85,8 +86,10 @@
  * (SNPT_RETRY) and L2's next fault walks again.
  *
  * Limits.  SNPT_MAX_USES uses; when full, every root is emptied (reset)
- * and the walk's uses are recorded again.  Out of table pages: reset, try
- * once more, else SNPT_NO_MEMORY.  L2 gpas at or above 2^48 are refused
+ * and the walk's uses are recorded again.  Out of table pages, or a page
+ * env->protect cannot protect: reset (which releases every protection, so
+ * the caller's splits for them can be undone), try once more, else
+ * SNPT_NO_MEMORY with nothing installed.  L2 gpas at or above 2^48 are refused
  * (SNPT_BAD_ADDRESS): a 4-level shadow cannot map them.  No allocation except
  * env->ptm pages; recursion depth at most 4.
  */
@@ -247,8 +250,9 @@ static unsigned table_span(const struct pagewalk *w, unsigned lvl)
 
 /*
  * Record a use for every table page walk res read, protecting pages that
- * get their first use.  -NV_ENOMEM (having changed nothing more) when the
- * use table is full.
+ * get their first use.  -NV_ENOMEM when the use table is full or a page
+ * cannot be protected (the uses recorded so far stay: each stands for a
+ * protected page).
  */
 static int record_uses(struct snpt *s, unsigned r, uint64_t l2_gpa,
 		       const struct walk_result *res, bool *protected_now)
@@ -268,7 +272,7 @@ static int record_uses(struct snpt *s, unsigned r, uint64_t l2_gpa,
 		if (!page_has_use(s, page)) {
 			if (s->env.protect(s->env.ctx, page, true)) {
 				s->stats.protect_failures++;
-				continue;
+				return -NV_ENOMEM;
 			}
 			s->stats.protects++;
 			*protected_now = true;
@@ -510,8 +514,8 @@ static int record_and_install(struct snpt *s, unsigned r, uint64_t l2_gpa,
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (record_uses(s, r, l2_gpa, wr, &protected_now)) {
 			reset_all(s);
-			/* fits: the table is empty */
-			record_uses(s, r, l2_gpa, wr, &protected_now);
+			if (record_uses(s, r, l2_gpa, wr, &protected_now))
+				return -NV_ENOMEM;
 		}
 		if (protected_now && !walk_unchanged(s, r, wr)) {
 			s->stats.changed_under_walk++;
@@ -550,11 +554,15 @@ enum snpt_outcome snpt_handle_fault(struct snpt *s, uint64_t root_hpa,
 	access = stage | (hw_exit_info_1 & (PFERR_WRITE | PFERR_FETCH)) |
 		 (cpl == 3 ? PFERR_USER : 0);
 	walk(&s->roots[r].w, s->env.l1mem, s->roots[r].ncr3, l2_gpa, access, &wr);
+	if (wr.raced)
+		return SNPT_RETRY;
 	if (wr.gmem_error)
 		return SNPT_L1_TABLE_UNREACHABLE;
 	if (wr.fault) {
 		out->exit_info_1 = stage | (wr.error_code & ~PFERR_STAGE_MASK);
 		out->exit_info_2 = l2_gpa;
+		out->fault_level = wr.fault_level;
+		out->rights = wr.access;
 		s->stats.reflects++;
 		return SNPT_REFLECT;
 	}

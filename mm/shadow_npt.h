@@ -137,10 +137,6 @@ enum snpt_outcome {
 	/* GMET emulation: installed in root_hpa, the other execution class's
 	 * root; run vmcb02 on it (new nCR3, flush the ASID) and resume. */
 	SNPT_SWITCH_ROOT,
-	/* A table of L1's NPT changed between the walk and its protection
-	 * (L1 on another CPU): nothing installed; resume L2, which faults
-	 * again and is walked anew. */
-	SNPT_RETRY,
 	/* L1's NPT denies the access: #NPF to L1 with exit_info_1 (the
 	 * walker's error code and the CPU's stage bit) and exit_info_2 (the
 	 * faulting L2 gpa). */
@@ -162,11 +158,20 @@ enum snpt_outcome {
 	SNPT_WATCHED_WRITE,
 	/* No page for a shadow table, even after emptying every root. */
 	SNPT_NO_MEMORY,
+	/* Another CPU changed L1's NPT under the fault: a table changed
+	 * between the walk and its protection, or the walk kept losing its
+	 * A/D updates (walk_result.raced).  Nothing installed; resume L2,
+	 * which faults again and is walked anew. */
+	SNPT_RETRY,
 };
 
 /* The details of an outcome; fields an outcome does not name are 0. */
 struct snpt_fault_result {
 	uint64_t exit_info_1, exit_info_2; /* SNPT_REFLECT */
+	/* SNPT_REFLECT: the walk's fault level (0 = permission) and the
+	 * effective rights (ACC_*) of the entries it walked. */
+	int fault_level;
+	unsigned rights;
 	/* INSTALLED, SWITCH_ROOT, NO_L1_MEMORY, WATCHED_WRITE: the L1 gpa
 	 * L1's NPT gives */
 	uint64_t l1_gpa;

@@ -234,9 +234,13 @@ static void *smp_map(void *ctx, uint64_t pa)
 
 static uint64_t smp_alloc(void *ctx)
 {
-	struct pt_mem *m = ((struct snpt_smp_vcpu *)ctx)->group->ptm;
+	struct snpt_smp_vcpu *v = ctx;
+	struct pt_mem *m = v->group->ptm;
+	uint64_t pa = m->alloc_page(m->ctx);
 
-	return m->alloc_page(m->ctx);
+	if (pa)
+		__atomic_store_n(&v->pages, v->pages + 1, __ATOMIC_RELAXED);
+	return pa;
 }
 
 /* Under the vCPU's lock: onto its deferred list (I3). */
@@ -246,6 +250,7 @@ static void smp_free(void *ctx, uint64_t pa)
 
 	*(uint64_t *)smp_map(v, pa) = v->deferred;
 	v->deferred = pa;
+	__atomic_store_n(&v->pages, v->pages - 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&v->nr_deferred, v->nr_deferred + 1, __ATOMIC_RELAXED);
 }
 
@@ -276,6 +281,7 @@ void snpt_smp_add_vcpu(struct snpt_smp *g, unsigned idx, struct snpt *mmu,
 				  .alloc_page = smp_alloc,
 				  .free_page = smp_free };
 	v->deferred = 0;
+	v->pages = 0;
 	e.l1_to_hpa = smp_l1_to_hpa;
 	e.protect = smp_protect;
 	e.l1_watched = smp_l1_watched;

@@ -58,6 +58,7 @@ struct snpt_smp_vcpu {
 	void *l1_ctx;
 	uint64_t deferred;         /* freed table pages, linked by 1st word */
 	unsigned nr_deferred;
+	uint64_t pages;            /* table pages mmu holds (deferred ones not) */
 };
 
 /* One read-only L1 page: how many vCPU MMUs use it, how many pins. */

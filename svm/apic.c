@@ -319,7 +319,7 @@ void apic_mmio_write(struct cpu *cpu, uint64_t gpa)
 static uint64_t apic_base_writable(const struct cpu *cpu)
 {
 	uint64_t m = APIC_BASE_BSP | APIC_BASE_EN |
-		     (APIC_BASE_ADDR & ((1ull << cpu->caps.maxphyaddr) - 1));
+		     (APIC_BASE_ADDR & ((1ull << cpu->caps.l1_maxphyaddr) - 1));
 
 	if ((cpuid(1).ecx >> 21) & 1)
 		m |= APIC_BASE_EXTD;

@@ -13,12 +13,12 @@ void hw_invlpga(uint64_t va, uint32_t asid)
 			 : "memory");
 }
 
-/* core/idt.S counts the NMIs host mode takes. */
-bool hw_collect_nmi(void)
+/* core/idt.S counts the NMIs this CPU takes in host mode. */
+bool hw_collect_nmi(volatile uint64_t *count)
 {
-	uint64_t before = host_nmi_count;
+	uint64_t before = *count;
 
-	for (unsigned i = 0; i < 1000 && host_nmi_count == before; i++)
+	for (unsigned i = 0; i < 1000 && *count == before; i++)
 		__asm__ volatile("stgi; pause; clgi" ::: "memory");
-	return host_nmi_count != before;
+	return *count != before;
 }

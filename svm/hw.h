@@ -14,7 +14,8 @@
 void hw_invlpga(uint64_t va, uint32_t asid);
 
 /* Take, in host mode, an NMI the CPU holds pending after an NMI intercept
- * (host GIF opened for a moment, host IF clear).  True if one came. */
-bool hw_collect_nmi(void);
+ * (host GIF opened for a moment, host IF clear).  count: this CPU's NMI
+ * count (core/host_env.h).  True if one came. */
+bool hw_collect_nmi(volatile uint64_t *count);
 
 #endif

@@ -18,23 +18,45 @@
  * these, every vmcb02 with these OR'd with L1's (svm/nested.c).  VMRUN
  * must be intercepted (a VMRUN consistency check); L1's SVM instructions
  * are emulated (svm/nested*.c); CPUID, MSRs and I/O are filtered by the
- * handlers below and the permission maps; SHUTDOWN is logged; NMI, because
- * other CPUs kick this one with NMIs (svm/smp.c); #SX, an INIT that
- * reached the CPU (VM_CR.R_INIT, svm/init_sipi.c).
+ * handlers below and the permission maps; SHUTDOWN is logged; SMIs are
+ * taken in host mode (svm/smi.c); MOV to CR4 is checked (svm/cr.c);
+ * INVD becomes WBINVD (svm/cache.c, which also takes WBINVD); NMI,
+ * because other CPUs kick this one with NMIs (svm/smp.c); #SX, an INIT
+ * that reached the CPU (VM_CR.R_INIT, svm/init_sipi.c).
  */
-#define L0_INTERCEPT1 (INTERCEPT1_CPUID | INTERCEPT1_MSR_PROT |              \
-		       INTERCEPT1_IOIO_PROT | INTERCEPT1_SHUTDOWN |           \
-		       INTERCEPT1_INVLPGA | INTERCEPT1_NMI)
+#define L0_INTERCEPT1 (INTERCEPT1_SMI | INTERCEPT1_CPUID | INTERCEPT1_INVD |  \
+		       INTERCEPT1_MSR_PROT | INTERCEPT1_IOIO_PROT |           \
+		       INTERCEPT1_SHUTDOWN | INTERCEPT1_INVLPGA |             \
+		       INTERCEPT1_NMI)
 #define L0_INTERCEPT_EXCEPTIONS (1u << X86_VEC_SX)
+/* MOV to CR4: checked as the CPU would (svm/cr.c). */
+#define L0_INTERCEPT_CR (1u << (16 + 4))
 #define L0_INTERCEPT2 (INTERCEPT2_VMRUN | INTERCEPT2_VMMCALL |               \
 		       INTERCEPT2_VMLOAD | INTERCEPT2_VMSAVE | INTERCEPT2_STGI | \
-		       INTERCEPT2_CLGI | INTERCEPT2_SKINIT)
+		       INTERCEPT2_CLGI | INTERCEPT2_SKINIT | INTERCEPT2_WBINVD)
 
 void handle_cpuid(struct cpu *cpu);
 void handle_msr(struct cpu *cpu);
 void handle_ioio(struct cpu *cpu);
 void handle_npf(struct cpu *cpu);
 void handle_vmmcall(struct cpu *cpu);
+void handle_smi(struct cpu *cpu);
+
+/* L1 cannot continue (a triple fault, a state the CPU refuses): logged
+ * with why and the vCPU's state, then the run ends as for a triple fault
+ * (QEMU status 251, or halt).  Never returns. */
+__attribute__((noreturn)) void l1_shutdown(struct cpu *cpu, const char *why);
+void handle_cr4_write(struct cpu *cpu);
+void handle_invd(struct cpu *cpu);
+void handle_wbinvd(struct cpu *cpu);
+
+/* General-purpose register n (0 RAX ... 15 R15) of the running guest. */
+uint64_t guest_gpr(const struct cpu *cpu, unsigned n);
+
+/* Does MOV CR4 of val (over old) raise #GP on a CPU whose supported CR4
+ * bits are allowed, with these CR0, CR3 and EFER?  (svm/cr.c) */
+bool cr4_write_faults(uint64_t allowed, uint64_t old, uint64_t val,
+		      uint64_t cr0, uint64_t cr3, uint64_t efer);
 
 /* Event injection (svm/inject.c, APM Vol. 2 §15.20).  event_inject():
  * into v (vmcb01 or vmcb02) for its next run, after the legality check.
@@ -91,6 +113,10 @@ int guest_insn_len(struct cpu *cpu, enum insn_op op);
 /* Whatever instruction is at the running guest's RIP (svm/insn.h): 0, or
  * -NV_EINVAL when it cannot be read or is none nestvisor knows. */
 int guest_insn_decode(struct cpu *cpu, struct insn *in);
+
+/* The same, when it must be op: 0, or -NV_EINVAL if the bytes there are
+ * not op. */
+int guest_insn_decode_op(struct cpu *cpu, enum insn_op op, struct insn *in);
 
 /* RIP += len, wrapped to the code size (16, 32 or 64 bits), then
  * instruction_completed(): for an instruction nestvisor emulated from

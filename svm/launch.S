@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * int hv_launch(const struct launch_params *params)
+ * int hv_launch(struct launch_params *params)
  *
  * The take-over of the CPU that calls it.  Called by the UEFI side of
  * nestvisor (boot/main.c, boot/mp.c) in the relocated copy of the image

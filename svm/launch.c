@@ -5,13 +5,17 @@
  *
  * hv_prepare(), once, on the boot CPU, before any CPU changes:
  *  1. the hooks of core/ (log sink, panic stop and dump), logging, the
- *     allocator and both page tables (core/hvmem.c), the xAPIC page
- *     write-protected in L1's NPT (svm/apic.c);
+ *     allocator and both page tables (core/hvmem.c), the log ring (which
+ *     starts with the UEFI side's lines) and the #NPF trace (svm/nvctl.c),
+ *     the xAPIC page write-protected in L1's NPT (svm/apic.c);
  *  2. the permission maps (shared by every vmcb01);
  *  3. one slot per CPU (svm/smp.h) and, for each CPU that may be
  *     virtualized, all its pages: struct cpu, vmcb01, the host save area,
  *     a host VMCB for VMLOAD, host and IST stacks, nested SVM's pages;
- *     for every CPU a park area.  Out of memory: nothing is virtualized.
+ *     for every CPU a park area.  Out of memory: nothing is virtualized;
+ *  4. the IOMMUs (svm/dma.c), taken and hidden from L1: the last step
+ *     that takes memory, and one that never fails as a whole (an IOMMU
+ *     it cannot take is left as it was).
  *
  * hv_setup(), on each CPU (called by svm/launch.S, interrupts off):
  *  1. find this CPU's slot by APIC ID; park it if the configuration leaves
@@ -35,6 +39,7 @@
 #include "svm/apic.h"
 #include "svm/dump.h"
 #include "svm/nested.h"
+#include "svm/nvctl.h"
 #include "svm/permmap.h"
 #include "svm/vmcb01.h"
 
@@ -76,9 +81,13 @@ static struct cpu *alloc_cpu(unsigned idx, uint32_t apic_id)
 	cpu->cur_pa = cpu->vmcb01_pa;
 	cpu->cur_phys = &l1_gmem;
 	cpu->decode_cache[0].la = cpu->decode_cache[1].la = ~0ull; /* empty */
+	cpu->npf_retry_gpa = ~0ull;
+	cpu->invalid_exit = ~0ull - 1;
 	cpu->host_vmcb_pa = (uint64_t)cpu->host_vmcb;
 	cpu->host_rsp = (uint64_t)stack + HOST_STACK_PAGES * 4096;
-	cpu->ist_top = (uint64_t)ist + IST_STACK_PAGES * 4096;
+	/* The top 16 bytes hold the NMI count (core/host_env.h). */
+	cpu->ist_top = (uint64_t)ist + IST_STACK_PAGES * 4096 - 16;
+	cpu->nmi_count = (volatile uint64_t *)cpu->ist_top;
 	return cpu;
 }
 
@@ -108,8 +117,9 @@ static void log_cpus(void)
 		 smp.nr, ids, bsp, virt);
 }
 
-int hv_prepare(const struct launch_params *p)
+int hv_prepare(struct launch_params *p)
 {
+	char *ring;
 	int rc;
 
 	/* This copy of the image has its own core/ state: hook it up. */
@@ -127,9 +137,17 @@ int hv_prepare(const struct launch_params *p)
 	}
 	svm_probe(&caps);
 	rc = hvmem_init(p->region_base, p->region_size, p->image_size,
-			caps.maxphyaddr, caps.gbpages);
+			caps.l1_maxphyaddr, caps.gbpages);
 	if (rc)
 		return rc;
+	ring = hv_alloc((unsigned)(p->log_ring / 4096));
+	if (!ring)
+		goto oom;
+	log_ring_init(ring, p->log_ring);
+	log_ring_append(p->early_log, p->early_log_len);
+	hvmem_report();
+	if (nvctl_init(p->nvctl))
+		goto oom;
 	if (apic_protect_page(rdmsr(MSR_APIC_BASE)))
 		goto oom;
 	msrpm = hv_alloc(MSRPM_SIZE / 4096);
@@ -138,7 +156,7 @@ int hv_prepare(const struct launch_params *p)
 		goto oom;
 	vmcb01_init_maps(msrpm, iopm);
 	acpi_sleep_init(&p->s3, iopm);
-	if (nested_npt_global_init())
+	if (nested_npt_global_init(caps.gbpages))
 		goto oom;
 
 	smp.nr = p->nr_cpus;
@@ -167,6 +185,9 @@ int hv_prepare(const struct launch_params *p)
 	log_cpus();
 	log_info("memory: %lu MiB free after every CPU's state",
 		 (hv_free_pages() * 4096) >> 20);
+	/* Last: nothing after this can fail. */
+	p->iommus_taken = dma_take_iommus(&p->dma, caps.gbpages);
+	vmcb01_pci_maps(iopm);
 	return 0;
 
 oom:
@@ -176,7 +197,7 @@ oom:
 	return -NV_ENOMEM;
 }
 
-struct cpu *hv_setup(const struct launch_params *p, struct launch_frame *f)
+struct cpu *hv_setup(struct launch_params *p, struct launch_frame *f)
 {
 	struct cpu_slot *s = smp_slot_of(smp_this_apic_id());
 	const char *why;
@@ -196,7 +217,6 @@ struct cpu *hv_setup(const struct launch_params *p, struct launch_frame *f)
 	if (why)
 		smp_park(s, why);
 	(void)p;
-
 	vmcb01_init(cpu, f, hvmem.npt_root);
 	apic_init_cpu(cpu);
 

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "core/log.h"
+#include "svm/dma.h"
 #include "svm/smp.h"
 #include "svm/vcpu.h"
 
@@ -36,19 +37,27 @@ struct launch_params {
 		uint32_t apic_id;
 		bool bsp, enabled, virtualize;
 	} cpu[NV_MAX_CPUS];
+	struct dma_platform dma;           /* the IOMMUs to take (ACPI) */
+	unsigned iommus_taken;             /* out: how many hv_prepare took */
+	bool nvctl;                        /* CPL 3 may make nvctl calls */
+	uint64_t log_ring;                 /* log ring size, 4 KiB multiple */
+	/* The lines the UEFI side logged so far (its memory), which start
+	 * the ring. */
+	const char *early_log;
+	uint64_t early_log_len;
 };
 
 /* Once, on the boot CPU, before any hv_launch(): hypervisor memory, both
- * page tables, every CPU's state.  0, or a negated nv_err with nothing
- * changed. */
-int hv_prepare(const struct launch_params *p);
+ * page tables, every CPU's state, the IOMMUs (writes p->iommus_taken).
+ * 0, or a negated nv_err with nothing changed. */
+int hv_prepare(struct launch_params *p);
 
 /* On each CPU: returns 0 in L1 once this CPU is virtualized, or
  * -NV_ENOMEM (nothing changed).  A CPU that cannot be virtualized does
  * not return: it is parked (svm/smp.h). */
-int hv_launch(const struct launch_params *p);
+int hv_launch(struct launch_params *p);
 
 /* Called by hv_launch: this CPU's take-over; NULL on failure. */
-struct cpu *hv_setup(const struct launch_params *p, struct launch_frame *f);
+struct cpu *hv_setup(struct launch_params *p, struct launch_frame *f);
 
 #endif

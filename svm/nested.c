@@ -33,6 +33,7 @@
 #include "svm/nested.h"
 #include "core/hvmem.h"
 #include "core/log.h"
+#include "core/panic.h"
 #include "svm/vcpu.h"
 #include "core/x86.h"
 #include "svm/event.h"
@@ -131,7 +132,7 @@ static void prepare_vmcb02(struct cpu *cpu)
 	struct vmcb_control *c = &n->vmcb02->control;
 
 	*c = (struct vmcb_control){ 0 };
-	c->intercept_cr = c12->intercept_cr;
+	c->intercept_cr = c12->intercept_cr | L0_INTERCEPT_CR;
 	c->intercept_dr = c12->intercept_dr;
 	c->intercept_misc3 = c12->intercept_misc3;
 	/* exceptions, misc1 and misc2: nested_update_intercepts() once L2
@@ -183,8 +184,8 @@ static void prepare_vmcb02(struct cpu *cpu)
 static void vmrun_fail(struct cpu *cpu, volatile struct vmcb *v12,
 		       const struct nested_check_failure *why)
 {
-	log_info("L1 VMRUN of vmcb12 at 0x%lx failed check: %s (%s): "
-		 "VMEXIT_INVALID", cpu->nested.vmcb12_gpa, why->name, why->cond);
+	log_info_limited("L1 VMRUN of vmcb12 at 0x%lx failed check: %s (%s): "
+			 "VMEXIT_INVALID", cpu->nested.vmcb12_gpa, why->name, why->cond);
 	nested_l1_store(cpu, cpu->nested.vmcb12_gpa);
 	v12->control.exit_code = VMEXIT_INVALID;
 	v12->control.exit_info_1 = 0;
@@ -207,14 +208,19 @@ void nested_vmrun(struct cpu *cpu)
 	enum x86_vector exc;
 
 	if (nested_vmrun_prechecks(&ctx, &n->caps, &why, &exc)) {
-		log_debug("L1 VMRUN: %s", why.name);
+		log_debug_limited("L1 VMRUN: %s", why.name);
 		inject_exception(cpu, exc, exc == X86_VEC_GP, 0);
+		return;
+	}
+	/* The prechecks bound the address by L1's width: reachable. */
+	v12 = (volatile struct vmcb *)l1_host_ptr(s01->rax, 4096);
+	if (!v12) {
+		inject_exception(cpu, X86_VEC_GP, true, 0);
 		return;
 	}
 	if (skip_instruction(cpu, INSN_VMRUN))
 		return;
 	n->vmcb12_gpa = s01->rax;
-	v12 = (volatile struct vmcb *)l1_host_ptr(n->vmcb12_gpa, 4096);
 	nested_copy_vmcb12(&n->cache, v12);
 	nested_sanitize_controls(&n->cache.ctrl, &n->caps);
 	if (nested_needs_pdptes(&n->cache))
@@ -260,6 +266,7 @@ void nested_vmexit(struct cpu *cpu, uint64_t code, uint64_t info1,
 	struct nested *n = &cpu->nested;
 	struct vmcb *v02 = n->vmcb02;
 	struct vmcb_save *s01 = &cpu->vmcb01->save;
+	/* vmcb12_gpa passed VMRUN's checks: never NULL. */
 	volatile struct vmcb *v12 =
 		(volatile struct vmcb *)l1_host_ptr(n->vmcb12_gpa, 4096);
 	volatile struct vmcb_save *s12 = &v12->save;
@@ -268,6 +275,7 @@ void nested_vmexit(struct cpu *cpu, uint64_t code, uint64_t info1,
 	union svm_event exitintinfo;
 	uint64_t l2_rip;
 
+	ASSERT(v12);
 	nested_l1_store(cpu, n->vmcb12_gpa);
 	s12->es = v02->save.es;
 	s12->cs = v02->save.cs;

@@ -70,7 +70,7 @@ int nested_init(struct cpu *cpu);
 
 /* Once, before any nested_init: what the vCPUs' shadow NPTs and
  * permission-map views share.  0 or -NV_ENOMEM. */
-int nested_npt_global_init(void);
+int nested_npt_global_init(bool gbpages);
 
 /* Before every VMRUN of this vCPU: shadow table pages it freed go back to
  * the allocator (its TLB is then flushed at that VMRUN). */
@@ -90,8 +90,15 @@ void nested_invlpga(struct cpu *cpu);
 /* An exit of vmcb02: reflect it to L1 or handle it in nestvisor. */
 void nested_handle_exit(struct cpu *cpu);
 
-/* #NPF of L2 the shadow NPT has handled (svm/nested_npt.c). */
+/* A #PF for L2 with this error code at linear address la: #VMEXIT(#PF)
+ * to L1 (EXITINFO1 the error code, EXITINFO2 la) if vmcb12 intercepts
+ * #PF, else injected into L2 with CR2 = la. */
+void nested_deliver_pf(struct cpu *cpu, uint32_t err, uint64_t la);
+
+/* #NPF of L2 the shadow NPT has handled, and the shadow's table pages in
+ * use (svm/nested_npt.c). */
 uint64_t nested_npt_faults(const struct cpu *cpu);
+uint64_t nested_npt_pages(const struct cpu *cpu);
 
 /* L1's MSRs that SVM defines.  0, or -NV_EINVAL: the access raises #GP. */
 int nested_rdmsr(struct cpu *cpu, uint32_t msr, uint64_t *val);

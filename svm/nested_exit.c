@@ -113,6 +113,17 @@ static void l2_shutdown(struct cpu *cpu)
 	debug_exit(NV_EXIT_L1_SHUTDOWN);
 }
 
+void nested_deliver_pf(struct cpu *cpu, uint32_t err, uint64_t la)
+{
+	/* inject_exception()'s #VMEXIT, with the address in EXITINFO2. */
+	if (nested_l1_intercepts(cpu, VMEXIT_EXCP_BASE + X86_VEC_PF, 0)) {
+		nested_vmexit(cpu, VMEXIT_EXCP_BASE + X86_VEC_PF, err, la, 0);
+		return;
+	}
+	inject_exception(cpu, X86_VEC_PF, true, err);
+	cpu->cur->save.cr2 = la;
+}
+
 /* Is the instruction at L2's RIP one that needs EFER.SVME? */
 static bool svm_insn_at_rip(struct cpu *cpu)
 {
@@ -159,8 +170,9 @@ void nested_handle_exit(struct cpu *cpu)
 	cpu->entered_with = cpu->injected[1];
 	cpu->injected[1].raw = 0;
 	if (vmexit_is_invalid(code)) {
-		log_error("nestvisor bug: vmcb02 was refused by the CPU (VMEXIT_INVALID): "
-			  "a vmcb12 check nestvisor does not make");
+		log_error_limited("nestvisor bug: vmcb02 was refused by the CPU "
+				  "(VMEXIT_INVALID): a vmcb12 check nestvisor "
+				  "does not make");
 		nested_vmexit(cpu, VMEXIT_INVALID, 0, 0, 0);
 		return;
 	}
@@ -168,10 +180,14 @@ void nested_handle_exit(struct cpu *cpu)
 		handle_npf(cpu); /* svm/npf.c, whoever's the fault is */
 		goto reinject;
 	}
+	if (code == VMEXIT_SMI) {
+		handle_smi(cpu); /* svm/smi.c: the platform's, never L1's */
+		goto reinject;
+	}
 	/* Every NMI exits to nestvisor first: a kick, or an NMI that
 	 * svm/nmi.c delivers (to L1 as #VMEXIT(NMI) if it intercepts NMI). */
 	if (code == VMEXIT_NMI) {
-		smp_handle_nmi(cpu); /* svm/smp.c */
+		smp_handle_nmi(cpu); /* svm/nmi.c */
 		goto reinject;
 	}
 	/* vmcb02 runs with EFER.SVME set, whatever L2's: an SVM instruction
@@ -206,6 +222,15 @@ void nested_handle_exit(struct cpu *cpu)
 	switch (code) {
 	case VMEXIT_CPUID:
 		handle_cpuid(cpu);
+		break;
+	case VMEXIT_CR4_WRITE:
+		handle_cr4_write(cpu);
+		break;
+	case VMEXIT_INVD:
+		handle_invd(cpu);
+		break;
+	case VMEXIT_WBINVD:
+		handle_wbinvd(cpu);
 		break;
 	case VMEXIT_MSR:
 		handle_msr(cpu);

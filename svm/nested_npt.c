@@ -47,25 +47,38 @@
 #include "svm/nested_internal.h"
 #include "svm/smp.h"
 
-/* Does [lo, hi) hold a page L2 may not reach directly: nestvisor's region
- * or the local APIC's page (its writes are emulated for L1, svm/apic.c)? */
+/* Does [lo, hi) hold a page L2 may not reach directly: nestvisor's region,
+ * a hidden range (core/hvmem.h), or the local APIC's page (its writes are
+ * emulated for L1, svm/apic.c)? */
 static bool holds_hole(uint64_t lo, uint64_t hi)
 {
-	uint64_t b = hvmem.base, e = hvmem.base + hvmem.size;
 	uint64_t apic = apic_mmio_page();
 
-	return (lo < e && hi > b) || (apic >= lo && apic < hi);
+	return hvmem_meets_hidden(lo, hi) || (apic >= lo && apic < hi);
+}
+
+/* The page L2 sees at gpa instead of L1's, or 0: the region's or a hidden
+ * range's backing (core/hvmem.h), the sink for the APIC page. */
+static uint64_t hole_backing(uint64_t gpa)
+{
+	uint64_t backing = hvmem_backing(gpa);
+
+	if (!backing && (gpa & ~0xfffull) == apic_mmio_page())
+		backing = hvmem.sink_pa;
+	return backing;
 }
 
 static int l1_to_hpa(void *ctx, uint64_t gpa, uint64_t *hpa, unsigned *shift)
 {
 	struct cpu *cpu = ctx;
+	uint64_t backing;
 
 	if (gpa >= hvmem.phys_limit)
 		return -NV_EFAULT;
 	*shift = 12;
-	if (holds_hole(gpa & ~0xfffull, (gpa & ~0xfffull) + 4096)) {
-		*hpa = hvmem.sink_pa + (gpa & 0xfff);
+	backing = hole_backing(gpa);
+	if (backing) {
+		*hpa = backing + (gpa & 0xfff);
 		return 0;
 	}
 	*hpa = gpa;
@@ -127,18 +140,30 @@ static void flush_all_guests(struct cpu *cpu)
 	cpu->nested.tlb_flush_pending = true;
 }
 
+/* 1 GiB pages in L1's NPT, for merging splits back. */
+static bool gbpages;
+
+static void flush_every_cpu(void)
+{
+	smp_flush_l1_tlbs(0);
+}
+
 /* The group's hook: one page of L1's NPT read-only (and no CPU left with
- * a writable translation of it), or writable again. */
+ * a writable translation of it), or writable again.  The local APIC's
+ * page is read-only for good (svm/apic.c): neither, whatever L1's tables
+ * say. */
 static int l1_write_protect(void *ctx, uint64_t page, bool wp)
 {
-	uint64_t hpa = page;
+	uint64_t hpa = hvmem_backing(page);
 	int err;
 
 	(void)ctx;
 	if (page >= hvmem.phys_limit)
 		return -NV_EFAULT;
-	if (holds_hole(page, page + 4096))
-		hpa = hvmem.sink_pa;
+	if (page == apic_mmio_page())
+		return 0;
+	if (!hpa)
+		hpa = page;
 	log_trace("%s L1 page 0x%lx in L1's NPT",
 		  wp ? "write-protect" : "release", page);
 	err = hvmem_npt_map(page, hpa, PTE_P | PTE_US | (wp ? 0 : PTE_RW));
@@ -146,10 +171,12 @@ static int l1_write_protect(void *ctx, uint64_t page, bool wp)
 		return err;
 	if (wp)
 		smp_flush_l1_tlbs(0);
+	else /* the large pages split for it come back where they can */
+		hvmem_npt_merge(page, gbpages, flush_every_cpu);
 	return 0;
 }
 
-int nested_npt_global_init(void)
+int nested_npt_global_init(bool gb)
 {
 	struct snpt_smp_hooks hooks = { .write_protect = l1_write_protect };
 	struct snpt_smp_prot *prot =
@@ -157,7 +184,8 @@ int nested_npt_global_init(void)
 
 	if (!prot)
 		return -NV_ENOMEM;
-	snpt_smp_init(&group, &hooks, &hvmem.ptm, prot);
+	gbpages = gb;
+	snpt_smp_init(&group, &hooks, &hvmem.shadow_ptm, prot);
 	nested_maps_global_init();
 	return 0;
 }
@@ -254,6 +282,11 @@ uint64_t nested_npt_faults(const struct cpu *cpu)
 	return cpu->nested.snpt ? cpu->nested.snpt->stats.faults : 0;
 }
 
+uint64_t nested_npt_pages(const struct cpu *cpu)
+{
+	return __atomic_load_n(&group.v[cpu->idx].pages, __ATOMIC_RELAXED);
+}
+
 uint64_t nested_npt_root(struct cpu *cpu)
 {
 	return cpu->nested.npt_root;
@@ -269,8 +302,8 @@ void nested_npt_use_root(struct cpu *cpu, uint64_t root)
 
 void nested_npt_l1_write(struct cpu *cpu, uint64_t gpa)
 {
-	log_debug("L1 writes its NPT page 0x%lx: shadows built from it dropped",
-		  gpa & ~(uint64_t)0xfff);
+	log_debug_limited("L1 writes its NPT page 0x%lx: shadows built from "
+			  "it dropped", gpa & ~(uint64_t)0xfff);
 	snpt_smp_l1_write(&group, gpa);
 	flush_all_guests(cpu);
 }

@@ -38,6 +38,7 @@ static uint64_t cr4_supported(void)
 	if ((r7.ebx >> 7) & 1)  cr4 |= X86_CR4_SMEP;
 	if ((r7.ebx >> 20) & 1) cr4 |= X86_CR4_SMAP;
 	if ((r7.ecx >> 3) & 1)  cr4 |= X86_CR4_PKE;
+	if ((r7.ecx >> 7) & 1)  cr4 |= X86_CR4_CET;
 	return cr4;
 }
 
@@ -65,8 +66,7 @@ int nested_init(struct cpu *cpu)
 	n->gif = true;
 
 	*c = (struct nested_caps){
-		.maxphyaddr = (uint8_t)(cpu->caps.maxphyaddr > 48 ?
-					48 : cpu->caps.maxphyaddr),
+		.maxphyaddr = (uint8_t)cpu->caps.l1_maxphyaddr,
 		.np = true,
 		.gmet = true, /* the CPU's, or emulated by the shadow NPT */
 		.nrips = true,
@@ -77,8 +77,7 @@ int nested_init(struct cpu *cpu)
 		.invpcid = (cpuid_count(7, 0).ebx >> 10) & 1,
 		.rdpru = (cpuid(0x80000008).ebx >> 4) & 1,
 		.cr4_allowed = cr4_supported(),
-		.efer_allowed = X86_EFER_SCE | X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE |
-				X86_EFER_SVME | X86_EFER_FFXSR,
+		.efer_allowed = cpu->caps.efer_allowed,
 	};
 	rc = nested_npt_init(cpu);
 	if (rc)

@@ -26,15 +26,22 @@
 #include "svm/nested_internal.h"
 #include "svm/smp.h"
 
+void smp_nmi_taken(struct cpu *cpu)
+{
+	if (__atomic_exchange_n(&cpu->kicked, 0, __ATOMIC_SEQ_CST))
+		return;
+	nmi_arrived(cpu);
+}
+
 void smp_handle_nmi(struct cpu *cpu)
 {
 	/* Take the NMI that made us exit, in nestvisor's own handler
 	 * (svm/hw.c: the host's GIF open for a moment). */
-	if (!hw_collect_nmi())
-		log_debug("NMI intercept with no NMI pending");
-	if (__atomic_exchange_n(&cpu->kicked, 0, __ATOMIC_SEQ_CST))
+	if (!hw_collect_nmi(cpu->nmi_count)) {
+		log_debug_limited("NMI intercept with no NMI pending");
 		return;
-	nmi_arrived(cpu);
+	}
+	smp_nmi_taken(cpu);
 }
 
 void nmi_arrived(struct cpu *cpu)

@@ -43,7 +43,7 @@ static union cpu_role guest_role(struct cpu *cpu)
 	struct pagewalk *w = &cpu->code_walk[cur_level(cpu)];
 
 	if (w->role.as_u64 != role.as_u64) {
-		struct mm_cpu mc = { cpu->caps.maxphyaddr, cpu->caps.gbpages };
+		struct mm_cpu mc = { cpu->caps.l1_maxphyaddr, cpu->caps.gbpages };
 		pagewalk_init(w, role, false, &mc);
 	}
 	return role;
@@ -181,8 +181,8 @@ static __attribute__((noinline)) int decode_slow(struct cpu *cpu,
 
 	n = read_code(cpu, role, la, bytes, sizeof(bytes), &first);
 	if (insn_decode(bytes, n, mode, &in) || in.op != op) {
-		log_warn("cannot decode the intercepted instruction at rip 0x%lx "
-			 "(%u bytes readable)", s->rip, n);
+		log_warn_limited("cannot decode the intercepted instruction at "
+				 "rip 0x%lx (%u bytes readable)", s->rip, n);
 		return -NV_EINVAL;
 	}
 	cache_fill(cpu, la, role, &first, bytes, &in);
@@ -213,6 +213,13 @@ int guest_insn_len(struct cpu *cpu, enum insn_op op)
 	if (cache_hit(cpu, c, la, op))
 		return c->len;
 	return decode_slow(cpu, mode, la, op);
+}
+
+int guest_insn_decode_op(struct cpu *cpu, enum insn_op op, struct insn *in)
+{
+	if (guest_insn_decode(cpu, in) || in->op != op)
+		return -NV_EINVAL;
+	return 0;
 }
 
 bool insn_is(struct cpu *cpu, enum insn_op op)

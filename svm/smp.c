@@ -93,6 +93,7 @@ void smp_park(struct cpu_slot *s, const char *why)
 	log_warn("CPU %u (APIC ID %u) is not virtualized and stays halted: %s",
 		 (unsigned)(s - smp.slot), s->apic_id, why);
 	cli();
+	/* IST: the middle of the stack (the count at its top, core/idt.S). */
 	host_env_load(&p->desc, (uint64_t)p->stack + sizeof(p->stack) / 2);
 	write_cr3(hvmem.host_root);
 	__atomic_store_n(&s->status, CPU_PARKED, __ATOMIC_RELEASE);

@@ -100,7 +100,10 @@ void svm_prepare_entry(struct cpu *cpu);
  * mode, count the exit. */
 void smp_exit_begin(struct cpu *cpu);
 
-/* #VMEXIT(NMI): a kick, or a real NMI for the guest (svm/nmi.c). */
+/* #VMEXIT(NMI): a kick, or a real NMI for the guest (svm/nmi.c).
+ * smp_nmi_taken(): this CPU took an NMI in host mode (svm/smi.c's window
+ * too): the same decision. */
 void smp_handle_nmi(struct cpu *cpu);
+void smp_nmi_taken(struct cpu *cpu);
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/hypercall.h"
 #include "mm/walk.h"
 #include "svm/apic.h"
 #include "svm/features.h"
@@ -62,6 +63,7 @@ struct cpu {
 	uint64_t host_vmcb_pa;
 	uint64_t host_rsp;         /* top of the host stack */
 	uint64_t ist_top;          /* top of the NMI/#DF/#MC stack */
+	volatile uint64_t *nmi_count; /* at ist_top: NMIs taken (core/idt.S) */
 	struct vmcb *vmcb01;
 	struct vmcb *host_vmcb;    /* host TR/FS/GS/... for VMLOAD after exit */
 	uint64_t hsave_pa;
@@ -86,6 +88,16 @@ struct cpu {
 	struct exit_record ring[EXIT_RING_SIZE];
 	unsigned ring_next;
 	uint64_t nr_exits;
+	uint64_t nr_smis;          /* SMIs taken in host mode (svm/smi.c) */
+	/* The last #NPF that nestvisor's NPT should not have given, retried
+	 * once after a flush (svm/npf.c). */
+	uint64_t npf_retry_gpa, npf_retry_rip;
+	/* nr_exits at the last VMEXIT_INVALID of vmcb01 answered with #GP
+	 * (svm/exit.c). */
+	uint64_t invalid_exit;
+	/* Exits by NV_HC_EXIT_COUNTS slot, of L1 ([0]) and L2 ([1]). */
+	uint64_t exit_counts[2][NV_EXIT_SLOTS];
+	uint64_t npf_reflected;    /* #NPFs of L2 reflected to L1 */
 
 	/* Which CPU this is, and the requests other CPUs make of it
 	 * (svm/smp.c).  The atomics are read and written by other CPUs. */

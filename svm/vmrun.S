@@ -54,7 +54,11 @@ svm_run_loop:
 	movq	GREGS_R15(%rax), %r15
 	movq	CPU_CUR_VMCB_PA(%rax), %rax
 	vmload	%rax
+	/* svm/exit.c: a VMCB whose RIP is one of these holds host state */
+	.globl svm_vmrun_insn, svm_after_vmrun
+svm_vmrun_insn:
 	vmrun	%rax
+svm_after_vmrun:
 	cli
 	vmsave	%rax
 	movq	(%rsp), %rax

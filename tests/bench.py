@@ -45,7 +45,8 @@ def boot(efi, nxt, cfg, icount, timeout=120, files=None, cpus=1):
                               file=files, kernel=None, initrd=None, append=None,
                               cpu=runner.DEFAULT_CPU, memory=512, icount=icount,
                               qemu_arg=["-smp", str(cpus)] if cpus > 1 else None,
-                              nvram=False, secure_boot=False, disk=None)
+                              nvram=False, secure_boot=False, smm=False,
+                              disk=None)
     with tempfile.TemporaryDirectory() as esp:
         runner.build_esp(args, esp)
         cmd = runner.qemu_command(args, esp, "tcg",

@@ -32,17 +32,23 @@ static void spec_error_codes(void **state)
 	struct h h;
 	struct snpt_fault_result out;
 	uint64_t rt;
+	/* level: the faulting entry's (the leaf is a PTE), 0 for rights;
+	 * rights: what the leaf's P/RW/US/NX grant (the tables grant all). */
 	struct {
 		uint64_t leaf, hw, ei1;
+		int level;
+		unsigned rights;
 	} cases[] = {
-		{ 0, FINAL | PFERR_USER, 0x100000004ull },                 /* np */
-		{ PTE_P | PTE_RW, FINAL | PFERR_USER, 0x100000005ull },    /* U=0 */
-		{ PTE_P | PTE_US, FINAL | PFERR_WRITE, 0x100000007ull },   /* RO */
+		{ 0, FINAL | PFERR_USER, 0x100000004ull, 1, 0 },          /* np */
+		{ PTE_P | PTE_RW, FINAL | PFERR_USER, 0x100000005ull, 0,
+		  ACC_READ | ACC_WRITE | ACC_EXEC },                       /* U=0 */
+		{ PTE_P | PTE_US, FINAL | PFERR_WRITE, 0x100000007ull, 0,
+		  ACC_READ | ACC_USER | ACC_EXEC },                        /* RO */
 		{ PTE_P | PTE_US | PTE_RW | PTE_NX, FINAL | PFERR_FETCH,
-		  0x100000015ull },                                        /* NX */
+		  0x100000015ull, 0, ACC_READ | ACC_WRITE | ACC_USER },    /* NX */
 		{ PTE_P | PTE_US, GPAGE | PFERR_WRITE | PFERR_USER,
-		  0x200000007ull },                                        /* PT */
-		{ 0, GPAGE, 0x200000006ull },                              /* PT np */
+		  0x200000007ull, 0, ACC_READ | ACC_USER | ACC_EXEC },     /* PT */
+		{ 0, GPAGE, 0x200000006ull, 1, 0 },                        /* PT np */
 	};
 
 	(void)state;
@@ -53,6 +59,9 @@ static void spec_error_codes(void **state)
 		assert_int_equal(fault(&h, rt, L2A, cases[i].hw, 0, &out), SNPT_REFLECT);
 		assert_int_equal(out.exit_info_1, cases[i].ei1);
 		assert_int_equal(out.exit_info_2, L2A);
+		assert_int_equal(out.fault_level, cases[i].level);
+		if (!cases[i].level)
+			assert_int_equal(out.rights, cases[i].rights);
 		assert_false(shadow_get(rt, L2A).present);
 		assert_int_equal(F.nr_prot, 0); /* nothing derived, nothing protected */
 		h_fini(&h);
@@ -305,13 +314,20 @@ static void coherence(void **state)
 	assert_int_equal(fault(&h, rt, a, FINAL | PFERR_USER, 3, &out), SNPT_REFLECT);
 	assert_int_equal(out.exit_info_1, 0x100000004ull);
 
-	/* a page protect() refuses is used anyway and never released */
+	/* a page protect() refuses is never shadowed: after a reset and a
+	 * second refusal, nothing is installed; only the pages the walk read
+	 * before it (PML4, PDPT, PD) are protected, each with its use */
 	h_poke(&h, pd, h_peek(&h, pd) | PTE_P);
 	F.refuse_page = pt_b & ~(PAGE - 1);
-	assert_int_equal(fault(&h, rt, b, FINAL, 0, &out), SNPT_INSTALLED);
-	assert_true(shadow_get(rt, b).present);
+	assert_int_equal(fault(&h, rt, b, FINAL, 0, &out), SNPT_NO_MEMORY);
+	assert_false(shadow_get(rt, b).present);
 	assert_false(snpt_is_protected(h.s, pt_b));
-	assert_int_equal(h.s->stats.protect_failures, 1);
+	assert_int_equal(h.s->stats.protect_failures, 2);
+	assert_int_equal(F.nr_prot, 3);
+	assert_true(snpt_is_protected(h.s, pd));
+	F.refuse_page = 0;
+	assert_int_equal(fault(&h, rt, b, FINAL, 0, &out), SNPT_INSTALLED);
+	assert_true(snpt_is_protected(h.s, pt_b));
 	h_fini(&h);
 }
 

@@ -5,7 +5,8 @@
 # (proc and sysfs mounted; /init powers off afterwards).  Loads the KVM
 # modules listed in /kvm/modules (dependencies first; kvm-amd with npt=1
 # nested=1), prints kvm_amd's npt and nested parameters, makes sure
-# /dev/kvm exists, runs /kvm/kvmtest and prints its verdict.  Every line
+# /dev/kvm exists, runs /kvm/kvmtest and prints its verdict; "run.sh setup"
+# stops before kvmtest (for the shell and nvctl modes of /init).  Every line
 # starts with "kvm-l2: " except kvmtest's own (kvmtest: ..., KVMTEST-OK or
 # KVMTEST-FAIL: ...); a failure here prints "KVMTEST-FAIL: <reason>" too.
 export PATH=/bin
@@ -37,6 +38,7 @@ if ! [ -c /dev/kvm ]; then
 	mknod /dev/kvm c "${devno%%:*}" "${devno##*:}" || fail "mknod /dev/kvm c $devno failed"
 fi
 echo "kvm-l2: /dev/kvm is char device $(cat /sys/class/misc/kvm/dev 2>/dev/null)"
+[ "${1:-}" = setup ] && exit 0
 
 if ! grep -qw nvtest=kvm-smp /proc/cmdline; then
 	/kvm/kvmtest --timeout 180

@@ -3,7 +3,7 @@
 #
 # mkinitramfs.sh [--hvcheck HVCHECK] OUTPUT
 # mkinitramfs.sh [--hvcheck HVCHECK] [--smp SMP_RUN SMPTEST]
-#                --kvm KVM_INIT KVMTEST VMLINUZ OUTPUT
+#                --kvm KVM_INIT KVMTEST VMLINUZ [--nvctl NVCTL NVCTL_TEST] OUTPUT
 #
 # Builds a gzip'd newc cpio initramfs for the Linux-as-L1 boot tests from
 # Debian's busybox-static (/bin/busybox).  Its /init mounts proc and sysfs,
@@ -13,7 +13,11 @@
 # signature), then /smp/run.sh if the kernel command line has nvtest=smp
 # (--smp: SMP_RUN, smp-run.sh, and the static smptest program), else
 # /kvm/run.sh if there is one, then powers off (poweroff -f: no init
-# system to stop).
+# system to stop).  The kernel command line's nvl1= chooses what runs
+# instead of /kvm/run.sh:
+#   nvl1=shell   /kvm/run.sh setup (KVM ready), then an interactive shell
+#                on the console (prompt "l1# "); its end powers off
+#   nvl1=nvctl   /kvm/run.sh setup, then /kvm/nvctl.sh (NVCTL_TEST)
 #
 # With --kvm the image also holds /kvm: run.sh (KVM_INIT, kvm-init.sh),
 # the static kvmtest program, the kvm-amd module of VMLINUZ's kernel
@@ -21,10 +25,11 @@
 # "vmlinuz-") with every module it depends on (modinfo's depends field,
 # recursively), uncompressed (.ko, .ko.xz and .ko.zst accepted), and
 # /kvm/modules, their file names in load order (dependencies first).
+# With --nvctl also /bin/nvctl (NVCTL, static) and /kvm/nvctl.sh.
 set -eu
 
-usage="usage: mkinitramfs.sh [--hvcheck HVCHECK] [--smp SMP_RUN SMPTEST] [--kvm KVM_INIT KVMTEST VMLINUZ] OUTPUT"
-kvm_init='' kvmtest='' vmlinuz='' hvcheck='' smp_run='' smptest=''
+usage="usage: mkinitramfs.sh [--hvcheck HVCHECK] [--smp SMP_RUN SMPTEST] [--kvm KVM_INIT KVMTEST VMLINUZ [--nvctl NVCTL NVCTL_TEST]] OUTPUT"
+kvm_init='' kvmtest='' vmlinuz='' hvcheck='' smp_run='' smptest='' nvctl='' nvctl_test=''
 if [ "${1:-}" = --hvcheck ]; then
 	[ $# -ge 3 ] || { echo "$usage" >&2; exit 1; }
 	hvcheck=$2
@@ -36,9 +41,14 @@ if [ "${1:-}" = --smp ]; then
 	shift 3
 fi
 if [ "${1:-}" = --kvm ]; then
-	[ $# -eq 5 ] || { echo "$usage" >&2; exit 1; }
+	[ $# -ge 5 ] || { echo "$usage" >&2; exit 1; }
 	kvm_init=$2 kvmtest=$3 vmlinuz=$4
 	shift 4
+	if [ "${1:-}" = --nvctl ]; then
+		[ $# -eq 4 ] || { echo "$usage" >&2; exit 1; }
+		nvctl=$2 nvctl_test=$3
+		shift 3
+	fi
 fi
 [ $# -eq 1 ] || { echo "$usage" >&2; exit 1; }
 out=$1
@@ -63,6 +73,7 @@ fi
 applets="sh mount grep uname cat poweroff"
 [ -z "$kvm_init" ] || applets="$applets insmod mknod dmesg sed tail"
 [ -z "$kvm_init$smp_run" ] || applets="$applets taskset seq sleep"
+[ -z "$kvm_init" ] || applets="$applets setsid cttyhack head tr cut wc ls echo"
 for applet in $applets; do
 	ln -s busybox "$root/bin/$applet"
 done
@@ -91,11 +102,27 @@ fi
 if [ -x /bin/hvcheck ]; then
 	/bin/hvcheck
 fi
-if [ -x /smp/run.sh ] && grep -qw nvtest=smp /proc/cmdline; then
-	/smp/run.sh
-elif [ -x /kvm/run.sh ]; then
-	/kvm/run.sh
-fi
+mode=$(tr ' ' '\n' < /proc/cmdline | sed -n 's/^nvl1=//p')
+case $mode in
+shell)
+	[ -x /kvm/run.sh ] && /kvm/run.sh setup
+	echo "linux-l1: a shell on the console; 'exit' powers off"
+	PS1='l1# ' setsid cttyhack sh
+	;;
+nvctl)
+	/kvm/run.sh setup && /kvm/nvctl.sh
+	;;
+*)
+	if [ -x /bin/nvctl ]; then
+		nvctl version 2>&1 | head -n 1 | sed 's/^/linux-l1: /'
+	fi
+	if [ -x /smp/run.sh ] && grep -qw nvtest=smp /proc/cmdline; then
+		/smp/run.sh
+	elif [ -x /kvm/run.sh ]; then
+		/kvm/run.sh
+	fi
+	;;
+esac
 poweroff -f
 INIT
 chmod 755 "$root/init"
@@ -137,6 +164,12 @@ if [ -n "$kvm_init" ]; then
 	cp "$kvm_init" "$root/kvm/run.sh"
 	cp "$kvmtest" "$root/kvm/kvmtest"
 	chmod 755 "$root/kvm/run.sh" "$root/kvm/kvmtest"
+	ln -s ../kvm/kvmtest "$root/bin/kvmtest"
+fi
+if [ -n "$nvctl" ]; then
+	cp "$nvctl" "$root/bin/nvctl"
+	cp "$nvctl_test" "$root/kvm/nvctl.sh"
+	chmod 755 "$root/bin/nvctl" "$root/kvm/nvctl.sh"
 fi
 
 if [ -n "$smp_run" ]; then
