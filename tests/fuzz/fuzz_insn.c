@@ -9,7 +9,8 @@
  *  - the result is 0, or -NV_EINVAL with one of the INSN_E_* reasons in
  *    why and length 0 and op INSN_NONE;
  *  - an accepted instruction is 1..15 bytes, within the bytes given, one of
- *    the known opcodes, with consistent sizes; the same bytes cut to its
+ *    the known opcodes (MOV and XCHG only with a memory destination), with
+ *    consistent sizes; the same bytes cut to its
  *    length decode identically, and cut shorter are "truncated";
  *  - "truncated" only with fewer than 15 bytes, "too long" only with 15 or
  *    more;
@@ -75,13 +76,26 @@ static bool zydis_is(const ZydisDecodedInstruction *z, enum insn_op op)
 	case INSN_MOV_DR:
 		return mov0f && (z->opcode == 0x21 || z->opcode == 0x23);
 	case INSN_INVLPG: return z->mnemonic == ZYDIS_MNEMONIC_INVLPG;
+	case INSN_MOV_STORE:
+		/* 88, 89, C6 /0, C7 /0 with a memory destination */
+		return z->mnemonic == ZYDIS_MNEMONIC_MOV &&
+		       z->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT &&
+		       (z->opcode == 0x88 || z->opcode == 0x89 ||
+			z->opcode == 0xc6 || z->opcode == 0xc7) &&
+		       z->raw.modrm.mod != 3;
+	case INSN_XCHG:
+		/* 86, 87 with a memory operand */
+		return z->mnemonic == ZYDIS_MNEMONIC_XCHG &&
+		       z->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT &&
+		       (z->opcode == 0x86 || z->opcode == 0x87) &&
+		       z->raw.modrm.mod != 3;
 	default: return false;
 	}
 }
 
 static bool zydis_is_ours(const ZydisDecodedInstruction *z)
 {
-	for (int op = INSN_CPUID; op <= INSN_MOV_DR; op++)
+	for (int op = INSN_CPUID; op <= INSN_XCHG; op++)
 		if (zydis_is(z, (enum insn_op)op))
 			return true;
 	return false;
@@ -94,7 +108,7 @@ static void check_accepted(const uint8_t *b, unsigned n, enum insn_mode mode,
 
 	FUZZ_CHECK(in->len >= 1 && in->len <= INSN_MAX_LEN && in->len <= n,
 		   "length %u of %u bytes", in->len, n);
-	FUZZ_CHECK(in->op >= INSN_CPUID && in->op <= INSN_MOV_DR, "op %d",
+	FUZZ_CHECK(in->op >= INSN_CPUID && in->op <= INSN_XCHG, "op %d",
 		   in->op);
 	FUZZ_CHECK(in->nprefixes < in->len, "%u prefixes in %u bytes",
 		   in->nprefixes, in->len);
@@ -106,6 +120,10 @@ static void check_accepted(const uint8_t *b, unsigned n, enum insn_mode mode,
 	    in->op == INSN_OUTS)
 		FUZZ_CHECK(in->io_size == 1 || in->io_size == 2 ||
 			   in->io_size == 4, "io_size %u", in->io_size);
+	if (in->op == INSN_MOV_STORE || in->op == INSN_XCHG)
+		FUZZ_CHECK(in->write && (in->width == 1 || in->width == 2 ||
+					 in->width == 4 || in->width == 8),
+			   "store width %u", in->width);
 	FUZZ_CHECK(mode == INSN_MODE_64 || !in->rex, "REX outside 64-bit code");
 
 	/* The bytes after the instruction play no part. */
