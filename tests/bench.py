@@ -11,6 +11,14 @@
    line, with nestvisor (nestvisor.efi chain-loading the payload) and
    without (the payload as BOOTX64.EFI), median of --boots runs each, and
    their ratio.  This one is wall-clock, so it varies a little.
+3. A real L2 OS: Debian's Linux as L1 runs Debian's QEMU with KVM, which
+   boots Debian's kernel as L2 (the linux-qemu-l2 tests' initrd-qemu.img,
+   PVH boot).  L1 prints its uptime at QEMU's start and when L2's marker
+   line arrives (tests/linux/qemu-init.sh); the difference is L2's boot
+   time by L1's clock.  Measured under nestvisor and on bare QEMU (whose
+   TCG SVM is then L0 for L1), one after the other, for each -cpu model of
+   --l2-cpu, median of --l2-boots runs each, and their ratio.  Wall-clock
+   too.
 
 The ESP and QEMU command line come from tests/runner.py, so the machine is
 the same as the tests'.
@@ -18,6 +26,7 @@ the same as the tests'.
 import argparse
 import importlib.util
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -31,6 +40,8 @@ runner = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(runner)
 
 FIRST_LINE = "bench: payload started"
+L2_BOOT_RE = re.compile(r"^qemu-l2: L2 marker at uptime [0-9.]+: L2 boot ([0-9.]+) s$")
+L2_CPUS = ["max", "EPYC,+svm,+npt"]
 NBENCH_CFG = "next = \\EFI\\nestvisor\\next.efi\nmemory = 64M\n"
 
 
@@ -64,12 +75,83 @@ def boot(efi, nxt, cfg, icount, timeout=120, files=None):
     return first, lines
 
 
+def l2_boot(build, cpu, nestvisor, timeout=900):
+    """Boot Linux as L1 with initrd-qemu.img, under nestvisor or on bare
+    QEMU; return L2's boot time by L1's clock (seconds)."""
+    kernel = find_kernel()
+    initrd = os.path.join(build, "tests", "linux", "initrd-qemu.img")
+    args = argparse.Namespace(efi=None, next=None, config=None, config_file=None,
+                              file=None, kernel=None, initrd=None, append=None,
+                              cpu=cpu, memory=2048, icount=None, qemu_arg=None)
+    if nestvisor:
+        args.efi = os.path.join(build, "boot", "nestvisor.efi")
+        args.config_file = os.path.join(HERE, "guest", "cfg", "linux-qemu-pvh.cfg")
+        args.file = [(kernel, r"\EFI\linux\vmlinuz.efi"),
+                     (initrd, r"\EFI\linux\initrd-qemu.img")]
+    else:
+        args.kernel, args.initrd = kernel, initrd
+        args.append = "console=ttyS0 panic=-1 nv_l2_boot=pvh"
+    with tempfile.TemporaryDirectory() as esp:
+        runner.build_esp(args, esp)
+        cmd = runner.qemu_command(args, esp, "tcg")
+        child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8",
+                              codec_errors="replace", timeout=timeout)
+        seconds, lines = None, []
+        while True:
+            if child.expect(["\r?\n", pexpect.EOF]) == 1:
+                break
+            line = runner.clean_line(child.before)
+            lines.append(line)
+            m = L2_BOOT_RE.match(line)
+            if m:
+                seconds = float(m.group(1))
+        child.close()
+    where = "under nestvisor" if nestvisor else "on bare QEMU"
+    if seconds is None or "NESTVISOR-QEMU-L2-OK" not in lines:
+        sys.exit(f"bench: L2 Linux did not boot {where} (-cpu {cpu}):\n"
+                 + "\n".join(lines[-20:]))
+    return seconds
+
+
+def find_kernel():
+    """The kernel the Linux tests use (tests/linux/find-kernel.sh)."""
+    script = os.path.join(HERE, "linux", "find-kernel.sh")
+    with os.popen(f"sh {script}") as f:
+        kernel = f.read().strip()
+    if not kernel:
+        sys.exit("bench: no kernel for the L2 Linux benchmark (apt-get install linux-image-amd64)")
+    return kernel
+
+
+def bench_l2_linux(build, cpus, runs):
+    print(f"L2 Linux boot (L1 Linux runs QEMU/KVM; L1's clock from QEMU's start to "
+          f"L2's marker; wall clock, TCG, median of {runs}):")
+    for cpu in cpus:
+        nv, bare = [], []
+        for _ in range(runs):
+            nv.append(l2_boot(build, cpu, True))
+            bare.append(l2_boot(build, cpu, False))
+        m_nv, m_bare = statistics.median(nv), statistics.median(bare)
+        print(f"  -cpu {cpu}: under nestvisor {m_nv:6.2f} s, bare TCG {m_bare:6.2f} s, "
+              f"ratio {m_nv / m_bare:5.2f}")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--build", default=os.path.join(HERE, "..", "build"))
     p.add_argument("--shift", type=int, default=6, help="-icount shift (default 6)")
     p.add_argument("--boots", type=int, default=3, help="runs per boot-time figure")
+    p.add_argument("--l2-boots", type=int, default=1,
+                   help="runs per L2 Linux boot figure (default 1)")
+    p.add_argument("--l2-cpu", action="append",
+                   help=f"-cpu model for the L2 Linux boot (several allowed; "
+                        f"default: {' and '.join(L2_CPUS)})")
+    p.add_argument("--l2-only", action="store_true",
+                   help="only the L2 Linux boot benchmark")
     a = p.parse_args()
+    if a.l2_only:
+        bench_l2_linux(a.build, a.l2_cpu or L2_CPUS, a.l2_boots)
+        return
     nv = os.path.join(a.build, "boot", "nestvisor.efi")
     payload = os.path.join(a.build, "tests", "guest", "bench.efi")
     cfg = os.path.join(HERE, "guest", "cfg", "default.cfg")
@@ -124,6 +206,8 @@ def main():
     print(f"  ratio             {m_nv / m_bare:6.2f}")
     print(f"  nestvisor's own part (its first line to the payload's): "
           f"{statistics.median(shares):.3f} s")
+
+    bench_l2_linux(a.build, a.l2_cpu or L2_CPUS, a.l2_boots)
 
 
 if __name__ == "__main__":
