@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 
+#include "core/err.h"
 #include "core/fmt.h"
 
 enum key_id { K_NEXT, K_ARGS, K_LOG, K_MEMORY, K_SERIAL, K_DEBUG_EXIT,
@@ -27,9 +28,9 @@ static const char *const key_names[K_COUNT] = {
 };
 
 static const char *const log_names[] = {
-	[NV_LOG_ERROR] = "error", [NV_LOG_WARN] = "warn",
-	[NV_LOG_INFO] = "info", [NV_LOG_DEBUG] = "debug",
-	[NV_LOG_TRACE] = "trace",
+	[LOG_ERROR] = "error", [LOG_WARN] = "warn",
+	[LOG_INFO] = "info", [LOG_DEBUG] = "debug",
+	[LOG_TRACE] = "trace",
 };
 
 static const char *const debug_exit_names[] = {
@@ -63,18 +64,20 @@ static int quote_len(size_t n)
 }
 
 __attribute__((format(printf, 3, 4)))
-static int fail(struct ctx *x, int code, const char *f, ...)
+static int fail(struct ctx *x, enum config_errc code, const char *f, ...)
 {
+	int rc = code == CONFIG_E_RANGE ? -NV_ERANGE : -NV_EINVAL;
 	va_list ap;
 
 	if (!x->err)
-		return code;
+		return rc;
+	x->err->code = code;
 	fmt_snprintf(x->err->source, sizeof(x->err->source), "%s", x->source);
 	x->err->line = x->line;
 	va_start(ap, f);
 	fmt_vsnprintf(x->err->msg, sizeof(x->err->msg), f, ap);
 	va_end(ap);
-	return code;
+	return rc;
 }
 
 static bool is_blank(char ch)
@@ -206,13 +209,17 @@ static int set_serial(struct nv_config *c, struct ctx *x, const char *v,
 static int set_next(struct nv_config *c, struct ctx *x, const char *v,
 		    size_t n)
 {
+	if (span_is(v, n, CONFIG_NEXT_AUTO)) {
+		copy_bytes(c->next, CONFIG_NEXT_AUTO, sizeof(CONFIG_NEXT_AUTO));
+		return 0;
+	}
 	if (n > CONFIG_NEXT_MAX)
 		return fail(x, CONFIG_E_TOO_LONG,
 			    "value of 'next' too long (%zu chars, at most %u)",
 			    n, CONFIG_NEXT_MAX);
 	if (v[0] != '\\' && v[0] != '/')
 		return fail(x, CONFIG_E_BAD_PATH,
-			    "'next' must be an absolute ESP path like \\EFI\\next.efi, not '%.*s'",
+			    "'next' must be auto or an absolute ESP path like \\EFI\\next.efi, not '%.*s'",
 			    quote_len(n), v);
 	for (size_t i = 0; i < n; i++)
 		c->next[i] = v[i] == '/' ? '\\' : v[i];
@@ -246,7 +253,7 @@ static int set_value(struct nv_config *c, struct ctx *x, enum key_id key,
 			return fail(x, CONFIG_E_BAD_VALUE,
 				    "invalid value '%.*s' for 'log' (error|warn|info|debug|trace)",
 				    quote_len(n), v);
-		c->log = (enum nv_log_level)w;
+		c->log = (enum log_level)w;
 		return 0;
 	case K_MEMORY:
 		return set_memory(c, x, v, n);
@@ -365,7 +372,7 @@ void config_defaults(struct nv_config *c)
 		c->next[i] = '\0';
 	for (size_t i = 0; i < sizeof(c->args); i++)
 		c->args[i] = '\0';
-	c->log = NV_LOG_INFO;
+	c->log = LOG_INFO;
 	c->memory = 32ULL << 20;
 	c->serial = 0x3f8;
 	c->debug_exit = NV_DEBUG_EXIT_AUTO;
@@ -504,7 +511,17 @@ int config_validate(const struct nv_config *c, struct config_error *err)
 	if (!c->next[0])
 		return fail(&x, CONFIG_E_REQUIRED,
 			    "'next' is not set (in nestvisor.cfg or the load options)");
+	if (config_next_is_auto(c) && c->args[0])
+		return fail(&x, CONFIG_E_ARGS_WITH_AUTO,
+			    "'args' cannot be used with next = auto (the boot entry chosen brings its own load options)");
 	return 0;
+}
+
+bool config_next_is_auto(const struct nv_config *c)
+{
+	size_t n = sizeof(CONFIG_NEXT_AUTO) - 1;
+
+	return span_is(c->next, n, CONFIG_NEXT_AUTO) && c->next[n] == '\0';
 }
 
 int config_error_format(const struct config_error *e, char *buf, size_t size)
@@ -515,7 +532,7 @@ int config_error_format(const struct config_error *e, char *buf, size_t size)
 	return fmt_snprintf(buf, size, "%s: %s", e->source, e->msg);
 }
 
-const char *config_log_name(enum nv_log_level level)
+const char *config_log_name(enum log_level level)
 {
 	if ((unsigned)level < sizeof(log_names) / sizeof(log_names[0]))
 		return log_names[level];

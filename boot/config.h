@@ -25,9 +25,12 @@
  * Keys:
  *	next		ESP path of the next stage to chain-load, "\EFI\x.efi";
  *			1..255 chars, must start with '\' ('/' is turned
- *			into '\').  No default: config_validate() requires it.
+ *			into '\'); nestvisor's own volume is searched first,
+ *			then the others.  Or "auto": what the firmware would
+ *			boot without nestvisor (boot/next.c).  No default:
+ *			config_validate() requires it.
  *	args		load options for the next stage, at most 1023 chars
- *			(default empty).
+ *			(default empty); not allowed with next = auto.
  *	log		error|warn|info|debug|trace (default info).
  *	memory		hypervisor memory: decimal or 0x-hex number with an
  *			optional K, M or G suffix (either case); 8M..1G,
@@ -37,16 +40,21 @@
  *	debug_exit	auto|on|off: end runs through QEMU's isa-debug-exit
  *			port 0xf4 (default auto).
  *
- * Every function that can fail returns 0 or a negative enum config_errc and
- * fills *err (if err is non-NULL) with the source, the 1-based line (always
- * 1 for load options, 0 for config_validate) and a message; on failure *c is
- * left exactly as it was.  The code is freestanding (no libc).
+ * Every function that can fail returns 0, -NV_ERANGE for a number out of
+ * range or -NV_EINVAL for anything else wrong (core/err.h), and fills *err
+ * (if err is non-NULL) with what was wrong (enum config_errc), the source,
+ * the 1-based line (always 1 for load options, 0 for config_validate) and a
+ * message; on failure *c is left exactly as it was.  The code is
+ * freestanding (no libc).
  */
 #ifndef NV_BOOT_CONFIG_H
 #define NV_BOOT_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "core/log.h"
 
 #define CONFIG_NEXT_MAX 255
 #define CONFIG_ARGS_MAX 1023
@@ -54,41 +62,41 @@
 #define CONFIG_MEMORY_MAX (1ULL << 30)
 #define CONFIG_MEMORY_ALIGN (2ULL << 20)
 #define CONFIG_SERIAL_NONE 0
-
-enum nv_log_level {
-	NV_LOG_ERROR, NV_LOG_WARN, NV_LOG_INFO, NV_LOG_DEBUG, NV_LOG_TRACE,
-};
+#define CONFIG_NEXT_AUTO "auto"		/* next's value for next = auto */
 
 enum nv_debug_exit { NV_DEBUG_EXIT_AUTO, NV_DEBUG_EXIT_ON, NV_DEBUG_EXIT_OFF };
 
 struct nv_config {
 	char next[CONFIG_NEXT_MAX + 1];		/* NUL-terminated */
 	char args[CONFIG_ARGS_MAX + 1];		/* NUL-terminated */
-	enum nv_log_level log;
+	enum log_level log;
 	uint64_t memory;			/* bytes, 2 MiB multiple */
 	uint16_t serial;			/* I/O port, 0 = none */
 	enum nv_debug_exit debug_exit;
 };
 
+/* What was wrong (struct config_error.code). */
 enum config_errc {
 	CONFIG_OK = 0,
-	CONFIG_E_UNKNOWN_KEY = -1,
-	CONFIG_E_MISSING_EQUALS = -2,
-	CONFIG_E_EMPTY_KEY = -3,
-	CONFIG_E_EMPTY_VALUE = -4,
-	CONFIG_E_BAD_NUMBER = -5,
-	CONFIG_E_RANGE = -6,
-	CONFIG_E_BAD_VALUE = -7,	/* not one of the allowed words */
-	CONFIG_E_UNTERMINATED = -8,	/* unterminated quote */
-	CONFIG_E_AFTER_QUOTE = -9,	/* text after the closing quote */
-	CONFIG_E_TOO_LONG = -10,
-	CONFIG_E_DUPLICATE = -11,
-	CONFIG_E_BAD_BYTE = -12,	/* NUL, non-ASCII or control byte */
-	CONFIG_E_BAD_PATH = -13,	/* next does not start with '\' */
-	CONFIG_E_REQUIRED = -14,	/* config_validate: next not set */
+	CONFIG_E_UNKNOWN_KEY,
+	CONFIG_E_MISSING_EQUALS,
+	CONFIG_E_EMPTY_KEY,
+	CONFIG_E_EMPTY_VALUE,
+	CONFIG_E_BAD_NUMBER,
+	CONFIG_E_RANGE,			/* the function returns -NV_ERANGE */
+	CONFIG_E_BAD_VALUE,		/* not one of the allowed words */
+	CONFIG_E_UNTERMINATED,		/* unterminated quote */
+	CONFIG_E_AFTER_QUOTE,		/* text after the closing quote */
+	CONFIG_E_TOO_LONG,
+	CONFIG_E_DUPLICATE,
+	CONFIG_E_BAD_BYTE,		/* NUL, non-ASCII or control byte */
+	CONFIG_E_BAD_PATH,		/* next does not start with '\' */
+	CONFIG_E_REQUIRED,		/* config_validate: next not set */
+	CONFIG_E_ARGS_WITH_AUTO,	/* config_validate: args with auto */
 };
 
 struct config_error {
+	enum config_errc code;
 	char source[64];	/* "nestvisor.cfg", "load options", ... */
 	unsigned line;		/* 1-based; 0 when not about one line */
 	char msg[160];		/* "unknown key 'nxt'" */
@@ -105,8 +113,11 @@ int config_parse(struct nv_config *c, const char *text, size_t len,
 int config_parse_cmdline(struct nv_config *c, const char *line, size_t len,
 			 struct config_error *err);
 
-/* Check the final configuration (next must be set). */
+/* Check the final configuration (next must be set; no args with auto). */
 int config_validate(const struct nv_config *c, struct config_error *err);
+
+/* next = auto (c->next holds "auto", which no path can be). */
+bool config_next_is_auto(const struct nv_config *c);
 
 /*
  * Format *e as "source:line: msg" ("source: msg" when line is 0) into buf;
@@ -115,6 +126,6 @@ int config_validate(const struct nv_config *c, struct config_error *err);
 int config_error_format(const struct config_error *e, char *buf, size_t size);
 
 /* "error", "warn", ... for a level; "?" for an invalid one. */
-const char *config_log_name(enum nv_log_level level);
+const char *config_log_name(enum log_level level);
 
 #endif

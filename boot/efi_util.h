@@ -6,6 +6,9 @@
 #include <efi.h>
 #include <efilib.h>
 
+/* The image's entry point, called by GNU-EFI's crt0 (_start). */
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st);
+
 /* Reads the file at path (ASCII, backslashes) on the volume of device into
  * a new pool buffer; *buf is NUL-terminated. */
 EFI_STATUS efi_read_file(EFI_HANDLE device, const char *path, char **buf,

@@ -4,8 +4,9 @@
  *  1. Configuration: nestvisor.cfg beside the image, then the load options.
  *     An error names the file and line and returns to the boot manager.
  *  2. Banner, CPU and SVM features, memory map summary.
- *  3. Load (not start) the next stage: a missing one is an error before
- *     anything changes.
+ *  3. Load (not start) the next stage (boot/next.c: a path, or next = auto,
+ *     what the firmware would boot without nestvisor): a missing one is an
+ *     error before anything changes.
  *  4. If the CPU can be virtualized: reserve memory (EfiReservedMemoryType),
  *     copy and relocate the image into it, and call hv_launch() in the copy.
  *     It returns here with the firmware now running as L1.  If it cannot,
@@ -17,17 +18,20 @@
 
 #include "boot/config.h"
 #include "boot/efi_util.h"
+#include "boot/next.h"
 #include "boot/relocate.h"
 #include "boot/report.h"
+#include "core/err.h"
 #include "core/fmt.h"
 #include "core/hypercall.h"
-#include "core/launch.h"
 #include "core/log.h"
+#include "core/panic.h"
 #include "core/nv_version.h"
 #include "core/x86.h"
 #include "drivers/debug_exit.h"
 #include "drivers/uart.h"
 #include "svm/features.h"
+#include "svm/launch.h"
 
 #define CONFIG_NAME "nestvisor.cfg"
 
@@ -85,7 +89,7 @@ static int load_config(struct nv_config *cfg)
 		rc = config_validate(cfg, &err);
 	if (rc) {
 		config_error_format(&err, msg, sizeof(msg));
-		if (st != EFI_SUCCESS && rc == CONFIG_E_REQUIRED)
+		if (st != EFI_SUCCESS && err.code == CONFIG_E_REQUIRED)
 			log_error("%s: cannot read it (%s) and no next= in the "
 				  "load options", path, efi_status_name(st));
 		else
@@ -94,51 +98,24 @@ static int load_config(struct nv_config *cfg)
 	return rc;
 }
 
-static EFI_STATUS load_next(const struct nv_config *cfg, EFI_HANDLE parent,
-			    EFI_HANDLE *child)
-{
-	static CHAR16 wargs[CONFIG_ARGS_MAX + 1];
-	CHAR16 wpath[CONFIG_NEXT_MAX + 1];
-	EFI_DEVICE_PATH *dp;
-	EFI_LOADED_IMAGE *li;
-	EFI_STATUS st;
-	UINTN n;
-
-	ascii_to_ucs2(cfg->next, wpath, CONFIG_NEXT_MAX + 1);
-	dp = FileDevicePath(self->DeviceHandle, wpath);
-	if (!dp)
-		return EFI_OUT_OF_RESOURCES;
-	st = uefi_call_wrapper(BS->LoadImage, 6, FALSE, parent, dp, NULL, 0,
-			       child);
-	FreePool(dp);
-	if (EFI_ERROR(st))
-		return st;
-	st = uefi_call_wrapper(BS->HandleProtocol, 3, *child,
-			       &LoadedImageProtocol, (void **)&li);
-	if (EFI_ERROR(st))
-		return st;
-	n = ascii_to_ucs2(cfg->args, wargs, CONFIG_ARGS_MAX + 1);
-	li->LoadOptions = wargs;
-	li->LoadOptionsSize = (UINT32)((n + 1) * sizeof(CHAR16));
-	return EFI_SUCCESS;
-}
-
-/* Reserves the region, copies the image and calls hv_launch in the copy. */
+/* Reserves the region, copies the image and calls hv_launch in the copy.
+ * 0, or a negated enum nv_err (logged). */
 static int virtualize(const struct nv_config *cfg)
 {
 	UINTN pages = cfg->memory / 4096 + 511;
 	EFI_PHYSICAL_ADDRESS mem = 0, base, end;
 	struct launch_params p;
-	long (*launch)(const struct launch_params *);
+	int (*launch)(const struct launch_params *);
 	int64_t delta;
 	EFI_STATUS st;
+	int rc;
 
 	st = uefi_call_wrapper(BS->AllocatePages, 4, AllocateAnyPages,
 			       EfiReservedMemoryType, pages, &mem);
 	if (EFI_ERROR(st)) {
 		log_error("cannot reserve %lu MiB of memory: %s",
 			  cfg->memory >> 20, efi_status_name(st));
-		return -1;
+		return -NV_ENOMEM;
 	}
 	/* Keep the 2 MiB-aligned part, give the rest back. */
 	base = (mem + 0x1fffff) & ~0x1fffffull;
@@ -152,7 +129,7 @@ static int virtualize(const struct nv_config *cfg)
 		 cfg->memory >> 20, base, end - 1);
 	if (self->ImageSize + 2 * 4096 > cfg->memory) {
 		log_error("the image does not fit in the reserved memory");
-		return -1;
+		return -NV_ERANGE;
 	}
 
 	p = (struct launch_params){
@@ -163,16 +140,18 @@ static int virtualize(const struct nv_config *cfg)
 	delta = relocate_image_copy((uint64_t)self->ImageBase, self->ImageSize,
 				    base);
 	if (!delta)
-		return -1;
+		return -NV_EINVAL;
 	log_info("image at 0x%lx (UEFI side), hypervisor copy at 0x%lx "
 		 "(gdb: add-symbol-file nestvisor.so -o 0x%lx)",
 		 (uint64_t)self->ImageBase, base, base);
-	launch = (long (*)(const struct launch_params *))((uint64_t)hv_launch +
-							 (uint64_t)delta);
-	if (launch(&p) != 0) {
+	launch = (int (*)(const struct launch_params *))((uint64_t)hv_launch +
+							(uint64_t)delta);
+	rc = launch(&p);
+	if (rc) {
 		uefi_call_wrapper(BS->FreePages, 2, base, cfg->memory / 4096);
-		log_error("hypervisor set-up failed: continuing unvirtualized");
-		return -1;
+		log_error("hypervisor set-up failed (%s): continuing unvirtualized",
+			  nv_err_name(rc));
+		return rc;
 	}
 	return 0;
 }
@@ -184,6 +163,7 @@ static BOOLEAN under_hypervisor(void)
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 {
+	static char next_name[NEXT_NAME_MAX];
 	struct nv_config cfg;
 	EFI_HANDLE child;
 	EFI_STATUS status;
@@ -194,12 +174,14 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	uefi_call_wrapper(BS->HandleProtocol, 3, image, &LoadedImageProtocol,
 			  (void **)&self);
 	uart_init(0x3f8);
+	log_set_sink(uart_write);
+	panic_set_stop(debug_exit_panic);
 	log_info("nestvisor %s: a micro-hypervisor for nested paging on AMD SVM",
 		 NV_VERSION_STR);
 	if (load_config(&cfg))
 		return EFI_LOAD_ERROR;
 	uart_init(cfg.serial);
-	log_set_level((enum log_level)cfg.log);
+	log_set_level(cfg.log);
 	debug_exit_enable(cfg.debug_exit == NV_DEBUG_EXIT_ON ||
 			  (cfg.debug_exit == NV_DEBUG_EXIT_AUTO &&
 			   under_hypervisor()));
@@ -209,10 +191,12 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	report_cpu();
 	report_memory_map();
 
-	status = load_next(&cfg, image, &child);
+	status = next_load(&cfg, image, self, &child, next_name);
 	if (EFI_ERROR(status)) {
-		log_error("cannot load %s: %s", cfg.next,
-			  efi_status_name(status));
+		if (!config_next_is_auto(&cfg))
+			log_error("cannot load %s: %s%s", cfg.next,
+				  efi_status_name(status),
+				  next_load_hint(status));
 		return status;
 	}
 
@@ -222,8 +206,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	else if (virtualize(&cfg) == 0)
 		report_l1();
 
-	log_info("chain-loading %s", cfg.next);
+	log_info("chain-loading %s", next_name);
 	status = uefi_call_wrapper(BS->StartImage, 3, child, NULL, NULL);
-	log_info("%s returned: %s", cfg.next, efi_status_name(status));
+	log_info("%s returned: %s", next_name, efi_status_name(status));
 	return status;
 }

@@ -60,16 +60,23 @@ void host_env_load(uint64_t ist_top)
 		: "rax", "memory");
 }
 
-static const char *const vector_names[32] = {
-	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "?",
-	"#TS", "#NP", "#SS", "#GP", "#PF", "?", "#MF", "#AC", "#MC", "#XM",
-	"#VE", "#CP", "?", "?", "?", "?", "?", "?", "#HV", "#VC", "#SX", "?",
+static const char *const vector_names[X86_NR_EXCEPTION_VECTORS] = {
+	[X86_VEC_DE] = "#DE", [X86_VEC_DB] = "#DB", [X86_VEC_NMI] = "NMI",
+	[X86_VEC_BP] = "#BP", [X86_VEC_OF] = "#OF", [X86_VEC_BR] = "#BR",
+	[X86_VEC_UD] = "#UD", [X86_VEC_NM] = "#NM", [X86_VEC_DF] = "#DF",
+	[X86_VEC_TS] = "#TS", [X86_VEC_NP] = "#NP", [X86_VEC_SS] = "#SS",
+	[X86_VEC_GP] = "#GP", [X86_VEC_PF] = "#PF", [X86_VEC_MF] = "#MF",
+	[X86_VEC_AC] = "#AC", [X86_VEC_MC] = "#MC", [X86_VEC_XF] = "#XF",
+	[X86_VEC_CP] = "#CP", [X86_VEC_HV] = "#HV", [X86_VEC_VC] = "#VC",
+	[X86_VEC_SX] = "#SX",
 };
 
 void host_trap(struct trap_frame *f)
 {
+	const char *name = vector_names[f->vector % X86_NR_EXCEPTION_VECTORS];
+
 	log_error("host exception %s (vector %lu) error code 0x%lx at rip 0x%lx",
-		  vector_names[f->vector & 31], f->vector, f->error_code, f->rip);
+		  name ? name : "?", f->vector, f->error_code, f->rip);
 	log_error("  cr2 0x%lx rsp 0x%lx rflags 0x%lx", read_cr2(), f->rsp,
 		  f->rflags);
 	log_error("  rax 0x%lx rbx 0x%lx rcx 0x%lx rdx 0x%lx", f->rax, f->rbx,

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "core/hvmem.h"
+#include "core/err.h"
 #include "core/log.h"
 #include "mm/npt_l1.h"
 
@@ -13,7 +14,7 @@ void *hv_alloc(unsigned npages)
 }
 
 int hvmem_init(uint64_t base, uint64_t size, uint64_t image_size,
-	       const struct svm_caps *caps)
+	       unsigned maxphyaddr, bool gbpages)
 {
 	uint64_t image_end = (base + image_size + 0xfff) & ~0xfffull;
 	struct pa_range hole = { base, base + size };
@@ -24,48 +25,51 @@ int hvmem_init(uint64_t base, uint64_t size, uint64_t image_size,
 	hvmem.canary = (volatile uint64_t *)image_end;
 	for (unsigned i = 0; i < 512; i++)
 		hvmem.canary[i] = HVMEM_CANARY;
-	hvmem.phys_limit = 1ull << caps->maxphyaddr;
+	hvmem.phys_limit = 1ull << maxphyaddr;
 	if (hvmem.phys_limit > NPT_LIMIT_MAX)
 		hvmem.phys_limit = NPT_LIMIT_MAX;
 
 	if (palloc_init(&hvmem.pa, (void *)(image_end + 4096), image_end + 4096,
 			base + size - image_end - 4096)) {
 		log_error("hypervisor memory too small for the allocator");
-		return -1;
+		return -NV_ENOMEM;
 	}
 	palloc_pt_mem(&hvmem.pa, &hvmem.ptm);
 	hvmem.sink_pa = palloc_page(&hvmem.pa);
 	if (!hvmem.sink_pa)
-		return -1;
+		return -NV_ENOMEM;
 	/* Host: everything, supervisor only.  L1: everything but the region,
 	 * user (every NPT access is a user access), A and D preset. */
 	if (npt_build_identity(&hvmem.ptm, hvmem.phys_limit, 0, 0,
-			       NPT_P | NPT_W, caps->gbpages,
+			       PTE_P | PTE_RW, gbpages,
 			       &hvmem.host_root)) {
 		log_error("out of memory building the host page table");
-		return -1;
+		return -NV_ENOMEM;
 	}
 	if (npt_build_identity(&hvmem.ptm, hvmem.phys_limit, &hole, 1,
-			       NPT_P | NPT_W | NPT_U,
-			       caps->gbpages, &hvmem.npt_root)) {
+			       PTE_P | PTE_RW | PTE_US,
+			       gbpages, &hvmem.npt_root)) {
 		log_error("out of memory building L1's nested page table");
-		return -1;
+		return -NV_ENOMEM;
 	}
 	log_info("memory: 0x%lx-0x%lx reserved (%lu MiB), %lu MiB free after "
 		 "page tables; L1 NPT identity up to 0x%lx (%s pages)",
 		 base, base + size - 1, size >> 20,
 		 (palloc_free_count(&hvmem.pa) * 4096) >> 20, hvmem.phys_limit,
-		 caps->gbpages ? "1 GiB" : "2 MiB");
+		 gbpages ? "1 GiB" : "2 MiB");
 	return 0;
 }
 
 int hvmem_map_sink(uint64_t gpa)
 {
+	int rc;
+
 	if (!hvmem_contains(gpa))
-		return -1;
-	if (npt_map_page(&hvmem.ptm, hvmem.npt_root, gpa & ~0xfffull,
-			 hvmem.sink_pa, NPT_P | NPT_W | NPT_U))
-		return -1;
+		return -NV_EFAULT;
+	rc = npt_map_page(&hvmem.ptm, hvmem.npt_root, gpa & ~0xfffull,
+			  hvmem.sink_pa, PTE_P | PTE_RW | PTE_US);
+	if (rc)
+		return rc;
 	hvmem.sink_maps++;
 	return 0;
 }
@@ -87,7 +91,7 @@ static int l1_read(void *ctx, uint64_t gpa, void *buf, unsigned len)
 
 	(void)ctx;
 	if (!p)
-		return -1;
+		return -NV_EFAULT;
 	if (len == 8 && !(gpa & 7)) { /* page-table entries: one load */
 		*(uint64_t *)buf = *(const volatile uint64_t *)p;
 		return 0;
@@ -103,7 +107,7 @@ static int l1_write(void *ctx, uint64_t gpa, const void *buf, unsigned len)
 
 	(void)ctx;
 	if (!p)
-		return -1;
+		return -NV_EFAULT;
 	for (unsigned i = 0; i < len; i++)
 		p[i] = ((const uint8_t *)buf)[i];
 	return 0;
@@ -114,17 +118,22 @@ static int l1_cmpxchg(void *ctx, uint64_t gpa, uint64_t old, uint64_t new_val,
 {
 	uint8_t *p = l1_host_ptr(gpa, len);
 
+	uint32_t o = (uint32_t)old;
+	bool stored;
+
 	(void)ctx;
 	if (!p || (len != 4 && len != 8))
-		return -1;
+		return -NV_EFAULT;
 	if (len == 8)
-		return __atomic_compare_exchange_n((uint64_t *)p, &old, new_val,
-						   false, __ATOMIC_SEQ_CST,
-						   __ATOMIC_SEQ_CST);
-	uint32_t o = (uint32_t)old;
-	return __atomic_compare_exchange_n((uint32_t *)p, &o, (uint32_t)new_val,
-					   false, __ATOMIC_SEQ_CST,
-					   __ATOMIC_SEQ_CST);
+		stored = __atomic_compare_exchange_n((uint64_t *)p, &old, new_val,
+						     false, __ATOMIC_SEQ_CST,
+						     __ATOMIC_SEQ_CST);
+	else
+		stored = __atomic_compare_exchange_n((uint32_t *)p, &o,
+						     (uint32_t)new_val, false,
+						     __ATOMIC_SEQ_CST,
+						     __ATOMIC_SEQ_CST);
+	return stored ? 0 : -NV_EAGAIN;
 }
 
 const struct gmem l1_gmem = {

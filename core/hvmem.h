@@ -18,7 +18,6 @@
 #include "mm/gmem.h"
 #include "mm/palloc.h"
 #include "mm/pt_mem.h"
-#include "svm/features.h"
 
 #define HVMEM_CANARY 0x7273697674736e65ull /* "enstvisr" */
 
@@ -37,9 +36,10 @@ struct hvmem {
 
 extern struct hvmem hvmem;
 
-/* Sets up the allocator and builds both page tables. 0 or -1 (logged). */
+/* Sets up the allocator and builds both page tables for a CPU with this
+ * MAXPHYADDR, with 1 GiB pages where gbpages.  0, or -NV_ENOMEM (logged). */
 int hvmem_init(uint64_t base, uint64_t size, uint64_t image_size,
-	       const struct svm_caps *caps);
+	       unsigned maxphyaddr, bool gbpages);
 
 /* npages zeroed, 4 KiB-aligned pages (identity-mapped), or NULL. */
 void *hv_alloc(unsigned npages);
@@ -49,7 +49,8 @@ static inline bool hvmem_contains(uint64_t pa)
 	return pa - hvmem.base < hvmem.size;
 }
 
-/* Maps L1's gpa (a page of the region) to the sink page. 0 or -1. */
+/* Maps L1's gpa (a page of the region) to the sink page.  0, -NV_EFAULT
+ * outside the region, or -NV_ENOMEM. */
 int hvmem_map_sink(uint64_t gpa);
 
 /* Where nestvisor reaches L1's len bytes at gpa (within one page): the

@@ -3,9 +3,14 @@
 
 #include "core/fmt.h"
 #include "core/log.h"
-#include "drivers/uart.h"
 
 enum log_level log_level_now = LOG_INFO;
+static log_sink_fn log_sink;
+
+void log_set_sink(log_sink_fn sink)
+{
+	log_sink = sink;
+}
 
 void log_set_level(enum log_level level)
 {
@@ -21,21 +26,22 @@ void nv_log(enum log_level level, const char *fmt, ...)
 		[LOG_DEBUG] = "nestvisor: ",
 		[LOG_TRACE] = "nestvisor: ",
 	};
-	char line[256];
+	char line[24 + 256];
+	unsigned n = 0;
 	va_list ap;
-	int n;
+	int len;
 
-	if (level > log_level_now)
+	if (level > log_level_now || !log_sink)
 		return;
-	va_start(ap, fmt);
-	n = fmt_vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((unsigned)n >= sizeof(line))
-		n = sizeof(line) - 1;
 	for (const char *p = prefix[level]; *p; p++)
-		uart_putc(*p);
-	uart_write(line, (unsigned long)n);
-	uart_putc('\n');
+		line[n++] = *p;
+	/* The prefix, at most 255 characters of message, the newline. */
+	va_start(ap, fmt);
+	len = fmt_vsnprintf(line + n, 256, fmt, ap);
+	va_end(ap);
+	if (len < 0)
+		return;
+	n += (unsigned)len < 256 ? (unsigned)len : 255;
+	line[n++] = '\n';
+	log_sink(line, n);
 }

@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Serial logging with levels.  Every line starts with "nestvisor: "
+ * Logging with levels.  Every line starts with "nestvisor: "
  * ("nestvisor: error: " and "nestvisor: warning: " for those levels), so
  * test runners and users can tell nestvisor's lines from the guest's.
+ *
+ * Where lines go is a hook: boot/ (UEFI side) and svm/ (hypervisor side)
+ * install the serial port's writer at start-up (docs/architecture.md,
+ * "Hooks").  Until one is installed, lines go nowhere.
  */
 #ifndef NV_CORE_LOG_H
 #define NV_CORE_LOG_H
 
+/* The one log-level enum, also the values of the config key "log". */
 enum log_level {
 	LOG_ERROR,
 	LOG_WARN,
@@ -15,8 +20,12 @@ enum log_level {
 	LOG_TRACE,
 };
 
+/* Receives one complete line, '\n' included. */
+typedef void (*log_sink_fn)(const char *s, unsigned long len);
+
 extern enum log_level log_level_now; /* read it through log_get_level() */
 
+void log_set_sink(log_sink_fn sink);
 void log_set_level(enum log_level level);
 static inline enum log_level log_get_level(void)
 {

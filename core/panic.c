@@ -1,54 +1,41 @@
 // SPDX-License-Identifier: MIT
-#include "core/panic.h"
+#include <stdarg.h>
+
+#include "core/fmt.h"
 #include "core/log.h"
-#include "core/percpu.h"
-#include "drivers/debug_exit.h"
+#include "core/panic.h"
+#include "core/x86.h"
 
-static struct cpu *panic_cpu;
+static panic_dump_fn dump_hook;
+static void *dump_ctx;
+static panic_stop_fn stop_hook;
 
-void panic_set_cpu(struct cpu *cpu)
+void panic_set_dump(panic_dump_fn dump, void *ctx)
 {
-	panic_cpu = cpu;
+	dump_hook = dump;
+	dump_ctx = ctx;
 }
 
-void dump_cpu_state(const struct cpu *cpu)
+void panic_set_stop(panic_stop_fn stop)
 {
-	const struct vmcb_save *s = &cpu->cur->save;
-	const struct guest_regs *g = &cpu->gregs;
-
-	log_error("%s state: rip 0x%lx rsp 0x%lx rflags 0x%lx cpl %u",
-		  cpu->nested.guest_mode ? "L2" : "L1", s->rip,
-		  s->rsp, s->rflags, s->cpl);
-	log_error("  rax 0x%lx rbx 0x%lx rcx 0x%lx rdx 0x%lx", s->rax, g->rbx,
-		  g->rcx, g->rdx);
-	log_error("  rsi 0x%lx rdi 0x%lx rbp 0x%lx r8 0x%lx", g->rsi, g->rdi,
-		  g->rbp, g->r8);
-	log_error("  r9 0x%lx r10 0x%lx r11 0x%lx r12 0x%lx", g->r9, g->r10,
-		  g->r11, g->r12);
-	log_error("  r13 0x%lx r14 0x%lx r15 0x%lx", g->r13, g->r14, g->r15);
-	log_error("  cr0 0x%lx cr2 0x%lx cr3 0x%lx cr4 0x%lx efer 0x%lx",
-		  s->cr0, s->cr2, s->cr3, s->cr4, s->efer);
-	log_error("  cs %x:0x%lx attr 0x%x ss %x idtr 0x%lx/0x%x gdtr 0x%lx/0x%x",
-		  s->cs.selector, s->cs.base, s->cs.attrib, s->ss.selector,
-		  s->idtr.base, s->idtr.limit, s->gdtr.base, s->gdtr.limit);
-	log_error("%lu exits so far; the last %lu, oldest first "
-		  "(code info1 info2 rip):", cpu->nr_exits,
-		  cpu->nr_exits < EXIT_RING_SIZE ? cpu->nr_exits :
-						   (uint64_t)EXIT_RING_SIZE);
-	for (unsigned i = 0; i < EXIT_RING_SIZE; i++) {
-		const struct exit_record *r =
-			&cpu->ring[(cpu->ring_next + i) % EXIT_RING_SIZE];
-		if (!r->code && !r->rip)
-			continue;
-		log_error("  0x%lx 0x%lx 0x%lx 0x%lx", r->code, r->info1,
-			  r->info2, r->rip);
-	}
+	stop_hook = stop;
 }
 
-void panic(const char *msg)
+void panic(const char *fmt, ...)
 {
+	static int depth;
+	char msg[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	fmt_vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	log_error("PANIC: %s", msg);
-	if (panic_cpu)
-		dump_cpu_state(panic_cpu);
-	debug_exit(NV_EXIT_PANIC);
+	/* A panic inside the dump hook goes straight to the stop.  (In host
+	 * mode GIF is clear: no interrupt can come in between.) */
+	if (dump_hook && !depth++)
+		dump_hook(dump_ctx);
+	if (stop_hook)
+		stop_hook();
+	halt_forever();
 }

@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include "mm/x86_regs.h"
+
 struct cpuid_regs {
 	uint32_t eax, ebx, ecx, edx;
 };
@@ -24,6 +26,22 @@ static inline struct cpuid_regs cpuid_count(uint32_t leaf, uint32_t sub)
 static inline struct cpuid_regs cpuid(uint32_t leaf)
 {
 	return cpuid_count(leaf, 0);
+}
+
+/* The same into 64-bit values, for code that stores them into a guest's
+ * 64-bit registers: CPUID writes the 32-bit registers, which zero-extends
+ * them, so no further extension is needed. */
+struct cpuid_regs64 {
+	uint64_t rax, rbx, rcx, rdx;
+};
+
+static inline struct cpuid_regs64 cpuid_count64(uint32_t leaf, uint32_t sub)
+{
+	struct cpuid_regs64 r;
+	__asm__ volatile("cpuid"
+			 : "=a"(r.rax), "=b"(r.rbx), "=c"(r.rcx), "=d"(r.rdx)
+			 : "a"(leaf), "c"(sub));
+	return r;
 }
 
 static inline uint64_t rdmsr(uint32_t msr)
@@ -112,6 +130,34 @@ static inline __attribute__((noreturn)) void halt_forever(void)
 		__asm__ volatile("cli; hlt");
 }
 
+/* Exception vectors, APM Vol. 2 §8.2 (Table 8-1).  The numbers missing are
+ * reserved on AMD CPUs. */
+enum x86_vector {
+	X86_VEC_DE = 0,  /* divide by zero */
+	X86_VEC_DB = 1,  /* debug */
+	X86_VEC_NMI = 2, /* non-maskable interrupt (not an exception) */
+	X86_VEC_BP = 3,  /* breakpoint */
+	X86_VEC_OF = 4,  /* overflow */
+	X86_VEC_BR = 5,  /* bound range */
+	X86_VEC_UD = 6,  /* invalid opcode */
+	X86_VEC_NM = 7,  /* device not available */
+	X86_VEC_DF = 8,  /* double fault */
+	X86_VEC_TS = 10, /* invalid TSS */
+	X86_VEC_NP = 11, /* segment not present */
+	X86_VEC_SS = 12, /* stack */
+	X86_VEC_GP = 13, /* general protection */
+	X86_VEC_PF = 14, /* page fault */
+	X86_VEC_MF = 16, /* x87 floating-point */
+	X86_VEC_AC = 17, /* alignment check */
+	X86_VEC_MC = 18, /* machine check */
+	X86_VEC_XF = 19, /* SIMD floating-point */
+	X86_VEC_CP = 21, /* control protection */
+	X86_VEC_HV = 28, /* hypervisor injection */
+	X86_VEC_VC = 29, /* VMM communication */
+	X86_VEC_SX = 30, /* security */
+	X86_NR_EXCEPTION_VECTORS = 32,
+};
+
 /* MSRs nestvisor reads, writes or virtualizes. APM Vol. 2 Appendix A. */
 #define MSR_EFER          0xc0000080u
 #define MSR_STAR          0xc0000081u
@@ -122,19 +168,16 @@ static inline __attribute__((noreturn)) void halt_forever(void)
 #define MSR_VM_CR         0xc0010114u
 #define MSR_VM_HSAVE_PA   0xc0010117u
 
-#define EFER_SCE   (1ull << 0)
-#define EFER_LME   (1ull << 8)
-#define EFER_LMA   (1ull << 10)
-#define EFER_NXE   (1ull << 11)
-#define EFER_SVME  (1ull << 12)
+/* PAT memory-type encodings (APM Vol. 2 §7.8.1); 2, 3 and 8-255 are
+ * reserved. */
+#define PAT_UC         0u
+#define PAT_WC         1u
+#define PAT_WT         4u
+#define PAT_WP         5u
+#define PAT_WB         6u
+#define PAT_UC_MINUS   7u
 
 #define VM_CR_LOCK    (1ull << 3)
 #define VM_CR_SVMDIS  (1ull << 4)
-
-#define CR0_PE (1ull << 0)
-#define CR0_PG (1ull << 31)
-#define CR4_PAE (1ull << 5)
-
-#define RFLAGS_IF (1ull << 9)
 
 #endif

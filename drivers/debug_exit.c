@@ -21,3 +21,8 @@ void debug_exit(uint32_t v)
 		outl(NV_PORT_DEBUG_EXIT, v);
 	halt_forever();
 }
+
+void debug_exit_panic(void)
+{
+	debug_exit(NV_EXIT_PANIC);
+}

@@ -18,5 +18,7 @@ void debug_exit_enable(bool on);
 bool debug_exit_enabled(void);
 /* Ends the run with value v; never returns. */
 __attribute__((noreturn)) void debug_exit(uint32_t v);
+/* Ends the run with NV_EXIT_PANIC: core/panic.h's stop hook. */
+__attribute__((noreturn)) void debug_exit_panic(void);
 
 #endif

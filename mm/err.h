@@ -18,6 +18,7 @@ enum nv_err {
 	NV_EAGAIN,     /* lost a race; the caller may retry (bounded) */
 	NV_ERANGE,     /* a value beyond a hardware or configured limit */
 	NV_EBUSY,      /* the resource is in use */
+	NV_ENOENT,     /* no such entry (e.g. an address that is not mapped) */
 };
 
 /* A name for logs: "ENOMEM", ...; accepts the code negated or not. */
@@ -25,6 +26,7 @@ static inline const char *nv_err_name(int err)
 {
 	static const char *const names[] = {
 		"OK", "ENOMEM", "EINVAL", "EFAULT", "EAGAIN", "ERANGE", "EBUSY",
+		"ENOENT",
 	};
 	unsigned e = (unsigned)(err < 0 ? -err : err);
 

@@ -8,11 +8,12 @@
  * PDE, PTE; 2 MiB pages via PDE.PS, 1 GiB pages via PDPE.PS) and §15.25
  * (nested paging: nested tables use the same format; every nested access is
  * a user access, so an NPT entry that should be usable needs U=1 at every
- * level).  Non-leaf entries are written P|W|U|A and leaves get A|D added,
- * so the CPU never has to set accessed/dirty bits itself.
+ * level).  Non-leaf entries are written P|W|U|A (PT_TABLE_FLAGS, mm/pt.h)
+ * and leaves get A|D added, so the CPU never has to set accessed/dirty bits
+ * itself.  Functions that can fail return 0 or a negated enum nv_err.
  *
  * Flags passed in (leaf_flags, flags) may only contain NPT_LEAF_ALLOWED
- * bits and must contain NPT_P.  For an L1 NPT use P|W|U; for the host
+ * bits and must contain PTE_P.  For an L1 NPT use P|W|U; for the host
  * table use P|W (+NX for data).  The caller flushes TLBs.
  */
 #ifndef NV_MM_NPT_L1_H
@@ -21,45 +22,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "mm/pt_mem.h"
+#include "mm/err.h"
+#include "mm/pt.h"
+#include "mm/pte.h"
 
-/* Entry bits: AMD APM Vol.2 §5.4 "Page-Translation-Table Entry Fields". */
-#define NPT_P		(1ULL << 0)	/* present */
-#define NPT_W		(1ULL << 1)	/* read/write */
-#define NPT_U		(1ULL << 2)	/* user/supervisor */
-#define NPT_PWT		(1ULL << 3)	/* page-level writethrough */
-#define NPT_PCD		(1ULL << 4)	/* page-level cache disable */
-#define NPT_A		(1ULL << 5)	/* accessed */
-#define NPT_D		(1ULL << 6)	/* dirty (leaves only) */
-#define NPT_PS		(1ULL << 7)	/* page size (PDE/PDPE); PAT in a PTE */
-#define NPT_G		(1ULL << 8)	/* global (leaves only) */
-#define NPT_PAT_LARGE	(1ULL << 12)	/* PAT in a 2 MiB / 1 GiB leaf */
-#define NPT_NX		(1ULL << 63)	/* no-execute */
-#define NPT_ADDR_MASK	0x000ffffffffff000ULL	/* bits 51:12 */
-#define NPT_ADDR_MASK_2M 0x000fffffffe00000ULL	/* bits 51:21 */
-#define NPT_ADDR_MASK_1G 0x000fffffc0000000ULL	/* bits 51:30 */
-
-/* Address fields: bits 51:12 (4 KiB), 51:21 (2 MiB), 51:30 (1 GiB). */
-_Static_assert(NPT_ADDR_MASK == (((1ULL << 52) - 1) & ~((1ULL << 12) - 1)),
-	       "4 KiB address field is bits 51:12");
-_Static_assert(NPT_ADDR_MASK_2M == (NPT_ADDR_MASK & ~((1ULL << 21) - 1)),
-	       "2 MiB address field is bits 51:21");
-_Static_assert(NPT_ADDR_MASK_1G == (NPT_ADDR_MASK & ~((1ULL << 30) - 1)),
-	       "1 GiB address field is bits 51:30");
-_Static_assert((NPT_PAT_LARGE & NPT_ADDR_MASK_2M) == 0,
-	       "large-page PAT lies below the 2 MiB address field");
-
-#define NPT_LEAF_ALLOWED (NPT_P | NPT_W | NPT_U | NPT_PWT | NPT_PCD | \
-			  NPT_G | NPT_NX)
-#define NPT_TABLE_FLAGS	(NPT_P | NPT_W | NPT_U | NPT_A)
-#define NPT_ENTRIES	512
-#define NPT_LIMIT_MAX	(1ULL << 48)	/* what 4 levels translate */
-
-enum {
-	NPT_E_NOMEM = -1,	/* alloc_page returned 0; nothing changed */
-	NPT_E_INVAL = -2,	/* unaligned address, bad flags, limit */
-	NPT_E_NOENT = -3,	/* address not mapped */
-};
+#define NPT_LEAF_ALLOWED (PTE_P | PTE_RW | PTE_US | PTE_PWT | PTE_PCD | \
+			  PTE_G | PTE_NX)
+#define NPT_LIMIT_MAX	PT_LIMIT	/* what 4 levels translate */
 
 /* A half-open physical range [start, end). */
 struct pa_range {
@@ -72,7 +41,7 @@ struct pa_range {
  * inside [0, limit) and meets no hole: 1 GiB (only if gbpages), else 2 MiB,
  * else 4 KiB.  limit and the holes' ends must be 4 KiB aligned (holes may
  * overlap, be unsorted, reach past limit), limit at most NPT_LIMIT_MAX.
- * On success *root_pa is the PML4's address.  On NPT_E_NOMEM every page
+ * On success *root_pa is the PML4's address.  On -NV_ENOMEM every page
  * taken so far has been freed again.
  */
 int npt_build_identity(struct pt_mem *m, uint64_t limit,
@@ -83,14 +52,15 @@ int npt_build_identity(struct pt_mem *m, uint64_t limit,
  * Map the 4 KiB page at gpa to hpa with flags, creating tables as needed
  * and splitting a 1 GiB or 2 MiB page that covers gpa into 512 smaller
  * pages that keep the rest of its mapping.  Allocates everything it needs
- * before changing anything, so NPT_E_NOMEM leaves the table as it was.
+ * before changing anything, so -NV_ENOMEM leaves the table as it was;
+ * -NV_EINVAL for an unaligned or too high address or bad flags.
  */
 int npt_map_page(struct pt_mem *m, uint64_t root, uint64_t gpa, uint64_t hpa,
 		 uint64_t flags);
 
 /*
  * Make the 4 KiB page at gpa not present (splitting a large page first,
- * as npt_map_page does).  NPT_E_NOENT if it was not mapped.  Tables that
+ * as npt_map_page does).  -NV_ENOENT if it was not mapped.  Tables that
  * become empty are kept.
  */
 int npt_unmap_page(struct pt_mem *m, uint64_t root, uint64_t gpa);
@@ -98,7 +68,7 @@ int npt_unmap_page(struct pt_mem *m, uint64_t root, uint64_t gpa);
 /*
  * Translate gpa: *hpa gets the address gpa maps to (page offset included),
  * *flags the leaf entry without its address bits (so a large leaf's PAT
- * shows as NPT_PAT_LARGE), *page_shift 12, 21 or 30.  NPT_E_NOENT if not
+ * shows as PTE_LARGE_PAT), *page_shift 12, 21 or 30.  -NV_ENOENT if not
  * mapped.  Any out pointer may be NULL.
  */
 int npt_lookup(struct pt_mem *m, uint64_t root, uint64_t gpa, uint64_t *hpa,

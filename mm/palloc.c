@@ -39,11 +39,11 @@ int palloc_init(struct palloc *p, void *virt, uint64_t base, uint64_t size)
 	uint64_t npages = size / PALLOC_PAGE, words, bm_pages;
 
 	if ((base | (uintptr_t)virt) & (PALLOC_PAGE - 1))
-		return -1;
+		return -NV_EINVAL;
 	words = (npages + 63) / 64;
 	bm_pages = (words * 8 + PALLOC_PAGE - 1) / PALLOC_PAGE;
 	if (npages < bm_pages + 1)
-		return -1;
+		return -NV_ENOMEM;
 	p->virt = virt;
 	p->base = base;
 	p->npages = npages;
@@ -114,14 +114,14 @@ int palloc_free(struct palloc *p, uint64_t pa, uint64_t count)
 	uint64_t first;
 
 	if (pa < p->base || (pa - p->base) % PALLOC_PAGE)
-		return -1;
+		return -NV_EINVAL;
 	first = (pa - p->base) / PALLOC_PAGE;
 	if (first < p->reserved || first >= p->npages ||
 	    count > p->npages - first)
-		return -1;
+		return -NV_EINVAL;
 	for (uint64_t i = 0; i < count; i++)
 		if (!test_bit(p, first + i))
-			return -1;
+			return -NV_EINVAL;
 	for (uint64_t i = 0; i < count; i++)
 		clear_bit(p, first + i);
 	p->nfree += count;

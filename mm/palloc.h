@@ -16,6 +16,7 @@
 
 #include <stdint.h>
 
+#include "mm/err.h"
 #include "mm/pt_mem.h"
 
 #define PALLOC_PAGE 4096ULL
@@ -32,8 +33,8 @@ struct palloc {
 
 /*
  * Take over [base, base + size) (size rounded down to pages).  Returns 0,
- * or -1 if base or virt is not 4 KiB aligned or the range is too small to
- * hold its bitmap and one page.
+ * -NV_EINVAL if base or virt is not 4 KiB aligned, or -NV_ENOMEM if the
+ * range is too small to hold its bitmap and one page.
  */
 int palloc_init(struct palloc *p, void *virt, uint64_t base, uint64_t size);
 
@@ -48,8 +49,8 @@ uint64_t palloc_page(struct palloc *p);
 uint64_t palloc_pages(struct palloc *p, uint64_t count, uint64_t align);
 
 /*
- * Free count pages at pa.  Returns 0, or -1 (changing nothing) if any of
- * them is outside the range, part of the bitmap or not allocated.
+ * Free count pages at pa.  Returns 0, or -NV_EINVAL (changing nothing) if
+ * any of them is outside the range, part of the bitmap or not allocated.
  */
 int palloc_free(struct palloc *p, uint64_t pa, uint64_t count);
 

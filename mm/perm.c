@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * pagewalk_init(): turn a cpu_role into what the walker consults at run time
- * (spec: nested-paging-semantics.md §3.2 and §8).
+ * (docs/semantics.md §4.2 and §9).
  *
  * 1. The permission table.  permissions[pfec >> 1] is indexed by the access
  *    (bit 0 W, bit 1 U, bit 2 the RSVD slot = "SMAP overridden", bit 3 F)
@@ -21,8 +21,9 @@
  *    is what makes U=0 NPT pages fault for any access without GMET.
  *
  * 2. The reserved-bit masks, rsvd[level-1][PS], for the format the role
- *    selects.  Every choice the spec leaves open is made in
- *    format_choices below and explained in docs/mmu.md.
+ *    selects.  Every choice the sources leave open is made in
+ *    format_choices below and explained in docs/mmu.md §4 and
+ *    docs/semantics.md §11.
  */
 #include "mm/pte.h"
 #include "mm/walk.h"
@@ -73,7 +74,8 @@ static void build_permissions(struct pagewalk *w)
  *    64-bit entries (long mode); in PAE entries bits MAXPHYADDR..62 (APM:
  *    legacy PAE entries have bits 62:52 MBZ).
  *  - NX (bit 63) is reserved when !EFER.NXE.
- *  - PML5E/PML4E: PS reserved, and on AMD bit 8 reserved (spec §8).
+ *  - PML5E/PML4E: PS reserved, and on AMD bit 8 reserved (docs/semantics.md
+ *    §5, format rules).
  *  - PDPTE (4/5-level): PS reserved without 1 GiB pages; a 1 GiB leaf has
  *    bits 29:13 reserved.  PDE: a 2 MiB leaf has bits 20:13 reserved.
  *  - PAE 3-level PDPTE: the legacy PDPTE format (bits 2:1, 8:5 and

@@ -3,7 +3,7 @@
  * Page-fault error code bits, shared by #PF (exception 14) and #NPF
  * (VMEXIT 0x400, EXITINFO1).  AMD APM Vol. 2, §8.4.2 "#PF" error code and
  * §15.25.6 "Nested versus Guest Page Faults, Fault Ordering".
- * nestvisor's spec: ../shared/reference/nested-paging-semantics.md §6.1.
+ * When each bit is set: docs/semantics.md §7.1.
  */
 #ifndef NV_MM_PFERR_H
 #define NV_MM_PFERR_H

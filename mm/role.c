@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * cpu_role / root_role computation (spec: nested-paging-semantics.md §2).
+ * cpu_role / root_role computation (docs/semantics.md §3).
  *
  * cpu_role_from_regs() describes ordinary paging from CR0/CR4/EFER.
  * cpu_role_shadow_npt() describes L1's nested page tables: it runs the same
@@ -59,7 +59,7 @@ union cpu_role cpu_role_shadow_npt(uint64_t l1_cr4, uint64_t l1_efer, bool gmet)
 {
 	struct paging_regs regs = {
 		/* L1's CR0 does not shape the NPT format: PG is implied and
-		 * WP is treated as 1 (spec §2.3, "why CR0 is hard-coded"). */
+		 * WP is treated as 1 (docs/semantics.md §3.3). */
 		.cr0 = X86_CR0_PG | X86_CR0_WP,
 		/* No protection keys and no SMAP on nested page tables. */
 		.cr4 = l1_cr4 & ~(X86_CR4_PKE | X86_CR4_SMAP),
@@ -69,7 +69,7 @@ union cpu_role cpu_role_shadow_npt(uint64_t l1_cr4, uint64_t l1_efer, bool gmet)
 	union cpu_role role = cpu_role_from_regs(&regs);
 
 	/* has_pferr_fetch already holds L1's NXE | real SMEP; from here on
-	 * the base bit means GMET (spec §5.2). */
+	 * the base bit means GMET (docs/semantics.md §6.2). */
 	role.base.cr4_smep = gmet;
 	return role;
 }

@@ -10,14 +10,16 @@
  *    CR4/EFER at VMRUN plus vmcb12's GMET enable by cpu_role_shadow_npt().
  * A root_role (a page role) describes the shadow tables nestvisor builds.
  *
- * Field by field, ordinary paging against shadow NPT: see docs/mmu.md and
- * ../shared/reference/nested-paging-semantics.md §2.
+ * Field by field, ordinary paging against shadow NPT: see docs/mmu.md §1.1
+ * and docs/semantics.md §3.
  */
 #ifndef NV_MM_ROLE_H
 #define NV_MM_ROLE_H
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "mm/x86_regs.h"
 
 /* Access rights accumulated over a walk (effective rights). */
 #define ACC_READ  (1u << 0) /* present */
@@ -96,19 +98,6 @@ union cpu_role {
 _Static_assert(sizeof(union mmu_page_role) == 4, "page role is 32 bits");
 _Static_assert(sizeof(union mmu_ext_role) == 4, "ext role is 32 bits");
 _Static_assert(sizeof(union cpu_role) == 8, "cpu_role is 64 bits");
-
-/* Control-register bits the role computations read. */
-#define X86_CR0_PG    (1ull << 31)
-#define X86_CR0_WP    (1ull << 16)
-#define X86_CR4_PSE   (1ull << 4)
-#define X86_CR4_PAE   (1ull << 5)
-#define X86_CR4_LA57  (1ull << 12)
-#define X86_CR4_SMEP  (1ull << 20)
-#define X86_CR4_SMAP  (1ull << 21)
-#define X86_CR4_PKE   (1ull << 22)
-#define X86_EFER_LME  (1ull << 8)
-#define X86_EFER_LMA  (1ull << 10)
-#define X86_EFER_NXE  (1ull << 11)
 
 struct paging_regs {
 	uint64_t cr0, cr4, efer;

@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
- * The shadow-NPT MMU (API in shadow_npt.h; spec: nested-paging-semantics.md
- * §1.5, §4, §5, §6.2, §8).
+ * The shadow-NPT MMU (API in shadow_npt.h; docs/semantics.md §2.5, §5,
+ * §6, §7.2, §9).
  *
- * What the shadow is.  A shadow root is a 4-level long-mode NPT (entry bits
- * of mm/npt_l1.h, AMD APM Vol.2 §5.3/§15.25) mapping L2 gpa -> host pa.
- * It caches the results of walking L1's NPT: each leaf is one successful
- * walk of L1's tables, composed with env->l1_to_hpa.  The shadow's own
- * table entries are always P|W|U|A; all rights live in the leaves.  So the
- * shadow tree mirrors nothing of L1's table layout and every L1 format
- * (2-level, PAE, 4-level, 5-level below 2^48) is shadowed the same way.
+ * What the shadow is.  A shadow root is a 4-level long-mode NPT (built
+ * with mm/pt.c; entry bits of mm/pte.h, AMD APM Vol.2 §5.3/§15.25) mapping
+ * L2 gpa -> host pa.  It caches the results of walking L1's NPT: each leaf
+ * is one successful walk of L1's tables, composed with env->l1_to_hpa.
+ * The shadow's own table entries are always P|W|U|A; all rights live in
+ * the leaves.  So the shadow tree mirrors nothing of L1's table layout and
+ * every L1 format (2-level, PAE, 4-level, 5-level below 2^48) is shadowed
+ * the same way.
  * Roots are cached by (nCR3, full cpu_role, exec class), up to
  * SNPT_MAX_ROOTS, least recently used evicted.  The key is the whole
  * cpu_role rather than the root_role alone, because ext bits (cr4_pse,
@@ -17,14 +18,16 @@
  *
  * #NPF (snpt_handle_fault).
  *  1. The access: W and F from the CPU's EXITINFO1, U = (CPL 3), stage =
- *     the CPU's bit 32 or 33 (not exactly one: FINAL, §6.2 step 2).  The
+ *     the CPU's bit 32 or 33 (not exactly one: FINAL, §7.2 step 2).  The
  *     walker turns a bit-33 access into a user write and ignores U without
- *     GMET (§8 step 1).
+ *     GMET (§9 step 1).
  *  2. walk() over L1's NPT (it sets L1's A/D bits as hardware would).
- *     A fault is reflected: EXITINFO1 = the CPU's stage bit | bits 31:0 of
- *     the walk (I/D per has_pferr_fetch; US = CPL 3 under GMET, which is
- *     KVM's erratum-1218 answer), EXITINFO2 = the L2 gpa (§6.2).
- *  3. l1_to_hpa(walk.out).  No memory: reported, nothing installed.
+ *     A fault is reflected (SNPT_REFLECT): EXITINFO1 = the CPU's stage
+ *     bit | bits 31:0 of the walk (I/D per has_pferr_fetch; US = CPL 3
+ *     under GMET, which is KVM's erratum-1218 answer), EXITINFO2 = the L2
+ *     gpa (§7.2).
+ *  3. l1_to_hpa(walk.out).  No memory: SNPT_NO_L1_MEMORY, nothing
+ *     installed.
  *  4. The leaf: host address from l1_to_hpa only; page size = the largest
  *     of 1 GiB (with env->gbpages) / 2 MiB / 4 KiB not above L1's leaf,
  *     l1_to_hpa's max_shift, and the alignment of the host block;
@@ -60,10 +63,10 @@
  * effective-U=0 pages NX.  A fetch fault the walk allows (under GMET for
  * the faulting CPL) is installed in the root of the page's class (U=1:
  * USER, U=0: SUPERVISOR) and, if that is not the current root, reported
- * as switch_exec with that root.  Exact: every fetch in a SUPERVISOR root
- * (U=0 pages run for any CPL; a U=1 page faults, and the walk decides with
- * the real CPL: GMET violation for CPL 0-2, switch for CPL 3), and every
- * data access.  Inexact: in a USER root, CPL 0-2 code runs from U=1 pages
+ * as SNPT_SWITCH_ROOT with that root.  Exact: every fetch in a SUPERVISOR
+ * root (U=0 pages run for any CPL; a U=1 page faults, and the walk decides
+ * with the real CPL: GMET violation for CPL 0-2, switch for CPL 3), and
+ * every data access.  Inexact: in a USER root, CPL 0-2 code runs from U=1 pages
  * already installed there without a GMET fault; this happens when CPL
  * drops to 0-2 (interrupt, syscall) and the handler's first fetch is from
  * a U=1 page.  Kernels normally enter on U=0 pages, whose NX in the USER
@@ -72,141 +75,48 @@
  *
  * Limits.  SNPT_MAX_USES uses; when full, every root is emptied (reset)
  * and the walk's uses are recorded again.  Out of table pages: reset, try
- * once more, else SNPT_E_NOMEM.  L2 gpas at or above 2^48 are refused
- * (SNPT_E_RANGE): a 4-level shadow cannot map them.  No allocation except
+ * once more, else SNPT_NO_MEMORY.  L2 gpas at or above 2^48 are refused
+ * (SNPT_BAD_ADDRESS): a 4-level shadow cannot map them.  No allocation except
  * env->ptm pages; recursion depth at most 4.
  */
 #include "mm/shadow_npt.h"
 
-#include "mm/npt_l1.h"
 #include "mm/pferr.h"
+#include "mm/pt.h"
 #include "mm/pte.h"
 
-#define SHADOW_LEVELS 4
-#define SHADOW_LIMIT_SHIFT 48
-#define SHADOW_LAST ((1ull << SHADOW_LIMIT_SHIFT) - 1)
+#define SHADOW_LAST (PT_LIMIT - 1)
 #define PAGE_MASK_4K 0xfffull
 
-static unsigned shadow_shift(unsigned level)
-{
-	return 12u + 9u * (level - 1);
-}
-
-static unsigned shadow_index(uint64_t gpa, unsigned level)
-{
-	return (unsigned)(gpa >> shadow_shift(level)) & (NPT_ENTRIES - 1);
-}
-
-static uint64_t *table(struct snpt *s, uint64_t pa)
-{
-	return s->env.ptm->map(s->env.ptm->ctx, pa);
-}
-
-static bool is_table(uint64_t e, unsigned level)
-{
-	return level > 1 && (e & NPT_P) && !(e & NPT_PS);
-}
-
-/* ---- shadow tables ------------------------------------------------------ */
-
-static void free_subtree(struct snpt *s, uint64_t pa, unsigned level)
-{
-	uint64_t *t = table(s, pa);
-
-	for (unsigned i = 0; i < NPT_ENTRIES; i++)
-		if (is_table(t[i], level))
-			free_subtree(s, t[i] & NPT_ADDR_MASK, level - 1);
-	s->env.ptm->free_page(s->env.ptm->ctx, pa);
-}
-
-/* Clear every entry of the table at pa (covering from tbase) that maps
- * anything in [lo, last]; a large leaf partly inside goes whole. */
-static void zap_table(struct snpt *s, uint64_t pa, unsigned level,
-		      uint64_t tbase, uint64_t lo, uint64_t last)
-{
-	unsigned shift = shadow_shift(level);
-	uint64_t *t = table(s, pa);
-	unsigned first = lo > tbase ? (unsigned)((lo - tbase) >> shift) : 0;
-	unsigned end = (unsigned)((last - tbase) >> shift);
-
-	if (end > NPT_ENTRIES - 1)
-		end = NPT_ENTRIES - 1;
-	for (unsigned i = first; i <= end; i++) {
-		uint64_t e = t[i], eb = tbase + ((uint64_t)i << shift);
-		uint64_t el = eb + ((1ull << shift) - 1);
-
-		if (!(e & NPT_P))
-			continue;
-		if (is_table(e, level) && (eb < lo || el > last)) {
-			zap_table(s, e & NPT_ADDR_MASK, level - 1, eb, lo, last);
-			continue;
-		}
-		if (is_table(e, level))
-			free_subtree(s, e & NPT_ADDR_MASK, level - 1);
-		t[i] = 0;
-	}
-}
+/* ---- shadow tables (mm/pt.c) -------------------------------------------- */
 
 /* Zap [lo, last] (L2 gpas, clamped to what the shadow maps) in root r. */
 static void zap_range(struct snpt *s, unsigned r, uint64_t lo, uint64_t last)
 {
-	if (lo > SHADOW_LAST)
-		return;
-	if (last > SHADOW_LAST)
-		last = SHADOW_LAST;
-	zap_table(s, s->roots[r].hpa, SHADOW_LEVELS, 0, lo, last);
+	pt_zap_range(s->env.ptm, s->roots[r].hpa, lo, last);
 }
 
 /*
  * Put leaf at level (1: 4 KiB, 2: 2 MiB, 3: 1 GiB) for l2_gpa, creating
  * tables as needed.  A large leaf in the way is replaced by a new table,
  * a table in the way of a large leaf is freed: both only drop cached
- * translations.  SNPT_E_NOMEM leaves at most empty tables behind.
+ * translations.  -NV_ENOMEM changes nothing.
  */
-static int install(struct snpt *s, uint64_t root, uint64_t l2_gpa,
+static int install(struct snpt *s, unsigned r, uint64_t l2_gpa,
 		   unsigned level, uint64_t leaf)
 {
-	uint64_t pa = root, *t;
-	unsigned i;
-
-	for (unsigned lvl = SHADOW_LEVELS; lvl > level; lvl--) {
-		uint64_t np;
-
-		t = table(s, pa);
-		i = shadow_index(l2_gpa, lvl);
-		if (is_table(t[i], lvl)) {
-			pa = t[i] & NPT_ADDR_MASK;
-			continue;
-		}
-		np = s->env.ptm->alloc_page(s->env.ptm->ctx);
-		if (!np)
-			return SNPT_E_NOMEM;
-		t[i] = np | NPT_TABLE_FLAGS;
-		pa = np;
-	}
-	t = table(s, pa);
-	i = shadow_index(l2_gpa, level);
-	if (is_table(t[i], level))
-		free_subtree(s, t[i] & NPT_ADDR_MASK, level - 1);
-	t[i] = leaf;
-	return SNPT_OK;
+	return pt_install(s->env.ptm, s->roots[r].hpa, l2_gpa, level, leaf,
+			  PT_DROP_LARGE);
 }
 
 /* The shadow leaf mapping l2_gpa in root r: its level, or 0 if none. */
 static unsigned find_leaf(struct snpt *s, unsigned r, uint64_t l2_gpa)
 {
-	uint64_t pa = s->roots[r].hpa;
+	unsigned level;
 
-	for (unsigned lvl = SHADOW_LEVELS; lvl >= 1; lvl--) {
-		uint64_t e = table(s, pa)[shadow_index(l2_gpa, lvl)];
-
-		if (!(e & NPT_P))
-			return 0;
-		if (!is_table(e, lvl))
-			return lvl;
-		pa = e & NPT_ADDR_MASK;
-	}
-	return 0;
+	if (!(*pt_walk(s->env.ptm, s->roots[r].hpa, l2_gpa, &level) & PTE_P))
+		return 0;
+	return level;
 }
 
 /* ---- uses: which L1 table pages the shadow entries came from ----------- */
@@ -326,8 +236,8 @@ static unsigned table_span(const struct pagewalk *w, unsigned lvl)
 
 /*
  * Record a use for every table page walk res read, protecting pages that
- * get their first use.  -1 (having changed nothing more) when the table is
- * full.
+ * get their first use.  -NV_ENOMEM (having changed nothing more) when the
+ * use table is full.
  */
 static int record_uses(struct snpt *s, unsigned r, uint64_t l2_gpa,
 		       const struct walk_result *res)
@@ -343,7 +253,7 @@ static int record_uses(struct snpt *s, unsigned r, uint64_t l2_gpa,
 		if (find_use(s, page, r, base, span))
 			continue;
 		if (s->free_use == SNPT_NO_USE)
-			return -1;
+			return -NV_ENOMEM;
 		if (!page_has_use(s, page)) {
 			if (s->env.protect(s->env.ctx, page, true)) {
 				s->stats.protect_failures++;
@@ -382,16 +292,19 @@ static void reset_all(struct snpt *s)
 static void evict(struct snpt *s, unsigned r)
 {
 	empty_root(s, r);
-	s->env.ptm->free_page(s->env.ptm->ctx, s->roots[r].hpa);
+	pt_free(s->env.ptm, s->roots[r].hpa, PT_LEVELS);
 	s->roots[r].valid = false;
 }
 
-static int root_index(const struct snpt *s, uint64_t hpa)
+/* Is hpa a cached root?  *index gets its slot. */
+static bool find_root(const struct snpt *s, uint64_t hpa, unsigned *index)
 {
 	for (unsigned r = 0; r < SNPT_MAX_ROOTS; r++)
-		if (s->roots[r].valid && s->roots[r].hpa == hpa)
-			return (int)r;
-	return -1;
+		if (s->roots[r].valid && s->roots[r].hpa == hpa) {
+			*index = r;
+			return true;
+		}
+	return false;
 }
 
 static bool gmet_emulated(const struct snpt *s, union cpu_role role)
@@ -436,7 +349,7 @@ static int get_root(struct snpt *s, uint64_t ncr3, union cpu_role role,
 		    rt->role.as_u64 == role.as_u64 && rt->exec == exec) {
 			touch(s, r);
 			*index = r;
-			return SNPT_OK;
+			return 0;
 		}
 	}
 	for (unsigned r = 0; r < SNPT_MAX_ROOTS; r++) {
@@ -456,7 +369,7 @@ static int get_root(struct snpt *s, uint64_t ncr3, union cpu_role role,
 		reset_all(s);
 		hpa = s->env.ptm->alloc_page(s->env.ptm->ctx);
 		if (!hpa)
-			return SNPT_E_NOMEM;
+			return -NV_ENOMEM;
 	}
 	struct snpt_root *rt = &s->roots[victim];
 
@@ -464,12 +377,12 @@ static int get_root(struct snpt *s, uint64_t ncr3, union cpu_role role,
 	rt->exec = exec;
 	rt->ncr3 = ncr3;
 	rt->role = role;
-	rt->root_role = root_role_shadow_npt(role, SHADOW_LEVELS);
+	rt->root_role = root_role_shadow_npt(role, PT_LEVELS);
 	rt->hpa = hpa;
 	pagewalk_init(&rt->w, role, true, &s->env.l1_cpu);
 	touch(s, victim);
 	*index = victim;
-	return SNPT_OK;
+	return 0;
 }
 
 int snpt_get_root(struct snpt *s, uint64_t ncr3, union cpu_role role,
@@ -485,7 +398,8 @@ int snpt_get_root(struct snpt *s, uint64_t ncr3, union cpu_role role,
 
 /* ---- faults ------------------------------------------------------------- */
 
-/* The CPU's stage bit; not exactly one: FINAL (§6.2 step 2). */
+/* The CPU's stage bit; not exactly one: FINAL (docs/semantics.md §7.2
+ * step 2). */
 static uint64_t fault_stage(uint64_t hw)
 {
 	uint64_t stage = hw & PFERR_STAGE_MASK;
@@ -521,7 +435,7 @@ static uint64_t memtype_bits(const struct walk_result *wr, unsigned shift)
 	uint64_t bits = leaf & (PTE_PWT | PTE_PCD);
 
 	if (pat)
-		bits |= shift == 12 ? NPT_PS : NPT_PAT_LARGE;
+		bits |= shift == 12 ? PTE_PS : PTE_LARGE_PAT;
 	return bits;
 }
 
@@ -531,25 +445,25 @@ static uint64_t make_leaf(const struct snpt *s, const struct snpt_root *rt,
 {
 	uint64_t mask = (1ull << shift) - 1;
 	uint64_t base = shift == 12 ? hpa & ~PAGE_MASK_4K : hpa - (wr->out & mask);
-	uint64_t leaf = base | NPT_P | NPT_A | memtype_bits(wr, shift);
+	uint64_t leaf = base | PTE_P | PTE_A | memtype_bits(wr, shift);
 	bool user = wr->access & ACC_USER, emul = gmet_emulated(s, rt->role);
 	bool dirty = (wr->pte[wr->nr_levels - 1] & PTE_D) ||
 		     (walk_effective_pfec(&rt->w, access) & PFERR_WRITE);
 
 	if (shift > 12)
-		leaf |= NPT_PS;
+		leaf |= PTE_PS;
 	if ((wr->access & ACC_WRITE) && dirty)
-		leaf |= NPT_W | NPT_D;
+		leaf |= PTE_RW | PTE_D;
 	if (user || emul)
-		leaf |= NPT_U;
+		leaf |= PTE_US;
 	if (!(wr->access & ACC_EXEC))
-		leaf |= NPT_NX;
+		leaf |= PTE_NX;
 	if (emul && (rt->exec == SNPT_EXEC_SUPERVISOR ? user : !user))
-		leaf |= NPT_NX;
+		leaf |= PTE_NX;
 	return leaf;
 }
 
-/* Record the walk's uses and install the leaf in root r (§ Limits). */
+/* Record the walk's uses and install the leaf in root r ("Limits" above). */
 static int record_and_install(struct snpt *s, unsigned r, uint64_t l2_gpa,
 			      const struct walk_result *wr, unsigned shift,
 			      uint64_t leaf)
@@ -561,54 +475,51 @@ static int record_and_install(struct snpt *s, unsigned r, uint64_t l2_gpa,
 			reset_all(s);
 			record_uses(s, r, l2_gpa, wr); /* fits: table empty */
 		}
-		if (!install(s, s->roots[r].hpa, l2_gpa, level, leaf))
-			return SNPT_OK;
+		if (!install(s, r, l2_gpa, level, leaf))
+			return 0;
 		reset_all(s);
 	}
-	return SNPT_E_NOMEM;
+	return -NV_ENOMEM;
 }
 
-int snpt_handle_fault(struct snpt *s, uint64_t root_hpa, uint64_t l2_gpa,
-		      uint64_t hw_exit_info_1, unsigned cpl,
-		      struct snpt_fault_result *out)
+enum snpt_outcome snpt_handle_fault(struct snpt *s, uint64_t root_hpa,
+				    uint64_t l2_gpa, uint64_t hw_exit_info_1,
+				    unsigned cpl, struct snpt_fault_result *out)
 {
-	int ri = root_index(s, root_hpa);
 	uint64_t stage = fault_stage(hw_exit_info_1), access, hpa;
+	enum snpt_outcome installed = SNPT_INSTALLED;
 	struct walk_result wr;
 	unsigned r, target, max_shift = 12, shift;
-	int err;
 
 	*out = (struct snpt_fault_result){ .exec = SNPT_EXEC_SUPERVISOR,
 					   .root_hpa = root_hpa };
-	if (ri < 0)
-		return SNPT_E_NOROOT;
-	r = target = (unsigned)ri;
+	if (!find_root(s, root_hpa, &r))
+		return SNPT_STALE_ROOT;
+	target = r;
 	touch(s, r);
 	out->exec = s->roots[r].exec;
 	s->stats.faults++;
 	if (l2_gpa > SHADOW_LAST)
-		return SNPT_E_RANGE;
+		return SNPT_BAD_ADDRESS;
 
 	access = stage | (hw_exit_info_1 & (PFERR_WRITE | PFERR_FETCH)) |
 		 (cpl == 3 ? PFERR_USER : 0);
 	walk(&s->roots[r].w, s->env.l1mem, s->roots[r].ncr3, l2_gpa, access, &wr);
 	if (wr.gmem_error)
-		return SNPT_E_L1_TABLE;
+		return SNPT_L1_TABLE_UNREACHABLE;
 	if (wr.fault) {
-		out->reflect = true;
 		out->exit_info_1 = stage | (wr.error_code & ~PFERR_STAGE_MASK);
 		out->exit_info_2 = l2_gpa;
 		s->stats.reflects++;
-		return SNPT_OK;
+		return SNPT_REFLECT;
 	}
 	out->l1_gpa = wr.out;
 	if (s->env.l1_to_hpa(s->env.ctx, wr.out, &hpa, &max_shift)) {
-		out->no_l1_memory = true;
 		s->stats.no_l1_memory++;
-		return SNPT_OK;
+		return SNPT_NO_L1_MEMORY;
 	}
 	if (hpa & ~((1ull << 52) - 1))
-		return SNPT_E_HPA;
+		return SNPT_BAD_HOST_ADDRESS;
 
 	if (gmet_emulated(s, s->roots[r].role) && stage == PFERR_GUEST_FINAL &&
 	    (access & PFERR_FETCH)) {
@@ -616,26 +527,24 @@ int snpt_handle_fault(struct snpt *s, uint64_t root_hpa, uint64_t l2_gpa,
 							    : SNPT_EXEC_SUPERVISOR;
 
 		if (cls != s->roots[r].exec) {
-			err = get_root(s, s->roots[r].ncr3, s->roots[r].role,
-				       cls, &target);
-			if (err)
-				return err;
-			out->switch_exec = true;
+			if (get_root(s, s->roots[r].ncr3, s->roots[r].role,
+				     cls, &target))
+				return SNPT_NO_MEMORY;
+			installed = SNPT_SWITCH_ROOT;
 			s->stats.switches++;
 		}
 	}
 
 	shift = pick_shift(s, &wr, hpa, max_shift);
-	err = record_and_install(s, target, l2_gpa, &wr, shift,
-				 make_leaf(s, &s->roots[target], &wr, access,
-					   hpa, shift));
-	if (err)
-		return err;
+	if (record_and_install(s, target, l2_gpa, &wr, shift,
+			       make_leaf(s, &s->roots[target], &wr, access,
+					 hpa, shift)))
+		return SNPT_NO_MEMORY;
 	out->shadow_shift = shift;
 	out->exec = s->roots[target].exec;
 	out->root_hpa = s->roots[target].hpa;
 	s->stats.installs++;
-	return SNPT_OK;
+	return installed;
 }
 
 /* ---- coherence and flushes ---------------------------------------------- */
@@ -675,8 +584,8 @@ void snpt_invlpga(struct snpt *s, uint64_t l2_gpa)
 		lvl = find_leaf(s, r, l2_gpa);
 		if (!lvl)
 			continue;
-		lo = l2_gpa & ~((1ull << shadow_shift(lvl)) - 1);
-		last = lo + ((1ull << shadow_shift(lvl)) - 1);
+		lo = l2_gpa & ~((1ull << pt_level_shift(lvl)) - 1);
+		last = lo + ((1ull << pt_level_shift(lvl)) - 1);
 		zap_range(s, r, lo, last);
 		remove_uses_within(s, r, lo, last);
 	}

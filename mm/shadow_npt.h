@@ -5,17 +5,17 @@
  * walked with mm/walk.c on #NPF, and the result, composed with nestvisor's
  * own NPT for L1 (env->l1_to_hpa), is cached in 4-level long-mode shadow
  * tables that vmcb02 runs with.  Algorithm, limits and costs: the comment
- * at the top of shadow_npt.c.  Spec: nested-paging-semantics.md §1.5, §4,
- * §5, §6.2, §8.
+ * at the top of shadow_npt.c.  Semantics: docs/semantics.md §2.5, §5, §6,
+ * §7.2, §9.
  *
  * Requirements on the caller:
  *  - L0 runs with EFER.NXE=1 (shadow entries use NX, and the CPU's #NPF
  *    error code must carry the I/D bit for fetches);
  *  - calls are serialised, and L1 does not run while one is in progress
  *    (nestvisor runs one vCPU);
- *  - after snpt_get_root() or a fault result with switch_exec, vmcb02's
- *    nCR3 is the root returned; the caller flushes the ASID's TLB after
- *    snpt_l1_write(), snpt_invlpga() and snpt_flush().
+ *  - after snpt_get_root() or a fault with outcome SNPT_SWITCH_ROOT,
+ *    vmcb02's nCR3 is the root returned; the caller flushes the ASID's TLB
+ *    after snpt_l1_write(), snpt_invlpga() and snpt_flush().
  */
 #ifndef NV_MM_SHADOW_NPT_H
 #define NV_MM_SHADOW_NPT_H
@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mm/err.h"
 #include "mm/gmem.h"
 #include "mm/pt_mem.h"
 #include "mm/role.h"
@@ -43,14 +44,14 @@ struct snpt_env {
 	 * L1 gpa -> host pa through nestvisor's NPT for L1.  *max_shift =
 	 * log2 of the largest naturally aligned block around l1_gpa that maps
 	 * contiguously (and aligned) with the same rights: 12, 21 or 30.
-	 * Returns 0, or -1 if L1 has no memory there.
+	 * Returns 0, or -NV_EFAULT if L1 has no memory there.
 	 */
 	int (*l1_to_hpa)(void *ctx, uint64_t l1_gpa, uint64_t *hpa,
 			 unsigned *max_shift);
 	/*
 	 * Write-protect (true) or release (false) one 4 KiB page of L1 memory
 	 * in nestvisor's NPT for L1, so that L1's writes to it exit.  Returns
-	 * 0, or -1 if the page cannot be protected.
+	 * 0, or a negated nv_err if the page cannot be protected.
 	 */
 	int (*protect)(void *ctx, uint64_t l1_gpa_page, bool write_protect);
 	void *ctx;
@@ -68,15 +69,6 @@ struct snpt_env {
 enum snpt_exec {
 	SNPT_EXEC_SUPERVISOR = 0,
 	SNPT_EXEC_USER = 1,
-};
-
-enum {
-	SNPT_OK = 0,
-	SNPT_E_NOMEM = -1,    /* no page for a shadow table, even after a reset */
-	SNPT_E_NOROOT = -2,   /* root_hpa is not a cached root */
-	SNPT_E_RANGE = -3,    /* L2 gpa at or above 2^48: no 4-level shadow */
-	SNPT_E_L1_TABLE = -4, /* l1mem could not read/update L1's NPT */
-	SNPT_E_HPA = -5,      /* l1_to_hpa returned an address above bit 51 */
 };
 
 struct snpt_root {
@@ -121,19 +113,46 @@ struct snpt {
 	struct snpt_stats stats;
 };
 
-/* Outcome of snpt_handle_fault() when it returns SNPT_OK. */
+/*
+ * What an #NPF of L2 needs, as snpt_handle_fault() found it.  The #NPF
+ * dispatcher switches on this and nothing else; the details each outcome
+ * carries are in struct snpt_fault_result.
+ */
+enum snpt_outcome {
+	/* The shadow entry is installed in the faulting root: resume L2. */
+	SNPT_INSTALLED,
+	/* GMET emulation: installed in root_hpa, the other execution class's
+	 * root; run vmcb02 on it (new nCR3, flush the ASID) and resume. */
+	SNPT_SWITCH_ROOT,
+	/* L1's NPT denies the access: #NPF to L1 with exit_info_1 (the
+	 * walker's error code and the CPU's stage bit) and exit_info_2 (the
+	 * faulting L2 gpa). */
+	SNPT_REFLECT,
+	/* L1's NPT translates to l1_gpa, where L1 has no memory. */
+	SNPT_NO_L1_MEMORY,
+	/* root_hpa is not a cached root (it was evicted): get the root for
+	 * vmcb12's nCR3 again and let L2 retry the access. */
+	SNPT_STALE_ROOT,
+	/* The L2 gpa is at or above 2^48: no 4-level shadow maps it. */
+	SNPT_BAD_ADDRESS,
+	/* A table of L1's NPT lies where env->l1mem cannot read or update. */
+	SNPT_L1_TABLE_UNREACHABLE,
+	/* env->l1_to_hpa answered with a host address above bit 51. */
+	SNPT_BAD_HOST_ADDRESS,
+	/* No page for a shadow table, even after emptying every root. */
+	SNPT_NO_MEMORY,
+};
+
+/* The details of an outcome; fields an outcome does not name are 0. */
 struct snpt_fault_result {
-	/* (a) L1's NPT denies the access: reflect #NPF to L1 with these. */
-	bool reflect;
-	uint64_t exit_info_1, exit_info_2;
-	/* (c) L1's NPT translates to an L1 gpa where L1 has no memory. */
-	bool no_l1_memory;
-	uint64_t l1_gpa;     /* the translation (also set for (b)) */
-	/* (b) installed: shadow page size; the root to run with. */
-	unsigned shadow_shift;
-	bool switch_exec;    /* GMET emulation: run vmcb02 on root_hpa now */
-	enum snpt_exec exec; /* class of root_hpa */
+	uint64_t exit_info_1, exit_info_2; /* SNPT_REFLECT */
+	/* INSTALLED, SWITCH_ROOT, NO_L1_MEMORY: the L1 gpa L1's NPT gives */
+	uint64_t l1_gpa;
+	unsigned shadow_shift;  /* INSTALLED, SWITCH_ROOT: shadow page size */
+	/* Every outcome: the root to run with (the faulting one unless
+	 * SWITCH_ROOT) and its execution class. */
 	uint64_t root_hpa;
+	enum snpt_exec exec;
 };
 
 void snpt_init(struct snpt *s, const struct snpt_env *env);
@@ -145,7 +164,8 @@ void snpt_destroy(struct snpt *s);
  * The shadow root for L1's NPT at ncr3 walked with role
  * (cpu_role_shadow_npt()) in execution class exec (ignored, i.e.
  * SUPERVISOR, unless role.base.cr4_smep and !env->hw_gmet).  Found in the
- * cache or created (evicting the least recently used root).
+ * cache or created (evicting the least recently used root).  Returns 0, or
+ * -NV_ENOMEM when no page is left for a root even after emptying the others.
  */
 int snpt_get_root(struct snpt *s, uint64_t ncr3, union cpu_role role,
 		  enum snpt_exec exec, uint64_t *root_hpa);
@@ -153,10 +173,14 @@ int snpt_get_root(struct snpt *s, uint64_t ncr3, union cpu_role role,
 /*
  * An #NPF from L2 while vmcb02 ran on root_hpa: hw_exit_info_1 and l2_gpa
  * (EXITINFO2) as the CPU reported them, cpl = L2's CPL at the fault.
+ * Only INSTALLED and SWITCH_ROOT add a shadow entry (making the other
+ * class's root may evict the least recently used root); NO_MEMORY may have
+ * emptied every root.
  */
-int snpt_handle_fault(struct snpt *s, uint64_t root_hpa, uint64_t l2_gpa,
-		      uint64_t hw_exit_info_1, unsigned cpl,
-		      struct snpt_fault_result *out);
+enum snpt_outcome snpt_handle_fault(struct snpt *s, uint64_t root_hpa,
+				    uint64_t l2_gpa, uint64_t hw_exit_info_1,
+				    unsigned cpl,
+				    struct snpt_fault_result *out);
 
 /*
  * L1 tried to write the protected page holding l1_gpa: drop every shadow

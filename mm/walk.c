@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The page-table walker (spec: nested-paging-semantics.md §3.4, §4, §8).
+ * The page-table walker (docs/semantics.md §4.4, §5, §9).
  *
  * Algorithm, for the format the role selects (2, 3, 4 or 5 levels):
  *  0. Work out the access as the permission table sees it (pfec):
@@ -110,15 +110,18 @@ static int read_entry(const struct pagewalk *w, const struct gmem *mem,
 	if (pw_entry_size(w) == 4) {
 		uint32_t v;
 
-		if (mem->read(mem->ctx, gpa, &v, 4))
-			return -1;
+		int err = mem->read(mem->ctx, gpa, &v, 4);
+
+		if (err)
+			return err;
 		*pte = v;
 		return 0;
 	}
 	return mem->read(mem->ctx, gpa, pte, 8);
 }
 
-/* Step 3.  Returns 1 when done, 0 when a cmpxchg lost, -1 on gmem error. */
+/* Step 3.  Returns 0 when done, -NV_EAGAIN when a cmpxchg lost, another
+ * negated nv_err when gmem could not reach an entry. */
 static int set_accessed_dirty(const struct pagewalk *w, const struct gmem *mem,
 			      const struct walk_result *res, unsigned top,
 			      bool write)
@@ -126,7 +129,7 @@ static int set_accessed_dirty(const struct pagewalk *w, const struct gmem *mem,
 	for (unsigned i = 0; i < res->nr_levels; i++) {
 		unsigned lvl = top - i;
 		uint64_t old = res->pte[i], want = old;
-		int r;
+		int err;
 
 		if (pw_is_pae_pdpte(w, lvl))
 			continue;
@@ -135,12 +138,12 @@ static int set_accessed_dirty(const struct pagewalk *w, const struct gmem *mem,
 			want |= PTE_D;
 		if (want == old)
 			continue;
-		r = mem->cmpxchg(mem->ctx, res->pte_addr[i], old, want,
-				 pw_entry_size(w));
-		if (r != 1)
-			return r == 0 ? 0 : -1;
+		err = mem->cmpxchg(mem->ctx, res->pte_addr[i], old, want,
+				   pw_entry_size(w));
+		if (err)
+			return err;
 	}
-	return 1;
+	return 0;
 }
 
 bool walk(const struct pagewalk *w, const struct gmem *mem, uint64_t root,
@@ -190,12 +193,12 @@ retry:
 
 	switch (set_accessed_dirty(w, mem, res, top, pfec & PFERR_WRITE)) {
 	case 0:
+		break;
+	case -NV_EAGAIN:
 		goto retry;
-	case -1:
+	default:
 		res->gmem_error = true;
 		return false;
-	default:
-		break;
 	}
 
 	res->out = leaf_output(w, lvl, pte, addr);

@@ -43,7 +43,7 @@ struct pagewalk {
 	/* permissions[pfec >> 1]: bit n set = an access with these W/U/F
 	 * bits faults on a page whose effective rights are n (ACC_*). */
 	uint16_t permissions[16];
-	/* Added: bit n-1 set = at level n an entry with PS=1 maps a page.
+	/* Bit n-1 set = at level n an entry with PS=1 maps a page.
 	 * (Where PS=1 is not allowed the rsvd masks already fault it; in
 	 * 2-level paging without CR4.PSE the bit is ignored.) */
 	uint8_t large_leaf_levels;
@@ -56,7 +56,7 @@ void pagewalk_init(struct pagewalk *w, union cpu_role role, bool tdp,
 bool permission_fault(const struct pagewalk *w, uint32_t pfec, unsigned acc);
 
 /*
- * Added.  Ordinary (non-tdp) walks only: PFERR_RSVD in the access given to
+ * Ordinary (non-tdp) walks only: PFERR_RSVD in the access given to
  * walk() or permission_fault() means "SMAP checks are overridden" (an
  * explicit supervisor access with EFLAGS.AC=1); it is the table's RSVD
  * slot and never appears in a resulting error code.
@@ -64,7 +64,7 @@ bool permission_fault(const struct pagewalk *w, uint32_t pfec, unsigned acc);
 #define WALK_SMAP_OVERRIDE PFERR_RSVD
 
 /*
- * Added.  The rules an access breaks, as a bit set (explanations, and the
+ * The rules an access breaks, as a bit set (explanations, and the
  * source the permissions[] table is built from; the walk itself only does
  * the table lookup).  PERM_RULE_SMEP means GMET on a tdp walk.
  */
@@ -106,7 +106,7 @@ bool walk(const struct pagewalk *w, const struct gmem *mem, uint64_t root,
 	  uint64_t addr, uint64_t access, struct walk_result *res);
 
 /*
- * Added.  The access walk() checks permissions with (the table index <<
+ * The access walk() checks permissions with (the table index <<
  * 1): ordinary walks keep W/U/F (and WALK_SMAP_OVERRIDE); NPT walks at the
  * GUEST_PAGE stage are user writes; final-stage NPT walks get U forced to 1
  * unless GMET is on.

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mm/pt.h"
 #include "mm/pte.h"
 #include "mm/walk.h"
 
@@ -29,7 +30,7 @@ static inline unsigned pw_level_shift(const struct pagewalk *w, unsigned lvl)
 {
 	if (w->role.base.has_4_byte_gpte)
 		return 12 + 10 * (lvl - 1);
-	return 12 + 9 * (lvl - 1);
+	return pt_level_shift(lvl);
 }
 
 /* Index of addr's entry in the table at lvl.  Address bits above what the

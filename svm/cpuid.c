@@ -17,8 +17,7 @@
 #define CPUID1_ECX_OSXSAVE   (1u << 27)
 #define CPUID1_ECX_HV        (1u << 31)
 #define CPUID7_ECX_OSPKE     (1u << 4)
-#define CR4_OSXSAVE          (1ull << 18)
-#define CR4_PKE              (1ull << 22)
+#define CPUID_80000001_ECX_SVM (1u << 2)
 
 #include "core/nv_version.h"
 
@@ -26,55 +25,55 @@ void handle_cpuid(struct cpu *cpu)
 {
 	struct vmcb_save *s = &cpu->cur->save;
 	uint32_t leaf = (uint32_t)s->rax, sub = (uint32_t)cpu->gregs.rcx;
-	struct cpuid_regs r = { 0, 0, 0, 0 };
+	struct cpuid_regs64 r = { 0, 0, 0, 0 };
 
 	if ((leaf & 0xffffff00u) == NV_CPUID_VENDOR_LEAF) {
 		if (leaf == NV_CPUID_VENDOR_LEAF)
-			r = (struct cpuid_regs){ NV_CPUID_MAX_LEAF,
-						 NV_CPUID_SIG_EBX,
-						 NV_CPUID_SIG_ECX,
-						 NV_CPUID_SIG_EDX };
+			r = (struct cpuid_regs64){ NV_CPUID_MAX_LEAF,
+						   NV_CPUID_SIG_EBX,
+						   NV_CPUID_SIG_ECX,
+						   NV_CPUID_SIG_EDX };
 		else if (leaf == NV_CPUID_VERSION_LEAF)
-			r.eax = NV_VERSION_WORD;
+			r.rax = NV_VERSION_WORD;
 	} else {
-		r = cpuid_count(leaf, sub);
+		r = cpuid_count64(leaf, sub);
 		switch (leaf) {
 		case 1:
-			r.ecx |= CPUID1_ECX_HV;
-			r.ecx &= ~CPUID1_ECX_OSXSAVE;
-			if (s->cr4 & CR4_OSXSAVE)
-				r.ecx |= CPUID1_ECX_OSXSAVE;
+			r.rcx |= CPUID1_ECX_HV;
+			r.rcx &= ~(uint64_t)CPUID1_ECX_OSXSAVE;
+			if (s->cr4 & X86_CR4_OSXSAVE)
+				r.rcx |= CPUID1_ECX_OSXSAVE;
 			break;
 		case 7:
 			if (sub == 0) {
-				r.ecx &= ~CPUID7_ECX_OSPKE;
-				if (s->cr4 & CR4_PKE)
-					r.ecx |= CPUID7_ECX_OSPKE;
+				r.rcx &= ~(uint64_t)CPUID7_ECX_OSPKE;
+				if (s->cr4 & X86_CR4_PKE)
+					r.rcx |= CPUID7_ECX_OSPKE;
 			}
 			break;
 		case 0x80000001:
-			r.ecx &= ~(1u << 2); /* SVM */
+			r.rcx &= ~(uint64_t)CPUID_80000001_ECX_SVM;
 			if (cpu->nested.offered)
-				r.ecx |= 1u << 2;
+				r.rcx |= CPUID_80000001_ECX_SVM;
 			break;
 		case 0x80000008:
 			/* nestvisor's NPT for L1 has 4 levels: 48 bits of
 			 * guest-physical address at most. */
-			if ((r.eax & 0xff) > 48)
-				r.eax = (r.eax & ~0xffu) | 48;
+			if ((r.rax & 0xff) > 48)
+				r.rax = (r.rax & ~0xffull) | 48;
 			break;
 		case 0x8000000a:
-			r = (struct cpuid_regs){ 0, 0, 0, 0 };
+			r = (struct cpuid_regs64){ 0, 0, 0, 0 };
 			if (cpu->nested.offered)
-				r = (struct cpuid_regs){
+				r = (struct cpuid_regs64){
 					1, cpu->nested.l1_nr_asids, 0,
-					nested_cpuid_edx(cpu) };
+					cpu->nested.l1_cpuid_edx };
 			break;
 		}
 	}
-	s->rax = r.eax;
-	cpu->gregs.rbx = r.ebx;
-	cpu->gregs.rcx = r.ecx;
-	cpu->gregs.rdx = r.edx;
+	s->rax = r.rax;
+	cpu->gregs.rbx = r.rbx;
+	cpu->gregs.rcx = r.rcx;
+	cpu->gregs.rdx = r.rdx;
 	skip_instruction(cpu, INSN_CPUID);
 }

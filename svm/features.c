@@ -54,11 +54,11 @@ const char *svm_unsupported_reason(void)
 		return "the CPU has no SVM (CPUID 0x80000001 ECX[2] is clear)";
 	if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS)
 		return "SVM is disabled by the firmware (VM_CR.SVMDIS is set)";
-	if (!(rdmsr(MSR_EFER) & EFER_LMA))
+	if (!(rdmsr(MSR_EFER) & X86_EFER_LMA))
 		return "the CPU is not in long mode (EFER.LMA is clear)";
 	if (!((cpuid(0x8000000a).edx >> SVM_FEAT_NP) & 1))
 		return "the CPU has no nested paging (CPUID 0x8000000A EDX[0] is clear)";
-	if (rdmsr(MSR_EFER) & EFER_SVME)
+	if (rdmsr(MSR_EFER) & X86_EFER_SVME)
 		return "another hypervisor already uses SVM here (EFER.SVME is set)";
 	return 0;
 }

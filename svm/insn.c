@@ -15,6 +15,8 @@
 
 #include <stddef.h>
 
+#include "core/err.h"
+
 struct cursor {
 	const uint8_t *bytes;
 	unsigned avail;
@@ -284,8 +286,10 @@ int insn_decode(const uint8_t *bytes, unsigned avail, enum insn_mode mode,
 
 	clear(out);
 	b = prefixes(&c, mode, out);
-	if (b < 0)
-		return c.err;
+	if (b < 0) {
+		r = c.err;
+		goto fail;
+	}
 	out->opcode = (uint8_t)b;
 	p66 = out->prefixes & INSN_P_OPSIZE;
 	p67 = out->prefixes & INSN_P_ADDRSIZE;
@@ -303,10 +307,13 @@ int insn_decode(const uint8_t *bytes, unsigned avail, enum insn_mode mode,
 		      : one_byte(&c, out, b);
 	if (!r && (out->prefixes & INSN_P_LOCK) && out->op != INSN_MOV_CR)
 		r = INSN_E_INVALID;	/* LOCK on a non-lockable opcode */
-	if (r) {
-		clear(out);
-		return r;
-	}
+	if (r)
+		goto fail;
 	out->len = (uint8_t)c.pos;
 	return 0;
+
+fail:
+	clear(out);
+	out->why = (enum insn_why)r;
+	return -NV_EINVAL;
 }

@@ -85,6 +85,17 @@ enum insn_seg {
 #define INSN_REX_X 0x02
 #define INSN_REX_B 0x01
 
+/* Why insn_decode() failed (struct insn.why). */
+enum insn_why {
+	INSN_OK = 0,
+	INSN_E_UNKNOWN,		/* not one of the opcodes above */
+	INSN_E_TRUNCATED,	/* avail ends before the instruction */
+	INSN_E_TOO_LONG,	/* more than 15 bytes: #GP */
+	INSN_E_INVALID,		/* a form that raises #UD: LOCK on anything
+				   but MOV CR, CR1/5-7/9-15, DR8-15,
+				   XSETBV with 66/F2/F3 */
+};
+
 struct insn {
 	enum insn_op op;
 	uint8_t len;		/* total length, prefixes included */
@@ -110,21 +121,14 @@ struct insn {
 	uint8_t imm8;		/* INT n vector, IN/OUT immediate port */
 	bool imm_port;		/* IN/OUT: port in imm8 (else in DX) */
 	uint8_t io_size;	/* IN/OUT/INS/OUTS: 1, 2 or 4 bytes */
-};
-
-enum {
-	INSN_E_UNKNOWN = -1,	/* not one of the opcodes above */
-	INSN_E_TRUNCATED = -2,	/* avail ends before the instruction */
-	INSN_E_TOO_LONG = -3,	/* more than 15 bytes: #GP */
-	INSN_E_INVALID = -4,	/* a form that raises #UD: LOCK on anything
-				   but MOV CR, CR1/5-7/9-15, DR8-15,
-				   XSETBV with 66/F2/F3 */
+	enum insn_why why;	/* INSN_OK, or why the decode failed */
 };
 
 /*
  * Decode the instruction at bytes[0..avail) in 16-, 32- or 64-bit code
  * (CS.L=1: 64; else CS.D=1: 32; else 16).  Returns 0 with *out filled, or
- * an INSN_E_* code (then out->len is 0 and out->op INSN_NONE).
+ * -NV_EINVAL with out->why saying why (then out->len is 0 and out->op
+ * INSN_NONE).
  */
 int insn_decode(const uint8_t *bytes, unsigned avail, enum insn_mode mode,
 		struct insn *out);

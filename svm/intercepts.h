@@ -1,16 +1,31 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Handlers of L1's intercepted events, one file each (svm/cpuid.c,
- * svm/msr.c, svm/ioio.c, svm/npf.c; hypercalls in core/hypercall.c).
- * core/exit.c dispatches to them.
+ * svm/msr.c, svm/ioio.c, svm/npf.c; hypercalls in svm/hypercall.c).
+ * svm/exit.c dispatches to them.
  */
 #ifndef NV_SVM_INTERCEPTS_H
 #define NV_SVM_INTERCEPTS_H
 
 #include <stdint.h>
 
-#include "core/percpu.h"
+#include "core/x86.h"
+#include "svm/vcpu.h"
 #include "svm/insn.h"
+
+/*
+ * The intercepts nestvisor needs for itself: vmcb01 runs with exactly
+ * these, every vmcb02 with these OR'd with L1's (svm/nested.c).  VMRUN
+ * must be intercepted (a VMRUN consistency check); L1's SVM instructions
+ * are emulated (svm/nested*.c); CPUID, MSRs and I/O are filtered by the
+ * handlers below and the permission maps; SHUTDOWN is logged.
+ */
+#define L0_INTERCEPT1 (INTERCEPT1_CPUID | INTERCEPT1_MSR_PROT |              \
+		       INTERCEPT1_IOIO_PROT | INTERCEPT1_SHUTDOWN |           \
+		       INTERCEPT1_INVLPGA)
+#define L0_INTERCEPT2 (INTERCEPT2_VMRUN | INTERCEPT2_VMMCALL |               \
+		       INTERCEPT2_VMLOAD | INTERCEPT2_VMSAVE | INTERCEPT2_STGI | \
+		       INTERCEPT2_CLGI | INTERCEPT2_SKINIT)
 
 void handle_cpuid(struct cpu *cpu);
 void handle_msr(struct cpu *cpu);
@@ -19,20 +34,17 @@ void handle_npf(struct cpu *cpu);
 void handle_vmmcall(struct cpu *cpu);
 
 /* Event injection into L1 (APM Vol. 2 §15.20).  A fault: RIP unchanged. */
-void inject_exception(struct cpu *cpu, unsigned vector, bool has_err,
+void inject_exception(struct cpu *cpu, enum x86_vector vector, bool has_err,
 		      uint32_t err);
-#define X86_UD 6
-#define X86_GP 13
-#define X86_PF 14
 
 /* Moves L1's RIP past the intercepted instruction, which must be op:
  * next_rip where the CPU has NRIPS, otherwise by decoding the bytes at RIP
- * (svm/nrip.c).  Returns 0, or -1 after injecting #UD when the bytes at
- * RIP are not op. */
+ * (svm/nrip.c).  Returns 0, or -NV_EINVAL after injecting #UD when the
+ * bytes at RIP are not op. */
 int skip_instruction(struct cpu *cpu, enum insn_op op);
 
-/* The length of the instruction op at the running guest's RIP, or -1 if
- * the bytes there are not op. */
+/* The length of the instruction op at the running guest's RIP, or
+ * -NV_EINVAL if the bytes there are not op. */
 int guest_insn_len(struct cpu *cpu, enum insn_op op);
 
 #endif

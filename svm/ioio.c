@@ -36,15 +36,15 @@ static inline void port_out(uint16_t port, unsigned size, uint32_t v)
 void handle_ioio(struct cpu *cpu)
 {
 	struct vmcb *v = cpu->cur;
-	uint64_t info = v->control.exit_info_1;
-	uint16_t port = (uint16_t)(info >> IOIO_PORT_SHIFT);
-	unsigned size = info & IOIO_SZ8 ? 1 : info & IOIO_SZ16 ? 2 : 4;
+	union svm_ioio_info io = { .raw = v->control.exit_info_1 };
+	uint16_t port = (uint16_t)io.port;
+	unsigned size = ioio_size(io);
 	uint64_t mask = size == 4 ? 0xffffffffull : (1ull << (8 * size)) - 1;
 
-	if (info & IOIO_STR) {
+	if (io.str) {
 		/* String I/O to nestvisor's ports: not supported, ignored. */
 		log_warn("L1 string I/O to port 0x%x ignored", port);
-	} else if (info & IOIO_TYPE_IN) {
+	} else if (io.in) {
 		/* A 32-bit IN zero-extends into RAX; 8 and 16 bits merge. */
 		uint64_t keep = size == 4 ? 0 : v->save.rax & ~mask;
 		v->save.rax = keep | port_in(port, size);

@@ -13,15 +13,14 @@
  *    (APM Vol. 2 §15.11): AMD CPUs implement none there, so #GP.
  */
 #include "svm/intercepts.h"
+#include "core/err.h"
 #include "core/log.h"
 #include "core/x86.h"
 #include "svm/nested.h"
 
-#define EFER_LMSLE (1ull << 13)
-#define EFER_FFXSR (1ull << 14)
-#define EFER_TCE   (1ull << 15)
-#define EFER_WRITABLE (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE | EFER_SVME | \
-		       EFER_LMSLE | EFER_FFXSR | EFER_TCE)
+#define EFER_WRITABLE (X86_EFER_SCE | X86_EFER_LME | X86_EFER_LMA |       \
+		       X86_EFER_NXE | X86_EFER_SVME | X86_EFER_LMSLE |       \
+		       X86_EFER_FFXSR | X86_EFER_TCE)
 
 /* The guest's own view of its EFER. */
 static uint64_t efer_view(const struct cpu *cpu)
@@ -30,7 +29,7 @@ static uint64_t efer_view(const struct cpu *cpu)
 
 	if (n->guest_mode)
 		return n->l2_efer;
-	return (cpu->cur->save.efer & ~EFER_SVME) | (n->svme ? EFER_SVME : 0);
+	return (cpu->cur->save.efer & ~X86_EFER_SVME) | (n->svme ? X86_EFER_SVME : 0);
 }
 
 static int efer_write(struct cpu *cpu, uint64_t val)
@@ -40,18 +39,18 @@ static int efer_write(struct cpu *cpu, uint64_t val)
 	uint64_t old = efer_view(cpu);
 
 	if (val & ~EFER_WRITABLE)
-		return -1;
-	if ((val & EFER_SVME) && !(old & EFER_SVME) &&
+		return -NV_EINVAL;
+	if ((val & X86_EFER_SVME) && !(old & X86_EFER_SVME) &&
 	    (!n->offered || (n->vm_cr & VM_CR_SVMDIS)))
-		return -1;
-	if ((s->cr0 & CR0_PG) && ((val ^ old) & EFER_LME))
-		return -1;
-	val = (val & ~EFER_LMA) | (s->efer & EFER_LMA);
+		return -NV_EINVAL;
+	if ((s->cr0 & X86_CR0_PG) && ((val ^ old) & X86_EFER_LME))
+		return -NV_EINVAL;
+	val = (val & ~X86_EFER_LMA) | (s->efer & X86_EFER_LMA);
 	if (n->guest_mode)
 		n->l2_efer = val;
 	else
-		n->svme = val & EFER_SVME;
-	s->efer = val | EFER_SVME;
+		n->svme = val & X86_EFER_SVME;
+	s->efer = val | X86_EFER_SVME;
 	return 0;
 }
 
@@ -71,7 +70,7 @@ void handle_msr(struct cpu *cpu)
 		rc = nested_rdmsr(cpu, msr, &val);
 	if (rc) {
 		log_debug("%s MSR 0x%x: #GP", write ? "WRMSR" : "RDMSR", msr);
-		inject_exception(cpu, X86_GP, true, 0);
+		inject_exception(cpu, X86_VEC_GP, true, 0);
 		return;
 	}
 	if (!write) {

@@ -33,7 +33,7 @@
 #include "svm/nested.h"
 #include "core/hvmem.h"
 #include "core/log.h"
-#include "core/percpu.h"
+#include "svm/vcpu.h"
 #include "core/x86.h"
 #include "svm/intercepts.h"
 #include "svm/nested_internal.h"
@@ -69,11 +69,6 @@ void nested_set_gif(struct cpu *cpu, bool gif)
 			   c->int_ctl | V_INTR_MASKING;
 }
 
-static void inject_l1(struct cpu *cpu, unsigned vector, bool err)
-{
-	inject_exception(cpu, vector, err, 0);
-}
-
 /* OR of nestvisor's map and L1's (when L1 asked for that intercept).
  * nestvisor's own map never changes, so without L1's the result of the
  * last merge is kept (*l0_only says whether dst holds exactly that). */
@@ -96,58 +91,74 @@ static void merge_map(uint8_t *dst, const uint8_t *l0, uint64_t l1_base,
 	}
 }
 
-/* The state save area up to its last defined field (0x698 - 0x400). */
-static void copy_defined_save(struct vmcb *to, const struct vmcb *from)
+/* L2's state from the cache, field by field; VMRUN leaves the VMLOAD
+ * state (FS, GS, TR, LDTR, KernelGsBase, STAR, ...) as L1 has it. */
+static void prepare_save02(struct cpu *cpu)
 {
-	const uint64_t *f = (const uint64_t *)((const uint8_t *)from + 0x400);
-	uint64_t *t = (uint64_t *)((uint8_t *)to + 0x400);
+	const struct nested *n = &cpu->nested;
+	const struct vmcb12_save_cache *s12 = &n->cache.save;
+	const struct vmcb_save *s01 = &cpu->vmcb01->save;
+	struct vmcb_save *s = &n->vmcb02->save;
 
-	for (unsigned i = 0; i < (0x698 - 0x400) / 8; i++)
-		t[i] = f[i];
+	s->es = s12->es;
+	s->cs = s12->cs;
+	s->ss = s12->ss;
+	s->ds = s12->ds;
+	s->gdtr = s12->gdtr;
+	s->idtr = s12->idtr;
+	s->cpl = s12->cpl;
+	s->efer = s12->efer | X86_EFER_SVME;
+	s->cr4 = s12->cr4;
+	s->cr3 = s12->cr3;
+	s->cr0 = s12->cr0;
+	s->dr7 = s12->dr7;
+	s->dr6 = s12->dr6;
+	s->rflags = s12->rflags;
+	s->rip = s12->rip;
+	s->rsp = s12->rsp;
+	s->rax = s12->rax;
+	s->cr2 = s12->cr2;
+	/* With nested paging L2 has its own PAT; without, L1's applies. */
+	s->g_pat = n->l2_np ? s12->g_pat : s01->g_pat;
+	copy_vmload_state(s, s01);
 }
 
 static void prepare_vmcb02(struct cpu *cpu)
 {
 	struct nested *n = &cpu->nested;
-	const struct vmcb *c12 = n->cache;
-	struct vmcb *v = n->vmcb02;
+	const struct vmcb12_ctrl_cache *c12 = &n->cache.ctrl;
 	const struct vmcb_control *c01 = &cpu->vmcb01->control;
-	struct vmcb_control *c = &v->control;
+	struct vmcb_control *c = &n->vmcb02->control;
 
 	*c = (struct vmcb_control){ 0 };
-	c->intercept_cr = c12->control.intercept_cr;
-	c->intercept_dr = c12->control.intercept_dr;
-	c->intercept_exceptions = c12->control.intercept_exceptions;
-	c->intercept_misc1 = c12->control.intercept_misc1 | INTERCEPT1_CPUID |
-			     INTERCEPT1_MSR_PROT | INTERCEPT1_IOIO_PROT |
-			     INTERCEPT1_SHUTDOWN | INTERCEPT1_INVLPGA;
-	c->intercept_misc2 = c12->control.intercept_misc2 | INTERCEPT2_VMRUN |
-			     INTERCEPT2_VMMCALL | INTERCEPT2_VMLOAD |
-			     INTERCEPT2_VMSAVE | INTERCEPT2_STGI |
-			     INTERCEPT2_CLGI | INTERCEPT2_SKINIT;
-	c->intercept_misc3 = c12->control.intercept_misc3;
-	merge_map(n->msrpm02, cpu->msrpm, c12->control.msrpm_base_pa,
-		  MSRPM_SIZE, c12->control.intercept_misc1 & INTERCEPT1_MSR_PROT,
+	c->intercept_cr = c12->intercept_cr;
+	c->intercept_dr = c12->intercept_dr;
+	c->intercept_exceptions = c12->intercept_exceptions;
+	c->intercept_misc1 = c12->intercept_misc1 | L0_INTERCEPT1;
+	c->intercept_misc2 = c12->intercept_misc2 | L0_INTERCEPT2;
+	c->intercept_misc3 = c12->intercept_misc3;
+	merge_map(n->msrpm02, cpu->msrpm, c12->msrpm_base_pa,
+		  MSRPM_SIZE, c12->intercept_misc1 & INTERCEPT1_MSR_PROT,
 		  &n->msrpm02_l0_only);
-	merge_map(n->iopm02, cpu->iopm, c12->control.iopm_base_pa, IOPM_SIZE,
-		  c12->control.intercept_misc1 & INTERCEPT1_IOIO_PROT,
+	merge_map(n->iopm02, cpu->iopm, c12->iopm_base_pa, IOPM_SIZE,
+		  c12->intercept_misc1 & INTERCEPT1_IOIO_PROT,
 		  &n->iopm02_l0_only);
 	c->msrpm_base_pa = (uint64_t)n->msrpm02;
 	c->iopm_base_pa = (uint64_t)n->iopm02;
-	c->tsc_offset = c01->tsc_offset + c12->control.tsc_offset;
-	c->pause_filter_count = c12->control.pause_filter_count;
-	c->pause_filter_thresh = c12->control.pause_filter_thresh;
+	c->tsc_offset = c01->tsc_offset + c12->tsc_offset;
+	c->pause_filter_count = c12->pause_filter_count;
+	c->pause_filter_thresh = c12->pause_filter_thresh;
 
 	/* Host ASID: L1's ASIDs 1..n map to host ASIDs 2..n+1 (1 is L1's). */
-	c->asid = c12->control.asid + 1;
-	switch (c12->control.tlb_control) {
+	c->asid = c12->asid + 1;
+	switch (c12->tlb_control) {
 	case TLB_CONTROL_FLUSH_ALL:
 		c->tlb_control = TLB_CONTROL_FLUSH_ALL;
 		break;
 	case TLB_CONTROL_FLUSH_ASID:
 	case TLB_CONTROL_FLUSH_ASID_LOCAL:
 		c->tlb_control = svm_has(&cpu->caps, SVM_FEAT_FLUSHASID) ?
-					 c12->control.tlb_control :
+					 c12->tlb_control :
 					 TLB_CONTROL_FLUSH_ALL;
 		break;
 	default:
@@ -159,28 +170,24 @@ static void prepare_vmcb02(struct cpu *cpu)
 	}
 	/* The nested_check sanitiser already kept only the int_ctl bits
 	 * nestvisor offers (V_TPR, V_IRQ, priority, V_IGN_TPR, masking). */
-	c->int_ctl = c12->control.int_ctl;
-	c->int_vector = c12->control.int_vector;
-	c->int_state = c12->control.int_state;
-	c->event_inj = c12->control.event_inj;
-	c->event_inj_err = c12->control.event_inj_err;
+	c->int_ctl = c12->int_ctl;
+	c->int_vector = c12->int_vector;
+	c->int_state = c12->int_state;
+	c->event_inj = c12->event_inj;
+	c->event_inj_err = c12->event_inj_err;
 
 	c->misc_ctl = MISC_CTL_NP_ENABLE;
 	if (n->l2_np) {
 		c->nested_cr3 = nested_npt_root(cpu);
-		if ((c12->control.misc_ctl & MISC_CTL_GMET) &&
+		if ((c12->misc_ctl & MISC_CTL_GMET) &&
 		    svm_has(&cpu->caps, SVM_FEAT_GMET))
 			c->misc_ctl |= MISC_CTL_GMET;
 	} else {
 		c->nested_cr3 = c01->nested_cr3;
 	}
 
-	copy_defined_save(v, c12);
-	v->save.efer |= EFER_SVME;
-	if (!n->l2_np)
-		v->save.g_pat = cpu->vmcb01->save.g_pat;
-	copy_vmload_state(&v->save, &cpu->vmcb01->save);
-	n->l2_efer = c12->save.efer;
+	prepare_save02(cpu);
+	n->l2_efer = n->cache.save.efer;
 }
 
 static void vmrun_fail(struct cpu *cpu, volatile struct vmcb *v12,
@@ -191,7 +198,7 @@ static void vmrun_fail(struct cpu *cpu, volatile struct vmcb *v12,
 	v12->control.exit_code = VMEXIT_INVALID;
 	v12->control.exit_info_1 = 0;
 	v12->control.exit_info_2 = 0;
-	v12->control.event_inj = 0;
+	v12->control.event_inj.raw = 0;
 	nested_set_gif(cpu, false);
 }
 
@@ -201,30 +208,29 @@ void nested_vmrun(struct cpu *cpu)
 	struct vmcb_save *s01 = &cpu->vmcb01->save;
 	struct nested_check_failure why = { 0 };
 	struct nested_vmrun_ctx ctx = {
-		.efer = n->svme ? s01->efer : s01->efer & ~EFER_SVME,
+		.efer = n->svme ? s01->efer : s01->efer & ~X86_EFER_SVME,
 		.cr0 = s01->cr0, .cpl = s01->cpl, .smm = false,
 		.hsave_pa = n->hsave_pa, .vmcb12_gpa = s01->rax,
 	};
 	volatile struct vmcb *v12;
-	int pre;
+	enum x86_vector exc;
 
-	pre = nested_vmrun_prechecks(&ctx, &n->caps, &why);
-	if (pre != NESTED_PRE_OK) {
+	if (nested_vmrun_prechecks(&ctx, &n->caps, &why, &exc)) {
 		log_debug("L1 VMRUN: %s", why.name);
-		inject_l1(cpu, (unsigned)pre, pre == NESTED_PRE_GP);
+		inject_exception(cpu, exc, exc == X86_VEC_GP, 0);
 		return;
 	}
 	if (skip_instruction(cpu, INSN_VMRUN))
 		return;
 	n->vmcb12_gpa = s01->rax;
 	v12 = (volatile struct vmcb *)l1_host_ptr(n->vmcb12_gpa, 4096);
-	nested_copy_vmcb12(n->cache, v12);
-	nested_sanitize_controls(&n->cache->control, &n->caps);
-	if (nested_check_vmcb12(n->cache, &n->caps, &why)) {
+	nested_copy_vmcb12(&n->cache, v12);
+	nested_sanitize_controls(&n->cache.ctrl, &n->caps);
+	if (nested_check_vmcb12(&n->cache, &n->caps, &why)) {
 		vmrun_fail(cpu, v12, &why);
 		return;
 	}
-	n->l2_np = n->cache->control.misc_ctl & MISC_CTL_NP_ENABLE;
+	n->l2_np = n->cache.ctrl.misc_ctl & MISC_CTL_NP_ENABLE;
 	if (n->l2_np) /* L2's code no longer lives in L1's physical space */
 		cpu->decode_cache[1].la = ~0ull;
 	if (n->l2_np && nested_npt_setup(cpu)) {
@@ -238,7 +244,7 @@ void nested_vmrun(struct cpu *cpu)
 		log_info("L1 runs its first L2: vmcb12 at 0x%lx, nested paging "
 			 "%s%s", n->vmcb12_gpa,
 			 n->l2_np ? "on (shadow NPT)" : "off (L1's physical space)",
-			 (n->cache->control.misc_ctl & MISC_CTL_GMET) ? ", GMET" : "");
+			 (n->cache.ctrl.misc_ctl & MISC_CTL_GMET) ? ", GMET" : "");
 	n->nr_vmruns++;
 	n->guest_mode = true;
 	nested_set_gif(cpu, true);
@@ -246,7 +252,7 @@ void nested_vmrun(struct cpu *cpu)
 	cpu->cur_pa = n->vmcb02_pa;
 	/* L1's IF at VMRUN is the host IF that masks L2's physical
 	 * interrupts under V_INTR_MASKING. */
-	cpu->cur_host_if = (s01->rflags & RFLAGS_IF) ? 1 : 0;
+	cpu->cur_host_if = (s01->rflags & X86_RFLAGS_IF) ? 1 : 0;
 	cpu->cur_phys = n->l2_np ? &n->l2_phys : &l1_gmem;
 	log_trace("L1 VMRUN: L2 at rip 0x%lx, np %d, asid %u", n->vmcb02->save.rip,
 		  n->l2_np, n->vmcb02->control.asid);
@@ -285,7 +291,7 @@ void nested_vmexit(struct cpu *cpu, uint64_t code, uint64_t info1,
 	if (n->l2_np)
 		s12->g_pat = v02->save.g_pat;
 
-	c12->int_ctl = (n->cache->control.int_ctl & ~irq_bits) |
+	c12->int_ctl = (n->cache.ctrl.int_ctl & ~irq_bits) |
 		       (v02->control.int_ctl & irq_bits);
 	c12->int_vector = v02->control.int_vector;
 	c12->int_state = v02->control.int_state;
@@ -295,7 +301,7 @@ void nested_vmexit(struct cpu *cpu, uint64_t code, uint64_t info1,
 	c12->exit_int_info = v02->control.exit_int_info;
 	c12->exit_int_info_err = v02->control.exit_int_info_err;
 	c12->next_rip = next_rip;
-	c12->event_inj = 0;
+	c12->event_inj.raw = 0;
 	c12->event_inj_err = 0;
 
 	copy_vmload_state(s01, &v02->save);

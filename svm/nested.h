@@ -11,18 +11,19 @@
 #include <stdint.h>
 
 #include "mm/gmem.h"
-#include "mm/shadow_npt.h"
 #include "mm/walk.h"
 #include "svm/nested_check.h"
 #include "svm/vmcb.h"
 
 struct cpu;
+struct snpt;
 
 struct nested {
 	/* What nestvisor offers L1 (CPUID 0x8000000A, svm/cpuid.c). */
 	struct nested_caps caps;
 	bool offered;          /* SVM is offered to L1 at all */
 	uint32_t l1_nr_asids;  /* CPUID 0x8000000A EBX for L1 */
+	uint32_t l1_cpuid_edx; /* CPUID 0x8000000A EDX for L1 */
 
 	/* L1's virtual SVM MSRs and GIF. */
 	bool svme;             /* L1's EFER.SVME */
@@ -33,7 +34,7 @@ struct nested {
 	/* The L2 being run. */
 	bool guest_mode;
 	uint64_t vmcb12_gpa;
-	struct vmcb *cache;    /* the checked copy of vmcb12 */
+	struct vmcb12_cache cache; /* vmcb12 as copied and checked */
 	struct vmcb *vmcb02;
 	uint64_t vmcb02_pa;
 	uint8_t *msrpm02, *iopm02;
@@ -49,7 +50,8 @@ struct nested {
 	uint64_t nr_vmruns, nr_reflected;
 };
 
-/* Allocates vmcb02 and friends and decides what to offer. 0 or -1. */
+/* Allocates vmcb02 and friends and decides what to offer.  0 or
+ * -NV_ENOMEM. */
 int nested_init(struct cpu *cpu);
 
 /* L1's SVM instructions (exits of vmcb01). */
@@ -61,10 +63,10 @@ void nested_invlpga(struct cpu *cpu);
 /* An exit of vmcb02: reflect it to L1 or handle it in nestvisor. */
 void nested_handle_exit(struct cpu *cpu);
 
-/* CPUID 0x8000000A EDX as L1 sees it (svm/nested_setup.c). */
-uint32_t nested_cpuid_edx(const struct cpu *cpu);
+/* #NPF of L2 the shadow NPT has handled (svm/nested_npt.c). */
+uint64_t nested_npt_faults(const struct cpu *cpu);
 
-/* L1's MSRs that SVM defines. Return 0, or -1 for #GP. */
+/* L1's MSRs that SVM defines.  0, or -NV_EINVAL: the access raises #GP. */
 int nested_rdmsr(struct cpu *cpu, uint32_t msr, uint64_t *val);
 int nested_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val);
 

@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
  * Emulated VMRUN: copy, sanitise and check vmcb12
- * (nested-paging-semantics.md §7, §1.3/§1.4; anchors-and-style.md §5).
+ * (docs/semantics.md §8, and §2.3 for GMET).
  *
  * Algorithm:
  *  1. Pre-checks on L1's own state (EFER.SVME, paging, SMM, CPL,
  *     VM_HSAVE_PA, the vmcb12 address): a failure raises #UD or #GP in L1
  *     and vmcb12 is never read.
- *  2. Copy: the 4 KiB vmcb12 page is read word by word, each word once,
- *     into a hypervisor-owned cache.  L1 memory is never read again for
- *     this VMRUN, so another L1 vCPU rewriting vmcb12 between "check" and
- *     "use" changes nothing (CVE-2021-29657 was such a race).
+ *  2. Copy: the fields nestvisor uses (struct vmcb12_cache) are read from
+ *     vmcb12 one by one, each once, into a hypervisor-owned cache.  L1
+ *     memory is never read again for this VMRUN, so another L1 vCPU
+ *     rewriting vmcb12 between "check" and "use" changes nothing
+ *     (CVE-2021-29657 was such a race).
  *  3. Sanitise: bits L1 may not set are cleared silently (a feature not
  *     offered to L1 is as if absent: hardware without it ignores the
  *     bit).  Allow-lists, not deny-lists, so that bits defined by future
@@ -24,8 +25,9 @@
 
 #include <stddef.h>
 
+#include "core/err.h"
 #include "core/x86.h"
-#include "svm/nested_bits.h"
+#include "svm/permmap.h"
 
 #define NCHK_NAME_(id, name) [NCHK_##id] = name,
 static const char *const check_names[NCHK_COUNT] = {
@@ -105,22 +107,19 @@ static bool exception_vector_defined(uint8_t vec, const struct nested_caps *caps
 
 /* EVENTINJ types (APM §15.20): 0 INTR, 2 NMI, 3 exception, 4 software
  * interrupt; 1, 5, 6 and 7 are reserved.  Nothing to check unless V=1. */
-static bool evtinj_type_ok(uint32_t ev)
+static bool evtinj_type_ok(union svm_event ev)
 {
-	uint32_t type = ev & EVTINJ_TYPE_MASK;
-
-	return !(ev & EVTINJ_VALID) ||
-	       type == EVTINJ_TYPE_INTR || type == EVTINJ_TYPE_NMI ||
-	       type == EVTINJ_TYPE_EXC || type == EVTINJ_TYPE_SOFT;
+	return !ev.valid ||
+	       ev.type == SVM_EVENT_INTR || ev.type == SVM_EVENT_NMI ||
+	       ev.type == SVM_EVENT_EXCEPTION || ev.type == SVM_EVENT_SOFT_INT;
 }
 
 /* An injected exception must carry an exception vector; interrupts
  * (hardware or software) may use any vector. */
-static bool evtinj_vector_ok(uint32_t ev, const struct nested_caps *caps)
+static bool evtinj_vector_ok(union svm_event ev, const struct nested_caps *caps)
 {
-	return !(ev & EVTINJ_VALID) ||
-	       (ev & EVTINJ_TYPE_MASK) != EVTINJ_TYPE_EXC ||
-	       exception_vector_defined((uint8_t)(ev & EVTINJ_VEC_MASK), caps);
+	return !ev.valid || ev.type != SVM_EVENT_EXCEPTION ||
+	       exception_vector_defined((uint8_t)ev.vector, caps);
 }
 
 /* Each of the eight PAT entries must be UC, WC, WT, WP, WB or UC-. */
@@ -142,8 +141,8 @@ static int precheck(const struct nested_vmrun_ctx *l1,
 		    const struct nested_caps *caps,
 		    struct nested_check_failure *why)
 {
-	NCHECK(why, PRE_SVME, !(l1->efer & EFER_SVME));
-	NCHECK(why, PRE_PAGING, !(l1->cr0 & CR0_PG));
+	NCHECK(why, PRE_SVME, !(l1->efer & X86_EFER_SVME));
+	NCHECK(why, PRE_PAGING, !(l1->cr0 & X86_CR0_PG));
 	NCHECK(why, PRE_SMM, l1->smm);
 	NCHECK(why, PRE_CPL, l1->cpl != 0);
 	NCHECK(why, PRE_HSAVE, l1->hsave_pa == 0);
@@ -154,49 +153,87 @@ static int precheck(const struct nested_vmrun_ctx *l1,
 
 int nested_vmrun_prechecks(const struct nested_vmrun_ctx *l1,
 			   const struct nested_caps *caps,
-			   struct nested_check_failure *why)
+			   struct nested_check_failure *why,
+			   enum x86_vector *exc)
 {
 	int id = precheck(l1, caps, why);
 
 	if (id == NCHK_NONE) {
 		record(why, NCHK_NONE, "");
-		return NESTED_PRE_OK;
+		return 0;
 	}
 	if (id == NCHK_PRE_SVME || id == NCHK_PRE_PAGING || id == NCHK_PRE_SMM)
-		return NESTED_PRE_UD;
-	return NESTED_PRE_GP;
+		*exc = X86_VEC_UD;
+	else
+		*exc = X86_VEC_GP;
+	return -NV_EINVAL;
 }
 
 /* ---- 2. copy -------------------------------------------------------------- */
 
-/* A 64-bit word allowed to alias the VMCB structure. */
-typedef uint64_t __attribute__((may_alias)) vmcb_word;
-
-void nested_copy_vmcb12(struct vmcb *cache, const volatile struct vmcb *vmcb12)
+void nested_copy_vmcb12(struct vmcb12_cache *cache,
+			const volatile struct vmcb *vmcb12)
 {
-	static const struct { size_t from, to; } defined[] = {
-		{ 0x000, 0x110 }, /* control area up to vmsa_pa */
-		{ 0x400, 0x698 }, /* state save area up to last_excp_to */
-	};
-	const volatile vmcb_word *src = (const volatile vmcb_word *)vmcb12;
-	vmcb_word *dst = (vmcb_word *)cache;
+	const volatile struct vmcb_control *vc = &vmcb12->control;
+	const volatile struct vmcb_save *vs = &vmcb12->save;
+	struct vmcb12_ctrl_cache *c = &cache->ctrl;
+	struct vmcb12_save_cache *s = &cache->save;
 
-	for (size_t r = 0; r < 2; r++)
-		for (size_t i = defined[r].from / 8; i < defined[r].to / 8; i++)
-			dst[i] = src[i];
+	c->intercept_cr = vc->intercept_cr;
+	c->intercept_dr = vc->intercept_dr;
+	c->intercept_exceptions = vc->intercept_exceptions;
+	c->intercept_misc1 = vc->intercept_misc1;
+	c->intercept_misc2 = vc->intercept_misc2;
+	c->intercept_misc3 = vc->intercept_misc3;
+	c->pause_filter_thresh = vc->pause_filter_thresh;
+	c->pause_filter_count = vc->pause_filter_count;
+	c->iopm_base_pa = vc->iopm_base_pa;
+	c->msrpm_base_pa = vc->msrpm_base_pa;
+	c->tsc_offset = vc->tsc_offset;
+	c->asid = vc->asid;
+	c->tlb_control = vc->tlb_control;
+	c->int_ctl = vc->int_ctl;
+	c->int_vector = vc->int_vector;
+	c->int_state = vc->int_state;
+	c->misc_ctl = vc->misc_ctl;
+	c->event_inj.raw = vc->event_inj.raw;
+	c->event_inj_err = vc->event_inj_err;
+	c->nested_cr3 = vc->nested_cr3;
+	c->virt_ext = vc->virt_ext;
+	c->next_rip = vc->next_rip;
+
+	s->es = vs->es;
+	s->cs = vs->cs;
+	s->ss = vs->ss;
+	s->ds = vs->ds;
+	s->gdtr = vs->gdtr;
+	s->idtr = vs->idtr;
+	s->cpl = vs->cpl;
+	s->efer = vs->efer;
+	s->cr4 = vs->cr4;
+	s->cr3 = vs->cr3;
+	s->cr0 = vs->cr0;
+	s->dr7 = vs->dr7;
+	s->dr6 = vs->dr6;
+	s->rflags = vs->rflags;
+	s->rip = vs->rip;
+	s->rsp = vs->rsp;
+	s->rax = vs->rax;
+	s->cr2 = vs->cr2;
+	s->g_pat = vs->g_pat;
 }
 
 /* ---- 3. sanitise -------------------------------------------------------- */
 
-void nested_sanitize_controls(struct vmcb_control *c,
+void nested_sanitize_controls(struct vmcb12_ctrl_cache *c,
 			      const struct nested_caps *caps)
 {
 	uint64_t misc = 0;
 	uint32_t int_ctl_ok;
 
 	/*
-	 * misc_ctl (0x090).  NP only if offered (§1.3: silent, not a
-	 * failure).  GMET only if offered and NP stays on: GMET acts on
+	 * misc_ctl (0x090).  NP only if offered (docs/semantics.md §2.3:
+	 * silent, not a failure).  GMET only if offered and NP stays on: GMET acts on
 	 * nested page tables, and a cached GMET bit then always means "shadow
 	 * NPT with GMET".  SEV and SEV-ES are never offered.  SSSCheck, VTE,
 	 * read-only guest page tables and INVLPGB are not offered either.
@@ -248,7 +285,7 @@ void nested_sanitize_controls(struct vmcb_control *c,
 	}
 
 	/* event_inj (0x0a8): bits 30:12 are reserved. */
-	c->event_inj &= EVTINJ_DEFINED_BITS;
+	c->event_inj.rsvd = 0;
 
 	/*
 	 * Intercepts of instructions L1 was told do not exist: in L2 they
@@ -283,18 +320,13 @@ void nested_sanitize_controls(struct vmcb_control *c,
 		c->next_rip = 0;
 
 	/* Pointers of features never offered (AVIC tables, SEV-ES GHCB and
-	 * VMSA): zero, so no L1-chosen address can reach vmcb02. */
-	c->avic_vapic_bar = 0;
-	c->avic_backing_page = 0;
-	c->avic_logical_id = 0;
-	c->avic_physical_id = 0;
-	c->ghcb_gpa = 0;
-	c->vmsa_pa = 0;
+	 * VMSA) are not even copied (struct vmcb12_cache): no L1-chosen
+	 * address can reach vmcb02. */
 }
 
 /* ---- 4. checks ------------------------------------------------------------ */
 
-static int check_controls(const struct vmcb_control *c,
+static int check_controls(const struct vmcb12_ctrl_cache *c,
 			  const struct nested_caps *caps,
 			  struct nested_check_failure *why)
 {
@@ -313,23 +345,23 @@ static int check_controls(const struct vmcb_control *c,
 	return NCHK_NONE;
 }
 
-static int check_save(const struct vmcb_save *s, const struct vmcb_control *c,
+static int check_save(const struct vmcb12_save_cache *s,
+		      const struct vmcb12_ctrl_cache *c,
 		      const struct nested_caps *caps,
 		      struct nested_check_failure *why)
 {
-	bool long_mode = (s->efer & EFER_LME) && (s->cr0 & CR0_PG);
+	bool long_mode = (s->efer & X86_EFER_LME) && (s->cr0 & X86_CR0_PG);
 
-	NCHECK(why, EFER_SVME, !(s->efer & EFER_SVME));
-	NCHECK(why, CR0_NW_CD, (s->cr0 & CR0_NW) && !(s->cr0 & CR0_CD));
+	NCHECK(why, EFER_SVME, !(s->efer & X86_EFER_SVME));
+	NCHECK(why, CR0_NW_CD, (s->cr0 & X86_CR0_NW) && !(s->cr0 & X86_CR0_CD));
 	NCHECK(why, CR0_HIGH, (s->cr0 >> 32) != 0);
 	NCHECK(why, DR6_HIGH, (s->dr6 >> 32) != 0);
 	NCHECK(why, DR7_HIGH, (s->dr7 >> 32) != 0);
 	/* SVM does not check EFER.LMA against LME && PG. */
-	NCHECK(why, LM_CR4_PAE, long_mode && !(s->cr4 & CR4_PAE));
-	NCHECK(why, LM_CR0_PE, long_mode && !(s->cr0 & CR0_PE));
+	NCHECK(why, LM_CR4_PAE, long_mode && !(s->cr4 & X86_CR4_PAE));
+	NCHECK(why, LM_CR0_PE, long_mode && !(s->cr0 & X86_CR0_PE));
 	NCHECK(why, LM_CR3, long_mode && !gpa_legal(s->cr3, caps->maxphyaddr));
-	NCHECK(why, LM_CS_L_D, long_mode && (s->cs.attrib & SEG_ATTR_L) &&
-			       (s->cs.attrib & SEG_ATTR_DB));
+	NCHECK(why, LM_CS_L_D, long_mode && s->cs.attrib.l && s->cs.attrib.db);
 	NCHECK(why, CR4_RSVD, (s->cr4 & ~caps->cr4_allowed) != 0);
 	NCHECK(why, EFER_RSVD, (s->efer & ~caps->efer_allowed) != 0);
 	/* With NP, L2 has its own PAT: it must be loadable. */
@@ -338,15 +370,17 @@ static int check_save(const struct vmcb_save *s, const struct vmcb_control *c,
 	return NCHK_NONE;
 }
 
-int nested_check_vmcb12(const struct vmcb *cache,
+int nested_check_vmcb12(const struct vmcb12_cache *cache,
 			const struct nested_caps *caps,
 			struct nested_check_failure *why)
 {
-	int id = check_controls(&cache->control, caps, why);
+	int id = check_controls(&cache->ctrl, caps, why);
 
 	if (id == NCHK_NONE)
-		id = check_save(&cache->save, &cache->control, caps, why);
-	if (id == NCHK_NONE)
+		id = check_save(&cache->save, &cache->ctrl, caps, why);
+	if (id == NCHK_NONE) {
 		record(why, NCHK_NONE, "");
-	return id;
+		return 0;
+	}
+	return -NV_EINVAL;
 }

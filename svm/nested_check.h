@@ -4,9 +4,10 @@
  * the copy, check it.  Pure C, no hardware access; builds into
  * nestvisor.efi and into host tests.
  *
- * Order of use (nested-paging-semantics.md §7; anchors-and-style.md §5):
+ * Order of use (docs/semantics.md §8, entry hygiene §8.7):
  *   1. nested_vmrun_prechecks()   -> 0, or #UD / #GP to inject into L1;
- *   2. nested_copy_vmcb12()       -> the only read of vmcb12 memory;
+ *   2. nested_copy_vmcb12()       -> the only read of vmcb12 memory, into
+ *      struct vmcb12_cache;
  *   3. nested_sanitize_controls() -> silently drop what L1 may not ask for;
  *   4. nested_check_vmcb12()      -> 0, or the first failed check: VMRUN
  *      then exits to L1 with VMEXIT_INVALID.
@@ -19,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/x86.h"
 #include "svm/vmcb.h"
 
 /*
@@ -43,6 +45,46 @@ struct nested_caps {
 	bool rdpru;		/* RDPRU exists (8000_0008 EBX[4]) */
 	uint64_t cr4_allowed;	/* CR4 bits L1 may set (from L1's CPUID) */
 	uint64_t efer_allowed;	/* EFER bits L1 may set (must hold SVME) */
+};
+
+/*
+ * The fields of vmcb12 that nestvisor uses (KVM: vmcb_ctrl_area_cached and
+ * vmcb_save_area_cached), read once from L1 memory, then sanitised and
+ * checked.  vmcb02 is built field by field from this cache and nothing
+ * else of vmcb12: a field reaches vmcb02 only once it is added here, with
+ * its sanitiser rule and its checks.  Fields of features never offered
+ * (AVIC tables, GHCB, VMSA, the SEV bits, LBR state, CET state) have no
+ * place here.  Names and meanings as in struct vmcb (APM Vol. 2 Tables
+ * B-1 and B-2).
+ */
+struct vmcb12_ctrl_cache {
+	uint32_t intercept_cr, intercept_dr, intercept_exceptions;
+	uint32_t intercept_misc1, intercept_misc2, intercept_misc3;
+	uint16_t pause_filter_thresh, pause_filter_count;
+	uint64_t iopm_base_pa, msrpm_base_pa;
+	uint64_t tsc_offset;
+	uint32_t asid;
+	uint8_t tlb_control;
+	uint32_t int_ctl, int_vector, int_state;
+	uint64_t misc_ctl;
+	union svm_event event_inj;
+	uint32_t event_inj_err;
+	uint64_t nested_cr3;
+	uint64_t virt_ext;
+	uint64_t next_rip;
+};
+
+struct vmcb12_save_cache {
+	struct vmcb_seg es, cs, ss, ds, gdtr, idtr;
+	uint8_t cpl;
+	uint64_t efer, cr4, cr3, cr0, dr7, dr6;
+	uint64_t rflags, rip, rsp, rax;
+	uint64_t cr2, g_pat;
+};
+
+struct vmcb12_cache {
+	struct vmcb12_ctrl_cache ctrl;
+	struct vmcb12_save_cache save;
 };
 
 /*
@@ -98,28 +140,26 @@ struct nested_check_failure {
 const char *nested_check_name(int id);
 
 /*
- * Copy the defined parts of vmcb12 (control area 0x000-0x10f, state save
- * area 0x400-0x697, APM Vol. 2 Appendix B) from L1 memory into a
- * hypervisor-owned cache, reading each 64-bit word exactly once.  The
- * reserved bytes of the cache are not written (nestvisor allocates it
- * zeroed, so they stay zero).  Both must be page-aligned.
+ * Copy the fields of struct vmcb12_cache from vmcb12 in L1 memory, reading
+ * each exactly once.
  */
-void nested_copy_vmcb12(struct vmcb *cache, const volatile struct vmcb *vmcb12);
+void nested_copy_vmcb12(struct vmcb12_cache *cache,
+			const volatile struct vmcb *vmcb12);
 
 /*
  * Silently clear in the cached control area what L1 may not set (features
  * not offered, reserved bits).  Never fails; see nested_check.c for each
  * mask and its reason.  Call before nested_check_vmcb12().
  */
-void nested_sanitize_controls(struct vmcb_control *c,
+void nested_sanitize_controls(struct vmcb12_ctrl_cache *c,
 			      const struct nested_caps *caps);
 
 /*
  * The consistency checks of an emulated VMRUN on the sanitised cache.
- * Returns 0 if all pass, else the enum nested_check_id of the first one
- * that fails, also recorded in *why (why may be NULL).
+ * Returns 0 if all pass, else -NV_EINVAL with the first one that fails
+ * recorded in *why (why may be NULL).
  */
-int nested_check_vmcb12(const struct vmcb *cache,
+int nested_check_vmcb12(const struct vmcb12_cache *cache,
 			const struct nested_caps *caps,
 			struct nested_check_failure *why);
 
@@ -133,17 +173,15 @@ struct nested_vmrun_ctx {
 	uint64_t vmcb12_gpa;	/* rAX of the VMRUN */
 };
 
-#define NESTED_PRE_OK 0
-#define NESTED_PRE_UD 6		/* inject #UD into L1 */
-#define NESTED_PRE_GP 13	/* inject #GP(0) into L1 */
-
 /*
  * Checks made before vmcb12 is read, which raise an exception in L1
- * instead of VMEXIT_INVALID.  Returns NESTED_PRE_OK, NESTED_PRE_UD or
- * NESTED_PRE_GP; the failed PRE_* check is recorded in *why.
+ * instead of VMEXIT_INVALID.  Returns 0, or -NV_EINVAL with the failed
+ * PRE_* check in *why and the exception to inject (#UD, or #GP with error
+ * code 0) in *exc.
  */
 int nested_vmrun_prechecks(const struct nested_vmrun_ctx *l1,
 			   const struct nested_caps *caps,
-			   struct nested_check_failure *why);
+			   struct nested_check_failure *why,
+			   enum x86_vector *exc);
 
 #endif

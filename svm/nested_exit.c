@@ -12,16 +12,18 @@
 #include "core/log.h"
 #include "core/panic.h"
 #include "drivers/debug_exit.h"
+#include "svm/dump.h"
 #include "svm/intercepts.h"
 #include "svm/nested_internal.h"
 #include "svm/permmap.h"
 
-static bool map_bit(uint64_t base, unsigned size, long bit)
+/* Bit `bit` of L1's permission map at base (set also when unreadable). */
+static bool map_bit(uint64_t base, unsigned size, unsigned bit)
 {
-	uint64_t off = (uint64_t)bit / 8;
+	uint64_t off = bit / 8;
 	const volatile uint8_t *p;
 
-	if (bit < 0 || off >= size)
+	if (off >= size)
 		return true;
 	p = (const volatile uint8_t *)l1_host_ptr((base & ~0xfffull) + off, 1);
 	return !p || ((*p >> (bit % 8)) & 1);
@@ -29,26 +31,27 @@ static bool map_bit(uint64_t base, unsigned size, long bit)
 
 bool nested_l1_intercepts(struct cpu *cpu, uint64_t code, uint64_t info1)
 {
-	const struct vmcb_control *c = &cpu->nested.cache->control;
+	const struct vmcb12_ctrl_cache *c = &cpu->nested.cache.ctrl;
 
-	if (code < 0x20)
-		return (c->intercept_cr >> code) & 1;
-	if (code < 0x40)
-		return (c->intercept_dr >> (code - 0x20)) & 1;
-	if (code < 0x60)
-		return (c->intercept_exceptions >> (code - 0x40)) & 1;
+	/* The intercept vectors follow the exit codes (svm/exit_code.h). */
+	if (vmexit_in(code, VMEXIT_CR0_READ, VMEXIT_CR15_WRITE))
+		return (c->intercept_cr >> (code - VMEXIT_CR0_READ)) & 1;
+	if (vmexit_in(code, VMEXIT_DR0_READ, VMEXIT_DR15_WRITE))
+		return (c->intercept_dr >> (code - VMEXIT_DR0_READ)) & 1;
+	if (vmexit_in(code, VMEXIT_EXCP_BASE, VMEXIT_EXCP_LAST))
+		return (c->intercept_exceptions >> (code - VMEXIT_EXCP_BASE)) & 1;
 	if (code == VMEXIT_MSR) {
 		uint32_t msr = (uint32_t)cpu->gregs.rcx;
-		long bit = msrpm_bit(msr);
+		unsigned bit;
 
 		if (!(c->intercept_misc1 & INTERCEPT1_MSR_PROT))
 			return false;
-		return bit < 0 || map_bit(c->msrpm_base_pa, MSRPM_SIZE,
-					  bit + (info1 & 1));
+		return msrpm_bit(msr, &bit) ||
+		       map_bit(c->msrpm_base_pa, MSRPM_SIZE, bit + (info1 & 1));
 	}
 	if (code == VMEXIT_IOIO) {
-		unsigned port = (unsigned)(info1 >> IOIO_PORT_SHIFT) & 0xffff;
-		unsigned len = info1 & IOIO_SZ8 ? 1 : info1 & IOIO_SZ16 ? 2 : 4;
+		union svm_ioio_info io = { .raw = info1 };
+		unsigned port = io.port, len = ioio_size(io);
 
 		if (!(c->intercept_misc1 & INTERCEPT1_IOIO_PROT))
 			return false;
@@ -57,12 +60,12 @@ bool nested_l1_intercepts(struct cpu *cpu, uint64_t code, uint64_t info1)
 				return true;
 		return false;
 	}
-	if (code < 0x80)
-		return (c->intercept_misc1 >> (code - 0x60)) & 1;
-	if (code < 0xa0)
-		return (c->intercept_misc2 >> (code - 0x80)) & 1;
-	if (code < 0xc0)
-		return (c->intercept_misc3 >> (code - 0xa0)) & 1;
+	if (vmexit_in(code, VMEXIT_MISC1_FIRST, VMEXIT_MISC1_LAST))
+		return (c->intercept_misc1 >> (code - VMEXIT_MISC1_FIRST)) & 1;
+	if (vmexit_in(code, VMEXIT_MISC2_FIRST, VMEXIT_MISC2_LAST))
+		return (c->intercept_misc2 >> (code - VMEXIT_MISC2_FIRST)) & 1;
+	if (vmexit_in(code, VMEXIT_MISC3_FIRST, VMEXIT_MISC3_LAST))
+		return (c->intercept_misc3 >> (code - VMEXIT_MISC3_FIRST)) & 1;
 	return false;
 }
 
@@ -87,7 +90,7 @@ static enum insn_op exit_insn(uint64_t code, uint64_t info1)
 	case VMEXIT_SKINIT: return INSN_SKINIT;
 	case VMEXIT_INVLPGA: return INSN_INVLPGA;
 	case VMEXIT_XSETBV: return INSN_XSETBV;
-	case 0x89: return INSN_WBINVD;
+	case VMEXIT_WBINVD: return INSN_WBINVD;
 	default: return INSN_NONE;
 	}
 }
@@ -122,14 +125,14 @@ static void l2_shutdown(struct cpu *cpu)
 	log_error("L2 SHUTDOWN (triple fault) that L1 does not intercept: "
 		  "the machine shuts down, as the CPU would");
 	dump_cpu_state(cpu);
-	debug_exit(0x7du);
+	debug_exit(NV_EXIT_L1_SHUTDOWN);
 }
 
 void nested_handle_exit(struct cpu *cpu)
 {
 	struct vmcb_control *c = &cpu->cur->control;
 	uint64_t code = c->exit_code;
-	uint32_t pending = c->exit_int_info;
+	union svm_event pending = c->exit_int_info;
 	uint32_t pending_err = c->exit_int_info_err;
 
 	if (vmexit_is_invalid(code)) {
@@ -139,7 +142,7 @@ void nested_handle_exit(struct cpu *cpu)
 		return;
 	}
 	if (code == VMEXIT_NPF) {
-		nested_npt_fault(cpu);
+		handle_npf(cpu); /* svm/npf.c, whoever's the fault is */
 		goto reinject;
 	}
 	if (nested_l1_intercepts(cpu, code, c->exit_info_1)) {
@@ -168,19 +171,25 @@ void nested_handle_exit(struct cpu *cpu)
 	case VMEXIT_INVLPGA:
 		/* Not intercepted by L1: SVM instructions in L2 are not
 		 * offered (docs/nested.md), VMMCALL is nestvisor's for L1. */
-		inject_exception(cpu, X86_UD, false, 0);
+		inject_exception(cpu, X86_VEC_UD, false, 0);
 		break;
 	default:
-		log_error("L2 exit 0x%lx that neither L1 nor nestvisor "
-			  "intercepts", code);
-		panic("unexpected L2 exit");
+		panic("L2 exit code 0x%lx that neither L1 nor nestvisor "
+		      "intercepts", code);
 	}
 reinject:
 	/* Still in L2 (not reflected): an event whose delivery the exit
 	 * interrupted is delivered again. */
-	if (cpu->nested.guest_mode && (pending & EVTINJ_VALID) &&
-	    !(c->event_inj & EVTINJ_VALID)) {
+	if (!cpu->nested.guest_mode)
+		return;
+	if (pending.valid && !c->event_inj.valid) {
 		c->event_inj = pending;
 		c->event_inj_err = pending_err;
+	}
+	/* The shadow NPT or L1's NPT changed under L2: flush its TLB (tagged
+	 * by ASID only, not by nested page table). */
+	if (cpu->nested.tlb_flush_pending) {
+		c->tlb_control = TLB_CONTROL_FLUSH_ALL;
+		cpu->nested.tlb_flush_pending = false;
 	}
 }

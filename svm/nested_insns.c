@@ -10,27 +10,23 @@
  *  All raise #UD while L1's EFER.SVME is clear and #GP at CPL > 0; VMLOAD
  *  and VMSAVE also #GP for an unaligned or illegal address.
  */
+#include "core/err.h"
 #include "core/hvmem.h"
 #include "core/log.h"
 #include "core/x86.h"
 #include "svm/intercepts.h"
 #include "svm/nested_internal.h"
 
-/* 0 if L1 may execute an SVM instruction now, else the exception. */
-static int svm_insn_fault(struct cpu *cpu)
+/* Does L1's SVM instruction fault now?  If so the exception is injected:
+ * #UD while L1's EFER.SVME is clear, #GP(0) at CPL > 0. */
+static bool svm_insn_faults(struct cpu *cpu)
 {
 	if (!cpu->nested.svme)
-		return X86_UD;
-	if (cpu->vmcb01->save.cpl != 0)
-		return X86_GP;
-	return 0;
-}
-
-static bool raise(struct cpu *cpu, int vector)
-{
-	if (!vector)
+		inject_exception(cpu, X86_VEC_UD, false, 0);
+	else if (cpu->vmcb01->save.cpl != 0)
+		inject_exception(cpu, X86_VEC_GP, true, 0);
+	else
 		return false;
-	inject_exception(cpu, (unsigned)vector, vector == X86_GP, 0);
 	return true;
 }
 
@@ -38,27 +34,26 @@ void nested_vmload_vmsave(struct cpu *cpu, bool load)
 {
 	struct vmcb_save *s01 = &cpu->vmcb01->save;
 	uint64_t gpa = s01->rax;
-	volatile struct vmcb_save *s;
+	volatile struct vmcb *v;
 
-	if (raise(cpu, svm_insn_fault(cpu)))
+	if (svm_insn_faults(cpu))
 		return;
-	s = (volatile struct vmcb_save *)l1_host_ptr(gpa & ~0xfffull, 4096);
-	if ((gpa & 0xfff) || !s) {
-		raise(cpu, X86_GP);
+	v = (volatile struct vmcb *)l1_host_ptr(gpa & ~0xfffull, 4096);
+	if ((gpa & 0xfff) || !v) {
+		inject_exception(cpu, X86_VEC_GP, true, 0);
 		return;
 	}
-	s = (volatile struct vmcb_save *)((volatile uint8_t *)s + 0x400);
 	if (skip_instruction(cpu, load ? INSN_VMLOAD : INSN_VMSAVE))
 		return;
 	if (load)
-		copy_vmload_state(s01, s);
+		copy_vmload_state(s01, &v->save);
 	else
-		copy_vmload_state(s, s01);
+		copy_vmload_state(&v->save, s01);
 }
 
 void nested_gif(struct cpu *cpu, bool set)
 {
-	if (raise(cpu, svm_insn_fault(cpu)))
+	if (svm_insn_faults(cpu))
 		return;
 	if (skip_instruction(cpu, set ? INSN_STGI : INSN_CLGI))
 		return;
@@ -70,7 +65,7 @@ void nested_invlpga(struct cpu *cpu)
 	uint64_t va = cpu->vmcb01->save.rax;
 	uint32_t asid = (uint32_t)cpu->gregs.rcx;
 
-	if (raise(cpu, svm_insn_fault(cpu)))
+	if (svm_insn_faults(cpu))
 		return;
 	if (skip_instruction(cpu, INSN_INVLPGA))
 		return;
@@ -84,7 +79,7 @@ int nested_rdmsr(struct cpu *cpu, uint32_t msr, uint64_t *val)
 	struct nested *n = &cpu->nested;
 
 	if (!n->offered)
-		return -1;
+		return -NV_EINVAL;
 	switch (msr) {
 	case MSR_VM_CR:
 		*val = n->vm_cr;
@@ -93,7 +88,7 @@ int nested_rdmsr(struct cpu *cpu, uint32_t msr, uint64_t *val)
 		*val = n->hsave_pa;
 		return 0;
 	}
-	return -1;
+	return -NV_EINVAL;
 }
 
 int nested_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val)
@@ -102,24 +97,24 @@ int nested_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val)
 	const uint64_t vm_cr_bits = 0x1f; /* DPD R_INIT DIS_A20M LOCK SVMDIS */
 
 	if (!n->offered)
-		return -1;
+		return -NV_EINVAL;
 	switch (msr) {
 	case MSR_VM_CR:
 		if (val & ~vm_cr_bits)
-			return -1;
+			return -NV_EINVAL;
 		/* With LOCK set, LOCK and SVMDIS are read-only. */
 		if ((n->vm_cr & VM_CR_LOCK) &&
 		    ((val ^ n->vm_cr) & (VM_CR_LOCK | VM_CR_SVMDIS)))
-			return -1;
+			return -NV_EINVAL;
 		if ((val & VM_CR_SVMDIS) && n->svme)
-			return -1;
+			return -NV_EINVAL;
 		n->vm_cr = val;
 		return 0;
 	case MSR_VM_HSAVE_PA:
 		if ((val & 0xfff) || (val >> n->caps.maxphyaddr))
-			return -1;
+			return -NV_EINVAL;
 		n->hsave_pa = val;
 		return 0;
 	}
-	return -1;
+	return -NV_EINVAL;
 }

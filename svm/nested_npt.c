@@ -3,16 +3,17 @@
  * L2's nested paging, the glue between vmcb02 and the shadow-NPT MMU
  * (mm/shadow_npt.c).
  *
- * Without it (vmcb12 NP clear) L2 runs in L1's physical space through L1's
- * own NPT, and an #NPF of vmcb02 is handled as one of L1 (svm/npf.c).
+ * Without it (vmcb12 NP clear) L2 runs in L1's physical space through
+ * nestvisor's NPT for L1.
  *
  * With it, vmcb02 runs on a shadow of L1's NPT, keyed by (nCR3, role,
  * execution class); the role is KVM's shadow-NPT role from L1's CR4 and
- * EFER at VMRUN and vmcb12's GMET bit.  On an #NPF of vmcb02 the MMU walks
- * L1's NPT: L1's tables deny the access -> #NPF reflected to L1 with the
- * walker's error code (stage bit from the hardware fault); they allow it
- * -> the shadow entry is installed and L2 resumes (GMET emulation may
- * switch vmcb02 to the other execution class's root).
+ * EFER at VMRUN and vmcb12's GMET bit.  This file gives the MMU its
+ * environment (L1's memory, where L1 memory is in host memory, how to
+ * write-protect a page of L1), picks the root at VMRUN, switches it when
+ * asked, and reads L2's memory through L1's NPT (for decoding L2's
+ * instructions).  An #NPF of vmcb02, with or without nested paging, is
+ * svm/npf.c's: it asks the MMU and acts on the answer.
  *
  * Coherence: the MMU write-protects, in L1's NPT, every L1 page its shadow
  * tables were built from.  L1's write to one exits (svm/npf.c calls
@@ -20,11 +21,13 @@
  * released and L1's write goes through.  Every change to shadow tables or
  * to L1's NPT is followed by a TLB flush of the guest that used them.
  */
+#include "core/err.h"
 #include "core/hvmem.h"
 #include "core/log.h"
 #include "core/panic.h"
 #include "core/x86.h"
 #include "mm/npt_l1.h"
+#include "mm/shadow_npt.h"
 #include "svm/intercepts.h"
 #include "svm/nested_internal.h"
 
@@ -34,7 +37,7 @@ static int l1_to_hpa(void *ctx, uint64_t gpa, uint64_t *hpa, unsigned *shift)
 	struct cpu *cpu = ctx;
 
 	if (gpa >= hvmem.phys_limit)
-		return -1;
+		return -NV_EFAULT;
 	if (gpa >= b && gpa < e) {
 		*hpa = hvmem.sink_pa + (gpa & 0xfff);
 		*shift = 12;
@@ -63,14 +66,16 @@ static int protect(void *ctx, uint64_t gpa, bool wp)
 	struct cpu *cpu = ctx;
 	uint64_t hpa;
 	unsigned shift;
+	int err = l1_to_hpa(ctx, gpa, &hpa, &shift);
 
-	if (l1_to_hpa(ctx, gpa, &hpa, &shift))
-		return -1;
+	if (err)
+		return err;
 	log_trace("%s L1 page 0x%lx in L1's NPT",
 		  wp ? "write-protect" : "release", gpa);
-	if (npt_map_page(&hvmem.ptm, hvmem.npt_root, gpa & ~0xfffull,
-			 hpa & ~0xfffull, NPT_P | NPT_U | (wp ? 0 : NPT_W)))
-		return -1;
+	err = npt_map_page(&hvmem.ptm, hvmem.npt_root, gpa & ~0xfffull,
+			   hpa & ~0xfffull, PTE_P | PTE_US | (wp ? 0 : PTE_RW));
+	if (err)
+		return err;
 	flush_all_guests(cpu);
 	return 0;
 }
@@ -80,9 +85,9 @@ static int l2_translate(struct cpu *cpu, uint64_t gpa, uint64_t *l1_gpa)
 {
 	struct walk_result r;
 
-	if (!walk(&cpu->nested.npt_walk, &l1_gmem, cpu->nested.cache->control.nested_cr3,
+	if (!walk(&cpu->nested.npt_walk, &l1_gmem, cpu->nested.cache.ctrl.nested_cr3,
 		  gpa, PFERR_USER | PFERR_GUEST_FINAL, &r))
-		return -1;
+		return -NV_EFAULT;
 	*l1_gpa = r.out;
 	return 0;
 }
@@ -91,14 +96,16 @@ static int l2_read(void *ctx, uint64_t gpa, void *buf, unsigned len)
 {
 	uint64_t g;
 
-	return l2_translate(ctx, gpa, &g) ? -1 : l1_gmem.read(0, g, buf, len);
+	return l2_translate(ctx, gpa, &g) ? -NV_EFAULT :
+		l1_gmem.read(0, g, buf, len);
 }
 
 static int l2_write(void *ctx, uint64_t gpa, const void *buf, unsigned len)
 {
 	uint64_t g;
 
-	return l2_translate(ctx, gpa, &g) ? -1 : l1_gmem.write(0, g, buf, len);
+	return l2_translate(ctx, gpa, &g) ? -NV_EFAULT :
+		l1_gmem.write(0, g, buf, len);
 }
 
 static int l2_cmpxchg(void *ctx, uint64_t gpa, uint64_t old, uint64_t new_val,
@@ -106,7 +113,7 @@ static int l2_cmpxchg(void *ctx, uint64_t gpa, uint64_t old, uint64_t new_val,
 {
 	uint64_t g;
 
-	return l2_translate(ctx, gpa, &g) ? -1 :
+	return l2_translate(ctx, gpa, &g) ? -NV_EFAULT :
 		l1_gmem.cmpxchg(0, g, old, new_val, len);
 }
 
@@ -123,7 +130,7 @@ int nested_npt_init(struct cpu *cpu)
 
 	n->snpt = hv_alloc((sizeof(*n->snpt) + 4095) / 4096);
 	if (!n->snpt)
-		return -1;
+		return -NV_ENOMEM;
 	snpt_init(n->snpt, &env);
 	n->l2_phys = (struct gmem){ cpu, l2_read, l2_write, l2_cmpxchg };
 	return 0;
@@ -138,22 +145,34 @@ static enum snpt_exec exec_class(const struct cpu *cpu, unsigned cpl)
 int nested_npt_setup(struct cpu *cpu)
 {
 	struct nested *n = &cpu->nested;
-	const struct vmcb *c12 = n->cache;
-	bool gmet = c12->control.misc_ctl & MISC_CTL_GMET;
+	const struct vmcb12_cache *c12 = &n->cache;
+	bool gmet = c12->ctrl.misc_ctl & MISC_CTL_GMET;
 	struct mm_cpu mc = { n->caps.maxphyaddr, cpu->caps.gbpages };
 	const struct vmcb_save *l1 = &cpu->vmcb01->save;
 
 	/* L1's CR4 and EFER at VMRUN are the host state of the NPT walk. */
 	n->npt_role = cpu_role_shadow_npt(l1->cr4, efer_of_l1(cpu), gmet);
 	pagewalk_init(&n->npt_walk, n->npt_role, true, &mc);
-	return snpt_get_root(n->snpt, c12->control.nested_cr3, n->npt_role,
-			     exec_class(cpu, c12->save.cpl), &n->npt_root) ?
-		       -1 : 0;
+	return snpt_get_root(n->snpt, c12->ctrl.nested_cr3, n->npt_role,
+			     exec_class(cpu, c12->save.cpl), &n->npt_root);
+}
+
+uint64_t nested_npt_faults(const struct cpu *cpu)
+{
+	return cpu->nested.snpt ? cpu->nested.snpt->stats.faults : 0;
 }
 
 uint64_t nested_npt_root(struct cpu *cpu)
 {
 	return cpu->nested.npt_root;
+}
+
+void nested_npt_use_root(struct cpu *cpu, uint64_t root)
+{
+	ASSERT(cpu->nested.guest_mode && cpu->nested.l2_np);
+	cpu->nested.npt_root = root;
+	cpu->nested.vmcb02->control.nested_cr3 = root;
+	cpu->nested.tlb_flush_pending = true; /* TLBs are tagged by ASID only */
 }
 
 void nested_npt_l1_write(struct cpu *cpu, uint64_t gpa)
@@ -167,46 +186,4 @@ void nested_npt_l1_write(struct cpu *cpu, uint64_t gpa)
 bool nested_npt_protected(struct cpu *cpu, uint64_t gpa)
 {
 	return cpu->nested.snpt && snpt_is_protected(cpu->nested.snpt, gpa);
-}
-
-void nested_npt_fault(struct cpu *cpu)
-{
-	struct nested *n = &cpu->nested;
-	struct vmcb *v = n->vmcb02;
-	struct snpt_fault_result r;
-	int rc;
-
-	if (!n->l2_np) {
-		handle_npf(cpu);
-		return;
-	}
-	rc = snpt_handle_fault(n->snpt, n->npt_root, v->control.exit_info_2,
-			       v->control.exit_info_1, v->save.cpl, &r);
-	if (rc == SNPT_E_NOROOT) { /* evicted: get it again, retry the access */
-		if (nested_npt_setup(cpu))
-			panic("cannot rebuild the shadow NPT root");
-		v->control.nested_cr3 = n->npt_root;
-		n->tlb_flush_pending = true;
-		return;
-	}
-	if (rc) {
-		log_error("shadow NPT fault at L2 gpa 0x%lx failed (%d)",
-			  v->control.exit_info_2, rc);
-		panic("shadow NPT");
-	}
-	if (r.reflect) {
-		nested_vmexit(cpu, VMEXIT_NPF, r.exit_info_1, r.exit_info_2, 0);
-		return;
-	}
-	if (r.no_l1_memory) {
-		log_error("L1's NPT maps L2 gpa 0x%lx to L1 gpa 0x%lx, where L1 "
-			  "has no memory", v->control.exit_info_2, r.l1_gpa);
-		nested_vmexit(cpu, VMEXIT_SHUTDOWN, 0, 0, 0);
-		return;
-	}
-	if (r.switch_exec && r.root_hpa != n->npt_root) {
-		n->npt_root = r.root_hpa;
-		v->control.nested_cr3 = r.root_hpa;
-		n->tlb_flush_pending = true; /* TLBs are tagged by ASID only */
-	}
 }

@@ -12,9 +12,10 @@
  * Not offered: vGIF, vNMI, AVIC, LBR virtualization, VMSAVE/VMLOAD
  * virtualization, SEV, pause filters, TSC scaling, decode assists.
  */
+#include "core/err.h"
 #include "core/hvmem.h"
 #include "core/log.h"
-#include "core/percpu.h"
+#include "svm/vcpu.h"
 #include "core/x86.h"
 #include "svm/nested_internal.h"
 #include "svm/permmap.h"
@@ -22,17 +23,29 @@
 static uint64_t cr4_supported(void)
 {
 	struct cpuid_regs r1 = cpuid(1), r7 = cpuid_count(7, 0);
-	uint64_t cr4 = 0x7ff; /* VME PVI TSD DE PSE PAE MCE PGE PCE OSFXSR OSXMMEXCPT */
+	uint64_t cr4 = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE |
+		       X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE |
+		       X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
 
-	if ((r7.ecx >> 2) & 1)  cr4 |= 1ull << 11; /* UMIP */
-	if ((r7.ecx >> 16) & 1) cr4 |= 1ull << 12; /* LA57 */
-	if (r7.ebx & 1)         cr4 |= 1ull << 16; /* FSGSBASE */
-	if ((r1.ecx >> 17) & 1) cr4 |= 1ull << 17; /* PCIDE */
-	if ((r1.ecx >> 26) & 1) cr4 |= 1ull << 18; /* OSXSAVE */
-	if ((r7.ebx >> 7) & 1)  cr4 |= 1ull << 20; /* SMEP */
-	if ((r7.ebx >> 20) & 1) cr4 |= 1ull << 21; /* SMAP */
-	if ((r7.ecx >> 3) & 1)  cr4 |= 1ull << 22; /* PKE */
+	/* Each with the CPUID bit that says the CPU has it. */
+	if ((r7.ecx >> 2) & 1)  cr4 |= X86_CR4_UMIP;
+	if ((r7.ecx >> 16) & 1) cr4 |= X86_CR4_LA57;
+	if (r7.ebx & 1)         cr4 |= X86_CR4_FSGSBASE;
+	if ((r1.ecx >> 17) & 1) cr4 |= X86_CR4_PCIDE;
+	if ((r1.ecx >> 26) & 1) cr4 |= X86_CR4_OSXSAVE;
+	if ((r7.ebx >> 7) & 1)  cr4 |= X86_CR4_SMEP;
+	if ((r7.ebx >> 20) & 1) cr4 |= X86_CR4_SMAP;
+	if ((r7.ecx >> 3) & 1)  cr4 |= X86_CR4_PKE;
 	return cr4;
+}
+
+/* CPUID 0x8000000A EDX as L1 sees it. */
+static uint32_t l1_cpuid_edx(const struct nested_caps *c)
+{
+	return (c->np ? 1u << SVM_FEAT_NP : 0) |
+	       (c->nrips ? 1u << SVM_FEAT_NRIPS : 0) |
+	       (c->flush_by_asid ? 1u << SVM_FEAT_FLUSHASID : 0) |
+	       (c->gmet ? 1u << SVM_FEAT_GMET : 0);
 }
 
 int nested_init(struct cpu *cpu)
@@ -40,13 +53,13 @@ int nested_init(struct cpu *cpu)
 	struct nested *n = &cpu->nested;
 	struct nested_caps *c = &n->caps;
 	struct cpuid_regs e1 = cpuid(0x80000001);
+	int rc;
 
-	n->cache = hv_alloc(1);
 	n->vmcb02 = hv_alloc(1);
 	n->msrpm02 = hv_alloc(MSRPM_SIZE / 4096);
 	n->iopm02 = hv_alloc(IOPM_SIZE / 4096);
-	if (!n->cache || !n->vmcb02 || !n->msrpm02 || !n->iopm02)
-		return -1;
+	if (!n->vmcb02 || !n->msrpm02 || !n->iopm02)
+		return -NV_ENOMEM;
 	n->vmcb02_pa = (uint64_t)n->vmcb02;
 	n->gif = true;
 
@@ -62,26 +75,17 @@ int nested_init(struct cpu *cpu)
 		.invpcid = (cpuid_count(7, 0).ebx >> 10) & 1,
 		.rdpru = (cpuid(0x80000008).ebx >> 4) & 1,
 		.cr4_allowed = cr4_supported(),
-		.efer_allowed = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE |
-				EFER_SVME | (1ull << 14) /* FFXSR */,
+		.efer_allowed = X86_EFER_SCE | X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE |
+				X86_EFER_SVME | X86_EFER_FFXSR,
 	};
-	if (nested_npt_init(cpu))
-		return -1;
+	rc = nested_npt_init(cpu);
+	if (rc)
+		return rc;
 	n->offered = cpu->caps.nr_asids > 2;
 	n->l1_nr_asids = cpu->caps.nr_asids - 1;
+	n->l1_cpuid_edx = l1_cpuid_edx(c);
 	log_info("nested SVM offered to L1: %s (%u ASIDs, NRIPS%s%s)",
 		 n->offered ? "yes" : "no", n->l1_nr_asids,
 		 c->np ? ", nested paging" : "", c->gmet ? ", GMET" : "");
 	return 0;
-}
-
-/* CPUID 0x8000000A EDX as L1 sees it. */
-uint32_t nested_cpuid_edx(const struct cpu *cpu)
-{
-	const struct nested_caps *c = &cpu->nested.caps;
-
-	return (c->np ? 1u << SVM_FEAT_NP : 0) |
-	       (c->nrips ? 1u << SVM_FEAT_NRIPS : 0) |
-	       (c->flush_by_asid ? 1u << SVM_FEAT_FLUSHASID : 0) |
-	       (c->gmet ? 1u << SVM_FEAT_GMET : 0);
 }

@@ -18,6 +18,7 @@
  * cached.
  */
 #include "svm/intercepts.h"
+#include "core/err.h"
 #include "core/hvmem.h"
 #include "core/log.h"
 #include "core/x86.h"
@@ -26,11 +27,11 @@
 static inline __attribute__((always_inline)) enum insn_mode
 code_mode(const struct vmcb_save *s)
 {
-	if ((s->efer & EFER_LMA) && (s->cs.attrib & SEG_ATTR_L))
+	if ((s->efer & X86_EFER_LMA) && s->cs.attrib.l)
 		return INSN_MODE_64;
-	if (!(s->cr0 & CR0_PE))
+	if (!(s->cr0 & X86_CR0_PE))
 		return INSN_MODE_16;
-	return s->cs.attrib & SEG_ATTR_DB ? INSN_MODE_32 : INSN_MODE_16;
+	return s->cs.attrib.db ? INSN_MODE_32 : INSN_MODE_16;
 }
 
 static union cpu_role guest_role(struct cpu *cpu)
@@ -179,10 +180,10 @@ static __attribute__((noinline)) int decode_slow(struct cpu *cpu,
 	unsigned n;
 
 	n = read_code(cpu, role, la, bytes, sizeof(bytes), &first);
-	if (insn_decode(bytes, n, mode, &in) < 0 || in.op != op) {
+	if (insn_decode(bytes, n, mode, &in) || in.op != op) {
 		log_warn("cannot decode the intercepted instruction at rip 0x%lx "
 			 "(%u bytes readable)", s->rip, n);
-		return -1;
+		return -NV_EINVAL;
 	}
 	cache_fill(cpu, la, role, &first, bytes, &in);
 	return in.len;
@@ -220,8 +221,8 @@ int skip_instruction(struct cpu *cpu, enum insn_op op)
 	if (cache_hit(cpu, c, la, op)) {
 		len = c->len;
 	} else if ((len = decode_slow(cpu, mode, la, op)) < 0) {
-		inject_exception(cpu, X86_UD, false, 0);
-		return -1;
+		inject_exception(cpu, X86_VEC_UD, false, 0);
+		return len;
 	}
 	s->rip += (unsigned)len;
 	if (mode != INSN_MODE_64)

@@ -13,10 +13,13 @@
 
 #define MSRPM_SIZE 0x2000u
 #define IOPM_SIZE  0x3000u
+/* The VMCB's MSRPM_BASE_PA and IOPM_BASE_PA ignore bits 11:0. */
+#define PM_BASE_IGNORED 0xfffull
 
-/* Bit index of msr's read bit in the MSRPM, or -1 if outside the map
- * (such MSRs are always intercepted). */
-long msrpm_bit(uint32_t msr);
+/* *bit := the index of msr's read bit in the MSRPM (its write bit is the
+ * next one).  0, or -NV_ERANGE for an MSR outside the map (such MSRs are
+ * always intercepted). */
+int msrpm_bit(uint32_t msr, unsigned *bit);
 void msrpm_set(uint8_t *pm, uint32_t msr, bool read, bool write);
 void iopm_set(uint8_t *pm, uint16_t port, unsigned count);
 

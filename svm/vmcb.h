@@ -11,23 +11,85 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "svm/exit_code.h"
+
+/* VMCB segment attributes, APM Vol. 2 §15.5.1: the descriptor's bits
+ * 47:40 in 7:0 and 55:52 in 11:8 (descriptor fields: §4.7, §4.8). */
+union vmcb_seg_attr {
+	uint16_t raw;
+	struct {
+		uint16_t type : 4;
+		uint16_t s : 1;    /* code or data (not system) */
+		uint16_t dpl : 2;
+		uint16_t p : 1;    /* present */
+		uint16_t avl : 1;
+		uint16_t l : 1;    /* 64-bit code */
+		uint16_t db : 1;   /* default operand size 32 */
+		uint16_t g : 1;    /* limit in 4 KiB units */
+		uint16_t rsvd : 4;
+	};
+};
+_Static_assert(sizeof(union vmcb_seg_attr) == 2, "segment attributes");
+
 /* APM Vol. 2 §15.5.1: VMCB segment register (selector, attributes, limit,
- * base).  attrib packs descriptor bits 47:40 into 7:0 and 55:52 into 11:8. */
+ * base). */
 struct vmcb_seg {
 	uint16_t selector;
-	uint16_t attrib;
+	union vmcb_seg_attr attrib;
 	uint32_t limit;
 	uint64_t base;
 } __attribute__((packed));
 _Static_assert(sizeof(struct vmcb_seg) == 16, "vmcb_seg");
 
-#define SEG_ATTR_TYPE(a) ((a) & 0xf)
-#define SEG_ATTR_S     (1u << 4)
-#define SEG_ATTR_DPL(a) (((a) >> 5) & 3)
-#define SEG_ATTR_P     (1u << 7)
-#define SEG_ATTR_L     (1u << 9)
-#define SEG_ATTR_DB    (1u << 10)
-#define SEG_ATTR_G     (1u << 11)
+/* EVENTINJ (VMCB 0x0a8) and EXITINTINFO (0x088), APM Vol. 2 §15.20 and
+ * §15.7.2: the same format.  The error code has a field of its own. */
+union svm_event {
+	uint32_t raw;
+	struct {
+		uint32_t vector : 8;
+		uint32_t type : 3; /* enum svm_event_type */
+		uint32_t ev : 1;   /* an error code is pushed */
+		uint32_t rsvd : 19;
+		uint32_t valid : 1;
+	};
+};
+_Static_assert(sizeof(union svm_event) == 4, "EVENTINJ is 32 bits");
+
+/* Its TYPE field; 1, 5, 6 and 7 are reserved. */
+enum svm_event_type {
+	SVM_EVENT_INTR = 0,     /* external or virtual interrupt */
+	SVM_EVENT_NMI = 2,
+	SVM_EVENT_EXCEPTION = 3,
+	SVM_EVENT_SOFT_INT = 4, /* INTn */
+};
+
+/* EXITINFO1 of an IOIO intercept, APM Vol. 2 §15.10.2. */
+union svm_ioio_info {
+	uint64_t raw;
+	struct {
+		uint64_t in : 1;   /* TYPE: 1 = IN, 0 = OUT */
+		uint64_t rsvd1 : 1;
+		uint64_t str : 1;  /* INS/OUTS */
+		uint64_t rep : 1;
+		uint64_t sz8 : 1;  /* operand size, one of the three set */
+		uint64_t sz16 : 1;
+		uint64_t sz32 : 1;
+		uint64_t a16 : 1;  /* address size */
+		uint64_t a32 : 1;
+		uint64_t a64 : 1;
+		uint64_t seg : 3;  /* effective segment (decode assists) */
+		uint64_t rsvd2 : 3;
+		uint64_t port : 16;
+		uint64_t rsvd3 : 32;
+	};
+};
+_Static_assert(sizeof(union svm_ioio_info) == 8, "IOIO EXITINFO1 is 64 bits");
+
+/* Bytes the IN or OUT of an IOIO exit moves: 1, 2 or 4. */
+static inline unsigned ioio_size(union svm_ioio_info io)
+{
+	return io.sz8 ? 1 : io.sz16 ? 2 : 4;
+}
 
 /* Table B-1: control area. */
 struct vmcb_control {
@@ -53,12 +115,12 @@ struct vmcb_control {
 	uint64_t exit_code;           /* 0x070 */
 	uint64_t exit_info_1;         /* 0x078 */
 	uint64_t exit_info_2;         /* 0x080 */
-	uint32_t exit_int_info;       /* 0x088 */
+	union svm_event exit_int_info;/* 0x088 */
 	uint32_t exit_int_info_err;   /* 0x08c */
 	uint64_t misc_ctl;            /* 0x090: MISC_CTL_* (NP, GMET, ...) */
 	uint64_t avic_vapic_bar;      /* 0x098 */
 	uint64_t ghcb_gpa;            /* 0x0a0 */
-	uint32_t event_inj;           /* 0x0a8: EVTINJ_* */
+	union svm_event event_inj;    /* 0x0a8 */
 	uint32_t event_inj_err;       /* 0x0ac */
 	uint64_t nested_cr3;          /* 0x0b0 */
 	uint64_t virt_ext;            /* 0x0b8: LBR, virtual VMLOAD/VMSAVE */
@@ -159,110 +221,90 @@ VMCB_CHECK(struct vmcb, save.g_pat, 0x668);
 VMCB_CHECK(struct vmcb, save.last_excp_to, 0x690);
 _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 
-/* intercept_misc1 (VMCB 0x00c) */
-#define INTERCEPT1_INTR      (1u << 0)
-#define INTERCEPT1_NMI       (1u << 1)
-#define INTERCEPT1_SMI       (1u << 2)
-#define INTERCEPT1_INIT      (1u << 3)
-#define INTERCEPT1_VINTR     (1u << 4)
-#define INTERCEPT1_RDTSC     (1u << 14)
-#define INTERCEPT1_CPUID     (1u << 18)
-#define INTERCEPT1_INVD      (1u << 22)
-#define INTERCEPT1_HLT       (1u << 24)
-#define INTERCEPT1_INVLPGA   (1u << 26)
-#define INTERCEPT1_IOIO_PROT (1u << 27)
-#define INTERCEPT1_MSR_PROT  (1u << 28)
-#define INTERCEPT1_SHUTDOWN  (1u << 31)
-/* intercept_misc2 (VMCB 0x010) */
-#define INTERCEPT2_VMRUN     (1u << 0)
-#define INTERCEPT2_VMMCALL   (1u << 1)
-#define INTERCEPT2_VMLOAD    (1u << 2)
-#define INTERCEPT2_VMSAVE    (1u << 3)
-#define INTERCEPT2_STGI      (1u << 4)
-#define INTERCEPT2_CLGI      (1u << 5)
-#define INTERCEPT2_SKINIT    (1u << 6)
-#define INTERCEPT2_RDTSCP    (1u << 7)
-#define INTERCEPT2_XSETBV    (1u << 13)
+/* Intercept vectors (VMCB 0x00c, 0x010, 0x014; Table B-1): bit n of each
+ * word intercepts the exit code its first code + n (svm/exit_code.h). */
+#define INTERCEPT1(code) (1u << ((code) - VMEXIT_MISC1_FIRST))
+#define INTERCEPT2(code) (1u << ((code) - VMEXIT_MISC2_FIRST))
+#define INTERCEPT3(code) (1u << ((code) - VMEXIT_MISC3_FIRST))
+#define INTERCEPT1_INTR      INTERCEPT1(VMEXIT_INTR)
+#define INTERCEPT1_NMI       INTERCEPT1(VMEXIT_NMI)
+#define INTERCEPT1_SMI       INTERCEPT1(VMEXIT_SMI)
+#define INTERCEPT1_INIT      INTERCEPT1(VMEXIT_INIT)
+#define INTERCEPT1_VINTR     INTERCEPT1(VMEXIT_VINTR)
+#define INTERCEPT1_RDTSC     INTERCEPT1(VMEXIT_RDTSC)
+#define INTERCEPT1_CPUID     INTERCEPT1(VMEXIT_CPUID)
+#define INTERCEPT1_INVD      INTERCEPT1(VMEXIT_INVD)
+#define INTERCEPT1_HLT       INTERCEPT1(VMEXIT_HLT)
+#define INTERCEPT1_INVLPGA   INTERCEPT1(VMEXIT_INVLPGA)
+#define INTERCEPT1_IOIO_PROT INTERCEPT1(VMEXIT_IOIO)
+#define INTERCEPT1_MSR_PROT  INTERCEPT1(VMEXIT_MSR)
+#define INTERCEPT1_SHUTDOWN  INTERCEPT1(VMEXIT_SHUTDOWN)
+#define INTERCEPT2_VMRUN     INTERCEPT2(VMEXIT_VMRUN)
+#define INTERCEPT2_VMMCALL   INTERCEPT2(VMEXIT_VMMCALL)
+#define INTERCEPT2_VMLOAD    INTERCEPT2(VMEXIT_VMLOAD)
+#define INTERCEPT2_VMSAVE    INTERCEPT2(VMEXIT_VMSAVE)
+#define INTERCEPT2_STGI      INTERCEPT2(VMEXIT_STGI)
+#define INTERCEPT2_CLGI      INTERCEPT2(VMEXIT_CLGI)
+#define INTERCEPT2_SKINIT    INTERCEPT2(VMEXIT_SKINIT)
+#define INTERCEPT2_RDTSCP    INTERCEPT2(VMEXIT_RDTSCP)
+#define INTERCEPT2_XSETBV    INTERCEPT2(VMEXIT_XSETBV)
+#define INTERCEPT2_RDPRU     INTERCEPT2(VMEXIT_RDPRU)
+/* Bits 31:15: EFER and CR0-CR15 write *traps* (intercepts taken after the
+ * write), an SEV-ES mechanism. */
+#define INTERCEPT2_WRITE_TRAPS \
+	(~0u << (VMEXIT_EFER_WRITE_TRAP - VMEXIT_MISC2_FIRST))
+#define INTERCEPT3_INVLPGB     INTERCEPT3(VMEXIT_INVLPGB)
+#define INTERCEPT3_INVLPGB_ILL INTERCEPT3(VMEXIT_INVLPGB_ILLEGAL)
+#define INTERCEPT3_INVPCID     INTERCEPT3(VMEXIT_INVPCID)
+#define INTERCEPT3_MCOMMIT     INTERCEPT3(VMEXIT_MCOMMIT)
+#define INTERCEPT3_TLBSYNC     INTERCEPT3(VMEXIT_TLBSYNC)
+_Static_assert(INTERCEPT1_IOIO_PROT == 1u << 27 &&
+	       INTERCEPT1_MSR_PROT == 1u << 28,
+	       "Table B-1: IOIO_PROT is bit 27, MSR_PROT bit 28");
+_Static_assert(INTERCEPT2_WRITE_TRAPS == 0xffff8000u, "write traps: bits 31:15");
 
+/* tlb_control (VMCB 0x05c) */
 #define TLB_CONTROL_DO_NOTHING      0
 #define TLB_CONTROL_FLUSH_ALL       1
 #define TLB_CONTROL_FLUSH_ASID      3
 #define TLB_CONTROL_FLUSH_ASID_LOCAL 7
 
-/* int_ctl (VMCB 0x060) */
+/* int_ctl (VMCB 0x060).  V_TPR is bits 7:0, but only 3:0 hold the 4-bit
+ * TPR; 7:4 are SBZ. */
 #define V_TPR_MASK          0xffu
+#define V_TPR_BITS          0x0fu
 #define V_IRQ               (1u << 8)
 #define V_GIF               (1u << 9)
+#define V_NMI_PENDING       (1u << 11)
+#define V_NMI_BLOCKING      (1u << 12)
 #define V_INTR_PRIO_SHIFT   16
+#define V_INTR_PRIO_MASK    (0x0fu << V_INTR_PRIO_SHIFT)
 #define V_IGN_TPR           (1u << 20)
 #define V_INTR_MASKING      (1u << 24)
 #define V_GIF_ENABLE        (1u << 25)
+#define V_NMI_ENABLE        (1u << 26)
+#define V_X2AVIC_ENABLE     (1u << 30)
+#define V_AVIC_ENABLE       (1u << 31)
 
-/* misc_ctl (VMCB 0x090); nested-paging-semantics.md §1.2 */
+/* int_vector (VMCB 0x064): bits 7:0 only. */
+#define INT_VECTOR_MASK     0xffu
+/* int_state (VMCB 0x068): bit 0 interrupt shadow; bit 1 (GUEST_INTERRUPT_MASK)
+ * is written by the CPU on #VMEXIT, never an input. */
+#define INT_STATE_SHADOW    (1u << 0)
+#define INT_STATE_GUEST_IF  (1u << 1)
+
+/* misc_ctl (VMCB 0x090), APM Vol. 2 Table B-1 (docs/semantics.md §2.2) */
 #define MISC_CTL_NP_ENABLE  (1ull << 0)
 #define MISC_CTL_SEV        (1ull << 1)
 #define MISC_CTL_SEV_ES     (1ull << 2)
 #define MISC_CTL_GMET       (1ull << 3)
+#define MISC_CTL_SSS_CHECK  (1ull << 4)
+#define MISC_CTL_VTE        (1ull << 5)
+#define MISC_CTL_RO_GPT     (1ull << 6)
+#define MISC_CTL_INVLPGB    (1ull << 7)
 
 /* virt_ext (VMCB 0x0b8) */
 #define VIRT_EXT_LBR        (1ull << 0)
 #define VIRT_EXT_VVMSAVE    (1ull << 1)
-
-/* EVENTINJ / EXITINTINFO, APM Vol. 2 §15.20 */
-#define EVTINJ_VEC_MASK     0xffu
-#define EVTINJ_TYPE_SHIFT   8
-#define EVTINJ_TYPE_INTR    (0u << 8)
-#define EVTINJ_TYPE_NMI     (2u << 8)
-#define EVTINJ_TYPE_EXC     (3u << 8)
-#define EVTINJ_TYPE_SOFT    (4u << 8)
-#define EVTINJ_TYPE_MASK    (7u << 8)
-#define EVTINJ_EV           (1u << 11)
-#define EVTINJ_VALID        (1u << 31)
-
-/* Exit codes, APM Vol. 2 Appendix C. */
-#define VMEXIT_EXCP_BASE    0x040
-#define VMEXIT_INTR         0x060
-#define VMEXIT_NMI          0x061
-#define VMEXIT_SMI          0x062
-#define VMEXIT_INIT         0x063
-#define VMEXIT_VINTR        0x064
-#define VMEXIT_RDTSC        0x06e
-#define VMEXIT_CPUID        0x072
-#define VMEXIT_INVD         0x076
-#define VMEXIT_PAUSE        0x077
-#define VMEXIT_HLT          0x078
-#define VMEXIT_INVLPG       0x079
-#define VMEXIT_INVLPGA      0x07a
-#define VMEXIT_IOIO         0x07b
-#define VMEXIT_MSR          0x07c
-#define VMEXIT_TASK_SWITCH  0x07d
-#define VMEXIT_SHUTDOWN     0x07f
-#define VMEXIT_VMRUN        0x080
-#define VMEXIT_VMMCALL      0x081
-#define VMEXIT_VMLOAD       0x082
-#define VMEXIT_VMSAVE       0x083
-#define VMEXIT_STGI         0x084
-#define VMEXIT_CLGI         0x085
-#define VMEXIT_SKINIT       0x086
-#define VMEXIT_RDTSCP       0x087
-#define VMEXIT_XSETBV       0x08d
-#define VMEXIT_NPF          0x400
-#define VMEXIT_INVALID      (~0ull)
-
-/* IOIO exit_info_1, APM Vol. 2 §15.10.2 */
-#define IOIO_TYPE_IN        (1u << 0)
-#define IOIO_STR            (1u << 2)
-#define IOIO_REP            (1u << 3)
-#define IOIO_SZ8            (1u << 4)
-#define IOIO_SZ16           (1u << 5)
-#define IOIO_SZ32           (1u << 6)
-#define IOIO_PORT_SHIFT     16
-
-/* Exit codes are 64-bit, but QEMU TCG stores VMEXIT_INVALID as a 32-bit -1
- * (qemu-tcg-svm.md): accept both. */
-static inline int vmexit_is_invalid(uint64_t code)
-{
-	return code == VMEXIT_INVALID || code == 0xffffffffull;
-}
 
 #endif

@@ -3,6 +3,7 @@
 #include "core/desc.h"
 #include "core/hypercall.h"
 #include "core/x86.h"
+#include "svm/intercepts.h"
 #include "svm/permmap.h"
 
 /* The hidden part of a segment register, from its descriptor in the live
@@ -16,7 +17,7 @@ static void seg_from_gdt(struct vmcb_seg *s, uint16_t sel, const struct desc_ptr
 	if ((sel & ~3u) == 0 || (sel & 4) || (sel | 7u) > gdt->limit)
 		return; /* null (or LDT) selector: unusable */
 	d = *(const uint64_t *)(gdt->base + (sel & ~7u));
-	s->attrib = (uint16_t)(((d >> 40) & 0xff) | (((d >> 52) & 0xf) << 8));
+	s->attrib.raw = (uint16_t)(((d >> 40) & 0xff) | (((d >> 52) & 0xf) << 8));
 	limit = (uint32_t)((d & 0xffff) | ((d >> 32) & 0xf0000));
 	s->limit = (d >> 55) & 1 ? (limit << 12) | 0xfff : limit;
 	s->base = ((d >> 16) & 0xffffff) | (((d >> 56) & 0xff) << 24);
@@ -36,23 +37,15 @@ static void capture_segments(struct vmcb_save *s)
 	seg_from_gdt(&s->es, es, &gdt);
 	s->gdtr = (struct vmcb_seg){ .limit = gdt.limit, .base = gdt.base };
 	s->idtr = (struct vmcb_seg){ .limit = idt.limit, .base = idt.base };
-	/* FS, GS, TR, LDTR and their MSRs come from VMSAVE (core/launch.c). */
+	/* FS, GS, TR, LDTR and their MSRs come from VMSAVE (svm/launch.c). */
 }
 
 static void set_intercepts(struct cpu *cpu)
 {
 	struct vmcb_control *c = &cpu->vmcb01->control;
 
-	c->intercept_misc1 = INTERCEPT1_CPUID | INTERCEPT1_MSR_PROT |
-			     INTERCEPT1_IOIO_PROT | INTERCEPT1_SHUTDOWN |
-			     INTERCEPT1_INVLPGA;
-	/* VMRUN must be intercepted (a VMRUN consistency check); L1's SVM
-	 * instructions are emulated (svm/nested*.c), #UD while L1's EFER.SVME
-	 * is clear. */
-	c->intercept_misc2 = INTERCEPT2_VMRUN | INTERCEPT2_VMMCALL |
-			     INTERCEPT2_VMLOAD | INTERCEPT2_VMSAVE |
-			     INTERCEPT2_STGI | INTERCEPT2_CLGI |
-			     INTERCEPT2_SKINIT;
+	c->intercept_misc1 = L0_INTERCEPT1;
+	c->intercept_misc2 = L0_INTERCEPT2;
 
 	msrpm_set(cpu->msrpm, MSR_EFER, true, true);
 	msrpm_set(cpu->msrpm, MSR_VM_CR, true, true);
@@ -78,7 +71,7 @@ void vmcb01_init(struct cpu *cpu, const struct launch_frame *f, uint64_t ncr3)
 
 	capture_segments(s);
 	s->cpl = 0;
-	s->efer = rdmsr(MSR_EFER) | EFER_SVME;
+	s->efer = rdmsr(MSR_EFER) | X86_EFER_SVME;
 	s->cr0 = read_cr0();
 	s->cr2 = read_cr2();
 	s->cr3 = read_cr3();

@@ -2,7 +2,7 @@
 #ifndef NV_SVM_VMCB01_H
 #define NV_SVM_VMCB01_H
 
-#include "core/percpu.h"
+#include "svm/vcpu.h"
 
 /*
  * Fills vmcb01 so that VMRUN resumes the firmware exactly where the launch

@@ -14,10 +14,11 @@
  *     §15.21.1).  nestvisor keeps IF clear, except for vmcb02 where it
  *     stands for L1's IF at its VMRUN (cur_host_if).  GIF stays clear in
  *     host mode, so host mode never takes an interrupt either way.
- *  3. Store the guest's GPRs, VMLOAD the host's hidden state (TR for the IST
- *     stacks), call svm_handle_exit(cpu), and go round again.
+ *  3. Store the guest's GPRs and clear them from the registers, VMLOAD the
+ *     host's hidden state (TR for the IST stacks), call
+ *     svm_handle_exit(cpu), and go round again.
  */
-#include "core/asm-offsets.h"
+#include "svm/asm-offsets.h"
 
 	.text
 	.globl svm_run_loop
@@ -65,6 +66,23 @@ svm_run_loop:
 	movq	%r13, GREGS_R13(%rax)
 	movq	%r14, GREGS_R14(%rax)
 	movq	%r15, GREGS_R15(%rax)
+	/* The guest's values are saved: clear them from the registers so
+	 * that host code cannot use them, even speculatively (as KVM's
+	 * vmenter.S does).  32-bit XORs zero the whole register.  RAX holds
+	 * the cpu pointer and RDI gets it next. */
+	xorl	%ebx, %ebx
+	xorl	%ecx, %ecx
+	xorl	%edx, %edx
+	xorl	%esi, %esi
+	xorl	%ebp, %ebp
+	xorl	%r8d, %r8d
+	xorl	%r9d, %r9d
+	xorl	%r10d, %r10d
+	xorl	%r11d, %r11d
+	xorl	%r12d, %r12d
+	xorl	%r13d, %r13d
+	xorl	%r14d, %r14d
+	xorl	%r15d, %r15d
 	movq	%rax, %rdi
 	movq	CPU_HOST_VMCB_PA(%rdi), %rax
 	vmload	%rax

@@ -3,9 +3,9 @@
 
 1. Exit round trips, from L1, in instructions: the `bench` payload runs
    under nestvisor with QEMU -icount shift=N, where the guest TSC advances
-   by 2^N per executed instruction (qemu-tcg-svm.md), so the payload's TSC
-   deltas divided by 2^N are exact instruction counts that repeat from run
-   to run.  Each figure is the median of 1001 round trips, minus an empty
+   by 2^N per executed instruction (docs/semantics.md §10.1), so the
+   payload's TSC deltas divided by 2^N are exact instruction counts that
+   repeat from run to run.  Each figure is the median of 1001 round trips, minus an empty
    rdtsc pair.
 2. Boot cost: the wall-clock time from QEMU's start to the payload's first
    line, with nestvisor (nestvisor.efi chain-loading the payload) and
@@ -50,10 +50,12 @@ def boot(efi, nxt, cfg, icount, timeout=120, files=None):
     args = argparse.Namespace(efi=efi, next=nxt, config=None, config_file=cfg,
                               file=files, kernel=None, initrd=None, append=None,
                               cpu=runner.DEFAULT_CPU, memory=512, icount=icount,
-                              qemu_arg=None)
+                              qemu_arg=None, nvram=False, secure_boot=False,
+                              disk=None)
     with tempfile.TemporaryDirectory() as esp:
         runner.build_esp(args, esp)
-        cmd = runner.qemu_command(args, esp, "tcg")
+        cmd = runner.qemu_command(args, esp, "tcg",
+                                  runner.firmware_args(args, esp))
         t0 = time.monotonic()
         child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8",
                               codec_errors="replace", timeout=timeout)
@@ -84,7 +86,8 @@ def l2_boot(build, cpu, nestvisor, timeout=900):
     initrd = os.path.join(build, "tests", "linux", "initrd-qemu.img")
     args = argparse.Namespace(efi=None, next=None, config=None, config_file=None,
                               file=None, kernel=None, initrd=None, append=None,
-                              cpu=cpu, memory=2048, icount=None, qemu_arg=None)
+                              cpu=cpu, memory=2048, icount=None, qemu_arg=None,
+                              nvram=False, secure_boot=False, disk=None)
     if nestvisor:
         args.efi = os.path.join(build, "boot", "nestvisor.efi")
         args.config_file = os.path.join(HERE, "guest", "cfg", "linux-qemu-pvh.cfg")
@@ -93,9 +96,11 @@ def l2_boot(build, cpu, nestvisor, timeout=900):
     else:
         args.kernel, args.initrd = kernel, initrd
         args.append = "console=ttyS0 panic=-1 nv_l2_boot=pvh"
-    with tempfile.TemporaryDirectory() as esp:
-        runner.build_esp(args, esp)
-        cmd = runner.qemu_command(args, esp, "tcg")
+    with tempfile.TemporaryDirectory() as work:
+        esp = os.path.join(work, "esp") if runner.wants_esp(args) else None
+        if esp:
+            runner.build_esp(args, esp)
+        cmd = runner.qemu_command(args, esp, "tcg", runner.firmware_args(args, work))
         child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8",
                               codec_errors="replace", timeout=timeout)
         seconds, lines, t_start, host = None, [], None, None
@@ -147,6 +152,10 @@ def bench_l2_linux(build, cpus, runs):
         m_bare = statistics.median(t for t, _ in bare)
         print(f"  -cpu {cpu}: under nestvisor {m_nv:6.2f} s, bare TCG {m_bare:6.2f} s, "
               f"ratio {m_nv / m_bare:5.2f}")
+        if runs > 1:
+            print("    (each run: under nestvisor "
+                  + ", ".join(f"{t:.2f}" for t, _ in nv) + "; bare "
+                  + ", ".join(f"{t:.2f}" for t, _ in bare) + ")")
         hosts = [h for _, h in nv + bare]
         if None not in hosts:
             h_nv = statistics.median(h for _, h in nv)

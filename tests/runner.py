@@ -9,7 +9,18 @@ Run mode (default): build an ESP directory, boot it, watch the serial log.
   * ESP: --efi becomes \\EFI\\BOOT\\BOOTX64.EFI; --next becomes
     \\EFI\\nestvisor\\next.efi; --config TEXT / --config-file PATH becomes
     \\EFI\\BOOT\\nestvisor.cfg; --file SRC ESP_PATH adds any other file.
-  * Machine: q35, OVMF as -bios, the ESP as a vvfat drive, serial on a pty,
+  * Disks: --disk IMAGE (several: in this order) attaches a raw disk image
+    as a SATA disk with that boot priority (QEMU bootindex, which OVMF
+    turns into BootOrder), behind a QEMU snapshot: the file is never
+    written, so parallel runs can share it.  Without --efi/--next/--config/
+    --file there is no ESP directory, only the disks.
+  * Firmware: OVMF as -bios (its variables live in RAM), or with --nvram
+    OVMF_CODE as read-only flash and a private copy of OVMF_VARS as
+    writable flash in the run's work directory (--workdir, never shared).
+    --secure-boot: the same with Debian's test-only "snakeoil" build
+    (Secure Boot on, the snakeoil certificate in PK, KEK and db; needs SMM,
+    so q35 with smm=on and secure flash).
+  * Machine: q35, the ESP as a vvfat drive, serial on a pty,
     isa-debug-exit at 0xf4 (a guest write of V ends QEMU with status
     (V << 1) | 1), -no-reboot.  TCG with -cpu EPYC,+svm,+npt by default;
     KVM only when /dev/kvm works, the host is AMD and kvm_amd has nested=1.
@@ -46,6 +57,10 @@ import time
 import pexpect
 
 OVMF = "/usr/share/ovmf/OVMF.fd"
+OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
+OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+OVMF_CODE_SB = "/usr/share/OVMF/OVMF_CODE_4M.snakeoil.fd"
+OVMF_VARS_SB = "/usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd"
 QEMU = "qemu-system-x86_64"
 DEFAULT_CPU = "EPYC,+svm,+npt"
 DEBUG_EXIT_PORT = 0xF4
@@ -126,6 +141,11 @@ def esp_place(esp, src, esp_path):
     return dst
 
 
+def wants_esp(args):
+    return bool(args.efi or args.next or args.config or args.config_file
+                or args.file)
+
+
 def build_esp(args, esp):
     os.makedirs(os.path.join(esp, "EFI", "BOOT"), exist_ok=True)
     if args.efi:
@@ -141,10 +161,46 @@ def build_esp(args, esp):
         esp_place(esp, src, esp_path)
 
 
-def qemu_command(args, esp, accel):
-    cmd = [QEMU, "-machine", "q35", "-accel", accel, "-cpu", args.cpu,
-           "-m", str(args.memory), "-smp", "1", "-bios", OVMF,
-           "-drive", f"format=raw,file=fat:rw:{esp}",
+def firmware_args(args, work):
+    """-bios, or read-only code flash plus a private copy of the variables."""
+    if not (args.nvram or args.secure_boot):
+        return ["-bios", OVMF]
+    code, varstore = (OVMF_CODE_SB, OVMF_VARS_SB) if args.secure_boot else \
+        (OVMF_CODE, OVMF_VARS)
+    for path in (code, varstore):
+        if not os.path.isfile(path):
+            sys.exit(f"FAIL: --nvram: {path} missing (apt-get install ovmf)")
+    vars_copy = os.path.join(work, "OVMF_VARS.fd")
+    shutil.copyfile(varstore, vars_copy)
+    out = []
+    if args.secure_boot:
+        out += ["-global", "driver=cfi.pflash01,property=secure,value=on"]
+    return out + [
+        "-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={code}",
+        "-drive", f"if=pflash,format=raw,unit=1,file={vars_copy}"]
+
+
+def disk_args(args, esp):
+    """The vvfat ESP (if any) and each --disk on its own SATA port."""
+    out = []
+    port = 0
+    if esp:
+        out += ["-drive", f"format=raw,file=fat:rw:{esp}"]  # if=ide: port 0
+        port += 1
+    for i, image in enumerate(args.disk or []):
+        if not os.path.isfile(image):
+            sys.exit(f"FAIL: --disk {image}: no such file")
+        out += ["-drive", f"if=none,id=disk{i},format=raw,snapshot=on,"
+                          f"file={os.path.abspath(image)}",
+                "-device", f"ide-hd,drive=disk{i},bus=ide.{port},bootindex={i}"]
+        port += 1
+    return out
+
+
+def qemu_command(args, esp, accel, firmware):
+    machine = "q35,smm=on" if args.secure_boot else "q35"
+    cmd = [QEMU, "-machine", machine, "-accel", accel, "-cpu", args.cpu,
+           "-m", str(args.memory), "-smp", "1"] + firmware + disk_args(args, esp) + [
            "-display", "none", "-monitor", "none", "-serial", "stdio",
            "-net", "none", "-no-reboot",
            "-device", f"isa-debug-exit,iobase={DEBUG_EXIT_PORT:#x},iosize=0x04"]
@@ -221,17 +277,21 @@ def run(args):
     log_path = os.path.abspath(args.log or f"{args.name}.serial.log")
     os.makedirs(os.path.dirname(log_path), exist_ok=True)
 
+    if args.workdir:
+        os.makedirs(args.workdir, exist_ok=True)
     work = args.workdir or tempfile.mkdtemp(prefix=f"nv-{args.name}-")
-    esp = os.path.join(work, "esp")
-    if os.path.exists(esp):
+    esp = os.path.join(work, "esp") if wants_esp(args) else None
+    if esp and os.path.exists(esp):
         shutil.rmtree(esp)
     try:
-        build_esp(args, esp)
+        if esp:
+            build_esp(args, esp)
+        firmware = firmware_args(args, work)
+        cmd = qemu_command(args, esp, accel, firmware)
     except SystemExit:
         if not args.workdir:
             shutil.rmtree(work, ignore_errors=True)
         raise
-    cmd = qemu_command(args, esp, accel)
     print("runner: " + " ".join(cmd))
     print(f"runner: serial log {log_path}")
 
@@ -329,7 +389,7 @@ def compare(args):
     results = []
     for path in (path_a, path_b):
         if not os.path.exists(path):
-            print(f"FAIL: compare: {path} does not exist (run that test first)")
+            print(f"FAIL: compare: {path} does not exist")
             return 1
         res = parse_tap(read_log(path))
         if res["plan"] is None and not res["cases"]:
@@ -403,6 +463,15 @@ def main():
     p.add_argument("--config-file", help="nestvisor.cfg from a file")
     p.add_argument("--file", nargs=2, action="append", metavar=("SRC", "ESP_PATH"),
                    help="extra file on the ESP, e.g. vmlinuz '\\EFI\\linux\\vmlinuz.efi'")
+    p.add_argument("--disk", action="append", metavar="IMAGE",
+                   help="raw disk image as a SATA disk (several: boot order), "
+                        "behind a snapshot: the file is not written")
+    p.add_argument("--nvram", action="store_true",
+                   help="OVMF_CODE + a private writable copy of OVMF_VARS "
+                        "in the work directory instead of -bios")
+    p.add_argument("--secure-boot", action="store_true",
+                   help="like --nvram, with OVMF's snakeoil Secure Boot build "
+                        "(test key only; SMM on)")
     p.add_argument("--kernel", help="QEMU -kernel (bare Linux runs only)")
     p.add_argument("--initrd", help="QEMU -initrd")
     p.add_argument("--append", help="QEMU -append")
@@ -423,7 +492,8 @@ def main():
                    help="kill QEMU once a line matches (required to appear)")
     p.add_argument("--tap", action="store_true", help="check the TAP output")
     p.add_argument("--log", help="serial log path (default ./NAME.serial.log)")
-    p.add_argument("--workdir", help="directory for the ESP (default: a temp dir, removed)")
+    p.add_argument("--workdir", help="directory for the ESP and the OVMF_VARS copy "
+                                     "(default: a temp dir, removed)")
     p.add_argument("--keep", action="store_true", help="keep the temp ESP directory")
     p.add_argument("--verbose", action="store_true", help="echo serial lines as they come")
     p.add_argument("--compare", nargs=2, metavar=("LOG_A", "LOG_B"),
@@ -435,8 +505,8 @@ def main():
     args = p.parse_args()
     if args.compare:
         return compare(args)
-    if not (args.efi or args.kernel or args.file):
-        p.error("nothing to boot: give --efi, --kernel or --file")
+    if not (args.efi or args.kernel or args.file or args.disk):
+        p.error("nothing to boot: give --efi, --kernel, --file or --disk")
     return run(args)
 
 

@@ -4,7 +4,7 @@
 usage: check_nv_npt.py NV_NPT CASE
 
 Good cases check the decoded exit_info_1 against the values of
-nested-paging-semantics.md (decision table §4.1, §5.3 examples); bad cases
+docs/semantics.md (decision table §5.1, §6.3 cases); bad cases
 check that the message names the field and the exit status is 2.
 """
 import os
@@ -17,34 +17,34 @@ L1_LM_NONX = ["--cr4", "0x20", "--efer", "0x500"]     # PAE, LME|LMA
 PATH4 = ["--addr", "0x40201000", "--pte", "0x7", "--pte", "0x7", "--pte", "0x7"]
 
 GOOD = {
-    # §4.1 row 3, KUT npt_us
+    # §5.1 row 3, KUT npt_us
     "npt_us": (L1_LM + ["--access", "read"] + PATH4 + ["--pte", "0x1003"],
                ["exit_info_1 = 0x0000000100000005", "bit  2 US          1",
                 "exit_info_2 = 0x0000000040201000"]),
-    # §4.1 row 5, KUT npt_rw_pfwalk
+    # §5.1 row 5, KUT npt_rw_pfwalk
     "npt_rw_pfwalk": (L1_LM + ["--access", "pt"] + PATH4 + ["--pte", "0x1005"],
                       ["exit_info_1 = 0x0000000200000007",
                        "bit 33 GUEST_PAGE  1"]),
-    # §4.1 row 7, KUT npt_nx
+    # §5.1 row 7, KUT npt_nx
     "npt_nx": (L1_LM + ["--access", "fetch"] + PATH4 +
                ["--pte", "0x8000000000001007"],
                ["exit_info_1 = 0x0000000100000015", "fetch from a no-execute page"]),
-    # §4.1 row 2, KUT rsvd with host NXE=0, SMEP=0 (NX is the reserved bit)
+    # §5.1 row 2, KUT rsvd with host NXE=0, SMEP=0 (NX is the reserved bit)
     "npt_rsvd": (L1_LM_NONX + ["--access", "fetch"] + PATH4 +
                  ["--pte", "0x8000000000001007"],
                  ["exit_info_1 = 0x000000010000000d", "reserved bits 0x8000000000000000"]),
-    # §4.1 row 13 / §5.3 (a): GMET violation, L1 NXE=0 SMEP=0: no I/D
+    # §5.1 row 13 / §6.3 (a): GMET violation, L1 NXE=0 SMEP=0: no I/D
     "gmet_violation_no_id": (L1_LM_NONX + ["--gmet", "1", "--access", "fetch"] +
                              PATH4 + ["--pte", "0x1007"],
                              ["exit_info_1 = 0x0000000100000001",
                               "bit  4 I/D         0  (has_pferr_fetch=0)",
                               "supervisor fetch from a user page"]),
-    # §5.3 (b): not-present fetch, L1 SMEP=1, NXE=0, no GMET: I/D set
+    # §6.3 (b): not-present fetch, L1 SMEP=1, NXE=0, no GMET: I/D set
     "smep_not_present_fetch_id": (["--cr4", "0x100020", "--efer", "0x500",
                                    "--access", "fetch"] + PATH4 + ["--pte", "0"],
                                   ["exit_info_1 = 0x0000000100000014",
                                    "has_pferr_fetch=1", "not present"]),
-    # §4.1 row 15: GMET, CPL 3 fetch of U=1: no fault; A set everywhere
+    # §5.1 row 15: GMET, CPL 3 fetch of U=1: no fault; A set everywhere
     "gmet_user_fetch_ok": (L1_LM + ["--gmet", "1", "--access", "fetch", "--cpl", "3"] +
                            PATH4 + ["--pte", "0x1007"],
                            ["no fault; translates to 0x1000", "sets A in the PTE"]),

@@ -32,7 +32,8 @@ static const char usage[] =
 "matrix:\n"
 "  --format md|csv        (default md)\n";
 
-static void bad(const char *field, const char *fmt, ...)
+static void __attribute__((noreturn, format(printf, 2, 3)))
+bad(const char *field, const char *fmt, ...)
 {
 	va_list ap;
 

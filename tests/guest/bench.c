@@ -2,8 +2,9 @@
 /*
  * bench: the exit round-trip costs, measured from L1 with RDTSC.
  * Meant to run under QEMU -icount shift=N, where the guest TSC advances by
- * 2^N per executed instruction (qemu-tcg-svm.md), so a TSC delta divided by
- * 2^N is an exact instruction count that repeats from run to run.
+ * 2^N per executed instruction (docs/semantics.md §10.1), so a TSC delta
+ * divided by 2^N is an exact instruction count that repeats from run to
+ * run.
  * tests/bench.py does that division; this payload prints raw TSC deltas:
  *   bench: <name> median <ticks> min <ticks> max <ticks> runs <n>
  * Each figure is the median of RUNS round trips of

@@ -103,7 +103,7 @@ static int gm_read(void *ctx, uint64_t gpa, void *buf, unsigned len)
 	const uint8_t *p = bytes(m, gpa, len);
 
 	if (!p)
-		return -1;
+		return -NV_EFAULT;
 	memcpy(buf, p, len);
 	if (!was_read(m, gpa) && m->nr_reads < MAX_READS)
 		m->reads[m->nr_reads++] = gpa;
@@ -115,7 +115,7 @@ static int gm_write(void *ctx, uint64_t gpa, const void *buf, unsigned len)
 	(void)buf;
 	(void)len;
 	violation(ctx, "plain write (the walker may only cmpxchg A/D bits)", gpa);
-	return -1;
+	return -NV_EFAULT;
 }
 
 static int gm_cmpxchg(void *ctx, uint64_t gpa, uint64_t old, uint64_t new_val,
@@ -126,7 +126,7 @@ static int gm_cmpxchg(void *ctx, uint64_t gpa, uint64_t old, uint64_t new_val,
 	uint64_t cur;
 
 	if (!p || (len != 4 && len != 8))
-		return -1;
+		return -NV_EFAULT;
 	if (!was_read(m, gpa))
 		violation(m, "write to an entry the walk did not read", gpa);
 	if ((new_val & ~old & ~(PTE_A | PTE_D)) || (old & ~new_val))
@@ -137,11 +137,11 @@ static int gm_cmpxchg(void *ctx, uint64_t gpa, uint64_t old, uint64_t new_val,
 	}
 	cur = load(p, len);
 	if (cur != old)
-		return 0;
+		return -NV_EAGAIN;
 	memcpy(p, &new_val, len);
 	if (m->nr_writes < MAX_WRITES)
 		m->writes[m->nr_writes++] = (struct fake_write){ gpa, old, new_val, len };
-	return 1;
+	return 0;
 }
 
 struct fake_mem *fake_mem_create(fake_mem_violation_fn on_violation)
@@ -199,12 +199,12 @@ void fake_mem_race_once(struct fake_mem *m, uint64_t gpa, uint64_t val,
 
 /* ---- page-table builder ------------------------------------------------ */
 
-static unsigned pt_entry_size(const struct pt_builder *b)
+static unsigned gpt_entry_size(const struct gpt_builder *b)
 {
 	return b->levels == 2 ? 4 : 8;
 }
 
-static unsigned pt_index(const struct pt_builder *b, uint64_t addr, unsigned level)
+static unsigned gpt_index(const struct gpt_builder *b, uint64_t addr, unsigned level)
 {
 	if (b->levels == 2)
 		return (unsigned)((addr >> (12 + 10 * (level - 1))) & 0x3ff);
@@ -213,7 +213,7 @@ static unsigned pt_index(const struct pt_builder *b, uint64_t addr, unsigned lev
 	return (unsigned)((addr >> (12 + 9 * (level - 1))) & 0x1ff);
 }
 
-static uint64_t pt_root_table(const struct pt_builder *b)
+static uint64_t gpt_root_table(const struct gpt_builder *b)
 {
 	if (b->levels == 2)
 		return b->root & PTE32_ADDR_4K;
@@ -222,43 +222,43 @@ static uint64_t pt_root_table(const struct pt_builder *b)
 	return b->root & PTE64_ADDR_4K;
 }
 
-static uint64_t pt_table_of(const struct pt_builder *b, uint64_t entry)
+static uint64_t gpt_table_of(const struct gpt_builder *b, uint64_t entry)
 {
 	return entry & (b->levels == 2 ? PTE32_ADDR_4K : PTE64_ADDR_4K);
 }
 
-void pt_init(struct pt_builder *b, struct fake_mem *m, unsigned levels,
+void gpt_init(struct gpt_builder *b, struct fake_mem *m, unsigned levels,
 	     uint64_t root, uint64_t table_pool)
 {
 	b->mem = m;
 	b->levels = levels;
 	b->root = root;
 	b->next_table = table_pool;
-	fake_mem_back(m, pt_root_table(b));
+	fake_mem_back(m, gpt_root_table(b));
 }
 
-uint64_t pt_entry_gpa(const struct pt_builder *b, uint64_t addr, unsigned level)
+uint64_t gpt_entry_gpa(const struct gpt_builder *b, uint64_t addr, unsigned level)
 {
-	uint64_t table = pt_root_table(b);
+	uint64_t table = gpt_root_table(b);
 
 	for (unsigned l = b->levels; l > level; l--)
-		table = pt_table_of(b, fake_mem_peek(b->mem, table +
-				(uint64_t)pt_index(b, addr, l) * pt_entry_size(b),
-				pt_entry_size(b)));
-	return table + (uint64_t)pt_index(b, addr, level) * pt_entry_size(b);
+		table = gpt_table_of(b, fake_mem_peek(b->mem, table +
+				(uint64_t)gpt_index(b, addr, l) * gpt_entry_size(b),
+				gpt_entry_size(b)));
+	return table + (uint64_t)gpt_index(b, addr, level) * gpt_entry_size(b);
 }
 
-uint64_t pt_get(const struct pt_builder *b, uint64_t addr, unsigned level)
+uint64_t gpt_get(const struct gpt_builder *b, uint64_t addr, unsigned level)
 {
-	return fake_mem_peek(b->mem, pt_entry_gpa(b, addr, level), pt_entry_size(b));
+	return fake_mem_peek(b->mem, gpt_entry_gpa(b, addr, level), gpt_entry_size(b));
 }
 
-void pt_set(struct pt_builder *b, uint64_t addr, unsigned level, uint64_t val)
+void gpt_set(struct gpt_builder *b, uint64_t addr, unsigned level, uint64_t val)
 {
-	fake_mem_poke(b->mem, pt_entry_gpa(b, addr, level), val, pt_entry_size(b));
+	fake_mem_poke(b->mem, gpt_entry_gpa(b, addr, level), val, gpt_entry_size(b));
 }
 
-static uint64_t leaf_address(const struct pt_builder *b, unsigned level, uint64_t pa)
+static uint64_t leaf_address(const struct gpt_builder *b, unsigned level, uint64_t pa)
 {
 	if (b->levels == 2) {
 		if (level == 1)
@@ -271,25 +271,25 @@ static uint64_t leaf_address(const struct pt_builder *b, unsigned level, uint64_
 	return pa & (level == 2 ? PTE64_ADDR_2M : PTE64_ADDR_1G);
 }
 
-void pt_map(struct pt_builder *b, uint64_t addr, uint64_t pa,
+void gpt_map(struct gpt_builder *b, uint64_t addr, uint64_t pa,
 	    unsigned leaf_level, const uint64_t *flags)
 {
 	for (unsigned l = b->levels, i = 0; l >= leaf_level; l--, i++) {
-		uint64_t gpa = pt_entry_gpa(b, addr, l);
-		uint64_t cur = fake_mem_peek(b->mem, gpa, pt_entry_size(b));
+		uint64_t gpa = gpt_entry_gpa(b, addr, l);
+		uint64_t cur = fake_mem_peek(b->mem, gpa, gpt_entry_size(b));
 		uint64_t table;
 
 		if (l == leaf_level) {
 			fake_mem_poke(b->mem, gpa, flags[i] | leaf_address(b, l, pa),
-				      pt_entry_size(b));
+				      gpt_entry_size(b));
 			break;
 		}
-		table = pt_table_of(b, cur);
+		table = gpt_table_of(b, cur);
 		if (!table) {
 			table = b->next_table;
 			b->next_table += PAGE_SIZE;
 			fake_mem_back(b->mem, table);
 		}
-		fake_mem_poke(b->mem, gpa, flags[i] | table, pt_entry_size(b));
+		fake_mem_poke(b->mem, gpa, flags[i] | table, gpt_entry_size(b));
 	}
 }

@@ -50,7 +50,7 @@ void fake_mem_race_once(struct fake_mem *m, uint64_t gpa, uint64_t val,
 
 /* ---- page-table builder ------------------------------------------------ */
 
-struct pt_builder {
+struct gpt_builder {
 	struct fake_mem *mem;
 	unsigned levels;     /* 2, 3 (PAE), 4 or 5 */
 	uint64_t root;       /* CR3 / nCR3 value */
@@ -58,9 +58,9 @@ struct pt_builder {
 };
 
 /* Table entries the builder creates unless told otherwise: P|RW|US. */
-#define PT_TABLE_FLAGS 0x7ull
+#define GPT_TABLE_FLAGS 0x7ull
 
-void pt_init(struct pt_builder *b, struct fake_mem *m, unsigned levels,
+void gpt_init(struct gpt_builder *b, struct fake_mem *m, unsigned levels,
 	     uint64_t root, uint64_t table_pool);
 /*
  * Map addr -> pa with the leaf at leaf_level.  flags[i] holds the non-address
@@ -69,11 +69,11 @@ void pt_init(struct pt_builder *b, struct fake_mem *m, unsigned levels,
  * allocated from the pool; the address fields are filled in (a 4 MiB PDE
  * gets PA 39:32 in bits 20:13).  A PAE PDPTE gets flags[0] as given.
  */
-void pt_map(struct pt_builder *b, uint64_t addr, uint64_t pa,
+void gpt_map(struct gpt_builder *b, uint64_t addr, uint64_t pa,
 	    unsigned leaf_level, const uint64_t *flags);
 /* gpa of the entry for addr at level (tables must exist down to it). */
-uint64_t pt_entry_gpa(const struct pt_builder *b, uint64_t addr, unsigned level);
-uint64_t pt_get(const struct pt_builder *b, uint64_t addr, unsigned level);
-void pt_set(struct pt_builder *b, uint64_t addr, unsigned level, uint64_t val);
+uint64_t gpt_entry_gpa(const struct gpt_builder *b, uint64_t addr, unsigned level);
+uint64_t gpt_get(const struct gpt_builder *b, uint64_t addr, unsigned level);
+void gpt_set(struct gpt_builder *b, uint64_t addr, unsigned level, uint64_t val);
 
 #endif

@@ -2,14 +2,14 @@
 /*
  * Naive reference model of one AMD NPT walk (see npt_reference.h).
  *
- * The algorithm, spelled out rule by rule from nested-paging-semantics.md:
+ * The algorithm, spelled out rule by rule from docs/semantics.md:
  *  1. Walk the four entries from the PML4E down.  At each entry, in order:
- *     not present -> not-present fault (P=0), the walk stops (§4.1 row 1);
+ *     not present -> not-present fault (P=0), the walk stops (§5.1 row 1);
  *     a reserved bit, or NX while L1's EFER.NXE=0 -> reserved-bit fault
- *     (P=1, RSVD=1) (§4 format rules, §4.1 rows 2 and 8).
- *  2. Effective rights: W = AND of W, U = AND of U, X = NOT (OR of NX) (§4).
- *  3. Permission checks on the effective rights (§4.1, §8 step 3):
- *     a page-table access is a user write, never a fetch (§3.4, row 5);
+ *     (P=1, RSVD=1) (§5 format rules, §5.1 rows 2 and 8).
+ *  2. Effective rights: W = AND of W, U = AND of U, X = NOT (OR of NX) (§4.1).
+ *  3. Permission checks on the effective rights (§5.1, §9 step 3):
+ *     a page-table access is a user write, never a fetch (§4.4, row 5);
  *     a write with W=0 faults whatever the CPL (CR0.WP treated as 1, L1's
  *     CR0.WP is ignored) (rows 4, 5, 12);
  *     without GMET every access is a user access, so U=0 faults (rows 3-6);
@@ -17,17 +17,17 @@
  *     supervisor (CPL<3) fetch from a page with U=1 faults (row 13);
  *     a fetch from an NX page faults (row 7; NX only counts with NXE,
  *     otherwise step 1 already faulted).
- *  4. EXITINFO1 (§6.1): P (0 for not present, 1 otherwise) | RSVD | RW |
+ *  4. EXITINFO1 (§7.1): P (0 for not present, 1 otherwise) | RSVD | RW |
  *     US | ID | stage bit.  RW = the access is a write (page-table access:
- *     1).  US (§4.2) = 1 without GMET, CPL==3 with GMET at the final stage,
- *     1 for a page-table access.  ID (§5.1) iff a final-stage fetch and
+ *     1).  US (§5.2) = 1 without GMET, CPL==3 with GMET at the final stage,
+ *     1 for a page-table access.  ID (§6.1) iff a final-stage fetch and
  *     (L1 EFER.NXE or L1 CR4.SMEP).  Stage: bit 32 final, bit 33 page table.
  *
  * No permission bitmap on purpose: each rule is its own if-statement.
  */
 #include "npt_reference.h"
 
-/* #NPF EXITINFO1 bits, AMD APM Vol. 2 §15.25.6 (spec §6.1); defined here
+/* #NPF EXITINFO1 bits, AMD APM Vol. 2 §15.25.6 (semantics §7.1); defined
  * again on purpose, so that the model shares nothing with mm/pferr.h. */
 #define REF_EI1_P     (1ull << 0)
 #define REF_EI1_RW    (1ull << 1)
@@ -49,7 +49,7 @@ static uint64_t access_bits(enum npt_ref_access access, unsigned cpl,
 	if (access == NPT_REF_PT)
 		ei1 |= REF_EI1_RW;
 
-	/* US, §4.2. */
+	/* US, §5.2. */
 	if (access == NPT_REF_PT) {
 		ei1 |= REF_EI1_US;
 	} else if (!host->gmet) {
@@ -58,13 +58,13 @@ static uint64_t access_bits(enum npt_ref_access access, unsigned cpl,
 		ei1 |= REF_EI1_US;
 	}
 
-	/* ID, §5.1: fetch only, final stage only, L1 NXE or L1 SMEP. */
+	/* ID, §6.1: fetch only, final stage only, L1 NXE or L1 SMEP. */
 	if (access == NPT_REF_FETCH) {
 		if (host->efer_nx || host->cr4_smep)
 			ei1 |= REF_EI1_ID;
 	}
 
-	/* Stage, §6.1. */
+	/* Stage, §7.1. */
 	if (access == NPT_REF_PT)
 		ei1 |= REF_EI1_PAGE;
 	else

@@ -3,9 +3,9 @@
  * A deliberately naive reference model of one 4-level AMD nested-paging
  * (NPT) walk: permission checks, #NPF EXITINFO1 and effective rights.
  *
- * It is written straight from ../shared/reference/nested-paging-semantics.md
- * (§4 rules and decision table, §4.2 US bit, §5 has_pferr_fetch, §6.1 #NPF
- * format, §8 reference algorithm) and shares no code or table with mm/.  It
+ * It is written straight from docs/semantics.md (§5 rules and decision
+ * table, §5.2 US bit, §6 has_pferr_fetch, §7.1 #NPF format, §9 reference
+ * algorithm) and shares no code or table with mm/.  It
  * exists only to be compared case by case with the production walker.
  *
  * Inputs are plain booleans: no page tables, no role, no permission bitmap.

@@ -25,7 +25,6 @@
 #include <string.h>
 
 #include "fake_mem.h"
-#include "mm/npt_l1.h"
 #include "mm/pte.h"
 #include "mm/shadow_npt.h"
 #include "mm/walk.h"
@@ -117,7 +116,7 @@ static inline int fake_l1_to_hpa(void *ctx, uint64_t gpa, uint64_t *hpa,
 {
 	(void)ctx;
 	if (gpa >= F.mem_end)
-		return -1;
+		return -NV_EFAULT;
 	if ((gpa & ~(PAGE - 1)) == BAD_HPA_GPA) {
 		*hpa = 1ull << 52;
 		*ms = 12;
@@ -159,7 +158,7 @@ static inline int fake_protect(void *ctx, uint64_t page, bool wp)
 		fail_msg("protect(0x%" PRIx64 "): not a page address", page);
 	if (wp) {
 		if (page == F.refuse_page)
-			return -1;
+			return -NV_EBUSY;
 		if (i >= 0)
 			fail_msg("page 0x%" PRIx64 " protected twice", page);
 		assert_true(F.nr_prot < 16384);
@@ -179,7 +178,7 @@ static inline int fake_protect(void *ctx, uint64_t page, bool wp)
 struct h {
 	struct fake_mem *mem, *ref;
 	struct gmem gmem, gref;
-	struct pt_builder pt, ptr;
+	struct gpt_builder pt, ptr;
 	struct pagewalk w;
 	union cpu_role role;
 	struct pt_mem ptm;
@@ -201,8 +200,8 @@ static inline void h_init(struct h *h, uint64_t cr4, uint64_t efer,
 	h->ref = fake_mem_create(on_violation);
 	h->gmem = fake_mem_gmem(h->mem);
 	h->gref = fake_mem_gmem(h->ref);
-	pt_init(&h->pt, h->mem, h->role.base.level, NCR3, TABLE_POOL);
-	pt_init(&h->ptr, h->ref, h->role.base.level, NCR3, TABLE_POOL);
+	gpt_init(&h->pt, h->mem, h->role.base.level, NCR3, TABLE_POOL);
+	gpt_init(&h->ptr, h->ref, h->role.base.level, NCR3, TABLE_POOL);
 	pagewalk_init(&h->w, h->role, true, &cpu);
 	h->ptm = (struct pt_mem){ NULL, pool_map, pool_alloc, pool_free };
 	h->env = (struct snpt_env){
@@ -231,12 +230,12 @@ static inline void h_fini(struct h *h)
 	fake_mem_destroy(h->ref);
 }
 
-/* Map in both memories (see pt_map). */
+/* Map in both memories (see gpt_map). */
 static inline void h_map(struct h *h, uint64_t addr, uint64_t pa,
 			 unsigned leaf_level, const uint64_t *flags)
 {
-	pt_map(&h->pt, addr, pa, leaf_level, flags);
-	pt_map(&h->ptr, addr, pa, leaf_level, flags);
+	gpt_map(&h->pt, addr, pa, leaf_level, flags);
+	gpt_map(&h->ptr, addr, pa, leaf_level, flags);
 }
 
 static inline void h_poke(struct h *h, uint64_t gpa, uint64_t val)
@@ -266,7 +265,7 @@ static inline uint64_t root(struct h *h, enum snpt_exec exec)
 {
 	uint64_t hpa = 0;
 
-	assert_int_equal(snpt_get_root(h->s, NCR3, h->role, exec, &hpa), SNPT_OK);
+	assert_int_equal(snpt_get_root(h->s, NCR3, h->role, exec, &hpa), 0);
 	return hpa;
 }
 
@@ -287,7 +286,7 @@ static inline int dry_cmpxchg(void *ctx, uint64_t gpa, uint64_t o, uint64_t n,
 			      unsigned l)
 {
 	(void)ctx, (void)gpa, (void)o, (void)n, (void)l;
-	return 1;
+	return 0;
 }
 
 static inline struct walk_result dry_walk(struct h *h, uint64_t gpa,
@@ -303,8 +302,9 @@ static inline struct walk_result dry_walk(struct h *h, uint64_t gpa,
 	return r;
 }
 
-static inline int fault(struct h *h, uint64_t rt, uint64_t gpa, uint64_t hw,
-			unsigned cpl, struct snpt_fault_result *out)
+static inline enum snpt_outcome fault(struct h *h, uint64_t rt, uint64_t gpa,
+				      uint64_t hw, unsigned cpl,
+				      struct snpt_fault_result *out)
 {
 	fake_mem_begin_walk(h->mem);
 	return snpt_handle_fault(h->s, rt, gpa, hw, cpl, out);
@@ -329,26 +329,26 @@ static inline struct sw shadow_get(uint64_t rt, uint64_t gpa)
 		unsigned shift = 12 + 9 * (lvl - 1);
 		uint64_t e = ((uint64_t *)pool_map(NULL, pa))[(gpa >> shift) & 511];
 
-		if (!(e & NPT_P))
+		if (!(e & PTE_P))
 			return (struct sw){ 0 };
-		r.w &= !!(e & NPT_W);
-		r.u &= !!(e & NPT_U);
-		r.nx |= !!(e & NPT_NX);
-		if (lvl == 1 || (e & NPT_PS)) {
+		r.w &= !!(e & PTE_RW);
+		r.u &= !!(e & PTE_US);
+		r.nx |= !!(e & PTE_NX);
+		if (lvl == 1 || (e & PTE_PS)) {
 			uint64_t mask = (1ull << shift) - 1;
 
 			assert_true(lvl <= 3); /* PS in a PML4E is reserved */
 			if (lvl > 1)
-				assert_int_equal(e & (mask & ~NPT_PAT_LARGE &
-						 NPT_ADDR_MASK), 0);
+				assert_int_equal(e & (mask & ~PTE_LARGE_PAT &
+						 PTE64_ADDR_4K), 0);
 			r.present = true;
 			r.shift = shift;
 			r.leaf = e;
-			r.hpa = (e & NPT_ADDR_MASK & ~mask) | (gpa & mask);
+			r.hpa = (e & PTE64_ADDR_4K & ~mask) | (gpa & mask);
 			return r;
 		}
-		assert_int_equal(e & ~NPT_ADDR_MASK, NPT_TABLE_FLAGS);
-		pa = e & NPT_ADDR_MASK;
+		assert_int_equal(e & ~PTE64_ADDR_4K, PTE_P | PTE_RW | PTE_US | PTE_A);
+		pa = e & PTE64_ADDR_4K;
 	}
 	return (struct sw){ 0 };
 }
@@ -386,13 +386,13 @@ static inline unsigned scan_tree(uint64_t pa, unsigned lvl)
 	for (unsigned i = 0; i < 512; i++) {
 		unsigned shift = 12 + 9 * (lvl - 1);
 
-		if (!(t[i] & NPT_P))
+		if (!(t[i] & PTE_P))
 			continue;
-		if (lvl > 1 && !(t[i] & NPT_PS)) {
-			leaves += scan_tree(t[i] & NPT_ADDR_MASK, lvl - 1);
+		if (lvl > 1 && !(t[i] & PTE_PS)) {
+			leaves += scan_tree(t[i] & PTE64_ADDR_4K, lvl - 1);
 			continue;
 		}
-		if (!vouched(t[i] & NPT_ADDR_MASK & ~((1ull << shift) - 1), shift))
+		if (!vouched(t[i] & PTE64_ADDR_4K & ~((1ull << shift) - 1), shift))
 			fail_msg("shadow leaf 0x%" PRIx64 " maps a host block "
 				 "l1_to_hpa never returned", t[i]);
 		leaves++;

@@ -13,9 +13,18 @@
 #include <cmocka.h>
 
 #include "boot/config.h"
+#include "core/err.h"
 
 #define MiB (1ULL << 20)
 #define CFG "nestvisor.cfg"
+
+/* What a config function returns when it finds code (boot/config.h):
+ * 0, -NV_ERANGE for a number out of range, -NV_EINVAL otherwise. */
+static int rc_of(enum config_errc code)
+{
+	return code == CONFIG_OK ? 0 :
+	       code == CONFIG_E_RANGE ? -NV_ERANGE : -NV_EINVAL;
+}
 
 static struct nv_config parse_file_ok(const char *text)
 {
@@ -53,7 +62,7 @@ static void test_defaults(void **state)
 	config_defaults(&c);
 	assert_string_equal(c.next, "");
 	assert_string_equal(c.args, "");
-	assert_int_equal(c.log, NV_LOG_INFO);
+	assert_int_equal(c.log, LOG_INFO);
 	assert_int_equal(c.memory, 32 * MiB);
 	assert_int_equal(c.serial, 0x3f8);
 	assert_int_equal(c.debug_exit, NV_DEBUG_EXIT_AUTO);
@@ -74,7 +83,7 @@ static void test_all_keys_file(void **state)
 	(void)state;
 	assert_string_equal(c.next, "\\EFI\\nestvisor\\next.efi");
 	assert_string_equal(c.args, "initrd=\\initrd.img console=ttyS0 # kept");
-	assert_int_equal(c.log, NV_LOG_DEBUG);
+	assert_int_equal(c.log, LOG_DEBUG);
 	assert_int_equal(c.memory, 64 * MiB);
 	assert_int_equal(c.serial, 0x2f8);
 	assert_int_equal(c.debug_exit, NV_DEBUG_EXIT_ON);
@@ -85,18 +94,18 @@ static void test_crlf_and_blank(void **state)
 	struct nv_config c = parse_file_ok("\r\n \t \r\nlog = warn\r\n"
 					   "memory = 16M # x\r\n\r\n");
 	(void)state;
-	assert_int_equal(c.log, NV_LOG_WARN);
+	assert_int_equal(c.log, LOG_WARN);
 	assert_int_equal(c.memory, 16 * MiB);
 	c = parse_file_ok("");
-	assert_int_equal(c.log, NV_LOG_INFO);
+	assert_int_equal(c.log, LOG_INFO);
 }
 
 static void test_log_and_debug_exit_words(void **state)
 {
-	static const struct { const char *v; enum nv_log_level l; } logs[] = {
-		{ "error", NV_LOG_ERROR }, { "warn", NV_LOG_WARN },
-		{ "info", NV_LOG_INFO }, { "debug", NV_LOG_DEBUG },
-		{ "trace", NV_LOG_TRACE },
+	static const struct { const char *v; enum log_level l; } logs[] = {
+		{ "error", LOG_ERROR }, { "warn", LOG_WARN },
+		{ "info", LOG_INFO }, { "debug", LOG_DEBUG },
+		{ "trace", LOG_TRACE },
 	};
 	static const struct { const char *v; enum nv_debug_exit d; } dx[] = {
 		{ "auto", NV_DEBUG_EXIT_AUTO }, { "on", NV_DEBUG_EXIT_ON },
@@ -193,7 +202,7 @@ static void test_next_and_args_values(void **state)
 struct err_case {
 	const char *text;
 	size_t len;		/* 0: strlen(text) */
-	int code;
+	enum config_errc code;
 	unsigned line;
 	const char *msg;
 };
@@ -209,21 +218,22 @@ static void check_file_error(const struct err_case *t)
 	/* Non-default starting values, to see that nothing changes. */
 	strcpy(c.next, "\\old.efi");
 	strcpy(c.args, "old args");
-	c.log = NV_LOG_TRACE;
+	c.log = LOG_TRACE;
 	c.memory = 100 * MiB;
 	c.serial = 0x2f8;
 	c.debug_exit = NV_DEBUG_EXIT_OFF;
 	memcpy(&before, &c, sizeof(c));
 	memset(&e, 0, sizeof(e));
 	r = config_parse(&c, t->text, len, CFG, &e);
-	if (r != t->code || e.line != t->line || strcmp(e.msg, t->msg) ||
-	    strcmp(e.source, CFG))
+	if (r != rc_of(t->code) || e.code != t->code || e.line != t->line ||
+	    strcmp(e.msg, t->msg) || strcmp(e.source, CFG))
 		fail_msg("[%s]: got %d %s:%u: %s, want %d line %u: %s",
 			 t->text, r, e.source, e.line, e.msg, t->code, t->line,
 			 t->msg);
 	assert_memory_equal(&c, &before, sizeof(c));
 	/* The same with err == NULL. */
-	assert_int_equal(config_parse(&c, t->text, len, CFG, NULL), t->code);
+	assert_int_equal(config_parse(&c, t->text, len, CFG, NULL),
+			 rc_of(t->code));
 	assert_memory_equal(&c, &before, sizeof(c));
 }
 
@@ -305,7 +315,11 @@ static void test_file_errors(void **state)
 		{ long_args, 0, CONFIG_E_TOO_LONG, 1,
 		  "value of 'args' too long (1024 chars, at most 1023)" },
 		{ "next = EFI\\a.efi", 0, CONFIG_E_BAD_PATH, 1,
-		  "'next' must be an absolute ESP path like \\EFI\\next.efi, not 'EFI\\a.efi'" },
+		  "'next' must be auto or an absolute ESP path like \\EFI\\next.efi, not 'EFI\\a.efi'" },
+		{ "next = AUTO", 0, CONFIG_E_BAD_PATH, 1,
+		  "'next' must be auto or an absolute ESP path like \\EFI\\next.efi, not 'AUTO'" },
+		{ "next = auto2", 0, CONFIG_E_BAD_PATH, 1,
+		  "'next' must be auto or an absolute ESP path like \\EFI\\next.efi, not 'auto2'" },
 		{ "# 1\nlog = info\n\n\nlog = warn\n", 0, CONFIG_E_DUPLICATE, 5,
 		  "duplicate key 'log' (first set on line 2)" },
 		{ "log = info\nnext = \\a\nlog = info\n", 0, CONFIG_E_DUPLICATE, 3,
@@ -344,7 +358,8 @@ static void test_error_format(void **state)
 	(void)state;
 	config_defaults(&c);
 	assert_int_equal(config_parse(&c, text, strlen(text), CFG, &e),
-			 CONFIG_E_UNKNOWN_KEY);
+			 -NV_EINVAL);
+	assert_int_equal(e.code, CONFIG_E_UNKNOWN_KEY);
 	assert_int_equal(config_error_format(&e, buf, sizeof(buf)),
 			 (int)strlen("nestvisor.cfg:7: unknown key 'nxt'"));
 	assert_string_equal(buf, "nestvisor.cfg:7: unknown key 'nxt'");
@@ -354,7 +369,8 @@ static void test_error_format(void **state)
 	/* A long source name is cut to fit source[64]. */
 	assert_int_equal(config_parse(&c, "x=1", 3,
 		"\\EFI\\a-very-long-directory-name\\another-long-name\\nestvisor.cfg",
-		&e), CONFIG_E_UNKNOWN_KEY);
+		&e), -NV_EINVAL);
+	assert_int_equal(e.code, CONFIG_E_UNKNOWN_KEY);
 	assert_int_equal(strlen(e.source), 63);
 }
 
@@ -365,12 +381,50 @@ static void test_validate(void **state)
 	char buf[256];
 	(void)state;
 	config_defaults(&c);
-	assert_int_equal(config_validate(&c, &e), CONFIG_E_REQUIRED);
+	assert_int_equal(config_validate(&c, &e), -NV_EINVAL);
+	assert_int_equal(e.code, CONFIG_E_REQUIRED);
 	assert_int_equal(e.line, 0);
 	config_error_format(&e, buf, sizeof(buf));
 	assert_string_equal(buf, "config: 'next' is not set (in nestvisor.cfg or the load options)");
-	assert_int_equal(config_validate(&c, NULL), CONFIG_E_REQUIRED);
+	assert_int_equal(config_validate(&c, NULL), -NV_EINVAL);
 	strcpy(c.next, "\\EFI\\next.efi");
+	assert_int_equal(config_validate(&c, &e), 0);
+}
+
+/* next = auto: a word, not a path; no args with it (README, Options). */
+static void test_next_auto(void **state)
+{
+	struct nv_config c;
+	struct config_error e;
+	char buf[256];
+	const char *file = "next = \\EFI\\file.efi\nargs = a b\n";
+	(void)state;
+
+	c = parse_file_ok("next = auto\n");
+	assert_string_equal(c.next, "auto");
+	assert_true(config_next_is_auto(&c));
+	assert_int_equal(config_validate(&c, &e), 0);
+	c = parse_file_ok("next = \"auto\"   # quoted is the same\n");
+	assert_true(config_next_is_auto(&c));
+	c = parse_cmd_ok("next=auto");
+	assert_true(config_next_is_auto(&c));
+
+	/* a path is not auto, even one that ends in "auto" */
+	c = parse_file_ok("next = \\auto\n");
+	assert_false(config_next_is_auto(&c));
+	config_defaults(&c);
+	assert_false(config_next_is_auto(&c));
+
+	/* the load options switch a file's path to auto; its args must go */
+	config_defaults(&c);
+	assert_int_equal(config_parse(&c, file, strlen(file), CFG, NULL), 0);
+	assert_int_equal(config_parse_cmdline(&c, "next=auto", 9, NULL), 0);
+	assert_int_equal(config_validate(&c, &e), -NV_EINVAL);
+	assert_int_equal(e.code, CONFIG_E_ARGS_WITH_AUTO);
+	config_error_format(&e, buf, sizeof(buf));
+	assert_string_equal(buf, "config: 'args' cannot be used with next = auto "
+			    "(the boot entry chosen brings its own load options)");
+	assert_int_equal(config_parse_cmdline(&c, "args=", 5, NULL), 0);
 	assert_int_equal(config_validate(&c, &e), 0);
 }
 
@@ -382,7 +436,7 @@ static void test_cmdline_keys(void **state)
 		"log=debug  root=\"/dev/vda 1\"   ");
 	(void)state;
 	assert_string_equal(c.next, "\\EFI\\a.efi");
-	assert_int_equal(c.log, NV_LOG_TRACE);
+	assert_int_equal(c.log, LOG_TRACE);
 	assert_int_equal(c.memory, 16 * MiB);
 	assert_int_equal(c.serial, 0);
 	assert_int_equal(c.debug_exit, NV_DEBUG_EXIT_OFF);
@@ -393,7 +447,7 @@ static void test_cmdline_keys(void **state)
 	assert_string_equal(c.next, "\\EFI\\my dir\\x.efi");
 	assert_int_equal(c.serial, 0x2f8);
 	c = parse_cmd_ok("");
-	assert_int_equal(c.log, NV_LOG_INFO);
+	assert_int_equal(c.log, LOG_INFO);
 	c = parse_cmd_ok("   \t ");
 	assert_int_equal(c.memory, 32 * MiB);
 }
@@ -403,14 +457,14 @@ static void test_cmdline_image_name_and_nul(void **state)
 	struct nv_config c;
 	(void)state;
 	c = parse_cmd_ok("nestvisor.efi log=warn");
-	assert_int_equal(c.log, NV_LOG_WARN);
+	assert_int_equal(c.log, LOG_WARN);
 	c = parse_cmd_ok("FS0:\\EFI\\BOOT\\BOOTX64.EFI memory=64M");
 	assert_int_equal(c.memory, 64 * MiB);
 	/* The line ends at the first NUL (UEFI strings are terminated). */
 	config_defaults(&c);
 	assert_int_equal(config_parse_cmdline(&c, "log=warn\0log=x", 14, NULL),
 			 0);
-	assert_int_equal(c.log, NV_LOG_WARN);
+	assert_int_equal(c.log, LOG_WARN);
 }
 
 static void test_cmdline_overrides_file(void **state)
@@ -424,7 +478,7 @@ static void test_cmdline_overrides_file(void **state)
 	/* Not a duplicate: a later source overrides an earlier one. */
 	assert_int_equal(config_parse_cmdline(&c, "log=error args=", 15, NULL),
 			 0);
-	assert_int_equal(c.log, NV_LOG_ERROR);
+	assert_int_equal(c.log, LOG_ERROR);
 	assert_string_equal(c.args, "");	/* empty rest clears */
 	assert_string_equal(c.next, "\\EFI\\file.efi");
 	assert_int_equal(c.memory, 64 * MiB);
@@ -457,7 +511,7 @@ static void test_cmdline_errors(void **state)
 		{ "next=\"\\a\"b", 0, CONFIG_E_AFTER_QUOTE, 1,
 		  "unexpected 'b' after the closing quote" },
 		{ "next=a.efi", 0, CONFIG_E_BAD_PATH, 1,
-		  "'next' must be an absolute ESP path like \\EFI\\next.efi, not 'a.efi'" },
+		  "'next' must be auto or an absolute ESP path like \\EFI\\next.efi, not 'a.efi'" },
 		{ "log=warn args=caf\xc3\xa9", 0, CONFIG_E_BAD_BYTE, 1,
 		  "non-ASCII byte 0xc3 at column 18" },
 		{ "log=warn\nmemory=16M", 0, CONFIG_E_BAD_BYTE, 1,
@@ -475,12 +529,13 @@ static void test_cmdline_errors(void **state)
 		int r;
 
 		config_defaults(&c);
-		c.log = NV_LOG_TRACE;
+		c.log = LOG_TRACE;
 		strcpy(c.args, "keep");
 		memcpy(&before, &c, sizeof(c));
 		memset(&e, 0, sizeof(e));
 		r = config_parse_cmdline(&c, t->text, strlen(t->text), &e);
-		if (r != t->code || e.line != 1 || strcmp(e.msg, t->msg) ||
+		if (r != rc_of(t->code) || e.code != t->code || e.line != 1 ||
+		    strcmp(e.msg, t->msg) ||
 		    strcmp(e.source, "load options"))
 			fail_msg("[%s]: got %d %s:%u: %s, want %d: %s",
 				 t->text, r, e.source, e.line, e.msg, t->code,
@@ -502,6 +557,7 @@ int main(void)
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_error_format),
 		cmocka_unit_test(test_validate),
+		cmocka_unit_test(test_next_auto),
 		cmocka_unit_test(test_cmdline_keys),
 		cmocka_unit_test(test_cmdline_image_name_and_nul),
 		cmocka_unit_test(test_cmdline_overrides_file),

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * The decision table of nested-paging-semantics.md §4.1, one cmocka test per
- * row, and the two cases of §5.3 where has_pferr_fetch and the old I/D rule
+ * The decision table of docs/semantics.md §5.1, one cmocka test per row,
+ * and the two cases of §6.3 where has_pferr_fetch and KVM's earlier I/D rule
  * (efer_nx || cr4_smep of the same role) disagree.  Every expected EXITINFO1
- * is written from the spec (KUT / K-SELF values quoted there), never from
- * the walker's output.  The NPT is 4-level (L1 in long mode, MAXPHYADDR 48)
+ * is written from that table (the KUT / KVM selftest values it quotes),
+ * never from the walker's output.  The NPT is 4-level (L1 in long mode, MAXPHYADDR 48)
  * mapping FX_GPA -> FX_OUT with 4 KiB pages.
  */
 #include <setjmp.h>
@@ -35,12 +35,12 @@ static void row01_not_present(void **state)
 	fx_expect_fault(&f, FX_GPA, ACC_PT, PAGE | 0x6);        /* K-SELF */
 	assert_int_equal(fx_walk(&f, FX_GPA, ACC_RD).fault_level, 1);
 	/* Not present higher up: same code. */
-	pt_set(&f.pt, FX_GPA, 3, 0);
+	gpt_set(&f.pt, FX_GPA, 3, 0);
 	fx_expect_fault(&f, FX_GPA, ACC_RD, FINAL | 0x4);
 	assert_int_equal(fx_walk(&f, FX_GPA, ACC_RD).fault_level, 3);
 	fx_fini(&f);
 
-	/* GMET: US is the CPL of the access (§4.2, KVM's emulated path). */
+	/* GMET: US is the CPL of the access (§5.2, KVM's emulated path). */
 	fx_npt(&f, L1_CR4_PAE, L1_EFER_NX, true);
 	fx_map4k(&f, 0);
 	fx_expect_fault(&f, FX_GPA, ACC_RD, FINAL | 0x0);
@@ -78,7 +78,7 @@ static void row02_reserved(void **state)
 	/* PT stage, reserved bit in the PML4E: 0x2_0000_000F, never ID. */
 	fx_npt(&f, L1_CR4_PAE | X86_CR4_SMEP, L1_EFER_NX, false);
 	fx_map4k(&f, P | RW | US);
-	pt_set(&f.pt, FX_GPA, 4, pt_get(&f.pt, FX_GPA, 4) | PTE_G); /* AMD bit 8 */
+	gpt_set(&f.pt, FX_GPA, 4, gpt_get(&f.pt, FX_GPA, 4) | PTE_G); /* AMD bit 8 */
 	fx_expect_fault(&f, FX_GPA, ACC_PT, PAGE | 0xF);
 	fx_expect_fault(&f, FX_GPA, ACC_PT | PFERR_FETCH, PAGE | 0xF);
 	assert_int_equal(fx_walk(&f, FX_GPA, ACC_PT).fault_level, 4);
@@ -98,7 +98,7 @@ static void row03_read_supervisor_page(void **state)
 	fx_expect_fault(&f, FX_GPA, ACC_RD | CPL3, FINAL | 0x5);
 	/* U=0 in a non-leaf entry makes the effective U 0 as well. */
 	fx_map4k(&f, P | RW | US);
-	pt_set(&f.pt, FX_GPA, 3, pt_get(&f.pt, FX_GPA, 3) & ~US);
+	gpt_set(&f.pt, FX_GPA, 3, gpt_get(&f.pt, FX_GPA, 3) & ~US);
 	fx_expect_fault(&f, FX_GPA, ACC_RD, FINAL | 0x5);
 	fx_fini(&f);
 }
@@ -116,7 +116,7 @@ static void row04_write_readonly_or_supervisor(void **state)
 	fx_expect_fault(&f, FX_GPA, ACC_WR, FINAL | 0x7);
 	/* W=0 in the PDE only. */
 	fx_map4k(&f, P | RW | US);
-	pt_set(&f.pt, FX_GPA, 2, pt_get(&f.pt, FX_GPA, 2) & ~RW);
+	gpt_set(&f.pt, FX_GPA, 2, gpt_get(&f.pt, FX_GPA, 2) & ~RW);
 	fx_expect_fault(&f, FX_GPA, ACC_WR, FINAL | 0x7);
 	fx_expect_ok(&f, FX_GPA | 0x123, ACC_RD, FX_OUT | 0x123);
 	fx_fini(&f);
@@ -182,7 +182,7 @@ static void row07_fetch_nx(void **state)
 	fx_expect_ok(&f, FX_GPA, ACC_RD, FX_OUT);
 	/* NX in a non-leaf entry is ORed into the effective rights. */
 	fx_map4k(&f, P | RW | US);
-	pt_set(&f.pt, FX_GPA, 4, pt_get(&f.pt, FX_GPA, 4) | PTE_NX);
+	gpt_set(&f.pt, FX_GPA, 4, gpt_get(&f.pt, FX_GPA, 4) | PTE_NX);
 	fx_expect_fault(&f, FX_GPA, ACC_FETCH, FINAL | 0x15);
 	fx_fini(&f);
 
@@ -297,8 +297,8 @@ static void row15_gmet_user_fetch(void **state)
 	fx_fini(&f);
 }
 
-/* §5.3 (a): L1 NXE=0, SMEP=0, GMET=1.  A GMET violation reports no ID; the
- * old rule (efer_nx || cr4_smep, cr4_smep now being GMET) would add it. */
+/* §6.3 (a): L1 NXE=0, SMEP=0, GMET=1.  A GMET violation reports no ID; the
+ * earlier rule (efer_nx || cr4_smep, cr4_smep meaning GMET) would add it. */
 static void pferr_fetch_gmet_violation_without_nxe_smep(void **state)
 {
 	struct fx f;
@@ -312,8 +312,8 @@ static void pferr_fetch_gmet_violation_without_nxe_smep(void **state)
 	fx_fini(&f);
 }
 
-/* §5.3 (b): L1 SMEP=1, NXE=0, GMET=0.  A not-present fetch reports ID; the
- * old rule (cr4_smep overwritten with GMET=0) would omit it. */
+/* §6.3 (b): L1 SMEP=1, NXE=0, GMET=0.  A not-present fetch reports ID; the
+ * earlier rule (cr4_smep overwritten with GMET=0) would omit it. */
 static void pferr_fetch_not_present_with_smep_no_gmet(void **state)
 {
 	struct fx f;

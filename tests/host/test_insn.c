@@ -13,12 +13,24 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "core/err.h"
 #include "svm/insn.h"
 
 #define M16 1
 #define M32 2
 #define M64 4
 #define ALL (M16 | M32 | M64)
+
+/* insn_decode(), its failure reason folded into the result: 0 when it
+ * decodes, else the enum insn_why (it returns -NV_EINVAL then). */
+static int dec(const uint8_t *b, unsigned n, enum insn_mode mode,
+	       struct insn *in)
+{
+	int r = insn_decode(b, n, mode, in);
+
+	assert_true(r == 0 || r == -NV_EINVAL);
+	return r ? (int)in->why : 0;
+}
 
 struct tcase {
 	unsigned modes;
@@ -61,7 +73,7 @@ static void run_cases(const struct tcase *t, size_t n)
 			if (!(t[i].modes & (1u << m)))
 				continue;
 			memset(&in, 0xa5, sizeof(in));
-			r = insn_decode(b, len, modes[m], &in);
+			r = dec(b, len, modes[m], &in);
 			ncases++;
 			if (r != t[i].rc || in.op != (r ? INSN_NONE : t[i].op) ||
 			    in.len != (r ? 0 : t[i].len))
@@ -260,35 +272,35 @@ static void test_length_limit(void **state)
 		/* 14 prefixes + F4 = 15 bytes. */
 		memset(b, 0x66, sizeof(b));
 		b[14] = 0xf4;
-		assert_int_equal(insn_decode(b, 15, modes[m], &in), 0);
+		assert_int_equal(dec(b, 15, modes[m], &in), 0);
 		assert_int_equal(in.len, 15);
 		assert_int_equal(in.op, INSN_HLT);
 		assert_int_equal(in.nprefixes, 14);
 		/* 15 prefixes + F4 = 16 bytes. */
 		b[14] = 0x66;
 		b[15] = 0xf4;
-		assert_int_equal(insn_decode(b, 16, modes[m], &in),
+		assert_int_equal(dec(b, 16, modes[m], &in),
 				 INSN_E_TOO_LONG);
-		assert_int_equal(insn_decode(b, 32, modes[m], &in),
+		assert_int_equal(dec(b, 32, modes[m], &in),
 				 INSN_E_TOO_LONG);
 		/* Only 10 of them available: cannot tell yet. */
-		assert_int_equal(insn_decode(b, 10, modes[m], &in),
+		assert_int_equal(dec(b, 10, modes[m], &in),
 				 INSN_E_TRUNCATED);
-		assert_int_equal(insn_decode(b, 14, modes[m], &in),
+		assert_int_equal(dec(b, 14, modes[m], &in),
 				 INSN_E_TRUNCATED);
 		/* 15 prefix bytes already prove 16 or more. */
-		assert_int_equal(insn_decode(b, 15, modes[m], &in),
+		assert_int_equal(dec(b, 15, modes[m], &in),
 				 INSN_E_TOO_LONG);
 		/* 13 prefixes + 0F A2 = 15; 14 + 0F A2 = 16. */
 		memset(b, 0x2e, sizeof(b));
 		b[13] = 0x0f;
 		b[14] = 0xa2;
-		assert_int_equal(insn_decode(b, 15, modes[m], &in), 0);
+		assert_int_equal(dec(b, 15, modes[m], &in), 0);
 		assert_int_equal(in.len, 15);
 		b[13] = 0x2e;
 		b[14] = 0x0f;
 		b[15] = 0xa2;
-		assert_int_equal(insn_decode(b, 32, modes[m], &in),
+		assert_int_equal(dec(b, 32, modes[m], &in),
 				 INSN_E_TOO_LONG);
 	}
 	/* INVLPG [rsp+disp32] is 8 bytes: 7 prefixes fit, 8 do not. */
@@ -298,12 +310,12 @@ static void test_length_limit(void **state)
 
 		memset(b, 0x3e, sizeof(b));
 		memcpy(b + 7, body, sizeof(body));
-		assert_int_equal(insn_decode(b, 32, INSN_MODE_64, &in), 0);
+		assert_int_equal(dec(b, 32, INSN_MODE_64, &in), 0);
 		assert_int_equal(in.len, 15);
 		assert_int_equal(in.disp, 0x04030201);
 		memcpy(b + 8, body, sizeof(body));
 		b[7] = 0x3e;
-		assert_int_equal(insn_decode(b, 32, INSN_MODE_64, &in),
+		assert_int_equal(dec(b, 32, INSN_MODE_64, &in),
 				 INSN_E_TOO_LONG);
 	}
 }
@@ -313,7 +325,7 @@ static struct insn decode_ok(const char *hex, enum insn_mode mode)
 	uint8_t b[32];
 	unsigned n = parse_hex(hex, b);
 	struct insn in;
-	int r = insn_decode(b, n, mode, &in);
+	int r = dec(b, n, mode, &in);
 
 	if (r)
 		fail_msg("[%s] mode %d: rc %d", hex, mode, r);

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 #include <Zydis/Zydis.h>
 
+#include "core/err.h"
 #include "svm/insn.h"
 
 #define BUFLEN 32
@@ -88,7 +89,7 @@ static enum insn_op zydis_op(const ZydisDecodedInstruction *z)
 struct oracle {
 	ZydisDecoder dec[3];
 	unsigned long compared, accepted, truncations, lock_cr8;
-	unsigned long by_result[5];	/* 0, -1..-4 */
+	unsigned long by_result[5];	/* 0 and each enum insn_why */
 	unsigned long by_op[INSN_MOV_DR + 1];
 	unsigned failures;
 };
@@ -107,6 +108,17 @@ static uint8_t rnd(void)
 static int mode_index(enum insn_mode m)
 {
 	return m == INSN_MODE_16 ? 0 : m == INSN_MODE_32 ? 1 : 2;
+}
+
+/* insn_decode(), its failure reason folded into the result: 0 when it
+ * decodes, else the enum insn_why (it returns -NV_EINVAL then). */
+static int decode(const uint8_t *buf, unsigned n, enum insn_mode mode,
+		  struct insn *in)
+{
+	int r = insn_decode(buf, n, mode, in);
+
+	assert_true(r == 0 || r == -NV_EINVAL);
+	return r ? (int)in->why : 0;
 }
 
 static void report(const char *what, const uint8_t *buf, unsigned n,
@@ -160,11 +172,11 @@ static void compare(const uint8_t *buf, enum insn_mode mode)
 	ZyanStatus zs;
 	int r;
 
-	r = insn_decode(buf, BUFLEN, mode, &in);
+	r = decode(buf, BUFLEN, mode, &in);
 	zs = ZydisDecoderDecodeInstruction(&o.dec[mode_index(mode)], NULL, buf,
 					   BUFLEN, &z);
 	o.compared++;
-	o.by_result[-r]++;
+	o.by_result[r]++;
 	switch (r) {
 	case 0:
 		if (in.op == INSN_MOV_CR && (in.prefixes & INSN_P_LOCK)) {
@@ -196,7 +208,7 @@ static void compare(const uint8_t *buf, enum insn_mode mode)
 	if (r == 0 && (o.accepted & 7) == 0) {
 		for (unsigned n = 0; n < in.len; n++) {
 			struct insn t;
-			int rt = insn_decode(buf, n, mode, &t);
+			int rt = decode(buf, n, mode, &t);
 			ZyanStatus zt = ZydisDecoderDecodeInstruction(
 				&o.dec[mode_index(mode)], NULL, buf, n, &z);
 
@@ -377,7 +389,7 @@ static void test_short_prefix_runs(void **state)
 
 				memset(buf, 0x66, sizeof(buf));
 				buf[np] = 0xf4;
-				r = insn_decode(buf, avail, (enum insn_mode)m, &in);
+				r = decode(buf, avail, (enum insn_mode)m, &in);
 				zs = ZydisDecoderDecodeInstruction(
 					&o.dec[mode_index((enum insn_mode)m)],
 					NULL, buf, avail, &z);

@@ -128,7 +128,7 @@ static int fake_read(void *ctx, uint64_t gpa, void *buf, unsigned len)
 {
 	(void)ctx;
 	if (!in_range(gpa, len))
-		return -1;
+		return -NV_EFAULT;
 	memcpy(buf, &mem.bytes[gpa], len);
 	return 0;
 }
@@ -139,13 +139,13 @@ static int fake_write(void *ctx, uint64_t gpa, const void *buf, unsigned len)
 	uint64_t new_val = 0;
 	if (!in_range(gpa, len) || len > 8) {
 		record_bad("write (range)", gpa, 0, 0);
-		return -1;
+		return -NV_EFAULT;
 	}
 	memcpy(&new_val, buf, len);
 	uint64_t old_val = load(gpa, len);
 	if (!store_legal(gpa, len, old_val, new_val)) {
 		record_bad("write", gpa, old_val, new_val);
-		return -1;
+		return -NV_EFAULT;
 	}
 	memcpy(&mem.bytes[gpa], buf, len);
 	return 0;
@@ -157,17 +157,17 @@ static int fake_cmpxchg(void *ctx, uint64_t gpa, uint64_t old_val, uint64_t new_
 	(void)ctx;
 	if (!in_range(gpa, len) || (len != 4 && len != 8)) {
 		record_bad("cmpxchg (range)", gpa, old_val, new_val);
-		return -1;
+		return -NV_EFAULT;
 	}
 	uint64_t cur = load(gpa, len);
 	if (cur != old_val)
-		return 0;
+		return -NV_EAGAIN;
 	if (!store_legal(gpa, len, old_val, new_val)) {
 		record_bad("cmpxchg", gpa, old_val, new_val);
-		return -1;
+		return -NV_EFAULT;
 	}
 	memcpy(&mem.bytes[gpa], &new_val, len);
-	return 1;
+	return 0;
 }
 
 static const struct gmem fake_gmem = {
@@ -501,7 +501,7 @@ static void test_exhaustive_comparison(void **state)
 	assert_int_equal(t.disagreements, 0);
 }
 
-/* Spec §2.1/§2.2: the shadow-NPT role, for every GMET/NXE/SMEP input.
+/* docs/semantics.md §3.1/§3.2: the shadow-NPT role, for every GMET/NXE/SMEP input.
  * No CR0 is passed: cr0_wp must come out forced to 1. */
 static void test_shadow_npt_role(void **state)
 {

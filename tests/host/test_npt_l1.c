@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * mm/npt_l1.c (and its use of mm/palloc.c).  Page tables are built in a fake pt_mem whose
- * pages live at made-up physical addresses far from the identity-mapped
- * range and which fails any access to a page it did not hand out.  The test
- * walks the tables itself (format per AMD APM Vol.2 §5.3/§5.4) to check
- * every entry, and derives the expected mapping and page sizes from the
- * rules in npt_l1.h, not from the builder.
+ * mm/npt_l1.c (and its use of mm/palloc.c).  Page tables are built in a
+ * fake pt_mem (fake_pt_mem.h) whose pages live at made-up physical
+ * addresses far from the identity-mapped range and which fails any access
+ * to a page it did not hand out.  The test walks the tables itself (format
+ * per AMD APM Vol.2 §5.3/§5.4) to check every entry, and derives the
+ * expected mapping and page sizes from the rules in npt_l1.h, not from the
+ * builder.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,88 +18,13 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "fake_pt_mem.h"
 #include "mm/npt_l1.h"
 #include "mm/palloc.h"
 
 #define KiB4 0x1000ULL
 #define MiB2 0x200000ULL
 #define GiB1 0x40000000ULL
-
-/* ---- fake physical memory for page tables -------------------------- */
-
-#define FAKE_BASE 0x7a0000000000ULL	/* far from any identity address */
-#define FAKE_MAX 65536
-
-struct fake {
-	uint8_t *page[FAKE_MAX];
-	bool live[FAKE_MAX];
-	unsigned next;		/* never reuses an index */
-	long budget;		/* allocations left; < 0 = unlimited */
-	unsigned nlive;
-};
-
-static unsigned fake_index(struct fake *f, uint64_t pa)
-{
-	uint64_t i = (pa - FAKE_BASE) / KiB4;
-
-	if (pa < FAKE_BASE || (pa & 0xfff) || i >= f->next || !f->live[i])
-		fail_msg("access to page 0x%llx that is not a live table page",
-			 (unsigned long long)pa);
-	return (unsigned)i;
-}
-
-static void *fake_map(void *ctx, uint64_t pa)
-{
-	struct fake *f = ctx;
-
-	return f->page[fake_index(f, pa)];
-}
-
-static uint64_t fake_alloc(void *ctx)
-{
-	struct fake *f = ctx;
-
-	if (f->budget == 0 || f->next == FAKE_MAX)
-		return 0;
-	if (f->budget > 0)
-		f->budget--;
-	f->page[f->next] = calloc(1, KiB4);
-	assert_non_null(f->page[f->next]);
-	f->live[f->next] = true;
-	f->nlive++;
-	return FAKE_BASE + KiB4 * f->next++;
-}
-
-static void fake_free(void *ctx, uint64_t pa)
-{
-	struct fake *f = ctx;
-	unsigned i = fake_index(f, pa);
-
-	f->live[i] = false;
-	f->nlive--;
-	free(f->page[i]);
-	f->page[i] = NULL;
-}
-
-static struct fake *fake_new(struct pt_mem *m)
-{
-	struct fake *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	f->budget = -1;
-	m->ctx = f;
-	m->map = fake_map;
-	m->alloc_page = fake_alloc;
-	m->free_page = fake_free;
-	return f;
-}
-
-static void fake_delete(struct fake *f)
-{
-	for (unsigned i = 0; i < f->next; i++)
-		free(f->page[i]);
-	free(f);
-}
 
 /* ---- the expected mapping, from the rules in npt_l1.h -------------- */
 
@@ -185,15 +111,15 @@ static void walk(struct pt_mem *m, uint64_t tpa, int level, uint64_t base,
 	for (unsigned i = 0; i < 512; i++) {
 		uint64_t e = t[i], va = base + ((uint64_t)i << shift);
 		uint64_t size = 1ULL << shift;
-		bool large = level > 1 && (e & NPT_PS);
+		bool large = level > 1 && (e & PTE_PS);
 
-		if (!(e & NPT_P)) {
+		if (!(e & PTE_P)) {
 			assert_int_equal(e, 0);
 			continue;
 		}
 		if (level == 1 || large) {
-			uint64_t want = va | st->leaf_flags | NPT_A | NPT_D |
-					(large ? NPT_PS : 0);
+			uint64_t want = va | st->leaf_flags | PTE_A | PTE_D |
+					(large ? PTE_PS : 0);
 
 			/* PS is reserved in a PML4E (APM Vol.2 §5.3.3). */
 			assert_true(level <= 3);
@@ -214,8 +140,8 @@ static void walk(struct pt_mem *m, uint64_t tpa, int level, uint64_t base,
 			st->leaves[(shift - 12) / 9]++;
 			continue;
 		}
-		assert_int_equal(e & ~NPT_ADDR_MASK, NPT_P | NPT_W | NPT_U | NPT_A);
-		walk(m, e & NPT_ADDR_MASK, level - 1, va, st);
+		assert_int_equal(e & ~PTE64_ADDR_4K, PTE_P | PTE_RW | PTE_US | PTE_A);
+		walk(m, e & PTE64_ADDR_4K, level - 1, va, st);
 	}
 }
 
@@ -242,7 +168,7 @@ static void check_lookup(struct pt_mem *m, uint64_t root,
 			fail_msg("lookup 0x%llx: r=%d hpa=0x%llx",
 				 (unsigned long long)a, r,
 				 (unsigned long long)hpa);
-	} else if (r != NPT_E_NOENT) {
+	} else if (r != -NV_ENOENT) {
 		fail_msg("lookup 0x%llx: r=%d, want not present",
 			 (unsigned long long)a, r);
 	}
@@ -266,7 +192,7 @@ static void test_identity_64g(void **state)
 {
 	const struct layout l = { 64 * GiB1, holes64,
 				  sizeof(holes64) / sizeof(holes64[0]) };
-	const uint64_t leaf = NPT_P | NPT_W | NPT_U;
+	const uint64_t leaf = PTE_P | PTE_RW | PTE_US;
 	uint64_t root, want[3];
 	struct pt_mem m;
 	struct fake *f = fake_new(&m);
@@ -310,14 +236,14 @@ static void test_identity_64g(void **state)
 					    &flags, &shift), 0);
 		assert_int_equal(shift, 30);
 		assert_int_equal(hpa, 9 * GiB1 + 0x1234);
-		assert_int_equal(flags, leaf | NPT_A | NPT_D | NPT_PS);
+		assert_int_equal(flags, leaf | PTE_A | PTE_D | PTE_PS);
 		assert_int_equal(npt_lookup(&m, root, 0x200000, NULL, NULL,
 					    &shift), 0);
 		assert_int_equal(shift, 21);
 		assert_int_equal(npt_lookup(&m, root, 0x1000, &hpa, &flags,
 					    &shift), 0);
 		assert_int_equal(shift, 12);
-		assert_int_equal(flags, leaf | NPT_A | NPT_D);
+		assert_int_equal(flags, leaf | PTE_A | PTE_D);
 	}
 	/* Pseudo-random sample across the whole range. */
 	{
@@ -344,7 +270,7 @@ static void test_identity_every_page(void **state)
 		{ 0x123456000, 0x123457000 },	/* beyond limit: no effect */
 	};
 	const struct layout l = { 0xfff00000, holes, 5 };	/* 4G - 1M */
-	const uint64_t leaf = NPT_P | NPT_W | NPT_NX | NPT_G | NPT_PCD;
+	const uint64_t leaf = PTE_P | PTE_RW | PTE_NX | PTE_G | PTE_PCD;
 	uint64_t root, want[3];
 	struct pt_mem m;
 	struct fake *f = fake_new(&m);
@@ -374,25 +300,25 @@ static void test_identity_edges(void **state)
 	(void)state;
 
 	/* limit 0: just an empty root. */
-	assert_int_equal(npt_build_identity(&m, 0, NULL, 0, NPT_P, true,
+	assert_int_equal(npt_build_identity(&m, 0, NULL, 0, PTE_P, true,
 					    &root), 0);
 	assert_int_equal(f->nlive, 1);
 	assert_int_equal(npt_lookup(&m, root, 0, NULL, NULL, NULL),
-			 NPT_E_NOENT);
+			 -NV_ENOENT);
 	npt_destroy(&m, root);
 	/* Everything in a hole: no table below the root either. */
-	assert_int_equal(npt_build_identity(&m, GiB1, all, 1, NPT_P, true,
+	assert_int_equal(npt_build_identity(&m, GiB1, all, 1, PTE_P, true,
 					    &root), 0);
 	assert_int_equal(f->nlive, 1);
 	npt_destroy(&m, root);
 	/* Limit not on a 2M boundary: 4K pages up to it. */
 	assert_int_equal(npt_build_identity(&m, MiB2 + 3 * KiB4, NULL, 0,
-					    NPT_P | NPT_W | NPT_U, true,
+					    PTE_P | PTE_RW | PTE_US, true,
 					    &root), 0);
 	{
 		const struct layout l = { MiB2 + 3 * KiB4, NULL, 0 };
 		struct walk_stats st = check_table(&m, root, &l,
-						   NPT_P | NPT_W | NPT_U);
+						   PTE_P | PTE_RW | PTE_US);
 
 		assert_int_equal(st.leaves[1], 1);
 		assert_int_equal(st.leaves[0], 3);
@@ -401,12 +327,12 @@ static void test_identity_edges(void **state)
 	npt_destroy(&m, root);
 	/* Beyond 512 GiB: a second PML4 entry (cf. SimpleSvm#3). */
 	assert_int_equal(npt_build_identity(&m, 1024 * GiB1, NULL, 0,
-					    NPT_P | NPT_W | NPT_U, true,
+					    PTE_P | PTE_RW | PTE_US, true,
 					    &root), 0);
 	assert_int_equal(npt_lookup(&m, root, 700 * GiB1 + 0x5000, NULL, NULL,
 				    NULL), 0);
 	assert_int_equal(npt_lookup(&m, root, 1024 * GiB1, NULL, NULL, NULL),
-			 NPT_E_NOENT);
+			 -NV_ENOENT);
 	npt_destroy(&m, root);
 	assert_int_equal(f->nlive, 0);
 	fake_delete(f);
@@ -416,70 +342,49 @@ static void test_invalid_args(void **state)
 {
 	static const struct pa_range unaligned[] = { { 0x1000, 0x1800 } };
 	static const struct pa_range reversed[] = { { 0x3000, 0x1000 } };
-	const uint64_t ok = NPT_P | NPT_W | NPT_U;
+	const uint64_t ok = PTE_P | PTE_RW | PTE_US;
 	struct pt_mem m;
 	struct fake *f = fake_new(&m);
 	uint64_t root = 0;
 	(void)state;
 
 	assert_int_equal(npt_build_identity(&m, 0x1800, NULL, 0, ok, true,
-					    &root), NPT_E_INVAL);
+					    &root), -NV_EINVAL);
 	assert_int_equal(npt_build_identity(&m, NPT_LIMIT_MAX + KiB4, NULL, 0,
-					    ok, true, &root), NPT_E_INVAL);
+					    ok, true, &root), -NV_EINVAL);
 	assert_int_equal(npt_build_identity(&m, GiB1, unaligned, 1, ok, true,
-					    &root), NPT_E_INVAL);
+					    &root), -NV_EINVAL);
 	assert_int_equal(npt_build_identity(&m, GiB1, reversed, 1, ok, true,
-					    &root), NPT_E_INVAL);
-	assert_int_equal(npt_build_identity(&m, GiB1, NULL, 0, ok | NPT_PS,
-					    true, &root), NPT_E_INVAL);
-	assert_int_equal(npt_build_identity(&m, GiB1, NULL, 0, ok | NPT_A,
-					    true, &root), NPT_E_INVAL);
-	assert_int_equal(npt_build_identity(&m, GiB1, NULL, 0, NPT_W | NPT_U,
-					    true, &root), NPT_E_INVAL);
+					    &root), -NV_EINVAL);
+	assert_int_equal(npt_build_identity(&m, GiB1, NULL, 0, ok | PTE_PS,
+					    true, &root), -NV_EINVAL);
+	assert_int_equal(npt_build_identity(&m, GiB1, NULL, 0, ok | PTE_A,
+					    true, &root), -NV_EINVAL);
+	assert_int_equal(npt_build_identity(&m, GiB1, NULL, 0, PTE_RW | PTE_US,
+					    true, &root), -NV_EINVAL);
 	assert_int_equal(f->nlive, 0);
 	assert_int_equal(npt_build_identity(&m, GiB1, NULL, 0, ok, true,
 					    &root), 0);
 	assert_int_equal(npt_map_page(&m, root, 0x1800, 0x1000, ok),
-			 NPT_E_INVAL);
+			 -NV_EINVAL);
 	assert_int_equal(npt_map_page(&m, root, 0x1000, 0x1008, ok),
-			 NPT_E_INVAL);
+			 -NV_EINVAL);
 	assert_int_equal(npt_map_page(&m, root, 0x1000, 1ULL << 52, ok),
-			 NPT_E_INVAL);
+			 -NV_EINVAL);
 	assert_int_equal(npt_map_page(&m, root, NPT_LIMIT_MAX, 0x1000, ok),
-			 NPT_E_INVAL);
-	assert_int_equal(npt_map_page(&m, root, 0x1000, 0x1000, ok | NPT_D),
-			 NPT_E_INVAL);
-	assert_int_equal(npt_unmap_page(&m, root, 0x1001), NPT_E_INVAL);
+			 -NV_EINVAL);
+	assert_int_equal(npt_map_page(&m, root, 0x1000, 0x1000, ok | PTE_D),
+			 -NV_EINVAL);
+	assert_int_equal(npt_unmap_page(&m, root, 0x1001), -NV_EINVAL);
 	npt_destroy(&m, root);
 	fake_delete(f);
 }
 
-/* Whole content of every live table page, to prove "nothing changed". */
-static uint8_t *snapshot(struct fake *f, unsigned *n)
-{
-	uint8_t *s = malloc((size_t)f->next * KiB4);
-
-	assert_non_null(s);
-	for (unsigned i = 0; i < f->next; i++)
-		if (f->live[i])
-			memcpy(s + (size_t)i * KiB4, f->page[i], KiB4);
-	*n = f->next;
-	return s;
-}
-
-static void same_as(struct fake *f, const uint8_t *s, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		if (f->live[i])
-			assert_memory_equal(s + (size_t)i * KiB4, f->page[i],
-					    KiB4);
-}
-
 static void test_split_preserves_neighbours(void **state)
 {
-	const uint64_t leaf = NPT_P | NPT_W | NPT_U;
+	const uint64_t leaf = PTE_P | PTE_RW | PTE_US;
 	const uint64_t gpa = GiB1 + 5 * MiB2 + 7 * KiB4;
-	const uint64_t new_flags = NPT_P | NPT_U | NPT_NX;
+	const uint64_t new_flags = PTE_P | PTE_US | PTE_NX;
 	struct pt_mem m;
 	struct fake *f = fake_new(&m);
 	uint64_t root, hpa, flags;
@@ -495,7 +400,7 @@ static void test_split_preserves_neighbours(void **state)
 	assert_int_equal(npt_lookup(&m, root, gpa + 0x10, &hpa, &flags,
 				    &shift), 0);
 	assert_int_equal(hpa, 0x987654010ULL);
-	assert_int_equal(flags, new_flags | NPT_A | NPT_D);
+	assert_int_equal(flags, new_flags | PTE_A | PTE_D);
 	assert_int_equal(shift, 12);
 	/* Every other page of the split 1 GiB still maps to itself. */
 	for (uint64_t a = GiB1; a < 2 * GiB1; a += KiB4) {
@@ -506,10 +411,10 @@ static void test_split_preserves_neighbours(void **state)
 		assert_int_equal(hpa, a);
 		if ((a & ~(MiB2 - 1)) == (gpa & ~(MiB2 - 1))) {
 			assert_int_equal(shift, 12);
-			assert_int_equal(flags, leaf | NPT_A | NPT_D);
+			assert_int_equal(flags, leaf | PTE_A | PTE_D);
 		} else {
 			assert_int_equal(shift, 21);
-			assert_int_equal(flags, leaf | NPT_A | NPT_D | NPT_PS);
+			assert_int_equal(flags, leaf | PTE_A | PTE_D | PTE_PS);
 		}
 	}
 	for (uint64_t g = 0; g < 4 * GiB1; g += GiB1) {
@@ -526,8 +431,8 @@ static void test_split_preserves_neighbours(void **state)
 	/* Unmap: only that page goes away. */
 	assert_int_equal(npt_unmap_page(&m, root, gpa), 0);
 	assert_int_equal(npt_lookup(&m, root, gpa, NULL, NULL, NULL),
-			 NPT_E_NOENT);
-	assert_int_equal(npt_unmap_page(&m, root, gpa), NPT_E_NOENT);
+			 -NV_ENOENT);
+	assert_int_equal(npt_unmap_page(&m, root, gpa), -NV_ENOENT);
 	assert_int_equal(npt_lookup(&m, root, gpa - KiB4, &hpa, NULL, NULL), 0);
 	assert_int_equal(hpa, gpa - KiB4);
 	assert_int_equal(npt_lookup(&m, root, gpa + KiB4, &hpa, NULL, NULL), 0);
@@ -536,7 +441,7 @@ static void test_split_preserves_neighbours(void **state)
 	assert_int_equal(npt_unmap_page(&m, root, 3 * GiB1), 0);
 	assert_int_equal(f->nlive, before + 4);
 	assert_int_equal(npt_lookup(&m, root, 3 * GiB1, NULL, NULL, NULL),
-			 NPT_E_NOENT);
+			 -NV_ENOENT);
 	assert_int_equal(npt_lookup(&m, root, 3 * GiB1 + KiB4, &hpa, NULL,
 				    &shift), 0);
 	assert_int_equal(hpa, 3 * GiB1 + KiB4);
@@ -545,7 +450,7 @@ static void test_split_preserves_neighbours(void **state)
 				    &shift), 0);
 	assert_int_equal(shift, 21);
 	/* Unmapping above limit: not mapped. */
-	assert_int_equal(npt_unmap_page(&m, root, 5 * GiB1), NPT_E_NOENT);
+	assert_int_equal(npt_unmap_page(&m, root, 5 * GiB1), -NV_ENOENT);
 	/* Mapping where nothing was creates the missing tables. */
 	assert_int_equal(npt_map_page(&m, root, 600 * GiB1, 0x5000, leaf), 0);
 	assert_int_equal(f->nlive, before + 4 + 3);
@@ -561,7 +466,7 @@ static void test_split_preserves_neighbours(void **state)
 /* A 2M leaf with PAT (bit 12) splits into PTEs with PAT in bit 7. */
 static void test_split_moves_pat(void **state)
 {
-	const uint64_t leaf = NPT_P | NPT_W | NPT_U | NPT_PWT;
+	const uint64_t leaf = PTE_P | PTE_RW | PTE_US | PTE_PWT;
 	struct pt_mem m;
 	struct fake *f = fake_new(&m);
 	uint64_t root, *t, flags;
@@ -570,16 +475,16 @@ static void test_split_moves_pat(void **state)
 	assert_int_equal(npt_build_identity(&m, GiB1, NULL, 0, leaf, false,
 					    &root), 0);
 	t = m.map(m.ctx, root);				/* PML4 */
-	t = m.map(m.ctx, t[0] & NPT_ADDR_MASK);		/* PDPT */
-	t = m.map(m.ctx, t[0] & NPT_ADDR_MASK);		/* PD */
-	t[3] |= NPT_PAT_LARGE;
+	t = m.map(m.ctx, t[0] & PTE64_ADDR_4K);		/* PDPT */
+	t = m.map(m.ctx, t[0] & PTE64_ADDR_4K);		/* PD */
+	t[3] |= PTE_LARGE_PAT;
 	assert_int_equal(npt_lookup(&m, root, 3 * MiB2, NULL, &flags, NULL), 0);
-	assert_int_equal(flags, leaf | NPT_A | NPT_D | NPT_PS | NPT_PAT_LARGE);
+	assert_int_equal(flags, leaf | PTE_A | PTE_D | PTE_PS | PTE_LARGE_PAT);
 	assert_int_equal(npt_unmap_page(&m, root, 3 * MiB2), 0);
 	assert_int_equal(npt_lookup(&m, root, 3 * MiB2 + KiB4, NULL, &flags,
 				    NULL), 0);
 	/* In a PTE bit 7 is PAT (APM Vol.2 §5.4.1). */
-	assert_int_equal(flags, leaf | NPT_A | NPT_D | NPT_PS);
+	assert_int_equal(flags, leaf | PTE_A | PTE_D | PTE_PS);
 	npt_destroy(&m, root);
 	fake_delete(f);
 }
@@ -587,7 +492,7 @@ static void test_split_moves_pat(void **state)
 static void test_out_of_memory(void **state)
 {
 	const struct layout l = { 8 * GiB1, holes64, 4 };
-	const uint64_t leaf = NPT_P | NPT_W | NPT_U;
+	const uint64_t leaf = PTE_P | PTE_RW | PTE_US;
 	struct pt_mem m;
 	struct fake *f = fake_new(&m);
 	uint64_t root, need, hpa;
@@ -605,7 +510,7 @@ static void test_out_of_memory(void **state)
 		f->budget = (long)k;
 		assert_int_equal(npt_build_identity(&m, l.limit, l.holes,
 						    l.nholes, leaf, true,
-						    &root), NPT_E_NOMEM);
+						    &root), -NV_ENOMEM);
 		assert_int_equal(f->nlive, 0);
 		assert_int_equal(root, 0xdead);
 	}
@@ -617,26 +522,26 @@ static void test_out_of_memory(void **state)
 	for (long k = 0; k < 2; k++) {
 		unsigned live = f->nlive;
 
-		snap = snapshot(f, &n);
+		snap = fake_snapshot(f, &n);
 		f->budget = k;
 		assert_int_equal(npt_map_page(&m, root, 6 * GiB1 + KiB4,
-					      0x1000, leaf), NPT_E_NOMEM);
+					      0x1000, leaf), -NV_ENOMEM);
 		assert_int_equal(npt_unmap_page(&m, root, 6 * GiB1),
-				 NPT_E_NOMEM);
+				 -NV_ENOMEM);
 		assert_int_equal(f->nlive, live);
-		same_as(f, snap, n);
+		fake_same_as(f, snap, n);
 		free(snap);
 	}
 	/* A new path above limit needs 3 (PDPT, PD, PT). */
 	for (long k = 0; k < 3; k++) {
 		unsigned live = f->nlive;
 
-		snap = snapshot(f, &n);
+		snap = fake_snapshot(f, &n);
 		f->budget = k;
 		assert_int_equal(npt_map_page(&m, root, 900 * GiB1, 0x1000,
-					      leaf), NPT_E_NOMEM);
+					      leaf), -NV_ENOMEM);
 		assert_int_equal(f->nlive, live);
-		same_as(f, snap, n);
+		fake_same_as(f, snap, n);
 		free(snap);
 	}
 	assert_int_equal(npt_lookup(&m, root, 6 * GiB1 + KiB4, &hpa, NULL,
@@ -666,7 +571,7 @@ static void test_palloc_as_pt_mem(void **state)
 	palloc_pt_mem(&p, &m);
 	free0 = palloc_free_count(&p);
 	assert_int_equal(npt_build_identity(&m, 4 * GiB1, holes64, 3,
-					    NPT_P | NPT_W | NPT_U, true,
+					    PTE_P | PTE_RW | PTE_US, true,
 					    &root), 0);
 	assert_int_equal(npt_lookup(&m, root, 0xfee01000, &hpa, NULL, NULL), 0);
 	assert_int_equal(hpa, 0xfee01000);

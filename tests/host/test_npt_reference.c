@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * Anchors for the naive NPT reference model (npt_reference.c): each test is
- * one #NPF that nested-paging-semantics.md quotes with its EXITINFO1 value,
- * most of them measured on hardware by kvm-unit-tests (spec §4.1, §5.3,
- * qemu-tcg-svm.md "hardware" column).  If the model drifts from these, the
+ * one #NPF that docs/semantics.md quotes with its EXITINFO1 value, most of
+ * them measured on hardware by kvm-unit-tests (§5.1, §6.3, and the
+ * "hardware" column of §10.2).  If the model drifts from these, the
  * exhaustive comparison with mm/walk.c means nothing.
  */
 #include <setjmp.h>
@@ -93,7 +93,7 @@ static void test_ref_npt_rw_pfwalk(void **state)
 }
 
 /* KUT rsvd test: a reserved bit, final stage, fetch: 0xD, plus 0x10 when
- * host NXE or host SMEP; guest NX/SMEP do not matter (spec §4.1 row 2). */
+ * host NXE or host SMEP; guest NX/SMEP do not matter (§5.1 row 2). */
 static void test_ref_rsvd_final_fetch(void **state)
 {
 	(void)state;
@@ -127,7 +127,7 @@ static void test_ref_rsvd_pt_stage(void **state)
 	assert_int_equal(r.fault_level, 4);
 }
 
-/* Spec §4.1 row 8 and KUT: host NXE=0 makes NX a reserved bit. */
+/* §5.1 row 8 and KUT: host NXE=0 makes NX a reserved bit. */
 static void test_ref_nx_reserved_without_nxe(void **state)
 {
 	(void)state;
@@ -141,7 +141,7 @@ static void test_ref_nx_reserved_without_nxe(void **state)
 	assert_int_equal(r.fault_level, 2);
 }
 
-/* qemu-tcg-svm.md, not-present rows (same as hardware): write and fetch. */
+/* §10.2, not-present rows (same as hardware): write and fetch. */
 static void test_ref_np_write_fetch(void **state)
 {
 	(void)state;
@@ -205,7 +205,7 @@ static void test_ref_gmet_null(void **state)
 	assert_true(r.eff_x);
 }
 
-/* Spec §5.3: why has_pferr_fetch is L1's NXE || L1's real SMEP. */
+/* §6.3: why has_pferr_fetch is L1's NXE || L1's real SMEP. */
 static void test_ref_has_pferr_fetch(void **state)
 {
 	(void)state;

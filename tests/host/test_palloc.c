@@ -72,14 +72,14 @@ static void test_palloc_pages(void **state)
 	assert_int_equal(palloc_page(&a.p), base + 77 * KiB4);
 	assert_true(page_is_zero(&a.p, base + 77 * KiB4, 1));
 	/* Bad frees change nothing. */
-	assert_int_equal(palloc_free(&a.p, base, 1), -1);	/* bitmap */
-	assert_int_equal(palloc_free(&a.p, base + size, 1), -1);
-	assert_int_equal(palloc_free(&a.p, base - KiB4, 1), -1);
-	assert_int_equal(palloc_free(&a.p, base + 5 * KiB4 + 8, 1), -1);
-	assert_int_equal(palloc_free(&a.p, base + 250 * KiB4, 7), -1);
+	assert_int_equal(palloc_free(&a.p, base, 1), -NV_EINVAL);	/* bitmap */
+	assert_int_equal(palloc_free(&a.p, base + size, 1), -NV_EINVAL);
+	assert_int_equal(palloc_free(&a.p, base - KiB4, 1), -NV_EINVAL);
+	assert_int_equal(palloc_free(&a.p, base + 5 * KiB4 + 8, 1), -NV_EINVAL);
+	assert_int_equal(palloc_free(&a.p, base + 250 * KiB4, 7), -NV_EINVAL);
 	assert_int_equal(palloc_free(&a.p, base + 9 * KiB4, 1), 0);
-	assert_int_equal(palloc_free(&a.p, base + 8 * KiB4, 2), -1); /* 9 free */
-	assert_int_equal(palloc_free(&a.p, base + 9 * KiB4, 1), -1); /* twice */
+	assert_int_equal(palloc_free(&a.p, base + 8 * KiB4, 2), -NV_EINVAL); /* 9 free */
+	assert_int_equal(palloc_free(&a.p, base + 9 * KiB4, 1), -NV_EINVAL); /* twice */
 	assert_int_equal(palloc_free_count(&a.p), 1);
 	free(a.mem);
 }
@@ -91,10 +91,10 @@ static void test_palloc_init_errors(void **state)
 	(void)state;
 
 	assert_non_null(mem);
-	assert_int_equal(palloc_init(&p, mem, 0x1000, KiB4), -1); /* no room */
-	assert_int_equal(palloc_init(&p, mem, 0x1800, 4 * KiB4), -1);
+	assert_int_equal(palloc_init(&p, mem, 0x1000, KiB4), -NV_ENOMEM); /* no room */
+	assert_int_equal(palloc_init(&p, mem, 0x1800, 4 * KiB4), -NV_EINVAL);
 	assert_int_equal(palloc_init(&p, (uint8_t *)mem + 8, 0x1000, KiB4 * 3),
-			 -1);
+			 -NV_EINVAL);
 	assert_int_equal(palloc_init(&p, mem, 0x1000, 2 * KiB4 + 100), 0);
 	assert_int_equal(palloc_free_count(&p), 1);
 	free(mem);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * pagewalk_init(): the permission table (nested-paging-semantics.md §3.2,
- * ordinary #PF rules WP/SMEP/SMAP/NX, NPT rules of §4) and the reserved-bit
- * masks (§4 format rules, §8 step 2; choices documented in docs/mmu.md).
+ * pagewalk_init(): the permission table (docs/semantics.md §4.2, ordinary
+ * #PF rules WP/SMEP/SMAP/NX, NPT rules of §5) and the reserved-bit masks
+ * (§5 format rules, §9 step 2; choices documented in docs/mmu.md §4).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -157,7 +157,7 @@ static void npt_with_gmet(void **state)
 	assert_int_equal(permission_rules(&w, PF, R | U | X), PERM_RULE_SMEP);
 	assert_true(permission_fault(&w, PW, R | U | X));
 	assert_true(permission_fault(&w, PF, R | W));   /* NX */
-	/* GMET without NXE still traps (§9 item 7: KVM assumes so). */
+	/* GMET without NXE still traps (docs/semantics.md §11 item 7). */
 	w = npt(0, 0, true);
 	assert_true(permission_fault(&w, PF, R | U | X));
 }

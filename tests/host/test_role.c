@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * cpu_role / root_role, field by field, against nested-paging-semantics.md
- * §2.1 (base), §2.2 (ext), §2.3 (order of computation) and §5 (has_pferr_fetch).
+ * cpu_role / root_role, field by field, against docs/semantics.md §3.1
+ * (base), §3.2 (ext), §3.3 (order of computation) and §6 (has_pferr_fetch).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -35,7 +35,7 @@ static void assert_unused_zero(union cpu_role r)
 }
 
 /* CR0.PG=0: direct, level 0, and efer_nx/cr4_smep/has_pferr_fetch stay 0
- * even with NXE and SMEP set (§2.2 last paragraph). */
+ * even with NXE and SMEP set (§3.2, "Paging off"). */
 static void paging_off_is_direct(void **state)
 {
 	union cpu_role r;
@@ -75,7 +75,7 @@ static void legacy_two_level(void **state)
 	assert_int_equal(r.base.access, ACC_ALL);
 	assert_int_equal(r.ext.valid, 1);
 	assert_unused_zero(r);
-	/* NXE without PAE: efer_nx and has_pferr_fetch follow EFER (§5.4). */
+	/* NXE without PAE: efer_nx and has_pferr_fetch follow EFER (§6.4). */
 	r = regs_role(X86_CR0_PG, 0, X86_EFER_NXE, false);
 	assert_int_equal(r.base.efer_nx, 1);
 	assert_int_equal(r.base.cr0_wp, 0);
@@ -155,7 +155,7 @@ static void pferr_fetch_ordinary(void **state)
 		}
 }
 
-/* Shadow NPT, field by field (§2.1/§2.2 middle columns). */
+/* Shadow NPT, field by field (§3.1/§3.2, shadow-NPT columns). */
 static void shadow_npt_fields(void **state)
 {
 	uint64_t cr4 = X86_CR4_PAE | X86_CR4_PSE | X86_CR4_SMEP | X86_CR4_SMAP |
@@ -200,7 +200,7 @@ static void shadow_npt_fields(void **state)
 }
 
 /* Every role input: has_pferr_fetch = L1.NXE | L1.SMEP whatever GMET is,
- * and base.cr4_smep = GMET whatever L1's SMEP is (§5.2). */
+ * and base.cr4_smep = GMET whatever L1's SMEP is (§6.2). */
 static void shadow_npt_pferr_fetch_all_inputs(void **state)
 {
 	static const uint64_t cr4_bits[] = { X86_CR4_PSE, X86_CR4_PAE,

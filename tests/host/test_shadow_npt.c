@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * The shadow-NPT MMU (mm/shadow_npt.c), case by case: spec error codes
- * (§4.1, §6.2), the D-bit rule and A/D bits, large pages, coherence
+ * The shadow-NPT MMU (mm/shadow_npt.c), case by case: the error codes of
+ * docs/semantics.md (§5.1, §7.2), the D-bit rule and A/D bits, large pages, coherence
  * through the write trap, INVLPGA and flush, the root cache, GMET in every
- * CPL x U x NX x access x class combination (§4.1 rows 7, 9-15, §4.2), a
+ * CPL x U x NX x access x class combination (§5.1 rows 7, 9-15, §5.2), a
  * hostile L1, and the fixed limits.  Fakes and the shadow reader:
- * snpt_fixture.h.  Expected values come from the spec and from the design
+ * snpt_fixture.h.  Expected values come from docs/semantics.md and from the design
  * rules in shadow_npt.h, never from the MMU's output.
  */
 #include <setjmp.h>
@@ -16,7 +16,7 @@
 
 #include "snpt_fixture.h"
 
-/* ---- hand-written cases from the spec ----------------------------------- */
+/* ---- hand-written cases from docs/semantics.md -------------------------- */
 
 #define L2A 0x40201000ull
 #define L1A 0x07654000ull
@@ -26,7 +26,7 @@ static void h_std(struct h *h)
 	h_init(h, X86_CR4_PAE, LM | NXE, false, false, true, true);
 }
 
-/* §4.1 rows 1, 2, 3, 4, 5, 7 (KUT values) reflected as walk() says. */
+/* §5.1 rows 1, 2, 3, 4, 5, 7 (KUT values) reflected as walk() says. */
 static void spec_error_codes(void **state)
 {
 	struct h h;
@@ -50,8 +50,7 @@ static void spec_error_codes(void **state)
 		h_std(&h);
 		map4(&h, L2A, L1A, 1, cases[i].leaf);
 		rt = root(&h, SNPT_EXEC_SUPERVISOR);
-		assert_int_equal(fault(&h, rt, L2A, cases[i].hw, 0, &out), SNPT_OK);
-		assert_true(out.reflect);
+		assert_int_equal(fault(&h, rt, L2A, cases[i].hw, 0, &out), SNPT_REFLECT);
 		assert_int_equal(out.exit_info_1, cases[i].ei1);
 		assert_int_equal(out.exit_info_2, L2A);
 		assert_false(shadow_get(rt, L2A).present);
@@ -61,16 +60,16 @@ static void spec_error_codes(void **state)
 	/* reserved: AMD bit 8 in the PML4E: P|RSVD|US, no I/D on a read */
 	h_std(&h);
 	map4(&h, L2A, L1A, 1, PTE_P | PTE_RW | PTE_US);
-	h_poke(&h, pt_entry_gpa(&h.pt, L2A, 4), pt_get(&h.pt, L2A, 4) | PTE_G);
+	h_poke(&h, gpt_entry_gpa(&h.pt, L2A, 4), gpt_get(&h.pt, L2A, 4) | PTE_G);
 	rt = root(&h, SNPT_EXEC_SUPERVISOR);
-	assert_int_equal(fault(&h, rt, L2A, FINAL, 0, &out), SNPT_OK);
+	assert_int_equal(fault(&h, rt, L2A, FINAL, 0, &out), SNPT_REFLECT);
 	assert_int_equal(out.exit_info_1, 0x10000000dull);
-	/* §6.2: the stage comes from the CPU; none or both: FINAL */
-	assert_int_equal(fault(&h, rt, L2A, GPAGE, 0, &out), SNPT_OK);
+	/* §7.2: the stage comes from the CPU; none or both: FINAL */
+	assert_int_equal(fault(&h, rt, L2A, GPAGE, 0, &out), SNPT_REFLECT);
 	assert_int_equal(out.exit_info_1, 0x20000000full);
-	assert_int_equal(fault(&h, rt, L2A, 0, 0, &out), SNPT_OK);
+	assert_int_equal(fault(&h, rt, L2A, 0, 0, &out), SNPT_REFLECT);
 	assert_int_equal(out.exit_info_1, 0x10000000dull);
-	assert_int_equal(fault(&h, rt, L2A, FINAL | GPAGE, 0, &out), SNPT_OK);
+	assert_int_equal(fault(&h, rt, L2A, FINAL | GPAGE, 0, &out), SNPT_REFLECT);
 	assert_int_equal(out.exit_info_1, 0x10000000dull);
 	h_fini(&h);
 }
@@ -91,12 +90,11 @@ static void dirty_bit_rule(void **state)
 	map4(&h, L2A + 2 * PAGE, L1A + 2 * PAGE, 1, PTE_P | PTE_RW | PTE_US);
 	rt = root(&h, SNPT_EXEC_SUPERVISOR);
 	for (unsigned l = 4; l >= 1; l--)
-		e[4 - l] = pt_entry_gpa(&h.pt, L2A, l);
+		e[4 - l] = gpt_entry_gpa(&h.pt, L2A, l);
 
 	/* a read sets A everywhere, D nowhere; the shadow is read-only */
 	assert_int_equal(fault(&h, rt, L2A | 0x10, FINAL | PFERR_USER, 0, &out),
-			 SNPT_OK);
-	assert_false(out.reflect);
+			 SNPT_INSTALLED);
 	for (unsigned i = 0; i < 4; i++)
 		assert_int_equal(h_peek(&h, e[i]) & (PTE_A | PTE_D), PTE_A);
 	assert_int_equal(fake_mem_nr_writes(h.mem), 4);
@@ -107,23 +105,23 @@ static void dirty_bit_rule(void **state)
 
 	/* the write faults again: D set in the leaf only, the shadow W */
 	assert_int_equal(fault(&h, rt, L2A, FINAL | PFERR_WRITE | PFERR_USER |
-			       PFERR_PRESENT, 0, &out), SNPT_OK);
+			       PFERR_PRESENT, 0, &out), SNPT_INSTALLED);
 	assert_int_equal(fake_mem_nr_writes(h.mem), 1);
 	assert_int_equal(h_peek(&h, e[3]) & (PTE_A | PTE_D), PTE_A | PTE_D);
 	for (unsigned i = 0; i < 3; i++)
 		assert_int_equal(h_peek(&h, e[i]) & PTE_D, 0);
 	sw = shadow_get(rt, L2A);
-	assert_true(sw.w && (sw.leaf & NPT_D));
+	assert_true(sw.w && (sw.leaf & PTE_D));
 
 	/* a leaf that is already dirty: a read installs W, writes nothing */
-	assert_int_equal(fault(&h, rt, L2A + PAGE, FINAL, 0, &out), SNPT_OK);
+	assert_int_equal(fault(&h, rt, L2A + PAGE, FINAL, 0, &out), SNPT_INSTALLED);
 	assert_int_equal(fake_mem_nr_writes(h.mem), 0);
 	assert_true(shadow_get(rt, L2A + PAGE).w);
 
 	/* a page-table access is a write: it dirties the leaf, shadow W */
 	assert_int_equal(fault(&h, rt, L2A + 2 * PAGE, GPAGE | PFERR_WRITE |
-			       PFERR_USER, 0, &out), SNPT_OK);
-	assert_true(h_peek(&h, pt_entry_gpa(&h.pt, L2A + 2 * PAGE, 1)) & PTE_D);
+			       PFERR_USER, 0, &out), SNPT_INSTALLED);
+	assert_true(h_peek(&h, gpt_entry_gpa(&h.pt, L2A + 2 * PAGE, 1)) & PTE_D);
 	assert_true(shadow_get(rt, L2A + 2 * PAGE).w);
 
 	/* L1 clears D (trapped): the shadow loses the page, and the next read
@@ -131,7 +129,7 @@ static void dirty_bit_rule(void **state)
 	snpt_l1_write(h.s, e[3]);
 	h_poke(&h, e[3], h_peek(&h, e[3]) & ~PTE_D);
 	assert_false(shadow_get(rt, L2A).present);
-	assert_int_equal(fault(&h, rt, L2A, FINAL, 0, &out), SNPT_OK);
+	assert_int_equal(fault(&h, rt, L2A, FINAL, 0, &out), SNPT_INSTALLED);
 	assert_false(shadow_get(rt, L2A).w);
 	h_fini(&h);
 }
@@ -168,7 +166,7 @@ static void large_pages(void **state)
 		map4(&h, c[i].l2, c[i].l1, c[i].l1_level, leaf);
 		rt = root(&h, SNPT_EXEC_SUPERVISOR);
 		assert_int_equal(fault(&h, rt, c[i].l2 | 0x123, FINAL, 0, &out),
-				 SNPT_OK);
+				 SNPT_INSTALLED);
 		assert_int_equal(out.shadow_shift, c[i].shift);
 		struct sw sw = shadow_get(rt, c[i].l2 | 0x123);
 
@@ -184,7 +182,7 @@ static void large_pages(void **state)
 
 	h_map(&h, 0x00c00000ull, 0x01000000ull, 2, f2);
 	rt = root(&h, SNPT_EXEC_SUPERVISOR);
-	assert_int_equal(fault(&h, rt, 0x00e01234ull, FINAL, 0, &out), SNPT_OK);
+	assert_int_equal(fault(&h, rt, 0x00e01234ull, FINAL, 0, &out), SNPT_INSTALLED);
 	assert_int_equal(out.shadow_shift, 21);
 	assert_int_equal(shadow_get(rt, 0x00e01234ull).hpa,
 			 HPA_OFFSET + 0x01201234ull);
@@ -205,13 +203,13 @@ static void coherence(void **state)
 	map4(&h, a, 0x1000000ull, 1, leaf);
 	map4(&h, b, 0x2000000ull, 1, leaf);
 	rt = root(&h, SNPT_EXEC_SUPERVISOR);
-	assert_int_equal(fault(&h, rt, a, FINAL, 0, &out), SNPT_OK);
-	assert_int_equal(fault(&h, rt, b, FINAL, 0, &out), SNPT_OK);
-	pt_a = pt_entry_gpa(&h.pt, a, 1);
-	pt_b = pt_entry_gpa(&h.pt, b, 1);
-	pd = pt_entry_gpa(&h.pt, a, 2);
-	pdpt = pt_entry_gpa(&h.pt, a, 3);
-	pml4 = pt_entry_gpa(&h.pt, a, 4);
+	assert_int_equal(fault(&h, rt, a, FINAL, 0, &out), SNPT_INSTALLED);
+	assert_int_equal(fault(&h, rt, b, FINAL, 0, &out), SNPT_INSTALLED);
+	pt_a = gpt_entry_gpa(&h.pt, a, 1);
+	pt_b = gpt_entry_gpa(&h.pt, b, 1);
+	pd = gpt_entry_gpa(&h.pt, a, 2);
+	pdpt = gpt_entry_gpa(&h.pt, a, 3);
+	pml4 = gpt_entry_gpa(&h.pt, a, 4);
 	assert_int_equal(F.nr_prot, 5);
 	for (unsigned i = 0; i < 5; i++) {
 		uint64_t p[5] = { pt_a, pt_b, pd, pdpt, pml4 };
@@ -226,7 +224,7 @@ static void coherence(void **state)
 	assert_true(shadow_get(rt, b).present);
 	assert_int_equal(F.nr_prot, 4);
 	assert_true(prot_find(pt_a & ~(PAGE - 1)) < 0);
-	assert_int_equal(fault(&h, rt, a, FINAL, 0, &out), SNPT_OK);
+	assert_int_equal(fault(&h, rt, a, FINAL, 0, &out), SNPT_INSTALLED);
 	assert_int_equal(shadow_get(rt, a).hpa, HPA_OFFSET + 0x3000000ull);
 	assert_int_equal(F.nr_prot, 5);
 
@@ -247,10 +245,10 @@ static void coherence(void **state)
 	fake_mem_poke(h.mem, ncr3b, h_peek(&h, pml4), 8);
 	fake_mem_poke(h.ref, ncr3b, h_peek(&h, pml4), 8);
 	assert_int_equal(snpt_get_root(h.s, ncr3b, h.role, SNPT_EXEC_SUPERVISOR,
-				       &rtb), SNPT_OK);
-	assert_int_equal(fault(&h, rt, a, FINAL, 0, &out), SNPT_OK);
-	assert_int_equal(fault(&h, rtb, a, FINAL, 0, &out), SNPT_OK);
-	assert_int_equal(fault(&h, rtb, b, FINAL, 0, &out), SNPT_OK);
+				       &rtb), 0);
+	assert_int_equal(fault(&h, rt, a, FINAL, 0, &out), SNPT_INSTALLED);
+	assert_int_equal(fault(&h, rtb, a, FINAL, 0, &out), SNPT_INSTALLED);
+	assert_int_equal(fault(&h, rtb, b, FINAL, 0, &out), SNPT_INSTALLED);
 	assert_int_equal(F.nr_prot, 6); /* 2 PML4s, PDPT, PD, 2 PTs */
 	snpt_l1_write(h.s, pdpt);
 	assert_false(shadow_get(rt, a).present);
@@ -259,18 +257,17 @@ static void coherence(void **state)
 	assert_int_equal(F.nr_prot, 2); /* the two PML4 pages */
 
 	/* L1 clears P in the PD entry: the fault is reflected afterwards */
-	assert_int_equal(fault(&h, rt, a, FINAL, 0, &out), SNPT_OK);
+	assert_int_equal(fault(&h, rt, a, FINAL, 0, &out), SNPT_INSTALLED);
 	snpt_l1_write(h.s, pd);
 	h_poke(&h, pd, h_peek(&h, pd) & ~PTE_P);
 	assert_false(shadow_get(rt, a).present);
-	assert_int_equal(fault(&h, rt, a, FINAL | PFERR_USER, 3, &out), SNPT_OK);
-	assert_true(out.reflect);
+	assert_int_equal(fault(&h, rt, a, FINAL | PFERR_USER, 3, &out), SNPT_REFLECT);
 	assert_int_equal(out.exit_info_1, 0x100000004ull);
 
 	/* a page protect() refuses is used anyway and never released */
 	h_poke(&h, pd, h_peek(&h, pd) | PTE_P);
 	F.refuse_page = pt_b & ~(PAGE - 1);
-	assert_int_equal(fault(&h, rt, b, FINAL, 0, &out), SNPT_OK);
+	assert_int_equal(fault(&h, rt, b, FINAL, 0, &out), SNPT_INSTALLED);
 	assert_true(shadow_get(rt, b).present);
 	assert_false(snpt_is_protected(h.s, pt_b));
 	assert_int_equal(h.s->stats.protect_failures, 1);
@@ -298,11 +295,11 @@ static void invlpga_and_flush(void **state)
 	for (unsigned i = 0; i < 2; i++) {
 		uint64_t rt = i ? ru : rs;
 
-		assert_int_equal(fault(&h, rt, L2A, FINAL, 0, &out), SNPT_OK);
-		assert_int_equal(fault(&h, rt, L2A + PAGE, FINAL, 0, &out), SNPT_OK);
-		assert_int_equal(fault(&h, rt, 0x80000000ull, FINAL, 0, &out), SNPT_OK);
-		assert_int_equal(fault(&h, rt, 0, FINAL, 0, &out), SNPT_OK);
-		assert_int_equal(fault(&h, rt, PAGE, FINAL, 0, &out), SNPT_OK);
+		assert_int_equal(fault(&h, rt, L2A, FINAL, 0, &out), SNPT_INSTALLED);
+		assert_int_equal(fault(&h, rt, L2A + PAGE, FINAL, 0, &out), SNPT_INSTALLED);
+		assert_int_equal(fault(&h, rt, 0x80000000ull, FINAL, 0, &out), SNPT_INSTALLED);
+		assert_int_equal(fault(&h, rt, 0, FINAL, 0, &out), SNPT_INSTALLED);
+		assert_int_equal(fault(&h, rt, PAGE, FINAL, 0, &out), SNPT_INSTALLED);
 	}
 	unsigned prot = F.nr_prot;
 
@@ -325,7 +322,7 @@ static void invlpga_and_flush(void **state)
 	assert_false(shadow_get(rs, L2A + PAGE).present);
 	assert_int_equal(F.pool_used, 2); /* the two (empty) roots stay */
 	assert_int_equal(root(&h, SNPT_EXEC_SUPERVISOR), rs);
-	assert_int_equal(fault(&h, rs, L2A, FINAL, 0, &out), SNPT_OK);
+	assert_int_equal(fault(&h, rs, L2A, FINAL, 0, &out), SNPT_INSTALLED);
 	assert_true(shadow_get(rs, L2A).present);
 	h_fini(&h);
 }
@@ -348,53 +345,52 @@ static void root_cache(void **state)
 	/* another role (here L1 NXE off) is another root */
 	other = cpu_role_shadow_npt(X86_CR4_PAE, LM, false);
 	assert_int_equal(snpt_get_root(h.s, NCR3, other, SNPT_EXEC_SUPERVISOR,
-				       &again), SNPT_OK);
+				       &again), 0);
 	assert_int_not_equal(again, r[0]);
 	/* fill the cache with other nCR3s (each walks its own PML4 copy) */
-	assert_int_equal(fault(&h, r[0], L2A, FINAL, 0, &out), SNPT_OK);
+	assert_int_equal(fault(&h, r[0], L2A, FINAL, 0, &out), SNPT_INSTALLED);
 	for (unsigned i = 1; i < SNPT_MAX_ROOTS; i++) {
 		uint64_t n = NCR3 + 0x1000000ull * i;
 
-		fake_mem_poke(h.mem, n, pt_get(&h.pt, L2A, 4), 8);
-		assert_int_equal(snpt_get_root(h.s, n, h.role, 0, &r[i]), SNPT_OK);
-		assert_int_equal(fault(&h, r[i], L2A, FINAL, 0, &out), SNPT_OK);
-		assert_false(out.reflect);
+		fake_mem_poke(h.mem, n, gpt_get(&h.pt, L2A, 4), 8);
+		assert_int_equal(snpt_get_root(h.s, n, h.role, 0, &r[i]), 0);
+		assert_int_equal(fault(&h, r[i], L2A, FINAL, 0, &out), SNPT_INSTALLED);
 	}
 	/* the role-other root was least recently used: evicted */
 	assert_int_equal(h.s->stats.evictions, 1);
 	for (unsigned i = 0; i < SNPT_MAX_ROOTS; i++) {
 		assert_int_equal(snpt_get_root(h.s, i ? NCR3 + 0x1000000ull * i : NCR3,
-					       h.role, 0, &again), SNPT_OK);
+					       h.role, 0, &again), 0);
 		assert_int_equal(again, r[i]); /* all cached: reused */
 		assert_true(shadow_get(again, L2A).present);
 	}
 	assert_int_equal(h.s->stats.evictions, 1);
 	/* root 0 is now the LRU: touch it by a fault, then a new nCR3 evicts
 	 * root 1, whose pages and protection (its PML4 copy) go */
-	assert_int_equal(fault(&h, r[0], L2A, FINAL, 0, &out), SNPT_OK);
+	assert_int_equal(fault(&h, r[0], L2A, FINAL, 0, &out), SNPT_INSTALLED);
 	unsigned pool = F.pool_used, prot = F.nr_prot;
 
-	fake_mem_poke(h.mem, 0x7000000ull, pt_get(&h.pt, L2A, 4), 8);
+	fake_mem_poke(h.mem, 0x7000000ull, gpt_get(&h.pt, L2A, 4), 8);
 	assert_int_equal(snpt_get_root(h.s, 0x7000000ull, h.role, 0, &r[8]),
-			 SNPT_OK);
+			 0);
 	assert_int_equal(h.s->stats.evictions, 2);
 	assert_int_equal(F.pool_used, pool - 4 + 1); /* 4 freed, 1 new root */
 	assert_int_equal(F.nr_prot, prot - 1);
 	assert_true(prot_find(NCR3 + 0x1000000ull) < 0);
 	assert_int_equal(snpt_handle_fault(h.s, r[1], L2A, FINAL, 0, &out),
-			 r[8] == r[1] ? SNPT_OK : SNPT_E_NOROOT);
+			 r[8] == r[1] ? SNPT_INSTALLED : SNPT_STALE_ROOT);
 	assert_true(shadow_get(r[0], L2A).present);
 	/* a fresh root for an evicted key starts empty */
 	assert_int_equal(snpt_get_root(h.s, NCR3 + 0x1000000ull, h.role, 0,
-				       &again), SNPT_OK);
+				       &again), 0);
 	assert_false(shadow_get(again, L2A).present);
 	h_fini(&h);
 }
 
 /*
  * (4) GMET, every CPL x U x NX x access x current class, emulated (two
- * roots) and in hardware (one root).  Expectations from §4.1 rows 7,
- * 9-15 and §4.2: data never faults on a writable present page; a fetch
+ * roots) and in hardware (one root).  Expectations from §5.1 rows 7,
+ * 9-15 and §5.2: data never faults on a writable present page; a fetch
  * faults iff NX, or U=1 at CPL 0-2; EXITINFO1 = P | US(CPL 3) | I/D
  * (L1 NXE=1) | bit 32.
  */
@@ -411,6 +407,7 @@ static void gmet_matrix(void **state)
 	for (int cur = 0; cur <= 1; cur++) {
 		struct h h;
 		struct snpt_fault_result out;
+		enum snpt_outcome o;
 		uint64_t leaf = PTE_P | PTE_RW | PTE_D | (u ? PTE_US : 0) |
 				(nx ? PTE_NX : 0);
 		uint64_t hwc = FINAL | PFERR_USER | PFERR_PRESENT |
@@ -430,21 +427,20 @@ static void gmet_matrix(void **state)
 		else
 			assert_int_not_equal(rt, other);
 		/* the CPU's US bit is ignored (erratum 1218) */
-		assert_int_equal(fault(&h, rt, L2A, hwc, cpl, &out), SNPT_OK);
+		o = fault(&h, rt, L2A, hwc, cpl, &out);
 		cases++;
 		if (faults) {
-			assert_true(out.reflect);
+			assert_int_equal(o, SNPT_REFLECT);
 			assert_int_equal(out.exit_info_1, 0x100000011ull |
 					 (cpl == 3 ? PFERR_USER : 0));
 			h_fini(&h);
 			continue;
 		}
-		assert_false(out.reflect);
 		struct sw sw = shadow_get(out.root_hpa, L2A);
 
 		assert_true(sw.present && sw.w);
 		if (hw) {
-			assert_false(out.switch_exec);
+			assert_int_equal(o, SNPT_INSTALLED);
 			assert_int_equal(out.root_hpa, rt);
 			assert_int_equal(sw.u, u);
 			assert_int_equal(sw.nx, nx);
@@ -457,16 +453,18 @@ static void gmet_matrix(void **state)
 						: SNPT_EXEC_SUPERVISOR;
 
 			assert_int_equal(out.exec, want);
-			assert_int_equal(out.switch_exec, want != cls);
+			assert_int_equal(o, want != cls ? SNPT_SWITCH_ROOT
+							: SNPT_INSTALLED);
 			assert_int_equal(out.root_hpa, want == cls ? rt : other);
 			assert_false(sw.nx);
 			/* the page is NX in the other class's root */
-			uint64_t o = want == cls ? other : rt;
+			uint64_t ort = want == cls ? other : rt;
 
-			assert_int_equal(fault(&h, o, L2A, FINAL, cpl, &out), SNPT_OK);
-			assert_true(shadow_get(o, L2A).nx);
+			assert_int_equal(fault(&h, ort, L2A, FINAL, cpl, &out),
+					 SNPT_INSTALLED);
+			assert_true(shadow_get(ort, L2A).nx);
 		} else { /* data: installed here, NX by class */
-			assert_false(out.switch_exec);
+			assert_int_equal(o, SNPT_INSTALLED);
 			assert_int_equal(out.root_hpa, rt);
 			assert_int_equal(sw.nx, nx || (cur ? !u : u));
 		}
@@ -480,7 +478,8 @@ static void gmet_matrix(void **state)
 		h_std(&h);
 		map4(&h, L2A, L1A, 1, PTE_P | PTE_RW | PTE_D);
 		assert_int_equal(fault(&h, root(&h, SNPT_EXEC_SUPERVISOR), L2A,
-				       FINAL | PFERR_FETCH, cpl, &out), SNPT_OK);
+				       FINAL | PFERR_FETCH, cpl, &out),
+				 SNPT_REFLECT);
 		assert_int_equal(out.exit_info_1, 0x100000015ull);
 		h_fini(&h);
 		cases++;
@@ -510,38 +509,40 @@ static void hostile_l1(void **state)
 		uint64_t gpa = 0x40000000ull + REGION + off;
 
 		assert_int_equal(fault(&h, rt, gpa, FINAL | PFERR_WRITE, 0, &out),
-				 SNPT_OK);
+				 SNPT_INSTALLED);
 		assert_int_equal(out.shadow_shift, 12);
 		assert_int_equal(shadow_get(rt, gpa).hpa,
 				 SCRATCH_HPA | (off & 0xfff));
 	}
 	/* beyond L1's memory: reported, nothing installed or protected */
 	prot = F.nr_prot;
-	assert_int_equal(fault(&h, rt, 0x80000000ull, FINAL, 0, &out), SNPT_OK);
-	assert_true(out.no_l1_memory && !out.reflect);
+	assert_int_equal(fault(&h, rt, 0x80000000ull, FINAL, 0, &out),
+			 SNPT_NO_L1_MEMORY);
 	assert_int_equal(out.l1_gpa, 0x7ff00000000ull);
 	assert_false(shadow_get(rt, 0x80000000ull).present);
 	assert_int_equal(F.nr_prot, prot);
 	/* an address at or above MAXPHYADDR is a reserved-bit fault */
-	assert_int_equal(fault(&h, rt, 0xc0000000ull, FINAL, 0, &out), SNPT_OK);
+	assert_int_equal(fault(&h, rt, 0xc0000000ull, FINAL, 0, &out),
+			 SNPT_REFLECT);
 	assert_int_equal(out.exit_info_1, 0x10000000dull);
 	/* l1_to_hpa answering past bit 51: refused */
-	assert_int_equal(fault(&h, rt, 0xc0001000ull, FINAL, 0, &out), SNPT_E_HPA);
+	assert_int_equal(fault(&h, rt, 0xc0001000ull, FINAL, 0, &out),
+			 SNPT_BAD_HOST_ADDRESS);
 	assert_false(shadow_get(rt, 0xc0001000ull).present);
 	assert_int_equal(F.nr_prot, prot);
 	/* a table pointer into memory l1mem cannot read (that PD page backs
 	 * no shadow entry, so it is not protected and L1 just writes it) */
-	pd = pt_entry_gpa(&h.pt, 0xc0000000ull, 2);
+	pd = gpt_entry_gpa(&h.pt, 0xc0000000ull, 2);
 	assert_false(snpt_is_protected(h.s, pd));
 	h_poke(&h, pd, 0x6000000000ull | 7);
 	assert_int_equal(fault(&h, rt, 0xc0000000ull, FINAL, 0, &out),
-			 SNPT_E_L1_TABLE);
+			 SNPT_L1_TABLE_UNREACHABLE);
 	/* nCR3 itself in the region (l1mem has nothing there) */
-	assert_int_equal(snpt_get_root(h.s, REGION, h.role, 0, &rr), SNPT_OK);
-	assert_int_equal(fault(&h, rr, L2A, FINAL, 0, &out), SNPT_E_L1_TABLE);
+	assert_int_equal(snpt_get_root(h.s, REGION, h.role, 0, &rr), 0);
+	assert_int_equal(fault(&h, rr, L2A, FINAL, 0, &out), SNPT_L1_TABLE_UNREACHABLE);
 	/* L2 gpas the 4-level shadow cannot map, unknown roots */
-	assert_int_equal(fault(&h, rt, 1ull << 48, FINAL, 0, &out), SNPT_E_RANGE);
-	assert_int_equal(fault(&h, 0x1234000, L2A, FINAL, 0, &out), SNPT_E_NOROOT);
+	assert_int_equal(fault(&h, rt, 1ull << 48, FINAL, 0, &out), SNPT_BAD_ADDRESS);
+	assert_int_equal(fault(&h, 0x1234000, L2A, FINAL, 0, &out), SNPT_STALE_ROOT);
 	assert_int_equal(scan_all(&h), n);
 	h_fini(&h);
 }
@@ -561,15 +562,16 @@ static void limits(void **state)
 	map4(&h, L2A, L1A, 1, leaf);
 	map4(&h, 0x8040201000ull, L1A, 1, leaf);
 	rt = root(&h, SNPT_EXEC_SUPERVISOR);
-	assert_int_equal(fault(&h, rt, L2A, FINAL, 0, &out), SNPT_OK);
+	assert_int_equal(fault(&h, rt, L2A, FINAL, 0, &out), SNPT_INSTALLED);
 	F.pool_limit = F.pool_used; /* root + 3 tables, nothing more */
-	assert_int_equal(fault(&h, rt, 0x8040201000ull, FINAL, 0, &out), SNPT_OK);
+	assert_int_equal(fault(&h, rt, 0x8040201000ull, FINAL, 0, &out),
+			 SNPT_INSTALLED);
 	assert_int_equal(h.s->stats.resets, 1);
 	assert_true(shadow_get(rt, 0x8040201000ull).present);
 	assert_false(shadow_get(rt, L2A).present);
 	check_protections(&h);
 	F.pool_limit = F.pool_used - 1; /* not even that */
-	assert_int_equal(fault(&h, rt, L2A, FINAL, 0, &out), SNPT_E_NOMEM);
+	assert_int_equal(fault(&h, rt, L2A, FINAL, 0, &out), SNPT_NO_MEMORY);
 	assert_int_equal(F.nr_prot, 0);
 	h_fini(&h);
 
@@ -579,7 +581,7 @@ static void limits(void **state)
 		map4(&h, i << 21, 0x10000000ull + (i << 12), 1, leaf);
 	rt = root(&h, SNPT_EXEC_SUPERVISOR);
 	for (uint64_t i = 0; i < n; i++) {
-		assert_int_equal(fault(&h, rt, i << 21, FINAL, 0, &out), SNPT_OK);
+		assert_int_equal(fault(&h, rt, i << 21, FINAL, 0, &out), SNPT_INSTALLED);
 		assert_int_equal(shadow_get(rt, i << 21).hpa,
 				 HPA_OFFSET + 0x10000000ull + (i << 12));
 	}

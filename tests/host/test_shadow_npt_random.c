@@ -235,7 +235,7 @@ static void one_access(struct run *x, uint64_t gpa)
 	struct walk_result rr = ref_walk(h, gpa, access);
 	struct snpt_fault_result out;
 	unsigned ms = 0;
-	int ret;
+	enum snpt_outcome ret;
 
 	if (chance(30))
 		hw |= PFERR_PRESENT; /* what the CPU says about P is ignored */
@@ -260,8 +260,7 @@ static void one_access(struct run *x, uint64_t gpa)
 					       h->role.base.has_4_byte_gpte ? 4 : 8));
 
 	if (rr.fault) { /* (a) reflect exactly walk()'s error code */
-		assert_int_equal(ret, SNPT_OK);
-		assert_true(out.reflect);
+		assert_int_equal(ret, SNPT_REFLECT);
 		assert_int_equal(out.exit_info_1, rr.error_code);
 		assert_int_equal(out.exit_info_2, gpa);
 		assert_true(sw_equal(shadow_get(rt, gpa), before));
@@ -269,24 +268,19 @@ static void one_access(struct run *x, uint64_t gpa)
 		return;
 	}
 	if (fake_l1_to_hpa(NULL, rr.out, &hpa, &ms)) { /* (c) */
-		assert_int_equal(ret, SNPT_OK);
-		assert_false(out.reflect);
-		assert_true(out.no_l1_memory);
+		assert_int_equal(ret, SNPT_NO_L1_MEMORY);
 		assert_int_equal(out.l1_gpa, rr.out);
 		assert_true(sw_equal(shadow_get(rt, gpa), before));
 		x->c.no_mem++;
 		return;
 	}
 	if (hpa >> 52) {
-		assert_int_equal(ret, SNPT_E_HPA);
+		assert_int_equal(ret, SNPT_BAD_HOST_ADDRESS);
 		assert_true(sw_equal(shadow_get(rt, gpa), before));
 		x->c.bad_hpa++;
 		return;
 	}
 	/* (b) installed */
-	assert_int_equal(ret, SNPT_OK);
-	assert_false(out.reflect);
-	assert_false(out.no_l1_memory);
 	assert_int_equal(out.l1_gpa, rr.out);
 
 	bool user = rr.access & ACC_USER;
@@ -295,10 +289,10 @@ static void one_access(struct run *x, uint64_t gpa)
 
 	if (h->emul && fetch)
 		want = user ? SNPT_EXEC_USER : SNPT_EXEC_SUPERVISOR;
-	assert_int_equal(out.switch_exec, want != exec);
+	assert_int_equal(ret, want != exec ? SNPT_SWITCH_ROOT : SNPT_INSTALLED);
 	assert_int_equal(out.exec, want);
 	assert_int_equal(out.root_hpa, root(h, want));
-	x->c.switches += out.switch_exec;
+	x->c.switches += ret == SNPT_SWITCH_ROOT;
 
 	after = shadow_get(out.root_hpa, gpa);
 	assert_true(after.present);
@@ -318,9 +312,9 @@ static void one_access(struct run *x, uint64_t gpa)
 	/* memory type copied from L1's leaf */
 	uint64_t l1leaf = rr.pte[rr.nr_levels - 1];
 	bool pat = rr.page_shift == 12 ? (l1leaf & PTE_PS) : (l1leaf & PTE_LARGE_PAT);
-	assert_int_equal(after.leaf & (NPT_PWT | NPT_PCD),
+	assert_int_equal(after.leaf & (PTE_PWT | PTE_PCD),
 			 l1leaf & (PTE_PWT | PTE_PCD));
-	assert_int_equal(!!(after.leaf & (after.shift == 12 ? NPT_PS : NPT_PAT_LARGE)),
+	assert_int_equal(!!(after.leaf & (after.shift == 12 ? PTE_PS : PTE_LARGE_PAT)),
 			 pat);
 	/* every L1 table page the walk read is now protected */
 	for (unsigned i = 0; i < rr.nr_levels; i++)

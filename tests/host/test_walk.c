@@ -6,7 +6,7 @@
  * faults; A/D updates (set only by a successful walk, A on every entry
  * used, D only on the leaf of a write, only through cmpxchg, retried when
  * the cmpxchg loses).  Expectations follow the x86/AMD paging rules and
- * nested-paging-semantics.md §3.4/§4/§8.
+ * docs/semantics.md §4.4/§5/§9.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -45,7 +45,7 @@ static void map_leaf(struct fx *f, unsigned leaf_level, uint64_t pa, uint64_t le
 	if (f->pt.levels == 3)
 		flags[0] = P; /* PAE PDPTE: bits 2:1 are reserved */
 	flags[f->pt.levels - leaf_level] = leaf | (leaf_level > 1 ? PS : 0);
-	pt_map(&f->pt, FX_GPA, pa, leaf_level, flags);
+	gpt_map(&f->pt, FX_GPA, pa, leaf_level, flags);
 }
 
 static void translations_every_format_and_size(void **state)
@@ -90,7 +90,7 @@ static void translations_every_format_and_size(void **state)
 	fx_expect_ok(&f, FX_GPA | 0x5, 0, 0x3005);
 	assert_int_equal(fx_walk(&f, FX_GPA, 0).nr_levels, 2);
 	map_leaf(&f, 2, 0x123fc00000ull, P | RW | US);
-	assert_int_equal(pt_get(&f.pt, FX_GPA, 2) & PDE32_4M_ADDR_HI, 0x12ull << 13);
+	assert_int_equal(gpt_get(&f.pt, FX_GPA, 2) & PDE32_4M_ADDR_HI, 0x12ull << 13);
 	r = fx_walk(&f, FX_GPA, 0);
 	assert_int_equal(r.out, 0x123fe01000ull);
 	assert_int_equal(r.page_shift, 22);
@@ -107,7 +107,7 @@ static void two_level_without_pse_ignores_ps(void **state)
 	(void)state;
 	ord(&f, 2, false, false, 40, false);
 	map_leaf(&f, 1, 0x5000, P | RW | US);
-	pt_set(&f.pt, FX_GPA, 2, pt_get(&f.pt, FX_GPA, 2) | PS | (1ull << 21));
+	gpt_set(&f.pt, FX_GPA, 2, gpt_get(&f.pt, FX_GPA, 2) | PS | (1ull << 21));
 	r = fx_walk(&f, FX_GPA, 0);
 	assert_false(r.fault);
 	assert_int_equal(r.out, 0x5000);
@@ -134,8 +134,8 @@ static void not_present_every_level(void **state)
 			ord(&f, cases[c].levels, false, true, 40, true);
 			map_leaf(&f, cases[c].leaf, 0, P | RW | US);
 			/* other bits stay: reserved ones must not matter */
-			pt_set(&f.pt, FX_GPA, lvl,
-			       (pt_get(&f.pt, FX_GPA, lvl) & ~P) |
+			gpt_set(&f.pt, FX_GPA, lvl,
+			       (gpt_get(&f.pt, FX_GPA, lvl) & ~P) |
 			       (cases[c].levels > 2 ? PTE_NX : 0));
 			r = fx_walk(&f, FX_GPA, PFERR_WRITE | PFERR_USER);
 			assert_true(r.fault);
@@ -200,7 +200,7 @@ static void reserved_every_level(void **state)
 		map_leaf(&f, k->leaf, 0, P | RW | US);
 		fx_expect_ok(&f, FX_GPA, PFERR_USER, FX_GPA & ((1ull << (k->levels == 2 ?
 			(k->leaf == 2 ? 22 : 12) : 12 + 9 * (k->leaf - 1))) - 1));
-		pt_set(&f.pt, FX_GPA, k->level, pt_get(&f.pt, FX_GPA, k->level) | k->bits);
+		gpt_set(&f.pt, FX_GPA, k->level, gpt_get(&f.pt, FX_GPA, k->level) | k->bits);
 		r = fx_walk(&f, FX_GPA, PFERR_USER);
 		assert_true(r.fault);
 		assert_int_equal(r.error_code, PFERR_PRESENT | PFERR_RSVD | PFERR_USER);
@@ -217,8 +217,8 @@ static void not_reserved(void **state)
 	(void)state;
 	ord(&f, 4, true, false, 48, true);
 	map_leaf(&f, 1, FX_OUT, P | RW | US | PTE_G | PS | (0x7ffull << 52));
-	pt_set(&f.pt, FX_GPA, 3, pt_get(&f.pt, FX_GPA, 3) | PTE_G); /* PDPTE G */
-	pt_set(&f.pt, FX_GPA, 2, pt_get(&f.pt, FX_GPA, 2) | (1ull << 62));
+	gpt_set(&f.pt, FX_GPA, 3, gpt_get(&f.pt, FX_GPA, 3) | PTE_G); /* PDPTE G */
+	gpt_set(&f.pt, FX_GPA, 2, gpt_get(&f.pt, FX_GPA, 2) | (1ull << 62));
 	fx_expect_ok(&f, FX_GPA, 0, FX_OUT);
 	fx_fini(&f);
 	ord(&f, 4, true, false, 48, true);
@@ -274,7 +274,7 @@ static void npt_page_table_stage(void **state)
 	for (unsigned lvl = 4; lvl >= 1; lvl--) {
 		fx_npt(&f, L1_CR4_PAE | X86_CR4_SMEP, L1_EFER_NX, true);
 		fx_map4k(&f, P | RW | US);
-		pt_set(&f.pt, FX_GPA, lvl, pt_get(&f.pt, FX_GPA, lvl) & ~P);
+		gpt_set(&f.pt, FX_GPA, lvl, gpt_get(&f.pt, FX_GPA, lvl) & ~P);
 		r = fx_walk(&f, FX_GPA + 0x18, ACC_PT | PFERR_FETCH);
 		assert_int_equal(r.error_code, PFERR_GUEST_PAGE | 0x6);
 		assert_int_equal(r.fault_addr, FX_GPA + 0x18);
@@ -304,9 +304,9 @@ static void npt_five_level(void **state)
 	fx_map4k(&f, P | RW | US);
 	fx_expect_ok(&f, FX_GPA, ACC_WR, FX_OUT);
 	assert_int_equal(fx_walk(&f, FX_GPA, ACC_RD).nr_levels, 5);
-	pt_set(&f.pt, FX_GPA, 5, pt_get(&f.pt, FX_GPA, 5) & ~US);
+	gpt_set(&f.pt, FX_GPA, 5, gpt_get(&f.pt, FX_GPA, 5) & ~US);
 	fx_expect_fault(&f, FX_GPA, ACC_RD, PFERR_GUEST_FINAL | 0x5);
-	pt_set(&f.pt, FX_GPA, 5, pt_get(&f.pt, FX_GPA, 5) | US | PTE_G);
+	gpt_set(&f.pt, FX_GPA, 5, gpt_get(&f.pt, FX_GPA, 5) | US | PTE_G);
 	fx_expect_fault(&f, FX_GPA, ACC_RD, PFERR_GUEST_FINAL | 0xD);
 	fx_fini(&f);
 }
@@ -338,7 +338,7 @@ static void accessed_dirty_updates(void **state)
 	assert_int_equal(fake_mem_write(f.mem, 0)->gpa, r.pte_addr[3]);
 	assert_int_equal(fake_mem_write(f.mem, 0)->new_val,
 			 fake_mem_write(f.mem, 0)->old_val | PTE_D);
-	assert_int_equal(pt_get(&f.pt, FX_GPA, 2) & PTE_D, 0); /* non-leaf */
+	assert_int_equal(gpt_get(&f.pt, FX_GPA, 2) & PTE_D, 0); /* non-leaf */
 	fx_walk(&f, FX_GPA, ACC_WR);
 	assert_int_equal(fake_mem_nr_writes(f.mem), 0);
 	fx_fini(&f);
@@ -349,14 +349,14 @@ static void accessed_dirty_updates(void **state)
 	r = fx_walk(&f, FX_GPA, PFERR_WRITE);
 	assert_int_equal(fake_mem_nr_writes(f.mem), 3);
 	assert_int_equal(fake_mem_write(f.mem, 2)->new_val & (PTE_A | PTE_D), PTE_A | PTE_D);
-	assert_int_equal(pt_get(&f.pt, FX_GPA, 3) & (PTE_A | PTE_D), PTE_A);
+	assert_int_equal(gpt_get(&f.pt, FX_GPA, 3) & (PTE_A | PTE_D), PTE_A);
 	fx_fini(&f);
 
 	/* PT-stage access is a write: D on the NPT leaf. */
 	fx_npt(&f, L1_CR4_PAE, L1_EFER_NX, false);
 	fx_map4k(&f, P | RW | US);
 	fx_walk(&f, FX_GPA, ACC_PT);
-	assert_int_equal(pt_get(&f.pt, FX_GPA, 1) & (PTE_A | PTE_D), PTE_A | PTE_D);
+	assert_int_equal(gpt_get(&f.pt, FX_GPA, 1) & (PTE_A | PTE_D), PTE_A | PTE_D);
 	fx_fini(&f);
 }
 
@@ -370,13 +370,13 @@ static void faulting_walks_write_nothing(void **state)
 	fx_map4k(&f, P | US);
 	fx_expect_fault(&f, FX_GPA, ACC_WR, PFERR_GUEST_FINAL | 0x7);
 	for (unsigned l = 1; l <= 4; l++)
-		assert_int_equal(pt_get(&f.pt, FX_GPA, l) & (PTE_A | PTE_D), 0);
+		assert_int_equal(gpt_get(&f.pt, FX_GPA, l) & (PTE_A | PTE_D), 0);
 	fx_map4k(&f, P | RW | US | (1ull << 49));
 	fx_expect_fault(&f, FX_GPA, ACC_WR, PFERR_GUEST_FINAL | 0xF);
 	fx_map4k(&f, 0);
 	fx_expect_fault(&f, FX_GPA, ACC_WR, PFERR_GUEST_FINAL | 0x6);
 	for (unsigned l = 1; l <= 4; l++)
-		assert_int_equal(pt_get(&f.pt, FX_GPA, l) & (PTE_A | PTE_D), 0);
+		assert_int_equal(gpt_get(&f.pt, FX_GPA, l) & (PTE_A | PTE_D), 0);
 	fx_fini(&f);
 }
 
@@ -399,7 +399,7 @@ static void ad_in_legacy_formats(void **state)
 	map_leaf(&f, 1, 0x3000, P | RW | US);
 	fx_walk(&f, FX_GPA, 0);
 	assert_int_equal(fake_mem_nr_writes(f.mem), 2);
-	assert_int_equal(pt_get(&f.pt, FX_GPA, 3), PTE_P | (FX_POOL)); /* untouched */
+	assert_int_equal(gpt_get(&f.pt, FX_GPA, 3), PTE_P | (FX_POOL)); /* untouched */
 	fx_fini(&f);
 }
 
@@ -414,8 +414,8 @@ static void lost_cmpxchg_retries(void **state)
 	/* Another CPU clears the leaf's P: the retried walk faults P=0. */
 	fx_npt(&f, L1_CR4_PAE, L1_EFER_NX, false);
 	fx_map4k(&f, P | RW | US);
-	pte = pt_get(&f.pt, FX_GPA, 1);
-	fake_mem_race_once(f.mem, pt_entry_gpa(&f.pt, FX_GPA, 1), pte & ~P, 8);
+	pte = gpt_get(&f.pt, FX_GPA, 1);
+	fake_mem_race_once(f.mem, gpt_entry_gpa(&f.pt, FX_GPA, 1), pte & ~P, 8);
 	fake_mem_begin_walk(f.mem);
 	assert_false(walk(&f.w, &f.gmem, f.pt.root, FX_GPA, ACC_RD, &r));
 	assert_true(r.fault);
@@ -425,19 +425,19 @@ static void lost_cmpxchg_retries(void **state)
 	 * the race on the leaf; those stay, the retry adds nothing. */
 	assert_int_equal(fake_mem_nr_writes(f.mem), 3);
 	for (unsigned l = 2; l <= 4; l++)
-		assert_int_equal(pt_get(&f.pt, FX_GPA, l) & PTE_A, PTE_A);
-	assert_int_equal(pt_get(&f.pt, FX_GPA, 1), pte & ~P);
+		assert_int_equal(gpt_get(&f.pt, FX_GPA, l) & PTE_A, PTE_A);
+	assert_int_equal(gpt_get(&f.pt, FX_GPA, 1), pte & ~P);
 	assert_int_equal(fake_mem_nr_violations(f.mem), 0);
 	fx_fini(&f);
 
 	/* Another CPU sets A on the leaf first: the retry sets only D. */
 	fx_npt(&f, L1_CR4_PAE, L1_EFER_NX, false);
 	fx_map4k(&f, P | RW | US);
-	pte = pt_get(&f.pt, FX_GPA, 1);
-	fake_mem_race_once(f.mem, pt_entry_gpa(&f.pt, FX_GPA, 1), pte | PTE_A, 8);
+	pte = gpt_get(&f.pt, FX_GPA, 1);
+	fake_mem_race_once(f.mem, gpt_entry_gpa(&f.pt, FX_GPA, 1), pte | PTE_A, 8);
 	r = fx_walk(&f, FX_GPA, ACC_WR);
 	assert_false(r.fault);
-	assert_int_equal(pt_get(&f.pt, FX_GPA, 1), pte | PTE_A | PTE_D);
+	assert_int_equal(gpt_get(&f.pt, FX_GPA, 1), pte | PTE_A | PTE_D);
 	assert_int_equal(fake_mem_write(f.mem, fake_mem_nr_writes(f.mem) - 1)->old_val,
 			 pte | PTE_A);
 	fx_fini(&f);
@@ -476,7 +476,7 @@ static void paging_off_and_unbacked_tables(void **state)
 	/* gmem cannot reach a table: reported as such, not as a CPU fault. */
 	fx_npt(&f, L1_CR4_PAE, L1_EFER_NX, false);
 	fx_map4k(&f, P | RW | US);
-	pt_set(&f.pt, FX_GPA, 2, (pt_get(&f.pt, FX_GPA, 2) & 0xfff) | 0x7770000);
+	gpt_set(&f.pt, FX_GPA, 2, (gpt_get(&f.pt, FX_GPA, 2) & 0xfff) | 0x7770000);
 	fake_mem_begin_walk(f.mem);
 	assert_false(walk(&f.w, &f.gmem, f.pt.root, FX_GPA, ACC_RD, &r));
 	assert_true(r.gmem_error);

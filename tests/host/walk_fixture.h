@@ -35,7 +35,7 @@
 struct fx {
 	struct fake_mem *mem;
 	struct gmem gmem;
-	struct pt_builder pt;
+	struct gpt_builder pt;
 	struct pagewalk w;
 };
 
@@ -52,7 +52,7 @@ static inline void fx_init(struct fx *f, union cpu_role role, bool tdp,
 	f->mem = fake_mem_create(fx_violation);
 	f->gmem = fake_mem_gmem(f->mem);
 	pagewalk_init(&f->w, role, tdp, &cpu);
-	pt_init(&f->pt, f->mem, role.base.level, FX_ROOT, FX_POOL);
+	gpt_init(&f->pt, f->mem, role.base.level, FX_ROOT, FX_POOL);
 }
 
 /* L1's NPT as nestvisor shadows it: role from L1's CR4/EFER and GMET. */
@@ -76,7 +76,7 @@ static inline void fx_map4k(struct fx *f, uint64_t leaf)
 	if (f->pt.levels == 3)
 		flags[0] = PTE_P; /* PAE PDPTE: bits 2:1 are reserved */
 	flags[f->pt.levels - 1] = leaf;
-	pt_map(&f->pt, FX_GPA, FX_OUT, 1, flags);
+	gpt_map(&f->pt, FX_GPA, FX_OUT, 1, flags);
 }
 
 static inline struct walk_result fx_walk(struct fx *f, uint64_t addr,

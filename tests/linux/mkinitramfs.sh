@@ -1,16 +1,18 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 #
-# mkinitramfs.sh OUTPUT
-# mkinitramfs.sh --kvm KVM_LOAD KVM_INIT KVMTEST VMLINUZ OUTPUT
-# mkinitramfs.sh --qemu KVM_LOAD QEMU_INIT L2_INITRD VMLINUZ OUTPUT
+# mkinitramfs.sh [--hvcheck HVCHECK] OUTPUT
+# mkinitramfs.sh [--hvcheck HVCHECK] --kvm KVM_LOAD KVM_INIT KVMTEST VMLINUZ OUTPUT
+# mkinitramfs.sh [--hvcheck HVCHECK] --qemu KVM_LOAD QEMU_INIT L2_INITRD VMLINUZ OUTPUT
 # mkinitramfs.sh --l2 L2_INIT OUTPUT
 #
 # Builds a gzip'd newc cpio initramfs for the Linux tests from Debian's
 # busybox-static (/bin/busybox).  Its /init mounts proc and sysfs, prints
 # the marker NESTVISOR-LINUX-L1-OK, the kernel release and whether
-# /proc/cpuinfo has the 'hypervisor' flag, runs /kvm/run.sh if there is
-# one, then powers off (poweroff -f: no init system to stop).
+# /proc/cpuinfo has the 'hypervisor' flag, runs /bin/hvcheck if there is
+# one (HVCHECK, hvcheck.c: CPUID's hypervisor bit and the 0x40000000
+# signature), runs /kvm/run.sh if there is one, then powers off
+# (poweroff -f: no init system to stop).
 #
 # With --kvm or --qemu the image also holds /kvm: load.sh (KVM_LOAD,
 # kvm-load.sh), the kvm-amd module of VMLINUZ's kernel (/lib/modules/
@@ -19,17 +21,24 @@
 # (.ko, .ko.xz and .ko.zst accepted), and /kvm/modules, their file names in
 # load order (dependencies first).  --kvm adds run.sh (KVM_INIT,
 # kvm-init.sh) and the static kvmtest program.  --qemu adds run.sh
-# (QEMU_INIT, qemu-init.sh), the L2's kernel and initramfs as
-# /l2/vmlinuz (VMLINUZ itself) and /l2/initrd.img (L2_INITRD), and the
-# installed qemu-system-x86_64 with every shared library ldd lists and the
-# firmware it loads for a direct kernel boot (SeaBIOS, linuxboot_dma.bin,
+# (QEMU_INIT, qemu-init.sh), the L2's kernel as /l2/vmlinuz (VMLINUZ
+# itself) and /l2/vmlinux (the ELF image inside it, for a PVH boot), its
+# initramfs as /l2/initrd.img (L2_INITRD), and the installed
+# qemu-system-x86_64 with every shared library ldd lists and the firmware
+# it loads for a direct kernel boot (SeaBIOS, pvh.bin, linuxboot_dma.bin,
 # kvmvapic.bin), each at its path on this machine.
 #
 # --l2 builds the L2's image instead: L2_INIT (l2-init.sh) as /init.
 set -eu
 
-usage="usage: mkinitramfs.sh [--kvm KVM_LOAD KVM_INIT KVMTEST VMLINUZ | --qemu KVM_LOAD QEMU_INIT L2_INITRD VMLINUZ | --l2 L2_INIT] OUTPUT"
-mode=l1 kvm_load='' run_sh='' kvmtest='' l2_initrd='' vmlinuz='' l2_init=''
+usage="usage: mkinitramfs.sh [--hvcheck HVCHECK] [--kvm KVM_LOAD KVM_INIT KVMTEST VMLINUZ | --qemu KVM_LOAD QEMU_INIT L2_INITRD VMLINUZ] OUTPUT
+       mkinitramfs.sh --l2 L2_INIT OUTPUT"
+mode=l1 hvcheck='' kvm_load='' run_sh='' kvmtest='' l2_initrd='' vmlinuz='' l2_init=''
+if [ "${1:-}" = --hvcheck ]; then
+	[ $# -ge 3 ] || { echo "$usage" >&2; exit 1; }
+	hvcheck=$2
+	shift 2
+fi
 case ${1:-} in
 --kvm)
 	[ $# -eq 6 ] || { echo "$usage" >&2; exit 1; }
@@ -60,6 +69,10 @@ root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev"
 cp "$busybox" "$root/bin/busybox"
+if [ -n "$hvcheck" ]; then
+	cp "$hvcheck" "$root/bin/hvcheck"
+	chmod 755 "$root/bin/hvcheck"
+fi
 applets="sh mount grep uname cat poweroff"
 case $mode in
 kvm) applets="$applets insmod mknod dmesg sed tail" ;;
@@ -89,6 +102,9 @@ if grep -qw hypervisor /proc/cpuinfo; then
 	echo "linux-l1: /proc/cpuinfo flags include hypervisor"
 else
 	echo "linux-l1: /proc/cpuinfo flags lack hypervisor"
+fi
+if [ -x /bin/hvcheck ]; then
+	/bin/hvcheck
 fi
 if [ -x /kvm/run.sh ]; then
 	/kvm/run.sh

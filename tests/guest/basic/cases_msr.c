@@ -43,7 +43,7 @@ static int efer_svme_clear(void)
 	if (!expect_trap("RDMSR EFER exception", rdmsr_caught(MSR_EFER, &efer), TRAP_NONE))
 		return 0;
 	tap_fact("msr.efer", "0x%lx", efer);
-	return TAP_EXPECT_EQ("EFER.SVME", (efer & EFER_SVME) != 0, 0);
+	return TAP_EXPECT_EQ("EFER.SVME", (efer & X86_EFER_SVME) != 0, 0);
 }
 
 static int efer_svme_write(void)
@@ -55,7 +55,7 @@ static int efer_svme_write(void)
 	/* One session: while SVME is set nothing else may run. */
 	trap_begin(&ts);
 	trap_rdmsr(MSR_EFER, &before);
-	fault = trap_wrmsr(MSR_EFER, before | EFER_SVME);
+	fault = trap_wrmsr(MSR_EFER, before | X86_EFER_SVME);
 	trap_rdmsr(MSR_EFER, &after);
 	if (fault == TRAP_NONE)
 		trap_wrmsr(MSR_EFER, before);
@@ -66,7 +66,7 @@ static int efer_svme_write(void)
 		 cpu_has_svm(), before, after, restored);
 	if (cpu_has_svm()) {
 		ok &= expect_trap("WRMSR exception", fault, TRAP_NONE);
-		ok &= TAP_EXPECT_EQ("EFER after", after, before | EFER_SVME);
+		ok &= TAP_EXPECT_EQ("EFER after", after, before | X86_EFER_SVME);
 	} else {
 		ok &= expect_trap("WRMSR exception", fault, TRAP_GP);
 		ok &= TAP_EXPECT_EQ("EFER after", after, before);

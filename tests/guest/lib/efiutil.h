@@ -6,6 +6,9 @@
 #include <efi.h>
 #include <stdint.h>
 
+/* A payload's entry point, called by GNU-EFI's crt0 (_start). */
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st);
+
 /* InitializeLib and disable the firmware watchdog. */
 void guest_efi_init(EFI_HANDLE image, EFI_SYSTEM_TABLE *st);
 

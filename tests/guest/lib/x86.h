@@ -34,7 +34,6 @@ static inline uint16_t read_cs(void)
 	return cs;
 }
 
-#define X86_RFLAGS_IF (1ul << 9)
 
 /* Disable interrupts; returns the previous RFLAGS for irq_restore(). */
 static inline uint64_t irq_save(void)

@@ -20,7 +20,7 @@ extern char l2_sti_spin[];
 
 #define A(p) ((uint64_t)(uintptr_t)(p))
 /* IOIO exit_info_1 bits 9:7 (address size) and 12:10 (segment) are not
- * asserted: nested-paging-semantics.md does not cover them. */
+ * asserted: QEMU TCG always reports them as 0 (docs/semantics.md §10.3). */
 #define IOIO_CHECKED_MASK 0xffff007full
 #define STAR_MSR 0xc0000081u
 
@@ -250,7 +250,7 @@ static int exit_intr_ipi(void)
 	uint32_t before = env.irq_count[VEC_IPI];
 
 	vmcb_default(v, l2_sti_spin);
-	v->save.rflags = 0x2 | RFLAGS_IF;
+	v->save.rflags = 0x2 | X86_RFLAGS_IF;
 	g = (struct l2_gprs){ 0 };
 	clgi();
 	apic_self_ipi(VEC_IPI);
@@ -267,7 +267,7 @@ static int exit_intr_timer(void)
 	uint32_t before = env.irq_count[VEC_TIMEOUT];
 
 	vmcb_default(v, l2_sti_spin);
-	v->save.rflags = 0x2 | RFLAGS_IF;
+	v->save.rflags = 0x2 | X86_RFLAGS_IF;
 	g = (struct l2_gprs){ 0 };
 	l2_run(v, &g);
 	return expect_exit(v, VMEXIT_INTR) &

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * GMET, guest-mode execute trap (nested-paging-semantics.md §1, §4.1 rows
- * 9-15, §4.2, §5.3).  VMCB 0x90 bit 3 turns it on; CPUID 8000_000A
+ * GMET, guest-mode execute trap (docs/semantics.md §2, §5.1 rows 9-15,
+ * §5.2, §6.3).  VMCB 0x90 bit 3 turns it on; CPUID 8000_000A
  * EDX[17] says whether it is offered.
  *
  * Not offered (bare QEMU TCG): one case.  The bit must have no effect
- * (§1.4: KVM strips it from vmcb12; hardware without GMET ignores it), so
+ * (§2.4: KVM strips it from vmcb12; hardware without GMET ignores it), so
  * a CPL-0 fetch from an NPT page with U=1 (all the test NPT's pages have
  * U=1) still succeeds, and VMRUN does not fail.
  *
@@ -14,7 +14,7 @@
  * the US bit of the error code is masked: erratum 1218), U=0 pages are
  * executable at any CPL (rows 14, 15), user fetches from U=1 pages work
  * (row 15), data accesses ignore U (rows 9-11), W=0 still faults for
- * writes (row 12).  I/D follows L1's NXE/SMEP, not GMET (§5.3).  These
+ * writes (row 12).  I/D follows L1's NXE/SMEP, not GMET (§6.3).  These
  * cases cannot run on bare TCG; their expectations are written straight
  * from the rows named in each case.
  */
@@ -57,9 +57,9 @@ static struct vmcb *gmet_vmcb(int cpl)
 	if (cpl == 3) {
 		v->save.cpl = 3;
 		v->save.cs.selector |= 3;
-		v->save.cs.attrib |= 3u << 5;
+		v->save.cs.attrib.raw |= 3u << 5;
 		v->save.ss.selector |= 3;
-		v->save.ss.attrib |= 3u << 5;
+		v->save.ss.attrib.raw |= 3u << 5;
 	}
 	return v;
 }
@@ -138,7 +138,7 @@ static int cpl0_fetch_supervisor(void)
 
 	npt_reset();
 	code_cpuid(0);
-	npt.pt1[NPT_IDX_CODE] &= ~PTE_U;
+	npt.pt1[NPT_IDX_CODE] &= ~PTE_US;
 	v = gmet_vmcb(0);
 	ok = run_expect_cpuid(v, 0, NULL);
 	model_fact("model.gmet.cpl0_fetch_supervisor_page_ok", 0, "fetch",
@@ -155,7 +155,7 @@ static int cpl3_fetch(int user_page, const char *name)
 	npt_reset();
 	code_cpuid(0);
 	if (!user_page)
-		npt.pt1[NPT_IDX_CODE] &= ~PTE_U;
+		npt.pt1[NPT_IDX_CODE] &= ~PTE_US;
 	v = gmet_vmcb(3);
 	ok = run_expect_cpuid(v, 0, NULL);
 	model_fact(name, 3, "fetch", npt.pt1[NPT_IDX_CODE],
@@ -182,9 +182,9 @@ static int data_read(int cpl, int data_user, const char *name)
 
 	npt_reset();
 	code_cpuid(1);
-	npt.pt1[NPT_IDX_CODE] &= ~PTE_U;
+	npt.pt1[NPT_IDX_CODE] &= ~PTE_US;
 	if (!data_user)
-		npt.pt1[NPT_IDX_DATA] &= ~PTE_U;
+		npt.pt1[NPT_IDX_DATA] &= ~PTE_US;
 	v = gmet_vmcb(cpl);
 	ok = run_expect_cpuid(v, lin, &rax) &
 	     TAP_EXPECT_EQ("value read", rax, DATA_PATTERN);
@@ -220,8 +220,8 @@ static int cpl0_write_readonly(void)
 	npt.code[OFF_CODE + 2] = 0x0b;
 	npt.code[OFF_CODE + 3] = 0x0f;
 	npt.code[OFF_CODE + 4] = 0xa2;
-	npt.pt1[NPT_IDX_CODE] &= ~PTE_U;
-	npt.pt1[NPT_IDX_DATA] &= ~PTE_W;
+	npt.pt1[NPT_IDX_CODE] &= ~PTE_US;
+	npt.pt1[NPT_IDX_DATA] &= ~PTE_RW;
 	v = gmet_vmcb(0);
 	ok = run_expect_npf(v, PFERR_GUEST_FINAL | PFERR_PRESENT | PFERR_WRITE,
 			    GPA_DATA);
@@ -230,7 +230,7 @@ static int cpl0_write_readonly(void)
 	return ok;
 }
 
-/* §5.3, first case: NXE=0, SMEP=0, GMET=1: a GMET fault without I/D. */
+/* §6.3, first case: NXE=0, SMEP=0, GMET=1: a GMET fault without I/D. */
 static int s53_gmet_no_id(void)
 {
 	struct vmcb *v;
@@ -248,7 +248,7 @@ static int s53_gmet_no_id(void)
 	return ok;
 }
 
-/* §5.3, second case: SMEP=1, NXE=0, GMET=0: a not-present fetch has I/D. */
+/* §6.3, second case: SMEP=1, NXE=0, GMET=0: a not-present fetch has I/D. */
 static int s53_smep_id(void)
 {
 	struct vmcb *v;

@@ -140,7 +140,7 @@ static int npt_leaf_to_hv(void)
 		return 0;
 	npt_reset();
 	fill(h.base, 0x5a);
-	*pte = (h.canary_pa & PTE_ADDR) | PTE_P | PTE_W | PTE_U;
+	*pte = (h.canary_pa & PTE64_ADDR_4K) | PTE_P | PTE_RW | PTE_US;
 	vmcb_default(v, l2_read);
 	vmcb_use_npt(v);
 	g = (struct l2_gprs){ .rbx = GPA_DATA + (h.canary_pa & 0xfff) };

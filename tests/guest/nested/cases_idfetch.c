@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * has_pferr_fetch (nested-paging-semantics.md §5): the I/D bit (4) of a
+ * has_pferr_fetch (docs/semantics.md §6): the I/D bit (4) of a
  * #NPF caused by an L2 instruction fetch is set iff L1 (the host of the
  * NPT walk) runs with EFER.NXE=1 or CR4.SMEP=1; L2's own EFER.NXE and
  * CR4.SMEP do not matter.  Checked for a not-present fetch (row 1) and a
@@ -14,7 +14,6 @@
 #include "mm/pferr.h"
 
 #define OFF_CODE 0x40u
-#define CR4_SMEP (1ull << 20)
 
 struct id_case {
 	const char *name;
@@ -62,11 +61,11 @@ static int run_id_case(void)
 	vmcb_default(v, NULL);
 	vmcb_use_npt(v);
 	if (c->l2_nxe >= 0)
-		v->save.efer = c->l2_nxe ? v->save.efer | EFER_NXE : v->save.efer & ~EFER_NXE;
+		v->save.efer = c->l2_nxe ? v->save.efer | X86_EFER_NXE : v->save.efer & ~X86_EFER_NXE;
 	if (c->l2_smep >= 0)
-		v->save.cr4 = c->l2_smep ? v->save.cr4 | CR4_SMEP : v->save.cr4 & ~CR4_SMEP;
+		v->save.cr4 = c->l2_smep ? v->save.cr4 | X86_CR4_SMEP : v->save.cr4 & ~X86_CR4_SMEP;
 	npf_run_vmcb(v, ACC_FETCH, gpa, NULL);
-	/* Expected from L1's NXE/SMEP alone (§5.1). */
+	/* Expected from L1's NXE/SMEP alone (§6.1). */
 	want = PFERR_GUEST_FINAL | PFERR_USER |
 	       (c->rsvd ? PFERR_PRESENT | PFERR_RSVD : 0) |
 	       (c->l1_nxe || c->l1_smep ? PFERR_FETCH : 0);

@@ -25,8 +25,8 @@ static int inject(uint32_t event, uint32_t err, uint64_t want_vec, uint64_t want
 	vmcb_default(v, l2_vmmcall);
 	if (vec < 32)
 		v->control.intercept_exceptions &= ~(1u << vec);
-	v->save.rflags = 0x2 | RFLAGS_IF;
-	v->control.event_inj = event;
+	v->save.rflags = 0x2 | X86_RFLAGS_IF;
+	v->control.event_inj.raw = event;
 	v->control.event_inj_err = err;
 	g = (struct l2_gprs){ 0 };
 	l2_run(v, &g);
@@ -74,7 +74,7 @@ static int inject_exitintinfo(void)
 	vmcb_use_npt(v);
 	v->control.intercept_exceptions &= ~(1u << 13);
 	v->save.rsp = GPA_DATA + 0x800;
-	v->control.event_inj = ev;
+	v->control.event_inj.raw = ev;
 	v->control.event_inj_err = 0x1230;
 	g = (struct l2_gprs){ 0 };
 	l2_run(v, &g);
@@ -82,7 +82,7 @@ static int inject_exitintinfo(void)
 		return 0;
 	return TAP_EXPECT_EQ("exit_info_1", v->control.exit_info_1,
 			     PFERR_GUEST_FINAL | PFERR_USER | PFERR_WRITE) &
-	       TAP_EXPECT_EQ("exit_int_info", v->control.exit_int_info, ev) &
+	       TAP_EXPECT_EQ("exit_int_info", v->control.exit_int_info.raw, ev) &
 	       TAP_EXPECT_EQ("exit_int_info_err", v->control.exit_int_info_err, 0x1230);
 }
 

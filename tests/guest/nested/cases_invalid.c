@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * VMRUN consistency checks (nested-paging-semantics.md §7; AMD APM Vol. 2
+ * VMRUN consistency checks (docs/semantics.md §8; AMD APM Vol. 2
  * §15.5.1 "Basic Operation", the list of illegal VMCB states): each case
  * breaks one rule in an otherwise valid vmcb12 and expects #VMEXIT with
  * exit_code VMEXIT_INVALID (-1; QEMU stores a 32-bit -1, both accepted).
@@ -11,8 +11,6 @@
 
 extern char l2_vmmcall[];
 
-#define CR0_NW (1ull << 29)
-#define CR0_CD (1ull << 30)
 #define EFER_RSVD_BIT9 (1ull << 9)
 
 struct invalid_case {
@@ -20,14 +18,14 @@ struct invalid_case {
 	void (*mutate)(struct vmcb *v);
 };
 
-static void svme0(struct vmcb *v) { v->save.efer &= ~EFER_SVME; }
-static void cd0_nw1(struct vmcb *v) { v->save.cr0 = (v->save.cr0 & ~CR0_CD) | CR0_NW; }
+static void svme0(struct vmcb *v) { v->save.efer &= ~X86_EFER_SVME; }
+static void cd0_nw1(struct vmcb *v) { v->save.cr0 = (v->save.cr0 & ~X86_CR0_CD) | X86_CR0_NW; }
 static void cr0_upper(struct vmcb *v) { v->save.cr0 |= 1ull << 32; }
 static void dr6_upper(struct vmcb *v) { v->save.dr6 |= 1ull << 32; }
 static void dr7_upper(struct vmcb *v) { v->save.dr7 |= 1ull << 32; }
-static void lm_pae0(struct vmcb *v) { v->save.cr4 &= ~CR4_PAE; }
-static void lm_pe0(struct vmcb *v) { v->save.cr0 &= ~CR0_PE; }
-static void cs_l_d(struct vmcb *v) { v->save.cs.attrib |= SEG_ATTR_L | SEG_ATTR_DB; }
+static void lm_pae0(struct vmcb *v) { v->save.cr4 &= ~X86_CR4_PAE; }
+static void lm_pe0(struct vmcb *v) { v->save.cr0 &= ~X86_CR0_PE; }
+static void cs_l_d(struct vmcb *v) { v->save.cs.attrib.raw |= SEG_ATTR_L | SEG_ATTR_DB; }
 static void efer_rsvd(struct vmcb *v) { v->save.efer |= EFER_RSVD_BIT9; }
 static void cr3_mbz(struct vmcb *v) { v->save.cr3 |= 1ull << 52; }
 static void cr4_rsvd(struct vmcb *v) { v->save.cr4 |= 1ull << 32; }
@@ -51,12 +49,12 @@ static void iopm_maxphy(struct vmcb *v)
 /* Type 1 is reserved (0 INTR, 2 NMI, 3 exception, 4 software interrupt). */
 static void evtinj_type(struct vmcb *v)
 {
-	v->control.event_inj = EVTINJ_VALID | (1u << EVTINJ_TYPE_SHIFT) | 0x20;
+	v->control.event_inj.raw = EVTINJ_VALID | (1u << EVTINJ_TYPE_SHIFT) | 0x20;
 }
 /* An exception with vector 2 (NMI is not an exception). */
 static void evtinj_vector(struct vmcb *v)
 {
-	v->control.event_inj = EVTINJ_VALID | EVTINJ_TYPE_EXC | 2;
+	v->control.event_inj.raw = EVTINJ_VALID | EVTINJ_TYPE_EXC | 2;
 }
 
 static const struct invalid_case icases[] = {

@@ -12,10 +12,10 @@
 #include "nested.h"
 #include "npt.h"
 #include "mm/pferr.h"
+#include "mm/x86_regs.h"
 
 extern char l2_read[], l2_write_read[];
 
-#define CR0_WP (1ull << 16)
 
 static uint64_t *pml4, *pdpt, *pd, *pt;
 static struct l2_gprs g;
@@ -31,10 +31,10 @@ static void nonp_tables(void)
 	for (unsigned i = 0; i < 512; i++)
 		pml4[i] = pdpt[i] = pd[i] = pt[i] = 0;
 	pml4[0] = ((uint64_t *)(uintptr_t)env.l1_cr3)[0];
-	pml4[1] = (uint64_t)(uintptr_t)pdpt | PTE_P | PTE_W;
-	pdpt[0] = (uint64_t)(uintptr_t)pd | PTE_P | PTE_W;
-	pd[0] = (uint64_t)(uintptr_t)pt | PTE_P | PTE_W;
-	pt[0] = (uint64_t)(uintptr_t)npt.data2 | PTE_P | PTE_W;
+	pml4[1] = (uint64_t)(uintptr_t)pdpt | PTE_P | PTE_RW;
+	pdpt[0] = (uint64_t)(uintptr_t)pd | PTE_P | PTE_RW;
+	pd[0] = (uint64_t)(uintptr_t)pt | PTE_P | PTE_RW;
+	pt[0] = (uint64_t)(uintptr_t)npt.data2 | PTE_P | PTE_RW;
 	pt[2] = (uint64_t)(uintptr_t)npt.data | PTE_P;
 	npt_reset(); /* data patterns */
 }
@@ -44,7 +44,7 @@ static void nonp_vmcb(struct vmcb *v, const void *rip)
 	nonp_tables();
 	vmcb_default(v, rip);
 	v->save.cr3 = (uint64_t)(uintptr_t)pml4;
-	v->save.cr0 |= CR0_WP;
+	v->save.cr0 |= X86_CR0_WP;
 }
 
 static int nonp_read(void)

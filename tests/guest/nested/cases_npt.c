@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * The nested-paging matrix (nested-paging-semantics.md §4.1 rows 1-8,
- * §6.1): one NPT entry on the path of a region-1 page is changed, L2 reads,
+ * The nested-paging matrix (docs/semantics.md §5.1 rows 1-8, §7.1): one NPT entry on the path of a region-1 page is changed, L2 reads,
  * writes or fetches there, and the #NPF must carry
  *   exit_info_1 = P (protection/reserved) | RW (write) | US (always 1:
- *                 every NPT access is a user access, §4.2) | RSVD |
- *                 ID (fetch, iff L1 EFER.NXE or CR4.SMEP, §5.1) |
+ *                 every NPT access is a user access, §5.2) | RSVD |
+ *                 ID (fetch, iff L1 EFER.NXE or CR4.SMEP, §6.1) |
  *                 bit 32 (final GPA) or bit 33 (L2 page-table access)
  *   exit_info_2 = the guest-physical address (exact for the final stage).
  * L1 runs with the firmware's EFER.NXE=1, CR4.SMEP=0 unless a case says
@@ -33,7 +32,7 @@ struct npt_case {
 };
 
 #define NP(l, ln, a, an) { "npf.notpresent." ln "." an, l, a, PTE_P, 0, 0, US, 0 }
-#define U0(l, ln, a, an) { "npf.user0." ln "." an, l, a, PTE_U, 0, 0, PFERR_PRESENT | US, 0 }
+#define U0(l, ln, a, an) { "npf.user0." ln "." an, l, a, PTE_US, 0, 0, PFERR_PRESENT | US, 0 }
 #define RS(l, ln, a, an) { "npf.rsvd.maxphyaddr_bit." ln "." an, l, a, 0, 0, 1, \
 			   PFERR_PRESENT | PFERR_RSVD | US, 0 }
 
@@ -50,9 +49,9 @@ static const struct npt_case ncases[] = {
 	NP(LVL_PT, "pt", ACC_READ, "read"),
 	NP(LVL_PT, "pt", ACC_WRITE, "write"),
 	NP(LVL_PT, "pt", ACC_FETCH, "fetch"),
-	{ "npf.readonly.pt.write", LVL_PT, ACC_WRITE, PTE_W, 0, 0, PFERR_PRESENT | US, 0 },
-	{ "npf.readonly.pd.write", LVL_PD, ACC_WRITE, PTE_W, 0, 0, PFERR_PRESENT | US, 0 },
-	{ "npf.readonly.pt.read_ok", LVL_PT, ACC_READ, PTE_W, 0, 0, 0, 1 },
+	{ "npf.readonly.pt.write", LVL_PT, ACC_WRITE, PTE_RW, 0, 0, PFERR_PRESENT | US, 0 },
+	{ "npf.readonly.pd.write", LVL_PD, ACC_WRITE, PTE_RW, 0, 0, PFERR_PRESENT | US, 0 },
+	{ "npf.readonly.pt.read_ok", LVL_PT, ACC_READ, PTE_RW, 0, 0, 0, 1 },
 	U0(LVL_PML4, "pml4", ACC_READ, "read"),
 	U0(LVL_PDPT, "pdpt", ACC_READ, "read"),
 	U0(LVL_PD, "pd", ACC_READ, "read"),

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * More nested-paging cases: 2 MiB and 1 GiB NPT pages, faults while the
- * CPU walks L2's own page tables (stage bit 33, §4.1 rows 1 and 5, §6.1),
- * the reserved NX bit when L1 runs with EFER.NXE=0 (row 8), A/D updates in
- * L1's NPT (APM Vol. 2 §15.25.8: nested tables get A set on every level
- * used, D on the leaf only for writes), and L1 changing its NPT between
- * runs (TLB_CONTROL flush, or a new ASID: the new mapping must be used).
+ * CPU walks L2's own page tables (stage bit 33, docs/semantics.md §5.1
+ * rows 1 and 5, §7.1), the reserved NX bit when L1 runs with EFER.NXE=0
+ * (row 8), A/D updates in L1's NPT (APM Vol. 2 §15.25.5: nested tables get
+ * A set on every level used, D on the leaf only for writes), and L1
+ * changing its NPT between runs (TLB_CONTROL flush, or a new ASID: the new
+ * mapping must be used).
  */
 #include "nested.h"
 #include "npf_check.h"
@@ -53,15 +54,15 @@ static int page1g_readonly_write(void)
 	int ok;
 
 	npt_reset();
-	npt.pdpt1[2] &= ~PTE_W;
+	npt.pdpt1[2] &= ~PTE_RW;
 	npf_run(ACC_WRITE, gpa, NULL);
 	ok = expect_npf(PFERR_GUEST_FINAL | PFERR_PRESENT | PFERR_WRITE | PFERR_USER, gpa);
 	return ok & TAP_EXPECT_EQ("marker unchanged", npt_marker, NPT_MARKER_VALUE);
 }
 
 /* Walk faults: L2's leaf table for LIN_WALK lives at GPA_L2PT.  Page-table
- * accesses are writes and never carry I/D (§5.1); exit_info_2 is the GPA
- * of the table page or of the entry (§6.1 UNCONFIRMED: both accepted). */
+ * accesses are writes and never carry I/D (§6.1); exit_info_2 is the GPA
+ * of the table page or of the entry (§7.1, §11 item 4: both accepted). */
 static int walk_fault(enum access acc, uint64_t clear, uint64_t want1)
 {
 	const unsigned entry = 5;
@@ -97,11 +98,11 @@ static int walk_np_fetch(void)
 
 static int walk_ro_read(void)
 {
-	return walk_fault(ACC_READ, PTE_W,
+	return walk_fault(ACC_READ, PTE_RW,
 			  PFERR_GUEST_PAGE | PFERR_PRESENT | PFERR_WRITE | PFERR_USER);
 }
 
-/* With L1 EFER.NXE=0 the NX bit of an NPT entry is reserved (§4.1 row 8). */
+/* With L1 EFER.NXE=0 the NX bit of an NPT entry is reserved (§5.1 row 8). */
 static int nx_without_nxe(void)
 {
 	uint64_t gpa = GPA_DATA + 0x128;
@@ -171,7 +172,7 @@ static int remap(uint8_t tlb, uint32_t asid2)
 	npf_run_vmcb(v, ACC_READ, GPA_DATA + 8, &val);
 	ok = expect_exit(v, VMEXIT_VMMCALL) &
 	     TAP_EXPECT_EQ("first read", val, DATA_PATTERN);
-	npt.pt1[NPT_IDX_DATA] = (uint64_t)(uintptr_t)npt.data2 | PTE_P | PTE_W | PTE_U;
+	npt.pt1[NPT_IDX_DATA] = (uint64_t)(uintptr_t)npt.data2 | PTE_P | PTE_RW | PTE_US;
 	v->control.tlb_control = tlb;
 	v->control.asid = asid2;
 	npf_run_vmcb(v, ACC_READ, GPA_DATA + 8, &val);

@@ -35,7 +35,7 @@ static int vmload_vmsave(void)
 	w->tr.limit = 0x67;
 	w->ldtr.base = 0x44440000;
 	w->ldtr.limit = 0xfff;
-	w->ldtr.attrib = SEG_ATTR_P | 0x2;
+	w->ldtr.attrib.raw = SEG_ATTR_P | 0x2;
 	w->kernel_gs_base = 0x55550000;
 	w->star = 0x0023001000000000ull;
 	w->lstar = 0xffff800012345000ull;
@@ -104,7 +104,7 @@ static int vmrun_ud_without_svme(void)
 	struct l1_trap t;
 
 	vmcb_default(env.vmcb, l1_vmrun_insn);
-	wrmsr(MSR_EFER, efer & ~EFER_SVME);
+	wrmsr(MSR_EFER, efer & ~X86_EFER_SVME);
 	l1_arm((uint64_t)(uintptr_t)l1_vmrun_insn, 3);
 	l1_vmrun_probe((uint64_t)(uintptr_t)env.vmcb);
 	t = l1_disarm();

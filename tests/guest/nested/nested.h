@@ -3,8 +3,8 @@
  * nested: an in-guest test payload that is itself a small L1 hypervisor.
  * It enables SVM, builds vmcb12 and its own nested page tables (NPT), runs
  * tiny L2 snippets and checks each #VMEXIT against the hardware behaviour
- * in shared/reference/nested-paging-semantics.md (and the hardware column
- * of qemu-tcg-svm.md).  Cases follow kvm-unit-tests' prepare / guest /
+ * in docs/semantics.md (including the hardware column of its QEMU tables,
+ * §10).  Cases follow kvm-unit-tests' prepare / guest /
  * check shape: a case prepares vmcb12 (and the NPT), runs one L2 snippet
  * from l2_code.S with l2_run(), and checks the exit.
  *
@@ -22,6 +22,30 @@
 #include "tests/guest/lib/tap.h"
 
 #define PAGE_SIZE 4096ull
+
+/* The payload's own reading of the APM for the VMCB fields it composes
+ * bit by bit (nestvisor itself uses the typed views of svm/vmcb.h). */
+/* EVENTINJ / EXITINTINFO, APM Vol. 2 §15.20. */
+#define EVTINJ_VEC_MASK   0xffu
+#define EVTINJ_TYPE_SHIFT 8
+#define EVTINJ_TYPE_INTR  (0u << 8)
+#define EVTINJ_TYPE_EXC   (3u << 8)
+#define EVTINJ_EV         (1u << 11)
+#define EVTINJ_VALID      (1u << 31)
+/* IOIO EXITINFO1, APM Vol. 2 §15.10.2. */
+#define IOIO_TYPE_IN      (1u << 0)
+#define IOIO_STR          (1u << 2)
+#define IOIO_REP          (1u << 3)
+#define IOIO_SZ8          (1u << 4)
+#define IOIO_SZ16         (1u << 5)
+#define IOIO_SZ32         (1u << 6)
+#define IOIO_PORT_SHIFT   16
+/* VMCB segment attributes, APM Vol. 2 §15.5.1. */
+#define SEG_ATTR_S        (1u << 4)
+#define SEG_ATTR_P        (1u << 7)
+#define SEG_ATTR_L        (1u << 9)
+#define SEG_ATTR_DB       (1u << 10)
+#define SEG_ATTR_G        (1u << 11)
 
 /* Guest GPRs other than RAX and RSP (those live in the VMCB). */
 struct l2_gprs {

@@ -91,13 +91,13 @@ int env_alloc(void)
 	/* L1's identity map of 4 GiB: 2 MiB pages, supervisor, no NX. */
 	pml4 = env_page();
 	pdpt = env_page();
-	pml4[0] = (uint64_t)(uintptr_t)pdpt | PTE_P | PTE_W;
+	pml4[0] = (uint64_t)(uintptr_t)pdpt | PTE_P | PTE_RW;
 	for (uint64_t i = 0; i < 4; i++) {
 		uint64_t *pd = env_page();
 
-		pdpt[i] = (uint64_t)(uintptr_t)pd | PTE_P | PTE_W;
+		pdpt[i] = (uint64_t)(uintptr_t)pd | PTE_P | PTE_RW;
 		for (uint64_t j = 0; j < 512; j++)
-			pd[j] = ((i << 30) | (j << 21)) | PTE_P | PTE_W | PTE_PS;
+			pd[j] = ((i << 30) | (j << 21)) | PTE_P | PTE_RW | PTE_PS;
 	}
 	env.l1_cr3 = (uint64_t)(uintptr_t)pml4;
 
@@ -250,14 +250,13 @@ struct l1_trap l1_disarm(void)
 
 /* ---- entering and leaving ---------------------------------------------- */
 
-#define CR4_SMEP (1ull << 20)
 
 void env_set_l1_paging(int nxe, int smep)
 {
 	uint64_t efer = rdmsr(MSR_EFER), cr4 = read_cr4();
 
-	efer = nxe ? efer | EFER_NXE : efer & ~EFER_NXE;
-	cr4 = smep ? cr4 | CR4_SMEP : cr4 & ~CR4_SMEP;
+	efer = nxe ? efer | X86_EFER_NXE : efer & ~X86_EFER_NXE;
+	cr4 = smep ? cr4 | X86_CR4_SMEP : cr4 & ~X86_CR4_SMEP;
 	wrmsr(MSR_EFER, efer);
 	write_cr4(cr4);
 	env.l1_efer = efer;
@@ -286,13 +285,13 @@ void env_enter(void)
 	apic_timer_stop();
 	write_cr3(env.l1_cr3);
 	__asm__ volatile("lidt %0" ::"m"(mine) : "memory");
-	wrmsr(MSR_EFER, fw.efer | EFER_SVME);
+	wrmsr(MSR_EFER, fw.efer | X86_EFER_SVME);
 	wrmsr(MSR_VM_HSAVE_PA, env.hsave_pa);
 	env.l1_cr0 = read_cr0();
 	env.l1_cr4 = read_cr4();
 	env.l1_efer = rdmsr(MSR_EFER);
-	env.fw_nxe = !!(env.l1_efer & EFER_NXE);
-	env.fw_smep = !!(env.l1_cr4 & CR4_SMEP);
+	env.fw_nxe = !!(env.l1_efer & X86_EFER_NXE);
+	env.fw_smep = !!(env.l1_cr4 & X86_CR4_SMEP);
 	/* Interrupts the firmware left pending (masked PIC, stopped timer). */
 	l1_drain_interrupts();
 }
@@ -311,6 +310,6 @@ void env_leave(void)
 	apic_write(APIC_TICR, fw.ticr);
 	outb(0x21, fw.pic1);
 	outb(0xa1, fw.pic2);
-	if (fw.rflags & RFLAGS_IF)
+	if (fw.rflags & X86_RFLAGS_IF)
 		__asm__ volatile("sti" ::: "memory");
 }

@@ -7,7 +7,6 @@
 
 extern char l2_read[], l2_write[];
 
-#define CR4_SMEP (1ull << 20)
 
 uint64_t npf_run_vmcb(struct vmcb *v, enum access acc, uint64_t lin, uint64_t *val)
 {
@@ -44,7 +43,7 @@ int expect_npf(uint64_t info1, uint64_t info2)
 
 uint64_t id_bit(void)
 {
-	return (env.l1_efer & EFER_NXE) || (env.l1_cr4 & CR4_SMEP) ? PFERR_FETCH : 0;
+	return (env.l1_efer & X86_EFER_NXE) || (env.l1_cr4 & X86_CR4_SMEP) ? PFERR_FETCH : 0;
 }
 
 void code_vmmcall(unsigned off)

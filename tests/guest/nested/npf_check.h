@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Running one L2 access against the test NPT and checking the #NPF it
- * must raise (nested-paging-semantics.md §4.1, §6.1), shared by the NPT
+ * must raise (docs/semantics.md §5.1, §7.1), shared by the NPT
  * case files.
  */
 #ifndef NV_GUEST_NESTED_NPF_CHECK_H
@@ -19,7 +19,7 @@ uint64_t npf_run(enum access acc, uint64_t lin, uint64_t *val);
 uint64_t npf_run_vmcb(struct vmcb *v, enum access acc, uint64_t lin, uint64_t *val);
 /* Expect #NPF with exactly this exit_info_1 and exit_info_2. */
 int expect_npf(uint64_t info1, uint64_t info2);
-/* The I/D bit L1's current EFER.NXE and CR4.SMEP call for (§5.1). */
+/* The I/D bit L1's current EFER.NXE and CR4.SMEP call for (§6.1). */
 uint64_t id_bit(void);
 /* Put "VMMCALL; HLT" at offset `off` of the region-1 code page. */
 void code_vmmcall(unsigned off);

@@ -10,11 +10,11 @@
 struct npt npt;
 volatile uint64_t npt_marker = NPT_MARKER_VALUE;
 
-#define NPT_RWU (PTE_P | PTE_W | PTE_U)
+#define NPT_RWU (PTE_P | PTE_RW | PTE_US)
 #define GIB (1ull << 30)
 #define MIB2 (1ull << 21)
 
-static uint64_t pa(const void *p)
+static uint64_t pa(const volatile void *p)
 {
 	return (uint64_t)(uintptr_t)p;
 }
@@ -37,7 +37,7 @@ int npt_alloc(void)
 	npt.data2 = env_page();
 	if (!npt.data || !npt.code || !npt.data2)
 		return 0;
-	npt.marker_pa = pa((const void *)&npt_marker);
+	npt.marker_pa = pa(&npt_marker);
 
 	/* Low 4 GiB: identity, 2 MiB pages, user + writable (NPT). */
 	npt.pml4[0] = pa(npt.pdpt0) | NPT_RWU;
@@ -83,17 +83,17 @@ void npt_reset(void)
 	npt.l2_pml4[1] = pa(npt.l2_pdpt1) | NPT_RWU;
 	npt.l2_pdpt1[0] = pa(npt.l2_pd1) | NPT_RWU;
 	npt.l2_pdpt1[1] = pa(npt.l2_pd1_2m) | NPT_RWU;
-	npt.l2_pdpt1[2] = GPA_1G | PTE_P | PTE_W | PTE_PS;
+	npt.l2_pdpt1[2] = GPA_1G | PTE_P | PTE_RW | PTE_PS;
 	npt.l2_pd1[0] = pa(npt.l2_pt1) | NPT_RWU;
 	npt.l2_pd1[1] = GPA_L2PT | NPT_RWU;
-	npt.l2_pd1_2m[0] = GPA_2M | PTE_P | PTE_W | PTE_PS;
+	npt.l2_pd1_2m[0] = GPA_2M | PTE_P | PTE_RW | PTE_PS;
 	for (uint64_t i = 0; i < 4; i++) {
-		npt.l2_pt1[i] = (R1 + i * PAGE_SIZE) | PTE_P | PTE_W;
+		npt.l2_pt1[i] = (R1 + i * PAGE_SIZE) | PTE_P | PTE_RW;
 		npt.l2_pt1[(LIN_USER_OFF / PAGE_SIZE) + i] =
 			(R1 + i * PAGE_SIZE) | NPT_RWU;
 	}
 	for (unsigned j = 0; j < 8; j++)
-		npt.l2_pt_walk[j] = GPA_DATA | PTE_P | PTE_W;
+		npt.l2_pt_walk[j] = GPA_DATA | PTE_P | PTE_RW;
 
 	/* Data patterns; the code page is filled by the cases. */
 	for (unsigned i = 0; i < PAGE_SIZE / 8; i++) {

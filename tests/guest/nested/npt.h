@@ -26,17 +26,9 @@
 
 #include <stdint.h>
 
-#define R1 (1ull << 39)
+#include "mm/pte.h" /* entry bits, APM Vol. 2 §5.4.1 */
 
-/* Page-table entry bits, APM Vol. 2 §5.4.1 / Figure 5-18..5-21. */
-#define PTE_P   (1ull << 0)
-#define PTE_W   (1ull << 1)
-#define PTE_U   (1ull << 2)
-#define PTE_A   (1ull << 5)
-#define PTE_D   (1ull << 6)
-#define PTE_PS  (1ull << 7)
-#define PTE_NX  (1ull << 63)
-#define PTE_ADDR 0x000ffffffffff000ull
+#define R1 (1ull << 39)
 
 #define NPT_IDX_DATA  0
 #define NPT_IDX_CODE  1

@@ -19,7 +19,7 @@
 static void seg(struct vmcb_seg *s, uint16_t sel, uint16_t attrib)
 {
 	s->selector = sel;
-	s->attrib = attrib;
+	s->attrib.raw = attrib;
 	s->limit = 0xffffffffu;
 	s->base = 0;
 }
@@ -91,7 +91,7 @@ void diag_exit(const struct vmcb *v)
 	const struct vmcb_control *c = &v->control;
 
 	tap_diag("exit_code 0x%lx exit_info_1 0x%lx exit_info_2 0x%lx exit_int_info 0x%x/0x%x rip 0x%lx",
-		 c->exit_code, c->exit_info_1, c->exit_info_2, c->exit_int_info,
+		 c->exit_code, c->exit_info_1, c->exit_info_2, c->exit_int_info.raw,
 		 c->exit_int_info_err, v->save.rip);
 }
 

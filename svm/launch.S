@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * long hv_launch(const struct launch_params *params)
+ * int hv_launch(const struct launch_params *params)
  *
  * The take-over.  Called by the UEFI side of nestvisor (boot/main.c) in the
  * relocated copy of the image that lives in hypervisor memory.
@@ -9,12 +9,12 @@
  *     where the firmware carries on, as L1.
  *  2. cli, then hv_setup(params, &launch_frame) builds the host environment
  *     and vmcb01 from the live CPU state.  On failure it has changed nothing:
- *     restore RFLAGS and return -1 to the caller, unvirtualized.
+ *     restore RFLAGS and return -NV_ENOMEM to the caller, unvirtualized.
  *  3. On success switch to the host stack and enter the VMRUN loop, which
  *     never returns here.  The first VMRUN resumes the caller at its return
  *     address with RAX = 0: from its point of view hv_launch returned 0.
  */
-#include "core/asm-offsets.h"
+#include "svm/asm-offsets.h"
 
 	.text
 	.globl hv_launch
@@ -45,7 +45,7 @@ hv_launch:
 1:	leaq	launch_frame(%rip), %rcx
 	pushq	LF_RFLAGS(%rcx)
 	popfq
-	movq	$-1, %rax
+	movq	$NEG_NV_ENOMEM, %rax
 	ret
 	.size hv_launch, . - hv_launch
 

@@ -3,7 +3,8 @@
  * hv_setup(): everything between "the firmware called hv_launch" and "the
  * first VMRUN", in an order where every step that can fail comes before
  * the first change to the CPU:
- *  1. logging, the allocator and both page tables (core/hvmem.c);
+ *  1. the hooks of core/ (log sink, panic stop and dump), logging, the
+ *     allocator and both page tables (core/hvmem.c);
  *  2. per-CPU pages: vmcb01, the host save area, a host VMCB for VMLOAD,
  *     the MSR and I/O permission maps, host and IST stacks;
  *  3. vmcb01 from the live CPU state (svm/vmcb01.c);
@@ -11,9 +12,9 @@
  *     into vmcb01;
  *  5. nestvisor's own GDT, TSS, IDT and CR3, then VMSAVE of that host
  *     state into the host VMCB.
- * The caller (core/launch.S) then switches to the host stack and runs.
+ * The caller (svm/launch.S) then switches to the host stack and runs.
  */
-#include "core/launch.h"
+#include "svm/launch.h"
 #include "core/host_env.h"
 #include "core/hvmem.h"
 #include "core/log.h"
@@ -21,6 +22,7 @@
 #include "core/x86.h"
 #include "drivers/debug_exit.h"
 #include "drivers/uart.h"
+#include "svm/dump.h"
 #include "svm/nested.h"
 #include "svm/permmap.h"
 #include "svm/vmcb01.h"
@@ -39,12 +41,16 @@ struct cpu *hv_setup(const struct launch_params *p, struct launch_frame *f)
 	struct cpu *cpu;
 	uint8_t *stack, *ist;
 
+	/* This copy of the image has its own core/ state: hook it up. */
 	uart_init(p->serial);
-	log_set_level((enum log_level)p->log_level);
+	log_set_sink(uart_write);
+	log_set_level(p->log_level);
 	debug_exit_enable(p->debug_exit);
+	panic_set_stop(debug_exit_panic);
 
 	svm_probe(&caps);
-	if (hvmem_init(p->region_base, p->region_size, p->image_size, &caps))
+	if (hvmem_init(p->region_base, p->region_size, p->image_size,
+		       caps.maxphyaddr, caps.gbpages))
 		return 0;
 	cpu = hv_alloc((sizeof(*cpu) + 4095) / 4096);
 	stack = hv_alloc(HOST_STACK_PAGES);
@@ -73,13 +79,13 @@ struct cpu *hv_setup(const struct launch_params *p, struct launch_frame *f)
 	vmcb01_init(cpu, f, hvmem.npt_root);
 
 	/* From here on the CPU changes; nothing below can fail. */
-	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | X86_EFER_SVME);
 	wrmsr(MSR_VM_HSAVE_PA, cpu->hsave_pa);
 	vmsave(cpu->vmcb01_pa);
 	host_env_load((uint64_t)ist + IST_STACK_PAGES * 4096);
 	write_cr3(hvmem.host_root);
 	vmsave(cpu->host_vmcb_pa);
-	panic_set_cpu(cpu);
+	panic_set_dump(dump_panic_hook, cpu);
 	log_info("L0 ready: vmcb01 at 0x%lx, L1 resumes at rip 0x%lx",
 		 cpu->vmcb01_pa, f->rip);
 	return cpu;

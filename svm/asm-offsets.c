@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
  * Offsets of C structures for assembly.  Compiled to assembly only; each
- * DEFINE leaves a line "->NAME value" that core/gen-asm-offsets.py turns
+ * DEFINE leaves a line "->NAME value" that svm/gen-asm-offsets.py turns
  * into asm-offsets.h.
  */
 #include <stddef.h>
 
-#include "core/percpu.h"
+#include "core/err.h"
+#include "svm/vcpu.h"
 
 #define DEFINE(sym, val) \
 	__asm__ volatile("\n.ascii \"->" #sym " %c0\"" ::"i"(val))
@@ -44,4 +45,5 @@ void asm_offsets(void)
 	OFF(LF_RIP, struct launch_frame, rip);
 	OFF(LF_RFLAGS, struct launch_frame, rflags);
 	DEFINE(LF_SIZE, sizeof(struct launch_frame));
+	DEFINE(NEG_NV_ENOMEM, -NV_ENOMEM);
 }

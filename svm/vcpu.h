@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Per-CPU state of the hypervisor.  Only the boot CPU is virtualized today
- * (docs/architecture.md, "Other CPUs").  Fields used from assembly are
- * exported through core/asm-offsets.c.
+ * The vCPU: nestvisor's state for one virtualized CPU.  Only the boot CPU
+ * is virtualized today (docs/architecture.md, "Other CPUs").  Fields used
+ * from assembly are exported through svm/asm-offsets.c.
  */
-#ifndef NV_CORE_PERCPU_H
-#define NV_CORE_PERCPU_H
+#ifndef NV_SVM_VCPU_H
+#define NV_SVM_VCPU_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -28,7 +28,7 @@ struct exit_record {
 #define EXIT_RING_SIZE 32
 
 /* Register state of the firmware at the moment of take-over, filled by
- * hv_launch (core/launch.S): the guest resumes here as L1. */
+ * hv_launch (svm/launch.S): the guest resumes here as L1. */
 struct launch_frame {
 	uint64_t rbx, rbp, r12, r13, r14, r15;
 	uint64_t rsp, rip, rflags;
