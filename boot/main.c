@@ -12,11 +12,15 @@
  *     It returns here with the firmware now running as L1.  If it cannot,
  *     say why and go on unvirtualized: a machine always boots.
  *  5. Start the next stage (still with boot services, as L1).
+ * Log lines go to the serial port, to the UEFI console until step 5
+ * (boot/console.c) and to the log ring (boot/bootlog.c).
  */
 #include <efi.h>
 #include <efilib.h>
 
+#include "boot/bootlog.h"
 #include "boot/config.h"
+#include "boot/console.h"
 #include "boot/efi_util.h"
 #include "boot/next.h"
 #include "boot/relocate.h"
@@ -136,6 +140,7 @@ static int virtualize(const struct nv_config *cfg)
 		.region_base = base, .region_size = cfg->memory,
 		.image_size = self->ImageSize, .log_level = cfg->log,
 		.serial = cfg->serial, .debug_exit = debug_exit_enabled(),
+		.nvctl = cfg->nvctl, .log_ring = cfg->log_ring,
 	};
 	delta = relocate_image_copy((uint64_t)self->ImageBase, self->ImageSize,
 				    base);
@@ -146,6 +151,7 @@ static int virtualize(const struct nv_config *cfg)
 		 (uint64_t)self->ImageBase, base, base);
 	launch = (int (*)(const struct launch_params *))((uint64_t)hv_launch +
 							(uint64_t)delta);
+	p.early_log = bootlog_text(&p.early_log_len);
 	rc = launch(&p);
 	if (rc) {
 		uefi_call_wrapper(BS->FreePages, 2, base, cfg->memory / 4096);
@@ -153,7 +159,22 @@ static int virtualize(const struct nv_config *cfg)
 			  nv_err_name(rc));
 		return rc;
 	}
+	/* L1 now: the ring holds the hypervisor's set-up lines after ours. */
+	bootlog_hand_over();
+	if (console_count())
+		bootlog_replay(p.early_log_len, console_write);
 	return 0;
+}
+
+/* The UEFI console gets the lines so far and, until the next stage starts,
+ * every new one. */
+static void show_on_console(const struct nv_config *cfg)
+{
+	uint64_t len;
+	const char *text = bootlog_text(&len);
+
+	console_start(cfg->console, cfg->serial != CONFIG_SERIAL_NONE, text,
+		      len);
 }
 
 static BOOLEAN under_hypervisor(void)
@@ -175,19 +196,26 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 			  (void **)&self);
 	uart_init(0x3f8);
 	log_set_sink(uart_write);
+	bootlog_start();
 	panic_set_stop(debug_exit_panic);
 	log_info("nestvisor %s: a micro-hypervisor for nested paging on AMD SVM",
 		 NV_VERSION_STR);
-	if (load_config(&cfg))
+	if (load_config(&cfg)) {
+		show_on_console(&cfg);
 		return EFI_LOAD_ERROR;
+	}
+	show_on_console(&cfg);
 	uart_init(cfg.serial);
 	log_set_level(cfg.log);
 	debug_exit_enable(cfg.debug_exit == NV_DEBUG_EXIT_ON ||
 			  (cfg.debug_exit == NV_DEBUG_EXIT_AUTO &&
 			   under_hypervisor()));
-	log_info("config: next=%s args=\"%s\" log=%s memory=%luM debug_exit=%s",
-		 cfg.next, cfg.args, config_log_name(cfg.log),
-		 cfg.memory >> 20, debug_exit_enabled() ? "on" : "off");
+	log_info("config: next=%s args=\"%s\" log=%s memory=%luM debug_exit=%s "
+		 "console=%s log_ring=%luK nvctl=%s", cfg.next, cfg.args,
+		 config_log_name(cfg.log), cfg.memory >> 20,
+		 debug_exit_enabled() ? "on" : "off",
+		 config_console_name(cfg.console), cfg.log_ring >> 10,
+		 cfg.nvctl ? "on" : "off");
 	report_cpu();
 	report_memory_map();
 
@@ -207,6 +235,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 		report_l1();
 
 	log_info("chain-loading %s", next_name);
+	console_stop();
+	bootlog_close();
 	status = uefi_call_wrapper(BS->StartImage, 3, child, NULL, NULL);
 	log_info("%s returned: %s", next_name, efi_status_name(status));
 	return status;

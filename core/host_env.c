@@ -32,7 +32,8 @@ void host_env_load(uint64_t ist_top)
 			.offset_lo = (uint16_t)h,
 			.selector = HOST_CS,
 			/* NMI, #DF, #MC on IST1: they may hit a bad stack. */
-			.ist = (v == 2 || v == 8 || v == 18) ? 1 : 0,
+			.ist = (v == X86_VEC_NMI || v == X86_VEC_DF ||
+				v == X86_VEC_MC) ? 1 : 0,
 			.type_attr = 0x8e,
 			.offset_mid = (uint16_t)(h >> 16),
 			.offset_hi = (uint32_t)(h >> 32),

@@ -22,6 +22,10 @@ struct trap_frame {
  * top of the stack used for #NMI, #DF and #MC. */
 void host_env_load(uint64_t ist_top);
 
+/* NMIs host mode has taken (core/idt.S): only inside the GIF window that
+ * svm/nested_gif.c opens to collect a pending NMI. */
+extern volatile uint64_t host_nmi_count;
+
 /* Called from core/idt.S; never returns. */
 void host_trap(struct trap_frame *f);
 

@@ -52,12 +52,17 @@ int hvmem_init(uint64_t base, uint64_t size, uint64_t image_size,
 		log_error("out of memory building L1's nested page table");
 		return -NV_ENOMEM;
 	}
+	hvmem.gbpages = gbpages;
+	return 0;
+}
+
+void hvmem_report(void)
+{
 	log_info("memory: 0x%lx-0x%lx reserved (%lu MiB), %lu MiB free after "
 		 "page tables; L1 NPT identity up to 0x%lx (%s pages)",
-		 base, base + size - 1, size >> 20,
+		 hvmem.base, hvmem.base + hvmem.size - 1, hvmem.size >> 20,
 		 (palloc_free_count(&hvmem.pa) * 4096) >> 20, hvmem.phys_limit,
-		 gbpages ? "1 GiB" : "2 MiB");
-	return 0;
+		 hvmem.gbpages ? "1 GiB" : "2 MiB");
 }
 
 int hvmem_map_sink(uint64_t gpa)

@@ -30,6 +30,7 @@ struct hvmem {
 	uint64_t host_root;   /* host page table (CR3) */
 	uint64_t npt_root;    /* L1's nested page table (nCR3) */
 	unsigned sink_maps;   /* pages of the region mapped to the sink */
+	bool gbpages;         /* the page tables use 1 GiB pages */
 	struct palloc pa;
 	struct pt_mem ptm;
 };
@@ -40,6 +41,9 @@ extern struct hvmem hvmem;
  * MAXPHYADDR, with 1 GiB pages where gbpages.  0, or -NV_ENOMEM (logged). */
 int hvmem_init(uint64_t base, uint64_t size, uint64_t image_size,
 	       unsigned maxphyaddr, bool gbpages);
+
+/* Logs the region, its free memory and L1's NPT (after hvmem_init). */
+void hvmem_report(void);
 
 /* npages zeroed, 4 KiB-aligned pages (identity-mapped), or NULL. */
 void *hv_alloc(unsigned npages);

@@ -130,6 +130,9 @@ static inline __attribute__((noreturn)) void halt_forever(void)
 		__asm__ volatile("cli; hlt");
 }
 
+/* DR6 (APM Vol. 2 §13.1.1.3): BS, the single-step trap's status bit. */
+#define X86_DR6_BS (1ull << 14)
+
 /* Exception vectors, APM Vol. 2 §8.2 (Table 8-1).  The numbers missing are
  * reserved on AMD CPUs. */
 enum x86_vector {

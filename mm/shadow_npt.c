@@ -34,6 +34,9 @@
  *     W = effective W && the L1 leaf is dirty (so the first write faults
  *     again and the walker sets D, as KVM does); U and NX see GMET below;
  *     PWT/PCD/PAT copied from L1's leaf.
+ *     A page the caller watches (env->l1_watched: L1's permission maps)
+ *     gets a 4 KiB read-only leaf; a write to it is SNPT_WATCHED_WRITE,
+ *     not installed.
  *  5. Record, for every L1 table page the walk read, a "use" (page, root,
  *     the L2 region that page's table covers), write-protecting the page
  *     through env->protect when it gets its first use; then install.
@@ -490,6 +493,8 @@ enum snpt_outcome snpt_handle_fault(struct snpt *s, uint64_t root_hpa,
 	enum snpt_outcome installed = SNPT_INSTALLED;
 	struct walk_result wr;
 	unsigned r, target, max_shift = 12, shift;
+	uint64_t leaf;
+	bool watched;
 
 	*out = (struct snpt_fault_result){ .exec = SNPT_EXEC_SUPERVISOR,
 					   .root_hpa = root_hpa };
@@ -510,6 +515,8 @@ enum snpt_outcome snpt_handle_fault(struct snpt *s, uint64_t root_hpa,
 	if (wr.fault) {
 		out->exit_info_1 = stage | (wr.error_code & ~PFERR_STAGE_MASK);
 		out->exit_info_2 = l2_gpa;
+		out->fault_level = wr.fault_level;
+		out->rights = wr.access;
 		s->stats.reflects++;
 		return SNPT_REFLECT;
 	}
@@ -520,6 +527,13 @@ enum snpt_outcome snpt_handle_fault(struct snpt *s, uint64_t root_hpa,
 	}
 	if (hpa & ~((1ull << 52) - 1))
 		return SNPT_BAD_HOST_ADDRESS;
+	watched = s->env.l1_watched &&
+		  s->env.l1_watched(s->env.ctx, wr.out & ~PAGE_MASK_4K);
+	if (watched) {
+		if (walk_effective_pfec(&s->roots[r].w, access) & PFERR_WRITE)
+			return SNPT_WATCHED_WRITE;
+		max_shift = 12;
+	}
 
 	if (gmet_emulated(s, s->roots[r].role) && stage == PFERR_GUEST_FINAL &&
 	    (access & PFERR_FETCH)) {
@@ -536,9 +550,10 @@ enum snpt_outcome snpt_handle_fault(struct snpt *s, uint64_t root_hpa,
 	}
 
 	shift = pick_shift(s, &wr, hpa, max_shift);
-	if (record_and_install(s, target, l2_gpa, &wr, shift,
-			       make_leaf(s, &s->roots[target], &wr, access,
-					 hpa, shift)))
+	leaf = make_leaf(s, &s->roots[target], &wr, access, hpa, shift);
+	if (watched)
+		leaf &= ~(PTE_RW | PTE_D);
+	if (record_and_install(s, target, l2_gpa, &wr, shift, leaf))
 		return SNPT_NO_MEMORY;
 	out->shadow_shift = shift;
 	out->exec = s->roots[target].exec;

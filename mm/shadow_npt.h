@@ -54,6 +54,17 @@ struct snpt_env {
 	 * 0, or a negated nv_err if the page cannot be protected.
 	 */
 	int (*protect)(void *ctx, uint64_t l1_gpa_page, bool write_protect);
+	/*
+	 * Optional (0: none).  Is the 4 KiB page of L1 memory at l1_gpa_page
+	 * one whose writes the caller must see (L1's I/O and MSR permission
+	 * maps, svm/nested_maps.c)?  Leaves mapping it are 4 KiB and read-only,
+	 * and a write to it that L1's NPT allows is reported as
+	 * SNPT_WATCHED_WRITE instead of installed.  l1_to_hpa's max_shift must
+	 * not span a watched page (its rights differ), and the caller empties
+	 * the shadow (snpt_flush) when it starts watching a page that leaves
+	 * may already map.
+	 */
+	bool (*l1_watched)(void *ctx, uint64_t l1_gpa_page);
 	void *ctx;
 	struct pt_mem *ptm;   /* pages for the shadow tables */
 	struct mm_cpu l1_cpu; /* MAXPHYADDR and 1 GiB pages as L1 sees them */
@@ -139,6 +150,10 @@ enum snpt_outcome {
 	SNPT_L1_TABLE_UNREACHABLE,
 	/* env->l1_to_hpa answered with a host address above bit 51. */
 	SNPT_BAD_HOST_ADDRESS,
+	/* L2 writes l1_gpa, a page env->l1_watched names, and L1's NPT allows
+	 * it: nothing installed.  The caller stops watching the page (or
+	 * not), and L2 retries. */
+	SNPT_WATCHED_WRITE,
 	/* No page for a shadow table, even after emptying every root. */
 	SNPT_NO_MEMORY,
 };
@@ -146,7 +161,12 @@ enum snpt_outcome {
 /* The details of an outcome; fields an outcome does not name are 0. */
 struct snpt_fault_result {
 	uint64_t exit_info_1, exit_info_2; /* SNPT_REFLECT */
-	/* INSTALLED, SWITCH_ROOT, NO_L1_MEMORY: the L1 gpa L1's NPT gives */
+	/* SNPT_REFLECT: the walk's fault level (0 = permission) and the
+	 * effective rights (ACC_*) of the entries it walked. */
+	int fault_level;
+	unsigned rights;
+	/* INSTALLED, SWITCH_ROOT, NO_L1_MEMORY, WATCHED_WRITE: the L1 gpa
+	 * L1's NPT gives */
 	uint64_t l1_gpa;
 	unsigned shadow_shift;  /* INSTALLED, SWITCH_ROOT: shadow page size */
 	/* Every outcome: the root to run with (the faulting one unless

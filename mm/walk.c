@@ -188,8 +188,10 @@ retry:
 		table = pw_next_table(w, pte);
 	}
 
-	if (permission_fault(w, pfec, acc))
+	if (permission_fault(w, pfec, acc)) {
+		res->access = acc; /* the rights that were denied */
 		return fault(w, res, WF_PERM, 0, pfec, stage, addr);
+	}
 
 	switch (set_accessed_dirty(w, mem, res, top, pfec & PFERR_WRITE)) {
 	case 0:

@@ -81,7 +81,8 @@ struct walk_result {
 	/* success */
 	uint64_t out;        /* translated address, page offset included */
 	unsigned page_shift; /* 12, 21, 22 or 30 */
-	unsigned access;     /* effective rights, ACC_* */
+	unsigned access;     /* effective rights, ACC_*; also set on a
+			      * permission fault (fault_level 0) */
 	/* fault */
 	uint64_t error_code; /* #PF error code, or #NPF EXITINFO1 */
 	uint64_t fault_addr; /* CR2, or #NPF EXITINFO2 */

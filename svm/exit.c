@@ -17,6 +17,7 @@
 #include "svm/dump.h"
 #include "svm/intercepts.h"
 #include "svm/nested.h"
+#include "svm/nested_internal.h"
 
 void svm_handle_exit(struct cpu *cpu);
 
@@ -56,8 +57,26 @@ static void handle_clgi(struct cpu *cpu)
 	nested_gif(cpu, false);
 }
 
-/* Every exit vmcb01 produces (L0_INTERCEPT1, L0_INTERCEPT2 and #NPF). */
+/* An #NPF of L1 that nestvisor resolves (the sink page, the coherence
+ * path) may interrupt the delivery of an event to L1: it is delivered
+ * again when L1 resumes (APM Vol. 2 §15.7.2).  Out of line, so that
+ * svm_handle_exit() needs no stack frame. */
+static __attribute__((noinline)) void l1_npf(struct cpu *cpu)
+{
+	union svm_event pending = cpu->vmcb01->control.exit_int_info;
+	uint32_t err = cpu->vmcb01->control.exit_int_info_err;
+
+	/* nestvisor injects no software event into vmcb01 (svm/event.h
+	 * event_to_reinject()). */
+	cpu->entered_with.raw = 0;
+	handle_npf(cpu);
+	reinject_interrupted(cpu, pending, err);
+}
+
+/* Every exit vmcb01 produces (L0_INTERCEPT1, L0_INTERCEPT2, #NPF, and
+ * NMI while L1's GIF is clear). */
 static const exit_handler_fn l1_exit_handlers[VMEXIT_SKINIT + 1] = {
+	[VMEXIT_NMI] = nested_nmi_exit,      /* svm/nested_gif.c */
 	[VMEXIT_CPUID] = handle_cpuid,       /* svm/cpuid.c */
 	[VMEXIT_INVLPGA] = nested_invlpga,   /* svm/nested_insns.c */
 	[VMEXIT_IOIO] = handle_ioio,         /* svm/ioio.c */
@@ -99,7 +118,7 @@ static inline __attribute__((always_inline)) void dispatch(struct cpu *cpu,
 		return;
 	}
 	if (code == VMEXIT_NPF) {
-		handle_npf(cpu);
+		l1_npf(cpu);
 		return;
 	}
 	unexpected_exit(code);
@@ -128,6 +147,7 @@ void svm_handle_exit(struct cpu *cpu)
 				   v->control.exit_info_2, v->save.rip };
 	cpu->ring_next = (cpu->ring_next + 1) % EXIT_RING_SIZE;
 	cpu->nr_exits++;
+	cpu->exit_counts[cpu->nested.guest_mode][nv_exit_slot(code)]++;
 	v->control.tlb_control = TLB_CONTROL_DO_NOTHING;
 	if (log_get_level() >= LOG_TRACE) {
 		trace_exit(cpu);

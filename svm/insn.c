@@ -229,13 +229,19 @@ static int two_byte(struct cursor *c, struct insn *in, bool mode64)
 	}
 }
 
-static int one_byte(struct cursor *c, struct insn *in, int b)
+static int one_byte(struct cursor *c, struct insn *in, int b, bool mode64)
 {
 	int imm;
 
 	switch (b) {
 	case 0xf4: in->op = INSN_HLT; return 0;
 	case 0xcc: in->op = INSN_INT3; return 0;
+	case 0xce:
+		/* INTO does not exist in 64-bit mode. */
+		if (mode64)
+			return INSN_E_UNKNOWN;
+		in->op = INSN_INTO;
+		return 0;
 	case 0x90:
 		/* F3 90 is PAUSE (with or without REX). */
 		if (in->last_rep != 0xf3)
@@ -304,7 +310,7 @@ int insn_decode(const uint8_t *bytes, unsigned avail, enum insn_mode mode,
 		out->addrsize = p67 ? 4 : 2;
 	}
 	r = b == 0x0f ? two_byte(&c, out, mode == INSN_MODE_64)
-		      : one_byte(&c, out, b);
+		      : one_byte(&c, out, b, mode == INSN_MODE_64);
 	if (!r && (out->prefixes & INSN_P_LOCK) && out->op != INSN_MOV_CR)
 		r = INSN_E_INVALID;	/* LOCK on a non-lockable opcode */
 	if (r)

@@ -57,6 +57,7 @@ enum insn_op {
 	INSN_PAUSE,	/* F3 90 */
 	INSN_INT3,	/* CC */
 	INSN_INTN,	/* CD ib */
+	INSN_INTO,	/* CE, not in 64-bit mode */
 	INSN_IN,	/* E4 ib, E5 ib, EC, ED */
 	INSN_OUT,	/* E6 ib, E7 ib, EE, EF */
 	INSN_INS,	/* 6C, 6D */

@@ -33,18 +33,49 @@ void handle_ioio(struct cpu *cpu);
 void handle_npf(struct cpu *cpu);
 void handle_vmmcall(struct cpu *cpu);
 
-/* Event injection into L1 (APM Vol. 2 §15.20).  A fault: RIP unchanged. */
+/* Event injection (svm/inject.c, APM Vol. 2 §15.20).  event_inject():
+ * into v (vmcb01 or vmcb02) for its next run, after the legality check.
+ * inject_exception(): an exception nestvisor raises in the running guest
+ * (a fault: RIP unchanged), or the #VMEXIT to L1 when L1 intercepts it
+ * for its L2.  reinject_interrupted(): after an exit nestvisor handled,
+ * the event whose delivery it interrupted (EXITINTINFO as the CPU gave
+ * it), svm/event.h event_to_reinject(). */
+void event_inject(struct cpu *cpu, struct vmcb *v, union svm_event ev,
+		  uint32_t err);
 void inject_exception(struct cpu *cpu, enum x86_vector vector, bool has_err,
 		      uint32_t err);
+void reinject_interrupted(struct cpu *cpu, union svm_event exitintinfo,
+			  uint32_t err);
 
-/* Moves L1's RIP past the intercepted instruction, which must be op:
- * next_rip where the CPU has NRIPS, otherwise by decoding the bytes at RIP
- * (svm/nrip.c).  Returns 0, or -NV_EINVAL after injecting #UD when the
- * bytes at RIP are not op. */
+/* The running guest's instruction that nestvisor emulated is complete
+ * (RIP is past it, its effects done: handlers complete it last): RF is
+ * cleared and, with TF set, DR6.BS is set and the single-step #DB trap
+ * raised through inject_exception().  For L1's VMRUN the trap waits in
+ * vmcb01 and is taken when L1 resumes after the #VMEXIT, at the
+ * instruction after VMRUN (svm/inject.c). */
+void instruction_completed_slow(struct cpu *cpu);
+static inline void instruction_completed(struct cpu *cpu)
+{
+	if (__builtin_expect(cpu->cur->save.rflags &
+			     (X86_RFLAGS_RF | X86_RFLAGS_TF), 0))
+		instruction_completed_slow(cpu);
+}
+
+/* Moves the guest's RIP past the intercepted instruction, which must be
+ * op: next_rip where the CPU has NRIPS, otherwise by decoding the bytes at
+ * RIP (svm/nrip.c), then instruction_completed().  Returns 0, or
+ * -NV_EINVAL after injecting #UD when the bytes at RIP are not op.
+ * insn_is() only checks, the same way, so that a handler can do the
+ * instruction's work before it completes it. */
 int skip_instruction(struct cpu *cpu, enum insn_op op);
+bool insn_is(struct cpu *cpu, enum insn_op op);
 
 /* The length of the instruction op at the running guest's RIP, or
  * -NV_EINVAL if the bytes there are not op. */
 int guest_insn_len(struct cpu *cpu, enum insn_op op);
+
+/* Whatever instruction is at the running guest's RIP (svm/insn.h): 0, or
+ * -NV_EINVAL when it cannot be read or is none nestvisor knows. */
+int guest_insn_decode(struct cpu *cpu, struct insn *in);
 
 #endif

@@ -56,4 +56,5 @@ void handle_ioio(struct cpu *cpu)
 		port_out(port, size, val);
 	}
 	v->save.rip = v->control.exit_info_2;
+	instruction_completed(cpu);
 }

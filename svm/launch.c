@@ -4,7 +4,8 @@
  * first VMRUN", in an order where every step that can fail comes before
  * the first change to the CPU:
  *  1. the hooks of core/ (log sink, panic stop and dump), logging, the
- *     allocator and both page tables (core/hvmem.c);
+ *     allocator and both page tables (core/hvmem.c), the log ring (which
+ *     starts with the UEFI side's lines) and the #NPF trace (svm/nvctl.c);
  *  2. per-CPU pages: vmcb01, the host save area, a host VMCB for VMLOAD,
  *     the MSR and I/O permission maps, host and IST stacks;
  *  3. vmcb01 from the live CPU state (svm/vmcb01.c);
@@ -24,6 +25,7 @@
 #include "drivers/uart.h"
 #include "svm/dump.h"
 #include "svm/nested.h"
+#include "svm/nvctl.h"
 #include "svm/permmap.h"
 #include "svm/vmcb01.h"
 
@@ -40,6 +42,7 @@ struct cpu *hv_setup(const struct launch_params *p, struct launch_frame *f)
 	struct svm_caps caps;
 	struct cpu *cpu;
 	uint8_t *stack, *ist;
+	char *ring;
 
 	/* This copy of the image has its own core/ state: hook it up. */
 	uart_init(p->serial);
@@ -52,6 +55,14 @@ struct cpu *hv_setup(const struct launch_params *p, struct launch_frame *f)
 	if (hvmem_init(p->region_base, p->region_size, p->image_size,
 		       caps.maxphyaddr, caps.gbpages))
 		return 0;
+	ring = hv_alloc((unsigned)(p->log_ring / 4096));
+	if (!ring)
+		goto oom;
+	log_ring_init(ring, p->log_ring);
+	log_ring_append(p->early_log, p->early_log_len);
+	hvmem_report();
+	if (nvctl_init(p->nvctl))
+		goto oom;
 	cpu = hv_alloc((sizeof(*cpu) + 4095) / 4096);
 	stack = hv_alloc(HOST_STACK_PAGES);
 	ist = hv_alloc(IST_STACK_PAGES);

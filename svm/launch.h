@@ -19,6 +19,12 @@ struct launch_params {
 	enum log_level log_level;
 	uint16_t serial;                   /* COM base, 0 = none */
 	bool debug_exit;
+	bool nvctl;                        /* CPL 3 may make nvctl calls */
+	uint64_t log_ring;                 /* log ring size, 4 KiB multiple */
+	/* The lines the UEFI side logged so far (its memory), which start
+	 * the ring. */
+	const char *early_log;
+	uint64_t early_log_len;
 };
 
 /* Returns 0 in L1 once virtualized, or -NV_ENOMEM (nothing changed). */

@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "core/x86.h"
 #include "svm/nested.h"
+#include "svm/nested_internal.h"
 
 #define EFER_WRITABLE (X86_EFER_SCE | X86_EFER_LME | X86_EFER_LMA |       \
 		       X86_EFER_NXE | X86_EFER_SVME | X86_EFER_LMSLE |       \
@@ -46,9 +47,10 @@ static int efer_write(struct cpu *cpu, uint64_t val)
 	if ((s->cr0 & X86_CR0_PG) && ((val ^ old) & X86_EFER_LME))
 		return -NV_EINVAL;
 	val = (val & ~X86_EFER_LMA) | (s->efer & X86_EFER_LMA);
-	if (n->guest_mode)
+	if (n->guest_mode) {
 		n->l2_efer = val;
-	else
+		nested_update_intercepts(cpu);
+	} else
 		n->svme = val & X86_EFER_SVME;
 	s->efer = val | X86_EFER_SVME;
 	return 0;

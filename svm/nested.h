@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "mm/gmem.h"
+#include "mm/pt_mem.h"
 #include "mm/walk.h"
 #include "svm/nested_check.h"
 #include "svm/vmcb.h"
@@ -29,7 +30,7 @@ struct nested {
 	bool svme;             /* L1's EFER.SVME */
 	uint64_t hsave_pa;     /* L1's VM_HSAVE_PA */
 	uint64_t vm_cr;        /* L1's VM_CR */
-	bool gif;              /* L1's GIF, when the CPU has no vGIF */
+	bool gif;              /* the GIF L1 and L2 share (svm/nested_gif.c) */
 
 	/* The L2 being run. */
 	bool guest_mode;
@@ -37,14 +38,32 @@ struct nested {
 	struct vmcb12_cache cache; /* vmcb12 as copied and checked */
 	struct vmcb *vmcb02;
 	uint64_t vmcb02_pa;
-	uint8_t *msrpm02, *iopm02;
-	bool msrpm02_l0_only, iopm02_l0_only; /* svm/nested.c merge_map */
+	/* L1's permission maps (svm/nested_maps.c): vmcb02's, the copies of
+	 * L1's, all-ones ones for while they are stale, the L1 pages
+	 * watched (0: a free slot) and what the view was made from. */
+	uint8_t *msrpm02, *iopm02, *l1_msrpm, *l1_iopm, *all_msrpm, *all_iopm;
+#define NESTED_WATCH_MAX 32
+	uint64_t watch[NESTED_WATCH_MAX];
+	unsigned watch_next, nr_watched;
+	bool maps_stale, maps_unwatched, maps_shadow_rw, maps_msr, maps_io;
+	uint64_t maps_msrpm_base, maps_iopm_base;
 	uint64_t l2_efer;      /* L2's EFER as L2 and L1 see it */
+	bool v_irq_held;       /* vmcb12's V_IRQ, out of vmcb02 while held */
+	bool l2_vgif;          /* L2's virtual GIF (vmcb12 V_GIF) */
+	bool nmi_held;         /* an NMI came while the GIF was clear */
+	/* INT3/INTO/INTn of L2 delivered by nestvisor (svm/nested_swint.c):
+	 * the event injected, as the hardware would report it, the RIP of
+	 * the instruction and after it. */
+	union svm_event soft_ev, soft_reported;
+	uint64_t soft_rip, soft_next;
 	bool l2_np;            /* vmcb12 asked for nested paging */
 	union cpu_role npt_role;    /* L1's NPT as the walker sees it */
 	struct pagewalk npt_walk;   /* ready for npt_role */
 	struct gmem l2_phys;   /* L2's physical memory (through L1's NPT) */
 	struct snpt *snpt;     /* the shadow-NPT MMU (mm/shadow_npt.c) */
+	struct pt_mem shadow_ptm; /* its table pages (svm/nested_npt.c) */
+	uint64_t freed_waiting, freed_flushing; /* freed, not reusable yet */
+	uint64_t snpt_pages;   /* shadow table pages in use (nvctl) */
 	uint64_t npt_root;     /* the shadow root vmcb02 runs with */
 	bool tlb_flush_pending; /* shadow or L1 NPT changed: flush L2 */
 	uint64_t nr_vmruns, nr_reflected;

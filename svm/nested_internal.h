@@ -6,7 +6,19 @@
 #include "core/x86.h"
 #include "svm/vcpu.h"
 
+/* The GIF and L2's virtual GIF (svm/nested_gif.c).  nested_set_gif():
+ * sets the GIF, makes the VMCB that runs hold what it holds, and delivers
+ * a held NMI when it is set.  nested_update_intercepts(): vmcb01's and
+ * vmcb02's intercepts from nestvisor's, L1's, the GIF and L2's EFER.SVME.
+ * nested_nmi_exit(): an NMI intercepted while the GIF is clear is held.
+ * nested_l2_*vgif*(): L2's virtual GIF, where nestvisor emulates it, and
+ * its value read back from vmcb02 where the CPU runs it. */
 void nested_set_gif(struct cpu *cpu, bool gif);
+void nested_update_intercepts(struct cpu *cpu);
+void nested_nmi_exit(struct cpu *cpu);
+bool nested_l2_vgif_emulated(const struct cpu *cpu);
+void nested_l2_set_vgif(struct cpu *cpu, bool vgif);
+void nested_l2_vgif_sync(struct cpu *cpu);
 
 /* The state VMLOAD and VMSAVE move (APM Vol. 2 §15.5.2): FS, GS, TR, LDTR,
  * KernelGsBase, STAR, LSTAR, CSTAR, SFMASK, SYSENTER_CS/ESP/EIP. */
@@ -34,6 +46,53 @@ uint64_t nested_npt_root(struct cpu *cpu);
 void nested_npt_use_root(struct cpu *cpu, uint64_t root);
 void nested_npt_l1_write(struct cpu *cpu, uint64_t gpa);
 bool nested_npt_protected(struct cpu *cpu, uint64_t gpa);
+
+/* nestvisor is about to write L1 memory in the page of gpa (an emulated
+ * VMSAVE, the #VMEXIT's write-back into vmcb12): it takes the coherence
+ * path of L1's own writes to that page first (svm/npf.c), so that shadow
+ * tables built from it are dropped (svm/nested.c). */
+void nested_l1_store(struct cpu *cpu, uint64_t gpa);
+
+/* INT3, INTO and INTn of L2 (svm/nested_swint.c): nested_swint()
+ * handles vmcb02's INTn exit that L1 does not take as such;
+ * nested_swint_exitintinfo() gives EXITINTINFO of a software event the
+ * hardware's type for L1 and, when nestvisor delivered it for L2's
+ * instruction, the instruction's RIP (returns true then). */
+void nested_swint(struct cpu *cpu);
+bool nested_swint_exitintinfo(struct cpu *cpu, union svm_event *ev,
+			      uint64_t *rip);
+
+/* L1's permission maps, one view (svm/nested_maps.c): made at VMRUN
+ * (nested_maps_vmrun()), watched for writes (nested_maps_watched(),
+ * nested_maps_written() from svm/npf.c), made again at the first access
+ * they govern after a write (nested_maps_refresh(): true if they were
+ * stale), and read to decide (nested_maps_l1_*(): does L1 intercept;
+ * nested_maps_l0_intercepts(): does nestvisor). */
+int nested_maps_init(struct cpu *cpu);
+void nested_maps_vmrun(struct cpu *cpu);
+bool nested_maps_watched(struct cpu *cpu, uint64_t gpa);
+bool nested_maps_watched_in(struct cpu *cpu, uint64_t lo, uint64_t hi);
+void nested_maps_written(struct cpu *cpu, uint64_t gpa);
+bool nested_maps_refresh(struct cpu *cpu);
+bool nested_maps_l1_msr(struct cpu *cpu, uint32_t msr, bool write);
+bool nested_maps_l1_io(struct cpu *cpu, union svm_ioio_info io);
+bool nested_maps_l0_intercepts(struct cpu *cpu, uint64_t code, uint64_t info1);
+
+/* TLB flushes of vmcb02 and the shadow's freed pages (svm/nested_npt.c):
+ * nested_npt_tlb_flush02() gives vmcb02 (its control area c) the flush
+ * nestvisor owes it; pages the shadow freed before that run are reused
+ * once it has started, at the next exit (nested_npt_exit02()). */
+void nested_npt_tlb_flush02(struct cpu *cpu, struct vmcb_control *c);
+void nested_npt_exit02(struct cpu *cpu);
+bool nested_npt_freed_pending(const struct cpu *cpu);
+/* L1 flushed its TLB (TLB_CONTROL, INVLPGA): the shadow NPT is emptied,
+ * its roots kept, vmcb02's TLB flushed (svm/nested_npt.c). */
+void nested_npt_flush_shadow(struct cpu *cpu);
+
+/* Read-only (false) or writable (true): one page of L1 memory in
+ * nestvisor's NPT for L1, then a TLB flush of the guests using it
+ * (svm/nested_npt.c).  0 or a negated nv_err. */
+int nested_npt_l1_page_rw(struct cpu *cpu, uint64_t gpa, bool writable);
 
 /* Does L1's vmcb12 intercept this exit of L2? (svm/nested_exit.c) */
 bool nested_l1_intercepts(struct cpu *cpu, uint64_t code, uint64_t info1);

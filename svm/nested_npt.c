@@ -45,14 +45,102 @@ static int l1_to_hpa(void *ctx, uint64_t gpa, uint64_t *hpa, unsigned *shift)
 	}
 	*hpa = gpa;
 	*shift = 12;
+	/* The largest block around gpa clear of nestvisor's region and of
+	 * the watched pages of L1's permission maps (svm/nested_maps.c). */
 	for (unsigned s = cpu->caps.gbpages ? 30 : 21; s > 12; s -= 9) {
 		uint64_t lo = gpa & ~((1ull << s) - 1), hi = lo + (1ull << s);
-		if ((hi <= b || lo >= e) && hi <= hvmem.phys_limit) {
+		if ((hi <= b || lo >= e) && hi <= hvmem.phys_limit &&
+		    !nested_maps_watched_in(cpu, lo, hi)) {
 			*shift = s;
 			break;
 		}
 	}
 	return 0;
+}
+
+/*
+ * The shadow's table pages.  A page the MMU frees (a table a large leaf
+ * replaced, zapped or emptied) may still be in a TLB or page-walk cache
+ * of vmcb02's ASID, so it is not reused before vmcb02 has run once with
+ * its TLB flushed: freed pages wait (linked through their entry 0, which
+ * then reads as not present), move on when such a run starts, and go
+ * back to the allocator at the exit that ends it.
+ */
+static void *shadow_map(void *ctx, uint64_t pa)
+{
+	(void)ctx;
+	return hvmem.ptm.map(hvmem.ptm.ctx, pa);
+}
+
+static uint64_t shadow_alloc(void *ctx)
+{
+	struct cpu *cpu = ctx;
+	uint64_t pa = hvmem.ptm.alloc_page(hvmem.ptm.ctx);
+
+	cpu->nested.snpt_pages += pa != 0; /* counted for nvctl */
+	return pa;
+}
+
+static void shadow_free(void *ctx, uint64_t pa)
+{
+	struct cpu *cpu = ctx;
+	uint64_t *page = hvmem.ptm.map(hvmem.ptm.ctx, pa);
+
+	cpu->nested.snpt_pages--;
+	page[0] = cpu->nested.freed_waiting;
+	cpu->nested.freed_waiting = pa;
+	cpu->nested.tlb_flush_pending = true;
+}
+
+static void free_list(uint64_t head)
+{
+	while (head) {
+		uint64_t next = *(uint64_t *)hvmem.ptm.map(hvmem.ptm.ctx, head);
+
+		hvmem.ptm.free_page(hvmem.ptm.ctx, head);
+		head = next;
+	}
+}
+
+void nested_npt_tlb_flush02(struct cpu *cpu, struct vmcb_control *c)
+{
+	struct nested *n = &cpu->nested;
+	uint64_t tail;
+
+	if (!n->tlb_flush_pending)
+		return;
+	c->tlb_control = TLB_CONTROL_FLUSH_ALL;
+	n->tlb_flush_pending = false;
+	if (!n->freed_waiting)
+		return;
+	/* The waiting pages join those of an earlier flushing run. */
+	tail = n->freed_waiting;
+	while (*(uint64_t *)hvmem.ptm.map(hvmem.ptm.ctx, tail))
+		tail = *(uint64_t *)hvmem.ptm.map(hvmem.ptm.ctx, tail);
+	*(uint64_t *)hvmem.ptm.map(hvmem.ptm.ctx, tail) = n->freed_flushing;
+	n->freed_flushing = n->freed_waiting;
+	n->freed_waiting = 0;
+}
+
+void nested_npt_flush_shadow(struct cpu *cpu)
+{
+	if (!cpu->nested.snpt)
+		return;
+	snpt_flush(cpu->nested.snpt);
+	cpu->nested.tlb_flush_pending = true;
+}
+
+bool nested_npt_freed_pending(const struct cpu *cpu)
+{
+	return cpu->nested.freed_waiting || cpu->nested.freed_flushing;
+}
+
+void nested_npt_exit02(struct cpu *cpu)
+{
+	struct nested *n = &cpu->nested;
+
+	free_list(n->freed_flushing);
+	n->freed_flushing = 0;
 }
 
 static void flush_all_guests(struct cpu *cpu)
@@ -61,23 +149,38 @@ static void flush_all_guests(struct cpu *cpu)
 	cpu->nested.tlb_flush_pending = true;
 }
 
-static int protect(void *ctx, uint64_t gpa, bool wp)
+int nested_npt_l1_page_rw(struct cpu *cpu, uint64_t gpa, bool writable)
 {
-	struct cpu *cpu = ctx;
 	uint64_t hpa;
 	unsigned shift;
-	int err = l1_to_hpa(ctx, gpa, &hpa, &shift);
+	int err = l1_to_hpa(cpu, gpa, &hpa, &shift);
 
 	if (err)
 		return err;
 	log_trace("%s L1 page 0x%lx in L1's NPT",
-		  wp ? "write-protect" : "release", gpa);
+		  writable ? "release" : "write-protect", gpa);
 	err = npt_map_page(&hvmem.ptm, hvmem.npt_root, gpa & ~0xfffull,
-			   hpa & ~0xfffull, PTE_P | PTE_US | (wp ? 0 : PTE_RW));
+			   hpa & ~0xfffull, PTE_P | PTE_US | (writable ? PTE_RW : 0));
 	if (err)
 		return err;
 	flush_all_guests(cpu);
 	return 0;
+}
+
+/* The MMU's protection of L1's NPT pages.  A page that also holds one of
+ * L1's permission maps stays read-only (svm/nested_maps.c). */
+static int protect(void *ctx, uint64_t gpa, bool wp)
+{
+	struct cpu *cpu = ctx;
+
+	if (!wp && nested_maps_watched(cpu, gpa))
+		return 0;
+	return nested_npt_l1_page_rw(cpu, gpa, !wp);
+}
+
+static bool l1_watched(void *ctx, uint64_t gpa)
+{
+	return nested_maps_watched(ctx, gpa);
 }
 
 /* L2's physical memory through L1's NPT, for decoding L2's instructions. */
@@ -122,12 +225,15 @@ int nested_npt_init(struct cpu *cpu)
 	struct nested *n = &cpu->nested;
 	struct snpt_env env = {
 		.l1mem = &l1_gmem, .l1_to_hpa = l1_to_hpa, .protect = protect,
-		.ctx = cpu, .ptm = &hvmem.ptm,
+		.l1_watched = l1_watched,
+		.ctx = cpu, .ptm = &n->shadow_ptm,
 		.l1_cpu = { n->caps.maxphyaddr, cpu->caps.gbpages },
 		.hw_gmet = svm_has(&cpu->caps, SVM_FEAT_GMET),
 		.gbpages = cpu->caps.gbpages,
 	};
 
+	n->shadow_ptm = (struct pt_mem){ cpu, shadow_map, shadow_alloc,
+					 shadow_free };
 	n->snpt = hv_alloc((sizeof(*n->snpt) + 4095) / 4096);
 	if (!n->snpt)
 		return -NV_ENOMEM;

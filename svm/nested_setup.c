@@ -8,8 +8,10 @@
  *  - FlushByAsid (TLB_CONTROL 3 and 7 become a full flush where the CPU
  *    lacks it);
  *  - nested paging, through a shadow of L1's NPT (svm/nested_npt.c);
- *  - GMET: the CPU's where present, else emulated in the shadow NPT.
- * Not offered: vGIF, vNMI, AVIC, LBR virtualization, VMSAVE/VMLOAD
+ *  - GMET: the CPU's where present, else emulated in the shadow NPT;
+ *  - vGIF for L2: the CPU's where present, else emulated
+ *    (svm/nested_gif.c).
+ * Not offered: vNMI, AVIC, LBR virtualization, VMSAVE/VMLOAD
  * virtualization, SEV, pause filters, TSC scaling, decode assists.
  */
 #include "core/err.h"
@@ -45,6 +47,7 @@ static uint32_t l1_cpuid_edx(const struct nested_caps *c)
 	return (c->np ? 1u << SVM_FEAT_NP : 0) |
 	       (c->nrips ? 1u << SVM_FEAT_NRIPS : 0) |
 	       (c->flush_by_asid ? 1u << SVM_FEAT_FLUSHASID : 0) |
+	       (c->vgif ? 1u << SVM_FEAT_VGIF : 0) |
 	       (c->gmet ? 1u << SVM_FEAT_GMET : 0);
 }
 
@@ -56,9 +59,7 @@ int nested_init(struct cpu *cpu)
 	int rc;
 
 	n->vmcb02 = hv_alloc(1);
-	n->msrpm02 = hv_alloc(MSRPM_SIZE / 4096);
-	n->iopm02 = hv_alloc(IOPM_SIZE / 4096);
-	if (!n->vmcb02 || !n->msrpm02 || !n->iopm02)
+	if (!n->vmcb02 || nested_maps_init(cpu))
 		return -NV_ENOMEM;
 	n->vmcb02_pa = (uint64_t)n->vmcb02;
 	n->gif = true;
@@ -70,6 +71,7 @@ int nested_init(struct cpu *cpu)
 		.gmet = true, /* the CPU's, or emulated by the shadow NPT */
 		.nrips = true,
 		.flush_by_asid = true,
+		.vgif = true, /* the CPU's, or emulated (svm/nested_gif.c) */
 		.xsave = (cpuid(1).ecx >> 26) & 1,
 		.rdtscp = (e1.edx >> 27) & 1,
 		.invpcid = (cpuid_count(7, 0).ebx >> 10) & 1,
@@ -83,9 +85,11 @@ int nested_init(struct cpu *cpu)
 		return rc;
 	n->offered = cpu->caps.nr_asids > 2;
 	n->l1_nr_asids = cpu->caps.nr_asids - 1;
+	c->nr_asids = n->l1_nr_asids;
 	n->l1_cpuid_edx = l1_cpuid_edx(c);
-	log_info("nested SVM offered to L1: %s (%u ASIDs, NRIPS%s%s)",
+	log_info("nested SVM offered to L1: %s (%u ASIDs, NRIPS%s%s%s)",
 		 n->offered ? "yes" : "no", n->l1_nr_asids,
-		 c->np ? ", nested paging" : "", c->gmet ? ", GMET" : "");
+		 c->np ? ", nested paging" : "", c->gmet ? ", GMET" : "",
+		 c->vgif ? ", vGIF" : "");
 	return 0;
 }

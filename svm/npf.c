@@ -12,6 +12,9 @@
  *        (or that L2) writes it: the coherence path
  *        (nested_npt_l1_write(): the shadows built from it are dropped, the
  *        page is released) and the write is retried;
+ *     a'. a page of L1's I/O or MSR permission map, and L1 (or that L2)
+ *        writes it: nested_maps_written() (svm/nested_maps.c), and the
+ *        write is retried;
  *     b. a page of nestvisor's region: it is mapped to the sink page, a
  *        scratch page with no hypervisor data, and the access is retried
  *        (docs/architecture.md, "Hypervisor memory as L1 sees it").
@@ -26,6 +29,8 @@
  *                             EXITINFO1/2 (svm/nested.c);
  *       no L1 memory       -> L1's NPT points where L1 has no memory:
  *                             #VMEXIT(SHUTDOWN) to L1;
+ *       watched write      -> L2 writes a page of L1's permission maps:
+ *                             nested_maps_written(), L2 retries;
  *       stale root         -> the root was evicted: get it again
  *                             (svm/nested_npt.c), L2 retries;
  *       out of memory, an L2 address beyond 48 bits, L1's NPT outside
@@ -42,17 +47,25 @@
 #include "mm/pferr.h"
 #include "mm/shadow_npt.h"
 #include "svm/nested_internal.h"
+#include "svm/nvctl.h"
 
 /* 1. A fault in nestvisor's NPT for L1. */
 static void l1_npt_fault(struct cpu *cpu)
 {
 	struct vmcb_control *c = &cpu->cur->control;
 	uint64_t gpa = c->exit_info_2;
+	bool write = c->exit_info_1 & PFERR_WRITE, handled = false;
 
-	if ((c->exit_info_1 & PFERR_WRITE) && nested_npt_protected(cpu, gpa)) {
-		nested_npt_l1_write(cpu, gpa);
-		return;
+	if (write && nested_maps_watched(cpu, gpa)) {
+		nested_maps_written(cpu, gpa);
+		handled = true;
 	}
+	if (write && nested_npt_protected(cpu, gpa)) {
+		nested_npt_l1_write(cpu, gpa);
+		handled = true;
+	}
+	if (handled)
+		return;
 	if (!hvmem_contains(gpa))
 		panic("#NPF at gpa 0x%lx (exit_info_1 0x%lx) outside the "
 		      "hypervisor region", gpa, c->exit_info_1);
@@ -84,6 +97,7 @@ static void shadow_npt_fault(struct cpu *cpu)
 		nested_npt_use_root(cpu, r.root_hpa);
 		return;
 	case SNPT_REFLECT:
+		nvctl_trace_npf(cpu, &r);
 		nested_vmexit(cpu, VMEXIT_NPF, r.exit_info_1, r.exit_info_2, 0);
 		return;
 	case SNPT_NO_L1_MEMORY:
@@ -91,15 +105,25 @@ static void shadow_npt_fault(struct cpu *cpu)
 			  "has no memory", l2_gpa, r.l1_gpa);
 		nested_vmexit(cpu, VMEXIT_SHUTDOWN, 0, 0, 0);
 		return;
+	case SNPT_WATCHED_WRITE:
+		nested_maps_written(cpu, r.l1_gpa);
+		return;
 	case SNPT_STALE_ROOT:
 		if (nested_npt_setup(cpu))
 			panic("cannot rebuild the shadow NPT root");
 		nested_npt_use_root(cpu, n->npt_root);
 		return;
+	case SNPT_NO_MEMORY:
+		/* Pages the shadow freed come back once vmcb02 has run with
+		 * its TLB flushed (svm/nested_npt.c): L2 retries then. */
+		if (nested_npt_freed_pending(cpu)) {
+			n->tlb_flush_pending = true;
+			return;
+		}
+		break;
 	case SNPT_BAD_ADDRESS:
 	case SNPT_L1_TABLE_UNREACHABLE:
 	case SNPT_BAD_HOST_ADDRESS:
-	case SNPT_NO_MEMORY:
 		break;
 	}
 	panic("shadow NPT fault at L2 gpa 0x%lx failed (outcome %d)", l2_gpa,

@@ -189,6 +189,19 @@ static __attribute__((noinline)) int decode_slow(struct cpu *cpu,
 	return in.len;
 }
 
+int guest_insn_decode(struct cpu *cpu, struct insn *in)
+{
+	const struct vmcb_save *s = &cpu->cur->save;
+	enum insn_mode mode = code_mode(s);
+	uint64_t la = mode == INSN_MODE_64 ? s->rip : s->cs.base + s->rip;
+	uint8_t bytes[INSN_MAX_LEN];
+	struct walk_result first;
+	unsigned n;
+
+	n = read_code(cpu, guest_role(cpu), la, bytes, sizeof(bytes), &first);
+	return insn_decode(bytes, n, mode, in);
+}
+
 int guest_insn_len(struct cpu *cpu, enum insn_op op)
 {
 	const struct vmcb_save *s = &cpu->cur->save;
@@ -202,6 +215,16 @@ int guest_insn_len(struct cpu *cpu, enum insn_op op)
 	return decode_slow(cpu, mode, la, op);
 }
 
+bool insn_is(struct cpu *cpu, enum insn_op op)
+{
+	if (svm_has(&cpu->caps, SVM_FEAT_NRIPS) && cpu->cur->control.next_rip)
+		return true;
+	if (guest_insn_len(cpu, op) > 0)
+		return true;
+	inject_exception(cpu, X86_VEC_UD, false, 0);
+	return false;
+}
+
 int skip_instruction(struct cpu *cpu, enum insn_op op)
 {
 	struct vmcb *v = cpu->cur;
@@ -213,6 +236,7 @@ int skip_instruction(struct cpu *cpu, enum insn_op op)
 
 	if (svm_has(&cpu->caps, SVM_FEAT_NRIPS) && v->control.next_rip) {
 		s->rip = v->control.next_rip;
+		instruction_completed(cpu);
 		return 0;
 	}
 	mode = code_mode(s);
@@ -227,5 +251,6 @@ int skip_instruction(struct cpu *cpu, enum insn_op op)
 	s->rip += (unsigned)len;
 	if (mode != INSN_MODE_64)
 		s->rip &= mode == INSN_MODE_32 ? 0xffffffffull : 0xffffull;
+	instruction_completed(cpu);
 	return 0;
 }

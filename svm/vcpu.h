@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/hypercall.h"
 #include "mm/walk.h"
 #include "svm/features.h"
 #include "svm/nested.h"
@@ -74,9 +75,19 @@ struct cpu {
 
 	struct nested nested;      /* L1's SVM and the L2 it runs */
 
+	/* The EVENTINJ nestvisor wrote into vmcb01 [0] and vmcb02 [1] for
+	 * their next run (svm/inject.c), and the one vmcb02 was entered with
+	 * (svm/nested_exit.c moves it at each of its exits). */
+	union svm_event injected[2];
+	union svm_event entered_with;
+
 	struct exit_record ring[EXIT_RING_SIZE];
 	unsigned ring_next;
 	uint64_t nr_exits;
+	/* Exits by NV_HC_EXIT_COUNTS slot, of L1 ([0]) and L2 ([1]). */
+	uint64_t exit_counts[2][NV_EXIT_SLOTS];
+	uint64_t npf_reflected;    /* #NPFs of L2 reflected to L1 */
+	unsigned index;            /* CPU number for nvctl, 0 = boot CPU */
 };
 
 /* 0 while L1 runs, 1 while L2 runs. */

@@ -12,15 +12,17 @@
    without (the payload as BOOTX64.EFI), median of --boots runs each, and
    their ratio.  This one is wall-clock, so it varies a little.
 3. A real L2 OS: Debian's Linux as L1 runs Debian's QEMU with KVM, which
-   boots Debian's kernel as L2 (the linux-qemu-l2 tests' initrd-qemu.img,
-   PVH boot).  L1 prints its uptime at QEMU's start and when L2's marker
-   line arrives (tests/linux/qemu-init.sh); the difference is L2's boot
-   time by L1's clock.  Measured under nestvisor and on bare QEMU (whose
-   TCG SVM is then L0 for L1), one after the other, for each -cpu model of
-   --l2-cpu, median of --l2-boots runs each, and their ratio.  Wall-clock
-   too, so it follows the load of the machine; beside it, the same span
-   in CPU time of the outer QEMU process, which depends much less on what
-   else runs.
+   boots Debian's kernel as L2 (the linux-qemu-l2 tests' initrd-qemu.img),
+   in each way of --l2-boot: pvh (the ELF image's PVH entry) and bios
+   (SeaBIOS and the bzImage's real-mode setup).  L1 prints its uptime at
+   QEMU's start and when L2's marker line arrives
+   (tests/linux/qemu-init.sh); the difference is L2's boot time by L1's
+   clock.  Measured under nestvisor and on bare QEMU (whose TCG SVM is
+   then L0 for L1), one after the other, for each -cpu model of --l2-cpu
+   and each way, median of --l2-boots runs each, and their ratio.
+   Wall-clock too, so it follows the load of the machine; beside it, the
+   same span in CPU time of the outer QEMU process, which depends much
+   less on what else runs.
 
 The ESP and QEMU command line come from tests/runner.py, so the machine is
 the same as the tests'.
@@ -44,6 +46,7 @@ spec.loader.exec_module(runner)
 FIRST_LINE = "bench: payload started"
 L2_BOOT_RE = re.compile(r"^qemu-l2: L2 marker at uptime [0-9.]+: L2 boot ([0-9.]+) s$")
 L2_CPUS = ["max", "EPYC,+svm,+npt"]
+L2_BOOTS = ["pvh", "bios"]
 NBENCH_CFG = "next = \\EFI\\nestvisor\\next.efi\nmemory = 64M\n"
 
 
@@ -79,7 +82,7 @@ def boot(efi, nxt, cfg, icount, timeout=120, files=None):
     return first, lines
 
 
-def l2_boot(build, cpu, nestvisor, timeout=900):
+def l2_boot(build, cpu, way, nestvisor, timeout=900):
     """Boot Linux as L1 with initrd-qemu.img, under nestvisor or on bare
     QEMU; return L2's boot time (seconds) by L1's clock and, over the span
     from L1's start line to its marker line as this machine sees them, by
@@ -94,12 +97,12 @@ def l2_boot(build, cpu, nestvisor, timeout=900):
                               nvram=False, secure_boot=False, disk=None)
     if nestvisor:
         args.efi = os.path.join(build, "boot", "nestvisor.efi")
-        args.config_file = os.path.join(HERE, "guest", "cfg", "linux-qemu-pvh.cfg")
+        args.config_file = os.path.join(HERE, "guest", "cfg", f"linux-qemu-{way}.cfg")
         args.file = [(kernel, r"\EFI\linux\vmlinuz.efi"),
                      (initrd, r"\EFI\linux\initrd-qemu.img")]
     else:
         args.kernel, args.initrd = kernel, initrd
-        args.append = "console=ttyS0 panic=-1 nv_l2_boot=pvh"
+        args.append = f"console=ttyS0 panic=-1 nv_l2_boot={way}"
     with tempfile.TemporaryDirectory() as work:
         esp = os.path.join(work, "esp") if runner.wants_esp(args) else None
         if esp:
@@ -113,7 +116,7 @@ def l2_boot(build, cpu, nestvisor, timeout=900):
                 break
             line = runner.clean_line(child.before)
             lines.append(line)
-            if line.startswith("qemu-l2: pvh boot, start at uptime"):
+            if line.startswith(f"qemu-l2: {way} boot, start at uptime"):
                 start = (time.monotonic(), cpu_seconds(child.pid))
             m = L2_BOOT_RE.match(line)
             if m:
@@ -126,11 +129,11 @@ def l2_boot(build, cpu, nestvisor, timeout=900):
     tag = "nestvisor" if nestvisor else "bare"
     logs = os.path.join(build, "tests", "qemu-logs")
     os.makedirs(logs, exist_ok=True)
-    name = f"bench-l2-{cpu.split(',')[0].lower()}-{tag}.serial.log"
+    name = f"bench-l2-{way}-{cpu.split(',')[0].lower()}-{tag}.serial.log"
     with open(os.path.join(logs, name), "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
     if seconds is None or "NESTVISOR-QEMU-L2-OK" not in lines:
-        sys.exit(f"bench: L2 Linux did not boot {where} (-cpu {cpu}):\n"
+        sys.exit(f"bench: L2 Linux did not boot {where} (-cpu {cpu}, {way} boot):\n"
                  + "\n".join(lines[-20:]))
     return seconds, host, cputime
 
@@ -152,15 +155,15 @@ def find_kernel():
     return kernel
 
 
-def bench_l2_linux(build, cpus, runs):
+def bench_l2_linux(build, cpus, ways, runs):
     print(f"L2 Linux boot (L1 Linux runs QEMU/KVM; from QEMU's start in L1 to "
           f"L2's marker; TCG, median of {runs}):")
-    for cpu in cpus:
+    for cpu, way in [(c, w) for c in cpus for w in ways]:
         nv, bare = [], []
         for _ in range(runs):
-            nv.append(l2_boot(build, cpu, True))
-            bare.append(l2_boot(build, cpu, False))
-        print(f"  -cpu {cpu}:")
+            nv.append(l2_boot(build, cpu, way, True))
+            bare.append(l2_boot(build, cpu, way, False))
+        print(f"  -cpu {cpu}, {way} boot:")
         for i, what in enumerate(["L1's clock (wall)", "this machine's clock",
                                   "L0 QEMU's CPU time"]):
             t_nv = [r[i] for r in nv]
@@ -184,11 +187,14 @@ def main():
     p.add_argument("--l2-cpu", action="append",
                    help=f"-cpu model for the L2 Linux boot (several allowed; "
                         f"default: {' and '.join(L2_CPUS)})")
+    p.add_argument("--l2-boot", action="append", choices=L2_BOOTS,
+                   help=f"way into L2's kernel (several allowed; default: "
+                        f"{' and '.join(L2_BOOTS)})")
     p.add_argument("--l2-only", action="store_true",
                    help="only the L2 Linux boot benchmark")
     a = p.parse_args()
     if a.l2_only:
-        bench_l2_linux(a.build, a.l2_cpu or L2_CPUS, a.l2_boots)
+        bench_l2_linux(a.build, a.l2_cpu or L2_CPUS, a.l2_boot or L2_BOOTS, a.l2_boots)
         return
     nv = os.path.join(a.build, "boot", "nestvisor.efi")
     payload = os.path.join(a.build, "tests", "guest", "bench.efi")
@@ -245,7 +251,7 @@ def main():
     print(f"  nestvisor's own part (its first line to the payload's): "
           f"{statistics.median(shares):.3f} s")
 
-    bench_l2_linux(a.build, a.l2_cpu or L2_CPUS, a.l2_boots)
+    bench_l2_linux(a.build, a.l2_cpu or L2_CPUS, a.l2_boot or L2_BOOTS, a.l2_boots)
 
 
 if __name__ == "__main__":

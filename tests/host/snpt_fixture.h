@@ -54,6 +54,7 @@ struct fakes {
 	uint64_t prot[16384];
 	unsigned nr_prot;
 	uint64_t refuse_page; /* protect() refuses this page (0: none) */
+	uint64_t watched;     /* the page l1_watched() names (0: none) */
 	uint64_t nr_protect, nr_release;
 };
 
@@ -149,6 +150,14 @@ static inline int prot_find(uint64_t page)
 	return -1;
 }
 
+static inline bool fake_watched(void *ctx, uint64_t page)
+{
+	(void)ctx;
+	if (page & 0xfff)
+		fail_msg("l1_watched(0x%" PRIx64 "): not a page address", page);
+	return F.watched && page == F.watched;
+}
+
 static inline int fake_protect(void *ctx, uint64_t page, bool wp)
 {
 	int i = prot_find(page);
@@ -206,7 +215,8 @@ static inline void h_init(struct h *h, uint64_t cr4, uint64_t efer,
 	h->ptm = (struct pt_mem){ NULL, pool_map, pool_alloc, pool_free };
 	h->env = (struct snpt_env){
 		.l1mem = &h->gmem, .l1_to_hpa = fake_l1_to_hpa,
-		.protect = fake_protect, .ctx = NULL, .ptm = &h->ptm,
+		.protect = fake_protect, .l1_watched = fake_watched,
+		.ctx = NULL, .ptm = &h->ptm,
 		.l1_cpu = cpu, .hw_gmet = hw_gmet, .gbpages = l0_gb,
 	};
 	h->emul = gmet && !hw_gmet;

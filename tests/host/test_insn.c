@@ -109,6 +109,7 @@ static void test_each_opcode(void **state)
 		{ ALL, "f3 90", 0, INSN_PAUSE, 2 },
 		{ ALL, "cc", 0, INSN_INT3, 1 },
 		{ ALL, "cd 80", 0, INSN_INTN, 2 },
+		{ M16 | M32, "ce", 0, INSN_INTO, 1 },
 		{ ALL, "e4 60", 0, INSN_IN, 2 },
 		{ ALL, "e5 71", 0, INSN_IN, 2 },
 		{ ALL, "e6 80", 0, INSN_OUT, 2 },

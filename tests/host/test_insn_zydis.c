@@ -46,6 +46,7 @@ static const ZydisMnemonic mnemonic_of[] = {
 	[INSN_PAUSE] = ZYDIS_MNEMONIC_PAUSE,
 	[INSN_INT3] = ZYDIS_MNEMONIC_INT3,
 	[INSN_INTN] = ZYDIS_MNEMONIC_INT,
+	[INSN_INTO] = ZYDIS_MNEMONIC_INTO,
 	[INSN_IN] = ZYDIS_MNEMONIC_IN,
 	[INSN_OUT] = ZYDIS_MNEMONIC_OUT,
 	[INSN_MOV_CR] = ZYDIS_MNEMONIC_MOV,
@@ -279,6 +280,7 @@ static void test_simple_opcodes(void **state)
 		{ 2, 0x0f, 0x31 }, { 2, 0x0f, 0x08 }, { 2, 0x0f, 0x09 },
 		{ 1, 0xf4 }, { 1, 0xcc }, { 1, 0x90 }, { 2, 0xf3, 0x90 },
 		{ 2, 0xcd, 0x03 }, { 2, 0xcd, 0x80 }, { 2, 0xcd, 0xff },
+		{ 1, 0xce }, /* INTO: not in 64-bit mode, where both say no */
 		{ 2, 0xe4, 0x60 }, { 2, 0xe5, 0x71 }, { 2, 0xe6, 0xf4 },
 		{ 2, 0xe7, 0x80 }, { 1, 0xec }, { 1, 0xed }, { 1, 0xee },
 		{ 1, 0xef }, { 1, 0x6c }, { 1, 0x6d }, { 1, 0x6e }, { 1, 0x6f },

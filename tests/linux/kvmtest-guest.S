@@ -22,6 +22,9 @@ kvmtest_guest_start:
 	in	%dx, %eax
 	mov	%eax, %esi
 
+	/* First touch of a page by a read (nothing uses the value). */
+	mov	KT_READ_ADDR, %eax
+
 	/* Write pass, with a progress exit every KT_PROGRESS_STEP bytes. */
 	mov	$KT_REGION_START, %edi
 1:	mov	%edi, %eax

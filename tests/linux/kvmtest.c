@@ -46,6 +46,8 @@ _Static_assert(KT_REGION_START % KT_PROGRESS_STEP == 0 &&
 _Static_assert(KT_REGION_END - KT_REGION_START >= 16 << 20, "at least 16 MiB tested");
 _Static_assert(KT_REGION_END <= KT_MEM_SIZE && KT_REGION_START > 1 << 20,
 	       "region inside guest memory, above 1 MiB");
+_Static_assert(KT_READ_ADDR >= KT_REGION_END && KT_READ_ADDR < KT_MEM_SIZE &&
+	       KT_READ_ADDR % 4096 == 0, "read probe on a page of its own");
 _Static_assert(KT_PROBE_ADDR >= KT_REGION_START && KT_PROBE_ADDR < KT_REGION_END &&
 	       KT_PROBE_ADDR % 4 == 0, "probe word inside the region");
 

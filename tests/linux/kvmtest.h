@@ -8,6 +8,8 @@
  * The conversation, in order (every access is one OUT or IN, count 1):
  *   1. OUT  KT_PORT_HELLO     32-bit  KT_HELLO_MAGIC
  *   2. IN   KT_PORT_SEED      32-bit  the host answers KT_SEED
+ *           then one 32-bit read of KT_READ_ADDR (a page nothing else
+ *           touches: its first access is a read, for nvctl's trace)
  *   3.      write pass: every 32-bit word at address A in
  *           [KT_REGION_START, KT_REGION_END) gets A ^ seed; after each
  *           KT_PROGRESS_STEP bytes:
@@ -47,6 +49,9 @@
 #define KT_SEED            0x9e3779b9
 #define KT_DONE_BYTE       0x44        /* 'D' */
 #define KT_NO_MISMATCH     0xffffffff
+
+/* A word outside the region and the code that only this read touches. */
+#define KT_READ_ADDR       0x1800000
 
 /* The word the host changes between the passes (inside the region, not
  * on a page boundary), and the value it writes there. */

@@ -2,17 +2,21 @@
 # SPDX-License-Identifier: MIT
 #
 # mkinitramfs.sh [--hvcheck HVCHECK] OUTPUT
-# mkinitramfs.sh [--hvcheck HVCHECK] --kvm KVM_LOAD KVM_INIT KVMTEST VMLINUZ OUTPUT
+# mkinitramfs.sh [--hvcheck HVCHECK] --kvm KVM_LOAD KVM_INIT KVMTEST VMLINUZ [--nvctl NVCTL NVCTL_TEST] OUTPUT
 # mkinitramfs.sh [--hvcheck HVCHECK] --qemu KVM_LOAD QEMU_INIT L2_INITRD VMLINUZ OUTPUT
 # mkinitramfs.sh --l2 L2_INIT OUTPUT
 #
 # Builds a gzip'd newc cpio initramfs for the Linux tests from Debian's
-# busybox-static (/bin/busybox).  Its /init mounts proc and sysfs, prints
-# the marker NESTVISOR-LINUX-L1-OK, the kernel release and whether
+# busybox-static (/bin/busybox).  Its /init mounts proc and sysfs,
+# prints the marker NESTVISOR-LINUX-L1-OK, the kernel release and whether
 # /proc/cpuinfo has the 'hypervisor' flag, runs /bin/hvcheck if there is
 # one (HVCHECK, hvcheck.c: CPUID's hypervisor bit and the 0x40000000
 # signature), runs /kvm/run.sh if there is one, then powers off
-# (poweroff -f: no init system to stop).
+# (poweroff -f: no init system to stop).  The kernel command line's nvl1=
+# chooses what runs instead of /kvm/run.sh:
+#   nvl1=shell   /kvm/run.sh setup (KVM ready), then an interactive shell
+#                on the console (prompt "l1# "); its end powers off
+#   nvl1=nvctl   /kvm/run.sh setup, then /kvm/nvctl.sh (NVCTL_TEST)
 #
 # With --kvm or --qemu the image also holds /kvm: load.sh (KVM_LOAD,
 # kvm-load.sh), the kvm-amd module of VMLINUZ's kernel (/lib/modules/
@@ -20,7 +24,8 @@
 # module it depends on (modinfo's depends field, recursively), uncompressed
 # (.ko, .ko.xz and .ko.zst accepted), and /kvm/modules, their file names in
 # load order (dependencies first).  --kvm adds run.sh (KVM_INIT,
-# kvm-init.sh) and the static kvmtest program.  --qemu adds run.sh
+# kvm-init.sh) and the static kvmtest program; with --nvctl also
+# /bin/nvctl (NVCTL, static) and /kvm/nvctl.sh.  --qemu adds run.sh
 # (QEMU_INIT, qemu-init.sh), the L2's kernel as /l2/vmlinuz (VMLINUZ
 # itself) and /l2/vmlinux (the ELF image inside it, for a PVH boot), its
 # initramfs as /l2/initrd.img (L2_INITRD), and the installed
@@ -31,9 +36,10 @@
 # --l2 builds the L2's image instead: L2_INIT (l2-init.sh) as /init.
 set -eu
 
-usage="usage: mkinitramfs.sh [--hvcheck HVCHECK] [--kvm KVM_LOAD KVM_INIT KVMTEST VMLINUZ | --qemu KVM_LOAD QEMU_INIT L2_INITRD VMLINUZ] OUTPUT
+usage="usage: mkinitramfs.sh [--hvcheck HVCHECK] [--kvm KVM_LOAD KVM_INIT KVMTEST VMLINUZ [--nvctl NVCTL NVCTL_TEST] | --qemu KVM_LOAD QEMU_INIT L2_INITRD VMLINUZ] OUTPUT
        mkinitramfs.sh --l2 L2_INIT OUTPUT"
-mode=l1 hvcheck='' kvm_load='' run_sh='' kvmtest='' l2_initrd='' vmlinuz='' l2_init=''
+mode=l1 hvcheck='' kvm_load='' run_sh='' kvmtest='' l2_initrd='' vmlinuz=''
+l2_init='' nvctl='' nvctl_test=''
 if [ "${1:-}" = --hvcheck ]; then
 	[ $# -ge 3 ] || { echo "$usage" >&2; exit 1; }
 	hvcheck=$2
@@ -41,9 +47,14 @@ if [ "${1:-}" = --hvcheck ]; then
 fi
 case ${1:-} in
 --kvm)
-	[ $# -eq 6 ] || { echo "$usage" >&2; exit 1; }
+	[ $# -ge 6 ] || { echo "$usage" >&2; exit 1; }
 	mode=kvm kvm_load=$2 run_sh=$3 kvmtest=$4 vmlinuz=$5
-	shift 5 ;;
+	shift 5
+	if [ "${1:-}" = --nvctl ]; then
+		[ $# -eq 4 ] || { echo "$usage" >&2; exit 1; }
+		nvctl=$2 nvctl_test=$3
+		shift 3
+	fi ;;
 --qemu)
 	[ $# -eq 6 ] || { echo "$usage" >&2; exit 1; }
 	mode=qemu kvm_load=$2 run_sh=$3 l2_initrd=$4 vmlinuz=$5
@@ -75,9 +86,9 @@ if [ -n "$hvcheck" ]; then
 fi
 applets="sh mount grep uname cat poweroff"
 case $mode in
-kvm) applets="$applets insmod mknod dmesg sed tail" ;;
-qemu) applets="$applets insmod mknod dmesg sed tail awk timeout" ;;
+kvm|qemu) applets="$applets insmod mknod dmesg sed tail setsid cttyhack head sleep tr cut wc ls echo" ;;
 esac
+[ $mode != qemu ] || applets="$applets awk timeout"
 for applet in $applets; do
 	ln -s busybox "$root/bin/$applet"
 done
@@ -106,9 +117,25 @@ fi
 if [ -x /bin/hvcheck ]; then
 	/bin/hvcheck
 fi
-if [ -x /kvm/run.sh ]; then
-	/kvm/run.sh
-fi
+mode=$(tr ' ' '\n' < /proc/cmdline | sed -n 's/^nvl1=//p')
+case $mode in
+shell)
+	[ -x /kvm/run.sh ] && /kvm/run.sh setup
+	echo "linux-l1: a shell on the console; 'exit' powers off"
+	PS1='l1# ' setsid cttyhack sh
+	;;
+nvctl)
+	/kvm/run.sh setup && /kvm/nvctl.sh
+	;;
+*)
+	if [ -x /bin/nvctl ]; then
+		nvctl version 2>&1 | head -n 1 | sed 's/^/linux-l1: /'
+	fi
+	if [ -x /kvm/run.sh ]; then
+		/kvm/run.sh
+	fi
+	;;
+esac
 poweroff -f
 INIT
 chmod 755 "$root/init"
@@ -154,6 +181,12 @@ fi
 if [ $mode = kvm ]; then
 	cp "$kvmtest" "$root/kvm/kvmtest"
 	chmod 755 "$root/kvm/kvmtest"
+	ln -s ../kvm/kvmtest "$root/bin/kvmtest"
+fi
+if [ -n "$nvctl" ]; then
+	cp "$nvctl" "$root/bin/nvctl"
+	cp "$nvctl_test" "$root/kvm/nvctl.sh"
+	chmod 755 "$root/bin/nvctl" "$root/kvm/nvctl.sh"
 fi
 
 # add_file PATH: copies PATH (symbolic links followed) to the same path

@@ -70,3 +70,34 @@ int memmap_range_is_reserved(uint64_t base, uint64_t size)
 	}
 	return ok;
 }
+
+void guest_option_word(EFI_HANDLE image, char *out, unsigned size)
+{
+	EFI_LOADED_IMAGE *li = NULL;
+	unsigned n = 0;
+	int gap = 0;
+
+	if (!size)
+		return;
+	out[0] = 0;
+	if (EFI_ERROR(uefi_call_wrapper(BS->HandleProtocol, 3, image,
+					&LoadedImageProtocol, (void **)&li)) ||
+	    !li || !li->LoadOptions)
+		return;
+	for (UINTN i = 0; i < li->LoadOptionsSize / 2; i++) {
+		CHAR16 c = ((const CHAR16 *)li->LoadOptions)[i];
+
+		if (c == 0)
+			break;
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+			gap = 1;
+			continue;
+		}
+		if (gap)
+			n = 0; /* a new word begins */
+		gap = 0;
+		if (n + 1 < size)
+			out[n++] = (char)c;
+		out[n] = 0;
+	}
+}

@@ -25,4 +25,11 @@ void guest_free_page(void *page);
  */
 int memmap_range_is_reserved(uint64_t base, uint64_t size);
 
+/*
+ * The last blank-separated word of the image's load options, as ASCII, in
+ * out[0..size) ("" when there are none).  Both nestvisor's `args` and a
+ * UEFI shell command line ("fs0:\\x.efi WORD") then name the same word.
+ */
+void guest_option_word(EFI_HANDLE image, char *out, unsigned size);
+
 #endif
