@@ -16,13 +16,16 @@
 static void cache_exit(struct cpu *cpu, enum insn_op op, enum insn_op other)
 {
 	struct insn in;
+	int len;
 
 	if (!svm_has(&cpu->caps, SVM_FEAT_NRIPS) &&
 	    !guest_insn_decode_op(cpu, other, &in))
 		op = other;
-	if (skip_instruction(cpu, op))
+	len = insn_begin(cpu, op);
+	if (len < 0)
 		return;
 	__asm__ volatile("wbinvd" ::: "memory");
+	guest_advance_rip(cpu, (unsigned)len);
 }
 
 void handle_invd(struct cpu *cpu)

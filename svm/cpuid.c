@@ -36,7 +36,10 @@ void handle_cpuid(struct cpu *cpu)
 	struct vmcb_save *s = &cpu->cur->save;
 	uint32_t leaf = (uint32_t)s->rax, sub = (uint32_t)cpu->gregs.rcx;
 	struct cpuid_regs64 r = { 0, 0, 0, 0 };
+	int len = insn_begin(cpu, INSN_CPUID);
 
+	if (len < 0)
+		return;
 	if ((leaf & 0xffffff00u) == NV_CPUID_VENDOR_LEAF) {
 		if (leaf == NV_CPUID_VENDOR_LEAF)
 			r = (struct cpuid_regs64){ NV_CPUID_MAX_LEAF,
@@ -92,5 +95,5 @@ void handle_cpuid(struct cpu *cpu)
 	cpu->gregs.rbx = r.rbx;
 	cpu->gregs.rcx = r.rcx;
 	cpu->gregs.rdx = r.rdx;
-	skip_instruction(cpu, INSN_CPUID);
+	guest_advance_rip(cpu, (unsigned)len);
 }

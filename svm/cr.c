@@ -51,8 +51,12 @@ void handle_cr4_write(struct cpu *cpu)
 	struct vmcb_save *s = &v->save;
 	uint64_t info1 = v->control.exit_info_1, val;
 	struct insn in;
+	int len;
 
 	if (svm_has(&cpu->caps, SVM_FEAT_DECODE) && (info1 & EXITINFO1_CR_VALID)) {
+		len = insn_begin(cpu, INSN_MOV_CR);
+		if (len < 0)
+			return;
 		val = guest_gpr(cpu, info1 & 15);
 	} else {
 		if (guest_insn_decode_op(cpu, INSN_MOV_CR, &in) || in.reg != 4 ||
@@ -62,6 +66,7 @@ void handle_cr4_write(struct cpu *cpu)
 			inject_exception(cpu, X86_VEC_UD, false, 0);
 			return;
 		}
+		len = in.len;
 		val = guest_gpr(cpu, in.rm);
 		if (!(s->efer & X86_EFER_LMA))
 			val = (uint32_t)val;
@@ -73,11 +78,10 @@ void handle_cr4_write(struct cpu *cpu)
 		inject_exception(cpu, X86_VEC_GP, true, 0);
 		return;
 	}
-	if (skip_instruction(cpu, INSN_MOV_CR))
-		return;
 	if ((val ^ s->cr4) & CR4_FLUSH_BITS)
 		v->control.tlb_control =
 			svm_has(&cpu->caps, SVM_FEAT_FLUSHASID) ?
 				TLB_CONTROL_FLUSH_ASID : TLB_CONTROL_FLUSH_ALL;
 	s->cr4 = val;
+	guest_advance_rip(cpu, (unsigned)len);
 }

@@ -26,13 +26,13 @@ static __attribute__((noinline, noreturn)) void hc_test_exit(uint64_t status)
 	debug_exit((uint32_t)status);
 }
 
-static __attribute__((noinline)) void hc_stats(struct cpu *cpu)
+static __attribute__((noinline)) void hc_stats(struct cpu *cpu, int len)
 {
 	cpu->gregs.rbx = cpu->nr_exits;
 	cpu->gregs.rcx = cpu->nested.nr_vmruns;
 	cpu->gregs.rdx = nested_npt_faults(cpu);
 	cpu->cur->save.rax = (uint64_t)NV_HC_OK;
-	skip_instruction(cpu, INSN_VMMCALL);
+	guest_advance_rip(cpu, (unsigned)len);
 }
 
 static long hc_boot_log(struct guest_regs *g)
@@ -53,7 +53,7 @@ static long hc_boot_log(struct guest_regs *g)
 	return NV_HC_OK;
 }
 
-static __attribute__((noinline)) void hc_user(struct cpu *cpu)
+static __attribute__((noinline)) void hc_user(struct cpu *cpu, int len)
 {
 	struct vmcb_save *s = &cpu->cur->save;
 
@@ -62,11 +62,11 @@ static __attribute__((noinline)) void hc_user(struct cpu *cpu)
 		return;
 	}
 	s->rax = (uint64_t)nvctl_call(cpu, s->rax);
-	skip_instruction(cpu, INSN_VMMCALL);
+	guest_advance_rip(cpu, (unsigned)len);
 }
 
 /* The boot log and the nvctl calls at CPL 0, and unknown calls. */
-static __attribute__((noinline)) void hc_other(struct cpu *cpu)
+static __attribute__((noinline)) void hc_other(struct cpu *cpu, int len)
 {
 	struct vmcb_save *s = &cpu->cur->save;
 	long status;
@@ -81,7 +81,7 @@ static __attribute__((noinline)) void hc_other(struct cpu *cpu)
 						     NV_HC_ENOSYS;
 	}
 	s->rax = (uint64_t)status;
-	skip_instruction(cpu, INSN_VMMCALL);
+	guest_advance_rip(cpu, (unsigned)len);
 }
 
 void handle_vmmcall(struct cpu *cpu)
@@ -89,9 +89,12 @@ void handle_vmmcall(struct cpu *cpu)
 	struct vmcb_save *s = &cpu->cur->save;
 	struct guest_regs *g = &cpu->gregs;
 	long status = NV_HC_OK;
+	int len = insn_begin(cpu, INSN_VMMCALL);
 
+	if (len < 0)
+		return;
 	if (s->cpl != 0) {
-		hc_user(cpu);
+		hc_user(cpu, len);
 		return;
 	}
 	switch (s->rax) {
@@ -112,7 +115,7 @@ void handle_vmmcall(struct cpu *cpu)
 				status = NV_HC_CORRUPT;
 		break;
 	case NV_HC_STATS:
-		hc_stats(cpu);
+		hc_stats(cpu, len);
 		return;
 	case NV_HC_CPUS:
 		g->rbx = __atomic_load_n(&smp.nr_running, __ATOMIC_RELAXED);
@@ -120,9 +123,9 @@ void handle_vmmcall(struct cpu *cpu)
 		g->rdx = cpu->apic_id;
 		break;
 	default:
-		hc_other(cpu);
+		hc_other(cpu, len);
 		return;
 	}
 	s->rax = (uint64_t)status;
-	skip_instruction(cpu, INSN_VMMCALL);
+	guest_advance_rip(cpu, (unsigned)len);
 }

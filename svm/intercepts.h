@@ -97,14 +97,21 @@ static inline void instruction_completed(struct cpu *cpu)
 		instruction_completed_slow(cpu);
 }
 
-/* Moves the guest's RIP past the intercepted instruction, which must be
- * op: next_rip where the CPU has NRIPS, otherwise by decoding the bytes at
- * RIP (svm/nrip.c), then instruction_completed().  Returns 0, or
- * -NV_EINVAL after injecting #UD when the bytes at RIP are not op.
- * insn_is() only checks, the same way, so that a handler can do the
- * instruction's work before it completes it. */
+/*
+ * An emulated instruction completes in the order the CPU's does: every
+ * check that can fault first (no effect at all when one does), then its
+ * effect, then RIP past it, then the single-step trap (APM Vol. 2
+ * §13.1.4), so that a #VMEXIT the trap causes shows the effect.
+ * insn_begin() is the first check: the length of the intercepted
+ * instruction op at RIP (next_rip - RIP where the CPU has NRIPS,
+ * otherwise by decoding the bytes at RIP, svm/nrip.c), or -NV_EINVAL
+ * after injecting #UD when the bytes there are not op.  The handler then
+ * makes its own checks, does the work and ends with
+ * guest_advance_rip(cpu, len).  skip_instruction() is both at once, for
+ * a handler whose work comes after the move (VMRUN).
+ */
+int insn_begin(struct cpu *cpu, enum insn_op op);
 int skip_instruction(struct cpu *cpu, enum insn_op op);
-bool insn_is(struct cpu *cpu, enum insn_op op);
 
 /* The length of the instruction op at the running guest's RIP, or
  * -NV_EINVAL if the bytes there are not op. */
@@ -119,8 +126,8 @@ int guest_insn_decode(struct cpu *cpu, struct insn *in);
 int guest_insn_decode_op(struct cpu *cpu, enum insn_op op, struct insn *in);
 
 /* RIP += len, wrapped to the code size (16, 32 or 64 bits), then
- * instruction_completed(): for an instruction nestvisor emulated from
- * guest_insn_decode() (svm/apic.c). */
+ * instruction_completed(): the end of every emulated instruction, its
+ * length from insn_begin() or guest_insn_decode() (svm/apic.c). */
 void guest_advance_rip(struct cpu *cpu, unsigned len);
 
 #endif

@@ -113,8 +113,10 @@ void handle_msr(struct cpu *cpu)
 	bool write = cpu->cur->control.exit_info_1 & 1;
 	uint64_t val = (s->rax & 0xffffffffu) | (cpu->gregs.rdx << 32);
 	const struct msr_rule *r = msr_rule(msr);
-	int rc;
+	int rc, len = insn_begin(cpu, write ? INSN_WRMSR : INSN_RDMSR);
 
+	if (len < 0)
+		return;
 	rc = write ? msr_write(cpu, r, msr, val) : msr_read(cpu, r, msr, &val);
 	if (rc) {
 		log_debug_limited("%s MSR 0x%x (%s) 0x%lx: #GP (%s)",
@@ -127,5 +129,5 @@ void handle_msr(struct cpu *cpu)
 		s->rax = (uint32_t)val;
 		cpu->gregs.rdx = val >> 32;
 	}
-	skip_instruction(cpu, write ? INSN_WRMSR : INSN_RDMSR);
+	guest_advance_rip(cpu, (unsigned)len);
 }

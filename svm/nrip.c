@@ -34,6 +34,14 @@ code_mode(const struct vmcb_save *s)
 	return s->cs.attrib.db ? INSN_MODE_32 : INSN_MODE_16;
 }
 
+/* RIP's width in each code size: IP, EIP or RIP. */
+static inline __attribute__((always_inline)) uint64_t
+mode_mask(enum insn_mode mode)
+{
+	return mode == INSN_MODE_64 ? ~0ull :
+	       mode == INSN_MODE_32 ? 0xffffffffull : 0xffffull;
+}
+
 static union cpu_role guest_role(struct cpu *cpu)
 {
 	const struct vmcb_save *s = &cpu->cur->save;
@@ -222,53 +230,41 @@ int guest_insn_decode_op(struct cpu *cpu, enum insn_op op, struct insn *in)
 	return 0;
 }
 
-bool insn_is(struct cpu *cpu, enum insn_op op)
+int insn_begin(struct cpu *cpu, enum insn_op op)
 {
-	if (svm_has(&cpu->caps, SVM_FEAT_NRIPS) && cpu->cur->control.next_rip)
-		return true;
-	if (guest_insn_len(cpu, op) > 0)
-		return true;
-	inject_exception(cpu, X86_VEC_UD, false, 0);
-	return false;
+	struct vmcb *v = cpu->cur;
+	const struct vmcb_save *s = &v->save;
+	enum insn_mode mode = code_mode(s);
+	const struct decode_cache *c;
+	uint64_t la;
+	int len;
+
+	if (svm_has(&cpu->caps, SVM_FEAT_NRIPS) && v->control.next_rip)
+		return (int)((v->control.next_rip - s->rip) & mode_mask(mode));
+	la = mode == INSN_MODE_64 ? s->rip : s->cs.base + s->rip;
+	c = &cpu->decode_cache[cur_level(cpu)];
+	if (cache_hit(cpu, c, la, op))
+		return c->len;
+	len = decode_slow(cpu, mode, la, op);
+	if (len < 0)
+		inject_exception(cpu, X86_VEC_UD, false, 0);
+	return len;
 }
 
 int skip_instruction(struct cpu *cpu, enum insn_op op)
 {
-	struct vmcb *v = cpu->cur;
-	struct vmcb_save *s = &v->save;
-	const struct decode_cache *c;
-	enum insn_mode mode;
-	uint64_t la;
-	int len;
+	int len = insn_begin(cpu, op);
 
-	if (svm_has(&cpu->caps, SVM_FEAT_NRIPS) && v->control.next_rip) {
-		s->rip = v->control.next_rip;
-		instruction_completed(cpu);
-		return 0;
-	}
-	mode = code_mode(s);
-	la = mode == INSN_MODE_64 ? s->rip : s->cs.base + s->rip;
-	c = &cpu->decode_cache[v != cpu->vmcb01];
-	if (cache_hit(cpu, c, la, op)) {
-		len = c->len;
-	} else if ((len = decode_slow(cpu, mode, la, op)) < 0) {
-		inject_exception(cpu, X86_VEC_UD, false, 0);
+	if (len < 0)
 		return len;
-	}
-	s->rip += (unsigned)len;
-	if (mode != INSN_MODE_64)
-		s->rip &= mode == INSN_MODE_32 ? 0xffffffffull : 0xffffull;
-	instruction_completed(cpu);
+	guest_advance_rip(cpu, (unsigned)len);
 	return 0;
 }
 
 void guest_advance_rip(struct cpu *cpu, unsigned len)
 {
 	struct vmcb_save *s = &cpu->cur->save;
-	enum insn_mode mode = code_mode(s);
 
-	s->rip += len;
-	if (mode != INSN_MODE_64)
-		s->rip &= mode == INSN_MODE_32 ? 0xffffffffull : 0xffffull;
+	s->rip = (s->rip + len) & mode_mask(code_mode(s));
 	instruction_completed(cpu);
 }
