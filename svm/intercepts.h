@@ -125,6 +125,14 @@ int guest_insn_decode(struct cpu *cpu, struct insn *in);
  * not op. */
 int guest_insn_decode_op(struct cpu *cpu, enum insn_op op, struct insn *in);
 
+/* The linear address delta bytes after CS:RIP of the running guest's
+ * state s: RIP + delta in 64-bit mode, otherwise CS.base + EIP (or IP)
+ * + delta modulo 2^32, as the CPU forms it (svm/nrip.c). */
+uint64_t guest_code_la(const struct vmcb_save *s, uint64_t delta);
+
+/* RIP + len, wrapped to the code size of s (IP, EIP or RIP). */
+uint64_t guest_next_rip(const struct vmcb_save *s, unsigned len);
+
 /* RIP += len, wrapped to the code size (16, 32 or 64 bits), then
  * instruction_completed(): the end of every emulated instruction, its
  * length from insn_begin() or guest_insn_decode() (svm/apic.c). */

@@ -85,7 +85,7 @@ static uint64_t reflected_next_rip(struct cpu *cpu, uint64_t code)
 	if (svm_has(&cpu->caps, SVM_FEAT_NRIPS))
 		return v->control.next_rip;
 	len = guest_insn_len(cpu, op);
-	return len > 0 ? v->save.rip + (unsigned)len : 0;
+	return len > 0 ? guest_next_rip(&v->save, (unsigned)len) : 0;
 }
 
 static void reflect(struct cpu *cpu)

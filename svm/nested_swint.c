@@ -45,9 +45,7 @@ void nested_swint(struct cpu *cpu)
 	exception = in.op != INSN_INTN;
 	vector = in.op == INSN_INT3 ? X86_VEC_BP :
 		 in.op == INSN_INTO ? X86_VEC_OF : in.imm8;
-	next = v->save.rip + in.len;
-	if (!((v->save.efer & X86_EFER_LMA) && v->save.cs.attrib.l))
-		next &= v->save.cs.attrib.db ? 0xffffffffull : 0xffffull;
+	next = guest_next_rip(&v->save, in.len);
 
 	if (exception &&
 	    nested_l1_intercepts(cpu, VMEXIT_EXCP_BASE + vector, 0)) {

@@ -103,11 +103,11 @@ static uint64_t fault_la(struct cpu *cpu, uint64_t info1, uint64_t gpa)
 	    !la_search(&ls, gpa, info1 & PFERR_GUEST_PAGE, &la))
 		return la;
 	if (info1 & PFERR_FETCH) {
-		uint64_t rip = s->cs.base + s->rip;
+		uint64_t rip = guest_code_la(s, 0);
 
 		la = (rip & ~0xfffull) | (gpa & 0xfff);
-		if (la < rip)
-			la += 4096;
+		if (la < rip) /* the page after RIP's, wrapped as CS:RIP is */
+			la = guest_code_la(s, la + 4096 - rip);
 	}
 	return la;
 }

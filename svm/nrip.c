@@ -4,7 +4,10 @@
  *
  * With NRIPS the CPU gives next_rip (APM Vol. 2 §15.7.1).  Without it (QEMU
  * TCG), nestvisor reads the bytes at CS:RIP through L1's own page tables
- * (mm/ walker, L1's cpu_role) and decodes them (svm/insn.c).  The bytes
+ * (mm/ walker, L1's cpu_role) and decodes them (svm/insn.c).  Outside
+ * 64-bit mode CS:RIP is the 32-bit linear address CS.base + EIP (or IP),
+ * wrapping at 4 GiB as the CPU's does, and RIP moves within IP, EIP or
+ * RIP.  The bytes
  * must be the instruction that caused the exit; anything else (code changed
  * under our feet by another CPU or by DMA) gets #UD instead of a guess.
  *
@@ -42,6 +45,37 @@ mode_mask(enum insn_mode mode)
 	       mode == INSN_MODE_32 ? 0xffffffffull : 0xffffull;
 }
 
+/* The width of linear addresses: 64 bits in 64-bit mode, otherwise 32
+ * (compatibility mode included): APM Vol. 2 chapter 4, "Segmented
+ * Virtual Memory". */
+static inline __attribute__((always_inline)) uint64_t
+la_mask(enum insn_mode mode)
+{
+	return mode == INSN_MODE_64 ? ~0ull : 0xffffffffull;
+}
+
+/* The linear address of CS:RIP: RIP itself in 64-bit mode (CS's base is
+ * ignored there), else CS.base + EIP (or IP) modulo 2^32. */
+static inline __attribute__((always_inline)) uint64_t
+code_la(const struct vmcb_save *s, enum insn_mode mode)
+{
+	if (mode == INSN_MODE_64)
+		return s->rip;
+	return (s->cs.base + (s->rip & mode_mask(mode))) & la_mask(mode);
+}
+
+uint64_t guest_code_la(const struct vmcb_save *s, uint64_t delta)
+{
+	enum insn_mode mode = code_mode(s);
+
+	return (code_la(s, mode) + delta) & la_mask(mode);
+}
+
+uint64_t guest_next_rip(const struct vmcb_save *s, unsigned len)
+{
+	return (s->rip + len) & mode_mask(code_mode(s));
+}
+
 static union cpu_role guest_role(struct cpu *cpu)
 {
 	const struct vmcb_save *s = &cpu->cur->save;
@@ -57,11 +91,13 @@ static union cpu_role guest_role(struct cpu *cpu)
 	return role;
 }
 
-/* Reads up to len bytes of L1 code at linear address la; returns the
- * number read (stops at the first unmapped page).  *first gets the walk
- * of the first page. */
-static unsigned read_code(struct cpu *cpu, union cpu_role role, uint64_t la,
-			  uint8_t *buf, unsigned len, struct walk_result *first)
+/* Reads up to len bytes of L1 code at linear address la, in the linear
+ * space of mode (32-bit addresses wrap at 4 GiB); returns the number read
+ * (stops at the first unmapped page).  *first gets the walk of the first
+ * page. */
+static unsigned read_code(struct cpu *cpu, union cpu_role role,
+			  enum insn_mode mode, uint64_t la, uint8_t *buf,
+			  unsigned len, struct walk_result *first)
 {
 	const struct vmcb_save *s = &cpu->cur->save;
 	uint64_t acc = PFERR_FETCH | (s->cpl == 3 ? PFERR_USER : 0);
@@ -71,11 +107,11 @@ static unsigned read_code(struct cpu *cpu, union cpu_role role, uint64_t la,
 	first->out = la;
 	while (n < len) {
 		struct walk_result r, *rp = n ? &r : first;
-		uint64_t gpa = la + n, chunk;
+		uint64_t gpa = (la + n) & la_mask(mode), chunk;
 
 		if (!role.base.direct) {
 			if (!walk(&cpu->code_walk[cur_level(cpu)], cpu->cur_phys, s->cr3,
-				  la + n, acc, rp))
+				  gpa, acc, rp))
 				break;
 			gpa = rp->out;
 		}
@@ -187,7 +223,7 @@ static __attribute__((noinline)) int decode_slow(struct cpu *cpu,
 	struct insn in;
 	unsigned n;
 
-	n = read_code(cpu, role, la, bytes, sizeof(bytes), &first);
+	n = read_code(cpu, role, mode, la, bytes, sizeof(bytes), &first);
 	if (insn_decode(bytes, n, mode, &in) || in.op != op) {
 		log_warn_limited("cannot decode the intercepted instruction at "
 				 "rip 0x%lx (%u bytes readable)", s->rip, n);
@@ -201,12 +237,13 @@ int guest_insn_decode(struct cpu *cpu, struct insn *in)
 {
 	const struct vmcb_save *s = &cpu->cur->save;
 	enum insn_mode mode = code_mode(s);
-	uint64_t la = mode == INSN_MODE_64 ? s->rip : s->cs.base + s->rip;
+	uint64_t la = code_la(s, mode);
 	uint8_t bytes[INSN_MAX_LEN];
 	struct walk_result first;
 	unsigned n;
 
-	n = read_code(cpu, guest_role(cpu), la, bytes, sizeof(bytes), &first);
+	n = read_code(cpu, guest_role(cpu), mode, la, bytes, sizeof(bytes),
+		      &first);
 	return insn_decode(bytes, n, mode, in);
 }
 
@@ -214,7 +251,7 @@ int guest_insn_len(struct cpu *cpu, enum insn_op op)
 {
 	const struct vmcb_save *s = &cpu->cur->save;
 	enum insn_mode mode = code_mode(s);
-	uint64_t la = mode == INSN_MODE_64 ? s->rip : s->cs.base + s->rip;
+	uint64_t la = code_la(s, mode);
 
 	const struct decode_cache *c = &cpu->decode_cache[cur_level(cpu)];
 
@@ -241,7 +278,7 @@ int insn_begin(struct cpu *cpu, enum insn_op op)
 
 	if (svm_has(&cpu->caps, SVM_FEAT_NRIPS) && v->control.next_rip)
 		return (int)((v->control.next_rip - s->rip) & mode_mask(mode));
-	la = mode == INSN_MODE_64 ? s->rip : s->cs.base + s->rip;
+	la = code_la(s, mode);
 	c = &cpu->decode_cache[cur_level(cpu)];
 	if (cache_hit(cpu, c, la, op))
 		return c->len;
@@ -265,6 +302,6 @@ void guest_advance_rip(struct cpu *cpu, unsigned len)
 {
 	struct vmcb_save *s = &cpu->cur->save;
 
-	s->rip = (s->rip + len) & mode_mask(code_mode(s));
+	s->rip = guest_next_rip(s, len);
 	instruction_completed(cpu);
 }

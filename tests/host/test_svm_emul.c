@@ -172,6 +172,72 @@ static void test_single_step_after_mov_cr4(void **state)
 	assert_int_equal(v->save.dr6 & X86_DR6_BS, X86_DR6_BS);
 }
 
+/* ---- linear addresses outside 64-bit mode ------------------------------- */
+
+/*
+ * A 32-bit L1 with paging off: the linear address of CS:EIP is
+ * CS.base + EIP modulo 2^32 (APM Vol. 2 chapter 4, "Segmented Virtual
+ * Memory": outside 64-bit mode linear addresses are 32 bits), here 0xf0000000 + (page + 0x10000000),
+ * which wraps to the page itself.  CPUID there must complete (RIP += 2).
+ * (Without the wrap nestvisor would read 4 GiB higher, where this test's
+ * process has nothing mapped.)
+ */
+#define WRAP_BASE 0xf0000000ull
+
+static void test_cs_base_wraps_at_4g(void **state)
+{
+	static const uint8_t cpuid_insn[] = { 0x0f, 0xa2 };
+	struct vmcb_save *s;
+	uint64_t page;
+
+	(void)state;
+	cpu_up_decoding();
+	page = l1_page();
+	memcpy((void *)page, cpuid_insn, sizeof(cpuid_insn));
+	s = &cpu->vmcb01->save;
+	s->efer = X86_EFER_SVME;
+	s->cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_NE;
+	s->cr4 = 0;
+	s->cs.base = WRAP_BASE;
+	s->cs.limit = 0xffffffff;
+	s->cs.attrib.raw = 0xc9b; /* 32-bit code: G, D, P, S, type 0xb */
+	s->rip = page + (1ull << 32) - WRAP_BASE;
+	s->rax = 0;
+	l1_exit(VMEXIT_CPUID, 0);
+	handle_cpuid(cpu);
+	assert_int_equal(cpu->vmcb01->control.event_inj.raw, 0);
+	assert_int_equal(s->rip, page + (1ull << 32) - WRAP_BASE + 2);
+}
+
+/* EIP wraps too: CPUID at EIP 0xfffffffe with CS.base = page + 4096
+ * (linear page + 4094 after the wrap) completes with EIP = 0: outside
+ * 64-bit mode the instruction pointer is EIP, 32 bits (APM Vol. 1,
+ * "Instruction Pointer"). */
+static void test_eip_wraps_at_4g(void **state)
+{
+	static const uint8_t cpuid_insn[] = { 0x0f, 0xa2 };
+	struct vmcb_save *s;
+	uint64_t page;
+
+	(void)state;
+	cpu_up_decoding();
+	page = l1_page();
+	memcpy((void *)(page + PAGE - 2), cpuid_insn, sizeof(cpuid_insn));
+	s = &cpu->vmcb01->save;
+	s->efer = X86_EFER_SVME;
+	s->cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_NE;
+	s->cr4 = 0;
+	s->cs.base = page + PAGE; /* EIP 0xfffffffe is page + PAGE - 2 */
+	s->cs.limit = 0xffffffff;
+	s->cs.attrib.raw = 0xc9b;
+	s->rip = 0xfffffffe;
+	s->rax = 0;
+	l1_exit(VMEXIT_CPUID, 0);
+	handle_cpuid(cpu);
+	assert_int_equal(cpu->vmcb01->control.event_inj.raw, 0);
+	assert_int_equal(s->rip, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -179,6 +245,8 @@ int main(void)
 		cmocka_unit_test(test_wrmsr_at_rip),
 		cmocka_unit_test(test_cpuid_not_at_rip),
 		cmocka_unit_test(test_single_step_after_mov_cr4),
+		cmocka_unit_test(test_cs_base_wraps_at_4g),
+		cmocka_unit_test(test_eip_wraps_at_4g),
 	};
 	return cmocka_run_group_tests(tests, machine_up, machine_down);
 }

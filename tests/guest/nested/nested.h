@@ -173,5 +173,6 @@ struct case_list step_cases(void);     /* cases_step.c */
 struct case_list maps_cases(void);     /* cases_maps.c */
 struct case_list tlb_cases(void);      /* cases_tlb.c */
 struct case_list vmrun_cases(void);    /* cases_vmrun.c */
+struct case_list modes_cases(void);    /* cases_modes.c */
 
 #endif
