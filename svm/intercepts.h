@@ -108,7 +108,7 @@ static inline void instruction_completed(struct cpu *cpu)
  * after injecting #UD when the bytes there are not op.  The handler then
  * makes its own checks, does the work and ends with
  * guest_advance_rip(cpu, len).  skip_instruction() is both at once, for
- * a handler whose work comes after the move (VMRUN).
+ * an instruction with no effect of its own to carry out.
  */
 int insn_begin(struct cpu *cpu, enum insn_op op);
 int skip_instruction(struct cpu *cpu, enum insn_op op);
@@ -124,6 +124,12 @@ int guest_insn_decode(struct cpu *cpu, struct insn *in);
 /* The same, when it must be op: 0, or -NV_EINVAL if the bytes there are
  * not op. */
 int guest_insn_decode_op(struct cpu *cpu, enum insn_op op, struct insn *in);
+
+/* rAX as VMRUN, VMLOAD, VMSAVE and INVLPGA (len bytes long, from
+ * insn_begin()) use it: the part of RAX the effective address size
+ * selects (APM Vol. 3, each instruction: RAX, EAX or AX by the code size
+ * and a 67h prefix). */
+uint64_t guest_insn_rax(struct cpu *cpu, unsigned len);
 
 /* The linear address delta bytes after CS:RIP of the running guest's
  * state s: RIP + delta in 64-bit mode, otherwise CS.base + EIP (or IP)

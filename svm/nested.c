@@ -202,25 +202,31 @@ void nested_vmrun(struct cpu *cpu)
 	struct nested_vmrun_ctx ctx = {
 		.efer = n->svme ? s01->efer : s01->efer & ~X86_EFER_SVME,
 		.cr0 = s01->cr0, .cpl = s01->cpl, .smm = false,
-		.hsave_pa = n->hsave_pa, .vmcb12_gpa = s01->rax,
+		.hsave_pa = n->hsave_pa,
 	};
 	volatile struct vmcb *v12;
 	enum x86_vector exc;
+	int len = insn_begin(cpu, INSN_VMRUN);
 
+	if (len < 0)
+		return;
+	/* rAX by the address size (APM Vol. 3 VMRUN) */
+	ctx.vmcb12_gpa = guest_insn_rax(cpu, (unsigned)len);
 	if (nested_vmrun_prechecks(&ctx, &n->caps, &why, &exc)) {
 		log_debug_limited("L1 VMRUN: %s", why.name);
 		inject_exception(cpu, exc, exc == X86_VEC_GP, 0);
 		return;
 	}
 	/* The prechecks bound the address by L1's width: reachable. */
-	v12 = (volatile struct vmcb *)l1_host_ptr(s01->rax, 4096);
+	v12 = (volatile struct vmcb *)l1_host_ptr(ctx.vmcb12_gpa, 4096);
 	if (!v12) {
 		inject_exception(cpu, X86_VEC_GP, true, 0);
 		return;
 	}
-	if (skip_instruction(cpu, INSN_VMRUN))
-		return;
-	n->vmcb12_gpa = s01->rax;
+	/* RIP past VMRUN in vmcb01, where L1 resumes after the #VMEXIT (a
+	 * single-step trap waits there too, svm/inject.c). */
+	guest_advance_rip(cpu, (unsigned)len);
+	n->vmcb12_gpa = ctx.vmcb12_gpa;
 	nested_copy_vmcb12(&n->cache, v12);
 	nested_sanitize_controls(&n->cache.ctrl, &n->caps);
 	if (nested_needs_pdptes(&n->cache))

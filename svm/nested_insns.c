@@ -17,6 +17,8 @@
  *  INVLPGA: the TLB entry of rAX in the ASID in ECX, on the host ASID
  *    that stands for it (L1's ASID n runs as host ASID n + 1), and, for
  *    a guest ASID, the shadow NPT's translations.
+ *  rAX is the part of RAX the effective address size selects: RAX, EAX
+ *  or AX (guest_insn_rax(), svm/nrip.c).
  *  All raise #UD while the guest's EFER.SVME is clear or it is not in
  *  protected mode, and #GP(0) at CPL > 0; VMLOAD and VMSAVE also #GP(0)
  *  for an rAX that is not page-aligned or not an L1 physical address.
@@ -53,33 +55,24 @@ static bool svm_insn_faults(struct cpu *cpu)
 	return true;
 }
 
-/* rAX as the instruction uses it: all 64 bits in 64-bit mode, else EAX. */
-static uint64_t guest_rax(const struct cpu *cpu)
-{
-	const struct vmcb_save *s = &cpu->cur->save;
-
-	if ((s->efer & X86_EFER_LMA) && s->cs.attrib.l)
-		return s->rax;
-	return (uint32_t)s->rax;
-}
-
 void nested_vmload_vmsave(struct cpu *cpu, bool load)
 {
 	struct vmcb_save *cur = &cpu->cur->save;
-	uint64_t gpa = guest_rax(cpu);
 	volatile struct vmcb *v;
+	uint64_t gpa;
 	int len;
 
 	if (svm_insn_faults(cpu))
 		return;
+	len = insn_begin(cpu, load ? INSN_VMLOAD : INSN_VMSAVE);
+	if (len < 0)
+		return;
+	gpa = guest_insn_rax(cpu, (unsigned)len);
 	v = (volatile struct vmcb *)l1_host_ptr(gpa & ~0xfffull, 4096);
 	if ((gpa & 0xfff) || !v) {
 		inject_exception(cpu, X86_VEC_GP, true, 0);
 		return;
 	}
-	len = insn_begin(cpu, load ? INSN_VMLOAD : INSN_VMSAVE);
-	if (len < 0)
-		return;
 	if (load) {
 		copy_vmload_state(cur, &v->save);
 	} else {
@@ -107,8 +100,8 @@ void nested_gif(struct cpu *cpu, bool set)
 
 void nested_invlpga(struct cpu *cpu)
 {
-	uint64_t va = guest_rax(cpu);
 	uint32_t asid = (uint32_t)cpu->gregs.rcx;
+	uint64_t va;
 	int len;
 
 	if (svm_insn_faults(cpu))
@@ -116,6 +109,7 @@ void nested_invlpga(struct cpu *cpu)
 	len = insn_begin(cpu, INSN_INVLPGA);
 	if (len < 0)
 		return;
+	va = guest_insn_rax(cpu, (unsigned)len);
 	if (asid < cpu->nested.l1_nr_asids) {
 		hw_invlpga(va, asid + 1);
 		/* A guest ASID: its translations of va may come from the

@@ -288,6 +288,21 @@ int insn_begin(struct cpu *cpu, enum insn_op op)
 	return len;
 }
 
+uint64_t guest_insn_rax(struct cpu *cpu, unsigned len)
+{
+	const struct vmcb_save *s = &cpu->cur->save;
+	enum insn_mode mode = code_mode(s);
+	unsigned size = mode == INSN_MODE_64 ? 8 : mode == INSN_MODE_32 ? 4 : 2;
+	struct insn in;
+
+	/* 0F 01 Dx is 3 bytes: a longer one has prefixes, 67h among them
+	 * perhaps (rare: decoded again, uncached). */
+	if (len > 3 && !guest_insn_decode(cpu, &in))
+		size = in.addrsize;
+	return size == 8 ? s->rax : size == 4 ? (uint32_t)s->rax :
+					      (uint16_t)s->rax;
+}
+
 int skip_instruction(struct cpu *cpu, enum insn_op op)
 {
 	int len = insn_begin(cpu, op);

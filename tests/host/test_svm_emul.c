@@ -238,6 +238,97 @@ static void test_eip_wraps_at_4g(void **state)
 	assert_int_equal(s->rip, 0);
 }
 
+/* ---- rAX by the effective address size ---------------------------------- */
+
+/*
+ * VMRUN, VMLOAD, VMSAVE and INVLPGA take rAX, "the portion of RAX used to
+ * form the address is determined by the effective address size" (APM
+ * Vol. 3, each instruction's page): RAX in 64-bit mode, EAX with a 67h
+ * prefix there; EAX in 32-bit code, AX with 67h; AX in 16-bit code.
+ * INVLPGA shows which part was taken: the address it invalidates.
+ */
+static uint64_t invlpga_va(uint64_t cr0, uint16_t cs_attr, const uint8_t *code,
+			   unsigned len, uint64_t rax)
+{
+	struct vmcb_save *s;
+
+	cpu_up_decoding();
+	s = &cpu->vmcb01->save;
+	if (!(cr0 & X86_CR0_PG)) { /* legacy protected mode, paging off */
+		uint64_t page = l1_page();
+
+		memcpy((void *)page, code, len);
+		s->efer = X86_EFER_SVME;
+		s->cr4 = 0;
+		s->cs.base = page; /* IP or EIP 0 */
+		s->cs.limit = 0xffffffff;
+		s->rip = 0;
+	} else {
+		l1_code(code, len);
+	}
+	s->cr0 = cr0;
+	s->cs.attrib.raw = cs_attr;
+	s->rax = rax;
+	cpu->gregs.rcx = 1; /* L1's ASID 1: host ASID 2 */
+	l1_exit(VMEXIT_INVLPGA, 0);
+	nested_invlpga(cpu);
+	assert_int_equal(cpu->vmcb01->control.event_inj.raw, 0);
+	assert_int_equal(hw.invlpga, 1);
+	assert_int_equal(hw.invlpga_asid, 2);
+	assert_int_equal(s->rip & 0xfff, len);
+	return hw.invlpga_va;
+}
+
+#define RAX_VALUE 0xffff800012345678ull
+#define CR0_PM    (X86_CR0_PE | X86_CR0_ET | X86_CR0_NE)
+#define CR0_LONG  (CR0_PM | X86_CR0_PG | X86_CR0_WP)
+
+static void test_invlpga_address_size(void **state)
+{
+	static const uint8_t plain[] = { 0x0f, 0x01, 0xdf };
+	static const uint8_t addr_size[] = { 0x67, 0x0f, 0x01, 0xdf };
+
+	(void)state;
+	/* 64-bit code (L=1): RAX; with 67h: EAX */
+	assert_int_equal(invlpga_va(CR0_LONG, 0xa9b, plain, 3, RAX_VALUE),
+			 RAX_VALUE);
+	assert_int_equal(invlpga_va(CR0_LONG, 0xa9b, addr_size, 4, RAX_VALUE),
+			 0x12345678);
+	/* 32-bit code (D=1): EAX; with 67h: AX */
+	assert_int_equal(invlpga_va(CR0_PM, 0xc9b, plain, 3, RAX_VALUE),
+			 0x12345678);
+	assert_int_equal(invlpga_va(CR0_PM, 0xc9b, addr_size, 4, RAX_VALUE),
+			 0x5678);
+	/* 16-bit protected-mode code (D=0): AX; with 67h: EAX */
+	assert_int_equal(invlpga_va(CR0_PM, 0x09b, plain, 3, RAX_VALUE),
+			 0x5678);
+	assert_int_equal(invlpga_va(CR0_PM, 0x09b, addr_size, 4, RAX_VALUE),
+			 0x12345678);
+}
+
+/* VMLOAD with 67h in 64-bit code and RAX = a page of L1 with bit 63 set:
+ * the VMCB is at EAX, and loads (FS.base), where all of RAX would be an
+ * address beyond MAXPHYADDR (#GP, APM Vol. 3 VMLOAD). */
+static void test_vmload_addr32(void **state)
+{
+	static const uint8_t code[] = { 0x67, 0x0f, 0x01, 0xda };
+	struct vmcb *src;
+	struct vmcb_save *s;
+
+	(void)state;
+	cpu_up_decoding();
+	l1_code(code, sizeof(code));
+	src = (struct vmcb *)l1_page();
+	src->save.fs.base = 0xf5f5f000;
+	s = &cpu->vmcb01->save;
+	s->rax = (1ull << 63) | (uint64_t)src;
+	l1_exit(VMEXIT_VMLOAD, 0);
+	nested_vmload_vmsave(cpu, true);
+	assert_int_equal(cpu->vmcb01->control.event_inj.raw, 0);
+	assert_int_equal(s->fs.base, 0xf5f5f000);
+	assert_int_equal(s->rip, CODE_LA + sizeof(code));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -247,6 +338,8 @@ int main(void)
 		cmocka_unit_test(test_single_step_after_mov_cr4),
 		cmocka_unit_test(test_cs_base_wraps_at_4g),
 		cmocka_unit_test(test_eip_wraps_at_4g),
+		cmocka_unit_test(test_invlpga_address_size),
+		cmocka_unit_test(test_vmload_addr32),
 	};
 	return cmocka_run_group_tests(tests, machine_up, machine_down);
 }

@@ -6,7 +6,11 @@
  *  - the code's linear address is CS.base + EIP modulo 2^32 (APM Vol. 2
  *    chapter 4, "Segmented Virtual Memory": outside 64-bit mode linear
  *    addresses are 32 bits), so a CS base that makes the sum pass 4 GiB
- *    wraps: CPUID there completes and L2 goes on to its VMMCALL.
+ *    wraps: CPUID there completes and L2 goes on to its VMMCALL;
+ *  - and, in L1 itself: VMSAVE and VMLOAD take "the portion of RAX ...
+ *    determined by the effective address size" (APM Vol. 3 VMSAVE,
+ *    VMLOAD): with a 67h prefix in 64-bit code that is EAX, so high bits
+ *    of RAX that would make the address invalid (#GP) do not count.
  * The code is written into a page of L1 memory below 4 GiB (so L2's
  * physical addresses, which are L1's without nested paging, reach it).
  */
@@ -20,6 +24,26 @@
 #define ATTR_DATA32 (0x3u | SEG_ATTR_S | SEG_ATTR_P | SEG_ATTR_DB | SEG_ATTR_G)
 
 static struct l2_gprs g;
+
+/* L1: VMSAVE / VMLOAD with a 67h prefix (addr32: EAX), RAX from RDI. */
+__asm__(".text\n"
+	".globl modes_vmsave32\n.hidden modes_vmsave32\n"
+	"modes_vmsave32:\n"
+	"	movq %rdi, %rax\n"
+	".globl modes_vmsave32_insn\n.hidden modes_vmsave32_insn\n"
+	"modes_vmsave32_insn:\n"
+	"	vmsave %eax\n"
+	"	ret\n"
+	".globl modes_vmload32\n.hidden modes_vmload32\n"
+	"modes_vmload32:\n"
+	"	movq %rdi, %rax\n"
+	".globl modes_vmload32_insn\n.hidden modes_vmload32_insn\n"
+	"modes_vmload32_insn:\n"
+	"	vmload %eax\n"
+	"	ret\n");
+void modes_vmsave32(uint64_t rax);
+void modes_vmload32(uint64_t rax);
+extern const char modes_vmsave32_insn[], modes_vmload32_insn[];
 
 static void flat(struct vmcb_seg *s, uint16_t attr, uint64_t base)
 {
@@ -79,8 +103,41 @@ static int cs_base_wraps(void)
 			     (uint32_t)v->save.rax, cpuid(0).eax);
 }
 
+/* The instruction at insn (4 bytes: 67 0F 01 Dx) run by fn(rax), caught
+ * if it raises an exception. */
+static struct l1_trap try_addr32(void (*fn)(uint64_t), const char *insn,
+				 uint64_t rax)
+{
+	l1_arm(A(insn), 4);
+	fn(rax);
+	return l1_disarm();
+}
+
+/* VMSAVE of L1's state to a page, then VMLOAD from it, both with RAX =
+ * the page | bit 63 (beyond every MAXPHYADDR): EAX is the page, so both
+ * complete, and what VMSAVE wrote is L1's (its FS base, from the MSR). */
+static int vmsave_vmload_addr32(void)
+{
+	struct vmcb *page = env_page();
+	uint64_t rax = A(page) | (1ull << 63), fs = rdmsr(MSR_FS_BASE);
+	struct l1_trap t1, t2;
+
+	if (!page || A(page) >> 32) {
+		tap_diag("no page below 4 GiB");
+		return 0;
+	}
+	page->save.fs.base = ~fs;
+	t1 = try_addr32(modes_vmsave32, modes_vmsave32_insn, rax);
+	t2 = try_addr32(modes_vmload32, modes_vmload32_insn, rax);
+	return TAP_EXPECT_EQ("VMSAVE exception (-1: none)", t1.vector, -1) &
+	       TAP_EXPECT_EQ("VMLOAD exception (-1: none)", t2.vector, -1) &
+	       TAP_EXPECT_EQ("FS base VMSAVE stored", page->save.fs.base, fs) &
+	       TAP_EXPECT_EQ("FS base after VMLOAD", rdmsr(MSR_FS_BASE), fs);
+}
+
 static const struct tap_case cases[] = {
 	{ "modes.l2_32bit.cs_base_wraps_at_4g", cs_base_wraps },
+	{ "modes.l1.vmsave_vmload_addr32_use_eax", vmsave_vmload_addr32 },
 };
 
 struct case_list modes_cases(void)
