@@ -128,8 +128,6 @@ static const exit_handler_fn l1_exit_handlers[VMEXIT_WBINVD + 1] = {
  * VMRUN): L1's state is then lost, and L1 is shut down too.  Never a
  * panic: not nestvisor's failure.
  */
-extern const char svm_vmrun_insn[], svm_after_vmrun[];
-
 static __attribute__((noinline, cold)) void vmcb01_invalid(struct cpu *cpu)
 {
 	const struct vmcb_save *s = &cpu->vmcb01->save;
@@ -138,8 +136,7 @@ static __attribute__((noinline, cold)) void vmcb01_invalid(struct cpu *cpu)
 	struct vmcb12_cache c;
 	bool again = cpu->invalid_exit + 1 == cpu->nr_exits;
 
-	if (s->rip == (uint64_t)svm_vmrun_insn ||
-	    s->rip == (uint64_t)svm_after_vmrun) {
+	if (vmcb_has_host_state(s)) {
 		why = (struct nested_check_failure){
 			0, "the CPU put the host's state in vmcb01",
 			"rip is nestvisor's VMRUN" };

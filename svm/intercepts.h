@@ -58,6 +58,16 @@ uint64_t guest_gpr(const struct cpu *cpu, unsigned n);
 bool cr4_write_faults(uint64_t allowed, uint64_t old, uint64_t val,
 		      uint64_t cr0, uint64_t cr3, uint64_t efer);
 
+/* Did the CPU put the host's state into this save area?  QEMU TCG does
+ * when it refuses a VMRUN (docs/semantics.md §10.3); RIP is then
+ * nestvisor's own VMRUN (svm/vmrun.S). */
+extern const char svm_vmrun_insn[], svm_after_vmrun[];
+static inline bool vmcb_has_host_state(const struct vmcb_save *s)
+{
+	return s->rip == (uint64_t)svm_vmrun_insn ||
+	       s->rip == (uint64_t)svm_after_vmrun;
+}
+
 /* Event injection (svm/inject.c, APM Vol. 2 §15.20).  event_inject():
  * into v (vmcb01 or vmcb02) for its next run, after the legality check.
  * inject_exception(): an exception nestvisor raises in the running guest

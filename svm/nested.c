@@ -181,17 +181,44 @@ static void prepare_vmcb02(struct cpu *cpu)
 	n->l2_vgif = (c12->int_ctl & V_GIF) != 0;
 }
 
-static void vmrun_fail(struct cpu *cpu, volatile struct vmcb *v12,
-		       const struct nested_check_failure *why)
+/*
+ * The end of L1's VMRUN that fails (APM Vol. 2 §15.5.1: #VMEXIT with
+ * VMEXIT_INVALID; docs/semantics.md §8): vmcb12 gets the exit code,
+ * EXITINFO1 and EXITINFO2 = 0 and EVENTINJ consumed (as KVM does); its
+ * save area is not written, since no guest state was loaded; the GIF is
+ * cleared.  L1 resumes after its VMRUN (vmcb01's RIP is past it already).
+ */
+static void vmrun_failed(struct cpu *cpu)
 {
-	log_info_limited("L1 VMRUN of vmcb12 at 0x%lx failed check: %s (%s): "
-			 "VMEXIT_INVALID", cpu->nested.vmcb12_gpa, why->name, why->cond);
+	/* vmcb12_gpa passed VMRUN's pre-checks: never NULL. */
+	volatile struct vmcb *v12 =
+		(volatile struct vmcb *)l1_host_ptr(cpu->nested.vmcb12_gpa, 4096);
+
+	ASSERT(v12);
 	nested_l1_store(cpu, cpu->nested.vmcb12_gpa);
 	v12->control.exit_code = VMEXIT_INVALID;
 	v12->control.exit_info_1 = 0;
 	v12->control.exit_info_2 = 0;
 	v12->control.event_inj.raw = 0;
 	nested_set_gif(cpu, false);
+}
+
+static void vmrun_fail(struct cpu *cpu, const struct nested_check_failure *why)
+{
+	log_info_limited("L1 VMRUN of vmcb12 at 0x%lx failed check: %s (%s): "
+			 "VMEXIT_INVALID", cpu->nested.vmcb12_gpa, why->name, why->cond);
+	vmrun_failed(cpu);
+}
+
+void nested_vmrun_refused(struct cpu *cpu)
+{
+	struct nested *n = &cpu->nested;
+
+	n->guest_mode = false;
+	cpu->cur = cpu->vmcb01;
+	cpu->cur_pa = cpu->vmcb01_pa;
+	cpu->cur_phys = &l1_gmem;
+	vmrun_failed(cpu);
 }
 
 void nested_vmrun(struct cpu *cpu)
@@ -233,7 +260,7 @@ void nested_vmrun(struct cpu *cpu)
 		nested_copy_pdptes(&n->cache, (const volatile uint64_t *)
 				   l1_host_ptr(n->cache.save.cr3 & 0xffffffe0ull, 32));
 	if (nested_check_vmcb12(&n->cache, &n->caps, &why)) {
-		vmrun_fail(cpu, v12, &why);
+		vmrun_fail(cpu, &why);
 		return;
 	}
 	n->l2_np = n->cache.ctrl.misc_ctl & MISC_CTL_NP_ENABLE;
@@ -242,7 +269,7 @@ void nested_vmrun(struct cpu *cpu)
 	if (n->l2_np && nested_npt_setup(cpu)) {
 		why = (struct nested_check_failure){
 			0, "out of memory for the shadow NPT", "snpt" };
-		vmrun_fail(cpu, v12, &why);
+		vmrun_fail(cpu, &why);
 		return;
 	}
 	/* L1's TLB_CONTROL reaches the shadow NPT too: the nested

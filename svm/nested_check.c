@@ -385,6 +385,10 @@ static int check_save(const struct vmcb12_save_cache *s,
 	NCHECK(why, LM_CR4_PAE, long_mode && !(s->cr4 & X86_CR4_PAE));
 	NCHECK(why, LM_CR0_PE, long_mode && !(s->cr0 & X86_CR0_PE));
 	NCHECK(why, LM_CR3, long_mode && !gpa_legal(s->cr3, caps->maxphyaddr));
+	/* Outside long mode CR3 holds 32 bits: a bit at or above MAXPHYADDR
+	 * is an MBZ bit in every format, which the CPU below would refuse
+	 * (QEMU TCG does), not nestvisor (docs/semantics.md §8.3). */
+	NCHECK(why, CR3_HIGH, !long_mode && !gpa_legal(s->cr3, caps->maxphyaddr));
 	NCHECK(why, LM_CS_L_D, long_mode && s->cs.attrib.l && s->cs.attrib.db);
 	NCHECK(why, CR4_RSVD, (s->cr4 & ~caps->cr4_allowed) != 0);
 	NCHECK(why, EFER_RSVD, (s->efer & ~caps->efer_allowed) != 0);

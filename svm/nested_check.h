@@ -123,6 +123,7 @@ struct vmcb12_cache {
 	X(LM_CR4_PAE,        "long mode without CR4.PAE")		\
 	X(LM_CR0_PE,         "long mode without CR0.PE")		\
 	X(LM_CR3,            "long-mode CR3 beyond MAXPHYADDR")	\
+	X(CR3_HIGH,          "CR3 beyond MAXPHYADDR outside long mode") \
 	X(LM_CS_L_D,         "long mode with CS.L and CS.D")		\
 	X(CR4_RSVD,          "CR4 reserved or unsupported bit")		\
 	X(EFER_RSVD,         "EFER reserved or unsupported bit")	\

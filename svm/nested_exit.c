@@ -159,6 +159,69 @@ static void l2_exception_during(struct cpu *cpu, union svm_event pending,
 		inject_exception(cpu, vector, true, err);
 }
 
+/*
+ * VMEXIT_INVALID of vmcb02: the CPU refused to run it.  vmcb02's save
+ * area then holds L2's state, or, where QEMU TCG refused the VMRUN
+ * itself, the host's (nestvisor's own RIP, CR3, ...): it never reaches
+ * vmcb12.
+ *  - L2's state, which passes nestvisor's VMRUN checks (vmcb12's
+ *    controls with vmcb02's EVENTINJ, vmcb02's save area), and MOV to CR3
+ *    at its RIP: QEMU TCG reports a MOV CR3 it refuses in guest mode (a
+ *    bit at or beyond MAXPHYADDR) this way, with L2's state as before the
+ *    MOV.  L2 gets that instruction's #GP(0), as on hardware (APM Vol. 2
+ *    §3.1.2), unless the exit just before was the same.
+ *  - Otherwise L1's VMRUN fails as the APM specifies for a VMRUN that
+ *    fails (§15.5.1), nested_vmrun_refused().  nestvisor's checks find
+ *    why when L2 reached a state the CPU cannot run through a CPU below
+ *    laxer than hardware (logged as such); a refusal they cannot explain,
+ *    or of an EVENTINJ nestvisor wrote, is nestvisor's bug or a check it
+ *    leaves to the CPU (docs/semantics.md §11 item 13), logged as an error
+ *    ("refused by the CPU", which fails every test run).
+ * Never a panic.
+ */
+static __attribute__((noinline, cold)) void vmcb02_invalid(struct cpu *cpu)
+{
+	struct nested *n = &cpu->nested;
+	const struct vmcb *v02 = n->vmcb02;
+	struct nested_check_failure why = { 0, "the CPU put the host's state "
+					    "in vmcb02", "" };
+	bool again = cpu->invalid_exit + 1 == cpu->nr_exits, unexplained = true;
+	struct vmcb12_cache c;
+	struct insn in;
+
+	if (!vmcb_has_host_state(&v02->save)) {
+		nested_copy_vmcb12(&c, v02);
+		c.ctrl = n->cache.ctrl;
+		c.ctrl.event_inj = v02->control.event_inj;
+		c.ctrl.event_inj_err = v02->control.event_inj_err;
+		if (nested_check_vmcb12(&c, &n->caps, &why)) {
+			unexplained = why.id == NCHK_EVENTINJ_TYPE ||
+				      why.id == NCHK_EVENTINJ_VECTOR;
+		} else if (!guest_insn_decode_op(cpu, INSN_MOV_CR, &in) &&
+			   in.reg == 3 && in.write && !again) {
+			log_debug_limited("VMEXIT_INVALID of vmcb02 at a MOV CR3 "
+					  "(rip 0x%lx): #GP", v02->save.rip);
+			cpu->invalid_exit = cpu->nr_exits;
+			inject_exception(cpu, X86_VEC_GP, true, 0);
+			return;
+		} else {
+			why = (struct nested_check_failure){
+				0, "a state nestvisor's checks pass",
+				again ? "refused again after the MOV's #GP" :
+					"no MOV CR3 at RIP" };
+		}
+	}
+	if (unexplained)
+		log_error_limited("vmcb02 refused by the CPU (VMEXIT_INVALID): "
+				  "%s (%s): L1's VMRUN of 0x%lx fails",
+				  why.name, why.cond, n->vmcb12_gpa);
+	else
+		log_warn_limited("L2's state cannot run (VMEXIT_INVALID of "
+				 "vmcb02): %s (%s): L1's VMRUN fails", why.name,
+				 why.cond);
+	nested_vmrun_refused(cpu);
+}
+
 void nested_handle_exit(struct cpu *cpu)
 {
 	struct vmcb_control *c = &cpu->cur->control;
@@ -170,10 +233,7 @@ void nested_handle_exit(struct cpu *cpu)
 	cpu->entered_with = cpu->injected[1];
 	cpu->injected[1].raw = 0;
 	if (vmexit_is_invalid(code)) {
-		log_error_limited("nestvisor bug: vmcb02 was refused by the CPU "
-				  "(VMEXIT_INVALID): a vmcb12 check nestvisor "
-				  "does not make");
-		nested_vmexit(cpu, VMEXIT_INVALID, 0, 0, 0);
+		vmcb02_invalid(cpu);
 		return;
 	}
 	if (code == VMEXIT_NPF) {

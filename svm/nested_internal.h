@@ -36,6 +36,12 @@ static inline uint64_t efer_of_l1(const struct cpu *cpu)
 void nested_vmexit(struct cpu *cpu, uint64_t code, uint64_t info1,
 		   uint64_t info2, uint64_t next_rip);
 
+/* L1's VMRUN fails after all, because the CPU refused vmcb02: back to
+ * L1 as after a VMRUN that failed its checks (VMEXIT_INVALID, EXITINFO1
+ * and 2 = 0, EVENTINJ consumed, GIF clear); nothing of vmcb02's save
+ * area reaches vmcb12 (svm/nested.c). */
+void nested_vmrun_refused(struct cpu *cpu);
+
 /* L2's nested paging (svm/nested_npt.c): prepare for vmcb12's nCR3 and
  * role (0 or -NV_ENOMEM), the root vmcb02 runs with and switching it, and
  * the coherence path of L1's writes to its watched NPT pages.  #NPF itself

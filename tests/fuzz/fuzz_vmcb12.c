@@ -211,6 +211,13 @@ static bool r_lm_cr3(const struct rules_ctx *x)
 	       legal_pa(x->v->save.cr3, x->caps->maxphyaddr);
 }
 
+/* Outside long mode: CR3 is 32 bits wide, nothing at MAXPHYADDR or above. */
+static bool r_cr3_high(const struct rules_ctx *x)
+{
+	return long_mode(&x->v->save) ||
+	       legal_pa(x->v->save.cr3, x->caps->maxphyaddr);
+}
+
 static bool r_lm_cs(const struct rules_ctx *x)
 {
 	const struct vmcb_save *s = &x->v->save;
@@ -302,6 +309,7 @@ static const struct rule {
 	{ NCHK_LM_CR4_PAE, r_lm_pae },
 	{ NCHK_LM_CR0_PE, r_lm_pe },
 	{ NCHK_LM_CR3, r_lm_cr3 },
+	{ NCHK_CR3_HIGH, r_cr3_high },
 	{ NCHK_LM_CS_L_D, r_lm_cs },
 	{ NCHK_CR4_RSVD, r_cr4 },
 	{ NCHK_EFER_RSVD, r_efer },

@@ -184,6 +184,10 @@ void debug_exit(unsigned status)
 	fail_msg("debug_exit(%u): the machine would stop", status);
 }
 
+/* nestvisor's VMRUN (svm/vmrun.S): where the RIP of the host's state
+ * points, which QEMU TCG stores in a VMCB it refuses. */
+const char svm_vmrun_insn[1], svm_after_vmrun[1];
+
 /* ---- the fake machine --------------------------------------------------- */
 
 static struct cpu *cpu;
@@ -245,6 +249,10 @@ static __attribute__((unused)) void cpu_up(uint32_t edx, uint64_t l1_cr4, uint64
 	/* One vCPU (index 0) in a fresh group of shadows. */
 	assert_int_equal(nested_npt_global_init(true), 0);
 	cpu->vmcb01_pa = (uint64_t)cpu->vmcb01;
+	/* as svm/launch.c alloc_cpu(): empty decode caches, no
+	 * VMEXIT_INVALID answered yet */
+	cpu->decode_cache[0].la = cpu->decode_cache[1].la = ~0ull;
+	cpu->invalid_exit = ~0ull - 1;
 	cpu->caps = (struct svm_caps){ .revision = 1, .nr_asids = 16,
 				       .edx = edx | (1u << SVM_FEAT_NRIPS),
 				       .maxphyaddr = 40, .gbpages = true };

@@ -525,6 +525,26 @@ static void test_long_mode_cr3(void **state)
 	expect_pass(v);
 }
 
+/* Outside long mode CR3 is a 32-bit register (APM Vol. 2 §3.1.2): a bit
+ * at or above MAXPHYADDR in vmcb12's 64-bit field is MBZ (§15.5.1 "any
+ * MBZ bit of CR3"); bits 31:0 are not checked. */
+static void test_legacy_cr3(void **state)
+{
+	struct vmcb *v = *state;
+
+	for (unsigned b = M; b < 64; b++) {
+		make_valid(v);
+		v->save.efer &= ~(X86_EFER_LME | X86_EFER_LMA);
+		v->save.cr3 |= BIT(b);
+		expect_fail(v, NCHK_CR3_HIGH,
+			    "CR3 beyond MAXPHYADDR outside long mode", "cr3");
+	}
+	make_valid(v);
+	v->save.efer &= ~(X86_EFER_LME | X86_EFER_LMA);
+	v->save.cr3 = 0xfffff000;
+	expect_pass(v);
+}
+
 /* §8.5 "Not errors": CR3 bits 11:5 and 2:0 are ignored in long mode. */
 static void test_long_mode_cr3_low_bits_ignored(void **state)
 {
@@ -552,11 +572,12 @@ static void test_long_mode_rules_need_lme_and_pg(void **state)
 {
 	struct vmcb *v = *state;
 
-	/* LME=1, PG=0: PAE/PE/CR3/CS rules off. */
+	/* LME=1, PG=0: PAE/PE/CR3/CS rules off (CR3: every bit below
+	 * MAXPHYADDR, test_legacy_cr3 has the rest). */
 	v->save.cr0 &= ~(X86_CR0_PG | X86_CR0_PE);
 	v->save.efer &= ~X86_EFER_LMA;
 	v->save.cr4 &= ~X86_CR4_PAE;
-	v->save.cr3 = ~0ull;
+	v->save.cr3 = BIT(M) - 1;
 	v->save.cs.attrib.raw |= ATTR_DB;
 	expect_pass(v);
 
@@ -564,7 +585,7 @@ static void test_long_mode_rules_need_lme_and_pg(void **state)
 	make_valid(v);
 	v->save.efer &= ~(X86_EFER_LME | X86_EFER_LMA);
 	v->save.cr4 &= ~X86_CR4_PAE;
-	v->save.cr3 = ~0ull;
+	v->save.cr3 = BIT(M) - 1;
 	v->save.cs.attrib.raw |= ATTR_DB;
 	expect_pass(v);
 }
@@ -585,7 +606,7 @@ static void test_lma_not_checked(void **state)
 	expect_pass(v);
 	/* ... which is not long mode: no PAE, CR3 or CS.L/D rule. */
 	v->save.cr4 &= ~X86_CR4_PAE;
-	v->save.cr3 = ~0ull;
+	v->save.cr3 = BIT(M) - 1;
 	v->save.cs.attrib.raw |= ATTR_DB;
 	expect_pass(v);
 }
@@ -867,6 +888,7 @@ int main(void)
 		T(test_long_mode_needs_pae),
 		T(test_long_mode_needs_pe),
 		T(test_long_mode_cr3),
+		T(test_legacy_cr3),
 		T(test_long_mode_cr3_low_bits_ignored),
 		T(test_long_mode_cs_l_d),
 		T(test_long_mode_rules_need_lme_and_pg),

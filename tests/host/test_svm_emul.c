@@ -37,7 +37,6 @@ static void cpu_up_decoding(void)
 {
 	cpu_up(0, 0, X86_EFER_NXE);
 	cpu->caps.edx &= ~(1u << SVM_FEAT_NRIPS);
-	cpu->decode_cache[0].la = cpu->decode_cache[1].la = ~0ull;
 }
 
 /* The exit vmcb01 reports (next_rip stays 0: no NRIPS). */
@@ -329,6 +328,152 @@ static void test_vmload_addr32(void **state)
 	assert_int_equal(s->rip, CODE_LA + sizeof(code));
 }
 
+/* ---- a vmcb02 the CPU refuses ------------------------------------------- */
+
+/*
+ * L1's VMRUN that fails ends as the APM gives it (Vol. 2 §15.5.1; docs/
+ * semantics.md §8): exit code VMEXIT_INVALID, EXITINFO1 and EXITINFO2 0,
+ * EVENTINJ consumed, GIF clear, and vmcb12's save area as L1 wrote it (no
+ * guest state was loaded); L1 resumes after its VMRUN.
+ */
+static void assert_vmrun_failed(const struct vmcb *v, const struct vmcb *before)
+{
+	assert_false(cpu->nested.guest_mode);
+	assert_ptr_equal(cpu->cur, cpu->vmcb01);
+	assert_int_equal(v->control.exit_code, VMEXIT_INVALID);
+	assert_int_equal(v->control.exit_info_1, 0);
+	assert_int_equal(v->control.exit_info_2, 0);
+	assert_int_equal(v->control.event_inj.raw, 0);
+	assert_false(cpu->nested.gif);
+	assert_memory_equal(&v->save, &before->save, sizeof(v->save));
+	assert_int_equal(cpu->vmcb01->save.rip, 0x1000 + 3);
+}
+
+/* What QEMU TCG leaves in a VMCB whose VMRUN it refused: the host's
+ * state, RIP at nestvisor's VMRUN. */
+static void host_state_in(struct vmcb *v02)
+{
+	v02->save.rip = (uint64_t)svm_vmrun_insn;
+	v02->save.cr3 = HV_BASE + 0x5000;
+	v02->save.rsp = HV_BASE + 0x7ff0;
+	v02->save.cs.attrib.raw = 0xa9b;
+}
+
+/* A vmcb12 with an event to inject, run by L1 (NRIPS: no decoding). */
+static struct vmcb *vmrun_with_event(struct vmcb *before)
+{
+	struct vmcb *v;
+
+	cpu_up(0, 0, X86_EFER_NXE);
+	v = vmcb12_new();
+	v->control.event_inj.raw = 0x80000b0d; /* #GP, error code 0x18 */
+	v->control.event_inj_err = 0x18;
+	v->control.exit_info_1 = 0x1111;
+	v->control.exit_info_2 = 0x2222;
+	memcpy(before, v, sizeof(*v));
+	before->control.exit_code = VMEXIT_INVALID;
+	l1_vmrun(v);
+	assert_true(cpu->nested.guest_mode);
+	return v;
+}
+
+/* Refused at the first entry, with the host's state in vmcb02 (QEMU) or
+ * with L2's (a CPU that refuses after loading it): L1's VMRUN fails. */
+static void test_vmcb02_refused_at_entry(void **state)
+{
+	static struct vmcb before;
+	struct vmcb *v;
+
+	(void)state;
+	v = vmrun_with_event(&before);
+	host_state_in(cpu->nested.vmcb02);
+	l2_exit(VMEXIT_INVALID, 0, 0, 0);
+	assert_vmrun_failed(v, &before);
+
+	v = vmrun_with_event(&before);
+	l2_exit(VMEXIT_INVALID, 0, 0, 0);
+	assert_vmrun_failed(v, &before);
+}
+
+/* A vmcb12 whose L2 (no nested paging) has MOV CR3, RCX (0F 22 D9) at
+ * its RIP, run by L1. */
+static struct vmcb *vmrun_mov_cr3(struct vmcb *before, uint32_t exceptions)
+{
+	static const uint8_t mov_cr3[] = { 0x0f, 0x22, 0xd9 };
+	struct vmcb *v;
+	uint64_t page;
+
+	cpu_up(0, 0, X86_EFER_NXE);
+	v = vmcb12_new();
+	page = l1_page();
+	memcpy((void *)page, mov_cr3, sizeof(mov_cr3));
+	npt12_map(v->save.cr3, v->save.rip, page, PTE_P | PTE_RW | PTE_A);
+	v->control.intercept_exceptions = exceptions;
+	memcpy(before, v, sizeof(*v));
+	before->control.exit_code = VMEXIT_INVALID;
+	l1_vmrun(v);
+	assert_true(cpu->nested.guest_mode);
+	return v;
+}
+
+/*
+ * Refused with L2's state in vmcb02 and MOV CR3 at its RIP: QEMU's report
+ * of a MOV CR3 it refuses in guest mode (a bit beyond MAXPHYADDR);
+ * hardware raises #GP(0) there (APM Vol. 2 §3.1.2), which L1 intercepts:
+ * #VMEXIT 0x4d, EXITINFO1 = 0, RIP at the MOV.  The same refusal right
+ * after that #GP (the state is what the checks miss): L1's VMRUN fails.
+ */
+static void test_vmcb02_refused_mov_cr3(void **state)
+{
+	static struct vmcb before;
+	struct vmcb *v;
+
+	(void)state;
+	v = vmrun_mov_cr3(&before, 1u << X86_VEC_GP);
+	cpu->nr_exits += 2; /* svm/exit.c counts every exit */
+	l2_exit(VMEXIT_INVALID, 0, 0, 0);
+	assert_false(cpu->nested.guest_mode);
+	assert_int_equal(v->control.exit_code, VMEXIT_EXCP_BASE + X86_VEC_GP);
+	assert_int_equal(v->control.exit_info_1, 0);
+	assert_int_equal(v->save.rip, 0x4000);
+
+	/* without L1's #GP intercept: into L2, twice in a row: failed */
+	v = vmrun_mov_cr3(&before, 0);
+	cpu->nr_exits++;
+	l2_exit(VMEXIT_INVALID, 0, 0, 0);
+	assert_true(cpu->nested.guest_mode);
+	assert_int_equal(cpu->nested.vmcb02->control.event_inj.raw,
+			 0x80000b0d);
+	assert_int_equal(cpu->nested.vmcb02->control.event_inj_err, 0);
+	cpu->nr_exits++;
+	l2_exit(VMEXIT_INVALID, 0, 0, 0);
+	assert_vmrun_failed(v, &before);
+}
+
+/* Refused after L2 ran, with the host's state in vmcb02, or with a
+ * state of L2 that VMRUN must refuse (CR0.NW without CD, which QEMU TCG
+ * lets a guest reach) even with MOV CR3 at RIP: L1's VMRUN fails;
+ * vmcb02's save area never reaches vmcb12. */
+static void test_vmcb02_refused_unrunnable(void **state)
+{
+	static struct vmcb before;
+	struct vmcb *v;
+
+	(void)state;
+	for (int host = 0; host < 2; host++) {
+		v = vmrun_mov_cr3(&before, 1u << X86_VEC_GP);
+		l2_exit(VMEXIT_INVD, 0, 0, 0);
+		if (host)
+			host_state_in(cpu->nested.vmcb02);
+		else
+			cpu->nested.vmcb02->save.cr0 =
+				(v->save.cr0 | X86_CR0_NW) & ~X86_CR0_CD;
+		cpu->nr_exits += 2;
+		l2_exit(VMEXIT_INVALID, 0, 0, 0);
+		assert_vmrun_failed(v, &before);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -340,6 +485,9 @@ int main(void)
 		cmocka_unit_test(test_eip_wraps_at_4g),
 		cmocka_unit_test(test_invlpga_address_size),
 		cmocka_unit_test(test_vmload_addr32),
+		cmocka_unit_test(test_vmcb02_refused_at_entry),
+		cmocka_unit_test(test_vmcb02_refused_mov_cr3),
+		cmocka_unit_test(test_vmcb02_refused_unrunnable),
 	};
 	return cmocka_run_group_tests(tests, machine_up, machine_down);
 }

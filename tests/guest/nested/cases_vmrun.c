@@ -9,7 +9,12 @@
  *    four PDPTEs loaded by VMRUN from CR3, as MOV CR3 would (§5.3.3): a
  *    present one with a reserved bit makes VMRUN fail (KVM
  *    nested_svm_load_cr3()); not-present ones are fine, and the first
- *    fetch then raises #PF.
+ *    fetch then raises #PF;
+ *  - a VMRUN that fails does not write vmcb12's save area (no guest
+ *    state was loaded): here a 32-bit L2 whose CR3 has bit 63 set, an MBZ
+ *    bit (§15.5.1; docs/semantics.md §8.3 item 4);
+ *  - MOV CR3 in 64-bit L2 with a bit at MAXPHYADDR raises #GP(0) (§3.1.2;
+ *    Vol. 3 MOV CRn), which L1 intercepts.
  */
 #include "nested.h"
 #include "core/x86.h"
@@ -98,10 +103,67 @@ static int pae_pdpte_reserved_bit(void)
 	return expect_exit(v, VMEXIT_INVALID);
 }
 
+/* A 32-bit L2 (paging off) whose CR3 has bit 63 set: VMRUN fails, and
+ * vmcb12's save area keeps what L1 wrote (RIP, RSP, CR3, CR0, CS). */
+static int refused_save_area_kept(void)
+{
+	struct vmcb *v = env.vmcb;
+	struct vmcb_save before;
+	int ok;
+
+	vmcb_default(v, l2_vmmcall);
+	v->save.efer = X86_EFER_SVME;
+	v->save.cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_NE;
+	v->save.cr4 = 0;
+	v->save.cr3 = 1ull << 63;
+	v->save.cs.attrib.raw = SEG_ATTR_P | SEG_ATTR_S | 0xb | SEG_ATTR_DB |
+				SEG_ATTR_G;
+	v->save.cs.limit = 0xffffffffu;
+	v->save.rip = L2_RIP32;
+	v->save.rsp = 0x2000;
+	before = v->save;
+	g = (struct l2_gprs){ 0 };
+	l2_run(v, &g);
+	ok = expect_exit(v, VMEXIT_INVALID);
+	ok &= TAP_EXPECT_EQ("exit_info_1", v->control.exit_info_1, 0);
+	ok &= TAP_EXPECT_EQ("exit_info_2", v->control.exit_info_2, 0);
+	ok &= TAP_EXPECT_EQ("save.rip", v->save.rip, before.rip);
+	ok &= TAP_EXPECT_EQ("save.rsp", v->save.rsp, before.rsp);
+	ok &= TAP_EXPECT_EQ("save.cr3", v->save.cr3, before.cr3);
+	ok &= TAP_EXPECT_EQ("save.cr0", v->save.cr0, before.cr0);
+	ok &= TAP_EXPECT_EQ("save.efer", v->save.efer, before.efer);
+	return ok & TAP_EXPECT_EQ("save.cs.attrib", v->save.cs.attrib.raw,
+				  before.cs.attrib.raw);
+}
+
+/* L2: MOV CR3 from RCX, then VMMCALL. */
+__asm__(".text\n"
+	".globl vmrun_l2_mov_cr3\n.hidden vmrun_l2_mov_cr3\n"
+	"vmrun_l2_mov_cr3:\n"
+	"	movq %rcx, %cr3\n"
+	"	vmmcall\n"
+	"	hlt\n");
+extern const char vmrun_l2_mov_cr3[];
+
+static int l2_mov_cr3_beyond_maxphyaddr(void)
+{
+	struct vmcb *v = env.vmcb;
+
+	vmcb_default(v, vmrun_l2_mov_cr3);
+	g = (struct l2_gprs){ .rcx = env.l1_cr3 | (1ull << env.maxphyaddr) };
+	l2_run(v, &g);
+	return expect_exit(v, VMEXIT_EXCP_BASE + X86_VEC_GP) &
+	       TAP_EXPECT_EQ("#GP error code", v->control.exit_info_1, 0) &
+	       TAP_EXPECT_EQ("RIP at MOV CR3", v->save.rip, A(vmrun_l2_mov_cr3)) &
+	       TAP_EXPECT_EQ("L2 CR3 unchanged", v->save.cr3, env.l1_cr3);
+}
+
 static const struct tap_case cases[] = {
 	{ "vmrun.failed.side_effects", failed_vmrun_side_effects },
 	{ "vmrun.pae_pdptes.not_present", pae_pdptes_not_present },
 	{ "vmrun.pae_pdptes.reserved_bit", pae_pdpte_reserved_bit },
+	{ "vmrun.refused.save_area_kept", refused_save_area_kept },
+	{ "vmrun.l2_mov_cr3_beyond_maxphyaddr_gp", l2_mov_cr3_beyond_maxphyaddr },
 };
 
 struct case_list vmrun_cases(void)
