@@ -98,6 +98,7 @@ static const exit_handler_fn l1_exit_handlers[VMEXIT_WBINVD + 1] = {
 	[VMEXIT_NMI] = l1_nmi,               /* here */
 	[VMEXIT_SMI] = handle_smi,           /* svm/smi.c */
 	[VMEXIT_CR4_WRITE] = handle_cr4_write, /* svm/cr.c */
+	[VMEXIT_CR0_SEL_WRITE] = handle_cr0_write, /* svm/cr.c */
 	[VMEXIT_CPUID] = handle_cpuid,       /* svm/cpuid.c */
 	[VMEXIT_INVD] = handle_invd,         /* svm/cache.c */
 	[VMEXIT_INVLPGA] = nested_invlpga,   /* svm/nested_insns.c */

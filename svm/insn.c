@@ -158,7 +158,7 @@ static int read_modrm(struct cursor *c, struct insn *in)
 	return 0;
 }
 
-/* 0F 01 group: SVM instructions, XSETBV, RDTSCP, INVLPG. */
+/* 0F 01 group: SVM instructions, XSETBV, RDTSCP, INVLPG, LMSW. */
 static int group_0f01(struct cursor *c, struct insn *in, bool mode64)
 {
 	static const enum insn_op svm[8] = {
@@ -177,12 +177,15 @@ static int group_0f01(struct cursor *c, struct insn *in, bool mode64)
 		in->op = INSN_RDTSCP;
 	else if (in->mod != 3 && ((in->modrm >> 3) & 7) == 7)
 		in->op = INSN_INVLPG;
+	else if (((in->modrm >> 3) & 7) == 6)
+		in->op = INSN_LMSW;
 	else
 		return INSN_E_UNKNOWN;
 	if (in->op == INSN_XSETBV &&
 	    (in->prefixes & (INSN_P_OPSIZE | INSN_P_REP | INSN_P_REPNE)))
 		return INSN_E_INVALID;
-	return in->op == INSN_INVLPG ? memory_operand(c, in, mode64) : 0;
+	return in->mod != 3 && (in->op == INSN_INVLPG || in->op == INSN_LMSW) ?
+		       memory_operand(c, in, mode64) : 0;
 }
 
 /* 0F 20-23: MOV from/to CR or DR; mod is ignored (always registers). */

@@ -27,7 +27,9 @@
  *  - the stores to memory that a write to the xAPIC page can be (the page
  *    is write-protected, svm/apic.c): MOV r/m, reg (88, 89), MOV r/m, imm
  *    (C6 /0 imm8, C7 /0 imm16/imm32 sign-extended under REX.W) and XCHG
- *    r/m, reg (86, 87; LOCK allowed), with a memory operand only.
+ *    r/m, reg (86, 87; LOCK allowed), with a memory operand only;
+ *  - LMSW (0F 01 /6), register or memory operand like INVLPG's: the
+ *    selective CR0 write intercept takes it (svm/cr.c).
  */
 #ifndef NV_SVM_INSN_H
 #define NV_SVM_INSN_H
@@ -71,7 +73,9 @@ enum insn_op {
 	INSN_MOV_DR,	/* 0F 21 (read DR), 0F 23 (write DR) */
 	INSN_MOV_STORE,	/* 88, 89, C6 /0, C7 /0 to memory */
 	INSN_XCHG,	/* 86, 87 with memory */
+	INSN_LMSW,	/* 0F 01 /6 */
 };
+#define INSN_OP_LAST INSN_LMSW
 
 /* Prefixes seen (bits of insn.prefixes). */
 #define INSN_P_OPSIZE	(1u << 0)	/* 66 */
@@ -142,5 +146,19 @@ struct insn {
  */
 int insn_decode(const uint8_t *bytes, unsigned avail, enum insn_mode mode,
 		struct insn *out);
+
+/* What the address of a memory operand is formed from: the code's mode,
+ * the GPRs (RAX..R15), the RIP after the instruction (RIP-relative
+ * operands) and the segment bases by enum insn_seg. */
+struct insn_ctx {
+	enum insn_mode mode;
+	uint64_t gpr[16];
+	uint64_t next_rip;
+	uint64_t seg_base[INSN_SEG_GS + 1];
+};
+
+/* The linear address of in's memory operand (in->mod != 3), formed and
+ * wrapped as the CPU does (svm/insn_la.c). */
+uint64_t insn_operand_la(const struct insn *in, const struct insn_ctx *x);
 
 #endif

@@ -19,7 +19,9 @@
  * must be intercepted (a VMRUN consistency check); L1's SVM instructions
  * are emulated (svm/nested*.c); CPUID, MSRs and I/O are filtered by the
  * handlers below and the permission maps; SHUTDOWN is logged; SMIs are
- * taken in host mode (svm/smi.c); MOV to CR4 is checked (svm/cr.c);
+ * taken in host mode (svm/smi.c); MOV to CR4, and MOV to CR0 and LMSW
+ * where they change a bit other than TS and MP (the selective CR0 write
+ * intercept), are checked (svm/cr.c);
  * INVD becomes WBINVD (svm/cache.c, which also takes WBINVD); NMI,
  * because other CPUs kick this one with NMIs (svm/smp.c); #SX, an INIT
  * that reached the CPU (VM_CR.R_INIT, svm/init_sipi.c).
@@ -27,7 +29,7 @@
 #define L0_INTERCEPT1 (INTERCEPT1_SMI | INTERCEPT1_CPUID | INTERCEPT1_INVD |  \
 		       INTERCEPT1_MSR_PROT | INTERCEPT1_IOIO_PROT |           \
 		       INTERCEPT1_SHUTDOWN | INTERCEPT1_INVLPGA |             \
-		       INTERCEPT1_NMI)
+		       INTERCEPT1_NMI | INTERCEPT1_CR0_SEL_WRITE)
 #define L0_INTERCEPT_EXCEPTIONS (1u << X86_VEC_SX)
 /* MOV to CR4: checked as the CPU would (svm/cr.c). */
 #define L0_INTERCEPT_CR (1u << (16 + 4))
@@ -52,6 +54,20 @@ void handle_wbinvd(struct cpu *cpu);
 
 /* General-purpose register n (0 RAX ... 15 R15) of the running guest. */
 uint64_t guest_gpr(const struct cpu *cpu, unsigned n);
+
+/* MOV to CR0 and LMSW (svm/cr0_check.c): the state they are checked
+ * against (the CR0, CR4 and EFER before the write; CS.L), whether a
+ * write of val raises #GP(0) (APM Vol. 2 §3.1.1, §14.6, §14.7), the CR0
+ * that MOV val or LMSW src leaves, and EFER.LMA after it. */
+struct cr0_write {
+	uint64_t cr0, cr4, efer;
+	bool cs_l;
+};
+bool cr0_write_faults(const struct cr0_write *w, uint64_t val);
+uint64_t cr0_written(uint64_t old, uint64_t val);
+uint64_t cr0_lmsw(uint64_t old, uint16_t src);
+uint64_t cr0_efer_after(uint64_t efer, uint64_t old, uint64_t val);
+void handle_cr0_write(struct cpu *cpu);
 
 /* Does MOV CR4 of val (over old) raise #GP on a CPU whose supported CR4
  * bits are allowed, with these CR0, CR3 and EFER?  (svm/cr.c) */
@@ -148,6 +164,16 @@ uint64_t guest_code_la(const struct vmcb_save *s, uint64_t delta);
 
 /* RIP + len, wrapped to the code size of s (IP, EIP or RIP). */
 uint64_t guest_next_rip(const struct vmcb_save *s, unsigned len);
+
+/* The code size of s: 64-bit mode (EFER.LMA and CS.L), else CS.D's. */
+enum insn_mode guest_code_mode(const struct vmcb_save *s);
+
+/* Reads len bytes of data at linear address la as the running guest does
+ * (its paging, a read at its CPL; 32-bit linear addresses wrap outside
+ * 64-bit mode): 0; -NV_ENOENT after raising the #PF the read raises (CR2
+ * and the error code from the walk); -NV_EFAULT when nestvisor cannot
+ * reach that memory (nothing raised). */
+int guest_read_data(struct cpu *cpu, uint64_t la, void *buf, unsigned len);
 
 /* RIP += len, wrapped to the code size (16, 32 or 64 bits), then
  * instruction_completed(): the end of every emulated instruction, its

@@ -286,6 +286,9 @@ void nested_handle_exit(struct cpu *cpu)
 	case VMEXIT_CR4_WRITE:
 		handle_cr4_write(cpu);
 		break;
+	case VMEXIT_CR0_SEL_WRITE:
+		handle_cr0_write(cpu);
+		break;
 	case VMEXIT_INVD:
 		handle_invd(cpu);
 		break;

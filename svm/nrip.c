@@ -76,6 +76,11 @@ uint64_t guest_next_rip(const struct vmcb_save *s, unsigned len)
 	return (s->rip + len) & mode_mask(code_mode(s));
 }
 
+enum insn_mode guest_code_mode(const struct vmcb_save *s)
+{
+	return code_mode(s);
+}
+
 static union cpu_role guest_role(struct cpu *cpu)
 {
 	const struct vmcb_save *s = &cpu->cur->save;
@@ -231,6 +236,46 @@ static __attribute__((noinline)) int decode_slow(struct cpu *cpu,
 	}
 	cache_fill(cpu, la, role, &first, bytes, &in);
 	return in.len;
+}
+
+int guest_read_data(struct cpu *cpu, uint64_t la, void *buf, unsigned len)
+{
+	const struct vmcb_save *s = &cpu->cur->save;
+	enum insn_mode mode = code_mode(s);
+	union cpu_role role = guest_role(cpu);
+	uint64_t acc = s->cpl == 3 ? PFERR_USER : 0;
+	unsigned n = 0;
+
+	while (n < len) {
+		uint64_t a = (la + n) & la_mask(mode), gpa = a, chunk;
+		struct walk_result r;
+
+		if (!role.base.direct) {
+			if (!walk(&cpu->code_walk[cur_level(cpu)], cpu->cur_phys,
+				  s->cr3, a, acc, &r)) {
+				if (!r.fault || r.gmem_error || r.raced)
+					return -NV_EFAULT;
+				if (cpu->nested.guest_mode) {
+					nested_deliver_pf(cpu, (uint32_t)r.error_code,
+							  r.fault_addr);
+				} else {
+					inject_exception(cpu, X86_VEC_PF, true,
+							 (uint32_t)r.error_code);
+					cpu->vmcb01->save.cr2 = r.fault_addr;
+				}
+				return -NV_ENOENT;
+			}
+			gpa = r.out;
+		}
+		chunk = 4096 - (gpa & 0xfff);
+		if (chunk > len - n)
+			chunk = len - n;
+		if (cpu->cur_phys->read(cpu->cur_phys->ctx, gpa,
+					(uint8_t *)buf + n, (unsigned)chunk))
+			return -NV_EFAULT;
+		n += (unsigned)chunk;
+	}
+	return 0;
 }
 
 int guest_insn_decode(struct cpu *cpu, struct insn *in)

@@ -227,6 +227,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #define INTERCEPT2(code) (1u << ((code) - VMEXIT_MISC2_FIRST))
 #define INTERCEPT3(code) (1u << ((code) - VMEXIT_MISC3_FIRST))
 #define INTERCEPT1_INTR      INTERCEPT1(VMEXIT_INTR)
+#define INTERCEPT1_CR0_SEL_WRITE INTERCEPT1(VMEXIT_CR0_SEL_WRITE)
 #define INTERCEPT1_NMI       INTERCEPT1(VMEXIT_NMI)
 #define INTERCEPT1_SMI       INTERCEPT1(VMEXIT_SMI)
 #define INTERCEPT1_INIT      INTERCEPT1(VMEXIT_INIT)
@@ -260,6 +261,8 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #define INTERCEPT3_INVPCID     INTERCEPT3(VMEXIT_INVPCID)
 #define INTERCEPT3_MCOMMIT     INTERCEPT3(VMEXIT_MCOMMIT)
 #define INTERCEPT3_TLBSYNC     INTERCEPT3(VMEXIT_TLBSYNC)
+_Static_assert(INTERCEPT1_CR0_SEL_WRITE == 1u << 5,
+	       "Table B-1: the selective CR0 write intercept is bit 5");
 _Static_assert(INTERCEPT1_IOIO_PROT == 1u << 27 &&
 	       INTERCEPT1_MSR_PROT == 1u << 28,
 	       "Table B-1: IOIO_PROT is bit 27, MSR_PROT bit 28");

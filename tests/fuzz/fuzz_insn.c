@@ -76,6 +76,7 @@ static bool zydis_is(const ZydisDecodedInstruction *z, enum insn_op op)
 	case INSN_MOV_DR:
 		return mov0f && (z->opcode == 0x21 || z->opcode == 0x23);
 	case INSN_INVLPG: return z->mnemonic == ZYDIS_MNEMONIC_INVLPG;
+	case INSN_LMSW: return z->mnemonic == ZYDIS_MNEMONIC_LMSW;
 	case INSN_MOV_STORE:
 		/* 88, 89, C6 /0, C7 /0 with a memory destination */
 		return z->mnemonic == ZYDIS_MNEMONIC_MOV &&
@@ -95,7 +96,7 @@ static bool zydis_is(const ZydisDecodedInstruction *z, enum insn_op op)
 
 static bool zydis_is_ours(const ZydisDecodedInstruction *z)
 {
-	for (int op = INSN_CPUID; op <= INSN_XCHG; op++)
+	for (int op = INSN_CPUID; op <= INSN_OP_LAST; op++)
 		if (zydis_is(z, (enum insn_op)op))
 			return true;
 	return false;
@@ -108,7 +109,7 @@ static void check_accepted(const uint8_t *b, unsigned n, enum insn_mode mode,
 
 	FUZZ_CHECK(in->len >= 1 && in->len <= INSN_MAX_LEN && in->len <= n,
 		   "length %u of %u bytes", in->len, n);
-	FUZZ_CHECK(in->op >= INSN_CPUID && in->op <= INSN_XCHG, "op %d",
+	FUZZ_CHECK(in->op >= INSN_CPUID && in->op <= INSN_OP_LAST, "op %d",
 		   in->op);
 	FUZZ_CHECK(in->nprefixes < in->len, "%u prefixes in %u bytes",
 		   in->nprefixes, in->len);

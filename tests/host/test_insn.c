@@ -485,12 +485,44 @@ static void test_count(void **state)
 	printf("# %u table cases\n", ncases);
 }
 
+/* LMSW (APM Vol. 3: 0F 01 /6, reg/mem16): the register form is 3 bytes,
+ * the memory form has INVLPG's addressing. */
+static void test_lmsw(void **state)
+{
+	static const struct tcase t[] = {
+		{ ALL, "0f 01 f0", 0, INSN_LMSW, 3 },		/* ax */
+		{ ALL, "0f 01 f7", 0, INSN_LMSW, 3 },		/* di */
+		{ M64, "41 0f 01 f0", 0, INSN_LMSW, 4 },	/* r8w */
+		{ M64, "0f 01 30", 0, INSN_LMSW, 3 },		/* [rax] */
+		{ M64, "0f 01 35 10 00 00 00", 0, INSN_LMSW, 7 }, /* [rip+16] */
+		{ M64, "0f 01 74 24 08", 0, INSN_LMSW, 5 },	/* [rsp+8] */
+		{ M32, "0f 01 35 00 10 00 00", 0, INSN_LMSW, 7 }, /* [1000] */
+		{ M16, "0f 01 36 34 12", 0, INSN_LMSW, 5 },	/* [1234] */
+		{ M16, "0f 01 72 10", 0, INSN_LMSW, 4 },	/* [bp+si+10] */
+		{ ALL, "f0 0f 01 f0", INSN_E_INVALID, INSN_NONE, 0 }, /* LOCK */
+		{ M16, "0f 01 36 34", INSN_E_TRUNCATED, INSN_NONE, 0 }, /* disp16 */
+		{ M64, "0f 01 e0", INSN_E_UNKNOWN, INSN_NONE, 0 },	/* SMSW */
+	};
+	struct insn in;
+
+	(void)state;
+	RUN(t);
+	in = decode_ok("0f 01 f3", INSN_MODE_32);
+	assert_int_equal(in.mod, 3);
+	assert_int_equal(in.rm, 3);
+	in = decode_ok("0f 01 74 24 08", INSN_MODE_64);
+	assert_int_equal(in.mod, 1);
+	assert_true(in.has_sib);
+	assert_int_equal(in.disp, 8);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_each_opcode),
 		cmocka_unit_test(test_prefixes),
 		cmocka_unit_test(test_invlpg_addressing),
+		cmocka_unit_test(test_lmsw),
 		cmocka_unit_test(test_rejects),
 		cmocka_unit_test(test_length_limit),
 		cmocka_unit_test(test_fields),

@@ -52,6 +52,7 @@ static const ZydisMnemonic mnemonic_of[] = {
 	[INSN_MOV_CR] = ZYDIS_MNEMONIC_MOV,
 	[INSN_INVLPG] = ZYDIS_MNEMONIC_INVLPG,
 	[INSN_MOV_DR] = ZYDIS_MNEMONIC_MOV,
+	[INSN_LMSW] = ZYDIS_MNEMONIC_LMSW,
 };
 
 /* Does Zydis's decode belong to our set, and is it op? */
@@ -92,7 +93,7 @@ static bool zydis_is(const ZydisDecodedInstruction *z, enum insn_op op)
 
 static enum insn_op zydis_op(const ZydisDecodedInstruction *z)
 {
-	for (int op = INSN_CPUID; op <= INSN_XCHG; op++)
+	for (int op = INSN_CPUID; op <= INSN_OP_LAST; op++)
 		if (zydis_is(z, (enum insn_op)op))
 			return (enum insn_op)op;
 	return INSN_NONE;
@@ -102,7 +103,7 @@ struct oracle {
 	ZydisDecoder dec[3];
 	unsigned long compared, accepted, truncations, lock_cr8;
 	unsigned long by_result[5];	/* 0 and each enum insn_why */
-	unsigned long by_op[INSN_XCHG + 1];
+	unsigned long by_op[INSN_OP_LAST + 1];
 	unsigned failures;
 };
 
@@ -460,7 +461,7 @@ static void test_summary(void **state)
 	       o.compared, o.accepted, o.by_result[1], o.by_result[3],
 	       o.by_result[4], o.lock_cr8, o.truncations);
 	/* Every supported opcode was accepted and compared many times. */
-	for (int op = INSN_CPUID; op <= INSN_XCHG; op++) {
+	for (int op = INSN_CPUID; op <= INSN_OP_LAST; op++) {
 		if (o.by_op[op] < 100)
 			fail_msg("op %d accepted only %lu times", op,
 				 o.by_op[op]);

@@ -474,6 +474,147 @@ static void test_vmcb02_refused_unrunnable(void **state)
 	}
 }
 
+/* ---- MOV to CR0 and LMSW (the selective CR0 write intercept) ----------- */
+
+/* MOV CR0, RAX (0F 22 C0) in 64-bit L1 with NW set and CD clear: #GP(0)
+ * (APM Vol. 2 §3.1.1), CR0 and RIP unchanged. */
+static void test_mov_cr0_nw_gp(void **state)
+{
+	static const uint8_t mov_cr0[] = { 0x0f, 0x22, 0xc0 };
+	struct vmcb_save *s;
+	uint64_t cr0;
+
+	(void)state;
+	cpu_up_decoding();
+	l1_code(mov_cr0, sizeof(mov_cr0));
+	s = &cpu->vmcb01->save;
+	cr0 = s->cr0;
+	s->rax = (cr0 | X86_CR0_NW) & ~X86_CR0_CD;
+	l1_exit(VMEXIT_CR0_SEL_WRITE, 0);
+	handle_cr0_write(cpu);
+	assert_int_equal(cpu->vmcb01->control.event_inj.raw, 0x80000b0d);
+	assert_int_equal(cpu->vmcb01->control.event_inj_err, 0);
+	assert_int_equal(s->cr0, cr0);
+	assert_int_equal(s->rip, CODE_LA);
+	/* CD and NW both: taken, RIP past the MOV */
+	s->rax = cr0 | X86_CR0_NW | X86_CR0_CD;
+	l1_exit(VMEXIT_CR0_SEL_WRITE, 0);
+	handle_cr0_write(cpu);
+	assert_int_equal(cpu->vmcb01->control.event_inj.raw, 0);
+	assert_int_equal(s->cr0, cr0 | X86_CR0_NW | X86_CR0_CD);
+	assert_int_equal(s->rip, CODE_LA + 3);
+}
+
+/* LMSW [RBX] (0F 01 33) in 64-bit L1: bits 3:0 of the word at RBX go to
+ * CR0, PE stays set (APM Vol. 3 LMSW); the word's page is mapped by L1's
+ * own table.  Then the same with RBX on a page L1 does not map: #PF, not
+ * present, a read (error code 0), CR2 = the address. */
+static void test_lmsw_memory(void **state)
+{
+	static const uint8_t lmsw[] = { 0x0f, 0x01, 0x33 };
+	struct vmcb_save *s;
+	uint64_t data, cr0;
+
+	(void)state;
+	cpu_up_decoding();
+	l1_code(lmsw, sizeof(lmsw));
+	data = l1_page();
+	s = &cpu->vmcb01->save;
+	npt12_map(s->cr3, 0x200000, data, PTE_P | PTE_RW | PTE_A);
+	*(uint16_t *)(data + 0x10) = (uint16_t)X86_CR0_EM; /* PE clear */
+	cr0 = s->cr0;
+	cpu->gregs.rbx = 0x200010;
+	l1_exit(VMEXIT_CR0_SEL_WRITE, 0);
+	handle_cr0_write(cpu);
+	assert_int_equal(cpu->vmcb01->control.event_inj.raw, 0);
+	assert_int_equal(s->cr0, (cr0 & ~(X86_CR0_MP | X86_CR0_TS)) |
+				 X86_CR0_EM | X86_CR0_PE);
+	assert_int_equal(s->rip, CODE_LA + 3);
+
+	s->rip = CODE_LA;
+	s->cr0 = cr0;
+	cpu->gregs.rbx = 0x300010;
+	l1_exit(VMEXIT_CR0_SEL_WRITE, 0);
+	handle_cr0_write(cpu);
+	assert_int_equal(cpu->vmcb01->control.event_inj.raw, 0x80000b0e);
+	assert_int_equal(cpu->vmcb01->control.event_inj_err, 0);
+	assert_int_equal(s->cr2, 0x300010);
+	assert_int_equal(s->cr0, cr0);
+	assert_int_equal(s->rip, CODE_LA);
+}
+
+/* 32-bit L1, paging off, EFER.LME and CR4.PAE set: MOV CR0, EAX with PG
+ * activates long mode, EFER.LMA = 1 (APM Vol. 2 §14.6.2); without PAE it
+ * is #GP(0) instead. */
+static void test_mov_cr0_activates_long_mode(void **state)
+{
+	static const uint8_t mov_cr0[] = { 0x0f, 0x22, 0xc0 };
+	struct vmcb_save *s;
+	uint64_t page;
+
+	(void)state;
+	for (int pae = 1; pae >= 0; pae--) {
+		cpu_up_decoding();
+		page = l1_page();
+		memcpy((void *)page, mov_cr0, sizeof(mov_cr0));
+		s = &cpu->vmcb01->save;
+		s->efer = X86_EFER_LME | X86_EFER_SVME;
+		s->cr0 = X86_CR0_PE | X86_CR0_ET;
+		s->cr4 = pae ? X86_CR4_PAE : 0;
+		s->cs.base = page;
+		s->cs.limit = 0xffffffff;
+		s->cs.attrib.raw = 0xc9b;
+		s->rip = 0;
+		s->rax = 0xffffffff00000000ull | X86_CR0_PE | X86_CR0_PG;
+		l1_exit(VMEXIT_CR0_SEL_WRITE, 0);
+		handle_cr0_write(cpu);
+		if (pae) {
+			/* the operand is EAX: RAX's high bits do not count */
+			assert_int_equal(cpu->vmcb01->control.event_inj.raw, 0);
+			assert_int_equal(s->cr0, X86_CR0_PE | X86_CR0_PG |
+						 X86_CR0_ET);
+			assert_int_equal(s->efer, X86_EFER_LME | X86_EFER_LMA |
+						  X86_EFER_SVME);
+			assert_int_equal(s->rip, 3);
+		} else {
+			assert_int_equal(cpu->vmcb01->control.event_inj.raw,
+					 0x80000b0d);
+			assert_int_equal(s->efer, X86_EFER_LME | X86_EFER_SVME);
+			assert_int_equal(s->rip, 0);
+		}
+	}
+}
+
+/* L2's MOV CR0 with NW and without CD, which L1 does not intercept: the
+ * #GP(0) is L2's, and L1, intercepting #GP, gets #VMEXIT 0x4d with
+ * EXITINFO1 = 0 and L2's RIP at the MOV. */
+static void test_l2_mov_cr0_nw_gp(void **state)
+{
+	static const uint8_t vmrun[] = { 0x0f, 0x01, 0xd8 };
+	static const uint8_t mov_cr0[] = { 0x0f, 0x22, 0xc1 }; /* RCX */
+	struct vmcb *v;
+	uint64_t page, cr0;
+
+	(void)state;
+	cpu_up_decoding();
+	l1_code(vmrun, sizeof(vmrun));
+	v = vmcb12_new();
+	page = l1_page();
+	memcpy((void *)page, mov_cr0, sizeof(mov_cr0));
+	npt12_map(v->save.cr3, v->save.rip, page, PTE_P | PTE_RW | PTE_A);
+	v->control.intercept_exceptions = 1u << X86_VEC_GP;
+	cr0 = v->save.cr0;
+	l1_vmrun(v);
+	assert_true(cpu->nested.guest_mode);
+	cpu->gregs.rcx = (cr0 | X86_CR0_NW) & ~X86_CR0_CD;
+	l2_exit(VMEXIT_CR0_SEL_WRITE, 0, 0, 0);
+	assert_false(cpu->nested.guest_mode);
+	assert_int_equal(v->control.exit_code, VMEXIT_EXCP_BASE + X86_VEC_GP);
+	assert_int_equal(v->control.exit_info_1, 0);
+	assert_int_equal(v->save.cr0, cr0);
+	assert_int_equal(v->save.rip, 0x4000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -488,6 +629,10 @@ int main(void)
 		cmocka_unit_test(test_vmcb02_refused_at_entry),
 		cmocka_unit_test(test_vmcb02_refused_mov_cr3),
 		cmocka_unit_test(test_vmcb02_refused_unrunnable),
+		cmocka_unit_test(test_mov_cr0_nw_gp),
+		cmocka_unit_test(test_lmsw_memory),
+		cmocka_unit_test(test_mov_cr0_activates_long_mode),
+		cmocka_unit_test(test_l2_mov_cr0_nw_gp),
 	};
 	return cmocka_run_group_tests(tests, machine_up, machine_down);
 }

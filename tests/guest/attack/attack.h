@@ -64,6 +64,8 @@ struct l1_trap try_rdmsr(uint32_t msr, uint64_t *val);
 struct l1_trap try_mov_cr4(uint64_t val);
 struct l1_trap try_mov_cr3(uint64_t val);
 struct l1_trap try_mov_cr0(uint64_t val);
+struct l1_trap try_lmsw(uint16_t val);
+struct l1_trap try_lmsw_mem(const uint16_t *p);
 struct l1_trap try_mov_dr7(uint64_t val);
 struct l1_trap try_vmload(uint64_t pa);
 struct l1_trap try_vmsave(uint64_t pa);
@@ -74,6 +76,6 @@ struct l1_trap try_out8(uint16_t port, uint8_t val);
 int expect_vector(const char *what, struct l1_trap t, int vector);
 
 /* L2 snippets of insns.S. */
-extern const char l2_mov_cr4[], l2_out8[];
+extern const char l2_mov_cr4[], l2_mov_cr0[], l2_out8[];
 
 #endif

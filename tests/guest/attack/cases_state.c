@@ -3,14 +3,18 @@
  * L1 state a CPU refuses.  Group "state": WRMSR EFER and MOV CR4 with bits
  * the CPU does not offer raise #GP (APM Vol. 2 §3.1.7 EFER, §3.1.3 CR4;
  * Vol. 3 WRMSR, MOV CRn) and change nothing; legal writes still work;
- * the same for L2's MOV CR4; and VMSAVE onto a page of L1's NPT that the
- * shadow NPT write-protects is seen by the shadow as a write.
+ * MOV CR0 with NW and without CD, or clearing PG in 64-bit mode, raises
+ * #GP (§3.1.1, §14.7); LMSW loads CR0[3:0] from a register or memory and
+ * cannot clear PE (Vol. 3 LMSW); the same for L2's MOV CR4 and MOV CR0;
+ * and VMSAVE onto a page of L1's NPT that the shadow NPT write-protects is
+ * seen by the shadow as a write.
  * Group "unrunnable": states that the CPU below nestvisor (QEMU TCG) lets
- * L1 reach where hardware raises #GP: nestvisor gives the #GP where L1's
- * state allows, and otherwise shuts L1 down as after a triple fault
- * (tests/meson.build expects that end).
+ * L1 reach and refuses at VMRUN: nestvisor gives the #GP hardware gives
+ * where L1's state allows, and otherwise shuts L1 down as after a triple
+ * fault (tests/meson.build expects that end).
  */
 #include "attack.h"
+#include "core/desc.h"
 #include "core/x86.h"
 #include "tests/guest/nested/npt.h"
 
@@ -78,6 +82,82 @@ static int cr4_legal(void)
 	       expect_vector("second MOV CR4", t2, -1) &
 	       TAP_EXPECT_EQ("CR4 after the first", mid, before ^ X86_CR4_PGE) &
 	       TAP_EXPECT_EQ("CR4 after the second", read_cr4(), before);
+}
+
+static int cr0_refused(uint64_t val, const char *what)
+{
+	uint64_t before = read_cr0();
+	struct l1_trap t = try_mov_cr0(val);
+	uint64_t after = read_cr0();
+
+	tap_diag("MOV CR0 0x%lx (%s): exception %d, CR0 now 0x%lx", val, what,
+		 t.vector, after);
+	return expect_vector("MOV CR0", t, X86_VEC_GP) &
+	       TAP_EXPECT_EQ("CR0 unchanged", after, before);
+}
+
+static int cr0_nw(void)
+{
+	return cr0_refused((read_cr0() | X86_CR0_NW) & ~X86_CR0_CD,
+			   "NW without CD");
+}
+
+static int cr0_no_pg(void)
+{
+	return cr0_refused(read_cr0() & ~X86_CR0_PG, "PG cleared in 64-bit mode");
+}
+
+/* A legal MOV CR0 (AM toggled, then back) takes effect. */
+static int cr0_legal(void)
+{
+	uint64_t before = read_cr0(), mid;
+	struct l1_trap t1 = try_mov_cr0(before ^ X86_CR0_AM), t2;
+
+	mid = read_cr0();
+	t2 = try_mov_cr0(before);
+	return expect_vector("first MOV CR0", t1, -1) &
+	       expect_vector("second MOV CR0", t2, -1) &
+	       TAP_EXPECT_EQ("CR0 after the first", mid, before ^ X86_CR0_AM) &
+	       TAP_EXPECT_EQ("CR0 after the second", read_cr0(), before);
+}
+
+/* LMSW from a register, then from memory: EM set, then cleared again with
+ * PE clear in the source, which LMSW does not clear. */
+static int lmsw(void)
+{
+	static uint16_t word;
+	uint64_t before = read_cr0(), mid;
+	struct l1_trap t1 = try_lmsw((uint16_t)((before & 0xf) | X86_CR0_EM)), t2;
+
+	mid = read_cr0();
+	word = (uint16_t)(before & 0xe);
+	t2 = try_lmsw_mem(&word);
+	return expect_vector("LMSW register", t1, -1) &
+	       expect_vector("LMSW memory", t2, -1) &
+	       TAP_EXPECT_EQ("CR0 after the first", mid, before | X86_CR0_EM) &
+	       TAP_EXPECT_EQ("CR0 after the second", read_cr0(), before);
+}
+
+/* L2's MOV CR0 with NW and without CD: #GP in L2 (#VMEXIT 0x4d, error
+ * code 0, L2's CR0 unchanged); a legal one (AM toggled) reaches L2's CR0
+ * (vmcb12 after the VMMCALL). */
+static int l2_cr0(void)
+{
+	struct vmcb *v = env.vmcb;
+	struct l2_gprs g = {
+		.rcx = (env.l1_cr0 | X86_CR0_NW) & ~X86_CR0_CD };
+	int ok;
+
+	vmcb_default(v, l2_mov_cr0);
+	l2_run(v, &g);
+	ok = expect_exit(v, VMEXIT_EXCP_BASE + X86_VEC_GP) &
+	     TAP_EXPECT_EQ("#GP error code", v->control.exit_info_1, 0) &
+	     TAP_EXPECT_EQ("L2 CR0 unchanged", v->save.cr0, env.l1_cr0);
+	vmcb_default(v, l2_mov_cr0);
+	g = (struct l2_gprs){ .rcx = env.l1_cr0 ^ X86_CR0_AM };
+	l2_run(v, &g);
+	return ok & expect_exit(v, VMEXIT_VMMCALL) &
+	       TAP_EXPECT_EQ("L2 CR0", v->save.cr0, env.l1_cr0 ^ X86_CR0_AM);
 }
 
 /* L2's MOV CR4: a reserved bit raises #GP in L2 (L1 intercepts every
@@ -159,7 +239,12 @@ static const struct tap_case state_cases[] = {
 	{ "state.mov_cr4_bit15_gp", cr4_bit15 },
 	{ "state.mov_cr4_clear_pae_long_mode_gp", cr4_no_pae },
 	{ "state.mov_cr4_legal_takes_effect", cr4_legal },
+	{ "state.mov_cr0_nw_without_cd_gp", cr0_nw },
+	{ "state.mov_cr0_clear_pg_64bit_gp", cr0_no_pg },
+	{ "state.mov_cr0_legal_takes_effect", cr0_legal },
+	{ "state.lmsw_register_and_memory", lmsw },
 	{ "state.l2_mov_cr4", l2_cr4 },
+	{ "state.l2_mov_cr0", l2_cr0 },
 	{ "state.vmsave_onto_protected_npt_page", vmsave_onto_protected_npt },
 	{ "state.hypervisor_intact", hv_intact },
 };
@@ -188,26 +273,46 @@ static int cr3_beyond_width(void)
 }
 
 /*
- * MOV CR0 with NW set and CD clear: #GP on hardware (APM Vol. 2 §3.1.1).
- * QEMU TCG takes it, and then refuses to VMRUN vmcb01 (a VMRUN check,
- * §15.5.1).  L1 cannot go on: at its next exit nestvisor shuts it down as
- * after a triple fault and the run ends (status 251 and nestvisor's lines,
- * which tests/meson.build requires; this case only makes the attempt).
- * The hypervisor is checked just before.
+ * A 64-bit code segment with D set as well as L (loaded by a far return
+ * through a GDT with such a descriptor): QEMU TCG loads it, and then
+ * refuses to VMRUN vmcb01 (a VMRUN check, APM Vol. 2 §15.5.1: EFER.LME,
+ * CR0.PG, CR4.PAE, CS.L and CS.D all set).  L1 cannot go on: at its next
+ * exit nestvisor shuts it down as after a triple fault and the run ends
+ * (status 251 and nestvisor's lines, which tests/meson.build requires;
+ * this case only makes the attempt).  The hypervisor is checked just
+ * before.
  */
-static int cr0_nw(void)
+static int cs_l_and_d(void)
 {
-	uint64_t cr0 = read_cr0();
-	struct l1_trap t = try_mov_cr0((cr0 | X86_CR0_NW) & ~X86_CR0_CD);
+	uint64_t *gdt = env_page();
+	struct desc_ptr fw, mine;
+	unsigned n;
 
-	tap_diag("MOV CR0 with NW, without CD: exception %d", t.vector);
+	__asm__ volatile("sgdt %0" : "=m"(fw));
+	n = (fw.limit + 1u) / 8u;
+	if (!gdt || n >= 512)
+		return 0;
+	for (unsigned i = 0; i < n; i++)
+		gdt[i] = ((const uint64_t *)(uintptr_t)fw.base)[i];
+	/* code, execute/read, DPL 0, present, L = 1, D = 1, G */
+	gdt[n] = 0x00ef9a000000ffffull;
+	mine = (struct desc_ptr){ (uint16_t)((n + 1) * 8 - 1),
+				  (uint64_t)(uintptr_t)gdt };
+	tap_diag("far return to selector 0x%x: CS.L = 1 and CS.D = 1", n * 8);
+	__asm__ volatile("lgdt %0\n\t"
+			 "pushq %1\n\t"
+			 "leaq 1f(%%rip), %%rax\n\t"
+			 "pushq %%rax\n\t"
+			 "lretq\n"
+			 "1:"
+			 : : "m"(mine), "r"((uint64_t)n * 8) : "rax", "memory");
 	return 1;
 }
 
 static const struct tap_case unrunnable_cases[] = {
 	{ "unrunnable.mov_cr3_beyond_maxphyaddr_gp", cr3_beyond_width },
 	{ "unrunnable.hypervisor_intact", hv_intact },
-	{ "unrunnable.mov_cr0_nw_without_cd_attempted", cr0_nw },
+	{ "unrunnable.cs_l_and_d_attempted", cs_l_and_d },
 };
 
 struct attack_group unrunnable_group(void)

@@ -83,12 +83,15 @@ void window_unmap(void)
 #define ARMED(name) extern const char name##_insn[], name##_end[]
 ARMED(a_wrmsr); ARMED(a_rdmsr); ARMED(a_mov_cr4); ARMED(a_mov_cr3);
 ARMED(a_vmload); ARMED(a_vmsave); ARMED(a_vmrun); ARMED(a_read64);
-ARMED(a_out8); ARMED(a_mov_cr0); ARMED(a_mov_dr7);
+ARMED(a_out8); ARMED(a_mov_cr0); ARMED(a_mov_dr7); ARMED(a_lmsw);
+ARMED(a_lmsw_mem);
 void a_mov_cr0(uint64_t val);
 void a_mov_dr7(uint64_t val);
 void a_wrmsr(uint32_t msr, uint64_t val);
 uint64_t a_rdmsr(uint32_t msr);
 void a_mov_cr4(uint64_t val);
+void a_lmsw(uint16_t val);
+void a_lmsw_mem(const uint16_t *p);
 void a_mov_cr3(uint64_t val);
 void a_vmload(uint64_t pa);
 void a_vmsave(uint64_t pa);
@@ -124,6 +127,20 @@ struct l1_trap try_mov_cr0(uint64_t val)
 {
 	ARM(a_mov_cr0);
 	a_mov_cr0(val);
+	return l1_disarm();
+}
+
+struct l1_trap try_lmsw(uint16_t val)
+{
+	ARM(a_lmsw);
+	a_lmsw(val);
+	return l1_disarm();
+}
+
+struct l1_trap try_lmsw_mem(const uint16_t *p)
+{
+	ARM(a_lmsw_mem);
+	a_lmsw_mem(p);
 	return l1_disarm();
 }
 

@@ -58,6 +58,20 @@ MARK a_mov_cr0_insn
 MARK a_mov_cr0_end
 	ret
 
+/* void a_lmsw(uint16_t val): LMSW from a register (0F 01 /6, mod 11) */
+FN a_lmsw
+MARK a_lmsw_insn
+	lmsw	%di
+MARK a_lmsw_end
+	ret
+
+/* void a_lmsw_mem(const uint16_t *p): LMSW from memory */
+FN a_lmsw_mem
+MARK a_lmsw_mem_insn
+	lmsw	(%rdi)
+MARK a_lmsw_mem_end
+	ret
+
 /* void a_mov_dr7(uint64_t val) */
 FN a_mov_dr7
 MARK a_mov_dr7_insn
@@ -116,6 +130,12 @@ MARK a_out8_end
 /* L2: MOV CR4 from RCX, then VMMCALL. */
 MARK l2_mov_cr4
 	movq	%rcx, %cr4
+	vmmcall
+	hlt
+
+/* L2: MOV CR0 from RCX, then VMMCALL. */
+MARK l2_mov_cr0
+	movq	%rcx, %cr0
 	vmmcall
 	hlt
 
