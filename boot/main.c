@@ -30,6 +30,7 @@
 #include "boot/relocate.h"
 #include "boot/sleep.h"
 #include "boot/report.h"
+#include "core/cpuid_bits.h"
 #include "core/err.h"
 #include "core/fmt.h"
 #include "core/hypercall.h"
@@ -249,7 +250,7 @@ static void show_on_console(const struct nv_config *cfg)
 
 static BOOLEAN under_hypervisor(void)
 {
-	return (cpuid(1).ecx >> 31) & 1;
+	return (cpuid(1).ecx & CPUID_1_ECX_HV) != 0;
 }
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)

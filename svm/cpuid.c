@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * CPUID as L1 sees it: the CPU's answer, with
+ *  - the bits of svm/cpuid_policy.c hidden (the one table of what L1 is
+ *    not offered: SKINIT, TCE, LMSLE, INVLPGB, MCOMMIT, INT_WBINVD, UAI,
+ *    memory encryption; docs/hypercalls.md has it too);
  *  - CPUID.1:ECX[31] (hypervisor present) set and the vendor leaves
  *    0x40000000-0x400000ff answered by nestvisor (core/hypercall.h);
  *  - SVM as nestvisor offers it (svm/nested_setup.c): 0x80000001 ECX[2]
@@ -10,25 +13,15 @@
  *  - MAXPHYADDR: L1's physical address width (svm/features.h: at most 48,
  *    what nestvisor's 4-level NPT for L1 covers, less what memory
  *    encryption takes), so that L1's own page tables reject higher
- *    addresses as reserved; no separate guest width (EAX[23:16] = 0);
- *  - EFER's LMSLE and TCE not offered (svm/features.c): 0x80000001
- *    ECX[17] (TCE) clear, 0x80000008 EBX[20] (LMSLE unsupported) set;
- *  - memory encryption (leaf 0x8000001F) hidden: nestvisor's NPT has no
- *    C-bit for L1, and L1 may not turn SME on (svm/msr_policy.c).
+ *    addresses as reserved; no separate guest width (EAX[23:16] = 0).
  */
 #include "svm/intercepts.h"
 #include "core/hvmem.h"
 #include "core/hypercall.h"
-#include "core/x86.h"
-
-#define CPUID1_ECX_OSXSAVE   (1u << 27)
-#define CPUID1_ECX_HV        (1u << 31)
-#define CPUID7_ECX_OSPKE     (1u << 4)
-#define CPUID_80000001_ECX_SVM (1u << 2)
-#define CPUID_80000001_ECX_TCE (1u << 17)
-#define CPUID_80000008_EBX_NO_LMSLE (1u << 20)
-
+#include "core/cpuid_bits.h"
 #include "core/nv_version.h"
+#include "core/x86.h"
+#include "svm/cpuid_policy.h"
 #include "svm/smp.h"
 
 void handle_cpuid(struct cpu *cpu)
@@ -54,42 +47,44 @@ void handle_cpuid(struct cpu *cpu)
 				cpu->apic_id,
 				*hvmem.canary == HVMEM_CANARY };
 	} else {
-		r = cpuid_count64(leaf, sub);
+		struct cpuid_regs c = cpuid_count(leaf, sub);
+		uint32_t w[4] = { c.eax, c.ebx, c.ecx, c.edx };
+
+		cpuid_apply_policy(leaf, w);
 		switch (leaf) {
 		case 1:
-			r.rcx |= CPUID1_ECX_HV;
-			r.rcx &= ~(uint64_t)CPUID1_ECX_OSXSAVE;
+			w[CPUID_ECX] |= CPUID_1_ECX_HV;
+			w[CPUID_ECX] &= ~CPUID_1_ECX_OSXSAVE;
 			if (s->cr4 & X86_CR4_OSXSAVE)
-				r.rcx |= CPUID1_ECX_OSXSAVE;
+				w[CPUID_ECX] |= CPUID_1_ECX_OSXSAVE;
 			break;
 		case 7:
 			if (sub == 0) {
-				r.rcx &= ~(uint64_t)CPUID7_ECX_OSPKE;
+				w[CPUID_ECX] &= ~CPUID_7_ECX_OSPKE;
 				if (s->cr4 & X86_CR4_PKE)
-					r.rcx |= CPUID7_ECX_OSPKE;
+					w[CPUID_ECX] |= CPUID_7_ECX_OSPKE;
 			}
 			break;
 		case 0x80000001:
-			r.rcx &= ~(uint64_t)(CPUID_80000001_ECX_SVM |
-					     CPUID_80000001_ECX_TCE);
+			w[CPUID_ECX] &= ~CPUID_E1_ECX_SVM;
 			if (cpu->nested.offered)
-				r.rcx |= CPUID_80000001_ECX_SVM;
+				w[CPUID_ECX] |= CPUID_E1_ECX_SVM;
 			break;
 		case 0x80000008:
-			r.rax = (r.rax & ~0xff00ffull) | cpu->caps.l1_maxphyaddr;
-			r.rbx |= CPUID_80000008_EBX_NO_LMSLE;
-			break;
-		case 0x8000001f:
-			r = (struct cpuid_regs64){ 0, 0, 0, 0 };
+			w[CPUID_EAX] = (w[CPUID_EAX] & ~(CPUID_E8_EAX_PHYS_BITS |
+							 CPUID_E8_EAX_GUEST_PHYS)) |
+				       cpu->caps.l1_maxphyaddr;
 			break;
 		case 0x8000000a:
-			r = (struct cpuid_regs64){ 0, 0, 0, 0 };
-			if (cpu->nested.offered)
-				r = (struct cpuid_regs64){
-					1, cpu->nested.l1_nr_asids, 0,
-					cpu->nested.l1_cpuid_edx };
+			w[0] = w[1] = w[2] = w[3] = 0;
+			if (cpu->nested.offered) {
+				w[CPUID_EAX] = 1;
+				w[CPUID_EBX] = cpu->nested.l1_nr_asids;
+				w[CPUID_EDX] = cpu->nested.l1_cpuid_edx;
+			}
 			break;
 		}
+		r = (struct cpuid_regs64){ w[0], w[1], w[2], w[3] };
 	}
 	s->rax = r.rax;
 	cpu->gregs.rbx = r.rbx;

@@ -37,8 +37,8 @@ static void handle_shutdown(struct cpu *cpu)
 	l1_shutdown(cpu, "triple fault");
 }
 
-/* SKINIT is not offered (CPUID 0x80000001 ECX[12] is the CPU's, but
- * nestvisor never lets L1 leave its control). */
+/* SKINIT is not offered (CPUID 0x80000001 ECX[12] reads 0,
+ * svm/cpuid_policy.c): nestvisor never lets L1 leave its control. */
 static void handle_skinit(struct cpu *cpu)
 {
 	inject_exception(cpu, X86_VEC_UD, false, 0);

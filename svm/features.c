@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "svm/features.h"
+#include "core/cpuid_bits.h"
 #include "core/x86.h"
 
 void cpu_identify(struct cpu_ident *id)
@@ -20,17 +21,9 @@ void cpu_identify(struct cpu_ident *id)
 	}
 }
 
-/* CPUID bits that say which EFER bits exist (APM Vol. 3 Appendix E.4.2). */
-#define CPUID_E1_EDX_SYSCALL (1u << 11)
-#define CPUID_E1_EDX_NX      (1u << 20)
-#define CPUID_E1_EDX_FFXSR   (1u << 25)
-#define CPUID_E1_EDX_LM      (1u << 29)
-#define CPUID_21_EAX_AIBRS   (1u << 8)  /* CPUID 0x80000021: automatic IBRS */
-/* CPUID 0x8000001F (APM Vol. 3 E.4.17): EAX[0] SME, EAX[1] SEV; EBX[5:0]
- * the C-bit's position, EBX[11:6] the physical address bits lost while
- * memory encryption is on. */
-#define CPUID_1F_EAX_SME     (1u << 0)
-#define CPUID_1F_EAX_SEV     (1u << 1)
+/* CPUID 0x8000001F (APM Vol. 3 E.4.17): EBX[5:0] the C-bit's position,
+ * EBX[11:6] the physical address bits lost while memory encryption is
+ * on. */
 #define MSR_SYSCFG_SMEE      (1ull << 23) /* MemEncryptionModEn */
 
 static bool is_amd(void)
@@ -70,7 +63,7 @@ static uint64_t efer_allowed(uint32_t e1_edx, uint32_t e21_eax)
 		e |= X86_EFER_NXE;
 	if (e1_edx & CPUID_E1_EDX_FFXSR)
 		e |= X86_EFER_FFXSR;
-	if (e21_eax & CPUID_21_EAX_AIBRS)
+	if (e21_eax & CPUID_E21_EAX_AIBRS)
 		e |= X86_EFER_AIBRSE;
 	return e;
 }
@@ -84,15 +77,15 @@ void svm_probe(struct svm_caps *caps)
 	*caps = (struct svm_caps){ .maxphyaddr = 36 };
 	if (max_ext >= 0x80000001) {
 		r = cpuid(0x80000001);
-		caps->gbpages = (r.edx >> 26) & 1;
+		caps->gbpages = (r.edx & CPUID_E1_EDX_PAGE1GB) != 0;
 		caps->efer_allowed = efer_allowed(r.edx, max_ext >= 0x80000021 ?
 						  cpuid(0x80000021).eax : 0);
 	}
 	if (max_ext >= 0x80000008)
-		caps->maxphyaddr = cpuid(0x80000008).eax & 0xff;
+		caps->maxphyaddr = cpuid(0x80000008).eax & CPUID_E8_EAX_PHYS_BITS;
 	if (max_ext >= 0x8000001f && is_amd()) {
 		r = cpuid(0x8000001f);
-		if ((r.eax & (CPUID_1F_EAX_SME | CPUID_1F_EAX_SEV)) &&
+		if ((r.eax & (CPUID_E1F_EAX_SME | CPUID_E1F_EAX_SEV)) &&
 		    (rdmsr(MSR_SYSCFG) & MSR_SYSCFG_SMEE)) {
 			caps->mem_encrypt = true;
 			caps->cbit = r.ebx & 0x3f;
@@ -101,7 +94,7 @@ void svm_probe(struct svm_caps *caps)
 	}
 	caps->l1_maxphyaddr = l1_phys_width(caps->maxphyaddr, caps->mem_encrypt,
 					    caps->cbit, reduction);
-	if (max_ext >= 0x8000000a && ((cpuid(0x80000001).ecx >> 2) & 1)) {
+	if (max_ext >= 0x8000000a && (cpuid(0x80000001).ecx & CPUID_E1_ECX_SVM)) {
 		r = cpuid(0x8000000a);
 		caps->revision = r.eax & 0xff;
 		caps->nr_asids = r.ebx;
@@ -114,7 +107,7 @@ const char *svm_unsupported_reason(void)
 	if (!is_amd())
 		return "the CPU is not an AMD CPU (CPUID vendor is not AuthenticAMD)";
 	if (cpuid(0x80000000).eax < 0x8000000a ||
-	    !((cpuid(0x80000001).ecx >> 2) & 1))
+	    !(cpuid(0x80000001).ecx & CPUID_E1_ECX_SVM))
 		return "the CPU has no SVM (CPUID 0x80000001 ECX[2] is clear)";
 	if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS)
 		return "SVM is disabled by the firmware (VM_CR.SVMDIS is set)";

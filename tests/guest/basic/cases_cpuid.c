@@ -9,6 +9,7 @@
 #include "basic.h"
 #include "tests/guest/lib/nv.h"
 #include "tests/guest/lib/serial.h"
+#include "tests/guest/lib/trap.h"
 #include "tests/guest/lib/x86.h"
 
 #define LEAF_SVM_FEATURES 0x8000000au
@@ -103,6 +104,35 @@ static int nv_svm_leaf(void)
 	       TAP_EXPECT_EQ("EDX beyond implemented", r.edx & ~implemented, 0);
 }
 
+/* What nestvisor does not offer reads 0 (docs/hypercalls.md, "CPUID as
+ * L1 sees it"; bit positions from AMD APM Vol. 3 Appendix E): SKINIT
+ * (Fn8000_0001 ECX[12]), and SKINIT itself raises #UD (intercepted: it
+ * would re-initialise the CPU outside nestvisor); memory encryption
+ * (Fn8000_001F, all of it).  Only under nestvisor: on a machine where the
+ * CPU offers SKINIT it would run. */
+static int nv_skinit_hidden(void)
+{
+	struct trap_session ts;
+	int fault;
+	int ok = TAP_EXPECT_EQ("0x80000001 ECX[12] SKINIT",
+			       (cpuid_count(0x80000001u, 0).ecx >> 12) & 1, 0);
+
+	trap_begin(&ts);
+	fault = trap_skinit();
+	trap_end(&ts);
+	return ok & expect_trap("SKINIT", fault, TRAP_UD);
+}
+
+static int nv_memory_encryption_hidden(void)
+{
+	struct cpuid_regs r = cpuid_count(0x8000001fu, 0);
+
+	if (cpuid_count(0x80000000u, 0).eax < 0x8000001fu)
+		return 1;
+	return TAP_EXPECT_EQ("EAX", r.eax, 0) & TAP_EXPECT_EQ("EBX", r.ebx, 0) &
+	       TAP_EXPECT_EQ("ECX", r.ecx, 0) & TAP_EXPECT_EQ("EDX", r.edx, 0);
+}
+
 static const struct tap_case common_cases[] = {
 	{ "cpuid: leaf 0 vendor is AuthenticAMD", vendor_amd },
 	{ "cpuid: leaf 0x8000000A consistent with 0x80000001 ECX.SVM", svm_leaf_consistent },
@@ -113,6 +143,8 @@ static const struct tap_case nv_cases[] = {
 	{ "cpuid: leaf 0x8000000A consistent with 0x80000001 ECX.SVM", svm_leaf_consistent },
 	{ "cpuid: nestvisor offers SVM: 0x80000001 ECX[2] is 1", nv_svm_bit },
 	{ "cpuid: nestvisor SVM leaf 0x8000000A: revision 1, ASIDs, NRIPS, only implemented features", nv_svm_leaf },
+	{ "cpuid: SKINIT hidden (0x80000001 ECX[12] is 0) and SKINIT raises #UD", nv_skinit_hidden },
+	{ "cpuid: memory encryption hidden (leaf 0x8000001F is 0)", nv_memory_encryption_hidden },
 };
 
 struct case_list cpuid_cases(int under_nv)

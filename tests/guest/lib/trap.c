@@ -184,6 +184,16 @@ int trap_vmmcall(struct hc_regs *r)
 	return last.vector;
 }
 
+int trap_skinit(void)
+{
+	prepare();
+	__asm__ volatile(ARM(3) "skinit"
+			 : [arip] "=m"(armed.rip), [alen] "=m"(armed.len)
+			 : "a"(0) : "r11", "memory");
+	armed.rip = 0;
+	return last.vector;
+}
+
 int trap_ud2(void)
 {
 	prepare();

@@ -48,6 +48,9 @@ int trap_read64(const volatile uint64_t *p, uint64_t *val);
 int trap_write64(volatile uint64_t *p, uint64_t val);
 /* UD2 (0F 0B): always #UD; checks the catcher itself. */
 int trap_ud2(void);
+/* SKINIT (0F 01 DE) with EAX = 0: only where it cannot run (under
+ * nestvisor, which intercepts it). */
+int trap_skinit(void);
 
 /* VMMCALL with RAX, RBX, RCX, RDX in and out (core/hypercall.h ABI). */
 struct hc_regs {
