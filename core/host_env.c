@@ -62,6 +62,20 @@ void host_env_load(struct host_desc *d, uint64_t ist_top)
 		: "rax", "memory");
 }
 
+void host_env_efer(bool nx, bool svme)
+{
+	uint64_t efer = rdmsr(MSR_EFER);
+
+	wrmsr(MSR_EFER, (efer & (X86_EFER_LMA | X86_EFER_AIBRSE)) |
+			X86_EFER_LME | (nx ? X86_EFER_NXE : 0) |
+			(svme ? X86_EFER_SVME : 0));
+}
+
+void host_env_protect(void)
+{
+	write_cr0(read_cr0() | X86_CR0_WP);
+}
+
 static const char *const vector_names[X86_NR_EXCEPTION_VECTORS] = {
 	[X86_VEC_DE] = "#DE", [X86_VEC_DB] = "#DB", [X86_VEC_NMI] = "NMI",
 	[X86_VEC_BP] = "#BP", [X86_VEC_OF] = "#OF", [X86_VEC_BR] = "#BR",

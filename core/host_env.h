@@ -5,6 +5,7 @@
 #ifndef NV_CORE_HOST_ENV_H
 #define NV_CORE_HOST_ENV_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/desc.h"
@@ -33,6 +34,19 @@ struct host_desc {
  * GIF windows that svm/nmi.c (to collect a pending NMI) and svm/smi.c
  * open, or on a parked CPU. */
 void host_env_load(struct host_desc *d, uint64_t ist_top);
+
+/*
+ * This CPU's control registers for host mode, before it loads the host
+ * page table (core/hvmem.c hvmem_host_init()), set explicitly rather than
+ * left as the firmware had them: EFER = LME and LMA (long mode, which the
+ * CPU is in), NXE where the CPU has NX (the host page table's NX bits are
+ * reserved bits without it), SVME where svme, and AIBRSE as it was
+ * (automatic IBRS, a protection); nothing else.  host_env_protect(), once
+ * the host page table is loaded: CR0.WP, so that nestvisor's code is
+ * read-only to itself.
+ */
+void host_env_efer(bool nx, bool svme);
+void host_env_protect(void);
 
 /* Called from core/idt.S: a #GP of core/msr_safe.S is resumed at its
  * fault label (returns); anything else is a panic (never returns). */

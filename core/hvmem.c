@@ -167,14 +167,8 @@ int hvmem_init(uint64_t base, uint64_t size, uint64_t image_size,
 		return -NV_ENOMEM;
 	for (unsigned i = 0; i < 512; i++)
 		((uint64_t *)hvmem.ones_pa)[i] = ~0ull;
-	/* Host: everything, supervisor only.  L1: everything but the region,
-	 * user (every NPT access is a user access), A and D preset. */
-	if (npt_build_identity(&hvmem.ptm, hvmem.phys_limit, 0, 0,
-			       PTE_P | PTE_RW, gbpages,
-			       &hvmem.host_root)) {
-		log_error("out of memory building the host page table");
-		return -NV_ENOMEM;
-	}
+	/* L1: everything but the region, user (every NPT access is a user
+	 * access), A and D preset. */
 	if (npt_build_identity(&hvmem.ptm, hvmem.phys_limit, &hole, 1,
 			       PTE_P | PTE_RW | PTE_US,
 			       gbpages, &hvmem.npt_root)) {
@@ -196,6 +190,23 @@ int hvmem_init(uint64_t base, uint64_t size, uint64_t image_size,
 	}
 	hvmem.gbpages = gbpages;
 	return 0;
+}
+
+int hvmem_host_init(uint64_t code_start, uint64_t code_end, bool nx)
+{
+	uint64_t data = PTE_P | PTE_RW | (nx ? PTE_NX : 0);
+
+	hvmem.host_nx = nx;
+	if (npt_build_identity(&hvmem.ptm, hvmem.phys_limit, 0, 0, data,
+			       hvmem.gbpages, &hvmem.host_root))
+		goto oom;
+	for (uint64_t pa = code_start & ~0xfffull; pa < code_end; pa += 4096)
+		if (npt_map_page(&hvmem.ptm, hvmem.host_root, pa, pa, PTE_P))
+			goto oom;
+	return 0;
+oom:
+	log_error("out of memory building the host page table");
+	return -NV_ENOMEM;
 }
 
 void hvmem_report(void)

@@ -56,6 +56,7 @@ struct hvmem {
 	struct hvmem_hidden hidden[HVMEM_MAX_HIDDEN];
 	uint64_t phys_limit;  /* 1 << L1's physical address width */
 	uint64_t host_root;   /* host page table (CR3) */
+	bool host_nx;         /* it has NX bits: the host needs EFER.NXE */
 	uint64_t npt_root;    /* L1's nested page table (nCR3) */
 	unsigned sink_maps;   /* pages of the region mapped to the sink */
 	bool gbpages;         /* the page tables use 1 GiB pages */
@@ -66,11 +67,19 @@ struct hvmem {
 
 extern struct hvmem hvmem;
 
-/* Sets up the allocator and builds both page tables up to L1's physical
- * address width, with 1 GiB pages where gbpages.  0, or -NV_ENOMEM
- * (logged). */
+/* Sets up the allocator and builds L1's NPT up to L1's physical address
+ * width, with 1 GiB pages where gbpages.  0, or -NV_ENOMEM (logged). */
 int hvmem_init(uint64_t base, uint64_t size, uint64_t image_size,
 	       unsigned l1_maxphyaddr, bool gbpages);
+
+/*
+ * Builds the host page table (after hvmem_init): everything up to L1's
+ * physical address width, identity, supervisor; nestvisor's own code
+ * [code_start, code_end) read-only and executable, every other page
+ * writable and, where nx (the CPU has NX: the host runs with EFER.NXE,
+ * core/host_env.h), not executable.  0, or -NV_ENOMEM (logged).
+ */
+int hvmem_host_init(uint64_t code_start, uint64_t code_end, bool nx);
 
 /* Logs the region, its free memory and L1's NPT (after hvmem_init). */
 void hvmem_report(void);

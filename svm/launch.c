@@ -5,7 +5,9 @@
  *
  * hv_prepare(), once, on the boot CPU, before any CPU changes:
  *  1. the hooks of core/ (log sink, panic stop and dump), logging, the
- *     allocator and both page tables (core/hvmem.c), the log ring (which
+ *     allocator and both page tables (core/hvmem.c: L1's NPT; the host's,
+ *     with this image's code read-only and executable and every other
+ *     page NX), the log ring (which
  *     starts with the UEFI side's lines) and the #NPF trace (svm/nvctl.c),
  *     the xAPIC page write-protected in L1's NPT (svm/apic.c);
  *  2. the permission maps (shared by every vmcb01);
@@ -21,10 +23,12 @@
  *  1. find this CPU's slot by APIC ID; park it if the configuration leaves
  *     it out or this CPU cannot run SVM (svm_unsupported_reason);
  *  2. vmcb01 from the live CPU state (svm/vmcb01.c);
- *  3. EFER.SVME, VM_HSAVE_PA, VM_CR.R_INIT, VMSAVE of the firmware's
+ *  3. the host's EFER (LME, LMA, NXE, SVME: core/host_env.h),
+ *     VM_HSAVE_PA, VM_CR.R_INIT, VMSAVE of the firmware's
  *     FS/GS/TR/LDTR/... into vmcb01;
- *  4. this CPU's GDT, TSS, the IDT and nestvisor's CR3, then VMSAVE of
- *     that host state into the host VMCB.
+ *  4. this CPU's GDT, TSS, the IDT and nestvisor's CR3 (its code
+ *     read-only and executable, the rest NX), CR0.WP, then VMSAVE of that
+ *     host state into the host VMCB.
  * The caller (svm/launch.S) then switches to the host stack and runs.
  */
 #include "svm/launch.h"
@@ -49,6 +53,14 @@
 
 static struct svm_caps caps;
 static uint8_t *msrpm, *iopm;
+extern char _text[], _etext[];
+
+/* Does the host use NX (the CPU has it: CPUID 0x80000001 EDX[20], which
+ * svm/features.c turns into EFER.NXE being writable)? */
+static bool host_nx(void)
+{
+	return caps.efer_allowed & X86_EFER_NXE;
+}
 
 static inline void vmsave(uint64_t pa)
 {
@@ -140,6 +152,16 @@ int hv_prepare(struct launch_params *p)
 			caps.l1_maxphyaddr, caps.gbpages);
 	if (rc)
 		return rc;
+	/* The host page table: this image's code executable and read-only,
+	 * the rest not executable (_text and _etext: the GNU-EFI linker
+	 * script's bounds of .text, in this copy of the image). */
+	rc = hvmem_host_init((uint64_t)_text, (uint64_t)_etext, host_nx());
+	if (rc)
+		return rc;
+	log_info("host page table: code 0x%lx-0x%lx read-only and executable, "
+		 "every other page %s", (uint64_t)_text & ~(uint64_t)0xfff,
+		 (((uint64_t)_etext + 0xfff) & ~(uint64_t)0xfff) - 1,
+		 host_nx() ? "NX (host EFER.NXE set)" : "executable (no NX)");
 	ring = hv_alloc((unsigned)(p->log_ring / 4096));
 	if (!ring)
 		goto oom;
@@ -221,7 +243,7 @@ struct cpu *hv_setup(struct launch_params *p, struct launch_frame *f)
 	apic_init_cpu(cpu);
 
 	/* From here on the CPU changes; nothing below can fail. */
-	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | X86_EFER_SVME);
+	host_env_efer(hvmem.host_nx, true);
 	wrmsr(MSR_VM_HSAVE_PA, cpu->hsave_pa);
 	/* An INIT that reaches this CPU becomes #SX in the guest, which
 	 * vmcb01 and vmcb02 intercept (svm/init_sipi.c). */
@@ -229,6 +251,7 @@ struct cpu *hv_setup(struct launch_params *p, struct launch_frame *f)
 	vmsave(cpu->vmcb01_pa);
 	host_env_load(&s->park->desc, cpu->ist_top);
 	write_cr3(hvmem.host_root);
+	host_env_protect();
 	vmsave(cpu->host_vmcb_pa);
 	__atomic_store_n(&s->status, CPU_RUNNING, __ATOMIC_RELEASE);
 	__atomic_fetch_add(&smp.nr_running, 1, __ATOMIC_RELAXED);

@@ -95,7 +95,9 @@ void smp_park(struct cpu_slot *s, const char *why)
 	cli();
 	/* IST: the middle of the stack (the count at its top, core/idt.S). */
 	host_env_load(&p->desc, (uint64_t)p->stack + sizeof(p->stack) / 2);
+	host_env_efer(hvmem.host_nx, false);
 	write_cr3(hvmem.host_root);
+	host_env_protect();
 	__atomic_store_n(&s->status, CPU_PARKED, __ATOMIC_RELEASE);
 	__atomic_fetch_add(&smp.nr_parked, 1, __ATOMIC_RELAXED);
 	park_on_stack((uint64_t)p->stack + sizeof(p->stack));
