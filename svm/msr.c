@@ -110,7 +110,7 @@ void handle_msr(struct cpu *cpu)
 {
 	struct vmcb_save *s = &cpu->cur->save;
 	uint32_t msr = (uint32_t)cpu->gregs.rcx;
-	bool write = cpu->cur->control.exit_info_1 & 1;
+	bool write = cpu->cur->control.exit_info_1 & EXITINFO1_MSR_WRITE;
 	uint64_t val = (s->rax & 0xffffffffu) | (cpu->gregs.rdx << 32);
 	const struct msr_rule *r = msr_rule(msr);
 	int rc, len = insn_begin(cpu, write ? INSN_WRMSR : INSN_RDMSR);

@@ -33,7 +33,8 @@ bool nested_l1_intercepts(struct cpu *cpu, uint64_t code, uint64_t info1)
 		return (c->intercept_exceptions >> (code - VMEXIT_EXCP_BASE)) & 1;
 	/* The permission maps: one view (svm/nested_maps.c). */
 	if (code == VMEXIT_MSR)
-		return nested_maps_l1_msr(cpu, (uint32_t)cpu->gregs.rcx, info1 & 1);
+		return nested_maps_l1_msr(cpu, (uint32_t)cpu->gregs.rcx,
+					  info1 & EXITINFO1_MSR_WRITE);
 	if (code == VMEXIT_IOIO)
 		return nested_maps_l1_io(cpu, (union svm_ioio_info){ .raw = info1 });
 	if (vmexit_in(code, VMEXIT_MISC1_FIRST, VMEXIT_MISC1_LAST))
@@ -51,7 +52,8 @@ static enum insn_op exit_insn(uint64_t code, uint64_t info1)
 {
 	switch (code) {
 	case VMEXIT_CPUID: return INSN_CPUID;
-	case VMEXIT_MSR: return info1 & 1 ? INSN_WRMSR : INSN_RDMSR;
+	case VMEXIT_MSR:
+		return info1 & EXITINFO1_MSR_WRITE ? INSN_WRMSR : INSN_RDMSR;
 	case VMEXIT_HLT: return INSN_HLT;
 	case VMEXIT_RDTSC: return INSN_RDTSC;
 	case VMEXIT_RDTSCP: return INSN_RDTSCP;

@@ -403,7 +403,8 @@ bool nested_maps_l0_intercepts(struct cpu *cpu, uint64_t code, uint64_t info1)
 		unsigned bit;
 
 		return msrpm_bit((uint32_t)cpu->gregs.rcx, &bit) ||
-		       map_bit(cpu->msrpm, bit + (info1 & 1));
+		       map_bit(cpu->msrpm,
+			       bit + ((info1 & EXITINFO1_MSR_WRITE) ? 1 : 0));
 	}
 	if (code == VMEXIT_IOIO) {
 		union svm_ioio_info io = { .raw = info1 };

@@ -63,6 +63,10 @@ enum svm_event_type {
 	SVM_EVENT_SOFT_INT = 4, /* INTn */
 };
 
+/* EXITINFO1 of an MSR exit (APM Vol. 2 §15.11): 1 for WRMSR, 0 for
+ * RDMSR. */
+#define EXITINFO1_MSR_WRITE 1u
+
 /* EXITINFO1 of an IOIO intercept, APM Vol. 2 §15.10.2. */
 union svm_ioio_info {
 	uint64_t raw;
