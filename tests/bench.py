@@ -9,7 +9,8 @@
    rdtsc pair.
    Also, with more CPUs: the boot CPU's INIT, SIPI and SIPI to an AP (the
    sipi payload, load option "bench", 2 CPUs), and shadow-NPT faults of 4
-   vCPUs at once (nbench, load option "smp", 4 CPUs).
+   vCPUs at once (nbench, load option "smp", 4 CPUs); --smp-only runs
+   only these and the boot time with 4 CPUs.
 2. Boot cost: the wall-clock time from QEMU's start to the payload's first
    line, with nestvisor (nestvisor.efi chain-loading the payload) and
    without (the payload as BOOTX64.EFI), median of --boots runs each, and
@@ -184,68 +185,14 @@ def bench_l2_linux(build, cpus, ways, runs):
                   f"ratio {m_nv / m_bare:5.2f}{each}")
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--build", default=os.path.join(HERE, "..", "build"))
-    p.add_argument("--shift", type=int, default=6, help="-icount shift (default 6)")
-    p.add_argument("--boots", type=int, default=3, help="runs per boot-time figure")
-    p.add_argument("--l2-boots", type=int, default=1,
-                   help="runs per L2 Linux boot figure (default 1)")
-    p.add_argument("--l2-cpu", action="append",
-                   help=f"-cpu model for the L2 Linux boot (several allowed; "
-                        f"default: {' and '.join(L2_CPUS)})")
-    p.add_argument("--l2-boot", action="append", choices=L2_BOOTS,
-                   help=f"way into L2's kernel (several allowed; default: "
-                        f"{' and '.join(L2_BOOTS)})")
-    p.add_argument("--l2-only", action="store_true",
-                   help="only the L2 Linux boot benchmark")
-    a = p.parse_args()
-    if a.l2_only:
-        bench_l2_linux(a.build, a.l2_cpu or L2_CPUS, a.l2_boot or L2_BOOTS, a.l2_boots)
-        return
-    nv = os.path.join(a.build, "boot", "nestvisor.efi")
-    payload = os.path.join(a.build, "tests", "guest", "bench.efi")
-    cfg = os.path.join(HERE, "guest", "cfg", "default.cfg")
-
-    _, lines = boot(nv, payload, cfg, a.shift)
-    print(f"exit round trips from L1 under nestvisor, -icount shift={a.shift} "
-          f"(instructions = TSC ticks / 2^{a.shift}, median of 1001):")
-    scale = 1 << a.shift
-    for line in lines:
-        parts = line.split()
-        if len(parts) >= 4 and parts[0] == "bench:" and parts[2] == "median":
-            name, ticks = parts[1], int(parts[3])
-            note = " (the rdtsc pair, subtracted from the others)" if name == "baseline" else ""
-            print(f"  {name:9s} {ticks // scale:6d} instructions{note}")
-
-    nbench = os.path.join(a.build, "tests", "guest", "nested", "nbench.efi")
-    with tempfile.NamedTemporaryFile("w", suffix=".cfg") as ncfg:
-        ncfg.write(NBENCH_CFG)
-        ncfg.flush()
-        _, nlines = boot(nv, nbench, ncfg.name, a.shift)
-    print("nested SVM: L1 (the nbench payload) runs L2 under nestvisor:")
-    for line in nlines:
-        f = line.split()
-        if len(f) < 3 or f[0] != "nbench:" or f[1] == "done":
-            continue
-        kv = dict(zip(f[2::2], f[3::2]))
-        instr = int(kv["ticks"]) // scale
-        if f[1] == "cpuid":
-            n = int(kv["iterations"])
-            print(f"  L2 CPUID handled by L1, round trip: {instr // n} instructions, "
-                  f"{int(kv['exits']) / n:.2f} nestvisor exits per L2 exit "
-                  f"(L2's CPUID and L1's VMRUN; {n} iterations)")
-        else:
-            pages, npf = int(kv["pages"]), int(kv["npf"])
-            size = "4 KiB" if f[1] == "touch4k" else "2 MiB"
-            print(f"  L2 touches 64 MiB, L1's NPT in {size} pages: {npf} shadow-NPT faults "
-                  f"({npf / pages:.4f} per 4 KiB page), {instr // max(npf, 1)} instructions "
-                  f"per fault (the whole run, L2's loop included: {instr})")
-
-    # Every CPU at once: 4 vCPUs of one L2 VM fault in their quarters.
+def bench_smp(a, nv, scale):
+    """Every CPU: shadow-NPT faults of 4 vCPUs at once, and INIT-SIPI-SIPI
+    to an AP as the boot CPU sees it (instruction counts, -icount)."""
+    # 4 vCPUs of one L2 VM fault in their quarters at once.
     with tempfile.NamedTemporaryFile("w", suffix=".cfg") as ncfg:
         ncfg.write(NBENCH_CFG + "args = smp\n")
         ncfg.flush()
+        nbench = os.path.join(a.build, "tests", "guest", "nested", "nbench.efi")
         _, slines = boot(nv, nbench, ncfg.name, a.shift, timeout=600, cpus=4)
     cpus = []
     for line in slines:
@@ -285,7 +232,10 @@ def main():
           f"sender sees it, median: INIT {med['init'] - b}, SIPI {med['sipi'] - b}, "
           f"second SIPI {med['sipi2'] - b}")
 
-    for cpus in (1, 4):
+
+def bench_boot(a, nv, payload, cfg, cpu_counts):
+    """Boot time with and without nestvisor, wall clock, for each count."""
+    for cpus in cpu_counts:
         with_nv, shares = [], []
         for _ in range(a.boots):
             with_nv.append(boot(nv, payload, cfg, None, cpus=cpus)[0])
@@ -304,6 +254,77 @@ def main():
         print(f"  nestvisor's own part (its first line to the payload's): "
               f"{statistics.median(shares):.3f} s")
 
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--build", default=os.path.join(HERE, "..", "build"))
+    p.add_argument("--shift", type=int, default=6, help="-icount shift (default 6)")
+    p.add_argument("--boots", type=int, default=3, help="runs per boot-time figure")
+    p.add_argument("--l2-boots", type=int, default=1,
+                   help="runs per L2 Linux boot figure (default 1)")
+    p.add_argument("--l2-cpu", action="append",
+                   help=f"-cpu model for the L2 Linux boot (several allowed; "
+                        f"default: {' and '.join(L2_CPUS)})")
+    p.add_argument("--l2-boot", action="append", choices=L2_BOOTS,
+                   help=f"way into L2's kernel (several allowed; default: "
+                        f"{' and '.join(L2_BOOTS)})")
+    p.add_argument("--l2-only", action="store_true",
+                   help="only the L2 Linux boot benchmark")
+    p.add_argument("--smp-only", action="store_true",
+                   help="only the benchmarks of more than one CPU: shadow-NPT faults "
+                        "of 4 vCPUs at once, INIT-SIPI-SIPI to an AP, boot time "
+                        "with 4 CPUs")
+    a = p.parse_args()
+    if a.l2_only:
+        bench_l2_linux(a.build, a.l2_cpu or L2_CPUS, a.l2_boot or L2_BOOTS, a.l2_boots)
+        return
+    nv = os.path.join(a.build, "boot", "nestvisor.efi")
+    payload = os.path.join(a.build, "tests", "guest", "bench.efi")
+    cfg = os.path.join(HERE, "guest", "cfg", "default.cfg")
+    scale = 1 << a.shift
+    if a.smp_only:
+        print(f"more than one CPU, -icount shift={a.shift} (instructions = TSC ticks / "
+              f"2^{a.shift}):")
+        bench_smp(a, nv, scale)
+        bench_boot(a, nv, payload, cfg, (4,))
+        return
+
+    _, lines = boot(nv, payload, cfg, a.shift)
+    print(f"exit round trips from L1 under nestvisor, -icount shift={a.shift} "
+          f"(instructions = TSC ticks / 2^{a.shift}, median of 1001):")
+    for line in lines:
+        parts = line.split()
+        if len(parts) >= 4 and parts[0] == "bench:" and parts[2] == "median":
+            name, ticks = parts[1], int(parts[3])
+            note = " (the rdtsc pair, subtracted from the others)" if name == "baseline" else ""
+            print(f"  {name:9s} {ticks // scale:6d} instructions{note}")
+
+    nbench = os.path.join(a.build, "tests", "guest", "nested", "nbench.efi")
+    with tempfile.NamedTemporaryFile("w", suffix=".cfg") as ncfg:
+        ncfg.write(NBENCH_CFG)
+        ncfg.flush()
+        _, nlines = boot(nv, nbench, ncfg.name, a.shift)
+    print("nested SVM: L1 (the nbench payload) runs L2 under nestvisor:")
+    for line in nlines:
+        f = line.split()
+        if len(f) < 3 or f[0] != "nbench:" or f[1] == "done":
+            continue
+        kv = dict(zip(f[2::2], f[3::2]))
+        instr = int(kv["ticks"]) // scale
+        if f[1] == "cpuid":
+            n = int(kv["iterations"])
+            print(f"  L2 CPUID handled by L1, round trip: {instr // n} instructions, "
+                  f"{int(kv['exits']) / n:.2f} nestvisor exits per L2 exit "
+                  f"(L2's CPUID and L1's VMRUN; {n} iterations)")
+        else:
+            pages, npf = int(kv["pages"]), int(kv["npf"])
+            size = "4 KiB" if f[1] == "touch4k" else "2 MiB"
+            print(f"  L2 touches 64 MiB, L1's NPT in {size} pages: {npf} shadow-NPT faults "
+                  f"({npf / pages:.4f} per 4 KiB page), {instr // max(npf, 1)} instructions "
+                  f"per fault (the whole run, L2's loop included: {instr})")
+
+    bench_smp(a, nv, scale)
+    bench_boot(a, nv, payload, cfg, (1, 4))
     bench_l2_linux(a.build, a.l2_cpu or L2_CPUS, a.l2_boot or L2_BOOTS, a.l2_boots)
 
 

@@ -5,8 +5,9 @@
 # line has nvtest=smp (and nvcpus=N nvmem=MIB: the CPUs QEMU has and
 # nestvisor's memory).  Every CPU under nestvisor (tests/linux/smptest.c),
 # every CPU writing nestvisor's region, then CPUs 1..N-1 taken offline and
-# online again 10 times each (each online is an INIT-SIPI-SIPI from Linux)
-# and every CPU checked again; last, suspend to RAM (S3), which nestvisor
+# online again 10 times each (each online is an INIT-SIPI-SIPI from Linux;
+# after each, CPUID on that CPU must still say nestvisor) and every CPU
+# checked again; last, suspend to RAM (S3), which nestvisor
 # refuses as an immediate wake (svm/acpi_sleep.c): Linux must come back,
 # all its CPUs under nestvisor.  Ends with "SMPTEST-OK all" or a
 # "SMPTEST-FAIL: ..." line.
@@ -42,9 +43,10 @@ for round in $(seq 1 10); do
 			fail "round $round: cpu$c still online"
 		echo 1 > "/sys/devices/system/cpu/cpu$c/online" ||
 			fail "round $round: cpu$c would not come back online"
+		smptest cpu "$c" || fail "round $round: cpu$c after coming back online"
 	done
 done
-echo "smptest: CPUs 1-$last went offline and online 10 times each"
+echo "smptest: CPUs 1-$last went offline and online 10 times each, each under nestvisor after every online"
 smptest cpus "$cpus" || exit 1
 
 grep -qw mem /sys/power/state ||

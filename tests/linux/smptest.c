@@ -10,6 +10,10 @@
  *                      nestvisor knows this CPU by) equals CPUID.1:EBX[31:24]
  *                      (the CPU's own initial APIC ID); with N, exactly N
  *                      CPUs online and EBX (CPUs under nestvisor) = N.
+ *   smptest cpu C      CPU C alone: online, and CPUID 0x40000000 and
+ *                      0x40000001 read on it as for `cpus` (one line only on
+ *                      failure: it runs after every online of the
+ *                      offline/online rounds).
  *   smptest poke MIB   find the reserved range of MIB MiB in the firmware
  *                      memory map (/sys/firmware/memmap: nestvisor's region
  *                      is EfiReservedMemoryType), then on every CPU write a
@@ -110,8 +114,9 @@ static void pin(int c)
 		fail("pinned to CPU %d but running on %d", c, sched_getcpu());
 }
 
-/* On CPU c: the signature, and the APIC ID nestvisor has for this CPU. */
-static uint32_t check_cpu(int c, uint32_t *nr_under)
+/* On CPU c: the signature, and the APIC ID nestvisor has for this CPU;
+ * a line saying so unless quiet. */
+static uint32_t check_cpu_q(int c, uint32_t *nr_under, int quiet)
 {
 	struct regs sig, ver, one;
 	char s[13];
@@ -130,9 +135,29 @@ static uint32_t check_cpu(int c, uint32_t *nr_under)
 		fail("CPU %d: nestvisor's APIC ID %u, the CPU's own %u", c,
 		     ver.c, one.b >> 24);
 	*nr_under = ver.b;
+	if (quiet)
+		return ver.d;
 	printf("smptest: cpu %d: CPUID 0x40000000 says NestVisor, APIC ID %u, "
 	       "%u CPUs under nestvisor\n", c, ver.c, ver.b);
 	return ver.d;
+}
+
+static uint32_t check_cpu(int c, uint32_t *nr_under)
+{
+	return check_cpu_q(c, nr_under, 0);
+}
+
+static int do_cpu(int c)
+{
+	int cpu[256], n = online_cpus(cpu, 256), i = 0;
+	uint32_t under;
+
+	while (i < n && cpu[i] != c)
+		i++;
+	if (i == n)
+		fail("CPU %d is not online", c);
+	check_cpu_q(c, &under, 1);
+	return 0;
 }
 
 static int do_cpus(int want)
@@ -263,7 +288,9 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc >= 2 && !strcmp(argv[1], "cpus"))
 		return do_cpus(argc == 3 ? atoi(argv[2]) : 0);
+	if (argc == 3 && !strcmp(argv[1], "cpu"))
+		return do_cpu(atoi(argv[2]));
 	if (argc == 3 && !strcmp(argv[1], "poke"))
 		return do_poke((unsigned)atoi(argv[2]));
-	fail("usage: smptest cpus [N] | smptest poke MIB");
+	fail("usage: smptest cpus [N] | smptest cpu C | smptest poke MIB");
 }
