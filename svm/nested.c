@@ -270,6 +270,7 @@ void nested_vmexit(struct cpu *cpu, uint64_t code, uint64_t info1,
 	volatile struct vmcb_control *c12 = &v12->control;
 	const uint32_t irq_bits = V_TPR_MASK | V_IRQ;
 
+	nested_feat_vmexit(cpu, v12, code, &info1, &next_rip);
 	s12->es = v02->save.es;
 	s12->cs = v02->save.cs;
 	s12->ss = v02->save.ss;

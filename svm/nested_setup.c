@@ -83,7 +83,7 @@ int nested_init(struct cpu *cpu)
 		return rc;
 	n->offered = cpu->caps.nr_asids > 2;
 	n->l1_nr_asids = cpu->caps.nr_asids - 1;
-	n->l1_cpuid_edx = l1_cpuid_edx(c);
+	n->l1_cpuid_edx = l1_cpuid_edx(c) | nested_feat_init(cpu);
 	log_info("nested SVM offered to L1: %s (%u ASIDs, NRIPS%s%s)",
 		 n->offered ? "yes" : "no", n->l1_nr_asids,
 		 c->np ? ", nested paging" : "", c->gmet ? ", GMET" : "");

@@ -202,6 +202,24 @@ int guest_insn_len(struct cpu *cpu, enum insn_op op)
 	return decode_slow(cpu, mode, la, op);
 }
 
+unsigned guest_code_fetch(struct cpu *cpu, uint8_t *buf, unsigned len,
+			  uint64_t *la, enum insn_mode *mode)
+{
+	const struct vmcb_save *s = &cpu->cur->save;
+	struct walk_result first;
+
+	*mode = code_mode(s);
+	*la = *mode == INSN_MODE_64 ? s->rip : s->cs.base + s->rip;
+	/* Outside 64-bit mode a fetch beyond CS's limit faults. */
+	if (*mode != INSN_MODE_64) {
+		if (s->rip > s->cs.limit)
+			return 0;
+		if (len - 1 > s->cs.limit - s->rip)
+			len = (unsigned)(s->cs.limit - s->rip) + 1;
+	}
+	return read_code(cpu, guest_role(cpu), *la, buf, len, &first);
+}
+
 int skip_instruction(struct cpu *cpu, enum insn_op op)
 {
 	struct vmcb *v = cpu->cur;
