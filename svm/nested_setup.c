@@ -8,9 +8,11 @@
  *  - FlushByAsid (TLB_CONTROL 3 and 7 become a full flush where the CPU
  *    lacks it);
  *  - nested paging, through a shadow of L1's NPT (svm/nested_npt.c);
- *  - GMET: the CPU's where present, else emulated in the shadow NPT.
+ *  - GMET: the CPU's where present, else emulated in the shadow NPT;
+ *  - the features of svm/nested_feat.c (decode assists, ...), each the
+ *    CPU's where present, else emulated.
  * Not offered: vGIF, vNMI, AVIC, LBR virtualization, VMSAVE/VMLOAD
- * virtualization, SEV, pause filters, TSC scaling, decode assists.
+ * virtualization, SEV, pause filters, TSC scaling.
  */
 #include "core/err.h"
 #include "core/hvmem.h"
@@ -53,6 +55,7 @@ int nested_init(struct cpu *cpu)
 	struct nested *n = &cpu->nested;
 	struct nested_caps *c = &n->caps;
 	struct cpuid_regs e1 = cpuid(0x80000001);
+	char names[160];
 	int rc;
 
 	n->vmcb02 = hv_alloc(1);
@@ -84,8 +87,9 @@ int nested_init(struct cpu *cpu)
 	n->offered = cpu->caps.nr_asids > 2;
 	n->l1_nr_asids = cpu->caps.nr_asids - 1;
 	n->l1_cpuid_edx = l1_cpuid_edx(c) | nested_feat_init(cpu);
-	log_info("nested SVM offered to L1: %s (%u ASIDs, NRIPS%s%s)",
-		 n->offered ? "yes" : "no", n->l1_nr_asids,
-		 c->np ? ", nested paging" : "", c->gmet ? ", GMET" : "");
+	svm_feature_names(n->l1_cpuid_edx, names, sizeof(names));
+	log_info("nested SVM offered to L1: %s, %u ASIDs, features (CPUID "
+		 "0x8000000A EDX 0x%x): %s", n->offered ? "yes" : "no",
+		 n->l1_nr_asids, n->l1_cpuid_edx, names);
 	return 0;
 }

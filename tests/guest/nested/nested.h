@@ -145,5 +145,6 @@ struct case_list npt_misc_cases(void); /* cases_npt_misc.c */
 struct case_list idfetch_cases(void);  /* cases_idfetch.c */
 struct case_list gmet_cases(void);     /* cases_gmet.c */
 struct case_list hostile_cases(void);  /* cases_hostile.c: under nestvisor only */
+struct case_list decode_cases(void);   /* cases_decode.c */
 
 #endif

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * L2 snippets of the SVM-feature cases (cases_decode.c, ...), in the
+ * shape of l2_code.S: one instruction L1 intercepts at a global label,
+ * its *_next label after it, then VMMCALL ("done") and HLT.
+ */
+	.text
+
+	.macro L2SYM name
+	.globl \name
+	.hidden \name
+\name:
+	.endm
+
+	.macro L2ONE name, insn:vararg
+L2SYM \name
+	\insn
+L2SYM \name\()_next
+	vmmcall
+	hlt
+	.endm
+
+/* Decode assists: MOV CR/DR with GPRs that need REX, CLTS, INTn, INVLPG
+ * with a SIB and RIP-relative, INVLPGA. */
+	L2ONE l2_mov_r9_cr3, movq %r9, %cr3
+	L2ONE l2_mov_rax_cr0, movq %rax, %cr0
+	L2ONE l2_mov_cr0_rdx, movq %cr0, %rdx
+	L2ONE l2_mov_cr4_r15, movq %cr4, %r15
+	L2ONE l2_mov_dr7_rsi, movq %dr7, %rsi
+	L2ONE l2_mov_r10_dr1, movq %r10, %dr1
+	L2ONE l2_clts, clts
+	L2ONE l2_int42, int $0x42
+	L2ONE l2_invlpg_sib, invlpg 0x10(%rbx,%rcx,4)
+	L2ONE l2_invlpg_rip, invlpg 0x100(%rip)
+	L2ONE l2_invlpga, invlpga %rax, %ecx
+
+	.section .note.GNU-stack, "", @progbits
