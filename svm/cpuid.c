@@ -70,6 +70,7 @@ void handle_cpuid(struct cpu *cpu)
 					cpu->nested.l1_cpuid_edx };
 			break;
 		}
+		nested_feat_cpuid(cpu, leaf, sub, &r);
 	}
 	s->rax = r.rax;
 	cpu->gregs.rbx = r.rbx;

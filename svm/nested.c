@@ -188,6 +188,7 @@ static void prepare_vmcb02(struct cpu *cpu)
 
 	prepare_save02(cpu);
 	n->l2_efer = n->cache.save.efer;
+	nested_feat_vmrun(cpu);
 }
 
 static void vmrun_fail(struct cpu *cpu, volatile struct vmcb *v12,

@@ -145,6 +145,7 @@ void nested_handle_exit(struct cpu *cpu)
 		handle_npf(cpu); /* svm/npf.c, whoever's the fault is */
 		goto reinject;
 	}
+	code = nested_feat_exit_code(cpu, code); /* svm/nested_feat.c */
 	if (nested_l1_intercepts(cpu, code, c->exit_info_1)) {
 		reflect(cpu);
 		return;
@@ -174,6 +175,8 @@ void nested_handle_exit(struct cpu *cpu)
 		inject_exception(cpu, X86_VEC_UD, false, 0);
 		break;
 	default:
+		if (nested_feat_exit(cpu, code)) /* svm/nested_feat.c */
+			break;
 		panic("L2 exit code 0x%lx that neither L1 nor nestvisor "
 		      "intercepts", code);
 	}

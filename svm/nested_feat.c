@@ -1,134 +1,63 @@
 // SPDX-License-Identifier: MIT
 /*
- * Glue between the offered SVM features (pure rules in svm/feat_*.c) and
- * the vCPU (header: svm/nested_feat.h).
- *
- * Decode assists on an emulated #VMEXIT:
- *  - exits with an EXITINFO1 about their instruction (CR/DR accesses,
- *    selective CR0 write, INTn, INVLPG, INVLPGA): the CPU's EXITINFO1 where
- *    it has decode assists, else the instruction at L2's CS:RIP is fetched
- *    and decoded (svm/insn.c) and EXITINFO1 computed from it
- *    (svm/feat_decode_assist.c).  The same decode gives next_rip (NRIPS)
- *    on a CPU without NRIPS;
- *  - #PF and #NPF: up to 15 bytes at L2's CS:RIP, fetched with L2's own
- *    paging at its CPL (and, with nested paging, through L1's NPT), none
- *    for a fault of the fetch itself.  The CPU's bytes are used only for
- *    a #PF of an L2 without nested paging: with nested paging the CPU
- *    fetched through the shadow NPT, which may lack pages L1's NPT maps;
- *  - every other exit: 0 bytes.
+ * The hooks of svm/nested_feat.h: what is offered, and each hook handed
+ * to the features it concerns (svm/nested_feat_decode.c,
+ * svm/nested_feat_tsc.c).
  */
 #include "svm/nested_feat.h"
-#include "core/x86.h"
-#include "mm/pferr.h"
-#include "svm/feat_decode_assist.h"
-#include "svm/insn.h"
-#include "svm/intercepts.h"
-#include "svm/vcpu.h"
+#include "core/err.h"
+#include "svm/nested_feat_internal.h"
+
+#define CPUID7_EBX_TSC_ADJUST (1u << 1)
 
 uint32_t nested_feat_init(struct cpu *cpu)
 {
 	struct nested_feat *f = &cpu->nested.feat;
 
 	*f = (struct nested_feat){ .decode_assists = true };
-	return f->decode_assists ? 1u << SVM_FEAT_DECODE : 0;
+	feat_tsc_init(cpu);
+	return (f->decode_assists ? 1u << SVM_FEAT_DECODE : 0) |
+	       (f->tsc_scaling ? 1u << SVM_FEAT_TSCRATE : 0);
 }
 
-static void l2_regs(const struct cpu *cpu, struct da_regs *r)
+void nested_feat_cpuid(struct cpu *cpu, uint32_t leaf, uint32_t sub,
+		       struct cpuid_regs64 *r)
 {
-	const struct vmcb_save *s = &cpu->cur->save;
-	const struct guest_regs *g = &cpu->gregs;
-
-	*r = (struct da_regs){
-		.gpr = { s->rax, g->rcx, g->rdx, g->rbx, s->rsp, g->rbp, g->rsi,
-			 g->rdi, g->r8, g->r9, g->r10, g->r11, g->r12, g->r13,
-			 g->r14, g->r15 },
-		.rip = s->rip,
-	};
-	r->seg_base[INSN_SEG_ES] = s->es.base;
-	r->seg_base[INSN_SEG_CS] = s->cs.base;
-	r->seg_base[INSN_SEG_SS] = s->ss.base;
-	r->seg_base[INSN_SEG_DS] = s->ds.base;
-	r->seg_base[INSN_SEG_FS] = s->fs.base;
-	r->seg_base[INSN_SEG_GS] = s->gs.base;
+	if (leaf == 7 && sub == 0 && cpu->nested.feat.tsc_adjust)
+		r->rbx |= CPUID7_EBX_TSC_ADJUST;
 }
 
-static void da_info1(struct cpu *cpu, uint64_t code, uint64_t *info1,
-		     uint64_t *next_rip)
+int nested_feat_rdmsr(struct cpu *cpu, uint32_t msr, uint64_t *val)
 {
-	bool cpu_da = svm_has(&cpu->caps, SVM_FEAT_DECODE);
-	bool cpu_nrips = svm_has(&cpu->caps, SVM_FEAT_NRIPS);
-	uint8_t bytes[INSN_MAX_LEN];
-	const struct insn *known = 0;
-	struct da_regs r;
-	struct insn in;
-	enum insn_mode mode;
-	uint64_t la;
-	unsigned n;
-
-	if (cpu_da && (cpu_nrips || *next_rip))
-		return; /* the CPU's EXITINFO1 (and next_rip) as they are */
-	n = guest_code_fetch(cpu, bytes, sizeof(bytes), &la, &mode);
-	if (!insn_decode(bytes, n, mode, &in))
-		known = &in;
-	l2_regs(cpu, &r);
-	r.mode = mode;
-	if (!cpu_da)
-		da_exit_info1(code, known, &r, info1);
-	if (*next_rip)
-		return;
-	if (cpu_nrips) {
-		*next_rip = cpu->cur->control.next_rip;
-	} else if (known && known->op != INSN_INVLPGA) {
-		*next_rip = r.rip + known->len;
-		if (mode != INSN_MODE_64)
-			*next_rip &= mode == INSN_MODE_32 ? 0xffffffffull : 0xffffull;
-	}
+	return feat_tsc_rdmsr(cpu, msr, val);
 }
 
-static void da_bytes(struct cpu *cpu, volatile struct vmcb *v12, uint64_t code,
-		     uint64_t info1, uint64_t info2)
+int nested_feat_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val)
 {
-	const struct vmcb *v02 = cpu->cur;
-	const struct vmcb_save *s = &v02->save;
-	uint8_t bytes[DA_MAX_BYTES];
-	enum insn_mode mode;
-	bool id_valid;
-	uint64_t la;
-	unsigned n;
+	return feat_tsc_wrmsr(cpu, msr, val);
+}
 
-	if (svm_has(&cpu->caps, SVM_FEAT_DECODE) && !cpu->nested.l2_np) {
-		n = v02->control.insn_len & 0xf;
-		for (unsigned i = 0; i < n && i < DA_MAX_BYTES; i++)
-			v12->control.insn_bytes[i] = v02->control.insn_bytes[i];
-		v12->control.insn_len = (uint8_t)n;
-		return;
-	}
-	n = guest_code_fetch(cpu, bytes, sizeof(bytes), &la, &mode);
-	/* #NPF: the CPU's I/D bit, as the shadow NPT takes it; #PF: L2's
-	 * error code has I/D with L2's EFER.NXE or CR4.SMEP. */
-	id_valid = code == VMEXIT_NPF || (s->efer & X86_EFER_NXE) ||
-		   (s->cr4 & X86_CR4_SMEP);
-	if (code == VMEXIT_NPF)
-		info1 = v02->control.exit_info_1;
-	if (da_fetch_fault(info1, id_valid, n, info2, la + n))
-		n = 0;
-	for (unsigned i = 0; i < n; i++)
-		v12->control.insn_bytes[i] = bytes[i];
-	v12->control.insn_len = (uint8_t)n;
+void nested_feat_vmrun(struct cpu *cpu)
+{
+	feat_tsc_vmrun(cpu);
+}
+
+uint64_t nested_feat_exit_code(struct cpu *cpu, uint64_t code)
+{
+	if (code == VMEXIT_RDTSC && feat_tsc_is_rdtscp(cpu))
+		cpu->cur->control.exit_code = code = VMEXIT_RDTSCP;
+	return code;
+}
+
+bool nested_feat_exit(struct cpu *cpu, uint64_t code)
+{
+	return feat_tsc_exit(cpu, code);
 }
 
 void nested_feat_vmexit(struct cpu *cpu, volatile struct vmcb *v12,
 			uint64_t code, uint64_t *info1, uint64_t *next_rip)
 {
-	const struct nested_feat *f = &cpu->nested.feat;
-
-	if (!f->decode_assists)
-		return;
-	if (da_exit_has_bytes(code)) {
-		da_bytes(cpu, v12, code, *info1, cpu->cur->control.exit_info_2);
-		return;
-	}
-	v12->control.insn_len = 0;
-	if (da_exit_has_info1(code))
-		da_info1(cpu, code, info1, next_rip);
+	if (cpu->nested.feat.decode_assists)
+		feat_decode_vmexit(cpu, v12, code, info1, next_rip);
+	feat_tsc_vmexit(cpu);
 }

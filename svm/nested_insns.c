@@ -88,7 +88,7 @@ int nested_rdmsr(struct cpu *cpu, uint32_t msr, uint64_t *val)
 		*val = n->hsave_pa;
 		return 0;
 	}
-	return -NV_EINVAL;
+	return nested_feat_rdmsr(cpu, msr, val);
 }
 
 int nested_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val)
@@ -116,5 +116,5 @@ int nested_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val)
 		n->hsave_pa = val;
 		return 0;
 	}
-	return -NV_EINVAL;
+	return nested_feat_wrmsr(cpu, msr, val);
 }

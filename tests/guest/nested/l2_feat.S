@@ -34,4 +34,26 @@ L2SYM \name\()_next
 	L2ONE l2_invlpg_rip, invlpg 0x100(%rip)
 	L2ONE l2_invlpga, invlpga %rax, %ecx
 
+/* TSC: RDTSC and RDTSCP (EDX:EAX, ECX kept for the VMMCALL). */
+	L2ONE l2_rdtsc, rdtsc
+	L2ONE l2_rdtscp, rdtscp
+
+/*
+ * L1 probe: void l1_wrmsr_probe(uint32_t msr, uint64_t val), one WRMSR at
+ * a known address (l1_wrmsr_insn, 2 bytes) for the cases that expect #GP
+ * (armed with l1_arm()).
+ */
+	.globl l1_wrmsr_probe
+	.hidden l1_wrmsr_probe
+	.globl l1_wrmsr_insn
+	.hidden l1_wrmsr_insn
+l1_wrmsr_probe:
+	movl	%edi, %ecx
+	movl	%esi, %eax
+	movq	%rsi, %rdx
+	shrq	$32, %rdx
+l1_wrmsr_insn:
+	wrmsr
+	ret
+
 	.section .note.GNU-stack, "", @progbits

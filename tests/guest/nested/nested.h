@@ -146,5 +146,8 @@ struct case_list idfetch_cases(void);  /* cases_idfetch.c */
 struct case_list gmet_cases(void);     /* cases_gmet.c */
 struct case_list hostile_cases(void);  /* cases_hostile.c: under nestvisor only */
 struct case_list decode_cases(void);   /* cases_decode.c */
+struct case_list rdtscp_cases(void);   /* cases_tsc.c */
+struct case_list tsc_cases(void);      /* cases_tsc.c */
+struct case_list tsc_adjust_cases(void); /* cases_tsc.c */
 
 #endif

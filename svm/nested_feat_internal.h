@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared between svm/nested_feat*.c only: each feature's glue. */
+#ifndef NV_SVM_NESTED_FEAT_INTERNAL_H
+#define NV_SVM_NESTED_FEAT_INTERNAL_H
+
+#include "svm/nested_feat.h"
+#include "svm/vcpu.h"
+
+/* Decode assists (svm/nested_feat_decode.c). */
+void feat_decode_vmexit(struct cpu *cpu, volatile struct vmcb *v12,
+			uint64_t code, uint64_t *info1, uint64_t *next_rip);
+
+/* TSC scaling and TSC_ADJUST (svm/nested_feat_tsc.c). */
+void feat_tsc_init(struct cpu *cpu);
+int feat_tsc_rdmsr(struct cpu *cpu, uint32_t msr, uint64_t *val);
+int feat_tsc_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val);
+void feat_tsc_vmrun(struct cpu *cpu);
+void feat_tsc_vmexit(struct cpu *cpu);
+bool feat_tsc_exit(struct cpu *cpu, uint64_t code);
+bool feat_tsc_is_rdtscp(struct cpu *cpu);
+
+#endif
