@@ -145,7 +145,9 @@ void nested_handle_exit(struct cpu *cpu)
 		handle_npf(cpu); /* svm/npf.c, whoever's the fault is */
 		goto reinject;
 	}
-	code = nested_feat_exit_code(cpu, code); /* svm/nested_feat.c */
+	if (nested_feat_filter(cpu, code)) /* svm/nested_feat.c */
+		goto reinject;
+	code = nested_feat_exit_code(cpu, code);
 	if (nested_l1_intercepts(cpu, code, c->exit_info_1)) {
 		reflect(cpu);
 		return;

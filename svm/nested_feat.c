@@ -2,7 +2,7 @@
 /*
  * The hooks of svm/nested_feat.h: what is offered, and each hook handed
  * to the features it concerns (svm/nested_feat_decode.c,
- * svm/nested_feat_tsc.c).
+ * svm/nested_feat_tsc.c, svm/nested_feat_pause.c).
  */
 #include "svm/nested_feat.h"
 #include "core/err.h"
@@ -16,8 +16,11 @@ uint32_t nested_feat_init(struct cpu *cpu)
 
 	*f = (struct nested_feat){ .decode_assists = true };
 	feat_tsc_init(cpu);
+	feat_pause_init(cpu);
 	return (f->decode_assists ? 1u << SVM_FEAT_DECODE : 0) |
-	       (f->tsc_scaling ? 1u << SVM_FEAT_TSCRATE : 0);
+	       (f->tsc_scaling ? 1u << SVM_FEAT_TSCRATE : 0) |
+	       (f->pause_filter ? 1u << SVM_FEAT_PAUSEFILTER : 0) |
+	       (f->pause_threshold ? 1u << SVM_FEAT_PFTHRESHOLD : 0);
 }
 
 void nested_feat_cpuid(struct cpu *cpu, uint32_t leaf, uint32_t sub,
@@ -40,6 +43,12 @@ int nested_feat_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val)
 void nested_feat_vmrun(struct cpu *cpu)
 {
 	feat_tsc_vmrun(cpu);
+	feat_pause_vmrun(cpu);
+}
+
+bool nested_feat_filter(struct cpu *cpu, uint64_t code)
+{
+	return feat_pause_filter(cpu, code);
 }
 
 uint64_t nested_feat_exit_code(struct cpu *cpu, uint64_t code)

@@ -2,7 +2,8 @@
 /*
  * The SVM features nestvisor offers L1 beyond the base (docs/nested.md,
  * "What L1 is offered"), each the CPU's where it has it and emulated where
- * it does not: decode assists, TSC scaling and TSC_ADJUST, ...  The rules
+ * it does not: decode assists, TSC scaling and TSC_ADJUST, pause filter
+ * and threshold, ...  The rules
  * of each are pure functions in svm/feat_*.c; the glue between them and
  * the vCPU is svm/nested_feat*.c, reached through the hooks below from a
  * few places of the nested SVM path (svm/nested.c, svm/nested_exit.c,
@@ -15,6 +16,7 @@
 #include <stdint.h>
 
 #include "core/x86.h"
+#include "svm/feat_pause.h"
 #include "svm/feat_tsc.h"
 #include "svm/vmcb.h"
 
@@ -28,6 +30,9 @@ struct nested_feat {
 	uint64_t tsc_ratio;    /* L1's TSC ratio MSR (C000_0104h) */
 	struct tsc_l1 tsc;     /* L1's TSC offset and TSC_ADJUST */
 	uint64_t hw_tsc_ratio; /* the CPU's ratio MSR, where it has one */
+	bool pause_filter;     /* CPUID 8000_000A EDX[10] offered */
+	bool pause_threshold;  /* CPUID 8000_000A EDX[12] offered */
+	struct pause_filter pause; /* L2's counter (loaded by VMRUN) */
 };
 
 /* Decides what to offer from the CPU below and sets nestvisor's MSR
@@ -49,6 +54,12 @@ int nested_feat_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val);
 /* vmcb02 has just been built for an emulated VMRUN (svm/nested.c
  * prepare_vmcb02): what the features add to it. */
 void nested_feat_vmrun(struct cpu *cpu);
+
+/*
+ * An exit of vmcb02 before L1's intercepts are looked at: true if a
+ * feature absorbed it (a PAUSE the pause filter counts) and L2 resumes.
+ */
+bool nested_feat_filter(struct cpu *cpu, uint64_t code);
 
 /*
  * The exit code of an exit of vmcb02 as the APM has it, before it is

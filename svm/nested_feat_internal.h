@@ -19,4 +19,9 @@ void feat_tsc_vmexit(struct cpu *cpu);
 bool feat_tsc_exit(struct cpu *cpu, uint64_t code);
 bool feat_tsc_is_rdtscp(struct cpu *cpu);
 
+/* Pause filter and threshold (svm/nested_feat_pause.c). */
+void feat_pause_init(struct cpu *cpu);
+void feat_pause_vmrun(struct cpu *cpu);
+bool feat_pause_filter(struct cpu *cpu, uint64_t code);
+
 #endif

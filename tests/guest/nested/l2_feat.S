@@ -38,6 +38,30 @@ L2SYM \name\()_next
 	L2ONE l2_rdtsc, rdtsc
 	L2ONE l2_rdtscp, rdtscp
 
+/* PAUSE loops.  RBX counts the PAUSEs reached (the intercepted one too). */
+L2SYM l2_pause_forever
+1:	incq	%rbx
+	pause
+	jmp	1b
+/* R8 PAUSEs, then VMMCALL. */
+L2SYM l2_pause_n
+1:	pause
+	decq	%r8
+	jnz	1b
+	vmmcall
+	hlt
+/* Up to R9 PAUSEs, each followed by R8 iterations of a delay loop, then
+ * VMMCALL. */
+L2SYM l2_pause_slow
+1:	incq	%rbx
+	pause
+	movq	%r8, %rcx
+2:	loop	2b
+	cmpq	%r9, %rbx
+	jb	1b
+	vmmcall
+	hlt
+
 /*
  * L1 probe: void l1_wrmsr_probe(uint32_t msr, uint64_t val), one WRMSR at
  * a known address (l1_wrmsr_insn, 2 bytes) for the cases that expect #GP

@@ -149,5 +149,7 @@ struct case_list decode_cases(void);   /* cases_decode.c */
 struct case_list rdtscp_cases(void);   /* cases_tsc.c */
 struct case_list tsc_cases(void);      /* cases_tsc.c */
 struct case_list tsc_adjust_cases(void); /* cases_tsc.c */
+struct case_list pause_cases(void);    /* cases_pause.c */
+struct case_list pause_threshold_cases(void); /* cases_pause.c */
 
 #endif
