@@ -40,10 +40,23 @@ int nested_feat_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val)
 	return feat_tsc_wrmsr(cpu, msr, val);
 }
 
+void nested_feat_intercepts(struct cpu *cpu)
+{
+	struct nested *n = &cpu->nested;
+	struct vmcb_control *c = &n->vmcb02->control;
+
+	c->intercept_misc1 |= n->feat.intercept1;
+	c->intercept_misc2 |= n->feat.intercept2;
+}
+
 void nested_feat_vmrun(struct cpu *cpu)
 {
+	struct nested_feat *f = &cpu->nested.feat;
+
+	f->intercept1 = f->intercept2 = 0;
 	feat_tsc_vmrun(cpu);
 	feat_pause_vmrun(cpu);
+	nested_feat_intercepts(cpu);
 }
 
 bool nested_feat_filter(struct cpu *cpu, uint64_t code)

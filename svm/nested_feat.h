@@ -33,6 +33,9 @@ struct nested_feat {
 	bool pause_filter;     /* CPUID 8000_000A EDX[10] offered */
 	bool pause_threshold;  /* CPUID 8000_000A EDX[12] offered */
 	struct pause_filter pause; /* L2's counter (loaded by VMRUN) */
+	/* What the emulations intercept in vmcb02 on top of L1's and
+	 * nestvisor's own (INTERCEPT1_*, INTERCEPT2_*). */
+	uint32_t intercept1, intercept2;
 };
 
 /* Decides what to offer from the CPU below and sets nestvisor's MSR
@@ -54,6 +57,10 @@ int nested_feat_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val);
 /* vmcb02 has just been built for an emulated VMRUN (svm/nested.c
  * prepare_vmcb02): what the features add to it. */
 void nested_feat_vmrun(struct cpu *cpu);
+
+/* Adds struct nested_feat's intercept1/2 to vmcb02's intercepts: after
+ * every rewrite of them. */
+void nested_feat_intercepts(struct cpu *cpu);
 
 /*
  * An exit of vmcb02 before L1's intercepts are looked at: true if a

@@ -71,10 +71,11 @@ static void set_hw_ratio(struct cpu *cpu, uint64_t r)
 	f->hw_tsc_ratio = r;
 }
 
-/* vmcb02's TSC for the current ratio and offsets.  Intercepts are only
+/* vmcb02's TSC for the current ratio and offsets, and the intercepts the
+ * emulation needs (struct nested_feat.intercept1/2).  Intercepts are only
  * added: one that stays after the ratio returns to 1.0 is emulated
  * exactly all the same. */
-static void apply02(struct cpu *cpu)
+static void tsc02(struct cpu *cpu)
 {
 	struct nested *n = &cpu->nested;
 	struct vmcb_control *c = &n->vmcb02->control;
@@ -90,19 +91,26 @@ static void apply02(struct cpu *cpu)
 	 * RDTSC too, so that an RDTSCP L1 intercepts is seen (then told from
 	 * RDTSC by nested_feat_exit_code()). */
 	if (n->cache.ctrl.intercept_misc2 & INTERCEPT2_RDTSCP)
-		c->intercept_misc1 |= INTERCEPT1_RDTSC;
+		n->feat.intercept1 |= INTERCEPT1_RDTSC;
 	if (r == TSC_RATIO_ONE)
 		return;
-	c->intercept_misc1 |= INTERCEPT1_RDTSC;
+	n->feat.intercept1 |= INTERCEPT1_RDTSC;
 	if (n->caps.rdtscp)
-		c->intercept_misc2 |= INTERCEPT2_RDTSCP;
+		n->feat.intercept2 |= INTERCEPT2_RDTSCP;
 	msrpm_set(n->msrpm02, MSR_TSC, true, false);
 	n->msrpm02_l0_only = false; /* merge it again at the next VMRUN */
 }
 
+/* The same while L2 runs: vmcb02's intercepts are already built. */
+static void tsc02_running(struct cpu *cpu)
+{
+	tsc02(cpu);
+	nested_feat_intercepts(cpu);
+}
+
 void feat_tsc_vmrun(struct cpu *cpu)
 {
-	apply02(cpu);
+	tsc02(cpu);
 	set_hw_ratio(cpu, cpu->nested.feat.tsc_ratio);
 }
 
@@ -116,7 +124,7 @@ static void l1_offset_changed(struct cpu *cpu)
 {
 	cpu->vmcb01->control.tsc_offset = cpu->nested.feat.tsc.offset;
 	if (cpu->nested.guest_mode)
-		apply02(cpu);
+		tsc02_running(cpu);
 }
 
 int feat_tsc_rdmsr(struct cpu *cpu, uint32_t msr, uint64_t *val)
@@ -152,7 +160,7 @@ int feat_tsc_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val)
 			return -NV_EINVAL;
 		f->tsc_ratio = val;
 		if (cpu->nested.guest_mode) { /* L2's write of L1's MSR */
-			apply02(cpu);
+			tsc02_running(cpu);
 			set_hw_ratio(cpu, val);
 		}
 		return 0;
