@@ -14,10 +14,14 @@ uint32_t nested_feat_init(struct cpu *cpu)
 {
 	struct nested_feat *f = &cpu->nested.feat;
 
-	*f = (struct nested_feat){ .decode_assists = true };
+	/* VMCB clean bits: every VMRUN reads every field it uses, whatever
+	 * vmcb12's clean bits say; the APM lets a CPU reload any field. */
+	*f = (struct nested_feat){ .decode_assists = true,
+				   .vmcb_clean = cpu->nested.offered };
 	feat_tsc_init(cpu);
 	feat_pause_init(cpu);
 	return (f->decode_assists ? 1u << SVM_FEAT_DECODE : 0) |
+	       (f->vmcb_clean ? 1u << SVM_FEAT_VMCBCLEAN : 0) |
 	       (f->tsc_scaling ? 1u << SVM_FEAT_TSCRATE : 0) |
 	       (f->pause_filter ? 1u << SVM_FEAT_PAUSEFILTER : 0) |
 	       (f->pause_threshold ? 1u << SVM_FEAT_PFTHRESHOLD : 0);

@@ -25,6 +25,7 @@ struct cpu;
 /* Per vCPU: what is offered and the state of the emulations. */
 struct nested_feat {
 	bool decode_assists;   /* CPUID 8000_000A EDX[7] offered */
+	bool vmcb_clean;       /* CPUID 8000_000A EDX[5] offered */
 	bool tsc_scaling;      /* CPUID 8000_000A EDX[4] offered */
 	bool tsc_adjust;       /* CPUID 7.0 EBX[1] offered (emulated) */
 	uint64_t tsc_ratio;    /* L1's TSC ratio MSR (C000_0104h) */

@@ -42,12 +42,12 @@ static void print_facts(void)
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 {
-	struct case_list lists[16];
+	struct case_list lists[17];
 	struct case_list (*const makers[])(void) = {
 		exit_cases, inject_cases, invalid_cases, svm_insn_cases,
 		nonp_cases, npt_cases, npt_misc_cases, idfetch_cases, gmet_cases,
 		hostile_cases, decode_cases, rdtscp_cases, tsc_cases,
-		tsc_adjust_cases, pause_cases, pause_threshold_cases,
+		tsc_adjust_cases, pause_cases, pause_threshold_cases, clean_cases,
 	};
 	const unsigned n = sizeof(makers) / sizeof(makers[0]);
 	unsigned total = 0, failed = 0;
