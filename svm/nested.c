@@ -269,7 +269,8 @@ void nested_vmexit(struct cpu *cpu, uint64_t code, uint64_t info1,
 		(volatile struct vmcb *)l1_host_ptr(n->vmcb12_gpa, 4096);
 	volatile struct vmcb_save *s12 = &v12->save;
 	volatile struct vmcb_control *c12 = &v12->control;
-	const uint32_t irq_bits = V_TPR_MASK | V_IRQ;
+	const uint32_t irq_bits = V_TPR_MASK | V_IRQ |
+		(n->caps.vnmi ? V_NMI_PENDING | V_NMI_BLOCKING : 0);
 
 	nested_feat_vmexit(cpu, v12, code, &info1, &next_rip);
 	s12->es = v02->save.es;

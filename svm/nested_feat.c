@@ -18,13 +18,19 @@ uint32_t nested_feat_init(struct cpu *cpu)
 	 * vmcb12's clean bits say; the APM lets a CPU reload any field. */
 	*f = (struct nested_feat){ .decode_assists = true,
 				   .vmcb_clean = cpu->nested.offered };
+	/* vNMI: the CPU's only (docs/nested.md, "vNMI"): vmcb02 carries
+	 * vmcb12's V_NMI bits (the sanitiser keeps them with caps.vnmi) and
+	 * the #VMEXIT writes the CPU's back (svm/nested.c). */
+	cpu->nested.caps.vnmi = cpu->nested.offered &&
+				svm_has(&cpu->caps, SVM_FEAT_VNMI);
 	feat_tsc_init(cpu);
 	feat_pause_init(cpu);
 	return (f->decode_assists ? 1u << SVM_FEAT_DECODE : 0) |
 	       (f->vmcb_clean ? 1u << SVM_FEAT_VMCBCLEAN : 0) |
 	       (f->tsc_scaling ? 1u << SVM_FEAT_TSCRATE : 0) |
 	       (f->pause_filter ? 1u << SVM_FEAT_PAUSEFILTER : 0) |
-	       (f->pause_threshold ? 1u << SVM_FEAT_PFTHRESHOLD : 0);
+	       (f->pause_threshold ? 1u << SVM_FEAT_PFTHRESHOLD : 0) |
+	       (cpu->nested.caps.vnmi ? 1u << SVM_FEAT_VNMI : 0);
 }
 
 void nested_feat_cpuid(struct cpu *cpu, uint32_t leaf, uint32_t sub,
