@@ -49,6 +49,7 @@ void handle_cpuid(struct cpu *cpu)
 				r.rcx &= ~(uint64_t)CPUID7_ECX_OSPKE;
 				if (s->cr4 & X86_CR4_PKE)
 					r.rcx |= CPUID7_ECX_OSPKE;
+				r.rbx |= nested_feat_cpuid7_ebx(&cpu->nested.feat);
 			}
 			break;
 		case 0x80000001:
@@ -70,7 +71,6 @@ void handle_cpuid(struct cpu *cpu)
 					cpu->nested.l1_cpuid_edx };
 			break;
 		}
-		nested_feat_cpuid(cpu, leaf, sub, &r);
 	}
 	s->rax = r.rax;
 	cpu->gregs.rbx = r.rbx;

@@ -96,13 +96,6 @@ static bool in_range(uint64_t code, uint64_t first, uint64_t last)
 	return code >= first && code <= last;
 }
 
-bool da_exit_has_info1(uint64_t code)
-{
-	return in_range(code, VMEXIT_CR0_READ, VMEXIT_DR15_WRITE) ||
-	       code == VMEXIT_CR0_SEL_WRITE || code == VMEXIT_SWINT ||
-	       code == VMEXIT_INVLPG || code == VMEXIT_INVLPGA;
-}
-
 bool da_exit_info1(uint64_t code, const struct insn *in,
 		   const struct da_regs *r, uint64_t *info1)
 {
@@ -134,11 +127,6 @@ bool da_exit_info1(uint64_t code, const struct insn *in,
 	default:
 		return false;
 	}
-}
-
-bool da_exit_has_bytes(uint64_t code)
-{
-	return code == VMEXIT_EXCP_BASE + 14 || code == VMEXIT_NPF;
 }
 
 bool da_fetch_fault(uint64_t error_code, bool id_valid, unsigned fetched,

@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "svm/exit_code.h"
 #include "svm/insn.h"
 
 /* EXITINFO1[63] of a MOV to CRn (APM Vol. 2 §15.35). */
@@ -57,8 +58,31 @@ struct da_regs {
 uint64_t da_mem_linear(const struct insn *in, const struct da_regs *r);
 
 /* Is exit `code` one whose EXITINFO1 describes its instruction (CR and DR
- * accesses, selective CR0 write, SWINT, INVLPG, INVLPGA)? */
-bool da_exit_has_info1(uint64_t code);
+ * accesses, selective CR0 write, SWINT, INVLPG, INVLPGA)?  Inline: it is
+ * asked on every reflected exit. */
+static inline bool da_exit_has_info1(uint64_t code)
+{
+	return code <= VMEXIT_DR15_WRITE || code == VMEXIT_CR0_SEL_WRITE ||
+	       code == VMEXIT_SWINT || code == VMEXIT_INVLPG ||
+	       code == VMEXIT_INVLPGA;
+}
+
+/* da_exit_has_bytes() || da_exit_has_info1(), in a few instructions:
+ * codes 0x00-0x3f, then a bit per code of 0x40-0x7f, and #NPF. */
+static inline bool da_exit_is_described(uint64_t code)
+{
+	const uint64_t codes_40_7f =
+		1ull << (VMEXIT_EXCP_BASE + 14 - 0x40) |
+		1ull << (VMEXIT_CR0_SEL_WRITE - 0x40) |
+		1ull << (VMEXIT_SWINT - 0x40) | 1ull << (VMEXIT_INVLPG - 0x40) |
+		1ull << (VMEXIT_INVLPGA - 0x40);
+
+	if (code < 0x40)
+		return true;
+	if (code < 0x80)
+		return (codes_40_7f >> (code - 0x40)) & 1;
+	return code == VMEXIT_NPF;
+}
 
 /*
  * EXITINFO1 of exit `code` with decode assists, for the exits that have
@@ -72,7 +96,10 @@ bool da_exit_info1(uint64_t code, const struct insn *in,
 		   const struct da_regs *r, uint64_t *info1);
 
 /* Does exit `code` carry instruction bytes (#PF intercept, #NPF)? */
-bool da_exit_has_bytes(uint64_t code);
+static inline bool da_exit_has_bytes(uint64_t code)
+{
+	return code == VMEXIT_EXCP_BASE + 14 || code == VMEXIT_NPF;
+}
 
 /*
  * Was the #PF or #NPF a fault of the instruction fetch itself (then no

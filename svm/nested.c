@@ -188,7 +188,7 @@ static void prepare_vmcb02(struct cpu *cpu)
 
 	prepare_save02(cpu);
 	n->l2_efer = n->cache.save.efer;
-	nested_feat_vmrun(cpu);
+	nested_feat_vmrun(cpu, &n->feat, c12, c);
 }
 
 static void vmrun_fail(struct cpu *cpu, volatile struct vmcb *v12,
@@ -272,7 +272,8 @@ void nested_vmexit(struct cpu *cpu, uint64_t code, uint64_t info1,
 	const uint32_t irq_bits = V_TPR_MASK | V_IRQ |
 		(n->caps.vnmi ? V_NMI_PENDING | V_NMI_BLOCKING : 0);
 
-	nested_feat_vmexit(cpu, v12, code, &info1, &next_rip);
+	struct feat_exit x = nested_feat_vmexit(cpu, &n->feat, v12, code,
+				(struct feat_exit){ info1, next_rip });
 	s12->es = v02->save.es;
 	s12->cs = v02->save.cs;
 	s12->ss = v02->save.ss;
@@ -299,11 +300,11 @@ void nested_vmexit(struct cpu *cpu, uint64_t code, uint64_t info1,
 	c12->int_vector = v02->control.int_vector;
 	c12->int_state = v02->control.int_state;
 	c12->exit_code = code;
-	c12->exit_info_1 = info1;
+	c12->exit_info_1 = x.info1;
 	c12->exit_info_2 = info2;
 	c12->exit_int_info = v02->control.exit_int_info;
 	c12->exit_int_info_err = v02->control.exit_int_info_err;
-	c12->next_rip = next_rip;
+	c12->next_rip = x.next_rip;
 	c12->event_inj.raw = 0;
 	c12->event_inj_err = 0;
 

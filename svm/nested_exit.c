@@ -145,9 +145,12 @@ void nested_handle_exit(struct cpu *cpu)
 		handle_npf(cpu); /* svm/npf.c, whoever's the fault is */
 		goto reinject;
 	}
-	if (nested_feat_filter(cpu, code)) /* svm/nested_feat.c */
+	/* svm/nested_feat.c: a PAUSE the pause filter absorbs, an RDTSCP
+	 * the CPU below reports as RDTSC */
+	if (code == VMEXIT_PAUSE && nested_feat_filter(cpu, code))
 		goto reinject;
-	code = nested_feat_exit_code(cpu, code);
+	if (code == VMEXIT_RDTSC)
+		code = nested_feat_exit_code(cpu, code);
 	if (nested_l1_intercepts(cpu, code, c->exit_info_1)) {
 		reflect(cpu);
 		return;

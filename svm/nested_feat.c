@@ -6,9 +6,8 @@
  */
 #include "svm/nested_feat.h"
 #include "core/err.h"
+#include "svm/feat_decode_assist.h"
 #include "svm/nested_feat_internal.h"
-
-#define CPUID7_EBX_TSC_ADJUST (1u << 1)
 
 uint32_t nested_feat_init(struct cpu *cpu)
 {
@@ -33,13 +32,6 @@ uint32_t nested_feat_init(struct cpu *cpu)
 	       (cpu->nested.caps.vnmi ? 1u << SVM_FEAT_VNMI : 0);
 }
 
-void nested_feat_cpuid(struct cpu *cpu, uint32_t leaf, uint32_t sub,
-		       struct cpuid_regs64 *r)
-{
-	if (leaf == 7 && sub == 0 && cpu->nested.feat.tsc_adjust)
-		r->rbx |= CPUID7_EBX_TSC_ADJUST;
-}
-
 int nested_feat_rdmsr(struct cpu *cpu, uint32_t msr, uint64_t *val)
 {
 	return feat_tsc_rdmsr(cpu, msr, val);
@@ -59,13 +51,15 @@ void nested_feat_intercepts(struct cpu *cpu)
 	c->intercept_misc2 |= n->feat.intercept2;
 }
 
-void nested_feat_vmrun(struct cpu *cpu)
+void nested_feat_vmrun_slow(struct cpu *cpu)
 {
-	struct nested_feat *f = &cpu->nested.feat;
+	const struct vmcb12_ctrl_cache *c12 = &cpu->nested.cache.ctrl;
 
-	f->intercept1 = f->intercept2 = 0;
-	feat_tsc_vmrun(cpu);
-	feat_pause_vmrun(cpu);
+	if (cpu->nested.feat.tsc_ratio != TSC_RATIO_ONE ||
+	    (c12->intercept_misc2 & INTERCEPT2_RDTSCP))
+		feat_tsc_vmrun(cpu);
+	if (c12->intercept_misc1 & INTERCEPT1(VMEXIT_PAUSE))
+		feat_pause_vmrun(cpu);
 	nested_feat_intercepts(cpu);
 }
 
@@ -86,10 +80,19 @@ bool nested_feat_exit(struct cpu *cpu, uint64_t code)
 	return feat_tsc_exit(cpu, code);
 }
 
-void nested_feat_vmexit(struct cpu *cpu, volatile struct vmcb *v12,
-			uint64_t code, uint64_t *info1, uint64_t *next_rip)
+struct feat_exit nested_feat_vmexit_slow(struct cpu *cpu,
+					 volatile struct vmcb *v12,
+					 uint64_t code, struct feat_exit x)
 {
-	if (cpu->nested.feat.decode_assists)
-		feat_decode_vmexit(cpu, v12, code, info1, next_rip);
-	feat_tsc_vmexit(cpu);
+	const struct nested_feat *f = &cpu->nested.feat;
+
+	if (f->decode_assists) {
+		if (da_exit_has_bytes(code) || da_exit_has_info1(code))
+			feat_decode_vmexit(cpu, v12, code, &x.info1, &x.next_rip);
+		else
+			v12->control.insn_len = 0;
+	}
+	if (f->hw_tsc_ratio != TSC_RATIO_ONE)
+		feat_tsc_vmexit(cpu);
+	return x;
 }

@@ -15,9 +15,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/x86.h"
+#include "svm/feat_decode_assist.h"
 #include "svm/feat_pause.h"
 #include "svm/feat_tsc.h"
+#include "svm/nested_check.h"
 #include "svm/vmcb.h"
 
 struct cpu;
@@ -44,10 +45,13 @@ struct nested_feat {
  * EDX they add for L1. */
 uint32_t nested_feat_init(struct cpu *cpu);
 
-/* CPUID leaf/sub as L1 sees it: the bits of the offered features other
- * than leaf 8000_000A's (TSC_ADJUST in 7.0 EBX). */
-void nested_feat_cpuid(struct cpu *cpu, uint32_t leaf, uint32_t sub,
-		       struct cpuid_regs64 *r);
+/* The bits of the offered features in CPUID 7.0 EBX (TSC_ADJUST); those
+ * of leaf 8000_000A come from nested_feat_init().  Inline: CPUID's
+ * handler needs no stack frame (docs/benchmarks.md). */
+static inline uint32_t nested_feat_cpuid7_ebx(const struct nested_feat *f)
+{
+	return f->tsc_adjust ? 1u << 1 : 0;
+}
 
 /* MSRs of the offered features (TSC ratio, TSC_ADJUST, the TSC where
  * nestvisor intercepts it), for L1 and for L2 when L1 does not intercept
@@ -55,9 +59,27 @@ void nested_feat_cpuid(struct cpu *cpu, uint32_t leaf, uint32_t sub,
 int nested_feat_rdmsr(struct cpu *cpu, uint32_t msr, uint64_t *val);
 int nested_feat_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val);
 
-/* vmcb02 has just been built for an emulated VMRUN (svm/nested.c
- * prepare_vmcb02): what the features add to it. */
-void nested_feat_vmrun(struct cpu *cpu);
+/*
+ * vmcb02 has just been built for an emulated VMRUN (svm/nested.c
+ * prepare_vmcb02) from vmcb12's cache c12: what the features add to it.
+ * Inline, with the features reached only when vmcb12 uses them: every
+ * round trip of L2 passes here (docs/benchmarks.md).
+ */
+void nested_feat_vmrun_slow(struct cpu *cpu);
+static inline void nested_feat_vmrun(struct cpu *cpu, struct nested_feat *f,
+				     const struct vmcb12_ctrl_cache *c12,
+				     struct vmcb_control *c02)
+{
+	f->intercept1 = f->intercept2 = 0;
+	/* The CPU's pause filter is never used (svm/nested_feat_pause.c). */
+	c02->pause_filter_count = 0;
+	c02->pause_filter_thresh = 0;
+	/* With ratio 1.0, vmcb02's TSC offset is already L2's. */
+	if (f->tsc_ratio != TSC_RATIO_ONE ||
+	    (c12->intercept_misc2 & INTERCEPT2_RDTSCP) ||
+	    (c12->intercept_misc1 & INTERCEPT1(VMEXIT_PAUSE)))
+		nested_feat_vmrun_slow(cpu);
+}
 
 /* Adds struct nested_feat's intercept1/2 to vmcb02's intercepts: after
  * every rewrite of them. */
@@ -88,13 +110,29 @@ bool nested_feat_exit(struct cpu *cpu, uint64_t code);
 /*
  * An emulated #VMEXIT to L1 with exit `code` is being written into vmcb12
  * (svm/nested.c nested_vmexit(), L2's state still in vmcb02): completes
- * what the offered features add to it.  Decode assists: *info1 of the
- * exits that describe their instruction, the instruction bytes of #PF and
- * #NPF (0 bytes for every other exit), and *next_rip of the instructions
- * the NRIPS path does not decode.  TSC scaling: the CPU's ratio back to
- * L1's 1.0.
+ * what the offered features add to it and returns EXITINFO1 and next_rip
+ * (x as given, or completed).  Decode assists: EXITINFO1 of the exits
+ * that describe their instruction, the instruction bytes of #PF and #NPF
+ * (0 bytes for every other exit), and next_rip of the instructions the
+ * NRIPS path does not decode.  TSC scaling: the CPU's ratio back to L1's
+ * 1.0.  Inline like nested_feat_vmrun().
  */
-void nested_feat_vmexit(struct cpu *cpu, volatile struct vmcb *v12,
-			uint64_t code, uint64_t *info1, uint64_t *next_rip);
+struct feat_exit {
+	uint64_t info1, next_rip;
+};
+struct feat_exit nested_feat_vmexit_slow(struct cpu *cpu,
+					 volatile struct vmcb *v12,
+					 uint64_t code, struct feat_exit x);
+static inline struct feat_exit
+nested_feat_vmexit(struct cpu *cpu, const struct nested_feat *f,
+		   volatile struct vmcb *v12, uint64_t code, struct feat_exit x)
+{
+	if ((f->decode_assists && da_exit_is_described(code)) ||
+	    f->hw_tsc_ratio != TSC_RATIO_ONE)
+		return nested_feat_vmexit_slow(cpu, v12, code, x);
+	if (f->decode_assists)
+		v12->control.insn_len = 0;
+	return x;
+}
 
 #endif

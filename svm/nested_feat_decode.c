@@ -114,6 +114,5 @@ void feat_decode_vmexit(struct cpu *cpu, volatile struct vmcb *v12,
 		return;
 	}
 	v12->control.insn_len = 0;
-	if (da_exit_has_info1(code))
-		da_info1(cpu, code, info1, next_rip);
+	da_info1(cpu, code, info1, next_rip);
 }

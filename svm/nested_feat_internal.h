@@ -6,7 +6,8 @@
 #include "svm/nested_feat.h"
 #include "svm/vcpu.h"
 
-/* Decode assists (svm/nested_feat_decode.c). */
+/* Decode assists (svm/nested_feat_decode.c), for the exits of
+ * da_exit_has_bytes() and da_exit_has_info1(). */
 void feat_decode_vmexit(struct cpu *cpu, volatile struct vmcb *v12,
 			uint64_t code, uint64_t *info1, uint64_t *next_rip);
 

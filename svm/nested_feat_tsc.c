@@ -35,11 +35,10 @@ void feat_tsc_init(struct cpu *cpu)
 
 	f->tsc_scaling = cpu->nested.offered;
 	f->tsc_ratio = TSC_RATIO_ONE;
-	if (svm_has(&cpu->caps, SVM_FEAT_TSCRATE)) {
-		/* The ratio applies to every guest: L1 runs unscaled. */
+	f->hw_tsc_ratio = TSC_RATIO_ONE;
+	/* The ratio applies to every guest: L1 runs unscaled. */
+	if (svm_has(&cpu->caps, SVM_FEAT_TSCRATE))
 		wrmsr(MSR_TSC_RATIO, TSC_RATIO_ONE);
-		f->hw_tsc_ratio = TSC_RATIO_ONE;
-	}
 	if (f->tsc_scaling)
 		msrpm_set(cpu->msrpm, MSR_TSC_RATIO, true, true);
 	f->tsc_adjust = cpu->nested.offered &&

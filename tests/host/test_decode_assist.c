@@ -276,6 +276,11 @@ static void test_exit_info1(void **state)
 	/* Every CR and DR code is one. */
 	for (uint64_t c = VMEXIT_CR0_READ; c <= VMEXIT_DR15_WRITE; c++)
 		assert_true(da_exit_has_info1(c));
+	/* The quick test is exactly the two predicates, for every code. */
+	for (uint64_t c = 0; c < 0x1000; c++)
+		assert_int_equal(da_exit_is_described(c),
+				 da_exit_has_info1(c) || da_exit_has_bytes(c));
+	assert_false(da_exit_is_described(VMEXIT_INVALID));
 }
 
 static void test_bytes(void **state)
