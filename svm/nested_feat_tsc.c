@@ -180,15 +180,12 @@ int feat_tsc_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val)
 	}
 }
 
+/* An RDTSC exit is RDTSC's or, from QEMU TCG, RDTSCP's (the decode
+ * cache makes the common case cheap). */
 bool feat_tsc_is_rdtscp(struct cpu *cpu)
 {
-	uint8_t bytes[INSN_MAX_LEN];
-	enum insn_mode mode;
-	struct insn in;
-	uint64_t la;
-	unsigned n = guest_code_fetch(cpu, bytes, sizeof(bytes), &la, &mode);
-
-	return !insn_decode(bytes, n, mode, &in) && in.op == INSN_RDTSCP;
+	return !guest_insn_is(cpu, INSN_RDTSC) &&
+	       guest_insn_is(cpu, INSN_RDTSCP);
 }
 
 bool feat_tsc_exit(struct cpu *cpu, uint64_t code)

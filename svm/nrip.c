@@ -202,6 +202,27 @@ int guest_insn_len(struct cpu *cpu, enum insn_op op)
 	return decode_slow(cpu, mode, la, op);
 }
 
+bool guest_insn_is(struct cpu *cpu, enum insn_op op)
+{
+	const struct vmcb_save *s = &cpu->cur->save;
+	enum insn_mode mode = code_mode(s);
+	uint64_t la = mode == INSN_MODE_64 ? s->rip : s->cs.base + s->rip;
+	union cpu_role role;
+	uint8_t bytes[INSN_MAX_LEN];
+	struct walk_result first;
+	struct insn in;
+	unsigned n;
+
+	if (cache_hit(cpu, &cpu->decode_cache[cur_level(cpu)], la, op))
+		return true;
+	role = guest_role(cpu);
+	n = read_code(cpu, role, la, bytes, sizeof(bytes), &first);
+	if (insn_decode(bytes, n, mode, &in) || in.op != op)
+		return false;
+	cache_fill(cpu, la, role, &first, bytes, &in);
+	return true;
+}
+
 unsigned guest_code_fetch(struct cpu *cpu, uint8_t *buf, unsigned len,
 			  uint64_t *la, enum insn_mode *mode)
 {
