@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Pause filter (CPUID 8000_000A EDX[10]) and pause filter threshold
- * (EDX[12]), AMD APM Vol. 2 §15.14.4, as nestvisor counts them for L2.
+ * (EDX[12]), AMD APM Vol. 2 "Pause Intercept Filtering", as nestvisor counts them for L2.
  *
  * VMRUN loads an internal counter from the VMCB's PauseFilterCount
  * (03Eh).  While the PAUSE intercept is set, each PAUSE decrements it and

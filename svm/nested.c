@@ -271,9 +271,10 @@ void nested_vmexit(struct cpu *cpu, uint64_t code, uint64_t info1,
 	volatile struct vmcb_control *c12 = &v12->control;
 	const uint32_t irq_bits = V_TPR_MASK | V_IRQ |
 		(n->caps.vnmi ? V_NMI_PENDING | V_NMI_BLOCKING : 0);
-
+	/* EXITINFO1 and next_rip as the offered features complete them. */
 	struct feat_exit x = nested_feat_vmexit(cpu, &n->feat, v12, code,
 				(struct feat_exit){ info1, next_rip });
+
 	s12->es = v02->save.es;
 	s12->cs = v02->save.cs;
 	s12->ss = v02->save.ss;

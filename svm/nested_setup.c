@@ -9,10 +9,11 @@
  *    lacks it);
  *  - nested paging, through a shadow of L1's NPT (svm/nested_npt.c);
  *  - GMET: the CPU's where present, else emulated in the shadow NPT;
- *  - the features of svm/nested_feat.c (decode assists, ...), each the
- *    CPU's where present, else emulated.
- * Not offered: vGIF, vNMI, AVIC, LBR virtualization, VMSAVE/VMLOAD
- * virtualization, SEV, pause filters, TSC scaling.
+ *  - the features of svm/nested_feat.c: decode assists, TSC scaling and
+ *    TSC_ADJUST, pause filter and threshold, VMCB clean bits, each the
+ *    CPU's where present, else emulated; vNMI where the CPU has it.
+ * Not offered: vGIF, AVIC, LBR virtualization, VMSAVE/VMLOAD
+ * virtualization, SEV.
  */
 #include "core/err.h"
 #include "core/hvmem.h"

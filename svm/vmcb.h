@@ -303,7 +303,7 @@ _Static_assert(INTERCEPT2_WRITE_TRAPS == 0xffff8000u, "write traps: bits 31:15")
 #define MISC_CTL_RO_GPT     (1ull << 6)
 #define MISC_CTL_INVLPGB    (1ull << 7)
 
-/* clean (VMCB 0x0c0), APM Vol. 2 §15.15.3: a set bit tells the CPU that
+/* clean (VMCB 0x0c0), APM Vol. 2 "VMCB Clean Bits": a set bit tells the CPU that
  * the fields of its group are unchanged since the last VMRUN of this VMCB
  * and it may use a cached copy; bits 31:12 are reserved. */
 #define VMCB_CLEAN_INTERCEPTS (1u << 0)  /* intercept vectors, TSC offset, pause filter */

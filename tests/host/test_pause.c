@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * svm/feat_pause.c: the pause filter (AMD APM Vol. 2 §15.14.4): VMRUN
+ * svm/feat_pause.c: the pause filter (AMD APM Vol. 2, "Pause Intercept Filtering"): VMRUN
  * loads the counter from PauseFilterCount, each PAUSE decrements it and
  * the one that brings it to zero is intercepted (a count of 0: every
  * PAUSE); a PAUSE more than PauseFilterThreshold cycles after the previous

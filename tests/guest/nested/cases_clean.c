@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * VMCB clean bits (CPUID 8000_000A EDX[5]), AMD APM Vol. 2 §15.15.3: a
+ * VMCB clean bits (CPUID 8000_000A EDX[5]), AMD APM Vol. 2, "VMCB Clean Bits": a
  * set clean bit lets the CPU use its cached copy of that group of fields,
  * which it has only for the VMCB it ran last; a VMRUN of another VMCB, a
  * VMCB it has never run, and the fields no clean bit covers (RIP, RAX,

@@ -91,7 +91,7 @@ static int mov_to_cr0_selective(void)
 	struct vmcb *v = vmcb_for(l2_mov_rax_cr0);
 
 	/* A write that changes CR0.WP, not only TS/MP: the selective CR0
-	 * write intercept (APM Vol. 2 §15.9.2). */
+	 * write intercept (APM Vol. 2 §15.8.3). */
 	v->control.intercept_misc1 |= INTERCEPT1(VMEXIT_CR0_SEL_WRITE);
 	v->save.rax = env.l1_cr0 ^ X86_CR0_WP;
 	return run_one(v, l2_mov_rax_cr0, l2_mov_rax_cr0_next, 1,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Pause filter (CPUID 8000_000A EDX[10]) and threshold (EDX[12]), AMD APM
- * Vol. 2 §15.14.4: VMRUN loads an internal counter from PauseFilterCount
+ * Vol. 2, "Pause Intercept Filtering": VMRUN loads an internal counter from PauseFilterCount
  * (VMCB 03Eh); with the PAUSE intercept set, each PAUSE decrements it and
  * the PAUSE that brings it to zero is intercepted (count 0: every PAUSE).
  * With PauseFilterThreshold (03Ch) non-zero, a PAUSE more than that many
