@@ -19,12 +19,13 @@
 #include "core/fmt.h"
 
 enum key_id { K_NEXT, K_ARGS, K_LOG, K_MEMORY, K_SERIAL, K_DEBUG_EXIT,
-	      K_COUNT };
+	      K_CONSOLE, K_LOG_RING, K_NVCTL, K_CPUS, K_COUNT };
 
 static const char *const key_names[K_COUNT] = {
 	[K_NEXT] = "next", [K_ARGS] = "args", [K_LOG] = "log",
 	[K_MEMORY] = "memory", [K_SERIAL] = "serial",
-	[K_DEBUG_EXIT] = "debug_exit",
+	[K_DEBUG_EXIT] = "debug_exit", [K_CONSOLE] = "console",
+	[K_LOG_RING] = "log_ring", [K_NVCTL] = "nvctl", [K_CPUS] = "cpus",
 };
 
 static const char *const log_names[] = {
@@ -37,6 +38,13 @@ static const char *const debug_exit_names[] = {
 	[NV_DEBUG_EXIT_AUTO] = "auto", [NV_DEBUG_EXIT_ON] = "on",
 	[NV_DEBUG_EXIT_OFF] = "off",
 };
+
+static const char *const console_names[] = {
+	[NV_CONSOLE_AUTO] = "auto", [NV_CONSOLE_ON] = "on",
+	[NV_CONSOLE_OFF] = "off",
+};
+
+static const char *const on_off_names[] = { "off", "on" };
 
 /* How much of a bad key or value is quoted back in a message. */
 #define QUOTE_MAX 40
@@ -116,8 +124,8 @@ static int hex_digit(char ch)
 }
 
 /*
- * Digits in base 10 or 16 into *out: 0 if all n chars are digits, -1 if
- * not (or n is 0), 1 on overflow past max.
+ * Digits in base 10 or 16 into *out: 0 if all n chars are digits,
+ * -NV_EINVAL if not (or n is 0), -NV_ERANGE on overflow past max.
  */
 static int parse_digits(const char *p, size_t n, unsigned base, uint64_t max,
 			uint64_t *out)
@@ -126,23 +134,28 @@ static int parse_digits(const char *p, size_t n, unsigned base, uint64_t max,
 	bool over = false;
 
 	if (!n)
-		return -1;
+		return -NV_EINVAL;
 	for (size_t i = 0; i < n; i++) {
 		int d = hex_digit(p[i]);
 
 		if (d < 0 || (unsigned)d >= base)
-			return -1;
+			return -NV_EINVAL;
 		if (v > (max - (uint64_t)d) / base)
 			over = true;
 		else
 			v = v * base + (uint64_t)d;
 	}
 	*out = v;
-	return over ? 1 : 0;
+	return over ? -NV_ERANGE : 0;
 }
 
-static int set_memory(struct nv_config *c, struct ctx *x, const char *v,
-		      size_t n)
+/*
+ * A size: decimal or 0x-hex digits with an optional K, M or G suffix
+ * (either case), in [min, max], rounded up to a multiple of align.
+ */
+static int set_size(struct ctx *x, const char *key, const char *v, size_t n,
+		    uint64_t min, uint64_t max, const char *range,
+		    uint64_t align, uint64_t *out)
 {
 	unsigned shift = 0, base = 10;
 	size_t dn = n, start = 0;
@@ -168,15 +181,14 @@ static int set_memory(struct nv_config *c, struct ctx *x, const char *v,
 	}
 	r = parse_digits(v + start, dn - start, base, UINT64_MAX >> shift,
 			 &num);
-	if (r < 0)
+	if (r == -NV_EINVAL)
 		return fail(x, CONFIG_E_BAD_NUMBER,
-			    "bad number '%.*s' for 'memory'", quote_len(n), v);
+			    "bad number '%.*s' for '%s'", quote_len(n), v, key);
 	num <<= shift;
-	if (r > 0 || num < CONFIG_MEMORY_MIN || num > CONFIG_MEMORY_MAX)
-		return fail(x, CONFIG_E_RANGE,
-			    "memory '%.*s' out of range (8M..1G)",
-			    quote_len(n), v);
-	c->memory = (num + CONFIG_MEMORY_ALIGN - 1) & ~(CONFIG_MEMORY_ALIGN - 1);
+	if (r == -NV_ERANGE || num < min || num > max)
+		return fail(x, CONFIG_E_RANGE, "%s '%.*s' out of range (%s)",
+			    key, quote_len(n), v, range);
+	*out = (num + align - 1) & ~(align - 1);
 	return 0;
 }
 
@@ -194,15 +206,38 @@ static int set_serial(struct nv_config *c, struct ctx *x, const char *v,
 	if (n > 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X'))
 		start = 2;
 	r = parse_digits(v + start, n - start, 16, UINT64_MAX, &port);
-	if (r < 0)
+	if (r == -NV_EINVAL)
 		return fail(x, CONFIG_E_BAD_NUMBER,
 			    "bad number '%.*s' for 'serial' (hex port or none)",
 			    quote_len(n), v);
-	if (r > 0 || port < 1 || port > 0xfff8)
+	if (r == -NV_ERANGE || port < 1 || port > 0xfff8)
 		return fail(x, CONFIG_E_RANGE,
 			    "serial port '%.*s' out of range (0x1..0xfff8)",
 			    quote_len(n), v);
 	c->serial = (uint16_t)port;
+	return 0;
+}
+
+static int set_cpus(struct nv_config *c, struct ctx *x, const char *v,
+		    size_t n)
+{
+	uint64_t num;
+	int r;
+
+	if (span_is(v, n, "all")) {
+		c->cpus = CONFIG_CPUS_ALL;
+		return 0;
+	}
+	r = parse_digits(v, n, 10, UINT64_MAX, &num);
+	if (r == -NV_EINVAL)
+		return fail(x, CONFIG_E_BAD_NUMBER,
+			    "bad number '%.*s' for 'cpus' (a count or all)",
+			    quote_len(n), v);
+	if (r == -NV_ERANGE || num < 1 || num > CONFIG_CPUS_MAX)
+		return fail(x, CONFIG_E_RANGE,
+			    "cpus '%.*s' out of range (1..%u or all)",
+			    quote_len(n), v, CONFIG_CPUS_MAX);
+	c->cpus = (unsigned)num;
 	return 0;
 }
 
@@ -256,9 +291,33 @@ static int set_value(struct nv_config *c, struct ctx *x, enum key_id key,
 		c->log = (enum log_level)w;
 		return 0;
 	case K_MEMORY:
-		return set_memory(c, x, v, n);
+		return set_size(x, "memory", v, n, CONFIG_MEMORY_MIN,
+				CONFIG_MEMORY_MAX, "8M..1G", CONFIG_MEMORY_ALIGN,
+				&c->memory);
+	case K_LOG_RING:
+		return set_size(x, "log_ring", v, n, CONFIG_LOG_RING_MIN,
+				CONFIG_LOG_RING_MAX, "4K..16M", 4096,
+				&c->log_ring);
+	case K_CONSOLE:
+		w = find_word(v, n, console_names, 3);
+		if (w < 0)
+			return fail(x, CONFIG_E_BAD_VALUE,
+				    "invalid value '%.*s' for 'console' (auto|on|off)",
+				    quote_len(n), v);
+		c->console = (enum nv_console)w;
+		return 0;
+	case K_NVCTL:
+		w = find_word(v, n, on_off_names, 2);
+		if (w < 0)
+			return fail(x, CONFIG_E_BAD_VALUE,
+				    "invalid value '%.*s' for 'nvctl' (on|off)",
+				    quote_len(n), v);
+		c->nvctl = w == 1;
+		return 0;
 	case K_SERIAL:
 		return set_serial(c, x, v, n);
+	case K_CPUS:
+		return set_cpus(c, x, v, n);
 	case K_DEBUG_EXIT:
 		w = find_word(v, n, debug_exit_names, 3);
 		if (w < 0)
@@ -376,6 +435,10 @@ void config_defaults(struct nv_config *c)
 	c->memory = 32ULL << 20;
 	c->serial = 0x3f8;
 	c->debug_exit = NV_DEBUG_EXIT_AUTO;
+	c->console = NV_CONSOLE_AUTO;
+	c->log_ring = 64ULL << 10;
+	c->nvctl = false;
+	c->cpus = CONFIG_CPUS_ALL;
 }
 
 int config_parse(struct nv_config *c, const char *text, size_t len,
@@ -530,6 +593,13 @@ int config_error_format(const struct config_error *e, char *buf, size_t size)
 		return fmt_snprintf(buf, size, "%s:%u: %s", e->source, e->line,
 				    e->msg);
 	return fmt_snprintf(buf, size, "%s: %s", e->source, e->msg);
+}
+
+const char *config_console_name(enum nv_console console)
+{
+	if ((unsigned)console < sizeof(console_names) / sizeof(console_names[0]))
+		return console_names[console];
+	return "?";
 }
 
 const char *config_log_name(enum log_level level)

@@ -39,6 +39,19 @@
  *			0x1..0xfff8, or "none" (stored as 0) (default 0x3f8).
  *	debug_exit	auto|on|off: end runs through QEMU's isa-debug-exit
  *			port 0xf4 (default auto).
+ *	console		auto|on|off: nestvisor's lines also on the UEFI
+ *			console until the next stage starts; auto = the
+ *			consoles that are not serial terminals while serial
+ *			is on, all of them when serial = none (default auto).
+ *	log_ring	size of the log ring in hypervisor memory, a number
+ *			with an optional K or M suffix as for memory;
+ *			4K..16M, rounded up to a multiple of 4 KiB
+ *			(default 64K).
+ *	nvctl		on|off: L1's CPL 3 may make the read-only nvctl
+ *			hypercalls (default off; docs/hypercalls.md).
+ *	cpus		how many CPUs to virtualize, the boot CPU included:
+ *			1..64 or "all" (default all); the others are
+ *			parked (docs/architecture.md, "Every CPU").
  *
  * Every function that can fail returns 0, -NV_ERANGE for a number out of
  * range or -NV_EINVAL for anything else wrong (core/err.h), and fills *err
@@ -62,9 +75,14 @@
 #define CONFIG_MEMORY_MAX (1ULL << 30)
 #define CONFIG_MEMORY_ALIGN (2ULL << 20)
 #define CONFIG_SERIAL_NONE 0
+#define CONFIG_LOG_RING_MIN (4ULL << 10)
+#define CONFIG_LOG_RING_MAX (16ULL << 20)
+#define CONFIG_CPUS_ALL 0
+#define CONFIG_CPUS_MAX 64
 #define CONFIG_NEXT_AUTO "auto"		/* next's value for next = auto */
 
 enum nv_debug_exit { NV_DEBUG_EXIT_AUTO, NV_DEBUG_EXIT_ON, NV_DEBUG_EXIT_OFF };
+enum nv_console { NV_CONSOLE_AUTO, NV_CONSOLE_ON, NV_CONSOLE_OFF };
 
 struct nv_config {
 	char next[CONFIG_NEXT_MAX + 1];		/* NUL-terminated */
@@ -73,6 +91,10 @@ struct nv_config {
 	uint64_t memory;			/* bytes, 2 MiB multiple */
 	uint16_t serial;			/* I/O port, 0 = none */
 	enum nv_debug_exit debug_exit;
+	enum nv_console console;
+	uint64_t log_ring;			/* bytes, 4 KiB multiple */
+	bool nvctl;
+	unsigned cpus;				/* 0 (CONFIG_CPUS_ALL) or 1..64 */
 };
 
 /* What was wrong (struct config_error.code). */
@@ -127,5 +149,8 @@ int config_error_format(const struct config_error *e, char *buf, size_t size);
 
 /* "error", "warn", ... for a level; "?" for an invalid one. */
 const char *config_log_name(enum log_level level);
+
+/* "auto", "on" or "off" for a console setting; "?" for an invalid one. */
+const char *config_console_name(enum nv_console console);
 
 #endif

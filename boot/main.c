@@ -7,19 +7,28 @@
  *  3. Load (not start) the next stage (boot/next.c: a path, or next = auto,
  *     what the firmware would boot without nestvisor): a missing one is an
  *     error before anything changes.
- *  4. If the CPU can be virtualized: reserve memory (EfiReservedMemoryType),
- *     copy and relocate the image into it, and call hv_launch() in the copy.
- *     It returns here with the firmware now running as L1.  If it cannot,
- *     say why and go on unvirtualized: a machine always boots.
+ *  4. If the CPU can be virtualized: list every CPU (boot/mp.c), reserve
+ *     memory (EfiReservedMemoryType), copy and relocate the image into it,
+ *     call hv_prepare() in the copy, then hv_launch() in the copy on every
+ *     application processor and last here.  It returns here with the
+ *     firmware now running as L1 on every CPU.  If it cannot, say why and
+ *     go on unvirtualized: a machine always boots.
  *  5. Start the next stage (still with boot services, as L1).
+ * Log lines go to the serial port, to the UEFI console until step 5
+ * (boot/console.c) and to the log ring (boot/bootlog.c).
  */
 #include <efi.h>
 #include <efilib.h>
 
+#include "boot/acpi.h"
+#include "boot/bootlog.h"
 #include "boot/config.h"
+#include "boot/console.h"
 #include "boot/efi_util.h"
+#include "boot/mp.h"
 #include "boot/next.h"
 #include "boot/relocate.h"
+#include "boot/sleep.h"
 #include "boot/report.h"
 #include "core/err.h"
 #include "core/fmt.h"
@@ -98,18 +107,59 @@ static int load_config(struct nv_config *cfg)
 	return rc;
 }
 
-/* Reserves the region, copies the image and calls hv_launch in the copy.
- * 0, or a negated enum nv_err (logged). */
+/* The ACPI RSDP from the UEFI configuration table (ACPI 2.0+ first). */
+static uint8_t *find_rsdp(void)
+{
+	static EFI_GUID acpi20 = ACPI_20_TABLE_GUID;
+	void *t = NULL;
+
+	if (LibGetSystemConfigurationTable(&acpi20, &t) != EFI_SUCCESS &&
+	    LibGetSystemConfigurationTable(&AcpiTableGuid, &t) != EFI_SUCCESS)
+		return NULL;
+	return t;
+}
+
+/* The IOMMUs and ECAM the hypervisor is to take, from ACPI. */
+static void dma_platform_from_acpi(uint8_t *rsdp, struct dma_platform *d)
+{
+	struct acpi_platform a;
+
+	*d = (struct dma_platform){ 0 };
+	if (!rsdp || acpi_scan(rsdp, &a))
+		log_warn("ACPI: no readable RSDT/XSDT, or a malformed IVRS");
+	else if (a.ivrs && !a.n_iommus)
+		log_warn("ACPI: IVRS names no IOMMU");
+	if (!rsdp)
+		return;
+	for (unsigned i = 0; i < a.n_iommus && i < DMA_MAX_IOMMUS; i++)
+		d->iommu[d->n_iommus++] = (struct dma_iommu){
+			a.iommu[i].base, a.iommu[i].bdf, a.iommu[i].segment };
+	d->ecam_base = a.ecam_base;
+	d->ecam_bus_first = a.ecam_bus_first;
+	d->ecam_bus_last = a.ecam_bus_last;
+}
+
+_Static_assert(CONFIG_CPUS_MAX == NV_MAX_CPUS, "cpus = N covers every slot");
+
+/* Reserves the region, copies the image, lists the CPUs, then calls
+ * hv_prepare and hv_launch (on every AP, then here) in the copy.  0, or a
+ * negated enum nv_err (logged). */
 static int virtualize(const struct nv_config *cfg)
 {
+	static struct launch_params p; /* parked APs read it later */
+	static struct mp_cpus cpus;
 	UINTN pages = cfg->memory / 4096 + 511;
 	EFI_PHYSICAL_ADDRESS mem = 0, base, end;
-	struct launch_params p;
-	int (*launch)(const struct launch_params *);
+	int (*prepare)(struct launch_params *);
+	int (*launch)(struct launch_params *);
+	uint8_t *rsdp = find_rsdp();
 	int64_t delta;
 	EFI_STATUS st;
 	int rc;
 
+	rc = mp_discover(&cpus, cfg->cpus);
+	if (rc)
+		return rc;
 	st = uefi_call_wrapper(BS->AllocatePages, 4, AllocateAnyPages,
 			       EfiReservedMemoryType, pages, &mem);
 	if (EFI_ERROR(st)) {
@@ -136,7 +186,17 @@ static int virtualize(const struct nv_config *cfg)
 		.region_base = base, .region_size = cfg->memory,
 		.image_size = self->ImageSize, .log_level = cfg->log,
 		.serial = cfg->serial, .debug_exit = debug_exit_enabled(),
+		.nr_cpus = cpus.nr,
+		.nvctl = cfg->nvctl, .log_ring = cfg->log_ring,
 	};
+	sleep_find(&p.s3);
+	for (unsigned i = 0; i < cpus.nr; i++)
+		p.cpu[i] = (struct launch_cpu){
+			.apic_id = cpus.cpu[i].apic_id, .bsp = cpus.cpu[i].bsp,
+			.enabled = cpus.cpu[i].enabled,
+			.virtualize = cpus.cpu[i].virtualize,
+		};
+	dma_platform_from_acpi(rsdp, &p.dma);
 	delta = relocate_image_copy((uint64_t)self->ImageBase, self->ImageSize,
 				    base);
 	if (!delta)
@@ -144,16 +204,47 @@ static int virtualize(const struct nv_config *cfg)
 	log_info("image at 0x%lx (UEFI side), hypervisor copy at 0x%lx "
 		 "(gdb: add-symbol-file nestvisor.so -o 0x%lx)",
 		 (uint64_t)self->ImageBase, base, base);
-	launch = (int (*)(const struct launch_params *))((uint64_t)hv_launch +
-							(uint64_t)delta);
-	rc = launch(&p);
+	prepare = (int (*)(struct launch_params *))((uint64_t)hv_prepare +
+						    (uint64_t)delta);
+	launch = (int (*)(struct launch_params *))((uint64_t)hv_launch +
+						   (uint64_t)delta);
+	p.early_log = bootlog_text(&p.early_log_len);
+	rc = prepare(&p);
 	if (rc) {
 		uefi_call_wrapper(BS->FreePages, 2, base, cfg->memory / 4096);
 		log_error("hypervisor set-up failed (%s): continuing unvirtualized",
 			  nv_err_name(rc));
 		return rc;
 	}
+	mp_launch_aps(&cpus, launch, &p);
+	/* The boot CPU last.  It cannot fail here: its slot exists. */
+	rc = launch(&p);
+	if (rc) {
+		log_error("the boot CPU's take-over failed (%s)", nv_err_name(rc));
+		return rc;
+	}
+	/* L1 now: the ring holds the hypervisor's set-up lines after ours;
+	 * the console has not shown them yet.  Then our own lines since the
+	 * ring was made, and every new one, go to the ring too. */
+	if (console_count())
+		bootlog_replay(p.early_log_len, console_write);
+	bootlog_hand_over(p.early_log_len);
+	/* Now L1: the OS must find no IOMMU to program (docs/security.md). */
+	if (p.iommus_taken)
+		log_info("ACPI: IVRS hidden from L1 (%d root-table entries "
+			 "removed)", acpi_hide_ivrs(rsdp));
 	return 0;
+}
+
+/* The UEFI console gets the lines so far and, until the next stage starts,
+ * every new one. */
+static void show_on_console(const struct nv_config *cfg)
+{
+	uint64_t len;
+	const char *text = bootlog_text(&len);
+
+	console_start(cfg->console, cfg->serial != CONFIG_SERIAL_NONE, text,
+		      len);
 }
 
 static BOOLEAN under_hypervisor(void)
@@ -175,19 +266,26 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 			  (void **)&self);
 	uart_init(0x3f8);
 	log_set_sink(uart_write);
+	bootlog_start();
 	panic_set_stop(debug_exit_panic);
 	log_info("nestvisor %s: a micro-hypervisor for nested paging on AMD SVM",
 		 NV_VERSION_STR);
-	if (load_config(&cfg))
+	if (load_config(&cfg)) {
+		show_on_console(&cfg);
 		return EFI_LOAD_ERROR;
+	}
+	show_on_console(&cfg);
 	uart_init(cfg.serial);
 	log_set_level(cfg.log);
 	debug_exit_enable(cfg.debug_exit == NV_DEBUG_EXIT_ON ||
 			  (cfg.debug_exit == NV_DEBUG_EXIT_AUTO &&
 			   under_hypervisor()));
-	log_info("config: next=%s args=\"%s\" log=%s memory=%luM debug_exit=%s",
-		 cfg.next, cfg.args, config_log_name(cfg.log),
-		 cfg.memory >> 20, debug_exit_enabled() ? "on" : "off");
+	log_info("config: next=%s args=\"%s\" log=%s memory=%luM debug_exit=%s "
+		 "console=%s log_ring=%luK nvctl=%s", cfg.next, cfg.args,
+		 config_log_name(cfg.log), cfg.memory >> 20,
+		 debug_exit_enabled() ? "on" : "off",
+		 config_console_name(cfg.console), cfg.log_ring >> 10,
+		 cfg.nvctl ? "on" : "off");
 	report_cpu();
 	report_memory_map();
 
@@ -207,6 +305,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 		report_l1();
 
 	log_info("chain-loading %s", next_name);
+	console_stop();
+	bootlog_close();
 	status = uefi_call_wrapper(BS->StartImage, 3, child, NULL, NULL);
 	log_info("%s returned: %s", next_name, efi_status_name(status));
 	return status;

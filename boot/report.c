@@ -19,6 +19,9 @@ void report_cpu(void)
 	log_info("CPU: %s family 0x%x model 0x%x stepping %u, MAXPHYADDR %u, "
 		 "1 GiB pages %s", id.vendor, id.family, id.model, id.stepping,
 		 caps.maxphyaddr, caps.gbpages ? "yes" : "no");
+	if (caps.mem_encrypt)
+		log_info("memory encryption on (SYSCFG): C-bit %u", caps.cbit);
+	log_info("L1's physical address width: %u bits", caps.l1_maxphyaddr);
 	if (!caps.revision && !caps.edx) {
 		log_info("SVM: not available (CPUID 0x8000000A absent)");
 		return;
@@ -81,10 +84,18 @@ void report_l1(void)
 	struct cpuid_regs r = cpuid(NV_CPUID_VENDOR_LEAF);
 
 	if (r.ebx == NV_CPUID_SIG_EBX && r.ecx == NV_CPUID_SIG_ECX &&
-	    r.edx == NV_CPUID_SIG_EDX)
+	    r.edx == NV_CPUID_SIG_EDX) {
+		uint64_t running, parked, rax = NV_HC_CPUS;
+
 		log_info("L1 is running: the firmware continues as a guest of "
 			 "nestvisor (CPUID 0x40000000 says NestVisor)");
-	else
+		__asm__ volatile("vmmcall"
+				 : "+a"(rax), "=b"(running), "=c"(parked)
+				 :
+				 : "rdx", "memory");
+		log_info("CPUs under nestvisor: %lu; parked (never started "
+			 "again): %lu", running, parked);
+	} else
 		log_error("virtualized, but CPUID 0x40000000 does not answer "
 			  "NestVisor (0x%x 0x%x 0x%x)", r.ebx, r.ecx, r.edx);
 }

@@ -236,7 +236,8 @@ static void convert(struct sink *s, const struct spec *sp, va_list *ap)
 
 		if (!str)
 			str = "(null)";
-		while (str[n] && (sp->prec < 0 || n < sp->prec))
+		/* With a precision, no byte past it is read (C99 7.19.6.1). */
+		while ((sp->prec < 0 || n < sp->prec) && str[n])
 			n++;
 		emit_str(s, sp, str, n);
 		break;

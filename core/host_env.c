@@ -5,26 +5,27 @@
 #include "core/panic.h"
 #include "core/x86.h"
 
-static struct tss64 host_tss;
-static uint64_t host_gdt[5] __attribute__((aligned(16)));
+/* One IDT for every CPU (the same gates); each CPU has its own GDT and TSS
+ * (struct host_desc): LTR marks the TSS descriptor busy, and the IST stack
+ * is per CPU. */
 static struct idt_gate host_idt[32] __attribute__((aligned(16)));
 extern const uint64_t host_trap_stubs[32];
 
-void host_env_load(uint64_t ist_top)
+void host_env_load(struct host_desc *d, uint64_t ist_top)
 {
-	uint64_t tss = (uint64_t)&host_tss;
+	uint64_t tss = (uint64_t)&d->tss;
 	struct desc_ptr gdtr, idtr;
 
-	host_gdt[0] = 0;
-	host_gdt[1] = 0x00af9a000000ffffull; /* 64-bit code, DPL 0 */
-	host_gdt[2] = 0x00cf92000000ffffull; /* data, DPL 0 */
+	d->gdt[0] = 0;
+	d->gdt[1] = 0x00af9a000000ffffull; /* 64-bit code, DPL 0 */
+	d->gdt[2] = 0x00cf92000000ffffull; /* data, DPL 0 */
 	/* 16-byte available 64-bit TSS descriptor (type 9). */
-	host_gdt[3] = (sizeof(host_tss) - 1) | ((tss & 0xffffff) << 16) |
-		      (0x89ull << 40) | (((tss >> 24) & 0xff) << 56);
-	host_gdt[4] = tss >> 32;
+	d->gdt[3] = (sizeof(d->tss) - 1) | ((tss & 0xffffff) << 16) |
+		    (0x89ull << 40) | (((tss >> 24) & 0xff) << 56);
+	d->gdt[4] = tss >> 32;
 
-	host_tss.iopb_offset = sizeof(host_tss);
-	host_tss.ist[0] = ist_top;
+	d->tss.iopb_offset = sizeof(d->tss);
+	d->tss.ist[0] = ist_top;
 
 	for (unsigned v = 0; v < 32; v++) {
 		uint64_t h = host_trap_stubs[v];
@@ -32,14 +33,15 @@ void host_env_load(uint64_t ist_top)
 			.offset_lo = (uint16_t)h,
 			.selector = HOST_CS,
 			/* NMI, #DF, #MC on IST1: they may hit a bad stack. */
-			.ist = (v == 2 || v == 8 || v == 18) ? 1 : 0,
+			.ist = (v == X86_VEC_NMI || v == X86_VEC_DF ||
+				v == X86_VEC_MC) ? 1 : 0,
 			.type_attr = 0x8e,
 			.offset_mid = (uint16_t)(h >> 16),
 			.offset_hi = (uint32_t)(h >> 32),
 		};
 	}
 
-	gdtr = (struct desc_ptr){ sizeof(host_gdt) - 1, (uint64_t)host_gdt };
+	gdtr = (struct desc_ptr){ sizeof(d->gdt) - 1, (uint64_t)d->gdt };
 	idtr = (struct desc_ptr){ sizeof(host_idt) - 1, (uint64_t)host_idt };
 	__asm__ volatile(
 		"lgdt %0\n\t"
@@ -71,10 +73,21 @@ static const char *const vector_names[X86_NR_EXCEPTION_VECTORS] = {
 	[X86_VEC_SX] = "#SX",
 };
 
+extern const char rdmsr_safe_insn[], rdmsr_safe_fault[];
+extern const char wrmsr_safe_insn[], wrmsr_safe_fault[];
+
 void host_trap(struct trap_frame *f)
 {
 	const char *name = vector_names[f->vector % X86_NR_EXCEPTION_VECTORS];
 
+	if (f->vector == X86_VEC_GP && f->rip == (uint64_t)rdmsr_safe_insn) {
+		f->rip = (uint64_t)rdmsr_safe_fault;
+		return;
+	}
+	if (f->vector == X86_VEC_GP && f->rip == (uint64_t)wrmsr_safe_insn) {
+		f->rip = (uint64_t)wrmsr_safe_fault;
+		return;
+	}
 	log_error("host exception %s (vector %lu) error code 0x%lx at rip 0x%lx",
 		  name ? name : "?", f->vector, f->error_code, f->rip);
 	log_error("  cr2 0x%lx rsp 0x%lx rflags 0x%lx", read_cr2(), f->rsp,

@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+#include "core/desc.h"
+
 #define HOST_CS  0x08
 #define HOST_DS  0x10
 #define HOST_TSS 0x18
@@ -18,11 +20,22 @@ struct trap_frame {
 	uint64_t rip, cs, rflags, rsp, ss;
 };
 
-/* Loads the host GDT (reloading CS/DS/ES/SS), TR and IDT.  ist_top is the
- * top of the stack used for #NMI, #DF and #MC. */
-void host_env_load(uint64_t ist_top);
+/* One CPU's GDT (null, code, data, 16-byte TSS descriptor) and TSS. */
+struct host_desc {
+	uint64_t gdt[5] __attribute__((aligned(16)));
+	struct tss64 tss;
+};
 
-/* Called from core/idt.S; never returns. */
+/* Loads this CPU's host GDT (reloading CS/DS/ES/SS), TR and the shared
+ * IDT.  ist_top (16-byte aligned) is the top of this CPU's stack for NMI,
+ * #DF and #MC; the 8 bytes at ist_top, just above the frames pushed there,
+ * count the NMIs this CPU took in host mode (core/idt.S): only inside the
+ * GIF windows that svm/nmi.c (to collect a pending NMI) and svm/smi.c
+ * open, or on a parked CPU. */
+void host_env_load(struct host_desc *d, uint64_t ist_top);
+
+/* Called from core/idt.S: a #GP of core/msr_safe.S is resumed at its
+ * fault label (returns); anything else is a panic (never returns). */
 void host_trap(struct trap_frame *f);
 
 #endif

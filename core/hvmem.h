@@ -8,6 +8,18 @@
  * The region is absent from L1's nested page table; an L1 access to it
  * faults (#NPF) and nestvisor then maps that page to the sink page, a
  * scratch page that holds no hypervisor data (docs/architecture.md).
+ *
+ * Hidden ranges: other physical ranges L1 must not reach either (an
+ * IOMMU's registers, its PCI configuration page) are taken out of L1's
+ * NPT the same way (hvmem_hide()); an L1 access there is mapped to a
+ * backing page: the sink, or a page of all ones (what a PCI function
+ * that is not there reads as).
+ *
+ * Exhaustion (docs/security.md): the page tables that map the region's
+ * 4 KiB pages in L1's NPT are made at start-up, so mapping the sink never
+ * takes a page; HVMEM_RESERVE pages are kept from the shadow NPT
+ * (shadow_ptm refuses them), for the splits of L1's NPT that protecting
+ * an L1 table needs; released protections merge their splits back.
  */
 #ifndef NV_CORE_HVMEM_H
 #define NV_CORE_HVMEM_H
@@ -20,42 +32,117 @@
 #include "mm/pt_mem.h"
 
 #define HVMEM_CANARY 0x7273697674736e65ull /* "enstvisr" */
+/* Pages the shadow NPT may not take: enough for the splits protecting
+ * one walk's tables needs (5 tables, two splits each). */
+#define HVMEM_RESERVE 16u
+/* Free pages hvmem_init() requires beyond the reserve: enough for the
+ * shadow NPT to run at all (roots and one walk's tables). */
+#define HVMEM_MIN_FREE 64u
+
+#define HVMEM_MAX_HIDDEN 16u
+
+struct hvmem_hidden {
+	uint64_t start, end;  /* [start, end), 4 KiB aligned */
+	uint64_t backing;     /* sink_pa or ones_pa */
+};
 
 struct hvmem {
 	uint64_t base, size;
 	uint64_t canary_pa;
 	volatile uint64_t *canary;
 	uint64_t sink_pa;
-	uint64_t phys_limit;  /* 1 << MAXPHYADDR */
+	uint64_t ones_pa;     /* a page of 0xff bytes */
+	unsigned n_hidden;
+	struct hvmem_hidden hidden[HVMEM_MAX_HIDDEN];
+	uint64_t phys_limit;  /* 1 << L1's physical address width */
 	uint64_t host_root;   /* host page table (CR3) */
 	uint64_t npt_root;    /* L1's nested page table (nCR3) */
 	unsigned sink_maps;   /* pages of the region mapped to the sink */
+	bool gbpages;         /* the page tables use 1 GiB pages */
 	struct palloc pa;
-	struct pt_mem ptm;
+	struct pt_mem ptm;        /* nestvisor's own tables: may use the reserve */
+	struct pt_mem shadow_ptm; /* the shadow NPT's: never the reserve */
 };
 
 extern struct hvmem hvmem;
 
-/* Sets up the allocator and builds both page tables for a CPU with this
- * MAXPHYADDR, with 1 GiB pages where gbpages.  0, or -NV_ENOMEM (logged). */
+/* Sets up the allocator and builds both page tables up to L1's physical
+ * address width, with 1 GiB pages where gbpages.  0, or -NV_ENOMEM
+ * (logged). */
 int hvmem_init(uint64_t base, uint64_t size, uint64_t image_size,
-	       unsigned maxphyaddr, bool gbpages);
+	       unsigned l1_maxphyaddr, bool gbpages);
 
-/* npages zeroed, 4 KiB-aligned pages (identity-mapped), or NULL. */
+/* Logs the region, its free memory and L1's NPT (after hvmem_init). */
+void hvmem_report(void);
+
+/* npages zeroed, 4 KiB-aligned pages (identity-mapped), or NULL.  Any
+ * CPU may call it (locked); so do hvmem.ptm's callbacks. */
 void *hv_alloc(unsigned npages);
+
+/* Pages still free. */
+uint64_t hv_free_pages(void);
+
+/* Maps one 4 KiB page of L1's NPT (gpa -> hpa with flags), splitting a
+ * large page on the way; any CPU may call it (locked).  0 or -1.  The
+ * caller flushes TLBs: when the page loses a right, every CPU's
+ * (svm/smp.c smp_flush_l1_tlbs). */
+int hvmem_npt_map(uint64_t gpa, uint64_t hpa, uint64_t flags);
+/* npt_merge() around gpa, under the same lock; a table it frees goes back
+ * to the allocator only after flush() returned (every CPU's TLB and
+ * page-walk caches rid of it: svm/smp.c).  Returns how many it freed. */
+int hvmem_npt_merge(uint64_t gpa, bool gbpages, void (*flush)(void));
+
+/* The entry of L1's NPT that maps gpa now (a leaf, or a non-present
+ * entry), read under the lock (a merge may free a table on the way). */
+uint64_t hvmem_npt_entry(uint64_t gpa);
 
 static inline bool hvmem_contains(uint64_t pa)
 {
 	return pa - hvmem.base < hvmem.size;
 }
 
-/* Maps L1's gpa (a page of the region) to the sink page.  0, -NV_EFAULT
- * outside the region, or -NV_ENOMEM. */
+uint64_t hvmem_backing_hidden(uint64_t gpa);
+
+/* The page L1 sees at gpa if gpa is hidden from it (the region: the
+ * sink; a hidden range: its backing), else 0.  Inline: every access to
+ * L1 memory nestvisor makes asks. */
+static inline uint64_t hvmem_backing(uint64_t gpa)
+{
+	if (hvmem_contains(gpa))
+		return hvmem.sink_pa;
+	return hvmem.n_hidden ? hvmem_backing_hidden(gpa) : 0;
+}
+
+/* Does [lo, hi) meet the region or a hidden range? */
+bool hvmem_meets_hidden(uint64_t lo, uint64_t hi);
+
+/* Hide [start, start + size) (4 KiB aligned) from L1: out of its NPT,
+ * with the page tables for it made now; an access there is then mapped
+ * to the sink, or to the ones page if ones.  0, -NV_ENOMEM or -NV_ERANGE
+ * (no slot left). */
+int hvmem_hide(uint64_t start, uint64_t size, bool ones);
+
+/* Maps L1's gpa (a hidden page: of the region, or of a hidden range) to
+ * its backing page.  0, or -NV_EFAULT if gpa is not hidden; never takes a
+ * page (its table exists from start-up). */
 int hvmem_map_sink(uint64_t gpa);
 
+/*
+ * The host's virtual address of physical address pa (below phys_limit).
+ * The host page table maps [0, phys_limit) at the same addresses, and a
+ * 4-level table translates only canonical ones: where pa has bit 47 set
+ * (a CPU with 48 address bits), its address is pa sign-extended from bit
+ * 47, which the same table entries (PML4 256-511) translate to pa.
+ */
+static inline void *hvmem_va(uint64_t pa)
+{
+	return (void *)(pa & (1ull << 47) ? pa | 0xffff000000000000ull : pa);
+}
+
 /* Where nestvisor reaches L1's len bytes at gpa (within one page): the
- * identity address, or the sink page inside the region; NULL beyond
- * MAXPHYADDR.  Stable: the same gpa always gives the same pointer. */
+ * identity address, or the sink page inside the region; NULL at or above
+ * phys_limit (L1's physical address width, svm/features.h).  Stable: the
+ * same gpa always gives the same pointer. */
 uint8_t *l1_host_ptr(uint64_t gpa, unsigned len);
 
 /* L1's physical memory as mm/ reads it: identity, the region as the sink. */

@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "mm/err.h"
 #include "mm/x86_regs.h"
 
 struct cpuid_regs {
@@ -50,6 +51,13 @@ static inline uint64_t rdmsr(uint32_t msr)
 	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
 	return ((uint64_t)hi << 32) | lo;
 }
+
+/* RDMSR/WRMSR that return -NV_EINVAL where the CPU raises #GP (an MSR
+ * or value it refuses) instead of taking #GP in host mode: for MSRs a
+ * guest names (core/msr_safe.S).  0 on success. */
+int rdmsr_safe(uint32_t msr, uint64_t *val);
+int wrmsr_safe(uint32_t msr, uint64_t val);
+_Static_assert(NV_EINVAL == 2, "core/msr_safe.S returns -2 for -NV_EINVAL");
 
 static inline void wrmsr(uint32_t msr, uint64_t val)
 {
@@ -123,12 +131,22 @@ static inline void outl(uint16_t port, uint32_t v)
 	__asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port));
 }
 
+static inline uint32_t inl(uint16_t port)
+{
+	uint32_t v;
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
 static inline void cli(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline __attribute__((noreturn)) void halt_forever(void)
 {
 	for (;;)
 		__asm__ volatile("cli; hlt");
 }
+
+/* DR6 (APM Vol. 2 §13.1.1.3): BS, the single-step trap's status bit. */
+#define X86_DR6_BS (1ull << 14)
 
 /* Exception vectors, APM Vol. 2 §8.2 (Table 8-1).  The numbers missing are
  * reserved on AMD CPUs. */
@@ -165,6 +183,7 @@ enum x86_vector {
 #define MSR_GS_BASE       0xc0000101u
 #define MSR_KERNEL_GS_BASE 0xc0000102u
 #define MSR_PAT           0x00000277u
+#define MSR_SYSCFG        0xc0010010u
 #define MSR_VM_CR         0xc0010114u
 #define MSR_VM_HSAVE_PA   0xc0010117u
 

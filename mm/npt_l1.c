@@ -141,6 +141,20 @@ int npt_map_page(struct pt_mem *m, uint64_t root, uint64_t gpa, uint64_t hpa,
 			  PT_SPLIT_LARGE);
 }
 
+int npt_merge(struct pt_mem *m, uint64_t root, uint64_t gpa, bool gbpages)
+{
+	int n = 0;
+
+	if (gpa >= NPT_LIMIT_MAX)
+		return 0;
+	if (!pt_merge(m, root, gpa, 2)) {
+		n++;
+		if (gbpages && !pt_merge(m, root, gpa, 3))
+			n++;
+	}
+	return n;
+}
+
 int npt_unmap_page(struct pt_mem *m, uint64_t root, uint64_t gpa)
 {
 	unsigned level;

@@ -59,6 +59,15 @@ int npt_map_page(struct pt_mem *m, uint64_t root, uint64_t gpa, uint64_t hpa,
 		 uint64_t flags);
 
 /*
+ * Undo the splits npt_map_page() made around gpa where they are no longer
+ * needed: the 4 KiB table holding gpa becomes a 2 MiB page again if its
+ * 512 entries are one identity-like 2 MiB mapping (pt_merge), and then the
+ * 2 MiB table a 1 GiB page if gbpages.  Returns how many tables were
+ * freed (0, 1 or 2).  The caller flushes TLBs.
+ */
+int npt_merge(struct pt_mem *m, uint64_t root, uint64_t gpa, bool gbpages);
+
+/*
  * Make the 4 KiB page at gpa not present (splitting a large page first,
  * as npt_map_page does).  -NV_ENOENT if it was not mapped.  Tables that
  * become empty are kept.

@@ -23,6 +23,12 @@
  * attribute bits (11:0, large-page PAT, AVL 62:52, NX) are copied into the
  * children; PS and PAT are moved for 4 KiB children.
  *
+ * Merge (pt_merge), the inverse of a split: the large leaf a table's first
+ * entry would come from is rebuilt, split in memory with
+ * pt_split_entries(), and compared with the table entry by entry; only if
+ * all 512 match does the leaf replace the table, which is then freed.  So
+ * a merge never changes a translation.
+ *
  * Zap and free: depth first; an entry is cleared before the table it
  * pointed to is freed.  A range zap visits only the entries that meet the
  * range, recursing into a table only when the range covers part of it.
@@ -172,6 +178,47 @@ int pt_install(struct pt_mem *m, uint64_t root, uint64_t addr, unsigned level,
 	if (pt_is_table(*e, level))
 		pt_zap(m, e, level);
 	*e = entry;
+	return 0;
+}
+
+int pt_merge(struct pt_mem *m, uint64_t root, uint64_t addr, unsigned level)
+{
+	uint64_t *e, *t, child0, base, attrs, leaf, want[PT_ENTRIES];
+	unsigned lvl = PT_LEVELS;
+
+	if (level < 2 || level >= PT_LEVELS || addr >= PT_LIMIT)
+		return -NV_EINVAL;
+	e = entry_in(m, root, addr, lvl);
+	while (lvl > level) {
+		if (!pt_is_table(*e, lvl))
+			return -NV_ENOENT;
+		e = entry_in(m, *e & PTE64_ADDR_4K, addr, lvl - 1);
+		lvl--;
+	}
+	if (!pt_is_table(*e, level))
+		return -NV_ENOENT;
+	t = pt_table(m, *e & PTE64_ADDR_4K);
+	child0 = t[0];
+	base = child0 & pt_leaf_addr_mask(level - 1);
+	if (!(child0 & PTE_P) || (base & ((1ull << pt_level_shift(level)) - 1)))
+		return -NV_ENOENT;
+	attrs = child0 & (pte_bits(11, 0) | PTE64_AVL | PTE_NX);
+	if (level - 1 == 1) {
+		if (attrs & PTE_PAT)
+			attrs = (attrs & ~PTE_PAT) | PTE_LARGE_PAT;
+	} else {
+		if (!(attrs & PTE_PS))
+			return -NV_ENOENT;
+		attrs |= child0 & PTE_LARGE_PAT;
+	}
+	leaf = base | attrs | PTE_PS;
+	pt_split_entries(want, leaf, level);
+	for (unsigned i = 0; i < PT_ENTRIES; i++)
+		if (t[i] != want[i])
+			return -NV_ENOENT;
+	base = *e & PTE64_ADDR_4K;
+	*e = leaf;
+	m->free_page(m->ctx, base);
 	return 0;
 }
 

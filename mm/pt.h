@@ -104,6 +104,16 @@ void pt_split_entries(uint64_t child[PT_ENTRIES], uint64_t leaf,
 int pt_split(struct pt_mem *m, uint64_t *e, unsigned level);
 
 /*
+ * The inverse of pt_split(): if the table that the level-2 or level-3
+ * entry for addr points to holds exactly the 512 entries a split of one
+ * large leaf would give (same attributes, contiguous, aligned), replace it
+ * by that leaf and free the table.  0 if merged, -NV_ENOENT if not (no
+ * such table, or entries that differ), -NV_EINVAL for a bad level or
+ * address.  Translations do not change; the caller flushes TLBs.
+ */
+int pt_merge(struct pt_mem *m, uint64_t root, uint64_t addr, unsigned level);
+
+/*
  * Clear *e (an entry at level) and return what it held; a table it
  * pointed to is freed with everything under it.
  */

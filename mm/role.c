@@ -36,7 +36,11 @@ union cpu_role cpu_role_from_regs(const struct paging_regs *regs)
 	role.base.cr4_smep = has(regs->cr4, X86_CR4_SMEP);
 	role.base.smap_andnot_wp = has(regs->cr4, X86_CR4_SMAP) &&
 				   !has(regs->cr0, X86_CR0_WP);
-	role.base.has_4_byte_gpte = !has(regs->cr4, X86_CR4_PAE);
+	/* Long mode has 8-byte entries only.  LMA without PAE is no mode a
+	 * CPU runs in, but VMRUN does not check LMA (docs/semantics.md §8.3):
+	 * such a state is walked as long mode, never as 4 levels of 4-byte
+	 * entries (which would give 4 GiB "pages"). */
+	role.base.has_4_byte_gpte = !lma && !has(regs->cr4, X86_CR4_PAE);
 
 	if (lma)
 		role.base.level = has(regs->cr4, X86_CR4_LA57) ? 5 : 4;

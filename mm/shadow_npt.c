@@ -34,6 +34,9 @@
  *     W = effective W && the L1 leaf is dirty (so the first write faults
  *     again and the walker sets D, as KVM does); U and NX see GMET below;
  *     PWT/PCD/PAT copied from L1's leaf.
+ *     A page the caller watches (env->l1_watched: L1's permission maps)
+ *     gets a 4 KiB read-only leaf; a write to it is SNPT_WATCHED_WRITE,
+ *     not installed.
  *  5. Record, for every L1 table page the walk read, a "use" (page, root,
  *     the L2 region that page's table covers), write-protecting the page
  *     through env->protect when it gets its first use; then install.
@@ -53,7 +56,8 @@
  * own NPT into L2): L2's writes then go unseen, as they would through a
  * stale hardware TLB, until L1 flushes (INVLPGA / TLB_CONTROL), which the
  * caller turns into snpt_invlpga() / snpt_flush().  A page env->protect
- * refuses is used anyway and not recorded (same argument); counted.
+ * cannot protect (the caller out of pages for its splits) is never
+ * shadowed: no entry is installed from a table nestvisor does not watch.
  *
  * GMET.  With L1's GMET (role.base.cr4_smep) and env->hw_gmet, one root per
  * key; leaves carry the effective U and the hardware enforces GMET.
@@ -73,9 +77,19 @@
  * root switches back to SUPERVISOR on the first fetch.  Cost: CPL-3 code
  * that alternates between U=0 and U=1 pages switches roots each time.
  *
+ * Several vCPUs (mm/snpt_smp.c).  L1 keeps running on other CPUs while
+ * one vCPU's fault is handled, so a table page the walk read may be
+ * written between the walk and its protection.  When a fault protected a
+ * page, every entry the walk read is read again after env->protect
+ * returned (which guarantees no CPU can write the page without an exit
+ * any more); if one changed (A and D aside), nothing is installed
+ * (SNPT_RETRY) and L2's next fault walks again.
+ *
  * Limits.  SNPT_MAX_USES uses; when full, every root is emptied (reset)
- * and the walk's uses are recorded again.  Out of table pages: reset, try
- * once more, else SNPT_NO_MEMORY.  L2 gpas at or above 2^48 are refused
+ * and the walk's uses are recorded again.  Out of table pages, or a page
+ * env->protect cannot protect: reset (which releases every protection, so
+ * the caller's splits for them can be undone), try once more, else
+ * SNPT_NO_MEMORY with nothing installed.  L2 gpas at or above 2^48 are refused
  * (SNPT_BAD_ADDRESS): a 4-level shadow cannot map them.  No allocation except
  * env->ptm pages; recursion depth at most 4.
  */
@@ -236,11 +250,12 @@ static unsigned table_span(const struct pagewalk *w, unsigned lvl)
 
 /*
  * Record a use for every table page walk res read, protecting pages that
- * get their first use.  -NV_ENOMEM (having changed nothing more) when the
- * use table is full.
+ * get their first use.  -NV_ENOMEM when the use table is full or a page
+ * cannot be protected (the uses recorded so far stay: each stands for a
+ * protected page).
  */
 static int record_uses(struct snpt *s, unsigned r, uint64_t l2_gpa,
-		       const struct walk_result *res)
+		       const struct walk_result *res, bool *protected_now)
 {
 	const struct pagewalk *w = &s->roots[r].w;
 
@@ -257,9 +272,10 @@ static int record_uses(struct snpt *s, unsigned r, uint64_t l2_gpa,
 		if (!page_has_use(s, page)) {
 			if (s->env.protect(s->env.ctx, page, true)) {
 				s->stats.protect_failures++;
-				continue;
+				return -NV_ENOMEM;
 			}
 			s->stats.protects++;
+			*protected_now = true;
 		}
 		add_use(s, page, r, base, span);
 	}
@@ -463,17 +479,47 @@ static uint64_t make_leaf(const struct snpt *s, const struct snpt_root *rt,
 	return leaf;
 }
 
-/* Record the walk's uses and install the leaf in root r ("Limits" above). */
+/*
+ * Does every L1 table entry the walk read still hold what it read (but
+ * for A and D, which only the walker and hardware set)?  Asked after a
+ * page got protected: L1 may have written it, from another CPU, between
+ * the walk and the protection ("Several vCPUs" above).
+ */
+static bool walk_unchanged(const struct snpt *s, unsigned r,
+			   const struct walk_result *wr)
+{
+	unsigned len = s->roots[r].w.role.base.has_4_byte_gpte ? 4 : 8;
+
+	for (unsigned i = 0; i < wr->nr_levels; i++) {
+		uint64_t now = 0;
+
+		if (s->env.l1mem->read(s->env.l1mem->ctx, wr->pte_addr[i], &now,
+				       len))
+			return false;
+		if ((now ^ wr->pte[i]) & ~(PTE_A | PTE_D))
+			return false;
+	}
+	return true;
+}
+
+/* Record the walk's uses and install the leaf in root r ("Limits" above).
+ * 1 when a table changed under the walk: nothing installed. */
 static int record_and_install(struct snpt *s, unsigned r, uint64_t l2_gpa,
 			      const struct walk_result *wr, unsigned shift,
 			      uint64_t leaf)
 {
 	unsigned level = shift == 30 ? 3 : shift == 21 ? 2 : 1;
+	bool protected_now = false;
 
 	for (int attempt = 0; attempt < 2; attempt++) {
-		if (record_uses(s, r, l2_gpa, wr)) {
+		if (record_uses(s, r, l2_gpa, wr, &protected_now)) {
 			reset_all(s);
-			record_uses(s, r, l2_gpa, wr); /* fits: table empty */
+			if (record_uses(s, r, l2_gpa, wr, &protected_now))
+				return -NV_ENOMEM;
+		}
+		if (protected_now && !walk_unchanged(s, r, wr)) {
+			s->stats.changed_under_walk++;
+			return 1;
 		}
 		if (!install(s, r, l2_gpa, level, leaf))
 			return 0;
@@ -490,6 +536,9 @@ enum snpt_outcome snpt_handle_fault(struct snpt *s, uint64_t root_hpa,
 	enum snpt_outcome installed = SNPT_INSTALLED;
 	struct walk_result wr;
 	unsigned r, target, max_shift = 12, shift;
+	uint64_t leaf;
+	bool watched;
+	int rc;
 
 	*out = (struct snpt_fault_result){ .exec = SNPT_EXEC_SUPERVISOR,
 					   .root_hpa = root_hpa };
@@ -505,11 +554,15 @@ enum snpt_outcome snpt_handle_fault(struct snpt *s, uint64_t root_hpa,
 	access = stage | (hw_exit_info_1 & (PFERR_WRITE | PFERR_FETCH)) |
 		 (cpl == 3 ? PFERR_USER : 0);
 	walk(&s->roots[r].w, s->env.l1mem, s->roots[r].ncr3, l2_gpa, access, &wr);
+	if (wr.raced)
+		return SNPT_RETRY;
 	if (wr.gmem_error)
 		return SNPT_L1_TABLE_UNREACHABLE;
 	if (wr.fault) {
 		out->exit_info_1 = stage | (wr.error_code & ~PFERR_STAGE_MASK);
 		out->exit_info_2 = l2_gpa;
+		out->fault_level = wr.fault_level;
+		out->rights = wr.access;
 		s->stats.reflects++;
 		return SNPT_REFLECT;
 	}
@@ -520,6 +573,13 @@ enum snpt_outcome snpt_handle_fault(struct snpt *s, uint64_t root_hpa,
 	}
 	if (hpa & ~((1ull << 52) - 1))
 		return SNPT_BAD_HOST_ADDRESS;
+	watched = s->env.l1_watched &&
+		  s->env.l1_watched(s->env.ctx, wr.out & ~PAGE_MASK_4K);
+	if (watched) {
+		if (walk_effective_pfec(&s->roots[r].w, access) & PFERR_WRITE)
+			return SNPT_WATCHED_WRITE;
+		max_shift = 12;
+	}
 
 	if (gmet_emulated(s, s->roots[r].role) && stage == PFERR_GUEST_FINAL &&
 	    (access & PFERR_FETCH)) {
@@ -536,9 +596,13 @@ enum snpt_outcome snpt_handle_fault(struct snpt *s, uint64_t root_hpa,
 	}
 
 	shift = pick_shift(s, &wr, hpa, max_shift);
-	if (record_and_install(s, target, l2_gpa, &wr, shift,
-			       make_leaf(s, &s->roots[target], &wr, access,
-					 hpa, shift)))
+	leaf = make_leaf(s, &s->roots[target], &wr, access, hpa, shift);
+	if (watched)
+		leaf &= ~(PTE_RW | PTE_D);
+	rc = record_and_install(s, target, l2_gpa, &wr, shift, leaf);
+	if (rc > 0)
+		return SNPT_RETRY;
+	if (rc)
 		return SNPT_NO_MEMORY;
 	out->shadow_shift = shift;
 	out->exec = s->roots[target].exec;

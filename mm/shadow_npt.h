@@ -11,8 +11,10 @@
  * Requirements on the caller:
  *  - L0 runs with EFER.NXE=1 (shadow entries use NX, and the CPU's #NPF
  *    error code must carry the I/D bit for fetches);
- *  - calls are serialised, and L1 does not run while one is in progress
- *    (nestvisor runs one vCPU);
+ *  - calls on one struct snpt are serialised; with several vCPUs each has
+ *    its own, and mm/snpt_smp.c keeps them coherent (L1 runs on the other
+ *    CPUs meanwhile: env->protect must make a page unwritable for every
+ *    CPU before it returns, see SNPT_RETRY);
  *  - after snpt_get_root() or a fault with outcome SNPT_SWITCH_ROOT,
  *    vmcb02's nCR3 is the root returned; the caller flushes the ASID's TLB
  *    after snpt_l1_write(), snpt_invlpga() and snpt_flush().
@@ -54,6 +56,17 @@ struct snpt_env {
 	 * 0, or a negated nv_err if the page cannot be protected.
 	 */
 	int (*protect)(void *ctx, uint64_t l1_gpa_page, bool write_protect);
+	/*
+	 * Optional (0: none).  Is the 4 KiB page of L1 memory at l1_gpa_page
+	 * one whose writes the caller must see (L1's I/O and MSR permission
+	 * maps, svm/nested_maps.c)?  Leaves mapping it are 4 KiB and read-only,
+	 * and a write to it that L1's NPT allows is reported as
+	 * SNPT_WATCHED_WRITE instead of installed.  l1_to_hpa's max_shift must
+	 * not span a watched page (its rights differ), and the caller empties
+	 * the shadow (snpt_flush) when it starts watching a page that leaves
+	 * may already map.
+	 */
+	bool (*l1_watched)(void *ctx, uint64_t l1_gpa_page);
 	void *ctx;
 	struct pt_mem *ptm;   /* pages for the shadow tables */
 	struct mm_cpu l1_cpu; /* MAXPHYADDR and 1 GiB pages as L1 sees them */
@@ -99,7 +112,7 @@ struct snpt_use {
 struct snpt_stats {
 	uint64_t faults, installs, reflects, no_l1_memory, switches;
 	uint64_t l1_writes, invlpga, flushes, resets, evictions;
-	uint64_t protects, unprotects, protect_failures;
+	uint64_t protects, unprotects, protect_failures, changed_under_walk;
 };
 
 struct snpt {
@@ -139,14 +152,28 @@ enum snpt_outcome {
 	SNPT_L1_TABLE_UNREACHABLE,
 	/* env->l1_to_hpa answered with a host address above bit 51. */
 	SNPT_BAD_HOST_ADDRESS,
+	/* L2 writes l1_gpa, a page env->l1_watched names, and L1's NPT allows
+	 * it: nothing installed.  The caller stops watching the page (or
+	 * not), and L2 retries. */
+	SNPT_WATCHED_WRITE,
 	/* No page for a shadow table, even after emptying every root. */
 	SNPT_NO_MEMORY,
+	/* Another CPU changed L1's NPT under the fault: a table changed
+	 * between the walk and its protection, or the walk kept losing its
+	 * A/D updates (walk_result.raced).  Nothing installed; resume L2,
+	 * which faults again and is walked anew. */
+	SNPT_RETRY,
 };
 
 /* The details of an outcome; fields an outcome does not name are 0. */
 struct snpt_fault_result {
 	uint64_t exit_info_1, exit_info_2; /* SNPT_REFLECT */
-	/* INSTALLED, SWITCH_ROOT, NO_L1_MEMORY: the L1 gpa L1's NPT gives */
+	/* SNPT_REFLECT: the walk's fault level (0 = permission) and the
+	 * effective rights (ACC_*) of the entries it walked. */
+	int fault_level;
+	unsigned rights;
+	/* INSTALLED, SWITCH_ROOT, NO_L1_MEMORY, WATCHED_WRITE: the L1 gpa
+	 * L1's NPT gives */
 	uint64_t l1_gpa;
 	unsigned shadow_shift;  /* INSTALLED, SWITCH_ROOT: shadow page size */
 	/* Every outcome: the root to run with (the faulting one unless

@@ -15,7 +15,9 @@
  *  2. One table lookup: permission_fault(pfec, effective rights).
  *  3. Only when 1 and 2 passed: set A in every entry used (the PAE PDPTE
  *     has none) and D in the leaf for a write, each with gmem->cmpxchg.  A
- *     lost cmpxchg means the tables changed under us: walk again from 0.
+ *     lost cmpxchg means the tables changed under us: walk again from 0,
+ *     at most WALK_MAX_RETRIES times (then res->raced: a walk never spins
+ *     however another CPU keeps changing the tables).
  *  Error code of a fault: P (0 for not present), RSVD, the W and U of the
  *  pfec, F only for a fetch when role.ext.has_pferr_fetch, and on a tdp
  *  walk the stage bit (GUEST_FINAL or GUEST_PAGE).  fault_addr = addr.
@@ -102,6 +104,7 @@ static void result_clear(struct walk_result *res)
 	for (unsigned i = 0; i < WALK_MAX_LEVELS; i++)
 		res->pte[i] = res->pte_addr[i] = 0;
 	res->gmem_error = false;
+	res->raced = false;
 }
 
 static int read_entry(const struct pagewalk *w, const struct gmem *mem,
@@ -152,6 +155,7 @@ bool walk(const struct pagewalk *w, const struct gmem *mem, uint64_t root,
 	const unsigned top = w->role.base.level;
 	uint64_t stage = walk_stage(w, access);
 	uint32_t pfec = walk_effective_pfec(w, access);
+	unsigned retries = 0;
 
 retry:
 	result_clear(res);
@@ -188,14 +192,19 @@ retry:
 		table = pw_next_table(w, pte);
 	}
 
-	if (permission_fault(w, pfec, acc))
+	if (permission_fault(w, pfec, acc)) {
+		res->access = acc; /* the rights that were denied */
 		return fault(w, res, WF_PERM, 0, pfec, stage, addr);
+	}
 
 	switch (set_accessed_dirty(w, mem, res, top, pfec & PFERR_WRITE)) {
 	case 0:
 		break;
 	case -NV_EAGAIN:
-		goto retry;
+		if (retries++ < WALK_MAX_RETRIES)
+			goto retry;
+		res->raced = true;
+		return false;
 	default:
 		res->gmem_error = true;
 		return false;

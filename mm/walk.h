@@ -81,7 +81,8 @@ struct walk_result {
 	/* success */
 	uint64_t out;        /* translated address, page offset included */
 	unsigned page_shift; /* 12, 21, 22 or 30 */
-	unsigned access;     /* effective rights, ACC_* */
+	unsigned access;     /* effective rights, ACC_*; also set on a
+			      * permission fault (fault_level 0) */
 	/* fault */
 	uint64_t error_code; /* #PF error code, or #NPF EXITINFO1 */
 	uint64_t fault_addr; /* CR2, or #NPF EXITINFO2 */
@@ -91,7 +92,14 @@ struct walk_result {
 	uint64_t pte[WALK_MAX_LEVELS];
 	uint64_t pte_addr[WALK_MAX_LEVELS];
 	bool gmem_error;     /* gmem could not reach a table: not a CPU fault */
+	/* Gave up: WALK_MAX_RETRIES lost cmpxchgs in a row (the tables keep
+	 * changing under the walk, another CPU at work).  Not a CPU fault;
+	 * the caller retries later. */
+	bool raced;
 };
+
+/* Walks again after a lost A/D cmpxchg at most this many times. */
+#define WALK_MAX_RETRIES 16
 
 /*
  * Walk the tables rooted at root (CR3 or nCR3) for addr.

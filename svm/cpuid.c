@@ -7,10 +7,17 @@
  *    and leaf 0x8000000A describe the virtual SVM, not the CPU's;
  *  - the bits that mirror control registers (OSXSAVE, OSPKE) taken from
  *    L1's CR4, because CPUID executes here in host mode with the host's;
- *  - MAXPHYADDR at most 48, what nestvisor's 4-level NPT for L1 covers, so
- *    that L1's own page tables reject higher addresses as reserved.
+ *  - MAXPHYADDR: L1's physical address width (svm/features.h: at most 48,
+ *    what nestvisor's 4-level NPT for L1 covers, less what memory
+ *    encryption takes), so that L1's own page tables reject higher
+ *    addresses as reserved; no separate guest width (EAX[23:16] = 0);
+ *  - EFER's LMSLE and TCE not offered (svm/features.c): 0x80000001
+ *    ECX[17] (TCE) clear, 0x80000008 EBX[20] (LMSLE unsupported) set;
+ *  - memory encryption (leaf 0x8000001F) hidden: nestvisor's NPT has no
+ *    C-bit for L1, and L1 may not turn SME on (svm/msr_policy.c).
  */
 #include "svm/intercepts.h"
+#include "core/hvmem.h"
 #include "core/hypercall.h"
 #include "core/x86.h"
 
@@ -18,8 +25,11 @@
 #define CPUID1_ECX_HV        (1u << 31)
 #define CPUID7_ECX_OSPKE     (1u << 4)
 #define CPUID_80000001_ECX_SVM (1u << 2)
+#define CPUID_80000001_ECX_TCE (1u << 17)
+#define CPUID_80000008_EBX_NO_LMSLE (1u << 20)
 
 #include "core/nv_version.h"
+#include "svm/smp.h"
 
 void handle_cpuid(struct cpu *cpu)
 {
@@ -34,7 +44,12 @@ void handle_cpuid(struct cpu *cpu)
 						   NV_CPUID_SIG_ECX,
 						   NV_CPUID_SIG_EDX };
 		else if (leaf == NV_CPUID_VERSION_LEAF)
-			r.rax = NV_VERSION_WORD;
+			r = (struct cpuid_regs64){
+				NV_VERSION_WORD,
+				__atomic_load_n(&smp.nr_running,
+						__ATOMIC_RELAXED),
+				cpu->apic_id,
+				*hvmem.canary == HVMEM_CANARY };
 	} else {
 		r = cpuid_count64(leaf, sub);
 		switch (leaf) {
@@ -53,15 +68,17 @@ void handle_cpuid(struct cpu *cpu)
 			}
 			break;
 		case 0x80000001:
-			r.rcx &= ~(uint64_t)CPUID_80000001_ECX_SVM;
+			r.rcx &= ~(uint64_t)(CPUID_80000001_ECX_SVM |
+					     CPUID_80000001_ECX_TCE);
 			if (cpu->nested.offered)
 				r.rcx |= CPUID_80000001_ECX_SVM;
 			break;
 		case 0x80000008:
-			/* nestvisor's NPT for L1 has 4 levels: 48 bits of
-			 * guest-physical address at most. */
-			if ((r.rax & 0xff) > 48)
-				r.rax = (r.rax & ~0xffull) | 48;
+			r.rax = (r.rax & ~0xff00ffull) | cpu->caps.l1_maxphyaddr;
+			r.rbx |= CPUID_80000008_EBX_NO_LMSLE;
+			break;
+		case 0x8000001f:
+			r = (struct cpuid_regs64){ 0, 0, 0, 0 };
 			break;
 		case 0x8000000a:
 			r = (struct cpuid_regs64){ 0, 0, 0, 0 };

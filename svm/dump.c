@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "svm/dump.h"
 #include "core/log.h"
+#include "svm/smp.h"
 #include "svm/vcpu.h"
 
 void dump_cpu_state(const struct cpu *cpu)
@@ -39,5 +40,8 @@ void dump_cpu_state(const struct cpu *cpu)
 
 void dump_panic_hook(void *ctx)
 {
-	dump_cpu_state(ctx);
+	const struct cpu *cpu = ctx ? ctx : smp_this_cpu();
+
+	if (cpu)
+		dump_cpu_state(cpu);
 }

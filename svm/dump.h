@@ -8,7 +8,8 @@ struct cpu;
 /* The running guest's registers and the ring of the last exits. */
 void dump_cpu_state(const struct cpu *cpu);
 
-/* core/panic.h's dump hook: ctx is the struct cpu. */
+/* core/panic.h's dump hook: ctx is the struct cpu, or NULL for the CPU
+ * that panics. */
 void dump_panic_hook(void *ctx);
 
 #endif

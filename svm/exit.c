@@ -2,10 +2,11 @@
 /*
  * The exit loop's C half: svm/vmrun.S calls svm_handle_exit() after every
  * #VMEXIT.  It records the exit in the per-CPU ring (printed by a panic),
- * then hands an exit of vmcb02 (L2 running) to svm/nested_exit.c and an
- * exit of vmcb01 (L1 running) to its handler in l1_exit_handlers[], the
- * one place that says which file handles which exit code of L1
- * (docs/architecture.md has the same table).
+ * then hands an #SX exit, whichever guest ran, to svm/init_sipi.c (an
+ * INIT is nestvisor's), an exit of vmcb02 (L2 running) to
+ * svm/nested_exit.c and an exit of vmcb01 (L1 running) to its handler in
+ * l1_exit_handlers[], the one place that says which file handles which
+ * exit code of L1 (docs/architecture.md has the same table).
  *
  * The function needs no stack frame: every handler is reached by a tail
  * call, and the rare paths (tracing, an unexpected code) are out of line
@@ -17,16 +18,23 @@
 #include "svm/dump.h"
 #include "svm/intercepts.h"
 #include "svm/nested.h"
+#include "svm/nested_internal.h"
+#include "svm/smp.h"
 
 void svm_handle_exit(struct cpu *cpu);
 
 typedef void (*exit_handler_fn)(struct cpu *cpu);
 
-static void handle_shutdown(struct cpu *cpu)
+void l1_shutdown(struct cpu *cpu, const char *why)
 {
-	log_error("L1 SHUTDOWN (triple fault): L1 cannot continue");
+	log_error("L1 SHUTDOWN (%s): L1 cannot continue", why);
 	dump_cpu_state(cpu);
 	debug_exit(NV_EXIT_L1_SHUTDOWN);
+}
+
+static void handle_shutdown(struct cpu *cpu)
+{
+	l1_shutdown(cpu, "triple fault");
 }
 
 /* SKINIT is not offered (CPUID 0x80000001 ECX[12] is the CPU's, but
@@ -56,9 +64,42 @@ static void handle_clgi(struct cpu *cpu)
 	nested_gif(cpu, false);
 }
 
-/* Every exit vmcb01 produces (L0_INTERCEPT1, L0_INTERCEPT2 and #NPF). */
-static const exit_handler_fn l1_exit_handlers[VMEXIT_SKINIT + 1] = {
+/* An #NPF of L1 that nestvisor resolves (the sink page, the coherence
+ * path) may interrupt the delivery of an event to L1: it is delivered
+ * again when L1 resumes (APM Vol. 2 §15.7.2).  Out of line, so that
+ * svm_handle_exit() needs no stack frame. */
+static __attribute__((noinline)) void l1_npf(struct cpu *cpu)
+{
+	union svm_event pending = cpu->vmcb01->control.exit_int_info;
+	uint32_t err = cpu->vmcb01->control.exit_int_info_err;
+
+	/* nestvisor injects no software event into vmcb01 (svm/event.h
+	 * event_to_reinject()). */
+	cpu->entered_with.raw = 0;
+	handle_npf(cpu);
+	reinject_interrupted(cpu, pending, err);
+}
+
+/* An NMI: a kick, or one for L1 (svm/smp.c, svm/nmi.c).  The event whose
+ * delivery it interrupted is delivered again (APM Vol. 2 §15.7.2). */
+static __attribute__((noinline)) void l1_nmi(struct cpu *cpu)
+{
+	union svm_event pending = cpu->vmcb01->control.exit_int_info;
+	uint32_t err = cpu->vmcb01->control.exit_int_info_err;
+
+	cpu->entered_with.raw = 0;
+	smp_handle_nmi(cpu);
+	reinject_interrupted(cpu, pending, err);
+}
+
+/* Every exit vmcb01 produces (L0_INTERCEPT1, L0_INTERCEPT2,
+ * L0_INTERCEPT_EXCEPTIONS, #NPF). */
+static const exit_handler_fn l1_exit_handlers[VMEXIT_WBINVD + 1] = {
+	[VMEXIT_NMI] = l1_nmi,               /* here */
+	[VMEXIT_SMI] = handle_smi,           /* svm/smi.c */
+	[VMEXIT_CR4_WRITE] = handle_cr4_write, /* svm/cr.c */
 	[VMEXIT_CPUID] = handle_cpuid,       /* svm/cpuid.c */
+	[VMEXIT_INVD] = handle_invd,         /* svm/cache.c */
 	[VMEXIT_INVLPGA] = nested_invlpga,   /* svm/nested_insns.c */
 	[VMEXIT_IOIO] = handle_ioio,         /* svm/ioio.c */
 	[VMEXIT_MSR] = handle_msr,           /* svm/msr.c */
@@ -70,13 +111,62 @@ static const exit_handler_fn l1_exit_handlers[VMEXIT_SKINIT + 1] = {
 	[VMEXIT_STGI] = handle_stgi,         /* svm/nested_insns.c */
 	[VMEXIT_CLGI] = handle_clgi,         /* svm/nested_insns.c */
 	[VMEXIT_SKINIT] = handle_skinit,     /* here */
+	[VMEXIT_WBINVD] = handle_wbinvd,     /* svm/cache.c */
 };
 
-static __attribute__((noinline, cold, noreturn)) void
-unexpected_exit(uint64_t code)
+/*
+ * VMEXIT_INVALID of vmcb01.  Either VMRUN refused vmcb01, whose state L1
+ * reached through a CPU below nestvisor laxer than hardware, or that CPU
+ * (QEMU TCG) reports an instruction result it refuses in guest mode (MOV
+ * CR3 with bits beyond MAXPHYADDR) this way, with the state unchanged.
+ * nestvisor's own VMRUN checks (svm/nested_check.c, on vmcb01 as on a
+ * vmcb12) tell them apart: a vmcb01 that passes them gets what hardware
+ * gives such an instruction, #GP(0) (unless the exit just before was the
+ * same: then the checks missed something); one that fails them cannot
+ * run, and L1 is shut down as after a triple fault.  QEMU TCG, refusing
+ * VMRUN itself, stores the host's state in vmcb01 (RIP at nestvisor's
+ * VMRUN): L1's state is then lost, and L1 is shut down too.  Never a
+ * panic: not nestvisor's failure.
+ */
+extern const char svm_vmrun_insn[], svm_after_vmrun[];
+
+static __attribute__((noinline, cold)) void vmcb01_invalid(struct cpu *cpu)
 {
-	if (vmexit_is_invalid(code))
-		panic("VMRUN of vmcb01 failed (VMEXIT_INVALID)");
+	const struct vmcb_save *s = &cpu->vmcb01->save;
+	struct nested_check_failure why = { 0, "none of nestvisor's checks",
+					    "" };
+	struct vmcb12_cache c;
+	bool again = cpu->invalid_exit + 1 == cpu->nr_exits;
+
+	if (s->rip == (uint64_t)svm_vmrun_insn ||
+	    s->rip == (uint64_t)svm_after_vmrun) {
+		why = (struct nested_check_failure){
+			0, "the CPU put the host's state in vmcb01",
+			"rip is nestvisor's VMRUN" };
+	} else {
+		nested_copy_vmcb12(&c, cpu->vmcb01);
+		if (!nested_check_vmcb12(&c, &cpu->nested.caps, &why) && !again) {
+			log_debug_limited("VMEXIT_INVALID of vmcb01 at rip 0x%lx "
+					  "with a valid state: #GP", s->rip);
+			cpu->invalid_exit = cpu->nr_exits;
+			inject_exception(cpu, X86_VEC_GP, true, 0);
+			return;
+		}
+	}
+	log_error("VMRUN of vmcb01 failed (VMEXIT_INVALID): %s (%s); CR0 "
+		  "0x%lx CR3 0x%lx CR4 0x%lx EFER 0x%lx DR6 0x%lx DR7 0x%lx",
+		  why.name, why.cond, s->cr0, s->cr3, s->cr4, s->efer, s->dr6,
+		  s->dr7);
+	l1_shutdown(cpu, "L1's state cannot run");
+}
+
+static __attribute__((noinline, cold)) void
+unexpected_exit(struct cpu *cpu, uint64_t code)
+{
+	if (vmexit_is_invalid(code)) {
+		vmcb01_invalid(cpu);
+		return;
+	}
 	panic("unhandled L1 exit code 0x%lx", code);
 }
 
@@ -84,6 +174,10 @@ unexpected_exit(uint64_t code)
 static inline __attribute__((always_inline)) void dispatch(struct cpu *cpu,
 							   uint64_t code)
 {
+	if (code == VMEXIT_EXCP_BASE + X86_VEC_SX) {
+		sipi_init_arrived(cpu);       /* svm/init_sipi.c */
+		return;
+	}
 	if (cpu->nested.guest_mode) {
 		nested_handle_exit(cpu);
 		return;
@@ -99,10 +193,10 @@ static inline __attribute__((always_inline)) void dispatch(struct cpu *cpu,
 		return;
 	}
 	if (code == VMEXIT_NPF) {
-		handle_npf(cpu);
+		l1_npf(cpu);
 		return;
 	}
-	unexpected_exit(code);
+	unexpected_exit(cpu, code);
 }
 
 /* With log=trace: log the exit just recorded, then handle it.  Out of line,
@@ -124,10 +218,12 @@ void svm_handle_exit(struct cpu *cpu)
 	uint64_t code = v->control.exit_code;
 	struct exit_record *r = &cpu->ring[cpu->ring_next];
 
+	smp_exit_begin(cpu);
 	*r = (struct exit_record){ code, v->control.exit_info_1,
 				   v->control.exit_info_2, v->save.rip };
 	cpu->ring_next = (cpu->ring_next + 1) % EXIT_RING_SIZE;
 	cpu->nr_exits++;
+	cpu->exit_counts[cpu->nested.guest_mode][nv_exit_slot(code)]++;
 	v->control.tlb_control = TLB_CONTROL_DO_NOTHING;
 	if (log_get_level() >= LOG_TRACE) {
 		trace_exit(cpu);

@@ -18,6 +18,7 @@ enum svm_exit_code {
 	VMEXIT_CR0_READ = 0x000,      /* ... VMEXIT_CR15_READ: read of CRn */
 	VMEXIT_CR15_READ = 0x00f,
 	VMEXIT_CR0_WRITE = 0x010,     /* ... VMEXIT_CR15_WRITE: write of CRn */
+	VMEXIT_CR4_WRITE = 0x014,
 	VMEXIT_CR15_WRITE = 0x01f,
 	VMEXIT_DR0_READ = 0x020,      /* ... VMEXIT_DR15_READ */
 	VMEXIT_DR15_READ = 0x02f,

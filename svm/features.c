@@ -20,29 +20,93 @@ void cpu_identify(struct cpu_ident *id)
 	}
 }
 
-void svm_probe(struct svm_caps *caps)
-{
-	struct cpuid_regs r = cpuid(0x80000000);
-	uint32_t max_ext = r.eax;
-
-	*caps = (struct svm_caps){ .maxphyaddr = 36 };
-	if (max_ext >= 0x80000001)
-		caps->gbpages = (cpuid(0x80000001).edx >> 26) & 1;
-	if (max_ext >= 0x80000008)
-		caps->maxphyaddr = cpuid(0x80000008).eax & 0xff;
-	if (max_ext >= 0x8000000a && ((cpuid(0x80000001).ecx >> 2) & 1)) {
-		r = cpuid(0x8000000a);
-		caps->revision = r.eax & 0xff;
-		caps->nr_asids = r.ebx;
-		caps->edx = r.edx;
-	}
-}
+/* CPUID bits that say which EFER bits exist (APM Vol. 3 Appendix E.4.2). */
+#define CPUID_E1_EDX_SYSCALL (1u << 11)
+#define CPUID_E1_EDX_NX      (1u << 20)
+#define CPUID_E1_EDX_FFXSR   (1u << 25)
+#define CPUID_E1_EDX_LM      (1u << 29)
+#define CPUID_21_EAX_AIBRS   (1u << 8)  /* CPUID 0x80000021: automatic IBRS */
+/* CPUID 0x8000001F (APM Vol. 3 E.4.17): EAX[0] SME, EAX[1] SEV; EBX[5:0]
+ * the C-bit's position, EBX[11:6] the physical address bits lost while
+ * memory encryption is on. */
+#define CPUID_1F_EAX_SME     (1u << 0)
+#define CPUID_1F_EAX_SEV     (1u << 1)
+#define MSR_SYSCFG_SMEE      (1ull << 23) /* MemEncryptionModEn */
 
 static bool is_amd(void)
 {
 	struct cpuid_regs r = cpuid(0);
 	/* "AuthenticAMD" */
 	return r.ebx == 0x68747541 && r.edx == 0x69746e65 && r.ecx == 0x444d4163;
+}
+
+unsigned l1_phys_width(unsigned maxphyaddr, bool mem_encrypt, unsigned cbit,
+		       unsigned reduction)
+{
+	unsigned w = maxphyaddr;
+
+	if (mem_encrypt) {
+		w = reduction < w ? w - reduction : 0;
+		if (cbit < w)
+			w = cbit;
+	}
+	return w > 48 ? 48 : w;
+}
+
+/*
+ * LMSLE and TCE are never offered: LMSLE is gone from Zen 3 on (CPUID
+ * 0x80000008 EBX[20]) and QEMU's VMRUN refuses both; L1's CPUID says so
+ * (svm/cpuid.c).
+ */
+static uint64_t efer_allowed(uint32_t e1_edx, uint32_t e21_eax)
+{
+	uint64_t e = X86_EFER_SVME;
+
+	if (e1_edx & CPUID_E1_EDX_SYSCALL)
+		e |= X86_EFER_SCE;
+	if (e1_edx & CPUID_E1_EDX_LM)
+		e |= X86_EFER_LME | X86_EFER_LMA;
+	if (e1_edx & CPUID_E1_EDX_NX)
+		e |= X86_EFER_NXE;
+	if (e1_edx & CPUID_E1_EDX_FFXSR)
+		e |= X86_EFER_FFXSR;
+	if (e21_eax & CPUID_21_EAX_AIBRS)
+		e |= X86_EFER_AIBRSE;
+	return e;
+}
+
+void svm_probe(struct svm_caps *caps)
+{
+	struct cpuid_regs r = cpuid(0x80000000);
+	uint32_t max_ext = r.eax;
+	unsigned reduction = 0;
+
+	*caps = (struct svm_caps){ .maxphyaddr = 36 };
+	if (max_ext >= 0x80000001) {
+		r = cpuid(0x80000001);
+		caps->gbpages = (r.edx >> 26) & 1;
+		caps->efer_allowed = efer_allowed(r.edx, max_ext >= 0x80000021 ?
+						  cpuid(0x80000021).eax : 0);
+	}
+	if (max_ext >= 0x80000008)
+		caps->maxphyaddr = cpuid(0x80000008).eax & 0xff;
+	if (max_ext >= 0x8000001f && is_amd()) {
+		r = cpuid(0x8000001f);
+		if ((r.eax & (CPUID_1F_EAX_SME | CPUID_1F_EAX_SEV)) &&
+		    (rdmsr(MSR_SYSCFG) & MSR_SYSCFG_SMEE)) {
+			caps->mem_encrypt = true;
+			caps->cbit = r.ebx & 0x3f;
+			reduction = (r.ebx >> 6) & 0x3f;
+		}
+	}
+	caps->l1_maxphyaddr = l1_phys_width(caps->maxphyaddr, caps->mem_encrypt,
+					    caps->cbit, reduction);
+	if (max_ext >= 0x8000000a && ((cpuid(0x80000001).ecx >> 2) & 1)) {
+		r = cpuid(0x8000000a);
+		caps->revision = r.eax & 0xff;
+		caps->nr_asids = r.ebx;
+		caps->edx = r.edx;
+	}
 }
 
 const char *svm_unsupported_reason(void)

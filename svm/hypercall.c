@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: MIT
-/* VMMCALL from L1: the hypercall interface of core/hypercall.h. */
+/*
+ * VMMCALL from L1: the hypercall interface of core/hypercall.h.  CPL 0
+ * may make every call; CPL 1..3 only the nvctl calls, and only when the
+ * configuration allows it (svm/nvctl.c); anything else is #UD, as for a
+ * CPU without a hypervisor.
+ */
 #include "core/hypercall.h"
 #include "core/hvmem.h"
 #include "core/log.h"
@@ -7,6 +12,11 @@
 #include "drivers/debug_exit.h"
 #include "svm/intercepts.h"
 #include "svm/nested.h"
+#include "svm/nvctl.h"
+#include "svm/smp.h"
+
+/* NV_HC_BOOT_LOG is open until NV_HC_BOOT_DONE. */
+static bool boot_log_closed;
 
 /* The calls that call out, out of line: the common ones then need no stack
  * frame (docs/benchmarks.md counts the instructions of a VMMCALL). */
@@ -25,6 +35,55 @@ static __attribute__((noinline)) void hc_stats(struct cpu *cpu)
 	skip_instruction(cpu, INSN_VMMCALL);
 }
 
+static long hc_boot_log(struct guest_regs *g)
+{
+	uint64_t gpa = g->rbx, len = g->rcx;
+	const uint8_t *p;
+
+	if (boot_log_closed)
+		return NV_HC_EPERM;
+	if (len > NV_BOOT_LOG_MAX || (gpa & 0xfff) + len > 4096)
+		return NV_HC_EINVAL;
+	if (!len)
+		return NV_HC_OK;
+	p = l1_host_ptr(gpa, (unsigned)len);
+	if (!p)
+		return NV_HC_EINVAL;
+	log_ring_append((const char *)p, len);
+	return NV_HC_OK;
+}
+
+static __attribute__((noinline)) void hc_user(struct cpu *cpu)
+{
+	struct vmcb_save *s = &cpu->cur->save;
+
+	if (!nvctl_allowed(s->rax, s->cpl)) {
+		inject_exception(cpu, X86_VEC_UD, false, 0);
+		return;
+	}
+	s->rax = (uint64_t)nvctl_call(cpu, s->rax);
+	skip_instruction(cpu, INSN_VMMCALL);
+}
+
+/* The boot log and the nvctl calls at CPL 0, and unknown calls. */
+static __attribute__((noinline)) void hc_other(struct cpu *cpu)
+{
+	struct vmcb_save *s = &cpu->cur->save;
+	long status;
+
+	if (s->rax == NV_HC_BOOT_LOG) {
+		status = hc_boot_log(&cpu->gregs);
+	} else if (s->rax == NV_HC_BOOT_DONE) {
+		boot_log_closed = true;
+		status = NV_HC_OK;
+	} else {
+		status = nvctl_allowed(s->rax, 0) ? nvctl_call(cpu, s->rax) :
+						     NV_HC_ENOSYS;
+	}
+	s->rax = (uint64_t)status;
+	skip_instruction(cpu, INSN_VMMCALL);
+}
+
 void handle_vmmcall(struct cpu *cpu)
 {
 	struct vmcb_save *s = &cpu->cur->save;
@@ -32,7 +91,7 @@ void handle_vmmcall(struct cpu *cpu)
 	long status = NV_HC_OK;
 
 	if (s->cpl != 0) {
-		inject_exception(cpu, X86_VEC_UD, false, 0);
+		hc_user(cpu);
 		return;
 	}
 	switch (s->rax) {
@@ -48,15 +107,21 @@ void handle_vmmcall(struct cpu *cpu)
 	case NV_HC_CANARY:
 		g->rbx = hvmem.canary_pa;
 		g->rcx = HVMEM_CANARY;
-		if (*hvmem.canary != HVMEM_CANARY)
-			status = NV_HC_CORRUPT;
+		for (unsigned i = 0; i < 512; i++)
+			if (hvmem.canary[i] != HVMEM_CANARY)
+				status = NV_HC_CORRUPT;
 		break;
 	case NV_HC_STATS:
 		hc_stats(cpu);
 		return;
-	default:
-		status = NV_HC_ENOSYS;
+	case NV_HC_CPUS:
+		g->rbx = __atomic_load_n(&smp.nr_running, __ATOMIC_RELAXED);
+		g->rcx = __atomic_load_n(&smp.nr_parked, __ATOMIC_RELAXED);
+		g->rdx = cpu->apic_id;
 		break;
+	default:
+		hc_other(cpu);
+		return;
 	}
 	s->rax = (uint64_t)status;
 	skip_instruction(cpu, INSN_VMMCALL);

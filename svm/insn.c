@@ -91,7 +91,8 @@ static int prefixes(struct cursor *c, enum insn_mode mode, struct insn *in)
 	}
 }
 
-/* The memory operand of INVLPG: SIB and displacement after the ModRM. */
+/* A memory operand (INVLPG, MOV and XCHG to memory): SIB and
+ * displacement after the ModRM. */
 static int memory_operand(struct cursor *c, struct insn *in, bool mode64)
 {
 	unsigned rm = in->modrm & 7, base;
@@ -229,13 +230,58 @@ static int two_byte(struct cursor *c, struct insn *in, bool mode64)
 	}
 }
 
-static int one_byte(struct cursor *c, struct insn *in, int b)
+/* MOV and XCHG with a memory destination; a register destination is
+ * not ours (it cannot write the APIC page). */
+static int store(struct cursor *c, struct insn *in, int b, bool mode64)
+{
+	int r = read_modrm(c, in);
+
+	if (r)
+		return r;
+	if (in->mod == 3)
+		return INSN_E_UNKNOWN;
+	in->width = b & 1 ? in->opsize : 1;
+	in->write = true;
+	if (b == 0xc6 || b == 0xc7) {
+		if ((in->modrm >> 3) & 7)
+			return INSN_E_UNKNOWN;	/* C6/C7 /1-/7 */
+		in->imm_len = b == 0xc6 ? 1 : in->opsize == 2 ? 2 : 4;
+	}
+	in->op = b == 0x86 || b == 0x87 ? INSN_XCHG : INSN_MOV_STORE;
+	r = memory_operand(c, in, mode64);
+	if (r)
+		return r;
+	if (in->imm_len) {
+		uint32_t v = 0;
+
+		for (unsigned i = 0; i < in->imm_len; i++) {
+			int x = next(c);
+
+			if (x < 0)
+				return c->err;
+			v |= (uint32_t)x << (8 * i);
+		}
+		in->imm = in->imm_len == 1 ? (int8_t)v :
+			  in->imm_len == 2 ? (int16_t)v : (int32_t)v;
+	}
+	return 0;
+}
+
+static int one_byte(struct cursor *c, struct insn *in, int b, bool mode64)
 {
 	int imm;
 
 	switch (b) {
+	case 0x86: case 0x87: case 0x88: case 0x89: case 0xc6: case 0xc7:
+		return store(c, in, b, mode64);
 	case 0xf4: in->op = INSN_HLT; return 0;
 	case 0xcc: in->op = INSN_INT3; return 0;
+	case 0xce:
+		/* INTO does not exist in 64-bit mode. */
+		if (mode64)
+			return INSN_E_UNKNOWN;
+		in->op = INSN_INTO;
+		return 0;
 	case 0x90:
 		/* F3 90 is PAUSE (with or without REX). */
 		if (in->last_rep != 0xf3)
@@ -304,8 +350,9 @@ int insn_decode(const uint8_t *bytes, unsigned avail, enum insn_mode mode,
 		out->addrsize = p67 ? 4 : 2;
 	}
 	r = b == 0x0f ? two_byte(&c, out, mode == INSN_MODE_64)
-		      : one_byte(&c, out, b);
-	if (!r && (out->prefixes & INSN_P_LOCK) && out->op != INSN_MOV_CR)
+		      : one_byte(&c, out, b, mode == INSN_MODE_64);
+	if (!r && (out->prefixes & INSN_P_LOCK) && out->op != INSN_MOV_CR &&
+	    out->op != INSN_XCHG)
 		r = INSN_E_INVALID;	/* LOCK on a non-lockable opcode */
 	if (r)
 		goto fail;

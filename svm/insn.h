@@ -23,7 +23,11 @@
  *    SIB or displacement; LOCK MOV CR0 means CR8 (AMD AltMovCr8);
  *  - INVLPG (0F 01 /7, mod != 11) has a full memory operand: SIB and
  *    8/16/32-bit displacement, RIP-relative in 64-bit mode, 16-bit forms
- *    when the address size is 16.
+ *    when the address size is 16;
+ *  - the stores to memory that a write to the xAPIC page can be (the page
+ *    is write-protected, svm/apic.c): MOV r/m, reg (88, 89), MOV r/m, imm
+ *    (C6 /0 imm8, C7 /0 imm16/imm32 sign-extended under REX.W) and XCHG
+ *    r/m, reg (86, 87; LOCK allowed), with a memory operand only.
  */
 #ifndef NV_SVM_INSN_H
 #define NV_SVM_INSN_H
@@ -57,6 +61,7 @@ enum insn_op {
 	INSN_PAUSE,	/* F3 90 */
 	INSN_INT3,	/* CC */
 	INSN_INTN,	/* CD ib */
+	INSN_INTO,	/* CE, not in 64-bit mode */
 	INSN_IN,	/* E4 ib, E5 ib, EC, ED */
 	INSN_OUT,	/* E6 ib, E7 ib, EE, EF */
 	INSN_INS,	/* 6C, 6D */
@@ -64,6 +69,8 @@ enum insn_op {
 	INSN_MOV_CR,	/* 0F 20 (read CR), 0F 22 (write CR) */
 	INSN_INVLPG,	/* 0F 01 /7, memory operand */
 	INSN_MOV_DR,	/* 0F 21 (read DR), 0F 23 (write DR) */
+	INSN_MOV_STORE,	/* 88, 89, C6 /0, C7 /0 to memory */
+	INSN_XCHG,	/* 86, 87 with memory */
 };
 
 /* Prefixes seen (bits of insn.prefixes). */
@@ -92,8 +99,8 @@ enum insn_why {
 	INSN_E_TRUNCATED,	/* avail ends before the instruction */
 	INSN_E_TOO_LONG,	/* more than 15 bytes: #GP */
 	INSN_E_INVALID,		/* a form that raises #UD: LOCK on anything
-				   but MOV CR, CR1/5-7/9-15, DR8-15,
-				   XSETBV with 66/F2/F3 */
+				   but MOV CR and XCHG, CR1/5-7/9-15,
+				   DR8-15, XSETBV with 66/F2/F3 */
 };
 
 struct insn {
@@ -119,6 +126,9 @@ struct insn {
 	uint8_t disp_len;	/* 0, 1, 2 or 4 */
 	int32_t disp;		/* sign-extended displacement */
 	uint8_t imm8;		/* INT n vector, IN/OUT immediate port */
+	uint8_t imm_len;	/* MOV r/m, imm: 1, 2 or 4 */
+	int32_t imm;		/* that immediate, sign-extended */
+	uint8_t width;		/* MOV/XCHG with memory: bytes stored */
 	bool imm_port;		/* IN/OUT: port in imm8 (else in DX) */
 	uint8_t io_size;	/* IN/OUT/INS/OUTS: 1, 2 or 4 bytes */
 	enum insn_why why;	/* INSN_OK, or why the decode failed */

@@ -18,30 +18,93 @@
  * these, every vmcb02 with these OR'd with L1's (svm/nested.c).  VMRUN
  * must be intercepted (a VMRUN consistency check); L1's SVM instructions
  * are emulated (svm/nested*.c); CPUID, MSRs and I/O are filtered by the
- * handlers below and the permission maps; SHUTDOWN is logged.
+ * handlers below and the permission maps; SHUTDOWN is logged; SMIs are
+ * taken in host mode (svm/smi.c); MOV to CR4 is checked (svm/cr.c);
+ * INVD becomes WBINVD (svm/cache.c, which also takes WBINVD); NMI,
+ * because other CPUs kick this one with NMIs (svm/smp.c); #SX, an INIT
+ * that reached the CPU (VM_CR.R_INIT, svm/init_sipi.c).
  */
-#define L0_INTERCEPT1 (INTERCEPT1_CPUID | INTERCEPT1_MSR_PROT |              \
-		       INTERCEPT1_IOIO_PROT | INTERCEPT1_SHUTDOWN |           \
-		       INTERCEPT1_INVLPGA)
+#define L0_INTERCEPT1 (INTERCEPT1_SMI | INTERCEPT1_CPUID | INTERCEPT1_INVD |  \
+		       INTERCEPT1_MSR_PROT | INTERCEPT1_IOIO_PROT |           \
+		       INTERCEPT1_SHUTDOWN | INTERCEPT1_INVLPGA |             \
+		       INTERCEPT1_NMI)
+#define L0_INTERCEPT_EXCEPTIONS (1u << X86_VEC_SX)
+/* MOV to CR4: checked as the CPU would (svm/cr.c). */
+#define L0_INTERCEPT_CR (1u << (16 + 4))
 #define L0_INTERCEPT2 (INTERCEPT2_VMRUN | INTERCEPT2_VMMCALL |               \
 		       INTERCEPT2_VMLOAD | INTERCEPT2_VMSAVE | INTERCEPT2_STGI | \
-		       INTERCEPT2_CLGI | INTERCEPT2_SKINIT)
+		       INTERCEPT2_CLGI | INTERCEPT2_SKINIT | INTERCEPT2_WBINVD)
 
 void handle_cpuid(struct cpu *cpu);
 void handle_msr(struct cpu *cpu);
 void handle_ioio(struct cpu *cpu);
 void handle_npf(struct cpu *cpu);
 void handle_vmmcall(struct cpu *cpu);
+void handle_smi(struct cpu *cpu);
 
-/* Event injection into L1 (APM Vol. 2 §15.20).  A fault: RIP unchanged. */
+/* L1 cannot continue (a triple fault, a state the CPU refuses): logged
+ * with why and the vCPU's state, then the run ends as for a triple fault
+ * (QEMU status 251, or halt).  Never returns. */
+__attribute__((noreturn)) void l1_shutdown(struct cpu *cpu, const char *why);
+void handle_cr4_write(struct cpu *cpu);
+void handle_invd(struct cpu *cpu);
+void handle_wbinvd(struct cpu *cpu);
+
+/* General-purpose register n (0 RAX ... 15 R15) of the running guest. */
+uint64_t guest_gpr(const struct cpu *cpu, unsigned n);
+
+/* Does MOV CR4 of val (over old) raise #GP on a CPU whose supported CR4
+ * bits are allowed, with these CR0, CR3 and EFER?  (svm/cr.c) */
+bool cr4_write_faults(uint64_t allowed, uint64_t old, uint64_t val,
+		      uint64_t cr0, uint64_t cr3, uint64_t efer);
+
+/* Event injection (svm/inject.c, APM Vol. 2 §15.20).  event_inject():
+ * into v (vmcb01 or vmcb02) for its next run, after the legality check.
+ * inject_exception(): an exception nestvisor raises in the running guest
+ * (a fault: RIP unchanged), or the #VMEXIT to L1 when L1 intercepts it
+ * for its L2.  reinject_interrupted(): after an exit nestvisor handled,
+ * the event whose delivery it interrupted (EXITINTINFO as the CPU gave
+ * it), svm/event.h event_to_reinject(). */
+void event_inject(struct cpu *cpu, struct vmcb *v, union svm_event ev,
+		  uint32_t err);
 void inject_exception(struct cpu *cpu, enum x86_vector vector, bool has_err,
 		      uint32_t err);
+void reinject_interrupted(struct cpu *cpu, union svm_event exitintinfo,
+			  uint32_t err);
 
-/* Moves L1's RIP past the intercepted instruction, which must be op:
- * next_rip where the CPU has NRIPS, otherwise by decoding the bytes at RIP
- * (svm/nrip.c).  Returns 0, or -NV_EINVAL after injecting #UD when the
- * bytes at RIP are not op. */
+/* An NMI into the running guest (EVENTINJ type NMI, vector 2). */
+void inject_nmi(struct cpu *cpu);
+
+/* Does the VMCB already carry an event to inject at the next VMRUN? */
+bool event_inj_pending(const struct vmcb *v);
+
+/* NMIs for the guest (svm/nmi.c): one arrived (an NMI exit that was not
+ * a kick); deliver a held one if the guest can take it now. */
+void nmi_arrived(struct cpu *cpu);
+void nmi_deliver(struct cpu *cpu);
+
+/* The running guest's instruction that nestvisor emulated is complete
+ * (RIP is past it, its effects done: handlers complete it last): RF is
+ * cleared and, with TF set, DR6.BS is set and the single-step #DB trap
+ * raised through inject_exception().  For L1's VMRUN the trap waits in
+ * vmcb01 and is taken when L1 resumes after the #VMEXIT, at the
+ * instruction after VMRUN (svm/inject.c). */
+void instruction_completed_slow(struct cpu *cpu);
+static inline void instruction_completed(struct cpu *cpu)
+{
+	if (__builtin_expect(cpu->cur->save.rflags &
+			     (X86_RFLAGS_RF | X86_RFLAGS_TF), 0))
+		instruction_completed_slow(cpu);
+}
+
+/* Moves the guest's RIP past the intercepted instruction, which must be
+ * op: next_rip where the CPU has NRIPS, otherwise by decoding the bytes at
+ * RIP (svm/nrip.c), then instruction_completed().  Returns 0, or
+ * -NV_EINVAL after injecting #UD when the bytes at RIP are not op.
+ * insn_is() only checks, the same way, so that a handler can do the
+ * instruction's work before it completes it. */
 int skip_instruction(struct cpu *cpu, enum insn_op op);
+bool insn_is(struct cpu *cpu, enum insn_op op);
 
 /* The length of the instruction op at the running guest's RIP, or
  * -NV_EINVAL if the bytes there are not op. */
@@ -57,5 +120,18 @@ bool guest_insn_is(struct cpu *cpu, enum insn_op op);
  * CS:RIP's linear address and *mode the code's mode. */
 unsigned guest_code_fetch(struct cpu *cpu, uint8_t *buf, unsigned len,
 			  uint64_t *la, enum insn_mode *mode);
+
+/* Whatever instruction is at the running guest's RIP (svm/insn.h): 0, or
+ * -NV_EINVAL when it cannot be read or is none nestvisor knows. */
+int guest_insn_decode(struct cpu *cpu, struct insn *in);
+
+/* The same, when it must be op: 0, or -NV_EINVAL if the bytes there are
+ * not op. */
+int guest_insn_decode_op(struct cpu *cpu, enum insn_op op, struct insn *in);
+
+/* RIP += len, wrapped to the code size (16, 32 or 64 bits), then
+ * instruction_completed(): for an instruction nestvisor emulated from
+ * guest_insn_decode() (svm/apic.c). */
+void guest_advance_rip(struct cpu *cpu, unsigned len);
 
 #endif

@@ -1,14 +1,23 @@
 // SPDX-License-Identifier: MIT
 /*
  * Intercepted port I/O.  Every port passes through except those nestvisor
- * owns (core/hypercall.h): QEMU's isa-debug-exit at 0xf4-0xf7.  nestvisor
- * logs L1's accesses there and performs them, so that a test payload ends
- * a run the same way with and without nestvisor.  The CPU reports the next
- * RIP in exit_info_2 (APM Vol. 2 §15.10.2), NRIPS or not.
+ * owns or filters:
+ *  - QEMU's isa-debug-exit at 0xf4-0xf7 (core/hypercall.h): nestvisor
+ *    logs L1's accesses there and performs them, so that a test payload
+ *    ends a run the same way with and without nestvisor;
+ *  - PCI CONFIG_DATA (0xcfc-0xcff) once a PCI function is hidden
+ *    (svm/pci_hide.h): an access that CONFIG_ADDRESS (the real register,
+ *    which only L1 writes) points at a hidden function reads all ones and
+ *    writes nothing; any other is performed;
+ *  - the ACPI PM1 status and control registers (svm/acpi_sleep.c: S3).
+ * The CPU reports the next RIP in exit_info_2 (APM Vol. 2 §15.10.2),
+ * NRIPS or not.
  */
 #include "svm/intercepts.h"
 #include "core/log.h"
 #include "core/x86.h"
+#include "svm/acpi_sleep.h"
+#include "svm/pci_hide.h"
 
 static inline uint32_t port_in(uint16_t port, unsigned size)
 {
@@ -41,19 +50,34 @@ void handle_ioio(struct cpu *cpu)
 	unsigned size = ioio_size(io);
 	uint64_t mask = size == 4 ? 0xffffffffull : (1ull << (8 * size)) - 1;
 
-	if (io.str) {
+	if (!io.str && acpi_sleep_owns(port, size)) {
+		v->save.rax = acpi_sleep_io(cpu, port, size, io.in,
+					    v->save.rax);
+	} else if (io.str) {
 		/* String I/O to nestvisor's ports: not supported, ignored. */
-		log_warn("L1 string I/O to port 0x%x ignored", port);
+		log_warn_limited("L1 string I/O to port 0x%x ignored", port);
+	} else if (port >= PCI_CONFIG_DATA && port < PCI_CONFIG_DATA + 4) {
+		bool hidden = pci_config_address_hidden(inl(PCI_CONFIG_ADDRESS));
+
+		if (io.in) {
+			uint64_t keep = size == 4 ? 0 : v->save.rax & ~mask;
+
+			v->save.rax = keep |
+				(hidden ? (uint32_t)mask : port_in(port, size));
+		} else if (!hidden) {
+			port_out(port, size, (uint32_t)(v->save.rax & mask));
+		}
 	} else if (io.in) {
 		/* A 32-bit IN zero-extends into RAX; 8 and 16 bits merge. */
 		uint64_t keep = size == 4 ? 0 : v->save.rax & ~mask;
 		v->save.rax = keep | port_in(port, size);
 	} else {
 		uint32_t val = (uint32_t)(v->save.rax & mask);
-		log_info("L1 wrote 0x%x to port 0x%x (isa-debug-exit): "
-			 "QEMU exits with status %u", val, port,
-			 ((val << 1) | 1) & 0xff);
+		log_info_limited("L1 wrote 0x%x to port 0x%x (isa-debug-exit): "
+				 "QEMU exits with status %u", val, port,
+				 ((val << 1) | 1) & 0xff);
 		port_out(port, size, val);
 	}
 	v->save.rip = v->control.exit_info_2;
+	instruction_completed(cpu);
 }

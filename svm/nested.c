@@ -33,8 +33,10 @@
 #include "svm/nested.h"
 #include "core/hvmem.h"
 #include "core/log.h"
+#include "core/panic.h"
 #include "svm/vcpu.h"
 #include "core/x86.h"
+#include "svm/event.h"
 #include "svm/intercepts.h"
 #include "svm/nested_internal.h"
 #include "svm/permmap.h"
@@ -56,39 +58,10 @@ void copy_vmload_state(volatile struct vmcb_save *to,
 	to->sysenter_eip = from->sysenter_eip;
 }
 
-/* L1's GIF, in software: with GIF clear, vmcb01 runs with V_INTR_MASKING,
- * so physical interrupts wait for the host's IF, which nestvisor keeps
- * clear for vmcb01.  (The CPU's vGIF would not do: it holds virtual
- * interrupts, while L1 takes physical ones directly.) */
-void nested_set_gif(struct cpu *cpu, bool gif)
+void nested_l1_store(struct cpu *cpu, uint64_t gpa)
 {
-	struct vmcb_control *c = &cpu->vmcb01->control;
-
-	cpu->nested.gif = gif;
-	c->int_ctl = gif ? c->int_ctl & ~V_INTR_MASKING :
-			   c->int_ctl | V_INTR_MASKING;
-}
-
-/* OR of nestvisor's map and L1's (when L1 asked for that intercept).
- * nestvisor's own map never changes, so without L1's the result of the
- * last merge is kept (*l0_only says whether dst holds exactly that). */
-static void merge_map(uint8_t *dst, const uint8_t *l0, uint64_t l1_base,
-		      unsigned size, bool l1_wants, bool *l0_only)
-{
-	if (!l1_wants && *l0_only)
-		return;
-	*l0_only = !l1_wants;
-	for (unsigned off = 0; off < size; off += 4096) {
-		const volatile uint64_t *l1 = 0;
-		uint64_t *d = (uint64_t *)(dst + off);
-		const uint64_t *z = (const uint64_t *)(l0 + off);
-
-		if (l1_wants)
-			l1 = (const volatile uint64_t *)l1_host_ptr(
-				(l1_base & ~0xfffull) + off, 4096);
-		for (unsigned i = 0; i < 512; i++)
-			d[i] = z[i] | (l1 ? l1[i] : (l1_wants ? ~0ull : 0));
-	}
+	if (nested_npt_protected(cpu, gpa))
+		nested_npt_l1_write(cpu, gpa);
 }
 
 /* L2's state from the cache, field by field; VMRUN leaves the VMLOAD
@@ -123,6 +96,34 @@ static void prepare_save02(struct cpu *cpu)
 	copy_vmload_state(s, s01);
 }
 
+/*
+ * A software event that L1 injects (INTn, or INT3's #BP and INTO's #OF)
+ * returns to vmcb12's next_rip: nestvisor offers NRIPS, and with it the
+ * CPU pushes next_rip for them (APM Vol. 2 §15.20, §15.7.1).  A CPU with
+ * NRIPS does so from vmcb02's next_rip; one without pushes RIP, so vmcb02
+ * starts at next_rip instead, and svm/nested_swint.c gives L1 vmcb12's
+ * RIP back should an exit interrupt the delivery.
+ */
+static void prepare_soft_injection(struct cpu *cpu)
+{
+	struct nested *n = &cpu->nested;
+	const struct vmcb12_cache *c12 = &n->cache;
+	union svm_event ev = c12->ctrl.event_inj;
+
+	n->soft_ev.raw = 0;
+	if (!event_is_soft(ev) || !c12->ctrl.next_rip)
+		return;
+	if (svm_has(&cpu->caps, SVM_FEAT_NRIPS)) {
+		n->vmcb02->control.next_rip = c12->ctrl.next_rip;
+		return;
+	}
+	n->soft_ev = ev;
+	n->soft_reported = ev;
+	n->soft_rip = c12->save.rip;
+	n->soft_next = c12->ctrl.next_rip;
+	n->vmcb02->save.rip = c12->ctrl.next_rip;
+}
+
 static void prepare_vmcb02(struct cpu *cpu)
 {
 	struct nested *n = &cpu->nested;
@@ -131,20 +132,12 @@ static void prepare_vmcb02(struct cpu *cpu)
 	struct vmcb_control *c = &n->vmcb02->control;
 
 	*c = (struct vmcb_control){ 0 };
-	c->intercept_cr = c12->intercept_cr;
+	c->intercept_cr = c12->intercept_cr | L0_INTERCEPT_CR;
 	c->intercept_dr = c12->intercept_dr;
-	c->intercept_exceptions = c12->intercept_exceptions;
-	c->intercept_misc1 = c12->intercept_misc1 | L0_INTERCEPT1;
-	c->intercept_misc2 = c12->intercept_misc2 | L0_INTERCEPT2;
 	c->intercept_misc3 = c12->intercept_misc3;
-	merge_map(n->msrpm02, cpu->msrpm, c12->msrpm_base_pa,
-		  MSRPM_SIZE, c12->intercept_misc1 & INTERCEPT1_MSR_PROT,
-		  &n->msrpm02_l0_only);
-	merge_map(n->iopm02, cpu->iopm, c12->iopm_base_pa, IOPM_SIZE,
-		  c12->intercept_misc1 & INTERCEPT1_IOIO_PROT,
-		  &n->iopm02_l0_only);
-	c->msrpm_base_pa = (uint64_t)n->msrpm02;
-	c->iopm_base_pa = (uint64_t)n->iopm02;
+	/* exceptions, misc1 and misc2: nested_update_intercepts() once L2
+	 * runs (svm/nested_gif.c) */
+	nested_maps_vmrun(cpu); /* svm/nested_maps.c */
 	c->tsc_offset = c01->tsc_offset + c12->tsc_offset;
 	c->pause_filter_count = c12->pause_filter_count;
 	c->pause_filter_thresh = c12->pause_filter_thresh;
@@ -164,17 +157,13 @@ static void prepare_vmcb02(struct cpu *cpu)
 	default:
 		c->tlb_control = TLB_CONTROL_DO_NOTHING;
 	}
-	if (n->tlb_flush_pending) {
-		c->tlb_control = TLB_CONTROL_FLUSH_ALL;
-		n->tlb_flush_pending = false;
-	}
+	nested_npt_tlb_flush02(cpu, c);
 	/* The nested_check sanitiser already kept only the int_ctl bits
 	 * nestvisor offers (V_TPR, V_IRQ, priority, V_IGN_TPR, masking). */
 	c->int_ctl = c12->int_ctl;
 	c->int_vector = c12->int_vector;
 	c->int_state = c12->int_state;
-	c->event_inj = c12->event_inj;
-	c->event_inj_err = c12->event_inj_err;
+	event_inject(cpu, n->vmcb02, c12->event_inj, c12->event_inj_err);
 
 	c->misc_ctl = MISC_CTL_NP_ENABLE;
 	if (n->l2_np) {
@@ -187,15 +176,18 @@ static void prepare_vmcb02(struct cpu *cpu)
 	}
 
 	prepare_save02(cpu);
+	prepare_soft_injection(cpu);
 	n->l2_efer = n->cache.save.efer;
+	n->l2_vgif = (c12->int_ctl & V_GIF) != 0;
 	nested_feat_vmrun(cpu, &n->feat, c12, c);
 }
 
 static void vmrun_fail(struct cpu *cpu, volatile struct vmcb *v12,
 		       const struct nested_check_failure *why)
 {
-	log_info("L1 VMRUN of vmcb12 at 0x%lx failed check: %s (%s): "
-		 "VMEXIT_INVALID", cpu->nested.vmcb12_gpa, why->name, why->cond);
+	log_info_limited("L1 VMRUN of vmcb12 at 0x%lx failed check: %s (%s): "
+			 "VMEXIT_INVALID", cpu->nested.vmcb12_gpa, why->name, why->cond);
+	nested_l1_store(cpu, cpu->nested.vmcb12_gpa);
 	v12->control.exit_code = VMEXIT_INVALID;
 	v12->control.exit_info_1 = 0;
 	v12->control.exit_info_2 = 0;
@@ -217,16 +209,24 @@ void nested_vmrun(struct cpu *cpu)
 	enum x86_vector exc;
 
 	if (nested_vmrun_prechecks(&ctx, &n->caps, &why, &exc)) {
-		log_debug("L1 VMRUN: %s", why.name);
+		log_debug_limited("L1 VMRUN: %s", why.name);
 		inject_exception(cpu, exc, exc == X86_VEC_GP, 0);
+		return;
+	}
+	/* The prechecks bound the address by L1's width: reachable. */
+	v12 = (volatile struct vmcb *)l1_host_ptr(s01->rax, 4096);
+	if (!v12) {
+		inject_exception(cpu, X86_VEC_GP, true, 0);
 		return;
 	}
 	if (skip_instruction(cpu, INSN_VMRUN))
 		return;
 	n->vmcb12_gpa = s01->rax;
-	v12 = (volatile struct vmcb *)l1_host_ptr(n->vmcb12_gpa, 4096);
 	nested_copy_vmcb12(&n->cache, v12);
 	nested_sanitize_controls(&n->cache.ctrl, &n->caps);
+	if (nested_needs_pdptes(&n->cache))
+		nested_copy_pdptes(&n->cache, (const volatile uint64_t *)
+				   l1_host_ptr(n->cache.save.cr3 & 0xffffffe0ull, 32));
 	if (nested_check_vmcb12(&n->cache, &n->caps, &why)) {
 		vmrun_fail(cpu, v12, &why);
 		return;
@@ -240,6 +240,10 @@ void nested_vmrun(struct cpu *cpu)
 		vmrun_fail(cpu, v12, &why);
 		return;
 	}
+	/* L1's TLB_CONTROL reaches the shadow NPT too: the nested
+	 * translations it caches are what the flushed TLB held. */
+	if (n->l2_np && n->cache.ctrl.tlb_control != TLB_CONTROL_DO_NOTHING)
+		nested_npt_flush_shadow(cpu);
 	prepare_vmcb02(cpu);
 	if (!n->nr_vmruns)
 		log_info("L1 runs its first L2: vmcb12 at 0x%lx, nested paging "
@@ -248,13 +252,11 @@ void nested_vmrun(struct cpu *cpu)
 			 (n->cache.ctrl.misc_ctl & MISC_CTL_GMET) ? ", GMET" : "");
 	n->nr_vmruns++;
 	n->guest_mode = true;
-	nested_set_gif(cpu, true);
+	n->v_irq_held = false;
 	cpu->cur = n->vmcb02;
 	cpu->cur_pa = n->vmcb02_pa;
-	/* L1's IF at VMRUN is the host IF that masks L2's physical
-	 * interrupts under V_INTR_MASKING. */
-	cpu->cur_host_if = (s01->rflags & X86_RFLAGS_IF) ? 1 : 0;
 	cpu->cur_phys = n->l2_np ? &n->l2_phys : &l1_gmem;
+	nested_set_gif(cpu, true);
 	log_trace("L1 VMRUN: L2 at rip 0x%lx, np %d, asid %u", n->vmcb02->save.rip,
 		  n->l2_np, n->vmcb02->control.asid);
 }
@@ -265,16 +267,22 @@ void nested_vmexit(struct cpu *cpu, uint64_t code, uint64_t info1,
 	struct nested *n = &cpu->nested;
 	struct vmcb *v02 = n->vmcb02;
 	struct vmcb_save *s01 = &cpu->vmcb01->save;
+	/* vmcb12_gpa passed VMRUN's checks: never NULL. */
 	volatile struct vmcb *v12 =
 		(volatile struct vmcb *)l1_host_ptr(n->vmcb12_gpa, 4096);
 	volatile struct vmcb_save *s12 = &v12->save;
 	volatile struct vmcb_control *c12 = &v12->control;
 	const uint32_t irq_bits = V_TPR_MASK | V_IRQ |
 		(n->caps.vnmi ? V_NMI_PENDING | V_NMI_BLOCKING : 0);
-	/* EXITINFO1 and next_rip as the offered features complete them. */
-	struct feat_exit x = nested_feat_vmexit(cpu, &n->feat, v12, code,
-				(struct feat_exit){ info1, next_rip });
+	union svm_event exitintinfo;
+	struct feat_exit x;
+	uint64_t l2_rip;
 
+	ASSERT(v12);
+	nested_l1_store(cpu, n->vmcb12_gpa);
+	/* EXITINFO1 and next_rip as the offered features complete them. */
+	x = nested_feat_vmexit(cpu, &n->feat, v12, code,
+			       (struct feat_exit){ info1, next_rip, info2 });
 	s12->es = v02->save.es;
 	s12->cs = v02->save.cs;
 	s12->ss = v02->save.ss;
@@ -296,15 +304,24 @@ void nested_vmexit(struct cpu *cpu, uint64_t code, uint64_t info1,
 	if (n->l2_np)
 		s12->g_pat = v02->save.g_pat;
 
-	c12->int_ctl = (n->cache.ctrl.int_ctl & ~irq_bits) |
-		       (v02->control.int_ctl & irq_bits);
+	nested_l2_vgif_sync(cpu);
+	c12->int_ctl = (n->cache.ctrl.int_ctl & ~(irq_bits | V_GIF)) |
+		       (v02->control.int_ctl & irq_bits) |
+		       (n->v_irq_held ? V_IRQ : 0) |
+		       (n->l2_vgif ? V_GIF : 0);
 	c12->int_vector = v02->control.int_vector;
 	c12->int_state = v02->control.int_state;
 	c12->exit_code = code;
 	c12->exit_info_1 = x.info1;
 	c12->exit_info_2 = info2;
-	c12->exit_int_info = v02->control.exit_int_info;
-	c12->exit_int_info_err = v02->control.exit_int_info_err;
+	/* EXITINTINFO with its architectural type (svm/event.h,
+	 * svm/nested_swint.c). */
+	exitintinfo = event_from_cpu(v02->control.exit_int_info);
+	if (nested_swint_exitintinfo(cpu, &exitintinfo, &l2_rip))
+		s12->rip = l2_rip;
+	c12->exit_int_info = exitintinfo;
+	c12->exit_int_info_err =
+		exitintinfo.ev ? v02->control.exit_int_info_err : 0;
 	c12->next_rip = x.next_rip;
 	c12->event_inj.raw = 0;
 	c12->event_inj_err = 0;
@@ -314,11 +331,10 @@ void nested_vmexit(struct cpu *cpu, uint64_t code, uint64_t info1,
 	s01->dr7 = 0x400;
 	n->guest_mode = false;
 	n->nr_reflected++;
-	nested_set_gif(cpu, false);
 	cpu->cur = cpu->vmcb01;
 	cpu->cur_pa = cpu->vmcb01_pa;
-	cpu->cur_host_if = 0;
 	cpu->cur_phys = &l1_gmem;
+	nested_set_gif(cpu, false);
 	log_trace("#VMEXIT 0x%lx to L1 (info1 0x%lx info2 0x%lx)", code, info1,
 		  info2);
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "mm/gmem.h"
+#include "mm/pt_mem.h"
 #include "mm/walk.h"
 #include "svm/nested_check.h"
 #include "svm/nested_feat.h"
@@ -31,7 +32,7 @@ struct nested {
 	bool svme;             /* L1's EFER.SVME */
 	uint64_t hsave_pa;     /* L1's VM_HSAVE_PA */
 	uint64_t vm_cr;        /* L1's VM_CR */
-	bool gif;              /* L1's GIF, when the CPU has no vGIF */
+	bool gif;              /* the GIF L1 and L2 share (svm/nested_gif.c) */
 
 	/* The L2 being run. */
 	bool guest_mode;
@@ -39,9 +40,22 @@ struct nested {
 	struct vmcb12_cache cache; /* vmcb12 as copied and checked */
 	struct vmcb *vmcb02;
 	uint64_t vmcb02_pa;
-	uint8_t *msrpm02, *iopm02;
-	bool msrpm02_l0_only, iopm02_l0_only; /* svm/nested.c merge_map */
+	/* L1's permission maps (svm/nested_maps.c): vmcb02's, the copies of
+	 * L1's, all-ones ones for while they are stale, what the view was
+	 * made from, and another CPU's request (atomic): a page the view may
+	 * use is watched no more. */
+	uint8_t *msrpm02, *iopm02, *l1_msrpm, *l1_iopm, *all_msrpm, *all_iopm;
+	bool maps_stale, maps_unwatched, maps_msr, maps_io;
+	uint64_t maps_msrpm_base, maps_iopm_base;
+	unsigned maps_req;
 	uint64_t l2_efer;      /* L2's EFER as L2 and L1 see it */
+	bool v_irq_held;       /* vmcb12's V_IRQ, out of vmcb02 while held */
+	bool l2_vgif;          /* L2's virtual GIF (vmcb12 V_GIF) */
+	/* INT3/INTO/INTn of L2 delivered by nestvisor (svm/nested_swint.c):
+	 * the event injected, as the hardware would report it, the RIP of
+	 * the instruction and after it. */
+	union svm_event soft_ev, soft_reported;
+	uint64_t soft_rip, soft_next;
 	bool l2_np;            /* vmcb12 asked for nested paging */
 	union cpu_role npt_role;    /* L1's NPT as the walker sees it */
 	struct pagewalk npt_walk;   /* ready for npt_role */
@@ -56,6 +70,19 @@ struct nested {
  * -NV_ENOMEM. */
 int nested_init(struct cpu *cpu);
 
+/* Once, before any nested_init: what the vCPUs' shadow NPTs and
+ * permission-map views share.  0 or -NV_ENOMEM. */
+int nested_npt_global_init(bool gbpages);
+
+/* Before every VMRUN of this vCPU: shadow table pages it freed go back to
+ * the allocator (its TLB is then flushed at that VMRUN). */
+void nested_npt_reclaim(struct cpu *cpu);
+
+/* Before every VMRUN of this vCPU, as a CPU request (svm/smp.c): another
+ * CPU stopped watching a page of L1's permission maps that this vCPU's
+ * view may use, which is then stale (svm/nested_maps.c). */
+void nested_maps_request(struct cpu *cpu);
+
 /* L1's SVM instructions (exits of vmcb01). */
 void nested_vmrun(struct cpu *cpu);
 void nested_vmload_vmsave(struct cpu *cpu, bool load);
@@ -65,8 +92,15 @@ void nested_invlpga(struct cpu *cpu);
 /* An exit of vmcb02: reflect it to L1 or handle it in nestvisor. */
 void nested_handle_exit(struct cpu *cpu);
 
-/* #NPF of L2 the shadow NPT has handled (svm/nested_npt.c). */
+/* A #PF for L2 with this error code at linear address la: #VMEXIT(#PF)
+ * to L1 (EXITINFO1 the error code, EXITINFO2 la) if vmcb12 intercepts
+ * #PF, else injected into L2 with CR2 = la. */
+void nested_deliver_pf(struct cpu *cpu, uint32_t err, uint64_t la);
+
+/* #NPF of L2 the shadow NPT has handled, and the shadow's table pages in
+ * use (svm/nested_npt.c). */
 uint64_t nested_npt_faults(const struct cpu *cpu);
+uint64_t nested_npt_pages(const struct cpu *cpu);
 
 /* L1's MSRs that SVM defines.  0, or -NV_EINVAL: the access raises #GP. */
 int nested_rdmsr(struct cpu *cpu, uint32_t msr, uint64_t *val);

@@ -27,6 +27,7 @@
 
 #include "core/err.h"
 #include "core/x86.h"
+#include "svm/event.h"
 #include "svm/permmap.h"
 
 #define NCHK_NAME_(id, name) [NCHK_##id] = name,
@@ -84,42 +85,26 @@ static bool pm_legal(uint64_t base_pa, uint32_t size, unsigned maxphyaddr)
 	       gpa_legal(base + size - 1, maxphyaddr);
 }
 
-/* Vectors that name an exception (APM Vol. 2 Table 8-1).  2 is the NMI,
- * not an exception; 9, 15, 20, 22-27 and 31 are reserved on AMD; #CP
- * needs shadow stacks and #VC needs SEV-ES. */
-static bool exception_vector_defined(uint8_t vec, const struct nested_caps *caps)
+/* EVENTINJ (APM §15.20), through svm/event.c's rules, so that vmcb12 and
+ * every EVENTINJ nestvisor writes are judged alike.  Nothing to check
+ * unless V=1. */
+static struct event_caps event_caps_of(const struct nested_caps *caps)
 {
-	switch (vec) {
-	case X86_VEC_DE: case X86_VEC_DB: case X86_VEC_BP: case X86_VEC_OF:
-	case X86_VEC_BR: case X86_VEC_UD: case X86_VEC_NM: case X86_VEC_DF:
-	case X86_VEC_TS: case X86_VEC_NP: case X86_VEC_SS: case X86_VEC_GP:
-	case X86_VEC_PF: case X86_VEC_MF: case X86_VEC_AC: case X86_VEC_MC:
-	case X86_VEC_XF: case X86_VEC_HV: case X86_VEC_SX:
-		return true;
-	case X86_VEC_CP:
-		return caps->shstk;
-	case X86_VEC_VC:
-		return caps->sev_es;
-	default:
-		return false;
-	}
+	return (struct event_caps){ .shstk = caps->shstk,
+				    .sev_es = caps->sev_es };
 }
 
-/* EVENTINJ types (APM §15.20): 0 INTR, 2 NMI, 3 exception, 4 software
- * interrupt; 1, 5, 6 and 7 are reserved.  Nothing to check unless V=1. */
 static bool evtinj_type_ok(union svm_event ev)
 {
-	return !ev.valid ||
-	       ev.type == SVM_EVENT_INTR || ev.type == SVM_EVENT_NMI ||
-	       ev.type == SVM_EVENT_EXCEPTION || ev.type == SVM_EVENT_SOFT_INT;
+	return !ev.valid || event_type_defined(ev);
 }
 
-/* An injected exception must carry an exception vector; interrupts
- * (hardware or software) may use any vector. */
 static bool evtinj_vector_ok(union svm_event ev, const struct nested_caps *caps)
 {
+	struct event_caps ec = event_caps_of(caps);
+
 	return !ev.valid || ev.type != SVM_EVENT_EXCEPTION ||
-	       exception_vector_defined((uint8_t)ev.vector, caps);
+	       event_vector_is_exception((uint8_t)ev.vector, &ec);
 }
 
 /* Each of the eight PAT entries must be UC, WC, WT, WP, WB or UC-. */
@@ -132,6 +117,20 @@ static bool pat_valid(uint64_t pat)
 		    t != PAT_WP && t != PAT_WB && t != PAT_UC_MINUS)
 			return false;
 	}
+	return true;
+}
+
+/* PAE PDPTEs (APM Vol. 2 §5.3.3, Figure 5-10): with P=1, bits 2:1 and 8:5
+ * are reserved, and so are bits 63:MAXPHYADDR (no NX in a PDPTE). */
+static bool pdptes_valid(const struct vmcb12_save_cache *s, unsigned maxphyaddr)
+{
+	const uint64_t rsvd = 0x6ull | 0x1e0ull | ~((1ull << maxphyaddr) - 1);
+
+	if (!s->pdptes_readable)
+		return false;
+	for (unsigned i = 0; i < 4; i++)
+		if ((s->pdpte[i] & 1) && (s->pdpte[i] & rsvd))
+			return false;
 	return true;
 }
 
@@ -221,6 +220,28 @@ void nested_copy_vmcb12(struct vmcb12_cache *cache,
 	s->rax = vs->rax;
 	s->cr2 = vs->cr2;
 	s->g_pat = vs->g_pat;
+	s->pdptes_loaded = false;
+	s->pdptes_readable = false;
+}
+
+bool nested_needs_pdptes(const struct vmcb12_cache *cache)
+{
+	const struct vmcb12_save_cache *s = &cache->save;
+
+	return !(cache->ctrl.misc_ctl & MISC_CTL_NP_ENABLE) &&
+	       (s->cr0 & X86_CR0_PG) && (s->cr4 & X86_CR4_PAE) &&
+	       !(s->efer & X86_EFER_LME);
+}
+
+void nested_copy_pdptes(struct vmcb12_cache *cache,
+			const volatile uint64_t *pdptes)
+{
+	struct vmcb12_save_cache *s = &cache->save;
+
+	s->pdptes_loaded = true;
+	s->pdptes_readable = pdptes != NULL;
+	for (unsigned i = 0; i < 4; i++)
+		s->pdpte[i] = pdptes ? pdptes[i] : 0;
 }
 
 /* ---- 3. sanitise -------------------------------------------------------- */
@@ -334,6 +355,9 @@ static int check_controls(const struct vmcb12_ctrl_cache *c,
 
 	NCHECK(why, VMRUN_INTERCEPT, !(c->intercept_misc2 & INTERCEPT2_VMRUN));
 	NCHECK(why, ASID_ZERO, c->asid == 0);
+	/* The APM gives an ASID at or above CPUID's count no meaning:
+	 * nestvisor's choice is this check (docs/semantics.md §11). */
+	NCHECK(why, ASID_RANGE, c->asid >= caps->nr_asids);
 	NCHECK(why, NCR3, (c->misc_ctl & MISC_CTL_NP_ENABLE) &&
 			  !gpa_legal(c->nested_cr3, m));
 	NCHECK(why, MSRPM, !pm_legal(c->msrpm_base_pa, MSRPM_SIZE, m));
@@ -367,6 +391,10 @@ static int check_save(const struct vmcb12_save_cache *s,
 	/* With NP, L2 has its own PAT: it must be loadable. */
 	NCHECK(why, GPAT, (c->misc_ctl & MISC_CTL_NP_ENABLE) &&
 			  !pat_valid(s->g_pat));
+	/* PAE paging without NP: VMRUN loads the PDPTEs (as MOV CR3 does,
+	 * APM Vol. 2 §5.3.3 and §15.5; KVM nested_svm_load_cr3()). */
+	NCHECK(why, PAE_PDPTE, s->pdptes_loaded &&
+			       !pdptes_valid(s, caps->maxphyaddr));
 	return NCHK_NONE;
 }
 

@@ -43,6 +43,7 @@ struct nested_caps {
 	bool rdtscp;		/* RDTSCP exists (8000_0001 EDX[27]) */
 	bool invpcid;		/* INVPCID exists (7.0 EBX[10]) */
 	bool rdpru;		/* RDPRU exists (8000_0008 EBX[4]) */
+	uint32_t nr_asids;	/* ASIDs L1 may use (8000_000A EBX) */
 	uint64_t cr4_allowed;	/* CR4 bits L1 may set (from L1's CPUID) */
 	uint64_t efer_allowed;	/* EFER bits L1 may set (must hold SVME) */
 };
@@ -80,6 +81,11 @@ struct vmcb12_save_cache {
 	uint64_t efer, cr4, cr3, cr0, dr7, dr6;
 	uint64_t rflags, rip, rsp, rax;
 	uint64_t cr2, g_pat;
+	/* L2 in PAE paging (not long mode) without nested paging: the four
+	 * PDPTEs VMRUN loads from CR3 in L1 memory (nested_copy_pdptes()),
+	 * read once like the rest. */
+	bool pdptes_loaded, pdptes_readable;
+	uint64_t pdpte[4];
 };
 
 struct vmcb12_cache {
@@ -102,6 +108,7 @@ struct vmcb12_cache {
 	X(PRE_VMCB12_GPA,    "vmcb12 GPA beyond MAXPHYADDR (#GP)")	\
 	X(VMRUN_INTERCEPT,   "VMRUN intercept not set")			\
 	X(ASID_ZERO,         "ASID is 0")				\
+	X(ASID_RANGE,        "ASID at or above L1's number of ASIDs")	\
 	X(NCR3,              "nCR3 beyond MAXPHYADDR")			\
 	X(MSRPM,             "MSRPM beyond MAXPHYADDR")			\
 	X(IOPM,              "IOPM beyond MAXPHYADDR")			\
@@ -119,7 +126,8 @@ struct vmcb12_cache {
 	X(LM_CS_L_D,         "long mode with CS.L and CS.D")		\
 	X(CR4_RSVD,          "CR4 reserved or unsupported bit")		\
 	X(EFER_RSVD,         "EFER reserved or unsupported bit")	\
-	X(GPAT,              "gPAT holds an invalid memory type")
+	X(GPAT,              "gPAT holds an invalid memory type")	\
+	X(PAE_PDPTE,         "PAE PDPTE unreadable or with a reserved bit")
 
 #define NCHK_ENUM_(id, name) NCHK_##id,
 enum nested_check_id {
@@ -145,6 +153,16 @@ const char *nested_check_name(int id);
  */
 void nested_copy_vmcb12(struct vmcb12_cache *cache,
 			const volatile struct vmcb *vmcb12);
+
+/*
+ * Does an L2 with this state need its PDPTEs at VMRUN (PAE paging, not
+ * long mode, nested paging off)?  If so the caller reads the four 8-byte
+ * entries at CR3 bits 31:5 in L1 memory and passes them (NULL: not
+ * readable) to nested_copy_pdptes() before the checks.
+ */
+bool nested_needs_pdptes(const struct vmcb12_cache *cache);
+void nested_copy_pdptes(struct vmcb12_cache *cache,
+			const volatile uint64_t *pdptes);
 
 /*
  * Silently clear in the cached control area what L1 may not set (features

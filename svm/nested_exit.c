@@ -6,28 +6,19 @@
  * it as the CPU would for L2 and resumes L2.
  *
  * An exit nestvisor handles may have interrupted the delivery of an event
- * to L2 (EXITINTINFO valid): it is injected again before L2 resumes.
+ * to L2 (EXITINTINFO valid): it is injected again before L2 resumes, with
+ * its architectural type (svm/inject.c reinject_interrupted()).
  */
 #include "core/hvmem.h"
 #include "core/log.h"
 #include "core/panic.h"
 #include "drivers/debug_exit.h"
 #include "svm/dump.h"
+#include "svm/event.h"
 #include "svm/intercepts.h"
 #include "svm/nested_internal.h"
+#include "svm/smp.h"
 #include "svm/permmap.h"
-
-/* Bit `bit` of L1's permission map at base (set also when unreadable). */
-static bool map_bit(uint64_t base, unsigned size, unsigned bit)
-{
-	uint64_t off = bit / 8;
-	const volatile uint8_t *p;
-
-	if (off >= size)
-		return true;
-	p = (const volatile uint8_t *)l1_host_ptr((base & ~0xfffull) + off, 1);
-	return !p || ((*p >> (bit % 8)) & 1);
-}
 
 bool nested_l1_intercepts(struct cpu *cpu, uint64_t code, uint64_t info1)
 {
@@ -40,26 +31,11 @@ bool nested_l1_intercepts(struct cpu *cpu, uint64_t code, uint64_t info1)
 		return (c->intercept_dr >> (code - VMEXIT_DR0_READ)) & 1;
 	if (vmexit_in(code, VMEXIT_EXCP_BASE, VMEXIT_EXCP_LAST))
 		return (c->intercept_exceptions >> (code - VMEXIT_EXCP_BASE)) & 1;
-	if (code == VMEXIT_MSR) {
-		uint32_t msr = (uint32_t)cpu->gregs.rcx;
-		unsigned bit;
-
-		if (!(c->intercept_misc1 & INTERCEPT1_MSR_PROT))
-			return false;
-		return msrpm_bit(msr, &bit) ||
-		       map_bit(c->msrpm_base_pa, MSRPM_SIZE, bit + (info1 & 1));
-	}
-	if (code == VMEXIT_IOIO) {
-		union svm_ioio_info io = { .raw = info1 };
-		unsigned port = io.port, len = ioio_size(io);
-
-		if (!(c->intercept_misc1 & INTERCEPT1_IOIO_PROT))
-			return false;
-		for (unsigned i = 0; i < len; i++)
-			if (map_bit(c->iopm_base_pa, IOPM_SIZE, port + i))
-				return true;
-		return false;
-	}
+	/* The permission maps: one view (svm/nested_maps.c). */
+	if (code == VMEXIT_MSR)
+		return nested_maps_l1_msr(cpu, (uint32_t)cpu->gregs.rcx, info1 & 1);
+	if (code == VMEXIT_IOIO)
+		return nested_maps_l1_io(cpu, (union svm_ioio_info){ .raw = info1 });
 	if (vmexit_in(code, VMEXIT_MISC1_FIRST, VMEXIT_MISC1_LAST))
 		return (c->intercept_misc1 >> (code - VMEXIT_MISC1_FIRST)) & 1;
 	if (vmexit_in(code, VMEXIT_MISC2_FIRST, VMEXIT_MISC2_LAST))
@@ -120,12 +96,67 @@ static void reflect(struct cpu *cpu)
 		      reflected_next_rip(cpu, c->exit_code));
 }
 
+/* The SVM instructions that raise #UD while EFER.SVME is clear (SKINIT
+ * depends on its own CPUID bit, VMMCALL on nothing). */
+static bool needs_svme(uint64_t code)
+{
+	return code == VMEXIT_VMRUN || code == VMEXIT_VMLOAD ||
+	       code == VMEXIT_VMSAVE || code == VMEXIT_STGI ||
+	       code == VMEXIT_CLGI || code == VMEXIT_INVLPGA;
+}
+
 static void l2_shutdown(struct cpu *cpu)
 {
 	log_error("L2 SHUTDOWN (triple fault) that L1 does not intercept: "
 		  "the machine shuts down, as the CPU would");
 	dump_cpu_state(cpu);
 	debug_exit(NV_EXIT_L1_SHUTDOWN);
+}
+
+void nested_deliver_pf(struct cpu *cpu, uint32_t err, uint64_t la)
+{
+	/* inject_exception()'s #VMEXIT, with the address in EXITINFO2. */
+	if (nested_l1_intercepts(cpu, VMEXIT_EXCP_BASE + X86_VEC_PF, 0)) {
+		nested_vmexit(cpu, VMEXIT_EXCP_BASE + X86_VEC_PF, err, la, 0);
+		return;
+	}
+	inject_exception(cpu, X86_VEC_PF, true, err);
+	cpu->cur->save.cr2 = la;
+}
+
+/* Is the instruction at L2's RIP one that needs EFER.SVME? */
+static bool svm_insn_at_rip(struct cpu *cpu)
+{
+	static const enum insn_op ops[] = {
+		INSN_VMRUN, INSN_VMLOAD, INSN_VMSAVE, INSN_STGI, INSN_CLGI,
+		INSN_INVLPGA,
+	};
+
+	for (unsigned i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (guest_insn_len(cpu, ops[i]) > 0)
+			return true;
+	return false;
+}
+
+/* An exception the CPU raised in L2 (and vmcb02 intercepted for
+ * nestvisor), delivered as L2 would have got it: after the event whose
+ * delivery it interrupted, by the double-fault rules (svm/event.h). */
+static void l2_exception_during(struct cpu *cpu, union svm_event pending,
+				enum x86_vector vector, uint32_t err)
+{
+	int v = event_exception_during(event_from_cpu(pending), vector);
+
+	if (v == EVENT_SHUTDOWN) {
+		if (nested_l1_intercepts(cpu, VMEXIT_SHUTDOWN, 0))
+			nested_vmexit(cpu, VMEXIT_SHUTDOWN, 0, 0, 0);
+		else
+			l2_shutdown(cpu);
+		return;
+	}
+	if (v == X86_VEC_DF)
+		inject_exception(cpu, X86_VEC_DF, true, 0);
+	else
+		inject_exception(cpu, vector, true, err);
 }
 
 void nested_handle_exit(struct cpu *cpu)
@@ -135,14 +166,53 @@ void nested_handle_exit(struct cpu *cpu)
 	union svm_event pending = c->exit_int_info;
 	uint32_t pending_err = c->exit_int_info_err;
 
+	/* What vmcb02 was entered with (svm/inject.c), for re-injection. */
+	cpu->entered_with = cpu->injected[1];
+	cpu->injected[1].raw = 0;
 	if (vmexit_is_invalid(code)) {
-		log_error("vmcb02 was refused by the CPU (VMEXIT_INVALID): "
-			  "a vmcb12 check nestvisor does not make");
+		log_error_limited("nestvisor bug: vmcb02 was refused by the CPU "
+				  "(VMEXIT_INVALID): a vmcb12 check nestvisor "
+				  "does not make");
 		nested_vmexit(cpu, VMEXIT_INVALID, 0, 0, 0);
 		return;
 	}
 	if (code == VMEXIT_NPF) {
 		handle_npf(cpu); /* svm/npf.c, whoever's the fault is */
+		goto reinject;
+	}
+	if (code == VMEXIT_SMI) {
+		handle_smi(cpu); /* svm/smi.c: the platform's, never L1's */
+		goto reinject;
+	}
+	/* Every NMI exits to nestvisor first: a kick, or an NMI that
+	 * svm/nmi.c delivers (to L1 as #VMEXIT(NMI) if it intercepts NMI). */
+	if (code == VMEXIT_NMI) {
+		smp_handle_nmi(cpu); /* svm/nmi.c */
+		goto reinject;
+	}
+	/* vmcb02 runs with EFER.SVME set, whatever L2's: an SVM instruction
+	 * of L2 with its EFER.SVME clear raises #UD ahead of any intercept
+	 * of L1 and of its own #GP (APM Vol. 2 §15.9: instruction intercepts
+	 * are checked after #UD and #GP).  The CPU reports either the
+	 * instruction's exit or, for its #GP checks, a #GP that vmcb02
+	 * intercepts while L2's SVME is clear (svm/nested.c). */
+	if (!(cpu->nested.l2_efer & X86_EFER_SVME) &&
+	    (needs_svme(code) || (code == VMEXIT_EXCP_BASE + X86_VEC_GP &&
+				  svm_insn_at_rip(cpu)))) {
+		inject_exception(cpu, X86_VEC_UD, false, 0);
+		goto reinject;
+	}
+	/* An access the permission maps govern, while they were stale: with
+	 * the maps made again, neither L1 nor nestvisor may intercept it,
+	 * and then L2 executes it again itself (svm/nested_maps.c). */
+	if ((code == VMEXIT_IOIO || code == VMEXIT_MSR) &&
+	    nested_maps_refresh(cpu) &&
+	    !nested_l1_intercepts(cpu, code, c->exit_info_1) &&
+	    !nested_maps_l0_intercepts(cpu, code, c->exit_info_1))
+		return;
+	/* INT3, INTO, INTn: decided by the instruction (svm/nested_swint.c). */
+	if (code == VMEXIT_SWINT) {
+		nested_swint(cpu);
 		goto reinject;
 	}
 	/* svm/nested_feat.c: a PAUSE the pause filter absorbs, an RDTSCP
@@ -159,6 +229,15 @@ void nested_handle_exit(struct cpu *cpu)
 	case VMEXIT_CPUID:
 		handle_cpuid(cpu);
 		break;
+	case VMEXIT_CR4_WRITE:
+		handle_cr4_write(cpu);
+		break;
+	case VMEXIT_INVD:
+		handle_invd(cpu);
+		break;
+	case VMEXIT_WBINVD:
+		handle_wbinvd(cpu);
+		break;
 	case VMEXIT_MSR:
 		handle_msr(cpu);
 		break;
@@ -168,15 +247,27 @@ void nested_handle_exit(struct cpu *cpu)
 	case VMEXIT_SHUTDOWN:
 		l2_shutdown(cpu);
 		break;
-	case VMEXIT_VMMCALL:
+	case VMEXIT_EXCP_BASE + X86_VEC_GP:
+		/* nestvisor's own #GP intercept (L2's EFER.SVME clear) of an
+		 * instruction that is no SVM one: the #GP L2 would have got. */
+		l2_exception_during(cpu, pending, X86_VEC_GP, c->exit_info_1);
+		break;
 	case VMEXIT_VMLOAD:
 	case VMEXIT_VMSAVE:
+		nested_vmload_vmsave(cpu, code == VMEXIT_VMLOAD);
+		break;
 	case VMEXIT_STGI:
 	case VMEXIT_CLGI:
-	case VMEXIT_SKINIT:
+		nested_gif(cpu, code == VMEXIT_STGI);
+		break;
 	case VMEXIT_INVLPGA:
-		/* Not intercepted by L1: SVM instructions in L2 are not
-		 * offered (docs/nested.md), VMMCALL is nestvisor's for L1. */
+		nested_invlpga(cpu);
+		break;
+	case VMEXIT_VMMCALL:
+	case VMEXIT_SKINIT:
+		/* Not intercepted by L1: VMMCALL without an intercept raises
+		 * #UD (APM Vol. 2 §15.16; nestvisor's hypercalls are L1's);
+		 * SKINIT is not offered. */
 		inject_exception(cpu, X86_VEC_UD, false, 0);
 		break;
 	default:
@@ -190,14 +281,8 @@ reinject:
 	 * interrupted is delivered again. */
 	if (!cpu->nested.guest_mode)
 		return;
-	if (pending.valid && !c->event_inj.valid) {
-		c->event_inj = pending;
-		c->event_inj_err = pending_err;
-	}
+	reinject_interrupted(cpu, pending, pending_err);
 	/* The shadow NPT or L1's NPT changed under L2: flush its TLB (tagged
 	 * by ASID only, not by nested page table). */
-	if (cpu->nested.tlb_flush_pending) {
-		c->tlb_control = TLB_CONTROL_FLUSH_ALL;
-		cpu->nested.tlb_flush_pending = false;
-	}
+	nested_npt_tlb_flush02(cpu, c);
 }

@@ -51,6 +51,12 @@ void nested_feat_intercepts(struct cpu *cpu)
 	c->intercept_misc2 |= n->feat.intercept2;
 }
 
+bool nested_feat_msr_intercepted(const struct cpu *cpu, uint32_t msr,
+				 bool write)
+{
+	return msr == MSR_TSC && !write && feat_tsc_rdmsr_intercepted(cpu);
+}
+
 void nested_feat_vmrun_slow(struct cpu *cpu)
 {
 	const struct vmcb12_ctrl_cache *c12 = &cpu->nested.cache.ctrl;
@@ -60,7 +66,7 @@ void nested_feat_vmrun_slow(struct cpu *cpu)
 		feat_tsc_vmrun(cpu);
 	if (c12->intercept_misc1 & INTERCEPT1(VMEXIT_PAUSE))
 		feat_pause_vmrun(cpu);
-	nested_feat_intercepts(cpu);
+	/* intercept1/2 reach vmcb02 through nested_update_intercepts() */
 }
 
 bool nested_feat_filter(struct cpu *cpu, uint64_t code)
@@ -88,7 +94,7 @@ struct feat_exit nested_feat_vmexit_slow(struct cpu *cpu,
 
 	if (f->decode_assists) {
 		if (da_exit_has_bytes(code) || da_exit_has_info1(code))
-			feat_decode_vmexit(cpu, v12, code, &x.info1, &x.next_rip);
+			feat_decode_vmexit(cpu, v12, code, &x);
 		else
 			v12->control.insn_len = 0;
 	}

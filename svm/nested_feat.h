@@ -82,8 +82,14 @@ static inline void nested_feat_vmrun(struct cpu *cpu, struct nested_feat *f,
 }
 
 /* Adds struct nested_feat's intercept1/2 to vmcb02's intercepts: after
- * every rewrite of them. */
+ * every rewrite of them (svm/nested_gif.c nested_update_intercepts()). */
 void nested_feat_intercepts(struct cpu *cpu);
+
+/* Does an emulation intercept this MSR access of L2, on top of
+ * nestvisor's MSR map (the TSC's RDMSR under emulated TSC scaling)?
+ * svm/nested_maps.c adds these to every vmcb02 map it makes. */
+bool nested_feat_msr_intercepted(const struct cpu *cpu, uint32_t msr,
+				 bool write);
 
 /*
  * An exit of vmcb02 before L1's intercepts are looked at: true if a
@@ -113,12 +119,15 @@ bool nested_feat_exit(struct cpu *cpu, uint64_t code);
  * what the offered features add to it and returns EXITINFO1 and next_rip
  * (x as given, or completed).  Decode assists: EXITINFO1 of the exits
  * that describe their instruction, the instruction bytes of #PF and #NPF
- * (0 bytes for every other exit), and next_rip of the instructions the
+ * (0 bytes for every other exit; a fault of the fetch itself, told by
+ * x.info1 and x.info2, the exit's own, which for a #PF nestvisor raised
+ * are that #PF's error code and CR2), and next_rip of the instructions the
  * NRIPS path does not decode.  TSC scaling: the CPU's ratio back to L1's
  * 1.0.  Inline like nested_feat_vmrun().
  */
 struct feat_exit {
 	uint64_t info1, next_rip;
+	uint64_t info2; /* as given: a #PF's CR2 (nestvisor's own #PF too) */
 };
 struct feat_exit nested_feat_vmexit_slow(struct cpu *cpu,
 					 volatile struct vmcb *v12,

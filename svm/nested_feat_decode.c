@@ -107,12 +107,12 @@ static void da_bytes(struct cpu *cpu, volatile struct vmcb *v12, uint64_t code,
 }
 
 void feat_decode_vmexit(struct cpu *cpu, volatile struct vmcb *v12,
-			uint64_t code, uint64_t *info1, uint64_t *next_rip)
+			uint64_t code, struct feat_exit *x)
 {
 	if (da_exit_has_bytes(code)) {
-		da_bytes(cpu, v12, code, *info1, cpu->cur->control.exit_info_2);
+		da_bytes(cpu, v12, code, x->info1, x->info2);
 		return;
 	}
 	v12->control.insn_len = 0;
-	da_info1(cpu, code, info1, next_rip);
+	da_info1(cpu, code, &x->info1, &x->next_rip);
 }

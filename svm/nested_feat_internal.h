@@ -9,10 +9,11 @@
 /* Decode assists (svm/nested_feat_decode.c), for the exits of
  * da_exit_has_bytes() and da_exit_has_info1(). */
 void feat_decode_vmexit(struct cpu *cpu, volatile struct vmcb *v12,
-			uint64_t code, uint64_t *info1, uint64_t *next_rip);
+			uint64_t code, struct feat_exit *x);
 
 /* TSC scaling and TSC_ADJUST (svm/nested_feat_tsc.c). */
 void feat_tsc_init(struct cpu *cpu);
+bool feat_tsc_rdmsr_intercepted(const struct cpu *cpu);
 int feat_tsc_rdmsr(struct cpu *cpu, uint32_t msr, uint64_t *val);
 int feat_tsc_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val);
 void feat_tsc_vmrun(struct cpu *cpu);

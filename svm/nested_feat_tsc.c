@@ -13,10 +13,12 @@
  *    RDTSCP and RDMSR of the TSC, and nestvisor computes the value from
  *    the host TSC at the exit (L1's own intercepts of them come first);
  *    with 1.0, TSC_OFFSET = vmcb01's + vmcb12's, no intercept.
- * TSC_ADJUST, where the CPU lacks it: nestvisor intercepts RDMSR/WRMSR of
- * TSC_ADJUST and WRMSR of the TSC, for L1 and for L2 (whose accesses L1
- * does not intercept act on L1's, as in KVM), and moves vmcb01's offset.
- * Where the CPU has it, both MSRs stay L1's, as before.
+ * The MSR policy (svm/msr_policy.c) intercepts RDMSR/WRMSR of the ratio
+ * and TSC_ADJUST and WRMSR of the TSC, for L1 and for L2 (whose accesses
+ * L1 does not intercept act on L1's, as in KVM).  TSC_ADJUST, where the
+ * CPU lacks it: emulated, moving vmcb01's offset.  Where the CPU has it,
+ * both MSRs are the CPU's (vmcb01's offset stays 0, so L1's TSC is the
+ * CPU's and the intercepted accesses are made as they were asked).
  * RDTSC exits nestvisor takes for itself are emulated with the same rule
  * (exact for any ratio), and RDTSCP is told from RDTSC by its bytes where
  * the CPU below reports it as RDTSC (QEMU TCG).
@@ -39,14 +41,14 @@ void feat_tsc_init(struct cpu *cpu)
 	/* The ratio applies to every guest: L1 runs unscaled. */
 	if (svm_has(&cpu->caps, SVM_FEAT_TSCRATE))
 		wrmsr(MSR_TSC_RATIO, TSC_RATIO_ONE);
-	if (f->tsc_scaling)
-		msrpm_set(cpu->msrpm, MSR_TSC_RATIO, true, true);
 	f->tsc_adjust = cpu->nested.offered &&
 			!(cpuid_count(7, 0).ebx & CPUID7_EBX_TSC_ADJUST);
-	if (f->tsc_adjust) {
-		msrpm_set(cpu->msrpm, MSR_TSC_ADJUST, true, true);
-		msrpm_set(cpu->msrpm, MSR_TSC, false, true);
-	}
+}
+
+bool feat_tsc_rdmsr_intercepted(const struct cpu *cpu)
+{
+	return !svm_has(&cpu->caps, SVM_FEAT_TSCRATE) &&
+	       cpu->nested.feat.tsc_ratio != TSC_RATIO_ONE;
 }
 
 static uint64_t l1_tsc_now(const struct cpu *cpu)
@@ -96,8 +98,9 @@ static void tsc02(struct cpu *cpu)
 	n->feat.intercept1 |= INTERCEPT1_RDTSC;
 	if (n->caps.rdtscp)
 		n->feat.intercept2 |= INTERCEPT2_RDTSCP;
+	/* RDMSR of the TSC: in vmcb02's MSR map now, and in every map made
+	 * while feat_tsc_rdmsr_intercepted() (svm/nested_maps.c). */
 	msrpm_set(n->msrpm02, MSR_TSC, true, false);
-	n->msrpm02_l0_only = false; /* merge it again at the next VMRUN */
 }
 
 /* The same while L2 runs: vmcb02's intercepts are already built. */
@@ -137,8 +140,8 @@ int feat_tsc_rdmsr(struct cpu *cpu, uint32_t msr, uint64_t *val)
 		*val = f->tsc_ratio;
 		return 0;
 	case MSR_TSC_ADJUST:
-		if (!f->tsc_adjust)
-			return -NV_EINVAL;
+		if (!f->tsc_adjust) /* the CPU's, or #GP */
+			return rdmsr_safe(msr, val);
 		*val = f->tsc.adjust;
 		return 0;
 	case MSR_TSC: /* intercepted for L2's emulated scaling only */
@@ -164,14 +167,14 @@ int feat_tsc_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val)
 		}
 		return 0;
 	case MSR_TSC_ADJUST:
-		if (!f->tsc_adjust)
-			return -NV_EINVAL;
+		if (!f->tsc_adjust) /* the CPU's, or #GP */
+			return wrmsr_safe(msr, val);
 		tsc_l1_write_adjust(&f->tsc, val);
 		l1_offset_changed(cpu);
 		return 0;
-	case MSR_TSC: /* intercepted for TSC_ADJUST emulation only */
-		if (!f->tsc_adjust)
-			return -NV_EINVAL;
+	case MSR_TSC:
+		if (!f->tsc_adjust) /* the CPU's: L1's TSC is the CPU's */
+			return wrmsr_safe(msr, val);
 		tsc_l1_write_tsc(&f->tsc, rdtsc(), val);
 		l1_offset_changed(cpu);
 		return 0;

@@ -1,39 +1,72 @@
 // SPDX-License-Identifier: MIT
 /*
- * L1's SVM instructions other than VMRUN, and L1's SVM MSRs.
- *  VMLOAD / VMSAVE: the state they move (FS, GS, TR, LDTR, KernelGsBase,
- *    STAR, LSTAR, CSTAR, SFMASK, SYSENTER_*) is L1's current state, which
- *    nestvisor keeps in vmcb01: VMLOAD copies from L1's VMCB into vmcb01,
- *    VMSAVE from vmcb01 into L1's VMCB (APM Vol. 2 §15.5.2).
- *  CLGI / STGI: L1's virtual GIF (svm/nested.c nested_set_gif).
- *  INVLPGA: the host ASID that stands for L1's ASID.
- *  All raise #UD while L1's EFER.SVME is clear and #GP at CPL > 0; VMLOAD
- *  and VMSAVE also #GP for an unaligned or illegal address.
+ * The SVM instructions other than VMRUN, executed by L1, or by its L2
+ * when L1 does not intercept them (then they act as on a CPU whose host
+ * is L1), and L1's SVM MSRs.
+ *  VMLOAD / VMSAVE (APM Vol. 2 §15.5.2): the state they move (FS, GS, TR,
+ *    LDTR, KernelGsBase, STAR, LSTAR, CSTAR, SFMASK, SYSENTER_*) is the
+ *    running guest's current state, which nestvisor keeps in its VMCB
+ *    (vmcb01 or vmcb02: svm/vmrun.S VMLOADs it before and VMSAVEs it after
+ *    every run).  rAX is an L1-physical address, for L2 too: without
+ *    virtual VMLOAD/VMSAVE, which nestvisor does not offer, the CPU takes
+ *    rAX as a physical address of the host, and L2's host is L1.
+ *    VMSAVE's writes into L1 memory take the path of L1's own writes
+ *    (nested_l1_store()).
+ *  CLGI / STGI: the one GIF, or L2's virtual GIF when vmcb12 enables it
+ *    (svm/nested_gif.c).
+ *  INVLPGA: the TLB entry of rAX in the ASID in ECX, on the host ASID
+ *    that stands for it (L1's ASID n runs as host ASID n + 1), and, for
+ *    a guest ASID, the shadow NPT's translations.
+ *  All raise #UD while the guest's EFER.SVME is clear or it is not in
+ *  protected mode, and #GP(0) at CPL > 0; VMLOAD and VMSAVE also #GP(0)
+ *  for an rAX that is not page-aligned or not an L1 physical address.
+ *  Exceptions go through inject_exception(): L1 gets the #VMEXIT when it
+ *  intercepts them for its L2.
  */
 #include "core/err.h"
 #include "core/hvmem.h"
 #include "core/log.h"
 #include "core/x86.h"
+#include "svm/hw.h"
 #include "svm/intercepts.h"
 #include "svm/nested_internal.h"
 
-/* Does L1's SVM instruction fault now?  If so the exception is injected:
- * #UD while L1's EFER.SVME is clear, #GP(0) at CPL > 0. */
+/* The running guest's EFER as it sees it (SVME: L1's virtual one, or the
+ * value L1 gave L2). */
+static uint64_t guest_efer(const struct cpu *cpu)
+{
+	return cpu->nested.guest_mode ? cpu->nested.l2_efer : efer_of_l1(cpu);
+}
+
+/* Does the running guest's SVM instruction fault now?  If so the
+ * exception is raised. */
 static bool svm_insn_faults(struct cpu *cpu)
 {
-	if (!cpu->nested.svme)
+	const struct vmcb_save *s = &cpu->cur->save;
+
+	if (!(guest_efer(cpu) & X86_EFER_SVME) || !(s->cr0 & X86_CR0_PE))
 		inject_exception(cpu, X86_VEC_UD, false, 0);
-	else if (cpu->vmcb01->save.cpl != 0)
+	else if (s->cpl != 0)
 		inject_exception(cpu, X86_VEC_GP, true, 0);
 	else
 		return false;
 	return true;
 }
 
+/* rAX as the instruction uses it: all 64 bits in 64-bit mode, else EAX. */
+static uint64_t guest_rax(const struct cpu *cpu)
+{
+	const struct vmcb_save *s = &cpu->cur->save;
+
+	if ((s->efer & X86_EFER_LMA) && s->cs.attrib.l)
+		return s->rax;
+	return (uint32_t)s->rax;
+}
+
 void nested_vmload_vmsave(struct cpu *cpu, bool load)
 {
-	struct vmcb_save *s01 = &cpu->vmcb01->save;
-	uint64_t gpa = s01->rax;
+	struct vmcb_save *cur = &cpu->cur->save;
+	uint64_t gpa = guest_rax(cpu);
 	volatile struct vmcb *v;
 
 	if (svm_insn_faults(cpu))
@@ -43,35 +76,45 @@ void nested_vmload_vmsave(struct cpu *cpu, bool load)
 		inject_exception(cpu, X86_VEC_GP, true, 0);
 		return;
 	}
-	if (skip_instruction(cpu, load ? INSN_VMLOAD : INSN_VMSAVE))
+	if (!insn_is(cpu, load ? INSN_VMLOAD : INSN_VMSAVE))
 		return;
-	if (load)
-		copy_vmload_state(s01, &v->save);
-	else
-		copy_vmload_state(&v->save, s01);
+	if (load) {
+		copy_vmload_state(cur, &v->save);
+	} else {
+		nested_l1_store(cpu, gpa);
+		copy_vmload_state(&v->save, cur);
+	}
+	skip_instruction(cpu, load ? INSN_VMLOAD : INSN_VMSAVE);
 }
 
 void nested_gif(struct cpu *cpu, bool set)
 {
-	if (svm_insn_faults(cpu))
+	if (svm_insn_faults(cpu) || !insn_is(cpu, set ? INSN_STGI : INSN_CLGI))
 		return;
-	if (skip_instruction(cpu, set ? INSN_STGI : INSN_CLGI))
-		return;
-	nested_set_gif(cpu, set);
+	if (nested_l2_vgif_emulated(cpu))
+		nested_l2_set_vgif(cpu, set);
+	else
+		nested_set_gif(cpu, set);
+	skip_instruction(cpu, set ? INSN_STGI : INSN_CLGI);
 }
 
 void nested_invlpga(struct cpu *cpu)
 {
-	uint64_t va = cpu->vmcb01->save.rax;
+	uint64_t va = guest_rax(cpu);
 	uint32_t asid = (uint32_t)cpu->gregs.rcx;
 
-	if (svm_insn_faults(cpu))
+	if (svm_insn_faults(cpu) || !insn_is(cpu, INSN_INVLPGA))
 		return;
-	if (skip_instruction(cpu, INSN_INVLPGA))
-		return;
-	if (asid < cpu->nested.l1_nr_asids)
-		__asm__ volatile("invlpga %%rax, %%ecx" ::"a"(va),
-				 "c"(asid + 1) : "memory");
+	if (asid < cpu->nested.l1_nr_asids) {
+		hw_invlpga(va, asid + 1);
+		/* A guest ASID: its translations of va may come from the
+		 * shadow NPT, which caches L1's nested translations by L2
+		 * address, not by va: the shadow is emptied (more than
+		 * asked, never less). */
+		if (asid)
+			nested_npt_flush_shadow(cpu);
+	}
+	skip_instruction(cpu, INSN_INVLPGA);
 }
 
 int nested_rdmsr(struct cpu *cpu, uint32_t msr, uint64_t *val)

@@ -15,11 +15,24 @@
  * instructions).  An #NPF of vmcb02, with or without nested paging, is
  * svm/npf.c's: it asks the MMU and acts on the answer.
  *
- * Coherence: the MMU write-protects, in L1's NPT, every L1 page its shadow
- * tables were built from.  L1's write to one exits (svm/npf.c calls
- * nested_npt_l1_write), the shadows built from it are dropped, the page is
- * released and L1's write goes through.  Every change to shadow tables or
- * to L1's NPT is followed by a TLB flush of the guest that used them.
+ * L2 never reaches nestvisor's region or the local APIC's page directly:
+ * where L1's NPT points L2 at them, the shadow maps the sink page (a
+ * write to the APIC page would otherwise bypass the INIT/SIPI filter of
+ * svm/apic.c).
+ *
+ * Coherence: each vCPU has its own shadow; mm/snpt_smp.c keeps them all
+ * coherent with L1's NPT (its opening comment has the argument).  An L1
+ * page any shadow was built from is read-only in L1's NPT (and no CPU
+ * keeps a writable translation: smp_flush_l1_tlbs).  L1's write to one,
+ * from any CPU, exits (svm/npf.c calls nested_npt_l1_write), the entries
+ * built from it are dropped from every vCPU's shadow, the page is released
+ * and L1's write goes through.  Shadow table pages a vCPU freed return to
+ * the allocator before its next VMRUN, which then flushes its TLB
+ * (nested_npt_reclaim).  The pages of L1's permission maps that
+ * svm/nested_maps.c watches are pinned read-only in the same table
+ * (nested_npt_l1_pin), so that every change of an L1 page's rights in
+ * nestvisor's NPT, for either reason, is made under one lock; every vCPU's
+ * shadow maps a pinned page with 4 KiB read-only leaves only.
  */
 #include "core/err.h"
 #include "core/hvmem.h"
@@ -28,31 +41,97 @@
 #include "core/x86.h"
 #include "mm/npt_l1.h"
 #include "mm/shadow_npt.h"
+#include "mm/snpt_smp.h"
+#include "svm/apic.h"
 #include "svm/intercepts.h"
 #include "svm/nested_internal.h"
+#include "svm/smp.h"
+
+/* Does [lo, hi) hold a page L2 may not reach directly: nestvisor's region,
+ * a hidden range (core/hvmem.h), or the local APIC's page (its writes are
+ * emulated for L1, svm/apic.c)? */
+static bool holds_hole(uint64_t lo, uint64_t hi)
+{
+	uint64_t apic = apic_mmio_page();
+
+	return hvmem_meets_hidden(lo, hi) || (apic >= lo && apic < hi);
+}
+
+/* The page L2 sees at gpa instead of L1's, or 0: the region's or a hidden
+ * range's backing (core/hvmem.h), the sink for the APIC page. */
+static uint64_t hole_backing(uint64_t gpa)
+{
+	uint64_t backing = hvmem_backing(gpa);
+
+	if (!backing && (gpa & ~0xfffull) == apic_mmio_page())
+		backing = hvmem.sink_pa;
+	return backing;
+}
 
 static int l1_to_hpa(void *ctx, uint64_t gpa, uint64_t *hpa, unsigned *shift)
 {
-	uint64_t b = hvmem.base, e = hvmem.base + hvmem.size;
 	struct cpu *cpu = ctx;
+	uint64_t backing;
 
 	if (gpa >= hvmem.phys_limit)
 		return -NV_EFAULT;
-	if (gpa >= b && gpa < e) {
-		*hpa = hvmem.sink_pa + (gpa & 0xfff);
-		*shift = 12;
+	*shift = 12;
+	backing = hole_backing(gpa);
+	if (backing) {
+		*hpa = backing + (gpa & 0xfff);
 		return 0;
 	}
 	*hpa = gpa;
-	*shift = 12;
+	/* The largest block around gpa clear of the holes and of the
+	 * watched pages of L1's permission maps (svm/nested_maps.c). */
 	for (unsigned s = cpu->caps.gbpages ? 30 : 21; s > 12; s -= 9) {
 		uint64_t lo = gpa & ~((1ull << s) - 1), hi = lo + (1ull << s);
-		if ((hi <= b || lo >= e) && hi <= hvmem.phys_limit) {
+		if (!holds_hole(lo, hi) && hi <= hvmem.phys_limit &&
+		    !nested_maps_watched_in(cpu, lo, hi)) {
 			*shift = s;
 			break;
 		}
 	}
 	return 0;
+}
+
+/* One shadow per vCPU, kept coherent by mm/snpt_smp.c. */
+static struct snpt_smp group;
+
+/* vmcb02's TLB flush that nestvisor owes it (the shadow or L1's NPT
+ * changed).  The shadow's freed table pages are mm/snpt_smp.c's: they
+ * return to the allocator before a VMRUN that flushes the TLB
+ * (nested_npt_reclaim). */
+void nested_npt_tlb_flush02(struct cpu *cpu, struct vmcb_control *c)
+{
+	struct nested *n = &cpu->nested;
+
+	if (!n->tlb_flush_pending)
+		return;
+	c->tlb_control = TLB_CONTROL_FLUSH_ALL;
+	n->tlb_flush_pending = false;
+}
+
+void nested_npt_flush_shadow(struct cpu *cpu)
+{
+	if (!cpu->nested.snpt)
+		return;
+	snpt_smp_flush(&group, cpu->idx);
+	cpu->nested.tlb_flush_pending = true;
+}
+
+void nested_npt_flush_all_shadows(struct cpu *self)
+{
+	for (unsigned i = 0; i < group.nr; i++)
+		if (group.v[i].mmu)
+			snpt_smp_flush(&group, i);
+	self->nested.tlb_flush_pending = true;
+	smp_flush_l1_tlbs(self);
+}
+
+bool nested_npt_freed_pending(const struct cpu *cpu)
+{
+	return snpt_smp_has_deferred(&group, cpu->idx);
 }
 
 static void flush_all_guests(struct cpu *cpu)
@@ -61,23 +140,64 @@ static void flush_all_guests(struct cpu *cpu)
 	cpu->nested.tlb_flush_pending = true;
 }
 
-static int protect(void *ctx, uint64_t gpa, bool wp)
-{
-	struct cpu *cpu = ctx;
-	uint64_t hpa;
-	unsigned shift;
-	int err = l1_to_hpa(ctx, gpa, &hpa, &shift);
+/* 1 GiB pages in L1's NPT, for merging splits back. */
+static bool gbpages;
 
-	if (err)
-		return err;
+static void flush_every_cpu(void)
+{
+	smp_flush_l1_tlbs(0);
+}
+
+/* The group's hook: one page of L1's NPT read-only (and no CPU left with
+ * a writable translation of it), or writable again.  The local APIC's
+ * page is read-only for good (svm/apic.c): neither, whatever L1's tables
+ * say. */
+static int l1_write_protect(void *ctx, uint64_t page, bool wp)
+{
+	uint64_t hpa = hvmem_backing(page);
+	int err;
+
+	(void)ctx;
+	if (page >= hvmem.phys_limit)
+		return -NV_EFAULT;
+	if (page == apic_mmio_page())
+		return 0;
+	if (!hpa)
+		hpa = page;
 	log_trace("%s L1 page 0x%lx in L1's NPT",
-		  wp ? "write-protect" : "release", gpa);
-	err = npt_map_page(&hvmem.ptm, hvmem.npt_root, gpa & ~0xfffull,
-			   hpa & ~0xfffull, PTE_P | PTE_US | (wp ? 0 : PTE_RW));
+		  wp ? "write-protect" : "release", page);
+	err = hvmem_npt_map(page, hpa, PTE_P | PTE_US | (wp ? 0 : PTE_RW));
 	if (err)
 		return err;
-	flush_all_guests(cpu);
+	if (wp)
+		smp_flush_l1_tlbs(0);
+	else /* the large pages split for it come back where they can */
+		hvmem_npt_merge(page, gbpages, flush_every_cpu);
 	return 0;
+}
+
+int nested_npt_global_init(bool gb)
+{
+	struct snpt_smp_hooks hooks = { .write_protect = l1_write_protect };
+	struct snpt_smp_prot *prot =
+		hv_alloc((SNPT_SMP_PROT_SLOTS * sizeof(*prot) + 4095) / 4096);
+
+	if (!prot)
+		return -NV_ENOMEM;
+	gbpages = gb;
+	snpt_smp_init(&group, &hooks, &hvmem.shadow_ptm, prot);
+	nested_maps_global_init();
+	return 0;
+}
+
+int nested_npt_l1_pin(uint64_t gpa)
+{
+	return snpt_smp_pin(&group, gpa);
+}
+
+void nested_npt_l1_unpin(uint64_t gpa)
+{
+	snpt_smp_unpin(&group, gpa);
 }
 
 /* L2's physical memory through L1's NPT, for decoding L2's instructions. */
@@ -121,8 +241,7 @@ int nested_npt_init(struct cpu *cpu)
 {
 	struct nested *n = &cpu->nested;
 	struct snpt_env env = {
-		.l1mem = &l1_gmem, .l1_to_hpa = l1_to_hpa, .protect = protect,
-		.ctx = cpu, .ptm = &hvmem.ptm,
+		.l1mem = &l1_gmem, .l1_to_hpa = l1_to_hpa, .ctx = cpu,
 		.l1_cpu = { n->caps.maxphyaddr, cpu->caps.gbpages },
 		.hw_gmet = svm_has(&cpu->caps, SVM_FEAT_GMET),
 		.gbpages = cpu->caps.gbpages,
@@ -131,7 +250,7 @@ int nested_npt_init(struct cpu *cpu)
 	n->snpt = hv_alloc((sizeof(*n->snpt) + 4095) / 4096);
 	if (!n->snpt)
 		return -NV_ENOMEM;
-	snpt_init(n->snpt, &env);
+	snpt_smp_add_vcpu(&group, cpu->idx, n->snpt, &env);
 	n->l2_phys = (struct gmem){ cpu, l2_read, l2_write, l2_cmpxchg };
 	return 0;
 }
@@ -153,13 +272,19 @@ int nested_npt_setup(struct cpu *cpu)
 	/* L1's CR4 and EFER at VMRUN are the host state of the NPT walk. */
 	n->npt_role = cpu_role_shadow_npt(l1->cr4, efer_of_l1(cpu), gmet);
 	pagewalk_init(&n->npt_walk, n->npt_role, true, &mc);
-	return snpt_get_root(n->snpt, c12->ctrl.nested_cr3, n->npt_role,
-			     exec_class(cpu, c12->save.cpl), &n->npt_root);
+	return snpt_smp_get_root(&group, cpu->idx, c12->ctrl.nested_cr3,
+				 n->npt_role, exec_class(cpu, c12->save.cpl),
+				 &n->npt_root);
 }
 
 uint64_t nested_npt_faults(const struct cpu *cpu)
 {
 	return cpu->nested.snpt ? cpu->nested.snpt->stats.faults : 0;
+}
+
+uint64_t nested_npt_pages(const struct cpu *cpu)
+{
+	return __atomic_load_n(&group.v[cpu->idx].pages, __ATOMIC_RELAXED);
 }
 
 uint64_t nested_npt_root(struct cpu *cpu)
@@ -177,13 +302,31 @@ void nested_npt_use_root(struct cpu *cpu, uint64_t root)
 
 void nested_npt_l1_write(struct cpu *cpu, uint64_t gpa)
 {
-	log_debug("L1 writes its NPT page 0x%lx: shadows built from it dropped",
-		  gpa & ~(uint64_t)0xfff);
-	snpt_l1_write(cpu->nested.snpt, gpa);
+	log_debug_limited("L1 writes its NPT page 0x%lx: shadows built from "
+			  "it dropped", gpa & ~(uint64_t)0xfff);
+	snpt_smp_l1_write(&group, gpa);
 	flush_all_guests(cpu);
 }
 
 bool nested_npt_protected(struct cpu *cpu, uint64_t gpa)
 {
-	return cpu->nested.snpt && snpt_is_protected(cpu->nested.snpt, gpa);
+	(void)cpu;
+	return snpt_smp_is_protected(&group, gpa);
+}
+
+void nested_npt_reclaim(struct cpu *cpu)
+{
+	if (snpt_smp_has_deferred(&group, cpu->idx) &&
+	    snpt_smp_reclaim(&group, cpu->idx))
+		cpu->cur->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
+}
+
+enum snpt_outcome nested_npt_handle_fault(struct cpu *cpu,
+					  struct snpt_fault_result *r)
+{
+	struct nested *n = &cpu->nested;
+	const struct vmcb_control *c = &n->vmcb02->control;
+
+	return snpt_smp_fault(&group, cpu->idx, n->npt_root, c->exit_info_2,
+			      c->exit_info_1, n->vmcb02->save.cpl, r);
 }

@@ -9,11 +9,13 @@
  *    lacks it);
  *  - nested paging, through a shadow of L1's NPT (svm/nested_npt.c);
  *  - GMET: the CPU's where present, else emulated in the shadow NPT;
+ *  - vGIF for L2: the CPU's where present, else emulated
+ *    (svm/nested_gif.c);
  *  - the features of svm/nested_feat.c: decode assists, TSC scaling and
  *    TSC_ADJUST, pause filter and threshold, VMCB clean bits, each the
  *    CPU's where present, else emulated; vNMI where the CPU has it.
- * Not offered: vGIF, AVIC, LBR virtualization, VMSAVE/VMLOAD
- * virtualization, SEV.
+ * Not offered: AVIC, LBR virtualization, VMSAVE/VMLOAD virtualization,
+ * SEV.
  */
 #include "core/err.h"
 #include "core/hvmem.h"
@@ -39,6 +41,7 @@ static uint64_t cr4_supported(void)
 	if ((r7.ebx >> 7) & 1)  cr4 |= X86_CR4_SMEP;
 	if ((r7.ebx >> 20) & 1) cr4 |= X86_CR4_SMAP;
 	if ((r7.ecx >> 3) & 1)  cr4 |= X86_CR4_PKE;
+	if ((r7.ecx >> 7) & 1)  cr4 |= X86_CR4_CET;
 	return cr4;
 }
 
@@ -48,6 +51,7 @@ static uint32_t l1_cpuid_edx(const struct nested_caps *c)
 	return (c->np ? 1u << SVM_FEAT_NP : 0) |
 	       (c->nrips ? 1u << SVM_FEAT_NRIPS : 0) |
 	       (c->flush_by_asid ? 1u << SVM_FEAT_FLUSHASID : 0) |
+	       (c->vgif ? 1u << SVM_FEAT_VGIF : 0) |
 	       (c->gmet ? 1u << SVM_FEAT_GMET : 0);
 }
 
@@ -60,37 +64,39 @@ int nested_init(struct cpu *cpu)
 	int rc;
 
 	n->vmcb02 = hv_alloc(1);
-	n->msrpm02 = hv_alloc(MSRPM_SIZE / 4096);
-	n->iopm02 = hv_alloc(IOPM_SIZE / 4096);
-	if (!n->vmcb02 || !n->msrpm02 || !n->iopm02)
+	if (!n->vmcb02 || nested_maps_init(cpu))
 		return -NV_ENOMEM;
 	n->vmcb02_pa = (uint64_t)n->vmcb02;
 	n->gif = true;
 
 	*c = (struct nested_caps){
-		.maxphyaddr = (uint8_t)(cpu->caps.maxphyaddr > 48 ?
-					48 : cpu->caps.maxphyaddr),
+		.maxphyaddr = (uint8_t)cpu->caps.l1_maxphyaddr,
 		.np = true,
 		.gmet = true, /* the CPU's, or emulated by the shadow NPT */
 		.nrips = true,
 		.flush_by_asid = true,
+		.vgif = true, /* the CPU's, or emulated (svm/nested_gif.c) */
 		.xsave = (cpuid(1).ecx >> 26) & 1,
 		.rdtscp = (e1.edx >> 27) & 1,
 		.invpcid = (cpuid_count(7, 0).ebx >> 10) & 1,
 		.rdpru = (cpuid(0x80000008).ebx >> 4) & 1,
 		.cr4_allowed = cr4_supported(),
-		.efer_allowed = X86_EFER_SCE | X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE |
-				X86_EFER_SVME | X86_EFER_FFXSR,
+		.efer_allowed = cpu->caps.efer_allowed,
 	};
 	rc = nested_npt_init(cpu);
 	if (rc)
 		return rc;
 	n->offered = cpu->caps.nr_asids > 2;
 	n->l1_nr_asids = cpu->caps.nr_asids - 1;
+	c->nr_asids = n->l1_nr_asids;
 	n->l1_cpuid_edx = l1_cpuid_edx(c) | nested_feat_init(cpu);
-	svm_feature_names(n->l1_cpuid_edx, names, sizeof(names));
-	log_info("nested SVM offered to L1: %s, %u ASIDs, features (CPUID "
-		 "0x8000000A EDX 0x%x): %s", n->offered ? "yes" : "no",
-		 n->l1_nr_asids, n->l1_cpuid_edx, names);
+	/* Every CPU offers the same: say it once. */
+	if (!cpu->idx) {
+		svm_feature_names(n->l1_cpuid_edx, names, sizeof(names));
+		log_info("nested SVM offered to L1: %s, %u ASIDs, features "
+			 "(CPUID 0x8000000A EDX 0x%x): %s",
+			 n->offered ? "yes" : "no", n->l1_nr_asids,
+			 n->l1_cpuid_edx, names);
+	}
 	return 0;
 }

@@ -43,7 +43,7 @@ static union cpu_role guest_role(struct cpu *cpu)
 	struct pagewalk *w = &cpu->code_walk[cur_level(cpu)];
 
 	if (w->role.as_u64 != role.as_u64) {
-		struct mm_cpu mc = { cpu->caps.maxphyaddr, cpu->caps.gbpages };
+		struct mm_cpu mc = { cpu->caps.l1_maxphyaddr, cpu->caps.gbpages };
 		pagewalk_init(w, role, false, &mc);
 	}
 	return role;
@@ -181,12 +181,25 @@ static __attribute__((noinline)) int decode_slow(struct cpu *cpu,
 
 	n = read_code(cpu, role, la, bytes, sizeof(bytes), &first);
 	if (insn_decode(bytes, n, mode, &in) || in.op != op) {
-		log_warn("cannot decode the intercepted instruction at rip 0x%lx "
-			 "(%u bytes readable)", s->rip, n);
+		log_warn_limited("cannot decode the intercepted instruction at "
+				 "rip 0x%lx (%u bytes readable)", s->rip, n);
 		return -NV_EINVAL;
 	}
 	cache_fill(cpu, la, role, &first, bytes, &in);
 	return in.len;
+}
+
+int guest_insn_decode(struct cpu *cpu, struct insn *in)
+{
+	const struct vmcb_save *s = &cpu->cur->save;
+	enum insn_mode mode = code_mode(s);
+	uint64_t la = mode == INSN_MODE_64 ? s->rip : s->cs.base + s->rip;
+	uint8_t bytes[INSN_MAX_LEN];
+	struct walk_result first;
+	unsigned n;
+
+	n = read_code(cpu, guest_role(cpu), la, bytes, sizeof(bytes), &first);
+	return insn_decode(bytes, n, mode, in);
 }
 
 int guest_insn_len(struct cpu *cpu, enum insn_op op)
@@ -241,6 +254,23 @@ unsigned guest_code_fetch(struct cpu *cpu, uint8_t *buf, unsigned len,
 	return read_code(cpu, guest_role(cpu), *la, buf, len, &first);
 }
 
+int guest_insn_decode_op(struct cpu *cpu, enum insn_op op, struct insn *in)
+{
+	if (guest_insn_decode(cpu, in) || in->op != op)
+		return -NV_EINVAL;
+	return 0;
+}
+
+bool insn_is(struct cpu *cpu, enum insn_op op)
+{
+	if (svm_has(&cpu->caps, SVM_FEAT_NRIPS) && cpu->cur->control.next_rip)
+		return true;
+	if (guest_insn_len(cpu, op) > 0)
+		return true;
+	inject_exception(cpu, X86_VEC_UD, false, 0);
+	return false;
+}
+
 int skip_instruction(struct cpu *cpu, enum insn_op op)
 {
 	struct vmcb *v = cpu->cur;
@@ -252,6 +282,7 @@ int skip_instruction(struct cpu *cpu, enum insn_op op)
 
 	if (svm_has(&cpu->caps, SVM_FEAT_NRIPS) && v->control.next_rip) {
 		s->rip = v->control.next_rip;
+		instruction_completed(cpu);
 		return 0;
 	}
 	mode = code_mode(s);
@@ -266,5 +297,17 @@ int skip_instruction(struct cpu *cpu, enum insn_op op)
 	s->rip += (unsigned)len;
 	if (mode != INSN_MODE_64)
 		s->rip &= mode == INSN_MODE_32 ? 0xffffffffull : 0xffffull;
+	instruction_completed(cpu);
 	return 0;
+}
+
+void guest_advance_rip(struct cpu *cpu, unsigned len)
+{
+	struct vmcb_save *s = &cpu->cur->save;
+	enum insn_mode mode = code_mode(s);
+
+	s->rip += len;
+	if (mode != INSN_MODE_64)
+		s->rip &= mode == INSN_MODE_32 ? 0xffffffffull : 0xffffull;
+	instruction_completed(cpu);
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The vCPU: nestvisor's state for one virtualized CPU.  Only the boot CPU
- * is virtualized today (docs/architecture.md, "Other CPUs").  Fields used
- * from assembly are exported through svm/asm-offsets.c.
+ * The vCPU: nestvisor's state for one virtualized CPU, one per CPU
+ * (docs/architecture.md, "Every CPU"; svm/smp.h).  Fields used from
+ * assembly are exported through svm/asm-offsets.c.
  */
 #ifndef NV_SVM_VCPU_H
 #define NV_SVM_VCPU_H
@@ -10,8 +10,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/hypercall.h"
 #include "mm/walk.h"
+#include "svm/apic.h"
 #include "svm/features.h"
+#include "svm/init_sipi.h"
 #include "svm/nested.h"
 #include "svm/vmcb.h"
 
@@ -59,6 +62,8 @@ struct cpu {
 	uint64_t vmcb01_pa;
 	uint64_t host_vmcb_pa;
 	uint64_t host_rsp;         /* top of the host stack */
+	uint64_t ist_top;          /* top of the NMI/#DF/#MC stack */
+	volatile uint64_t *nmi_count; /* at ist_top: NMIs taken (core/idt.S) */
 	struct vmcb *vmcb01;
 	struct vmcb *host_vmcb;    /* host TR/FS/GS/... for VMLOAD after exit */
 	uint64_t hsave_pa;
@@ -74,9 +79,39 @@ struct cpu {
 
 	struct nested nested;      /* L1's SVM and the L2 it runs */
 
+	/* The EVENTINJ nestvisor wrote into vmcb01 [0] and vmcb02 [1] for
+	 * their next run (svm/inject.c), and the one vmcb02 was entered with
+	 * (svm/nested_exit.c moves it at each of its exits). */
+	union svm_event injected[2];
+	union svm_event entered_with;
+
 	struct exit_record ring[EXIT_RING_SIZE];
 	unsigned ring_next;
 	uint64_t nr_exits;
+	uint64_t nr_smis;          /* SMIs taken in host mode (svm/smi.c) */
+	/* The last #NPF that nestvisor's NPT should not have given, retried
+	 * once after a flush (svm/npf.c). */
+	uint64_t npf_retry_gpa, npf_retry_rip;
+	/* nr_exits at the last VMEXIT_INVALID of vmcb01 answered with #GP
+	 * (svm/exit.c). */
+	uint64_t invalid_exit;
+	/* Exits by NV_HC_EXIT_COUNTS slot, of L1 ([0]) and L2 ([1]). */
+	uint64_t exit_counts[2][NV_EXIT_SLOTS];
+	uint64_t npf_reflected;    /* #NPFs of L2 reflected to L1 */
+
+	/* Which CPU this is, and the requests other CPUs make of it
+	 * (svm/smp.c).  The atomics are read and written by other CPUs. */
+	unsigned idx;              /* smp.slot[idx] */
+	uint32_t apic_id;
+	uint32_t in_guest;         /* atomic: 1 from before VMRUN to #VMEXIT */
+	uint64_t exit_seq;         /* atomic: #VMEXITs taken */
+	uint32_t kicked;           /* atomic: an NMI was sent as a kick */
+	uint32_t flush_req;        /* atomic: flush the TLB at the next VMRUN */
+	bool nmi_pending;          /* an NMI for the guest, not yet injected */
+	uint32_t nmi_ipis;         /* atomic: NMI IPIs L1 sent to this CPU */
+	uint32_t nmi_ipis_done;    /* those turned into nmi_pending */
+	struct vapic vapic;        /* L1's local APIC as nestvisor tracks it */
+	struct sipi_mailbox sipi;  /* INIT and SIPI sent to this CPU */
 };
 
 /* 0 while L1 runs, 1 while L2 runs. */

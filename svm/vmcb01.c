@@ -3,7 +3,10 @@
 #include "core/desc.h"
 #include "core/hypercall.h"
 #include "core/x86.h"
+#include "svm/apic.h"
 #include "svm/intercepts.h"
+#include "svm/msr_policy.h"
+#include "svm/pci_hide.h"
 #include "svm/permmap.h"
 
 /* The hidden part of a segment register, from its descriptor in the live
@@ -44,15 +47,26 @@ static void set_intercepts(struct cpu *cpu)
 {
 	struct vmcb_control *c = &cpu->vmcb01->control;
 
+	c->intercept_cr = L0_INTERCEPT_CR;
 	c->intercept_misc1 = L0_INTERCEPT1;
 	c->intercept_misc2 = L0_INTERCEPT2;
-
-	msrpm_set(cpu->msrpm, MSR_EFER, true, true);
-	msrpm_set(cpu->msrpm, MSR_VM_CR, true, true);
-	msrpm_set(cpu->msrpm, MSR_VM_HSAVE_PA, true, true);
-	iopm_set(cpu->iopm, NV_PORT_DEBUG_EXIT, NV_PORT_DEBUG_EXIT_LEN);
+	c->intercept_exceptions = L0_INTERCEPT_EXCEPTIONS;
 	c->msrpm_base_pa = (uint64_t)cpu->msrpm;
 	c->iopm_base_pa = (uint64_t)cpu->iopm;
+}
+
+void vmcb01_init_maps(uint8_t *msrpm, uint8_t *iopm)
+{
+	/* Every MSR the policy intercepts (svm/msr_policy.c), the local
+	 * APIC's base and the x2APIC ICR (svm/apic.c) among them. */
+	msr_policy_fill(msrpm);
+	iopm_set(iopm, NV_PORT_DEBUG_EXIT, NV_PORT_DEBUG_EXIT_LEN);
+}
+
+void vmcb01_pci_maps(uint8_t *iopm)
+{
+	if (pci_hidden_count())
+		iopm_set(iopm, PCI_CONFIG_DATA, 4);
 }
 
 void vmcb01_init(struct cpu *cpu, const struct launch_frame *f, uint64_t ncr3)

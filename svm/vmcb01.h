@@ -13,4 +13,10 @@
  */
 void vmcb01_init(struct cpu *cpu, const struct launch_frame *f, uint64_t ncr3);
 
+/* nestvisor's MSR and I/O permission maps, shared by every vmcb01;
+ * vmcb01_pci_maps() once the PCI functions to hide are known (svm/dma.c,
+ * svm/pci_hide.c). */
+void vmcb01_init_maps(uint8_t *msrpm, uint8_t *iopm);
+void vmcb01_pci_maps(uint8_t *iopm);
+
 #endif

@@ -3,6 +3,10 @@
  * void svm_run_loop(struct cpu *cpu)   -- never returns
  *
  * The world switch, on the host stack, with GIF clear throughout host mode.
+ *  0. svm_prepare_entry(cpu) (svm/smp.c): act on what other CPUs asked
+ *     (INIT, SIPI, TLB flush) and deliver a held NMI, with GIF clear, so
+ *     that nothing sent meanwhile is lost: it is either seen here or
+ *     makes the VMRUN below exit at once (a kick NMI).
  *  1. Load the guest's GPRs (all but RAX and RSP, which VMRUN takes from
  *     the VMCB).
  *  2. VMLOAD the current VMCB -- vmcb01 for L1, vmcb02 for L2 -- (FS, GS,
@@ -28,7 +32,9 @@ svm_run_loop:
 	pushq	%rdi
 	pushq	%rdi		/* (%rsp) = cpu; keeps 16-byte alignment */
 	clgi
-1:	movq	(%rsp), %rax
+1:	movq	(%rsp), %rdi
+	call	svm_prepare_entry
+	movq	(%rsp), %rax
 	cmpq	$0, CPU_CUR_HOST_IF(%rax)
 	je	2f
 	sti
@@ -48,7 +54,11 @@ svm_run_loop:
 	movq	GREGS_R15(%rax), %r15
 	movq	CPU_CUR_VMCB_PA(%rax), %rax
 	vmload	%rax
+	/* svm/exit.c: a VMCB whose RIP is one of these holds host state */
+	.globl svm_vmrun_insn, svm_after_vmrun
+svm_vmrun_insn:
 	vmrun	%rax
+svm_after_vmrun:
 	cli
 	vmsave	%rax
 	movq	(%rsp), %rax

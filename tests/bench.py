@@ -7,10 +7,26 @@
    payload's TSC deltas divided by 2^N are exact instruction counts that
    repeat from run to run.  Each figure is the median of 1001 round trips, minus an empty
    rdtsc pair.
+   Also, with more CPUs: the boot CPU's INIT, SIPI and SIPI to an AP (the
+   sipi payload, load option "bench", 2 CPUs), and shadow-NPT faults of 4
+   vCPUs at once (nbench, load option "smp", 4 CPUs).
 2. Boot cost: the wall-clock time from QEMU's start to the payload's first
    line, with nestvisor (nestvisor.efi chain-loading the payload) and
    without (the payload as BOOTX64.EFI), median of --boots runs each, and
-   their ratio.  This one is wall-clock, so it varies a little.
+   their ratio; with 1 CPU and with 4.  This one is wall-clock, so it
+   varies a little.
+3. A real L2 OS: Debian's Linux as L1 runs Debian's QEMU with KVM, which
+   boots Debian's kernel as L2 (the linux-qemu-l2 tests' initrd-qemu.img),
+   in each way of --l2-boot: pvh (the ELF image's PVH entry) and bios
+   (SeaBIOS and the bzImage's real-mode setup).  L1 prints its uptime at
+   QEMU's start and when L2's marker line arrives
+   (tests/linux/qemu-init.sh); the difference is L2's boot time by L1's
+   clock.  Measured under nestvisor and on bare QEMU (whose TCG SVM is
+   then L0 for L1), one after the other, for each -cpu model of --l2-cpu
+   and each way, median of --l2-boots runs each, and their ratio.
+   Wall-clock too, so it follows the load of the machine; beside it, the
+   same span in CPU time of the outer QEMU process, which depends much
+   less on what else runs.
 
 The ESP and QEMU command line come from tests/runner.py, so the machine is
 the same as the tests'.
@@ -18,6 +34,7 @@ the same as the tests'.
 import argparse
 import importlib.util
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -31,15 +48,20 @@ runner = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(runner)
 
 FIRST_LINE = "bench: payload started"
+L2_BOOT_RE = re.compile(r"^qemu-l2: L2 marker at uptime [0-9.]+: L2 boot ([0-9.]+) s$")
+L2_CPUS = ["max", "EPYC,+svm,+npt"]
+L2_BOOTS = ["pvh", "bios"]
 NBENCH_CFG = "next = \\EFI\\nestvisor\\next.efi\nmemory = 64M\n"
+SIPI_FIRST_LINE = "sipi: the boot CPU starts an AP"
 
 
-def boot(efi, nxt, cfg, icount, timeout=120, files=None):
+def boot(efi, nxt, cfg, icount, timeout=120, files=None, cpus=1):
     """Boot once; return (seconds to the payload's first line, lines)."""
     args = argparse.Namespace(efi=efi, next=nxt, config=None, config_file=cfg,
                               file=files, kernel=None, initrd=None, append=None,
                               cpu=runner.DEFAULT_CPU, memory=512, icount=icount,
-                              qemu_arg=None, nvram=False, secure_boot=False,
+                              qemu_arg=["-smp", str(cpus)] if cpus > 1 else None,
+                              nvram=False, secure_boot=False, smm=False,
                               disk=None)
     with tempfile.TemporaryDirectory() as esp:
         runner.build_esp(args, esp)
@@ -54,7 +76,8 @@ def boot(efi, nxt, cfg, icount, timeout=120, files=None):
             if i == 1:
                 break
             line = runner.clean_line(child.before)
-            if first is None and line.startswith(FIRST_LINE):
+            if first is None and (line.startswith(FIRST_LINE) or
+                                  line.startswith(SIPI_FIRST_LINE)):
                 first = time.monotonic() - t0
             if nv_first is None and line.startswith("nestvisor: nestvisor "):
                 nv_first = time.monotonic() - t0
@@ -66,12 +89,120 @@ def boot(efi, nxt, cfg, icount, timeout=120, files=None):
     return first, lines
 
 
+def l2_boot(build, cpu, way, nestvisor, timeout=900):
+    """Boot Linux as L1 with initrd-qemu.img, under nestvisor or on bare
+    QEMU; return L2's boot time (seconds) by L1's clock and, over the span
+    from L1's start line to its marker line as this machine sees them, by
+    this machine's clock (a check of L1's) and in CPU time of the QEMU
+    process (user + system: the work TCG does, whatever else runs here).
+    The serial log goes to <build>/tests/qemu-logs/bench-l2-*.serial.log."""
+    kernel = find_kernel()
+    initrd = os.path.join(build, "tests", "linux", "initrd-qemu.img")
+    args = argparse.Namespace(efi=None, next=None, config=None, config_file=None,
+                              file=None, kernel=None, initrd=None, append=None,
+                              cpu=cpu, memory=2048, icount=None, qemu_arg=None,
+                              nvram=False, secure_boot=False, disk=None)
+    if nestvisor:
+        args.efi = os.path.join(build, "boot", "nestvisor.efi")
+        args.config_file = os.path.join(HERE, "guest", "cfg", f"linux-qemu-{way}.cfg")
+        args.file = [(kernel, r"\EFI\linux\vmlinuz.efi"),
+                     (initrd, r"\EFI\linux\initrd-qemu.img")]
+    else:
+        args.kernel, args.initrd = kernel, initrd
+        args.append = f"console=ttyS0 panic=-1 nv_l2_boot={way}"
+    with tempfile.TemporaryDirectory() as work:
+        esp = os.path.join(work, "esp") if runner.wants_esp(args) else None
+        if esp:
+            runner.build_esp(args, esp)
+        cmd = runner.qemu_command(args, esp, "tcg", runner.firmware_args(args, work))
+        child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8",
+                              codec_errors="replace", timeout=timeout)
+        seconds, lines, start, host, cputime = None, [], None, None, None
+        while True:
+            if child.expect(["\r?\n", pexpect.EOF]) == 1:
+                break
+            line = runner.clean_line(child.before)
+            lines.append(line)
+            if line.startswith(f"qemu-l2: {way} boot, start at uptime"):
+                start = (time.monotonic(), cpu_seconds(child.pid))
+            m = L2_BOOT_RE.match(line)
+            if m:
+                seconds = float(m.group(1))
+                if start is not None:
+                    host = time.monotonic() - start[0]
+                    cputime = cpu_seconds(child.pid) - start[1]
+        child.close()
+    where = "under nestvisor" if nestvisor else "on bare QEMU"
+    tag = "nestvisor" if nestvisor else "bare"
+    logs = os.path.join(build, "tests", "qemu-logs")
+    os.makedirs(logs, exist_ok=True)
+    name = f"bench-l2-{way}-{cpu.split(',')[0].lower()}-{tag}.serial.log"
+    with open(os.path.join(logs, name), "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    if seconds is None or "NESTVISOR-QEMU-L2-OK" not in lines:
+        sys.exit(f"bench: L2 Linux did not boot {where} (-cpu {cpu}, {way} boot):\n"
+                 + "\n".join(lines[-20:]))
+    return seconds, host, cputime
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of a live process (proc(5): fields 14, 15)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def find_kernel():
+    """The kernel the Linux tests use (tests/linux/find-kernel.sh)."""
+    script = os.path.join(HERE, "linux", "find-kernel.sh")
+    with os.popen(f"sh {script}") as f:
+        kernel = f.read().strip()
+    if not kernel:
+        sys.exit("bench: no kernel for the L2 Linux benchmark (apt-get install linux-image-amd64)")
+    return kernel
+
+
+def bench_l2_linux(build, cpus, ways, runs):
+    print(f"L2 Linux boot (L1 Linux runs QEMU/KVM; from QEMU's start in L1 to "
+          f"L2's marker; TCG, median of {runs}):")
+    for cpu, way in [(c, w) for c in cpus for w in ways]:
+        nv, bare = [], []
+        for _ in range(runs):
+            nv.append(l2_boot(build, cpu, way, True))
+            bare.append(l2_boot(build, cpu, way, False))
+        print(f"  -cpu {cpu}, {way} boot:")
+        for i, what in enumerate(["L1's clock (wall)", "this machine's clock",
+                                  "L0 QEMU's CPU time"]):
+            t_nv = [r[i] for r in nv]
+            t_bare = [r[i] for r in bare]
+            m_nv, m_bare = statistics.median(t_nv), statistics.median(t_bare)
+            each = ""
+            if runs > 1:
+                each = ("  (runs: " + ", ".join(f"{t:.2f}" for t in t_nv) + "; "
+                        + ", ".join(f"{t:.2f}" for t in t_bare) + ")")
+            print(f"    {what:21s} under nestvisor {m_nv:6.2f} s, bare TCG {m_bare:6.2f} s, "
+                  f"ratio {m_nv / m_bare:5.2f}{each}")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--build", default=os.path.join(HERE, "..", "build"))
     p.add_argument("--shift", type=int, default=6, help="-icount shift (default 6)")
     p.add_argument("--boots", type=int, default=3, help="runs per boot-time figure")
+    p.add_argument("--l2-boots", type=int, default=1,
+                   help="runs per L2 Linux boot figure (default 1)")
+    p.add_argument("--l2-cpu", action="append",
+                   help=f"-cpu model for the L2 Linux boot (several allowed; "
+                        f"default: {' and '.join(L2_CPUS)})")
+    p.add_argument("--l2-boot", action="append", choices=L2_BOOTS,
+                   help=f"way into L2's kernel (several allowed; default: "
+                        f"{' and '.join(L2_BOOTS)})")
+    p.add_argument("--l2-only", action="store_true",
+                   help="only the L2 Linux boot benchmark")
     a = p.parse_args()
+    if a.l2_only:
+        bench_l2_linux(a.build, a.l2_cpu or L2_CPUS, a.l2_boot or L2_BOOTS, a.l2_boots)
+        return
     nv = os.path.join(a.build, "boot", "nestvisor.efi")
     payload = os.path.join(a.build, "tests", "guest", "bench.efi")
     cfg = os.path.join(HERE, "guest", "cfg", "default.cfg")
@@ -116,21 +247,69 @@ def main():
                   f"({npf / pages:.4f} per 4 KiB page), {instr // max(npf, 1)} instructions "
                   f"per fault (the whole run, L2's loop included: {instr})")
 
-    with_nv, shares = [], []
-    for _ in range(a.boots):
-        with_nv.append(boot(nv, payload, cfg, None)[0])
-        shares.append(boot.nestvisor_share)
-    # The same files on the ESP, so that the firmware's own part is alike.
-    same_esp = [(nv, r"\EFI\nestvisor\nestvisor.efi"), (payload, r"\EFI\nestvisor\next.efi"),
-                (cfg, r"\EFI\nestvisor\nestvisor.cfg")]
-    without = [boot(payload, None, None, None, files=same_esp)[0] for _ in range(a.boots)]
-    m_nv, m_bare = statistics.median(with_nv), statistics.median(without)
-    print(f"boot to the payload's first line (wall clock, TCG, median of {a.boots}):")
-    print(f"  with nestvisor    {m_nv:6.2f} s")
-    print(f"  without           {m_bare:6.2f} s")
-    print(f"  ratio             {m_nv / m_bare:6.2f}")
-    print(f"  nestvisor's own part (its first line to the payload's): "
-          f"{statistics.median(shares):.3f} s")
+    # Every CPU at once: 4 vCPUs of one L2 VM fault in their quarters.
+    with tempfile.NamedTemporaryFile("w", suffix=".cfg") as ncfg:
+        ncfg.write(NBENCH_CFG + "args = smp\n")
+        ncfg.flush()
+        _, slines = boot(nv, nbench, ncfg.name, a.shift, timeout=600, cpus=4)
+    cpus = []
+    for line in slines:
+        f = line.split()
+        if len(f) > 3 and f[:3] == ["nbench:", "smp", "cpu"]:
+            kv = dict(zip(f[4::2], f[5::2]))
+            cpus.append((int(kv["t0"]), int(kv["t1"]), int(kv["npf"]), int(kv["pages"])))
+    if not cpus:
+        sys.exit("bench: nbench smp printed nothing:\n" + "\n".join(slines[-20:]))
+    window = (max(c[1] for c in cpus) - min(c[0] for c in cpus)) // scale
+    npf = sum(c[2] for c in cpus)
+    alone = max((c[1] - c[0]) // scale for c in cpus)
+    print(f"  {len(cpus)} vCPUs of one L2 VM at once, one L1 NPT in 4 KiB pages, each "
+          f"touching {cpus[0][3]} pages: {npf} shadow-NPT faults "
+          f"({', '.join(str(c[2]) for c in cpus)}), {window // max(npf, 1)} instructions "
+          f"per fault over all CPUs ({window} from the first start to the last end; "
+          f"the slowest CPU's own window {alone})")
+
+    # INIT-SIPI-SIPI to an AP, as the boot CPU sees it.
+    sipi = os.path.join(a.build, "tests", "guest", "sipi.efi")
+    with tempfile.NamedTemporaryFile("w", suffix=".cfg") as scfg:
+        scfg.write("next = \\EFI\\nestvisor\\next.efi\nargs = bench\n")
+        scfg.flush()
+        _, ilines = boot(nv, sipi, scfg.name, a.shift, timeout=600, cpus=2)
+    med, rounds, ran = {}, "?", "?"
+    for line in ilines:
+        f = line.split()
+        if len(f) == 4 and f[0] == "sipi-bench:" and f[2] == "median":
+            med[f[1]] = int(f[3]) // scale
+        if len(f) >= 5 and f[0] == "sipi-bench:" and f[1] == "rounds":
+            rounds, ran = f[2], f[4]
+    if len(med) != 4:
+        sys.exit("bench: sipi bench printed nothing:\n" + "\n".join(ilines[-20:]))
+    b = med["baseline"]
+    print(f"INIT-SIPI-SIPI from the boot CPU to an AP under nestvisor (2 CPUs; "
+          f"the AP ran {ran} of {rounds} times), instructions per ICR write as the "
+          f"sender sees it, median: INIT {med['init'] - b}, SIPI {med['sipi'] - b}, "
+          f"second SIPI {med['sipi2'] - b}")
+
+    for cpus in (1, 4):
+        with_nv, shares = [], []
+        for _ in range(a.boots):
+            with_nv.append(boot(nv, payload, cfg, None, cpus=cpus)[0])
+            shares.append(boot.nestvisor_share)
+        # The same files on the ESP, so that the firmware's own part is alike.
+        same_esp = [(nv, r"\EFI\nestvisor\nestvisor.efi"), (payload, r"\EFI\nestvisor\next.efi"),
+                    (cfg, r"\EFI\nestvisor\nestvisor.cfg")]
+        without = [boot(payload, None, None, None, files=same_esp, cpus=cpus)[0]
+                   for _ in range(a.boots)]
+        m_nv, m_bare = statistics.median(with_nv), statistics.median(without)
+        print(f"boot to the payload's first line, {cpus} CPU{'s' if cpus > 1 else ''} "
+              f"(wall clock, TCG, median of {a.boots}):")
+        print(f"  with nestvisor    {m_nv:6.2f} s")
+        print(f"  without           {m_bare:6.2f} s")
+        print(f"  ratio             {m_nv / m_bare:6.2f}")
+        print(f"  nestvisor's own part (its first line to the payload's): "
+              f"{statistics.median(shares):.3f} s")
+
+    bench_l2_linux(a.build, a.l2_cpu or L2_CPUS, a.l2_boot or L2_BOOTS, a.l2_boots)
 
 
 if __name__ == "__main__":

@@ -19,17 +19,26 @@ Run mode (default): build an ESP directory, boot it, watch the serial log.
     writable flash in the run's work directory (--workdir, never shared).
     --secure-boot: the same with Debian's test-only "snakeoil" build
     (Secure Boot on, the snakeoil certificate in PK, KEK and db; needs SMM,
-    so q35 with smm=on and secure flash).
+    so q35 with smm=on and secure flash).  --smm: the Secure Boot build
+    with the empty variable store (SMM on, Secure Boot off: the firmware's
+    variable services and its SMI handler run in SMM, as on real machines).
   * Machine: q35, the ESP as a vvfat drive, serial on a pty,
     isa-debug-exit at 0xf4 (a guest write of V ends QEMU with status
     (V << 1) | 1), -no-reboot.  TCG with -cpu EPYC,+svm,+npt by default;
     KVM only when /dev/kvm works, the host is AMD and kvm_amd has nested=1.
-  * Checks: --require REGEX (in order), --forbid REGEX, --expect-status N
+  * Checks: --require REGEX (in order), --forbid REGEX (and, always,
+    "refused by the CPU": nestvisor's report of a VMCB the CPU refused),
+    --once REGEX (exactly one matching line), --expect-status N
     (or "any"), --stop-after REGEX (kill QEMU once it appears: for runs
     that end in the firmware's menu), --tap (the payload's TAP output must
     have a plan, every case present once, every case ok), --timeout S.
   * The whole serial log is saved (--log, path printed); the verdict is a
     final "PASS: ..." or "FAIL: ..." line and the exit status (0 = pass).
+  * A shell on the serial console (./nv run --linux): --interactive hands
+    the console to the user's terminal (Ctrl-] leaves and stops QEMU);
+    --script FILE types FILE's lines, one each time the prompt (--prompt,
+    default "l1# ") appears, then "exit"; the log shows them after the
+    prompt, as on a terminal.
 
 Compare mode: runner.py --compare LOG_A LOG_B [--expect-differ PATTERN...]
               [--expect-differ-file LIST...]
@@ -61,6 +70,7 @@ OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 OVMF_CODE_SB = "/usr/share/OVMF/OVMF_CODE_4M.snakeoil.fd"
 OVMF_VARS_SB = "/usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd"
+OVMF_CODE_SMM = "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd"
 QEMU = "qemu-system-x86_64"
 DEFAULT_CPU = "EPYC,+svm,+npt"
 DEBUG_EXIT_PORT = 0xF4
@@ -72,6 +82,10 @@ TAP_PLAN_RE = re.compile(r"^1\.\.(\d+)\s*$")
 TAP_CASE_RE = re.compile(r"^(not )?ok (\d+)(?: -)? ?(.*)$")
 TAP_BAIL_RE = re.compile(r"^Bail out!(.*)$")
 FACT_RE = re.compile(r"^# fact (\S+) = (.*)$")
+
+# Lines that fail every run: a VMCB that nestvisor built and the CPU below
+# refused is a nestvisor bug, whatever the guest did (docs/testing.md).
+ALWAYS_FORBIDDEN = [r"refused by the CPU"]
 
 
 def clean_line(raw):
@@ -163,17 +177,21 @@ def build_esp(args, esp):
 
 def firmware_args(args, work):
     """-bios, or read-only code flash plus a private copy of the variables."""
-    if not (args.nvram or args.secure_boot):
+    if not (args.nvram or args.secure_boot or args.smm):
         return ["-bios", OVMF]
-    code, varstore = (OVMF_CODE_SB, OVMF_VARS_SB) if args.secure_boot else \
-        (OVMF_CODE, OVMF_VARS)
+    if args.secure_boot:
+        code, varstore = OVMF_CODE_SB, OVMF_VARS_SB
+    elif args.smm:
+        code, varstore = OVMF_CODE_SMM, OVMF_VARS
+    else:
+        code, varstore = OVMF_CODE, OVMF_VARS
     for path in (code, varstore):
         if not os.path.isfile(path):
             sys.exit(f"FAIL: --nvram: {path} missing (apt-get install ovmf)")
     vars_copy = os.path.join(work, "OVMF_VARS.fd")
     shutil.copyfile(varstore, vars_copy)
     out = []
-    if args.secure_boot:
+    if args.secure_boot or args.smm:
         out += ["-global", "driver=cfi.pflash01,property=secure,value=on"]
     return out + [
         "-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={code}",
@@ -198,7 +216,7 @@ def disk_args(args, esp):
 
 
 def qemu_command(args, esp, accel, firmware):
-    machine = "q35,smm=on" if args.secure_boot else "q35"
+    machine = "q35,smm=on" if args.secure_boot or args.smm else "q35"
     cmd = [QEMU, "-machine", machine, "-accel", accel, "-cpu", args.cpu,
            "-m", str(args.memory), "-smp", "1"] + firmware + disk_args(args, esp) + [
            "-display", "none", "-monitor", "none", "-serial", "stdio",
@@ -303,26 +321,52 @@ def run(args):
     start = time.monotonic()
     deadline = start + args.timeout
 
+    script = []
+    if args.script:
+        with open(args.script, encoding="utf-8") as f:
+            script = [x.rstrip("\n") for x in f if x.strip()]
+        script.append("exit")
+    prompt = re.escape(args.prompt.encode())
+    pending = ""
+
     with open(log_path, "wb") as log:
         child = pexpect.spawn(cmd[0], cmd[1:], timeout=None, echo=False)
         child.logfile_read = log
-        while True:
+        if args.interactive and sys.stdin.isatty():
+            print("runner: the serial console is yours; Ctrl-] stops QEMU")
+            child.interact(escape_character="\x1d")
+            try:  # QEMU ended (the shell's exit), or Ctrl-] left it running
+                child.expect(pexpect.EOF, timeout=2)
+            except pexpect.TIMEOUT:
+                pass
+            killed = child.isalive()
+        patterns = [b"\n", pexpect.EOF, pexpect.TIMEOUT]
+        if script:
+            patterns.append(prompt)
+        while not killed:
             left = deadline - time.monotonic()
             if left <= 0:
                 failure = f"timeout after {args.timeout} s"
                 break
-            idx = child.expect([b"\n", pexpect.EOF, pexpect.TIMEOUT], timeout=left)
+            idx = child.expect(patterns, timeout=left)
             if idx == 2:
                 failure = f"timeout after {args.timeout} s"
                 break
             raw = child.before.decode("utf-8", "replace")
+            if idx == 3:
+                # The prompt: type the next line (its echo ends the line).
+                pending += clean_line(raw) + args.prompt
+                if script:
+                    child.sendline(script.pop(0))
+                continue
+            raw, pending = pending + raw, ""
             if idx == 1 and not raw:
                 break
             line = clean_line(raw)
             lines.append(line)
             if args.verbose:
                 print(f"| {line}")
-            for pat in args.forbid or []:
+            for pat in list(args.forbid or []) + ALWAYS_FORBIDDEN:
                 if re.search(pat, line):
                     failure = failure or f"forbidden line seen: {line!r}"
             if next_req < len(required) and re.search(required[next_req], line):
@@ -347,6 +391,10 @@ def run(args):
         failure = f"QEMU exited (status {status}) before --stop-after {args.stop_after!r}"
     if failure is None and next_req < len(required):
         failure = f"required line not seen (in order): {required[next_req]!r}"
+    for pat in args.once or []:
+        seen = sum(1 for line in lines if re.search(pat, line))
+        if failure is None and seen != 1:
+            failure = f"{seen} lines match {pat!r}, expected exactly 1"
     if failure is None and args.tap:
         failure = tap_verdict(parse_tap(lines))
     if failure is None and not killed and args.expect_status != "any":
@@ -472,6 +520,9 @@ def main():
     p.add_argument("--secure-boot", action="store_true",
                    help="like --nvram, with OVMF's snakeoil Secure Boot build "
                         "(test key only; SMM on)")
+    p.add_argument("--smm", action="store_true",
+                   help="like --nvram, with OVMF's SMM build (the Secure Boot "
+                        "one with an empty variable store: Secure Boot off)")
     p.add_argument("--kernel", help="QEMU -kernel (bare Linux runs only)")
     p.add_argument("--initrd", help="QEMU -initrd")
     p.add_argument("--append", help="QEMU -append")
@@ -488,6 +539,8 @@ def main():
                    help="line that must appear (several: in this order)")
     p.add_argument("--forbid", action="append", metavar="REGEX",
                    help="line that must not appear")
+    p.add_argument("--once", action="append", metavar="REGEX",
+                   help="line that must appear exactly once")
     p.add_argument("--stop-after", metavar="REGEX",
                    help="kill QEMU once a line matches (required to appear)")
     p.add_argument("--tap", action="store_true", help="check the TAP output")
@@ -496,6 +549,11 @@ def main():
                                      "(default: a temp dir, removed)")
     p.add_argument("--keep", action="store_true", help="keep the temp ESP directory")
     p.add_argument("--verbose", action="store_true", help="echo serial lines as they come")
+    p.add_argument("--interactive", action="store_true",
+                   help="hand the serial console to the terminal (Ctrl-] stops QEMU)")
+    p.add_argument("--script", metavar="FILE",
+                   help="type FILE's lines at the shell prompt, then exit")
+    p.add_argument("--prompt", default="l1# ", help="the shell prompt for --script")
     p.add_argument("--compare", nargs=2, metavar=("LOG_A", "LOG_B"),
                    help="compare the TAP results of two logs instead of running")
     p.add_argument("--expect-differ-file", action="append", metavar="LIST",

@@ -20,7 +20,9 @@ GOOD = {
     # §5.1 row 3, KUT npt_us
     "npt_us": (L1_LM + ["--access", "read"] + PATH4 + ["--pte", "0x1003"],
                ["exit_info_1 = 0x0000000100000005", "bit  2 US          1",
-                "exit_info_2 = 0x0000000040201000"]),
+                "exit_info_2 = 0x0000000040201000",
+                "US=1    without GMET every NPT access is a user access",
+                "[user access to a supervisor page (U=0 at some level)]"]),
     # §5.1 row 5, KUT npt_rw_pfwalk
     "npt_rw_pfwalk": (L1_LM + ["--access", "pt"] + PATH4 + ["--pte", "0x1005"],
                       ["exit_info_1 = 0x0000000200000007",
@@ -38,12 +40,16 @@ GOOD = {
                              PATH4 + ["--pte", "0x1007"],
                              ["exit_info_1 = 0x0000000100000001",
                               "bit  4 I/D         0  (has_pferr_fetch=0)",
-                              "supervisor fetch from a user page"]),
+                              "supervisor fetch from a user page",
+                              "I/D=0   a fetch, but has_pferr_fetch=0",
+                              "US=0    with GMET, US is whether L2 ran at CPL 3"]),
     # §6.3 (b): not-present fetch, L1 SMEP=1, NXE=0, no GMET: I/D set
     "smep_not_present_fetch_id": (["--cr4", "0x100020", "--efer", "0x500",
                                    "--access", "fetch"] + PATH4 + ["--pte", "0"],
                                   ["exit_info_1 = 0x0000000100000014",
-                                   "has_pferr_fetch=1", "not present"]),
+                                   "has_pferr_fetch=1", "not present",
+                                   "P=0     the PTE (level 1) is not present",
+                                   "I/D=1   a fetch, and has_pferr_fetch=1"]),
     # §5.1 row 15: GMET, CPL 3 fetch of U=1: no fault; A set everywhere
     "gmet_user_fetch_ok": (L1_LM + ["--gmet", "1", "--access", "fetch", "--cpl", "3"] +
                            PATH4 + ["--pte", "0x1007"],

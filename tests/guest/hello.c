@@ -2,8 +2,10 @@
 /*
  * hello: the default guest.  Says that it runs, whether nestvisor is
  * underneath (vendor leaf, then the VERSION hypercall) and which CPU it
- * sees, then powers the machine off through the firmware
- * (ResetSystem(EfiResetShutdown): QEMU exits with status 0).
+ * sees, reads the firmware's SecureBoot variable (a runtime service that
+ * firmware with SMM serves in SMM, through an SMI), then powers the
+ * machine off through the firmware (ResetSystem(EfiResetShutdown): QEMU
+ * exits with status 0).
  */
 #include <efi.h>
 #include <efilib.h>
@@ -24,6 +26,24 @@ static void brand_string(char out[49])
 			out[i * 16 + j] = (char)(w[j / 4] >> (8 * (j % 4)));
 	}
 	out[48] = '\0';
+}
+
+/* UEFI 2.x §3.3: SecureBoot, a UINT8 in the global variable namespace, 1
+ * when the platform enforces Secure Boot. */
+static void secure_boot_text(void)
+{
+	static CHAR16 name[] = L"SecureBoot";
+	EFI_GUID global = EFI_GLOBAL_VARIABLE;
+	UINT8 v = 0;
+	UINTN size = sizeof(v);
+	EFI_STATUS st = uefi_call_wrapper(RT->GetVariable, 5, name,
+					  &global, NULL, &size, &v);
+
+	if (st == EFI_SUCCESS && size == 1)
+		gprintf("hello: UEFI variable SecureBoot = %u\n", v);
+	else
+		gprintf("hello: UEFI variable SecureBoot not readable (status 0x%lx)\n",
+			(uint64_t)st);
 }
 
 static void version_text(uint64_t v)
@@ -67,6 +87,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 		gprintf("hello: not running under nestvisor (hypervisor bit %u, vendor leaf \"%s\")\n",
 			(cpuid_count(1, 0).ecx & CPUID_1_ECX_HYPERVISOR) ? 1 : 0, sig);
 	}
+	secure_boot_text();
 	gprintf("hello: powering off\n");
 	guest_poweroff();
 }

@@ -35,6 +35,7 @@ static inline struct nested_caps caps_full(void)
 		.nrips = true, .lbrv = true, .flush_by_asid = true,
 		.shstk = false, .sev_es = false,
 		.xsave = true, .rdtscp = true, .invpcid = true, .rdpru = true,
+		.nr_asids = 16,
 		/* VME PVI TSD DE PSE PAE MCE PGE PCE OSFXSR OSXMMEXCPT
 		 * FSGSBASE PCIDE OSXSAVE SMEP SMAP */
 		.cr4_allowed = 0x7ffull | X86_CR4_FSGSBASE | X86_CR4_PCIDE |

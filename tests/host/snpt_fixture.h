@@ -54,6 +54,11 @@ struct fakes {
 	uint64_t prot[16384];
 	unsigned nr_prot;
 	uint64_t refuse_page; /* protect() refuses this page (0: none) */
+	/* Another CPU: when race_page gets protected, race_val is stored at
+	 * race_gpa of race_mem first (once). */
+	uint64_t race_page, race_gpa, race_val;
+	struct fake_mem *race_mem;
+	uint64_t watched;     /* the page l1_watched() names (0: none) */
 	uint64_t nr_protect, nr_release;
 };
 
@@ -149,6 +154,14 @@ static inline int prot_find(uint64_t page)
 	return -1;
 }
 
+static inline bool fake_watched(void *ctx, uint64_t page)
+{
+	(void)ctx;
+	if (page & 0xfff)
+		fail_msg("l1_watched(0x%" PRIx64 "): not a page address", page);
+	return F.watched && page == F.watched;
+}
+
 static inline int fake_protect(void *ctx, uint64_t page, bool wp)
 {
 	int i = prot_find(page);
@@ -159,6 +172,10 @@ static inline int fake_protect(void *ctx, uint64_t page, bool wp)
 	if (wp) {
 		if (page == F.refuse_page)
 			return -NV_EBUSY;
+		if (page == F.race_page && F.race_mem) {
+			fake_mem_poke(F.race_mem, F.race_gpa, F.race_val, 8);
+			F.race_page = 0;
+		}
 		if (i >= 0)
 			fail_msg("page 0x%" PRIx64 " protected twice", page);
 		assert_true(F.nr_prot < 16384);
@@ -206,7 +223,8 @@ static inline void h_init(struct h *h, uint64_t cr4, uint64_t efer,
 	h->ptm = (struct pt_mem){ NULL, pool_map, pool_alloc, pool_free };
 	h->env = (struct snpt_env){
 		.l1mem = &h->gmem, .l1_to_hpa = fake_l1_to_hpa,
-		.protect = fake_protect, .ctx = NULL, .ptm = &h->ptm,
+		.protect = fake_protect, .l1_watched = fake_watched,
+		.ctx = NULL, .ptm = &h->ptm,
 		.l1_cpu = cpu, .hw_gmet = hw_gmet, .gbpages = l0_gb,
 	};
 	h->emul = gmet && !hw_gmet;

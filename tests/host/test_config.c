@@ -66,6 +66,10 @@ static void test_defaults(void **state)
 	assert_int_equal(c.memory, 32 * MiB);
 	assert_int_equal(c.serial, 0x3f8);
 	assert_int_equal(c.debug_exit, NV_DEBUG_EXIT_AUTO);
+	assert_int_equal(c.console, NV_CONSOLE_AUTO);
+	assert_int_equal(c.log_ring, 64 * 1024);
+	assert_false(c.nvctl);
+	assert_int_equal(c.cpus, CONFIG_CPUS_ALL);
 }
 
 static void test_all_keys_file(void **state)
@@ -155,6 +159,57 @@ static void test_memory_values(void **state)
 	}
 }
 
+/* console, log_ring and nvctl (boot/config.h: words, 4K..16M, 4 KiB). */
+static void test_console_ring_nvctl(void **state)
+{
+	static const struct { const char *v; uint64_t bytes; } ring[] = {
+		{ "4K", 4096 }, { "4096", 4096 }, { "4097", 8192 },
+		{ "64k", 65536 }, { "1M", MiB }, { "16M", 16 * MiB },
+		{ "0x1000", 4096 }, { "16777216", 16 * MiB },
+	};
+	static const struct { const char *v; enum nv_console c; } con[] = {
+		{ "auto", NV_CONSOLE_AUTO }, { "on", NV_CONSOLE_ON },
+		{ "off", NV_CONSOLE_OFF },
+	};
+	static const struct { const char *text; const char *msg; } bad[] = {
+		{ "log_ring = 4095", "log_ring '4095' out of range (4K..16M)" },
+		{ "log_ring = 17M", "log_ring '17M' out of range (4K..16M)" },
+		{ "log_ring = 0", "log_ring '0' out of range (4K..16M)" },
+		{ "log_ring = 1G", "log_ring '1G' out of range (4K..16M)" },
+		{ "log_ring = 64KB", "bad number '64KB' for 'log_ring'" },
+		{ "console = yes",
+		  "invalid value 'yes' for 'console' (auto|on|off)" },
+		{ "nvctl = auto", "invalid value 'auto' for 'nvctl' (on|off)" },
+		{ "nvctl = 1", "invalid value '1' for 'nvctl' (on|off)" },
+	};
+	char text[64];
+	struct nv_config c;
+	struct config_error e;
+	(void)state;
+	for (size_t i = 0; i < sizeof(ring) / sizeof(ring[0]); i++) {
+		snprintf(text, sizeof(text), "log_ring = %s", ring[i].v);
+		assert_int_equal(parse_file_ok(text).log_ring, ring[i].bytes);
+	}
+	for (size_t i = 0; i < sizeof(con) / sizeof(con[0]); i++) {
+		snprintf(text, sizeof(text), "console = %s", con[i].v);
+		assert_int_equal(parse_file_ok(text).console, con[i].c);
+		assert_string_equal(config_console_name(con[i].c), con[i].v);
+	}
+	assert_true(parse_file_ok("nvctl = on").nvctl);
+	assert_false(parse_file_ok("nvctl = off").nvctl);
+	c = parse_cmd_ok("nvctl=on console=off log_ring=8K");
+	assert_true(c.nvctl);
+	assert_int_equal(c.console, NV_CONSOLE_OFF);
+	assert_int_equal(c.log_ring, 8192);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		config_defaults(&c);
+		assert_true(config_parse(&c, bad[i].text, strlen(bad[i].text),
+					 CFG, &e) < 0);
+		assert_string_equal(e.msg, bad[i].msg);
+		assert_int_equal(e.line, 1);
+	}
+}
+
 static void test_serial_values(void **state)
 {
 	static const struct { const char *v; unsigned port; } ok[] = {
@@ -168,6 +223,21 @@ static void test_serial_values(void **state)
 		snprintf(text, sizeof(text), "serial = %s", ok[i].v);
 		assert_int_equal(parse_file_ok(text).serial, ok[i].port);
 	}
+}
+
+static void test_cpus_values(void **state)
+{
+	static const struct { const char *v; unsigned cpus; } ok[] = {
+		{ "1", 1 }, { "4", 4 }, { "64", 64 }, { "all", CONFIG_CPUS_ALL },
+		{ "007", 7 },
+	};
+	char text[64];
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		snprintf(text, sizeof(text), "cpus = %s", ok[i].v);
+		assert_int_equal(parse_file_ok(text).cpus, ok[i].cpus);
+	}
+	assert_int_equal(parse_cmd_ok("cpus=2").cpus, 2);
 }
 
 static void test_next_and_args_values(void **state)
@@ -298,6 +368,14 @@ static void test_file_errors(void **state)
 		  "serial port '0x10000' out of range (0x1..0xfff8)" },
 		{ "serial = ffffffffffffffffffff", 0, CONFIG_E_RANGE, 1,
 		  "serial port 'ffffffffffffffffffff' out of range (0x1..0xfff8)" },
+		{ "cpus = 0", 0, CONFIG_E_RANGE, 1,
+		  "cpus '0' out of range (1..64 or all)" },
+		{ "cpus = 65", 0, CONFIG_E_RANGE, 1,
+		  "cpus '65' out of range (1..64 or all)" },
+		{ "cpus = two", 0, CONFIG_E_BAD_NUMBER, 1,
+		  "bad number 'two' for 'cpus' (a count or all)" },
+		{ "cpus = -1", 0, CONFIG_E_BAD_NUMBER, 1,
+		  "bad number '-1' for 'cpus' (a count or all)" },
 		{ "log = verbose", 0, CONFIG_E_BAD_VALUE, 1,
 		  "invalid value 'verbose' for 'log' (error|warn|info|debug|trace)" },
 		{ "log = INFO", 0, CONFIG_E_BAD_VALUE, 1,
@@ -553,6 +631,8 @@ int main(void)
 		cmocka_unit_test(test_log_and_debug_exit_words),
 		cmocka_unit_test(test_memory_values),
 		cmocka_unit_test(test_serial_values),
+		cmocka_unit_test(test_cpus_values),
+		cmocka_unit_test(test_console_ring_nvctl),
 		cmocka_unit_test(test_next_and_args_values),
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_error_format),

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -175,6 +176,28 @@ static void test_string_char(void **state)
 			check(cfmts[f], chars[v], chars[(v + 2) % N(chars)]);
 }
 
+/*
+ * With a precision, %s reads at most that many bytes: the array needs no
+ * NUL when the precision is not larger than it (C99 7.19.6.1p8).  The
+ * array here is an exact-size heap block, so ASan reports any byte read
+ * past it.
+ */
+static void test_precision_unterminated(void **state)
+{
+	char *p = malloc(3), got[8];
+	(void)state;
+	assert_non_null(p);
+	memcpy(p, "abc", 3);
+	for (int prec = 0; prec <= 3; prec++) {
+		assert_int_equal(fmt_snprintf(got, sizeof(got), "%.*s", prec, p),
+				 prec);
+		assert_memory_equal(got, "abc", (size_t)prec);
+	}
+	assert_int_equal(fmt_snprintf(got, sizeof(got), "%5.3s|", p), 6);
+	assert_string_equal(got, "  abc|");
+	free(p);
+}
+
 static void test_star(void **state)
 {
 	static const int widths[] = { 0, 1, 5, 12, -1, -5, -12 };
@@ -269,6 +292,7 @@ int main(void)
 		cmocka_unit_test(test_long),
 		cmocka_unit_test(test_short_char_len),
 		cmocka_unit_test(test_string_char),
+		cmocka_unit_test(test_precision_unterminated),
 		cmocka_unit_test(test_star),
 		cmocka_unit_test(test_pointer),
 		cmocka_unit_test(test_misc),

@@ -109,6 +109,7 @@ static void test_each_opcode(void **state)
 		{ ALL, "f3 90", 0, INSN_PAUSE, 2 },
 		{ ALL, "cc", 0, INSN_INT3, 1 },
 		{ ALL, "cd 80", 0, INSN_INTN, 2 },
+		{ M16 | M32, "ce", 0, INSN_INTO, 1 },
 		{ ALL, "e4 60", 0, INSN_IN, 2 },
 		{ ALL, "e5 71", 0, INSN_IN, 2 },
 		{ ALL, "e6 80", 0, INSN_OUT, 2 },
@@ -424,6 +425,59 @@ static void test_fields(void **state)
 	assert_int_equal(in.opcode, 0xa2);
 }
 
+/* Stores a write to the xAPIC page can be (APM Vol.3: MOV 88/89/C6/C7,
+ * XCHG 86/87); lengths and immediates by hand. */
+static void test_stores(void **state)
+{
+	static const struct tcase t[] = {
+		{ M32 | M64, "89 10", 0, INSN_MOV_STORE, 2 },     /* [rax], edx */
+		{ M16, "89 10", 0, INSN_MOV_STORE, 2 },           /* [bx+si], dx */
+		{ M64, "89 05 00 03 e0 fe", 0, INSN_MOV_STORE, 6 }, /* [rip+d32] */
+		{ M64, "89 04 25 00 03 e0 fe", 0, INSN_MOV_STORE, 7 }, /* [d32] */
+		{ M64, "41 89 84 24 00 03 00 00", 0, INSN_MOV_STORE, 8 },
+		{ M32 | M64, "88 a0 00 03 00 00", 0, INSN_MOV_STORE, 6 },
+		{ M32 | M64, "c7 00 00 45 00 00", 0, INSN_MOV_STORE, 6 },
+		{ M64, "c7 05 f0 ff ff ff 00 45 00 00", 0, INSN_MOV_STORE, 10 },
+		{ M32, "66 c7 00 34 12", 0, INSN_MOV_STORE, 5 },  /* imm16 */
+		{ M16, "c7 07 34 12", 0, INSN_MOV_STORE, 4 },     /* [bx], imm16 */
+		{ M16, "66 c7 07 78 56 34 12", 0, INSN_MOV_STORE, 7 },
+		{ ALL, "c6 00 ff", 0, INSN_MOV_STORE, 3 },
+		{ M64, "48 c7 00 ff ff ff ff", 0, INSN_MOV_STORE, 7 },
+		{ M32 | M64, "87 03", 0, INSN_XCHG, 2 },
+		{ M32 | M64, "f0 87 03", 0, INSN_XCHG, 3 },       /* LOCK ok */
+		{ ALL, "86 47 10", 0, INSN_XCHG, 3 },
+		/* Register destinations and C6/C7 /1-/7 are not ours; LOCK
+		 * MOV is #UD. */
+		{ ALL, "89 c0", INSN_E_UNKNOWN, INSN_NONE, 0 },
+		{ ALL, "87 d8", INSN_E_UNKNOWN, INSN_NONE, 0 },
+		{ ALL, "c7 08 00 00 00 00", INSN_E_UNKNOWN, INSN_NONE, 0 },
+		{ ALL, "c6 f8 00", INSN_E_UNKNOWN, INSN_NONE, 0 },
+		{ M32 | M64, "f0 89 10", INSN_E_INVALID, INSN_NONE, 0 },
+		{ M32 | M64, "c7 00 00 45", INSN_E_TRUNCATED, INSN_NONE, 0 },
+	};
+	struct insn in;
+	(void)state;
+	RUN(t);
+	in = decode_ok("c7 05 f0 ff ff ff 00 45 00 00", INSN_MODE_64);
+	assert_int_equal(in.imm, 0x4500);
+	assert_int_equal(in.imm_len, 4);
+	assert_int_equal(in.width, 4);
+	assert_true(in.rip_relative);
+	in = decode_ok("48 c7 00 ff ff ff ff", INSN_MODE_64);
+	assert_int_equal(in.imm, -1);		/* sign-extended to 64 */
+	assert_int_equal(in.width, 8);
+	in = decode_ok("88 a0 00 03 00 00", INSN_MODE_64);
+	assert_int_equal(in.width, 1);
+	assert_int_equal(in.reg, 4);		/* AH without REX */
+	assert_int_equal(in.imm_len, 0);
+	in = decode_ok("44 89 00", INSN_MODE_64);
+	assert_int_equal(in.reg, 8);		/* r8d */
+	assert_int_equal(in.width, 4);
+	in = decode_ok("66 c7 00 34 12", INSN_MODE_32);
+	assert_int_equal(in.imm, 0x1234);
+	assert_int_equal(in.width, 2);
+}
+
 static void test_count(void **state)
 {
 	(void)state;
@@ -440,6 +494,7 @@ int main(void)
 		cmocka_unit_test(test_rejects),
 		cmocka_unit_test(test_length_limit),
 		cmocka_unit_test(test_fields),
+		cmocka_unit_test(test_stores),
 		cmocka_unit_test(test_count),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

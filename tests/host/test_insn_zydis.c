@@ -46,6 +46,7 @@ static const ZydisMnemonic mnemonic_of[] = {
 	[INSN_PAUSE] = ZYDIS_MNEMONIC_PAUSE,
 	[INSN_INT3] = ZYDIS_MNEMONIC_INT3,
 	[INSN_INTN] = ZYDIS_MNEMONIC_INT,
+	[INSN_INTO] = ZYDIS_MNEMONIC_INTO,
 	[INSN_IN] = ZYDIS_MNEMONIC_IN,
 	[INSN_OUT] = ZYDIS_MNEMONIC_OUT,
 	[INSN_MOV_CR] = ZYDIS_MNEMONIC_MOV,
@@ -73,6 +74,17 @@ static bool zydis_is(const ZydisDecodedInstruction *z, enum insn_op op)
 		return z->mnemonic == ZYDIS_MNEMONIC_MOV &&
 		       z->opcode_map == ZYDIS_OPCODE_MAP_0F &&
 		       (z->opcode == 0x21 || z->opcode == 0x23);
+	case INSN_MOV_STORE:
+		return z->mnemonic == ZYDIS_MNEMONIC_MOV &&
+		       z->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT &&
+		       (z->opcode == 0x88 || z->opcode == 0x89 ||
+			z->opcode == 0xc6 || z->opcode == 0xc7) &&
+		       z->raw.modrm.mod != 3;
+	case INSN_XCHG:
+		return z->mnemonic == ZYDIS_MNEMONIC_XCHG &&
+		       z->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT &&
+		       (z->opcode == 0x86 || z->opcode == 0x87) &&
+		       z->raw.modrm.mod != 3;
 	default:
 		return z->mnemonic == mnemonic_of[op];
 	}
@@ -80,7 +92,7 @@ static bool zydis_is(const ZydisDecodedInstruction *z, enum insn_op op)
 
 static enum insn_op zydis_op(const ZydisDecodedInstruction *z)
 {
-	for (int op = INSN_CPUID; op <= INSN_MOV_DR; op++)
+	for (int op = INSN_CPUID; op <= INSN_XCHG; op++)
 		if (zydis_is(z, (enum insn_op)op))
 			return (enum insn_op)op;
 	return INSN_NONE;
@@ -90,7 +102,7 @@ struct oracle {
 	ZydisDecoder dec[3];
 	unsigned long compared, accepted, truncations, lock_cr8;
 	unsigned long by_result[5];	/* 0 and each enum insn_why */
-	unsigned long by_op[INSN_MOV_DR + 1];
+	unsigned long by_op[INSN_XCHG + 1];
 	unsigned failures;
 };
 
@@ -279,11 +291,13 @@ static void test_simple_opcodes(void **state)
 		{ 2, 0x0f, 0x31 }, { 2, 0x0f, 0x08 }, { 2, 0x0f, 0x09 },
 		{ 1, 0xf4 }, { 1, 0xcc }, { 1, 0x90 }, { 2, 0xf3, 0x90 },
 		{ 2, 0xcd, 0x03 }, { 2, 0xcd, 0x80 }, { 2, 0xcd, 0xff },
+		{ 1, 0xce }, /* INTO: not in 64-bit mode, where both say no */
 		{ 2, 0xe4, 0x60 }, { 2, 0xe5, 0x71 }, { 2, 0xe6, 0xf4 },
 		{ 2, 0xe7, 0x80 }, { 1, 0xec }, { 1, 0xed }, { 1, 0xee },
 		{ 1, 0xef }, { 1, 0x6c }, { 1, 0x6d }, { 1, 0x6e }, { 1, 0x6f },
 		/* Not ours: must be "unknown" and not one of ours in Zydis. */
-		{ 1, 0x89 }, { 2, 0x0f, 0x0b }, { 2, 0x0f, 0x05 }, { 1, 0xcb },
+		{ 1, 0x8b }, { 2, 0x0f, 0x0b }, { 2, 0x0f, 0x05 }, { 1, 0xcb },
+		{ 2, 0x89, 0xc0 }, { 2, 0x87, 0xd8 }, { 1, 0x93 },
 	};
 	static uint8_t sets[512][16];
 	static unsigned lens[512];
@@ -346,6 +360,38 @@ static void test_mov_cr_dr(void **state)
 					    body, 3);
 				}
 	}
+	assert_int_equal(o.failures, 0);
+}
+
+/* Stores to memory (MOV, XCHG): every ModRM and SIB byte. */
+static void test_stores(void **state)
+{
+	static const uint8_t ops[] = { 0x86, 0x87, 0x88, 0x89, 0xc6, 0xc7 };
+	static const uint8_t sets[][3] = {
+		{ 0 }, { 1, 0x66 }, { 1, 0x67 }, { 2, 0x67, 0x66 },
+		{ 1, 0xf0 }, { 1, 0x26 }, { 1, 0x48 }, { 1, 0x44 },
+		{ 2, 0x66, 0x49 }, { 2, 0x41, 0x3e },
+	};
+	(void)state;
+	for (int m = 16; m <= 64; m *= 2)
+		for (unsigned s = 0; s < sizeof(sets) / 3; s++) {
+			if (m != 64 && ((sets[s][1] & 0xf0) == 0x40 ||
+					(sets[s][0] == 2 &&
+					 (sets[s][2] & 0xf0) == 0x40)))
+				continue;	/* REX exists only in 64-bit */
+			for (unsigned k = 0; k < sizeof(ops); k++)
+				for (unsigned modrm = 0; modrm < 256; modrm++)
+					for (unsigned sib = 0; sib < 256;
+					     sib += 5) {
+						uint8_t body[3] = {
+							ops[k], (uint8_t)modrm,
+							(uint8_t)sib };
+
+						run((enum insn_mode)m,
+						    &sets[s][1], sets[s][0],
+						    body, 3);
+					}
+		}
 	assert_int_equal(o.failures, 0);
 }
 
@@ -414,7 +460,7 @@ static void test_summary(void **state)
 	       o.compared, o.accepted, o.by_result[1], o.by_result[3],
 	       o.by_result[4], o.lock_cr8, o.truncations);
 	/* Every supported opcode was accepted and compared many times. */
-	for (int op = INSN_CPUID; op <= INSN_MOV_DR; op++) {
+	for (int op = INSN_CPUID; op <= INSN_XCHG; op++) {
 		if (o.by_op[op] < 100)
 			fail_msg("op %d accepted only %lu times", op,
 				 o.by_op[op]);
@@ -430,6 +476,7 @@ int main(void)
 		cmocka_unit_test(test_simple_opcodes),
 		cmocka_unit_test(test_0f01_group),
 		cmocka_unit_test(test_mov_cr_dr),
+		cmocka_unit_test(test_stores),
 		cmocka_unit_test(test_length_limit),
 		cmocka_unit_test(test_short_prefix_runs),
 		cmocka_unit_test(test_summary),

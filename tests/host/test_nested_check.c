@@ -183,6 +183,100 @@ static void test_asid_zero(void **state)
 	expect_fail(v, NCHK_ASID_ZERO, "ASID is 0", "asid");
 }
 
+/* ASIDs L1 may use: 1 .. nr_asids - 1 (CPUID 8000_000A EBX as L1 sees
+ * it); nestvisor refuses the others (docs/semantics.md §11). */
+static void test_asid_range(void **state)
+{
+	struct vmcb *v = *state;
+	struct nested_caps caps = caps_full();
+
+	v->control.asid = caps.nr_asids - 1;
+	expect_pass(v);
+	v->control.asid = caps.nr_asids;
+	expect_fail(v, NCHK_ASID_RANGE, "ASID at or above L1's number of ASIDs",
+		    "nr_asids");
+	v->control.asid = 0xffffffffu;
+	expect_fail(v, NCHK_ASID_RANGE, "ASID at or above L1's number of ASIDs",
+		    "nr_asids");
+}
+
+/* A 32-bit L2 with PAE paging and no NP: VMRUN loads its PDPTEs from CR3
+ * (APM Vol. 2 §5.3.3, Figure 5-10: with P=1, bits 2:1, 8:5 and 63:M are
+ * reserved). */
+static void make_pae_no_np(struct vmcb *v)
+{
+	make_valid(v);
+	v->control.misc_ctl = 0;
+	v->save.efer = X86_EFER_SVME;
+	v->save.cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_PG;
+	v->save.cr4 = X86_CR4_PAE;
+	v->save.cr3 = 0x12345fe0;
+	v->save.cs.attrib.raw = 0x00b | ATTR_S | ATTR_P | ATTR_DB | ATTR_G;
+}
+
+static int run_pdptes(const struct vmcb *v, const uint64_t *pdptes,
+		      struct nested_check_failure *why)
+{
+	struct nested_caps caps = caps_full();
+
+	memset(&cache, 0x5a, sizeof(cache));
+	nested_copy_vmcb12(&cache, v);
+	nested_sanitize_controls(&cache.ctrl, &caps);
+	if (nested_needs_pdptes(&cache))
+		nested_copy_pdptes(&cache, pdptes);
+	return nested_check_vmcb12(&cache, &caps, why);
+}
+
+static void test_pae_pdptes(void **state)
+{
+	struct vmcb *v = *state;
+	struct nested_check_failure why;
+	uint64_t pdpte[4] = { 0, 0, 0, 0 };
+	const uint64_t rsvd[] = { BIT(1), BIT(2), BIT(5), BIT(6), BIT(7),
+				  BIT(8), BIT(M), BIT(62), BIT(63) };
+
+	make_pae_no_np(v);
+	assert_int_equal(run_pdptes(v, pdpte, &why), 0);
+	for (unsigned i = 0; i < 4; i++) {
+		for (unsigned r = 0; r < sizeof(rsvd) / sizeof(rsvd[0]); r++) {
+			pdpte[i] = 0x1000 | 1 | rsvd[r];
+			assert_int_equal(run_pdptes(v, pdpte, &why), -NV_EINVAL);
+			assert_int_equal(why.id, NCHK_PAE_PDPTE);
+			/* not present: nothing is reserved */
+			pdpte[i] = 0x1000 | rsvd[r];
+			assert_int_equal(run_pdptes(v, pdpte, &why), 0);
+		}
+		/* the flags a PDPTE may have, and the highest address */
+		pdpte[i] = (BIT(M) - 0x1000) | 1 | BIT(3) | BIT(4) | BIT(9) |
+			   BIT(10) | BIT(11);
+		assert_int_equal(run_pdptes(v, pdpte, &why), 0);
+	}
+	/* unreadable */
+	assert_int_equal(run_pdptes(v, NULL, &why), -NV_EINVAL);
+	assert_int_equal(why.id, NCHK_PAE_PDPTE);
+	/* Not loaded (so not checked) with NP, in long mode, without PAE or
+	 * without paging. */
+	for (unsigned k = 0; k < 4; k++) {
+		make_pae_no_np(v);
+		if (k == 0) {
+			v->control.misc_ctl = MISC_CTL_NP_ENABLE;
+			v->save.g_pat = 0x0007040600070406ull;
+		} else if (k == 1) {
+			make_valid(v);
+			v->control.misc_ctl = 0;
+		} else if (k == 2) {
+			v->save.cr4 = 0;
+		} else {
+			v->save.cr0 &= ~X86_CR0_PG;
+		}
+		struct nested_caps caps = caps_full();
+
+		nested_copy_vmcb12(&cache, v);
+		nested_sanitize_controls(&cache.ctrl, &caps);
+		assert_false(nested_needs_pdptes(&cache));
+	}
+}
+
 static void test_ncr3_beyond_maxphyaddr(void **state)
 {
 	struct vmcb *v = *state;
@@ -756,6 +850,8 @@ int main(void)
 		T(test_valid_legacy_no_np_passes),
 		T(test_vmrun_intercept),
 		T(test_asid_zero),
+		T(test_asid_range),
+		T(test_pae_pdptes),
 		T(test_ncr3_beyond_maxphyaddr),
 		T(test_msrpm_boundary),
 		T(test_iopm_boundary),

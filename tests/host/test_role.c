@@ -120,6 +120,30 @@ static void long_mode_four_and_five_level(void **state)
 	assert_unused_zero(r);
 }
 
+/*
+ * EFER.LMA without CR4.PAE is no mode a CPU runs in (clearing PAE in long
+ * mode is #GP, APM Vol. 3 "MOV CRn"), but VMRUN does not check LMA
+ * (docs/semantics.md §8.3), so an L2's saved state can carry it.  Long mode
+ * only has 8-byte entries (APM §5.3): such a role walks 4 or 5 levels of
+ * 8-byte entries, never 4 levels of 4-byte ones.
+ */
+static void long_mode_without_pae(void **state)
+{
+	uint64_t efer = X86_EFER_LMA;
+	union cpu_role r;
+
+	(void)state;
+	r = regs_role(PG_WP, X86_CR4_PSE, efer, false);
+	assert_int_equal(r.base.level, 4);
+	assert_int_equal(r.base.has_4_byte_gpte, 0);
+	r = regs_role(PG_WP, X86_CR4_LA57, efer | X86_EFER_LME, false);
+	assert_int_equal(r.base.level, 5);
+	assert_int_equal(r.base.has_4_byte_gpte, 0);
+	r = cpu_role_shadow_npt(0, efer | X86_EFER_NXE, false);
+	assert_int_equal(r.base.level, 4);
+	assert_int_equal(r.base.has_4_byte_gpte, 0);
+}
+
 static void smep_smap_wp(void **state)
 {
 	uint64_t efer = X86_EFER_LME | X86_EFER_LMA;
@@ -270,6 +294,7 @@ int main(void)
 		cmocka_unit_test(legacy_two_level),
 		cmocka_unit_test(pae_three_level),
 		cmocka_unit_test(long_mode_four_and_five_level),
+		cmocka_unit_test(long_mode_without_pae),
 		cmocka_unit_test(smep_smap_wp),
 		cmocka_unit_test(pferr_fetch_ordinary),
 		cmocka_unit_test(shadow_npt_fields),

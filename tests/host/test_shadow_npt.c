@@ -32,17 +32,23 @@ static void spec_error_codes(void **state)
 	struct h h;
 	struct snpt_fault_result out;
 	uint64_t rt;
+	/* level: the faulting entry's (the leaf is a PTE), 0 for rights;
+	 * rights: what the leaf's P/RW/US/NX grant (the tables grant all). */
 	struct {
 		uint64_t leaf, hw, ei1;
+		int level;
+		unsigned rights;
 	} cases[] = {
-		{ 0, FINAL | PFERR_USER, 0x100000004ull },                 /* np */
-		{ PTE_P | PTE_RW, FINAL | PFERR_USER, 0x100000005ull },    /* U=0 */
-		{ PTE_P | PTE_US, FINAL | PFERR_WRITE, 0x100000007ull },   /* RO */
+		{ 0, FINAL | PFERR_USER, 0x100000004ull, 1, 0 },          /* np */
+		{ PTE_P | PTE_RW, FINAL | PFERR_USER, 0x100000005ull, 0,
+		  ACC_READ | ACC_WRITE | ACC_EXEC },                       /* U=0 */
+		{ PTE_P | PTE_US, FINAL | PFERR_WRITE, 0x100000007ull, 0,
+		  ACC_READ | ACC_USER | ACC_EXEC },                        /* RO */
 		{ PTE_P | PTE_US | PTE_RW | PTE_NX, FINAL | PFERR_FETCH,
-		  0x100000015ull },                                        /* NX */
+		  0x100000015ull, 0, ACC_READ | ACC_WRITE | ACC_USER },    /* NX */
 		{ PTE_P | PTE_US, GPAGE | PFERR_WRITE | PFERR_USER,
-		  0x200000007ull },                                        /* PT */
-		{ 0, GPAGE, 0x200000006ull },                              /* PT np */
+		  0x200000007ull, 0, ACC_READ | ACC_USER | ACC_EXEC },     /* PT */
+		{ 0, GPAGE, 0x200000006ull, 1, 0 },                        /* PT np */
 	};
 
 	(void)state;
@@ -53,6 +59,9 @@ static void spec_error_codes(void **state)
 		assert_int_equal(fault(&h, rt, L2A, cases[i].hw, 0, &out), SNPT_REFLECT);
 		assert_int_equal(out.exit_info_1, cases[i].ei1);
 		assert_int_equal(out.exit_info_2, L2A);
+		assert_int_equal(out.fault_level, cases[i].level);
+		if (!cases[i].level)
+			assert_int_equal(out.rights, cases[i].rights);
 		assert_false(shadow_get(rt, L2A).present);
 		assert_int_equal(F.nr_prot, 0); /* nothing derived, nothing protected */
 		h_fini(&h);
@@ -135,6 +144,47 @@ static void dirty_bit_rule(void **state)
 }
 
 /* Large pages: L1's leaf, max_shift and L0's 1 GiB support decide. */
+/*
+ * A page the caller watches (env->l1_watched, L1's permission maps): a
+ * read installs a 4 KiB read-only leaf even where L1's leaf is writable
+ * and dirty; a write L1 allows is SNPT_WATCHED_WRITE, with the L1 gpa and
+ * nothing changed; once unwatched, the write installs W.  A write L1's
+ * NPT denies is still reflected.
+ */
+static void watched_pages(void **state)
+{
+	struct h h;
+	struct snpt_fault_result out;
+	uint64_t rt;
+	struct sw sw;
+
+	(void)state;
+	h_std(&h);
+	map4(&h, L2A, L1A, 1, PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D);
+	map4(&h, L2A + PAGE, L1A + PAGE, 1, PTE_P | PTE_US | PTE_A);
+	rt = root(&h, SNPT_EXEC_SUPERVISOR);
+	F.watched = L1A;
+	assert_int_equal(fault(&h, rt, L2A | 0x40, FINAL, 0, &out), SNPT_INSTALLED);
+	sw = shadow_get(rt, L2A | 0x40);
+	assert_true(sw.present && !sw.w);
+	assert_int_equal(sw.shift, 12);
+	assert_int_equal(fault(&h, rt, L2A | 0x40, FINAL | PFERR_WRITE |
+			       PFERR_PRESENT | PFERR_USER, 0, &out),
+			 SNPT_WATCHED_WRITE);
+	assert_int_equal(out.l1_gpa, L1A | 0x40);
+	assert_false(shadow_get(rt, L2A).w);
+	F.watched = L1A + PAGE; /* read-only in L1's NPT: L1's fault */
+	assert_int_equal(fault(&h, rt, L2A + PAGE, FINAL | PFERR_WRITE |
+			       PFERR_USER, 0, &out), SNPT_REFLECT);
+	F.watched = 0;
+	assert_int_equal(fault(&h, rt, L2A | 0x40, FINAL | PFERR_WRITE |
+			       PFERR_PRESENT | PFERR_USER, 0, &out),
+			 SNPT_INSTALLED);
+	assert_true(shadow_get(rt, L2A).w);
+	scan_all(&h);
+	h_fini(&h);
+}
+
 static void large_pages(void **state)
 {
 	struct h h;
@@ -264,13 +314,53 @@ static void coherence(void **state)
 	assert_int_equal(fault(&h, rt, a, FINAL | PFERR_USER, 3, &out), SNPT_REFLECT);
 	assert_int_equal(out.exit_info_1, 0x100000004ull);
 
-	/* a page protect() refuses is used anyway and never released */
+	/* a page protect() refuses is never shadowed: after a reset and a
+	 * second refusal, nothing is installed; only the pages the walk read
+	 * before it (PML4, PDPT, PD) are protected, each with its use */
 	h_poke(&h, pd, h_peek(&h, pd) | PTE_P);
 	F.refuse_page = pt_b & ~(PAGE - 1);
-	assert_int_equal(fault(&h, rt, b, FINAL, 0, &out), SNPT_INSTALLED);
-	assert_true(shadow_get(rt, b).present);
+	assert_int_equal(fault(&h, rt, b, FINAL, 0, &out), SNPT_NO_MEMORY);
+	assert_false(shadow_get(rt, b).present);
 	assert_false(snpt_is_protected(h.s, pt_b));
-	assert_int_equal(h.s->stats.protect_failures, 1);
+	assert_int_equal(h.s->stats.protect_failures, 2);
+	assert_int_equal(F.nr_prot, 3);
+	assert_true(snpt_is_protected(h.s, pd));
+	F.refuse_page = 0;
+	assert_int_equal(fault(&h, rt, b, FINAL, 0, &out), SNPT_INSTALLED);
+	assert_true(snpt_is_protected(h.s, pt_b));
+	h_fini(&h);
+}
+
+/* L1 on another CPU writes a table page between the walk and its
+ * protection (mm/shadow_npt.c, "Several vCPUs"): nothing is installed,
+ * and the next fault walks the new entry. */
+static void changed_under_walk(void **state)
+{
+	struct h h;
+	struct snpt_fault_result out;
+	uint64_t rt, leaf_gpa;
+	struct sw sw;
+
+	(void)state;
+	h_std(&h);
+	map4(&h, L2A, L1A, 1, PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D);
+	rt = root(&h, SNPT_EXEC_SUPERVISOR);
+	leaf_gpa = gpt_entry_gpa(&h.pt, L2A, 1);
+	F.race_mem = h.mem;
+	F.race_page = leaf_gpa & ~(PAGE - 1);
+	F.race_gpa = leaf_gpa;
+	F.race_val = (L1A + 2 * PAGE) | PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D;
+	assert_int_equal(fault(&h, rt, L2A, FINAL, 0, &out), SNPT_RETRY);
+	assert_false(shadow_get(rt, L2A).present);
+	assert_int_equal(h.s->stats.changed_under_walk, 1);
+	assert_int_equal(h.s->stats.installs, 0);
+	assert_true(snpt_is_protected(h.s, leaf_gpa));
+	/* the twin memory the reference walk uses gets the same entry */
+	h_poke(&h, leaf_gpa, F.race_val);
+	assert_int_equal(fault(&h, rt, L2A, FINAL, 0, &out), SNPT_INSTALLED);
+	sw = shadow_get(rt, L2A);
+	assert_true(sw.present);
+	assert_int_equal(sw.hpa, HPA_OFFSET + L1A + 2 * PAGE);
 	h_fini(&h);
 }
 
@@ -599,7 +689,9 @@ int main(void)
 		cmocka_unit_test(spec_error_codes),
 		cmocka_unit_test(dirty_bit_rule),
 		cmocka_unit_test(large_pages),
+		cmocka_unit_test(watched_pages),
 		cmocka_unit_test(coherence),
+		cmocka_unit_test(changed_under_walk),
 		cmocka_unit_test(invlpga_and_flush),
 		cmocka_unit_test(root_cache),
 		cmocka_unit_test(gmet_matrix),

@@ -5,8 +5,9 @@
  * absolute data addresses: the bytes run wherever they are copied.
  * Follows the conversation described in kvmtest.h.
  *
- * Registers: esi = seed, edi = address, ecx = mismatches, ebx = first
- * mismatching address.
+ * Registers: esp = first address of this vCPU's part of the region and
+ * ebp = the end of it (both set by the host; no stack is used), esi =
+ * seed, edi = address, ecx = mismatches, ebx = first mismatching address.
  */
 #include "kvmtest.h"
 
@@ -22,8 +23,11 @@ kvmtest_guest_start:
 	in	%dx, %eax
 	mov	%eax, %esi
 
+	/* First touch of a page by a read (nothing uses the value). */
+	mov	KT_READ_ADDR, %eax
+
 	/* Write pass, with a progress exit every KT_PROGRESS_STEP bytes. */
-	mov	$KT_REGION_START, %edi
+	mov	%esp, %edi
 1:	mov	%edi, %eax
 	xor	%esi, %eax
 	mov	%eax, (%edi)
@@ -33,13 +37,13 @@ kvmtest_guest_start:
 	mov	$KT_PORT_PROGRESS, %dx
 	mov	%edi, %eax
 	out	%eax, %dx
-	cmp	$KT_REGION_END, %edi
+	cmp	%ebp, %edi
 	jb	1b
 
 	/* Read pass. */
 	xor	%ecx, %ecx
 	mov	$KT_NO_MISMATCH, %ebx
-	mov	$KT_REGION_START, %edi
+	mov	%esp, %edi
 2:	mov	%edi, %eax
 	xor	%esi, %eax
 	cmp	%eax, (%edi)
@@ -49,7 +53,7 @@ kvmtest_guest_start:
 	jne	3f
 	mov	%edi, %ebx
 3:	add	$4, %edi
-	cmp	$KT_REGION_END, %edi
+	cmp	%ebp, %edi
 	jb	2b
 
 	mov	$KT_PORT_MISMATCHES, %dx

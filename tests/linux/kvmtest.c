@@ -15,11 +15,18 @@
  * After the run it checks all 16 MiB through its mapping: L2's writes
  * reach L1.
  *
+ * With --vcpus 2 the VM has two vCPUs, each in its own thread, each
+ * running the same conversation over its own half of the region with its
+ * own probe word (kvmtest.h).
+ *
  * Output: "kvmtest: ..." lines, then KVMTEST-OK (exit 0) or
- * "KVMTEST-FAIL: <reason>" (exit 1).  Option: --timeout SECONDS (default
- * 600) for the whole run; a stuck guest fails with its registers.
+ * "KVMTEST-FAIL: <reason>" (exit 1); with --tag T the lines start with
+ * "kvmtest T: " and end "KVMTEST-OK T" (several kvmtests at once on one
+ * console).  Options: --timeout SECONDS (default 600) for the whole run
+ * (a stuck guest fails with its registers), --vcpus 1|2, --tag T.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <signal.h>
@@ -39,36 +46,66 @@ extern const uint8_t kvmtest_guest_start[], kvmtest_guest_after_hlt[],
 	kvmtest_guest_end[];
 
 #define REGION_WORDS ((KT_REGION_END - KT_REGION_START) / 4)
-#define PROGRESS_EXITS ((KT_REGION_END - KT_REGION_START) / KT_PROGRESS_STEP)
 
 _Static_assert(KT_REGION_START % KT_PROGRESS_STEP == 0 &&
 	       KT_REGION_END % KT_PROGRESS_STEP == 0, "region ends on progress steps");
 _Static_assert(KT_REGION_END - KT_REGION_START >= 16 << 20, "at least 16 MiB tested");
 _Static_assert(KT_REGION_END <= KT_MEM_SIZE && KT_REGION_START > 1 << 20,
 	       "region inside guest memory, above 1 MiB");
-_Static_assert(KT_PROBE_ADDR >= KT_REGION_START && KT_PROBE_ADDR < KT_REGION_END &&
-	       KT_PROBE_ADDR % 4 == 0, "probe word inside the region");
+_Static_assert(KT_READ_ADDR >= KT_REGION_END && KT_READ_ADDR < KT_MEM_SIZE &&
+	       KT_READ_ADDR % 4096 == 0, "read probe on a page of its own");
+_Static_assert((KT_REGION_END - KT_REGION_START) / KT_MAX_VCPUS % KT_PROGRESS_STEP == 0,
+	       "each vCPU's part ends on progress steps");
+_Static_assert(KT_PROBE_OFFSET < (KT_REGION_END - KT_REGION_START) / KT_MAX_VCPUS &&
+	       KT_PROBE_OFFSET % 4 == 0 && KT_PROBE_OFFSET % 4096 != 0,
+	       "probe word inside every vCPU's part, not on a page boundary");
+
+struct vm;
+
+struct vcpu {
+	struct vm *vm;
+	unsigned index;
+	int fd;
+	struct kvm_run *run;
+	uint32_t start, end, probe;  /* its part of the region */
+	unsigned io_exits;
+	pthread_t thread;
+};
 
 struct vm {
-	int kvm, vm, vcpu;
+	int kvm, vm;
 	uint8_t *mem;
-	struct kvm_run *run;
+	unsigned nr_vcpus;
+	struct vcpu vcpu[KT_MAX_VCPUS];
 };
 
 static volatile sig_atomic_t timed_out;
-static struct kvm_run *volatile alarm_run;
+static struct vm *volatile alarm_vm;
+static char prefix[64] = "kvmtest";
+static const char *tag = "";
+
+static void __attribute__((format(printf, 1, 2))) say(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	printf("%s: %s\n", prefix, line);
+}
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
 fail(const char *fmt, ...)
 {
+	char line[512];
 	va_list ap;
 
-	fflush(stdout);
-	printf("KVMTEST-FAIL: ");
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	printf("\n");
+	fflush(stdout);
+	printf("KVMTEST-FAIL: %s%s%s\n", tag, *tag ? ": " : "", line);
 	fflush(stdout);
 	exit(1);
 }
@@ -86,21 +123,22 @@ static void on_alarm(int sig)
 {
 	(void)sig;
 	timed_out = 1;
-	if (alarm_run)
-		alarm_run->immediate_exit = 1;
+	if (alarm_vm)
+		for (unsigned i = 0; i < alarm_vm->nr_vcpus; i++)
+			alarm_vm->vcpu[i].run->immediate_exit = 1;
 }
 
-static void print_regs(const struct vm *v)
+static void print_regs(const struct vcpu *c)
 {
 	struct kvm_regs r;
 
-	if (ioctl(v->vcpu, KVM_GET_REGS, &r) < 0) {
-		printf("kvmtest: KVM_GET_REGS: %s\n", strerror(errno));
+	if (ioctl(c->fd, KVM_GET_REGS, &r) < 0) {
+		say("KVM_GET_REGS: %s", strerror(errno));
 		return;
 	}
-	printf("kvmtest: L2 rip %#llx rflags %#llx eax %#llx ebx %#llx ecx %#llx "
-	       "edx %#llx esi %#llx edi %#llx\n", r.rip, r.rflags, r.rax, r.rbx,
-	       r.rcx, r.rdx, r.rsi, r.rdi);
+	say("L2 vcpu %u rip %#llx rflags %#llx eax %#llx ebx %#llx ecx %#llx "
+	    "edx %#llx esi %#llx edi %#llx", c->index, r.rip, r.rflags, r.rax,
+	    r.rbx, r.rcx, r.rdx, r.rsi, r.rdi);
 }
 
 /* ---- features ---------------------------------------------------------- */
@@ -118,7 +156,7 @@ static void print_param(const char *name)
 		val[strcspn(val, "\n")] = '\0';
 		fclose(f);
 	}
-	printf("kvmtest: kvm_amd %s=%s\n", name, val);
+	say("kvm_amd %s=%s", name, val);
 }
 
 static void print_features(int kvm)
@@ -134,8 +172,8 @@ static void print_features(int kvm)
 	};
 
 	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
-		printf("kvmtest: KVM_CHECK_EXTENSION %s = %d\n", caps[i].name,
-		       ioctl(kvm, KVM_CHECK_EXTENSION, caps[i].cap));
+		say("KVM_CHECK_EXTENSION %s = %d", caps[i].name,
+		    ioctl(kvm, KVM_CHECK_EXTENSION, caps[i].cap));
 	print_param("npt");
 	print_param("nested");
 }
@@ -161,13 +199,14 @@ static void create_vm(struct vm *v)
 {
 	struct kvm_userspace_memory_region slot;
 	size_t guest_len = (size_t)(kvmtest_guest_end - kvmtest_guest_start);
+	uint32_t part = (KT_REGION_END - KT_REGION_START) / v->nr_vcpus;
 	int api, run_size;
 
 	v->kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (v->kvm < 0)
 		fail("open /dev/kvm: %s", strerror(errno));
 	api = xioctl(v->kvm, KVM_GET_API_VERSION, NULL, "KVM_GET_API_VERSION");
-	printf("kvmtest: KVM_GET_API_VERSION = %d\n", api);
+	say("KVM_GET_API_VERSION = %d", api);
 	if (api != KVM_API_VERSION)
 		fail("KVM API version %d, expected %d", api, KVM_API_VERSION);
 	print_features(v->kvm);
@@ -186,37 +225,49 @@ static void create_vm(struct vm *v)
 	slot.userspace_addr = (uintptr_t)v->mem;
 	xioctl(v->vm, KVM_SET_USER_MEMORY_REGION, &slot, "KVM_SET_USER_MEMORY_REGION");
 
-	v->vcpu = xioctl(v->vm, KVM_CREATE_VCPU, (void *)0, "KVM_CREATE_VCPU");
 	run_size = xioctl(v->kvm, KVM_GET_VCPU_MMAP_SIZE, NULL, "KVM_GET_VCPU_MMAP_SIZE");
 	if ((size_t)run_size < sizeof(struct kvm_run))
 		fail("KVM_GET_VCPU_MMAP_SIZE %d < sizeof(struct kvm_run)", run_size);
-	v->run = mmap(NULL, (size_t)run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      v->vcpu, 0);
-	if (v->run == MAP_FAILED)
-		fail("mmap of the vCPU's kvm_run: %s", strerror(errno));
-	printf("kvmtest: VM with %d MiB at gpa 0, 1 vCPU, %zu bytes of guest code at %#x\n",
-	       KT_MEM_SIZE >> 20, guest_len, KT_CODE_GPA);
+	for (unsigned i = 0; i < v->nr_vcpus; i++) {
+		struct vcpu *c = &v->vcpu[i];
+
+		c->vm = v;
+		c->index = i;
+		c->start = KT_REGION_START + i * part;
+		c->end = c->start + part;
+		c->probe = c->start + KT_PROBE_OFFSET;
+		c->fd = xioctl(v->vm, KVM_CREATE_VCPU, (void *)(uintptr_t)i,
+			       "KVM_CREATE_VCPU");
+		c->run = mmap(NULL, (size_t)run_size, PROT_READ | PROT_WRITE,
+			      MAP_SHARED, c->fd, 0);
+		if (c->run == MAP_FAILED)
+			fail("mmap of the vCPU's kvm_run: %s", strerror(errno));
+	}
+	say("VM with %d MiB at gpa 0, %u vCPU%s, %zu bytes of guest code at %#x",
+	    KT_MEM_SIZE >> 20, v->nr_vcpus, v->nr_vcpus > 1 ? "s" : "",
+	    guest_len, KT_CODE_GPA);
 }
 
-static void setup_vcpu(const struct vm *v)
+static void setup_vcpu(const struct vcpu *c)
 {
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 
-	xioctl(v->vcpu, KVM_GET_SREGS, &sregs, "KVM_GET_SREGS");
+	xioctl(c->fd, KVM_GET_SREGS, &sregs, "KVM_GET_SREGS");
 	flat_segment(&sregs.cs, 0x08, 0xb);
 	flat_segment(&sregs.ds, 0x10, 0x3);
 	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
 	sregs.cr0 = 0x11;       /* PE | ET; PG = 0 */
 	sregs.cr4 = 0;
 	sregs.efer = 0;
-	xioctl(v->vcpu, KVM_SET_SREGS, &sregs, "KVM_SET_SREGS");
+	xioctl(c->fd, KVM_SET_SREGS, &sregs, "KVM_SET_SREGS");
 
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = KT_CODE_GPA;
-	regs.rsp = KT_STACK_TOP;
+	regs.rsp = c->start;    /* kvmtest-guest.S: its part of the region */
+	regs.rbp = c->end;
 	regs.rflags = 0x2;      /* reserved bit 1; IF = 0 */
-	xioctl(v->vcpu, KVM_SET_REGS, &regs, "KVM_SET_REGS");
+	xioctl(c->fd, KVM_SET_REGS, &regs, "KVM_SET_REGS");
 }
 
 /* ---- the run ----------------------------------------------------------- */
@@ -252,12 +303,12 @@ static const char *exit_name(uint32_t reason)
 }
 
 /* One KVM_RUN; the exit reason.  Fails on a timeout or an ioctl error. */
-static uint32_t run_once(const struct vm *v, unsigned *intr_exits)
+static uint32_t run_once(const struct vcpu *c, unsigned *intr_exits)
 {
 	for (;;) {
-		if (timed_out || ioctl(v->vcpu, KVM_RUN, NULL) < 0) {
+		if (timed_out || ioctl(c->fd, KVM_RUN, NULL) < 0) {
 			if (timed_out) {
-				print_regs(v);
+				print_regs(c);
 				fail("timeout: L2 did not finish in time");
 			}
 			if (errno == EINTR || errno == EAGAIN) {
@@ -266,18 +317,18 @@ static uint32_t run_once(const struct vm *v, unsigned *intr_exits)
 			}
 			fail("KVM_RUN: %s", strerror(errno));
 		}
-		if (v->run->exit_reason != KVM_EXIT_INTR)
-			return v->run->exit_reason;
+		if (c->run->exit_reason != KVM_EXIT_INTR)
+			return c->run->exit_reason;
 		++*intr_exits;
 	}
 }
 
 static void __attribute__((noreturn))
-unexpected_exit(const struct vm *v, const char *expected)
+unexpected_exit(const struct vcpu *c, const char *expected)
 {
-	const struct kvm_run *r = v->run;
+	const struct kvm_run *r = c->run;
 
-	print_regs(v);
+	print_regs(c);
 	switch (r->exit_reason) {
 	case KVM_EXIT_FAIL_ENTRY:
 		fail("KVM_EXIT_FAIL_ENTRY (hardware entry failure reason %#llx) where %s "
@@ -300,26 +351,30 @@ unexpected_exit(const struct vm *v, const char *expected)
 	}
 }
 
-static void expect_io(const struct vm *v, const struct io_step *s, unsigned *intr_exits)
+static void expect_io(const struct vcpu *c, const struct io_step *s,
+		      unsigned *intr_exits)
 {
-	struct kvm_run *r = v->run;
+	struct kvm_run *r = c->run;
 	uint8_t *data;
 
-	if (run_once(v, intr_exits) != KVM_EXIT_IO || r->io.port != s->port ||
+	if (run_once(c, intr_exits) != KVM_EXIT_IO || r->io.port != s->port ||
 	    r->io.direction != s->dir || r->io.size != s->size || r->io.count != 1)
-		unexpected_exit(v, s->what);
+		unexpected_exit(c, s->what);
 	data = (uint8_t *)r + r->io.data_offset;
 	if (s->dir == KVM_EXIT_IO_IN) {
 		memcpy(data, &s->value, s->size);
-		printf("kvmtest: L2 %s: in port %#x -> %#x\n", s->what, s->port, s->value);
+		say("L2%s %s: in port %#x -> %#x", c->vm->nr_vcpus > 1 ?
+		    (c->index ? " vcpu 1" : " vcpu 0") : "", s->what, s->port,
+		    s->value);
 		return;
 	}
 	if (io_value(data, s->size) != s->value) {
-		print_regs(v);
+		print_regs(c);
 		fail("L2 %s: out port %#x wrote %#x, expected %#x", s->what, s->port,
 		     io_value(data, s->size), s->value);
 	}
-	printf("kvmtest: L2 %s: out port %#x = %#x\n", s->what, s->port, s->value);
+	say("L2%s %s: out port %#x = %#x", c->vm->nr_vcpus > 1 ?
+	    (c->index ? " vcpu 1" : " vcpu 0") : "", s->what, s->port, s->value);
 }
 
 static uint32_t pattern(uint32_t addr)
@@ -327,88 +382,105 @@ static uint32_t pattern(uint32_t addr)
 	return addr ^ (uint32_t)KT_SEED;
 }
 
-/* Runs the guest through the conversation of kvmtest.h; returns the
- * number of I/O exits. */
-static unsigned run_guest(struct vm *v)
+/* Runs one vCPU through the conversation of kvmtest.h over its part. */
+static void *run_guest(void *arg)
 {
+	struct vcpu *c = arg;
 	struct io_step hello = { KT_PORT_HELLO, KVM_EXIT_IO_OUT, 4, KT_HELLO_MAGIC, "hello" };
 	struct io_step seed = { KT_PORT_SEED, KVM_EXIT_IO_IN, 4, KT_SEED, "seed" };
 	struct io_step tail[] = {
 		{ KT_PORT_MISMATCHES, KVM_EXIT_IO_OUT, 4, 1, "mismatch count" },
-		{ KT_PORT_FIRST_BAD, KVM_EXIT_IO_OUT, 4, KT_PROBE_ADDR, "first mismatch" },
+		{ KT_PORT_FIRST_BAD, KVM_EXIT_IO_OUT, 4, c->probe, "first mismatch" },
 		{ KT_PORT_DONE, KVM_EXIT_IO_OUT, 1, KT_DONE_BYTE, "done" },
 	};
-	unsigned io_exits = 0, intr_exits = 0;
+	unsigned intr_exits = 0;
 	struct kvm_regs regs;
 	uint64_t hlt_rip;
 
-	expect_io(v, &hello, &intr_exits);
-	expect_io(v, &seed, &intr_exits);
-	io_exits = 2;
-	for (uint32_t i = 1; i <= PROGRESS_EXITS; i++) {
-		struct io_step p = { KT_PORT_PROGRESS, KVM_EXIT_IO_OUT, 4,
-				     KT_REGION_START + i * KT_PROGRESS_STEP, "write progress" };
+	setup_vcpu(c);
+	expect_io(c, &hello, &intr_exits);
+	expect_io(c, &seed, &intr_exits);
+	c->io_exits = 2;
+	for (uint32_t a = c->start + KT_PROGRESS_STEP; a <= c->end;
+	     a += KT_PROGRESS_STEP) {
+		struct io_step p = { KT_PORT_PROGRESS, KVM_EXIT_IO_OUT, 4, a,
+				     "write progress" };
 
-		expect_io(v, &p, &intr_exits);
-		io_exits++;
+		expect_io(c, &p, &intr_exits);
+		c->io_exits++;
 	}
 	/* Between the passes: change one word behind the guest's back. */
-	memcpy(v->mem + KT_PROBE_ADDR, &(uint32_t){ KT_PROBE_VALUE }, 4);
-	printf("kvmtest: host wrote %#x at gpa %#x through its mapping\n",
-	       KT_PROBE_VALUE, KT_PROBE_ADDR);
+	memcpy(c->vm->mem + c->probe, &(uint32_t){ KT_PROBE_VALUE }, 4);
+	say("host wrote %#x at gpa %#x through its mapping", KT_PROBE_VALUE,
+	    c->probe);
 	for (size_t i = 0; i < sizeof(tail) / sizeof(tail[0]); i++) {
-		expect_io(v, &tail[i], &intr_exits);
-		io_exits++;
+		expect_io(c, &tail[i], &intr_exits);
+		c->io_exits++;
 	}
 
-	if (run_once(v, &intr_exits) != KVM_EXIT_HLT)
-		unexpected_exit(v, "HLT");
-	xioctl(v->vcpu, KVM_GET_REGS, &regs, "KVM_GET_REGS");
+	if (run_once(c, &intr_exits) != KVM_EXIT_HLT)
+		unexpected_exit(c, "HLT");
+	xioctl(c->fd, KVM_GET_REGS, &regs, "KVM_GET_REGS");
 	hlt_rip = KT_CODE_GPA + (uint64_t)(kvmtest_guest_after_hlt - kvmtest_guest_start);
 	if (regs.rip != hlt_rip)
 		fail("KVM_EXIT_HLT with rip %#llx, expected %#llx (just past the HLT)",
 		     regs.rip, (unsigned long long)hlt_rip);
-	printf("kvmtest: L2 halted at rip %#llx (%u interrupted KVM_RUN calls)\n",
-	       regs.rip, intr_exits);
-	return io_exits;
+	say("L2%s halted at rip %#llx (%u interrupted KVM_RUN calls)",
+	    c->vm->nr_vcpus > 1 ? (c->index ? " vcpu 1" : " vcpu 0") : "",
+	    regs.rip, intr_exits);
+	return NULL;
 }
 
-/* L2's writes as L1 sees them: every word A ^ seed, but the probe. */
+/* L2's writes as L1 sees them: every word A ^ seed, but the probes. */
 static void check_memory(const struct vm *v)
 {
 	unsigned bad = 0;
-	uint32_t first = 0, got_first = 0;
+	uint32_t first = 0, got_first = 0, want_first = 0;
 
 	for (uint32_t a = KT_REGION_START; a < KT_REGION_END; a += 4) {
-		uint32_t want = a == KT_PROBE_ADDR ? KT_PROBE_VALUE : pattern(a);
-		uint32_t got;
+		uint32_t want = pattern(a), got;
 
+		for (unsigned i = 0; i < v->nr_vcpus; i++)
+			if (a == v->vcpu[i].probe)
+				want = KT_PROBE_VALUE;
 		memcpy(&got, v->mem + a, 4);
 		if (got != want && bad++ == 0) {
 			first = a;
 			got_first = got;
+			want_first = want;
 		}
 	}
 	if (bad)
 		fail("host check: %u of %u words differ, first at gpa %#x: %#x, expected %#x",
-		     bad, REGION_WORDS, first, got_first,
-		     first == KT_PROBE_ADDR ? KT_PROBE_VALUE : pattern(first));
-	printf("kvmtest: host check: all %u words of gpa %#x-%#x hold the guest's pattern "
-	       "(and the probe word)\n", REGION_WORDS, KT_REGION_START, KT_REGION_END - 1);
+		     bad, REGION_WORDS, first, got_first, want_first);
+	say("host check: all %u words of gpa %#x-%#x hold the guest's pattern "
+	    "(and the probe word%s)", REGION_WORDS, KT_REGION_START,
+	    KT_REGION_END - 1, v->nr_vcpus > 1 ? "s" : "");
 }
 
 int main(int argc, char **argv)
 {
 	struct sigaction sa;
 	struct timespec t0, t1;
-	unsigned timeout = 600, io_exits;
-	struct vm v;
+	unsigned timeout = 600, io_exits = 0;
+	static struct vm v;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc == 3 && strcmp(argv[1], "--timeout") == 0)
-		timeout = (unsigned)strtoul(argv[2], NULL, 0);
-	else if (argc != 1)
-		fail("usage: kvmtest [--timeout SECONDS]");
+	v.nr_vcpus = 1;
+	for (int i = 1; i < argc; i++) {
+		if (i + 1 < argc && !strcmp(argv[i], "--timeout"))
+			timeout = (unsigned)strtoul(argv[++i], NULL, 0);
+		else if (i + 1 < argc && !strcmp(argv[i], "--vcpus"))
+			v.nr_vcpus = (unsigned)strtoul(argv[++i], NULL, 0);
+		else if (i + 1 < argc && !strcmp(argv[i], "--tag"))
+			tag = argv[++i];
+		else
+			fail("usage: kvmtest [--timeout SECONDS] [--vcpus 1|2] [--tag T]");
+	}
+	if (v.nr_vcpus < 1 || v.nr_vcpus > KT_MAX_VCPUS)
+		fail("--vcpus %u: 1 to %d", v.nr_vcpus, KT_MAX_VCPUS);
+	if (*tag)
+		snprintf(prefix, sizeof(prefix), "kvmtest %s", tag);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_alarm;   /* no SA_RESTART: KVM_RUN returns EINTR */
@@ -416,17 +488,33 @@ int main(int argc, char **argv)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	create_vm(&v);
-	setup_vcpu(&v);
-	alarm_run = v.run;
+	alarm_vm = &v;
 	alarm(timeout);
-	io_exits = run_guest(&v);
+	if (v.nr_vcpus == 1) {
+		run_guest(&v.vcpu[0]);
+	} else {
+		for (unsigned i = 0; i < v.nr_vcpus; i++)
+			if (pthread_create(&v.vcpu[i].thread, NULL, run_guest,
+					   &v.vcpu[i]))
+				fail("pthread_create for vCPU %u", i);
+		for (unsigned i = 0; i < v.nr_vcpus; i++)
+			pthread_join(v.vcpu[i].thread, NULL);
+	}
 	alarm(0);
+	for (unsigned i = 0; i < v.nr_vcpus; i++)
+		io_exits += v.vcpu[i].io_exits;
 	check_memory(&v);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 
-	printf("kvmtest: L2 io exits %u, pattern ok across %d MiB, hlt (%.1f s)\n",
-	       io_exits, (KT_REGION_END - KT_REGION_START) >> 20,
-	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
-	printf("KVMTEST-OK\n");
+	if (v.nr_vcpus == 1)
+		say("L2 io exits %u, pattern ok across %d MiB, hlt (%.1f s)",
+		    io_exits, (KT_REGION_END - KT_REGION_START) >> 20,
+		    (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	else
+		say("L2 io exits %u on %u vCPUs, pattern ok across %d MiB, hlt "
+		    "(%.1f s)", io_exits, v.nr_vcpus,
+		    (KT_REGION_END - KT_REGION_START) >> 20,
+		    (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	printf("KVMTEST-OK%s%s\n", *tag ? " " : "", tag);
 	return 0;
 }

@@ -5,9 +5,15 @@
  * ports and the values exchanged.  Plain #defines only: the assembler
  * includes this file too.
  *
+ * With several vCPUs each has its own equal part of the region (multiples
+ * of KT_PROGRESS_STEP), its own probe word at KT_PROBE_OFFSET into its
+ * part, and the same conversation for that part.
+ *
  * The conversation, in order (every access is one OUT or IN, count 1):
  *   1. OUT  KT_PORT_HELLO     32-bit  KT_HELLO_MAGIC
  *   2. IN   KT_PORT_SEED      32-bit  the host answers KT_SEED
+ *           then one 32-bit read of KT_READ_ADDR (a page nothing else
+ *           touches: its first access is a read, for nvctl's trace)
  *   3.      write pass: every 32-bit word at address A in
  *           [KT_REGION_START, KT_REGION_END) gets A ^ seed; after each
  *           KT_PROGRESS_STEP bytes:
@@ -27,7 +33,7 @@
 /* Guest-physical memory: one slot at 0. */
 #define KT_MEM_SIZE        0x2000000   /* 32 MiB */
 #define KT_CODE_GPA        0x1000      /* where the guest code is copied */
-#define KT_STACK_TOP       0x8000      /* ESP at entry (the code uses none) */
+#define KT_MAX_VCPUS       2
 
 /* The tested region: 16 MiB starting at 4 MiB; both ends multiples of
  * KT_PROGRESS_STEP (the guest tests the low bits of the address). */
@@ -48,9 +54,13 @@
 #define KT_DONE_BYTE       0x44        /* 'D' */
 #define KT_NO_MISMATCH     0xffffffff
 
+/* A word outside the region and the code that only this read touches. */
+#define KT_READ_ADDR       0x1800000
+
 /* The word the host changes between the passes (inside the region, not
  * on a page boundary), and the value it writes there. */
-#define KT_PROBE_ADDR      0xa00124
+#define KT_PROBE_OFFSET    0x600124    /* from the start of a vCPU's part */
+#define KT_PROBE_ADDR      (KT_REGION_START + KT_PROBE_OFFSET)
 #define KT_PROBE_VALUE     0x0badf00d
 
 #endif

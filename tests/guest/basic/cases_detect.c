@@ -57,6 +57,20 @@ static int hc_unknown(void)
 	return 1;
 }
 
+/* nestvisor's UEFI side closed the boot log before starting this payload
+ * (core/hypercall.h NV_HC_BOOT_DONE): nothing L1 runs later may write into
+ * nestvisor's log. */
+static int hc_boot_log_closed(void)
+{
+	static const char text[] = "basic: this must not reach the log ring\n";
+	struct hc_regs r = { NV_HC_BOOT_LOG, (uint64_t)(uintptr_t)text,
+			     sizeof(text) - 1, 0 };
+	int fault = hypercall(&r);
+
+	return expect_trap("exception", fault, TRAP_NONE) &&
+	       TAP_EXPECT_EQ("status RAX", r.rax, (uint64_t)NV_HC_EPERM);
+}
+
 /* Bare: no NestVisor vendor leaf, and nothing intercepts VMMCALL, which
  * then raises #UD (AMD APM vol. 3, VMMCALL). */
 static int no_nestvisor(void)
@@ -82,6 +96,7 @@ static const struct tap_case nv_cases[] = {
 	{ "detect: version leaf 0x40000001 EAX is 0x000100 (0.1.0)", version_leaf },
 	{ "hypercall: VERSION returns status 0 and RBX 0x000100", hc_version },
 	{ "hypercall: an unknown call number returns a negative status", hc_unknown },
+	{ "hypercall: BOOT_LOG is refused once the next stage runs", hc_boot_log_closed },
 };
 
 static const struct tap_case bare_cases[] = {

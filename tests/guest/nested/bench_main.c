@@ -22,6 +22,12 @@
  *     one VMRUN in which L2 writes one quadword to each 4 KiB page of
  *     64 MiB, L1's NPT mapping that range with 4 KiB or 2 MiB pages; F =
  *     L2 #NPFs nestvisor's shadow NPT handled (NV_HC_STATS).
+ *   nbench: smp cpu I t0 T0 t1 T1 pages P npf F   (load option "smp")
+ *     every CPU at once (the APs through MP services, and this one), as
+ *     vCPUs of one L2 VM: one L1 NPT (4 KiB pages) for all, each CPU's L2
+ *     writes one quadword to each page of its own quarter of the 64 MiB,
+ *     from TSC T0 to T1 (the CPUs' TSCs are one clock under -icount); F =
+ *     that vCPU's shadow-NPT faults.
  */
 #include <efi.h>
 #include <efilib.h>
@@ -29,8 +35,10 @@
 #include "core/hypercall.h"
 #include "core/x86.h"
 #include "nested.h"
+#include "boot/mp_services.h"
 #include "tests/guest/lib/efiutil.h"
 #include "tests/guest/lib/exit.h"
+#include "tests/guest/lib/mp.h"
 #include "tests/guest/lib/serial.h"
 
 #define TOUCH_BYTES (64ull << 20)
@@ -190,6 +198,107 @@ static void bench_touch(uint64_t buf, int small)
 		s1.exits - s0.exits, s1.npf - s0.npf, v->control.exit_code);
 }
 
+/* ---- every CPU at once ------------------------------------------------ */
+
+#define SMP_MAX 8
+#define MSR_EFER 0xc0000080u
+#define MSR_VM_HSAVE_PA 0xc0010117u
+
+struct smp_cpu {
+	struct vmcb *vmcb;
+	void *hsave;
+	uint64_t t0, t1, npf, exit_code;
+	uint32_t apic_id;
+	volatile int done;
+};
+
+static struct {
+	struct smp_cpu cpu[SMP_MAX];
+	unsigned nr;
+	uint64_t buf, ncr3;
+	volatile unsigned next, ready;
+} smp;
+
+/* On each CPU, interrupts off: L1's SVME and host save area, wait for
+ * every CPU, then one VMRUN of L2 touching this CPU's quarter. */
+static VOID EFIAPI smp_touch(VOID *arg)
+{
+	unsigned i = __atomic_fetch_add(&smp.next, 1, __ATOMIC_SEQ_CST);
+	struct smp_cpu *c = &smp.cpu[i];
+	uint64_t pages = TOUCH_PAGES / smp.nr, efer = rdmsr(MSR_EFER);
+	uint64_t hsave = rdmsr(MSR_VM_HSAVE_PA), rflags;
+	struct l2_gprs g = { .rbx = smp.buf + i * pages * 4096, .rcx = pages };
+	struct stats s0, s1;
+
+	(void)arg;
+	__asm__ volatile("pushfq; popq %0; cli" : "=r"(rflags)::"memory");
+	c->apic_id = cpuid(1).ebx >> 24;
+	wrmsr(MSR_EFER, efer | X86_EFER_SVME);
+	wrmsr(MSR_VM_HSAVE_PA, (uint64_t)(uintptr_t)c->hsave);
+	vmcb_default(c->vmcb, l2_touch);
+	c->vmcb->control.misc_ctl |= MISC_CTL_NP_ENABLE;
+	c->vmcb->control.nested_cr3 = smp.ncr3;
+	c->vmcb->control.asid = 2;
+	__atomic_fetch_add(&smp.ready, 1, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&smp.ready, __ATOMIC_SEQ_CST) < smp.nr)
+		__asm__ volatile("pause");
+	clgi();
+	s0 = stats();
+	c->t0 = tsc();
+	nested_vmrun((uint64_t)(uintptr_t)c->vmcb, &g);
+	c->t1 = tsc();
+	s1 = stats();
+	stgi();
+	c->npf = s1.npf - s0.npf;
+	c->exit_code = c->vmcb->control.exit_code;
+	wrmsr(MSR_VM_HSAVE_PA, hsave);
+	wrmsr(MSR_EFER, efer);
+	if (rflags & X86_RFLAGS_IF)
+		__asm__ volatile("sti" ::: "memory");
+	__atomic_store_n(&c->done, 1, __ATOMIC_SEQ_CST);
+}
+
+static EFI_GUID mp_guid = NV_EFI_MP_SERVICES_GUID;
+
+/* Every enabled CPU, up to SMP_MAX (see the top).  After env_leave(). */
+static int bench_smp(uint64_t buf)
+{
+	struct nv_mp_services *mp;
+	UINTN nr = 0, enabled = 0;
+	EFI_EVENT ev;
+
+	if (EFI_ERROR(uefi_call_wrapper(BS->LocateProtocol, 3, &mp_guid, NULL,
+					(void **)&mp)) ||
+	    EFI_ERROR(uefi_call_wrapper(mp->get_number_of_processors, 3, mp,
+					&nr, &enabled)) ||
+	    enabled < 2 || enabled > SMP_MAX ||
+	    EFI_ERROR(uefi_call_wrapper(BS->CreateEvent, 5, 0, 0, NULL, NULL,
+					&ev)))
+		return -1;
+	smp.nr = (unsigned)enabled;
+	smp.buf = buf;
+	smp.ncr3 = build_npt(buf, 1);
+	for (unsigned i = 0; i < smp.nr; i++) {
+		smp.cpu[i].vmcb = env_page();
+		smp.cpu[i].hsave = env_page();
+		if (!smp.cpu[i].vmcb || !smp.cpu[i].hsave)
+			return -1;
+	}
+	if (EFI_ERROR(uefi_call_wrapper(mp->startup_all_aps, 7, mp, smp_touch,
+					FALSE, ev, 0, NULL, NULL)))
+		return -1;
+	smp_touch(NULL);
+	for (unsigned i = 0; i < smp.nr; i++)
+		while (!__atomic_load_n(&smp.cpu[i].done, __ATOMIC_SEQ_CST))
+			__asm__ volatile("pause");
+	for (unsigned i = 0; i < smp.nr; i++)
+		gprintf("nbench: smp cpu %u apic %u t0 %lu t1 %lu pages %lu npf "
+			"%lu exit 0x%lx\n", i, smp.cpu[i].apic_id, smp.cpu[i].t0,
+			smp.cpu[i].t1, TOUCH_PAGES / smp.nr, smp.cpu[i].npf,
+			smp.cpu[i].exit_code);
+	return 0;
+}
+
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 {
 	EFI_PHYSICAL_ADDRESS buf = 0xffffffffull, tables = 0xffffffffull;
@@ -214,6 +323,10 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	bench_touch(buf, 1);
 	bench_touch(buf, 0);
 	env_leave();
+	if (guest_has_option("smp") && bench_smp(buf)) {
+		gprintf("nbench: cannot run on every CPU\n");
+		guest_exit(1);
+	}
 	gprintf("nbench: done\n");
 	guest_exit(0);
 }

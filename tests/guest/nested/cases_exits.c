@@ -16,6 +16,7 @@ extern char l2_hlt[], l2_hlt_next[], l2_rdmsr[], l2_rdmsr_next[];
 extern char l2_wrmsr[], l2_wrmsr_next[], l2_in8_imm[], l2_in8_imm_next[];
 extern char l2_out16_dx[], l2_out16_dx_next[], l2_in32_dx[], l2_in32_dx_next[];
 extern char l2_rep_outsb[], l2_rep_outsb_next[], l2_ud2[], l2_int3[];
+extern char l2_int3_next[];
 extern char l2_sti_spin[];
 
 #define A(p) ((uint64_t)(uintptr_t)(p))
@@ -231,14 +232,21 @@ static int exit_ud(void)
 	       TAP_EXPECT_EQ("rip at exit (the faulting UD2)", v->save.rip, A(l2_ud2));
 }
 
+/* INT3 raises #BP, a trap: the intercept leaves RIP at INT3, and
+ * next_rip (NRIPS) is the instruction after it. */
 static int exit_bp(void)
 {
 	struct vmcb *v = env.vmcb;
+	int ok;
 
 	vmcb_default(v, l2_int3);
 	g = (struct l2_gprs){ 0 };
 	l2_run(v, &g);
-	return expect_exit(v, VMEXIT_EXCP_BASE + 3);
+	ok = expect_exit(v, VMEXIT_EXCP_BASE + 3) &
+	     TAP_EXPECT_EQ("rip (the INT3)", v->save.rip, A(l2_int3));
+	if (env.nrips)
+		ok &= TAP_EXPECT_EQ("next_rip", v->control.next_rip, A(l2_int3_next));
+	return ok;
 }
 
 /* A self-IPI made pending while GIF=0 is taken as VMEXIT_INTR as soon as

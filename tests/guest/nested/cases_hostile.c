@@ -180,12 +180,30 @@ static int ncr3_in_hv(void)
 	       hv_intact(&h);
 }
 
+/* An ASID at or above the number CPUID gave L1 (8000_000A EBX): the APM
+ * gives it no meaning; nestvisor fails the VMRUN (docs/semantics.md §11)
+ * rather than hand the CPU an ASID it does not have. */
+static int asid_beyond_count(void)
+{
+	struct hv h;
+	struct vmcb *v = env.vmcb;
+	struct l2_gprs g = { 0 };
+
+	if (!hv_info(&h))
+		return 0;
+	vmcb_default(v, l2_vmmcall);
+	v->control.asid = env.nasid;
+	l2_run(v, &g);
+	return expect_exit(v, VMEXIT_INVALID) & hv_intact(&h);
+}
+
 static const struct tap_case cases[] = {
 	{ "hostile.vmcb12_in_hypervisor_memory", vmcb12_in_hv },
 	{ "hostile.hsave_in_hypervisor_memory", hsave_in_hv },
 	{ "hostile.msrpm_iopm_in_hypervisor_memory", maps_in_hv },
 	{ "hostile.npt_leaf_to_hypervisor_page", npt_leaf_to_hv },
 	{ "hostile.ncr3_in_hypervisor_memory", ncr3_in_hv },
+	{ "hostile.asid_at_or_above_cpuid_count", asid_beyond_count },
 };
 
 struct case_list hostile_cases(void)

@@ -2,7 +2,8 @@
 """Judge a serial log of the `nested` payload against the list of known
 QEMU TCG deviations (tests/nested-known-qemu-deviations.txt).
 
-    check_deviations.py --list LIST --log LOG --mode exact|allow [-- CMD...]
+    check_deviations.py --list LIST --log LOG --mode exact|allow
+                        [--disjoint-from OTHER_LIST] [-- CMD...]
 
 If CMD is given it is run first (e.g. tests/runner.py, which boots the
 payload and writes LOG) and must exit 0.  Then the TAP output in LOG must be
@@ -12,6 +13,9 @@ line) and:
          the list stays true: a listed case that passes is reported too;
   allow  (under nestvisor): every case passes, except that listed cases may
          fail (a differential run judges those).
+With --disjoint-from, no case of LIST may be in OTHER_LIST too: a case that
+QEMU gets wrong (the deviation list) must pass under nestvisor, so it can
+never be one that nestvisor is allowed to fail (the L0-limits list).
 Run with /usr/bin/python3.
 """
 
@@ -57,6 +61,11 @@ def read_tap(path):
     return plan, summary, numbers, results
 
 
+def overlap(listed, other):
+    """Errors for the cases that are in both lists."""
+    return [f"in both deviation lists: {name}" for name in sorted(listed & other)]
+
+
 def judge(listed, plan, summary, numbers, results, mode):
     errors = []
     if plan is None:
@@ -85,9 +94,17 @@ def main():
     p.add_argument("--list", required=True)
     p.add_argument("--log", required=True)
     p.add_argument("--mode", choices=("exact", "allow"), required=True)
+    p.add_argument("--disjoint-from", metavar="OTHER_LIST",
+                   help="fail if a case of --list is also in this list")
     p.add_argument("cmd", nargs=argparse.REMAINDER)
     args = p.parse_args()
     cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
+    if args.disjoint_from:
+        both = overlap(read_list(args.list), read_list(args.disjoint_from))
+        for e in both:
+            print("FAIL: " + e)
+        if both:
+            return 1
     if cmd:
         rc = subprocess.call(cmd)
         if rc != 0:

@@ -84,6 +84,103 @@ L2SYM l2_int3_next
 	vmmcall
 	hlt
 
+/* INT 0x41 (a software interrupt, EVENTINJ/EXITINTINFO type 4). */
+L2SYM l2_int41
+	int $0x41
+L2SYM l2_int41_next
+	vmmcall
+	hlt
+
+/* SVM instructions in L2 (not intercepted by L1 unless a case says so).
+ * VMLOAD from RAX, then VMSAVE to RBX. */
+L2SYM l2_vmload_vmsave
+	vmload %rax
+	movq %rbx, %rax
+	vmsave %rax
+	vmmcall
+	hlt
+
+/* EFER := RDX:RAX (RCX = EFER), then VMLOAD from RBX. */
+L2SYM l2_wrmsr_vmload
+	wrmsr
+	movq %rbx, %rax
+L2SYM l2_wrmsr_vmload_insn
+	vmload %rax
+	vmmcall
+	hlt
+
+L2SYM l2_skinit
+	skinit
+	vmmcall
+	hlt
+
+/* INVLPGA RAX, ECX. */
+L2SYM l2_invlpga
+	invlpga %rax, %ecx
+L2SYM l2_invlpga_next
+	vmmcall
+	hlt
+
+/*
+ * CLGI; an interrupt to itself (RDI != 0: WRMSR with RCX, RAX, RDX, for
+ * x2APIC; else the 32-bit store of EAX to [RSI], for xAPIC); RBX := 1;
+ * a delay; RBX := 2; STGI; then spin.  With the GIF clear, the interrupt
+ * must wait for STGI.
+ */
+L2SYM l2_clgi_ipi_stgi
+	clgi
+	testq %rdi, %rdi
+	jz 1f
+	wrmsr
+	jmp 2f
+1:	movl %eax, (%rsi)
+2:	movq $1, %rbx
+	movl $100000, %r8d
+3:	decl %r8d
+	jnz 3b
+	movq $2, %rbx
+	stgi
+L2SYM l2_clgi_ipi_stgi_spin
+4:	jmp 4b
+
+/* CLGI; STI; R9 := 1; a delay; R9 := 2; STGI; spin.  An interrupt that
+ * the GIF (or L2's virtual GIF) holds comes after STGI. */
+L2SYM l2_clgi_wait_stgi
+	clgi
+	sti
+	movq $1, %r9
+	movl $100000, %r8d
+1:	decl %r8d
+	jnz 1b
+	movq $2, %r9
+	stgi
+L2SYM l2_clgi_wait_stgi_spin
+2:	jmp 2b
+
+/* Permission maps edited by L2 (cases_maps.c): read [RBX], [RBX] := R8B,
+ * then the access the byte governs. */
+L2SYM l2_store_in
+	movb (%rbx), %al
+	movb %r8b, (%rbx)
+L2SYM l2_store_in_insn
+	inb %dx, %al
+	vmmcall
+	hlt
+L2SYM l2_store_rdmsr
+	movb (%rbx), %al
+	movb %r8b, (%rbx)
+L2SYM l2_store_rdmsr_insn
+	rdmsr
+	vmmcall
+	hlt
+L2SYM l2_store_rep_insb
+	movb (%rbx), %al
+	movb %r8b, (%rbx)
+L2SYM l2_store_rep_insb_insn
+	rep insb
+	vmmcall
+	hlt
+
 /* Enable interrupts and wait (bounded by L1's INTR intercept). */
 L2SYM l2_sti_spin
 	sti
@@ -97,6 +194,12 @@ L2SYM l2_read
 	hlt
 L2SYM l2_write
 	movq %rcx, (%rbx)
+	vmmcall
+	hlt
+/* Read [RBX] into RCX, then write RDX to [RSI]. */
+L2SYM l2_read_write
+	movq (%rbx), %rcx
+	movq %rdx, (%rsi)
 	vmmcall
 	hlt
 /* Write, then read back another address (RDX) in the same run. */

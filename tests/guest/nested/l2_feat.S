@@ -21,7 +21,7 @@ L2SYM \name\()_next
 	.endm
 
 /* Decode assists: MOV CR/DR with GPRs that need REX, CLTS, INTn, INVLPG
- * with a SIB and RIP-relative, INVLPGA. */
+ * with a SIB and RIP-relative (INVLPGA: l2_invlpga of l2_code.S). */
 	L2ONE l2_mov_r9_cr3, movq %r9, %cr3
 	L2ONE l2_mov_rax_cr0, movq %rax, %cr0
 	L2ONE l2_mov_cr0_rdx, movq %cr0, %rdx
@@ -32,7 +32,6 @@ L2SYM \name\()_next
 	L2ONE l2_int42, int $0x42
 	L2ONE l2_invlpg_sib, invlpg 0x10(%rbx,%rcx,4)
 	L2ONE l2_invlpg_rip, invlpg 0x100(%rip)
-	L2ONE l2_invlpga, invlpga %rax, %ecx
 
 /* TSC: RDTSC and RDTSCP (EDX:EAX, ECX kept for the VMMCALL). */
 	L2ONE l2_rdtsc, rdtsc

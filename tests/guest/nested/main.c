@@ -11,6 +11,7 @@
 #include "core/x86.h"
 #include "tests/guest/lib/efiutil.h"
 #include "tests/guest/lib/exit.h"
+#include "tests/guest/lib/mp.h"
 #include "tests/guest/lib/serial.h"
 
 #define CPUID_SVM_NRIPS (1u << 3)
@@ -40,19 +41,41 @@ static void print_facts(void)
 	tap_fact("gbpages", "%d", env.gbpages);
 }
 
+struct suite {
+	struct case_list lists[24];
+	unsigned n, failed, total;
+};
+
+/* Enter L1's own environment, run every case, leave it: on whichever CPU
+ * calls it. */
+static void run_suite(void *arg)
+{
+	struct suite *su = arg;
+
+	env_enter();
+	gprintf("TAP version 13\n");
+	tap_plan(su->total);
+	print_facts();
+	for (unsigned i = 0; i < su->n; i++)
+		su->failed += tap_run(su->lists[i].cases, su->lists[i].count);
+	env_leave();
+}
+
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 {
-	struct case_list lists[17];
+	static struct suite su;
 	struct case_list (*const makers[])(void) = {
 		exit_cases, inject_cases, invalid_cases, svm_insn_cases,
 		nonp_cases, npt_cases, npt_misc_cases, idfetch_cases, gmet_cases,
-		hostile_cases, decode_cases, rdtscp_cases, tsc_cases,
-		tsc_adjust_cases, pause_cases, pause_threshold_cases, clean_cases,
+		event_cases, l2svm_cases, gif_cases, step_cases, maps_cases,
+		tlb_cases, vmrun_cases, decode_cases, rdtscp_cases, tsc_cases,
+		tsc_adjust_cases, pause_cases, pause_threshold_cases,
+		clean_cases, hostile_cases,
 	};
 	const unsigned n = sizeof(makers) / sizeof(makers[0]);
-	unsigned total = 0, failed = 0;
+	uint32_t apic_id;
 
-	_Static_assert(sizeof(lists) / sizeof(lists[0]) ==
+	_Static_assert(sizeof(su.lists) / sizeof(su.lists[0]) ==
 		       sizeof(makers) / sizeof(makers[0]), "one list per maker");
 
 	guest_efi_init(image, st);
@@ -66,17 +89,21 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 		guest_exit(1);
 	}
 	detect();
+	su.n = n;
 	for (unsigned i = 0; i < n; i++) {
-		lists[i] = makers[i]();
-		total += lists[i].count;
+		su.lists[i] = makers[i]();
+		su.total += su.lists[i].count;
 	}
-	env_enter();
-	gprintf("TAP version 13\n");
-	tap_plan(total);
-	print_facts();
-	for (unsigned i = 0; i < n; i++)
-		failed += tap_run(lists[i].cases, lists[i].count);
-	env_leave();
-	gprintf("# nested: %u of %u cases failed\n", failed, total);
-	guest_exit(failed ? 1 : 0);
+	/* Load option "ap": the whole suite on an application processor. */
+	if (guest_has_option("ap")) {
+		if (guest_run_on_ap(run_suite, &su, &apic_id)) {
+			gprintf("Bail out! cannot run on an AP\n");
+			guest_exit(1);
+		}
+		gprintf("# nested: ran on the AP with APIC ID %u\n", apic_id);
+	} else {
+		run_suite(&su);
+	}
+	gprintf("# nested: %u of %u cases failed\n", su.failed, su.total);
+	guest_exit(su.failed ? 1 : 0);
 }

@@ -71,14 +71,25 @@ struct nested_env {
 	uint64_t hsave_pa, iopm_pa, msrpm_pa;
 	struct vmcb *vmcb;        /* vmcb12 used by every case */
 	struct vmcb *vmcb_aux;    /* VMLOAD/VMSAVE target */
-	/* Interrupt counters of L1's IDT (nested_env.c). */
+	/* Interrupt counters of L1's IDT (nested_env.c), NMIs (2)
+	 * included, and the vectors in the order L1 took them. */
 	volatile uint32_t irq_count[256];
+#define IRQ_LOG_SIZE 64
+	volatile uint8_t irq_log[IRQ_LOG_SIZE];
+	volatile uint32_t irq_log_n;
+	/* Single-step traps (#DB) L1 took while step_log_on: the RIP pushed
+	 * and DR6 (then reset to its initial 0xffff0ff0). */
+#define STEP_LOG_SIZE 16
+	volatile int step_log_on;
+	volatile uint32_t step_n;
+	volatile uint64_t step_rip[STEP_LOG_SIZE], step_dr6[STEP_LOG_SIZE];
 };
 extern struct nested_env env;
 
 /* L1 vectors. */
 #define VEC_TIMEOUT 0x30u /* LAPIC one-shot timer bounding every L2 run */
 #define VEC_IPI     0x31u /* self-IPI of the INTR and GIF cases */
+#define VEC_TICK    0x32u /* periodic LAPIC timer (cases_gif.c) */
 
 /* ---- nested_env.c: L1 setup and teardown ----------------------------- */
 int env_alloc(void);                 /* before cli: UEFI allocations */
@@ -89,8 +100,18 @@ void env_set_l1_paging(int nxe, int smep); /* L1 EFER.NXE and CR4.SMEP */
 
 /* LAPIC (xAPIC or x2APIC, whatever the firmware left). */
 void apic_timer_oneshot(uint8_t vector, uint32_t count);
+void apic_timer_periodic(uint8_t vector, uint32_t count);
 void apic_timer_stop(void);
 void apic_self_ipi(uint8_t vector);
+void apic_eoi(void);
+/* The registers with which l2_clgi_ipi_stgi (l2_code.S) sends a self-IPI
+ * of vector: RDI, RSI or RCX/RDX in g, and RAX. */
+void apic_self_ipi_regs(uint8_t vector, struct l2_gprs *g, uint64_t *rax);
+/* An NMI to this CPU (fixed destination, its own APIC ID). */
+void apic_self_nmi(void);
+/* IRET to the next instruction: ends NMI blocking (an NMI handled by
+ * L2's IDT without IRET leaves it set). */
+void l1_iret_self(void);
 /* Let L1 take pending interrupts (STGI; STI; a few NOPs; CLI). */
 void l1_drain_interrupts(void);
 
@@ -145,6 +166,13 @@ struct case_list npt_misc_cases(void); /* cases_npt_misc.c */
 struct case_list idfetch_cases(void);  /* cases_idfetch.c */
 struct case_list gmet_cases(void);     /* cases_gmet.c */
 struct case_list hostile_cases(void);  /* cases_hostile.c: under nestvisor only */
+struct case_list event_cases(void);    /* cases_events.c */
+struct case_list l2svm_cases(void);    /* cases_l2svm.c */
+struct case_list gif_cases(void);      /* cases_gif.c */
+struct case_list step_cases(void);     /* cases_step.c */
+struct case_list maps_cases(void);     /* cases_maps.c */
+struct case_list tlb_cases(void);      /* cases_tlb.c */
+struct case_list vmrun_cases(void);    /* cases_vmrun.c */
 struct case_list decode_cases(void);   /* cases_decode.c */
 struct case_list rdtscp_cases(void);   /* cases_tsc.c */
 struct case_list tsc_cases(void);      /* cases_tsc.c */

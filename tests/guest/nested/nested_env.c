@@ -180,6 +180,13 @@ void apic_timer_oneshot(uint8_t vector, uint32_t count)
 	apic_write(APIC_TICR, count);
 }
 
+void apic_timer_periodic(uint8_t vector, uint32_t count)
+{
+	apic_write(APIC_TDCR, 0xb); /* divide by 1 */
+	apic_write(APIC_LVTT, (1u << 17) | vector); /* periodic */
+	apic_write(APIC_TICR, count);
+}
+
 void apic_timer_stop(void)
 {
 	apic_write(APIC_LVTT, APIC_LVT_MASKED | VEC_TIMEOUT);
@@ -196,6 +203,58 @@ void apic_self_ipi(uint8_t vector)
 		while (*xapic_reg(APIC_ICR) & (1u << 12)) /* delivery pending */
 			;
 	}
+}
+
+void apic_self_ipi_regs(uint8_t vector, struct l2_gprs *g, uint64_t *rax)
+{
+	*rax = (1u << 18) | vector; /* fixed, shorthand "self" */
+	if (x2apic()) {
+		g->rdi = 1;
+		g->rcx = 0x800 + (APIC_ICR >> 4);
+		g->rdx = 0;
+	} else {
+		g->rdi = 0;
+		g->rsi = (uint64_t)(uintptr_t)xapic_reg(APIC_ICR);
+	}
+}
+
+void apic_eoi(void)
+{
+	apic_write(APIC_EOI, 0);
+}
+
+void apic_self_nmi(void)
+{
+	/* Delivery mode NMI (ICR bits 10:8 = 100b), physical destination =
+	 * this APIC's ID (xAPIC: ID register bits 31:24). */
+	if (x2apic()) {
+		uint64_t id = rdmsr(0x802);
+
+		wrmsr(0x800 + (APIC_ICR >> 4), (id << 32) | (4u << 8));
+	} else {
+		uint32_t id = *xapic_reg(0x20) >> 24;
+
+		*xapic_reg(APIC_ICR + 0x10) = id << 24;
+		*xapic_reg(APIC_ICR) = 4u << 8;
+		while (*xapic_reg(APIC_ICR) & (1u << 12))
+			;
+	}
+}
+
+void l1_iret_self(void)
+{
+	uint64_t ss = env.ds_sel, cs = env.cs_sel;
+
+	__asm__ volatile("movq %%rsp, %%rax\n\t"
+			 "pushq %0\n\t"
+			 "pushq %%rax\n\t"
+			 "pushfq\n\t"
+			 "pushq %1\n\t"
+			 "leaq 1f(%%rip), %%rax\n\t"
+			 "pushq %%rax\n\t"
+			 "iretq\n"
+			 "1:"
+			 :: "r"(ss), "r"(cs) : "rax", "memory", "cc");
 }
 
 void l1_drain_interrupts(void)
@@ -217,7 +276,19 @@ __attribute__((visibility("hidden"))) void l1_idt_dispatch(struct l1_frame *f);
 
 void l1_idt_dispatch(struct l1_frame *f)
 {
-	if (f->vector < 32) {
+	if (f->vector == 1 && env.step_log_on) {
+		uint64_t dr6;
+
+		__asm__ volatile("mov %%dr6, %0" : "=r"(dr6));
+		if (env.step_n < STEP_LOG_SIZE) {
+			env.step_rip[env.step_n] = f->rip;
+			env.step_dr6[env.step_n] = dr6;
+		}
+		env.step_n++;
+		__asm__ volatile("mov %0, %%dr6" ::"r"(0xffff0ff0ull));
+		return;
+	}
+	if (f->vector < 32 && f->vector != 2) {
 		if (armed.rip && f->rip == armed.rip) {
 			armed.got.vector = (int)f->vector;
 			armed.got.error_code = f->error_code;
@@ -230,7 +301,10 @@ void l1_idt_dispatch(struct l1_frame *f)
 		guest_exit_now(1);
 	}
 	env.irq_count[f->vector]++;
-	if (f->vector != 0xff)
+	if (env.irq_log_n < IRQ_LOG_SIZE)
+		env.irq_log[env.irq_log_n] = (uint8_t)f->vector;
+	env.irq_log_n++;
+	if (f->vector != 0xff && f->vector != 2) /* NMIs take no EOI */
 		apic_write(APIC_EOI, 0);
 }
 

@@ -51,6 +51,28 @@ class Judge(unittest.TestCase):
         finally:
             os.unlink(f.name)
 
+    def test_overlap(self):
+        self.assertEqual(cd.overlap({"a", "b"}, {"c"}), [])
+        self.assertEqual(cd.overlap({"a", "b"}, {"b", "a", "c"}),
+                         ["in both deviation lists: a",
+                          "in both deviation lists: b"])
+
+    def test_disjoint_from_fails_before_the_run(self):
+        with tempfile.TemporaryDirectory() as d:
+            a, b = os.path.join(d, "a"), os.path.join(d, "b")
+            with open(a, "w", encoding="utf-8") as f:
+                f.write("x.y | hardware: 1 | qemu-tcg: 2 | s\n")
+            with open(b, "w", encoding="utf-8") as f:
+                f.write(LIST + "x.y | hardware: 1 | qemu-tcg: 2 | s\n")
+            argv = sys.argv
+            sys.argv = ["check_deviations.py", "--list", a, "--log",
+                        os.path.join(d, "none"), "--mode", "allow",
+                        "--disjoint-from", b, "--", "/bin/false"]
+            try:
+                self.assertEqual(cd.main(), 1)
+            finally:
+                sys.argv = argv
+
     def test_exact_pass_when_failures_are_the_list(self):
         text = log([("exit.cpuid", True), ("npf.rsvd.a", False), ("npf.rsvd.b", False)])
         self.assertEqual(self.judge(text, "exact"), [])

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Where L1's ACPI sleep requests go: the FADT's PM1 registers and \_S3's
+ * SLP_TYP values, found through the firmware's ACPI tables (RSDP from the
+ * EFI configuration table, then the XSDT, or the RSDT, to the FADT and
+ * its DSDT), for svm/acpi_sleep.c.  ACPI 6.4 §5.2.5 (RSDP: "RSD PTR ",
+ * revision at 15, RSDT address at 16, XSDT address at 24), §5.2.7/§5.2.8
+ * (RSDT/XSDT: 36-byte header, then 4- or 8-byte table addresses).  Parsing
+ * of the FADT and the DSDT: boot/acpi.c.
+ */
+#include <efi.h>
+#include <efilib.h>
+
+#include "boot/acpi.h"
+#include "boot/sleep.h"
+#include "core/err.h"
+#include "core/log.h"
+
+static uint64_t le(const uint8_t *p, unsigned n)
+{
+	uint64_t v = 0;
+
+	while (n--)
+		v = v << 8 | p[n];
+	return v;
+}
+
+/* The table with signature sig listed in the RSDT/XSDT at sdt. */
+static const uint8_t *find_table(const uint8_t *sdt, unsigned entry,
+				 const char sig[4])
+{
+	uint32_t len = (uint32_t)le(sdt + 4, 4);
+
+	for (uint32_t off = 36; off + entry <= len; off += entry) {
+		const uint8_t *t = (const uint8_t *)(uintptr_t)le(sdt + off, entry);
+
+		if (t && t[0] == sig[0] && t[1] == sig[1] && t[2] == sig[2] &&
+		    t[3] == sig[3])
+			return t;
+	}
+	return NULL;
+}
+
+static const uint8_t *find_rsdp(void)
+{
+	EFI_GUID acpi20 = ACPI_20_TABLE_GUID, acpi10 = ACPI_TABLE_GUID;
+	const uint8_t *rsdp = NULL;
+
+	for (UINTN i = 0; i < ST->NumberOfTableEntries; i++) {
+		EFI_CONFIGURATION_TABLE *c = &ST->ConfigurationTable[i];
+
+		if (!CompareGuid(&c->VendorGuid, &acpi20))
+			return c->VendorTable;
+		if (!CompareGuid(&c->VendorGuid, &acpi10))
+			rsdp = c->VendorTable;
+	}
+	return rsdp;
+}
+
+void sleep_find(struct launch_s3 *s3)
+{
+	const uint8_t *rsdp = find_rsdp(), *fadt = NULL, *dsdt;
+	struct acpi_pm1 pm1;
+	int rc;
+
+	*s3 = (struct launch_s3){ 0 };
+	if (!rsdp) {
+		log_info("ACPI: no RSDP in the EFI configuration table: no "
+			 "sleep states to watch");
+		return;
+	}
+	if (rsdp[15] >= 2 && le(rsdp + 24, 8))
+		fadt = find_table((const uint8_t *)(uintptr_t)le(rsdp + 24, 8), 8,
+				  "FACP");
+	if (!fadt && le(rsdp + 16, 4))
+		fadt = find_table((const uint8_t *)(uintptr_t)le(rsdp + 16, 4), 4,
+				  "FACP");
+	if (!fadt) {
+		log_info("ACPI: no FADT: no sleep states to watch");
+		return;
+	}
+	rc = acpi_fadt_pm1(fadt, le(fadt + 4, 4), &pm1);
+	if (rc) {
+		log_warn("ACPI: the FADT's PM1 control is not a port nestvisor "
+			 "can watch (%s): an S3 request would leave nestvisor",
+			 nv_err_name(rc));
+		return;
+	}
+	dsdt = (const uint8_t *)(uintptr_t)pm1.dsdt;
+	s3->sts_a = pm1.sts_a;
+	s3->sts_b = pm1.sts_b;
+	s3->cnt_a = pm1.cnt_a;
+	s3->cnt_b = pm1.cnt_b;
+	rc = dsdt ? acpi_sleep_type(dsdt, le(dsdt + 4, 4), "_S3_", &s3->typ_a,
+				    &s3->typ_b) : -NV_ENOENT;
+	s3->offered = rc == 0;
+	if (rc == -NV_EINVAL)
+		log_warn("ACPI: the DSDT's \\_S3 package is not one nestvisor "
+			 "reads: S3 is not watched");
+	log_info("ACPI: PM1 control at port 0x%x, status at 0x%x; S3 %s",
+		 s3->cnt_a, s3->sts_a, s3->offered ? "offered (SLP_TYP "
+		 "watched: a request is refused with an immediate wake)" :
+		 "not offered");
+}

@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Several vCPUs' shadow NPTs, coherent with one L1 (API: snpt_smp.h).
+ *
+ * Choice: one shadow per vCPU, not one shared by all.  Each vCPU's MMU
+ * (mm/shadow_npt.c) is single-threaded code behind its own lock; the
+ * vCPU's own exits take that lock, and so does any other CPU that must
+ * drop entries from it.  A shared shadow would save memory when vCPUs of
+ * one L2 VM run on several CPUs, but every fault, root switch and eviction
+ * would then contend on one lock, an evicted root could still be some
+ * other CPU's nCR3, and every zap would need a shootdown of every CPU
+ * running that root before its pages are reused.  Per-vCPU shadows keep
+ * those problems local: a CPU walks only its own vCPU's shadow tables.
+ *
+ * Shared state: one table of protected L1 pages with a count each (the
+ * number of vCPU MMUs that have uses of the page) and a number of pins,
+ * under prot_lock.  The MMUs' env->protect lands here: the first
+ * protection or pin of a page calls hooks.write_protect(page, true), which
+ * returns only once no CPU can write the page without an exit (nestvisor:
+ * read-only in L1's NPT and a TLB shootdown, svm/smp.c); when the last use
+ * and the last pin are gone it is called with false.  Every change of a
+ * page's rights in L1's NPT thus happens under prot_lock, whatever the
+ * reason for it.
+ *
+ * Invariants and why they hold.
+ *  I1. An entry in any vCPU's shadow was built from L1 tables whose pages
+ *      are protected (count > 0): a vCPU MMU records a use, and protects
+ *      the page, for every table page of every walk it installs from, and
+ *      drops the use only after zapping the entries it vouched for.
+ *  I2. An entry agrees with L1's tables as they were when it was
+ *      installed, and they have not changed since.  At install time: the
+ *      walk ran before protection; if this fault protected a page, the
+ *      MMU reads every walked entry again after the protection returned
+ *      (no CPU can write the page unseen any more) and installs nothing
+ *      if one changed (SNPT_RETRY).  If it protected nothing, every page
+ *      the walk read was already protected (I1 for the earlier uses), so
+ *      nothing could change unseen.  After install: an L1 write to the
+ *      page exits (#NPF) on whatever CPU makes it; that CPU calls
+ *      snpt_smp_l1_write, which zaps the entries built from the page in
+ *      every vCPU's MMU, each under that vCPU's lock, before L1's write
+ *      can complete (the page becomes writable only when its count drops
+ *      to 0, i.e. after the last MMU dropped its uses).  A vCPU that faults
+ *      meanwhile either finished before the zapper took its lock (its new
+ *      entry is zapped) or walks after: it sees the page as L1 had it
+ *      (the write has not happened), re-protects it (count up again, or
+ *      0 -> 1 with a new shootdown), so the retried L1 write exits again
+ *      and zaps again.  So a shadow entry never outlives, by more than the
+ *      TLB that L1 itself must flush, the L1 entry it came from.
+ *  I3. A shadow table page is reused only after every CPU that may cache
+ *      it flushed its TLB.  Only the vCPU's own CPU walks its tables; the
+ *      MMU's frees (its own or a remote zap's) go to the vCPU's deferred
+ *      list, which only that vCPU empties (snpt_smp_reclaim) in host mode
+ *      before a VMRUN that flushes its TLB.
+ *  I4. No deadlock.  Lock order: a vCPU lock, then prot_lock, then
+ *      whatever hooks.write_protect takes.  No one holds two vCPU locks
+ *      (snpt_smp_l1_write takes them one after the other).  The shootdown
+ *      inside write_protect waits only for CPUs in guest mode, and a CPU
+ *      that holds or waits for any of these locks is in host mode.
+ * L1's TLB_CONTROL and INVLPGA reach the one vCPU they were issued on
+ * (snpt_smp_invlpga, snpt_smp_flush under its lock); its shadow was
+ * coherent already, so they need only flush that CPU's TLB.
+ */
+#include "mm/snpt_smp.h"
+
+#include "mm/err.h"
+
+/* ---- protected pages ------------------------------------------------------ */
+
+static unsigned bucket_of(uint64_t page)
+{
+	return (unsigned)((page >> 12) * 0x9e3779b1u) % SNPT_SMP_PROT_BUCKETS;
+}
+
+/* Under prot_lock: the entry of page, or SNPT_SMP_NONE. */
+static uint32_t prot_find(const struct snpt_smp *g, uint64_t page)
+{
+	uint32_t i = g->bucket[bucket_of(page)];
+
+	while (i != SNPT_SMP_NONE && g->prot[i].page != page)
+		i = g->prot[i].next;
+	return i;
+}
+
+static void prot_remove(struct snpt_smp *g, uint32_t e)
+{
+	uint32_t *link = &g->bucket[bucket_of(g->prot[e].page)];
+
+	while (*link != e)
+		link = &g->prot[*link].next;
+	*link = g->prot[e].next;
+	g->prot[e] = (struct snpt_smp_prot){ .next = g->free_prot };
+	g->free_prot = e;
+}
+
+/* Under prot_lock: a new entry for page, write-protected; or NONE. */
+static uint32_t prot_add(struct snpt_smp *g, uint64_t page)
+{
+	uint32_t e = g->free_prot;
+
+	if (e == SNPT_SMP_NONE ||
+	    g->hooks.write_protect(g->hooks.ctx, page, true)) {
+		g->stats.protect_failures++;
+		return SNPT_SMP_NONE;
+	}
+	g->free_prot = g->prot[e].next;
+	g->prot[e] = (struct snpt_smp_prot){
+		.page = page, .next = g->bucket[bucket_of(page)],
+	};
+	g->bucket[bucket_of(page)] = e;
+	g->stats.protects++;
+	return e;
+}
+
+/* Under prot_lock: entry e lost a use or a pin; writable again if it has
+ * none left. */
+static void prot_put(struct snpt_smp *g, uint32_t e)
+{
+	uint64_t page = g->prot[e].page;
+
+	if (g->prot[e].count || g->prot[e].pins)
+		return;
+	prot_remove(g, e);
+	g->hooks.write_protect(g->hooks.ctx, page, false);
+	g->stats.releases++;
+}
+
+/* A vCPU MMU's env->protect: count, and protect on the first reason,
+ * release when none is left. */
+static int smp_protect(void *ctx, uint64_t page, bool wp)
+{
+	struct snpt_smp_vcpu *v = ctx;
+	struct snpt_smp *g = v->group;
+	uint32_t e;
+	int rc = 0;
+
+	spin_lock(&g->prot_lock);
+	e = prot_find(g, page);
+	if (wp) {
+		if (e == SNPT_SMP_NONE)
+			e = prot_add(g, page);
+		if (e != SNPT_SMP_NONE)
+			g->prot[e].count++;
+		else
+			rc = -NV_ENOMEM;
+	} else if (e != SNPT_SMP_NONE && g->prot[e].count) {
+		g->prot[e].count--;
+		prot_put(g, e);
+	}
+	spin_unlock(&g->prot_lock);
+	return rc;
+}
+
+bool snpt_smp_is_protected(struct snpt_smp *g, uint64_t l1_gpa)
+{
+	uint32_t e;
+	bool p;
+
+	spin_lock(&g->prot_lock);
+	e = prot_find(g, l1_gpa & ~0xfffull);
+	p = e != SNPT_SMP_NONE && g->prot[e].count;
+	spin_unlock(&g->prot_lock);
+	return p;
+}
+
+int snpt_smp_pin(struct snpt_smp *g, uint64_t l1_gpa)
+{
+	uint64_t page = l1_gpa & ~0xfffull;
+	uint32_t e;
+
+	spin_lock(&g->prot_lock);
+	e = prot_find(g, page);
+	if (e == SNPT_SMP_NONE)
+		e = prot_add(g, page);
+	if (e != SNPT_SMP_NONE) {
+		g->prot[e].pins++;
+		__atomic_store_n(&g->nr_pins, g->nr_pins + 1, __ATOMIC_SEQ_CST);
+	}
+	spin_unlock(&g->prot_lock);
+	return e != SNPT_SMP_NONE ? 0 : -NV_ENOMEM;
+}
+
+void snpt_smp_unpin(struct snpt_smp *g, uint64_t l1_gpa)
+{
+	uint32_t e;
+
+	spin_lock(&g->prot_lock);
+	e = prot_find(g, l1_gpa & ~0xfffull);
+	if (e != SNPT_SMP_NONE && g->prot[e].pins) {
+		g->prot[e].pins--;
+		__atomic_store_n(&g->nr_pins, g->nr_pins - 1, __ATOMIC_SEQ_CST);
+		prot_put(g, e);
+	}
+	spin_unlock(&g->prot_lock);
+}
+
+bool snpt_smp_is_pinned(struct snpt_smp *g, uint64_t l1_gpa)
+{
+	uint32_t e;
+	bool p;
+
+	/* The common case, no pin at all, without the lock: a pin made
+	 * before a caller's snpt_smp_flush is seen after it (the flush
+	 * takes the vCPU's lock, which the MMU holds while it asks). */
+	if (!__atomic_load_n(&g->nr_pins, __ATOMIC_SEQ_CST))
+		return false;
+	spin_lock(&g->prot_lock);
+	e = prot_find(g, l1_gpa & ~0xfffull);
+	p = e != SNPT_SMP_NONE && g->prot[e].pins;
+	spin_unlock(&g->prot_lock);
+	return p;
+}
+
+/* ---- each vCPU's MMU ------------------------------------------------------ */
+
+static int smp_l1_to_hpa(void *ctx, uint64_t l1_gpa, uint64_t *hpa,
+			 unsigned *max_shift)
+{
+	struct snpt_smp_vcpu *v = ctx;
+
+	return v->l1_to_hpa(v->l1_ctx, l1_gpa, hpa, max_shift);
+}
+
+static bool smp_l1_watched(void *ctx, uint64_t l1_page)
+{
+	return snpt_smp_is_pinned(((struct snpt_smp_vcpu *)ctx)->group, l1_page);
+}
+
+static void *smp_map(void *ctx, uint64_t pa)
+{
+	struct pt_mem *m = ((struct snpt_smp_vcpu *)ctx)->group->ptm;
+
+	return m->map(m->ctx, pa);
+}
+
+static uint64_t smp_alloc(void *ctx)
+{
+	struct snpt_smp_vcpu *v = ctx;
+	struct pt_mem *m = v->group->ptm;
+	uint64_t pa = m->alloc_page(m->ctx);
+
+	if (pa)
+		__atomic_store_n(&v->pages, v->pages + 1, __ATOMIC_RELAXED);
+	return pa;
+}
+
+/* Under the vCPU's lock: onto its deferred list (I3). */
+static void smp_free(void *ctx, uint64_t pa)
+{
+	struct snpt_smp_vcpu *v = ctx;
+
+	*(uint64_t *)smp_map(v, pa) = v->deferred;
+	v->deferred = pa;
+	__atomic_store_n(&v->pages, v->pages - 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&v->nr_deferred, v->nr_deferred + 1, __ATOMIC_RELAXED);
+}
+
+void snpt_smp_init(struct snpt_smp *g, const struct snpt_smp_hooks *hooks,
+		   struct pt_mem *ptm, struct snpt_smp_prot *prot)
+{
+	*g = (struct snpt_smp){ .hooks = *hooks, .ptm = ptm, .prot = prot };
+	for (unsigned i = 0; i < SNPT_SMP_PROT_BUCKETS; i++)
+		g->bucket[i] = SNPT_SMP_NONE;
+	for (uint32_t i = 0; i < SNPT_SMP_PROT_SLOTS; i++)
+		prot[i] = (struct snpt_smp_prot){
+			.next = i + 1 < SNPT_SMP_PROT_SLOTS ? i + 1 : SNPT_SMP_NONE,
+		};
+	g->free_prot = 0;
+}
+
+void snpt_smp_add_vcpu(struct snpt_smp *g, unsigned idx, struct snpt *mmu,
+		       const struct snpt_env *env)
+{
+	struct snpt_smp_vcpu *v = &g->v[idx];
+	struct snpt_env e = *env;
+
+	v->mmu = mmu;
+	v->group = g;
+	v->l1_to_hpa = env->l1_to_hpa;
+	v->l1_ctx = env->ctx;
+	v->ptm = (struct pt_mem){ .ctx = v, .map = smp_map,
+				  .alloc_page = smp_alloc,
+				  .free_page = smp_free };
+	v->deferred = 0;
+	v->pages = 0;
+	e.l1_to_hpa = smp_l1_to_hpa;
+	e.protect = smp_protect;
+	e.l1_watched = smp_l1_watched;
+	e.ctx = v;
+	e.ptm = &v->ptm;
+	snpt_init(mmu, &e);
+	if (idx >= g->nr)
+		g->nr = idx + 1;
+}
+
+int snpt_smp_get_root(struct snpt_smp *g, unsigned idx, uint64_t ncr3,
+		      union cpu_role role, enum snpt_exec exec,
+		      uint64_t *root_hpa)
+{
+	struct snpt_smp_vcpu *v = &g->v[idx];
+	int rc;
+
+	spin_lock(&v->lock);
+	rc = snpt_get_root(v->mmu, ncr3, role, exec, root_hpa);
+	spin_unlock(&v->lock);
+	return rc;
+}
+
+enum snpt_outcome snpt_smp_fault(struct snpt_smp *g, unsigned idx,
+				 uint64_t root_hpa, uint64_t l2_gpa,
+				 uint64_t hw_exit_info_1, unsigned cpl,
+				 struct snpt_fault_result *out)
+{
+	struct snpt_smp_vcpu *v = &g->v[idx];
+	enum snpt_outcome o;
+
+	spin_lock(&v->lock);
+	o = snpt_handle_fault(v->mmu, root_hpa, l2_gpa, hw_exit_info_1, cpl,
+			      out);
+	spin_unlock(&v->lock);
+	return o;
+}
+
+void snpt_smp_invlpga(struct snpt_smp *g, unsigned idx, uint64_t l2_gpa)
+{
+	struct snpt_smp_vcpu *v = &g->v[idx];
+
+	spin_lock(&v->lock);
+	snpt_invlpga(v->mmu, l2_gpa);
+	spin_unlock(&v->lock);
+}
+
+void snpt_smp_flush(struct snpt_smp *g, unsigned idx)
+{
+	struct snpt_smp_vcpu *v = &g->v[idx];
+
+	spin_lock(&v->lock);
+	snpt_flush(v->mmu);
+	spin_unlock(&v->lock);
+}
+
+void snpt_smp_l1_write(struct snpt_smp *g, uint64_t l1_gpa)
+{
+	__atomic_fetch_add(&g->stats.l1_writes, 1, __ATOMIC_RELAXED);
+	for (unsigned i = 0; i < g->nr; i++) {
+		struct snpt_smp_vcpu *v = &g->v[i];
+
+		if (!v->mmu)
+			continue;
+		spin_lock(&v->lock);
+		snpt_l1_write(v->mmu, l1_gpa);
+		spin_unlock(&v->lock);
+	}
+}
+
+unsigned snpt_smp_reclaim(struct snpt_smp *g, unsigned idx)
+{
+	struct snpt_smp_vcpu *v = &g->v[idx];
+	unsigned n = 0;
+	uint64_t pa;
+
+	spin_lock(&v->lock);
+	pa = v->deferred;
+	v->deferred = 0;
+	__atomic_store_n(&v->nr_deferred, 0, __ATOMIC_RELAXED);
+	while (pa) {
+		uint64_t next = *(uint64_t *)smp_map(v, pa);
+
+		g->ptm->free_page(g->ptm->ctx, pa);
+		pa = next;
+		n++;
+	}
+	spin_unlock(&v->lock);
+	__atomic_fetch_add(&g->stats.reclaimed, n, __ATOMIC_RELAXED);
+	return n;
+}

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: MIT
+/* nvctl stats and nvctl snpt (nvctl/nvctl.h). */
+#include <stdio.h>
+
+#include "mm/role.h"
+#include "nvctl/nvctl.h"
+#include "svm/exit_name.h"
+
+static const char *const snpt_word_names[NV_SNPT_WORDS] = {
+	[NV_SNPT_W_FAULTS] = "faults (#NPFs of L2 handled)",
+	[NV_SNPT_W_INSTALLS] = "entries installed",
+	[NV_SNPT_W_REFLECTS] = "#NPFs reflected to L1",
+	[NV_SNPT_W_NO_L1_MEMORY] = "L1 NPT pointing outside L1 memory",
+	[NV_SNPT_W_SWITCHES] = "GMET execution-class switches",
+	[NV_SNPT_W_L1_WRITES] = "writes of L1 to its NPT pages",
+	[NV_SNPT_W_INVLPGA] = "INVLPGA of L1",
+	[NV_SNPT_W_FLUSHES] = "full flushes",
+	[NV_SNPT_W_RESETS] = "reclaims: all roots emptied",
+	[NV_SNPT_W_EVICTIONS] = "reclaims: roots evicted",
+	[NV_SNPT_W_PROTECTS] = "L1 pages write-protected",
+	[NV_SNPT_W_UNPROTECTS] = "L1 pages released",
+	[NV_SNPT_W_PROTECT_FAILS] = "pages that could not be protected",
+	[NV_SNPT_W_PAGES] = "shadow table pages in use",
+	[NV_SNPT_W_USES] = "use records (L1 page, root, region)",
+	[NV_SNPT_W_ROOTS] = "roots valid",
+};
+
+static void exit_table(unsigned cpu, unsigned level)
+{
+	uint64_t total = 0;
+	unsigned slots = 1;
+
+	printf("  exits of %s by reason:\n", level ? "L2 (vmcb02)" : "L1 (vmcb01)");
+	for (unsigned first = 0; first < slots; first += 8) {
+		struct nv_hc_regs r = { .rax = NV_HC_EXIT_COUNTS, .rbx = cpu,
+					.rcx = level, .rdx = first };
+		uint64_t w[8];
+
+		if (nvctl_call(&r) != NV_HC_OK) {
+			printf("    (NV_HC_EXIT_COUNTS failed: %ld)\n", (long)r.rax);
+			return;
+		}
+		slots = (unsigned)r.rbx;
+		nv_hc_data(&r, w);
+		for (unsigned i = 0; i < 8 && first + i < slots; i++) {
+			unsigned s = first + i;
+			uint64_t code = s < NV_EXIT_SLOT_FAILED ?
+					nv_exit_slot_code(s) : ~0ull;
+			char name[32];
+
+			if (!w[i])
+				continue;
+			if (s == NV_EXIT_SLOT_OTHER)
+				snprintf(name, sizeof(name), "other");
+			else
+				svm_exit_name(code, name, sizeof(name));
+			if (s == NV_EXIT_SLOT_FAILED || s == NV_EXIT_SLOT_OTHER)
+				printf("    %-5s %-20s %12llu\n", "-", name,
+				       (unsigned long long)w[i]);
+			else
+				printf("    0x%03llx %-20s %12llu\n",
+				       (unsigned long long)code, name,
+				       (unsigned long long)w[i]);
+			total += w[i];
+		}
+	}
+	printf("    %-5s %-20s %12llu\n", "", "total", (unsigned long long)total);
+}
+
+int cmd_stats(int argc, char **argv)
+{
+	unsigned cpus = (unsigned)nvctl_info()->rdx;
+
+	(void)argv;
+	if (argc > 1) {
+		fprintf(stderr, "nvctl: stats takes no options\n");
+		return NVCTL_EXIT_USAGE;
+	}
+	for (unsigned cpu = 0; cpu < cpus; cpu++) {
+		struct nv_hc_regs r = { .rax = NV_HC_CPU_STATS, .rbx = cpu };
+		uint64_t w[8];
+
+		if (nvctl_call(&r) != NV_HC_OK) {
+			printf("CPU %u: NV_HC_CPU_STATS failed (%ld)\n", cpu, (long)r.rax);
+			continue;
+		}
+		nv_hc_data(&r, w);
+		printf("CPU %u: %llu exits, %llu nested VMRUNs, %llu #VMEXITs to L1\n",
+		       cpu, (unsigned long long)r.rbx, (unsigned long long)r.rcx,
+		       (unsigned long long)r.rdx);
+		printf("  #NPFs of L2: %llu handled by the shadow NPT, %llu reflected to L1\n",
+		       (unsigned long long)w[1], (unsigned long long)w[0]);
+		if (cpu == 0)
+			printf("hypervisor memory: %llu pages free; %llu pages of it touched by L1 "
+			       "(mapped to the sink page)\n", (unsigned long long)w[3],
+			       (unsigned long long)w[2]);
+		exit_table(cpu, 0);
+		exit_table(cpu, 1);
+	}
+	return 0;
+}
+
+int cmd_snpt(int argc, char **argv)
+{
+	unsigned cpus = (unsigned)nvctl_info()->rdx;
+
+	(void)argv;
+	if (argc > 1) {
+		fprintf(stderr, "nvctl: snpt takes no options\n");
+		return NVCTL_EXIT_USAGE;
+	}
+	for (unsigned cpu = 0; cpu < cpus; cpu++) {
+		unsigned words = NV_SNPT_WORDS, roots = 1;
+
+		printf("CPU %u shadow NPT:\n", cpu);
+		for (unsigned first = 0; first < words; first += 8) {
+			struct nv_hc_regs r = { .rax = NV_HC_SNPT_STATS, .rbx = cpu,
+						.rcx = first };
+			uint64_t w[8];
+
+			if (nvctl_call(&r) != NV_HC_OK) {
+				printf("  NV_HC_SNPT_STATS failed (%ld)\n", (long)r.rax);
+				break;
+			}
+			words = (unsigned)r.rbx;
+			nv_hc_data(&r, w);
+			for (unsigned i = 0; i < 8 && first + i < words; i++)
+				printf("  %-40s %12llu\n", first + i < NV_SNPT_WORDS ?
+				       snpt_word_names[first + i] : "?",
+				       (unsigned long long)w[i]);
+		}
+		printf("  roots (slot, nCR3, cpu_role, class, shadow PML4, last use):\n");
+		for (unsigned slot = 0; slot < roots; slot++) {
+			struct nv_hc_regs r = { .rax = NV_HC_SNPT_ROOT, .rbx = cpu,
+						.rcx = slot };
+			union cpu_role role;
+			uint64_t w[8];
+
+			if (nvctl_call(&r) != NV_HC_OK) {
+				printf("  NV_HC_SNPT_ROOT failed (%ld)\n", (long)r.rax);
+				break;
+			}
+			roots = (unsigned)r.rbx;
+			if (!(r.rcx & NV_ROOT_F_VALID))
+				continue;
+			nv_hc_data(&r, w);
+			role.as_u64 = w[0];
+			printf("  %u  nCR3 0x%llx  cpu_role 0x%016llx (%u-level, GMET %u, "
+			       "has_pferr_fetch %u)  %s  0x%llx  %llu%s\n", slot,
+			       (unsigned long long)r.rdx, (unsigned long long)w[0],
+			       role.base.level, role.base.cr4_smep,
+			       role.ext.has_pferr_fetch,
+			       (r.rcx & NV_ROOT_F_EXEC_USER) ? "user" : "supervisor",
+			       (unsigned long long)w[2], (unsigned long long)w[3],
+			       (r.rcx & NV_ROOT_F_CURRENT) ? "  (current)" : "");
+		}
+	}
+	return 0;
+}

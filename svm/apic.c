@@ -1,0 +1,415 @@
+// SPDX-License-Identifier: MIT
+/*
+ * L1's local APIC where nestvisor must see it (svm/apic.h): the ICR, in
+ * both modes, so that INIT and SIPI stay under nestvisor.
+ *
+ * xAPIC: emulating the store, not single-stepping it.  The APIC page is
+ * read-only in L1's NPT, which every CPU shares, so a write exits with
+ * #NPF (exit_info_2 = the exact guest-physical address).  nestvisor decodes
+ * the instruction at RIP (svm/insn.c: MOV or XCHG to memory, the only
+ * stores compilers and firmware use for APIC registers), takes the value
+ * from the register or the immediate, performs the store itself on the
+ * real APIC from host mode (it is this CPU's own APIC, mapped at the same
+ * address in nestvisor's page table), and moves RIP past it.  HelloAmdHvPkg
+ * instead makes the page writable and single-steps the store; with one NPT
+ * for all CPUs that would open the page to every CPU for that step, and a
+ * single step must also handle the guest's own TF, interrupts and
+ * exceptions on the way.  Emulation is local and exact for the MOV/XCHG
+ * forms; any other instruction that writes the page gets #GP (logged).
+ * The cost is one exit per APIC write (EOI, TPR, ICR, timer), so an OS in
+ * xAPIC mode pays one exit per interrupt for its EOI.
+ *
+ * ICR low (0x300) carries the send: nestvisor combines it with the ICR
+ * high register (written before, for real) and decides (apic_icr_write).
+ * LDR and DFR writes are remembered: other CPUs need them to resolve
+ * logical destinations.
+ *
+ * x2APIC: the ICR is MSR 0x830 (one 64-bit write), intercepted in the MSR
+ * permission map; other x2APIC MSRs pass through.
+ */
+#include "svm/apic.h"
+#include "core/err.h"
+#include "core/hvmem.h"
+#include "core/log.h"
+#include "mm/spinlock.h"
+#include "core/x86.h"
+#include "mm/pte.h"
+#include "svm/apic_dest.h"
+#include "svm/init_sipi.h"
+#include "svm/intercepts.h"
+#include "svm/smp.h"
+
+static uint64_t apic_page = ~0ull; /* the page read-only in L1's NPT */
+
+int apic_protect_page(uint64_t base_msr)
+{
+	uint64_t pa = base_msr & APIC_BASE_ADDR;
+
+	int rc;
+
+	if (pa >= hvmem.phys_limit || hvmem_contains(pa))
+		return -NV_EFAULT;
+	rc = hvmem_npt_map(pa, pa, PTE_P | PTE_US);
+	if (rc)
+		return rc;
+	apic_page = pa;
+	return 0;
+}
+
+bool apic_is_mmio_page(uint64_t gpa)
+{
+	return (gpa & ~0xfffull) == apic_page;
+}
+
+uint64_t apic_mmio_page(void)
+{
+	return apic_page;
+}
+
+void apic_init_cpu(struct cpu *cpu)
+{
+	cpu->vapic.base_msr = rdmsr(MSR_APIC_BASE);
+	cpu->vapic.dfr = 0xffffffffu;
+}
+
+static bool x2apic_mode(void)
+{
+	return rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD;
+}
+
+static volatile uint32_t *xapic_reg(unsigned off)
+{
+	return (volatile uint32_t *)((rdmsr(MSR_APIC_BASE) & APIC_BASE_ADDR) +
+				     off);
+}
+
+static void xapic_wait_idle(void)
+{
+	for (unsigned i = 0; i < 100000 && (*xapic_reg(APIC_REG_ICR_LO) &
+					    ICR_BUSY); i++)
+		cpu_relax();
+}
+
+void apic_send_nmi(uint32_t apic_id)
+{
+	const uint64_t nmi = (uint64_t)ICR_MODE_NMI << ICR_MODE_SHIFT |
+			     ICR_ASSERT;
+
+	if (x2apic_mode()) {
+		wrmsr(MSR_X2APIC_ICR, (uint64_t)apic_id << ICR_DEST_SHIFT | nmi);
+		return;
+	}
+	/* ICR high holds L1's last destination: put it back after. */
+	xapic_wait_idle();
+	uint32_t hi = *xapic_reg(APIC_REG_ICR_HI);
+	*xapic_reg(APIC_REG_ICR_HI) = apic_id << 24;
+	*xapic_reg(APIC_REG_ICR_LO) = (uint32_t)nmi;
+	xapic_wait_idle();
+	*xapic_reg(APIC_REG_ICR_HI) = hi;
+}
+
+/* ---- who gets an INIT, SIPI or NMI -------------------------------------- */
+
+/* The target of one ICR destination (svm/apic_dest.c). */
+static struct apic_target target_of(const struct cpu_slot *s)
+{
+	const struct cpu *t = s->cpu;
+
+	return (struct apic_target){
+		.apic_id = s->apic_id,
+		.ldr = t ? __atomic_load_n(&t->vapic.ldr, __ATOMIC_RELAXED) : 0,
+		.dfr = t ? __atomic_load_n(&t->vapic.dfr, __ATOMIC_RELAXED) : ~0u,
+	};
+}
+
+/* An NMI IPI: a request to each vCPU it reaches (svm/smp.c, "Kicks"),
+ * which injects it before its next VMRUN; parked CPUs do not get it. */
+static void nmi_ipi(struct cpu *cpu, const struct icr_fields *f, bool x2apic)
+{
+	for (unsigned i = 0; i < smp.nr; i++) {
+		struct cpu_slot *s = &smp.slot[i];
+		struct apic_target at = target_of(s);
+
+		if (!s->cpu || !icr_reaches(f, x2apic, cpu->apic_id, &at) ||
+		    __atomic_load_n(&s->status, __ATOMIC_ACQUIRE) != CPU_RUNNING)
+			continue;
+		__atomic_fetch_add(&s->cpu->nmi_ipis, 1, __ATOMIC_RELEASE);
+		smp_kick(s->cpu);
+	}
+}
+
+void apic_icr_write(struct cpu *cpu, uint64_t icr, bool x2apic)
+{
+	struct icr_fields f = icr_decode(icr);
+
+	cpu->vapic.nr_icr_writes++;
+	if (f.mode == ICR_MODE_NMI) {
+		nmi_ipi(cpu, &f, x2apic);
+		return;
+	}
+	if (f.mode != ICR_MODE_INIT && f.mode != ICR_MODE_STARTUP) {
+		if (x2apic)
+			wrmsr(MSR_X2APIC_ICR, icr);
+		else
+			*xapic_reg(APIC_REG_ICR_LO) = (uint32_t)icr;
+		return;
+	}
+	if (icr_is_init_deassert(&f))
+		return;
+	cpu->vapic.nr_init_sipi++;
+	for (unsigned i = 0; i < smp.nr; i++) {
+		struct cpu_slot *s = &smp.slot[i];
+		struct cpu *t = s->cpu;
+		struct apic_target at = target_of(s);
+
+		if (!icr_reaches(&f, x2apic, cpu->apic_id, &at))
+			continue;
+		if (!t || __atomic_load_n(&s->status, __ATOMIC_ACQUIRE) !=
+			  CPU_RUNNING) {
+			log_debug("%s to APIC ID %u dropped: that CPU is not "
+				  "virtualized", f.mode == ICR_MODE_INIT ?
+				  "INIT" : "SIPI", s->apic_id);
+			continue;
+		}
+		if (f.mode == ICR_MODE_INIT)
+			sipi_send_init(t);
+		else
+			sipi_send_sipi(t, f.vector);
+	}
+}
+
+/* ---- xAPIC page writes ------------------------------------------------- */
+
+/* The guest's general-purpose register n (0 RAX .. 15 R15). */
+static uint64_t gpr_get(struct cpu *cpu, unsigned n)
+{
+	const struct guest_regs *g = &cpu->gregs;
+	const struct vmcb_save *s = &cpu->cur->save;
+
+	switch (n) {
+	case 0: return s->rax;
+	case 1: return g->rcx;
+	case 2: return g->rdx;
+	case 3: return g->rbx;
+	case 4: return s->rsp;
+	case 5: return g->rbp;
+	case 6: return g->rsi;
+	case 7: return g->rdi;
+	default: return (&g->r8)[n - 8];
+	}
+}
+
+static void gpr_set(struct cpu *cpu, unsigned n, uint64_t v)
+{
+	struct guest_regs *g = &cpu->gregs;
+	struct vmcb_save *s = &cpu->cur->save;
+
+	switch (n) {
+	case 0: s->rax = v; break;
+	case 1: g->rcx = v; break;
+	case 2: g->rdx = v; break;
+	case 3: g->rbx = v; break;
+	case 4: s->rsp = v; break;
+	case 5: g->rbp = v; break;
+	case 6: g->rsi = v; break;
+	case 7: g->rdi = v; break;
+	default: (&g->r8)[n - 8] = v; break;
+	}
+}
+
+/* Byte registers 4-7 without REX are AH, CH, DH, BH. */
+static bool high_byte_reg(const struct insn *in)
+{
+	return in->width == 1 && !in->rex && in->reg >= 4 && in->reg < 8;
+}
+
+/* The value of the source register of a store. */
+static uint64_t source_value(struct cpu *cpu, const struct insn *in)
+{
+	if (high_byte_reg(in))
+		return (gpr_get(cpu, in->reg - 4u) >> 8) & 0xff;
+	return gpr_get(cpu, in->reg);
+}
+
+/* XCHG: the register gets the old memory value, width bytes of it. */
+static void set_source(struct cpu *cpu, const struct insn *in, uint64_t v)
+{
+	unsigned n = in->reg;
+	uint64_t r;
+
+	if (high_byte_reg(in)) {
+		r = gpr_get(cpu, n - 4);
+		gpr_set(cpu, n - 4, (r & ~0xff00ull) | (v & 0xff) << 8);
+		return;
+	}
+	r = gpr_get(cpu, n);
+	switch (in->width) {
+	case 1: r = (r & ~0xffull) | (v & 0xff); break;
+	case 2: r = (r & ~0xffffull) | (v & 0xffff); break;
+	case 4: r = (uint32_t)v; break; /* a 32-bit write zero-extends */
+	default: r = v; break;
+	}
+	gpr_set(cpu, n, r);
+}
+
+static uint64_t mmio_read(uint64_t pa, unsigned width)
+{
+	switch (width) {
+	case 1: return *(volatile uint8_t *)pa;
+	case 2: return *(volatile uint16_t *)pa;
+	case 4: return *(volatile uint32_t *)pa;
+	default: return *(volatile uint64_t *)pa;
+	}
+}
+
+static void mmio_write(uint64_t pa, uint64_t v, unsigned width)
+{
+	switch (width) {
+	case 1: *(volatile uint8_t *)pa = (uint8_t)v; break;
+	case 2: *(volatile uint16_t *)pa = (uint16_t)v; break;
+	case 4: *(volatile uint32_t *)pa = (uint32_t)v; break;
+	default: *(volatile uint64_t *)pa = v; break;
+	}
+}
+
+void apic_mmio_write(struct cpu *cpu, uint64_t gpa)
+{
+	static unsigned warned;
+	unsigned off = gpa & 0xfff;
+	struct insn in;
+	uint64_t v;
+
+	if (guest_insn_decode(cpu, &in) ||
+	    (in.op != INSN_MOV_STORE && in.op != INSN_XCHG)) {
+		if (warned++ < 4)
+			log_warn("CPU %u: a write to the APIC page at 0x%lx by "
+				 "an instruction nestvisor does not emulate "
+				 "(rip 0x%lx): #GP", cpu->idx, gpa,
+				 (uint64_t)cpu->cur->save.rip);
+		inject_exception(cpu, X86_VEC_GP, true, 0);
+		return;
+	}
+	cpu->vapic.nr_mmio_writes++;
+	v = in.imm_len ? (uint64_t)(int64_t)in.imm : source_value(cpu, &in);
+	if (in.op == INSN_XCHG)
+		set_source(cpu, &in, mmio_read(gpa, in.width));
+	if (off == APIC_REG_ICR_LO) {
+		/* Only a 32-bit (or wider) store is a send. */
+		if (in.width >= 4)
+			apic_icr_write(cpu, icr_from_xapic(
+					       *xapic_reg(APIC_REG_ICR_HI),
+					       (uint32_t)v), false);
+	} else {
+		mmio_write(gpa, v, in.width);
+		if (off == APIC_REG_LDR && in.width == 4)
+			__atomic_store_n(&cpu->vapic.ldr, (uint32_t)v,
+					 __ATOMIC_RELAXED);
+		if (off == APIC_REG_DFR && in.width == 4)
+			__atomic_store_n(&cpu->vapic.dfr, (uint32_t)v,
+					 __ATOMIC_RELAXED);
+	}
+	guest_advance_rip(cpu, in.len);
+}
+
+/* ---- MSRs --------------------------------------------------------------- */
+
+/* What APIC_BASE may hold: BSP, EXTD (with x2APIC in CPUID), EN, the
+ * base below MAXPHYADDR (APM Vol. 2 chapter 16, "Local APIC": the
+ * APIC_BASE register and x2APIC mode). */
+static uint64_t apic_base_writable(const struct cpu *cpu)
+{
+	uint64_t m = APIC_BASE_BSP | APIC_BASE_EN |
+		     (APIC_BASE_ADDR & ((1ull << cpu->caps.l1_maxphyaddr) - 1));
+
+	if ((cpuid(1).ecx >> 21) & 1)
+		m |= APIC_BASE_EXTD;
+	return m;
+}
+
+int apic_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val)
+{
+	uint64_t old = rdmsr(MSR_APIC_BASE);
+
+	if (msr == MSR_X2APIC_ICR) {
+		if (!(old & APIC_BASE_EXTD))
+			return -NV_EINVAL;
+		apic_icr_write(cpu, val, true);
+		return 0;
+	}
+	/* MSR_APIC_BASE: the CPU's own checks, and the window stays where
+	 * nestvisor protects it. */
+	if (val & ~apic_base_writable(cpu))
+		return -NV_EINVAL;
+	if ((val & APIC_BASE_EXTD) && !(val & APIC_BASE_EN))
+		return -NV_EINVAL; /* x2APIC without the APIC enabled */
+	if ((old & APIC_BASE_EXTD) && (val & APIC_BASE_EN) &&
+	    !(val & APIC_BASE_EXTD))
+		return -NV_EINVAL; /* x2APIC -> xAPIC without disabling first */
+	if ((val & APIC_BASE_ADDR) != (old & APIC_BASE_ADDR)) {
+		log_info("CPU %u: L1 moves the xAPIC window to 0x%lx: refused "
+			 "(#GP)", cpu->idx, (uint64_t)(val & APIC_BASE_ADDR));
+		return -NV_EINVAL;
+	}
+	wrmsr(MSR_APIC_BASE, val);
+	cpu->vapic.base_msr = val;
+	return 0;
+}
+
+/* ---- INIT of the local APIC -------------------------------------------- */
+
+#define X2APIC_MSR(off) (0x800u + ((off) >> 4))
+
+static uint32_t apic_read(bool x2, unsigned off)
+{
+	return x2 ? (uint32_t)rdmsr(X2APIC_MSR(off)) : *xapic_reg(off);
+}
+
+static void apic_write(bool x2, unsigned off, uint32_t v)
+{
+	if (x2)
+		wrmsr(X2APIC_MSR(off), v);
+	else
+		*xapic_reg(off) = v;
+}
+
+/*
+ * What an INIT does to the local APIC, done by software on this CPU's own
+ * APIC (APM Vol. 2 chapter 16, "Local APIC": after INIT the
+ * registers have their reset values except the APIC ID; the APIC is
+ * software-disabled).  In-service interrupts are ended (EOI), the LVT
+ * entries masked, the timer stopped, TPR, LDR and DFR reset, then the
+ * APIC disabled through the spurious-vector register.  Requests already
+ * in the IRR cannot be withdrawn by software; the OS that starts the CPU
+ * again sees them as it would see a late interrupt.
+ */
+void apic_soft_init(struct cpu *cpu)
+{
+	static const unsigned lvts[] = {
+		APIC_REG_LVT_TIMER, APIC_REG_LVT_THERMAL, APIC_REG_LVT_PERF,
+		APIC_REG_LVT_LINT0, APIC_REG_LVT_LINT1, APIC_REG_LVT_ERROR,
+	};
+	bool x2 = x2apic_mode();
+
+	if (!(rdmsr(MSR_APIC_BASE) & APIC_BASE_EN))
+		return;
+	for (unsigned n = 0; n < 256; n++) {
+		bool any = false;
+
+		for (unsigned r = 0; r < 8; r++)
+			any |= apic_read(x2, APIC_REG_ISR0 + 16 * r) != 0;
+		if (!any)
+			break;
+		apic_write(x2, APIC_REG_EOI, 0);
+	}
+	for (unsigned i = 0; i < sizeof(lvts) / sizeof(lvts[0]); i++)
+		apic_write(x2, lvts[i], 1u << 16);
+	apic_write(x2, APIC_REG_TIMER_ICR, 0);
+	apic_write(x2, APIC_REG_TPR, 0);
+	if (!x2) {
+		apic_write(false, APIC_REG_LDR, 0);
+		apic_write(false, APIC_REG_DFR, 0xffffffffu);
+	}
+	apic_write(x2, APIC_REG_SVR, 0xff);
+	cpu->vapic.ldr = 0;
+	cpu->vapic.dfr = 0xffffffffu;
+}

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: MIT
+/*
+ * DMA isolation (API in dma.h): the I/O page table (mm/io_pt.c: identity
+ * up to L1's physical address width, nestvisor's region left out), one
+ * 2 MiB device table, command buffer and completion word per IOMMU
+ * (drivers/amd_iommu.c), then, for each IOMMU taken, its 16 KiB register
+ * file hidden from L1 (core/hvmem.c: the sink), its configuration page in
+ * ECAM hidden (all ones) and its PCI function hidden from the
+ * configuration ports (svm/pci_hide.c).  All before the first VMRUN.
+ */
+#include "svm/dma.h"
+#include "core/hvmem.h"
+#include "core/log.h"
+#include "drivers/amd_iommu.h"
+#include "mm/io_pt.h"
+#include "svm/pci_hide.h"
+
+#define DEV_TABLE_PAGES 512u /* 65536 entries of 32 bytes */
+
+static uint64_t ecam_page(const struct dma_platform *p, uint16_t bdf)
+{
+	uint8_t bus = (uint8_t)(bdf >> 8);
+
+	if (!p->ecam_base || bus < p->ecam_bus_first || bus > p->ecam_bus_last)
+		return 0;
+	return p->ecam_base + ((uint64_t)bdf << 12);
+}
+
+static int take_one(const struct dma_platform *p, const struct dma_iommu *u,
+		    uint64_t io_root)
+{
+	uint64_t dt = palloc_pages(&hvmem.pa, DEV_TABLE_PAGES, 4096);
+	uint64_t cmd = palloc_page(&hvmem.pa), done = palloc_page(&hvmem.pa);
+	uint64_t ecam = ecam_page(p, u->bdf);
+	int rc;
+
+	if (u->segment)
+		return -NV_ERANGE;
+	if (!dt || !cmd || !done)
+		return -NV_ENOMEM;
+	/* Hidden first (they take pages, and can fail), enabled last. */
+	rc = hvmem_hide(u->base & ~0xfffull, IOMMU_MMIO_SIZE, false);
+	if (!rc && ecam)
+		rc = hvmem_hide(ecam, 4096, true);
+	if (!rc)
+		rc = pci_hide_function(u->bdf);
+	if (!rc)
+		rc = amd_iommu_take(u->base, io_root, dt, cmd, done);
+	return rc;
+}
+
+unsigned dma_take_iommus(const struct dma_platform *p, bool gbpages)
+{
+	struct io_hole hole = { hvmem.base, hvmem.base + hvmem.size };
+	uint64_t io_root = 0;
+	unsigned taken = 0;
+	int rc;
+
+	if (!p->n_iommus) {
+		log_info("DMA isolation: none (no AMD IOMMU in the ACPI IVRS): "
+			 "devices can reach nestvisor's memory");
+		return 0;
+	}
+	rc = io_pt_build_identity(&hvmem.ptm, hvmem.phys_limit, &hole, 1,
+				  gbpages, &io_root);
+	for (unsigned i = 0; i < p->n_iommus; i++) {
+		const struct dma_iommu *u = &p->iommu[i];
+		int r = rc ? rc : take_one(p, u, io_root);
+
+		if (r) {
+			log_error("AMD IOMMU at 0x%lx (%02x:%02x.%x): not taken (%s)",
+				  u->base, u->bdf >> 8, (u->bdf >> 3) & 0x1f,
+				  u->bdf & 7, nv_err_name(r));
+			continue;
+		}
+		taken++;
+		log_info("AMD IOMMU at 0x%lx (%02x:%02x.%x) taken: every device "
+			 "through nestvisor's I/O page table; hidden from L1",
+			 u->base, u->bdf >> 8, (u->bdf >> 3) & 0x1f, u->bdf & 7);
+	}
+	if (taken == p->n_iommus)
+		log_info("DMA isolation: AMD IOMMU (%u): no device reaches "
+			 "nestvisor's memory", taken);
+	else
+		log_info("DMA isolation: partial (%u of %u IOMMUs taken)", taken,
+			 p->n_iommus);
+	return taken;
+}

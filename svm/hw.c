@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: MIT
+/*
+ * svm/hw.h on the CPU.  (Kicks, NMIs to other CPUs, go through the local
+ * APIC in svm/apic.c.)
+ */
+#include "svm/hw.h"
+
+#include "core/host_env.h"
+
+void hw_invlpga(uint64_t va, uint32_t asid)
+{
+	__asm__ volatile("invlpga %%rax, %%ecx" ::"a"(va), "c"(asid)
+			 : "memory");
+}
+
+/* core/idt.S counts the NMIs this CPU takes in host mode. */
+bool hw_collect_nmi(volatile uint64_t *count)
+{
+	uint64_t before = *count;
+
+	for (unsigned i = 0; i < 1000 && *count == before; i++)
+		__asm__ volatile("stgi; pause; clgi" ::: "memory");
+	return *count != before;
+}

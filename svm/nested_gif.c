@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The global interrupt flag (AMD APM Vol. 2 §15.17) and L2's virtual GIF
+ * (§15.33.2), and the intercepts of vmcb01 and vmcb02, which follow them
+ * (and L2's EFER.SVME, L1's #BP/#OF intercepts: svm/nested_swint.c, and
+ * the feature emulations': svm/nested_feat.c).
+ *
+ * There is one GIF: L1's CLGI and STGI set it, and so do its L2's when L1
+ * does not intercept them (and L2 has no virtual GIF); VMRUN sets it,
+ * #VMEXIT clears it.  While it is clear, the guest that runs takes no
+ * interrupt, NMI or SMI: they wait, and when the GIF is set again they
+ * are taken in the CPU's order (SMI, NMI, then INTR).  nestvisor keeps the
+ * GIF in software (struct nested.gif), because the CPU's GIF is set while
+ * any guest runs, and makes the VMCB that runs hold what the GIF holds:
+ *  - INTR: V_INTR_MASKING with the host's IF clear for VMRUN
+ *    (svm/vmrun.S): interrupts stay pending in the local APIC.  With the
+ *    GIF set, vmcb01 runs without V_INTR_MASKING (L1 takes its interrupts
+ *    directly), vmcb02 with L1's V_INTR_MASKING and L1's IF at its VMRUN
+ *    as the host IF;
+ *  - NMI: every VMCB intercepts NMI, GIF set or clear, because other
+ *    CPUs kick this one with NMIs (svm/smp.c).  An NMI that was not a
+ *    kick waits in cpu->nmi_pending, and svm/nmi.c delivers it before a
+ *    VMRUN once the GIF is set (EVENTINJ, or L1's #VMEXIT(NMI)): with NMI
+ *    before INTR, as the CPU would have taken the held one;
+ *  - L2's virtual interrupt (V_IRQ from vmcb12): taken out of vmcb02 while
+ *    it must wait, given back after.
+ *  - SMI: not held.  SMIs belong to the platform's SMM, and an SMI cannot
+ *    be held physically while a guest runs; docs/nested.md lists it.
+ * L2's virtual GIF (vmcb12 V_GIF_ENABLE, offered to L1 as vGIF): L2's
+ * CLGI and STGI clear and set vmcb12's V_GIF instead of the GIF, and
+ * V_GIF = 0 holds L2's virtual interrupt.  Where the CPU has vGIF, vmcb02
+ * carries L1's V_GIF bits and L2's CLGI/STGI run without an exit; else
+ * nestvisor intercepts them and holds V_IRQ itself.
+ */
+#include "core/log.h"
+#include "core/x86.h"
+#include "svm/intercepts.h"
+#include "svm/nested_internal.h"
+
+/* Does the CPU's vGIF run L2's virtual GIF (vmcb02 carries L1's V_GIF
+ * bits and does not intercept L2's CLGI/STGI)?  Not while L2's EFER.SVME
+ * is clear: its CLGI/STGI must raise #UD (svm/nested_exit.c). */
+static bool cpu_vgif_for_l2(const struct cpu *cpu)
+{
+	const struct nested *n = &cpu->nested;
+
+	return (n->cache.ctrl.int_ctl & V_GIF_ENABLE) &&
+	       svm_has(&cpu->caps, SVM_FEAT_VGIF) &&
+	       (n->l2_efer & X86_EFER_SVME);
+}
+
+/* L2's virtual GIF emulated by nestvisor: vmcb12 enables it, and the
+ * CPU's vGIF does not run it. */
+static bool emulated_vgif(const struct cpu *cpu)
+{
+	return (cpu->nested.cache.ctrl.int_ctl & V_GIF_ENABLE) &&
+	       !cpu_vgif_for_l2(cpu);
+}
+
+void nested_update_intercepts(struct cpu *cpu)
+{
+	struct nested *n = &cpu->nested;
+	const struct vmcb12_ctrl_cache *c12 = &n->cache.ctrl;
+	struct vmcb_control *c01 = &cpu->vmcb01->control, *c02;
+
+	/* L0_INTERCEPT1 has NMI: it also holds NMIs while the GIF is clear. */
+	c01->intercept_misc1 = L0_INTERCEPT1;
+	if (!n->guest_mode)
+		return;
+	c02 = &n->vmcb02->control;
+	c02->intercept_misc1 = c12->intercept_misc1 | L0_INTERCEPT1;
+	/* L1's #BP and #OF intercepts for INT3 and INTO: through the INTn
+	 * intercept (svm/nested_swint.c). */
+	if (c12->intercept_exceptions & ((1u << X86_VEC_BP) | (1u << X86_VEC_OF)))
+		c02->intercept_misc1 |= INTERCEPT1_SWINT;
+	c02->intercept_misc2 = c12->intercept_misc2 | L0_INTERCEPT2;
+	if (cpu_vgif_for_l2(cpu))
+		c02->intercept_misc2 &= ~((INTERCEPT2_STGI | INTERCEPT2_CLGI) &
+					  ~c12->intercept_misc2);
+	/* vmcb02 runs with EFER.SVME set, so the CPU cannot raise the #UD of
+	 * an SVM instruction of an L2 whose EFER.SVME is clear; it may raise
+	 * #GP for it instead (CPL, rAX), ahead of the instruction's
+	 * intercept.  While L2's SVME is clear, vmcb02 intercepts #GP too
+	 * and svm/nested_exit.c turns that #GP into #UD. */
+	c02->intercept_exceptions = c12->intercept_exceptions |
+				    L0_INTERCEPT_EXCEPTIONS;
+	if (!(n->l2_efer & X86_EFER_SVME))
+		c02->intercept_exceptions |= 1u << X86_VEC_GP;
+	/* What the feature emulations intercept (svm/nested_feat.c). */
+	nested_feat_intercepts(cpu);
+}
+
+/* vmcb02's V_INTR_MASKING, V_IRQ, V_GIF and the host IF. */
+static void apply_l2(struct cpu *cpu)
+{
+	struct nested *n = &cpu->nested;
+	struct vmcb_control *c = &n->vmcb02->control;
+	bool virq_ok = n->gif && (!emulated_vgif(cpu) || n->l2_vgif);
+
+	c->int_ctl &= ~(V_GIF | V_GIF_ENABLE);
+	if (cpu_vgif_for_l2(cpu))
+		c->int_ctl |= V_GIF_ENABLE | (n->l2_vgif ? V_GIF : 0);
+	if (!virq_ok) {
+		n->v_irq_held |= (c->int_ctl & V_IRQ) != 0;
+		c->int_ctl &= ~V_IRQ;
+	} else if (n->v_irq_held) {
+		c->int_ctl |= V_IRQ;
+		n->v_irq_held = false;
+	}
+	if (!n->gif) {
+		c->int_ctl |= V_INTR_MASKING;
+		cpu->cur_host_if = 0;
+		return;
+	}
+	c->int_ctl = (c->int_ctl & ~V_INTR_MASKING) |
+		     (n->cache.ctrl.int_ctl & V_INTR_MASKING);
+	/* L1's IF at its VMRUN is the host IF that masks L2's physical
+	 * interrupts under V_INTR_MASKING (APM Vol. 2 §15.21.1). */
+	cpu->cur_host_if = (cpu->vmcb01->save.rflags & X86_RFLAGS_IF) ? 1 : 0;
+}
+
+void nested_set_gif(struct cpu *cpu, bool gif)
+{
+	struct nested *n = &cpu->nested;
+	struct vmcb_control *c01 = &cpu->vmcb01->control;
+
+	n->gif = gif;
+	c01->int_ctl = gif ? c01->int_ctl & ~V_INTR_MASKING :
+			     c01->int_ctl | V_INTR_MASKING;
+	if (n->guest_mode)
+		apply_l2(cpu);
+	else
+		cpu->cur_host_if = 0;
+	nested_update_intercepts(cpu);
+}
+
+void nested_l2_set_vgif(struct cpu *cpu, bool vgif)
+{
+	cpu->nested.l2_vgif = vgif;
+	apply_l2(cpu);
+}
+
+bool nested_l2_vgif_emulated(const struct cpu *cpu)
+{
+	return cpu->nested.guest_mode && emulated_vgif(cpu);
+}
+
+void nested_l2_vgif_sync(struct cpu *cpu)
+{
+	struct nested *n = &cpu->nested;
+
+	if (cpu_vgif_for_l2(cpu))
+		n->l2_vgif = (n->vmcb02->control.int_ctl & V_GIF) != 0;
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * PCI functions L1 must not see (the IOMMU nestvisor took, svm/dma.c).
+ * Through the configuration ports (CONFIG_ADDRESS at CF8h, CONFIG_DATA at
+ * CFCh-CFFh, PCI Local Bus Specification §3.2.2.3.2), a hidden function
+ * reads all ones, as a function that is not there does, and writes to it
+ * are dropped; svm/ioio.c intercepts CFCh-CFFh once one is hidden (and
+ * passes every other access through).  Its ECAM page is hidden by
+ * core/hvmem.c (all ones too).
+ */
+#ifndef NV_SVM_PCI_HIDE_H
+#define NV_SVM_PCI_HIDE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define PCI_CONFIG_ADDRESS 0xcf8u
+#define PCI_CONFIG_DATA    0xcfcu
+
+/* bdf = bus << 8 | device << 3 | function (segment 0). */
+int pci_hide_function(uint16_t bdf);
+unsigned pci_hidden_count(void);
+/* Does this CONFIG_ADDRESS value (enable bit 31, bus 23:16, device
+ * 15:11, function 10:8) select a hidden function? */
+bool pci_config_address_hidden(uint32_t config_address);
+
+#endif

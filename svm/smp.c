@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The CPUs under nestvisor and the requests they make of each other
+ * (svm/smp.h).
+ *
+ * Kicks.  A CPU that wants another to act (flush its TLB, take an INIT or
+ * an NMI another CPU sent it) sets a flag in the target's struct cpu, then
+ * sets target->kicked and, if it was clear, sends the target an NMI: at
+ * most one kick NMI is on its way to a CPU at a time.  vmcb01 and vmcb02
+ * intercept NMI, so a target in guest mode exits; a target in host mode
+ * has GIF clear, so the NMI waits and makes its next VMRUN exit at once.
+ * Either way the target's exit handler first opens GIF for an instant
+ * (svm/hw.c hw_collect_nmi) so that the pending NMI is taken by
+ * nestvisor's own handler (core/idt.S, which counts it), then clears kicked: it was set, so the
+ * NMI was the kick (the requests are acted on before every VMRUN,
+ * svm_prepare_entry).  An NMI exit with kicked clear is an NMI from
+ * outside (the chipset, the local APIC's own LVT), delivered to the guest
+ * (svm/nmi.c); L1's NMI IPIs never are one: they reach their target as a
+ * request (svm/apic.c), so kicks and L1's NMIs cannot be confused.  (An
+ * outside NMI that arrives while a kick is on its way is taken for the
+ * kick and lost, and the kick's NMI then for an outside one: only outside
+ * NMIs, rare, are ever misread.)
+ *
+ * TLB shootdown (smp_flush_l1_tlbs).  The initiator I, for every vCPU T:
+ *   I1. T->flush_req = 1                         (seq_cst store)
+ *   I2. if T->in_guest (seq_cst load): s = T->exit_seq, kick T, and wait
+ *       while T->in_guest and T->exit_seq == s.
+ * T, before each VMRUN (svm_prepare_entry), with GIF clear:
+ *   T1. T->in_guest = 1                          (seq_cst store)
+ *   T2. if exchange(T->flush_req, 0): TLB_CONTROL = flush all for this VMRUN
+ * and first thing after each #VMEXIT: in_guest = 0, exit_seq + 1.
+ * Why it is enough: by the single order of seq_cst operations, either T2
+ * comes after I1 (T flushes at the VMRUN that follows) or I2 sees T1's
+ * in_guest = 1 and waits until T has left guest mode at least once after
+ * I1, and T2 before its next VMRUN then sees the flag, or a later T2
+ * already took it and flushed after I1.  I never waits for a CPU in host
+ * mode, so two CPUs shooting down at once, or a CPU in host mode that
+ * waits for a lock I holds, cannot deadlock with I.  (I can wait for a
+ * guest that keeps NMIs blocked: L1 inside its own NMI handler; the kick
+ * is then taken at L1's IRET.)
+ */
+#include "svm/smp.h"
+#include "core/hvmem.h"
+#include "core/log.h"
+#include "mm/spinlock.h"
+#include "core/x86.h"
+#include "svm/intercepts.h"
+#include "svm/nested.h"
+#include "svm/vcpu.h"
+
+struct smp smp;
+
+uint32_t smp_this_apic_id(void)
+{
+	if (cpuid(0).eax >= 0xb && cpuid_count(0xb, 0).ebx)
+		return cpuid_count(0xb, 0).edx;
+	return cpuid(1).ebx >> 24;
+}
+
+struct cpu *smp_cpu(unsigned idx)
+{
+	if (idx >= smp.nr || __atomic_load_n(&smp.slot[idx].status,
+					     __ATOMIC_ACQUIRE) != CPU_RUNNING)
+		return 0;
+	return smp.slot[idx].cpu;
+}
+
+struct cpu_slot *smp_slot_of(uint32_t apic_id)
+{
+	for (unsigned i = 0; i < smp.nr; i++)
+		if (smp.slot[i].apic_id == apic_id)
+			return &smp.slot[i];
+	return 0;
+}
+
+struct cpu *smp_this_cpu(void)
+{
+	struct cpu_slot *s = smp_slot_of(smp_this_apic_id());
+
+	if (!s || __atomic_load_n(&s->status, __ATOMIC_ACQUIRE) != CPU_RUNNING)
+		return 0;
+	return s->cpu;
+}
+
+/* svm/launch.S: switches to the stack and halts there for good. */
+__attribute__((noreturn)) void park_on_stack(uint64_t stack_top);
+
+void smp_park(struct cpu_slot *s, const char *why)
+{
+	struct park_area *p = s->park;
+
+	s->why = why;
+	log_warn("CPU %u (APIC ID %u) is not virtualized and stays halted: %s",
+		 (unsigned)(s - smp.slot), s->apic_id, why);
+	cli();
+	/* IST: the middle of the stack (the count at its top, core/idt.S). */
+	host_env_load(&p->desc, (uint64_t)p->stack + sizeof(p->stack) / 2);
+	write_cr3(hvmem.host_root);
+	__atomic_store_n(&s->status, CPU_PARKED, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&smp.nr_parked, 1, __ATOMIC_RELAXED);
+	park_on_stack((uint64_t)p->stack + sizeof(p->stack));
+}
+
+void smp_kick(struct cpu *target)
+{
+	if (!__atomic_exchange_n(&target->kicked, 1, __ATOMIC_SEQ_CST))
+		apic_send_nmi(target->apic_id);
+}
+
+void smp_flush_l1_tlbs(struct cpu *self)
+{
+	uint64_t seen[NV_MAX_CPUS];
+	bool wait[NV_MAX_CPUS];
+
+	for (unsigned i = 0; i < smp.nr; i++) {
+		struct cpu *t = smp.slot[i].cpu;
+
+		wait[i] = false;
+		if (!t || __atomic_load_n(&smp.slot[i].status,
+					  __ATOMIC_ACQUIRE) != CPU_RUNNING)
+			continue;
+		__atomic_store_n(&t->flush_req, 1, __ATOMIC_SEQ_CST);
+		if (t == self || !__atomic_load_n(&t->in_guest, __ATOMIC_SEQ_CST))
+			continue;
+		seen[i] = __atomic_load_n(&t->exit_seq, __ATOMIC_SEQ_CST);
+		wait[i] = true;
+		smp_kick(t);
+	}
+	for (unsigned i = 0; i < smp.nr; i++) {
+		struct cpu *t = smp.slot[i].cpu;
+
+		if (!wait[i])
+			continue;
+		while (__atomic_load_n(&t->in_guest, __ATOMIC_SEQ_CST) &&
+		       __atomic_load_n(&t->exit_seq, __ATOMIC_SEQ_CST) == seen[i])
+			cpu_relax();
+	}
+}
+
+void smp_exit_begin(struct cpu *cpu)
+{
+	__atomic_store_n(&cpu->in_guest, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&cpu->exit_seq, cpu->exit_seq + 1, __ATOMIC_SEQ_CST);
+}
+
+void svm_prepare_entry(struct cpu *cpu)
+{
+	if (sipi_init_pending(&cpu->sipi) ||
+	    cpu->sipi.state == VCPU_WAITS_SIPI)
+		sipi_poll(cpu);
+	if (__atomic_load_n(&cpu->nmi_ipis, __ATOMIC_ACQUIRE) != cpu->nmi_ipis_done) {
+		cpu->nmi_ipis_done = __atomic_load_n(&cpu->nmi_ipis,
+						     __ATOMIC_ACQUIRE);
+		cpu->nmi_pending = true;
+	}
+	if (cpu->nmi_pending)
+		nmi_deliver(cpu);
+	nested_npt_reclaim(cpu);
+	__atomic_store_n(&cpu->in_guest, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_exchange_n(&cpu->flush_req, 0, __ATOMIC_SEQ_CST))
+		cpu->cur->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
+	/* After in_guest = 1, as T2: the writer set maps_req before its
+	 * shootdown's flush_req (svm/nested_maps.c views_unwatched). */
+	nested_maps_request(cpu);
+}

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Every CPU under nestvisor (docs/architecture.md, "Every CPU").
+ *
+ * One slot per CPU the firmware reported, indexed in the firmware's order
+ * (slot 0 is not necessarily the boot CPU).  hv_prepare() (svm/launch.c)
+ * fills the slots and allocates each CPU's state before any CPU changes;
+ * then each CPU runs hv_launch() itself and either becomes a vCPU of L1
+ * (CPU_RUNNING) or is parked (CPU_PARKED: cli; hlt in hypervisor memory,
+ * never started again by L1, whose INIT and SIPI to it are dropped).
+ *
+ * Cross-CPU requests (svm/smp.c).  A CPU asks another for something by
+ * setting a flag in its struct cpu and, if the other may be in guest mode,
+ * "kicking" it with an NMI, which vmcb01 and vmcb02 intercept.  The flags:
+ * a TLB flush of L1's translations before its next VMRUN (after L1's NPT
+ * lost a right), the INIT/SIPI mailbox (svm/init_sipi.c), L1's NMI IPIs
+ * (svm/apic.c) and stale permission-map views (svm/nested_maps.c).
+ */
+#ifndef NV_SVM_SMP_H
+#define NV_SVM_SMP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/host_env.h"
+
+#define NV_MAX_CPUS 64
+
+struct cpu;
+
+enum cpu_status {
+	CPU_ABSENT = 0,   /* no CPU in this slot */
+	CPU_PREPARED,     /* state ready, hv_launch() not yet run on it */
+	CPU_RUNNING,      /* virtualized: a vCPU of L1 */
+	CPU_PARKED,       /* not virtualized: halted in hypervisor memory */
+};
+
+/* What a parked CPU needs to halt safely in hypervisor memory: its own
+ * GDT, TSS and a stack for the NMIs it may still receive. */
+struct park_area {
+	struct host_desc desc;
+	uint8_t stack[2048] __attribute__((aligned(16)));
+};
+
+struct cpu_slot {
+	uint32_t apic_id;
+	bool bsp;
+	enum cpu_status status;   /* written by the CPU itself at launch */
+	const char *why;          /* parked: why (a sentence) */
+	struct cpu *cpu;          /* its vCPU state, if it may be virtualized */
+	struct park_area *park;
+};
+
+struct smp {
+	unsigned nr;              /* slots in use */
+	unsigned nr_running;      /* CPU_RUNNING slots (atomic) */
+	unsigned nr_parked;       /* CPU_PARKED slots (atomic) */
+	struct cpu_slot slot[NV_MAX_CPUS];
+};
+
+extern struct smp smp;
+
+/* This CPU's APIC ID (CPUID: x2APIC ID from leaf 0xB where the CPU has
+ * it, else the initial APIC ID of leaf 1). */
+uint32_t smp_this_apic_id(void);
+
+/* The slot of a CPU by APIC ID, or NULL. */
+struct cpu_slot *smp_slot_of(uint32_t apic_id);
+
+/* The vCPU running on this CPU, or NULL (not virtualized, or before its
+ * take-over). */
+struct cpu *smp_this_cpu(void);
+
+/* The vCPU of slot idx if it is virtualized (CPU_RUNNING), else NULL. */
+struct cpu *smp_cpu(unsigned idx);
+
+/* Halts this CPU for good in hypervisor memory: its own descriptor tables
+ * and stack, nestvisor's page table, interrupts off.  Logs why first. */
+__attribute__((noreturn)) void smp_park(struct cpu_slot *s, const char *why);
+
+/*
+ * Flush L1's translations from every CPU's TLB: after L1's NPT lost a
+ * right (a page write-protected or unmapped).  Returns when no CPU can
+ * still use the old entry: CPUs in guest mode are kicked and have exited;
+ * the others flush before their next VMRUN.  self flushes at its next
+ * VMRUN too.  Must not be called with a lock another CPU's exit handler
+ * may wait for... except that an exit that waits for it has already
+ * counted as the exit this function waits for.
+ */
+void smp_flush_l1_tlbs(struct cpu *self);
+
+/* Sends an NMI that means "look at your requests" to a vCPU. */
+void smp_kick(struct cpu *target);
+
+/* svm/vmrun.S, before every VMRUN (GIF clear): act on requests (INIT and
+ * SIPI, TLB flushes), then mark the CPU as in guest mode. */
+void svm_prepare_entry(struct cpu *cpu);
+
+/* svm/exit.c, first thing after every #VMEXIT: mark the CPU as in host
+ * mode, count the exit. */
+void smp_exit_begin(struct cpu *cpu);
+
+/* #VMEXIT(NMI): a kick, or a real NMI for the guest (svm/nmi.c).
+ * smp_nmi_taken(): this CPU took an NMI in host mode (svm/smi.c's window
+ * too): the same decision. */
+void smp_handle_nmi(struct cpu *cpu);
+void smp_nmi_taken(struct cpu *cpu);
+
+#endif

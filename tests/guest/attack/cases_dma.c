@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: MIT
+/*
+ * DMA (docs/security.md, "DMA").  A real bus-master device of q35, the
+ * ICH9 AHCI controller, reads sector 0 of the ESP disk by DMA:
+ *  - group "dma" (QEMU -device amd-iommu, which nestvisor takes): into an
+ *    L1 buffer the data arrives (the IOMMU translates L1's memory: the
+ *    sector's last two bytes are the 55h AAh boot signature); into
+ *    nestvisor's canary page it does not (CANARY intact).  L1 sees no
+ *    IOMMU: no IVRS in the XSDT, no PCI function of class 0806h
+ *    (base-system IOMMU) on bus 0 through the configuration ports; and
+ *    writing QEMU's IOMMU registers (its fixed base FED80000h) to turn the
+ *    IOMMU off changes nothing: the DMA into the canary page still fails.
+ *  - group "dma-open" (no IOMMU): the same DMA into the canary page
+ *    lands: the canary is corrupt afterwards.  This shows that the DMA of
+ *    "dma" is real, and what "DMA isolation: none" means.
+ */
+#include <efi.h>
+#include <efilib.h>
+#include "ahci.h"
+#include "attack.h"
+#include "core/hypercall.h"
+
+#define QEMU_AMDVI_BASE 0xfed80000ull
+#define AMDVI_CONTROL   0x18u
+
+static uint8_t sector[512] __attribute__((aligned(4096)));
+static int ivrs_seen = -1;
+
+/* Before env_enter (a UEFI call): is IVRS in the XSDT? */
+void dma_probe_acpi(void)
+{
+	static EFI_GUID acpi20 = ACPI_20_TABLE_GUID;
+	uint8_t *rsdp = NULL, *xsdt;
+	uint32_t len;
+
+	if (LibGetSystemConfigurationTable(&acpi20, (void **)&rsdp) != EFI_SUCCESS ||
+	    !rsdp)
+		return;
+	xsdt = (uint8_t *)(uintptr_t)*(uint64_t *)(rsdp + 24);
+	len = *(uint32_t *)(xsdt + 4);
+	ivrs_seen = 0;
+	for (uint32_t off = 36; off + 8 <= len; off += 8) {
+		const uint8_t *t = (const uint8_t *)(uintptr_t)*(uint64_t *)(xsdt + off);
+
+		if (t[0] == 'I' && t[1] == 'V' && t[2] == 'R' && t[3] == 'S')
+			ivrs_seen = 1;
+	}
+}
+
+static int canary_status(void)
+{
+	uint64_t pa = 0, val = 0;
+
+	return (int)hypercall(NV_HC_CANARY, &pa, &val);
+}
+
+static int into_l1_buffer(void)
+{
+	uint32_t is = 0;
+	int rc;
+
+	for (unsigned i = 0; i < 512; i++)
+		sector[i] = 0;
+	rc = ahci_read_sector(0, (uint64_t)(uintptr_t)sector, &is);
+	tap_diag("AHCI read into L1 at 0x%lx: %d, PxIS|TFD 0x%x, bytes 510-511 "
+		 "%02x %02x", (uint64_t)(uintptr_t)sector, rc, is, sector[510],
+		 sector[511]);
+	return TAP_EXPECT_EQ("AHCI command", rc, 0) &
+	       TAP_EXPECT_EQ("byte 510", sector[510], 0x55) &
+	       TAP_EXPECT_EQ("byte 511", sector[511], 0xaa);
+}
+
+static int into_canary(void)
+{
+	uint32_t is = 0;
+	int rc = ahci_read_sector(0, hv.canary_pa & ~0xfffull, &is);
+
+	tap_diag("AHCI read into the canary page 0x%lx: %d, PxIS|TFD 0x%x",
+		 (uint64_t)(hv.canary_pa & ~0xfffull), rc, is);
+	return rc >= 0;
+}
+
+static int region_blocked(void)
+{
+	return into_canary() &
+	       TAP_EXPECT_EQ("CANARY status", (uint64_t)canary_status(), NV_HC_OK);
+}
+
+static int region_reached(void)
+{
+	return into_canary() &
+	       TAP_EXPECT_EQ("CANARY status", (uint64_t)canary_status(),
+			     (uint64_t)NV_HC_CORRUPT);
+}
+
+static int no_ivrs(void)
+{
+	return TAP_EXPECT_EQ("IVRS in the XSDT (-1: no XSDT)", ivrs_seen, 0);
+}
+
+/* Every function of bus 0: none of class 0806h (IOMMU). */
+static int no_iommu_function(void)
+{
+	unsigned found = 0, functions = 0;
+
+	for (uint8_t dev = 0; dev < 32; dev++)
+		for (uint8_t fn = 0; fn < 8; fn++) {
+			uint32_t id = pci_cfg_read32(0, dev, fn, 0);
+
+			if (id == 0xffffffffu || id == 0)
+				continue;
+			functions++;
+			if ((pci_cfg_read32(0, dev, fn, 8) >> 16) == 0x0806)
+				found++;
+		}
+	tap_diag("%u functions on bus 0", functions);
+	return TAP_EXPECT_EQ("IOMMU functions", found, 0) &
+	       (functions > 0);
+}
+
+/* Turn QEMU's IOMMU off through its registers: they are hidden, the
+ * write lands in the sink, and DMA stays translated. */
+static int registers_unreachable(void)
+{
+	volatile uint64_t *ctl = (volatile uint64_t *)(uintptr_t)
+				 (QEMU_AMDVI_BASE + AMDVI_CONTROL);
+
+	*ctl = 0;
+	return region_blocked();
+}
+
+static const struct tap_case dma_cases[] = {
+	{ "dma.ahci_into_l1_buffer", into_l1_buffer },
+	{ "dma.ahci_into_hypervisor_blocked", region_blocked },
+	{ "dma.no_ivrs_for_l1", no_ivrs },
+	{ "dma.no_iommu_pci_function_for_l1", no_iommu_function },
+	{ "dma.iommu_registers_unreachable", registers_unreachable },
+	{ "dma.hypervisor_intact", hv_intact },
+};
+
+struct attack_group dma_group(void)
+{
+	return (struct attack_group){ "dma", "-device amd-iommu", dma_cases,
+				      TAP_COUNT(dma_cases) };
+}
+
+static const struct tap_case open_cases[] = {
+	{ "dma-open.ahci_into_l1_buffer", into_l1_buffer },
+	{ "dma-open.ahci_into_hypervisor_lands", region_reached },
+};
+
+struct attack_group dma_open_group(void)
+{
+	return (struct attack_group){ "dma-open", "no IOMMU", open_cases,
+				      TAP_COUNT(open_cases) };
+}

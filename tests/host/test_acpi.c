@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: MIT
+/*
+ * boot/acpi.c on tables built here byte by byte from the specifications:
+ * RSDP (ACPI 6.x §5.2.5.3: "RSD PTR ", checksum over 20 bytes, revision at
+ * 15, RSDT address at 16, length at 20, XSDT address at 24, extended
+ * checksum), the 36-byte header (§5.2.6), XSDT/RSDT (§5.2.8/§5.2.7), MCFG
+ * (PCI Firmware Specification §4.1.2: 8 reserved bytes, then 16-byte
+ * entries: base, segment, first bus, last bus) and IVRS (AMD IOMMU
+ * specification §5.2: IVinfo and 8 reserved bytes, then IVHD blocks:
+ * type, flags, length, DeviceID, capability offset, base address at 8,
+ * segment at 16, info at 18; type 11h/40h blocks are 40 bytes before
+ * their device entries).  Tables live below 4 GiB (MAP_32BIT) so that the
+ * RSDT's 32-bit pointers reach them.
+ * The FADT's PM1 registers and the DSDT's \_S3/\_S5 packages, on tables
+ * laid out by hand from ACPI 6.4 (§5.2.9 FADT field offsets, §5.2.3.2
+ * Generic Address Structure, §20.2 AML encodings).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <cmocka.h>
+
+#include "boot/acpi.h"
+#include "mm/err.h"
+
+static void put(uint8_t *p, uint64_t v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* A FADT of len bytes with the 32-bit PM1 fields set. */
+static void fadt_v1(uint8_t *f, unsigned len)
+{
+	memset(f, 0, 276);
+	memcpy(f, "FACP", 4);
+	put(f + 4, len, 4);
+	put(f + 40, 0x1000, 4);     /* DSDT */
+	put(f + 56, 0x600, 4);      /* PM1a_EVT_BLK */
+	put(f + 64, 0x604, 4);      /* PM1a_CNT_BLK */
+}
+
+static void gas(uint8_t *g, uint8_t space, uint64_t addr)
+{
+	g[0] = space;
+	g[1] = 16;
+	put(g + 4, addr, 8);
+}
+
+static void test_fadt(void **state)
+{
+	uint8_t f[276];
+	struct acpi_pm1 pm;
+	(void)state;
+
+	/* ACPI 1.0 length (116): the 32-bit fields. */
+	fadt_v1(f, 116);
+	assert_int_equal(acpi_fadt_pm1(f, 116, &pm), 0);
+	assert_int_equal(pm.sts_a, 0x600);
+	assert_int_equal(pm.cnt_a, 0x604);
+	assert_int_equal(pm.sts_b, 0);
+	assert_int_equal(pm.cnt_b, 0);
+	assert_int_equal(pm.dsdt, 0x1000);
+
+	/* ACPI 2.0+: the X_ fields win when set (I/O space), X_DSDT too. */
+	fadt_v1(f, 244);
+	put(f + 140, 0x123456789000ull, 8);
+	gas(f + 148, 1, 0x1800);
+	gas(f + 172, 1, 0x1804);
+	gas(f + 184, 1, 0x1808);
+	assert_int_equal(acpi_fadt_pm1(f, 244, &pm), 0);
+	assert_int_equal(pm.sts_a, 0x1800);
+	assert_int_equal(pm.cnt_a, 0x1804);
+	assert_int_equal(pm.cnt_b, 0x1808);
+	assert_int_equal(pm.dsdt, 0x123456789000ull);
+
+	/* PM1a control in memory space: nothing nestvisor can intercept. */
+	gas(f + 172, 0, 0xfed80004);
+	assert_int_equal(acpi_fadt_pm1(f, 244, &pm), -NV_ENOENT);
+
+	/* Hardware-reduced ACPI (Flags bit 20). */
+	fadt_v1(f, 244);
+	put(f + 112, 1u << 20, 4);
+	assert_int_equal(acpi_fadt_pm1(f, 244, &pm), -NV_ENOENT);
+
+	/* Not a FADT, or shorter than its fixed part. */
+	fadt_v1(f, 244);
+	memcpy(f, "APIC", 4);
+	assert_int_equal(acpi_fadt_pm1(f, 244, &pm), -NV_EINVAL);
+	fadt_v1(f, 100);
+	assert_int_equal(acpi_fadt_pm1(f, 100, &pm), -NV_EINVAL);
+}
+
+/* A DSDT: a 36-byte header, then aml. */
+static unsigned dsdt(uint8_t *d, const uint8_t *aml, unsigned n)
+{
+	memset(d, 0, 36);
+	memcpy(d, "DSDT", 4);
+	put(d + 4, 36 + n, 4);
+	memcpy(d + 36, aml, n);
+	return 36 + n;
+}
+
+static void test_sleep_types(void **state)
+{
+	uint8_t d[128], a, b;
+	unsigned n;
+	(void)state;
+
+	/* Name (_S3, Package (0x04) { One, One, Zero, Zero }) */
+	static const uint8_t s3_ones[] = { 0x08, '_', 'S', '3', '_', 0x12, 0x06,
+					   0x04, 0x01, 0x01, 0x00, 0x00 };
+	n = dsdt(d, s3_ones, sizeof(s3_ones));
+	assert_int_equal(acpi_sleep_type(d, n, "_S3_", &a, &b), 0);
+	assert_int_equal(a, 1);
+	assert_int_equal(b, 1);
+
+	/* Name (\_S5, Package { 0x05, 0x07 }) with BytePrefix, root prefix,
+	 * after other AML; _S3 absent. */
+	static const uint8_t s5[] = { 0x10, 0x05, '_', 'S', 'B', '_', 0x00,
+				      0x08, '\\', '_', 'S', '5', '_', 0x12, 0x07,
+				      0x02, 0x0a, 0x05, 0x0a, 0x07 };
+	n = dsdt(d, s5, sizeof(s5));
+	assert_int_equal(acpi_sleep_type(d, n, "_S5_", &a, &b), 0);
+	assert_int_equal(a, 5);
+	assert_int_equal(b, 7);
+	assert_int_equal(acpi_sleep_type(d, n, "_S3_", &a, &b), -NV_ENOENT);
+
+	/* A two-byte PkgLength (bits 7:6 = 1) and a WordPrefix value. */
+	static const uint8_t long_len[] = { 0x08, '_', 'S', '3', '_', 0x12, 0x40,
+					    0x01, 0x02, 0x0b, 0x03, 0x00, 0x00 };
+	n = dsdt(d, long_len, sizeof(long_len));
+	assert_int_equal(acpi_sleep_type(d, n, "_S3_", &a, &b), 0);
+	assert_int_equal(a, 3);
+	assert_int_equal(b, 0);
+
+	/* Not an integer where SLP_TYPa should be (a string). */
+	static const uint8_t bad[] = { 0x08, '_', 'S', '3', '_', 0x12, 0x05,
+				       0x02, 0x0d, 'x', 0x00 };
+	n = dsdt(d, bad, sizeof(bad));
+	assert_int_equal(acpi_sleep_type(d, n, "_S3_", &a, &b), -NV_EINVAL);
+
+	/* The name as a method argument, not a Name(): not \_S3. */
+	static const uint8_t ref[] = { 0x70, '_', 'S', '3', '_', 0x60 };
+	n = dsdt(d, ref, sizeof(ref));
+	assert_int_equal(acpi_sleep_type(d, n, "_S3_", &a, &b), -NV_ENOENT);
+}
+
+static uint8_t *arena;
+static size_t used;
+
+static uint8_t *take(size_t n)
+{
+	uint8_t *p = arena + used;
+
+	used += (n + 15) & ~(size_t)15;
+	memset(p, 0, n);
+	return p;
+}
+
+static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)v); put16(p + 2, (uint16_t)(v >> 16)); }
+static void put64(uint8_t *p, uint64_t v) { put32(p, (uint32_t)v); put32(p + 4, (uint32_t)(v >> 32)); }
+
+static void sum_at(uint8_t *t, size_t len, size_t at)
+{
+	uint8_t s = 0;
+
+	t[at] = 0;
+	for (size_t i = 0; i < len; i++)
+		s = (uint8_t)(s + t[i]);
+	t[at] = (uint8_t)-s;
+}
+
+static uint8_t *table(const char *sig, uint32_t len)
+{
+	uint8_t *t = take(len);
+
+	memcpy(t, sig, 4);
+	put32(t + 4, len);
+	t[8] = 1;
+	return t;
+}
+
+static void seal(uint8_t *t)
+{
+	uint32_t len = (uint32_t)(t[4] | t[5] << 8 | t[6] << 16 | (uint32_t)t[7] << 24);
+
+	sum_at(t, len, 9);
+}
+
+static uint64_t pa(const uint8_t *p)
+{
+	return (uint64_t)(uintptr_t)p;
+}
+
+static uint8_t *ivrs_table(void)
+{
+	uint8_t *t = table("IVRS", 48 + 28 + 44 + 24 + 32);
+	uint8_t *b = t + 48;
+
+	/* IVHD 10h: 00:02.0, cap 0x40, base 0xfed80000, one device entry */
+	b[0] = 0x10; put16(b + 2, 28); put16(b + 4, 0x0010); put16(b + 6, 0x40);
+	put64(b + 8, 0xfed80000ull); b[24] = 0x01;
+	/* IVHD 11h for the same IOMMU: counted once */
+	b += 28;
+	b[0] = 0x11; put16(b + 2, 44); put16(b + 4, 0x0010); put16(b + 6, 0x40);
+	put64(b + 8, 0xfed80000ull); b[40] = 0x01;
+	/* a second IOMMU, 01:00.0 on segment 0 */
+	b += 44;
+	b[0] = 0x10; put16(b + 2, 24); put16(b + 4, 0x0100); put16(b + 6, 0x64);
+	put64(b + 8, 0xfec00000ull);
+	/* IVMD 20h: skipped */
+	b += 24;
+	b[0] = 0x20; put16(b + 2, 32);
+	seal(t);
+	return t;
+}
+
+static uint8_t *mcfg_table(void)
+{
+	uint8_t *t = table("MCFG", 44 + 32);
+
+	put64(t + 44, 0xe0000000ull); put16(t + 52, 1); t[54] = 0; t[55] = 0x7f;
+	put64(t + 60, 0xb0000000ull); put16(t + 68, 0); t[70] = 0; t[71] = 0xff;
+	seal(t);
+	return t;
+}
+
+/* RSDP rev 2 with an XSDT and an RSDT over the same tables. */
+static uint8_t *platform(uint8_t **xsdt_out, uint8_t **rsdt_out)
+{
+	uint8_t *facp = table("FACP", 36), *ivrs = ivrs_table(), *mcfg = mcfg_table();
+	uint8_t *xsdt = table("XSDT", 36 + 3 * 8), *rsdt = table("RSDT", 36 + 3 * 4);
+	uint8_t *rsdp = take(36);
+	const uint8_t *list[3] = { facp, ivrs, mcfg };
+
+	seal(facp);
+	for (unsigned i = 0; i < 3; i++) {
+		put64(xsdt + 36 + 8 * i, pa(list[i]));
+		put32(rsdt + 36 + 4 * i, (uint32_t)pa(list[i]));
+	}
+	seal(xsdt);
+	seal(rsdt);
+	memcpy(rsdp, "RSD PTR ", 8);
+	rsdp[15] = 2;
+	put32(rsdp + 16, (uint32_t)pa(rsdt));
+	put32(rsdp + 20, 36);
+	put64(rsdp + 24, pa(xsdt));
+	sum_at(rsdp, 20, 8);
+	sum_at(rsdp, 36, 32);
+	*xsdt_out = xsdt;
+	*rsdt_out = rsdt;
+	return rsdp;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	if (!arena) {
+		arena = mmap(0, 1 << 20, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+		assert_true(arena != MAP_FAILED);
+	}
+	used = 0;
+	return 0;
+}
+
+static void scan(void **state)
+{
+	uint8_t *x, *r, *rsdp = platform(&x, &r);
+	struct acpi_platform p;
+
+	(void)state;
+	assert_int_equal(acpi_scan(rsdp, &p), 0);
+	assert_true(p.ivrs);
+	assert_int_equal(p.n_iommus, 2);
+	assert_int_equal(p.iommu[0].base, 0xfed80000ull);
+	assert_int_equal(p.iommu[0].bdf, 0x0010);
+	assert_int_equal(p.iommu[0].cap_offset, 0x40);
+	assert_int_equal(p.iommu[0].segment, 0);
+	assert_int_equal(p.iommu[1].base, 0xfec00000ull);
+	assert_int_equal(p.iommu[1].bdf, 0x0100);
+	assert_int_equal(p.ecam_base, 0xb0000000ull); /* segment 0's only */
+	assert_int_equal(p.ecam_bus_last, 0xff);
+	/* revision 0: the RSDT */
+	rsdp[15] = 0;
+	sum_at(rsdp, 20, 8);
+	assert_int_equal(acpi_scan(rsdp, &p), 0);
+	assert_int_equal(p.n_iommus, 2);
+}
+
+static void bad_tables(void **state)
+{
+	uint8_t *x, *r, *rsdp = platform(&x, &r), *ivrs;
+	struct acpi_platform p;
+
+	(void)state;
+	/* a block running past the table: malformed, nothing from it */
+	ivrs = (uint8_t *)(uintptr_t)(x[44] | x[45] << 8 | x[46] << 16 |
+				      (uint64_t)x[47] << 24);
+	put16(ivrs + 48 + 2, 2000);
+	seal(ivrs);
+	assert_int_equal(acpi_scan(rsdp, &p), -NV_EINVAL);
+	assert_int_equal(p.n_iommus, 0);
+	/* a checksum that fails: the table is not there */
+	put16(ivrs + 48 + 2, 28);
+	ivrs[9]++;
+	assert_int_equal(acpi_scan(rsdp, &p), 0);
+	assert_false(p.ivrs);
+	assert_int_equal(p.ecam_base, 0xb0000000ull);
+	/* an RSDP whose checksums fail: nothing at all */
+	rsdp[8]++;
+	rsdp[32]++;
+	assert_int_equal(acpi_scan(rsdp, &p), -NV_EINVAL);
+}
+
+static void hide(void **state)
+{
+	uint8_t *x, *r, *rsdp = platform(&x, &r);
+	struct acpi_platform p;
+	uint64_t e0, e1;
+
+	(void)state;
+	assert_int_equal(acpi_hide_ivrs(rsdp), 2);
+	assert_int_equal(x[4], 36 + 2 * 8);
+	assert_int_equal(r[4], 36 + 2 * 4);
+	assert_true(acpi_checksum_ok(x, 36 + 2 * 8));
+	assert_true(acpi_checksum_ok(r, 36 + 2 * 4));
+	e0 = (uint64_t)x[36] | (uint64_t)x[37] << 8 | (uint64_t)x[38] << 16 |
+	     (uint64_t)x[39] << 24;
+	e1 = (uint64_t)x[44] | (uint64_t)x[45] << 8 | (uint64_t)x[46] << 16 |
+	     (uint64_t)x[47] << 24;
+	assert_memory_equal((const void *)(uintptr_t)e0, "FACP", 4);
+	assert_memory_equal((const void *)(uintptr_t)e1, "MCFG", 4);
+	assert_int_equal(acpi_scan(rsdp, &p), 0);
+	assert_false(p.ivrs);
+	assert_int_equal(p.n_iommus, 0);
+	assert_int_equal(p.ecam_base, 0xb0000000ull);
+	assert_int_equal(acpi_hide_ivrs(rsdp), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fadt),
+		cmocka_unit_test(test_sleep_types),
+		cmocka_unit_test_setup(scan, setup),
+		cmocka_unit_test_setup(bad_tables, setup),
+		cmocka_unit_test_setup(hide, setup),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
