@@ -272,8 +272,11 @@ void nested_vmexit(struct cpu *cpu, uint64_t code, uint64_t info1,
 		(volatile struct vmcb *)l1_host_ptr(n->vmcb12_gpa, 4096);
 	volatile struct vmcb_save *s12 = &v12->save;
 	volatile struct vmcb_control *c12 = &v12->control;
+	/* vNMI's bits only with V_NMI_ENABLE: else they are not used and
+	 * stay as vmcb12 has them. */
 	const uint32_t irq_bits = V_TPR_MASK | V_IRQ |
-		(n->caps.vnmi ? V_NMI_PENDING | V_NMI_BLOCKING : 0);
+		((n->cache.ctrl.int_ctl & V_NMI_ENABLE) ?
+		 V_NMI_PENDING | V_NMI_BLOCKING : 0);
 	union svm_event exitintinfo;
 	struct feat_exit x;
 	uint64_t l2_rip;
@@ -308,7 +311,9 @@ void nested_vmexit(struct cpu *cpu, uint64_t code, uint64_t info1,
 	c12->int_ctl = (n->cache.ctrl.int_ctl & ~(irq_bits | V_GIF)) |
 		       (v02->control.int_ctl & irq_bits) |
 		       (n->v_irq_held ? V_IRQ : 0) |
-		       (n->l2_vgif ? V_GIF : 0);
+		       (n->l2_vgif ? V_GIF : 0) |
+		       nested_feat_vnmi_int_ctl(&n->feat,
+				event_from_cpu(v02->control.exit_int_info));
 	c12->int_vector = v02->control.int_vector;
 	c12->int_state = v02->control.int_state;
 	c12->exit_code = code;

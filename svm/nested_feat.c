@@ -17,11 +17,9 @@ uint32_t nested_feat_init(struct cpu *cpu)
 	 * vmcb12's clean bits say; the APM lets a CPU reload any field. */
 	*f = (struct nested_feat){ .decode_assists = true,
 				   .vmcb_clean = cpu->nested.offered };
-	/* vNMI: the CPU's only (docs/nested.md, "vNMI"): vmcb02 carries
-	 * vmcb12's V_NMI bits (the sanitiser keeps them with caps.vnmi) and
-	 * the #VMEXIT writes the CPU's back (svm/nested.c). */
-	cpu->nested.caps.vnmi = cpu->nested.offered &&
-				svm_has(&cpu->caps, SVM_FEAT_VNMI);
+	/* vNMI: the CPU's, or emulated (svm/nested_feat_vnmi.c); the
+	 * sanitiser keeps vmcb12's V_NMI bits with caps.vnmi. */
+	feat_vnmi_init(cpu);
 	feat_tsc_init(cpu);
 	feat_pause_init(cpu);
 	return (f->decode_assists ? 1u << SVM_FEAT_DECODE : 0) |
@@ -47,8 +45,9 @@ void nested_feat_intercepts(struct cpu *cpu)
 	struct nested *n = &cpu->nested;
 	struct vmcb_control *c = &n->vmcb02->control;
 
-	c->intercept_misc1 |= n->feat.intercept1;
-	c->intercept_misc2 |= n->feat.intercept2;
+	c->intercept_misc1 |= n->feat.intercept1 | n->feat.vnmi_icpt.misc1;
+	c->intercept_misc2 |= n->feat.intercept2 | n->feat.vnmi_icpt.misc2;
+	c->intercept_exceptions |= n->feat.vnmi_icpt.exceptions;
 }
 
 bool nested_feat_msr_intercepted(const struct cpu *cpu, uint32_t msr,
@@ -83,7 +82,7 @@ uint64_t nested_feat_exit_code(struct cpu *cpu, uint64_t code)
 
 bool nested_feat_exit(struct cpu *cpu, uint64_t code)
 {
-	return feat_tsc_exit(cpu, code);
+	return feat_tsc_exit(cpu, code) || feat_vnmi_exit(cpu, code);
 }
 
 struct feat_exit nested_feat_vmexit_slow(struct cpu *cpu,

@@ -3,7 +3,7 @@
  * The SVM features nestvisor offers L1 beyond the base (docs/nested.md,
  * "What L1 is offered"), each the CPU's where it has it and emulated where
  * it does not: decode assists, TSC scaling and TSC_ADJUST, pause filter
- * and threshold, ...  The rules
+ * and threshold, VMCB clean bits, vNMI.  The rules
  * of each are pure functions in svm/feat_*.c; the glue between them and
  * the vCPU is svm/nested_feat*.c, reached through the hooks below from a
  * few places of the nested SVM path (svm/nested.c, svm/nested_exit.c,
@@ -18,6 +18,7 @@
 #include "svm/feat_decode_assist.h"
 #include "svm/feat_pause.h"
 #include "svm/feat_tsc.h"
+#include "svm/feat_vnmi.h"
 #include "svm/nested_check.h"
 #include "svm/vmcb.h"
 
@@ -38,6 +39,16 @@ struct nested_feat {
 	/* What the emulations intercept in vmcb02 on top of L1's and
 	 * nestvisor's own (INTERCEPT1_*, INTERCEPT2_*). */
 	uint32_t intercept1, intercept2;
+	/* vNMI (CPUID 8000_000A EDX[25], offered with nested SVM): the
+	 * CPU's, or emulated (svm/nested_feat_vnmi.c) with this state, the
+	 * intercepts it adds, a fix-up its single step owes, and the
+	 * no-execute copy of vmcb02's NPT root with the root it stands for. */
+	bool vnmi_cpu;
+	struct vnmi vnmi;
+	struct vnmi_intercepts vnmi_icpt;
+	uint8_t vnmi_fix;
+	uint64_t *vnmi_nx_root;
+	uint64_t vnmi_saved_ncr3;
 };
 
 /* Decides what to offer from the CPU below and sets nestvisor's MSR
@@ -66,6 +77,7 @@ int nested_feat_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val);
  * round trip of L2 passes here (docs/benchmarks.md).
  */
 void nested_feat_vmrun_slow(struct cpu *cpu);
+void feat_vnmi_vmrun(struct cpu *cpu);
 static inline void nested_feat_vmrun(struct cpu *cpu, struct nested_feat *f,
 				     const struct vmcb12_ctrl_cache *c12,
 				     struct vmcb_control *c02)
@@ -74,6 +86,13 @@ static inline void nested_feat_vmrun(struct cpu *cpu, struct nested_feat *f,
 	/* The CPU's pause filter is never used (svm/nested_feat_pause.c). */
 	c02->pause_filter_count = 0;
 	c02->pause_filter_thresh = 0;
+	/* vNMI: the CPU's runs on vmcb12's bits in vmcb02; else they are
+	 * nestvisor's alone. */
+	if (!f->vnmi_cpu) {
+		c02->int_ctl &= ~(V_NMI_PENDING | V_NMI_BLOCKING | V_NMI_ENABLE);
+		if ((c12->int_ctl & V_NMI_ENABLE) || f->vnmi.on)
+			feat_vnmi_vmrun(cpu);
+	}
 	/* With ratio 1.0, vmcb02's TSC offset is already L2's. */
 	if (f->tsc_ratio != TSC_RATIO_ONE ||
 	    (c12->intercept_misc2 & INTERCEPT2_RDTSCP) ||
@@ -81,9 +100,49 @@ static inline void nested_feat_vmrun(struct cpu *cpu, struct nested_feat *f,
 		nested_feat_vmrun_slow(cpu);
 }
 
-/* Adds struct nested_feat's intercept1/2 to vmcb02's intercepts: after
- * every rewrite of them (svm/nested_gif.c nested_update_intercepts()). */
+/* Adds struct nested_feat's intercept1/2 (and vNMI's) to vmcb02's
+ * intercepts: after every rewrite of them (svm/nested_gif.c
+ * nested_update_intercepts()). */
 void nested_feat_intercepts(struct cpu *cpu);
+
+/*
+ * vNMI where nestvisor emulates it (svm/nested_feat_vnmi.c):
+ * nested_feat_entry() before every VMRUN of vmcb02 (svm/smp.c: inject a
+ * pending NMI, start a step, keep the intercepts); nested_feat_exit_early()
+ * at every exit of vmcb02 before anything else looks at it (true: the
+ * exit was the emulation's alone, L2 resumes); nested_feat_completed()
+ * when nestvisor completes an instruction of L2 during a step (returns
+ * L2's own TF: is the single-step trap L2's?); nested_feat_vnmi_int_ctl()
+ * the V_NMI bits of vmcb12's int_ctl at #VMEXIT.
+ */
+void feat_vnmi_entry(struct cpu *cpu);
+bool feat_vnmi_exit_early(struct cpu *cpu, uint64_t code);
+bool feat_vnmi_emulated(struct cpu *cpu);
+static inline void nested_feat_entry(struct cpu *cpu, bool guest_mode,
+				     struct nested_feat *f)
+{
+	if (__builtin_expect(guest_mode && f->vnmi.on, 0))
+		feat_vnmi_entry(cpu);
+}
+static inline bool nested_feat_exit_early(struct cpu *cpu,
+					  struct nested_feat *f, uint64_t code)
+{
+	if (__builtin_expect(f->vnmi.on && (f->vnmi.step || f->vnmi.after_event), 0))
+		return feat_vnmi_exit_early(cpu, code);
+	return false;
+}
+static inline bool nested_feat_completed(struct cpu *cpu, struct nested_feat *f,
+					 bool tf)
+{
+	if (__builtin_expect(f->vnmi.step != VNMI_STEP_NONE, 0))
+		return feat_vnmi_emulated(cpu);
+	return tf;
+}
+static inline uint32_t nested_feat_vnmi_int_ctl(const struct nested_feat *f,
+						union svm_event exitintinfo)
+{
+	return vnmi_int_ctl(&f->vnmi, exitintinfo);
+}
 
 /* Does an emulation intercept this MSR access of L2, on top of
  * nestvisor's MSR map (the TSC's RDMSR under emulated TSC scaling)?
@@ -109,7 +168,7 @@ uint64_t nested_feat_exit_code(struct cpu *cpu, uint64_t code);
  * An exit of vmcb02 that L1 does not intercept and nestvisor's other
  * handlers do not know (svm/nested_exit.c): true if a feature's
  * emulation intercepted it and handled it (RDTSC, RDTSCP under emulated
- * TSC scaling).
+ * TSC scaling; IRET while an emulated V_NMI_MASK is set).
  */
 bool nested_feat_exit(struct cpu *cpu, uint64_t code);
 
@@ -123,7 +182,9 @@ bool nested_feat_exit(struct cpu *cpu, uint64_t code);
  * x.info1 and x.info2, the exit's own, which for a #PF nestvisor raised
  * are that #PF's error code and CR2), and next_rip of the instructions the
  * NRIPS path does not decode.  TSC scaling: the CPU's ratio back to L1's
- * 1.0.  Inline like nested_feat_vmrun().
+ * 1.0.  vNMI (emulated): a step cancelled, vmcb02's NPT root its own
+ * again, before L2's state is written back.  Inline like
+ * nested_feat_vmrun().
  */
 struct feat_exit {
 	uint64_t info1, next_rip;
@@ -132,10 +193,13 @@ struct feat_exit {
 struct feat_exit nested_feat_vmexit_slow(struct cpu *cpu,
 					 volatile struct vmcb *v12,
 					 uint64_t code, struct feat_exit x);
+void feat_vnmi_vmexit(struct cpu *cpu);
 static inline struct feat_exit
 nested_feat_vmexit(struct cpu *cpu, const struct nested_feat *f,
 		   volatile struct vmcb *v12, uint64_t code, struct feat_exit x)
 {
+	if (f->vnmi.on)
+		feat_vnmi_vmexit(cpu);
 	if ((f->decode_assists && da_exit_is_described(code)) ||
 	    f->hw_tsc_ratio != TSC_RATIO_ONE)
 		return nested_feat_vmexit_slow(cpu, v12, code, x);

@@ -26,4 +26,8 @@ void feat_pause_init(struct cpu *cpu);
 void feat_pause_vmrun(struct cpu *cpu);
 bool feat_pause_filter(struct cpu *cpu, uint64_t code);
 
+/* vNMI (svm/nested_feat_vnmi.c); the hooks of nested_feat.h besides. */
+void feat_vnmi_init(struct cpu *cpu);
+bool feat_vnmi_exit(struct cpu *cpu, uint64_t code);
+
 #endif

@@ -140,6 +140,11 @@ void nested_l2_set_vgif(struct cpu *cpu, bool vgif)
 	apply_l2(cpu);
 }
 
+bool nested_l2_vgif_by_cpu(const struct cpu *cpu)
+{
+	return cpu->nested.guest_mode && cpu_vgif_for_l2(cpu);
+}
+
 bool nested_l2_vgif_emulated(const struct cpu *cpu)
 {
 	return cpu->nested.guest_mode && emulated_vgif(cpu);

@@ -93,6 +93,10 @@ void nested_gif(struct cpu *cpu, bool set)
 		return;
 	if (nested_l2_vgif_emulated(cpu))
 		nested_l2_set_vgif(cpu, set);
+	else if (nested_l2_vgif_by_cpu(cpu)) /* an STGI vNMI waits for */
+		cpu->cur->control.int_ctl = set ?
+			cpu->cur->control.int_ctl | V_GIF :
+			cpu->cur->control.int_ctl & ~V_GIF;
 	else
 		nested_set_gif(cpu, set);
 	skip_instruction(cpu, set ? INSN_STGI : INSN_CLGI);

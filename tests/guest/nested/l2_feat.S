@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * L2 snippets of the SVM-feature cases (cases_decode.c, ...), in the
- * shape of l2_code.S: one instruction L1 intercepts at a global label,
- * its *_next label after it, then VMMCALL ("done") and HLT.
+ * L2 snippets of the SVM-feature cases (cases_decode.c, ...,
+ * cases_vnmi.c), in the shape of l2_code.S: one instruction L1 intercepts
+ * at a global label, its *_next label after it, then VMMCALL ("done")
+ * and HLT.
  */
 	.text
 
@@ -60,6 +61,76 @@ L2SYM l2_pause_slow
 	jb	1b
 	vmmcall
 	hlt
+
+/*
+ * vNMI (cases_vnmi.c).  R8 marks how far L2's own code got; the NMI
+ * handler is the IDT stub of l2_code.S (RAX = 2, RCX = RIP pushed) or
+ * l2_nmi_count_iret.
+ */
+/* R8 := 1, then R8 := 2 at l2_vnmi_two_next, then VMMCALL. */
+L2SYM l2_vnmi_two
+	movq	$1, %r8
+L2SYM l2_vnmi_two_next
+	movq	$2, %r8
+L2SYM l2_vnmi_two_vmmcall
+	vmmcall
+	hlt
+
+/* R8 := 1; IRETQ to l2_vnmi_iret_target (same CS, SS, RSP, RFLAGS);
+ * R8 := 2; VMMCALL. */
+L2SYM l2_vnmi_iret
+	movq	$1, %r8
+	movq	%rsp, %rcx
+	movl	%ss, %eax
+	pushq	%rax
+	pushq	%rcx
+	pushfq
+	movl	%cs, %eax
+	pushq	%rax
+	leaq	l2_vnmi_iret_target(%rip), %rax
+	pushq	%rax
+	iretq
+L2SYM l2_vnmi_iret_target
+	movq	$2, %r8
+	vmmcall
+	hlt
+
+/* The same, with TF set by POPF just before IRETQ (the frame's RFLAGS
+ * has TF clear): the single-step trap follows the IRETQ. */
+L2SYM l2_vnmi_iret_tf
+	movq	$1, %r8
+	movq	%rsp, %rcx
+	movl	%ss, %eax
+	pushq	%rax
+	pushq	%rcx
+	pushfq
+	movl	%cs, %eax
+	pushq	%rax
+	leaq	l2_vnmi_iret_tf_target(%rip), %rax
+	pushq	%rax
+	pushfq
+	orq	$0x100, (%rsp)
+	popfq
+	iretq
+L2SYM l2_vnmi_iret_tf_target
+	movq	$2, %r8
+	vmmcall
+	hlt
+
+/* R8 := 1; STGI; R8 := 2 (l2_vnmi_stgi_next); VMMCALL. */
+L2SYM l2_vnmi_stgi
+	movq	$1, %r8
+	stgi
+L2SYM l2_vnmi_stgi_next
+	movq	$2, %r8
+	vmmcall
+	hlt
+
+/* An NMI handler: R9 += 1, R10 := the RIP it interrupted, IRETQ. */
+L2SYM l2_nmi_count_iret
+	incq	%r9
+	movq	(%rsp), %r10
+	iretq
 
 /*
  * L1 probe: void l1_wrmsr_probe(uint32_t msr, uint64_t val), one WRMSR at

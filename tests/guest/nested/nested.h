@@ -180,5 +180,6 @@ struct case_list tsc_adjust_cases(void); /* cases_tsc.c */
 struct case_list pause_cases(void);    /* cases_pause.c */
 struct case_list pause_threshold_cases(void); /* cases_pause.c */
 struct case_list clean_cases(void);    /* cases_clean.c */
+struct case_list vnmi_cases(void);     /* cases_vnmi.c */
 
 #endif
