@@ -311,6 +311,9 @@ bool feat_vnmi_emulated(struct cpu *cpu)
 	bool l2_tf = vnmi_step_emulated(&cpu->nested.feat.vnmi,
 					&cpu->nested.vmcb02->save);
 
+	/* The completed instruction was the shadow's: the shadow is over
+	 * (the CPU reported it at the exit, before the instruction). */
+	cpu->nested.vmcb02->control.int_state &= ~INT_STATE_SHADOW;
 	step_fixups(cpu, l2_tf);
 	return l2_tf;
 }

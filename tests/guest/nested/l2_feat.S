@@ -126,11 +126,15 @@ L2SYM l2_vnmi_stgi_next
 	vmmcall
 	hlt
 
-/* An NMI handler: R9 += 1, R10 := the RIP it interrupted, IRETQ. */
+/* An NMI handler: R9 += 1, R10 := the RIP it interrupted (R11 too the
+ * first time), IRETQ. */
 L2SYM l2_nmi_count_iret
 	incq	%r9
 	movq	(%rsp), %r10
-	iretq
+	cmpq	$1, %r9
+	jne	1f
+	movq	%r10, %r11
+1:	iretq
 
 /*
  * L1 probe: void l1_wrmsr_probe(uint32_t msr, uint64_t val), one WRMSR at
