@@ -312,8 +312,7 @@ void nested_vmexit(struct cpu *cpu, uint64_t code, uint64_t info1,
 		       (v02->control.int_ctl & irq_bits) |
 		       (n->v_irq_held ? V_IRQ : 0) |
 		       (n->l2_vgif ? V_GIF : 0) |
-		       nested_feat_vnmi_int_ctl(&n->feat,
-				event_from_cpu(v02->control.exit_int_info));
+		       nested_feat_vnmi_int_ctl(&n->feat, v02->control.exit_int_info);
 	c12->int_vector = v02->control.int_vector;
 	c12->int_state = v02->control.int_state;
 	c12->exit_code = code;

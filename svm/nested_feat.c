@@ -45,9 +45,7 @@ void nested_feat_intercepts(struct cpu *cpu)
 	struct nested *n = &cpu->nested;
 	struct vmcb_control *c = &n->vmcb02->control;
 
-	c->intercept_misc1 |= n->feat.intercept1 | n->feat.vnmi_icpt.misc1;
-	c->intercept_misc2 |= n->feat.intercept2 | n->feat.vnmi_icpt.misc2;
-	c->intercept_exceptions |= n->feat.vnmi_icpt.exceptions;
+	nested_feat_add_intercepts(&n->feat, c);
 }
 
 bool nested_feat_msr_intercepted(const struct cpu *cpu, uint32_t msr,

@@ -19,6 +19,7 @@
 #include "svm/feat_pause.h"
 #include "svm/feat_tsc.h"
 #include "svm/feat_vnmi.h"
+#include "svm/event.h"
 #include "svm/nested_check.h"
 #include "svm/vmcb.h"
 
@@ -101,8 +102,16 @@ static inline void nested_feat_vmrun(struct cpu *cpu, struct nested_feat *f,
 }
 
 /* Adds struct nested_feat's intercept1/2 (and vNMI's) to vmcb02's
- * intercepts: after every rewrite of them (svm/nested_gif.c
- * nested_update_intercepts()). */
+ * intercepts c: after every rewrite of them (svm/nested_gif.c
+ * nested_update_intercepts()); nested_feat_intercepts() for the running
+ * vmcb02. */
+static inline void nested_feat_add_intercepts(const struct nested_feat *f,
+					      struct vmcb_control *c)
+{
+	c->intercept_misc1 |= f->intercept1 | f->vnmi_icpt.misc1;
+	c->intercept_misc2 |= f->intercept2 | f->vnmi_icpt.misc2;
+	c->intercept_exceptions |= f->vnmi_icpt.exceptions;
+}
 void nested_feat_intercepts(struct cpu *cpu);
 
 /*
@@ -141,7 +150,9 @@ static inline bool nested_feat_completed(struct cpu *cpu, struct nested_feat *f,
 static inline uint32_t nested_feat_vnmi_int_ctl(const struct nested_feat *f,
 						union svm_event exitintinfo)
 {
-	return vnmi_int_ctl(&f->vnmi, exitintinfo);
+	if (__builtin_expect(!f->vnmi.on, 1))
+		return 0;
+	return vnmi_int_ctl(&f->vnmi, event_from_cpu(exitintinfo));
 }
 
 /* Does an emulation intercept this MSR access of L2, on top of
@@ -198,7 +209,7 @@ static inline struct feat_exit
 nested_feat_vmexit(struct cpu *cpu, const struct nested_feat *f,
 		   volatile struct vmcb *v12, uint64_t code, struct feat_exit x)
 {
-	if (f->vnmi.on)
+	if (f->vnmi.step || f->vnmi.after_event)
 		feat_vnmi_vmexit(cpu);
 	if ((f->decode_assists && da_exit_is_described(code)) ||
 	    f->hw_tsc_ratio != TSC_RATIO_ONE)

@@ -235,7 +235,15 @@ void feat_vnmi_entry(struct cpu *cpu)
 	struct nested *n = &cpu->nested;
 	struct vnmi *v = &n->feat.vnmi;
 	struct vmcb *v02 = n->vmcb02;
+	const struct vnmi_intercepts *i = &n->feat.vnmi_icpt;
 	struct vnmi_env env;
+
+	/* Nothing pending, no step: only the IRET intercept follows
+	 * V_NMI_MASK, and it is in place already. */
+	if (!v->pending && v->step == VNMI_STEP_NONE && !v->after_event &&
+	    !i->misc2 && !i->exceptions &&
+	    !(i->misc1 & INTERCEPT1(VMEXIT_IRET)) == !v->masked)
+		return;
 
 	/* An event to deliver ends a step: its frame must not get TF. */
 	if (v->step != VNMI_STEP_NONE && v02->control.event_inj.valid)

@@ -87,7 +87,7 @@ void nested_update_intercepts(struct cpu *cpu)
 	if (!(n->l2_efer & X86_EFER_SVME))
 		c02->intercept_exceptions |= 1u << X86_VEC_GP;
 	/* What the feature emulations intercept (svm/nested_feat.c). */
-	nested_feat_intercepts(cpu);
+	nested_feat_add_intercepts(&n->feat, c02);
 }
 
 /* vmcb02's V_INTR_MASKING, V_IRQ, V_GIF and the host IF. */

@@ -6,6 +6,7 @@
  * l2_movcr3, l2_load: one MOV from CR3, one load from (RBX), for exits L1
  * intercepts (CR3 read, #PF).
  * l2_rdtsc_loop, l2_pause_loop: RCX RDTSCs or PAUSEs, then VMMCALL.
+ * l2_vmmcall_only: VMMCALL; l2_nmi_iret: an NMI handler that only IRETs.
  */
 	.text
 	.globl l2_touch
@@ -49,5 +50,16 @@ l2_pause_loop:
 	jnz	1b
 	vmmcall
 	hlt
+
+	.globl l2_vmmcall_only
+	.hidden l2_vmmcall_only
+l2_vmmcall_only:
+	vmmcall
+	hlt
+
+	.globl l2_nmi_iret
+	.hidden l2_nmi_iret
+l2_nmi_iret:
+	iretq
 
 	.section .note.GNU-stack, "", @progbits
