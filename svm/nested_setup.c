@@ -12,8 +12,8 @@
  *  - vGIF for L2: the CPU's where present, else emulated
  *    (svm/nested_gif.c);
  *  - the features of svm/nested_feat.c: decode assists, TSC scaling and
- *    TSC_ADJUST, pause filter and threshold, VMCB clean bits, each the
- *    CPU's where present, else emulated; vNMI where the CPU has it.
+ *    TSC_ADJUST, pause filter and threshold, VMCB clean bits, vNMI, each
+ *    the CPU's where present, else emulated.
  * Not offered: AVIC, LBR virtualization, VMSAVE/VMLOAD virtualization,
  * SEV.
  */

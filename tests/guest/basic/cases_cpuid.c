@@ -91,7 +91,7 @@ static int nv_svm_bit(void)
  * (emulated where the CPU lacks it), and no feature bit outside what
  * nestvisor implements: NP (0), NRIPS (3), TscRateMsr (4), VmcbClean
  * (5), FlushByAsid (6), DecodeAssists (7), PauseFilter (10),
- * PauseFilterThreshold (12), vGIF (16), GMET (17), vNMI (25, the CPU's). */
+ * PauseFilterThreshold (12), vGIF (16), GMET (17), vNMI (25). */
 static int nv_svm_leaf(void)
 {
 	struct cpuid_regs r = cpuid_count(LEAF_SVM_FEATURES, 0);
