@@ -299,6 +299,12 @@ bool feat_vnmi_exit_early(struct cpu *cpu, uint64_t code)
 	case VNMI_STEP_DONE_DB:
 		step_fixups(cpu, true);
 		return false; /* L2's own #DB: delivered as usual */
+	case VNMI_STEP_ABORTED:
+		/* An interrupt due before the instruction: L1's exit if it
+		 * intercepts it, else L2 takes it once it runs again without
+		 * the step's intercepts. */
+		return (code == VMEXIT_INTR || code == VMEXIT_VINTR) &&
+		       !nested_l1_intercepts(cpu, code, 0);
 	default:
 		return false;
 	}
@@ -308,9 +314,12 @@ bool feat_vnmi_exit(struct cpu *cpu, uint64_t code)
 {
 	struct vnmi *v = &cpu->nested.feat.vnmi;
 
-	if (code != VMEXIT_IRET || !v->on || !v->masked)
+	if (code != VMEXIT_IRET || !v->on)
 		return false;
-	begin_step(cpu, VNMI_STEP_IRET);
+	/* Not masked: an intercept the next entry drops; L2 runs the IRET
+	 * again. */
+	if (v->masked)
+		begin_step(cpu, VNMI_STEP_IRET);
 	return true;
 }
 

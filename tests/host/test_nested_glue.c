@@ -1075,6 +1075,46 @@ static void test_vnmi_iret_faults(void **state)
 			 V_NMI_BLOCKING);
 }
 
+/* An interrupt due before the stepped IRET (INTR, VINTR), which L1 does
+ * not intercept: the step is cancelled and L2 resumes, to take it
+ * through its IDT once vmcb02 no longer intercepts it; with L1's INTR
+ * intercept, L1 gets the exit, RIP at the IRET and V_NMI_MASK kept. */
+static void test_vnmi_interrupt_before_iret(void **state)
+{
+	struct vmcb_control *c02;
+	struct vmcb *v;
+
+	(void)state;
+	cpu_up(0, 0, X86_EFER_NXE);
+	v = vnmi_l2(V_NMI_BLOCKING);
+	c02 = &cpu->nested.vmcb02->control;
+	entry();
+	iret_step(2);
+	l2_exit(VMEXIT_VINTR, 0, 0, 0);
+	assert_true(cpu->nested.guest_mode);
+	assert_int_equal(cpu->nested.vmcb02->save.rflags & X86_RFLAGS_TF, 0);
+	entry();
+	assert_int_equal(c02->intercept_misc1 & (INTERCEPT1_INTR |
+			 INTERCEPT1_VINTR), 0);
+	assert_int_equal(c02->intercept_misc1 & INTERCEPT1(VMEXIT_IRET),
+			 INTERCEPT1(VMEXIT_IRET));
+	iret_step(2);
+	l2_exit(VMEXIT_INTR, 0, 0, 0);
+	assert_true(cpu->nested.guest_mode);
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+
+	v->control.intercept_misc1 |= INTERCEPT1_INTR;
+	v->control.int_ctl = V_NMI_ENABLE | V_NMI_BLOCKING;
+	l1_vmrun(v);
+	entry();
+	iret_step(2);
+	l2_exit(VMEXIT_INTR, 0, 0, 0);
+	assert_false(cpu->nested.guest_mode);
+	assert_int_equal(v->control.exit_code, VMEXIT_INTR);
+	assert_int_equal(v->save.rflags & X86_RFLAGS_TF, 0);
+	assert_int_equal(v->control.int_ctl & V_NMI_BLOCKING, V_NMI_BLOCKING);
+}
+
 /* L1 intercepts #DB: the step's own trap is not L1's; with L2's own TF
  * the trap is L2's and reaches L1, after the IRET (§8.5: the trap before
  * the NMI), V_NMI still pending. */
@@ -1255,6 +1295,7 @@ int main(void)
 		cmocka_unit_test(test_vnmi_taken_and_unmasked),
 		cmocka_unit_test(test_vnmi_after_iret_and_exit_in_delivery),
 		cmocka_unit_test(test_vnmi_iret_faults),
+		cmocka_unit_test(test_vnmi_interrupt_before_iret),
 		cmocka_unit_test(test_vnmi_step_trap_owner),
 		cmocka_unit_test(test_vnmi_after_injected_event),
 		cmocka_unit_test(test_vnmi_waits_for_stgi),
