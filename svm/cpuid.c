@@ -23,6 +23,7 @@
 #include "core/x86.h"
 #include "svm/cpuid_policy.h"
 #include "svm/smp.h"
+#include "svm/nested_feat.h"
 
 void handle_cpuid(struct cpu *cpu)
 {
@@ -63,6 +64,7 @@ void handle_cpuid(struct cpu *cpu)
 				w[CPUID_ECX] &= ~CPUID_7_ECX_OSPKE;
 				if (s->cr4 & X86_CR4_PKE)
 					w[CPUID_ECX] |= CPUID_7_ECX_OSPKE;
+				w[CPUID_EBX] |= nested_feat_cpuid7_ebx(&cpu->nested.feat);
 			}
 			break;
 		case 0x80000001:

@@ -24,6 +24,7 @@
 #define SVM_FEAT_VVMSAVE     15
 #define SVM_FEAT_VGIF        16
 #define SVM_FEAT_GMET        17
+#define SVM_FEAT_VNMI        25
 
 struct svm_caps {
 	uint32_t revision;  /* EAX[7:0] */

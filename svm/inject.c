@@ -57,6 +57,10 @@ void instruction_completed_slow(struct cpu *cpu)
 	struct vmcb_save *s = &cpu->cur->save;
 	bool tf = s->rflags & X86_RFLAGS_TF;
 
+	/* TF may be vNMI's single step (svm/nested_feat_vnmi.c): the trap
+	 * is then only L2's if L2's own TF was set. */
+	if (cpu->nested.guest_mode)
+		tf = nested_feat_completed(cpu, &cpu->nested.feat, tf);
 	s->rflags &= ~X86_RFLAGS_RF;
 	if (tf) {
 		s->dr6 |= X86_DR6_BS;

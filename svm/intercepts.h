@@ -143,6 +143,17 @@ int skip_instruction(struct cpu *cpu, enum insn_op op);
  * -NV_EINVAL if the bytes there are not op. */
 int guest_insn_len(struct cpu *cpu, enum insn_op op);
 
+/* Is the instruction at the running guest's RIP op?  As guest_insn_len()
+ * (the decode cache first), without a warning when it is not. */
+bool guest_insn_is(struct cpu *cpu, enum insn_op op);
+
+/* Up to len bytes of the running guest's code from CS:RIP, fetched as the
+ * CPU would (its paging, its CPL, CS's limit outside 64-bit mode); stops
+ * at the first page that cannot be fetched.  Returns the count; *la gets
+ * CS:RIP's linear address and *mode the code's mode. */
+unsigned guest_code_fetch(struct cpu *cpu, uint8_t *buf, unsigned len,
+			  uint64_t *la, enum insn_mode *mode);
+
 /* Whatever instruction is at the running guest's RIP (svm/insn.h): 0, or
  * -NV_EINVAL when it cannot be read or is none nestvisor knows. */
 int guest_insn_decode(struct cpu *cpu, struct insn *in);

@@ -9,7 +9,9 @@
  *    the CPU does not offer, svm/features.c; for SVME when SVM is not
  *    offered or VM_CR.SVMDIS is set; for an LME change while paging is
  *    on); LMA cannot be written; the VMCB keeps SVME set, as VMRUN
- *    requires.  VM_CR and VM_HSAVE_PA: svm/nested_insns.c;
+ *    requires.  VM_CR and VM_HSAVE_PA: svm/nested_insns.c; TSC_RATIO,
+ *    TSC_ADJUST and the TSC's writes (its reads where an emulation
+ *    intercepts them for L2): svm/nested_feat_tsc.c;
  *  - checked MSRs: the rule's check, then the CPU's WRMSR (a value the
  *    CPU refuses is #GP, never a host-mode fault: core/msr_safe.S);
  *    APIC_BASE and the x2APIC ICR, once checked, are svm/apic.c's (INIT
@@ -71,7 +73,7 @@ static int msr_read(struct cpu *cpu, const struct msr_rule *r, uint32_t msr,
 		*val = efer_view(cpu);
 		return 0;
 	}
-	if (r->write == MSRW_VIRTUAL)
+	if (r->write == MSRW_VIRTUAL || r->write == MSRW_VIRTUAL_WRITE)
 		return nested_rdmsr(cpu, msr, val);
 	if (msrpm_bit(msr, &bit))
 		return -NV_EINVAL; /* outside the map's blocks */
@@ -86,6 +88,7 @@ static int msr_write(struct cpu *cpu, const struct msr_rule *r, uint32_t msr,
 
 	switch (r->write) {
 	case MSRW_VIRTUAL:
+	case MSRW_VIRTUAL_WRITE:
 		return msr == MSR_EFER ? efer_write(cpu, val) :
 					 nested_wrmsr(cpu, msr, val);
 	case MSRW_CHECKED:

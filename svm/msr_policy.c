@@ -12,6 +12,7 @@
 #include "core/err.h"
 #include "core/hvmem.h"
 #include "core/x86.h"
+#include "svm/feat_tsc.h"
 #include "svm/permmap.h"
 
 #define MSR_APIC_BASE      0x0000001bu
@@ -163,6 +164,12 @@ static const struct msr_rule rules[] = {
 	  "L1's SVM control is virtual (svm/nested_insns.c)" },
 	{ MSR_VM_HSAVE_PA, MSR_VM_HSAVE_PA, "VM_HSAVE_PA", MSRW_VIRTUAL, 0,
 	  "L1's host save area is virtual, never written by nestvisor" },
+	{ MSR_TSC_RATIO, MSR_TSC_RATIO, "TSC_RATIO", MSRW_VIRTUAL, 0,
+	  "L1's TSC ratio for its L2 (svm/nested_feat_tsc.c); the CPU's stays 1.0 while L1 runs" },
+	{ MSR_TSC_ADJUST, MSR_TSC_ADJUST, "TSC_ADJUST", MSRW_VIRTUAL, 0,
+	  "emulated where the CPU lacks it, else the CPU's (svm/nested_feat_tsc.c)" },
+	{ MSR_TSC, MSR_TSC, "TSC", MSRW_VIRTUAL_WRITE, 0,
+	  "a write moves TSC_ADJUST, emulated where the CPU lacks it; reads intercepted only for L2 under emulated TSC scaling (svm/nested_feat_tsc.c)" },
 	{ MSR_APIC_BASE, MSR_APIC_BASE, "APIC_BASE", MSRW_CHECKED,
 	  apic_base_check, "the xAPIC window may not move onto nestvisor's region; svm/apic.c: it may not move at all, and x2APIC only where CPUID offers it" },
 	{ MSR_X2APIC_ICR, MSR_X2APIC_ICR, "X2APIC_ICR", MSRW_CHECKED,

@@ -14,6 +14,8 @@
 enum msr_write {
 	MSRW_PASS,    /* not intercepted: the CPU writes it */
 	MSRW_VIRTUAL, /* nestvisor's virtual MSR: reads and writes emulated */
+	MSRW_VIRTUAL_WRITE, /* writes emulated; reads the CPU's, except where
+			     * an emulation intercepts them for L2 */
 	MSRW_CHECKED, /* intercepted; check() decides, then the CPU writes */
 	MSRW_SAME,    /* only the current value (a write that changes nothing) */
 	MSRW_DENY,    /* #GP */
@@ -36,7 +38,7 @@ struct msr_rule {
 const struct msr_rule *msr_rule(uint32_t msr);
 
 /* The write (and, for MSRW_VIRTUAL, read) intercepts of every rule in
- * vmcb01's MSR permission map. */
+ * vmcb01's MSR permission map (MSRW_VIRTUAL_WRITE: write only). */
 void msr_policy_fill(uint8_t *msrpm);
 
 /* The table itself (for docs and tests): n rules. */

@@ -179,6 +179,7 @@ static void prepare_vmcb02(struct cpu *cpu)
 	prepare_soft_injection(cpu);
 	n->l2_efer = n->cache.save.efer;
 	n->l2_vgif = (c12->int_ctl & V_GIF) != 0;
+	nested_feat_vmrun(cpu, &n->feat, c12, c);
 }
 
 /*
@@ -304,12 +305,20 @@ void nested_vmexit(struct cpu *cpu, uint64_t code, uint64_t info1,
 		(volatile struct vmcb *)l1_host_ptr(n->vmcb12_gpa, 4096);
 	volatile struct vmcb_save *s12 = &v12->save;
 	volatile struct vmcb_control *c12 = &v12->control;
-	const uint32_t irq_bits = V_TPR_MASK | V_IRQ;
+	/* vNMI's bits only with V_NMI_ENABLE: else they are not used and
+	 * stay as vmcb12 has them. */
+	const uint32_t irq_bits = V_TPR_MASK | V_IRQ |
+		((n->cache.ctrl.int_ctl & V_NMI_ENABLE) ?
+		 V_NMI_PENDING | V_NMI_BLOCKING : 0);
 	union svm_event exitintinfo;
+	struct feat_exit x;
 	uint64_t l2_rip;
 
 	ASSERT(v12);
 	nested_l1_store(cpu, n->vmcb12_gpa);
+	/* EXITINFO1 and next_rip as the offered features complete them. */
+	x = nested_feat_vmexit(cpu, &n->feat, v12, code,
+			       (struct feat_exit){ info1, next_rip, info2 });
 	s12->es = v02->save.es;
 	s12->cs = v02->save.cs;
 	s12->ss = v02->save.ss;
@@ -335,11 +344,12 @@ void nested_vmexit(struct cpu *cpu, uint64_t code, uint64_t info1,
 	c12->int_ctl = (n->cache.ctrl.int_ctl & ~(irq_bits | V_GIF)) |
 		       (v02->control.int_ctl & irq_bits) |
 		       (n->v_irq_held ? V_IRQ : 0) |
-		       (n->l2_vgif ? V_GIF : 0);
+		       (n->l2_vgif ? V_GIF : 0) |
+		       nested_feat_vnmi_int_ctl(&n->feat, v02->control.exit_int_info);
 	c12->int_vector = v02->control.int_vector;
 	c12->int_state = v02->control.int_state;
 	c12->exit_code = code;
-	c12->exit_info_1 = info1;
+	c12->exit_info_1 = x.info1;
 	c12->exit_info_2 = info2;
 	/* EXITINTINFO with its architectural type (svm/event.h,
 	 * svm/nested_swint.c). */
@@ -349,7 +359,7 @@ void nested_vmexit(struct cpu *cpu, uint64_t code, uint64_t info1,
 	c12->exit_int_info = exitintinfo;
 	c12->exit_int_info_err =
 		exitintinfo.ev ? v02->control.exit_int_info_err : 0;
-	c12->next_rip = next_rip;
+	c12->next_rip = x.next_rip;
 	c12->event_inj.raw = 0;
 	c12->event_inj_err = 0;
 

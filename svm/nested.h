@@ -14,6 +14,7 @@
 #include "mm/pt_mem.h"
 #include "mm/walk.h"
 #include "svm/nested_check.h"
+#include "svm/nested_feat.h"
 #include "svm/vmcb.h"
 
 struct cpu;
@@ -25,6 +26,7 @@ struct nested {
 	bool offered;          /* SVM is offered to L1 at all */
 	uint32_t l1_nr_asids;  /* CPUID 0x8000000A EBX for L1 */
 	uint32_t l1_cpuid_edx; /* CPUID 0x8000000A EDX for L1 */
+	struct nested_feat feat; /* decode assists, ... (svm/nested_feat.c) */
 
 	/* L1's virtual SVM MSRs and GIF. */
 	bool svme;             /* L1's EFER.SVME */

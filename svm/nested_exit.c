@@ -224,6 +224,45 @@ static __attribute__((noinline, cold)) void vmcb02_invalid(struct cpu *cpu)
 	nested_vmrun_refused(cpu);
 }
 
+/* The error code an exception pushes (APM Vol. 2 Table 8-1): #DF, #TS,
+ * #NP, #SS, #GP, #PF, #AC, #CP, #VC, #SX. */
+static bool pushes_error_code(unsigned vector)
+{
+	return vector == X86_VEC_DF || (vector >= X86_VEC_TS &&
+					vector <= X86_VEC_PF) ||
+	       vector == X86_VEC_AC || vector == X86_VEC_CP ||
+	       vector == X86_VEC_VC || vector == X86_VEC_SX;
+}
+
+/* An exception exit of vmcb02 (vector, EXITINFO1 the error code,
+ * EXITINFO2 a #PF's address), delivered into L2. */
+static void l2_exception(struct cpu *cpu, union svm_event pending,
+			 unsigned vector)
+{
+	const struct vmcb_control *c = &cpu->cur->control;
+	bool err = pushes_error_code(vector);
+
+	if (vector == X86_VEC_PF && !pending.valid) {
+		nested_deliver_pf(cpu, (uint32_t)c->exit_info_1, c->exit_info_2);
+		return;
+	}
+	if (!err) {
+		union svm_event ev = {
+			.vector = vector, .type = SVM_EVENT_EXCEPTION, .valid = 1,
+		};
+		int v = event_exception_during(event_from_cpu(pending), vector);
+
+		if (v == (int)vector) {
+			event_inject(cpu, cpu->cur, ev, 0);
+			return;
+		}
+	}
+	l2_exception_during(cpu, pending, (enum x86_vector)vector,
+			    err ? (uint32_t)c->exit_info_1 : 0);
+	if (vector == X86_VEC_PF)
+		cpu->cur->save.cr2 = c->exit_info_2;
+}
+
 void nested_handle_exit(struct cpu *cpu)
 {
 	struct vmcb_control *c = &cpu->cur->control;
@@ -238,6 +277,10 @@ void nested_handle_exit(struct cpu *cpu)
 		vmcb02_invalid(cpu);
 		return;
 	}
+	/* vNMI's single step and no-execute root (svm/nested_feat_vnmi.c)
+	 * see every exit first. */
+	if (nested_feat_exit_early(cpu, &cpu->nested.feat, code))
+		goto reinject;
 	if (code == VMEXIT_NPF) {
 		handle_npf(cpu); /* svm/npf.c, whoever's the fault is */
 		goto reinject;
@@ -277,6 +320,12 @@ void nested_handle_exit(struct cpu *cpu)
 		nested_swint(cpu);
 		goto reinject;
 	}
+	/* svm/nested_feat.c: a PAUSE the pause filter absorbs, an RDTSCP
+	 * the CPU below reports as RDTSC */
+	if (code == VMEXIT_PAUSE && nested_feat_filter(cpu, code))
+		goto reinject;
+	if (code == VMEXIT_RDTSC)
+		code = nested_feat_exit_code(cpu, code);
 	if (nested_l1_intercepts(cpu, code, c->exit_info_1)) {
 		reflect(cpu);
 		return;
@@ -330,6 +379,20 @@ void nested_handle_exit(struct cpu *cpu)
 		inject_exception(cpu, X86_VEC_UD, false, 0);
 		break;
 	default:
+		if (nested_feat_exit(cpu, code)) /* svm/nested_feat.c */
+			break;
+		/* An exception vmcb02 intercepts for nestvisor alone (vNMI's
+		 * single step): L2 gets it as the CPU would have delivered
+		 * it. */
+		if (code == VMEXIT_EXCP_BASE + X86_VEC_BP ||
+		    code == VMEXIT_EXCP_BASE + X86_VEC_OF) {
+			nested_swint(cpu); /* INT3, INTO: RIP at them */
+			break;
+		}
+		if (vmexit_in(code, VMEXIT_EXCP_BASE, VMEXIT_EXCP_LAST)) {
+			l2_exception(cpu, pending, code - VMEXIT_EXCP_BASE);
+			break;
+		}
 		panic("L2 exit code 0x%lx that neither L1 nor nestvisor "
 		      "intercepts", code);
 	}

@@ -2,7 +2,8 @@
 /*
  * The global interrupt flag (AMD APM Vol. 2 §15.17) and L2's virtual GIF
  * (§15.33.2), and the intercepts of vmcb01 and vmcb02, which follow them
- * (and L2's EFER.SVME, and L1's #BP/#OF intercepts: svm/nested_swint.c).
+ * (and L2's EFER.SVME, L1's #BP/#OF intercepts: svm/nested_swint.c, and
+ * the feature emulations': svm/nested_feat.c).
  *
  * There is one GIF: L1's CLGI and STGI set it, and so do its L2's when L1
  * does not intercept them (and L2 has no virtual GIF); VMRUN sets it,
@@ -85,6 +86,8 @@ void nested_update_intercepts(struct cpu *cpu)
 				    L0_INTERCEPT_EXCEPTIONS;
 	if (!(n->l2_efer & X86_EFER_SVME))
 		c02->intercept_exceptions |= 1u << X86_VEC_GP;
+	/* What the feature emulations intercept (svm/nested_feat.c). */
+	nested_feat_add_intercepts(&n->feat, c02);
 }
 
 /* vmcb02's V_INTR_MASKING, V_IRQ, V_GIF and the host IF. */
@@ -135,6 +138,11 @@ void nested_l2_set_vgif(struct cpu *cpu, bool vgif)
 {
 	cpu->nested.l2_vgif = vgif;
 	apply_l2(cpu);
+}
+
+bool nested_l2_vgif_by_cpu(const struct cpu *cpu)
+{
+	return cpu->nested.guest_mode && cpu_vgif_for_l2(cpu);
 }
 
 bool nested_l2_vgif_emulated(const struct cpu *cpu)

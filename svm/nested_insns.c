@@ -93,6 +93,10 @@ void nested_gif(struct cpu *cpu, bool set)
 		return;
 	if (nested_l2_vgif_emulated(cpu))
 		nested_l2_set_vgif(cpu, set);
+	else if (nested_l2_vgif_by_cpu(cpu)) /* an STGI vNMI waits for */
+		cpu->cur->control.int_ctl = set ?
+			cpu->cur->control.int_ctl | V_GIF :
+			cpu->cur->control.int_ctl & ~V_GIF;
 	else
 		nested_set_gif(cpu, set);
 	guest_advance_rip(cpu, (unsigned)len);
@@ -136,7 +140,7 @@ int nested_rdmsr(struct cpu *cpu, uint32_t msr, uint64_t *val)
 		*val = n->hsave_pa;
 		return 0;
 	}
-	return -NV_EINVAL;
+	return nested_feat_rdmsr(cpu, msr, val);
 }
 
 int nested_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val)
@@ -164,5 +168,5 @@ int nested_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val)
 		n->hsave_pa = val;
 		return 0;
 	}
-	return -NV_EINVAL;
+	return nested_feat_wrmsr(cpu, msr, val);
 }

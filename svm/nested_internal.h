@@ -12,11 +12,12 @@
  * NMI is delivered before the next VMRUN by svm/nmi.c).
  * nested_update_intercepts(): vmcb01's and vmcb02's intercepts from
  * nestvisor's, L1's, the GIF and L2's EFER.SVME.
- * nested_l2_*vgif*(): L2's virtual GIF, where nestvisor emulates it, and
- * its value read back from vmcb02 where the CPU runs it. */
+ * nested_l2_*vgif*(): L2's virtual GIF, where nestvisor emulates it, where
+ * the CPU runs it (by_cpu), and its value read back from vmcb02 then. */
 void nested_set_gif(struct cpu *cpu, bool gif);
 void nested_update_intercepts(struct cpu *cpu);
 bool nested_l2_vgif_emulated(const struct cpu *cpu);
+bool nested_l2_vgif_by_cpu(const struct cpu *cpu);
 void nested_l2_set_vgif(struct cpu *cpu, bool vgif);
 void nested_l2_vgif_sync(struct cpu *cpu);
 

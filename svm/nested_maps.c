@@ -8,7 +8,8 @@
  *
  *  - The view: a copy of L1's maps (the only thing nestvisor reads to
  *    decide whether L1 intercepts an access), and vmcb02's maps, the OR of
- *    nestvisor's own maps and the copy.  Both are made at VMRUN when L1
+ *    nestvisor's own maps (with the feature emulations' MSRs,
+ *    svm/nested_feat.c) and the copy.  Both are made at VMRUN when L1
  *    asks for the intercept, and again only when they may have changed.
  *  - Watching: every 4 KiB page of L1's maps is read-only in nestvisor's
  *    NPT for L1 (L1's writes, and those of an L2 without nested paging)
@@ -309,6 +310,9 @@ static void refresh(struct cpu *cpu)
 		       MSRPM_SIZE, msr);
 	copy_and_merge(n->l1_iopm, n->iopm02, cpu->iopm, c12->iopm_base_pa,
 		       IOPM_SIZE, io);
+	/* The feature emulations' MSR intercepts (svm/nested_feat.c). */
+	if (nested_feat_msr_intercepted(cpu, MSR_TSC, false))
+		msrpm_set(n->msrpm02, MSR_TSC, true, false);
 	/* Pages that cannot be watched are read again at every VMRUN. */
 	n->maps_unwatched = !all;
 	n->maps_msr = msr;
@@ -400,11 +404,14 @@ bool nested_maps_l1_io(struct cpu *cpu, union svm_ioio_info io)
 bool nested_maps_l0_intercepts(struct cpu *cpu, uint64_t code, uint64_t info1)
 {
 	if (code == VMEXIT_MSR) {
+		uint32_t msr = (uint32_t)cpu->gregs.rcx;
 		unsigned bit;
 
-		return msrpm_bit((uint32_t)cpu->gregs.rcx, &bit) ||
+		return msrpm_bit(msr, &bit) ||
 		       map_bit(cpu->msrpm,
-			       bit + ((info1 & EXITINFO1_MSR_WRITE) ? 1 : 0));
+			       bit + ((info1 & EXITINFO1_MSR_WRITE) ? 1 : 0)) ||
+		       nested_feat_msr_intercepted(cpu, msr,
+						   info1 & EXITINFO1_MSR_WRITE);
 	}
 	if (code == VMEXIT_IOIO) {
 		union svm_ioio_info io = { .raw = info1 };

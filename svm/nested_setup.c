@@ -10,9 +10,12 @@
  *  - nested paging, through a shadow of L1's NPT (svm/nested_npt.c);
  *  - GMET: the CPU's where present, else emulated in the shadow NPT;
  *  - vGIF for L2: the CPU's where present, else emulated
- *    (svm/nested_gif.c).
- * Not offered: vNMI, AVIC, LBR virtualization, VMSAVE/VMLOAD
- * virtualization, SEV, pause filters, TSC scaling, decode assists.
+ *    (svm/nested_gif.c);
+ *  - the features of svm/nested_feat.c: decode assists, TSC scaling and
+ *    TSC_ADJUST, pause filter and threshold, VMCB clean bits, vNMI, each
+ *    the CPU's where present, else emulated.
+ * Not offered: AVIC, LBR virtualization, VMSAVE/VMLOAD virtualization,
+ * SEV.
  */
 #include "core/err.h"
 #include "core/hvmem.h"
@@ -57,6 +60,7 @@ int nested_init(struct cpu *cpu)
 	struct nested *n = &cpu->nested;
 	struct nested_caps *c = &n->caps;
 	struct cpuid_regs e1 = cpuid(0x80000001);
+	char names[160];
 	int rc;
 
 	n->vmcb02 = hv_alloc(1);
@@ -85,12 +89,14 @@ int nested_init(struct cpu *cpu)
 	n->offered = cpu->caps.nr_asids > 2;
 	n->l1_nr_asids = cpu->caps.nr_asids - 1;
 	c->nr_asids = n->l1_nr_asids;
-	n->l1_cpuid_edx = l1_cpuid_edx(c);
+	n->l1_cpuid_edx = l1_cpuid_edx(c) | nested_feat_init(cpu);
 	/* Every CPU offers the same: say it once. */
-	if (!cpu->idx)
-		log_info("nested SVM offered to L1: %s (%u ASIDs, NRIPS%s%s%s)",
+	if (!cpu->idx) {
+		svm_feature_names(n->l1_cpuid_edx, names, sizeof(names));
+		log_info("nested SVM offered to L1: %s, %u ASIDs, features "
+			 "(CPUID 0x8000000A EDX 0x%x): %s",
 			 n->offered ? "yes" : "no", n->l1_nr_asids,
-			 c->np ? ", nested paging" : "",
-			 c->gmet ? ", GMET" : "", c->vgif ? ", vGIF" : "");
+			 n->l1_cpuid_edx, names);
+	}
 	return 0;
 }

@@ -157,6 +157,9 @@ void svm_prepare_entry(struct cpu *cpu)
 	}
 	if (cpu->nmi_pending)
 		nmi_deliver(cpu);
+	/* L2's virtual NMI, where nestvisor emulates vNMI (after the
+	 * physical NMI, which may have ended L2's run). */
+	nested_feat_entry(cpu, cpu->nested.guest_mode, &cpu->nested.feat);
 	nested_npt_reclaim(cpu);
 	__atomic_store_n(&cpu->in_guest, 1, __ATOMIC_SEQ_CST);
 	if (__atomic_exchange_n(&cpu->flush_req, 0, __ATOMIC_SEQ_CST))

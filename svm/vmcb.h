@@ -312,6 +312,23 @@ _Static_assert(INTERCEPT2_WRITE_TRAPS == 0xffff8000u, "write traps: bits 31:15")
 #define MISC_CTL_RO_GPT     (1ull << 6)
 #define MISC_CTL_INVLPGB    (1ull << 7)
 
+/* clean (VMCB 0x0c0), APM Vol. 2 "VMCB Clean Bits": a set bit tells the CPU that
+ * the fields of its group are unchanged since the last VMRUN of this VMCB
+ * and it may use a cached copy; bits 31:12 are reserved. */
+#define VMCB_CLEAN_INTERCEPTS (1u << 0)  /* intercept vectors, TSC offset, pause filter */
+#define VMCB_CLEAN_IOPM       (1u << 1)  /* IOPM and MSRPM base addresses */
+#define VMCB_CLEAN_ASID       (1u << 2)
+#define VMCB_CLEAN_TPR        (1u << 3)  /* V_TPR, V_IRQ, V_INTR_*, V_IGN_TPR */
+#define VMCB_CLEAN_NP         (1u << 4)  /* nested paging: nCR3, gPAT */
+#define VMCB_CLEAN_CRX        (1u << 5)  /* CR0, CR3, CR4, EFER */
+#define VMCB_CLEAN_DRX        (1u << 6)  /* DR6, DR7 */
+#define VMCB_CLEAN_DT         (1u << 7)  /* GDT, IDT */
+#define VMCB_CLEAN_SEG        (1u << 8)  /* CS, DS, SS, ES, CPL */
+#define VMCB_CLEAN_CR2        (1u << 9)
+#define VMCB_CLEAN_LBR        (1u << 10) /* DbgCtl, last branch/exception */
+#define VMCB_CLEAN_AVIC       (1u << 11)
+#define VMCB_CLEAN_ALL        0xfffu
+
 /* virt_ext (VMCB 0x0b8) */
 #define VIRT_EXT_LBR        (1ull << 0)
 #define VIRT_EXT_VVMSAVE    (1ull << 1)

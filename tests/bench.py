@@ -316,6 +316,11 @@ def main():
             print(f"  L2 CPUID handled by L1, round trip: {instr // n} instructions, "
                   f"{int(kv['exits']) / n:.2f} nestvisor exits per L2 exit "
                   f"(L2's CPUID and L1's VMRUN; {n} iterations)")
+        elif "iterations" in kv:
+            n = int(kv["iterations"])
+            print(f"  {f[1]}: {instr // n} instructions per iteration, "
+                  f"{int(kv['exits']) / n:.2f} nestvisor exits per iteration "
+                  f"({n} iterations, exit 0x{int(kv['exit'], 16):x} at the end)")
         else:
             pages, npf = int(kv["pages"]), int(kv["npf"])
             size = "4 KiB" if f[1] == "touch4k" else "2 MiB"

@@ -99,6 +99,10 @@ static void rules(void **state)
 		{ 0xc0000080u, MSRW_VIRTUAL }, /* EFER */
 		{ 0xc0010114u, MSRW_VIRTUAL }, /* VM_CR */
 		{ 0xc0010117u, MSRW_VIRTUAL }, /* VM_HSAVE_PA */
+		{ 0xc0000104u, MSRW_VIRTUAL }, /* TSC_RATIO */
+		{ 0x3bu, MSRW_VIRTUAL },       /* TSC_ADJUST */
+		{ 0x10u, MSRW_VIRTUAL_WRITE }, /* TSC */
+		{ 0xc0000103u, MSRW_PASS },    /* TSC_AUX */
 		{ 0x1bu, MSRW_CHECKED },       /* APIC_BASE */
 		{ 0x200u, MSRW_CHECKED }, { 0x21fu, MSRW_CHECKED },
 		{ 0x2ffu, MSRW_CHECKED },      /* MTRRdefType */
@@ -156,6 +160,7 @@ static void map(void **state)
 {
 	static const struct { uint32_t msr; int rd, wr; } want[] = {
 		{ 0xc0000080u, 1, 1 }, { 0xc0010114u, 1, 1 }, { 0xc0010117u, 1, 1 },
+		{ 0xc0000104u, 1, 1 }, { 0x3bu, 1, 1 }, { 0x10u, 0, 1 },
 		{ 0x1bu, 0, 1 }, { 0x200u, 0, 1 }, { 0x2ffu, 0, 1 },
 		{ 0x277u, 0, 0 }, { 0x250u, 0, 0 }, { 0xc0000081u, 0, 0 },
 		{ 0xc0010010u, 0, 1 }, { 0xc0010058u, 0, 1 }, { 0xc0011004u, 0, 1 },

@@ -3,7 +3,7 @@
  * svm/'s nested glue on the host: emulated VMRUN and #VMEXIT, the
  * reflection decisions, the inputs the shadow-NPT MMU gets (role, CPL,
  * execution class), the GIF, EXITINTINFO and re-injection, the permission
- * maps and L1's TLB maintenance, built from the same sources as
+ * maps and L1's TLB maintenance, vNMI where the CPU lacks it, built from the same sources as
  * nestvisor.efi (svm/nested*.c, svm/npf.c, svm/inject.c, core/hvmem.c,
  * mm/) against fake VMCBs and a fake L1 memory (glue_fixture.h).
  *
@@ -551,6 +551,365 @@ static void test_freed_pages_wait_for_a_flush(void **state)
 			 TLB_CONTROL_FLUSH_ALL);
 }
 
+/* ---- vNMI, emulated on a CPU without it --------------------------------- */
+
+/*
+ * APM Vol. 2 §15.21.10 (vmcb12 int_ctl: V_NMI bit 11, V_NMI_MASK bit 12,
+ * V_NMI_ENABLE bit 26; VMRUN requires the NMI intercept with it): a
+ * pending V_NMI nothing blocks is taken (here: injected as EVENTINJ 0x202,
+ * V, type 2, vector 2, before vmcb02 runs), V_NMI := 0, V_NMI_MASK := 1;
+ * V_NMI_MASK lasts until an IRET completes (the IRET runs single-stepped:
+ * §13.1.4, the trap follows the instruction that began with TF, DR6.BS
+ * bit 14); #VMEXIT writes both bits back.
+ */
+#define EVENTINJ_NMI 0x80000202u
+#define DR6_INIT     0xffff0ff0ull
+
+static struct vmcb *vnmi_l2(uint32_t bits)
+{
+	struct vmcb *v = vmcb12_new();
+
+	v->control.intercept_misc1 |= INTERCEPT1_NMI;
+	v->control.int_ctl = V_NMI_ENABLE | bits;
+	l1_vmrun(v);
+	assert_true(cpu->nested.guest_mode);
+	return v;
+}
+
+static void entry(void)
+{
+	nested_feat_entry(cpu, cpu->nested.guest_mode, &cpu->nested.feat);
+}
+
+/* L2 at an IRET that vmcb02 intercepts; the step begins and the next
+ * entry sets its intercepts. */
+static void iret_step(uint64_t rflags)
+{
+	struct vmcb_save *s02 = &cpu->nested.vmcb02->save;
+	struct vmcb_control *c02 = &cpu->nested.vmcb02->control;
+
+	assert_int_equal(c02->intercept_misc1 & INTERCEPT1(VMEXIT_IRET),
+			 INTERCEPT1(VMEXIT_IRET));
+	s02->rflags = rflags;
+	s02->dr6 = DR6_INIT;
+	l2_exit(VMEXIT_IRET, 0, 0, 0);
+	assert_true(cpu->nested.guest_mode);
+	assert_int_equal(s02->rflags & X86_RFLAGS_TF, X86_RFLAGS_TF);
+	entry();
+	assert_int_equal(c02->intercept_misc1 & INTERCEPT1(VMEXIT_IRET), 0);
+	assert_int_equal(c02->intercept_exceptions & (1u << X86_VEC_DB),
+			 1u << X86_VEC_DB);
+	assert_int_equal(c02->intercept_exceptions & (1u << X86_VEC_GP),
+			 1u << X86_VEC_GP);
+	assert_int_equal(c02->intercept_misc1 & (INTERCEPT1_INTR |
+			 INTERCEPT1_VINTR | INTERCEPT1_SWINT),
+			 INTERCEPT1_INTR | INTERCEPT1_VINTR | INTERCEPT1_SWINT);
+}
+
+/* The CPU completes the stepped IRET: popped RFLAGS, DR6.BS, the trap. */
+static void iret_trap(uint64_t popped)
+{
+	struct vmcb_save *s02 = &cpu->nested.vmcb02->save;
+
+	s02->rflags = popped;
+	s02->dr6 |= X86_DR6_BS;
+	s02->rip += 0x10;
+	l2_exit(VMEXIT_EXCP_BASE + X86_VEC_DB, 0, 0, 0);
+}
+
+static void test_vnmi_taken_and_unmasked(void **state)
+{
+	struct vmcb_control *c02;
+	struct vmcb *v;
+
+	(void)state;
+	cpu_up(0, 0, X86_EFER_NXE);
+	v = vnmi_l2(V_NMI_PENDING);
+	c02 = &cpu->nested.vmcb02->control;
+	/* the CPU below has no vNMI: vmcb02 carries none of its bits */
+	assert_int_equal(c02->int_ctl & (V_NMI_ENABLE | V_NMI_PENDING |
+					 V_NMI_BLOCKING), 0);
+	entry();
+	assert_int_equal(c02->event_inj.raw, EVENTINJ_NMI);
+	/* L2's handler IRETs */
+	iret_step(2);
+	iret_trap(0x202);
+	assert_true(cpu->nested.guest_mode);            /* absorbed */
+	assert_int_equal(cpu->nested.vmcb02->save.dr6, DR6_INIT);
+	assert_int_equal(cpu->nested.vmcb02->save.rflags, 0x202);
+	assert_false(c02->event_inj.valid);             /* no #DB for L2 */
+	entry();
+	assert_false(c02->event_inj.valid);             /* nothing pending */
+	assert_int_equal(c02->intercept_misc1 & INTERCEPT1(VMEXIT_IRET), 0);
+	assert_int_equal(c02->intercept_exceptions & (1u << X86_VEC_DB), 0);
+	l2_exit(VMEXIT_HLT, 0, 0, 0);                   /* L1's */
+	assert_false(cpu->nested.guest_mode);
+	assert_int_equal(v->control.int_ctl & (V_NMI_ENABLE | V_NMI_PENDING |
+					       V_NMI_BLOCKING), V_NMI_ENABLE);
+}
+
+/* Masked and pending: the NMI waits for the IRET, then is taken; its
+ * delivery meets a #PF L1 intercepts: EXITINTINFO = the NMI, and
+ * V_NMI_MASK is cleared at the #VMEXIT. */
+static void test_vnmi_after_iret_and_exit_in_delivery(void **state)
+{
+	struct vmcb_control *c02;
+	struct vmcb *v;
+
+	(void)state;
+	cpu_up(0, 0, X86_EFER_NXE);
+	v = vmcb12_new();
+	v->control.intercept_exceptions = 1u << X86_VEC_PF;
+	v->control.intercept_misc1 |= INTERCEPT1_NMI;
+	v->control.int_ctl = V_NMI_ENABLE | V_NMI_PENDING | V_NMI_BLOCKING;
+	l1_vmrun(v);
+	c02 = &cpu->nested.vmcb02->control;
+	entry();
+	assert_false(c02->event_inj.valid);
+	iret_step(2);
+	iret_trap(2);
+	assert_false(c02->event_inj.valid);
+	entry();
+	assert_int_equal(c02->event_inj.raw, EVENTINJ_NMI);
+	/* QEMU TCG reports the NMI's delivery as type 3, vector 2
+	 * (docs/semantics.md §10.3); L1 sees type 2 */
+	l2_exit(VMEXIT_EXCP_BASE + X86_VEC_PF, 2, 0x5000, 0x80000302);
+	assert_false(cpu->nested.guest_mode);
+	assert_int_equal(v->control.exit_code, VMEXIT_EXCP_BASE + X86_VEC_PF);
+	assert_int_equal(v->control.exit_int_info.raw, EVENTINJ_NMI);
+	assert_int_equal(v->control.int_ctl & (V_NMI_PENDING | V_NMI_BLOCKING), 0);
+}
+
+/* The stepped IRET faults (#GP, which L1 does not intercept): the step is
+ * cancelled, TF is L2's again, L2 gets the #GP, V_NMI_MASK stays. */
+static void test_vnmi_iret_faults(void **state)
+{
+	struct vmcb_control *c02;
+	struct vmcb *v;
+
+	(void)state;
+	cpu_up(0, 0, X86_EFER_NXE);
+	v = vnmi_l2(V_NMI_BLOCKING);
+	c02 = &cpu->nested.vmcb02->control;
+	entry();
+	iret_step(2);
+	l2_exit(VMEXIT_EXCP_BASE + X86_VEC_GP, 0x10, 0, 0);
+	assert_true(cpu->nested.guest_mode);
+	assert_int_equal(cpu->nested.vmcb02->save.rflags & X86_RFLAGS_TF, 0);
+	/* V, type 3, EV, vector 13; error code 0x10 */
+	assert_int_equal(c02->event_inj.raw, 0x80000b0d);
+	assert_int_equal(c02->event_inj_err, 0x10);
+	entry();
+	assert_int_equal(c02->intercept_misc1 & INTERCEPT1(VMEXIT_IRET),
+			 INTERCEPT1(VMEXIT_IRET));
+	assert_int_equal(c02->intercept_exceptions & (1u << X86_VEC_GP), 0);
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+	assert_int_equal(v->control.int_ctl & (V_NMI_PENDING | V_NMI_BLOCKING),
+			 V_NMI_BLOCKING);
+}
+
+/* An interrupt due before the stepped IRET (INTR, VINTR), which L1 does
+ * not intercept: the step is cancelled and L2 resumes, to take it
+ * through its IDT once vmcb02 no longer intercepts it; with L1's INTR
+ * intercept, L1 gets the exit, RIP at the IRET and V_NMI_MASK kept. */
+static void test_vnmi_interrupt_before_iret(void **state)
+{
+	struct vmcb_control *c02;
+	struct vmcb *v;
+
+	(void)state;
+	cpu_up(0, 0, X86_EFER_NXE);
+	v = vnmi_l2(V_NMI_BLOCKING);
+	c02 = &cpu->nested.vmcb02->control;
+	entry();
+	iret_step(2);
+	l2_exit(VMEXIT_VINTR, 0, 0, 0);
+	assert_true(cpu->nested.guest_mode);
+	assert_int_equal(cpu->nested.vmcb02->save.rflags & X86_RFLAGS_TF, 0);
+	entry();
+	assert_int_equal(c02->intercept_misc1 & (INTERCEPT1_INTR |
+			 INTERCEPT1_VINTR), 0);
+	assert_int_equal(c02->intercept_misc1 & INTERCEPT1(VMEXIT_IRET),
+			 INTERCEPT1(VMEXIT_IRET));
+	iret_step(2);
+	l2_exit(VMEXIT_INTR, 0, 0, 0);
+	assert_true(cpu->nested.guest_mode);
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+
+	v->control.intercept_misc1 |= INTERCEPT1_INTR;
+	v->control.int_ctl = V_NMI_ENABLE | V_NMI_BLOCKING;
+	l1_vmrun(v);
+	entry();
+	iret_step(2);
+	l2_exit(VMEXIT_INTR, 0, 0, 0);
+	assert_false(cpu->nested.guest_mode);
+	assert_int_equal(v->control.exit_code, VMEXIT_INTR);
+	assert_int_equal(v->save.rflags & X86_RFLAGS_TF, 0);
+	assert_int_equal(v->control.int_ctl & V_NMI_BLOCKING, V_NMI_BLOCKING);
+}
+
+/* L1 intercepts #DB: the step's own trap is not L1's; with L2's own TF
+ * the trap is L2's and reaches L1, after the IRET (§8.5: the trap before
+ * the NMI), V_NMI still pending. */
+static void test_vnmi_step_trap_owner(void **state)
+{
+	struct vmcb *v;
+
+	(void)state;
+	cpu_up(0, 0, X86_EFER_NXE);
+	v = vmcb12_new();
+	v->control.intercept_exceptions = 1u << X86_VEC_DB;
+	v->control.intercept_misc1 |= INTERCEPT1_NMI;
+	v->control.int_ctl = V_NMI_ENABLE | V_NMI_BLOCKING;
+	l1_vmrun(v);
+	entry();
+	iret_step(2);
+	iret_trap(2);
+	assert_true(cpu->nested.guest_mode);
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+	assert_false(cpu->nested.guest_mode);
+
+	v->control.int_ctl = V_NMI_ENABLE | V_NMI_PENDING | V_NMI_BLOCKING;
+	l1_vmrun(v);
+	entry();
+	iret_step(2 | X86_RFLAGS_TF);
+	iret_trap(2);
+	assert_false(cpu->nested.guest_mode);
+	assert_int_equal(v->control.exit_code, VMEXIT_EXCP_BASE + X86_VEC_DB);
+	assert_int_equal(v->save.dr6, DR6_INIT | X86_DR6_BS);
+	assert_int_equal(v->control.int_ctl & (V_NMI_PENDING | V_NMI_BLOCKING),
+			 V_NMI_PENDING);
+}
+
+/* An event EVENTINJ delivers first: vmcb02 runs on a no-execute copy of
+ * its NPT root (every present top-level entry with NX, bit 63); the
+ * fetch of the handler exits, the root comes back and the NMI is
+ * injected there. */
+static void test_vnmi_after_injected_event(void **state)
+{
+	struct vmcb_control *c02;
+	const uint64_t *root, *copy;
+	uint64_t ncr3;
+	struct vmcb *v;
+
+	(void)state;
+	cpu_up(0, 0, X86_EFER_NXE);
+	cpu->nested.feat.vnmi_nx_root = hv_alloc(1);
+	v = vmcb12_new();
+	v->control.intercept_misc1 |= INTERCEPT1_NMI;
+	v->control.int_ctl = V_NMI_ENABLE | V_NMI_PENDING;
+	v->control.event_inj.raw = 0x80000306; /* #UD */
+	l1_vmrun(v);
+	c02 = &cpu->nested.vmcb02->control;
+	ncr3 = c02->nested_cr3;
+	entry();
+	assert_int_equal(c02->event_inj.raw, 0x80000306);
+	assert_int_equal(c02->nested_cr3, (uint64_t)cpu->nested.feat.vnmi_nx_root);
+	assert_int_equal(c02->tlb_control, TLB_CONTROL_FLUSH_ALL);
+	root = (const uint64_t *)ncr3;
+	copy = (const uint64_t *)c02->nested_cr3;
+	for (unsigned i = 0; i < 512; i++)
+		assert_int_equal(copy[i], root[i] & PTE_P ?
+				 root[i] | (1ull << 63) : root[i]);
+	/* the #UD delivered; the fetch of its handler */
+	l2_exit(VMEXIT_NPF, PFERR_GUEST_FINAL | PFERR_FETCH | PFERR_PRESENT,
+		0x6000, 0);
+	assert_true(cpu->nested.guest_mode);
+	assert_int_equal(c02->nested_cr3, ncr3);
+	assert_int_equal(c02->event_inj.raw, EVENTINJ_NMI);
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+	assert_int_equal(v->control.int_ctl & (V_NMI_PENDING | V_NMI_BLOCKING),
+			 V_NMI_BLOCKING);
+}
+
+/* The CPU's vGIF runs L2's V_GIF (clear): the NMI waits, vmcb02
+ * intercepts STGI for it; L2's STGI sets V_GIF and the NMI is taken. */
+static void test_vnmi_waits_for_stgi(void **state)
+{
+	struct vmcb_control *c02;
+	struct vmcb *v;
+
+	(void)state;
+	cpu_up(1u << SVM_FEAT_VGIF, 0, X86_EFER_NXE);
+	v = vmcb12_new();
+	v->control.intercept_misc1 |= INTERCEPT1_NMI;
+	v->control.int_ctl = V_NMI_ENABLE | V_NMI_PENDING | V_GIF_ENABLE;
+	l1_vmrun(v);
+	c02 = &cpu->nested.vmcb02->control;
+	entry();
+	assert_false(c02->event_inj.valid);
+	assert_int_equal(c02->intercept_misc2 & INTERCEPT2_STGI, INTERCEPT2_STGI);
+	cpu->nested.vmcb02->control.next_rip = cpu->nested.vmcb02->save.rip + 3;
+	l2_exit(VMEXIT_STGI, 0, 0, 0);
+	assert_true(cpu->nested.guest_mode);
+	assert_int_equal(c02->int_ctl & V_GIF, V_GIF);
+	entry();
+	assert_int_equal(c02->event_inj.raw, EVENTINJ_NMI);
+	assert_int_equal(c02->intercept_misc2 & INTERCEPT2_STGI, 0);
+}
+
+/* An interrupt shadow: one instruction first (here one nestvisor
+ * completes, CPUID), with nestvisor's TF gone after it and no #DB. */
+static void test_vnmi_shadow_step(void **state)
+{
+	struct vmcb_control *c02;
+	struct vmcb_save *s02;
+	struct vmcb *v;
+
+	(void)state;
+	cpu_up(0, 0, X86_EFER_NXE);
+	v = vmcb12_new();
+	v->control.intercept_misc1 |= INTERCEPT1_NMI;
+	v->control.int_ctl = V_NMI_ENABLE | V_NMI_PENDING;
+	v->control.int_state = INT_STATE_SHADOW;
+	l1_vmrun(v);
+	c02 = &cpu->nested.vmcb02->control;
+	s02 = &cpu->nested.vmcb02->save;
+	entry();
+	assert_false(c02->event_inj.valid);
+	assert_int_equal(s02->rflags & X86_RFLAGS_TF, X86_RFLAGS_TF);
+	c02->next_rip = s02->rip + 2;
+	/* the CPU reports the shadow at the exit, before the instruction */
+	c02->int_state = INT_STATE_SHADOW;
+	l2_exit(VMEXIT_CPUID, 0, 0, 0);
+	assert_int_equal(c02->int_state & INT_STATE_SHADOW, 0);
+	assert_true(cpu->nested.guest_mode);
+	assert_int_equal(s02->rflags & X86_RFLAGS_TF, 0);
+	assert_false(c02->event_inj.valid);
+	entry();
+	assert_int_equal(c02->event_inj.raw, EVENTINJ_NMI);
+}
+
+/* The instruction in the shadow raises #GP (WRMSR of SMM_BASE, which
+ * nestvisor refuses: docs/security.md): the #GP is delivered before the
+ * NMI, and its frame must not get nestvisor's TF, so the step ends before
+ * vmcb02 runs again. */
+static void test_vnmi_step_ends_before_event(void **state)
+{
+	struct vmcb_control *c02;
+	struct vmcb_save *s02;
+	struct vmcb *v;
+
+	(void)state;
+	cpu_up(0, 0, X86_EFER_NXE);
+	v = vmcb12_new();
+	v->control.intercept_misc1 |= INTERCEPT1_NMI;
+	v->control.int_ctl = V_NMI_ENABLE | V_NMI_PENDING;
+	v->control.int_state = INT_STATE_SHADOW;
+	l1_vmrun(v);
+	c02 = &cpu->nested.vmcb02->control;
+	s02 = &cpu->nested.vmcb02->save;
+	entry();
+	assert_int_equal(s02->rflags & X86_RFLAGS_TF, X86_RFLAGS_TF);
+	cpu->gregs.rcx = 0xc0010111;
+	c02->next_rip = s02->rip + 2;
+	l2_exit(VMEXIT_MSR, 1, 0, 0);
+	assert_int_equal(c02->event_inj.raw, 0x80000b0d); /* #GP, EV */
+	entry();
+	assert_int_equal(s02->rflags & X86_RFLAGS_TF, 0);
+	assert_int_equal(c02->event_inj.raw, 0x80000b0d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -566,6 +925,15 @@ int main(void)
 		cmocka_unit_test(test_tlb_control_reaches_shadow),
 		cmocka_unit_test(test_invlpga_reaches_shadow),
 		cmocka_unit_test(test_freed_pages_wait_for_a_flush),
+		cmocka_unit_test(test_vnmi_taken_and_unmasked),
+		cmocka_unit_test(test_vnmi_after_iret_and_exit_in_delivery),
+		cmocka_unit_test(test_vnmi_iret_faults),
+		cmocka_unit_test(test_vnmi_interrupt_before_iret),
+		cmocka_unit_test(test_vnmi_step_trap_owner),
+		cmocka_unit_test(test_vnmi_after_injected_event),
+		cmocka_unit_test(test_vnmi_waits_for_stgi),
+		cmocka_unit_test(test_vnmi_shadow_step),
+		cmocka_unit_test(test_vnmi_step_ends_before_event),
 	};
 	return cmocka_run_group_tests(tests, machine_up, machine_down);
 }

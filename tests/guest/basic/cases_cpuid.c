@@ -90,13 +90,15 @@ static int nv_svm_bit(void)
 
 /* docs/nested.md: revision 1, at least one ASID for L2, NRIPS always
  * (emulated where the CPU lacks it), and no feature bit outside what
- * nestvisor implements: NP (0), NRIPS (3), FlushByAsid (6), vGIF (16),
- * GMET (17). */
+ * nestvisor implements: NP (0), NRIPS (3), TscRateMsr (4), VmcbClean
+ * (5), FlushByAsid (6), DecodeAssists (7), PauseFilter (10),
+ * PauseFilterThreshold (12), vGIF (16), GMET (17), vNMI (25). */
 static int nv_svm_leaf(void)
 {
 	struct cpuid_regs r = cpuid_count(LEAF_SVM_FEATURES, 0);
-	const uint32_t implemented = (1u << 0) | (1u << 3) | (1u << 6) | (1u << 16) |
-				     (1u << 17);
+	const uint32_t implemented = (1u << 0) | (1u << 3) | (1u << 4) |
+				     (1u << 5) | (1u << 6) | (1u << 7) | (1u << 10) |
+				     (1u << 12) | (1u << 16) | (1u << 17) | (1u << 25);
 
 	return TAP_EXPECT_EQ("EAX revision", r.eax & 0xff, 1) &
 	       (r.ebx > 1) & TAP_EXPECT_EQ("ECX", r.ecx, 0) &

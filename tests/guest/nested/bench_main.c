@@ -7,6 +7,22 @@
  *     N round trips of "VMRUN; L2 executes CPUID; #VMEXIT(CPUID) to L1;
  *     L1 sets RIP = next_rip" with a minimal L1 loop (GIF kept clear, so
  *     CLGI/STGI are outside the loop); E = nestvisor's exits meanwhile;
+ *   nbench: movcr3 / pf ticks T iterations N exits E vmruns V
+ *     the same loop with an L2 MOV from CR3 (L1 intercepts CR3 reads) or
+ *     a load from an unmapped address (L1 intercepts #PF): what decode
+ *     assists add to a reflected exit (the GPR from the instruction, the
+ *     instruction bytes) over CPUID's;
+ *   nbench: rdtsc1 / rdtsc_scaled / pause_free / pause_filtered ticks T
+ *     iterations N exits E vmruns V
+ *     one VMRUN in which L2 runs N RDTSCs (ratio 1.0: not intercepted;
+ *     0.5: each emulated by nestvisor) or N PAUSEs (not intercepted; or
+ *     intercepted by L1 with a pause filter count above N: each counted
+ *     by nestvisor);
+ *   nbench: vmmcall / vnmi_idle / vnmi ticks T iterations N exits E vmruns V
+ *     N round trips of "VMRUN; L2 executes VMMCALL", without vNMI, with
+ *     vmcb12's V_NMI_ENABLE set, and with V_NMI pending too: then L2 first takes
+ *     the virtual NMI, whose handler only IRETs (vNMI, emulated where the
+ *     CPU lacks it: the NMI's injection and the IRET's completion);
  *   nbench: touch4k / touch2m ticks T pages P exits E npf F
  *     one VMRUN in which L2 writes one quadword to each 4 KiB page of
  *     64 MiB, L1's NPT mapping that range with 4 KiB or 2 MiB pages; F =
@@ -35,7 +51,11 @@
 #define ITERATIONS 1000
 #define NPT_PAGES (1 + 1 + 4 + TOUCH_BYTES / (2ull << 20))
 
-extern const char l2_cpuid[], l2_touch[];
+extern const char l2_cpuid[], l2_touch[], l2_movcr3[], l2_load[];
+extern const char l2_rdtsc_loop[], l2_pause_loop[];
+extern const char l2_vmmcall_only[], l2_nmi_iret[];
+
+#define MSR_TSC_RATIO 0xc0000104u
 
 struct stats {
 	uint64_t exits, vmruns, npf;
@@ -57,30 +77,137 @@ static inline uint64_t tsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
-static void bench_cpuid(void)
+/* ITERATIONS round trips of VMRUN at `rip` to the exit L1 intercepts. */
+static void bench_reflect(const char *name, const char *rip,
+			  uint32_t intercept_cr, uint32_t misc1, uint64_t rbx)
 {
 	struct vmcb *v = env.vmcb;
-	struct l2_gprs g = { 0 };
+	struct l2_gprs g = { .rbx = rbx };
 	struct stats s0, s1;
 	uint64_t t0, t1;
 
-	vmcb_default(v, l2_cpuid);
-	v->control.intercept_misc1 |= INTERCEPT1_CPUID;
+	vmcb_default(v, rip);
+	v->control.intercept_cr = intercept_cr;
+	v->control.intercept_misc1 |= misc1;
 	clgi();
 	nested_vmrun((uint64_t)(uintptr_t)v, &g); /* warm up the caches */
 	s0 = stats();
 	t0 = tsc();
 	for (unsigned i = 0; i < ITERATIONS; i++) {
-		v->save.rip = (uint64_t)(uintptr_t)l2_cpuid;
+		v->save.rip = (uint64_t)(uintptr_t)rip;
 		v->save.rax = 0;
 		nested_vmrun((uint64_t)(uintptr_t)v, &g);
 	}
 	t1 = tsc();
 	s1 = stats();
 	stgi();
-	gprintf("nbench: cpuid ticks %lu iterations %u exits %lu vmruns %lu "
-		"exit 0x%lx\n", t1 - t0, ITERATIONS, s1.exits - s0.exits,
+	gprintf("nbench: %s ticks %lu iterations %u exits %lu vmruns %lu "
+		"exit 0x%lx\n", name, t1 - t0, ITERATIONS, s1.exits - s0.exits,
 		s1.vmruns - s0.vmruns, v->control.exit_code);
+}
+
+/* One VMRUN: L2 runs `rip` (a loop of ITERATIONS) to its VMMCALL. */
+static void bench_l2_loop(const char *name, const char *rip, uint64_t ratio,
+			  uint32_t misc1, uint16_t pause_count)
+{
+	struct vmcb *v = env.vmcb;
+	struct l2_gprs g = { .rcx = ITERATIONS };
+	struct stats s0, s1;
+	uint64_t t0, t1;
+
+	vmcb_default(v, rip);
+	v->control.intercept_misc1 |= misc1;
+	v->control.pause_filter_count = pause_count;
+	wrmsr(MSR_TSC_RATIO, ratio);
+	clgi();
+	s0 = stats();
+	t0 = tsc();
+	nested_vmrun((uint64_t)(uintptr_t)v, &g);
+	t1 = tsc();
+	s1 = stats();
+	stgi();
+	wrmsr(MSR_TSC_RATIO, 1ull << 32);
+	gprintf("nbench: %s ticks %lu iterations %u exits %lu vmruns %lu "
+		"exit 0x%lx\n", name, t1 - t0, ITERATIONS, s1.exits - s0.exits,
+		s1.vmruns - s0.vmruns, v->control.exit_code);
+}
+
+/* L2's IDT with gate 2 at l2_nmi_iret (a 64-bit interrupt gate, APM
+ * Vol. 2 §4.8.4: offset 15:0 at bytes 0-1, 31:16 at 6-7, 63:32 at 8-11). */
+static uint64_t nmi_iret_idt(void)
+{
+	static volatile uint8_t *idt;
+	const volatile uint8_t *base = (const volatile uint8_t *)env.idt_base_l2;
+	uint64_t h = (uint64_t)(uintptr_t)l2_nmi_iret;
+	volatile uint8_t *gate;
+
+	if (!idt)
+		idt = env_page();
+	for (unsigned i = 0; i < 4096; i++)
+		idt[i] = base[i];
+	gate = idt + 2 * 16;
+	gate[0] = (uint8_t)h;
+	gate[1] = (uint8_t)(h >> 8);
+	gate[6] = (uint8_t)(h >> 16);
+	gate[7] = (uint8_t)(h >> 24);
+	for (unsigned i = 0; i < 4; i++)
+		gate[8 + i] = (uint8_t)(h >> (32 + 8 * i));
+	return (uint64_t)(uintptr_t)idt;
+}
+
+/* ITERATIONS round trips to L2's VMMCALL with these vNMI bits of int_ctl
+ * at each VMRUN. */
+static void bench_vnmi(const char *name, uint32_t bits)
+{
+	struct vmcb *v = env.vmcb;
+	struct l2_gprs g = { 0 };
+	struct stats s0, s1;
+	uint64_t t0, t1;
+
+	vmcb_default(v, l2_vmmcall_only);
+	v->control.intercept_misc1 |= INTERCEPT1_NMI;
+	v->save.idtr.base = nmi_iret_idt();
+	clgi();
+	v->control.int_ctl = V_INTR_MASKING | bits;
+	nested_vmrun((uint64_t)(uintptr_t)v, &g); /* warm up the caches */
+	s0 = stats();
+	t0 = tsc();
+	for (unsigned i = 0; i < ITERATIONS; i++) {
+		v->save.rip = (uint64_t)(uintptr_t)l2_vmmcall_only;
+		v->control.int_ctl = V_INTR_MASKING | bits;
+		nested_vmrun((uint64_t)(uintptr_t)v, &g);
+	}
+	t1 = tsc();
+	s1 = stats();
+	stgi();
+	gprintf("nbench: %s ticks %lu iterations %u exits %lu vmruns %lu "
+		"exit 0x%lx\n", name, t1 - t0, ITERATIONS, s1.exits - s0.exits,
+		s1.vmruns - s0.vmruns, v->control.exit_code);
+}
+
+static void bench_cpuid(void)
+{
+	bench_reflect("cpuid", l2_cpuid, 0, INTERCEPT1_CPUID, 0);
+}
+
+/* The features nestvisor offers L1 (docs/benchmarks.md). */
+static void bench_features(void)
+{
+	bench_reflect("movcr3", l2_movcr3, 1u << 3, 0, 0);
+	bench_reflect("pf", l2_load, 0, 0, 1ull << 40);
+	if (cpuid(0x8000000a).edx & (1u << 25)) {
+		bench_vnmi("vmmcall", 0);
+		bench_vnmi("vnmi_idle", V_NMI_ENABLE);
+		bench_vnmi("vnmi", V_NMI_ENABLE | V_NMI_PENDING);
+	}
+	if (!(cpuid(0x8000000a).edx & (1u << 4)) ||
+	    !(cpuid(0x8000000a).edx & (1u << 10)))
+		return;
+	bench_l2_loop("rdtsc1", l2_rdtsc_loop, 1ull << 32, 0, 0);
+	bench_l2_loop("rdtsc_scaled", l2_rdtsc_loop, 1ull << 31, 0, 0);
+	bench_l2_loop("pause_free", l2_pause_loop, 1ull << 32, 0, 0);
+	bench_l2_loop("pause_filtered", l2_pause_loop, 1ull << 32,
+		      INTERCEPT1(VMEXIT_PAUSE), ITERATIONS + 1);
 }
 
 static uint64_t *npt_pages;
@@ -256,6 +383,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	buf = (buf + (2ull << 20) - 1) & ~((2ull << 20) - 1);
 	env_enter();
 	bench_cpuid();
+	bench_features();
 	bench_touch(buf, 1);
 	bench_touch(buf, 0);
 	env_leave();

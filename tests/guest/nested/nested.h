@@ -174,5 +174,13 @@ struct case_list maps_cases(void);     /* cases_maps.c */
 struct case_list tlb_cases(void);      /* cases_tlb.c */
 struct case_list vmrun_cases(void);    /* cases_vmrun.c */
 struct case_list modes_cases(void);    /* cases_modes.c */
+struct case_list decode_cases(void);   /* cases_decode.c */
+struct case_list rdtscp_cases(void);   /* cases_tsc.c */
+struct case_list tsc_cases(void);      /* cases_tsc.c */
+struct case_list tsc_adjust_cases(void); /* cases_tsc.c */
+struct case_list pause_cases(void);    /* cases_pause.c */
+struct case_list pause_threshold_cases(void); /* cases_pause.c */
+struct case_list clean_cases(void);    /* cases_clean.c */
+struct case_list vnmi_cases(void);     /* cases_vnmi.c */
 
 #endif
