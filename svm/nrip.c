@@ -309,7 +309,7 @@ bool guest_insn_is(struct cpu *cpu, enum insn_op op)
 {
 	const struct vmcb_save *s = &cpu->cur->save;
 	enum insn_mode mode = code_mode(s);
-	uint64_t la = mode == INSN_MODE_64 ? s->rip : s->cs.base + s->rip;
+	uint64_t la = code_la(s, mode);
 	union cpu_role role;
 	uint8_t bytes[INSN_MAX_LEN];
 	struct walk_result first;
@@ -319,7 +319,7 @@ bool guest_insn_is(struct cpu *cpu, enum insn_op op)
 	if (cache_hit(cpu, &cpu->decode_cache[cur_level(cpu)], la, op))
 		return true;
 	role = guest_role(cpu);
-	n = read_code(cpu, role, la, bytes, sizeof(bytes), &first);
+	n = read_code(cpu, role, mode, la, bytes, sizeof(bytes), &first);
 	if (insn_decode(bytes, n, mode, &in) || in.op != op)
 		return false;
 	cache_fill(cpu, la, role, &first, bytes, &in);
@@ -333,7 +333,7 @@ unsigned guest_code_fetch(struct cpu *cpu, uint8_t *buf, unsigned len,
 	struct walk_result first;
 
 	*mode = code_mode(s);
-	*la = *mode == INSN_MODE_64 ? s->rip : s->cs.base + s->rip;
+	*la = code_la(s, *mode);
 	/* Outside 64-bit mode a fetch beyond CS's limit faults. */
 	if (*mode != INSN_MODE_64) {
 		if (s->rip > s->cs.limit)
@@ -341,7 +341,7 @@ unsigned guest_code_fetch(struct cpu *cpu, uint8_t *buf, unsigned len,
 		if (len - 1 > s->cs.limit - s->rip)
 			len = (unsigned)(s->cs.limit - s->rip) + 1;
 	}
-	return read_code(cpu, guest_role(cpu), *la, buf, len, &first);
+	return read_code(cpu, guest_role(cpu), *mode, *la, buf, len, &first);
 }
 
 int guest_insn_decode_op(struct cpu *cpu, enum insn_op op, struct insn *in)
