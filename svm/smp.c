@@ -153,8 +153,7 @@ void svm_prepare_entry(struct cpu *cpu)
 						     __ATOMIC_ACQUIRE);
 		cpu->nmi_pending = true;
 	}
-	if (cpu->nmi_pending)
-		nmi_deliver(cpu);
+	gif_deliver_held(cpu);
 	nested_npt_reclaim(cpu);
 	__atomic_store_n(&cpu->in_guest, 1, __ATOMIC_SEQ_CST);
 	if (__atomic_exchange_n(&cpu->flush_req, 0, __ATOMIC_SEQ_CST))

@@ -42,7 +42,7 @@ static void print_facts(void)
 }
 
 struct suite {
-	struct case_list lists[17];
+	struct case_list lists[18];
 	unsigned n, failed, total;
 };
 
@@ -68,7 +68,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 		exit_cases, inject_cases, invalid_cases, svm_insn_cases,
 		nonp_cases, npt_cases, npt_misc_cases, idfetch_cases, gmet_cases,
 		event_cases, l2svm_cases, gif_cases, step_cases, maps_cases,
-		tlb_cases, vmrun_cases, hostile_cases,
+		tlb_cases, vmrun_cases, hostile_cases, smi_cases,
 	};
 	const unsigned n = sizeof(makers) / sizeof(makers[0]);
 	uint32_t apic_id;

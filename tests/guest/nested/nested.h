@@ -77,6 +77,10 @@ struct nested_env {
 #define IRQ_LOG_SIZE 64
 	volatile uint8_t irq_log[IRQ_LOG_SIZE];
 	volatile uint32_t irq_log_n;
+	/* While irq_probe is set, what it pointed to when each logged
+	 * event was taken. */
+	volatile const uint64_t *volatile irq_probe;
+	volatile uint64_t irq_probe_log[IRQ_LOG_SIZE];
 	/* Single-step traps (#DB) L1 took while step_log_on: the RIP pushed
 	 * and DR6 (then reset to its initial 0xffff0ff0). */
 #define STEP_LOG_SIZE 16
@@ -173,5 +177,6 @@ struct case_list step_cases(void);     /* cases_step.c */
 struct case_list maps_cases(void);     /* cases_maps.c */
 struct case_list tlb_cases(void);      /* cases_tlb.c */
 struct case_list vmrun_cases(void);    /* cases_vmrun.c */
+struct case_list smi_cases(void);      /* cases_smm.c: with SMM firmware only */
 
 #endif
