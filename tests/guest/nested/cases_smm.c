@@ -155,29 +155,39 @@ static int smi_nmi_intr_on_stgi(void)
 	return ok & TAP_EXPECT_EQ("answered", answered(), 1);
 }
 
-/* The request held by L1's CLGI, then VMRUN of an L2 whose SMIs L1
- * intercepts: #VMEXIT(SMI) at once (L2 has not run), the SMI still
- * pending (no answer yet), taken at L1's STGI. */
+/* The request and an NMI held by L1's CLGI, then VMRUN of an L2 whose
+ * SMIs and NMIs L1 intercepts: #VMEXIT(SMI) at once (the SMI first; L2
+ * has not run), both still pending (no answer yet), taken at L1's STGI,
+ * the SMI first. */
 static int held_then_vmrun_intercepted(void)
 {
 	struct vmcb *v = env.vmcb;
 	struct l2_gprs g = { 0 };
+	uint32_t n0 = env.irq_log_n = 0;
 	int ok, held;
 
 	vmcb_default(v, l2_vmmcall);
-	v->control.intercept_misc1 |= INTERCEPT1_SMI;
+	v->control.intercept_misc1 |= INTERCEPT1_SMI | INTERCEPT1_NMI;
 	arm();
 	clgi();
 	request();
+	apic_self_nmi();
 	nested_vmrun((uint64_t)(uintptr_t)v, &g);
 	held = untouched();
+	env.irq_probe = &req->status;
 	stgi();
 	delay();
+	env.irq_probe = NULL;
 	ok = expect_exit(v, VMEXIT_SMI);
 	ok &= TAP_EXPECT_EQ("rip (L2 had not run)", v->save.rip,
 			    (uint64_t)(uintptr_t)l2_vmmcall);
 	ok &= TAP_EXPECT_EQ("request untouched at the #VMEXIT", held, 1);
-	return ok & TAP_EXPECT_EQ("answered after STGI", answered(), 1);
+	ok &= TAP_EXPECT_EQ("answered after STGI", answered(), 1);
+	if (!TAP_EXPECT_EQ("events L1 took after STGI", env.irq_log_n - n0, 1))
+		return 0;
+	ok &= TAP_EXPECT_EQ("the NMI", env.irq_log[n0], NMI);
+	return ok & TAP_EXPECT_EQ("SMM had answered when the NMI came",
+				  env.irq_probe_log[n0], EFI_SUCCESS);
 }
 
 /* The same without L1's SMI intercept: VMRUN sets the GIF, the SMI is
