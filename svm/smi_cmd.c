@@ -28,7 +28,9 @@
  *    host mode, where the CPU's GIF is clear and holds the SMI it raises,
  *    and handle_smi() takes it (svm/smi.c: GIF open for one instruction).
  *    With the GIF set at the OUT this is before the guest's next
- *    instruction, as on the CPU.
+ *    instruction, as on the CPU.  (A chipset that raised the SMI only
+ *    after that instruction window would leave it pending at the VMRUN,
+ *    which then exits with SMI at once and takes it: later, not lost.)
  * What is not as on the CPU: every write to SMI_CMD is taken for an SMI
  * request (its purpose), so a write the chipset would not turn into an
  * SMI (SMM off, or QEMU's own handling of ACPI_ENABLE/ACPI_DISABLE) also
