@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * ACPI: the FADT's PM1 registers and \_S3 in the DSDT (S3), finding the
+ * ACPI: the FADT's PM1 registers and \_S3 in the DSDT (S3), its SMI
+ * command port, finding the
  * IOMMUs (IVRS) and segment 0's ECAM (MCFG), and hiding IVRS (layouts in
  * acpi.h; ACPI 6.x §5.2.5 RSDP, §5.2.7 RSDT, §5.2.8 XSDT, §5.2.6 the
  * common 36-byte header: signature, length at 4, checksum at 9).  Byte by
@@ -13,6 +14,7 @@
 /* ---- FADT and DSDT: S3 ---------------------------------------------------- */
 
 #define FADT_DSDT          40
+#define FADT_SMI_CMD       48
 #define FADT_PM1A_EVT      56
 #define FADT_PM1B_EVT      60
 #define FADT_PM1A_CNT      64
@@ -81,6 +83,24 @@ int acpi_fadt_pm1(const uint8_t *fadt, size_t len, struct acpi_pm1 *out)
 	};
 	if (!io_ea || !io_eb || !io_ca || !io_cb || !out->cnt_a || !out->sts_a)
 		return -NV_ENOENT;
+	return 0;
+}
+
+int acpi_fadt_smi_cmd(const uint8_t *fadt, size_t len, uint16_t *port)
+{
+	uint64_t smi_cmd;
+
+	if (len < FADT_FLAGS + 4 || le(fadt, 4) != 0x50434146u /* FACP */ ||
+	    le(fadt + 4, 4) > len)
+		return -NV_EINVAL;
+	if (le(fadt + FADT_FLAGS, 4) & FADT_HW_REDUCED)
+		return -NV_ENOENT;
+	smi_cmd = le(fadt + FADT_SMI_CMD, 4);
+	if (!smi_cmd)
+		return -NV_ENOENT;
+	if (smi_cmd > 0xffff)
+		return -NV_EINVAL;
+	*port = (uint16_t)smi_cmd;
 	return 0;
 }
 

@@ -22,6 +22,10 @@
  *    SLP_TYP for PM1a and PM1b); §20.2 AML encoding (NameOp 08,
  *    PackageOp 12, PkgLength, ZeroOp 00, OneOp 01, BytePrefix 0A,
  *    WordPrefix 0B, DWordPrefix 0C).
+ *  - SMI_CMD: the port of the SMI command (FADT offset 48, 4 bytes,
+ *    §5.2.9: "System port address of the SMI Command Port", zero where
+ *    the platform has no SMM; ignored on hardware-reduced ACPI), whose
+ *    writes ask the firmware's SMM for something (svm/smi_cmd.c).
  * Tables are reached at their physical addresses, which the UEFI side
  * (and host tests) can dereference.  Every length is checked against the
  * table it lies in; an IVRS or MCFG whose checksum fails is ignored.
@@ -80,6 +84,13 @@ struct acpi_pm1 {
  * ACPI, or PM1 control not in I/O space: nothing to intercept).
  */
 int acpi_fadt_pm1(const uint8_t *fadt, size_t len, struct acpi_pm1 *out);
+
+/*
+ * The SMI command port from the FADT's len bytes.  0, or -NV_EINVAL (not
+ * a FADT, too short, or SMI_CMD above 0xffff: no port) or -NV_ENOENT (no
+ * SMI command port: 0, or hardware-reduced ACPI).
+ */
+int acpi_fadt_smi_cmd(const uint8_t *fadt, size_t len, uint16_t *port);
 
 /*
  * The SLP_TYP values of \_Sx (name "_S3_" or "_S5_") in the AML of a DSDT

@@ -191,6 +191,7 @@ static int virtualize(const struct nv_config *cfg)
 		.nvctl = cfg->nvctl, .log_ring = cfg->log_ring,
 	};
 	sleep_find(&p.s3);
+	p.smi_cmd = smi_cmd_find();
 	for (unsigned i = 0; i < cpus.nr; i++)
 		p.cpu[i] = (struct launch_cpu){
 			.apic_id = cpus.cpu[i].apic_id, .bsp = cpus.cpu[i].bsp,

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * Where L1's ACPI sleep requests go: the FADT's PM1 registers and \_S3's
- * SLP_TYP values, found through the firmware's ACPI tables (RSDP from the
- * EFI configuration table, then the XSDT, or the RSDT, to the FADT and
- * its DSDT), for svm/acpi_sleep.c.  ACPI 6.4 §5.2.5 (RSDP: "RSD PTR ",
+ * The FADT's ports nestvisor watches, found through the firmware's ACPI
+ * tables (RSDP from the EFI configuration table, then the XSDT, or the
+ * RSDT, to the FADT and its DSDT): where L1's ACPI sleep requests go, the
+ * PM1 registers and \_S3's SLP_TYP values, for svm/acpi_sleep.c; and the
+ * SMI command port, for svm/smi_cmd.c.  ACPI 6.4 §5.2.5 (RSDP: "RSD PTR ",
  * revision at 15, RSDT address at 16, XSDT address at 24), §5.2.7/§5.2.8
  * (RSDT/XSDT: 36-byte header, then 4- or 8-byte table addresses).  Parsing
  * of the FADT and the DSDT: boot/acpi.c.
@@ -57,9 +58,22 @@ static const uint8_t *find_rsdp(void)
 	return rsdp;
 }
 
+static const uint8_t *find_fadt(const uint8_t *rsdp)
+{
+	const uint8_t *fadt = NULL;
+
+	if (rsdp[15] >= 2 && le(rsdp + 24, 8))
+		fadt = find_table((const uint8_t *)(uintptr_t)le(rsdp + 24, 8), 8,
+				  "FACP");
+	if (!fadt && le(rsdp + 16, 4))
+		fadt = find_table((const uint8_t *)(uintptr_t)le(rsdp + 16, 4), 4,
+				  "FACP");
+	return fadt;
+}
+
 void sleep_find(struct launch_s3 *s3)
 {
-	const uint8_t *rsdp = find_rsdp(), *fadt = NULL, *dsdt;
+	const uint8_t *rsdp = find_rsdp(), *fadt, *dsdt;
 	struct acpi_pm1 pm1;
 	int rc;
 
@@ -69,12 +83,7 @@ void sleep_find(struct launch_s3 *s3)
 			 "sleep states to watch");
 		return;
 	}
-	if (rsdp[15] >= 2 && le(rsdp + 24, 8))
-		fadt = find_table((const uint8_t *)(uintptr_t)le(rsdp + 24, 8), 8,
-				  "FACP");
-	if (!fadt && le(rsdp + 16, 4))
-		fadt = find_table((const uint8_t *)(uintptr_t)le(rsdp + 16, 4), 4,
-				  "FACP");
+	fadt = find_fadt(rsdp);
 	if (!fadt) {
 		log_info("ACPI: no FADT: no sleep states to watch");
 		return;
@@ -101,4 +110,21 @@ void sleep_find(struct launch_s3 *s3)
 		 s3->cnt_a, s3->sts_a, s3->offered ? "offered (SLP_TYP "
 		 "watched: a request is refused with an immediate wake)" :
 		 "not offered");
+}
+
+uint16_t smi_cmd_find(void)
+{
+	const uint8_t *rsdp = find_rsdp(), *fadt = rsdp ? find_fadt(rsdp) : NULL;
+	uint16_t port = 0;
+	int rc = fadt ? acpi_fadt_smi_cmd(fadt, le(fadt + 4, 4), &port) :
+			-NV_ENOENT;
+
+	if (rc == -NV_EINVAL)
+		log_warn("ACPI: the FADT's SMI_CMD is no I/O port: software SMIs "
+			 "are not held while L1's GIF is clear");
+	if (rc)
+		return 0;
+	log_info("ACPI: SMI command port 0x%x (held while L1's GIF is clear)",
+		 port);
+	return port;
 }

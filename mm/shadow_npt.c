@@ -76,6 +76,17 @@
  * a U=1 page.  Kernels normally enter on U=0 pages, whose NX in the USER
  * root switches back to SUPERVISOR on the first fetch.  Cost: CPL-3 code
  * that alternates between U=0 and U=1 pages switches roots each time.
+ * Straddles: a CPL-3 instruction whose bytes lie on a U=0 and a U=1 page
+ * runs on hardware (both fetches are user fetches, allowed), but no root
+ * has both pages executable, and each fetch would switch to the other
+ * root.  So every switch is remembered with the instruction's RIP; a fetch
+ * that would leave a USER root for SUPERVISOR at the RIP of the switch
+ * that entered that root (no instruction finished in between) is the
+ * straddle: its U=0 page is installed executable in the USER root, as a
+ * 4 KiB leaf, and the root stays.  That leaf is zapped when vmcb02 next
+ * switches away from the root, so the exception lasts while the USER root
+ * does, and adds nothing to the inexactness above: it only lets CPL 0-2
+ * code on that one U=0 page run on in the USER root.
  *
  * Several vCPUs (mm/snpt_smp.c).  L1 keeps running on other CPUs while
  * one vCPU's fault is handled, so a table page the walk read may be
@@ -310,6 +321,10 @@ static void evict(struct snpt *s, unsigned r)
 	empty_root(s, r);
 	pt_free(s->env.ptm, s->roots[r].hpa, PT_LEVELS);
 	s->roots[r].valid = false;
+	if (s->gmet.switched && s->gmet.switch_root == r)
+		s->gmet.switched = false;
+	if (s->gmet.straddle && s->gmet.straddle_root == r)
+		s->gmet.straddle = false;
 }
 
 /* Is hpa a cached root?  *index gets its slot. */
@@ -339,6 +354,7 @@ void snpt_init(struct snpt *s, const struct snpt_env *env)
 	for (unsigned r = 0; r < SNPT_MAX_ROOTS; r++)
 		s->roots[r].valid = false;
 	s->clock = 0;
+	s->gmet = (struct snpt_gmet_state){ 0 };
 	uses_init(s);
 	s->stats = (struct snpt_stats){ 0 };
 }
@@ -479,6 +495,39 @@ static uint64_t make_leaf(const struct snpt *s, const struct snpt_root *rt,
 	return leaf;
 }
 
+/* ---- GMET emulation: root switches and straddles ("GMET" above) ------- */
+
+/*
+ * A fetch in root r needs class cls, not r's: is it the second half of a
+ * straddling instruction?  Only from a USER root to SUPERVISOR, at the RIP
+ * of the switch that entered r.
+ */
+static bool gmet_straddle(const struct snpt *s, unsigned r,
+			  enum snpt_exec cls, uint64_t rip)
+{
+	return s->roots[r].exec == SNPT_EXEC_USER &&
+	       cls == SNPT_EXEC_SUPERVISOR && s->gmet.switched &&
+	       s->gmet.switch_root == r && s->gmet.switch_rip == rip;
+}
+
+/* vmcb02 leaves root r for target at rip: r's straddle leaf goes. */
+static void gmet_switched(struct snpt *s, unsigned r, unsigned target,
+			  uint64_t rip)
+{
+	struct snpt_gmet_state *g = &s->gmet;
+
+	if (g->straddle && g->straddle_root == r) {
+		uint64_t last = g->straddle_page + PAGE_MASK_4K;
+
+		zap_range(s, r, g->straddle_page, last);
+		remove_uses_within(s, r, g->straddle_page, last);
+		g->straddle = false;
+	}
+	g->switched = true;
+	g->switch_root = target;
+	g->switch_rip = rip;
+}
+
 /*
  * Does every L1 table entry the walk read still hold what it read (but
  * for A and D, which only the walker and hardware set)?  Asked after a
@@ -530,14 +579,15 @@ static int record_and_install(struct snpt *s, unsigned r, uint64_t l2_gpa,
 
 enum snpt_outcome snpt_handle_fault(struct snpt *s, uint64_t root_hpa,
 				    uint64_t l2_gpa, uint64_t hw_exit_info_1,
-				    unsigned cpl, struct snpt_fault_result *out)
+				    unsigned cpl, uint64_t rip,
+				    struct snpt_fault_result *out)
 {
 	uint64_t stage = fault_stage(hw_exit_info_1), access, hpa;
 	enum snpt_outcome installed = SNPT_INSTALLED;
 	struct walk_result wr;
 	unsigned r, target, max_shift = 12, shift;
 	uint64_t leaf;
-	bool watched;
+	bool watched, straddle = false;
 	int rc;
 
 	*out = (struct snpt_fault_result){ .exec = SNPT_EXEC_SUPERVISOR,
@@ -586,17 +636,22 @@ enum snpt_outcome snpt_handle_fault(struct snpt *s, uint64_t root_hpa,
 		enum snpt_exec cls = (wr.access & ACC_USER) ? SNPT_EXEC_USER
 							    : SNPT_EXEC_SUPERVISOR;
 
-		if (cls != s->roots[r].exec) {
+		if (cls != s->roots[r].exec && gmet_straddle(s, r, cls, rip)) {
+			straddle = true;
+		} else if (cls != s->roots[r].exec) {
 			if (get_root(s, s->roots[r].ncr3, s->roots[r].role,
 				     cls, &target))
 				return SNPT_NO_MEMORY;
 			installed = SNPT_SWITCH_ROOT;
-			s->stats.switches++;
 		}
 	}
 
-	shift = pick_shift(s, &wr, hpa, max_shift);
+	/* A straddle's U=0 page: executable in this USER root, 4 KiB only
+	 * (the walk allowed the fetch, so only the class made it NX). */
+	shift = straddle ? 12 : pick_shift(s, &wr, hpa, max_shift);
 	leaf = make_leaf(s, &s->roots[target], &wr, access, hpa, shift);
+	if (straddle)
+		leaf &= ~PTE_NX;
 	if (watched)
 		leaf &= ~(PTE_RW | PTE_D);
 	rc = record_and_install(s, target, l2_gpa, &wr, shift, leaf);
@@ -604,6 +659,17 @@ enum snpt_outcome snpt_handle_fault(struct snpt *s, uint64_t root_hpa,
 		return SNPT_RETRY;
 	if (rc)
 		return SNPT_NO_MEMORY;
+	if (installed == SNPT_SWITCH_ROOT) {
+		gmet_switched(s, r, target, rip);
+		s->stats.switches++;
+	}
+	if (straddle) {
+		s->gmet.switched = false;
+		s->gmet.straddle = true;
+		s->gmet.straddle_root = r;
+		s->gmet.straddle_page = l2_gpa & ~PAGE_MASK_4K;
+		s->stats.straddles++;
+	}
 	out->shadow_shift = shift;
 	out->exec = s->roots[target].exec;
 	out->root_hpa = s->roots[target].hpa;

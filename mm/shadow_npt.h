@@ -17,7 +17,8 @@
  *    CPU before it returns, see SNPT_RETRY);
  *  - after snpt_get_root() or a fault with outcome SNPT_SWITCH_ROOT,
  *    vmcb02's nCR3 is the root returned; the caller flushes the ASID's TLB
- *    after snpt_l1_write(), snpt_invlpga() and snpt_flush().
+ *    after snpt_l1_write(), snpt_invlpga(), snpt_flush() and
+ *    SNPT_SWITCH_ROOT (the root left behind may have lost an entry).
  */
 #ifndef NV_MM_SHADOW_NPT_H
 #define NV_MM_SHADOW_NPT_H
@@ -110,14 +111,30 @@ struct snpt_use {
 };
 
 struct snpt_stats {
-	uint64_t faults, installs, reflects, no_l1_memory, switches;
+	uint64_t faults, installs, reflects, no_l1_memory, switches, straddles;
 	uint64_t l1_writes, invlpga, flushes, resets, evictions;
 	uint64_t protects, unprotects, protect_failures, changed_under_walk;
+};
+
+/*
+ * GMET emulation's memory of its last root switch (the instruction, by its
+ * RIP, and the root switched to) and of the one page it made executable in
+ * a USER root for an instruction that straddles a U=0 and a U=1 page
+ * (shadow_npt.c, "GMET").
+ */
+struct snpt_gmet_state {
+	bool switched;
+	unsigned switch_root;
+	uint64_t switch_rip;
+	bool straddle;
+	unsigned straddle_root;
+	uint64_t straddle_page;
 };
 
 struct snpt {
 	struct snpt_env env;
 	struct snpt_root roots[SNPT_MAX_ROOTS];
+	struct snpt_gmet_state gmet;
 	uint64_t clock;
 	struct snpt_use uses[SNPT_MAX_USES];
 	uint16_t bucket[SNPT_HASH_BUCKETS];
@@ -199,14 +216,16 @@ int snpt_get_root(struct snpt *s, uint64_t ncr3, union cpu_role role,
 
 /*
  * An #NPF from L2 while vmcb02 ran on root_hpa: hw_exit_info_1 and l2_gpa
- * (EXITINFO2) as the CPU reported them, cpl = L2's CPL at the fault.
+ * (EXITINFO2) as the CPU reported them, cpl = L2's CPL and rip = L2's RIP
+ * at the fault (the instruction whose access faulted; GMET emulation tells
+ * an instruction that straddles two execution classes by it).
  * Only INSTALLED and SWITCH_ROOT add a shadow entry (making the other
  * class's root may evict the least recently used root); NO_MEMORY may have
  * emptied every root.
  */
 enum snpt_outcome snpt_handle_fault(struct snpt *s, uint64_t root_hpa,
 				    uint64_t l2_gpa, uint64_t hw_exit_info_1,
-				    unsigned cpl,
+				    unsigned cpl, uint64_t rip,
 				    struct snpt_fault_result *out);
 
 /*

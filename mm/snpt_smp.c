@@ -308,14 +308,14 @@ int snpt_smp_get_root(struct snpt_smp *g, unsigned idx, uint64_t ncr3,
 enum snpt_outcome snpt_smp_fault(struct snpt_smp *g, unsigned idx,
 				 uint64_t root_hpa, uint64_t l2_gpa,
 				 uint64_t hw_exit_info_1, unsigned cpl,
-				 struct snpt_fault_result *out)
+				 uint64_t rip, struct snpt_fault_result *out)
 {
 	struct snpt_smp_vcpu *v = &g->v[idx];
 	enum snpt_outcome o;
 
 	spin_lock(&v->lock);
 	o = snpt_handle_fault(v->mmu, root_hpa, l2_gpa, hw_exit_info_1, cpl,
-			      out);
+			      rip, out);
 	spin_unlock(&v->lock);
 	return o;
 }

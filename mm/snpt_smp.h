@@ -108,7 +108,7 @@ int snpt_smp_get_root(struct snpt_smp *g, unsigned idx, uint64_t ncr3,
 enum snpt_outcome snpt_smp_fault(struct snpt_smp *g, unsigned idx,
 				 uint64_t root_hpa, uint64_t l2_gpa,
 				 uint64_t hw_exit_info_1, unsigned cpl,
-				 struct snpt_fault_result *out);
+				 uint64_t rip, struct snpt_fault_result *out);
 void snpt_smp_invlpga(struct snpt_smp *g, unsigned idx, uint64_t l2_gpa);
 void snpt_smp_flush(struct snpt_smp *g, unsigned idx);
 

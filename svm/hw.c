@@ -22,3 +22,16 @@ bool hw_collect_nmi(volatile uint64_t *count)
 		__asm__ volatile("stgi; pause; clgi" ::: "memory");
 	return *count != before;
 }
+
+uint8_t hw_inb(uint16_t port)
+{
+	uint8_t v;
+
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+void hw_outb(uint16_t port, uint8_t val)
+{
+	__asm__ volatile("outb %0, %1" ::"a"(val), "Nd"(port));
+}

@@ -18,4 +18,8 @@ void hw_invlpga(uint64_t va, uint32_t asid);
  * count (core/host_env.h).  True if one came. */
 bool hw_collect_nmi(volatile uint64_t *count);
 
+/* One byte from or to an I/O port (svm/smi_cmd.c). */
+uint8_t hw_inb(uint16_t port);
+void hw_outb(uint16_t port, uint8_t val);
+
 #endif

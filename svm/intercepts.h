@@ -109,6 +109,10 @@ bool event_inj_pending(const struct vmcb *v);
 void nmi_arrived(struct cpu *cpu);
 void nmi_deliver(struct cpu *cpu);
 
+/* Before a VMRUN: what the GIF held, once it is set, in the CPU's order:
+ * an SMI request (svm/smi_cmd.c), then an NMI (svm/nested_gif.c). */
+void gif_deliver_held(struct cpu *cpu);
+
 /* The running guest's instruction that nestvisor emulated is complete
  * (RIP is past it, its effects done: handlers complete it last): RF is
  * cleared and, with TF set, DR6.BS is set and the single-step #DB trap

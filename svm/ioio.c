@@ -9,7 +9,9 @@
  *    (svm/pci_hide.h): an access that CONFIG_ADDRESS (the real register,
  *    which only L1 writes) points at a hidden function reads all ones and
  *    writes nothing; any other is performed;
- *  - the ACPI PM1 status and control registers (svm/acpi_sleep.c: S3).
+ *  - the ACPI PM1 status and control registers (svm/acpi_sleep.c: S3);
+ *  - the SMI command port, whose writes wait for the GIF
+ *    (svm/smi_cmd.c).
  * The CPU reports the next RIP in exit_info_2 (APM Vol. 2 §15.10.2),
  * NRIPS or not.
  */
@@ -18,6 +20,7 @@
 #include "core/x86.h"
 #include "svm/acpi_sleep.h"
 #include "svm/pci_hide.h"
+#include "svm/smi_cmd.h"
 
 static inline uint32_t port_in(uint16_t port, unsigned size)
 {
@@ -56,6 +59,8 @@ void handle_ioio(struct cpu *cpu)
 	} else if (io.str) {
 		/* String I/O to nestvisor's ports: not supported, ignored. */
 		log_warn_limited("L1 string I/O to port 0x%x ignored", port);
+	} else if (smi_cmd_owns(port, size)) {
+		v->save.rax = smi_cmd_io(cpu, port, size, io.in, v->save.rax);
 	} else if (port >= PCI_CONFIG_DATA && port < PCI_CONFIG_DATA + 4) {
 		bool hidden = pci_config_address_hidden(inl(PCI_CONFIG_ADDRESS));
 

@@ -45,6 +45,7 @@
 #include "svm/nested.h"
 #include "svm/nvctl.h"
 #include "svm/permmap.h"
+#include "svm/smi_cmd.h"
 #include "svm/vmcb01.h"
 
 #define HOST_STACK_PAGES 8
@@ -178,6 +179,7 @@ int hv_prepare(struct launch_params *p)
 		goto oom;
 	vmcb01_init_maps(msrpm, iopm);
 	acpi_sleep_init(&p->s3, iopm);
+	smi_cmd_init(p->smi_cmd, iopm);
 	if (nested_npt_global_init(caps.gbpages))
 		goto oom;
 

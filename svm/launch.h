@@ -30,6 +30,9 @@ struct launch_params {
 		uint8_t typ_a, typ_b;
 		bool offered;
 	} s3;
+	/* The FADT's SMI command port, 0: none (boot/sleep.c,
+	 * svm/smi_cmd.c). */
+	uint16_t smi_cmd;
 	/* The CPUs, as the firmware lists them (boot/mp.c decided which
 	 * are to be virtualized). */
 	unsigned nr_cpus;

@@ -285,8 +285,15 @@ void nested_handle_exit(struct cpu *cpu)
 		handle_npf(cpu); /* svm/npf.c, whoever's the fault is */
 		goto reinject;
 	}
+	/* An SMI from outside (not a request svm/smi_cmd.c holds): taken
+	 * now, it cannot wait (svm/smi.c); L1 intercepting SMI gets the
+	 * #VMEXIT it would have had. */
 	if (code == VMEXIT_SMI) {
-		handle_smi(cpu); /* svm/smi.c: the platform's, never L1's */
+		handle_smi(cpu);
+		if (nested_l1_intercepts(cpu, VMEXIT_SMI, 0)) {
+			nested_vmexit(cpu, VMEXIT_SMI, 0, 0, 0);
+			return;
+		}
 		goto reinject;
 	}
 	/* Every NMI exits to nestvisor first: a kick, or an NMI that

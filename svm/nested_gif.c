@@ -24,8 +24,12 @@
  *    before INTR, as the CPU would have taken the held one;
  *  - L2's virtual interrupt (V_IRQ from vmcb12): taken out of vmcb02 while
  *    it must wait, given back after.
- *  - SMI: not held.  SMIs belong to the platform's SMM, and an SMI cannot
- *    be held physically while a guest runs; docs/nested.md lists it.
+ *  - SMI: a pending SMI cannot be held physically while a guest runs (it
+ *    would exit at once again), so what is held is the guest's request
+ *    for one, its write to the SMI command port (svm/smi_cmd.c), written
+ *    and its SMI taken once the GIF is set, before the held NMI
+ *    (gif_deliver_held() below).  SMIs from elsewhere are taken when they
+ *    come (svm/smi.c); docs/nested.md lists it.
  * L2's virtual GIF (vmcb12 V_GIF_ENABLE, offered to L1 as vGIF): L2's
  * CLGI and STGI clear and set vmcb12's V_GIF instead of the GIF, and
  * V_GIF = 0 holds L2's virtual interrupt.  Where the CPU has vGIF, vmcb02
@@ -36,6 +40,7 @@
 #include "core/x86.h"
 #include "svm/intercepts.h"
 #include "svm/nested_internal.h"
+#include "svm/smi_cmd.h"
 
 /* Does the CPU's vGIF run L2's virtual GIF (vmcb02 carries L1's V_GIF
  * bits and does not intercept L2's CLGI/STGI)?  Not while L2's EFER.SVME
@@ -156,4 +161,15 @@ void nested_l2_vgif_sync(struct cpu *cpu)
 
 	if (cpu_vgif_for_l2(cpu))
 		n->l2_vgif = (n->vmcb02->control.int_ctl & V_GIF) != 0;
+}
+
+/* SMI before NMI (APM Vol. 2 §8.5, simultaneous interrupt priorities);
+ * INTR is physical and comes after the VMRUN.  Each waits while the GIF
+ * is clear; an SMI that becomes L1's #VMEXIT clears it, and the NMI then
+ * waits too. */
+void gif_deliver_held(struct cpu *cpu)
+{
+	smi_deliver(cpu);
+	if (cpu->nmi_pending)
+		nmi_deliver(cpu);
 }

@@ -328,5 +328,6 @@ enum snpt_outcome nested_npt_handle_fault(struct cpu *cpu,
 	const struct vmcb_control *c = &n->vmcb02->control;
 
 	return snpt_smp_fault(&group, cpu->idx, n->npt_root, c->exit_info_2,
-			      c->exit_info_1, n->vmcb02->save.cpl, r);
+			      c->exit_info_1, n->vmcb02->save.cpl,
+			      n->vmcb02->save.rip, r);
 }

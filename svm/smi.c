@@ -16,8 +16,10 @@
  * host's NMI entry (core/idt.S) only counts it, and it is what an NMI
  * exit would have been (svm/nmi.c): another CPU's kick, or an NMI for the
  * guest that was running, where it would have gone without the SMI.
- * An SMI of L2 is nestvisor's whatever vmcb12 intercepts: L1 has no SMM
- * of its own to be told about (docs/security.md).
+ * An SMI of L2 is taken here whatever vmcb12 intercepts (L1 has no SMM of
+ * its own, docs/security.md); L1 intercepting SMI then gets #VMEXIT(SMI)
+ * (svm/nested_exit.c).  The SMIs a guest asks for by writing the SMI
+ * command port wait for its GIF and come here through svm/smi_cmd.c.
  */
 #include "core/host_env.h"
 #include "core/log.h"

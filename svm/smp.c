@@ -155,8 +155,7 @@ void svm_prepare_entry(struct cpu *cpu)
 						     __ATOMIC_ACQUIRE);
 		cpu->nmi_pending = true;
 	}
-	if (cpu->nmi_pending)
-		nmi_deliver(cpu);
+	gif_deliver_held(cpu);
 	/* L2's virtual NMI, where nestvisor emulates vNMI (after the
 	 * physical NMI, which may have ended L2's run). */
 	nested_feat_entry(cpu, cpu->nested.guest_mode, &cpu->nested.feat);

@@ -108,6 +108,8 @@ struct cpu {
 	uint32_t kicked;           /* atomic: an NMI was sent as a kick */
 	uint32_t flush_req;        /* atomic: flush the TLB at the next VMRUN */
 	bool nmi_pending;          /* an NMI for the guest, not yet injected */
+	bool smi_held;             /* a write to SMI_CMD waits for the GIF */
+	uint8_t smi_val;           /* its byte (svm/smi_cmd.c) */
 	uint32_t nmi_ipis;         /* atomic: NMI IPIs L1 sent to this CPU */
 	uint32_t nmi_ipis_done;    /* those turned into nmi_pending */
 	struct vapic vapic;        /* L1's local APIC as nestvisor tracks it */

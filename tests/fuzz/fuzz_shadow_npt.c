@@ -218,6 +218,7 @@ struct h {
 	unsigned nr_slots;
 	uint64_t l2s[64];	/* L2 gpas op_map mapped */
 	unsigned nr_l2s;
+	uint64_t rip;		/* each fault a new instruction: no straddles */
 };
 
 static struct h H;
@@ -524,7 +525,7 @@ static void op_fault(struct fin *in)
 	}
 	before = shadow_get(rt, l2);
 	fake_mem_begin_walk(H.mem);
-	oc = snpt_handle_fault(H.s, rt, l2, hw, cpl, &out);
+	oc = snpt_handle_fault(H.s, rt, l2, hw, cpl, ++H.rip, &out);
 	FUZZ_CHECK(oc != SNPT_STALE_ROOT, "the root just returned is stale");
 	if (l2 >> 48) {
 		FUZZ_CHECK(oc == SNPT_BAD_ADDRESS, "L2 gpa 0x%llx: outcome %d",
@@ -676,6 +677,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	H.ncr3 = table_gpa[0];
 	H.nr_slots = 0;
 	H.nr_l2s = 0;
+	H.rip = 0;
 	pagewalk_init(&H.w, H.role, true, &cpu);
 	H.ptm = (struct pt_mem){ NULL, pool_map, pool_alloc, pool_free };
 	H.env = (struct snpt_env){

@@ -38,6 +38,7 @@
 #include "svm/nested_internal.h"
 #include "svm/nvctl.h"
 #include "svm/permmap.h"
+#include "svm/smi_cmd.h"
 #include "svm/smp.h"
 
 #define L1_BASE 0x10000000ull
@@ -54,6 +55,11 @@ static struct {
 	uint32_t invlpga_asid;
 	bool nmi_pending;
 	unsigned ioio, platform;
+	/* port writes (port << 8 | byte), SMIs taken, and whether the
+	 * running VMCB already carried an event when the last SMI came */
+	unsigned nr_outs, smis;
+	uint32_t outs[8];
+	bool event_before_smi;
 } hw;
 
 void hw_invlpga(uint64_t va, uint32_t asid)
@@ -61,6 +67,18 @@ void hw_invlpga(uint64_t va, uint32_t asid)
 	hw.invlpga++;
 	hw.invlpga_va = va;
 	hw.invlpga_asid = asid;
+}
+
+uint8_t hw_inb(uint16_t port)
+{
+	return (uint8_t)(0xa0 + (port & 0xf)); /* some value per port */
+}
+
+void hw_outb(uint16_t port, uint8_t val)
+{
+	if (hw.nr_outs < 8)
+		hw.outs[hw.nr_outs] = (uint32_t)port << 8 | val;
+	hw.nr_outs++;
 }
 
 bool hw_collect_nmi(volatile uint64_t *count)
@@ -123,8 +141,9 @@ void handle_ioio(struct cpu *cpu)
  * counted, not carried out. */
 void handle_smi(struct cpu *cpu)
 {
-	(void)cpu;
 	hw.platform++;
+	hw.smis++;
+	hw.event_before_smi = cpu->cur->control.event_inj.valid;
 }
 
 void handle_invd(struct cpu *cpu)

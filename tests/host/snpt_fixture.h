@@ -320,12 +320,24 @@ static inline struct walk_result dry_walk(struct h *h, uint64_t gpa,
 	return r;
 }
 
+/* A fault of the instruction at rip. */
+static inline enum snpt_outcome fault_at(struct h *h, uint64_t rt,
+					 uint64_t gpa, uint64_t hw,
+					 unsigned cpl, uint64_t rip,
+					 struct snpt_fault_result *out)
+{
+	fake_mem_begin_walk(h->mem);
+	return snpt_handle_fault(h->s, rt, gpa, hw, cpl, rip, out);
+}
+
+/* A fault of an instruction no other call names (a new RIP each time). */
 static inline enum snpt_outcome fault(struct h *h, uint64_t rt, uint64_t gpa,
 				      uint64_t hw, unsigned cpl,
 				      struct snpt_fault_result *out)
 {
-	fake_mem_begin_walk(h->mem);
-	return snpt_handle_fault(h->s, rt, gpa, hw, cpl, out);
+	static uint64_t rip = 0x7f0000000000ull;
+
+	return fault_at(h, rt, gpa, hw, cpl, rip += 16, out);
 }
 
 /* ---- this file's walker over the shadow --------------------------------- */

@@ -11,9 +11,9 @@
  * segment at 16, info at 18; type 11h/40h blocks are 40 bytes before
  * their device entries).  Tables live below 4 GiB (MAP_32BIT) so that the
  * RSDT's 32-bit pointers reach them.
- * The FADT's PM1 registers and the DSDT's \_S3/\_S5 packages, on tables
- * laid out by hand from ACPI 6.4 (§5.2.9 FADT field offsets, §5.2.3.2
- * Generic Address Structure, §20.2 AML encodings).
+ * The FADT's PM1 registers and SMI command port and the DSDT's \_S3/\_S5
+ * packages, on tables laid out by hand from ACPI 6.4 (§5.2.9 FADT field
+ * offsets, §5.2.3.2 Generic Address Structure, §20.2 AML encodings).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -92,6 +92,37 @@ static void test_fadt(void **state)
 	assert_int_equal(acpi_fadt_pm1(f, 244, &pm), -NV_EINVAL);
 	fadt_v1(f, 100);
 	assert_int_equal(acpi_fadt_pm1(f, 100, &pm), -NV_EINVAL);
+}
+
+/* SMI_CMD (§5.2.9, offset 48): the port, or none. */
+static void test_fadt_smi_cmd(void **state)
+{
+	uint8_t f[276];
+	uint16_t port = 0;
+	(void)state;
+
+	fadt_v1(f, 244);
+	put(f + 48, 0xb2, 4);
+	assert_int_equal(acpi_fadt_smi_cmd(f, 244, &port), 0);
+	assert_int_equal(port, 0xb2);
+	/* zero: no SMM command port */
+	put(f + 48, 0, 4);
+	assert_int_equal(acpi_fadt_smi_cmd(f, 244, &port), -NV_ENOENT);
+	/* hardware-reduced ACPI: the field is not used */
+	put(f + 48, 0xb2, 4);
+	put(f + 112, 1u << 20, 4);
+	assert_int_equal(acpi_fadt_smi_cmd(f, 244, &port), -NV_ENOENT);
+	/* no I/O port */
+	fadt_v1(f, 244);
+	put(f + 48, 0x10000, 4);
+	assert_int_equal(acpi_fadt_smi_cmd(f, 244, &port), -NV_EINVAL);
+	/* not a FADT, too short */
+	fadt_v1(f, 244);
+	put(f + 48, 0xb2, 4);
+	memcpy(f, "APIC", 4);
+	assert_int_equal(acpi_fadt_smi_cmd(f, 244, &port), -NV_EINVAL);
+	fadt_v1(f, 100);
+	assert_int_equal(acpi_fadt_smi_cmd(f, 100, &port), -NV_EINVAL);
 }
 
 /* A DSDT: a 36-byte header, then aml. */
@@ -347,6 +378,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fadt),
+		cmocka_unit_test(test_fadt_smi_cmd),
 		cmocka_unit_test(test_sleep_types),
 		cmocka_unit_test_setup(scan, setup),
 		cmocka_unit_test_setup(bad_tables, setup),

@@ -404,6 +404,122 @@ static void test_gif(void **state)
 	assert_int_equal(c01->int_ctl & V_INTR_MASKING, V_INTR_MASKING);
 }
 
+/*
+ * SMIs and the GIF (docs/semantics.md §12): APM §15.17, the CPU holds an
+ * SMI while the GIF is clear and takes it when STGI or VMRUN sets the
+ * GIF, before a held NMI (§8.5, simultaneous priorities: SMI, NMI, INTR);
+ * VMRUN with an SMI pending and SMI intercepted: #VMEXIT(SMI) before L2
+ * runs, the SMI still pending (§15.13.3).  The SMI here is a write to the
+ * SMI command port (ACPI §5.2.9 SMI_CMD, 0xB2 as on q35): the write and
+ * its SMI come at once with the GIF set, after STGI with it clear.
+ */
+static void test_smi_held_by_gif(void **state)
+{
+	struct vmcb_control *c01;
+	struct vmcb *v;
+	uint64_t rax;
+
+	(void)state;
+	cpu_up(0, 0, X86_EFER_NXE);
+	c01 = &cpu->vmcb01->control;
+	smi_cmd_init(0xb2, cpu->iopm);
+	assert_true(cpu->iopm[0xb2 / 8] & (1u << (0xb2 % 8)));
+	/* APM §15.10.1: an access of N bytes is every port it covers */
+	assert_true(smi_cmd_owns(0xb2, 1) && smi_cmd_owns(0xb1, 2) &&
+		    smi_cmd_owns(0xb0, 4));
+	assert_false(smi_cmd_owns(0xb3, 1) || smi_cmd_owns(0xb0, 2) ||
+		     smi_cmd_owns(0xb1, 1));
+
+	/* GIF set: the command and its SMI before L1's next instruction */
+	smi_cmd_io(cpu, 0xb2, 1, false, 0x42);
+	gif_deliver_held(cpu);                  /* before VMRUN */
+	assert_int_equal(hw.nr_outs, 1);
+	assert_int_equal(hw.outs[0], 0xb242);
+	assert_int_equal(hw.smis, 1);
+	assert_false(cpu->smi_held);
+
+	/* CLGI: an NMI and the command wait; 0xB3 of a 16-bit OUT does not;
+	 * an IN of the port reads the command; a second one replaces it */
+	cpu->vmcb01->control.next_rip = cpu->vmcb01->save.rip + 3;
+	nested_gif(cpu, false);
+	hw.nmi_pending = true;
+	smp_handle_nmi(cpu);
+	assert_true(cpu->nmi_pending);
+	smi_cmd_io(cpu, 0xb2, 2, false, 0x0907);
+	assert_int_equal(hw.nr_outs, 2);
+	assert_int_equal(hw.outs[1], 0xb309);
+	rax = smi_cmd_io(cpu, 0xb2, 1, true, 0x12345600);
+	assert_int_equal(rax, 0x12345607);
+	rax = smi_cmd_io(cpu, 0xb2, 4, true, ~0ull); /* 0xb2..0xb5, zero-extended */
+	assert_int_equal(rax, 0xa5a4a307);
+	gif_deliver_held(cpu);
+	assert_int_equal(hw.smis, 1);
+	assert_int_equal(hw.nr_outs, 2);
+	assert_false(c01->event_inj.valid);
+	smi_cmd_io(cpu, 0xb2, 1, false, 0x08);
+	/* STGI: the SMI, then the NMI */
+	cpu->vmcb01->control.next_rip = cpu->vmcb01->save.rip + 3;
+	nested_gif(cpu, true);
+	gif_deliver_held(cpu);
+	assert_int_equal(hw.smis, 2);
+	assert_int_equal(hw.outs[2], 0xb208);
+	assert_false(hw.event_before_smi);      /* the NMI came after */
+	assert_int_equal(c01->event_inj.raw, 0x80000202);
+	assert_false(cpu->nmi_pending || cpu->smi_held);
+	c01->event_inj.raw = 0;
+
+	/* CLGI; command; VMRUN of an L2 whose SMIs L1 intercepts: the
+	 * #VMEXIT(SMI) comes before L2 runs (its RIP unchanged), EXITINFO1
+	 * and 2 zero; the SMI waits for L1's STGI, and a held NMI with it */
+	cpu->vmcb01->control.next_rip = cpu->vmcb01->save.rip + 3;
+	nested_gif(cpu, false);
+	smi_cmd_io(cpu, 0xb2, 1, false, 0x09);
+	hw.nmi_pending = true;
+	smp_handle_nmi(cpu);
+	v = vmcb12_new();
+	v->control.intercept_misc1 |= INTERCEPT1_SMI | INTERCEPT1_NMI;
+	l1_vmrun(v);
+	assert_true(cpu->nested.guest_mode && cpu->nested.gif);
+	gif_deliver_held(cpu);
+	assert_false(cpu->nested.guest_mode);
+	assert_int_equal(v->control.exit_code, VMEXIT_SMI);
+	assert_int_equal(v->control.exit_info_1, 0);
+	assert_int_equal(v->control.exit_info_2, 0);
+	assert_int_equal(v->save.rip, 0x4000);
+	assert_false(cpu->nested.gif);
+	assert_true(cpu->smi_held && cpu->nmi_pending);
+	assert_int_equal(hw.smis, 2);
+	cpu->vmcb01->control.next_rip = cpu->vmcb01->save.rip + 3;
+	nested_gif(cpu, true);
+	gif_deliver_held(cpu);
+	assert_int_equal(hw.smis, 3);
+	assert_false(hw.event_before_smi);
+	assert_int_equal(c01->event_inj.raw, 0x80000202);
+	c01->event_inj.raw = 0;
+
+	/* not intercepted: taken at VMRUN, in L2's time, L2 runs */
+	cpu->vmcb01->control.next_rip = cpu->vmcb01->save.rip + 3;
+	nested_gif(cpu, false);
+	smi_cmd_io(cpu, 0xb2, 1, false, 0x0a);
+	v = vmcb12_new();
+	l1_vmrun(v);
+	gif_deliver_held(cpu);
+	assert_true(cpu->nested.guest_mode);
+	assert_int_equal(hw.smis, 4);
+	assert_int_equal(hw.outs[hw.nr_outs - 1], 0xb20a);
+
+	/* an SMI from outside while L2 runs: taken at once, and L1, which
+	 * intercepts SMI, gets the #VMEXIT */
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+	v = vmcb12_new();
+	v->control.intercept_misc1 |= INTERCEPT1_SMI;
+	l1_vmrun(v);
+	l2_exit(VMEXIT_SMI, 0, 0, 0);
+	assert_int_equal(hw.smis, 5);
+	assert_false(cpu->nested.guest_mode);
+	assert_int_equal(v->control.exit_code, VMEXIT_SMI);
+}
+
 /* ---- the permission maps and L1's TLB maintenance ---------------------- */
 
 /*
@@ -921,6 +1037,7 @@ int main(void)
 		cmocka_unit_test(test_reinjection),
 		cmocka_unit_test(test_exception_intercept),
 		cmocka_unit_test(test_gif),
+		cmocka_unit_test(test_smi_held_by_gif),
 		cmocka_unit_test(test_maps_watched),
 		cmocka_unit_test(test_tlb_control_reaches_shadow),
 		cmocka_unit_test(test_invlpga_reaches_shadow),

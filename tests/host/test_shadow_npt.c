@@ -3,8 +3,9 @@
  * The shadow-NPT MMU (mm/shadow_npt.c), case by case: the error codes of
  * docs/semantics.md (§5.1, §7.2), the D-bit rule and A/D bits, large pages, coherence
  * through the write trap, INVLPGA and flush, the root cache, GMET in every
- * CPL x U x NX x access x class combination (§5.1 rows 7, 9-15, §5.2), a
- * hostile L1, and the fixed limits.  Fakes and the shadow reader:
+ * CPL x U x NX x access x class combination (§5.1 rows 7, 9-15, §5.2) and
+ * an instruction straddling both classes, a hostile L1, and the fixed
+ * limits.  Fakes and the shadow reader:
  * snpt_fixture.h.  Expected values come from docs/semantics.md and from the design
  * rules in shadow_npt.h, never from the MMU's output.
  */
@@ -467,7 +468,7 @@ static void root_cache(void **state)
 	assert_int_equal(F.pool_used, pool - 4 + 1); /* 4 freed, 1 new root */
 	assert_int_equal(F.nr_prot, prot - 1);
 	assert_true(prot_find(NCR3 + 0x1000000ull) < 0);
-	assert_int_equal(snpt_handle_fault(h.s, r[1], L2A, FINAL, 0, &out),
+	assert_int_equal(fault(&h, r[1], L2A, FINAL, 0, &out),
 			 r[8] == r[1] ? SNPT_INSTALLED : SNPT_STALE_ROOT);
 	assert_true(shadow_get(r[0], L2A).present);
 	/* a fresh root for an evicted key starts empty */
@@ -575,6 +576,159 @@ static void gmet_matrix(void **state)
 		cases++;
 	}
 	print_message("  GMET matrix: %u cases\n", cases);
+}
+
+/*
+ * (4b) GMET emulated, an instruction whose bytes straddle a U=0 and a U=1
+ * page (docs/semantics.md §2.1, §2.4): a CPL-3 fetch from either page is
+ * allowed (APM Table 15-21), so at CPL 3 the instruction runs, whatever
+ * root vmcb02 starts on; at CPL 0-2 its U=1 half is a GMET fault.
+ * cpu_fetch() plays the CPU: it fetches the two halves in order from the
+ * root vmcb02 runs on, and each missing or NX half is an #NPF of the
+ * instruction at rip, followed as svm/npf.c would (a root switch moves
+ * vmcb02).  Without the straddle rule the faults never end.
+ */
+#define STRADDLE_RIP 0x40007ffeull
+
+static enum snpt_outcome cpu_fetch(struct h *h, uint64_t *rt,
+				   const uint64_t half[2], unsigned cpl,
+				   uint64_t rip, unsigned *faults,
+				   struct snpt_fault_result *out)
+{
+	for (*faults = 0; *faults < 8;) {
+		struct sw sw = { 0 };
+		enum snpt_outcome o;
+		unsigned i;
+
+		for (i = 0; i < 2; i++) {
+			sw = shadow_get(*rt, half[i]);
+			if (!sw.present || sw.nx)
+				break;
+		}
+		if (i == 2)
+			return SNPT_INSTALLED; /* the instruction ran */
+		o = fault_at(h, *rt, half[i], FINAL | PFERR_FETCH |
+			     (cpl == 3 ? PFERR_USER : 0) |
+			     (sw.present ? PFERR_PRESENT : 0), cpl, rip, out);
+		(*faults)++;
+		if (o == SNPT_SWITCH_ROOT)
+			*rt = out->root_hpa;
+		else if (o != SNPT_INSTALLED)
+			return o;
+	}
+	return SNPT_RETRY; /* no progress: the livelock */
+}
+
+static void gmet_straddle(void **state)
+{
+	const uint64_t u0 = PTE_P | PTE_RW | PTE_D, u1 = u0 | PTE_US;
+	const uint64_t half[2] = { L2A + 0xfff, L2A + 0x1000 };
+	const uint64_t kernel = L2A + 0x2000;
+
+	(void)state;
+	for (int user_first = 0; user_first <= 1; user_first++)
+	for (int start_user = 0; start_user <= 1; start_user++) {
+		struct h h;
+		struct snpt_fault_result out;
+		unsigned faults;
+		uint64_t rt, ru, rs;
+		unsigned u0_half = user_first ? 1 : 0;
+
+		h_init(&h, X86_CR4_PAE, LM | NXE, true, false, true, true);
+		map4(&h, L2A, L1A, 1, user_first ? u1 : u0);
+		map4(&h, L2A + 0x1000, L1A + 0x1000, 1, user_first ? u0 : u1);
+		map4(&h, kernel, L1A + 0x2000, 1, u0);
+		ru = root(&h, SNPT_EXEC_USER);
+		rs = root(&h, SNPT_EXEC_SUPERVISOR);
+		rt = start_user ? ru : rs;
+
+		/* CPL 3: it runs, in the USER root, after at most four
+		 * faults (a first install, two switches, the straddle) */
+		assert_int_equal(cpu_fetch(&h, &rt, half, 3, STRADDLE_RIP,
+					   &faults, &out), SNPT_INSTALLED);
+		assert_in_range(faults, 2, 4);
+		assert_int_equal(rt, ru);
+		assert_int_equal(h.s->stats.straddles, 1);
+		assert_int_equal(shadow_get(ru, half[u0_half]).shift, 12);
+
+		/* the exception lasts while the USER root does: the kernel's
+		 * first fetch (CPL 0, U=0, another RIP) switches back and
+		 * takes the U=0 half out of the USER root again */
+		assert_int_equal(fault(&h, ru, kernel, FINAL | PFERR_FETCH, 0,
+				       &out), SNPT_SWITCH_ROOT);
+		assert_int_equal(out.root_hpa, rs);
+		assert_false(shadow_get(ru, half[u0_half]).present);
+		assert_true(shadow_get(ru, half[!u0_half]).present);
+
+		/* and the instruction runs again from there */
+		rt = rs;
+		assert_int_equal(cpu_fetch(&h, &rt, half, 3, STRADDLE_RIP,
+					   &faults, &out), SNPT_INSTALLED);
+		assert_int_equal(rt, ru);
+		assert_int_equal(h.s->stats.straddles, 2);
+
+		/* CPL 0 (same pages, from the SUPERVISOR root): the U=1 half
+		 * is a GMET fault, P | I/D | bit 32, at that half's address */
+		snpt_flush(h.s);
+		rt = rs;
+		assert_int_equal(cpu_fetch(&h, &rt, half, 0, STRADDLE_RIP + 64,
+					   &faults, &out), SNPT_REFLECT);
+		assert_int_equal(out.exit_info_1, 0x100000011ull);
+		assert_int_equal(out.exit_info_2, half[!u0_half]);
+		h_fini(&h);
+	}
+
+	/* The U=0 half in a 2 MiB page of L1's: executable in the USER root
+	 * as that one 4 KiB page, the rest of the 2 MiB page stays NX. */
+	{
+		struct h h;
+		struct snpt_fault_result out;
+		const uint64_t big[2] = { 0x403fffffull, 0x40400000ull };
+		uint64_t ru, rt;
+		unsigned faults;
+
+		h_init(&h, X86_CR4_PAE, LM | NXE, true, false, true, true);
+		map4(&h, 0x40200000ull, 0x07600000ull, 2, u0);
+		map4(&h, big[1], 0x07800000ull, 1, u1);
+		ru = root(&h, SNPT_EXEC_USER);
+		rt = root(&h, SNPT_EXEC_SUPERVISOR);
+		/* the rest of the 2 MiB page, fetched from the USER root */
+		assert_int_equal(fault(&h, ru, 0x40200000ull, FINAL | PFERR_FETCH,
+				       3, &out), SNPT_SWITCH_ROOT);
+		assert_int_equal(shadow_get(rt, 0x40200000ull).shift, 21);
+		assert_int_equal(cpu_fetch(&h, &rt, big, 3, STRADDLE_RIP,
+					   &faults, &out), SNPT_INSTALLED);
+		assert_int_equal(rt, ru);
+		assert_int_equal(shadow_get(ru, big[0]).shift, 12);
+		assert_false(shadow_get(ru, big[0]).nx);
+		assert_int_equal(fault(&h, ru, 0x40200000ull, FINAL | PFERR_FETCH,
+				       3, &out), SNPT_SWITCH_ROOT);
+		h_fini(&h);
+	}
+
+	/* Different instructions alternating between the classes at CPL 3
+	 * are no straddle: each switch happens. */
+	{
+		struct h h;
+		struct snpt_fault_result out;
+		uint64_t ru, rs;
+
+		h_init(&h, X86_CR4_PAE, LM | NXE, true, false, true, true);
+		map4(&h, L2A, L1A, 1, u0);
+		map4(&h, L2A + 0x1000, L1A + 0x1000, 1, u1);
+		ru = root(&h, SNPT_EXEC_USER);
+		rs = root(&h, SNPT_EXEC_SUPERVISOR);
+		assert_int_equal(fault_at(&h, rs, L2A + 0x1000, FINAL | PFERR_FETCH,
+					  3, 0x1000, &out), SNPT_SWITCH_ROOT);
+		assert_int_equal(out.root_hpa, ru);
+		assert_int_equal(fault_at(&h, ru, L2A, FINAL | PFERR_FETCH, 3,
+					  0x2000, &out), SNPT_SWITCH_ROOT);
+		assert_int_equal(out.root_hpa, rs);
+		assert_true(shadow_get(ru, L2A + 0x1000).present);
+		assert_false(shadow_get(ru, L2A).present);
+		assert_int_equal(h.s->stats.straddles, 0);
+		h_fini(&h);
+	}
 }
 
 /* (5) A hostile L1: the shadow only ever holds what l1_to_hpa returned. */
@@ -695,6 +849,7 @@ int main(void)
 		cmocka_unit_test(invlpga_and_flush),
 		cmocka_unit_test(root_cache),
 		cmocka_unit_test(gmet_matrix),
+		cmocka_unit_test(gmet_straddle),
 		cmocka_unit_test(hostile_l1),
 		cmocka_unit_test(limits),
 	};

@@ -316,7 +316,7 @@ static void *vcpu_thread(void *arg)
 			uint64_t info1 = PFERR_GUEST_FINAL |
 					 (rnd(&seed) & 1 ? PFERR_WRITE : 0);
 			enum snpt_outcome o = snpt_smp_fault(&group, idx, root,
-							     gpa, info1, 0, &out);
+							     gpa, info1, 0, op, &out);
 
 			if (o == SNPT_STALE_ROOT &&
 			    snpt_smp_get_root(&group, idx, TB, role,
@@ -361,7 +361,7 @@ static void *vcpu_thread(void *arg)
 
 		o = snpt_smp_fault(&group, idx, root, rnd(&seed) % HOT & ~7ull,
 				   PFERR_GUEST_FINAL |
-				   (rnd(&seed) & 1 ? PFERR_WRITE : 0), 0, &out);
+				   (rnd(&seed) & 1 ? PFERR_WRITE : 0), 0, op, &out);
 		if (o == SNPT_STALE_ROOT &&
 		    snpt_smp_get_root(&group, idx, TB, role,
 				      SNPT_EXEC_SUPERVISOR, &root))

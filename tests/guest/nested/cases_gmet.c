@@ -14,7 +14,9 @@
  * the US bit of the error code is masked: erratum 1218), U=0 pages are
  * executable at any CPL (rows 14, 15), user fetches from U=1 pages work
  * (row 15), data accesses ignore U (rows 9-11), W=0 still faults for
- * writes (row 12).  I/D follows L1's NXE/SMEP, not GMET (§6.3).  These
+ * writes (row 12), an instruction straddling a U=0 and a U=1 page runs
+ * at CPL 3 and faults on its U=1 half at CPL 0.  I/D follows L1's
+ * NXE/SMEP, not GMET (§6.3).  These
  * cases cannot run on bare TCG; their expectations are written straight
  * from the rows named in each case.
  */
@@ -266,6 +268,53 @@ static int s53_smep_id(void)
 	return ok;
 }
 
+/*
+ * An instruction whose bytes straddle a U=0 and a U=1 page: CPUID with
+ * its 0f on the last byte of the data page and its a2 on the first byte
+ * of the code page.  At CPL 3 both fetches are allowed (row 15, either
+ * U), so CPUID runs and exits, RIP at its first byte; at CPL 0 the U=1
+ * half is a GMET fault (row 13) at that half's address (§7.1), whichever
+ * half it is.
+ */
+static int straddle(int cpl, int user_first)
+{
+	uint64_t lin = (cpl == 3 ? LIN_USER_OFF : 0) + GPA_DATA + PAGE_SIZE - 1;
+	struct vmcb *v;
+
+	npt_reset();
+	npt.data[PAGE_SIZE - 1] = 0x0f;
+	npt.code[0] = 0xa2;
+	npt.pt1[user_first ? NPT_IDX_CODE : NPT_IDX_DATA] &= ~PTE_US;
+	v = gmet_vmcb(cpl);
+	v->save.rip = lin;
+	if (cpl == 3)
+		return run_expect_cpuid(v, 0, NULL) &
+		       TAP_EXPECT_EQ("rip at the straddling CPUID", v->save.rip,
+				     lin);
+	return run_expect_npf(v, PFERR_GUEST_FINAL | PFERR_PRESENT | id_bit(),
+			      user_first ? GPA_DATA + PAGE_SIZE - 1 : GPA_CODE);
+}
+
+static int cpl3_straddle_supervisor_user(void)
+{
+	return straddle(3, 0);
+}
+
+static int cpl3_straddle_user_supervisor(void)
+{
+	return straddle(3, 1);
+}
+
+static int cpl0_straddle_supervisor_user(void)
+{
+	return straddle(0, 0);
+}
+
+static int cpl0_straddle_user_supervisor(void)
+{
+	return straddle(0, 1);
+}
+
 static const struct tap_case absent[] = {
 	{ "gmet.not_offered.bit_ignored", gmet_not_offered },
 };
@@ -281,6 +330,14 @@ static const struct tap_case present[] = {
 	{ "gmet.cpl0_write_readonly_faults", cpl0_write_readonly },
 	{ "gmet.idfetch.s5_3.gmet1_nxe0_smep0_no_id", s53_gmet_no_id },
 	{ "gmet.idfetch.s5_3.gmet0_nxe0_smep1_id", s53_smep_id },
+	{ "gmet.cpl3_straddle.supervisor_then_user_runs",
+	  cpl3_straddle_supervisor_user },
+	{ "gmet.cpl3_straddle.user_then_supervisor_runs",
+	  cpl3_straddle_user_supervisor },
+	{ "gmet.cpl0_straddle.supervisor_then_user_faults",
+	  cpl0_straddle_supervisor_user },
+	{ "gmet.cpl0_straddle.user_then_supervisor_faults",
+	  cpl0_straddle_user_supervisor },
 };
 
 struct case_list gmet_cases(void)

@@ -42,7 +42,7 @@ static void print_facts(void)
 }
 
 struct suite {
-	struct case_list lists[26];
+	struct case_list lists[27];
 	unsigned n, failed, total;
 };
 
@@ -70,7 +70,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 		event_cases, l2svm_cases, gif_cases, step_cases, maps_cases,
 		tlb_cases, vmrun_cases, modes_cases, decode_cases, rdtscp_cases, tsc_cases,
 		tsc_adjust_cases, pause_cases, pause_threshold_cases,
-		clean_cases, vnmi_cases, hostile_cases,
+		clean_cases, vnmi_cases, hostile_cases, smi_cases,
 	};
 	const unsigned n = sizeof(makers) / sizeof(makers[0]);
 	uint32_t apic_id;

@@ -77,6 +77,10 @@ struct nested_env {
 #define IRQ_LOG_SIZE 64
 	volatile uint8_t irq_log[IRQ_LOG_SIZE];
 	volatile uint32_t irq_log_n;
+	/* While irq_probe is set, what it pointed to when each logged
+	 * event was taken. */
+	volatile const uint64_t *volatile irq_probe;
+	volatile uint64_t irq_probe_log[IRQ_LOG_SIZE];
 	/* Single-step traps (#DB) L1 took while step_log_on: the RIP pushed
 	 * and DR6 (then reset to its initial 0xffff0ff0). */
 #define STEP_LOG_SIZE 16
@@ -182,5 +186,6 @@ struct case_list pause_cases(void);    /* cases_pause.c */
 struct case_list pause_threshold_cases(void); /* cases_pause.c */
 struct case_list clean_cases(void);    /* cases_clean.c */
 struct case_list vnmi_cases(void);     /* cases_vnmi.c */
+struct case_list smi_cases(void);      /* cases_smm.c: with SMM firmware only */
 
 #endif

@@ -301,8 +301,11 @@ void l1_idt_dispatch(struct l1_frame *f)
 		guest_exit_now(1);
 	}
 	env.irq_count[f->vector]++;
-	if (env.irq_log_n < IRQ_LOG_SIZE)
+	if (env.irq_log_n < IRQ_LOG_SIZE) {
 		env.irq_log[env.irq_log_n] = (uint8_t)f->vector;
+		if (env.irq_probe)
+			env.irq_probe_log[env.irq_log_n] = *env.irq_probe;
+	}
 	env.irq_log_n++;
 	if (f->vector != 0xff && f->vector != 2) /* NMIs take no EOI */
 		apic_write(APIC_EOI, 0);
