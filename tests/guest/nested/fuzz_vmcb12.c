@@ -683,13 +683,13 @@ int fuzz_vmcb12_sample(uint64_t seed, uint64_t i, struct fuzz_counts *c,
 
 			c->deviations++;
 			ok = 1;
-			if (x.exit == VMEXIT_INVALID && xt.exit == VMEXIT_INVALID &&
-			    !(tr & ~rules))
+			if (x.exit == VMEXIT_INVALID && xt.exit == VMEXIT_INVALID)
 				c->dev[FUZZ_DEV_EXITINFO2]++;
-			for (k = 0; k < R_COUNT; k++) {
-				c->dev_unchecked[k] += !!(rules & ~tr & (1u << k));
-				c->dev_refused[k] += !!(tr & ~rules & (1u << k));
-			}
+			else
+				for (k = 0; k < R_COUNT; k++) {
+					c->dev_unchecked[k] += !!(rules & ~tr & (1u << k));
+					c->dev_refused[k] += !!(tr & ~rules & (1u << k));
+				}
 		}
 	}
 	if (!ok) {
