@@ -13,7 +13,7 @@
  *   writes 0x1111 to 0x100, reads its own APIC ID from the xAPIC ID
  *   register (FEE00020h, bits 31:24) and sends itself an INIT through the
  *   ICR (FEE00310h, then FEE00300h = 4500h: INIT, level assert, physical
- *   destination), then counts at 0x104 forever.  An INIT puts the CPU in
+ *   destination) with MOV moffs32, EAX, then counts at 0x104 forever.  An INIT puts the CPU in
  *   its INIT state and an AP then waits for a Start-up IPI (APM Vol. 2
  *   §14.1.3, §16.5): the count stops.
  */
@@ -66,14 +66,13 @@ pm32:
 	movw	%ax, %es
 	movw	%ax, %ss
 	movl	$0x1111, 0x100(%ebx)
-	/* APIC stores through a register (nestvisor emulates MOV with a
-	 * ModRM memory operand, not MOV moffs: svm/insn.h). */
-	movl	$0xfee00000, %edx
-	movl	0x20(%edx), %eax		/* APIC ID register */
+	/* The stores as a compiler makes them for a constant address:
+	 * MOV moffs32, EAX (A3). */
+	movl	0xfee00020, %eax		/* APIC ID register */
 	andl	$0xff000000, %eax
-	movl	%eax, 0x310(%edx)		/* ICR high: destination */
+	movl	%eax, 0xfee00310		/* ICR high: destination */
 	movl	$0x4500, %eax
-	movl	%eax, 0x300(%edx)		/* ICR low: INIT, assert */
+	movl	%eax, 0xfee00300		/* ICR low: INIT, assert */
 2:	incl	0x104(%ebx)
 	jmp	2b
 

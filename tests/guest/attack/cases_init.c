@@ -12,7 +12,9 @@
  *  - INIT from the boot CPU to all but itself (destination shorthand 11b);
  *  - INIT from the AP to itself (ap_init_self: its count must stop).
  * The ICR is written as an OS does (xAPIC, APM Vol. 2 §16.5: ICR high,
- * then ICR low: 0x4500 INIT level assert, 0x600 | vector Start-up).
+ * then ICR low: 0x4500 INIT level assert, 0x600 | vector Start-up), with
+ * MOV through a register and, for the first INIT and in ap_init_self,
+ * with MOV moffs (A3), the form a compiler gives a constant address.
  * The boot CPU's own INIT is not sent: it would restart the firmware at
  * the reset vector (F000:FFF0) with this payload gone, which nestvisor
  * does under virtualization too (svm/init_sipi.c, T1).
@@ -71,12 +73,19 @@ static volatile uint32_t *apic(unsigned reg)
 	return (volatile uint32_t *)(uintptr_t)(APIC_BASE_PA + reg);
 }
 
-/* A store through a register, as an OS's APIC accessor makes it (the
- * compiler would use MOV moffs for a constant address, which nestvisor's
- * APIC emulation does not decode: svm/insn.h lists the stores it does). */
+/* The ICR written through a register (MOV r/m32, r32), or with MOV
+ * moffs64, EAX (A3 with a 64-bit offset, as a compiler stores to a
+ * constant address): nestvisor must emulate both (svm/insn.h). */
+static int icr_moffs;
+
 static void apic_store(unsigned reg, uint32_t v)
 {
-	__asm__ volatile("movl %k0, (%1)" ::"r"(v), "r"(apic(reg)) : "memory");
+	if (reg == APIC_ICR_HI && icr_moffs)
+		__asm__ volatile("movabsl %%eax, 0xfee00310" ::"a"(v) : "memory");
+	else if (reg == APIC_ICR_LO && icr_moffs)
+		__asm__ volatile("movabsl %%eax, 0xfee00300" ::"a"(v) : "memory");
+	else
+		__asm__ volatile("movl %k0, (%1)" ::"r"(v), "r"(apic(reg)) : "memory");
 }
 
 static void icr(uint32_t dest, uint32_t lo)
@@ -139,12 +148,15 @@ static int ready(void)
 	return 0;
 }
 
-/* The AP waits in the firmware; INIT, then the Start-up IPIs. */
+/* The AP waits in the firmware; INIT (written with MOV moffs), then the
+ * Start-up IPIs. */
 static int init_to_ap(void)
 {
 	if (!ready())
 		return 0;
+	icr_moffs = 1;
 	icr(ap_id, ICR_INIT);
+	icr_moffs = 0;
 	pm_delay_ms(10);
 	return sipi_runs_under_nestvisor("INIT to the AP");
 }
