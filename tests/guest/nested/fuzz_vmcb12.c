@@ -326,7 +326,10 @@ static void m_asid(struct rng *r, struct vmcb *v)
 	case 0: v->control.asid = 0; break;
 	case 1: v->control.asid = fcpu.nasid; break;
 	case 2: v->control.asid = fcpu.nasid + (uint32_t)rng_below(r, 0xffffffffu - fcpu.nasid); break;
-	default: v->control.asid = 1 + (uint32_t)rng_below(r, fcpu.nasid - 1); break;
+	default:
+		v->control.asid = fcpu.nasid > 1 ?
+				  1 + (uint32_t)rng_below(r, fcpu.nasid - 1) : 1;
+		break;
 	}
 }
 
