@@ -27,7 +27,9 @@
  *  - the stores to memory that a write to the xAPIC page can be (the page
  *    is write-protected, svm/apic.c): MOV r/m, reg (88, 89), MOV r/m, imm
  *    (C6 /0 imm8, C7 /0 imm16/imm32 sign-extended under REX.W) and XCHG
- *    r/m, reg (86, 87; LOCK allowed), with a memory operand only;
+ *    r/m, reg (86, 87; LOCK allowed), with a memory operand only; MOV
+ *    moffs, AL/eAX/rAX (A2, A3), whose absolute offset has the address
+ *    size (a compiler's store to a constant address);
  *  - LMSW (0F 01 /6), register or memory operand like INVLPG's: the
  *    selective CR0 write intercept takes it (svm/cr.c).
  */
@@ -71,7 +73,7 @@ enum insn_op {
 	INSN_MOV_CR,	/* 0F 20 (read CR), 0F 22 (write CR) */
 	INSN_INVLPG,	/* 0F 01 /7, memory operand */
 	INSN_MOV_DR,	/* 0F 21 (read DR), 0F 23 (write DR) */
-	INSN_MOV_STORE,	/* 88, 89, C6 /0, C7 /0 to memory */
+	INSN_MOV_STORE,	/* 88, 89, C6 /0, C7 /0 to memory; A2, A3 */
 	INSN_XCHG,	/* 86, 87 with memory */
 	INSN_LMSW,	/* 0F 01 /6 */
 };

@@ -78,12 +78,13 @@ static bool zydis_is(const ZydisDecodedInstruction *z, enum insn_op op)
 	case INSN_INVLPG: return z->mnemonic == ZYDIS_MNEMONIC_INVLPG;
 	case INSN_LMSW: return z->mnemonic == ZYDIS_MNEMONIC_LMSW;
 	case INSN_MOV_STORE:
-		/* 88, 89, C6 /0, C7 /0 with a memory destination */
+		/* 88, 89, C6 /0, C7 /0 with a memory destination; A2, A3 */
 		return z->mnemonic == ZYDIS_MNEMONIC_MOV &&
 		       z->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT &&
-		       (z->opcode == 0x88 || z->opcode == 0x89 ||
-			z->opcode == 0xc6 || z->opcode == 0xc7) &&
-		       z->raw.modrm.mod != 3;
+		       (((z->opcode == 0x88 || z->opcode == 0x89 ||
+			  z->opcode == 0xc6 || z->opcode == 0xc7) &&
+			 z->raw.modrm.mod != 3) ||
+			z->opcode == 0xa2 || z->opcode == 0xa3);
 	case INSN_XCHG:
 		/* 86, 87 with a memory operand */
 		return z->mnemonic == ZYDIS_MNEMONIC_XCHG &&

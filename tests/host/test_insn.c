@@ -443,6 +443,16 @@ static void test_stores(void **state)
 		{ M16, "66 c7 07 78 56 34 12", 0, INSN_MOV_STORE, 7 },
 		{ ALL, "c6 00 ff", 0, INSN_MOV_STORE, 3 },
 		{ M64, "48 c7 00 ff ff ff ff", 0, INSN_MOV_STORE, 7 },
+		/* MOV moffs, AL/eAX/rAX: the offset has the address size. */
+		{ M64, "a3 10 03 e0 fe 00 00 00 00", 0, INSN_MOV_STORE, 9 },
+		{ M64, "48 a3 10 03 e0 fe 00 00 00 00", 0, INSN_MOV_STORE, 10 },
+		{ M64, "67 a3 10 03 e0 fe", 0, INSN_MOV_STORE, 6 },
+		{ M32, "a3 10 03 e0 fe", 0, INSN_MOV_STORE, 5 },
+		{ M32, "67 a3 10 03", 0, INSN_MOV_STORE, 4 },
+		{ M16, "a3 10 03", 0, INSN_MOV_STORE, 3 },
+		{ M16, "67 a2 10 03 e0 fe", 0, INSN_MOV_STORE, 6 },
+		{ ALL, "f0 a3 10 03 e0 fe 00 00 00 00", INSN_E_INVALID, INSN_NONE, 0 },
+		{ M32, "a3 10 03 e0", INSN_E_TRUNCATED, INSN_NONE, 0 },
 		{ M32 | M64, "87 03", 0, INSN_XCHG, 2 },
 		{ M32 | M64, "f0 87 03", 0, INSN_XCHG, 3 },       /* LOCK ok */
 		{ ALL, "86 47 10", 0, INSN_XCHG, 3 },
@@ -476,6 +486,15 @@ static void test_stores(void **state)
 	in = decode_ok("66 c7 00 34 12", INSN_MODE_32);
 	assert_int_equal(in.imm, 0x1234);
 	assert_int_equal(in.width, 2);
+	in = decode_ok("a3 10 03 e0 fe", INSN_MODE_32);
+	assert_int_equal(in.reg, 0);		/* eAX */
+	assert_int_equal(in.width, 4);
+	assert_int_equal(in.imm_len, 0);
+	in = decode_ok("48 a3 10 03 e0 fe 00 00 00 00", INSN_MODE_64);
+	assert_int_equal(in.width, 8);		/* rAX */
+	in = decode_ok("a2 10 03 e0 fe 00 00 00 00", INSN_MODE_64);
+	assert_int_equal(in.width, 1);		/* AL, also with no REX */
+	assert_int_equal(in.reg, 0);
 }
 
 static void test_count(void **state)

@@ -78,9 +78,10 @@ static bool zydis_is(const ZydisDecodedInstruction *z, enum insn_op op)
 	case INSN_MOV_STORE:
 		return z->mnemonic == ZYDIS_MNEMONIC_MOV &&
 		       z->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT &&
-		       (z->opcode == 0x88 || z->opcode == 0x89 ||
-			z->opcode == 0xc6 || z->opcode == 0xc7) &&
-		       z->raw.modrm.mod != 3;
+		       (((z->opcode == 0x88 || z->opcode == 0x89 ||
+			  z->opcode == 0xc6 || z->opcode == 0xc7) &&
+			 z->raw.modrm.mod != 3) ||
+			z->opcode == 0xa2 || z->opcode == 0xa3);
 	case INSN_XCHG:
 		return z->mnemonic == ZYDIS_MNEMONIC_XCHG &&
 		       z->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT &&

@@ -35,8 +35,22 @@ struct attack_group msr_group(void);     /* cases_msr.c */
 struct attack_group exhaust_group(void); /* cases_exhaust.c */
 struct attack_group dma_group(void);     /* cases_dma.c */
 struct attack_group dma_open_group(void); /* cases_dma.c */
+struct attack_group init_group(void);    /* cases_init.c */
+struct attack_group s3_group(void);      /* cases_s3.c */
 /* Looks for IVRS in the XSDT (a UEFI call: before env_enter). */
 void dma_probe_acpi(void);
+/* The first AP and a page below 1 MiB (UEFI calls: before env_enter). */
+void init_probe(void);
+
+/* cases_s3.c: the ACPI PM registers from the FADT, \_S3's SLP_TYP from
+ * the DSDT (-1: none), read before env_enter; a delay on the PM timer. */
+struct acpi_pm {
+	uint16_t evt, cnt, tmr;   /* PM1a_EVT_BLK, PM1a_CNT_BLK, PM_TMR_BLK */
+	int slp_typ;
+};
+extern struct acpi_pm acpi_pm;
+void acpi_pm_probe(void);
+void pm_delay_ms(unsigned ms);
 
 /* ---- common.c ----------------------------------------------------------- */
 

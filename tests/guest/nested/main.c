@@ -3,11 +3,13 @@
  * nested: entry point.  Allocates everything from UEFI, enters L1's own
  * environment (nested_env.c), prints the TAP plan and the facts the cases
  * depend on, runs every case list, restores the firmware's state and ends
- * the run through the exit port (0 = all passed, 1 = some failed).
+ * the run through the exit port (0 = all passed, 1 = some failed).  With
+ * the load option "fuzz" it runs the fuzz mode instead (fuzz.h).
  */
 #include <efi.h>
 #include <efilib.h>
 #include "nested.h"
+#include "fuzz.h"
 #include "core/x86.h"
 #include "tests/guest/lib/efiutil.h"
 #include "tests/guest/lib/exit.h"
@@ -89,6 +91,9 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 		guest_exit(1);
 	}
 	detect();
+	/* Load option "fuzz": random vmcb12s and NPTs instead (fuzz.h). */
+	if (guest_has_option("fuzz"))
+		fuzz_main();
 	su.n = n;
 	for (unsigned i = 0; i < n; i++) {
 		su.lists[i] = makers[i]();
