@@ -84,9 +84,10 @@
  * that entered that root (no instruction finished in between) is the
  * straddle: its U=0 page is installed executable in the USER root, as a
  * 4 KiB leaf, and the root stays.  That leaf is zapped when vmcb02 next
- * switches away from the root, so the exception lasts while the USER root
- * does, and adds nothing to the inexactness above: it only lets CPL 0-2
- * code on that one U=0 page run on in the USER root.
+ * switches away from the root (or at the next straddle: there is at most
+ * one), so the exception lasts while the USER root does, and adds nothing
+ * to the inexactness above: it only lets CPL 0-2 code on that one U=0
+ * page run on in the USER root.
  *
  * Several vCPUs (mm/snpt_smp.c).  L1 keeps running on other CPUs while
  * one vCPU's fault is handled, so a table page the walk read may be
@@ -510,19 +511,27 @@ static bool gmet_straddle(const struct snpt *s, unsigned r,
 	       s->gmet.switch_root == r && s->gmet.switch_rip == rip;
 }
 
+/* Zap the straddle leaf, if there is one: there is at most one. */
+static void gmet_drop_straddle(struct snpt *s)
+{
+	struct snpt_gmet_state *g = &s->gmet;
+	uint64_t last = g->straddle_page + PAGE_MASK_4K;
+
+	if (!g->straddle)
+		return;
+	zap_range(s, g->straddle_root, g->straddle_page, last);
+	remove_uses_within(s, g->straddle_root, g->straddle_page, last);
+	g->straddle = false;
+}
+
 /* vmcb02 leaves root r for target at rip: r's straddle leaf goes. */
 static void gmet_switched(struct snpt *s, unsigned r, unsigned target,
 			  uint64_t rip)
 {
 	struct snpt_gmet_state *g = &s->gmet;
 
-	if (g->straddle && g->straddle_root == r) {
-		uint64_t last = g->straddle_page + PAGE_MASK_4K;
-
-		zap_range(s, r, g->straddle_page, last);
-		remove_uses_within(s, r, g->straddle_page, last);
-		g->straddle = false;
-	}
+	if (g->straddle && g->straddle_root == r)
+		gmet_drop_straddle(s);
 	g->switched = true;
 	g->switch_root = target;
 	g->switch_rip = rip;
@@ -664,6 +673,10 @@ enum snpt_outcome snpt_handle_fault(struct snpt *s, uint64_t root_hpa,
 		s->stats.switches++;
 	}
 	if (straddle) {
+		/* Another root's (left by a VMRUN, not a switch) goes now. */
+		if (s->gmet.straddle_page != (l2_gpa & ~PAGE_MASK_4K) ||
+		    s->gmet.straddle_root != r)
+			gmet_drop_straddle(s);
 		s->gmet.switched = false;
 		s->gmet.straddle = true;
 		s->gmet.straddle_root = r;

@@ -706,6 +706,37 @@ static void gmet_straddle(void **state)
 		h_fini(&h);
 	}
 
+	/* vmcb02 leaves the USER root by a VMRUN (not a switch) and comes
+	 * back through the SUPERVISOR root to another straddle: one
+	 * exception at a time, the first one's U=0 page NX there again. */
+	{
+		struct h h;
+		struct snpt_fault_result out;
+		const uint64_t second[2] = { L2A + 0x2fff, L2A + 0x3000 };
+		uint64_t ru, rs, rt;
+		unsigned faults;
+
+		h_init(&h, X86_CR4_PAE, LM | NXE, true, false, true, true);
+		map4(&h, L2A, L1A, 1, u0);
+		map4(&h, L2A + 0x1000, L1A + 0x1000, 1, u1);
+		map4(&h, L2A + 0x2000, L1A + 0x2000, 1, u0);
+		map4(&h, L2A + 0x3000, L1A + 0x3000, 1, u1);
+		ru = root(&h, SNPT_EXEC_USER);
+		rs = root(&h, SNPT_EXEC_SUPERVISOR);
+		rt = rs;
+		assert_int_equal(cpu_fetch(&h, &rt, half, 3, STRADDLE_RIP,
+					   &faults, &out), SNPT_INSTALLED);
+		assert_false(shadow_get(ru, half[0]).nx);
+		rt = rs; /* a VMRUN puts vmcb02 on the SUPERVISOR root */
+		assert_int_equal(cpu_fetch(&h, &rt, second, 3, STRADDLE_RIP + 64,
+					   &faults, &out), SNPT_INSTALLED);
+		assert_int_equal(rt, ru);
+		assert_int_equal(h.s->stats.straddles, 2);
+		assert_false(shadow_get(ru, second[0]).nx);
+		assert_false(shadow_get(ru, half[0]).present);
+		h_fini(&h);
+	}
+
 	/* Different instructions alternating between the classes at CPL 3
 	 * are no straddle: each switch happens. */
 	{
