@@ -35,6 +35,7 @@ struct attack_group msr_group(void);     /* cases_msr.c */
 struct attack_group exhaust_group(void); /* cases_exhaust.c */
 struct attack_group dma_group(void);     /* cases_dma.c */
 struct attack_group dma_open_group(void); /* cases_dma.c */
+struct attack_group maps_group(void);    /* cases_maps.c */
 /* Looks for IVRS in the XSDT (a UEFI call: before env_enter). */
 void dma_probe_acpi(void);
 
