@@ -36,6 +36,9 @@ struct attack_group exhaust_group(void); /* cases_exhaust.c */
 struct attack_group dma_group(void);     /* cases_dma.c */
 struct attack_group dma_open_group(void); /* cases_dma.c */
 struct attack_group maps_group(void);    /* cases_maps.c */
+struct attack_group apicid_group(void);  /* cases_apicid.c */
+/* What group "apicid" does before env_enter() (MP services). */
+void apicid_prepare(void);
 /* Looks for IVRS in the XSDT (a UEFI call: before env_enter). */
 void dma_probe_acpi(void);
 
