@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * Group "apicid" (QEMU -smp 2): an AP gives its local APIC another ID by
- * writing the APIC ID register (offset 20h, ID in bits 31:24; read/write
- * in the xAPIC, APM Vol. 2 §16.3.3), then goes back to the firmware's idle
- * loop, where it makes no exit.  nestvisor reaches another CPU by an NMI
- * to its APIC ID (docs/architecture.md, "Kicks", "TLB shootdown").  The
- * boot CPU then runs L2 with nested paging: the shadow NPT write-protects
- * L1's NPT pages, a TLB shootdown that kicks the AP.  L2 must reach its
- * VMMCALL, and nestvisor must not wait for a kick that goes nowhere.
+ * Group "apicid" (QEMU -smp 2): an AP tries to give its local APIC another
+ * ID by writing the APIC ID register (offset 20h, ID in bits 31:24), then
+ * goes back to the firmware's idle loop, where it makes no exit.
+ * nestvisor reaches another CPU by an NMI to its APIC ID
+ * (docs/architecture.md, "Kicks", "TLB shootdown"), so it keeps the ID
+ * (svm/apic.c drops the store).  The boot CPU then runs L2 with nested
+ * paging: the shadow NPT write-protects L1's NPT pages, a TLB shootdown
+ * that kicks the AP.  L2 must reach its VMMCALL: nestvisor must not wait
+ * for a kick that goes nowhere.
  */
 #include "attack.h"
 #include "core/x86.h"
