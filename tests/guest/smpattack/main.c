@@ -12,8 +12,9 @@
  *   icr-split   the same IPIs as the upper half of an 8-byte store at
  *               offset 0x2fc, whose lower half is the slot before the ICR.
  *   msi-window  an INIT as an interrupt message written by the CPU to
- *               0xFEE00000 | APIC ID << 12 (the MSI address format,
- *               APM Vol. 2 §16.x / PCI MSI), outside the APIC page, then
+ *               0xFEE00000 | APIC ID << 12 (the MSI address format of
+ *               the PCI Local Bus Specification), outside the APIC page,
+ *               which QEMU delivers as an interrupt message; then
  *               INIT-SIPI-SIPI through the ICR as an OS sends it.
  *   msi-nmi     an INIT as above, then an NMI message to the same CPU,
  *               with the real-mode IVT's NMI vector pointing at the page.
@@ -26,6 +27,8 @@
  *               moves (q35's PCIEXBAR; QEMU -device amd-iommu).
  *   cf8-race    CONFIG_ADDRESS rewritten by the AP while nestvisor serves
  *               the boot CPU's CONFIG_DATA read (QEMU -device amd-iommu).
+ *   wait-sipi-smi  variable writes (SMIs, runner --smm) while the AP waits
+ *               for a SIPI in nestvisor (wait_sipi_smi() below).
  *
  * The IPI cases start the AP, if it starts, at a real-mode page (ap16.S)
  * that records CPUID 0x40000000's EBX and overwrites nestvisor's canary
@@ -422,6 +425,75 @@ static __attribute__((noreturn)) void cf8_race(const char *name)
 	verdict(name, !canary_intact(), "no read reached a hidden function");
 }
 
+/*
+ * An AP that waits for a SIPI while SMIs come: OVMF's SMM build
+ * (runner --smm) makes every variable write an SMI that all CPUs enter
+ * (q35's broadcast SMI), and its SMM waits for every CPU to arrive.  The
+ * boot CPU sends the AP INIT alone, so that the AP waits for a Start-up
+ * in nestvisor (svm/init_sipi.c), then writes a variable 10 times and
+ * times it with the TSC against a 100 ms stall; then INIT-SIPI-SIPI
+ * starts the AP at the page, as L1.  The firmware's SMM counts on every
+ * CPU entering it, the one waiting for a SIPI included, so the writes
+ * must take about what they take with the AP idle (measured first).
+ */
+static uint64_t tsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi)::"memory");
+	return (uint64_t)hi << 32 | lo;
+}
+
+static uint64_t var_writes_ms(void)
+{
+	static EFI_GUID g = { 0x6e657374, 0x7669, 0x736f,
+			      { 0x72, 0x2d, 0x72, 0x65, 0x76, 0x69, 0x65, 0x77 } };
+	static CHAR16 var[] = u"NvSmpAttack";
+	uint64_t t0, t1, per_ms, t;
+	uint32_t val = 0;
+
+	t0 = tsc();
+	ms(100);
+	per_ms = (tsc() - t0) / 100;
+	t1 = tsc();
+	for (unsigned i = 0; i < 10; i++) {
+		val = i;
+		uefi_call_wrapper(RT->SetVariable, 5, var, &g,
+				  EFI_VARIABLE_NON_VOLATILE |
+				  EFI_VARIABLE_BOOTSERVICE_ACCESS, sizeof(val), &val);
+	}
+	t = (tsc() - t1) / (per_ms ? per_ms : 1);
+	uefi_call_wrapper(RT->SetVariable, 5, var, &g, 0, 0, NULL);
+	return t;
+}
+
+static __attribute__((noreturn)) void wait_sipi_smi(const char *name,
+						    uint32_t id, uint32_t vector,
+						    volatile uint8_t *p)
+{
+	uint64_t idle, waiting;
+	bool ran;
+
+	*(volatile uint32_t *)(p + 0x108) = 0; /* no canary write: L1 */
+	idle = var_writes_ms();
+	gprintf("smpattack: wait-sipi-smi: 10 variable writes, AP idle: %lu ms\n",
+		idle);
+	*apic(APIC_ICR_HI) = id << 24;
+	ipi_at(APIC_ICR_LO, 0x4500);
+	waiting = var_writes_ms();
+	gprintf("smpattack: wait-sipi-smi: 10 variable writes, AP waiting for a "
+		"SIPI: %lu ms\n", waiting);
+	ipi_at(APIC_ICR_LO, 0x4600 | vector);
+	ipi_at(APIC_ICR_LO, 0x4600 | vector);
+	ran = wait_mark(p, 1000);
+	gprintf("smpattack: wait-sipi-smi: the AP %s\n", ran ? "ran the page" :
+		"did not run the page");
+	if (waiting > 4 * idle + 500)
+		verdict(name, true, "SMIs wait for the AP that waits for a SIPI");
+	verdict(name, !ran || !canary_intact(), "variable writes took about as "
+		"long with the AP waiting, which then ran as L1");
+}
+
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 {
 	EFI_PHYSICAL_ADDRESS page = 0x9ffff;
@@ -485,6 +557,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 		ipi_at(APIC_ICR_LO, 0x4500);
 		ipi_at(APIC_ICR_LO, 0x4600 | vector);
 		ipi_at(APIC_ICR_LO, 0x4600 | vector);
+	} else if (same(name, "wait-sipi-smi")) {
+		wait_sipi_smi(name, id, vector, p);
 	} else if (same(name, "msi-nmi")) {
 		/* Real-mode IVT entry 2 (NMI) at physical 8: vector:0000. */
 		uint64_t ivt = 8;
