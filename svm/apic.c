@@ -22,7 +22,12 @@
  * ICR low (0x300) carries the send: nestvisor combines it with the ICR
  * high register (written before, for real) and decides (apic_icr_write).
  * LDR and DFR writes are remembered: other CPUs need them to resolve
- * logical destinations.
+ * logical destinations.  Only 32-bit stores at the first byte of a
+ * register L1 may write are performed (xapic_store_allowed); any other
+ * store to the page is dropped: the real APIC (QEMU's at least) decodes
+ * an address by its 16-byte slot, so a store at 0x304 would be a send
+ * nestvisor never saw, and a store to offset 0 an interrupt message.
+ * The APIC ID is not L1's to change: other CPUs kick this one by it.
  *
  * x2APIC: the ICR is MSR 0x830 (one 64-bit write), intercepted in the MSR
  * permission map; other x2APIC MSRs pass through.
@@ -272,6 +277,32 @@ static void mmio_write(uint64_t pa, uint64_t v, unsigned width)
 	}
 }
 
+/*
+ * Is a store of width bytes at offset off one nestvisor performs on the
+ * real APIC?  The registers software may write (APM Vol. 2 chapter 16,
+ * "Local APIC": the register map, and the extended registers from 400h), 32 bits
+ * at the start of their 16-byte slot, except the APIC ID (kicks and L1's
+ * INIT and SIPI find a CPU by its APIC ID, svm/smp.c).  Other stores to a
+ * read-only or reserved register have no effect on the CPU's APIC either.
+ */
+static bool xapic_store_allowed(unsigned off, unsigned width)
+{
+	if (width != 4 || (off & 0xf))
+		return false;
+	switch (off) {
+	case APIC_REG_TPR: case APIC_REG_EOI: case APIC_REG_LDR:
+	case APIC_REG_DFR: case APIC_REG_SVR: case APIC_REG_ESR:
+	case APIC_REG_ICR_LO: case APIC_REG_ICR_HI: case APIC_REG_TIMER_ICR:
+	case APIC_REG_TIMER_DCR:
+	case 0x410: /* extended APIC control */
+	case 0x420: /* specific EOI */
+		return true;
+	}
+	return (off >= APIC_REG_LVT_TIMER && off <= APIC_REG_LVT_ERROR) ||
+	       (off >= 0x480 && off <= 0x4f0) || /* interrupt enables */
+	       (off >= 0x500 && off <= 0x530);   /* extended LVT */
+}
+
 void apic_mmio_write(struct cpu *cpu, uint64_t gpa)
 {
 	static unsigned warned;
@@ -291,20 +322,21 @@ void apic_mmio_write(struct cpu *cpu, uint64_t gpa)
 	}
 	cpu->vapic.nr_mmio_writes++;
 	v = in.imm_len ? (uint64_t)(int64_t)in.imm : source_value(cpu, &in);
-	if (in.op == INSN_XCHG)
-		set_source(cpu, &in, mmio_read(gpa, in.width));
-	if (off == APIC_REG_ICR_LO) {
-		/* Only a 32-bit (or wider) store is a send. */
-		if (in.width >= 4)
-			apic_icr_write(cpu, icr_from_xapic(
-					       *xapic_reg(APIC_REG_ICR_HI),
-					       (uint32_t)v), false);
+	if (in.op == INSN_XCHG) /* the old value, read within one slot */
+		set_source(cpu, &in, (off & 0xf) + in.width <= 16 ?
+				     mmio_read(gpa, in.width) : 0);
+	if (!xapic_store_allowed(off, in.width)) {
+		log_debug_limited("CPU %u: a %u-byte store at APIC offset 0x%x "
+				  "dropped", cpu->idx, in.width, off);
+	} else if (off == APIC_REG_ICR_LO) {
+		apic_icr_write(cpu, icr_from_xapic(*xapic_reg(APIC_REG_ICR_HI),
+						   (uint32_t)v), false);
 	} else {
 		mmio_write(gpa, v, in.width);
-		if (off == APIC_REG_LDR && in.width == 4)
+		if (off == APIC_REG_LDR)
 			__atomic_store_n(&cpu->vapic.ldr, (uint32_t)v,
 					 __ATOMIC_RELAXED);
-		if (off == APIC_REG_DFR && in.width == 4)
+		if (off == APIC_REG_DFR)
 			__atomic_store_n(&cpu->vapic.dfr, (uint32_t)v,
 					 __ATOMIC_RELAXED);
 	}

@@ -49,6 +49,7 @@ struct cpu;
 #define APIC_REG_LVT_LINT1   0x360u
 #define APIC_REG_LVT_ERROR   0x370u
 #define APIC_REG_TIMER_ICR   0x380u
+#define APIC_REG_TIMER_DCR   0x3e0u
 
 struct vapic {
 	uint64_t base_msr;        /* APIC_BASE as last set (MSR 0x1B) */

@@ -30,9 +30,12 @@
  *  T2. While waiting: a SIPI that is valid with seq == init_done starts
  *      the CPU at CS = vector << 8, CS base = vector << 12, RIP = 0, real
  *      mode; an INIT that arrives meanwhile just moves init_done on (the
- *      state is the INIT state already).  The CPU waits in host mode, GIF
- *      clear, not counted as in guest mode (TLB shootdowns do not wait for
- *      it: it flushes at its VMRUN).
+ *      state is the INIT state already).  The CPU waits in host mode, not
+ *      counted as in guest mode (TLB shootdowns do not wait for it: it
+ *      flushes at its VMRUN), with GIF clear but opened for one
+ *      instruction at every turn, IF clear, as svm/smi.c does: an SMI
+ *      is taken there (the firmware's SMM waits for every CPU to enter it,
+ *      and a CPU waiting for a SIPI accepts SMIs), and so is a kick.
  *
  * Event sequences (S = sender, T = target; seq = T's init_seq):
  *  a. Linux, OVMF: S sends INIT, SIPI(v), SIPI(v).  INIT: seq 1, kick.
@@ -200,6 +203,18 @@ static void take_init(struct cpu *cpu, uint32_t seq)
 	m->state = VCPU_WAITS_SIPI;
 }
 
+/* One turn of the wait for a SIPI: the GIF open for one instruction
+ * (T2 above); an NMI taken there is a kick or held for L1 (svm/nmi.c). */
+static void wait_turn(struct cpu *cpu)
+{
+	uint64_t nmis = *cpu->nmi_count;
+
+	__asm__ volatile("stgi\n\tnop\n\tclgi" ::: "memory");
+	if (*cpu->nmi_count != nmis)
+		smp_nmi_taken(cpu);
+	cpu_relax();
+}
+
 void sipi_poll(struct cpu *cpu)
 {
 	struct sipi_mailbox *m = &cpu->sipi;
@@ -229,6 +244,6 @@ void sipi_poll(struct cpu *cpu)
 		seq = __atomic_load_n(&m->init_seq, __ATOMIC_ACQUIRE);
 		if (seq != m->init_done)
 			m->init_done = seq;
-		cpu_relax();
+		wait_turn(cpu);
 	}
 }

@@ -60,6 +60,8 @@ void copy_vmload_state(volatile struct vmcb_save *to,
 
 void nested_l1_store(struct cpu *cpu, uint64_t gpa)
 {
+	if (nested_maps_watched(cpu, gpa))
+		nested_maps_written(cpu, gpa);
 	if (nested_npt_protected(cpu, gpa))
 		nested_npt_l1_write(cpu, gpa);
 }

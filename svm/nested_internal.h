@@ -60,9 +60,10 @@ enum snpt_outcome nested_npt_handle_fault(struct cpu *cpu,
 					  struct snpt_fault_result *r);
 
 /* nestvisor is about to write L1 memory in the page of gpa (an emulated
- * VMSAVE, the #VMEXIT's write-back into vmcb12): it takes the coherence
- * path of L1's own writes to that page first (svm/npf.c), so that shadow
- * tables built from it are dropped (svm/nested.c). */
+ * VMSAVE, the #VMEXIT's write-back into vmcb12): it takes the paths of
+ * L1's own writes to that page first (svm/npf.c), so that shadow tables
+ * built from it are dropped and views of L1's permission maps made from
+ * it are stale (svm/nested.c). */
 void nested_l1_store(struct cpu *cpu, uint64_t gpa);
 
 /* INT3, INTO and INTn of L2 (svm/nested_swint.c): nested_swint()

@@ -34,6 +34,13 @@ Run mode (default): build an ESP directory, boot it, watch the serial log.
     have a plan, every case present once, every case ok), --timeout S.
   * The whole serial log is saved (--log, path printed); the verdict is a
     final "PASS: ..." or "FAIL: ..." line and the exit status (0 = pass).
+  * Known findings: --known-findings FILE (tests/known-findings.txt) lists
+    runs that reproduce a reported, not yet fixed bug, one per line
+    "NAME | EVIDENCE REGEX | finding".  A listed run passes only if its
+    checks fail and a line matching the evidence appeared (the bug, for
+    the reason reported); it fails if its checks pass (the bug is fixed:
+    remove the line) or fail without the evidence.  An unlisted run is
+    judged as usual.
   * A shell on the serial console (./nv run --linux): --interactive hands
     the console to the user's terminal (Ctrl-] leaves and stops QEMU);
     --script FILE types FILE's lines, one each time the prompt (--prompt,
@@ -288,7 +295,42 @@ def tap_verdict(res):
 
 # ----------------------------------------------------------------------- run
 
+def known_finding(args):
+    """(evidence regex, finding) if --known-findings lists this run."""
+    if not args.known_findings:
+        return None
+    with open(args.known_findings, encoding="utf-8") as f:
+        for raw in f:
+            if not raw.strip() or raw.lstrip().startswith("#"):
+                continue
+            fields = [x.strip() for x in raw.split("|", 2)]
+            if len(fields) != 3:
+                sys.exit(f"FAIL: {args.known_findings}: malformed line {raw!r}")
+            if fields[0] == args.name:
+                return fields[1], fields[2]
+    return None
+
+
+def known_verdict(args, known, failure, lines, how, elapsed, log_path):
+    """The verdict of a listed run (see --known-findings)."""
+    evidence, finding = known
+    seen = any(re.search(evidence, line) for line in lines)
+    if failure is None:
+        print(f"FAIL: {args.name}: passes now, so {finding} no longer "
+              f"reproduces: remove its line from {args.known_findings} "
+              f"({how}, {elapsed:.1f} s; log {log_path})")
+        return 1
+    if not seen:
+        print(f"FAIL: {args.name}: failed ({failure}) without the evidence "
+              f"{evidence!r} of {finding} ({how}, {elapsed:.1f} s; log {log_path})")
+        return 1
+    print(f"PASS: {args.name}: known finding {finding} still reproduces "
+          f"({failure}; {how}, {elapsed:.1f} s; log {log_path})")
+    return 0
+
+
 def run(args):
+    known = known_finding(args)
     accel, why = choose_accel(args)
     print(f"runner: accelerator {accel} ({why})")
     print("runner: " + os.popen(f"{QEMU} --version").readline().strip())
@@ -405,6 +447,8 @@ def run(args):
     if not args.workdir and not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     how = "killed by runner" if killed else f"exit status {status}"
+    if known:
+        return known_verdict(args, known, failure, lines, how, elapsed, log_path)
     if failure:
         print("runner: last 20 lines of the serial log:")
         for line in lines[-20:]:
@@ -544,6 +588,9 @@ def main():
     p.add_argument("--stop-after", metavar="REGEX",
                    help="kill QEMU once a line matches (required to appear)")
     p.add_argument("--tap", action="store_true", help="check the TAP output")
+    p.add_argument("--known-findings", metavar="FILE",
+                   help="runs that must still reproduce a reported bug "
+                        "(NAME | EVIDENCE REGEX | finding per line)")
     p.add_argument("--log", help="serial log path (default ./NAME.serial.log)")
     p.add_argument("--workdir", help="directory for the ESP and the OVMF_VARS copy "
                                      "(default: a temp dir, removed)")

@@ -37,6 +37,10 @@ struct attack_group dma_group(void);     /* cases_dma.c */
 struct attack_group dma_open_group(void); /* cases_dma.c */
 struct attack_group init_group(void);    /* cases_init.c */
 struct attack_group s3_group(void);      /* cases_s3.c */
+struct attack_group maps_group(void);    /* cases_maps.c */
+struct attack_group apicid_group(void);  /* cases_apicid.c */
+/* What group "apicid" does before env_enter() (MP services). */
+void apicid_prepare(void);
 /* Looks for IVRS in the XSDT (a UEFI call: before env_enter). */
 void dma_probe_acpi(void);
 /* The first AP and a page below 1 MiB (UEFI calls: before env_enter). */

@@ -15,7 +15,7 @@
 static struct attack_group (*const groups[])(void) = {
 	state_group, width48_group, width52_group, unrunnable_group,
 	smm_group, msr_group, exhaust_group, dma_group, dma_open_group,
-	init_group, s3_group,
+	init_group, s3_group, maps_group, apicid_group,
 };
 
 /* The load options as ASCII (nestvisor passes `args` as UCS-2). */
@@ -74,6 +74,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	dma_probe_acpi();
 	acpi_pm_probe();
 	init_probe();
+	if (same(g.name, "apicid"))
+		apicid_prepare();
 	env_enter();
 	gprintf("TAP version 13\n");
 	tap_plan(g.count);

@@ -1,0 +1,589 @@
+// SPDX-License-Identifier: MIT
+/*
+ * smpattack: an L1 that tries to get a CPU out from under nestvisor with
+ * INIT and Start-up IPIs that do not take the path nestvisor controls
+ * (svm/apic.c emulates L1's stores to its ICR; docs/security.md, "an INIT
+ * that resets a CPU out of guest mode").  One case per run, named by the
+ * load options (nestvisor.cfg `args`):
+ *
+ *   icr-alias   the boot CPU writes the ICR's destination (0x310), then
+ *               INIT, Start-up, Start-up to the APIC page at offset 0x304:
+ *               inside the ICR's 16-byte slot, not at its first byte.
+ *   icr-split   the same IPIs as the upper half of an 8-byte store at
+ *               offset 0x2fc, whose lower half is the slot before the ICR.
+ *   msi-window  an INIT as an interrupt message written by the CPU to
+ *               0xFEE00000 | APIC ID << 12 (the MSI address format of
+ *               the PCI Local Bus Specification), outside the APIC page,
+ *               which QEMU delivers as an interrupt message; then
+ *               INIT-SIPI-SIPI through the ICR as an OS sends it.
+ *   msi-nmi     an INIT as above, then an NMI message to the same CPU,
+ *               with the real-mode IVT's NMI vector pointing at the page.
+ *   apic-off0   the boot CPU stores an INIT message (0x500) at offset 0
+ *               of its APIC page (a reserved register).
+ *   s3-pmbase   ACPI S3 through the PM1 control register after moving
+ *               the ACPI PM block (q35's PMBASE), the page as the FACS
+ *               waking vector (s3_pmbase() below).
+ *   ecam-move   the hidden IOMMU's configuration space at an ECAM base L1
+ *               moves (q35's PCIEXBAR; QEMU -device amd-iommu).
+ *   cf8-race    CONFIG_ADDRESS rewritten by the AP while nestvisor serves
+ *               the boot CPU's CONFIG_DATA read (QEMU -device amd-iommu).
+ *   wait-sipi-smi  variable writes (SMIs, runner --smm) while the AP waits
+ *               for a SIPI in nestvisor (wait_sipi_smi() below).
+ *
+ * The IPI cases start the AP, if it starts, at a real-mode page (ap16.S)
+ * that records CPUID 0x40000000's EBX and overwrites nestvisor's canary
+ * (its address from NV_HC_CANARY).  What a correct nestvisor must give: no
+ * CPU ever runs outside nestvisor, so the page, if it runs at all, runs as
+ * L1 (EBX "Nest", the canary write lands in the sink page), and the canary
+ * is intact afterwards (NV_HC_CANARY).  The verdict is one line:
+ *   smpattack: CASE: ok: ...
+ *   smpattack: CASE: BREACH: ...
+ * then the exit port: 0 for ok, 1 for a breach.
+ */
+#include <efi.h>
+#include <efilib.h>
+#include <stdbool.h>
+
+#include "boot/mp_services.h"
+#include "core/hypercall.h"
+#include "tests/guest/lib/efiutil.h"
+#include "tests/guest/lib/exit.h"
+#include "tests/guest/lib/serial.h"
+#include "tests/guest/lib/x86.h"
+
+#define APIC_ICR_LO 0x300
+#define APIC_ICR_HI 0x310
+#define MARK        0x5150
+#define EBX_NEST    0x7473654eu /* "Nest" */
+
+extern const uint8_t smpattack_ap_start[], smpattack_ap_end[];
+
+static EFI_GUID mp_guid = NV_EFI_MP_SERVICES_GUID;
+static uint64_t canary_pa, canary;
+
+static uint64_t apic_base(void)
+{
+	return rdmsr(0x1b) & 0xffffff000ull;
+}
+
+static volatile uint32_t *apic(unsigned off)
+{
+	return (volatile uint32_t *)(uintptr_t)(apic_base() + off);
+}
+
+static long hypercall(uint64_t nr, uint64_t *rbx, uint64_t *rcx)
+{
+	uint64_t rax = nr, b = 0, c = 0, d = 0;
+
+	__asm__ volatile("vmmcall" : "+a"(rax), "+b"(b), "+c"(c), "+d"(d)
+			 :: "memory");
+	if (rbx)
+		*rbx = b;
+	if (rcx)
+		*rcx = c;
+	return (long)rax;
+}
+
+static void ms(unsigned n)
+{
+	uefi_call_wrapper(BS->Stall, 1, 1000 * n);
+}
+
+/* INIT, or Start-up with vector, as a 32-bit store at offset off. */
+static void ipi_at(unsigned off, uint32_t lo)
+{
+	*apic(off) = lo;
+	ms(10);
+}
+
+/* The same as the upper half of an 8-byte store at offset 0x2fc. */
+static void ipi_split(uint32_t lo)
+{
+	volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)(apic_base() + 0x2fc);
+
+	*p = (uint64_t)lo << 32 | 1u << 16;
+	ms(10);
+}
+
+/* An interrupt message written by the CPU: address 0xFEE00000 with the
+ * destination APIC ID in bits 19:12, data = delivery mode << 8 | vector. */
+static void msi(uint32_t id, uint32_t data)
+{
+	*(volatile uint32_t *)(uintptr_t)(0xfee00000ull | (uint64_t)id << 12) = data;
+	ms(10);
+}
+
+static int first_ap(uint32_t *apic_id)
+{
+	struct nv_mp_services *mp;
+	UINTN nr = 0, enabled = 0;
+
+	if (EFI_ERROR(uefi_call_wrapper(BS->LocateProtocol, 3, &mp_guid, NULL,
+					(void **)&mp)) ||
+	    EFI_ERROR(uefi_call_wrapper(mp->get_number_of_processors, 3, mp,
+					&nr, &enabled)))
+		return -1;
+	for (UINTN i = 0; i < nr; i++) {
+		struct nv_processor_info info;
+
+		if (!EFI_ERROR(uefi_call_wrapper(mp->get_processor_info, 3, mp,
+						 i, &info)) &&
+		    !(info.status_flag & NV_PROCESSOR_AS_BSP)) {
+			*apic_id = (uint32_t)info.processor_id;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static bool wait_mark(volatile uint8_t *p, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (*(volatile uint16_t *)(p + 0x100) == MARK)
+			return true;
+		ms(1);
+	}
+	return false;
+}
+
+static bool canary_intact(void)
+{
+	uint64_t pa = 0, val = 0;
+
+	return hypercall(NV_HC_CANARY, &pa, &val) == NV_HC_OK &&
+	       pa == canary_pa && val == canary;
+}
+
+/* The ASCII word of the load options. */
+static void option(char *out, unsigned size)
+{
+	const CHAR16 *o = guest_load_options();
+	unsigned n = 0;
+
+	for (; o && *o && n + 1 < size; o++)
+		if (*o != ' ')
+			out[n++] = *o < 0x80 ? (char)*o : '?';
+	out[n] = 0;
+}
+
+static bool same(const char *a, const char *b)
+{
+	while (*a && *a == *b) {
+		a++;
+		b++;
+	}
+	return *a == *b;
+}
+
+static __attribute__((noreturn)) void verdict(const char *name, bool breach,
+					      const char *why)
+{
+	gprintf("smpattack: %s: %s: %s\n", name, breach ? "BREACH" : "ok", why);
+	guest_exit(breach ? 1 : 0);
+}
+
+/* PCI configuration through CF8h/CFCh (bus 0). */
+static uint32_t pci_read(unsigned dev, unsigned fn, unsigned reg)
+{
+	outl(0xcf8, 0x80000000u | dev << 11 | fn << 8 | reg);
+	return inl(0xcfc);
+}
+
+static void pci_write(unsigned dev, unsigned fn, unsigned reg, uint32_t v)
+{
+	outl(0xcf8, 0x80000000u | dev << 11 | fn << 8 | reg);
+	outl(0xcfc, v);
+}
+
+/* The FACS (ACPI 6.4 §5.2.10) through RSDP, XSDT and FADT (§5.2.9:
+ * FIRMWARE_CTRL at 36, X_FIRMWARE_CTRL at 132), or NULL. */
+static volatile uint8_t *find_facs(void)
+{
+	EFI_GUID acpi20 = ACPI_20_TABLE_GUID;
+	const uint8_t *rsdp = NULL, *xsdt;
+
+	for (UINTN i = 0; i < ST->NumberOfTableEntries; i++)
+		if (!CompareGuid(&ST->ConfigurationTable[i].VendorGuid, &acpi20))
+			rsdp = ST->ConfigurationTable[i].VendorTable;
+	if (!rsdp)
+		return NULL;
+	xsdt = (const uint8_t *)(uintptr_t)*(const uint64_t *)(rsdp + 24);
+	for (uint32_t off = 36; off + 8 <= *(const uint32_t *)(xsdt + 4); off += 8) {
+		const uint8_t *t = (const uint8_t *)(uintptr_t)
+				   *(const uint64_t *)(xsdt + off);
+		uint64_t facs;
+
+		if (!t || t[0] != 'F' || t[1] != 'A' || t[2] != 'C' || t[3] != 'P')
+			continue;
+		facs = *(const uint32_t *)(t + 36);
+		if (*(const uint32_t *)(t + 4) >= 140 && *(const uint64_t *)(t + 132))
+			facs = *(const uint64_t *)(t + 132);
+		return (volatile uint8_t *)(uintptr_t)facs;
+	}
+	return NULL;
+}
+
+static void cmos_write(uint8_t reg, uint8_t v)
+{
+	outb(0x70, reg);
+	outb(0x71, v);
+}
+
+static void outw16(uint16_t port, uint16_t v)
+{
+	__asm__ volatile("outw %w0, %w1" ::"a"(v), "d"(port));
+}
+
+/*
+ * ACPI S3 through the PM1 control register at another port: q35's LPC
+ * bridge (00:1f.0, ICH9) places the ACPI PM block at PMBASE, its
+ * configuration register 40h; PM1 control is PMBASE + 4, PM1 enable
+ * PMBASE + 2.  L1 moves the block, arms a wake (the RTC alarm every
+ * second: alarm registers 1, 3, 5 "don't care" (C0h-FFh), register B's
+ * AIE; PM1 enable's RTC_EN, bit 10), points the FACS's real-mode waking
+ * vector at the page (ACPI 6.4 §5.2.10: FirmwareWakingVector at 12,
+ * X_FirmwareWakingVector at 24, 0 so that the real-mode one is used),
+ * then writes SLP_TYP = 1 (QEMU's \_S3) with SLP_EN (bit 13).  nestvisor
+ * refuses S3 as an immediate wake (docs/architecture.md, "Sleep states"):
+ * the write must come back at once.  If the machine sleeps, the firmware
+ * resumes it at the waking vector, natively, and the page prints the
+ * verdict itself.
+ */
+#define PMBASE_NEW 0x700u
+
+static const char s3_line[] = "smpattack: s3-pmbase: BREACH: the boot CPU "
+	"resumed from S3 at L1's waking vector, read and overwrote nestvisor's "
+	"canary; CPUID 0x40000000 EBX \"";
+
+static __attribute__((noreturn)) void s3_pmbase(const char *name,
+						volatile uint8_t *p)
+{
+	uint32_t old = pci_read(0x1f, 0, 0x40);
+	volatile uint8_t *facs = find_facs();
+
+	if (!facs) {
+		gprintf("smpattack: s3-pmbase: no FACS\n");
+		guest_exit(2);
+	}
+	for (unsigned i = 0; i < sizeof(s3_line); i++)
+		p[0x140 + i] = (uint8_t)s3_line[i];
+	p[0x130] = 1;
+	p[0x131] = 1; /* exit status 3 */
+	*(volatile uint32_t *)(facs + 12) = (uint32_t)(uintptr_t)p;
+	*(volatile uint64_t *)(facs + 24) = 0;
+	gprintf("smpattack: s3-pmbase: PMBASE 0x%x, moved to 0x%x; waking vector "
+		"0x%lx; S3 through port 0x%x\n", old & 0xff80, PMBASE_NEW,
+		(uint64_t)(uintptr_t)p, PMBASE_NEW + 4);
+	pci_write(0x1f, 0, 0x40, PMBASE_NEW | 1);
+	cmos_write(1, 0xff);
+	cmos_write(3, 0xff);
+	cmos_write(5, 0xff);
+	outb(0x70, 0x0b);
+	cmos_write(0x0b, (uint8_t)(inb(0x71) | 0x20));
+	outw16(PMBASE_NEW + 2, 1u << 10);
+	outw16(PMBASE_NEW + 4, 1u << 10 | 1u << 13);
+	ms(100);
+	pci_write(0x1f, 0, 0x40, old);
+	verdict(name, !canary_intact(), "the machine did not sleep");
+}
+
+/* ---- the hidden IOMMU function ------------------------------------------ */
+
+/* The first function of bus 0 that CF8h/CFCh show as absent (all ones)
+ * but ECAM at ecam shows present: the IOMMU nestvisor hides (svm/dma.c);
+ * -1 if none.  ECAM (PCIe Base Spec §7.2.2): bus << 20 | dev << 15 |
+ * fn << 12. */
+static int hidden_bdf(uint64_t ecam, uint32_t *id)
+{
+	for (unsigned d = 0; d < 32; d++)
+		for (unsigned f = 0; f < 8; f++) {
+			uint32_t v = *(volatile uint32_t *)(uintptr_t)
+				     (ecam + (d << 15 | f << 12));
+
+			if (v != 0xffffffffu && pci_read(d, f, 0) == 0xffffffffu) {
+				*id = v;
+				return (int)(d << 3 | f);
+			}
+		}
+	return -1;
+}
+
+/*
+ * ECAM moved: q35's MCH (00:00.0) places ECAM at PCIEXBAR, its
+ * configuration register 60h (enable bit 0, size bits 2:1, 0 = 256 MiB,
+ * base bits 35:28).  nestvisor hides the IOMMU's page at the ECAM address
+ * it found at start-up; at a new base the IOMMU's configuration space must
+ * still read as absent (docs/security.md, "DMA").
+ */
+#define ECAM_NEW 0xd0000000ul
+
+static __attribute__((noreturn)) void ecam_move(const char *name)
+{
+	uint32_t lo = pci_read(0, 0, 0x60), hi = pci_read(0, 0, 0x64), id = 0;
+	int bdf;
+
+	gprintf("smpattack: ecam-move: PCIEXBAR 0x%x_%08x, moved to 0x%lx\n",
+		hi, lo, ECAM_NEW);
+	pci_write(0, 0, 0x60, 0);
+	pci_write(0, 0, 0x64, 0);
+	pci_write(0, 0, 0x60, (uint32_t)ECAM_NEW | 1);
+	bdf = hidden_bdf(ECAM_NEW, &id);
+	pci_write(0, 0, 0x60, 0);
+	pci_write(0, 0, 0x64, hi);
+	pci_write(0, 0, 0x60, lo);
+	if (bdf >= 0) {
+		gprintf("smpattack: ecam-move: 00:%02x.%x reads ID 0x%08x in ECAM, "
+			"all ones through CF8h/CFCh\n", bdf >> 3, bdf & 7, id);
+		verdict(name, true, "the hidden IOMMU's configuration space is "
+			"visible through the moved ECAM");
+	}
+	verdict(name, !canary_intact(), "no hidden function is visible");
+}
+
+/*
+ * CONFIG_ADDRESS (CF8h) is one register for all CPUs (PCI Local Bus Spec
+ * §3.2.2.3.2), and only CONFIG_DATA (CFCh) is nestvisor's.  The AP writes
+ * CF8h = register 0 (vendor and device ID) of device 0..31 of bus 0, over
+ * and over; the boot CPU writes CF8h = the host bridge's, then reads CFCh.
+ * nestvisor decides from CF8h and then reads CFCh.  The boot CPU may see
+ * the host bridge's ID, all ones, or another visible function's ID (the
+ * AP's address got in first: the ports are L1's to race), but never an
+ * ID no visible function has: the hidden IOMMU's.
+ */
+#define RACE_ROUNDS 200000u
+
+struct race {
+	volatile uint32_t stop, running;
+};
+
+static VOID EFIAPI race_ap(VOID *arg)
+{
+	struct race *r = arg;
+
+	r->running = 1;
+	for (uint32_t d = 0; !r->stop; d = (d + 1) & 31)
+		outl(0xcf8, 0x80000000u | d << 11);
+	r->running = 0;
+}
+
+static __attribute__((noreturn)) void cf8_race(const char *name)
+{
+	static struct race r;
+	static uint32_t visible[32];
+	struct nv_mp_services *mp;
+	EFI_EVENT ev;
+	UINTN nr = 0, enabled = 0, ap = 0;
+	uint32_t host = pci_read(0, 0, 0), seen = 0, got = 0;
+
+	for (unsigned d = 0; d < 32; d++)
+		visible[d] = pci_read(d, 0, 0);
+	if (EFI_ERROR(uefi_call_wrapper(BS->LocateProtocol, 3, &mp_guid, NULL,
+					(void **)&mp)) ||
+	    EFI_ERROR(uefi_call_wrapper(mp->get_number_of_processors, 3, mp,
+					&nr, &enabled)) || nr < 2 ||
+	    EFI_ERROR(uefi_call_wrapper(BS->CreateEvent, 5, 0, 0, NULL, NULL,
+					&ev))) {
+		gprintf("smpattack: cf8-race: no AP or no event\n");
+		guest_exit(2);
+	}
+	for (UINTN i = 0; i < nr && !ap; i++) {
+		struct nv_processor_info info;
+
+		if (!EFI_ERROR(uefi_call_wrapper(mp->get_processor_info, 3, mp,
+						 i, &info)) &&
+		    !(info.status_flag & NV_PROCESSOR_AS_BSP))
+			ap = i;
+	}
+	if (EFI_ERROR(uefi_call_wrapper(mp->startup_this_ap, 7, mp, race_ap, ap,
+					ev, 0, (VOID *)&r, NULL))) {
+		gprintf("smpattack: cf8-race: StartupThisAP failed\n");
+		guest_exit(2);
+	}
+	while (!r.running)
+		;
+	for (unsigned i = 0; i < RACE_ROUNDS; i++) {
+		bool known = false;
+		uint32_t v;
+
+		outl(0xcf8, 0x80000000u);
+		v = inl(0xcfc);
+		for (unsigned d = 0; d < 32 && !known; d++)
+			known = v == visible[d];
+		if (!known) {
+			seen++;
+			got = v;
+		}
+	}
+	r.stop = 1;
+	while (r.running)
+		;
+	gprintf("smpattack: cf8-race: %u of %u reads (host bridge 0x%08x) "
+		"returned an ID no visible function has: last 0x%08x\n", seen,
+		RACE_ROUNDS, host, got);
+	if (seen)
+		verdict(name, true, "CONFIG_DATA reached the hidden IOMMU function");
+	verdict(name, !canary_intact(), "no read reached a hidden function");
+}
+
+/*
+ * An AP that waits for a SIPI while SMIs come: OVMF's SMM build
+ * (runner --smm) makes every variable write an SMI that all CPUs enter
+ * (q35's broadcast SMI), and its SMM waits for every CPU to arrive.  The
+ * boot CPU sends the AP INIT alone, so that the AP waits for a Start-up
+ * in nestvisor (svm/init_sipi.c), then writes a variable 10 times and
+ * times it with the TSC against a 100 ms stall; then INIT-SIPI-SIPI
+ * starts the AP at the page, as L1.  The firmware's SMM counts on every
+ * CPU entering it, the one waiting for a SIPI included, so the writes
+ * must take about what they take with the AP idle (measured first).
+ */
+static uint64_t tsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi)::"memory");
+	return (uint64_t)hi << 32 | lo;
+}
+
+static uint64_t var_writes_ms(void)
+{
+	static EFI_GUID g = { 0x6e657374, 0x7669, 0x736f,
+			      { 0x72, 0x2d, 0x72, 0x65, 0x76, 0x69, 0x65, 0x77 } };
+	static CHAR16 var[] = u"NvSmpAttack";
+	uint64_t t0, t1, per_ms, t;
+	uint32_t val = 0;
+
+	t0 = tsc();
+	ms(100);
+	per_ms = (tsc() - t0) / 100;
+	t1 = tsc();
+	for (unsigned i = 0; i < 10; i++) {
+		val = i;
+		uefi_call_wrapper(RT->SetVariable, 5, var, &g,
+				  EFI_VARIABLE_NON_VOLATILE |
+				  EFI_VARIABLE_BOOTSERVICE_ACCESS, sizeof(val), &val);
+	}
+	t = (tsc() - t1) / (per_ms ? per_ms : 1);
+	uefi_call_wrapper(RT->SetVariable, 5, var, &g, 0, 0, NULL);
+	return t;
+}
+
+static __attribute__((noreturn)) void wait_sipi_smi(const char *name,
+						    uint32_t id, uint32_t vector,
+						    volatile uint8_t *p)
+{
+	uint64_t idle, waiting;
+	bool ran;
+
+	*(volatile uint32_t *)(p + 0x108) = 0; /* no canary write: L1 */
+	idle = var_writes_ms();
+	gprintf("smpattack: wait-sipi-smi: 10 variable writes, AP idle: %lu ms\n",
+		idle);
+	*apic(APIC_ICR_HI) = id << 24;
+	ipi_at(APIC_ICR_LO, 0x4500);
+	waiting = var_writes_ms();
+	gprintf("smpattack: wait-sipi-smi: 10 variable writes, AP waiting for a "
+		"SIPI: %lu ms\n", waiting);
+	ipi_at(APIC_ICR_LO, 0x4600 | vector);
+	ipi_at(APIC_ICR_LO, 0x4600 | vector);
+	ran = wait_mark(p, 1000);
+	gprintf("smpattack: wait-sipi-smi: the AP %s\n", ran ? "ran the page" :
+		"did not run the page");
+	if (waiting > 4 * idle + 500)
+		verdict(name, true, "SMIs wait for the AP that waits for a SIPI");
+	verdict(name, !ran || !canary_intact(), "variable writes took about as "
+		"long with the AP waiting, which then ran as L1");
+}
+
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
+{
+	EFI_PHYSICAL_ADDRESS page = 0x9ffff;
+	volatile uint8_t *p;
+	uint32_t id = 0, vector, ebx;
+	char name[32];
+	bool ran;
+
+	guest_efi_init(image, st);
+	option(name, sizeof(name));
+	gprintf("\nsmpattack: case \"%s\"\n", name);
+	if (hypercall(NV_HC_CANARY, &canary_pa, &canary) != NV_HC_OK ||
+	    canary_pa >> 32) {
+		gprintf("smpattack: not under nestvisor, or no canary below 4 GiB\n");
+		guest_exit(2);
+	}
+	if (same(name, "apic-off0")) {
+		/* The boot CPU's own APIC: an INIT message (delivery mode 5). */
+		gprintf("smpattack: apic-off0: storing 0x500 at APIC offset 0\n");
+		*apic(0) = 0x500;
+		ms(10);
+		verdict(name, !canary_intact(),
+			"the boot CPU is still running under nestvisor");
+	}
+	if (same(name, "ecam-move"))
+		ecam_move(name);
+	if (same(name, "cf8-race"))
+		cf8_race(name);
+	if (EFI_ERROR(uefi_call_wrapper(BS->AllocatePages, 4, AllocateMaxAddress,
+					EfiLoaderData, 1, &page)) ||
+	    (!same(name, "s3-pmbase") && first_ap(&id))) {
+		gprintf("smpattack: no AP, or no page below 640 KiB\n");
+		guest_exit(2);
+	}
+	p = (volatile uint8_t *)(uintptr_t)page;
+	for (unsigned i = 0; i < 4096; i++)
+		p[i] = i < (unsigned)(smpattack_ap_end - smpattack_ap_start) ?
+		       smpattack_ap_start[i] : 0;
+	/* GDT at 0x110: null, then base 0, limit 4 GiB, data, writable. */
+	*(volatile uint64_t *)(p + 0x118) = 0x00cf92000000ffffull;
+	*(volatile uint16_t *)(p + 0x120) = 15;
+	*(volatile uint32_t *)(p + 0x122) = (uint32_t)page + 0x110;
+	*(volatile uint32_t *)(p + 0x108) = (uint32_t)canary_pa;
+	vector = (uint32_t)(page >> 12);
+	if (same(name, "s3-pmbase"))
+		s3_pmbase(name, p);
+	gprintf("smpattack: AP APIC ID %u, page vector 0x%x, canary at 0x%lx\n",
+		id, vector, canary_pa);
+
+	*apic(APIC_ICR_HI) = id << 24;
+	if (same(name, "icr-alias")) {
+		ipi_at(APIC_ICR_LO + 4, 0x4500);
+		ipi_at(APIC_ICR_LO + 4, 0x4600 | vector);
+		ipi_at(APIC_ICR_LO + 4, 0x4600 | vector);
+	} else if (same(name, "icr-split")) {
+		ipi_split(0x4500);
+		ipi_split(0x4600 | vector);
+		ipi_split(0x4600 | vector);
+	} else if (same(name, "msi-window")) {
+		msi(id, 0x500);
+		ipi_at(APIC_ICR_LO, 0x4500);
+		ipi_at(APIC_ICR_LO, 0x4600 | vector);
+		ipi_at(APIC_ICR_LO, 0x4600 | vector);
+	} else if (same(name, "wait-sipi-smi")) {
+		wait_sipi_smi(name, id, vector, p);
+	} else if (same(name, "msi-nmi")) {
+		/* Real-mode IVT entry 2 (NMI) at physical 8: vector:0000. */
+		uint64_t ivt = 8;
+
+		__asm__ volatile("movl %0, (%1)" ::"r"(vector << 24), "r"(ivt)
+				 : "memory");
+		msi(id, 0x500);
+		msi(id, 0x400);
+	} else {
+		gprintf("smpattack: no case \"%s\"\n", name);
+		guest_exit(2);
+	}
+	ran = wait_mark(p, 1000);
+	ebx = *(volatile uint32_t *)(p + 0x104);
+	gprintf("smpattack: %s: the AP %s (CPUID 0x40000000 EBX 0x%08x, read "
+		"0x%08x at the canary's address)\n", name,
+		ran ? "ran the page" : "did not run the page", ebx,
+		*(volatile uint32_t *)(p + 0x10c));
+	if (!canary_intact())
+		verdict(name, true, "nestvisor's canary was overwritten");
+	if (ran && ebx != EBX_NEST)
+		verdict(name, true, "the AP ran outside nestvisor");
+	if (same(name, "msi-window") && !ran)
+		verdict(name, true, "the AP no longer answers INIT-SIPI-SIPI "
+			"(its INIT did not go through nestvisor)");
+	verdict(name, false, ran ? "the AP ran as L1" :
+		"no CPU ran outside nestvisor");
+}
