@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * ACPI: the FADT's PM1 registers and \_S3 in the DSDT (S3), its SMI
- * command port, finding the
- * IOMMUs (IVRS) and segment 0's ECAM (MCFG), and hiding IVRS (layouts in
- * acpi.h; ACPI 6.x §5.2.5 RSDP, §5.2.7 RSDT, §5.2.8 XSDT, §5.2.6 the
- * common 36-byte header: signature, length at 4, checksum at 9).  Byte by
- * byte, little-endian, no alignment assumed.
+ * command port, finding the IOMMUs (IVRS) and segment 0's ECAM (MCFG),
+ * and hiding IVRS (layouts in acpi.h; ACPI 6.x §5.2.5 RSDP, §5.2.7 RSDT,
+ * §5.2.8 XSDT, §5.2.6 the common 36-byte header: signature, length at 4,
+ * checksum at 9).  Byte by byte, little-endian, no alignment assumed.
  */
 #include "boot/acpi.h"
 

@@ -280,10 +280,11 @@ static void mmio_write(uint64_t pa, uint64_t v, unsigned width)
 /*
  * Is a store of width bytes at offset off one nestvisor performs on the
  * real APIC?  The registers software may write (APM Vol. 2 chapter 16,
- * "Local APIC": the register map, and the extended registers from 400h), 32 bits
- * at the start of their 16-byte slot, except the APIC ID (kicks and L1's
- * INIT and SIPI find a CPU by its APIC ID, svm/smp.c).  Other stores to a
- * read-only or reserved register have no effect on the CPU's APIC either.
+ * "Local APIC": the register map, and the extended registers from 400h),
+ * 32 bits at the start of their 16-byte slot, except the APIC ID (kicks
+ * and L1's INIT and SIPI find a CPU by its APIC ID, svm/smp.c).  Other
+ * stores, to a read-only or reserved register, have no effect on the
+ * CPU's APIC either.
  */
 static bool xapic_store_allowed(unsigned off, unsigned width)
 {

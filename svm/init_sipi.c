@@ -34,8 +34,10 @@
  *      counted as in guest mode (TLB shootdowns do not wait for it: it
  *      flushes at its VMRUN), with GIF clear but opened for one
  *      instruction at every turn, IF clear, as svm/smi.c does: an SMI
- *      is taken there (the firmware's SMM waits for every CPU to enter it,
- *      and a CPU waiting for a SIPI accepts SMIs), and so is a kick.
+ *      is taken there, and so is a kick.  The firmware's SMM waits for
+ *      every CPU to enter it (OVMF up to 1 s at each SMI), and this one
+ *      is in nestvisor's host mode, not in a wait-for-SIPI state the
+ *      firmware could know about.
  *
  * Event sequences (S = sender, T = target; seq = T's init_seq):
  *  a. Linux, OVMF: S sends INIT, SIPI(v), SIPI(v).  INIT: seq 1, kick.

@@ -235,6 +235,16 @@ static struct vmcb *l2_request_vmcb(void)
 	return v;
 }
 
+/* Run L2 until an exit other than INTR: the firmware's SMI handler may
+ * take longer than one of l2_run()'s bounded runs (its timer's INTR exit
+ * then resumes L2 where it was), but not twenty. */
+static void l2_run_through_timer(struct vmcb *v, struct l2_gprs *g)
+{
+	l2_run(v, g);
+	for (int i = 0; i < 20 && v->control.exit_code == VMEXIT_INTR; i++)
+		l2_run(v, g);
+}
+
 static int l2_request_intercepted(void)
 {
 	struct vmcb *v = l2_request_vmcb();
@@ -251,8 +261,7 @@ static int l2_request_intercepted(void)
 	ok = expect_exit(v, VMEXIT_SMI);
 	ok &= TAP_EXPECT_EQ("request untouched at the #VMEXIT", held, 1);
 	ok &= TAP_EXPECT_EQ("answered after STGI", answered(), 1);
-	g = (struct l2_gprs){ 0 };
-	l2_run(v, &g);
+	l2_run_through_timer(v, &g);
 	return ok & expect_exit(v, VMEXIT_VMMCALL) &
 	       TAP_EXPECT_EQ("Communicate's status in L2", v->save.rax,
 			     EFI_SUCCESS);
@@ -264,7 +273,7 @@ static int l2_request_taken(void)
 	struct l2_gprs g = { 0 };
 
 	arm();
-	l2_run(v, &g);
+	l2_run_through_timer(v, &g);
 	return expect_exit(v, VMEXIT_VMMCALL) &
 	       TAP_EXPECT_EQ("Communicate's status in L2", v->save.rax,
 			     EFI_SUCCESS) &
