@@ -149,12 +149,12 @@ void handle_cr4_write(struct cpu *cpu)
 	hw.platform++;
 }
 
-/* The real MSRs (core/msr_safe.S): every read gives 0, every write is
- * taken. */
+/* The real MSRs (core/msr_safe.S): every read gives 0 but the host's
+ * EFER (long mode, NX, SVM), every write is taken. */
 int rdmsr_safe(uint32_t msr, uint64_t *val)
 {
-	(void)msr;
-	*val = 0;
+	*val = msr == MSR_EFER ? X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE |
+				 X86_EFER_SVME : 0;
 	return 0;
 }
 
@@ -1161,7 +1161,6 @@ static void test_vnmi_after_injected_event(void **state)
 
 	(void)state;
 	cpu_up(0, 0, X86_EFER_NXE);
-	cpu->nested.feat.vnmi_nx_root = hv_alloc(1);
 	v = vmcb12_new();
 	v->control.intercept_misc1 |= INTERCEPT1_NMI;
 	v->control.int_ctl = V_NMI_ENABLE | V_NMI_PENDING;
