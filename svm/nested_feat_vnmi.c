@@ -56,11 +56,12 @@ void feat_vnmi_init(struct cpu *cpu)
 	f->vnmi_cpu = svm_has(&cpu->caps, SVM_FEAT_VNMI);
 	if (!n->offered || f->vnmi_cpu)
 		return;
+	f->vnmi_nx_root = hv_alloc(1);
 	/* The no-execute root needs the NX bit of nested page tables, which
-	 * the host's EFER.NXE enables. */
-	if (!rdmsr_safe(MSR_EFER, &efer) && (efer & X86_EFER_NXE))
-		f->vnmi_nx_root = hv_alloc(1);
-	if (!f->vnmi_nx_root && !cpu->idx)
+	 * the host's EFER.NXE enables (checked again on the CPU that uses
+	 * it: nx_root_arm()). */
+	if (!cpu->idx && (!f->vnmi_nx_root || rdmsr_safe(MSR_EFER, &efer) ||
+			  !(efer & X86_EFER_NXE)))
 		log_warn("vNMI for L2: no no-execute root (EFER.NXE clear, or "
 			 "no memory): an NMI pending behind an injected event "
 			 "waits for the next exit");
@@ -181,8 +182,12 @@ static void nx_root_arm(struct cpu *cpu)
 	struct nested_feat *f = &cpu->nested.feat;
 	struct vmcb_control *c = &cpu->nested.vmcb02->control;
 	const uint64_t *root = (const uint64_t *)(c->nested_cr3 & ~0xfffull);
+	uint64_t efer;
 
-	if (!f->vnmi_nx_root)
+	/* Without this CPU's EFER.NXE the NX bit would be a reserved bit of
+	 * every entry: the NMI waits for the next exit instead. */
+	if (!f->vnmi_nx_root || rdmsr_safe(MSR_EFER, &efer) ||
+	    !(efer & X86_EFER_NXE))
 		return;
 	for (unsigned i = 0; i < 512; i++)
 		f->vnmi_nx_root[i] = root[i] & 1 ? root[i] | NPT_NX : root[i];

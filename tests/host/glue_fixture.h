@@ -158,12 +158,12 @@ void handle_wbinvd(struct cpu *cpu)
 	hw.platform++;
 }
 
-/* The real MSRs (core/msr_safe.S): every read gives 0, every write is
- * taken. */
+/* The real MSRs (core/msr_safe.S): every read gives 0 but the host's
+ * EFER (long mode, NX, SVM), every write is taken. */
 int rdmsr_safe(uint32_t msr, uint64_t *val)
 {
-	(void)msr;
-	*val = 0;
+	*val = msr == MSR_EFER ? X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE |
+				 X86_EFER_SVME : 0;
 	return 0;
 }
 

@@ -667,6 +667,50 @@ static void test_freed_pages_wait_for_a_flush(void **state)
 			 TLB_CONTROL_FLUSH_ALL);
 }
 
+/* ---- decode assists of a #PF nestvisor raises ---------------------------- */
+
+/*
+ * APM Vol. 2 §15.35: a #PF #VMEXIT carries the bytes of the instruction at
+ * CS:RIP, none when the fault is the fetch of those bytes.  Without
+ * EFER.NXE and CR4.SMEP the error code cannot say so, and the fetch fault
+ * is the one whose CR2 is where the fetch stopped (docs/nested.md,
+ * "Decode assists").  For a #PF that nestvisor raises for L2 (an
+ * emulated access) and L1 intercepts, that CR2 is the raised #PF's
+ * (EXITINFO2), not whatever vmcb02's last exit left.  L2's code: three
+ * NOPs at the end of a page whose next page is not mapped.
+ */
+static void test_decode_bytes_of_raised_pf(void **state)
+{
+	struct vmcb *v;
+	uint64_t code;
+
+	(void)state;
+	cpu_up(0, 0, X86_EFER_NXE);
+	v = vmcb12_new();
+	v->control.intercept_exceptions = 1u << X86_VEC_PF;
+	v->save.efer &= ~X86_EFER_NXE;
+	code = l1_page();
+	memset((void *)(code + 0xffd), 0x90, 3);
+	npt12_map(v->save.cr3, 0x4000, code, PTE_P | PTE_RW | PTE_US);
+	v->save.rip = 0x4ffd;
+	l1_vmrun(v);
+	/* a data access to 0x9000 faults; vmcb02's last exit said 0x5000 */
+	cpu->nested.vmcb02->control.exit_info_2 = 0x5000;
+	nested_deliver_pf(cpu, 0, 0x9000);
+	assert_false(cpu->nested.guest_mode);
+	assert_int_equal(v->control.exit_code, VMEXIT_EXCP_BASE + X86_VEC_PF);
+	assert_int_equal(v->control.exit_info_2, 0x9000);
+	assert_int_equal(v->control.insn_len, 3);
+	assert_int_equal(v->control.insn_bytes[0], 0x90);
+	assert_int_equal(v->control.insn_bytes[2], 0x90);
+	/* the same #PF at 0x5000, where the fetch stopped: no bytes */
+	l1_vmrun(v);
+	cpu->nested.vmcb02->control.exit_info_2 = 0x9000;
+	nested_deliver_pf(cpu, 0, 0x5000);
+	assert_int_equal(v->control.exit_info_2, 0x5000);
+	assert_int_equal(v->control.insn_len, 0);
+}
+
 /* ---- vNMI, emulated on a CPU without it --------------------------------- */
 
 /*
@@ -910,7 +954,6 @@ static void test_vnmi_after_injected_event(void **state)
 
 	(void)state;
 	cpu_up(0, 0, X86_EFER_NXE);
-	cpu->nested.feat.vnmi_nx_root = hv_alloc(1);
 	v = vmcb12_new();
 	v->control.intercept_misc1 |= INTERCEPT1_NMI;
 	v->control.int_ctl = V_NMI_ENABLE | V_NMI_PENDING;
@@ -1042,6 +1085,7 @@ int main(void)
 		cmocka_unit_test(test_tlb_control_reaches_shadow),
 		cmocka_unit_test(test_invlpga_reaches_shadow),
 		cmocka_unit_test(test_freed_pages_wait_for_a_flush),
+		cmocka_unit_test(test_decode_bytes_of_raised_pf),
 		cmocka_unit_test(test_vnmi_taken_and_unmasked),
 		cmocka_unit_test(test_vnmi_after_iret_and_exit_in_delivery),
 		cmocka_unit_test(test_vnmi_iret_faults),
