@@ -159,16 +159,16 @@ int hv_prepare(struct launch_params *p)
 	rc = hvmem_host_init((uint64_t)_text, (uint64_t)_etext, host_nx());
 	if (rc)
 		return rc;
-	log_info("host page table: code 0x%lx-0x%lx read-only and executable, "
-		 "every other page %s", (uint64_t)_text & ~(uint64_t)0xfff,
-		 (((uint64_t)_etext + 0xfff) & ~(uint64_t)0xfff) - 1,
-		 host_nx() ? "NX (host EFER.NXE set)" : "executable (no NX)");
 	ring = hv_alloc((unsigned)(p->log_ring / 4096));
 	if (!ring)
 		goto oom;
 	log_ring_init(ring, p->log_ring);
 	log_ring_append(p->early_log, p->early_log_len);
 	hvmem_report();
+	log_info("host page table: code 0x%lx-0x%lx read-only and executable, "
+		 "every other page %s", (uint64_t)_text & ~(uint64_t)0xfff,
+		 (((uint64_t)_etext + 0xfff) & ~(uint64_t)0xfff) - 1,
+		 host_nx() ? "NX (host EFER.NXE set)" : "executable (no NX)");
 	if (nvctl_init(p->nvctl))
 		goto oom;
 	if (apic_protect_page(rdmsr(MSR_APIC_BASE)))

@@ -22,8 +22,8 @@
 #include "mm/pte.h"
 #include "mm/tools/npf_words.h"
 #include "mm/walk_format.h"
+#include "mm/tools/walk_mem.h"
 #include "nv_npt.h"
-#include "tests/host/fake_mem.h"
 
 __attribute__((format(printf, 1, 2)))
 static int bad_entry(const char *fmt, ...)
@@ -83,7 +83,7 @@ static void print_bits(const struct pagewalk *w, unsigned lvl, uint64_t pte)
 
 /* Lay the entries out along o->addr's path; 0 or NV_EXIT_BAD_INPUT. */
 static int place_entries(const struct nv_opts *o, const struct pagewalk *w,
-			 struct fake_mem *mem, uint64_t *placed, uint64_t *pte)
+			 struct walk_mem *mem, uint64_t *placed, uint64_t *pte)
 {
 	unsigned top = w->role.base.level, n = o->nr_pte;
 	uint64_t table = pw_root_table(w, o->root);
@@ -91,7 +91,8 @@ static int place_entries(const struct nv_opts *o, const struct pagewalk *w,
 	if (n > top)
 		return bad_entry("too many entries: %u given, a %u-level walk reads at most %u",
 				 n, top, top);
-	fake_mem_back(mem, table);
+	if (walk_mem_back(mem, table))
+		internal("no page left for a table", table);
 	for (unsigned i = 0; i < n; i++) {
 		unsigned lvl = top - i;
 		uint64_t v = o->pte[i], gpa = slot(w, table, lvl, o->addr);
@@ -113,12 +114,13 @@ static int place_entries(const struct nv_opts *o, const struct pagewalk *w,
 		if (goes_on && i + 1 == n)
 			return bad_entry("too few entries: entry %u (level %u) points to a table, level %u is missing",
 					 i + 1, lvl, lvl - 1);
-		fake_mem_poke(mem, gpa, v, pw_entry_size(w));
+		walk_mem_poke(mem, gpa, v, pw_entry_size(w));
 		placed[i] = gpa;
 		pte[i] = v;
 		if (goes_on) {
 			table = v & (pw_entry_size(w) == 4 ? PTE32_ADDR_4K : PTE64_ADDR_4K);
-			fake_mem_back(mem, table);
+			if (walk_mem_back(mem, table))
+				internal("no page left for a table", table);
 		}
 	}
 	return 0;
@@ -128,17 +130,18 @@ int nv_explain(const struct nv_opts *o, const struct pagewalk *w)
 {
 	unsigned top = w->role.base.level, n = o->nr_pte;
 	uint64_t placed[NV_MAX_PTES], pte[NV_MAX_PTES];
-	struct fake_mem *mem = fake_mem_create(internal);
-	struct gmem gm = fake_mem_gmem(mem);
+	static struct walk_mem memory;
+	struct walk_mem *mem = &memory;
+	struct gmem gm;
 	struct walk_result r;
 	unsigned acc = ACC_ALL;
-	int rc = place_entries(o, w, mem, placed, pte);
+	int rc;
 
-	if (rc) {
-		fake_mem_destroy(mem);
+	walk_mem_init(mem);
+	gm = walk_mem_gmem(mem);
+	rc = place_entries(o, w, mem, placed, pte);
+	if (rc)
 		return rc;
-	}
-	fake_mem_begin_walk(mem);
 	walk(w, &gm, o->root, o->addr, o->access, &r);
 	if (r.gmem_error || r.nr_levels != n)
 		internal("walk read a different number of entries", r.nr_levels);
@@ -183,7 +186,7 @@ int nv_explain(const struct nv_opts *o, const struct pagewalk *w)
 		npf_print_rights(r.access);
 		printf("\n");
 		for (unsigned i = 0; i < n; i++) {
-			uint64_t now = fake_mem_peek(mem, placed[i], pw_entry_size(w));
+			uint64_t now = walk_mem_peek(mem, placed[i], pw_entry_size(w));
 
 			if (now != pte[i])
 				printf("  sets%s%s in the %s\n",
@@ -191,7 +194,6 @@ int nv_explain(const struct nv_opts *o, const struct pagewalk *w)
 				       (now & ~pte[i] & PTE_D) ? " D" : "",
 				       npf_level_name(top - i));
 		}
-		fake_mem_destroy(mem);
 		return 0;
 	}
 	npf_print_fault(w, o->access, r.error_code, r.fault_level,
@@ -200,7 +202,6 @@ int nv_explain(const struct nv_opts *o, const struct pagewalk *w)
 	if (o->npt)
 		npf_print_bit_reasons(w, o->access, o->cpl, r.error_code,
 				      r.fault_level, acc);
-	fake_mem_destroy(mem);
 	return 0;
 }
 
