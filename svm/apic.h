@@ -78,8 +78,9 @@ void apic_mmio_write(struct cpu *cpu, uint64_t gpa);
 int apic_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val);
 
 /* One ICR value L1 wrote (x2APIC layout: destination in bits 63:32; the
- * xAPIC caller moves its 8-bit destination there). */
-void apic_icr_write(struct cpu *cpu, uint64_t icr, bool x2apic);
+ * xAPIC caller moves its 8-bit destination there).  0, or -NV_EINVAL for
+ * the #GP an x2APIC WRMSR of this value raises (never for xAPIC). */
+int apic_icr_write(struct cpu *cpu, uint64_t icr, bool x2apic);
 
 /* Sends an NMI to the CPU with this APIC ID, from host mode. */
 void apic_send_nmi(uint32_t apic_id);
