@@ -5,10 +5,11 @@
  *  - QEMU's isa-debug-exit at 0xf4-0xf7 (core/hypercall.h): nestvisor
  *    logs L1's accesses there and performs them, so that a test payload
  *    ends a run the same way with and without nestvisor;
- *  - PCI CONFIG_DATA (0xcfc-0xcff) once a PCI function is hidden
- *    (svm/pci_hide.h): an access that CONFIG_ADDRESS (the real register,
- *    which only L1 writes) points at a hidden function reads all ones and
- *    writes nothing; any other is performed;
+ *  - PCI CONFIG_DATA (0xcfc-0xcff) once a PCI function is hidden or a
+ *    register locked (svm/pci_hide.h): an access that CONFIG_ADDRESS (the
+ *    real register, which only L1 writes) points at a hidden function
+ *    reads all ones and writes nothing, a write to a locked register is
+ *    dropped; any other is performed;
  *  - the ACPI PM1 status and control registers (svm/acpi_sleep.c: S3);
  *  - the SMI command port, whose writes wait for the GIF
  *    (svm/smi_cmd.c).
@@ -62,15 +63,22 @@ void handle_ioio(struct cpu *cpu)
 	} else if (smi_cmd_owns(port, size)) {
 		v->save.rax = smi_cmd_io(cpu, port, size, io.in, v->save.rax);
 	} else if (port >= PCI_CONFIG_DATA && port < PCI_CONFIG_DATA + 4) {
-		bool hidden = pci_config_address_hidden(inl(PCI_CONFIG_ADDRESS));
+		uint32_t ca = inl(PCI_CONFIG_ADDRESS);
+		bool hidden = pci_config_address_hidden(ca);
 
 		if (io.in) {
 			uint64_t keep = size == 4 ? 0 : v->save.rax & ~mask;
 
 			v->save.rax = keep |
 				(hidden ? (uint32_t)mask : port_in(port, size));
-		} else if (!hidden) {
+		} else if (!hidden && !pci_config_data_write_locked(
+				ca, port - PCI_CONFIG_DATA, size)) {
 			port_out(port, size, (uint32_t)(v->save.rax & mask));
+		} else if (!hidden) {
+			log_info_limited("L1 wrote 0x%x to a locked register "
+					 "(CONFIG_ADDRESS 0x%x + %u): dropped",
+					 (uint32_t)(v->save.rax & mask), ca,
+					 port - PCI_CONFIG_DATA);
 		}
 	} else if (io.in) {
 		/* A 32-bit IN zero-extends into RAX; 8 and 16 bits merge. */

@@ -65,7 +65,7 @@ void vmcb01_init_maps(uint8_t *msrpm, uint8_t *iopm)
 
 void vmcb01_pci_maps(uint8_t *iopm)
 {
-	if (pci_hidden_count())
+	if (pci_hidden_count() || pci_locked_count())
 		iopm_set(iopm, PCI_CONFIG_DATA, 4);
 }
 

@@ -284,8 +284,9 @@ static __attribute__((noreturn)) void s3_pmbase(const char *name,
 /* ---- the hidden IOMMU function ------------------------------------------ */
 
 /* The first function of bus 0 that CF8h/CFCh show as absent (all ones)
- * but ECAM at ecam shows present: the IOMMU nestvisor hides (svm/dma.c);
- * -1 if none.  ECAM (PCIe Base Spec §7.2.2): bus << 20 | dev << 15 |
+ * but ECAM at ecam shows present (a vendor ID other than FFFFh, and not
+ * 0000h, what memory with no ECAM behind it reads under QEMU): the IOMMU
+ * nestvisor hides (svm/dma.c); -1 if none.  ECAM (PCIe Base Spec §7.2.2): bus << 20 | dev << 15 |
  * fn << 12. */
 static int hidden_bdf(uint64_t ecam, uint32_t *id)
 {
@@ -294,7 +295,8 @@ static int hidden_bdf(uint64_t ecam, uint32_t *id)
 			uint32_t v = *(volatile uint32_t *)(uintptr_t)
 				     (ecam + (d << 15 | f << 12));
 
-			if (v != 0xffffffffu && pci_read(d, f, 0) == 0xffffffffu) {
+			if ((v & 0xffff) != 0xffff && (v & 0xffff) != 0 &&
+			    pci_read(d, f, 0) == 0xffffffffu) {
 				*id = v;
 				return (int)(d << 3 | f);
 			}
