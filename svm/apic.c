@@ -270,6 +270,12 @@ static void set_source(struct cpu *cpu, const struct insn *in, uint64_t v)
 	gpr_set(cpu, n, r);
 }
 
+uint64_t guest_store_value(struct cpu *cpu, const struct insn *in)
+{
+	return in->imm_len ? (uint64_t)(int64_t)in->imm :
+			     source_value(cpu, in);
+}
+
 static uint64_t mmio_read(uint64_t pa, unsigned width)
 {
 	switch (width) {
@@ -335,7 +341,7 @@ void apic_mmio_write(struct cpu *cpu, uint64_t gpa)
 		return;
 	}
 	cpu->vapic.nr_mmio_writes++;
-	v = in.imm_len ? (uint64_t)(int64_t)in.imm : source_value(cpu, &in);
+	v = guest_store_value(cpu, &in);
 	if (in.op == INSN_XCHG) /* the old value, read within one slot */
 		set_source(cpu, &in, (off & 0xf) + in.width <= 16 ?
 				     mmio_read(gpa, in.width) : 0);

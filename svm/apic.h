@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 struct cpu;
+struct insn;
 
 #define MSR_APIC_BASE        0x0000001bu
 #define APIC_BASE_BSP        (1ull << 8)
@@ -72,6 +73,11 @@ uint64_t apic_mmio_page(void);
 /* #NPF write to the APIC page: emulate the store (decode the instruction,
  * perform it on the real APIC from the host, move RIP past it). */
 void apic_mmio_write(struct cpu *cpu, uint64_t gpa);
+
+/* The value a decoded MOV or XCHG store (svm/insn.h) writes: its
+ * immediate, or its source register (AH-BH included); also for
+ * svm/chipset_lock.c's ECAM stores. */
+uint64_t guest_store_value(struct cpu *cpu, const struct insn *in);
 
 /* WRMSR of MSR_X2APIC_ICR or MSR_APIC_BASE by the guest.  0, or
  * -NV_EINVAL for #GP. */

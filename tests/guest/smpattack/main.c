@@ -309,7 +309,8 @@ static int hidden_bdf(uint64_t ecam, uint32_t *id)
  * configuration register 60h (enable bit 0, size bits 2:1, 0 = 256 MiB,
  * base bits 35:28).  nestvisor hides the IOMMU's page at the ECAM address
  * it found at start-up; at a new base the IOMMU's configuration space must
- * still read as absent (docs/security.md, "DMA").
+ * still read as absent (docs/security.md, "DMA").  PCIEXBAR is written
+ * through CF8h/CFCh, then through ECAM itself.
  */
 #define ECAM_NEW 0xd0000000ul
 
@@ -327,6 +328,23 @@ static __attribute__((noreturn)) void ecam_move(const char *name)
 	pci_write(0, 0, 0x60, 0);
 	pci_write(0, 0, 0x64, hi);
 	pci_write(0, 0, 0x60, lo);
+	if (bdf < 0) {
+		/* The same through ECAM itself: the host bridge's register
+		 * 60h at the current base (MOV stores); put back through the
+		 * ports. */
+		volatile uint32_t *bar = (volatile uint32_t *)(uintptr_t)
+			((uint64_t)hi << 32 | (lo & 0xf0000000u) | 0x60);
+
+		gprintf("smpattack: ecam-move: again through ECAM at 0x%lx\n",
+			(uint64_t)(uintptr_t)bar);
+		bar[1] = 0; /* one store moves it: after a disable, ECAM
+			     * would be gone for the next */
+		bar[0] = (uint32_t)ECAM_NEW | 1;
+		bdf = hidden_bdf(ECAM_NEW, &id);
+		pci_write(0, 0, 0x60, 0);
+		pci_write(0, 0, 0x64, hi);
+		pci_write(0, 0, 0x60, lo);
+	}
 	if (bdf >= 0) {
 		gprintf("smpattack: ecam-move: 00:%02x.%x reads ID 0x%08x in ECAM, "
 			"all ones through CF8h/CFCh\n", bdf >> 3, bdf & 7, id);
