@@ -4,8 +4,9 @@
  * Through the configuration ports (CONFIG_ADDRESS at CF8h, CONFIG_DATA at
  * CFCh-CFFh, PCI Local Bus Specification §3.2.2.3.2), a hidden function
  * reads all ones, as a function that is not there does, and writes to it
- * are dropped; svm/ioio.c intercepts CFCh-CFFh once one is hidden (and
- * passes every other access through).  Its ECAM page is hidden by
+ * are dropped; svm/ioio.c intercepts CF8h and CFCh-CFFh once one is
+ * hidden (CONFIG_ADDRESS kept per vCPU) and passes every other access
+ * through.  Its ECAM page is hidden by
  * core/hvmem.c (all ones too).
  *
  * Registers of other functions whose writes nestvisor drops (reads pass

@@ -356,7 +356,7 @@ static __attribute__((noreturn)) void ecam_move(const char *name)
 
 /*
  * CONFIG_ADDRESS (CF8h) is one register for all CPUs (PCI Local Bus Spec
- * §3.2.2.3.2), and only CONFIG_DATA (CFCh) is nestvisor's.  The AP writes
+ * §3.2.2.3.2); nestvisor keeps one per vCPU (svm/ioio.c).  The AP writes
  * CF8h = register 0 (vendor and device ID) of device 0..31 of bus 0, over
  * and over; the boot CPU writes CF8h = the host bridge's, then reads CFCh.
  * nestvisor decides from CF8h and then reads CFCh.  The boot CPU may see
