@@ -146,9 +146,10 @@ static void nmi_ipi(struct cpu *cpu, const struct icr_fields *f, bool x2apic)
 }
 
 /*
- * The x2APIC ICR bits a WRMSR must leave clear (APM Vol. 2 chapter 16,
- * "x2APIC": the ICR as one 64-bit MSR; bits 31:20, 17:16 and 13 are
- * reserved): the CPU answers a set one with #GP.  Checked here for the
+ * The x2APIC ICR bits a WRMSR must leave clear: in x2APIC mode the ICR is
+ * one 64-bit MSR whose bits 31:20, 17:16 and 13 are reserved (the layout
+ * of the x2APIC specification, which APM Vol. 2 chapter 16, "x2APIC",
+ * follows), and the CPU answers a set one with #GP.  Checked here for the
  * messages nestvisor sends itself (INIT, SIPI, NMI); the others go to the
  * real MSR, whose own #GP is handed to L1.
  */
@@ -402,8 +403,8 @@ int apic_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val)
 			 "(#GP)", cpu->idx, (uint64_t)(val & APIC_BASE_ADDR));
 		return -NV_EINVAL;
 	}
-	/* Any check above the CPU makes that nestvisor does not: its #GP is
-	 * L1's, not a host fault. */
+	/* A check the CPU makes and nestvisor does not (a disabled APIC
+	 * straight to x2APIC mode): its #GP is L1's, not a host fault. */
 	rc = wrmsr_safe(MSR_APIC_BASE, val);
 	if (rc)
 		return rc;
