@@ -30,7 +30,9 @@
  * The APIC ID is not L1's to change: other CPUs kick this one by it.
  *
  * x2APIC: the ICR is MSR 0x830 (one 64-bit write), intercepted in the MSR
- * permission map; other x2APIC MSRs pass through.
+ * permission map; other x2APIC MSRs pass through.  The ICR values and
+ * the APIC_BASE values nestvisor writes on L1's behalf go through
+ * wrmsr_safe(): a value the CPU refuses is L1's #GP, never a host fault.
  */
 #include "svm/apic.h"
 #include "core/err.h"
@@ -143,24 +145,35 @@ static void nmi_ipi(struct cpu *cpu, const struct icr_fields *f, bool x2apic)
 	}
 }
 
-void apic_icr_write(struct cpu *cpu, uint64_t icr, bool x2apic)
+/*
+ * The x2APIC ICR bits a WRMSR must leave clear: in x2APIC mode the ICR is
+ * one 64-bit MSR whose bits 31:20, 17:16 and 13 are reserved (the layout
+ * of the x2APIC specification, which APM Vol. 2 chapter 16, "x2APIC",
+ * follows), and the CPU answers a set one with #GP.  Checked here for the
+ * messages nestvisor sends itself (INIT, SIPI, NMI); the others go to the
+ * real MSR, whose own #GP is handed to L1.
+ */
+#define X2APIC_ICR_RESERVED (0xfff00000ull | 0x30000ull | 0x2000ull)
+
+int apic_icr_write(struct cpu *cpu, uint64_t icr, bool x2apic)
 {
 	struct icr_fields f = icr_decode(icr);
 
+	if (x2apic && (icr & X2APIC_ICR_RESERVED))
+		return -NV_EINVAL;
 	cpu->vapic.nr_icr_writes++;
 	if (f.mode == ICR_MODE_NMI) {
 		nmi_ipi(cpu, &f, x2apic);
-		return;
+		return 0;
 	}
 	if (f.mode != ICR_MODE_INIT && f.mode != ICR_MODE_STARTUP) {
 		if (x2apic)
-			wrmsr(MSR_X2APIC_ICR, icr);
-		else
-			*xapic_reg(APIC_REG_ICR_LO) = (uint32_t)icr;
-		return;
+			return wrmsr_safe(MSR_X2APIC_ICR, icr);
+		*xapic_reg(APIC_REG_ICR_LO) = (uint32_t)icr;
+		return 0;
 	}
 	if (icr_is_init_deassert(&f))
-		return;
+		return 0;
 	cpu->vapic.nr_init_sipi++;
 	for (unsigned i = 0; i < smp.nr; i++) {
 		struct cpu_slot *s = &smp.slot[i];
@@ -181,6 +194,7 @@ void apic_icr_write(struct cpu *cpu, uint64_t icr, bool x2apic)
 		else
 			sipi_send_sipi(t, f.vector);
 	}
+	return 0;
 }
 
 /* ---- xAPIC page writes ------------------------------------------------- */
@@ -257,6 +271,12 @@ static void set_source(struct cpu *cpu, const struct insn *in, uint64_t v)
 	gpr_set(cpu, n, r);
 }
 
+uint64_t guest_store_value(struct cpu *cpu, const struct insn *in)
+{
+	return in->imm_len ? (uint64_t)(int64_t)in->imm :
+			     source_value(cpu, in);
+}
+
 static uint64_t mmio_read(uint64_t pa, unsigned width)
 {
 	switch (width) {
@@ -322,7 +342,7 @@ void apic_mmio_write(struct cpu *cpu, uint64_t gpa)
 		return;
 	}
 	cpu->vapic.nr_mmio_writes++;
-	v = in.imm_len ? (uint64_t)(int64_t)in.imm : source_value(cpu, &in);
+	v = guest_store_value(cpu, &in);
 	if (in.op == INSN_XCHG) /* the old value, read within one slot */
 		set_source(cpu, &in, (off & 0xf) + in.width <= 16 ?
 				     mmio_read(gpa, in.width) : 0);
@@ -330,8 +350,8 @@ void apic_mmio_write(struct cpu *cpu, uint64_t gpa)
 		log_debug_limited("CPU %u: a %u-byte store at APIC offset 0x%x "
 				  "dropped", cpu->idx, in.width, off);
 	} else if (off == APIC_REG_ICR_LO) {
-		apic_icr_write(cpu, icr_from_xapic(*xapic_reg(APIC_REG_ICR_HI),
-						   (uint32_t)v), false);
+		(void)apic_icr_write(cpu, icr_from_xapic(
+			*xapic_reg(APIC_REG_ICR_HI), (uint32_t)v), false);
 	} else {
 		mmio_write(gpa, v, in.width);
 		if (off == APIC_REG_LDR)
@@ -362,12 +382,12 @@ static uint64_t apic_base_writable(const struct cpu *cpu)
 int apic_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val)
 {
 	uint64_t old = rdmsr(MSR_APIC_BASE);
+	int rc;
 
 	if (msr == MSR_X2APIC_ICR) {
 		if (!(old & APIC_BASE_EXTD))
 			return -NV_EINVAL;
-		apic_icr_write(cpu, val, true);
-		return 0;
+		return apic_icr_write(cpu, val, true);
 	}
 	/* MSR_APIC_BASE: the CPU's own checks, and the window stays where
 	 * nestvisor protects it. */
@@ -383,7 +403,11 @@ int apic_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val)
 			 "(#GP)", cpu->idx, (uint64_t)(val & APIC_BASE_ADDR));
 		return -NV_EINVAL;
 	}
-	wrmsr(MSR_APIC_BASE, val);
+	/* A check the CPU makes and nestvisor does not (a disabled APIC
+	 * straight to x2APIC mode): its #GP is L1's, not a host fault. */
+	rc = wrmsr_safe(MSR_APIC_BASE, val);
+	if (rc)
+		return rc;
 	cpu->vapic.base_msr = val;
 	return 0;
 }

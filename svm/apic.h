@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 struct cpu;
+struct insn;
 
 #define MSR_APIC_BASE        0x0000001bu
 #define APIC_BASE_BSP        (1ull << 8)
@@ -73,13 +74,19 @@ uint64_t apic_mmio_page(void);
  * perform it on the real APIC from the host, move RIP past it). */
 void apic_mmio_write(struct cpu *cpu, uint64_t gpa);
 
+/* The value a decoded MOV or XCHG store (svm/insn.h) writes: its
+ * immediate, or its source register (AH-BH included); also for
+ * svm/chipset_lock.c's ECAM stores. */
+uint64_t guest_store_value(struct cpu *cpu, const struct insn *in);
+
 /* WRMSR of MSR_X2APIC_ICR or MSR_APIC_BASE by the guest.  0, or
  * -NV_EINVAL for #GP. */
 int apic_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val);
 
 /* One ICR value L1 wrote (x2APIC layout: destination in bits 63:32; the
- * xAPIC caller moves its 8-bit destination there). */
-void apic_icr_write(struct cpu *cpu, uint64_t icr, bool x2apic);
+ * xAPIC caller moves its 8-bit destination there).  0, or -NV_EINVAL for
+ * the #GP an x2APIC WRMSR of this value raises (never for xAPIC). */
+int apic_icr_write(struct cpu *cpu, uint64_t icr, bool x2apic);
 
 /* Sends an NMI to the CPU with this APIC ID, from host mode. */
 void apic_send_nmi(uint32_t apic_id);

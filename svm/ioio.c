@@ -5,10 +5,14 @@
  *  - QEMU's isa-debug-exit at 0xf4-0xf7 (core/hypercall.h): nestvisor
  *    logs L1's accesses there and performs them, so that a test payload
  *    ends a run the same way with and without nestvisor;
- *  - PCI CONFIG_DATA (0xcfc-0xcff) once a PCI function is hidden
- *    (svm/pci_hide.h): an access that CONFIG_ADDRESS (the real register,
- *    which only L1 writes) points at a hidden function reads all ones and
- *    writes nothing; any other is performed;
+ *  - PCI CONFIG_ADDRESS (32-bit accesses to 0xcf8) and CONFIG_DATA
+ *    (0xcfc-0xcff) once a PCI function is hidden or a register locked
+ *    (svm/pci_hide.h): CONFIG_ADDRESS is kept per vCPU and written to the
+ *    real register only with the CONFIG_DATA access, under one lock
+ *    (config_data()); an access it points at a hidden function reads all
+ *    ones and writes nothing, a write to a locked register is dropped;
+ *    any other is performed; other accesses to 0xcf8-0xcfb (q35's reset
+ *    control at 0xcf9) pass through;
  *  - the ACPI PM1 status and control registers (svm/acpi_sleep.c: S3);
  *  - the SMI command port, whose writes wait for the GIF
  *    (svm/smi_cmd.c).
@@ -16,8 +20,10 @@
  * NRIPS or not.
  */
 #include "svm/intercepts.h"
+#include "core/hypercall.h"
 #include "core/log.h"
 #include "core/x86.h"
+#include "mm/spinlock.h"
 #include "svm/acpi_sleep.h"
 #include "svm/pci_hide.h"
 #include "svm/smi_cmd.h"
@@ -45,6 +51,43 @@ static inline void port_out(uint16_t port, unsigned size, uint32_t v)
 		__asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port));
 }
 
+/*
+ * CONFIG_DATA with this vCPU's CONFIG_ADDRESS: the real CONFIG_ADDRESS is
+ * written and the access made under one lock, so no other CPU's address
+ * comes in between (CONFIG_ADDRESS is one register for every CPU).  A
+ * hidden function reads all ones and takes no write; a write to a locked
+ * register is dropped.  Returns the new RAX.
+ */
+static uint64_t config_data(struct cpu *cpu, uint16_t port, unsigned size,
+			    bool in, uint64_t rax)
+{
+	static struct spinlock pci_lock = SPINLOCK_INIT;
+	uint32_t ca = cpu->pci_config_address;
+	uint64_t mask = size == 4 ? 0xffffffffull : (1ull << (8 * size)) - 1;
+	uint64_t keep = size == 4 ? 0 : rax & ~mask;
+	bool hidden = pci_config_address_hidden(ca);
+
+	if (in && hidden)
+		return keep | (uint32_t)mask;
+	if (!in && (hidden || pci_config_data_write_locked(
+				ca, port - PCI_CONFIG_DATA, size))) {
+		if (!hidden)
+			log_info_limited("L1 wrote 0x%x to a locked register "
+					 "(CONFIG_ADDRESS 0x%x + %u): dropped",
+					 (uint32_t)(rax & mask), ca,
+					 port - PCI_CONFIG_DATA);
+		return rax;
+	}
+	spin_lock(&pci_lock);
+	outl(PCI_CONFIG_ADDRESS, ca);
+	if (in)
+		rax = keep | port_in(port, size);
+	else
+		port_out(port, size, (uint32_t)(rax & mask));
+	spin_unlock(&pci_lock);
+	return rax;
+}
+
 void handle_ioio(struct cpu *cpu)
 {
 	struct vmcb *v = cpu->cur;
@@ -61,26 +104,25 @@ void handle_ioio(struct cpu *cpu)
 		log_warn_limited("L1 string I/O to port 0x%x ignored", port);
 	} else if (smi_cmd_owns(port, size)) {
 		v->save.rax = smi_cmd_io(cpu, port, size, io.in, v->save.rax);
+	} else if (port == PCI_CONFIG_ADDRESS && size == 4) {
+		if (io.in)
+			v->save.rax = cpu->pci_config_address;
+		else
+			cpu->pci_config_address = (uint32_t)v->save.rax;
 	} else if (port >= PCI_CONFIG_DATA && port < PCI_CONFIG_DATA + 4) {
-		bool hidden = pci_config_address_hidden(inl(PCI_CONFIG_ADDRESS));
-
-		if (io.in) {
-			uint64_t keep = size == 4 ? 0 : v->save.rax & ~mask;
-
-			v->save.rax = keep |
-				(hidden ? (uint32_t)mask : port_in(port, size));
-		} else if (!hidden) {
-			port_out(port, size, (uint32_t)(v->save.rax & mask));
-		}
+		v->save.rax = config_data(cpu, port, size, io.in, v->save.rax);
 	} else if (io.in) {
 		/* A 32-bit IN zero-extends into RAX; 8 and 16 bits merge. */
 		uint64_t keep = size == 4 ? 0 : v->save.rax & ~mask;
 		v->save.rax = keep | port_in(port, size);
 	} else {
 		uint32_t val = (uint32_t)(v->save.rax & mask);
-		log_info_limited("L1 wrote 0x%x to port 0x%x (isa-debug-exit): "
-				 "QEMU exits with status %u", val, port,
-				 ((val << 1) | 1) & 0xff);
+		if (port >= NV_PORT_DEBUG_EXIT &&
+		    port < NV_PORT_DEBUG_EXIT + NV_PORT_DEBUG_EXIT_LEN)
+			log_info_limited("L1 wrote 0x%x to port 0x%x "
+					 "(isa-debug-exit): QEMU exits with "
+					 "status %u", val, port,
+					 ((val << 1) | 1) & 0xff);
 		port_out(port, size, val);
 	}
 	v->save.rip = v->control.exit_info_2;

@@ -41,6 +41,7 @@
 #include "drivers/uart.h"
 #include "svm/acpi_sleep.h"
 #include "svm/apic.h"
+#include "svm/chipset_lock.h"
 #include "svm/dump.h"
 #include "svm/nested.h"
 #include "svm/nvctl.h"
@@ -211,6 +212,9 @@ int hv_prepare(struct launch_params *p)
 		 (hv_free_pages() * 4096) >> 20);
 	/* Last: nothing after this can fail. */
 	p->iommus_taken = dma_take_iommus(&p->dma, caps.gbpages);
+	if (chipset_lock_init(p->dma.ecam_base))
+		log_error("q35's ECAM pages could not be made read-only: L1 "
+			  "may move ECAM or PMBASE through ECAM");
 	vmcb01_pci_maps(iopm);
 	return 0;
 

@@ -69,6 +69,7 @@
 #include "mm/pte.h"
 #include "mm/shadow_npt.h"
 #include "svm/apic.h"
+#include "svm/chipset_lock.h"
 #include "svm/nested_internal.h"
 #include "svm/nvctl.h"
 
@@ -181,6 +182,10 @@ static void l1_npt_fault(struct cpu *cpu)
 
 	if (write && apic_is_mmio_page(gpa)) {
 		apic_mmio_write(cpu, gpa);
+		return;
+	}
+	if (write && chipset_ecam_page(gpa)) {
+		chipset_ecam_write(cpu, gpa);
 		return;
 	}
 	if (write && nested_maps_watched(cpu, gpa)) {

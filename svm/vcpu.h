@@ -114,6 +114,7 @@ struct cpu {
 	uint32_t nmi_ipis_done;    /* those turned into nmi_pending */
 	struct vapic vapic;        /* L1's local APIC as nestvisor tracks it */
 	struct sipi_mailbox sipi;  /* INIT and SIPI sent to this CPU */
+	uint32_t pci_config_address; /* L1's CONFIG_ADDRESS (svm/ioio.c) */
 };
 
 /* 0 while L1 runs, 1 while L2 runs. */

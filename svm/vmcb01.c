@@ -65,8 +65,10 @@ void vmcb01_init_maps(uint8_t *msrpm, uint8_t *iopm)
 
 void vmcb01_pci_maps(uint8_t *iopm)
 {
-	if (pci_hidden_count())
+	if (pci_hidden_count() || pci_locked_count()) {
+		iopm_set(iopm, PCI_CONFIG_ADDRESS, 4);
 		iopm_set(iopm, PCI_CONFIG_DATA, 4);
+	}
 }
 
 void vmcb01_init(struct cpu *cpu, const struct launch_frame *f, uint64_t ncr3)

@@ -33,6 +33,7 @@
 #include "mm/pte.h"
 #include "mm/shadow_npt.h"
 #include "svm/apic.h"
+#include "svm/chipset_lock.h"
 #include "svm/hw.h"
 #include "svm/intercepts.h"
 #include "svm/nested_internal.h"
@@ -121,6 +122,20 @@ void apic_mmio_write(struct cpu *c, uint64_t gpa)
 	(void)c;
 	(void)gpa;
 	fail_msg("a write to the local APIC's page");
+}
+
+/* No chipset ECAM page is locked in these tests (svm/chipset_lock.c). */
+bool chipset_ecam_page(uint64_t gpa)
+{
+	(void)gpa;
+	return false;
+}
+
+void chipset_ecam_write(struct cpu *c, uint64_t gpa)
+{
+	(void)c;
+	(void)gpa;
+	fail_msg("a write to a locked ECAM page");
 }
 
 int apic_wrmsr(struct cpu *c, uint32_t msr, uint64_t val)

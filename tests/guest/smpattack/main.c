@@ -284,8 +284,9 @@ static __attribute__((noreturn)) void s3_pmbase(const char *name,
 /* ---- the hidden IOMMU function ------------------------------------------ */
 
 /* The first function of bus 0 that CF8h/CFCh show as absent (all ones)
- * but ECAM at ecam shows present: the IOMMU nestvisor hides (svm/dma.c);
- * -1 if none.  ECAM (PCIe Base Spec §7.2.2): bus << 20 | dev << 15 |
+ * but ECAM at ecam shows present (a vendor ID other than FFFFh, and not
+ * 0000h, what memory with no ECAM behind it reads under QEMU): the IOMMU
+ * nestvisor hides (svm/dma.c); -1 if none.  ECAM (PCIe Base Spec §7.2.2): bus << 20 | dev << 15 |
  * fn << 12. */
 static int hidden_bdf(uint64_t ecam, uint32_t *id)
 {
@@ -294,7 +295,8 @@ static int hidden_bdf(uint64_t ecam, uint32_t *id)
 			uint32_t v = *(volatile uint32_t *)(uintptr_t)
 				     (ecam + (d << 15 | f << 12));
 
-			if (v != 0xffffffffu && pci_read(d, f, 0) == 0xffffffffu) {
+			if ((v & 0xffff) != 0xffff && (v & 0xffff) != 0 &&
+			    pci_read(d, f, 0) == 0xffffffffu) {
 				*id = v;
 				return (int)(d << 3 | f);
 			}
@@ -307,7 +309,8 @@ static int hidden_bdf(uint64_t ecam, uint32_t *id)
  * configuration register 60h (enable bit 0, size bits 2:1, 0 = 256 MiB,
  * base bits 35:28).  nestvisor hides the IOMMU's page at the ECAM address
  * it found at start-up; at a new base the IOMMU's configuration space must
- * still read as absent (docs/security.md, "DMA").
+ * still read as absent (docs/security.md, "DMA").  PCIEXBAR is written
+ * through CF8h/CFCh, then through ECAM itself.
  */
 #define ECAM_NEW 0xd0000000ul
 
@@ -325,6 +328,23 @@ static __attribute__((noreturn)) void ecam_move(const char *name)
 	pci_write(0, 0, 0x60, 0);
 	pci_write(0, 0, 0x64, hi);
 	pci_write(0, 0, 0x60, lo);
+	if (bdf < 0) {
+		/* The same through ECAM itself: the host bridge's register
+		 * 60h at the current base (MOV stores); put back through the
+		 * ports. */
+		volatile uint32_t *bar = (volatile uint32_t *)(uintptr_t)
+			((uint64_t)hi << 32 | (lo & 0xf0000000u) | 0x60);
+
+		gprintf("smpattack: ecam-move: again through ECAM at 0x%lx\n",
+			(uint64_t)(uintptr_t)bar);
+		bar[1] = 0; /* one store moves it: after a disable, ECAM
+			     * would be gone for the next */
+		bar[0] = (uint32_t)ECAM_NEW | 1;
+		bdf = hidden_bdf(ECAM_NEW, &id);
+		pci_write(0, 0, 0x60, 0);
+		pci_write(0, 0, 0x64, hi);
+		pci_write(0, 0, 0x60, lo);
+	}
 	if (bdf >= 0) {
 		gprintf("smpattack: ecam-move: 00:%02x.%x reads ID 0x%08x in ECAM, "
 			"all ones through CF8h/CFCh\n", bdf >> 3, bdf & 7, id);
@@ -336,7 +356,7 @@ static __attribute__((noreturn)) void ecam_move(const char *name)
 
 /*
  * CONFIG_ADDRESS (CF8h) is one register for all CPUs (PCI Local Bus Spec
- * §3.2.2.3.2), and only CONFIG_DATA (CFCh) is nestvisor's.  The AP writes
+ * §3.2.2.3.2); nestvisor keeps one per vCPU (svm/ioio.c).  The AP writes
  * CF8h = register 0 (vendor and device ID) of device 0..31 of bus 0, over
  * and over; the boot CPU writes CF8h = the host bridge's, then reads CFCh.
  * nestvisor decides from CF8h and then reads CFCh.  The boot CPU may see

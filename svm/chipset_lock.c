@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: MIT
+/*
+ * q35's relocation registers, found by the functions' IDs read through
+ * the configuration ports (PCI Local Bus Specification §3.2.2.3.2):
+ *  - 00:00.0, Intel 8086:29C0 (the Q35 MCH host bridge): PCIEXBAR,
+ *    registers 60h-67h (the ECAM base, its size and enable);
+ *  - 00:1F.0, Intel 8086:2918 (the ICH9 LPC bridge): PMBASE, 40h-43h (the
+ *    ACPI PM I/O block), and ACPI_CNTL, 44h (its enable bit).
+ * Writes to them are dropped, reads return the real values, so the ECAM
+ * base and the PM1 ports stay where the firmware put them and the FADT
+ * and MCFG say.  Other chipsets: nothing is locked (AMD's ECAM base is
+ * MMIO_CONF_BASE, an MSR L1 may not change; the FCH's PM block is an open
+ * finding, docs/security.md, "Known findings").
+ *
+ * Through the ports: svm/ioio.c asks svm/pci_hide.c.  Through ECAM (PCIe
+ * Base Specification §7.2.2: bus << 20 | device << 15 | function << 12):
+ * the two functions' ECAM pages are read-only in L1's NPT; a store exits
+ * with #NPF and is emulated here as svm/apic.c emulates xAPIC stores (a
+ * MOV decoded at RIP, performed from host mode at the same address, RIP
+ * moved past it), unless it touches a locked register.  Other
+ * instructions writing there get #GP.
+ */
+#include "svm/chipset_lock.h"
+#include "core/err.h"
+#include "core/hvmem.h"
+#include "core/log.h"
+#include "mm/pte.h"
+#include "svm/apic.h"
+#include "svm/insn.h"
+#include "svm/intercepts.h"
+#include "core/x86.h"
+#include "svm/pci_hide.h"
+
+#define BDF(b, d, f) ((uint16_t)((b) << 8 | (d) << 3 | (f)))
+
+static uint32_t cfg_read32(uint16_t bdf, uint8_t reg)
+{
+	outl(PCI_CONFIG_ADDRESS, 0x80000000u | (uint32_t)bdf << 8 | reg);
+	return inl(PCI_CONFIG_DATA);
+}
+
+#define MAX_PAGES 2u
+
+static uint64_t ecam;             /* bus 0's ECAM base, 0: none */
+static uint64_t pages[MAX_PAGES]; /* read-only ECAM pages */
+static unsigned n_pages;
+
+static int protect(uint16_t bdf)
+{
+	uint64_t pa = ecam + ((uint64_t)bdf << 12);
+
+	if (!ecam || n_pages == MAX_PAGES)
+		return 0;
+	if (pa >= hvmem.phys_limit || hvmem_contains(pa))
+		return -NV_EFAULT;
+	pages[n_pages++] = pa;
+	return hvmem_npt_map(pa, pa, PTE_P | PTE_US);
+}
+
+static void lock(uint16_t bdf, uint16_t reg, uint16_t len, const char *what)
+{
+	if (pci_lock_register(bdf, reg, len))
+		log_error("%s: cannot be locked (no room)", what);
+	else
+		log_info("%s locked: L1's writes to it are dropped", what);
+}
+
+int chipset_lock_init(uint64_t ecam_base)
+{
+	uint32_t saved = inl(PCI_CONFIG_ADDRESS);
+	int rc = 0;
+
+	ecam = ecam_base;
+	if (cfg_read32(BDF(0, 0, 0), 0) == 0x29c08086u) {
+		lock(BDF(0, 0, 0), 0x60, 8, "q35 PCIEXBAR (00:00.0 60h)");
+		rc = protect(BDF(0, 0, 0));
+	}
+	if (!rc && cfg_read32(BDF(0, 0x1f, 0), 0) == 0x29188086u) {
+		lock(BDF(0, 0x1f, 0), 0x40, 4, "ICH9 PMBASE (00:1f.0 40h)");
+		lock(BDF(0, 0x1f, 0), 0x44, 1, "ICH9 ACPI_CNTL (00:1f.0 44h)");
+		rc = protect(BDF(0, 0x1f, 0));
+	}
+	outl(PCI_CONFIG_ADDRESS, saved);
+	return rc;
+}
+
+bool chipset_ecam_page(uint64_t gpa)
+{
+	for (unsigned i = 0; i < n_pages; i++)
+		if ((gpa & ~0xfffull) == pages[i])
+			return true;
+	return false;
+}
+
+static void mmio_store(uint64_t pa, uint64_t v, unsigned width)
+{
+	switch (width) {
+	case 1: *(volatile uint8_t *)pa = (uint8_t)v; break;
+	case 2: *(volatile uint16_t *)pa = (uint16_t)v; break;
+	case 4: *(volatile uint32_t *)pa = (uint32_t)v; break;
+	default: *(volatile uint64_t *)pa = v; break;
+	}
+}
+
+void chipset_ecam_write(struct cpu *cpu, uint64_t gpa)
+{
+	uint16_t bdf = (uint16_t)((gpa - ecam) >> 12), reg = gpa & 0xfff;
+	struct insn in;
+	uint64_t v;
+
+	if (guest_insn_decode(cpu, &in) || in.op != INSN_MOV_STORE) {
+		log_warn_limited("CPU %u: a write to ECAM at 0x%lx by an "
+				 "instruction nestvisor does not emulate: #GP",
+				 cpu->idx, gpa);
+		inject_exception(cpu, X86_VEC_GP, true, 0);
+		return;
+	}
+	v = guest_store_value(cpu, &in);
+	if (in.width < 8)
+		v &= (1ull << (8 * in.width)) - 1;
+	if (reg + in.width > 0x1000 || pci_write_locked(bdf, reg, in.width))
+		log_info_limited("L1 wrote 0x%lx to a locked register (ECAM "
+				 "0x%lx): dropped", v, gpa);
+	else
+		mmio_store(gpa, v, in.width);
+	guest_advance_rip(cpu, in.len);
+}
