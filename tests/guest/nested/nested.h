@@ -136,7 +136,7 @@ struct l1_trap l1_disarm(void);
 void vmcb_default(struct vmcb *v, const void *rip);
 /* Enable NP with the test NPT and L2's region-1 page tables as CR3. */
 void vmcb_use_npt(struct vmcb *v);
-/* Run L2 once (CLGI; STI; VMRUN; CLI; STGI), bounded by a ~200 ms LAPIC
+/* Run L2 once (CLGI; STI; VMRUN; CLI; STGI), bounded by a ~1 s LAPIC
  * timer (INTR is intercepted).  Returns exit_code; g is in/out. */
 uint64_t l2_run(struct vmcb *v, struct l2_gprs *g);
 /* Resume L2 at rip (after L1 emulated the intercepted instruction). */
