@@ -16,13 +16,17 @@ void host_env_load(struct host_desc *d, uint64_t ist_top)
 	uint64_t tss = (uint64_t)&d->tss;
 	struct desc_ptr gdtr, idtr;
 
-	d->gdt[0] = 0;
-	d->gdt[1] = 0x00af9a000000ffffull; /* 64-bit code, DPL 0 */
-	d->gdt[2] = 0x00cf92000000ffffull; /* data, DPL 0 */
-	/* 16-byte available 64-bit TSS descriptor (type 9). */
-	d->gdt[3] = (sizeof(d->tss) - 1) | ((tss & 0xffffff) << 16) |
-		    (0x89ull << 40) | (((tss >> 24) & 0xff) << 56);
-	d->gdt[4] = tss >> 32;
+	d->gdt.null = 0;
+	/* 64-bit code and flat data, DPL 0 (APM Vol. 2 §4.8.1: in 64-bit
+	 * mode base and limit are ignored, L must be 1 and D 0). */
+	d->gdt.code = seg_desc_make(0, 0xfffff, DESC_ACCESS_P | DESC_ACCESS_S |
+				    DESC_TYPE_CODE_RX, DESC_FLAG_L | DESC_FLAG_G);
+	d->gdt.data = seg_desc_make(0, 0xfffff, DESC_ACCESS_P | DESC_ACCESS_S |
+				    DESC_TYPE_DATA_RW, DESC_FLAG_DB | DESC_FLAG_G);
+	d->gdt.tss = (struct sys_desc){
+		.lo = seg_desc_make((uint32_t)tss, sizeof(d->tss) - 1,
+				    DESC_ACCESS_P | DESC_TYPE_TSS64, 0),
+		.base_top = (uint32_t)(tss >> 32) };
 
 	d->tss.iopb_offset = sizeof(d->tss);
 	d->tss.ist[0] = ist_top;
@@ -41,7 +45,7 @@ void host_env_load(struct host_desc *d, uint64_t ist_top)
 		};
 	}
 
-	gdtr = (struct desc_ptr){ sizeof(d->gdt) - 1, (uint64_t)d->gdt };
+	gdtr = (struct desc_ptr){ sizeof(d->gdt) - 1, (uint64_t)&d->gdt };
 	idtr = (struct desc_ptr){ sizeof(host_idt) - 1, (uint64_t)host_idt };
 	__asm__ volatile(
 		"lgdt %0\n\t"

@@ -22,8 +22,18 @@ struct trap_frame {
 };
 
 /* One CPU's GDT (null, code, data, 16-byte TSS descriptor) and TSS. */
+struct host_gdt {
+	uint64_t null;
+	struct seg_desc code, data;
+	struct sys_desc tss;
+};
+_Static_assert(__builtin_offsetof(struct host_gdt, code) == HOST_CS &&
+	       __builtin_offsetof(struct host_gdt, data) == HOST_DS &&
+	       __builtin_offsetof(struct host_gdt, tss) == HOST_TSS &&
+	       sizeof(struct host_gdt) == 40, "the host GDT's selectors");
+
 struct host_desc {
-	uint64_t gdt[5] __attribute__((aligned(16)));
+	struct host_gdt gdt __attribute__((aligned(16)));
 	struct tss64 tss;
 };
 

@@ -13,17 +13,16 @@
  * GDT.  APM Vol. 2 §4.7 (descriptor format), §15.5.1 (VMCB attributes). */
 static void seg_from_gdt(struct vmcb_seg *s, uint16_t sel, const struct desc_ptr *gdt)
 {
-	uint64_t d;
-	uint32_t limit;
+	const struct seg_desc *d;
 
 	*s = (struct vmcb_seg){ .selector = sel };
 	if ((sel & ~3u) == 0 || (sel & 4) || (sel | 7u) > gdt->limit)
 		return; /* null (or LDT) selector: unusable */
-	d = *(const uint64_t *)(gdt->base + (sel & ~7u));
-	s->attrib.raw = (uint16_t)(((d >> 40) & 0xff) | (((d >> 52) & 0xf) << 8));
-	limit = (uint32_t)((d & 0xffff) | ((d >> 32) & 0xf0000));
-	s->limit = (d >> 55) & 1 ? (limit << 12) | 0xfff : limit;
-	s->base = ((d >> 16) & 0xffffff) | (((d >> 56) & 0xff) << 24);
+	d = (const struct seg_desc *)(gdt->base + (sel & ~7u));
+	/* VMCB attributes: the access byte, then AVL, L, D/B, G. */
+	s->attrib.raw = (uint16_t)(d->access | ((d->flags_limit >> 4) << 8));
+	s->limit = seg_desc_limit(d);
+	s->base = seg_desc_base(d);
 }
 
 static void capture_segments(struct vmcb_save *s)

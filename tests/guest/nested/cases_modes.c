@@ -25,21 +25,23 @@
 
 static struct l2_gprs g;
 
-/* L1: VMSAVE / VMLOAD with a 67h prefix (addr32: EAX), RAX from RDI. */
+/* L1: VMSAVE / VMLOAD with a 67h prefix (addr32: EAX), RAX from RDI;
+ * as bytes, since not every assembler takes "vmsave %eax" in 64-bit
+ * code. */
 __asm__(".text\n"
 	".globl modes_vmsave32\n.hidden modes_vmsave32\n"
 	"modes_vmsave32:\n"
 	"	movq %rdi, %rax\n"
 	".globl modes_vmsave32_insn\n.hidden modes_vmsave32_insn\n"
 	"modes_vmsave32_insn:\n"
-	"	vmsave %eax\n"
+	"	.byte 0x67, 0x0f, 0x01, 0xdb\n" /* VMSAVE, addr32 */
 	"	ret\n"
 	".globl modes_vmload32\n.hidden modes_vmload32\n"
 	"modes_vmload32:\n"
 	"	movq %rdi, %rax\n"
 	".globl modes_vmload32_insn\n.hidden modes_vmload32_insn\n"
 	"modes_vmload32_insn:\n"
-	"	vmload %eax\n"
+	"	.byte 0x67, 0x0f, 0x01, 0xda\n" /* VMLOAD, addr32 */
 	"	ret\n");
 void modes_vmsave32(uint64_t rax);
 void modes_vmload32(uint64_t rax);
