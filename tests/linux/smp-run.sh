@@ -5,12 +5,12 @@
 # line has nvtest=smp (and nvcpus=N nvmem=MIB: the CPUs QEMU has and
 # nestvisor's memory).  Every CPU under nestvisor (tests/linux/smptest.c),
 # every CPU writing nestvisor's region, then CPUs 1..N-1 taken offline and
-# online again 10 times each (each online is an INIT-SIPI-SIPI from Linux;
-# after each, CPUID on that CPU must still say nestvisor) and every CPU
-# checked again; last, suspend to RAM (S3), which nestvisor
-# refuses as an immediate wake (svm/acpi_sleep.c): Linux must come back,
-# all its CPUs under nestvisor.  Ends with "SMPTEST-OK all" or a
-# "SMPTEST-FAIL: ..." line.
+# online again 10 times each (each online is an INIT-SIPI-SIPI from Linux,
+# sent by another AP; after each, CPUID on that CPU must still say
+# nestvisor) and every CPU checked again; last, suspend to RAM (S3), which
+# nestvisor refuses as an immediate wake (svm/acpi_sleep.c): Linux must
+# come back, all its CPUs under nestvisor.  Ends with "SMPTEST-OK all" or
+# a "SMPTEST-FAIL: ..." line.
 export PATH=/bin
 
 fail() {
@@ -41,8 +41,13 @@ for round in $(seq 1 10); do
 			fail "round $round: cpu$c would not go offline"
 		[ "$(cat /sys/devices/system/cpu/cpu$c/online)" = 0 ] ||
 			fail "round $round: cpu$c still online"
-		echo 1 > "/sys/devices/system/cpu/cpu$c/online" ||
-			fail "round $round: cpu$c would not come back online"
+		# Brought up from another AP where there is one (the
+		# INIT-SIPI-SIPI's sender is the CPU that writes online): any
+		# CPU may be the sender.
+		s=0
+		[ "$last" -lt 2 ] || s=$((c % last + 1))
+		taskset -c "$s" sh -c "echo 1 > /sys/devices/system/cpu/cpu$c/online" ||
+			fail "round $round: cpu$c would not come back online (from cpu$s)"
 		smptest cpu "$c" || fail "round $round: cpu$c after coming back online"
 	done
 done
