@@ -338,6 +338,28 @@ void snpt_smp_flush(struct snpt_smp *g, unsigned idx)
 	spin_unlock(&v->lock);
 }
 
+bool snpt_smp_prefetch(struct snpt_smp *g, unsigned idx, uint64_t root_hpa)
+{
+	struct snpt_smp_vcpu *v = &g->v[idx];
+	bool installed;
+
+	spin_lock(&v->lock);
+	installed = snpt_prefetch(v->mmu, root_hpa);
+	spin_unlock(&v->lock);
+	return installed;
+}
+
+bool snpt_smp_has_unsync(struct snpt_smp *g, unsigned idx)
+{
+	struct snpt_smp_vcpu *v = &g->v[idx];
+	bool any;
+
+	spin_lock(&v->lock);
+	any = v->mmu->nr_unsync != 0;
+	spin_unlock(&v->lock);
+	return any;
+}
+
 void snpt_smp_l1_write(struct snpt_smp *g, uint64_t l1_gpa)
 {
 	__atomic_fetch_add(&g->stats.l1_writes, 1, __ATOMIC_RELAXED);

@@ -111,6 +111,10 @@ enum snpt_outcome snpt_smp_fault(struct snpt_smp *g, unsigned idx,
 				 struct snpt_fault_result *out);
 void snpt_smp_invlpga(struct snpt_smp *g, unsigned idx, uint64_t l2_gpa);
 void snpt_smp_flush(struct snpt_smp *g, unsigned idx);
+/* snpt_prefetch on vCPU idx's MMU, under its lock. */
+bool snpt_smp_prefetch(struct snpt_smp *g, unsigned idx, uint64_t root_hpa);
+/* Does vCPU idx's MMU have unsync pages (env->unsync)? */
+bool snpt_smp_has_unsync(struct snpt_smp *g, unsigned idx);
 
 /* Is the page holding l1_gpa protected for some vCPU's shadow? */
 bool snpt_smp_is_protected(struct snpt_smp *g, uint64_t l1_gpa);

@@ -120,6 +120,22 @@ void nested_npt_flush_shadow(struct cpu *cpu)
 	cpu->nested.tlb_flush_pending = true;
 }
 
+void nested_npt_vmrun(struct cpu *cpu)
+{
+	struct nested *n = &cpu->nested;
+	const struct vmcb12_ctrl_cache *c12 = &n->cache.ctrl;
+	uint64_t emptied;
+
+	if (c12->tlb_control != TLB_CONTROL_DO_NOTHING ||
+	    (c12->asid != n->npt_asid && snpt_smp_has_unsync(&group, cpu->idx)))
+		nested_npt_flush_shadow(cpu);
+	n->npt_asid = c12->asid;
+	emptied = n->snpt->stats.resets + n->snpt->stats.evictions;
+	snpt_smp_prefetch(&group, cpu->idx, n->npt_root);
+	if (n->snpt->stats.resets + n->snpt->stats.evictions != emptied)
+		n->tlb_flush_pending = true;
+}
+
 void nested_npt_flush_all_shadows(struct cpu *self)
 {
 	for (unsigned i = 0; i < group.nr; i++)
@@ -245,6 +261,7 @@ int nested_npt_init(struct cpu *cpu)
 		.l1_cpu = { n->caps.maxphyaddr, cpu->caps.gbpages },
 		.hw_gmet = svm_has(&cpu->caps, SVM_FEAT_GMET),
 		.gbpages = cpu->caps.gbpages,
+		.unsync = true,
 	};
 
 	n->snpt = hv_alloc((sizeof(*n->snpt) + 4095) / 4096);
