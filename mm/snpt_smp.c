@@ -46,6 +46,16 @@
  *      0 -> 1 with a new shootdown), so the retried L1 write exits again
  *      and zaps again.  So a shadow entry never outlives, by more than the
  *      TLB that L1 itself must flush, the L1 entry it came from.
+ *      With env->unsync (mm/shadow_npt.c, "Unsync pages") that is the rule
+ *      itself: the trapped write makes the page unsync in every MMU that
+ *      protects it (each drops its count; the page is writable when the
+ *      last one has), zapping nothing, and L1's later writes to it reach
+ *      no MMU.  An entry built from the page then lasts until its vCPU's
+ *      next flush, which L1 owes that vCPU after changing a present entry
+ *      (APM Vol. 2 §15.16; Linux's KVM makes one on every vCPU that may
+ *      cache it), and a not-present entry made present is read by the
+ *      next walk.  Pages never written after their protection keep I2 as
+ *      above.
  *  I3. A shadow table page is reused only after every CPU that may cache
  *      it flushed its TLB.  Only the vCPU's own CPU walks its tables; the
  *      MMU's frees (its own or a remote zap's) go to the vCPU's deferred

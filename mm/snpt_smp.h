@@ -133,8 +133,9 @@ bool snpt_smp_is_pinned(struct snpt_smp *g, uint64_t l1_gpa);
 
 /*
  * L1 (on any CPU) tried to write the protected page holding l1_gpa: drop
- * every entry built from it in every vCPU's shadow; when the last use
- * goes, the page is writable again and the caller lets L1 retry.
+ * every entry built from it in every vCPU's shadow (with env->unsync:
+ * make it unsync in every one); when the last MMU lets it go, the page is
+ * writable again and the caller lets L1 retry.
  */
 void snpt_smp_l1_write(struct snpt_smp *g, uint64_t l1_gpa);
 
