@@ -64,9 +64,9 @@
  * entry into a table page the shadow already uses, the write exits and
  * drops the region (2 MiB for a PT page, 1 GiB for a PD page), and L2
  * faults again, also on the neighbours it had mapped.  With env->unsync
- * the shadow follows the rules of a TLB instead (APM Vol. 2 §15.16: the
- * nested translations the TLB caches may be used until L1 flushes them;
- * a not-present entry is never cached): the first trapped write to a
+ * the shadow follows the rules of a TLB instead (APM Vol. 2 §5.5, §15.16:
+ * the nested translations the TLB holds may be used until L1 flushes
+ * them; the shadow holds no not-present entry): the first trapped write to a
  * protected page releases it and marks its uses unsync (make_unsync), and
  * the entries built from it stay; L1 then writes the page without exits.
  * Every walk reads L1's tables as they are, so a not-present entry L1
