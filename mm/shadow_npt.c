@@ -66,9 +66,10 @@
  * faults again, also on the neighbours it had mapped.  With env->unsync
  * the shadow follows the rules of a TLB instead (APM Vol. 2 §5.5, §15.16:
  * the nested translations the TLB holds may be used until L1 flushes
- * them; the shadow holds no not-present entry): the first trapped write to a
- * protected page releases it and marks its uses unsync (make_unsync), and
- * the entries built from it stay; L1 then writes the page without exits.
+ * them; the shadow holds no not-present entry): the first trapped write
+ * to a protected page releases it and marks its uses unsync
+ * (make_unsync), and the entries built from it stay; L1 then writes the
+ * page without exits.
  * Every walk reads L1's tables as they are, so a not-present entry L1
  * makes present is seen at the next fault; an entry L1 changes or clears
  * may stay in the shadow, as in a TLB, until L1's next flush, which the
@@ -314,7 +315,6 @@ static int record_uses(struct snpt *s, unsigned r, uint64_t l2_gpa,
 		unsigned span = table_span(w, lvl);
 		uint64_t page = res->pte_addr[i] & ~PAGE_MASK_4K;
 		uint64_t base = l2_gpa & ~((1ull << span) - 1);
-
 		uint16_t other;
 
 		if (find_use(s, page, r, base, span))
