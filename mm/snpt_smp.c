@@ -353,6 +353,10 @@ bool snpt_smp_prefetch(struct snpt_smp *g, unsigned idx, uint64_t root_hpa)
 	struct snpt_smp_vcpu *v = &g->v[idx];
 	bool installed;
 
+	/* Only vCPU idx's own faults record the #NPF to prefetch, and only
+	 * it calls this: it may look without the lock. */
+	if (!v->mmu->pending.valid)
+		return false;
 	spin_lock(&v->lock);
 	installed = snpt_prefetch(v->mmu, root_hpa);
 	spin_unlock(&v->lock);

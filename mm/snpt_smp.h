@@ -111,7 +111,8 @@ enum snpt_outcome snpt_smp_fault(struct snpt_smp *g, unsigned idx,
 				 struct snpt_fault_result *out);
 void snpt_smp_invlpga(struct snpt_smp *g, unsigned idx, uint64_t l2_gpa);
 void snpt_smp_flush(struct snpt_smp *g, unsigned idx);
-/* snpt_prefetch on vCPU idx's MMU, under its lock. */
+/* snpt_prefetch on vCPU idx's MMU, under its lock; only on vCPU idx's
+ * own CPU. */
 bool snpt_smp_prefetch(struct snpt_smp *g, unsigned idx, uint64_t root_hpa);
 /* Does vCPU idx's MMU have unsync pages (env->unsync)? */
 bool snpt_smp_has_unsync(struct snpt_smp *g, unsigned idx);

@@ -3,7 +3,8 @@
  * mm/snpt_smp.c under ThreadSanitizer: four threads play four vCPUs of one
  * L1, each with its own shadow-NPT MMU, against one L1 NPT in a fake
  * memory.  Each thread, at random: takes #NPFs of its L2 (read or write,
- * in a hot 4 MiB), rewrites entries of L1's NPT for that range the way
+ * in a hot 4 MiB; after one reflected to L1, half the time the prefetch
+ * of L1's next VMRUN), rewrites entries of L1's NPT for that range the way
  * hardware lets L1 write it
  * (straight through when the page is not write-protected; otherwise the
  * write exits and the thread does what nestvisor's #NPF handler does,
@@ -348,6 +349,9 @@ static void *vcpu_thread(void *arg)
 				abort();
 			if (o == SNPT_WATCHED_WRITE)
 				unwatch(out.l1_gpa);
+			/* L1 runs L2 again after a reflected #NPF */
+			if (o == SNPT_REFLECT && rnd(&seed) % 2)
+				snpt_smp_prefetch(&group, idx, root);
 		} else if (r < 91) {
 			uint64_t gpa = random_entry(&seed);
 
@@ -572,8 +576,10 @@ int main(int argc, char **argv)
 	       group.stats.releases, group.stats.reclaimed);
 	for (unsigned i = 0; i < NR_VCPUS; i++)
 		printf(" %" PRIu64 " (%" PRIu64 " installs, %" PRIu64
-		       " changed under the walk)", mmu[i]->stats.faults,
-		       mmu[i]->stats.installs, mmu[i]->stats.changed_under_walk);
+		       " prefetched, %" PRIu64 " changed under the walk)",
+		       mmu[i]->stats.faults, mmu[i]->stats.installs,
+		       mmu[i]->stats.prefetch_installs,
+		       mmu[i]->stats.changed_under_walk);
 	printf("\n");
 	if (unsync)
 		printf("%s 4 - pages went unsync (%" PRIu64 " times)\n",
