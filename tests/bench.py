@@ -51,15 +51,18 @@ FIRST_LINE = "bench: payload started"
 L2_BOOT_RE = re.compile(r"^qemu-l2: L2 marker at uptime [0-9.]+: L2 boot ([0-9.]+) s$")
 L2_CPUS = ["max", "EPYC,+svm,+npt"]
 L2_BOOTS = ["pvh", "bios"]
+SECTIONS = ["exits", "nested", "smp", "sipi", "boot", "l2"]
+NESTED_CPUS = ["EPYC,+svm,+npt", "max"]
 NBENCH_CFG = "next = \\EFI\\nestvisor\\next.efi\nmemory = 64M\n"
 SIPI_FIRST_LINE = "sipi: the boot CPU starts an AP"
 
 
-def boot(efi, nxt, cfg, icount, timeout=120, files=None, cpus=1):
+def boot(efi, nxt, cfg, icount, timeout=120, files=None, cpus=1,
+         cpu=runner.DEFAULT_CPU):
     """Boot once; return (seconds to the payload's first line, lines)."""
     args = argparse.Namespace(efi=efi, next=nxt, config=None, config_file=cfg,
                               file=files, kernel=None, initrd=None, append=None,
-                              cpu=runner.DEFAULT_CPU, memory=512, icount=icount,
+                              cpu=cpu, memory=512, icount=icount,
                               qemu_arg=["-smp", str(cpus)] if cpus > 1 else None,
                               nvram=False, secure_boot=False, smm=False,
                               disk=None)
@@ -161,6 +164,58 @@ def find_kernel():
         sys.exit("bench: no kernel for the L2 Linux benchmark (apt-get install linux-image-amd64)")
     return kernel
 
+def svm_features(lines):
+    """The SVM feature names nestvisor's log line reports for the CPU."""
+    for line in lines:
+        m = re.match(r"^nestvisor: SVM: .*features \(CPUID 0x8000000A EDX [^)]*\): (.*)$", line)
+        if m:
+            return m.group(1).split()
+    sys.exit("bench: nestvisor did not report the CPU's SVM features:\n" + "\n".join(lines[-20:]))
+
+
+def bench_nested(nv, nbench, cpu, shift):
+    """nbench under nestvisor on one -cpu model: L2 CPUID round trips with
+    L1's minimal loop and with KVM's, and the shadow NPT's faults."""
+    with tempfile.NamedTemporaryFile("w", suffix=".cfg") as ncfg:
+        ncfg.write(NBENCH_CFG)
+        ncfg.flush()
+        _, nlines = boot(nv, nbench, ncfg.name, shift, cpu=cpu)
+    scale = 1 << shift
+    feats = svm_features(nlines)
+    # Exits of L1 that nestvisor cannot avoid per L2 exit: L2's own exit
+    # and L1's VMRUN; in KVM's loop also CLGI and STGI without vGIF
+    # (nestvisor keeps L1's GIF), and the three VMLOAD/VMSAVE without
+    # virtual VMLOAD/VMSAVE.
+    floor = {"cpuid": 2, "kvmloop": 2 + (0 if "vGIF" in feats else 2) +
+             (0 if "VMSAVEvirt" in feats else 3)}
+    print(f"nested SVM, -cpu {cpu} (SVM features: {' '.join(feats)}): L1 (the nbench "
+          f"payload) runs L2 under nestvisor:")
+    seen = set()
+    for line in nlines:
+        f = line.split()
+        if len(f) < 3 or f[0] != "nbench:" or f[1] == "done":
+            continue
+        kv = dict(zip(f[2::2], f[3::2]))
+        instr = int(kv["ticks"]) // scale
+        seen.add(f[1])
+        if f[1] in floor:
+            n = int(kv["iterations"])
+            # exits: less the NV_HC_STATS call that ends the section
+            exits = (int(kv["exits"]) - 1) / n
+            loop = ("minimal L1 loop (VMRUN; RIP = next_rip)" if f[1] == "cpuid" else
+                    "KVM's loop (CLGI; VMLOAD; VMRUN; VMSAVE; VMLOAD; STGI)")
+            print(f"  L2 CPUID handled by L1, {loop}: {instr // n} instructions per "
+                  f"L2 exit round trip, {exits:.2f} nestvisor exits per L2 exit "
+                  f"(floor {floor[f[1]]}; {n} iterations)")
+        else:
+            pages, npf = int(kv["pages"]), int(kv["npf"])
+            size = "4 KiB" if f[1] == "touch4k" else "2 MiB"
+            print(f"  L2 touches 64 MiB, L1's NPT in {size} pages: {npf} shadow-NPT faults "
+                  f"({npf / pages:.4f} per 4 KiB page), {instr // max(npf, 1)} instructions "
+                  f"per fault (the whole run, L2's loop included: {instr})")
+    if not {"cpuid", "kvmloop", "touch4k", "touch2m"} <= seen:
+        sys.exit(f"bench: nbench did not finish on -cpu {cpu}:\n" + "\n".join(nlines[-20:]))
+
 
 def bench_l2_linux(build, cpus, ways, runs):
     print(f"L2 Linux boot (L1 Linux runs QEMU/KVM; from QEMU's start in L1 to "
@@ -198,113 +253,108 @@ def main():
                    help=f"way into L2's kernel (several allowed; default: "
                         f"{' and '.join(L2_BOOTS)})")
     p.add_argument("--l2-only", action="store_true",
-                   help="only the L2 Linux boot benchmark")
+                   help="only the L2 Linux boot benchmark (--only l2)")
+    p.add_argument("--only", metavar="SECTIONS",
+                   help=f"comma-separated sections to run, of {','.join(SECTIONS)} "
+                        f"(default: all)")
+    p.add_argument("--nested-cpu", action="append",
+                   help=f"-cpu model for the nbench figures (several allowed; "
+                        f"default: {' and '.join(NESTED_CPUS)})")
     a = p.parse_args()
+    only = set(a.only.split(",")) if a.only else set(SECTIONS)
     if a.l2_only:
-        bench_l2_linux(a.build, a.l2_cpu or L2_CPUS, a.l2_boot or L2_BOOTS, a.l2_boots)
-        return
+        only = {"l2"}
+    if only - set(SECTIONS):
+        p.error(f"--only: unknown section(s) {', '.join(sorted(only - set(SECTIONS)))}")
     nv = os.path.join(a.build, "boot", "nestvisor.efi")
     payload = os.path.join(a.build, "tests", "guest", "bench.efi")
     cfg = os.path.join(HERE, "guest", "cfg", "default.cfg")
-
-    _, lines = boot(nv, payload, cfg, a.shift)
-    print(f"exit round trips from L1 under nestvisor, -icount shift={a.shift} "
-          f"(instructions = TSC ticks / 2^{a.shift}, median of 1001):")
     scale = 1 << a.shift
-    for line in lines:
-        parts = line.split()
-        if len(parts) >= 4 and parts[0] == "bench:" and parts[2] == "median":
-            name, ticks = parts[1], int(parts[3])
-            note = " (the rdtsc pair, subtracted from the others)" if name == "baseline" else ""
-            print(f"  {name:9s} {ticks // scale:6d} instructions{note}")
+
+    if "exits" in only:
+        _, lines = boot(nv, payload, cfg, a.shift)
+        print(f"exit round trips from L1 under nestvisor, -icount shift={a.shift} "
+              f"(instructions = TSC ticks / 2^{a.shift}, median of 1001):")
+        for line in lines:
+            parts = line.split()
+            if len(parts) >= 4 and parts[0] == "bench:" and parts[2] == "median":
+                name, ticks = parts[1], int(parts[3])
+                note = " (the rdtsc pair, subtracted from the others)" if name == "baseline" else ""
+                print(f"  {name:9s} {ticks // scale:6d} instructions{note}")
 
     nbench = os.path.join(a.build, "tests", "guest", "nested", "nbench.efi")
-    with tempfile.NamedTemporaryFile("w", suffix=".cfg") as ncfg:
-        ncfg.write(NBENCH_CFG)
-        ncfg.flush()
-        _, nlines = boot(nv, nbench, ncfg.name, a.shift)
-    print("nested SVM: L1 (the nbench payload) runs L2 under nestvisor:")
-    for line in nlines:
-        f = line.split()
-        if len(f) < 3 or f[0] != "nbench:" or f[1] == "done":
-            continue
-        kv = dict(zip(f[2::2], f[3::2]))
-        instr = int(kv["ticks"]) // scale
-        if f[1] == "cpuid":
-            n = int(kv["iterations"])
-            print(f"  L2 CPUID handled by L1, round trip: {instr // n} instructions, "
-                  f"{int(kv['exits']) / n:.2f} nestvisor exits per L2 exit "
-                  f"(L2's CPUID and L1's VMRUN; {n} iterations)")
-        else:
-            pages, npf = int(kv["pages"]), int(kv["npf"])
-            size = "4 KiB" if f[1] == "touch4k" else "2 MiB"
-            print(f"  L2 touches 64 MiB, L1's NPT in {size} pages: {npf} shadow-NPT faults "
-                  f"({npf / pages:.4f} per 4 KiB page), {instr // max(npf, 1)} instructions "
-                  f"per fault (the whole run, L2's loop included: {instr})")
+    if "nested" in only:
+        for cpu in a.nested_cpu or NESTED_CPUS:
+            bench_nested(nv, nbench, cpu, a.shift)
 
-    # Every CPU at once: 4 vCPUs of one L2 VM fault in their quarters.
-    with tempfile.NamedTemporaryFile("w", suffix=".cfg") as ncfg:
-        ncfg.write(NBENCH_CFG + "args = smp\n")
-        ncfg.flush()
-        _, slines = boot(nv, nbench, ncfg.name, a.shift, timeout=600, cpus=4)
-    cpus = []
-    for line in slines:
-        f = line.split()
-        if len(f) > 3 and f[:3] == ["nbench:", "smp", "cpu"]:
-            kv = dict(zip(f[4::2], f[5::2]))
-            cpus.append((int(kv["t0"]), int(kv["t1"]), int(kv["npf"]), int(kv["pages"])))
-    if not cpus:
-        sys.exit("bench: nbench smp printed nothing:\n" + "\n".join(slines[-20:]))
-    window = (max(c[1] for c in cpus) - min(c[0] for c in cpus)) // scale
-    npf = sum(c[2] for c in cpus)
-    alone = max((c[1] - c[0]) // scale for c in cpus)
-    print(f"  {len(cpus)} vCPUs of one L2 VM at once, one L1 NPT in 4 KiB pages, each "
-          f"touching {cpus[0][3]} pages: {npf} shadow-NPT faults "
-          f"({', '.join(str(c[2]) for c in cpus)}), {window // max(npf, 1)} instructions "
-          f"per fault over all CPUs ({window} from the first start to the last end; "
-          f"the slowest CPU's own window {alone})")
+    if "smp" in only:
+        # Every CPU at once: 4 vCPUs of one L2 VM fault in their quarters.
+        with tempfile.NamedTemporaryFile("w", suffix=".cfg") as ncfg:
+            ncfg.write(NBENCH_CFG + "args = smp\n")
+            ncfg.flush()
+            _, slines = boot(nv, nbench, ncfg.name, a.shift, timeout=600, cpus=4)
+        cpus = []
+        for line in slines:
+            f = line.split()
+            if len(f) > 3 and f[:3] == ["nbench:", "smp", "cpu"]:
+                kv = dict(zip(f[4::2], f[5::2]))
+                cpus.append((int(kv["t0"]), int(kv["t1"]), int(kv["npf"]), int(kv["pages"])))
+        if not cpus:
+            sys.exit("bench: nbench smp printed nothing:\n" + "\n".join(slines[-20:]))
+        window = (max(c[1] for c in cpus) - min(c[0] for c in cpus)) // scale
+        npf = sum(c[2] for c in cpus)
+        alone = max((c[1] - c[0]) // scale for c in cpus)
+        print(f"nested SVM on every CPU, -cpu {runner.DEFAULT_CPU} (nbench, load option smp):")
+        print(f"  {len(cpus)} vCPUs of one L2 VM at once, one L1 NPT in 4 KiB pages, each "
+              f"touching {cpus[0][3]} pages: {npf} shadow-NPT faults "
+              f"({', '.join(str(c[2]) for c in cpus)}), {window // max(npf, 1)} instructions "
+              f"per fault over all CPUs ({window} from the first start to the last end; "
+              f"the slowest CPU's own window {alone})")
 
-    # INIT-SIPI-SIPI to an AP, as the boot CPU sees it.
-    sipi = os.path.join(a.build, "tests", "guest", "sipi.efi")
-    with tempfile.NamedTemporaryFile("w", suffix=".cfg") as scfg:
-        scfg.write("next = \\EFI\\nestvisor\\next.efi\nargs = bench\n")
-        scfg.flush()
-        _, ilines = boot(nv, sipi, scfg.name, a.shift, timeout=600, cpus=2)
-    med, rounds, ran = {}, "?", "?"
-    for line in ilines:
-        f = line.split()
-        if len(f) == 4 and f[0] == "sipi-bench:" and f[2] == "median":
-            med[f[1]] = int(f[3]) // scale
-        if len(f) >= 5 and f[0] == "sipi-bench:" and f[1] == "rounds":
-            rounds, ran = f[2], f[4]
-    if len(med) != 4:
-        sys.exit("bench: sipi bench printed nothing:\n" + "\n".join(ilines[-20:]))
-    b = med["baseline"]
-    print(f"INIT-SIPI-SIPI from the boot CPU to an AP under nestvisor (2 CPUs; "
-          f"the AP ran {ran} of {rounds} times), instructions per ICR write as the "
-          f"sender sees it, median: INIT {med['init'] - b}, SIPI {med['sipi'] - b}, "
-          f"second SIPI {med['sipi2'] - b}")
+    if "sipi" in only:
+        # INIT-SIPI-SIPI to an AP, as the boot CPU sees it.
+        sipi = os.path.join(a.build, "tests", "guest", "sipi.efi")
+        with tempfile.NamedTemporaryFile("w", suffix=".cfg") as scfg:
+            scfg.write("next = \\EFI\\nestvisor\\next.efi\nargs = bench\n")
+            scfg.flush()
+            _, ilines = boot(nv, sipi, scfg.name, a.shift, timeout=600, cpus=2)
+        med, rounds, ran = {}, "?", "?"
+        for line in ilines:
+            f = line.split()
+            if len(f) == 4 and f[0] == "sipi-bench:" and f[2] == "median":
+                med[f[1]] = int(f[3]) // scale
+            if len(f) >= 5 and f[0] == "sipi-bench:" and f[1] == "rounds":
+                rounds, ran = f[2], f[4]
+        if len(med) != 4:
+            sys.exit("bench: sipi bench printed nothing:\n" + "\n".join(ilines[-20:]))
+        b = med["baseline"]
+        print(f"INIT-SIPI-SIPI from the boot CPU to an AP under nestvisor (2 CPUs; "
+              f"the AP ran {ran} of {rounds} times), instructions per ICR write as the "
+              f"sender sees it, median: INIT {med['init'] - b}, SIPI {med['sipi'] - b}, "
+              f"second SIPI {med['sipi2'] - b}")
 
-    for cpus in (1, 4):
-        with_nv, shares = [], []
-        for _ in range(a.boots):
-            with_nv.append(boot(nv, payload, cfg, None, cpus=cpus)[0])
-            shares.append(boot.nestvisor_share)
-        # The same files on the ESP, so that the firmware's own part is alike.
-        same_esp = [(nv, r"\EFI\nestvisor\nestvisor.efi"), (payload, r"\EFI\nestvisor\next.efi"),
-                    (cfg, r"\EFI\nestvisor\nestvisor.cfg")]
-        without = [boot(payload, None, None, None, files=same_esp, cpus=cpus)[0]
-                   for _ in range(a.boots)]
-        m_nv, m_bare = statistics.median(with_nv), statistics.median(without)
-        print(f"boot to the payload's first line, {cpus} CPU{'s' if cpus > 1 else ''} "
-              f"(wall clock, TCG, median of {a.boots}):")
-        print(f"  with nestvisor    {m_nv:6.2f} s")
-        print(f"  without           {m_bare:6.2f} s")
-        print(f"  ratio             {m_nv / m_bare:6.2f}")
-        print(f"  nestvisor's own part (its first line to the payload's): "
-              f"{statistics.median(shares):.3f} s")
+    if "boot" in only:
+        for cpus in (1, 4):
+            with_nv, shares = [], []
+            for _ in range(a.boots):
+                with_nv.append(boot(nv, payload, cfg, None, cpus=cpus)[0])
+                shares.append(boot.nestvisor_share)
+            # The same files on the ESP, so that the firmware's own part is alike.
+            same_esp = [(nv, r"\EFI\nestvisor\nestvisor.efi"), (payload, r"\EFI\nestvisor\next.efi"),
+                        (cfg, r"\EFI\nestvisor\nestvisor.cfg")]
+            without = [boot(payload, None, None, None, files=same_esp, cpus=cpus)[0]
+                       for _ in range(a.boots)]
+            m_nv, m_bare = statistics.median(with_nv), statistics.median(without)
+            print(f"boot to the payload's first line, {cpus} CPU{'s' if cpus > 1 else ''} "
+                  f"(wall clock, TCG, median of {a.boots}):")
+            print(f"  with nestvisor    {m_nv:6.2f} s")
+            print(f"  without           {m_bare:6.2f} s")
+            print(f"  ratio             {m_nv / m_bare:6.2f}")
+            print(f"  nestvisor's own part (its first line to the payload's): "
+                  f"{statistics.median(shares):.3f} s")
 
-    bench_l2_linux(a.build, a.l2_cpu or L2_CPUS, a.l2_boot or L2_BOOTS, a.l2_boots)
+    if "l2" in only:
+        bench_l2_linux(a.build, a.l2_cpu or L2_CPUS, a.l2_boot or L2_BOOTS, a.l2_boots)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,10 @@
  *     N round trips of "VMRUN; L2 executes CPUID; #VMEXIT(CPUID) to L1;
  *     L1 sets RIP = next_rip" with a minimal L1 loop (GIF kept clear, so
  *     CLGI/STGI are outside the loop); E = nestvisor's exits meanwhile;
+ *   nbench: kvmloop ticks T iterations N exits E vmruns V
+ *     the same round trips with the loop of KVM's svm_vcpu_run() around
+ *     VMRUN: CLGI; VMLOAD vmcb12; VMRUN; VMSAVE vmcb12; VMLOAD of the
+ *     host's save area; STGI; then RIP = next_rip;
  *   nbench: touch4k / touch2m ticks T pages P exits E npf F
  *     one VMRUN in which L2 writes one quadword to each 4 KiB page of
  *     64 MiB, L1's NPT mapping that range with 4 KiB or 2 MiB pages; F =
@@ -79,6 +83,48 @@ static void bench_cpuid(void)
 	s1 = stats();
 	stgi();
 	gprintf("nbench: cpuid ticks %lu iterations %u exits %lu vmruns %lu "
+		"exit 0x%lx\n", t1 - t0, ITERATIONS, s1.exits - s0.exits,
+		s1.vmruns - s0.vmruns, v->control.exit_code);
+}
+
+/* KVM's entry loop around VMRUN (arch/x86/kvm/svm: svm_vcpu_run() and
+ * __svm_vcpu_run()): GIF cleared, the guest's VMLOAD state loaded, VMRUN,
+ * the guest's state saved, the host's loaded again, GIF set.  Every
+ * instruction of it but VMRUN exits to nestvisor unless the CPU runs it
+ * for L1 (vGIF: CLGI/STGI; virtual VMLOAD/VMSAVE). */
+static inline void kvm_round(struct vmcb *v, uint64_t host, struct l2_gprs *g)
+{
+	uint64_t v12 = (uint64_t)(uintptr_t)v;
+
+	v->save.rip = (uint64_t)(uintptr_t)l2_cpuid;
+	v->save.rax = 0;
+	clgi();
+	vmload(v12);
+	nested_vmrun(v12, g);
+	vmsave(v12);
+	vmload(host);
+	stgi();
+}
+
+static void bench_kvm_loop(void)
+{
+	struct vmcb *v = env.vmcb;
+	uint64_t host = (uint64_t)(uintptr_t)env.vmcb_aux;
+	struct l2_gprs g = { 0 };
+	struct stats s0, s1;
+	uint64_t t0, t1;
+
+	vmcb_default(v, l2_cpuid);
+	v->control.intercept_misc1 |= INTERCEPT1_CPUID;
+	vmsave(host); /* KVM: the host's save area, once per vCPU load */
+	kvm_round(v, host, &g); /* warm up the caches */
+	s0 = stats();
+	t0 = tsc();
+	for (unsigned i = 0; i < ITERATIONS; i++)
+		kvm_round(v, host, &g);
+	t1 = tsc();
+	s1 = stats();
+	gprintf("nbench: kvmloop ticks %lu iterations %u exits %lu vmruns %lu "
 		"exit 0x%lx\n", t1 - t0, ITERATIONS, s1.exits - s0.exits,
 		s1.vmruns - s0.vmruns, v->control.exit_code);
 }
@@ -256,6 +302,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	buf = (buf + (2ull << 20) - 1) & ~((2ull << 20) - 1);
 	env_enter();
 	bench_cpuid();
+	bench_kvm_loop();
 	bench_touch(buf, 1);
 	bench_touch(buf, 0);
 	env_leave();
