@@ -31,10 +31,19 @@
 #include "core/nv_version.h"
 #include "svm/smp.h"
 
-void handle_cpuid(struct cpu *cpu)
+static void cpuid_done(struct cpu *cpu, struct cpuid_regs64 r)
 {
-	struct vmcb_save *s = &cpu->cur->save;
-	uint32_t leaf = (uint32_t)s->rax, sub = (uint32_t)cpu->gregs.rcx;
+	cpu->cur->save.rax = r.rax;
+	cpu->gregs.rbx = r.rbx;
+	cpu->gregs.rcx = r.rcx;
+	cpu->gregs.rdx = r.rdx;
+	skip_instruction(cpu, INSN_CPUID);
+}
+
+/* The leaves nestvisor answers itself or rewrites, except 1 and 7. */
+static struct cpuid_regs64 other_leaf(struct cpu *cpu, uint32_t leaf,
+				      uint32_t sub)
+{
 	struct cpuid_regs64 r = { 0, 0, 0, 0 };
 
 	if ((leaf & 0xffffff00u) == NV_CPUID_VENDOR_LEAF) {
@@ -50,47 +59,64 @@ void handle_cpuid(struct cpu *cpu)
 						__ATOMIC_RELAXED),
 				cpu->apic_id,
 				*hvmem.canary == HVMEM_CANARY };
-	} else {
-		r = cpuid_count64(leaf, sub);
-		switch (leaf) {
-		case 1:
-			r.rcx |= CPUID1_ECX_HV;
-			r.rcx &= ~(uint64_t)CPUID1_ECX_OSXSAVE;
-			if (s->cr4 & X86_CR4_OSXSAVE)
-				r.rcx |= CPUID1_ECX_OSXSAVE;
-			break;
-		case 7:
-			if (sub == 0) {
-				r.rcx &= ~(uint64_t)CPUID7_ECX_OSPKE;
-				if (s->cr4 & X86_CR4_PKE)
-					r.rcx |= CPUID7_ECX_OSPKE;
-			}
-			break;
-		case 0x80000001:
-			r.rcx &= ~(uint64_t)(CPUID_80000001_ECX_SVM |
-					     CPUID_80000001_ECX_TCE);
-			if (cpu->nested.offered)
-				r.rcx |= CPUID_80000001_ECX_SVM;
-			break;
-		case 0x80000008:
-			r.rax = (r.rax & ~0xff00ffull) | cpu->caps.l1_maxphyaddr;
-			r.rbx |= CPUID_80000008_EBX_NO_LMSLE;
-			break;
-		case 0x8000001f:
-			r = (struct cpuid_regs64){ 0, 0, 0, 0 };
-			break;
-		case 0x8000000a:
-			r = (struct cpuid_regs64){ 0, 0, 0, 0 };
-			if (cpu->nested.offered)
-				r = (struct cpuid_regs64){
-					1, cpu->nested.l1_nr_asids, 0,
-					cpu->nested.l1_cpuid_edx };
-			break;
-		}
+		return r;
 	}
-	s->rax = r.rax;
-	cpu->gregs.rbx = r.rbx;
-	cpu->gregs.rcx = r.rcx;
-	cpu->gregs.rdx = r.rdx;
-	skip_instruction(cpu, INSN_CPUID);
+	r = cpuid_count64(leaf, sub);
+	switch (leaf) {
+	case 0x80000001:
+		r.rcx &= ~(uint64_t)(CPUID_80000001_ECX_SVM |
+				     CPUID_80000001_ECX_TCE);
+		if (cpu->nested.offered)
+			r.rcx |= CPUID_80000001_ECX_SVM;
+		break;
+	case 0x80000008:
+		r.rax = (r.rax & ~0xff00ffull) | cpu->caps.l1_maxphyaddr;
+		r.rbx |= CPUID_80000008_EBX_NO_LMSLE;
+		break;
+	case 0x8000001f:
+		r = (struct cpuid_regs64){ 0, 0, 0, 0 };
+		break;
+	case 0x8000000a:
+		r = (struct cpuid_regs64){ 0, 0, 0, 0 };
+		if (cpu->nested.offered)
+			r = (struct cpuid_regs64){
+				1, cpu->nested.l1_nr_asids, 0,
+				cpu->nested.l1_cpuid_edx };
+		break;
+	}
+	return r;
+}
+
+/* Out of line, so that the common leaves need no stack frame. */
+static __attribute__((noinline)) void handle_other_leaf(struct cpu *cpu,
+							uint32_t leaf,
+							uint32_t sub)
+{
+	cpuid_done(cpu, other_leaf(cpu, leaf, sub));
+}
+
+void handle_cpuid(struct cpu *cpu)
+{
+	struct vmcb_save *s = &cpu->cur->save;
+	uint32_t leaf = (uint32_t)s->rax, sub = (uint32_t)cpu->gregs.rcx;
+	struct cpuid_regs64 r;
+
+	/* The basic leaves below the vendor range, the common case, come
+	 * from the CPU; of them 1 and 7 are rewritten. */
+	if (__builtin_expect(leaf >= NV_CPUID_VENDOR_LEAF, 0)) {
+		handle_other_leaf(cpu, leaf, sub);
+		return;
+	}
+	r = cpuid_count64(leaf, sub);
+	if (leaf == 1) {
+		r.rcx |= CPUID1_ECX_HV;
+		r.rcx &= ~(uint64_t)CPUID1_ECX_OSXSAVE;
+		if (s->cr4 & X86_CR4_OSXSAVE)
+			r.rcx |= CPUID1_ECX_OSXSAVE;
+	} else if (leaf == 7 && sub == 0) {
+		r.rcx &= ~(uint64_t)CPUID7_ECX_OSPKE;
+		if (s->cr4 & X86_CR4_PKE)
+			r.rcx |= CPUID7_ECX_OSPKE;
+	}
+	cpuid_done(cpu, r);
 }

@@ -106,6 +106,20 @@ static inline void instruction_completed(struct cpu *cpu)
 int skip_instruction(struct cpu *cpu, enum insn_op op);
 bool insn_is(struct cpu *cpu, enum insn_op op);
 
+/* The same in two steps, for a handler that checks first and completes
+ * later with one decode: insn_length() is 0 where next_rip will give the
+ * next RIP, the instruction's length where it is decoded, or -NV_EINVAL
+ * after injecting #UD; insn_skip() then moves RIP past it and calls
+ * instruction_completed(). */
+int insn_length(struct cpu *cpu, enum insn_op op);
+void insn_skip(struct cpu *cpu, int len);
+
+/* The decode cache (svm/nrip.c): decode_cache_init() empties it (at
+ * start-up), decode_cache_clear() empties guest level 0 (L1) or 1 (L2)
+ * when the level's code moves to another address space, and at INIT. */
+void decode_cache_init(struct cpu *cpu);
+void decode_cache_clear(struct cpu *cpu, unsigned level);
+
 /* The length of the instruction op at the running guest's RIP, or
  * -NV_EINVAL if the bytes there are not op. */
 int guest_insn_len(struct cpu *cpu, enum insn_op op);

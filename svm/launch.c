@@ -38,6 +38,7 @@
 #include "svm/acpi_sleep.h"
 #include "svm/apic.h"
 #include "svm/dump.h"
+#include "svm/intercepts.h"
 #include "svm/nested.h"
 #include "svm/nvctl.h"
 #include "svm/permmap.h"
@@ -78,9 +79,10 @@ static struct cpu *alloc_cpu(unsigned idx, uint32_t apic_id)
 		return 0;
 	cpu->vmcb01_pa = (uint64_t)cpu->vmcb01;
 	cpu->cur = cpu->vmcb01;
+	cpu->decode_cur = cpu->decode_cache[0];
 	cpu->cur_pa = cpu->vmcb01_pa;
 	cpu->cur_phys = &l1_gmem;
-	cpu->decode_cache[0].la = cpu->decode_cache[1].la = ~0ull; /* empty */
+	decode_cache_init(cpu);
 	cpu->npf_retry_gpa = ~0ull;
 	cpu->invalid_exit = ~0ull - 1;
 	cpu->host_vmcb_pa = (uint64_t)cpu->host_vmcb;

@@ -232,7 +232,7 @@ void nested_vmrun(struct cpu *cpu)
 	}
 	n->l2_np = n->cache.ctrl.misc_ctl & MISC_CTL_NP_ENABLE;
 	if (n->l2_np) /* L2's code no longer lives in L1's physical space */
-		cpu->decode_cache[1].la = ~0ull;
+		decode_cache_clear(cpu, 1);
 	if (n->l2_np && nested_npt_setup(cpu)) {
 		why = (struct nested_check_failure){
 			0, "out of memory for the shadow NPT", "snpt" };
@@ -253,6 +253,7 @@ void nested_vmrun(struct cpu *cpu)
 	n->guest_mode = true;
 	n->v_irq_held = false;
 	cpu->cur = n->vmcb02;
+	cpu->decode_cur = cpu->decode_cache[1];
 	cpu->cur_pa = n->vmcb02_pa;
 	cpu->cur_phys = n->l2_np ? &n->l2_phys : &l1_gmem;
 	nested_set_gif(cpu, true);
@@ -326,6 +327,7 @@ void nested_vmexit(struct cpu *cpu, uint64_t code, uint64_t info1,
 	n->guest_mode = false;
 	n->nr_reflected++;
 	cpu->cur = cpu->vmcb01;
+	cpu->decode_cur = cpu->decode_cache[0];
 	cpu->cur_pa = cpu->vmcb01_pa;
 	cpu->cur_phys = &l1_gmem;
 	nested_set_gif(cpu, false);

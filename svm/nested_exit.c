@@ -15,6 +15,7 @@
 #include "drivers/debug_exit.h"
 #include "svm/dump.h"
 #include "svm/event.h"
+#include "svm/init_sipi.h"
 #include "svm/intercepts.h"
 #include "svm/nested_internal.h"
 #include "svm/smp.h"
@@ -166,6 +167,11 @@ void nested_handle_exit(struct cpu *cpu)
 	union svm_event pending = c->exit_int_info;
 	uint32_t pending_err = c->exit_int_info_err;
 
+	/* An INIT that reached the CPU is nestvisor's (svm/init_sipi.c). */
+	if (code == VMEXIT_EXCP_BASE + X86_VEC_SX) {
+		sipi_init_arrived(cpu);
+		return;
+	}
 	/* What vmcb02 was entered with (svm/inject.c), for re-injection. */
 	cpu->entered_with = cpu->injected[1];
 	cpu->injected[1].raw = 0;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * void svm_run_loop(struct cpu *cpu)   -- never returns
+ * void svm_run_loop(struct cpu *cpu)   -- never returns, cpu in RDI
  *
  * The world switch, on the host stack, with GIF clear throughout host mode.
  *  0. svm_prepare_entry(cpu) (svm/smp.c): act on what other CPUs asked
@@ -32,10 +32,8 @@ svm_run_loop:
 	pushq	%rdi
 	pushq	%rdi		/* (%rsp) = cpu; keeps 16-byte alignment */
 	clgi
-1:	movq	(%rsp), %rdi
-	call	svm_prepare_entry
-	movq	(%rsp), %rax
-	cmpq	$0, CPU_CUR_HOST_IF(%rax)
+1:	call	svm_prepare_entry	/* returns cpu */
+	cmpb	$0, CPU_CUR_HOST_IF(%rax)
 	je	2f
 	sti
 2:	movq	GREGS_RBX(%rax), %rbx
@@ -97,6 +95,7 @@ svm_after_vmrun:
 	movq	CPU_HOST_VMCB_PA(%rdi), %rax
 	vmload	%rax
 	call	svm_handle_exit
+	movq	(%rsp), %rdi
 	jmp	1b
 	.size svm_run_loop, . - svm_run_loop
 

@@ -91,6 +91,18 @@ void smp_flush_l1_tlbs(struct cpu *self)
 	hw.shootdowns++;
 }
 
+void smp_post(struct cpu *target)
+{
+	(void)target;
+}
+
+/* svm/init_sipi.c: no case sends an INIT. */
+void sipi_init_arrived(struct cpu *cpu)
+{
+	(void)cpu;
+	fail_msg("an INIT (#SX exit)");
+}
+
 uint64_t apic_mmio_page(void)
 {
 	return 0xfee00000ull;
@@ -279,8 +291,10 @@ static void cpu_up(uint32_t edx, uint64_t l1_cr4, uint64_t l1_efer)
 	l1_next = L1_BASE;
 	cpu->nested.hsave_pa = l1_page();
 	cpu->cur = cpu->vmcb01;
+	cpu->decode_cur = cpu->decode_cache[0];
 	cpu->cur_pa = cpu->vmcb01_pa;
 	cpu->cur_phys = &l1_gmem;
+	decode_cache_init(cpu);
 	s = &cpu->vmcb01->save;
 	s->cr0 = X86_CR0_PE | X86_CR0_PG | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP;
 	s->cr4 = X86_CR4_PAE | l1_cr4;
