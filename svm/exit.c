@@ -94,10 +94,26 @@ static __attribute__((noinline)) void l1_nmi(struct cpu *cpu)
 	reinject_interrupted(cpu, pending, err);
 }
 
+/* A physical interrupt while L1's GIF is in vmcb01's V_GIF (vmcb01
+ * intercepts INTR only then, svm/nested_gif.c): L1 takes it itself if
+ * V_GIF is set, else after its STGI.  The event whose delivery it
+ * interrupted is delivered again (APM Vol. 2 §15.7.2). */
+static __attribute__((noinline)) void l1_intr(struct cpu *cpu)
+{
+	union svm_event pending = cpu->vmcb01->control.exit_int_info;
+	uint32_t err = cpu->vmcb01->control.exit_int_info_err;
+
+	cpu->entered_with.raw = 0;
+	nested_gif_hold(cpu);
+	reinject_interrupted(cpu, pending, err);
+}
+
 /* Every exit vmcb01 produces (L0_INTERCEPT1, L0_INTERCEPT2,
- * L0_INTERCEPT_EXCEPTIONS, #NPF; #SX is an INIT that reached the CPU). */
+ * L0_INTERCEPT_EXCEPTIONS, #NPF; #SX is an INIT that reached the CPU;
+ * INTR while L1's GIF is in vmcb01's V_GIF). */
 static const exit_handler_fn l1_exit_handlers[VMEXIT_WBINVD + 1] = {
 	[VMEXIT_EXCP_BASE + X86_VEC_SX] = sipi_init_arrived, /* svm/init_sipi.c */
+	[VMEXIT_INTR] = l1_intr,             /* here */
 	[VMEXIT_NMI] = l1_nmi,               /* here */
 	[VMEXIT_SMI] = handle_smi,           /* svm/smi.c */
 	[VMEXIT_CR4_WRITE] = handle_cr4_write, /* svm/cr.c */

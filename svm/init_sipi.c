@@ -183,7 +183,10 @@ static bool init_can_be_taken(struct cpu *cpu)
 		nested_vmexit(cpu, VMEXIT_INIT, 0, 0, 0);
 		return false;
 	}
-	return n->guest_mode || n->gif;
+	if (n->guest_mode || nested_gif_get(cpu))
+		return true;
+	nested_gif_hold(cpu); /* until L1's STGI */
+	return false;
 }
 
 static void take_init(struct cpu *cpu, uint32_t seq)

@@ -56,8 +56,12 @@ static int efer_write(struct cpu *cpu, uint64_t val)
 	if (n->guest_mode) {
 		n->l2_efer = val;
 		nested_update_intercepts(cpu);
-	} else
+	} else {
 		n->svme = val & X86_EFER_SVME;
+		/* CLGI and STGI must #UD now: they exit again */
+		if (!n->svme)
+			nested_gif_hold(cpu);
+	}
 	s->efer = val | X86_EFER_SVME;
 	return 0;
 }

@@ -25,6 +25,23 @@
  *    it must wait, given back after.
  *  - SMI: not held.  SMIs belong to the platform's SMM, and an SMI cannot
  *    be held physically while a guest runs; docs/nested.md lists it.
+ * With the CPU's vGIF, L1's GIF lives in vmcb01's V_GIF while nothing
+ * waits for it (nested.l1_vgif): L1's CLGI and STGI then run without an
+ * exit (a guest hypervisor's loop: CLGI; VMLOAD; VMRUN; VMSAVE; VMLOAD;
+ * STGI costs one exit less each).  V_GIF holds only virtual interrupts,
+ * and L1 takes its physical ones directly, so in this mode vmcb01
+ * intercepts INTR: a physical interrupt that L1's IF lets in exits
+ * instead (it stays pending in the local APIC), and nestvisor reads
+ * V_GIF.  Set: L1 takes it itself (vmcb01 then runs as above with the
+ * GIF set, CLGI intercepted).  Clear: the GIF goes back into software,
+ * held as above, with STGI intercepted, and the interrupt is taken after
+ * L1's STGI.  An NMI for L1 (every NMI exits anyway), or an INIT, that
+ * finds V_GIF clear does the same: held until STGI (nested_gif_hold()).
+ * VMRUN and #VMEXIT, whose emulation sets and clears the GIF, enter the
+ * mode again; so does L1's CLGI when it exits.  Only while L1's EFER.SVME
+ * is set: its CLGI/STGI must otherwise raise #UD, which the CPU, seeing
+ * vmcb01's EFER.SVME, would not.  Exact for physical interrupts, NMIs and
+ * INITs; SMIs as above.
  * L2's virtual GIF (vmcb12 V_GIF_ENABLE, offered to L1 as vGIF): L2's
  * CLGI and STGI clear and set vmcb12's V_GIF instead of the GIF, and
  * V_GIF = 0 holds L2's virtual interrupt.  Where the CPU has vGIF, vmcb02
@@ -33,6 +50,7 @@
  */
 #include "core/log.h"
 #include "core/x86.h"
+#include "svm/init_sipi.h"
 #include "svm/intercepts.h"
 #include "svm/nested_internal.h"
 
@@ -62,8 +80,11 @@ void nested_update_intercepts(struct cpu *cpu)
 	const struct vmcb12_ctrl_cache *c12 = &n->cache.ctrl;
 	struct vmcb_control *c01 = &cpu->vmcb01->control, *c02;
 
-	/* L0_INTERCEPT1 has NMI: it also holds NMIs while the GIF is clear. */
-	c01->intercept_misc1 = L0_INTERCEPT1;
+	/* L0_INTERCEPT1 has NMI: it also holds NMIs while the GIF is clear.
+	 * L1's GIF in V_GIF: INTR exits, CLGI and STGI run. */
+	c01->intercept_misc1 = L0_INTERCEPT1 | (n->l1_vgif ? INTERCEPT1_INTR : 0);
+	c01->intercept_misc2 = L0_INTERCEPT2 &
+			       ~(n->l1_vgif ? INTERCEPT2_STGI | INTERCEPT2_CLGI : 0);
 	if (!n->guest_mode)
 		return;
 	c02 = &n->vmcb02->control;
@@ -116,19 +137,50 @@ static void apply_l2(struct cpu *cpu)
 	cpu->cur_host_if = (cpu->vmcb01->save.rflags & X86_RFLAGS_IF) ? 1 : 0;
 }
 
-void nested_set_gif(struct cpu *cpu, bool gif)
+/* May L1's clear GIF go into vmcb01's V_GIF (the top of this file)? */
+static bool l1_vgif_ok(const struct cpu *cpu)
+{
+	return svm_has(&cpu->caps, SVM_FEAT_VGIF) && cpu->nested.svme &&
+	       !cpu->nmi_pending && !sipi_init_pending(&cpu->sipi);
+}
+
+static void set_gif(struct cpu *cpu, bool gif, bool vgif_ok)
 {
 	struct nested *n = &cpu->nested;
 	struct vmcb_control *c01 = &cpu->vmcb01->control;
 
 	n->gif = gif;
-	c01->int_ctl = gif ? c01->int_ctl & ~V_INTR_MASKING :
-			     c01->int_ctl | V_INTR_MASKING;
+	n->l1_vgif = !gif && !n->guest_mode && vgif_ok && l1_vgif_ok(cpu);
+	c01->int_ctl &= ~(V_INTR_MASKING | V_GIF | V_GIF_ENABLE);
+	if (n->l1_vgif)
+		c01->int_ctl |= V_GIF_ENABLE; /* V_GIF = 0 */
+	else if (!gif)
+		c01->int_ctl |= V_INTR_MASKING;
 	if (n->guest_mode)
 		apply_l2(cpu);
 	else
 		cpu->cur_host_if = 0;
 	nested_update_intercepts(cpu);
+}
+
+void nested_set_gif(struct cpu *cpu, bool gif)
+{
+	set_gif(cpu, gif, true);
+}
+
+bool nested_gif_get(const struct cpu *cpu)
+{
+	const struct nested *n = &cpu->nested;
+
+	if (n->l1_vgif)
+		return (cpu->vmcb01->control.int_ctl & V_GIF) != 0;
+	return n->gif;
+}
+
+void nested_gif_hold(struct cpu *cpu)
+{
+	if (cpu->nested.l1_vgif)
+		set_gif(cpu, nested_gif_get(cpu), false);
 }
 
 void nested_l2_set_vgif(struct cpu *cpu, bool vgif)

@@ -784,6 +784,117 @@ static void test_gif(void **state)
 	assert_int_equal(c01->int_ctl & V_INTR_MASKING, V_INTR_MASKING);
 }
 
+/*
+ * L1's GIF in the CPU's vGIF (APM Vol. 2 §15.33.2, "Virtual GIF": with
+ * V_GIF_ENABLE, the guest's CLGI and STGI clear and set V_GIF and do not
+ * exit unless intercepted; V_GIF holds virtual interrupts only).  L1
+ * takes its physical interrupts directly, so while its GIF is in V_GIF
+ * vmcb01 must intercept INTR (§15.13.1) to hold them as the GIF would
+ * (§15.17), and NMI (always intercepted); once something waits for the
+ * GIF, it is held in software again and STGI exits.  CLGI/STGI raise
+ * #UD while EFER.SVME is clear (§15.4), which the CPU, seeing vmcb01's
+ * EFER.SVME, cannot: they are intercepted again then.
+ */
+static bool vgif_mode(const struct vmcb_control *c)
+{
+	return (c->int_ctl & V_GIF_ENABLE) && !(c->int_ctl & V_INTR_MASKING) &&
+	       (c->intercept_misc1 & INTERCEPT1_INTR) &&
+	       (c->intercept_misc1 & INTERCEPT1_NMI) &&
+	       !(c->intercept_misc2 & (INTERCEPT2_CLGI | INTERCEPT2_STGI));
+}
+
+/* nestvisor holds the GIF itself: CLGI and STGI exit, INTR does not. */
+static bool sw_gif(const struct vmcb_control *c, bool gif)
+{
+	return !(c->int_ctl & V_GIF_ENABLE) &&
+	       !!(c->int_ctl & V_INTR_MASKING) == !gif &&
+	       !(c->intercept_misc1 & INTERCEPT1_INTR) &&
+	       (c->intercept_misc1 & INTERCEPT1_NMI) &&
+	       (c->intercept_misc2 & INTERCEPT2_CLGI) &&
+	       (c->intercept_misc2 & INTERCEPT2_STGI);
+}
+
+static void l1_insn(unsigned len)
+{
+	cpu->vmcb01->control.next_rip = cpu->vmcb01->save.rip + len;
+}
+
+static void test_l1_vgif(void **state)
+{
+	struct vmcb_control *c01;
+	struct vmcb *v;
+
+	(void)state;
+	cpu_up(1u << SVM_FEAT_VGIF, 0, X86_EFER_NXE);
+	c01 = &cpu->vmcb01->control;
+	l1_insn(3);
+	nested_gif(cpu, false);                 /* CLGI exits once */
+	assert_true(vgif_mode(c01));
+	assert_int_equal(c01->int_ctl & V_GIF, 0);
+	assert_false(nested_gif_get(cpu));
+	assert_int_equal(cpu->cur_host_if, 0);
+	/* L1's STGI, run by the CPU: V_GIF set */
+	c01->int_ctl |= V_GIF;
+	assert_true(nested_gif_get(cpu));
+	/* an INTR exit with V_GIF set: L1 takes it itself */
+	nested_gif_hold(cpu);
+	assert_true(sw_gif(c01, true));
+	assert_true(nested_gif_get(cpu));
+	/* CLGI exits: V_GIF again; an INTR exit with V_GIF clear: held
+	 * until STGI, which exits */
+	l1_insn(3);
+	nested_gif(cpu, false);
+	assert_true(vgif_mode(c01));
+	nested_gif_hold(cpu);
+	assert_true(sw_gif(c01, false));
+	assert_false(nested_gif_get(cpu));
+	l1_insn(3);
+	nested_gif(cpu, true);                  /* STGI */
+	assert_true(sw_gif(c01, true));
+
+	/* an NMI from outside while V_GIF is clear: held, STGI exits */
+	l1_insn(3);
+	nested_gif(cpu, false);
+	assert_true(vgif_mode(c01));
+	hw.nmi_pending = true;
+	smp_handle_nmi(cpu);
+	assert_true(cpu->nmi_pending);
+	nmi_deliver(cpu);
+	assert_false(c01->event_inj.valid);
+	assert_true(sw_gif(c01, false));
+	l1_insn(3);
+	nested_gif(cpu, true);                  /* STGI */
+	assert_true(sw_gif(c01, true));
+	nmi_deliver(cpu);
+	assert_false(cpu->nmi_pending);
+	assert_int_equal(c01->event_inj.raw, 0x80000202); /* V, NMI, vector 2 */
+	c01->event_inj.raw = 0;
+
+	/* VMRUN sets the GIF, #VMEXIT clears it: V_GIF clear for L1 */
+	v = vmcb12_new();
+	l1_vmrun(v);
+	assert_true(cpu->nested.gif);
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+	assert_false(cpu->nested.guest_mode);
+	assert_true(vgif_mode(c01));
+	assert_int_equal(c01->int_ctl & V_GIF, 0);
+
+	/* L1 clears EFER.SVME: CLGI and STGI exit again (#UD) */
+	cpu->gregs.rcx = MSR_EFER;
+	cpu->vmcb01->save.rax = cpu->vmcb01->save.efer & ~X86_EFER_SVME;
+	cpu->gregs.rdx = 0;
+	c01->exit_info_1 = 1;                   /* WRMSR */
+	l1_insn(2);
+	handle_msr(cpu);
+	assert_false(cpu->nested.svme);
+	assert_true(sw_gif(c01, false));
+	l1_insn(3);
+	nested_gif(cpu, true);
+	assert_int_equal(c01->event_inj.raw, 0x80000306); /* #UD */
+}
+
+/* Without vGIF the GIF stays in software: test_gif. */
+
 /* ---- the permission maps and L1's TLB maintenance ---------------------- */
 
 /*
@@ -942,6 +1053,7 @@ int main(void)
 		cmocka_unit_test(test_reinjection),
 		cmocka_unit_test(test_exception_intercept),
 		cmocka_unit_test(test_gif),
+		cmocka_unit_test(test_l1_vgif),
 		cmocka_unit_test(test_maps_watched),
 		cmocka_unit_test(test_tlb_control_reaches_shadow),
 		cmocka_unit_test(test_invlpga_reaches_shadow),
