@@ -58,9 +58,11 @@ static int efer_write(struct cpu *cpu, uint64_t val)
 		nested_update_intercepts(cpu);
 	} else {
 		n->svme = val & X86_EFER_SVME;
-		/* CLGI and STGI must #UD now: they exit again */
+		/* CLGI and STGI must #UD now: they exit again; so do
+		 * VMLOAD and VMSAVE, which run while SVME is set */
 		if (!n->svme)
 			nested_gif_hold(cpu);
+		nested_update_intercepts(cpu);
 	}
 	s->efer = val | X86_EFER_SVME;
 	return 0;

@@ -2,7 +2,8 @@
 /*
  * The global interrupt flag (AMD APM Vol. 2 §15.17) and L2's virtual GIF
  * (§15.33.2), and the intercepts of vmcb01 and vmcb02, which follow them
- * (and L2's EFER.SVME, and L1's #BP/#OF intercepts: svm/nested_swint.c).
+ * (and L2's EFER.SVME, L1's #BP/#OF intercepts: svm/nested_swint.c, and
+ * L1's EFER.SVME with the CPU's virtual VMLOAD/VMSAVE: l1_vls()).
  *
  * There is one GIF: L1's CLGI and STGI set it, and so do its L2's when L1
  * does not intercept them (and L2 has no virtual GIF); VMRUN sets it,
@@ -74,6 +75,25 @@ static bool emulated_vgif(const struct cpu *cpu)
 	       !cpu_vgif_for_l2(cpu);
 }
 
+/*
+ * L1's VMLOAD and VMSAVE run on the CPU's virtual VMLOAD/VMSAVE where it
+ * has them (APM Vol. 2 §15.33.1): vmcb01 enables them (virt_ext) and does
+ * not intercept the instructions.  rAX is then a guest-physical address
+ * of L1, translated through vmcb01's nested page table, nestvisor's NPT
+ * for L1 (always on), so they reach only what L1 may: nestvisor's region
+ * and the hidden ranges are its sink pages there, and a watched page's
+ * write-protection holds for VMSAVE's writes as for L1's own (the #NPF
+ * path, svm/npf.c).  Outside 64-bit mode the CPU exits for them anyway
+ * (then emulated, svm/nested_insns.c).  Only while L1's EFER.SVME is set:
+ * they must otherwise raise #UD, and the CPU sees vmcb01's EFER.SVME.
+ * vmcb02 never runs them virtually (nestvisor does not offer the feature
+ * to L1: L2's are emulated, on L1-physical addresses).
+ */
+static bool l1_vls(const struct cpu *cpu)
+{
+	return svm_has(&cpu->caps, SVM_FEAT_VVMSAVE) && cpu->nested.svme;
+}
+
 void nested_update_intercepts(struct cpu *cpu)
 {
 	struct nested *n = &cpu->nested;
@@ -81,10 +101,13 @@ void nested_update_intercepts(struct cpu *cpu)
 	struct vmcb_control *c01 = &cpu->vmcb01->control, *c02;
 
 	/* L0_INTERCEPT1 has NMI: it also holds NMIs while the GIF is clear.
-	 * L1's GIF in V_GIF: INTR exits, CLGI and STGI run. */
+	 * L1's GIF in V_GIF: INTR exits, CLGI and STGI run.  The CPU's
+	 * virtual VMLOAD/VMSAVE: they run too (below). */
 	c01->intercept_misc1 = L0_INTERCEPT1 | (n->l1_vgif ? INTERCEPT1_INTR : 0);
 	c01->intercept_misc2 = L0_INTERCEPT2 &
-			       ~(n->l1_vgif ? INTERCEPT2_STGI | INTERCEPT2_CLGI : 0);
+			       ~(n->l1_vgif ? INTERCEPT2_STGI | INTERCEPT2_CLGI : 0) &
+			       ~(l1_vls(cpu) ? INTERCEPT2_VMLOAD | INTERCEPT2_VMSAVE : 0);
+	c01->virt_ext = l1_vls(cpu) ? VIRT_EXT_VVMSAVE : 0;
 	if (!n->guest_mode)
 		return;
 	c02 = &n->vmcb02->control;
