@@ -222,10 +222,12 @@ static __attribute__((noinline, cold)) void trace_exit(struct cpu *cpu)
 	nv_log(LOG_TRACE, "%s exit 0x%lx info1 0x%lx info2 0x%lx rip 0x%lx",
 	       cpu->nested.guest_mode ? "L2" : "L1", r->code, r->info1,
 	       r->info2, r->rip);
-	if (cpu->nested.guest_mode)
+	if (cpu->nested.guest_mode) {
+		cli(); /* as in svm_handle_exit() */
 		nested_handle_exit(cpu);
-	else
+	} else {
 		dispatch_l1(cpu, r->code);
+	}
 }
 
 void svm_handle_exit(struct cpu *cpu)
@@ -249,6 +251,9 @@ void svm_handle_exit(struct cpu *cpu)
 		return;
 	}
 	if (l2) {
+		/* vmcb02 may have run with the host's IF set (svm/vmrun.S):
+		 * clear, before anything opens the GIF or runs vmcb01. */
+		cli();
 		nested_handle_exit(cpu);
 		return;
 	}

@@ -71,6 +71,7 @@ enum insn_op {
 	INSN_MOV_DR,	/* 0F 21 (read DR), 0F 23 (write DR) */
 	INSN_MOV_STORE,	/* 88, 89, C6 /0, C7 /0 to memory */
 	INSN_XCHG,	/* 86, 87 with memory */
+	INSN_NR_OPS	/* (how many: not an instruction) */
 };
 
 /* Prefixes seen (bits of insn.prefixes). */

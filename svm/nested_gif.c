@@ -100,16 +100,21 @@ void nested_update_intercepts(struct cpu *cpu)
 	const struct vmcb12_ctrl_cache *c12 = &n->cache.ctrl;
 	struct vmcb_control *c01 = &cpu->vmcb01->control, *c02;
 
-	/* L0_INTERCEPT1 has NMI: it also holds NMIs while the GIF is clear.
-	 * L1's GIF in V_GIF: INTR exits, CLGI and STGI run.  The CPU's
-	 * virtual VMLOAD/VMSAVE: they run too (below). */
-	c01->intercept_misc1 = L0_INTERCEPT1 | (n->l1_vgif ? INTERCEPT1_INTR : 0);
-	c01->intercept_misc2 = L0_INTERCEPT2 &
-			       ~(n->l1_vgif ? INTERCEPT2_STGI | INTERCEPT2_CLGI : 0) &
-			       ~(l1_vls(cpu) ? INTERCEPT2_VMLOAD | INTERCEPT2_VMSAVE : 0);
-	c01->virt_ext = l1_vls(cpu) ? VIRT_EXT_VVMSAVE : 0;
-	if (!n->guest_mode)
+	/* vmcb01's while L1 runs (they are made again before L1 resumes
+	 * after L2).  L0_INTERCEPT1 has NMI: it also holds NMIs while the
+	 * GIF is clear.  L1's GIF in V_GIF: INTR exits, CLGI and STGI run.
+	 * The CPU's virtual VMLOAD/VMSAVE: they run too (above). */
+	if (!n->guest_mode) {
+		bool vls = l1_vls(cpu);
+
+		c01->intercept_misc1 = L0_INTERCEPT1 |
+				       (n->l1_vgif ? INTERCEPT1_INTR : 0);
+		c01->intercept_misc2 = L0_INTERCEPT2 &
+			~(n->l1_vgif ? INTERCEPT2_STGI | INTERCEPT2_CLGI : 0) &
+			~(vls ? INTERCEPT2_VMLOAD | INTERCEPT2_VMSAVE : 0);
+		c01->virt_ext = vls ? VIRT_EXT_VVMSAVE : 0;
 		return;
+	}
 	c02 = &n->vmcb02->control;
 	c02->intercept_misc1 = c12->intercept_misc1 | L0_INTERCEPT1;
 	/* L1's #BP and #OF intercepts for INT3 and INTO: through the INTn

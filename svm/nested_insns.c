@@ -68,6 +68,7 @@ void nested_vmload_vmsave(struct cpu *cpu, bool load)
 	struct vmcb_save *cur = &cpu->cur->save;
 	uint64_t gpa = guest_rax(cpu);
 	volatile struct vmcb *v;
+	int len;
 
 	if (svm_insn_faults(cpu))
 		return;
@@ -76,7 +77,8 @@ void nested_vmload_vmsave(struct cpu *cpu, bool load)
 		inject_exception(cpu, X86_VEC_GP, true, 0);
 		return;
 	}
-	if (!insn_is(cpu, load ? INSN_VMLOAD : INSN_VMSAVE))
+	len = insn_length(cpu, load ? INSN_VMLOAD : INSN_VMSAVE);
+	if (len < 0)
 		return;
 	if (load) {
 		copy_vmload_state(cur, &v->save);
@@ -84,26 +86,32 @@ void nested_vmload_vmsave(struct cpu *cpu, bool load)
 		nested_l1_store(cpu, gpa);
 		copy_vmload_state(&v->save, cur);
 	}
-	skip_instruction(cpu, load ? INSN_VMLOAD : INSN_VMSAVE);
+	insn_skip(cpu, len);
 }
 
 void nested_gif(struct cpu *cpu, bool set)
 {
-	if (svm_insn_faults(cpu) || !insn_is(cpu, set ? INSN_STGI : INSN_CLGI))
+	int len;
+
+	if (svm_insn_faults(cpu))
+		return;
+	len = insn_length(cpu, set ? INSN_STGI : INSN_CLGI);
+	if (len < 0)
 		return;
 	if (nested_l2_vgif_emulated(cpu))
 		nested_l2_set_vgif(cpu, set);
 	else
 		nested_set_gif(cpu, set);
-	skip_instruction(cpu, set ? INSN_STGI : INSN_CLGI);
+	insn_skip(cpu, len);
 }
 
 void nested_invlpga(struct cpu *cpu)
 {
 	uint64_t va = guest_rax(cpu);
 	uint32_t asid = (uint32_t)cpu->gregs.rcx;
+	int len;
 
-	if (svm_insn_faults(cpu) || !insn_is(cpu, INSN_INVLPGA))
+	if (svm_insn_faults(cpu) || (len = insn_length(cpu, INSN_INVLPGA)) < 0)
 		return;
 	if (asid < cpu->nested.l1_nr_asids) {
 		hw_invlpga(va, asid + 1);
@@ -114,7 +122,7 @@ void nested_invlpga(struct cpu *cpu)
 		if (asid)
 			nested_npt_flush_shadow(cpu);
 	}
-	skip_instruction(cpu, INSN_INVLPGA);
+	insn_skip(cpu, len);
 }
 
 int nested_rdmsr(struct cpu *cpu, uint32_t msr, uint64_t *val)

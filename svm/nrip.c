@@ -91,12 +91,32 @@ decode_set(struct cpu *cpu, enum insn_op op)
 	return &cpu->decode_cur[op];
 }
 
+/*
+ * An entry's key: the linear address, with bit 62 set for code outside
+ * 64-bit mode (la is below 2^32 there), which makes it non-canonical: an
+ * entry filled outside 64-bit mode never matches in 64-bit mode.
+ */
+#define KEY_NOT64 (1ull << 62)
+
+static inline uint64_t entry_key(enum insn_mode mode, uint64_t la)
+{
+	return mode == INSN_MODE_64 ? la : la | KEY_NOT64;
+}
+
 /* Does the entry still hold for the running guest (same control
  * registers, paging entries and code bytes)?  Every pointer in an entry,
  * empty or not, is valid (always_zero where unused), so the checks are one
- * branchless chain; the caller has compared the address. */
+ * branchless chain; the caller has compared the key.
+ *
+ * In 64-bit mode (all) is false: CR0 and EFER are not compared.  There
+ * the walk that translates the code's address is the 4- or 5-level one
+ * from CR3 (CR0.PG, CR4.PAE and EFER.LMA are set; CR4.LA57 picks the
+ * levels), and the entry was filled in 64-bit mode (its key), so the same
+ * CR3, CR4 and paging entries give the same translation.  The other bits
+ * (CR0.WP, EFER.NXE, CR4.SMEP, the CPL) decide only whether the fetch is
+ * allowed, and the CPU has just fetched the instruction. */
 static inline __attribute__((always_inline)) bool
-entry_valid(const struct decode_entry *c, const struct vmcb_save *s)
+entry_valid(const struct decode_entry *c, const struct vmcb_save *s, bool all)
 {
 	uint64_t d = c->cr3 ^ s->cr3;
 
@@ -104,38 +124,40 @@ entry_valid(const struct decode_entry *c, const struct vmcb_save *s)
 	/* One accumulator, in order (the empty asm keeps the compiler from
 	 * loading everything at once into registers it must then save). */
 #define ACC(x) do { d |= (x); __asm__("" : "+r"(d)); } while (0)
-	ACC(c->cr0 ^ s->cr0);
+	if (all) {
+		ACC(c->cr0 ^ s->cr0);
+		ACC(c->efer ^ s->efer);
+	}
 	ACC(c->cr4 ^ s->cr4);
-	ACC(c->efer ^ s->efer);
 	ACC(*c->pte_ptr[0] ^ c->pte[0]);
 	ACC(*c->pte_ptr[1] ^ c->pte[1]);
 	ACC(*c->pte_ptr[2] ^ c->pte[2]);
 	ACC(*c->pte_ptr[3] ^ c->pte[3]);
-	ACC((*c->code_window ^ c->code_word) & c->code_mask);
 #undef ACC
+	d |= (*c->code_window ^ c->code_word) & c->code_mask;
 	return !d;
 }
 
-/* The entry for op at la that still holds, or NULL (a miss). */
+/* The entry for op with key that still holds, or NULL (a miss); all as
+ * for entry_valid(). */
 static inline __attribute__((always_inline)) const struct decode_entry *
 cache_lookup(struct cpu *cpu, const struct vmcb_save *s, enum insn_op op,
-	     uint64_t la)
+	     uint64_t key, bool all)
 {
-	const struct decode_entry *c;
+	const struct decode_entry *c = decode_set(cpu, op)->way;
 
-	if ((unsigned)op >= DECODE_OPS)
+	if (c->la != key && (++c)->la != key)
 		return 0;
-	c = decode_set(cpu, op)->way;
-	if (c->la != la && (++c)->la != la)
-		return 0;
-	return entry_valid(c, s) ? c : 0;
+	return entry_valid(c, s, all) ? c : 0;
 }
 
-/* Hit test of feat's callers and the slow path's own. */
+/* Is there an entry for op at la in the running guest's mode? */
 static inline __attribute__((always_inline)) bool
 cache_hit(struct cpu *cpu, uint64_t la, enum insn_op op)
 {
-	return cache_lookup(cpu, &cpu->cur->save, op, la) != 0;
+	const struct vmcb_save *s = &cpu->cur->save;
+
+	return cache_lookup(cpu, s, op, entry_key(code_mode(s), la), true) != 0;
 }
 
 static void entry_empty(struct decode_entry *c)
@@ -179,18 +201,16 @@ static void cache_fill(struct cpu *cpu, uint64_t la, union cpu_role role,
 {
 	const struct vmcb_save *s = &cpu->cur->save;
 	unsigned off = (unsigned)(w->out & 0xfff), win;
-	struct decode_set *set;
+	uint64_t key = entry_key(code_mode(s), la);
+	struct decode_set *set = decode_set(cpu, in->op);
 	struct decode_entry *c;
 	const volatile uint8_t *code;
 
-	if ((unsigned)in->op >= DECODE_OPS)
-		return;
-	set = decode_set(cpu, in->op);
 	/* The entry for la if there is one (it failed its check), else the
 	 * victim. */
 	c = &set->way[set->victim];
 	for (unsigned i = 0; i < DECODE_WAYS; i++)
-		if (set->way[i].la == la)
+		if (set->way[i].la == key)
 			c = &set->way[i];
 	if (c == &set->way[set->victim])
 		set->victim = (set->victim + 1) % DECODE_WAYS;
@@ -228,7 +248,7 @@ static void cache_fill(struct cpu *cpu, uint64_t la, union cpu_role role,
 	c->cr3 = s->cr3;
 	c->len = in->len;
 	cpu->decode_filled[cur_level(cpu)] = true;
-	c->la = la; /* last: the entry is complete */
+	c->la = key; /* last: the entry is complete */
 }
 
 /* The uncached path: walk, read, decode, fill the cache.  Kept out of line
@@ -267,14 +287,29 @@ int guest_insn_decode(struct cpu *cpu, struct insn *in)
 	return insn_decode(bytes, n, mode, in);
 }
 
-int guest_insn_len(struct cpu *cpu, enum insn_op op)
+/* guest_insn_len() outside 64-bit mode, or on a miss. */
+static __attribute__((noinline)) int insn_len_slow(struct cpu *cpu,
+						   enum insn_op op)
 {
 	const struct vmcb_save *s = &cpu->cur->save;
 	enum insn_mode mode = code_mode(s);
 	uint64_t la = mode == INSN_MODE_64 ? s->rip : s->cs.base + s->rip;
-	const struct decode_entry *c = cache_lookup(cpu, s, op, la);
+	const struct decode_entry *c =
+		cache_lookup(cpu, s, op, entry_key(mode, la), true);
 
 	return c ? (int)c->len : decode_slow(cpu, mode, la, op);
+}
+
+int guest_insn_len(struct cpu *cpu, enum insn_op op)
+{
+	const struct vmcb_save *s = &cpu->cur->save;
+	const struct decode_entry *c;
+
+	/* The common case first: 64-bit code whose entry holds. */
+	if (__builtin_expect((s->efer & X86_EFER_LMA) && s->cs.attrib.l, 1) &&
+	    (c = cache_lookup(cpu, s, op, s->rip, false)))
+		return (int)c->len;
+	return insn_len_slow(cpu, op);
 }
 
 int guest_insn_decode_op(struct cpu *cpu, enum insn_op op, struct insn *in)
@@ -318,7 +353,7 @@ bool insn_is(struct cpu *cpu, enum insn_op op)
 static __attribute__((noinline)) int skip_slow(struct cpu *cpu,
 					       enum insn_op op)
 {
-	int len = guest_insn_len(cpu, op);
+	int len = insn_len_slow(cpu, op);
 
 	if (len < 0) {
 		inject_exception(cpu, X86_VEC_UD, false, 0);
@@ -342,7 +377,7 @@ int skip_instruction(struct cpu *cpu, enum insn_op op)
 	/* The common case first: 64-bit code whose entry holds. */
 	if (__builtin_expect(!(s->efer & X86_EFER_LMA) || !s->cs.attrib.l, 0))
 		return skip_slow(cpu, op);
-	c = cache_lookup(cpu, s, op, s->rip);
+	c = cache_lookup(cpu, s, op, s->rip, false);
 	if (__builtin_expect(!c, 0))
 		return skip_slow(cpu, op);
 	s->rip += c->len;

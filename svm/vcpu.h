@@ -52,10 +52,9 @@ struct decode_entry {
 	uint64_t len;
 };
 
-/* The decode cache of one guest level: per instruction kind (the
- * intercepts that need a length, up to INSN_PAUSE), two entries (a loop
- * has two VMLOADs), the next one to replace in victim. */
-#define DECODE_OPS (INSN_PAUSE + 1)
+/* The decode cache of one guest level: per instruction kind, two entries
+ * (a loop has two VMLOADs), the next one to replace in victim. */
+#define DECODE_OPS INSN_NR_OPS
 #define DECODE_WAYS 2
 struct decode_set {
 	struct decode_entry way[DECODE_WAYS];

@@ -17,7 +17,9 @@
  *     V_INTR_MASKING, whether physical interrupts exit (APM Vol. 2
  *     §15.21.1).  nestvisor keeps IF clear, except for vmcb02 where it
  *     stands for L1's IF at its VMRUN (cur_host_if).  GIF stays clear in
- *     host mode, so host mode never takes an interrupt either way.
+ *     host mode, so host mode never takes an interrupt either way; IF set
+ *     by such a VMRUN is cleared first thing after its exit, by
+ *     svm/exit.c (exits of vmcb01 come back with IF clear).
  *  3. Store the guest's GPRs and clear them from the registers, VMLOAD the
  *     host's hidden state (TR for the IST stacks), call
  *     svm_handle_exit(cpu), and go round again.
@@ -57,7 +59,6 @@ svm_run_loop:
 svm_vmrun_insn:
 	vmrun	%rax
 svm_after_vmrun:
-	cli
 	vmsave	%rax
 	movq	(%rsp), %rax
 	movq	%rbx, GREGS_RBX(%rax)
