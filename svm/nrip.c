@@ -151,14 +151,6 @@ cache_lookup(struct cpu *cpu, const struct vmcb_save *s, enum insn_op op,
 	return entry_valid(c, s, all) ? c : 0;
 }
 
-/* Is there an entry for op at la in the running guest's mode? */
-static inline __attribute__((always_inline)) bool
-cache_hit(struct cpu *cpu, uint64_t la, enum insn_op op)
-{
-	const struct vmcb_save *s = &cpu->cur->save;
-
-	return cache_lookup(cpu, s, op, entry_key(code_mode(s), la), true) != 0;
-}
 
 static void entry_empty(struct decode_entry *c)
 {
