@@ -104,7 +104,7 @@ def l2_boot(build, cpu, way, nestvisor, timeout=900):
     args = argparse.Namespace(efi=None, next=None, config=None, config_file=None,
                               file=None, kernel=None, initrd=None, append=None,
                               cpu=cpu, memory=2048, icount=None, qemu_arg=None,
-                              nvram=False, secure_boot=False, disk=None)
+                              nvram=False, secure_boot=False, smm=False, disk=None)
     if nestvisor:
         args.efi = os.path.join(build, "boot", "nestvisor.efi")
         args.config_file = os.path.join(HERE, "guest", "cfg", f"linux-qemu-{way}.cfg")
