@@ -10,8 +10,9 @@
  * (an INIT is nestvisor's).
  *
  * The function needs no stack frame: every handler is reached by a tail
- * call, and the rare paths (tracing, an unexpected code) are out of line
- * (docs/benchmarks.md counts the instructions of an exit).
+ * call, and the rare paths (an unexpected code) are out of line; with
+ * log=trace svm/vmrun.S calls svm_handle_exit_traced() instead, chosen at
+ * start-up (docs/benchmarks.md counts the instructions of an exit).
  */
 #include "core/log.h"
 #include "core/panic.h"
@@ -22,8 +23,6 @@
 #include "svm/nested_internal.h"
 #include "svm/init_sipi.h"
 #include "svm/smp.h"
-
-void svm_handle_exit(struct cpu *cpu);
 
 typedef void (*exit_handler_fn)(struct cpu *cpu);
 
@@ -212,28 +211,12 @@ static inline __attribute__((always_inline)) void dispatch_l1(struct cpu *cpu,
 	unexpected_exit(cpu, code);
 }
 
-/* With log=trace: log the exit just recorded, then handle it.  Out of line,
- * so that svm_handle_exit() itself needs no stack frame. */
-static __attribute__((noinline, cold)) void trace_exit(struct cpu *cpu)
-{
-	const struct exit_record *r =
-		&cpu->ring[(cpu->nr_exits - 1) % EXIT_RING_SIZE];
-
-	nv_log(LOG_TRACE, "%s exit 0x%lx info1 0x%lx info2 0x%lx rip 0x%lx",
-	       cpu->nested.guest_mode ? "L2" : "L1", r->code, r->info1,
-	       r->info2, r->rip);
-	if (cpu->nested.guest_mode) {
-		cli(); /* as in svm_handle_exit() */
-		nested_handle_exit(cpu);
-	} else {
-		dispatch_l1(cpu, r->code);
-	}
-}
-
-void svm_handle_exit(struct cpu *cpu)
+/* The exit just taken: the CPU in host mode, the exit in the ring and
+ * counted.  Returns whether L2 ran. */
+static inline __attribute__((always_inline)) bool record_exit(struct cpu *cpu,
+							      uint64_t code)
 {
 	struct vmcb *v = cpu->cur;
-	uint64_t code = v->control.exit_code;
 	uint64_t n = cpu->nr_exits;
 	bool l2 = cpu->nested.guest_mode;
 	struct exit_record *r = &cpu->ring[n % EXIT_RING_SIZE];
@@ -244,16 +227,38 @@ void svm_handle_exit(struct cpu *cpu)
 	__atomic_store_n(&cpu->nr_exits, n + 1, __ATOMIC_RELEASE);
 	*r = (struct exit_record){ code, v->control.exit_info_1,
 				   v->control.exit_info_2, v->save.rip };
-	cpu->exit_counts[l2][nv_exit_slot(code)]++;
+	cpu->exit_counts[nv_exit_slot(code)][l2]++;
 	v->control.tlb_control = TLB_CONTROL_DO_NOTHING;
-	if (__builtin_expect(log_get_level() >= LOG_TRACE, 0)) {
-		trace_exit(cpu);
-		return;
-	}
-	if (l2) {
+	return l2;
+}
+
+void svm_handle_exit(struct cpu *cpu)
+{
+	uint64_t code = cpu->cur->control.exit_code;
+
+	if (record_exit(cpu, code)) {
 		/* vmcb02 may have run with the host's IF set (svm/vmrun.S):
 		 * clear, before anything opens the GIF or runs vmcb01. */
 		cli();
+		nested_handle_exit(cpu);
+		return;
+	}
+	dispatch_l1(cpu, code);
+}
+
+/* With log=trace (cpu->exit_fn, svm/launch.c): log every exit, then
+ * handle it. */
+void svm_handle_exit_traced(struct cpu *cpu)
+{
+	uint64_t code = cpu->cur->control.exit_code;
+	bool l2 = record_exit(cpu, code);
+	const struct exit_record *r =
+		&cpu->ring[(cpu->nr_exits - 1) % EXIT_RING_SIZE];
+
+	nv_log(LOG_TRACE, "%s exit 0x%lx info1 0x%lx info2 0x%lx rip 0x%lx",
+	       l2 ? "L2" : "L1", r->code, r->info1, r->info2, r->rip);
+	if (l2) {
+		cli(); /* as in svm_handle_exit() */
 		nested_handle_exit(cpu);
 		return;
 	}

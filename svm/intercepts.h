@@ -35,6 +35,12 @@
 		       INTERCEPT2_VMLOAD | INTERCEPT2_VMSAVE | INTERCEPT2_STGI | \
 		       INTERCEPT2_CLGI | INTERCEPT2_SKINIT | INTERCEPT2_WBINVD)
 
+/* The exit handler (svm/exit.c) svm/vmrun.S calls through cpu->exit_fn:
+ * svm_handle_exit_traced() with log=trace, which logs every exit first,
+ * else svm_handle_exit(). */
+void svm_handle_exit(struct cpu *cpu);
+void svm_handle_exit_traced(struct cpu *cpu);
+
 void handle_cpuid(struct cpu *cpu);
 void handle_msr(struct cpu *cpu);
 void handle_ioio(struct cpu *cpu);

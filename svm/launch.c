@@ -80,6 +80,9 @@ static struct cpu *alloc_cpu(unsigned idx, uint32_t apic_id)
 	cpu->vmcb01_pa = (uint64_t)cpu->vmcb01;
 	cpu->cur = cpu->vmcb01;
 	cpu->decode_cur = cpu->decode_cache[0];
+	/* The level is set (hv_prepare): every exit logged with trace. */
+	cpu->exit_fn = log_get_level() >= LOG_TRACE ? svm_handle_exit_traced :
+						       svm_handle_exit;
 	cpu->cur_pa = cpu->vmcb01_pa;
 	cpu->cur_phys = &l1_gmem;
 	decode_cache_init(cpu);

@@ -68,6 +68,9 @@ struct cpu {
 	 * NPT). */
 	uint64_t cur_pa;
 	uint8_t cur_host_if;       /* 1: VMRUN with RFLAGS.IF set (see vmrun.S) */
+	/* The exit handler svm/vmrun.S calls, chosen at start-up from the
+	 * log level (svm/exit.c). */
+	void (*exit_fn)(struct cpu *cpu);
 	struct vmcb *cur;
 	const struct gmem *cur_phys;
 	uint64_t vmcb01_pa;
@@ -110,7 +113,7 @@ struct cpu {
 	 * (svm/exit.c). */
 	uint64_t invalid_exit;
 	/* Exits by NV_HC_EXIT_COUNTS slot, of L1 ([0]) and L2 ([1]). */
-	uint64_t exit_counts[2][NV_EXIT_SLOTS];
+	uint64_t exit_counts[NV_EXIT_SLOTS][2];
 	uint64_t npf_reflected;    /* #NPFs of L2 reflected to L1 */
 
 	/* Which CPU this is, and the requests other CPUs make of it

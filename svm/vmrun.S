@@ -95,7 +95,7 @@ svm_after_vmrun:
 	movq	%rax, %rdi
 	movq	CPU_HOST_VMCB_PA(%rdi), %rax
 	vmload	%rax
-	call	svm_handle_exit
+	call	*CPU_EXIT_FN(%rdi)	/* svm_handle_exit(cpu) (svm/exit.c) */
 	movq	(%rsp), %rdi
 	jmp	1b
 	.size svm_run_loop, . - svm_run_loop
