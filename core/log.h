@@ -37,7 +37,9 @@ typedef void (*log_sink_fn)(const char *s, unsigned long len);
 
 #define LOG_MAX_SINKS 4
 
-extern enum log_level log_level_now; /* read it through log_get_level() */
+/* Read it through log_get_level().  Hidden: one RIP-relative load in the
+ * exit path, not one through the GOT. */
+extern enum log_level log_level_now __attribute__((visibility("hidden")));
 
 /* Makes sink the only sink (NULL: none). */
 void log_set_sink(log_sink_fn sink);

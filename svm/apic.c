@@ -141,6 +141,7 @@ static void nmi_ipi(struct cpu *cpu, const struct icr_fields *f, bool x2apic)
 		    __atomic_load_n(&s->status, __ATOMIC_ACQUIRE) != CPU_RUNNING)
 			continue;
 		__atomic_fetch_add(&s->cpu->nmi_ipis, 1, __ATOMIC_RELEASE);
+		smp_post(s->cpu);
 		smp_kick(s->cpu);
 	}
 }

@@ -25,15 +25,27 @@
 #include "svm/smp.h"
 #include "svm/nested_feat.h"
 
-void handle_cpuid(struct cpu *cpu)
+/* The answer into L1's registers, then RIP past CPUID (its length from
+ * insn_begin(), checked before anything was computed). */
+static inline __attribute__((always_inline)) void
+cpuid_done(struct cpu *cpu, struct cpuid_regs64 r, int len)
 {
-	struct vmcb_save *s = &cpu->cur->save;
-	uint32_t leaf = (uint32_t)s->rax, sub = (uint32_t)cpu->gregs.rcx;
-	struct cpuid_regs64 r = { 0, 0, 0, 0 };
-	int len = insn_begin(cpu, INSN_CPUID);
+	cpu->cur->save.rax = r.rax;
+	cpu->gregs.rbx = r.rbx;
+	cpu->gregs.rcx = r.rcx;
+	cpu->gregs.rdx = r.rdx;
+	guest_advance_rip(cpu, (unsigned)len);
+}
 
-	if (len < 0)
-		return;
+/* The vendor leaves and the extended ones: everything but the basic
+ * leaves. */
+static struct cpuid_regs64 other_leaf(struct cpu *cpu, uint32_t leaf,
+				      uint32_t sub)
+{
+	struct cpuid_regs64 r = { 0, 0, 0, 0 };
+	struct cpuid_regs c;
+	uint32_t w[4];
+
 	if ((leaf & 0xffffff00u) == NV_CPUID_VENDOR_LEAF) {
 		if (leaf == NV_CPUID_VENDOR_LEAF)
 			r = (struct cpuid_regs64){ NV_CPUID_MAX_LEAF,
@@ -47,50 +59,75 @@ void handle_cpuid(struct cpu *cpu)
 						__ATOMIC_RELAXED),
 				cpu->apic_id,
 				*hvmem.canary == HVMEM_CANARY };
-	} else {
-		struct cpuid_regs c = cpuid_count(leaf, sub);
-		uint32_t w[4] = { c.eax, c.ebx, c.ecx, c.edx };
-
-		cpuid_apply_policy(leaf, w);
-		switch (leaf) {
-		case 1:
-			w[CPUID_ECX] |= CPUID_1_ECX_HV;
-			w[CPUID_ECX] &= ~CPUID_1_ECX_OSXSAVE;
-			if (s->cr4 & X86_CR4_OSXSAVE)
-				w[CPUID_ECX] |= CPUID_1_ECX_OSXSAVE;
-			break;
-		case 7:
-			if (sub == 0) {
-				w[CPUID_ECX] &= ~CPUID_7_ECX_OSPKE;
-				if (s->cr4 & X86_CR4_PKE)
-					w[CPUID_ECX] |= CPUID_7_ECX_OSPKE;
-				w[CPUID_EBX] |= nested_feat_cpuid7_ebx(&cpu->nested.feat);
-			}
-			break;
-		case 0x80000001:
-			w[CPUID_ECX] &= ~CPUID_E1_ECX_SVM;
-			if (cpu->nested.offered)
-				w[CPUID_ECX] |= CPUID_E1_ECX_SVM;
-			break;
-		case 0x80000008:
-			w[CPUID_EAX] = (w[CPUID_EAX] & ~(CPUID_E8_EAX_PHYS_BITS |
-							 CPUID_E8_EAX_GUEST_PHYS)) |
-				       cpu->caps.l1_maxphyaddr;
-			break;
-		case 0x8000000a:
-			w[0] = w[1] = w[2] = w[3] = 0;
-			if (cpu->nested.offered) {
-				w[CPUID_EAX] = 1;
-				w[CPUID_EBX] = cpu->nested.l1_nr_asids;
-				w[CPUID_EDX] = cpu->nested.l1_cpuid_edx;
-			}
-			break;
-		}
-		r = (struct cpuid_regs64){ w[0], w[1], w[2], w[3] };
+		return r;
 	}
-	s->rax = r.rax;
-	cpu->gregs.rbx = r.rbx;
-	cpu->gregs.rcx = r.rcx;
-	cpu->gregs.rdx = r.rdx;
-	guest_advance_rip(cpu, (unsigned)len);
+	c = cpuid_count(leaf, sub);
+	w[0] = c.eax;
+	w[1] = c.ebx;
+	w[2] = c.ecx;
+	w[3] = c.edx;
+	cpuid_apply_policy(leaf, w);
+	switch (leaf) {
+	case 0x80000001:
+		w[CPUID_ECX] &= ~CPUID_E1_ECX_SVM;
+		if (cpu->nested.offered)
+			w[CPUID_ECX] |= CPUID_E1_ECX_SVM;
+		break;
+	case 0x80000008:
+		w[CPUID_EAX] = (w[CPUID_EAX] & ~(CPUID_E8_EAX_PHYS_BITS |
+						 CPUID_E8_EAX_GUEST_PHYS)) |
+			       cpu->caps.l1_maxphyaddr;
+		break;
+	case 0x8000000a:
+		w[0] = w[1] = w[2] = w[3] = 0;
+		if (cpu->nested.offered) {
+			w[CPUID_EAX] = 1;
+			w[CPUID_EBX] = cpu->nested.l1_nr_asids;
+			w[CPUID_EDX] = cpu->nested.l1_cpuid_edx;
+		}
+		break;
+	}
+	return (struct cpuid_regs64){ w[0], w[1], w[2], w[3] };
+}
+
+/* Out of line, so that the basic leaves need no stack frame. */
+static __attribute__((noinline)) void handle_other_leaf(struct cpu *cpu,
+							uint32_t leaf,
+							uint32_t sub, int len)
+{
+	cpuid_done(cpu, other_leaf(cpu, leaf, sub), len);
+}
+
+/*
+ * The basic leaves (below the vendor range), the common case, come from
+ * the CPU with 1 and 7 rewritten; the policy table has no rule for them
+ * (its test, tests/host/test_cpuid_policy.c, holds it to that), so it is
+ * not looked at here.
+ */
+void handle_cpuid(struct cpu *cpu)
+{
+	struct vmcb_save *s = &cpu->cur->save;
+	uint32_t leaf = (uint32_t)s->rax, sub = (uint32_t)cpu->gregs.rcx;
+	struct cpuid_regs64 r;
+	int len = insn_begin(cpu, INSN_CPUID);
+
+	if (len < 0)
+		return;
+	if (__builtin_expect(leaf >= NV_CPUID_VENDOR_LEAF, 0)) {
+		handle_other_leaf(cpu, leaf, sub, len);
+		return;
+	}
+	r = cpuid_count64(leaf, sub);
+	if (leaf == 1) {
+		r.rcx |= CPUID_1_ECX_HV;
+		r.rcx &= ~(uint64_t)CPUID_1_ECX_OSXSAVE;
+		if (s->cr4 & X86_CR4_OSXSAVE)
+			r.rcx |= CPUID_1_ECX_OSXSAVE;
+	} else if (leaf == 7 && sub == 0) {
+		r.rcx &= ~(uint64_t)CPUID_7_ECX_OSPKE;
+		if (s->cr4 & X86_CR4_PKE)
+			r.rcx |= CPUID_7_ECX_OSPKE;
+		r.rbx |= nested_feat_cpuid7_ebx(&cpu->nested.feat);
+	}
+	cpuid_done(cpu, r, len);
 }

@@ -30,7 +30,7 @@ void dump_cpu_state(const struct cpu *cpu)
 						   (uint64_t)EXIT_RING_SIZE);
 	for (unsigned i = 0; i < EXIT_RING_SIZE; i++) {
 		const struct exit_record *r =
-			&cpu->ring[(cpu->ring_next + i) % EXIT_RING_SIZE];
+			&cpu->ring[(cpu->nr_exits + i) % EXIT_RING_SIZE];
 		if (!r->code && !r->rip)
 			continue;
 		log_error("  0x%lx 0x%lx 0x%lx 0x%lx", r->code, r->info1,

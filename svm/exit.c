@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: MIT
 /*
  * The exit loop's C half: svm/vmrun.S calls svm_handle_exit() after every
- * #VMEXIT.  It records the exit in the per-CPU ring (printed by a panic),
- * then hands an #SX exit, whichever guest ran, to svm/init_sipi.c (an
- * INIT is nestvisor's), an exit of vmcb02 (L2 running) to
- * svm/nested_exit.c and an exit of vmcb01 (L1 running) to its handler in
- * l1_exit_handlers[], the one place that says which file handles which
- * exit code of L1 (docs/architecture.md has the same table).
+ * #VMEXIT.  It marks the CPU as in host mode, records the exit in the
+ * per-CPU ring (printed by a panic) and counts it, then hands an exit of
+ * vmcb02 (L2 running) to svm/nested_exit.c and an exit of vmcb01 (L1
+ * running) to its handler in l1_exit_handlers[], the one place that says
+ * which file handles which exit code of L1 (docs/architecture.md has the
+ * same table).  An #SX exit, whichever guest ran, goes to svm/init_sipi.c
+ * (an INIT is nestvisor's).
  *
  * The function needs no stack frame: every handler is reached by a tail
- * call, and the rare paths (tracing, an unexpected code) are out of line
- * (docs/benchmarks.md counts the instructions of an exit).
+ * call, and the rare paths (an unexpected code) are out of line; with
+ * log=trace svm/vmrun.S calls svm_handle_exit_traced() instead, chosen at
+ * start-up (docs/benchmarks.md counts the instructions of an exit).
  */
 #include "core/log.h"
 #include "core/panic.h"
@@ -19,9 +21,8 @@
 #include "svm/intercepts.h"
 #include "svm/nested.h"
 #include "svm/nested_internal.h"
+#include "svm/init_sipi.h"
 #include "svm/smp.h"
-
-void svm_handle_exit(struct cpu *cpu);
 
 typedef void (*exit_handler_fn)(struct cpu *cpu);
 
@@ -92,9 +93,26 @@ static __attribute__((noinline)) void l1_nmi(struct cpu *cpu)
 	reinject_interrupted(cpu, pending, err);
 }
 
+/* A physical interrupt while L1's GIF is in vmcb01's V_GIF (vmcb01
+ * intercepts INTR only then, svm/nested_gif.c): L1 takes it itself if
+ * V_GIF is set, else after its STGI.  The event whose delivery it
+ * interrupted is delivered again (APM Vol. 2 §15.7.2). */
+static __attribute__((noinline)) void l1_intr(struct cpu *cpu)
+{
+	union svm_event pending = cpu->vmcb01->control.exit_int_info;
+	uint32_t err = cpu->vmcb01->control.exit_int_info_err;
+
+	cpu->entered_with.raw = 0;
+	nested_gif_hold(cpu);
+	reinject_interrupted(cpu, pending, err);
+}
+
 /* Every exit vmcb01 produces (L0_INTERCEPT1, L0_INTERCEPT2,
- * L0_INTERCEPT_EXCEPTIONS, #NPF). */
+ * L0_INTERCEPT_EXCEPTIONS, #NPF; #SX is an INIT that reached the CPU;
+ * INTR while L1's GIF is in vmcb01's V_GIF). */
 static const exit_handler_fn l1_exit_handlers[VMEXIT_WBINVD + 1] = {
+	[VMEXIT_EXCP_BASE + X86_VEC_SX] = sipi_init_arrived, /* svm/init_sipi.c */
+	[VMEXIT_INTR] = l1_intr,             /* here */
 	[VMEXIT_NMI] = l1_nmi,               /* here */
 	[VMEXIT_SMI] = handle_smi,           /* svm/smi.c */
 	[VMEXIT_CR4_WRITE] = handle_cr4_write, /* svm/cr.c */
@@ -168,18 +186,12 @@ unexpected_exit(struct cpu *cpu, uint64_t code)
 	panic("unhandled L1 exit code 0x%lx", code);
 }
 
-/* The handler of the exit just recorded, reached by a tail call. */
-static inline __attribute__((always_inline)) void dispatch(struct cpu *cpu,
-							   uint64_t code)
+/* The handler of L1's exit just recorded, reached by a tail call (an
+ * INIT (#SX) is taken whichever guest ran: L1's table has it, and
+ * svm/nested_exit.c looks at it first). */
+static inline __attribute__((always_inline)) void dispatch_l1(struct cpu *cpu,
+							      uint64_t code)
 {
-	if (code == VMEXIT_EXCP_BASE + X86_VEC_SX) {
-		sipi_init_arrived(cpu);       /* svm/init_sipi.c */
-		return;
-	}
-	if (cpu->nested.guest_mode) {
-		nested_handle_exit(cpu);
-		return;
-	}
 	/* The most frequent exit first, ahead of the table. */
 	if (code == VMEXIT_CPUID) {
 		handle_cpuid(cpu);
@@ -197,35 +209,56 @@ static inline __attribute__((always_inline)) void dispatch(struct cpu *cpu,
 	unexpected_exit(cpu, code);
 }
 
-/* With log=trace: log the exit just recorded, then handle it.  Out of line,
- * so that svm_handle_exit() itself needs no stack frame. */
-static __attribute__((noinline, cold)) void trace_exit(struct cpu *cpu)
+/* The exit just taken: the CPU in host mode, the exit in the ring and
+ * counted.  Returns whether L2 ran. */
+static inline __attribute__((always_inline)) bool record_exit(struct cpu *cpu,
+							      uint64_t code)
 {
-	const struct exit_record *r =
-		&cpu->ring[(cpu->ring_next + EXIT_RING_SIZE - 1) % EXIT_RING_SIZE];
+	struct vmcb *v = cpu->cur;
+	uint64_t n = cpu->nr_exits;
+	bool l2 = cpu->nested.guest_mode;
+	struct exit_record *r = &cpu->ring[n % EXIT_RING_SIZE];
 
-	nv_log(LOG_TRACE, "%s exit 0x%lx info1 0x%lx info2 0x%lx rip 0x%lx",
-	       cpu->nested.guest_mode ? "L2" : "L1", r->code, r->info1,
-	       r->info2, r->rip);
-	dispatch(cpu, r->code);
+	/* In host mode (svm/smp.c, "TLB shootdown"): release stores, a
+	 * shootdown only waits for them. */
+	__atomic_store_n(&cpu->in_guest, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&cpu->nr_exits, n + 1, __ATOMIC_RELEASE);
+	*r = (struct exit_record){ code, v->control.exit_info_1,
+				   v->control.exit_info_2, v->save.rip };
+	cpu->exit_counts[nv_exit_slot(code)][l2]++;
+	v->control.tlb_control = TLB_CONTROL_DO_NOTHING;
+	return l2;
 }
 
 void svm_handle_exit(struct cpu *cpu)
 {
-	struct vmcb *v = cpu->cur;
-	uint64_t code = v->control.exit_code;
-	struct exit_record *r = &cpu->ring[cpu->ring_next];
+	uint64_t code = cpu->cur->control.exit_code;
 
-	smp_exit_begin(cpu);
-	*r = (struct exit_record){ code, v->control.exit_info_1,
-				   v->control.exit_info_2, v->save.rip };
-	cpu->ring_next = (cpu->ring_next + 1) % EXIT_RING_SIZE;
-	cpu->nr_exits++;
-	cpu->exit_counts[cpu->nested.guest_mode][nv_exit_slot(code)]++;
-	v->control.tlb_control = TLB_CONTROL_DO_NOTHING;
-	if (log_get_level() >= LOG_TRACE) {
-		trace_exit(cpu);
+	if (record_exit(cpu, code)) {
+		/* vmcb02 may have run with the host's IF set (svm/vmrun.S):
+		 * clear, before anything opens the GIF or runs vmcb01. */
+		cli();
+		nested_handle_exit(cpu);
 		return;
 	}
-	dispatch(cpu, code);
+	dispatch_l1(cpu, code);
+}
+
+/* With log=trace (cpu->exit_fn, svm/launch.c): log every exit, then
+ * handle it. */
+void svm_handle_exit_traced(struct cpu *cpu)
+{
+	uint64_t code = cpu->cur->control.exit_code;
+	bool l2 = record_exit(cpu, code);
+	const struct exit_record *r =
+		&cpu->ring[(cpu->nr_exits - 1) % EXIT_RING_SIZE];
+
+	nv_log(LOG_TRACE, "%s exit 0x%lx info1 0x%lx info2 0x%lx rip 0x%lx",
+	       l2 ? "L2" : "L1", r->code, r->info1, r->info2, r->rip);
+	if (l2) {
+		cli(); /* as in svm_handle_exit() */
+		nested_handle_exit(cpu);
+		return;
+	}
+	dispatch_l1(cpu, code);
 }

@@ -80,6 +80,7 @@ void sipi_send_init(struct cpu *target)
 	__atomic_store_n(&target->sipi.init_seq, target->sipi.init_seq + 1,
 			 __ATOMIC_RELEASE);
 	spin_unlock(&ipi_lock);
+	smp_post(target);
 	smp_kick(target);
 }
 
@@ -99,6 +100,7 @@ void sipi_init_arrived(struct cpu *cpu)
 	__atomic_store_n(&cpu->sipi.init_seq, cpu->sipi.init_seq + 1,
 			 __ATOMIC_RELEASE);
 	spin_unlock(&ipi_lock);
+	smp_post(cpu);
 }
 
 static struct vmcb_seg real_seg(uint16_t sel, uint16_t attrib, uint64_t base)
@@ -128,6 +130,7 @@ void vcpu_init_state(struct cpu *cpu)
 	n->svme = false;
 	nested_set_gif(cpu, true);
 	cpu->cur = cpu->vmcb01;
+	cpu->decode_cur = cpu->decode_cache[0];
 	cpu->cur_pa = cpu->vmcb01_pa;
 	cpu->cur_host_if = 0;
 	cpu->cur_phys = &l1_gmem;
@@ -161,7 +164,8 @@ void vcpu_init_state(struct cpu *cpu)
 	c->event_inj = (union svm_event){ 0 };
 	c->event_inj_err = 0;
 	c->tlb_control = TLB_CONTROL_FLUSH_ALL;
-	cpu->decode_cache[0].la = cpu->decode_cache[1].la = ~0ull;
+	decode_cache_clear(cpu, 0);
+	decode_cache_clear(cpu, 1);
 }
 
 void vcpu_start_at(struct cpu *cpu, uint16_t cs_sel, uint64_t cs_base,
@@ -184,7 +188,10 @@ static bool init_can_be_taken(struct cpu *cpu)
 		nested_vmexit(cpu, VMEXIT_INIT, 0, 0, 0);
 		return false;
 	}
-	return n->guest_mode || n->gif;
+	if (n->guest_mode || nested_gif_get(cpu))
+		return true;
+	nested_gif_hold(cpu); /* until L1's STGI */
+	return false;
 }
 
 static void take_init(struct cpu *cpu, uint32_t seq)

@@ -76,6 +76,7 @@ enum insn_op {
 	INSN_MOV_STORE,	/* 88, 89, C6 /0, C7 /0 to memory; A2, A3 */
 	INSN_XCHG,	/* 86, 87 with memory */
 	INSN_LMSW,	/* 0F 01 /6 */
+	INSN_NR_OPS	/* (how many: not an instruction) */
 };
 #define INSN_OP_LAST INSN_LMSW
 

@@ -37,6 +37,12 @@
 		       INTERCEPT2_VMLOAD | INTERCEPT2_VMSAVE | INTERCEPT2_STGI | \
 		       INTERCEPT2_CLGI | INTERCEPT2_SKINIT | INTERCEPT2_WBINVD)
 
+/* The exit handler (svm/exit.c) svm/vmrun.S calls through cpu->exit_fn:
+ * svm_handle_exit_traced() with log=trace, which logs every exit first,
+ * else svm_handle_exit(). */
+void svm_handle_exit(struct cpu *cpu);
+void svm_handle_exit_traced(struct cpu *cpu);
+
 void handle_cpuid(struct cpu *cpu);
 void handle_msr(struct cpu *cpu);
 void handle_ioio(struct cpu *cpu);
@@ -142,6 +148,12 @@ static inline void instruction_completed(struct cpu *cpu)
  */
 int insn_begin(struct cpu *cpu, enum insn_op op);
 int skip_instruction(struct cpu *cpu, enum insn_op op);
+
+/* The decode cache (svm/nrip.c): decode_cache_init() empties it (at
+ * start-up), decode_cache_clear() empties guest level 0 (L1) or 1 (L2)
+ * when the level's code moves to another address space, and at INIT. */
+void decode_cache_init(struct cpu *cpu);
+void decode_cache_clear(struct cpu *cpu, unsigned level);
 
 /* The length of the instruction op at the running guest's RIP, or
  * -NV_EINVAL if the bytes there are not op. */

@@ -43,6 +43,7 @@
 #include "svm/apic.h"
 #include "svm/chipset_lock.h"
 #include "svm/dump.h"
+#include "svm/intercepts.h"
 #include "svm/nested.h"
 #include "svm/nvctl.h"
 #include "svm/permmap.h"
@@ -92,9 +93,13 @@ static struct cpu *alloc_cpu(unsigned idx, uint32_t apic_id)
 		return 0;
 	cpu->vmcb01_pa = (uint64_t)cpu->vmcb01;
 	cpu->cur = cpu->vmcb01;
+	cpu->decode_cur = cpu->decode_cache[0];
+	/* The level is set (hv_prepare): every exit logged with trace. */
+	cpu->exit_fn = log_get_level() >= LOG_TRACE ? svm_handle_exit_traced :
+						       svm_handle_exit;
 	cpu->cur_pa = cpu->vmcb01_pa;
 	cpu->cur_phys = &l1_gmem;
-	cpu->decode_cache[0].la = cpu->decode_cache[1].la = ~0ull; /* empty */
+	decode_cache_init(cpu);
 	cpu->npf_retry_gpa = ~0ull;
 	cpu->invalid_exit = ~0ull - 1;
 	cpu->host_vmcb_pa = (uint64_t)cpu->host_vmcb;

@@ -58,8 +58,14 @@ static int efer_write(struct cpu *cpu, uint64_t val)
 	if (n->guest_mode) {
 		n->l2_efer = val;
 		nested_update_intercepts(cpu);
-	} else
+	} else {
 		n->svme = val & X86_EFER_SVME;
+		/* CLGI and STGI must #UD now: they exit again; so do
+		 * VMLOAD and VMSAVE, which run while SVME is set */
+		if (!n->svme)
+			nested_gif_hold(cpu);
+		nested_update_intercepts(cpu);
+	}
 	s->efer = val | X86_EFER_SVME;
 	return 0;
 }

@@ -133,7 +133,16 @@ static void prepare_vmcb02(struct cpu *cpu)
 	const struct vmcb_control *c01 = &cpu->vmcb01->control;
 	struct vmcb_control *c = &n->vmcb02->control;
 
-	*c = (struct vmcb_control){ 0 };
+	/* Every field of vmcb02's control area that VMRUN reads is written
+	 * here (or, the intercepts of exceptions, misc1 and misc2, by
+	 * nested_update_intercepts() before L2 runs); the others (AVIC, GHCB,
+	 * VMSA, clean bits, virt_ext, the reserved bytes) stay zero from the
+	 * allocation: nestvisor never writes them.  Of the fields the CPU
+	 * writes at #VMEXIT, EXITINTINFO and next_rip are read before L2 has
+	 * run when an NMI or an INIT is reflected at once: cleared. */
+	c->exit_int_info.raw = 0;
+	c->exit_int_info_err = 0;
+	c->next_rip = 0;
 	c->intercept_cr = c12->intercept_cr | L0_INTERCEPT_CR;
 	c->intercept_dr = c12->intercept_dr;
 	c->intercept_misc3 = c12->intercept_misc3;
@@ -165,7 +174,13 @@ static void prepare_vmcb02(struct cpu *cpu)
 	c->int_ctl = c12->int_ctl;
 	c->int_vector = c12->int_vector;
 	c->int_state = c12->int_state;
-	event_inject(cpu, n->vmcb02, c12->event_inj, c12->event_inj_err);
+	if (c12->event_inj.valid) {
+		event_inject(cpu, n->vmcb02, c12->event_inj, c12->event_inj_err);
+	} else {
+		c->event_inj.raw = 0;
+		c->event_inj_err = 0;
+		cpu->injected[1].raw = 0;
+	}
 
 	c->misc_ctl = MISC_CTL_NP_ENABLE;
 	if (n->l2_np) {
@@ -219,6 +234,7 @@ void nested_vmrun_refused(struct cpu *cpu)
 
 	n->guest_mode = false;
 	cpu->cur = cpu->vmcb01;
+	cpu->decode_cur = cpu->decode_cache[0];
 	cpu->cur_pa = cpu->vmcb01_pa;
 	cpu->cur_phys = &l1_gmem;
 	vmrun_failed(cpu);
@@ -257,6 +273,7 @@ void nested_vmrun(struct cpu *cpu)
 	 * single-step trap waits there too, svm/inject.c). */
 	guest_advance_rip(cpu, (unsigned)len);
 	n->vmcb12_gpa = ctx.vmcb12_gpa;
+	n->vmcb12 = v12;
 	nested_copy_vmcb12(&n->cache, v12);
 	nested_sanitize_controls(&n->cache.ctrl, &n->caps);
 	if (nested_needs_pdptes(&n->cache))
@@ -268,7 +285,7 @@ void nested_vmrun(struct cpu *cpu)
 	}
 	n->l2_np = n->cache.ctrl.misc_ctl & MISC_CTL_NP_ENABLE;
 	if (n->l2_np) /* L2's code no longer lives in L1's physical space */
-		cpu->decode_cache[1].la = ~0ull;
+		decode_cache_clear(cpu, 1);
 	if (n->l2_np && nested_npt_setup(cpu)) {
 		why = (struct nested_check_failure){
 			0, "out of memory for the shadow NPT", "snpt" };
@@ -289,6 +306,7 @@ void nested_vmrun(struct cpu *cpu)
 	n->guest_mode = true;
 	n->v_irq_held = false;
 	cpu->cur = n->vmcb02;
+	cpu->decode_cur = cpu->decode_cache[1];
 	cpu->cur_pa = n->vmcb02_pa;
 	cpu->cur_phys = n->l2_np ? &n->l2_phys : &l1_gmem;
 	nested_set_gif(cpu, true);
@@ -302,9 +320,8 @@ void nested_vmexit(struct cpu *cpu, uint64_t code, uint64_t info1,
 	struct nested *n = &cpu->nested;
 	struct vmcb *v02 = n->vmcb02;
 	struct vmcb_save *s01 = &cpu->vmcb01->save;
-	/* vmcb12_gpa passed VMRUN's checks: never NULL. */
-	volatile struct vmcb *v12 =
-		(volatile struct vmcb *)l1_host_ptr(n->vmcb12_gpa, 4096);
+	/* Where VMRUN found vmcb12 (L1's memory map does not change). */
+	volatile struct vmcb *v12 = n->vmcb12;
 	volatile struct vmcb_save *s12 = &v12->save;
 	volatile struct vmcb_control *c12 = &v12->control;
 	/* vNMI's bits only with V_NMI_ENABLE: else they are not used and
@@ -371,6 +388,7 @@ void nested_vmexit(struct cpu *cpu, uint64_t code, uint64_t info1,
 	n->guest_mode = false;
 	n->nr_reflected++;
 	cpu->cur = cpu->vmcb01;
+	cpu->decode_cur = cpu->decode_cache[0];
 	cpu->cur_pa = cpu->vmcb01_pa;
 	cpu->cur_phys = &l1_gmem;
 	nested_set_gif(cpu, false);

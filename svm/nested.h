@@ -33,10 +33,12 @@ struct nested {
 	uint64_t hsave_pa;     /* L1's VM_HSAVE_PA */
 	uint64_t vm_cr;        /* L1's VM_CR */
 	bool gif;              /* the GIF L1 and L2 share (svm/nested_gif.c) */
+	bool l1_vgif;          /* ... in vmcb01's V_GIF while L1 runs */
 
 	/* The L2 being run. */
 	bool guest_mode;
 	uint64_t vmcb12_gpa;
+	volatile struct vmcb *vmcb12; /* vmcb12_gpa in nestvisor's map */
 	struct vmcb12_cache cache; /* vmcb12 as copied and checked */
 	struct vmcb *vmcb02;
 	uint64_t vmcb02_pa;
@@ -83,6 +85,13 @@ void nested_npt_reclaim(struct cpu *cpu);
  * CPU stopped watching a page of L1's permission maps that this vCPU's
  * view may use, which is then stale (svm/nested_maps.c). */
 void nested_maps_request(struct cpu *cpu);
+
+/* The GIF (svm/nested_gif.c): nested_gif_get() reads it (vmcb01's V_GIF
+ * while L1 runs with the CPU's vGIF); nested_gif_hold(): something must
+ * wait for the GIF now (an interrupt, an NMI, an INIT): it is held in
+ * software again, and L1's STGI exits. */
+bool nested_gif_get(const struct cpu *cpu);
+void nested_gif_hold(struct cpu *cpu);
 
 /* L1's SVM instructions (exits of vmcb01). */
 void nested_vmrun(struct cpu *cpu);

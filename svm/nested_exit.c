@@ -15,6 +15,7 @@
 #include "drivers/debug_exit.h"
 #include "svm/dump.h"
 #include "svm/event.h"
+#include "svm/init_sipi.h"
 #include "svm/intercepts.h"
 #include "svm/nested_internal.h"
 #include "svm/smp.h"
@@ -263,16 +264,30 @@ static void l2_exception(struct cpu *cpu, union svm_event pending,
 		cpu->cur->save.cr2 = c->exit_info_2;
 }
 
-void nested_handle_exit(struct cpu *cpu)
+/* Does nestvisor look at this exit before L1's intercepts (the checks of
+ * handle_exit_l0() ahead of them)? */
+static inline __attribute__((always_inline)) bool
+l0_first(const struct cpu *cpu, uint64_t code)
+{
+	if (code == VMEXIT_NPF || code == VMEXIT_SMI || code == VMEXIT_NMI ||
+	    code == VMEXIT_SWINT || code == VMEXIT_PAUSE ||
+	    code == VMEXIT_RDTSC || vmexit_is_invalid(code) ||
+	    nested_feat_sees_exits(&cpu->nested.feat))
+		return true;
+	if (code == VMEXIT_IOIO || code == VMEXIT_MSR)
+		return cpu->nested.maps_stale;
+	return !(cpu->nested.l2_efer & X86_EFER_SVME) &&
+	       (needs_svme(code) || code == VMEXIT_EXCP_BASE + X86_VEC_GP);
+}
+
+/* Every exit but the common one, in the order of the checks. */
+static __attribute__((noinline)) void handle_exit_l0(struct cpu *cpu,
+						     uint64_t code)
 {
 	struct vmcb_control *c = &cpu->cur->control;
-	uint64_t code = c->exit_code;
 	union svm_event pending = c->exit_int_info;
 	uint32_t pending_err = c->exit_int_info_err;
 
-	/* What vmcb02 was entered with (svm/inject.c), for re-injection. */
-	cpu->entered_with = cpu->injected[1];
-	cpu->injected[1].raw = 0;
 	if (vmexit_is_invalid(code)) {
 		vmcb02_invalid(cpu);
 		return;
@@ -412,4 +427,27 @@ reinject:
 	/* The shadow NPT or L1's NPT changed under L2: flush its TLB (tagged
 	 * by ASID only, not by nested page table). */
 	nested_npt_tlb_flush02(cpu, c);
+}
+
+void nested_handle_exit(struct cpu *cpu)
+{
+	const struct vmcb_control *c = &cpu->cur->control;
+	uint64_t code = c->exit_code;
+
+	/* An INIT that reached the CPU is nestvisor's (svm/init_sipi.c). */
+	if (code == VMEXIT_EXCP_BASE + X86_VEC_SX) {
+		sipi_init_arrived(cpu);
+		return;
+	}
+	/* What vmcb02 was entered with (svm/inject.c), for re-injection. */
+	cpu->entered_with = cpu->injected[1];
+	cpu->injected[1].raw = 0;
+	/* The common case first: an exit of L1's that nestvisor has no part
+	 * in (none of the checks ahead of L1's intercepts applies). */
+	if (!l0_first(cpu, code) &&
+	    nested_l1_intercepts(cpu, code, c->exit_info_1)) {
+		reflect(cpu);
+		return;
+	}
+	handle_exit_l0(cpu, code);
 }

@@ -119,7 +119,9 @@ void nested_feat_intercepts(struct cpu *cpu);
  * nested_feat_entry() before every VMRUN of vmcb02 (svm/smp.c: inject a
  * pending NMI, start a step, keep the intercepts); nested_feat_exit_early()
  * at every exit of vmcb02 before anything else looks at it (true: the
- * exit was the emulation's alone, L2 resumes); nested_feat_completed()
+ * exit was the emulation's alone, L2 resumes), which it needs while
+ * nested_feat_sees_exits() (svm/nested_exit.c's common path then stands
+ * aside); nested_feat_completed()
  * when nestvisor completes an instruction of L2 during a step (returns
  * L2's own TF: is the single-step trap L2's?); nested_feat_vnmi_int_ctl()
  * the V_NMI bits of vmcb12's int_ctl at #VMEXIT.
@@ -133,10 +135,15 @@ static inline void nested_feat_entry(struct cpu *cpu, bool guest_mode,
 	if (__builtin_expect(guest_mode && f->vnmi.on, 0))
 		feat_vnmi_entry(cpu);
 }
+static inline bool nested_feat_sees_exits(const struct nested_feat *f)
+{
+	return __builtin_expect(f->vnmi.on &&
+				(f->vnmi.step || f->vnmi.after_event), 0);
+}
 static inline bool nested_feat_exit_early(struct cpu *cpu,
 					  struct nested_feat *f, uint64_t code)
 {
-	if (__builtin_expect(f->vnmi.on && (f->vnmi.step || f->vnmi.after_event), 0))
+	if (nested_feat_sees_exits(f))
 		return feat_vnmi_exit_early(cpu, code);
 	return false;
 }

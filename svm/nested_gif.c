@@ -3,7 +3,8 @@
  * The global interrupt flag (AMD APM Vol. 2 §15.17) and L2's virtual GIF
  * (§15.33.2), and the intercepts of vmcb01 and vmcb02, which follow them
  * (and L2's EFER.SVME, L1's #BP/#OF intercepts: svm/nested_swint.c, and
- * the feature emulations': svm/nested_feat.c).
+ * the feature emulations': svm/nested_feat.c; L1's EFER.SVME with the
+ * CPU's virtual VMLOAD/VMSAVE: l1_vls()).
  *
  * There is one GIF: L1's CLGI and STGI set it, and so do its L2's when L1
  * does not intercept them (and L2 has no virtual GIF); VMRUN sets it,
@@ -30,6 +31,25 @@
  *    and its SMI taken once the GIF is set, before the held NMI
  *    (gif_deliver_held() below).  SMIs from elsewhere are taken when they
  *    come (svm/smi.c); docs/nested.md lists it.
+ * With the CPU's vGIF, L1's GIF lives in vmcb01's V_GIF while nothing
+ * waits for it (nested.l1_vgif): L1's CLGI and STGI then run without an
+ * exit (a guest hypervisor's loop: CLGI; VMLOAD; VMRUN; VMSAVE; VMLOAD;
+ * STGI costs one exit less each).  V_GIF holds only virtual interrupts,
+ * and L1 takes its physical ones directly, so in this mode vmcb01
+ * intercepts INTR: a physical interrupt that L1's IF lets in exits
+ * instead (it stays pending in the local APIC), and nestvisor reads
+ * V_GIF.  Set: L1 takes it itself (vmcb01 then runs as above with the
+ * GIF set, CLGI intercepted).  Clear: the GIF goes back into software,
+ * held as above, with STGI intercepted, and the interrupt is taken after
+ * L1's STGI.  An NMI for L1 (every NMI exits anyway), an INIT, or a
+ * write to the SMI command port (an I/O exit) that finds V_GIF clear
+ * does the same: held until STGI (nested_gif_hold()), and the mode is not
+ * entered again while one of them is held.
+ * VMRUN and #VMEXIT, whose emulation sets and clears the GIF, enter the
+ * mode again; so does L1's CLGI when it exits.  Only while L1's EFER.SVME
+ * is set: its CLGI/STGI must otherwise raise #UD, which the CPU, seeing
+ * vmcb01's EFER.SVME, would not.  Exact for physical interrupts, NMIs,
+ * INITs and SMI requests; other SMIs as above.
  * L2's virtual GIF (vmcb12 V_GIF_ENABLE, offered to L1 as vGIF): L2's
  * CLGI and STGI clear and set vmcb12's V_GIF instead of the GIF, and
  * V_GIF = 0 holds L2's virtual interrupt.  Where the CPU has vGIF, vmcb02
@@ -38,6 +58,7 @@
  */
 #include "core/log.h"
 #include "core/x86.h"
+#include "svm/init_sipi.h"
 #include "svm/intercepts.h"
 #include "svm/nested_internal.h"
 #include "svm/smi_cmd.h"
@@ -62,16 +83,46 @@ static bool emulated_vgif(const struct cpu *cpu)
 	       !cpu_vgif_for_l2(cpu);
 }
 
+/*
+ * L1's VMLOAD and VMSAVE run on the CPU's virtual VMLOAD/VMSAVE where it
+ * has them (APM Vol. 2 §15.33.1): vmcb01 enables them (virt_ext) and does
+ * not intercept the instructions.  rAX is then a guest-physical address
+ * of L1, translated through vmcb01's nested page table, nestvisor's NPT
+ * for L1 (always on), so they reach only what L1 may: nestvisor's region
+ * and the hidden ranges are its sink pages there, and a watched page's
+ * write-protection holds for VMSAVE's writes as for L1's own (the #NPF
+ * path, svm/npf.c).  Outside 64-bit mode the CPU exits for them anyway
+ * (then emulated, svm/nested_insns.c).  Only while L1's EFER.SVME is set:
+ * they must otherwise raise #UD, and the CPU sees vmcb01's EFER.SVME.
+ * vmcb02 never runs them virtually (nestvisor does not offer the feature
+ * to L1: L2's are emulated, on L1-physical addresses).
+ */
+static bool l1_vls(const struct cpu *cpu)
+{
+	return svm_has(&cpu->caps, SVM_FEAT_VVMSAVE) && cpu->nested.svme;
+}
+
 void nested_update_intercepts(struct cpu *cpu)
 {
 	struct nested *n = &cpu->nested;
 	const struct vmcb12_ctrl_cache *c12 = &n->cache.ctrl;
 	struct vmcb_control *c01 = &cpu->vmcb01->control, *c02;
 
-	/* L0_INTERCEPT1 has NMI: it also holds NMIs while the GIF is clear. */
-	c01->intercept_misc1 = L0_INTERCEPT1;
-	if (!n->guest_mode)
+	/* vmcb01's while L1 runs (they are made again before L1 resumes
+	 * after L2).  L0_INTERCEPT1 has NMI: it also holds NMIs while the
+	 * GIF is clear.  L1's GIF in V_GIF: INTR exits, CLGI and STGI run.
+	 * The CPU's virtual VMLOAD/VMSAVE: they run too (above). */
+	if (!n->guest_mode) {
+		bool vls = l1_vls(cpu);
+
+		c01->intercept_misc1 = L0_INTERCEPT1 |
+				       (n->l1_vgif ? INTERCEPT1_INTR : 0);
+		c01->intercept_misc2 = L0_INTERCEPT2 &
+			~(n->l1_vgif ? INTERCEPT2_STGI | INTERCEPT2_CLGI : 0) &
+			~(vls ? INTERCEPT2_VMLOAD | INTERCEPT2_VMSAVE : 0);
+		c01->virt_ext = vls ? VIRT_EXT_VVMSAVE : 0;
 		return;
+	}
 	c02 = &n->vmcb02->control;
 	c02->intercept_misc1 = c12->intercept_misc1 | L0_INTERCEPT1;
 	/* L1's #BP and #OF intercepts for INT3 and INTO: through the INTn
@@ -124,19 +175,51 @@ static void apply_l2(struct cpu *cpu)
 	cpu->cur_host_if = (cpu->vmcb01->save.rflags & X86_RFLAGS_IF) ? 1 : 0;
 }
 
-void nested_set_gif(struct cpu *cpu, bool gif)
+/* May L1's clear GIF go into vmcb01's V_GIF (the top of this file)? */
+static bool l1_vgif_ok(const struct cpu *cpu)
+{
+	return svm_has(&cpu->caps, SVM_FEAT_VGIF) && cpu->nested.svme &&
+	       !cpu->nmi_pending && !cpu->smi_held &&
+	       !sipi_init_pending(&cpu->sipi);
+}
+
+static void set_gif(struct cpu *cpu, bool gif, bool vgif_ok)
 {
 	struct nested *n = &cpu->nested;
 	struct vmcb_control *c01 = &cpu->vmcb01->control;
 
 	n->gif = gif;
-	c01->int_ctl = gif ? c01->int_ctl & ~V_INTR_MASKING :
-			     c01->int_ctl | V_INTR_MASKING;
+	n->l1_vgif = !gif && !n->guest_mode && vgif_ok && l1_vgif_ok(cpu);
+	c01->int_ctl &= ~(V_INTR_MASKING | V_GIF | V_GIF_ENABLE);
+	if (n->l1_vgif)
+		c01->int_ctl |= V_GIF_ENABLE; /* V_GIF = 0 */
+	else if (!gif)
+		c01->int_ctl |= V_INTR_MASKING;
 	if (n->guest_mode)
 		apply_l2(cpu);
 	else
 		cpu->cur_host_if = 0;
 	nested_update_intercepts(cpu);
+}
+
+void nested_set_gif(struct cpu *cpu, bool gif)
+{
+	set_gif(cpu, gif, true);
+}
+
+bool nested_gif_get(const struct cpu *cpu)
+{
+	const struct nested *n = &cpu->nested;
+
+	if (n->l1_vgif)
+		return (cpu->vmcb01->control.int_ctl & V_GIF) != 0;
+	return n->gif;
+}
+
+void nested_gif_hold(struct cpu *cpu)
+{
+	if (cpu->nested.l1_vgif)
+		set_gif(cpu, nested_gif_get(cpu), false);
 }
 
 void nested_l2_set_vgif(struct cpu *cpu, bool vgif)

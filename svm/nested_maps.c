@@ -251,9 +251,11 @@ static void views_unwatched(struct cpu *self, uint64_t cpus, uint64_t gpa)
 	for (unsigned i = 0; i < NV_MAX_CPUS; i++) {
 		struct cpu *t = (others >> i) & 1 ? smp_cpu(i) : 0;
 
-		if (t)
+		if (t) {
 			__atomic_store_n(&t->nested.maps_req, 1,
 					 __ATOMIC_SEQ_CST);
+			smp_post(t);
+		}
 	}
 	smp_flush_l1_tlbs(self);
 }

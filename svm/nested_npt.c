@@ -273,6 +273,7 @@ int nested_npt_init(struct cpu *cpu)
 	if (!n->snpt)
 		return -NV_ENOMEM;
 	snpt_smp_add_vcpu(&group, cpu->idx, n->snpt, &env);
+	cpu->shadow_deferred = &group.v[cpu->idx].nr_deferred;
 	n->l2_phys = (struct gmem){ cpu, l2_read, l2_write, l2_cmpxchg };
 	return 0;
 }

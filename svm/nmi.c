@@ -53,7 +53,11 @@ void nmi_deliver(struct cpu *cpu)
 {
 	struct nested *n = &cpu->nested;
 
-	if (!n->gif || event_inj_pending(cpu->cur))
+	if (!nested_gif_get(cpu)) {
+		nested_gif_hold(cpu); /* until L1's STGI */
+		return;
+	}
+	if (event_inj_pending(cpu->cur))
 		return;
 	if (n->guest_mode && nested_l1_intercepts(cpu, VMEXIT_NMI, 0)) {
 		nested_vmexit(cpu, VMEXIT_NMI, 0, 0, 0);

@@ -118,7 +118,20 @@ static void beyond_width(struct cpu *cpu, uint64_t info1, uint64_t gpa)
 	const struct vmcb_save *s = &cpu->cur->save;
 	bool fetch = info1 & PFERR_FETCH;
 	uint32_t err = PFERR_PRESENT | PFERR_RSVD;
-	uint64_t la = fault_la(cpu, info1, gpa);
+	uint64_t la;
+	struct insn in;
+
+	/* L1's VMLOAD or VMSAVE on the CPU's virtual VMLOAD/VMSAVE
+	 * (svm/nested_gif.c) with rAX beyond L1's width: #GP(0), as where
+	 * nestvisor emulates them (APM Vol. 2 §15.5.2). */
+	if (!cpu->nested.guest_mode &&
+	    (cpu->vmcb01->control.virt_ext & VIRT_EXT_VVMSAVE) &&
+	    !guest_insn_decode(cpu, &in) &&
+	    (in.op == INSN_VMLOAD || in.op == INSN_VMSAVE)) {
+		inject_exception(cpu, X86_VEC_GP, true, 0);
+		return;
+	}
+	la = fault_la(cpu, info1, gpa);
 
 	if ((info1 & PFERR_GUEST_FINAL) && (info1 & PFERR_WRITE))
 		err |= PFERR_WRITE;

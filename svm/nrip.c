@@ -133,86 +133,163 @@ static unsigned read_code(struct cpu *cpu, union cpu_role role,
 
 static const uint64_t always_zero;
 
-static inline __attribute__((always_inline)) bool
-cache_hit(const struct cpu *cpu, const struct decode_cache *c, uint64_t la,
-	  enum insn_op op)
+/* The set for op at the running guest's level. */
+static inline __attribute__((always_inline)) struct decode_set *
+decode_set(struct cpu *cpu, enum insn_op op)
 {
-	const struct vmcb_save *s = &cpu->cur->save;
+	return &cpu->decode_cur[op];
+}
 
-	/* An empty entry has la = ~0, which no instruction can have.  Only
-	 * code in L1's physical space is cached (cache_fill), and a nested
-	 * VMRUN that gives L2 nested paging empties L2's entry. */
-	if (c->la != la || c->op != op || c->cr3 != s->cr3 ||
-	    c->cr0 != s->cr0 || c->cr4 != s->cr4 || c->efer != s->efer)
-		return false;
-	/* Every slot is in use: the levels a walk did not need point at a
-	 * constant that always matches (cache_fill).  Unrolled. */
-	_Static_assert(WALK_MAX_LEVELS == 5, "five slots");
-	if ((*c->pte_ptr[0] ^ c->pte[0]) | (*c->pte_ptr[1] ^ c->pte[1]) |
-	    (*c->pte_ptr[2] ^ c->pte[2]) | (*c->pte_ptr[3] ^ c->pte[3]) |
-	    (*c->pte_ptr[4] ^ c->pte[4]))
-		return false;
-	if (c->code_mask) /* an 8-byte window of the page covers it */
-		return ((*(const volatile uint64_t *)c->code_window ^
-			 c->code_word) & c->code_mask) == 0;
-	for (unsigned i = 0; i < c->len; i++)
-		if (c->code[i] != c->bytes[i])
-			return false;
-	return true;
+/*
+ * An entry's key: the linear address, with bit 62 set for code outside
+ * 64-bit mode (la is below 2^32 there), which makes it non-canonical: an
+ * entry filled outside 64-bit mode never matches in 64-bit mode.
+ */
+#define KEY_NOT64 (1ull << 62)
+
+static inline uint64_t entry_key(enum insn_mode mode, uint64_t la)
+{
+	return mode == INSN_MODE_64 ? la : la | KEY_NOT64;
+}
+
+/* Does the entry still hold for the running guest (same control
+ * registers, paging entries and code bytes)?  Every pointer in an entry,
+ * empty or not, is valid (always_zero where unused), so the checks are one
+ * branchless chain; the caller has compared the key.
+ *
+ * In 64-bit mode (all) is false: CR0 and EFER are not compared.  There
+ * the walk that translates the code's address is the 4- or 5-level one
+ * from CR3 (CR0.PG, CR4.PAE and EFER.LMA are set; CR4.LA57 picks the
+ * levels), and the entry was filled in 64-bit mode (its key), so the same
+ * CR3, CR4 and paging entries give the same translation.  The other bits
+ * (CR0.WP, EFER.NXE, CR4.SMEP, the CPL) decide only whether the fetch is
+ * allowed, and the CPU has just fetched the instruction. */
+static inline __attribute__((always_inline)) bool
+entry_valid(const struct decode_entry *c, const struct vmcb_save *s, bool all)
+{
+	uint64_t d = c->cr3 ^ s->cr3;
+
+	_Static_assert(DECODE_LEVELS == 4, "four slots, unrolled");
+	/* One accumulator, in order (the empty asm keeps the compiler from
+	 * loading everything at once into registers it must then save). */
+#define ACC(x) do { d |= (x); __asm__("" : "+r"(d)); } while (0)
+	if (all) {
+		ACC(c->cr0 ^ s->cr0);
+		ACC(c->efer ^ s->efer);
+	}
+	ACC(c->cr4 ^ s->cr4);
+	ACC(*c->pte_ptr[0] ^ c->pte[0]);
+	ACC(*c->pte_ptr[1] ^ c->pte[1]);
+	ACC(*c->pte_ptr[2] ^ c->pte[2]);
+	ACC(*c->pte_ptr[3] ^ c->pte[3]);
+#undef ACC
+	d |= (*c->code_window ^ c->code_word) & c->code_mask;
+	return !d;
+}
+
+/* The entry for op with key that still holds, or NULL (a miss); all as
+ * for entry_valid(). */
+static inline __attribute__((always_inline)) const struct decode_entry *
+cache_lookup(struct cpu *cpu, const struct vmcb_save *s, enum insn_op op,
+	     uint64_t key, bool all)
+{
+	const struct decode_entry *c = decode_set(cpu, op)->way;
+
+	if (c->la != key && (++c)->la != key)
+		return 0;
+	return entry_valid(c, s, all) ? c : 0;
+}
+
+
+static void entry_empty(struct decode_entry *c)
+{
+	c->la = ~0ull;
+	for (unsigned i = 0; i < DECODE_LEVELS; i++) {
+		c->pte_ptr[i] = &always_zero;
+		c->pte[i] = 0;
+	}
+	c->code_window = &always_zero;
+	c->code_word = c->code_mask = 0;
+}
+
+static void clear_level(struct cpu *cpu, unsigned level)
+{
+	cpu->decode_filled[level] = false;
+	for (unsigned op = 0; op < DECODE_OPS; op++) {
+		struct decode_set *set = &cpu->decode_cache[level][op];
+
+		for (unsigned w = 0; w < DECODE_WAYS; w++)
+			entry_empty(&set->way[w]);
+		set->victim = 0;
+	}
+}
+
+void decode_cache_init(struct cpu *cpu)
+{
+	clear_level(cpu, 0);
+	clear_level(cpu, 1);
+}
+
+void decode_cache_clear(struct cpu *cpu, unsigned level)
+{
+	if (cpu->decode_filled[level])
+		clear_level(cpu, level);
 }
 
 static void cache_fill(struct cpu *cpu, uint64_t la, union cpu_role role,
 		       const struct walk_result *w, const uint8_t *bytes,
 		       const struct insn *in)
 {
-	struct decode_cache *c = &cpu->decode_cache[cur_level(cpu)];
 	const struct vmcb_save *s = &cpu->cur->save;
+	unsigned off = (unsigned)(w->out & 0xfff), win;
+	uint64_t key = entry_key(code_mode(s), la);
+	struct decode_set *set = decode_set(cpu, in->op);
+	struct decode_entry *c;
+	const volatile uint8_t *code;
 
-	c->la = ~0ull;
+	/* The entry for la if there is one (it failed its check), else the
+	 * victim. */
+	c = &set->way[set->victim];
+	for (unsigned i = 0; i < DECODE_WAYS; i++)
+		if (set->way[i].la == key)
+			c = &set->way[i];
+	if (c == &set->way[set->victim])
+		set->victim = (set->victim + 1) % DECODE_WAYS;
+	entry_empty(c);
 	/* Only code in L1's physical space: where L2 uses nested paging its
-	 * host addresses also depend on L1's NPT. */
-	if ((w->out & 0xfff) + in->len > 4096 || cpu->cur_phys != &l1_gmem)
+	 * host addresses also depend on L1's NPT.  8-byte entries only
+	 * (2-level paging's 4-byte ones are not cached), at most 4 levels. */
+	if (off + in->len > 4096 || in->len > 8 || cpu->cur_phys != &l1_gmem ||
+	    role.base.has_4_byte_gpte || w->nr_levels > DECODE_LEVELS)
 		return;
-	/* 8-byte entries only (2-level paging's 4-byte ones are not cached). */
-	if (role.base.has_4_byte_gpte)
-		return;
-	for (unsigned i = 0; i < WALK_MAX_LEVELS; i++) {
-		c->pte_ptr[i] = &always_zero;
-		c->pte[i] = 0;
-	}
 	for (unsigned i = 0; i < w->nr_levels; i++) {
 		c->pte_ptr[i] = (const volatile uint64_t *)l1_host_ptr(w->pte_addr[i], 8);
 		c->pte[i] = w->pte[i];
-		if (!c->pte_ptr[i])
+		if (!c->pte_ptr[i]) {
+			entry_empty(c);
 			return;
+		}
 	}
-	c->code = l1_host_ptr(w->out, in->len);
-	if (!c->code)
+	/* The 8 bytes from the instruction's start, or, near the end of the
+	 * page, the 8 bytes that end with it. */
+	win = off + 8 <= 4096 ? 0 : 8 - in->len;
+	code = l1_host_ptr(w->out - win, 8);
+	if (!code) {
+		entry_empty(c);
 		return;
+	}
+	c->code_window = (const volatile uint64_t *)code;
+	for (unsigned i = 0; i < in->len; i++) {
+		c->code_word |= (uint64_t)bytes[i] << (8 * (i + win));
+		c->code_mask |= 0xffull << (8 * (i + win));
+	}
 	c->cr0 = s->cr0;
 	c->cr4 = s->cr4;
 	c->efer = s->efer;
 	c->cr3 = s->cr3;
-	c->op = (uint8_t)in->op;
 	c->len = in->len;
-	c->code_word = 0;
-	c->code_mask = 0;
-	for (unsigned i = 0; i < in->len; i++)
-		c->bytes[i] = bytes[i];
-	/* The 8 bytes from the instruction's start, or, near the end of the
-	 * page, the 8 bytes that end with it. */
-	if (in->len <= 8) {
-		unsigned off = (w->out & 0xfff) + 8 <= 4096 ? 0 : 8 - in->len;
-
-		if ((w->out & 0xfff) >= off) {
-			c->code_window = c->code - off;
-			for (unsigned i = 0; i < in->len; i++) {
-				c->code_word |= (uint64_t)bytes[i] << (8 * (i + off));
-				c->code_mask |= 0xffull << (8 * (i + off));
-			}
-		}
-	}
-	c->la = la; /* last: the entry is complete */
+	cpu->decode_filled[cur_level(cpu)] = true;
+	c->la = key; /* last: the entry is complete */
 }
 
 /* The uncached path: walk, read, decode, fill the cache.  Kept out of line
@@ -292,17 +369,39 @@ int guest_insn_decode(struct cpu *cpu, struct insn *in)
 	return insn_decode(bytes, n, mode, in);
 }
 
-int guest_insn_len(struct cpu *cpu, enum insn_op op)
+/* guest_insn_len() outside 64-bit mode, or on a miss. */
+static __attribute__((noinline)) int insn_len_slow(struct cpu *cpu,
+						   enum insn_op op)
 {
 	const struct vmcb_save *s = &cpu->cur->save;
 	enum insn_mode mode = code_mode(s);
 	uint64_t la = code_la(s, mode);
+	const struct decode_entry *c =
+		cache_lookup(cpu, s, op, entry_key(mode, la), true);
 
-	const struct decode_cache *c = &cpu->decode_cache[cur_level(cpu)];
+	return c ? (int)c->len : decode_slow(cpu, mode, la, op);
+}
 
-	if (cache_hit(cpu, c, la, op))
-		return c->len;
-	return decode_slow(cpu, mode, la, op);
+/* The cached length of op in 64-bit code whose entry holds, or 0. */
+static inline __attribute__((always_inline)) unsigned
+insn_len_fast(struct cpu *cpu, const struct vmcb_save *s, enum insn_op op)
+{
+	const struct decode_entry *c;
+
+	if (__builtin_expect(!(s->efer & X86_EFER_LMA) || !s->cs.attrib.l, 0))
+		return 0;
+	c = cache_lookup(cpu, s, op, s->rip, false);
+	return c ? c->len : 0;
+}
+
+int guest_insn_len(struct cpu *cpu, enum insn_op op)
+{
+	unsigned len = insn_len_fast(cpu, &cpu->cur->save, op);
+
+	/* The common case first: 64-bit code whose entry holds. */
+	if (__builtin_expect(len != 0, 1))
+		return (int)len;
+	return insn_len_slow(cpu, op);
 }
 
 bool guest_insn_is(struct cpu *cpu, enum insn_op op)
@@ -316,7 +415,7 @@ bool guest_insn_is(struct cpu *cpu, enum insn_op op)
 	struct insn in;
 	unsigned n;
 
-	if (cache_hit(cpu, &cpu->decode_cache[cur_level(cpu)], la, op))
+	if (cache_lookup(cpu, s, op, entry_key(mode, la), true))
 		return true;
 	role = guest_role(cpu);
 	n = read_code(cpu, role, mode, la, bytes, sizeof(bytes), &first);
@@ -351,25 +450,30 @@ int guest_insn_decode_op(struct cpu *cpu, enum insn_op op, struct insn *in)
 	return 0;
 }
 
+/* insn_begin() outside 64-bit mode, or on a miss of the cache. */
+static __attribute__((noinline)) int begin_slow(struct cpu *cpu,
+						enum insn_op op)
+{
+	int len = insn_len_slow(cpu, op);
+
+	if (len < 0)
+		inject_exception(cpu, X86_VEC_UD, false, 0);
+	return len;
+}
+
 int insn_begin(struct cpu *cpu, enum insn_op op)
 {
 	struct vmcb *v = cpu->cur;
 	const struct vmcb_save *s = &v->save;
-	enum insn_mode mode = code_mode(s);
-	const struct decode_cache *c;
-	uint64_t la;
-	int len;
+	unsigned len;
 
 	if (svm_has(&cpu->caps, SVM_FEAT_NRIPS) && v->control.next_rip)
-		return (int)((v->control.next_rip - s->rip) & mode_mask(mode));
-	la = code_la(s, mode);
-	c = &cpu->decode_cache[cur_level(cpu)];
-	if (cache_hit(cpu, c, la, op))
-		return c->len;
-	len = decode_slow(cpu, mode, la, op);
-	if (len < 0)
-		inject_exception(cpu, X86_VEC_UD, false, 0);
-	return len;
+		return (int)((v->control.next_rip - s->rip) &
+			     mode_mask(code_mode(s)));
+	len = insn_len_fast(cpu, s, op);
+	if (__builtin_expect(len != 0, 1))
+		return (int)len;
+	return begin_slow(cpu, op);
 }
 
 uint64_t guest_insn_rax(struct cpu *cpu, unsigned len)
@@ -389,8 +493,19 @@ uint64_t guest_insn_rax(struct cpu *cpu, unsigned len)
 
 int skip_instruction(struct cpu *cpu, enum insn_op op)
 {
-	int len = insn_begin(cpu, op);
+	struct vmcb_save *s = &cpu->cur->save;
+	unsigned fast = svm_has(&cpu->caps, SVM_FEAT_NRIPS) ? 0 :
+			insn_len_fast(cpu, s, op);
+	int len;
 
+	/* The common case first: 64-bit code whose entry holds (RIP does
+	 * not wrap there). */
+	if (__builtin_expect(fast != 0, 1)) {
+		s->rip += fast;
+		instruction_completed(cpu);
+		return 0;
+	}
+	len = insn_begin(cpu, op);
 	if (len < 0)
 		return len;
 	guest_advance_rip(cpu, (unsigned)len);

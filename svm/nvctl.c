@@ -118,7 +118,7 @@ static long exit_counts(struct cpu *c, struct guest_regs *g)
 	if (level > 1)
 		return NV_HC_EINVAL;
 	for (unsigned i = 0; i < 8 && first < NV_EXIT_SLOTS - i; i++)
-		w[i] = c->exit_counts[level][first + i];
+		w[i] = c->exit_counts[first + i][level];
 	g->rbx = NV_EXIT_SLOTS;
 	set_data(g, w);
 	return NV_HC_OK;

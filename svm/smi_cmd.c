@@ -20,6 +20,9 @@
  *    is delivered replaces it: the port keeps the last value and the CPU
  *    one pending SMI).  An IN reads the held byte while one is held (the
  *    port would hold it), else the port;
+ *  - L1's GIF kept in vmcb01's V_GIF goes back into software
+ *    (nested_gif_hold(), svm/nested_gif.c), so that the GIF below is
+ *    nestvisor's and L1's STGI exits;
  *  - before every VMRUN (smi_deliver, called ahead of the held NMI by
  *    svm/nested_gif.c gif_deliver_held()), once the GIF is set: L2
  *    running and L1 intercepting SMI: #VMEXIT(SMI) to L1 (EXITINFO1 and 2
@@ -82,6 +85,8 @@ uint64_t smi_cmd_io(struct cpu *cpu, uint16_t port, unsigned size, bool in,
 						  "held 0x%x", b, cpu->smi_val);
 			cpu->smi_held = true;
 			cpu->smi_val = b;
+			/* L1's GIF out of V_GIF, so that its STGI exits. */
+			nested_gif_hold(cpu);
 		}
 	}
 	return out;

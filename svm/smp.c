@@ -21,23 +21,33 @@
  * kick and lost, and the kick's NMI then for an outside one: only outside
  * NMIs, rare, are ever misread.)
  *
+ * Every request is also posted (smp_post(): entry_req = 1, after the
+ * request's own data), so that a VMRUN needs one look to know that
+ * nothing waits: svm_prepare_entry() acts on the requests only when
+ * entry_req is set, or an NMI or an SMI request is held, or L2's vNMI is
+ * emulated, or shadow pages wait to be freed.
+ *
  * TLB shootdown (smp_flush_l1_tlbs).  The initiator I, for every vCPU T:
- *   I1. T->flush_req = 1                         (seq_cst store)
- *   I2. if T->in_guest (seq_cst load): s = T->exit_seq, kick T, and wait
- *       while T->in_guest and T->exit_seq == s.
+ *   I1. T->flush_req = 1, T->entry_req = 1       (seq_cst stores)
+ *   I2. if T->in_guest (seq_cst load): s = T->nr_exits, kick T, and wait
+ *       while T->in_guest and T->nr_exits == s.
  * T, before each VMRUN (svm_prepare_entry), with GIF clear:
  *   T1. T->in_guest = 1                          (seq_cst store)
- *   T2. if exchange(T->flush_req, 0): TLB_CONTROL = flush all for this VMRUN
- * and first thing after each #VMEXIT: in_guest = 0, exit_seq + 1.
+ *   T2. if T->entry_req (seq_cst load): in_guest = 0, entry_req = 0, and
+ *       if exchange(T->flush_req, 0): TLB_CONTROL = flush all for this
+ *       VMRUN (with the other requests); then T1 again
+ * and first thing after each #VMEXIT: in_guest = 0, nr_exits + 1 (release
+ * stores: I only waits for them).
  * Why it is enough: by the single order of seq_cst operations, either T2
- * comes after I1 (T flushes at the VMRUN that follows) or I2 sees T1's
- * in_guest = 1 and waits until T has left guest mode at least once after
- * I1, and T2 before its next VMRUN then sees the flag, or a later T2
- * already took it and flushed after I1.  I never waits for a CPU in host
- * mode, so two CPUs shooting down at once, or a CPU in host mode that
- * waits for a lock I holds, cannot deadlock with I.  (I can wait for a
- * guest that keeps NMIs blocked: L1 inside its own NMI handler; the kick
- * is then taken at L1's IRET.)
+ * comes after I1 (T sees entry_req, takes flush_req and flushes at the
+ * VMRUN that follows) or I2 sees T1's in_guest = 1 and waits until T has
+ * left guest mode at least once after I1, and the T1/T2 before its next
+ * VMRUN come after I2, so T2 sees entry_req and then the flag, or a
+ * later T2 already took it and flushed after I1.  I never waits for a CPU
+ * in host mode, so two CPUs shooting down at once, or a CPU in host mode
+ * that waits for a lock I holds, cannot deadlock with I.  (I can wait for
+ * a guest that keeps NMIs blocked: L1 inside its own NMI handler; the
+ * kick is then taken at L1's IRET.)
  */
 #include "svm/smp.h"
 #include "core/hvmem.h"
@@ -103,6 +113,11 @@ void smp_park(struct cpu_slot *s, const char *why)
 	park_on_stack((uint64_t)p->stack + sizeof(p->stack));
 }
 
+void smp_post(struct cpu *target)
+{
+	__atomic_store_n(&target->entry_req, 1, __ATOMIC_SEQ_CST);
+}
+
 void smp_kick(struct cpu *target)
 {
 	if (!__atomic_exchange_n(&target->kicked, 1, __ATOMIC_SEQ_CST))
@@ -122,9 +137,10 @@ void smp_flush_l1_tlbs(struct cpu *self)
 					  __ATOMIC_ACQUIRE) != CPU_RUNNING)
 			continue;
 		__atomic_store_n(&t->flush_req, 1, __ATOMIC_SEQ_CST);
+		smp_post(t);
 		if (t == self || !__atomic_load_n(&t->in_guest, __ATOMIC_SEQ_CST))
 			continue;
-		seen[i] = __atomic_load_n(&t->exit_seq, __ATOMIC_SEQ_CST);
+		seen[i] = __atomic_load_n(&t->nr_exits, __ATOMIC_SEQ_CST);
 		wait[i] = true;
 		smp_kick(t);
 	}
@@ -134,19 +150,17 @@ void smp_flush_l1_tlbs(struct cpu *self)
 		if (!wait[i])
 			continue;
 		while (__atomic_load_n(&t->in_guest, __ATOMIC_SEQ_CST) &&
-		       __atomic_load_n(&t->exit_seq, __ATOMIC_SEQ_CST) == seen[i])
+		       __atomic_load_n(&t->nr_exits, __ATOMIC_SEQ_CST) == seen[i])
 			cpu_relax();
 	}
 }
 
-void smp_exit_begin(struct cpu *cpu)
+/* The requests, in host mode (in_guest = 0, so that no shootdown waits
+ * for this CPU meanwhile: an AP may wait here for its SIPI). */
+static __attribute__((noinline)) void entry_requests(struct cpu *cpu)
 {
-	__atomic_store_n(&cpu->in_guest, 0, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&cpu->exit_seq, cpu->exit_seq + 1, __ATOMIC_SEQ_CST);
-}
-
-void svm_prepare_entry(struct cpu *cpu)
-{
+	__atomic_store_n(&cpu->in_guest, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&cpu->entry_req, 0, __ATOMIC_SEQ_CST);
 	if (sipi_init_pending(&cpu->sipi) ||
 	    cpu->sipi.state == VCPU_WAITS_SIPI)
 		sipi_poll(cpu);
@@ -160,10 +174,36 @@ void svm_prepare_entry(struct cpu *cpu)
 	 * physical NMI, which may have ended L2's run). */
 	nested_feat_entry(cpu, cpu->nested.guest_mode, &cpu->nested.feat);
 	nested_npt_reclaim(cpu);
-	__atomic_store_n(&cpu->in_guest, 1, __ATOMIC_SEQ_CST);
 	if (__atomic_exchange_n(&cpu->flush_req, 0, __ATOMIC_SEQ_CST))
 		cpu->cur->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
-	/* After in_guest = 1, as T2: the writer set maps_req before its
-	 * shootdown's flush_req (svm/nested_maps.c views_unwatched). */
+	/* The writer set maps_req before its shootdown's flush_req
+	 * (svm/nested_maps.c views_unwatched). */
 	nested_maps_request(cpu);
+}
+
+static __attribute__((noinline)) struct cpu *entry_slow(struct cpu *cpu)
+{
+	do {
+		entry_requests(cpu);
+		__atomic_store_n(&cpu->in_guest, 1, __ATOMIC_SEQ_CST);
+		/* A held NMI may have to wait for the GIF: not looked at
+		 * again here. */
+	} while (__atomic_load_n(&cpu->entry_req, __ATOMIC_SEQ_CST) |
+		 *cpu->shadow_deferred);
+	return cpu;
+}
+
+struct cpu *svm_prepare_entry(struct cpu *cpu)
+{
+	__atomic_store_n(&cpu->in_guest, 1, __ATOMIC_SEQ_CST);
+	/* The requests, and what is looked at before every VMRUN while it
+	 * lasts: a held NMI or SMI request (gif_deliver_held()), L2's
+	 * emulated vNMI (nested_feat_entry()), shadow pages to free. */
+	if (__builtin_expect(__atomic_load_n(&cpu->entry_req, __ATOMIC_SEQ_CST) |
+			     cpu->nmi_pending | cpu->smi_held |
+			     (cpu->nested.guest_mode &
+			      cpu->nested.feat.vnmi.on) |
+			     *cpu->shadow_deferred, 0))
+		return entry_slow(cpu);
+	return cpu;
 }

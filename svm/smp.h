@@ -11,7 +11,8 @@
  *
  * Cross-CPU requests (svm/smp.c).  A CPU asks another for something by
  * setting a flag in its struct cpu and, if the other may be in guest mode,
- * "kicking" it with an NMI, which vmcb01 and vmcb02 intercept.  The flags:
+ * "kicking" it with an NMI, which vmcb01 and vmcb02 intercept, and
+ * posting it (smp_post(): one flag that says "look").  The flags:
  * a TLB flush of L1's translations before its next VMRUN (after L1's NPT
  * lost a right), the INIT/SIPI mailbox (svm/init_sipi.c), L1's NMI IPIs
  * (svm/apic.c) and stale permission-map views (svm/nested_maps.c).
@@ -92,13 +93,15 @@ void smp_flush_l1_tlbs(struct cpu *self);
 /* Sends an NMI that means "look at your requests" to a vCPU. */
 void smp_kick(struct cpu *target);
 
-/* svm/vmrun.S, before every VMRUN (GIF clear): act on requests (INIT and
- * SIPI, TLB flushes), then mark the CPU as in guest mode. */
-void svm_prepare_entry(struct cpu *cpu);
+/* After posting a request in target (its data first): target acts on its
+ * requests before its next VMRUN (svm/smp.c, "Kicks"). */
+void smp_post(struct cpu *target);
 
-/* svm/exit.c, first thing after every #VMEXIT: mark the CPU as in host
- * mode, count the exit. */
-void smp_exit_begin(struct cpu *cpu);
+/* svm/vmrun.S, before every VMRUN (GIF clear): act on requests (INIT and
+ * SIPI, TLB flushes), then mark the CPU as in guest mode.  Returns cpu.
+ * (The CPU marks itself as in host mode first thing after every #VMEXIT,
+ * svm/exit.c.) */
+struct cpu *svm_prepare_entry(struct cpu *cpu);
 
 /* #VMEXIT(NMI): a kick, or a real NMI for the guest (svm/nmi.c).
  * smp_nmi_taken(): this CPU took an NMI in host mode (svm/smi.c's window

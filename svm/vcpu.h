@@ -15,6 +15,7 @@
 #include "svm/apic.h"
 #include "svm/features.h"
 #include "svm/init_sipi.h"
+#include "svm/insn.h"
 #include "svm/nested.h"
 #include "svm/vmcb.h"
 
@@ -37,17 +38,27 @@ struct launch_frame {
 	uint64_t rsp, rip, rflags;
 };
 
-/* The last decoded intercepted instruction and the walk that found it
- * (svm/nrip.c explains why reusing it is exact). */
-struct decode_cache {
-	uint8_t len, op;
-	uint64_t cr0, cr4, efer, cr3, la;
-	const volatile uint64_t *pte_ptr[WALK_MAX_LEVELS];
-	uint64_t pte[WALK_MAX_LEVELS];
-	const volatile uint8_t *code;
-	const volatile uint8_t *code_window; /* 8 bytes that cover the code */
+/* A decoded intercepted instruction and the walk that found it
+ * (svm/nrip.c explains why reusing it is exact): up to 4 paging levels,
+ * and an instruction within one 8-byte window of its page. */
+#define DECODE_LEVELS 4
+struct decode_entry {
+	uint64_t la;                          /* ~0: empty */
+	uint64_t cr3, cr0, cr4, efer;
+	const volatile uint64_t *pte_ptr[DECODE_LEVELS];
+	uint64_t pte[DECODE_LEVELS];
+	const volatile uint64_t *code_window; /* 8 bytes that cover the code */
 	uint64_t code_word, code_mask;        /* their expected value, mask */
-	uint8_t bytes[16];
+	uint64_t len;
+};
+
+/* The decode cache of one guest level: per instruction kind, two entries
+ * (a loop has two VMLOADs), the next one to replace in victim. */
+#define DECODE_OPS INSN_NR_OPS
+#define DECODE_WAYS 2
+struct decode_set {
+	struct decode_entry way[DECODE_WAYS];
+	uint64_t victim;
 };
 
 struct cpu {
@@ -56,7 +67,10 @@ struct cpu {
 	 * guest's physical memory is reached (L1's, or L2's through L1's
 	 * NPT). */
 	uint64_t cur_pa;
-	uint64_t cur_host_if;      /* 1: VMRUN with RFLAGS.IF set (see vmrun.S) */
+	uint8_t cur_host_if;       /* 1: VMRUN with RFLAGS.IF set (see vmrun.S) */
+	/* The exit handler svm/vmrun.S calls, chosen at start-up from the
+	 * log level (svm/exit.c). */
+	void (*exit_fn)(struct cpu *cpu);
 	struct vmcb *cur;
 	const struct gmem *cur_phys;
 	uint64_t vmcb01_pa;
@@ -75,7 +89,9 @@ struct cpu {
 	 * to walk (svm/nrip.c), valid for code_walk[].role, and its decode
 	 * cache. */
 	struct pagewalk code_walk[2];
-	struct decode_cache decode_cache[2];
+	struct decode_set decode_cache[2][DECODE_OPS];
+	struct decode_set *decode_cur; /* decode_cache[cur_level()] */
+	bool decode_filled[2];     /* an entry was filled since the last clear */
 
 	struct nested nested;      /* L1's SVM and the L2 it runs */
 
@@ -85,8 +101,9 @@ struct cpu {
 	union svm_event injected[2];
 	union svm_event entered_with;
 
+	/* The exit ring: exit n is in ring[n % EXIT_RING_SIZE].  nr_exits,
+	 * #VMEXITs taken, is read by other CPUs too (svm/smp.c, atomic). */
 	struct exit_record ring[EXIT_RING_SIZE];
-	unsigned ring_next;
 	uint64_t nr_exits;
 	uint64_t nr_smis;          /* SMIs taken in host mode (svm/smi.c) */
 	/* The last #NPF that nestvisor's NPT should not have given, retried
@@ -96,7 +113,7 @@ struct cpu {
 	 * (svm/exit.c). */
 	uint64_t invalid_exit;
 	/* Exits by NV_HC_EXIT_COUNTS slot, of L1 ([0]) and L2 ([1]). */
-	uint64_t exit_counts[2][NV_EXIT_SLOTS];
+	uint64_t exit_counts[NV_EXIT_SLOTS][2];
 	uint64_t npf_reflected;    /* #NPFs of L2 reflected to L1 */
 
 	/* Which CPU this is, and the requests other CPUs make of it
@@ -104,14 +121,17 @@ struct cpu {
 	unsigned idx;              /* smp.slot[idx] */
 	uint32_t apic_id;
 	uint32_t in_guest;         /* atomic: 1 from before VMRUN to #VMEXIT */
-	uint64_t exit_seq;         /* atomic: #VMEXITs taken */
 	uint32_t kicked;           /* atomic: an NMI was sent as a kick */
+	uint32_t entry_req;        /* atomic: a request below was posted */
 	uint32_t flush_req;        /* atomic: flush the TLB at the next VMRUN */
 	bool nmi_pending;          /* an NMI for the guest, not yet injected */
 	bool smi_held;             /* a write to SMI_CMD waits for the GIF */
 	uint8_t smi_val;           /* its byte (svm/smi_cmd.c) */
 	uint32_t nmi_ipis;         /* atomic: NMI IPIs L1 sent to this CPU */
 	uint32_t nmi_ipis_done;    /* those turned into nmi_pending */
+	/* Shadow-NPT pages this vCPU freed, waiting for a TLB flush
+	 * (mm/snpt_smp.h nr_deferred, svm/nested_npt.c). */
+	const unsigned *shadow_deferred;
 	struct vapic vapic;        /* L1's local APIC as nestvisor tracks it */
 	struct sipi_mailbox sipi;  /* INIT and SIPI sent to this CPU */
 	uint32_t pci_config_address; /* L1's CONFIG_ADDRESS (svm/ioio.c) */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * void svm_run_loop(struct cpu *cpu)   -- never returns
+ * void svm_run_loop(struct cpu *cpu)   -- never returns, cpu in RDI
  *
  * The world switch, on the host stack, with GIF clear throughout host mode.
  *  0. svm_prepare_entry(cpu) (svm/smp.c): act on what other CPUs asked
@@ -17,7 +17,9 @@
  *     V_INTR_MASKING, whether physical interrupts exit (APM Vol. 2
  *     §15.21.1).  nestvisor keeps IF clear, except for vmcb02 where it
  *     stands for L1's IF at its VMRUN (cur_host_if).  GIF stays clear in
- *     host mode, so host mode never takes an interrupt either way.
+ *     host mode, so host mode never takes an interrupt either way; IF set
+ *     by such a VMRUN is cleared first thing after its exit, by
+ *     svm/exit.c (exits of vmcb01 come back with IF clear).
  *  3. Store the guest's GPRs and clear them from the registers, VMLOAD the
  *     host's hidden state (TR for the IST stacks), call
  *     svm_handle_exit(cpu), and go round again.
@@ -32,10 +34,8 @@ svm_run_loop:
 	pushq	%rdi
 	pushq	%rdi		/* (%rsp) = cpu; keeps 16-byte alignment */
 	clgi
-1:	movq	(%rsp), %rdi
-	call	svm_prepare_entry
-	movq	(%rsp), %rax
-	cmpq	$0, CPU_CUR_HOST_IF(%rax)
+1:	call	svm_prepare_entry	/* returns cpu */
+	cmpb	$0, CPU_CUR_HOST_IF(%rax)
 	je	2f
 	sti
 2:	movq	GREGS_RBX(%rax), %rbx
@@ -59,7 +59,6 @@ svm_run_loop:
 svm_vmrun_insn:
 	vmrun	%rax
 svm_after_vmrun:
-	cli
 	vmsave	%rax
 	movq	(%rsp), %rax
 	movq	%rbx, GREGS_RBX(%rax)
@@ -96,7 +95,8 @@ svm_after_vmrun:
 	movq	%rax, %rdi
 	movq	CPU_HOST_VMCB_PA(%rdi), %rax
 	vmload	%rax
-	call	svm_handle_exit
+	call	*CPU_EXIT_FN(%rdi)	/* svm_handle_exit(cpu) (svm/exit.c) */
+	movq	(%rsp), %rdi
 	jmp	1b
 	.size svm_run_loop, . - svm_run_loop
 

@@ -40,6 +40,12 @@
    same span in CPU time of the outer QEMU process, which depends much
    less on what else runs.
 
+Sections (--only, comma-separated; default all): exits (1's round trips
+from L1), nested (nbench's loops and shadow-NPT faults on each
+--nested-cpu), smp (1's runs with more CPUs), boot (2), kvm (3), l2 (4).
+--l2-only, --kvm-only and --smp-only are shorthands (--smp-only: smp and
+the boot time with 4 CPUs only).
+
 The ESP and QEMU command line come from tests/runner.py, so the machine is
 the same as the tests'.
 """
@@ -63,6 +69,8 @@ FIRST_LINE = "bench: payload started"
 L2_BOOT_RE = re.compile(r"^qemu-l2: L2 marker at uptime [0-9.]+: L2 boot ([0-9.]+) s$")
 L2_CPUS = ["max", "EPYC,+svm,+npt"]
 L2_BOOTS = ["pvh", "bios"]
+SECTIONS = ["exits", "nested", "smp", "boot", "kvm", "l2"]
+NESTED_CPUS = ["EPYC,+svm,+npt", "max"]
 NBENCH_CFG = "next = \\EFI\\nestvisor\\next.efi\nmemory = 64M\n"
 NVSTATS_RE = re.compile(r"^kvmtest: nvstats (run|touch) (.*)$")
 SVM_EXITS = [(0x80, "VMRUN"), (0x82, "VMLOAD"), (0x83, "VMSAVE"), (0x84, "STGI"),
@@ -70,11 +78,12 @@ SVM_EXITS = [(0x80, "VMRUN"), (0x82, "VMLOAD"), (0x83, "VMSAVE"), (0x84, "STGI")
 SIPI_FIRST_LINE = "sipi: the boot CPU starts an AP"
 
 
-def boot(efi, nxt, cfg, icount, timeout=120, files=None, cpus=1):
+def boot(efi, nxt, cfg, icount, timeout=120, files=None, cpus=1,
+         cpu=runner.DEFAULT_CPU):
     """Boot once; return (seconds to the payload's first line, lines)."""
     args = argparse.Namespace(efi=efi, next=nxt, config=None, config_file=cfg,
                               file=files, kernel=None, initrd=None, append=None,
-                              cpu=runner.DEFAULT_CPU, memory=512, icount=icount,
+                              cpu=cpu, memory=512, icount=icount,
                               qemu_arg=["-smp", str(cpus)] if cpus > 1 else None,
                               nvram=False, secure_boot=False, smm=False,
                               disk=None)
@@ -251,6 +260,63 @@ def find_kernel():
         sys.exit("bench: no kernel for the L2 Linux benchmark (apt-get install linux-image-amd64)")
     return kernel
 
+def svm_features(lines):
+    """The SVM feature names nestvisor's log line reports for the CPU."""
+    for line in lines:
+        m = re.match(r"^nestvisor: SVM: .*features \(CPUID 0x8000000A EDX [^)]*\): (.*)$", line)
+        if m:
+            return m.group(1).split()
+    sys.exit("bench: nestvisor did not report the CPU's SVM features:\n" + "\n".join(lines[-20:]))
+
+
+def bench_nested(nv, nbench, cpu, shift):
+    """nbench under nestvisor on one -cpu model: L2 CPUID round trips with
+    L1's minimal loop and with KVM's, and the shadow NPT's faults."""
+    with tempfile.NamedTemporaryFile("w", suffix=".cfg") as ncfg:
+        ncfg.write(NBENCH_CFG)
+        ncfg.flush()
+        _, nlines = boot(nv, nbench, ncfg.name, shift, cpu=cpu)
+    scale = 1 << shift
+    feats = svm_features(nlines)
+    # Exits of L1 that nestvisor cannot avoid per L2 exit: L2's own exit
+    # and L1's VMRUN; in KVM's loop also CLGI and STGI without vGIF
+    # (nestvisor keeps L1's GIF), and the three VMLOAD/VMSAVE without
+    # virtual VMLOAD/VMSAVE.
+    floor = {"cpuid": 2, "kvmloop": 2 + (0 if "vGIF" in feats else 2) +
+             (0 if "VMSAVEvirt" in feats else 3)}
+    print(f"nested SVM, -cpu {cpu} (SVM features: {' '.join(feats)}): L1 (the nbench "
+          f"payload) runs L2 under nestvisor:")
+    seen = set()
+    for line in nlines:
+        f = line.split()
+        if len(f) < 3 or f[0] != "nbench:" or f[1] == "done":
+            continue
+        kv = dict(zip(f[2::2], f[3::2]))
+        instr = int(kv["ticks"]) // scale
+        seen.add(f[1])
+        if f[1] in floor:
+            n = int(kv["iterations"])
+            # exits: less the NV_HC_STATS call that ends the section
+            exits = (int(kv["exits"]) - 1) / n
+            loop = ("minimal L1 loop (VMRUN; RIP = next_rip)" if f[1] == "cpuid" else
+                    "KVM's loop (CLGI; VMLOAD; VMRUN; VMSAVE; VMLOAD; STGI)")
+            print(f"  L2 CPUID handled by L1, {loop}: {instr // n} instructions per "
+                  f"L2 exit round trip, {exits:.2f} nestvisor exits per L2 exit "
+                  f"(floor {floor[f[1]]}; {n} iterations)")
+        elif "iterations" in kv:
+            n = int(kv["iterations"])
+            print(f"  {f[1]}: {instr // n} instructions per iteration, "
+                  f"{int(kv['exits']) / n:.2f} nestvisor exits per iteration "
+                  f"({n} iterations, exit 0x{int(kv['exit'], 16):x} at the end)")
+        else:
+            pages, npf = int(kv["pages"]), int(kv["npf"])
+            size = "4 KiB" if f[1] == "touch4k" else "2 MiB"
+            print(f"  L2 touches 64 MiB, L1's NPT in {size} pages: {npf} shadow-NPT faults "
+                  f"({npf / pages:.4f} per 4 KiB page), {instr // max(npf, 1)} instructions "
+                  f"per fault (the whole run, L2's loop included: {instr})")
+    if not {"cpuid", "kvmloop", "touch4k", "touch2m"} <= seen:
+        sys.exit(f"bench: nbench did not finish on -cpu {cpu}:\n" + "\n".join(nlines[-20:]))
+
 
 def bench_l2_linux(build, cpus, ways, runs):
     print(f"L2 Linux boot (L1 Linux runs QEMU/KVM; from QEMU's start in L1 to "
@@ -352,80 +418,66 @@ def main():
     p.add_argument("--l2-boots", type=int, default=1,
                    help="runs per L2 Linux boot figure (default 1)")
     p.add_argument("--l2-cpu", action="append",
-                   help=f"-cpu model for the L2 Linux boot (several allowed; "
-                        f"default: {' and '.join(L2_CPUS)})")
+                   help=f"-cpu model for the Linux KVM figures and the L2 Linux boot "
+                        f"(several allowed; default: {' and '.join(L2_CPUS)})")
     p.add_argument("--l2-boot", action="append", choices=L2_BOOTS,
                    help=f"way into L2's kernel (several allowed; default: "
                         f"{' and '.join(L2_BOOTS)})")
+    p.add_argument("--only", metavar="SECTIONS",
+                   help=f"comma-separated sections to run, of {','.join(SECTIONS)} "
+                        f"(default: all)")
     p.add_argument("--l2-only", action="store_true",
-                   help="only the L2 Linux boot benchmark")
+                   help="only the L2 Linux boot benchmark (--only l2)")
     p.add_argument("--kvm-only", action="store_true",
-                   help="only the Linux KVM (kvmtest) figures, for each --l2-cpu")
+                   help="only the Linux KVM (kvmtest) figures, for each --l2-cpu "
+                        "(--only kvm)")
     p.add_argument("--smp-only", action="store_true",
                    help="only the benchmarks of more than one CPU: shadow-NPT faults "
                         "of 4 vCPUs at once, INIT-SIPI-SIPI to an AP, boot time "
                         "with 4 CPUs")
+    p.add_argument("--nested-cpu", action="append",
+                   help=f"-cpu model for the nbench figures (several allowed; "
+                        f"default: {' and '.join(NESTED_CPUS)})")
     a = p.parse_args()
+    only = set(a.only.split(",")) if a.only else set(SECTIONS)
+    if only - set(SECTIONS):
+        p.error(f"--only: unknown section(s) {', '.join(sorted(only - set(SECTIONS)))}")
+    boot_cpus = (1, 4)
     if a.l2_only:
-        bench_l2_linux(a.build, a.l2_cpu or L2_CPUS, a.l2_boot or L2_BOOTS, a.l2_boots)
-        return
+        only = {"l2"}
     if a.kvm_only:
-        bench_linux_kvm(a.build, a.l2_cpu or L2_CPUS)
-        return
+        only = {"kvm"}
+    if a.smp_only:
+        only, boot_cpus = {"smp", "boot"}, (4,)
     nv = os.path.join(a.build, "boot", "nestvisor.efi")
     payload = os.path.join(a.build, "tests", "guest", "bench.efi")
     cfg = os.path.join(HERE, "guest", "cfg", "default.cfg")
     scale = 1 << a.shift
-    if a.smp_only:
+
+    if "exits" in only:
+        _, lines = boot(nv, payload, cfg, a.shift)
+        print(f"exit round trips from L1 under nestvisor, -icount shift={a.shift} "
+              f"(instructions = TSC ticks / 2^{a.shift}, median of 1001):")
+        for line in lines:
+            parts = line.split()
+            if len(parts) >= 4 and parts[0] == "bench:" and parts[2] == "median":
+                name, ticks = parts[1], int(parts[3])
+                note = " (the rdtsc pair, subtracted from the others)" if name == "baseline" else ""
+                print(f"  {name:9s} {ticks // scale:6d} instructions{note}")
+    if "nested" in only:
+        nbench = os.path.join(a.build, "tests", "guest", "nested", "nbench.efi")
+        for cpu in a.nested_cpu or NESTED_CPUS:
+            bench_nested(nv, nbench, cpu, a.shift)
+    if "smp" in only:
         print(f"more than one CPU, -icount shift={a.shift} (instructions = TSC ticks / "
               f"2^{a.shift}):")
         bench_smp(a, nv, scale)
-        bench_boot(a, nv, payload, cfg, (4,))
-        return
-
-    _, lines = boot(nv, payload, cfg, a.shift)
-    print(f"exit round trips from L1 under nestvisor, -icount shift={a.shift} "
-          f"(instructions = TSC ticks / 2^{a.shift}, median of 1001):")
-    for line in lines:
-        parts = line.split()
-        if len(parts) >= 4 and parts[0] == "bench:" and parts[2] == "median":
-            name, ticks = parts[1], int(parts[3])
-            note = " (the rdtsc pair, subtracted from the others)" if name == "baseline" else ""
-            print(f"  {name:9s} {ticks // scale:6d} instructions{note}")
-
-    nbench = os.path.join(a.build, "tests", "guest", "nested", "nbench.efi")
-    with tempfile.NamedTemporaryFile("w", suffix=".cfg") as ncfg:
-        ncfg.write(NBENCH_CFG)
-        ncfg.flush()
-        _, nlines = boot(nv, nbench, ncfg.name, a.shift)
-    print("nested SVM: L1 (the nbench payload) runs L2 under nestvisor:")
-    for line in nlines:
-        f = line.split()
-        if len(f) < 3 or f[0] != "nbench:" or f[1] == "done":
-            continue
-        kv = dict(zip(f[2::2], f[3::2]))
-        instr = int(kv["ticks"]) // scale
-        if f[1] == "cpuid":
-            n = int(kv["iterations"])
-            print(f"  L2 CPUID handled by L1, round trip: {instr // n} instructions, "
-                  f"{int(kv['exits']) / n:.2f} nestvisor exits per L2 exit "
-                  f"(L2's CPUID and L1's VMRUN; {n} iterations)")
-        elif "iterations" in kv:
-            n = int(kv["iterations"])
-            print(f"  {f[1]}: {instr // n} instructions per iteration, "
-                  f"{int(kv['exits']) / n:.2f} nestvisor exits per iteration "
-                  f"({n} iterations, exit 0x{int(kv['exit'], 16):x} at the end)")
-        else:
-            pages, npf = int(kv["pages"]), int(kv["npf"])
-            size = "4 KiB" if f[1] == "touch4k" else "2 MiB"
-            print(f"  L2 touches 64 MiB, L1's NPT in {size} pages: {npf} shadow-NPT faults "
-                  f"({npf / pages:.4f} per 4 KiB page), {instr // max(npf, 1)} instructions "
-                  f"per fault (the whole run, L2's loop included: {instr})")
-
-    bench_smp(a, nv, scale)
-    bench_boot(a, nv, payload, cfg, (1, 4))
-    bench_linux_kvm(a.build, a.l2_cpu or L2_CPUS)
-    bench_l2_linux(a.build, a.l2_cpu or L2_CPUS, a.l2_boot or L2_BOOTS, a.l2_boots)
+    if "boot" in only:
+        bench_boot(a, nv, payload, cfg, boot_cpus)
+    if "kvm" in only:
+        bench_linux_kvm(a.build, a.l2_cpu or L2_CPUS)
+    if "l2" in only:
+        bench_l2_linux(a.build, a.l2_cpu or L2_CPUS, a.l2_boot or L2_BOOTS, a.l2_boots)
 
 
 if __name__ == "__main__":

@@ -107,6 +107,18 @@ void smp_flush_l1_tlbs(struct cpu *self)
 	hw.shootdowns++;
 }
 
+void smp_post(struct cpu *target)
+{
+	(void)target;
+}
+
+/* svm/init_sipi.c: no case sends an INIT. */
+void sipi_init_arrived(struct cpu *cpu)
+{
+	(void)cpu;
+	fail_msg("an INIT (#SX exit)");
+}
+
 uint64_t apic_mmio_page(void)
 {
 	return 0xfee00000ull;
@@ -285,7 +297,8 @@ static __attribute__((unused)) void cpu_up(uint32_t edx, uint64_t l1_cr4, uint64
 	cpu->vmcb01_pa = (uint64_t)cpu->vmcb01;
 	/* as svm/launch.c alloc_cpu(): empty decode caches, no
 	 * VMEXIT_INVALID answered yet */
-	cpu->decode_cache[0].la = cpu->decode_cache[1].la = ~0ull;
+	cpu->decode_cur = cpu->decode_cache[0];
+	decode_cache_init(cpu);
 	cpu->invalid_exit = ~0ull - 1;
 	cpu->caps = (struct svm_caps){ .revision = 1, .nr_asids = 16,
 				       .edx = edx | (1u << SVM_FEAT_NRIPS),

@@ -520,6 +520,243 @@ static void test_smi_held_by_gif(void **state)
 	assert_int_equal(v->control.exit_code, VMEXIT_SMI);
 }
 
+/*
+ * L1's GIF in the CPU's vGIF (APM Vol. 2 §15.33.2, "Virtual GIF": with
+ * V_GIF_ENABLE, the guest's CLGI and STGI clear and set V_GIF and do not
+ * exit unless intercepted; V_GIF holds virtual interrupts only).  L1
+ * takes its physical interrupts directly, so while its GIF is in V_GIF
+ * vmcb01 must intercept INTR (§15.13.1) to hold them as the GIF would
+ * (§15.17), and NMI (always intercepted); once something waits for the
+ * GIF, it is held in software again and STGI exits.  CLGI/STGI raise
+ * #UD while EFER.SVME is clear (§15.4), which the CPU, seeing vmcb01's
+ * EFER.SVME, cannot: they are intercepted again then.
+ */
+static bool vgif_mode(const struct vmcb_control *c)
+{
+	return (c->int_ctl & V_GIF_ENABLE) && !(c->int_ctl & V_INTR_MASKING) &&
+	       (c->intercept_misc1 & INTERCEPT1_INTR) &&
+	       (c->intercept_misc1 & INTERCEPT1_NMI) &&
+	       !(c->intercept_misc2 & (INTERCEPT2_CLGI | INTERCEPT2_STGI));
+}
+
+/* nestvisor holds the GIF itself: CLGI and STGI exit, INTR does not. */
+static bool sw_gif(const struct vmcb_control *c, bool gif)
+{
+	return !(c->int_ctl & V_GIF_ENABLE) &&
+	       !!(c->int_ctl & V_INTR_MASKING) == !gif &&
+	       !(c->intercept_misc1 & INTERCEPT1_INTR) &&
+	       (c->intercept_misc1 & INTERCEPT1_NMI) &&
+	       (c->intercept_misc2 & INTERCEPT2_CLGI) &&
+	       (c->intercept_misc2 & INTERCEPT2_STGI);
+}
+
+static void l1_insn(unsigned len)
+{
+	cpu->vmcb01->control.next_rip = cpu->vmcb01->save.rip + len;
+}
+
+static void test_l1_vgif(void **state)
+{
+	struct vmcb_control *c01;
+	struct vmcb *v;
+
+	(void)state;
+	cpu_up(1u << SVM_FEAT_VGIF, 0, X86_EFER_NXE);
+	c01 = &cpu->vmcb01->control;
+	l1_insn(3);
+	nested_gif(cpu, false);                 /* CLGI exits once */
+	assert_true(vgif_mode(c01));
+	assert_int_equal(c01->int_ctl & V_GIF, 0);
+	assert_false(nested_gif_get(cpu));
+	assert_int_equal(cpu->cur_host_if, 0);
+	/* L1's STGI, run by the CPU: V_GIF set */
+	c01->int_ctl |= V_GIF;
+	assert_true(nested_gif_get(cpu));
+	/* an INTR exit with V_GIF set: L1 takes it itself */
+	nested_gif_hold(cpu);
+	assert_true(sw_gif(c01, true));
+	assert_true(nested_gif_get(cpu));
+	/* CLGI exits: V_GIF again; an INTR exit with V_GIF clear: held
+	 * until STGI, which exits */
+	l1_insn(3);
+	nested_gif(cpu, false);
+	assert_true(vgif_mode(c01));
+	nested_gif_hold(cpu);
+	assert_true(sw_gif(c01, false));
+	assert_false(nested_gif_get(cpu));
+	l1_insn(3);
+	nested_gif(cpu, true);                  /* STGI */
+	assert_true(sw_gif(c01, true));
+
+	/* an NMI from outside while V_GIF is clear: held, STGI exits */
+	l1_insn(3);
+	nested_gif(cpu, false);
+	assert_true(vgif_mode(c01));
+	hw.nmi_pending = true;
+	smp_handle_nmi(cpu);
+	assert_true(cpu->nmi_pending);
+	nmi_deliver(cpu);
+	assert_false(c01->event_inj.valid);
+	assert_true(sw_gif(c01, false));
+	l1_insn(3);
+	nested_gif(cpu, true);                  /* STGI */
+	assert_true(sw_gif(c01, true));
+	nmi_deliver(cpu);
+	assert_false(cpu->nmi_pending);
+	assert_int_equal(c01->event_inj.raw, 0x80000202); /* V, NMI, vector 2 */
+	c01->event_inj.raw = 0;
+
+	/* VMRUN sets the GIF, #VMEXIT clears it: V_GIF clear for L1 */
+	v = vmcb12_new();
+	l1_vmrun(v);
+	assert_true(cpu->nested.gif);
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+	assert_false(cpu->nested.guest_mode);
+	assert_true(vgif_mode(c01));
+	assert_int_equal(c01->int_ctl & V_GIF, 0);
+
+	/* L1 clears EFER.SVME: CLGI and STGI exit again (#UD) */
+	cpu->gregs.rcx = MSR_EFER;
+	cpu->vmcb01->save.rax = cpu->vmcb01->save.efer & ~X86_EFER_SVME;
+	cpu->gregs.rdx = 0;
+	c01->exit_info_1 = 1;                   /* WRMSR */
+	l1_insn(2);
+	handle_msr(cpu);
+	assert_false(cpu->nested.svme);
+	assert_true(sw_gif(c01, false));
+	l1_insn(3);
+	nested_gif(cpu, true);
+	assert_int_equal(c01->event_inj.raw, 0x80000306); /* #UD */
+}
+
+/* Without vGIF the GIF stays in software: test_gif. */
+
+/*
+ * L1's VMLOAD and VMSAVE on the CPU's virtual VMLOAD/VMSAVE (APM Vol. 2
+ * §15.33.1, "VMSAVE and VMLOAD Virtualization": with virt_ext bit 1 and
+ * the intercepts clear, a guest in 64-bit mode with nested paging runs
+ * them with rAX a guest-physical address, translated through the VMCB's
+ * nested page table).  vmcb01 runs on nestvisor's NPT for L1, so what they
+ * can reach is what that table maps: no page of nestvisor's region
+ * translates into the region.  While L1's EFER.SVME is clear they must
+ * raise #UD (§15.4), which the CPU cannot know: intercepted again.
+ * vmcb02 never gets the feature (not offered to L1; CVE-2021-3656 was an
+ * L2 running VMLOAD on a host-physical rAX).
+ */
+static bool vls_on(const struct vmcb_control *c)
+{
+	return (c->virt_ext & VIRT_EXT_VVMSAVE) &&
+	       !(c->intercept_misc2 & (INTERCEPT2_VMLOAD | INTERCEPT2_VMSAVE));
+}
+
+static bool vls_off(const struct vmcb_control *c)
+{
+	return !(c->virt_ext & VIRT_EXT_VVMSAVE) &&
+	       (c->intercept_misc2 & INTERCEPT2_VMLOAD) &&
+	       (c->intercept_misc2 & INTERCEPT2_VMSAVE);
+}
+
+/* L1 writes EFER (WRMSR, 2 bytes). */
+static void l1_wrmsr_efer(uint64_t efer)
+{
+	struct vmcb *v01 = cpu->vmcb01;
+
+	cpu->gregs.rcx = MSR_EFER;
+	v01->save.rax = (uint32_t)efer;
+	cpu->gregs.rdx = efer >> 32;
+	v01->control.exit_info_1 = 1;
+	l1_insn(2);
+	handle_msr(cpu);
+	assert_false(v01->control.event_inj.valid);
+}
+
+/* Where nestvisor's NPT for L1 sends the L1 address gpa (~0: nowhere). */
+static uint64_t npt01_target(uint64_t gpa)
+{
+	unsigned lvl;
+	uint64_t *e = pt_walk(&hvmem.ptm, hvmem.npt_root, gpa, &lvl), size;
+
+	if (!e || !(*e & PTE_P))
+		return ~0ull;
+	size = 1ull << (12 + 9 * (lvl - 1));
+	return (*e & PTE64_ADDR_4K & ~(size - 1)) | (gpa & (size - 1));
+}
+
+/* L1 at CPL 0 in 64-bit mode runs 0F 01 modrm at its RIP, whose access
+ * at L1-physical 2^40 (beyond L1's width) exits as an #NPF: the event
+ * nestvisor injects. */
+static void vls_beyond_width(uint8_t modrm, uint32_t want)
+{
+	struct vmcb *v01 = cpu->vmcb01;
+	uint64_t pml4 = npt12_new(), code = l1_page();
+
+	npt12_map(pml4, v01->save.rip & ~0xfffull, code,
+		  PTE_P | PTE_RW | PTE_A);
+	((uint8_t *)code)[(v01->save.rip & 0xfff) + 0] = 0x0f;
+	((uint8_t *)code)[(v01->save.rip & 0xfff) + 1] = 0x01;
+	((uint8_t *)code)[(v01->save.rip & 0xfff) + 2] = modrm;
+	v01->save.cr3 = pml4;
+	v01->save.rax = 1ull << 40;
+	v01->control.exit_code = VMEXIT_NPF;
+	v01->control.exit_info_1 = PFERR_GUEST_FINAL | PFERR_USER;
+	v01->control.exit_info_2 = 1ull << 40;
+	v01->control.event_inj.raw = 0;
+	handle_npf(cpu);
+	assert_int_equal(v01->control.event_inj.raw, want);
+	v01->control.event_inj.raw = 0;
+}
+
+static void test_l1_virtual_vmload_vmsave(void **state)
+{
+	struct vmcb_control *c01;
+	struct vmcb *v;
+	uint64_t l1_efer;
+
+	(void)state;
+	cpu_up(1u << SVM_FEAT_VVMSAVE, 0, X86_EFER_NXE);
+	c01 = &cpu->vmcb01->control;
+	l1_efer = cpu->vmcb01->save.efer;
+	/* L1 sets EFER.SVME: on, through vmcb01's nested page table */
+	cpu->nested.svme = false;
+	l1_wrmsr_efer(l1_efer & ~X86_EFER_SVME);
+	assert_true(vls_off(c01));
+	l1_wrmsr_efer(l1_efer | X86_EFER_SVME);
+	assert_true(cpu->nested.svme);
+	assert_true(vls_on(c01));
+	assert_int_equal(c01->misc_ctl & MISC_CTL_NP_ENABLE, MISC_CTL_NP_ENABLE);
+	assert_int_equal(c01->nested_cr3, hvmem.npt_root);
+	/* that table: L1's memory where it is, nestvisor's region nowhere
+	 * in the region */
+	assert_int_equal(npt01_target(L1_BASE + 5 * PAGE), L1_BASE + 5 * PAGE);
+	for (uint64_t gpa = HV_BASE; gpa < HV_BASE + HV_SIZE; gpa += PAGE) {
+		uint64_t t = npt01_target(gpa);
+
+		assert_true(t == ~0ull || t < HV_BASE || t >= HV_BASE + HV_SIZE);
+	}
+	/* VMRUN and #VMEXIT keep it for vmcb01; vmcb02 emulates L2's */
+	v = vmcb12_new();
+	v->control.intercept_misc2 &= ~(INTERCEPT2_VMLOAD | INTERCEPT2_VMSAVE);
+	l1_vmrun(v);
+	assert_true(vls_off(&cpu->nested.vmcb02->control));
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+	assert_false(cpu->nested.guest_mode);
+	assert_true(vls_on(c01));
+	/* rAX beyond L1's address width (MAXPHYADDR 40 here): the CPU's
+	 * #NPF; the instruction's own answer is #GP(0) (§15.5.2), any other
+	 * access's a #PF */
+	vls_beyond_width(0xda, 0x80000b0d);     /* VMLOAD */
+	vls_beyond_width(0xdb, 0x80000b0d);     /* VMSAVE */
+	vls_beyond_width(0xd9, 0x80000b0e);     /* (VMMCALL: #PF) */
+	/* EFER.SVME cleared: intercepted again (#UD) */
+	l1_wrmsr_efer(l1_efer & ~X86_EFER_SVME);
+	assert_true(vls_off(c01));
+
+	/* a CPU without the feature: always intercepted */
+	cpu_up(0, 0, X86_EFER_NXE);
+	l1_wrmsr_efer(cpu->vmcb01->save.efer);
+	assert_true(vls_off(&cpu->vmcb01->control));
+}
+
 /* ---- the permission maps and L1's TLB maintenance ---------------------- */
 
 /*
@@ -1196,6 +1433,8 @@ int main(void)
 		cmocka_unit_test(test_exception_intercept),
 		cmocka_unit_test(test_gif),
 		cmocka_unit_test(test_smi_held_by_gif),
+		cmocka_unit_test(test_l1_vgif),
+		cmocka_unit_test(test_l1_virtual_vmload_vmsave),
 		cmocka_unit_test(test_maps_watched),
 		cmocka_unit_test(test_tlb_control_reaches_shadow),
 		cmocka_unit_test(test_invlpga_reaches_shadow),

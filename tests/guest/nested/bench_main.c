@@ -7,6 +7,10 @@
  *     N round trips of "VMRUN; L2 executes CPUID; #VMEXIT(CPUID) to L1;
  *     L1 sets RIP = next_rip" with a minimal L1 loop (GIF kept clear, so
  *     CLGI/STGI are outside the loop); E = nestvisor's exits meanwhile;
+ *   nbench: kvmloop ticks T iterations N exits E vmruns V
+ *     the same round trips with the loop of KVM's svm_vcpu_run() around
+ *     VMRUN: CLGI; VMLOAD vmcb12; VMRUN; VMSAVE vmcb12; VMLOAD of the
+ *     host's save area; STGI; then RIP = next_rip;
  *   nbench: movcr3 / pf ticks T iterations N exits E vmruns V
  *     the same loop with an L2 MOV from CR3 (L1 intercepts CR3 reads) or
  *     a load from an unmapped address (L1 intercepts #PF): what decode
@@ -26,7 +30,9 @@
  *   nbench: touch4k / touch2m ticks T pages P exits E npf F
  *     one VMRUN in which L2 writes one quadword to each 4 KiB page of
  *     64 MiB, L1's NPT mapping that range with 4 KiB or 2 MiB pages; F =
- *     L2 #NPFs nestvisor's shadow NPT handled (NV_HC_STATS).
+ *     L2 #NPFs nestvisor's shadow NPT handled (NV_HC_STATS);
+ *   with the load option "loops", only cpuid and kvmloop (a short run to
+ *     trace);
  *   nbench: smp cpu I t0 T0 t1 T1 pages P npf F   (load option "smp")
  *     every CPU at once (the APs through MP services, and this one), as
  *     vCPUs of one L2 VM: one L1 NPT (4 KiB pages) for all, each CPU's L2
@@ -210,6 +216,48 @@ static void bench_features(void)
 		      INTERCEPT1(VMEXIT_PAUSE), ITERATIONS + 1);
 }
 
+/* KVM's entry loop around VMRUN (arch/x86/kvm/svm: svm_vcpu_run() and
+ * __svm_vcpu_run()): GIF cleared, the guest's VMLOAD state loaded, VMRUN,
+ * the guest's state saved, the host's loaded again, GIF set.  Every
+ * instruction of it but VMRUN exits to nestvisor unless the CPU runs it
+ * for L1 (vGIF: CLGI/STGI; virtual VMLOAD/VMSAVE). */
+static inline void kvm_round(struct vmcb *v, uint64_t host, struct l2_gprs *g)
+{
+	uint64_t v12 = (uint64_t)(uintptr_t)v;
+
+	v->save.rip = (uint64_t)(uintptr_t)l2_cpuid;
+	v->save.rax = 0;
+	clgi();
+	vmload(v12);
+	nested_vmrun(v12, g);
+	vmsave(v12);
+	vmload(host);
+	stgi();
+}
+
+static void bench_kvm_loop(void)
+{
+	struct vmcb *v = env.vmcb;
+	uint64_t host = (uint64_t)(uintptr_t)env.vmcb_aux;
+	struct l2_gprs g = { 0 };
+	struct stats s0, s1;
+	uint64_t t0, t1;
+
+	vmcb_default(v, l2_cpuid);
+	v->control.intercept_misc1 |= INTERCEPT1_CPUID;
+	vmsave(host); /* KVM: the host's save area, once per vCPU load */
+	kvm_round(v, host, &g); /* warm up the caches */
+	s0 = stats();
+	t0 = tsc();
+	for (unsigned i = 0; i < ITERATIONS; i++)
+		kvm_round(v, host, &g);
+	t1 = tsc();
+	s1 = stats();
+	gprintf("nbench: kvmloop ticks %lu iterations %u exits %lu vmruns %lu "
+		"exit 0x%lx\n", t1 - t0, ITERATIONS, s1.exits - s0.exits,
+		s1.vmruns - s0.vmruns, v->control.exit_code);
+}
+
 static uint64_t *npt_pages;
 
 /* L1's NPT for L2: identity of [0, 4 GiB) with 2 MiB pages, except the
@@ -383,9 +431,12 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	buf = (buf + (2ull << 20) - 1) & ~((2ull << 20) - 1);
 	env_enter();
 	bench_cpuid();
-	bench_features();
-	bench_touch(buf, 1);
-	bench_touch(buf, 0);
+	bench_kvm_loop();
+	if (!guest_has_option("loops")) {
+		bench_features();
+		bench_touch(buf, 1);
+		bench_touch(buf, 0);
+	}
 	env_leave();
 	if (guest_has_option("smp") && bench_smp(buf)) {
 		gprintf("nbench: cannot run on every CPU\n");
