@@ -559,6 +559,7 @@ static void test_l1_vgif(void **state)
 {
 	struct vmcb_control *c01;
 	struct vmcb *v;
+	unsigned smis;
 
 	(void)state;
 	cpu_up(1u << SVM_FEAT_VGIF, 0, X86_EFER_NXE);
@@ -605,6 +606,30 @@ static void test_l1_vgif(void **state)
 	assert_false(cpu->nmi_pending);
 	assert_int_equal(c01->event_inj.raw, 0x80000202); /* V, NMI, vector 2 */
 	c01->event_inj.raw = 0;
+
+	/* a write to the SMI command port while V_GIF is clear (an I/O
+	 * exit): the request is held (§15.17: the GIF holds the SMI) and
+	 * the GIF goes back into software, so that STGI exits and the SMI
+	 * comes then; a CLGI meanwhile does not put it into V_GIF again */
+	smi_cmd_init(0xb2, cpu->iopm);
+	l1_insn(3);
+	nested_gif(cpu, false);
+	assert_true(vgif_mode(c01));
+	smis = hw.smis;
+	smi_cmd_io(cpu, 0xb2, 1, false, 0x42);
+	assert_true(cpu->smi_held);
+	assert_true(sw_gif(c01, false));
+	l1_insn(3);
+	nested_gif(cpu, false);                 /* CLGI again */
+	assert_true(sw_gif(c01, false));
+	gif_deliver_held(cpu);
+	assert_int_equal(hw.smis, smis);
+	l1_insn(3);
+	nested_gif(cpu, true);                  /* STGI */
+	gif_deliver_held(cpu);
+	assert_int_equal(hw.smis, smis + 1);
+	assert_false(cpu->smi_held);
+	assert_true(sw_gif(c01, true));
 
 	/* VMRUN sets the GIF, #VMEXIT clears it: V_GIF clear for L1 */
 	v = vmcb12_new();
