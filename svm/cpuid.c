@@ -22,6 +22,7 @@
 #include "core/nv_version.h"
 #include "core/x86.h"
 #include "svm/cpuid_policy.h"
+#include "svm/decode_cache.h"
 #include "svm/smp.h"
 #include "svm/nested_feat.h"
 
@@ -98,21 +99,17 @@ static __attribute__((noinline)) void handle_other_leaf(struct cpu *cpu,
 	cpuid_done(cpu, other_leaf(cpu, leaf, sub), len);
 }
 
-/*
- * The basic leaves (below the vendor range), the common case, come from
+/* The basic leaves (below the vendor range), the common case, come from
  * the CPU with 1 and 7 rewritten; the policy table has no rule for them
  * (its test, tests/host/test_cpuid_policy.c, holds it to that), so it is
- * not looked at here.
- */
-void handle_cpuid(struct cpu *cpu)
+ * not looked at here. */
+static inline __attribute__((always_inline)) void cpuid_answer(struct cpu *cpu,
+							       int len)
 {
 	struct vmcb_save *s = &cpu->cur->save;
 	uint32_t leaf = (uint32_t)s->rax, sub = (uint32_t)cpu->gregs.rcx;
 	struct cpuid_regs64 r;
-	int len = insn_begin(cpu, INSN_CPUID);
 
-	if (len < 0)
-		return;
 	if (__builtin_expect(leaf >= NV_CPUID_VENDOR_LEAF, 0)) {
 		handle_other_leaf(cpu, leaf, sub, len);
 		return;
@@ -130,4 +127,25 @@ void handle_cpuid(struct cpu *cpu)
 		r.rbx |= nested_feat_cpuid7_ebx(&cpu->nested.feat);
 	}
 	cpuid_done(cpu, r, len);
+}
+
+/* CPUID whose length insn_begin() must find (a miss of the decode cache,
+ * code outside 64-bit mode): out of line, with its stack frame. */
+static __attribute__((noinline)) void cpuid_slow(struct cpu *cpu)
+{
+	int len = insn_begin(cpu, INSN_CPUID);
+
+	if (len >= 0)
+		cpuid_answer(cpu, len);
+}
+
+void handle_cpuid(struct cpu *cpu)
+{
+	unsigned len = insn_len_cached(cpu, INSN_CPUID);
+
+	if (__builtin_expect(!len, 0)) {
+		cpuid_slow(cpu);
+		return;
+	}
+	cpuid_answer(cpu, (int)len);
 }

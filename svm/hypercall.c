@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "core/nv_version.h"
 #include "drivers/debug_exit.h"
+#include "svm/decode_cache.h"
 #include "svm/intercepts.h"
 #include "svm/nested.h"
 #include "svm/nvctl.h"
@@ -84,15 +85,14 @@ static __attribute__((noinline)) void hc_other(struct cpu *cpu, int len)
 	guest_advance_rip(cpu, (unsigned)len);
 }
 
-void handle_vmmcall(struct cpu *cpu)
+/* The hypercall of VMMCALL, len bytes long. */
+static inline __attribute__((always_inline)) void hypercall(struct cpu *cpu,
+							    int len)
 {
 	struct vmcb_save *s = &cpu->cur->save;
 	struct guest_regs *g = &cpu->gregs;
 	long status = NV_HC_OK;
-	int len = insn_begin(cpu, INSN_VMMCALL);
 
-	if (len < 0)
-		return;
 	if (s->cpl != 0) {
 		hc_user(cpu, len);
 		return;
@@ -128,4 +128,25 @@ void handle_vmmcall(struct cpu *cpu)
 	}
 	s->rax = (uint64_t)status;
 	guest_advance_rip(cpu, (unsigned)len);
+}
+
+/* VMMCALL whose length insn_begin() must find (a miss of the decode
+ * cache, code outside 64-bit mode): out of line, with its stack frame. */
+static __attribute__((noinline)) void vmmcall_slow(struct cpu *cpu)
+{
+	int len = insn_begin(cpu, INSN_VMMCALL);
+
+	if (len >= 0)
+		hypercall(cpu, len);
+}
+
+void handle_vmmcall(struct cpu *cpu)
+{
+	unsigned len = insn_len_cached(cpu, INSN_VMMCALL);
+
+	if (__builtin_expect(!len, 0)) {
+		vmmcall_slow(cpu);
+		return;
+	}
+	hypercall(cpu, (int)len);
 }

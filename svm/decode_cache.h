@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The decode cache's lookup (svm/nrip.c fills and empties it; its comment
+ * has the rules): inline, so that the exit handlers of the common
+ * instructions (CPUID, VMMCALL) learn the intercepted instruction's
+ * length without a call.  insn_len_cached() is insn_begin()'s common case:
+ * next_rip where the CPU has NRIPS, or a cache entry of 64-bit code that
+ * still holds; 0 sends the caller to insn_begin().
+ */
+#ifndef NV_SVM_DECODE_CACHE_H
+#define NV_SVM_DECODE_CACHE_H
+
+#include "core/x86.h"
+#include "svm/features.h"
+#include "svm/vcpu.h"
+
+/* The set for op at the running guest's level. */
+static inline __attribute__((always_inline)) struct decode_set *
+decode_set(struct cpu *cpu, enum insn_op op)
+{
+	return &cpu->decode_cur[op];
+}
+
+/* Does the entry still hold for the running guest (same control
+ * registers, paging entries and code bytes)?  Every pointer in an entry,
+ * empty or not, is valid (always_zero where unused), so the checks are one
+ * branchless chain; the caller has compared the key.
+ *
+ * In 64-bit mode (all) is false: CR0 and EFER are not compared.  There
+ * the walk that translates the code's address is the 4- or 5-level one
+ * from CR3 (CR0.PG, CR4.PAE and EFER.LMA are set; CR4.LA57 picks the
+ * levels), and the entry was filled in 64-bit mode (its key), so the same
+ * CR3, CR4 and paging entries give the same translation.  The other bits
+ * (CR0.WP, EFER.NXE, CR4.SMEP, the CPL) decide only whether the fetch is
+ * allowed, and the CPU has just fetched the instruction. */
+static inline __attribute__((always_inline)) bool
+entry_valid(const struct decode_entry *c, const struct vmcb_save *s, bool all)
+{
+	uint64_t d = c->cr3 ^ s->cr3;
+
+	_Static_assert(DECODE_LEVELS == 4, "four slots, unrolled");
+	/* One accumulator, in order (the empty asm keeps the compiler from
+	 * loading everything at once into registers it must then save). */
+#define ACC(x) do { d |= (x); __asm__("" : "+r"(d)); } while (0)
+	if (all) {
+		ACC(c->cr0 ^ s->cr0);
+		ACC(c->efer ^ s->efer);
+	}
+	ACC(c->cr4 ^ s->cr4);
+	ACC(*c->pte_ptr[0] ^ c->pte[0]);
+	ACC(*c->pte_ptr[1] ^ c->pte[1]);
+	ACC(*c->pte_ptr[2] ^ c->pte[2]);
+	ACC(*c->pte_ptr[3] ^ c->pte[3]);
+#undef ACC
+	d |= (*c->code_window ^ c->code_word) & c->code_mask;
+	return !d;
+}
+
+/* The entry for op with key that still holds, or NULL (a miss); all as
+ * for entry_valid(). */
+static inline __attribute__((always_inline)) const struct decode_entry *
+cache_lookup(struct cpu *cpu, const struct vmcb_save *s, enum insn_op op,
+	     uint64_t key, bool all)
+{
+	const struct decode_entry *c = decode_set(cpu, op)->way;
+
+	if (c->la != key && (++c)->la != key)
+		return 0;
+	return entry_valid(c, s, all) ? c : 0;
+}
+
+/* The cached length of op in 64-bit code whose entry holds, or 0. */
+static inline __attribute__((always_inline)) unsigned
+insn_len_fast(struct cpu *cpu, const struct vmcb_save *s, enum insn_op op)
+{
+	const struct decode_entry *c;
+
+	if (__builtin_expect(!(s->efer & X86_EFER_LMA) || !s->cs.attrib.l, 0))
+		return 0;
+	c = cache_lookup(cpu, s, op, s->rip, false);
+	return c ? c->len : 0;
+}
+
+static inline __attribute__((always_inline)) unsigned
+insn_len_cached(struct cpu *cpu, enum insn_op op)
+{
+	const struct vmcb *v = cpu->cur;
+
+	if (svm_has(&cpu->caps, SVM_FEAT_NRIPS))
+		return (v->save.efer & X86_EFER_LMA) && v->save.cs.attrib.l &&
+		       v->control.next_rip ?
+			       (unsigned)(v->control.next_rip - v->save.rip) : 0;
+	return insn_len_fast(cpu, &v->save, op);
+}
+
+#endif
