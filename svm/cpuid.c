@@ -133,7 +133,7 @@ static inline __attribute__((always_inline)) void cpuid_answer(struct cpu *cpu,
  * code outside 64-bit mode): out of line, with its stack frame. */
 static __attribute__((noinline)) void cpuid_slow(struct cpu *cpu)
 {
-	int len = insn_begin(cpu, INSN_CPUID);
+	int len = insn_begin_slow(cpu, INSN_CPUID);
 
 	if (len >= 0)
 		cpuid_answer(cpu, len);

@@ -3,9 +3,10 @@
  * The decode cache's lookup (svm/nrip.c fills and empties it; its comment
  * has the rules): inline, so that the exit handlers of the common
  * instructions (CPUID, VMMCALL) learn the intercepted instruction's
- * length without a call.  insn_len_cached() is insn_begin()'s common case:
- * next_rip where the CPU has NRIPS, or a cache entry of 64-bit code that
- * still holds; 0 sends the caller to insn_begin().
+ * length without a call.  insn_len_cached() is insn_begin()'s common case
+ * (svm/intercepts.h): next_rip where the CPU has NRIPS, or a cache entry
+ * of 64-bit code that still holds; 0 sends the caller to
+ * insn_begin_slow(), which decides every case the same way.
  */
 #ifndef NV_SVM_DECODE_CACHE_H
 #define NV_SVM_DECODE_CACHE_H

@@ -134,7 +134,7 @@ static inline __attribute__((always_inline)) void hypercall(struct cpu *cpu,
  * cache, code outside 64-bit mode): out of line, with its stack frame. */
 static __attribute__((noinline)) void vmmcall_slow(struct cpu *cpu)
 {
-	int len = insn_begin(cpu, INSN_VMMCALL);
+	int len = insn_begin_slow(cpu, INSN_VMMCALL);
 
 	if (len >= 0)
 		hypercall(cpu, len);

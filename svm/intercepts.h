@@ -146,7 +146,7 @@ static inline void instruction_completed(struct cpu *cpu)
  * guest_advance_rip(cpu, len).  skip_instruction() is both at once, for
  * an instruction with no effect of its own to carry out.
  */
-int insn_begin(struct cpu *cpu, enum insn_op op);
+int insn_begin_slow(struct cpu *cpu, enum insn_op op);
 int skip_instruction(struct cpu *cpu, enum insn_op op);
 
 /* The decode cache (svm/nrip.c): decode_cache_init() empties it (at
@@ -206,5 +206,17 @@ int guest_read_data(struct cpu *cpu, uint64_t la, void *buf, unsigned len);
  * instruction_completed(): the end of every emulated instruction, its
  * length from insn_begin() or guest_insn_decode() (svm/apic.c). */
 void guest_advance_rip(struct cpu *cpu, unsigned len);
+
+/* insn_begin(): its common case inline (svm/decode_cache.h), else
+ * insn_begin_slow() (svm/nrip.c), which gives the same answer. */
+#include "svm/decode_cache.h"
+
+static inline int insn_begin(struct cpu *cpu, enum insn_op op)
+{
+	unsigned len = insn_len_cached(cpu, op);
+
+	return __builtin_expect(len != 0, 1) ? (int)len :
+					       insn_begin_slow(cpu, op);
+}
 
 #endif

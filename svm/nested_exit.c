@@ -87,6 +87,9 @@ static uint64_t reflected_next_rip(struct cpu *cpu, uint64_t code)
 		return 0;
 	if (svm_has(&cpu->caps, SVM_FEAT_NRIPS))
 		return v->control.next_rip;
+	len = (int)insn_len_fast(cpu, &v->save, op); /* 64-bit code: no wrap */
+	if (__builtin_expect(len != 0, 1))
+		return v->save.rip + (unsigned)len;
 	len = guest_insn_len(cpu, op);
 	return len > 0 ? guest_next_rip(&v->save, (unsigned)len) : 0;
 }

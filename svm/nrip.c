@@ -396,7 +396,7 @@ static __attribute__((noinline)) int begin_slow(struct cpu *cpu,
 	return len;
 }
 
-int insn_begin(struct cpu *cpu, enum insn_op op)
+int insn_begin_slow(struct cpu *cpu, enum insn_op op)
 {
 	struct vmcb *v = cpu->cur;
 	const struct vmcb_save *s = &v->save;
