@@ -24,8 +24,8 @@
  * Every request is also posted (smp_post(): entry_req = 1, after the
  * request's own data), so that a VMRUN needs one look to know that
  * nothing waits: svm_prepare_entry() acts on the requests only when
- * entry_req is set, or an NMI or an SMI request is held, or L2's vNMI is
- * emulated, or shadow pages wait to be freed.
+ * entry_req is set, or an NMI or an SMI request is held, or shadow pages
+ * wait to be freed, and otherwise only on L2's emulated vNMI.
  *
  * TLB shootdown (smp_flush_l1_tlbs).  The initiator I, for every vCPU T:
  *   I1. T->flush_req = 1, T->entry_req = 1       (seq_cst stores)
@@ -197,13 +197,15 @@ struct cpu *svm_prepare_entry(struct cpu *cpu)
 {
 	__atomic_store_n(&cpu->in_guest, 1, __ATOMIC_SEQ_CST);
 	/* The requests, and what is looked at before every VMRUN while it
-	 * lasts: a held NMI or SMI request (gif_deliver_held()), L2's
-	 * emulated vNMI (nested_feat_entry()), shadow pages to free. */
+	 * lasts: a held NMI or SMI request (gif_deliver_held()), shadow
+	 * pages to free. */
 	if (__builtin_expect(__atomic_load_n(&cpu->entry_req, __ATOMIC_SEQ_CST) |
 			     cpu->nmi_pending | cpu->smi_held |
-			     (cpu->nested.guest_mode &
-			      cpu->nested.feat.vnmi.on) |
 			     *cpu->shadow_deferred, 0))
 		return entry_slow(cpu);
+	/* Of entry_requests(), only L2's emulated vNMI can have work then;
+	 * it takes no lock, so doing it with in_guest set already cannot
+	 * hold up a shootdown's initiator. */
+	nested_feat_entry(cpu, cpu->nested.guest_mode, &cpu->nested.feat);
 	return cpu;
 }
