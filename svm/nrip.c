@@ -11,14 +11,19 @@
  * must be the instruction that caused the exit; anything else (code changed
  * under our feet by another CPU or by DMA) gets #UD instead of a guess.
  *
- * A one-entry cache makes the common case (the same instruction exiting
- * again, e.g. CPUID in a loop) cheap without giving up exactness: it keeps
- * the walk's trace (where each paging entry used lives and the value it
- * had) and the instruction bytes, and is used only if CR0, CR4, EFER, CR3,
- * the linear address and the exit's instruction are the same, every entry
- * still holds the value the walk saw, and the bytes are unchanged.  Then the walk and the decode would give the
- * same result, so they are skipped.  Instructions that cross a page are not
- * cached.
+ * A decode cache makes the common case (the same instruction exiting
+ * again, e.g. CPUID in a loop, or a guest hypervisor's CLGI, VMLOAD,
+ * VMSAVE, STGI around its VMRUN) cheap without giving up exactness: per
+ * guest level and instruction kind, two entries, each keeping the walk's
+ * trace (where each paging entry used lives and the value it had) and the
+ * instruction bytes.  An entry is used only if the linear address (and
+ * whether the code is 64-bit), CR3 and CR4 (outside 64-bit mode CR0 and
+ * EFER too) are the same, every paging entry still holds the value the
+ * walk saw, and the bytes are unchanged: then the walk and the decode
+ * would give the same result, so they are skipped.  Cached: instructions
+ * of at most 8 bytes within one page, found by a walk of at most 4 levels
+ * of 8-byte entries, in L1's physical space.  The lookup is inline in
+ * every handler (svm/decode_cache.h); filling and emptying are here.
  */
 #include "svm/intercepts.h"
 #include "core/err.h"
@@ -145,8 +150,6 @@ static inline uint64_t entry_key(enum insn_mode mode, uint64_t la)
 {
 	return mode == INSN_MODE_64 ? la : la | KEY_NOT64;
 }
-
-
 
 static void entry_empty(struct decode_entry *c)
 {
