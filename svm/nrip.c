@@ -142,13 +142,19 @@ static const uint64_t always_zero;
 /*
  * An entry's key: the linear address, with bit 62 set for code outside
  * 64-bit mode (la is below 2^32 there), which makes it non-canonical: an
- * entry filled outside 64-bit mode never matches in 64-bit mode.
+ * entry filled outside 64-bit mode never matches in 64-bit mode.  Bit 61
+ * tells 16-bit code (CS.D = 0) from 32-bit code: the same bytes at the
+ * same address may have another length there (ModRM's 16-bit forms), and
+ * nothing else the entry compares changes with CS.D.
  */
 #define KEY_NOT64 (1ull << 62)
+#define KEY_16    (1ull << 61)
 
 static inline uint64_t entry_key(enum insn_mode mode, uint64_t la)
 {
-	return mode == INSN_MODE_64 ? la : la | KEY_NOT64;
+	if (mode == INSN_MODE_64)
+		return la;
+	return la | KEY_NOT64 | (mode == INSN_MODE_16 ? KEY_16 : 0);
 }
 
 static void entry_empty(struct decode_entry *c)

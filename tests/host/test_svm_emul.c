@@ -615,10 +615,47 @@ static void test_l2_mov_cr0_nw_gp(void **state)
 	assert_int_equal(v->save.rip, 0x4000);
 }
 
+/* ---- the decode cache and the code's default size ----------------------- */
+
+/*
+ * 89 05 followed by four bytes is MOV [disp32], EAX in 32-bit code (ModRM
+ * mod 00, r/m 101: a 32-bit displacement, 6 bytes) but MOV [DI], AX in
+ * 16-bit code (r/m 101 is [DI] there, no displacement: 2 bytes): APM
+ * Vol. 3, "ModRM and SIB", the 16-bit and 32-bit addressing tables.  CS.D
+ * alone decides which (CS.base, the linear address, the bytes, CR0, CR4
+ * and EFER all stay), so the length found for one must not be the
+ * other's.
+ */
+static void test_decode_cache_cs_d(void **state)
+{
+	static const uint8_t mov[] = { 0x89, 0x05, 0x00, 0x10, 0x00, 0x00 };
+	struct vmcb_save *s;
+	uint64_t page;
+
+	(void)state;
+	cpu_up_decoding();
+	page = l1_page();
+	memcpy((void *)page, mov, sizeof(mov));
+	s = &cpu->vmcb01->save;
+	s->efer = X86_EFER_SVME;
+	s->cr0 = CR0_PM;
+	s->cr4 = 0;
+	s->cs.base = page;
+	s->cs.limit = 0xffff;
+	s->rip = 0;
+	s->cs.attrib.raw = 0xc9b; /* D=1: 32-bit code */
+	assert_int_equal(guest_insn_len(cpu, INSN_MOV_STORE), 6);
+	s->cs.attrib.raw = 0x09b; /* D=0: 16-bit code */
+	assert_int_equal(guest_insn_len(cpu, INSN_MOV_STORE), 2);
+	s->cs.attrib.raw = 0xc9b;
+	assert_int_equal(guest_insn_len(cpu, INSN_MOV_STORE), 6);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_wrmsr_not_at_rip),
+		cmocka_unit_test(test_decode_cache_cs_d),
 		cmocka_unit_test(test_wrmsr_at_rip),
 		cmocka_unit_test(test_cpuid_not_at_rip),
 		cmocka_unit_test(test_single_step_after_mov_cr4),
