@@ -41,6 +41,7 @@
 #include "drivers/uart.h"
 #include "svm/acpi_sleep.h"
 #include "svm/apic.h"
+#include "svm/msi_window.h"
 #include "svm/chipset_lock.h"
 #include "svm/dump.h"
 #include "svm/nested.h"
@@ -172,7 +173,7 @@ int hv_prepare(struct launch_params *p)
 		 host_nx() ? "NX (host EFER.NXE set)" : "executable (no NX)");
 	if (nvctl_init(p->nvctl))
 		goto oom;
-	if (apic_protect_page(rdmsr(MSR_APIC_BASE)))
+	if (apic_protect_page(rdmsr(MSR_APIC_BASE)) || msi_window_protect())
 		goto oom;
 	msrpm = hv_alloc(MSRPM_SIZE / 4096);
 	iopm = hv_alloc(IOPM_SIZE / 4096);

@@ -19,7 +19,9 @@
  *        scratch page with no hypervisor data, and the access is retried
  *        (docs/architecture.md, "Hypervisor memory as L1 sees it");
  *     c. the local APIC's page, read-only so that nestvisor sees the ICR
- *        (INIT and SIPI): a write is emulated (svm/apic.c);
+ *        (INIT and SIPI): a write is emulated (svm/apic.c); the rest of
+ *        the interrupt-message window after it, read-only too: a write
+ *        is decoded as an interrupt message (svm/msi_window.c);
  *     d. an address at or above L1's physical address width (the CPU's
  *        own walk allows more bits than nestvisor gives L1): the guest
  *        that made the access gets the #PF a CPU of that width raises
@@ -70,6 +72,7 @@
 #include "mm/shadow_npt.h"
 #include "svm/apic.h"
 #include "svm/chipset_lock.h"
+#include "svm/msi_window.h"
 #include "svm/nested_internal.h"
 #include "svm/nvctl.h"
 
@@ -182,6 +185,10 @@ static void l1_npt_fault(struct cpu *cpu)
 
 	if (write && apic_is_mmio_page(gpa)) {
 		apic_mmio_write(cpu, gpa);
+		return;
+	}
+	if (write && msi_window_page(gpa)) {
+		msi_window_write(cpu, gpa);
 		return;
 	}
 	if (write && chipset_ecam_page(gpa)) {

@@ -35,6 +35,7 @@
 #include "svm/apic.h"
 #include "svm/chipset_lock.h"
 #include "svm/hw.h"
+#include "svm/msi_window.h"
 #include "svm/intercepts.h"
 #include "svm/nested_internal.h"
 #include "svm/nvctl.h"
@@ -136,6 +137,20 @@ void chipset_ecam_write(struct cpu *c, uint64_t gpa)
 	(void)c;
 	(void)gpa;
 	fail_msg("a write to a locked ECAM page");
+}
+
+/* Nor is the interrupt-message window (svm/msi_window.c). */
+bool msi_window_page(uint64_t gpa)
+{
+	(void)gpa;
+	return false;
+}
+
+void msi_window_write(struct cpu *c, uint64_t gpa)
+{
+	(void)c;
+	(void)gpa;
+	fail_msg("a write to the interrupt-message window");
 }
 
 int apic_wrmsr(struct cpu *c, uint32_t msr, uint64_t val)
