@@ -84,6 +84,11 @@ uint64_t guest_store_value(struct cpu *cpu, const struct insn *in);
 void guest_store_old_value(struct cpu *cpu, const struct insn *in,
 			   uint64_t pa);
 
+/* The register of a decoded MOV load or XCHG gets v as a load of
+ * in->width bytes would leave it (a 32-bit load zero-extends, 8 and 16
+ * bits merge, AH-BH). */
+void guest_reg_set(struct cpu *cpu, const struct insn *in, uint64_t v);
+
 /* WRMSR of MSR_X2APIC_ICR or MSR_APIC_BASE by the guest.  0, or
  * -NV_EINVAL for #GP. */
 int apic_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val);

@@ -92,6 +92,14 @@ bool chipset_ecam_page(uint64_t gpa)
 	return false;
 }
 
+bool chipset_ecam_meets(uint64_t lo, uint64_t hi)
+{
+	for (unsigned i = 0; i < n_pages; i++)
+		if (pages[i] >= lo && pages[i] < hi)
+			return true;
+	return false;
+}
+
 static void mmio_store(uint64_t pa, uint64_t v, unsigned width)
 {
 	switch (width) {

@@ -19,8 +19,10 @@ struct cpu;
  * (0: none).  0, or an error from mapping the ECAM pages read-only. */
 int chipset_lock_init(uint64_t ecam_base);
 
-/* Is gpa in the ECAM page of a function with a locked register? */
+/* Is gpa in the ECAM page of a function with a locked register?  Does
+ * [lo, hi) hold one? */
 bool chipset_ecam_page(uint64_t gpa);
+bool chipset_ecam_meets(uint64_t lo, uint64_t hi);
 /* An #NPF write there: the store emulated, dropped if it touches a
  * locked register. */
 void chipset_ecam_write(struct cpu *cpu, uint64_t gpa);

@@ -41,6 +41,7 @@
 #include "drivers/uart.h"
 #include "svm/acpi_sleep.h"
 #include "svm/apic.h"
+#include "svm/ioapic.h"
 #include "svm/msi_window.h"
 #include "svm/chipset_lock.h"
 #include "svm/dump.h"
@@ -217,6 +218,9 @@ int hv_prepare(struct launch_params *p)
 		log_error("q35's ECAM pages could not be made read-only: L1 "
 			  "may move ECAM or PMBASE through ECAM");
 	vmcb01_pci_maps(iopm);
+	if (ioapic_init(p->ioapic, p->n_ioapics))
+		log_error("an I/O APIC page could not be trapped: its entries "
+			  "are L1's as written");
 	return 0;
 
 oom:

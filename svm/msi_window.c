@@ -57,6 +57,12 @@ bool msi_window_page(uint64_t gpa)
 	       !apic_is_mmio_page(gpa);
 }
 
+bool msi_window_meets(uint64_t lo, uint64_t hi)
+{
+	return protected_window && lo < IRQ_MSG_WINDOW + IRQ_MSG_WINDOW_SIZE &&
+	       hi > IRQ_MSG_WINDOW;
+}
+
 static const char *const mode_name[8] = {
 	"Fixed", "Lowest priority", "SMI", "reserved", "NMI", "INIT",
 	"Start-up", "ExtINT",

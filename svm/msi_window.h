@@ -21,8 +21,10 @@ struct cpu;
  * needed).  0, or an error from the NPT. */
 int msi_window_protect(void);
 
-/* Is gpa a page of the window (the APIC page excluded)? */
+/* Is gpa a page of the window (the APIC page excluded)?  Does [lo, hi)
+ * hold one? */
 bool msi_window_page(uint64_t gpa);
+bool msi_window_meets(uint64_t lo, uint64_t hi);
 
 /* An #NPF write there: a MOV or XCHG store decoded at RIP; a 32-bit
  * aligned store is an interrupt message, decided by irq_msg_decide();

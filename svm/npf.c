@@ -21,7 +21,9 @@
  *     c. the local APIC's page, read-only so that nestvisor sees the ICR
  *        (INIT and SIPI): a write is emulated (svm/apic.c); the rest of
  *        the interrupt-message window after it, read-only too: a write
- *        is decoded as an interrupt message (svm/msi_window.c);
+ *        is decoded as an interrupt message (svm/msi_window.c); an I/O
+ *        APIC's page, where every access exits and is emulated
+ *        (svm/ioapic.c);
  *     d. an address at or above L1's physical address width (the CPU's
  *        own walk allows more bits than nestvisor gives L1): the guest
  *        that made the access gets the #PF a CPU of that width raises
@@ -72,6 +74,7 @@
 #include "mm/shadow_npt.h"
 #include "svm/apic.h"
 #include "svm/chipset_lock.h"
+#include "svm/ioapic.h"
 #include "svm/msi_window.h"
 #include "svm/nested_internal.h"
 #include "svm/nvctl.h"
@@ -185,6 +188,10 @@ static void l1_npt_fault(struct cpu *cpu)
 
 	if (write && apic_is_mmio_page(gpa)) {
 		apic_mmio_write(cpu, gpa);
+		return;
+	}
+	if (ioapic_page(gpa)) {
+		ioapic_mmio(cpu, gpa);
 		return;
 	}
 	if (write && msi_window_page(gpa)) {

@@ -35,6 +35,7 @@
 #include "svm/apic.h"
 #include "svm/chipset_lock.h"
 #include "svm/hw.h"
+#include "svm/ioapic.h"
 #include "svm/msi_window.h"
 #include "svm/intercepts.h"
 #include "svm/nested_internal.h"
@@ -151,6 +152,41 @@ void msi_window_write(struct cpu *c, uint64_t gpa)
 	(void)c;
 	(void)gpa;
 	fail_msg("a write to the interrupt-message window");
+}
+
+bool msi_window_meets(uint64_t lo, uint64_t hi)
+{
+	(void)lo;
+	(void)hi;
+	return false;
+}
+
+bool chipset_ecam_meets(uint64_t lo, uint64_t hi)
+{
+	(void)lo;
+	(void)hi;
+	return false;
+}
+
+/* No I/O APIC is emulated in these tests (svm/ioapic.c). */
+bool ioapic_page(uint64_t gpa)
+{
+	(void)gpa;
+	return false;
+}
+
+bool ioapic_meets(uint64_t lo, uint64_t hi)
+{
+	(void)lo;
+	(void)hi;
+	return false;
+}
+
+void ioapic_mmio(struct cpu *c, uint64_t gpa)
+{
+	(void)c;
+	(void)gpa;
+	fail_msg("an access to an I/O APIC page");
 }
 
 int apic_wrmsr(struct cpu *c, uint32_t msr, uint64_t val)
