@@ -14,6 +14,8 @@
  *    any other is performed; other accesses to 0xcf8-0xcfb (q35's reset
  *    control at 0xcf9) pass through;
  *  - the ACPI PM1 status and control registers (svm/acpi_sleep.c: S3);
+ *  - on AMD's FCH, the PM index/data ports CD6h/CD7h, whose registers
+ *    that place the ACPI blocks are held (svm/chipset_lock.c);
  *  - the SMI command port, whose writes wait for the GIF
  *    (svm/smi_cmd.c).
  * The CPU reports the next RIP in exit_info_2 (APM Vol. 2 §15.10.2),
@@ -25,6 +27,7 @@
 #include "core/x86.h"
 #include "mm/spinlock.h"
 #include "svm/acpi_sleep.h"
+#include "svm/chipset_lock.h"
 #include "svm/pci_hide.h"
 #include "svm/smi_cmd.h"
 
@@ -102,6 +105,8 @@ void handle_ioio(struct cpu *cpu)
 	} else if (io.str) {
 		/* String I/O to nestvisor's ports: not supported, ignored. */
 		log_warn_limited("L1 string I/O to port 0x%x ignored", port);
+	} else if (chipset_pm_owns(port, size)) {
+		v->save.rax = chipset_pm_io(port, size, io.in, v->save.rax);
 	} else if (smi_cmd_owns(port, size)) {
 		v->save.rax = smi_cmd_io(cpu, port, size, io.in, v->save.rax);
 	} else if (port == PCI_CONFIG_ADDRESS && size == 4) {

@@ -214,9 +214,10 @@ int hv_prepare(struct launch_params *p)
 		 (hv_free_pages() * 4096) >> 20);
 	/* Last: nothing after this can fail. */
 	p->iommus_taken = dma_take_iommus(&p->dma, caps.gbpages);
-	if (chipset_lock_init(p->dma.ecam_base))
-		log_error("q35's ECAM pages could not be made read-only: L1 "
-			  "may move ECAM or PMBASE through ECAM");
+	if (chipset_lock_init(p->dma.ecam_base, iopm))
+		log_error("a chipset page (q35's ECAM, the FCH's AcpiMmio) could "
+			  "not be made read-only: L1 may move ECAM or the PM1 "
+			  "ports through it");
 	vmcb01_pci_maps(iopm);
 	if (ioapic_init(p->ioapic, p->n_ioapics))
 		log_error("an I/O APIC page could not be trapped: its entries "

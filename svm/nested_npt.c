@@ -60,7 +60,7 @@ static bool holds_emulated(uint64_t lo, uint64_t hi)
 	uint64_t apic = apic_mmio_page();
 
 	return (apic >= lo && apic < hi) || msi_window_meets(lo, hi) ||
-	       ioapic_meets(lo, hi) || chipset_ecam_meets(lo, hi);
+	       ioapic_meets(lo, hi) || chipset_mmio_meets(lo, hi);
 }
 
 /* Does [lo, hi) hold a page L2 may not reach directly: nestvisor's region,

@@ -198,8 +198,8 @@ static void l1_npt_fault(struct cpu *cpu)
 		msi_window_write(cpu, gpa);
 		return;
 	}
-	if (write && chipset_ecam_page(gpa)) {
-		chipset_ecam_write(cpu, gpa);
+	if (write && chipset_mmio_page(gpa)) {
+		chipset_mmio_write(cpu, gpa);
 		return;
 	}
 	if (write && nested_maps_watched(cpu, gpa)) {

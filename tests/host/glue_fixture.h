@@ -127,13 +127,13 @@ void apic_mmio_write(struct cpu *c, uint64_t gpa)
 }
 
 /* No chipset ECAM page is locked in these tests (svm/chipset_lock.c). */
-bool chipset_ecam_page(uint64_t gpa)
+bool chipset_mmio_page(uint64_t gpa)
 {
 	(void)gpa;
 	return false;
 }
 
-void chipset_ecam_write(struct cpu *c, uint64_t gpa)
+void chipset_mmio_write(struct cpu *c, uint64_t gpa)
 {
 	(void)c;
 	(void)gpa;
@@ -161,7 +161,7 @@ bool msi_window_meets(uint64_t lo, uint64_t hi)
 	return false;
 }
 
-bool chipset_ecam_meets(uint64_t lo, uint64_t hi)
+bool chipset_mmio_meets(uint64_t lo, uint64_t hi)
 {
 	(void)lo;
 	(void)hi;
