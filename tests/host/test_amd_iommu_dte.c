@@ -33,7 +33,7 @@ static void test_dte(void **state)
 {
 	uint64_t d[4];
 	(void)state;
-	amd_iommu_dte(0x12345000ull, d);
+	amd_iommu_dte(0x12345000ull, true, d);
 	assert_int_equal(bit(d, 0), 1);			/* V */
 	assert_int_equal(bit(d, 1), 1);			/* TV */
 	assert_int_equal(field(d, 11, 9), 4);		/* 4 levels */
@@ -54,6 +54,13 @@ static void test_dte(void **state)
 	/* No interrupt table: IntTabLen 132:129, root 179:134. */
 	assert_int_equal(field(d, 132, 129), 0);
 	assert_int_equal(field(d, 179, 134) == 0, 1);
+	/* Without interrupt control: IV clear, every message forwarded;
+	 * the rest the same. */
+	amd_iommu_dte(0x12345000ull, false, d);
+	for (unsigned n = 128; n < 192; n++)
+		assert_int_equal(bit(d, n), 0);
+	assert_int_equal(field(d, 51, 12), 0x12345);
+	assert_int_equal(bit(d, 61) & bit(d, 62) & bit(d, 0) & bit(d, 1), 1);
 }
 
 int main(void)
