@@ -165,6 +165,7 @@ int acpi_sleep_type(const uint8_t *dsdt, size_t len, const char name[4],
 #define HDR_LEN       36
 #define IVRS_FIRST    48   /* header, IVinfo, 8 reserved bytes */
 #define MCFG_FIRST    44   /* header, 8 reserved bytes */
+#define MADT_FIRST    44   /* header, local APIC address, flags */
 #define MCFG_ENTRY    16
 
 static uint16_t rd16(const uint8_t *p)
@@ -274,6 +275,22 @@ int acpi_parse_mcfg(const uint8_t *mcfg, struct acpi_platform *p)
 	return 0;
 }
 
+int acpi_parse_madt(const uint8_t *madt, struct acpi_platform *p)
+{
+	uint32_t len = rd32(madt + 4), off = MADT_FIRST;
+
+	while (off + 2 <= len) {
+		uint8_t type = madt[off], elen = madt[off + 1];
+
+		if (elen < 2 || off + elen > len)
+			return -NV_EINVAL;
+		if (type == 1 && elen >= 12 && p->n_ioapics < ACPI_MAX_IOAPICS)
+			p->ioapic[p->n_ioapics++] = rd32(madt + off + 4);
+		off += elen;
+	}
+	return 0;
+}
+
 /* The root table's entries: the XSDT's 8-byte ones when the RSDP has one
  * (revision >= 2), else the RSDT's 4-byte ones. */
 static uint8_t *root_table(const uint8_t *rsdp, unsigned *entry_size)
@@ -311,6 +328,8 @@ int acpi_scan(const uint8_t *rsdp, struct acpi_platform *p)
 			rc = -NV_EINVAL;
 		else if (t && sig_is(t, "MCFG"))
 			acpi_parse_mcfg(t, p);
+		else if (t && sig_is(t, "APIC"))
+			acpi_parse_madt(t, p);
 	}
 	return rc;
 }

@@ -8,6 +8,10 @@
  *    offset of its capability block in that function's configuration
  *    space, its MMIO base address and PCI segment.  The same IOMMU may
  *    appear in several blocks (one per type): one entry per base address.
+ *  - MADT (signature "APIC", ACPI 6.4 §5.2.12): after the header, the
+ *    local APIC address and flags (8 bytes), structures of type and
+ *    length; type 1 (I/O APIC, §5.2.12.3, 12 bytes) has the I/O APIC's
+ *    MMIO address at offset 4, which nestvisor emulates (svm/ioapic.c).
  *  - MCFG (PCI Firmware Specification §4.1.2): the ECAM base of segment 0,
  *    where each function's configuration space is a 4 KiB page at
  *    base + (bus << 20 | dev << 15 | fn << 12).
@@ -38,6 +42,7 @@
 #include <stdint.h>
 
 #define ACPI_MAX_IOMMUS 8
+#define ACPI_MAX_IOAPICS 8
 
 struct acpi_iommu {
 	uint64_t base;        /* MMIO registers */
@@ -52,6 +57,8 @@ struct acpi_platform {
 	bool ivrs;            /* an IVRS table is present */
 	uint64_t ecam_base;   /* segment 0's, or 0 */
 	uint8_t ecam_bus_first, ecam_bus_last;
+	unsigned n_ioapics;   /* the MADT's I/O APICs */
+	uint64_t ioapic[ACPI_MAX_IOAPICS]; /* their MMIO addresses */
 };
 
 /* The sum of len bytes is 0 (ACPI's checksum rule). */
@@ -63,6 +70,10 @@ int acpi_parse_ivrs(const uint8_t *ivrs, struct acpi_platform *p);
 
 /* Segment 0's ECAM from an MCFG table.  0, or -NV_EINVAL. */
 int acpi_parse_mcfg(const uint8_t *mcfg, struct acpi_platform *p);
+
+/* The I/O APICs of a MADT (appended to p; at most ACPI_MAX_IOAPICS).
+ * 0, or -NV_EINVAL for a malformed table (p keeps what was whole). */
+int acpi_parse_madt(const uint8_t *madt, struct acpi_platform *p);
 
 /* Everything above from the RSDP (ACPI 2.0+: its XSDT; else its RSDT). */
 int acpi_scan(const uint8_t *rsdp, struct acpi_platform *p);

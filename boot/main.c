@@ -120,9 +120,11 @@ static uint8_t *find_rsdp(void)
 	return t;
 }
 
-/* The IOMMUs and ECAM the hypervisor is to take, from ACPI. */
-static void dma_platform_from_acpi(uint8_t *rsdp, struct dma_platform *d)
+/* The IOMMUs and ECAM the hypervisor is to take, and the I/O APICs it
+ * emulates, from ACPI. */
+static void platform_from_acpi(uint8_t *rsdp, struct launch_params *p)
 {
+	struct dma_platform *d = &p->dma;
 	struct acpi_platform a;
 
 	*d = (struct dma_platform){ 0 };
@@ -138,6 +140,8 @@ static void dma_platform_from_acpi(uint8_t *rsdp, struct dma_platform *d)
 	d->ecam_base = a.ecam_base;
 	d->ecam_bus_first = a.ecam_bus_first;
 	d->ecam_bus_last = a.ecam_bus_last;
+	for (unsigned i = 0; i < a.n_ioapics && i < IOAPIC_MAX; i++)
+		p->ioapic[p->n_ioapics++] = a.ioapic[i];
 }
 
 _Static_assert(CONFIG_CPUS_MAX == NV_MAX_CPUS, "cpus = N covers every slot");
@@ -198,7 +202,7 @@ static int virtualize(const struct nv_config *cfg)
 			.enabled = cpus.cpu[i].enabled,
 			.virtualize = cpus.cpu[i].virtualize,
 		};
-	dma_platform_from_acpi(rsdp, &p.dma);
+	platform_from_acpi(rsdp, &p);
 	delta = relocate_image_copy((uint64_t)self->ImageBase, self->ImageSize,
 				    base);
 	if (!delta)

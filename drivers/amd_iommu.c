@@ -7,7 +7,14 @@
  *     table may only change while it is off).
  *  2. Device table: 65536 entries of 32 bytes (2 MiB, size field 1FFh),
  *     each V, TV, Mode 4, the identity table, IR and IW; DomainID 1;
- *     IV clear (interrupts forwarded unremapped); nothing else.
+ *     with interrupt control (the caller's choice, amd_iommu.h): IV set
+ *     with IntCtl 01b (fixed and arbitrated interrupts forwarded
+ *     unmapped, no remapping table), NMIPass, EIntPass, Lint0Pass and
+ *     Lint1Pass set, InitPass clear (an INIT message from a device is
+ *     target-aborted: it would reset a CPU out of guest mode), SysMgt
+ *     00b (system-management messages, SMIs among them, target-aborted);
+ *     without, IV clear: every interrupt message forwarded as it came,
+ *     INIT included; nothing else.
  *  3. No exclusion range (it would let DMA bypass translation).
  *  4. Command buffer (4 KiB, 256 entries); enable the IOMMU and the
  *     buffer; INVALIDATE_IOMMU_ALL where the IOMMU has it (EFR bit 6),
@@ -39,6 +46,15 @@
 #define DTE_MODE4       (4ull << 9)
 #define DTE_IR          (1ull << 61)
 #define DTE_IW          (1ull << 62)
+/* Bits 191:128 (dte[2]): IV 128, IntCtl 189:188, InitPass 184, EIntPass
+ * 185, NMIPass 186, Lint0Pass 190, Lint1Pass 191. */
+#define DTE2_IV            (1ull << 0)
+#define DTE2_INTCTL_FORWARD (1ull << 60)
+#define DTE2_INIT_PASS     (1ull << 56)
+#define DTE2_EINT_PASS     (1ull << 57)
+#define DTE2_NMI_PASS      (1ull << 58)
+#define DTE2_LINT0_PASS    (1ull << 62)
+#define DTE2_LINT1_PASS    (1ull << 63)
 #define DOMAIN_ID       1u
 
 #define CMD_COMPLETION_WAIT 0x1u
@@ -65,12 +81,14 @@ static void wr(const struct iommu *u, unsigned off, uint64_t v)
 	*(volatile uint64_t *)(u->mmio + off) = v;
 }
 
-void amd_iommu_dte(uint64_t io_root, uint64_t dte[4])
+void amd_iommu_dte(uint64_t io_root, bool intctl, uint64_t dte[4])
 {
 	dte[0] = DTE_V | DTE_TV | DTE_MODE4 | (io_root & IO_PTE_ADDR) |
 		 DTE_IR | DTE_IW;
 	dte[1] = DOMAIN_ID;
-	dte[2] = 0;
+	dte[2] = !intctl ? 0 :
+		 DTE2_IV | DTE2_INTCTL_FORWARD | DTE2_EINT_PASS |
+		 DTE2_NMI_PASS | DTE2_LINT0_PASS | DTE2_LINT1_PASS;
 	dte[3] = 0;
 }
 
@@ -123,8 +141,8 @@ static int invalidate(struct iommu *u)
 		     0x7ffffffffffff000ull | 3);
 }
 
-int amd_iommu_take(uint64_t mmio, uint64_t io_root, uint64_t dev_table,
-		   uint64_t cmd_buf, uint64_t done)
+int amd_iommu_take(uint64_t mmio, uint64_t io_root, bool intctl,
+		   uint64_t dev_table, uint64_t cmd_buf, uint64_t done)
 {
 	struct iommu u = { (volatile uint8_t *)(uintptr_t)mmio,
 			   (volatile uint64_t *)(uintptr_t)cmd_buf, 0 };
@@ -133,7 +151,7 @@ int amd_iommu_take(uint64_t mmio, uint64_t io_root, uint64_t dev_table,
 	int rc;
 
 	wr(&u, MMIO_CONTROL, 0);
-	amd_iommu_dte(io_root, dte);
+	amd_iommu_dte(io_root, intctl, dte);
 	for (unsigned id = 0; id < 0x10000; id++)
 		for (unsigned q = 0; q < 4; q++)
 			dt[4 * id + q] = dte[q];

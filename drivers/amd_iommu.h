@@ -20,13 +20,15 @@
 
 /* Program the IOMMU whose registers are at mmio (identity-mapped) to
  * translate every device's DMA through io_root (mm/io_pt.h), and enable
- * it.  dev_table: 2 MiB, 4 KiB aligned, zeroed; cmd_buf and done: one
- * page each.  0, or -NV_EBUSY if the IOMMU did not confirm the
- * invalidation (then it is left disabled). */
-int amd_iommu_take(uint64_t mmio, uint64_t io_root, uint64_t dev_table,
-		   uint64_t cmd_buf, uint64_t done);
+ * it; intctl: the device table entries' interrupt control on (a device's
+ * INIT and system-management messages target-aborted, amd_iommu.c).
+ * dev_table: 2 MiB, 4 KiB aligned, zeroed; cmd_buf and done: one page
+ * each.  0, or -NV_EBUSY if the IOMMU did not confirm the invalidation
+ * (then it is left disabled). */
+int amd_iommu_take(uint64_t mmio, uint64_t io_root, bool intctl,
+		   uint64_t dev_table, uint64_t cmd_buf, uint64_t done);
 
 /* The device table entry every device gets (4 qwords), for tests. */
-void amd_iommu_dte(uint64_t io_root, uint64_t dte[4]);
+void amd_iommu_dte(uint64_t io_root, bool intctl, uint64_t dte[4]);
 
 #endif

@@ -288,6 +288,17 @@ static uint64_t mmio_read(uint64_t pa, unsigned width)
 	}
 }
 
+void guest_store_old_value(struct cpu *cpu, const struct insn *in,
+			   uint64_t pa)
+{
+	set_source(cpu, in, mmio_read(pa, in->width));
+}
+
+void guest_reg_set(struct cpu *cpu, const struct insn *in, uint64_t v)
+{
+	set_source(cpu, in, v);
+}
+
 static void mmio_write(uint64_t pa, uint64_t v, unsigned width)
 {
 	switch (width) {

@@ -79,6 +79,16 @@ void apic_mmio_write(struct cpu *cpu, uint64_t gpa);
  * svm/chipset_lock.c's ECAM stores. */
 uint64_t guest_store_value(struct cpu *cpu, const struct insn *in);
 
+/* XCHG with memory: its register gets what a read of in->width bytes at
+ * physical pa (MMIO, read from host mode) gives. */
+void guest_store_old_value(struct cpu *cpu, const struct insn *in,
+			   uint64_t pa);
+
+/* The register of a decoded MOV load or XCHG gets v as a load of
+ * in->width bytes would leave it (a 32-bit load zero-extends, 8 and 16
+ * bits merge, AH-BH). */
+void guest_reg_set(struct cpu *cpu, const struct insn *in, uint64_t v);
+
 /* WRMSR of MSR_X2APIC_ICR or MSR_APIC_BASE by the guest.  0, or
  * -NV_EINVAL for #GP. */
 int apic_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val);

@@ -6,11 +6,15 @@
  *    registers 60h-67h (the ECAM base, its size and enable);
  *  - 00:1F.0, Intel 8086:2918 (the ICH9 LPC bridge): PMBASE, 40h-43h (the
  *    ACPI PM I/O block), and ACPI_CNTL, 44h (its enable bit).
+ *  - 00:14.0 with the IDs of an AMD FCH's SMBus controller
+ *    (fch_pm_ids()): the FCH's PM registers that place the ACPI blocks
+ *    (svm/fch_pm.h), through the index/data ports CD6h/CD7h (intercepted
+ *    in the IOPM) and through AcpiMmio (its first page, whose PM block
+ *    is at +300h, read-only in L1's NPT).
  * Writes to them are dropped, reads return the real values, so the ECAM
  * base and the PM1 ports stay where the firmware put them and the FADT
  * and MCFG say.  Other chipsets: nothing is locked (AMD's ECAM base is
- * MMIO_CONF_BASE, an MSR L1 may not change; the FCH's PM block is an open
- * finding, docs/security.md, "Known findings").
+ * MMIO_CONF_BASE, an MSR L1 may not change).
  *
  * Through the ports: svm/ioio.c asks svm/pci_hide.c.  Through ECAM (PCIe
  * Base Specification §7.2.2: bus << 20 | device << 15 | function << 12):
@@ -18,7 +22,8 @@
  * with #NPF and is emulated here as svm/apic.c emulates xAPIC stores (a
  * MOV decoded at RIP, performed from host mode at the same address, RIP
  * moved past it), unless it touches a locked register.  Other
- * instructions writing there get #GP.
+ * instructions writing there get #GP.  AcpiMmio's page is handled the
+ * same way.
  */
 #include "svm/chipset_lock.h"
 #include "core/err.h"
@@ -26,10 +31,12 @@
 #include "core/log.h"
 #include "mm/pte.h"
 #include "svm/apic.h"
+#include "svm/fch_pm.h"
 #include "svm/insn.h"
 #include "svm/intercepts.h"
 #include "core/x86.h"
 #include "svm/pci_hide.h"
+#include "svm/permmap.h"
 
 #define BDF(b, d, f) ((uint16_t)((b) << 8 | (d) << 3 | (f)))
 
@@ -39,23 +46,43 @@ static uint32_t cfg_read32(uint16_t bdf, uint8_t reg)
 	return inl(PCI_CONFIG_DATA);
 }
 
-#define MAX_PAGES 2u
+#define MAX_PAGES 3u
 
 static uint64_t ecam;             /* bus 0's ECAM base, 0: none */
-static uint64_t pages[MAX_PAGES]; /* read-only ECAM pages */
+static uint64_t pages[MAX_PAGES]; /* read-only pages (ECAM, AcpiMmio) */
 static unsigned n_pages;
+static bool fch;                  /* an AMD FCH: its PM registers held */
 
-static int protect(uint16_t bdf)
+static int protect_page(uint64_t pa)
 {
-	uint64_t pa = ecam + ((uint64_t)bdf << 12);
-
-	if (!ecam || n_pages == MAX_PAGES)
+	if (n_pages == MAX_PAGES)
 		return 0;
 	if (pa >= hvmem.phys_limit || hvmem_contains(pa))
 		return -NV_EFAULT;
 	pages[n_pages++] = pa;
 	return hvmem_npt_map(pa, pa, PTE_P | PTE_US);
 }
+
+static int protect(uint16_t bdf)
+{
+	if (!ecam)
+		return 0;
+	return protect_page(ecam + ((uint64_t)bdf << 12));
+}
+
+static uint8_t port_in8(uint16_t port)
+{
+	return inb(port);
+}
+
+static void port_out8(uint16_t port, uint8_t v)
+{
+	outb(port, v);
+}
+
+static struct fch_pm fch_pm = {
+	.lock = SPINLOCK_INIT, .in8 = port_in8, .out8 = port_out8,
+};
 
 static void lock(uint16_t bdf, uint16_t reg, uint16_t len, const char *what)
 {
@@ -65,9 +92,9 @@ static void lock(uint16_t bdf, uint16_t reg, uint16_t len, const char *what)
 		log_info("%s locked: L1's writes to it are dropped", what);
 }
 
-int chipset_lock_init(uint64_t ecam_base)
+int chipset_lock_init(uint64_t ecam_base, uint8_t *iopm)
 {
-	uint32_t saved = inl(PCI_CONFIG_ADDRESS);
+	uint32_t saved = inl(PCI_CONFIG_ADDRESS), id;
 	int rc = 0;
 
 	ecam = ecam_base;
@@ -80,14 +107,51 @@ int chipset_lock_init(uint64_t ecam_base)
 		lock(BDF(0, 0x1f, 0), 0x44, 1, "ICH9 ACPI_CNTL (00:1f.0 44h)");
 		rc = protect(BDF(0, 0x1f, 0));
 	}
+	id = cfg_read32(BDF(0, 0x14, 0), 0);
+	if (!rc && fch_pm_ids((uint16_t)id, (uint16_t)(id >> 16))) {
+		fch = true;
+		iopm_set(iopm, FCH_PM_INDEX, 2);
+		rc = protect_page(FCH_ACPIMMIO);
+		log_info("AMD FCH (00:14.0 %04x:%04x): PM registers 24h-27h and "
+			 "60h-6Bh locked (ports CD6h/CD7h, AcpiMmio 0x%lx): L1's "
+			 "writes to them are dropped", id & 0xffff, id >> 16,
+			 (uint64_t)(FCH_ACPIMMIO + FCH_ACPIMMIO_PM));
+	}
 	outl(PCI_CONFIG_ADDRESS, saved);
 	return rc;
 }
 
-bool chipset_ecam_page(uint64_t gpa)
+bool chipset_pm_owns(uint16_t port, unsigned size)
+{
+	return fch && fch_pm_owns(port, size);
+}
+
+uint64_t chipset_pm_io(uint16_t port, unsigned size, bool in, uint64_t rax)
+{
+	uint64_t mask = size == 4 ? 0xffffffffull : (1ull << (8 * size)) - 1;
+	uint64_t before = fch_pm.nr_dropped;
+	uint32_t r = fch_pm_io(&fch_pm, port, size, in, (uint32_t)(rax & mask));
+
+	if (fch_pm.nr_dropped != before)
+		log_info_limited("L1 wrote to a locked FCH PM register "
+				 "(port 0x%x): dropped", port);
+	if (!in)
+		return rax;
+	return (size == 4 ? 0 : rax & ~mask) | r;
+}
+
+bool chipset_mmio_page(uint64_t gpa)
 {
 	for (unsigned i = 0; i < n_pages; i++)
 		if ((gpa & ~0xfffull) == pages[i])
+			return true;
+	return false;
+}
+
+bool chipset_mmio_meets(uint64_t lo, uint64_t hi)
+{
+	for (unsigned i = 0; i < n_pages; i++)
+		if (pages[i] >= lo && pages[i] < hi)
 			return true;
 	return false;
 }
@@ -102,14 +166,15 @@ static void mmio_store(uint64_t pa, uint64_t v, unsigned width)
 	}
 }
 
-void chipset_ecam_write(struct cpu *cpu, uint64_t gpa)
+void chipset_mmio_write(struct cpu *cpu, uint64_t gpa)
 {
 	uint16_t bdf = (uint16_t)((gpa - ecam) >> 12), reg = gpa & 0xfff;
+	bool acpimmio = fch && (gpa & ~0xfffull) == FCH_ACPIMMIO;
 	struct insn in;
 	uint64_t v;
 
 	if (guest_insn_decode(cpu, &in) || in.op != INSN_MOV_STORE) {
-		log_warn_limited("CPU %u: a write to ECAM at 0x%lx by an "
+		log_warn_limited("CPU %u: a write to ECAM or AcpiMmio at 0x%lx by an "
 				 "instruction nestvisor does not emulate: #GP",
 				 cpu->idx, gpa);
 		inject_exception(cpu, X86_VEC_GP, true, 0);
@@ -118,9 +183,12 @@ void chipset_ecam_write(struct cpu *cpu, uint64_t gpa)
 	v = guest_store_value(cpu, &in);
 	if (in.width < 8)
 		v &= (1ull << (8 * in.width)) - 1;
-	if (reg + in.width > 0x1000 || pci_write_locked(bdf, reg, in.width))
-		log_info_limited("L1 wrote 0x%lx to a locked register (ECAM "
-				 "0x%lx): dropped", v, gpa);
+	if (reg + in.width > 0x1000 ||
+	    (acpimmio ? fch_pm_mmio_locked(reg, in.width) :
+			pci_write_locked(bdf, reg, in.width)))
+		log_info_limited("L1 wrote 0x%lx to a locked register (%s "
+				 "0x%lx): dropped", v,
+				 acpimmio ? "AcpiMmio" : "ECAM", gpa);
 	else
 		mmio_store(gpa, v, in.width);
 	guest_advance_rip(cpu, in.len);

@@ -10,7 +10,9 @@
  */
 #include "svm/dma.h"
 #include "core/hvmem.h"
+#include "core/cpuid_bits.h"
 #include "core/log.h"
+#include "core/x86.h"
 #include "drivers/amd_iommu.h"
 #include "mm/io_pt.h"
 #include "svm/pci_hide.h"
@@ -24,6 +26,20 @@ static uint64_t ecam_page(const struct dma_platform *p, uint16_t bdf)
 	if (!p->ecam_base || bus < p->ecam_bus_first || bus > p->ecam_bus_last)
 		return 0;
 	return p->ecam_base + ((uint64_t)bdf << 12);
+}
+
+/*
+ * The device table entries' interrupt control (drivers/amd_iommu.c): on,
+ * unless a hypervisor runs below nestvisor (CPUID 1 ECX[31]), whose IOMMU
+ * is an emulation.  QEMU 7.2's amd-iommu, with IV set, drops every
+ * interrupt message whose address is not exactly FEE0_0000h (a logical
+ * or non-zero destination), so an OS would lose its interrupts there;
+ * with it off, a device's INIT passes (docs/security.md, "Interrupt
+ * messages").
+ */
+static bool intctl(void)
+{
+	return !(cpuid(1).ecx & CPUID_1_ECX_HV);
 }
 
 static int take_one(const struct dma_platform *p, const struct dma_iommu *u,
@@ -45,7 +61,7 @@ static int take_one(const struct dma_platform *p, const struct dma_iommu *u,
 	if (!rc)
 		rc = pci_hide_function(u->bdf);
 	if (!rc)
-		rc = amd_iommu_take(u->base, io_root, dt, cmd, done);
+		rc = amd_iommu_take(u->base, io_root, intctl(), dt, cmd, done);
 	return rc;
 }
 
@@ -78,6 +94,11 @@ unsigned dma_take_iommus(const struct dma_platform *p, bool gbpages)
 			 "through nestvisor's I/O page table; hidden from L1",
 			 u->base, u->bdf >> 8, (u->bdf >> 3) & 0x1f, u->bdf & 7);
 	}
+	if (taken)
+		log_info("device interrupt messages: %s", intctl() ?
+			 "INIT and SMI target-aborted by the IOMMU" :
+			 "forwarded as they come, INIT included (a hypervisor "
+			 "runs below: its IOMMU is an emulation)");
 	if (taken == p->n_iommus)
 		log_info("DMA isolation: AMD IOMMU (%u): no device reaches "
 			 "nestvisor's memory", taken);

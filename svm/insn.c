@@ -270,18 +270,34 @@ static int store(struct cursor *c, struct insn *in, int b, bool mode64)
 	return 0;
 }
 
-/* MOV moffs, AL / eAX (A2, A3): no ModRM; the absolute offset has the
- * address size (8 bytes in 64-bit code without 67); the source is the
- * accumulator.  The offset is not kept: the #NPF gives the address. */
+/* MOV reg, r/m (8A, 8B) with a memory source; a register source is not
+ * ours (it reads no MMIO). */
+static int load(struct cursor *c, struct insn *in, int b, bool mode64)
+{
+	int r = read_modrm(c, in);
+
+	if (r)
+		return r;
+	if (in->mod == 3)
+		return INSN_E_UNKNOWN;
+	in->width = b & 1 ? in->opsize : 1;
+	in->op = INSN_MOV_LOAD;
+	return memory_operand(c, in, mode64);
+}
+
+/* MOV moffs, AL / eAX (A2, A3) and MOV AL / eAX, moffs (A0, A1): no
+ * ModRM; the absolute offset has the address size (8 bytes in 64-bit
+ * code without 67); the register is the accumulator.  The offset is not
+ * kept: the #NPF gives the address. */
 static int store_moffs(struct cursor *c, struct insn *in, int b)
 {
 	for (unsigned i = 0; i < in->addrsize; i++)
 		if (next(c) < 0)
 			return c->err;
 	in->width = b & 1 ? in->opsize : 1;
-	in->write = true;
+	in->write = b & 2;
 	in->reg = 0;
-	in->op = INSN_MOV_STORE;
+	in->op = b & 2 ? INSN_MOV_STORE : INSN_MOV_LOAD;
 	return 0;
 }
 
@@ -292,7 +308,9 @@ static int one_byte(struct cursor *c, struct insn *in, int b, bool mode64)
 	switch (b) {
 	case 0x86: case 0x87: case 0x88: case 0x89: case 0xc6: case 0xc7:
 		return store(c, in, b, mode64);
-	case 0xa2: case 0xa3:
+	case 0x8a: case 0x8b:
+		return load(c, in, b, mode64);
+	case 0xa0: case 0xa1: case 0xa2: case 0xa3:
 		return store_moffs(c, in, b);
 	case 0xf4: in->op = INSN_HLT; return 0;
 	case 0xcc: in->op = INSN_INT3; return 0;

@@ -31,7 +31,10 @@
  *    moffs, AL/eAX/rAX (A2, A3), whose absolute offset has the address
  *    size (a compiler's store to a constant address);
  *  - LMSW (0F 01 /6), register or memory operand like INVLPG's: the
- *    selective CR0 write intercept takes it (svm/cr.c).
+ *    selective CR0 write intercept takes it (svm/cr.c);
+ *  - the loads from memory that a read of an emulated MMIO page can be
+ *    (the I/O APIC's, svm/ioapic.c): MOV reg, r/m (8A, 8B) with a memory
+ *    operand, MOV AL/eAX/rAX, moffs (A0, A1).
  */
 #ifndef NV_SVM_INSN_H
 #define NV_SVM_INSN_H
@@ -76,9 +79,10 @@ enum insn_op {
 	INSN_MOV_STORE,	/* 88, 89, C6 /0, C7 /0 to memory; A2, A3 */
 	INSN_XCHG,	/* 86, 87 with memory */
 	INSN_LMSW,	/* 0F 01 /6 */
+	INSN_MOV_LOAD,	/* 8A, 8B from memory; A0, A1 */
 	INSN_NR_OPS	/* (how many: not an instruction) */
 };
-#define INSN_OP_LAST INSN_LMSW
+#define INSN_OP_LAST INSN_MOV_LOAD
 
 /* Prefixes seen (bits of insn.prefixes). */
 #define INSN_P_OPSIZE	(1u << 0)	/* 66 */

@@ -14,8 +14,12 @@
  *    any other is performed; other accesses to 0xcf8-0xcfb (q35's reset
  *    control at 0xcf9) pass through;
  *  - the ACPI PM1 status and control registers (svm/acpi_sleep.c: S3);
+ *  - on AMD's FCH, the PM index/data ports CD6h/CD7h, whose registers
+ *    that place the ACPI blocks are held (svm/chipset_lock.c);
  *  - the SMI command port, whose writes wait for the GIF
  *    (svm/smi_cmd.c).
+ * String I/O (INS, OUTS) to any of them raises #GP(0) in the guest and
+ * transfers nothing: nestvisor emulates single accesses only.
  * The CPU reports the next RIP in exit_info_2 (APM Vol. 2 §15.10.2),
  * NRIPS or not.
  */
@@ -25,6 +29,7 @@
 #include "core/x86.h"
 #include "mm/spinlock.h"
 #include "svm/acpi_sleep.h"
+#include "svm/chipset_lock.h"
 #include "svm/pci_hide.h"
 #include "svm/smi_cmd.h"
 
@@ -96,12 +101,22 @@ void handle_ioio(struct cpu *cpu)
 	unsigned size = ioio_size(io);
 	uint64_t mask = size == 4 ? 0xffffffffull : (1ull << (8 * size)) - 1;
 
-	if (!io.str && acpi_sleep_owns(port, size)) {
+	if (io.str) {
+		/* String I/O (INS, OUTS, with or without REP) to a port
+		 * nestvisor owns: #GP(0), nothing transferred, RIP at the
+		 * instruction (docs/security.md, "Ports nestvisor owns"). */
+		log_info_limited("%s string I/O (%s) at port 0x%x, which "
+				 "nestvisor owns: #GP",
+				 cpu->nested.guest_mode ? "L2" : "L1",
+				 io.in ? "INS" : "OUTS", port);
+		inject_exception(cpu, X86_VEC_GP, true, 0);
+		return;
+	}
+	if (acpi_sleep_owns(port, size)) {
 		v->save.rax = acpi_sleep_io(cpu, port, size, io.in,
 					    v->save.rax);
-	} else if (io.str) {
-		/* String I/O to nestvisor's ports: not supported, ignored. */
-		log_warn_limited("L1 string I/O to port 0x%x ignored", port);
+	} else if (chipset_pm_owns(port, size)) {
+		v->save.rax = chipset_pm_io(port, size, io.in, v->save.rax);
 	} else if (smi_cmd_owns(port, size)) {
 		v->save.rax = smi_cmd_io(cpu, port, size, io.in, v->save.rax);
 	} else if (port == PCI_CONFIG_ADDRESS && size == 4) {

@@ -41,6 +41,8 @@
 #include "drivers/uart.h"
 #include "svm/acpi_sleep.h"
 #include "svm/apic.h"
+#include "svm/ioapic.h"
+#include "svm/msi_window.h"
 #include "svm/chipset_lock.h"
 #include "svm/dump.h"
 #include "svm/intercepts.h"
@@ -177,7 +179,7 @@ int hv_prepare(struct launch_params *p)
 		 host_nx() ? "NX (host EFER.NXE set)" : "executable (no NX)");
 	if (nvctl_init(p->nvctl))
 		goto oom;
-	if (apic_protect_page(rdmsr(MSR_APIC_BASE)))
+	if (apic_protect_page(rdmsr(MSR_APIC_BASE)) || msi_window_protect())
 		goto oom;
 	msrpm = hv_alloc(MSRPM_SIZE / 4096);
 	iopm = hv_alloc(IOPM_SIZE / 4096);
@@ -217,10 +219,14 @@ int hv_prepare(struct launch_params *p)
 		 (hv_free_pages() * 4096) >> 20);
 	/* Last: nothing after this can fail. */
 	p->iommus_taken = dma_take_iommus(&p->dma, caps.gbpages);
-	if (chipset_lock_init(p->dma.ecam_base))
-		log_error("q35's ECAM pages could not be made read-only: L1 "
-			  "may move ECAM or PMBASE through ECAM");
+	if (chipset_lock_init(p->dma.ecam_base, iopm))
+		log_error("a chipset page (q35's ECAM, the FCH's AcpiMmio) could "
+			  "not be made read-only: L1 may move ECAM or the PM1 "
+			  "ports through it");
 	vmcb01_pci_maps(iopm);
+	if (ioapic_init(p->ioapic, p->n_ioapics))
+		log_error("an I/O APIC page could not be trapped: its entries "
+			  "are L1's as written");
 	return 0;
 
 oom:

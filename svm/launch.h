@@ -14,6 +14,7 @@
 
 #include "core/log.h"
 #include "svm/dma.h"
+#include "svm/ioapic.h"
 #include "svm/smp.h"
 #include "svm/vcpu.h"
 
@@ -41,6 +42,10 @@ struct launch_params {
 		bool bsp, enabled, virtualize;
 	} cpu[NV_MAX_CPUS];
 	struct dma_platform dma;           /* the IOMMUs to take (ACPI) */
+	/* The I/O APICs' MMIO addresses (the MADT), to emulate
+	 * (svm/ioapic.c). */
+	unsigned n_ioapics;
+	uint64_t ioapic[IOAPIC_MAX];
 	unsigned iommus_taken;             /* out: how many hv_prepare took */
 	bool nvctl;                        /* CPL 3 may make nvctl calls */
 	uint64_t log_ring;                 /* log ring size, 4 KiB multiple */

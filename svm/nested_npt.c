@@ -15,10 +15,12 @@
  * instructions).  An #NPF of vmcb02, with or without nested paging, is
  * svm/npf.c's: it asks the MMU and acts on the answer.
  *
- * L2 never reaches nestvisor's region or the local APIC's page directly:
- * where L1's NPT points L2 at them, the shadow maps the sink page (a
- * write to the APIC page would otherwise bypass the INIT/SIPI filter of
- * svm/apic.c).
+ * L2 never reaches nestvisor's region or a page whose accesses nestvisor
+ * emulates for L1 directly: the local APIC's page, the interrupt-message
+ * window after it (svm/msi_window.c), an I/O APIC's page (svm/ioapic.c),
+ * a locked ECAM page (svm/chipset_lock.c).  Where L1's NPT points L2 at
+ * them, the shadow maps the sink page (a write there would otherwise
+ * bypass the INIT/SIPI filter of svm/apic.c, or the locks).
  *
  * Coherence: each vCPU has its own shadow; mm/snpt_smp.c keeps them all
  * coherent with L1's NPT as a TLB is (its opening comment has the
@@ -48,27 +50,38 @@
 #include "mm/shadow_npt.h"
 #include "mm/snpt_smp.h"
 #include "svm/apic.h"
+#include "svm/chipset_lock.h"
+#include "svm/ioapic.h"
+#include "svm/msi_window.h"
 #include "svm/intercepts.h"
 #include "svm/nested_internal.h"
 #include "svm/smp.h"
 
-/* Does [lo, hi) hold a page L2 may not reach directly: nestvisor's region,
- * a hidden range (core/hvmem.h), or the local APIC's page (its writes are
- * emulated for L1, svm/apic.c)? */
-static bool holds_hole(uint64_t lo, uint64_t hi)
+/* Does [lo, hi) hold a page whose accesses nestvisor emulates for L1
+ * (the local APIC's, svm/apic.c; the interrupt-message window; an I/O
+ * APIC's; a locked ECAM page)? */
+static bool holds_emulated(uint64_t lo, uint64_t hi)
 {
 	uint64_t apic = apic_mmio_page();
 
-	return hvmem_meets_hidden(lo, hi) || (apic >= lo && apic < hi);
+	return (apic >= lo && apic < hi) || msi_window_meets(lo, hi) ||
+	       ioapic_meets(lo, hi) || chipset_mmio_meets(lo, hi);
+}
+
+/* Does [lo, hi) hold a page L2 may not reach directly: nestvisor's region,
+ * a hidden range (core/hvmem.h), or an emulated page? */
+static bool holds_hole(uint64_t lo, uint64_t hi)
+{
+	return hvmem_meets_hidden(lo, hi) || holds_emulated(lo, hi);
 }
 
 /* The page L2 sees at gpa instead of L1's, or 0: the region's or a hidden
- * range's backing (core/hvmem.h), the sink for the APIC page. */
+ * range's backing (core/hvmem.h), the sink for an emulated page. */
 static uint64_t hole_backing(uint64_t gpa)
 {
-	uint64_t backing = hvmem_backing(gpa);
+	uint64_t backing = hvmem_backing(gpa), page = gpa & ~0xfffull;
 
-	if (!backing && (gpa & ~0xfffull) == apic_mmio_page())
+	if (!backing && holds_emulated(page, page + 4096))
 		backing = hvmem.sink_pa;
 	return backing;
 }
@@ -170,8 +183,9 @@ static void flush_every_cpu(void)
 }
 
 /* The group's hook: one page of L1's NPT read-only (and no CPU left with
- * a writable translation of it), or writable again.  The local APIC's
- * page is read-only for good (svm/apic.c): neither, whatever L1's tables
+ * a writable translation of it), or writable again.  The pages nestvisor
+ * emulates keep their rights for good (svm/apic.c, svm/msi_window.c,
+ * svm/ioapic.c, svm/chipset_lock.c): neither, whatever L1's tables
  * say. */
 static int l1_write_protect(void *ctx, uint64_t page, bool wp)
 {
@@ -181,7 +195,7 @@ static int l1_write_protect(void *ctx, uint64_t page, bool wp)
 	(void)ctx;
 	if (page >= hvmem.phys_limit)
 		return -NV_EFAULT;
-	if (page == apic_mmio_page())
+	if (holds_emulated(page, page + 4096))
 		return 0;
 	if (!hpa)
 		hpa = page;

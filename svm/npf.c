@@ -19,7 +19,11 @@
  *        scratch page with no hypervisor data, and the access is retried
  *        (docs/architecture.md, "Hypervisor memory as L1 sees it");
  *     c. the local APIC's page, read-only so that nestvisor sees the ICR
- *        (INIT and SIPI): a write is emulated (svm/apic.c);
+ *        (INIT and SIPI): a write is emulated (svm/apic.c); the rest of
+ *        the interrupt-message window after it, read-only too: a write
+ *        is decoded as an interrupt message (svm/msi_window.c); an I/O
+ *        APIC's page, where every access exits and is emulated
+ *        (svm/ioapic.c);
  *     d. an address at or above L1's physical address width (the CPU's
  *        own walk allows more bits than nestvisor gives L1): the guest
  *        that made the access gets the #PF a CPU of that width raises
@@ -70,6 +74,8 @@
 #include "mm/shadow_npt.h"
 #include "svm/apic.h"
 #include "svm/chipset_lock.h"
+#include "svm/ioapic.h"
+#include "svm/msi_window.h"
 #include "svm/nested_internal.h"
 #include "svm/nvctl.h"
 
@@ -197,8 +203,16 @@ static void l1_npt_fault(struct cpu *cpu)
 		apic_mmio_write(cpu, gpa);
 		return;
 	}
-	if (write && chipset_ecam_page(gpa)) {
-		chipset_ecam_write(cpu, gpa);
+	if (ioapic_page(gpa)) {
+		ioapic_mmio(cpu, gpa);
+		return;
+	}
+	if (write && msi_window_page(gpa)) {
+		msi_window_write(cpu, gpa);
+		return;
+	}
+	if (write && chipset_mmio_page(gpa)) {
+		chipset_mmio_write(cpu, gpa);
 		return;
 	}
 	if (write && nested_maps_watched(cpu, gpa)) {

@@ -85,6 +85,13 @@ static bool zydis_is(const ZydisDecodedInstruction *z, enum insn_op op)
 			  z->opcode == 0xc6 || z->opcode == 0xc7) &&
 			 z->raw.modrm.mod != 3) ||
 			z->opcode == 0xa2 || z->opcode == 0xa3);
+	case INSN_MOV_LOAD:
+		/* 8A, 8B with a memory source; A0, A1 */
+		return z->mnemonic == ZYDIS_MNEMONIC_MOV &&
+		       z->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT &&
+		       (((z->opcode == 0x8a || z->opcode == 0x8b) &&
+			 z->raw.modrm.mod != 3) ||
+			z->opcode == 0xa0 || z->opcode == 0xa1);
 	case INSN_XCHG:
 		/* 86, 87 with a memory operand */
 		return z->mnemonic == ZYDIS_MNEMONIC_XCHG &&
@@ -126,6 +133,10 @@ static void check_accepted(const uint8_t *b, unsigned n, enum insn_mode mode,
 		FUZZ_CHECK(in->write && (in->width == 1 || in->width == 2 ||
 					 in->width == 4 || in->width == 8),
 			   "store width %u", in->width);
+	if (in->op == INSN_MOV_LOAD)
+		FUZZ_CHECK(!in->write && (in->width == 1 || in->width == 2 ||
+					  in->width == 4 || in->width == 8),
+			   "load width %u", in->width);
 	FUZZ_CHECK(mode == INSN_MODE_64 || !in->rex, "REX outside 64-bit code");
 
 	/* The bytes after the instruction play no part. */

@@ -67,13 +67,13 @@
 #define BAD_HPA_GPA	0x90000000ull	/* l1_to_hpa gives an address >= 2^52 */
 #define NTABLES		8
 /*
- * protect() refusing a table page (c1 bit 2).  Off: today the MMU builds
- * shadow entries from a page it failed to protect, so L1's later silent
- * write to it leaves them stale (issue 12 item 5; the seed
- * protect-refused shows it in three operations).  Turn on once the MMU
- * refuses to build from such a page.
+ * protect() refusing a table page (c1 bit 2): the MMU must then install
+ * nothing built from that page, so that L1's later silent write to it
+ * cannot leave a stale entry (the seed protect-refused is that case in
+ * three operations).  0 turns the refusals off (the model then never
+ * refuses).
  */
-#define MODEL_PROTECT_REFUSALS 0
+#define MODEL_PROTECT_REFUSALS 1
 #define MAX_SLOTS	512
 #define NCR3_CHOICES	3
 
@@ -362,12 +362,12 @@ static void check_all(void)
 		if (!u->used)
 			continue;
 		seen++;
-		FUZZ_CHECK(prot_find(u->l1_page) >= 0 || u->l1_page == F.refuse_page,
+		FUZZ_CHECK(prot_find(u->l1_page) >= 0,
 			   "page 0x%llx has a use, no protection",
 			   (unsigned long long)u->l1_page);
 		for (unsigned j = 0; j < distinct && first; j++)
 			first = pages[j] != u->l1_page;
-		if (first && u->l1_page != F.refuse_page) {
+		if (first) {
 			FUZZ_CHECK(distinct < 64, "more table pages than exist");
 			pages[distinct++] = u->l1_page;
 		}
@@ -498,6 +498,7 @@ static void op_fault(struct fin *in)
 	struct walk_result rr;
 	struct sw before, after;
 	unsigned ms = 0, n;
+	bool read_refused = false;
 	int ret;
 
 	if ((k & 0x10) && H.nr_l2s)	/* near an address op_map mapped */
@@ -574,6 +575,15 @@ static void op_fault(struct fin *in)
 			   "outcome %d", oc);
 		return;
 	}
+	for (unsigned i = 0; i < rr.nr_levels; i++)
+		read_refused |= F.refuse_page &&
+				(rr.pte_addr[i] & ~(PAGE - 1)) == F.refuse_page;
+	if (read_refused) {	/* a table that cannot be protected */
+		FUZZ_CHECK(oc == SNPT_NO_MEMORY, "a walk through unprotectable "
+			   "table page 0x%llx: outcome %d",
+			   (unsigned long long)F.refuse_page, oc);
+		return;
+	}
 	if (oc == SNPT_NO_MEMORY) {	/* after a reset: roots + 3 tables */
 		FUZZ_CHECK(valid_roots() + 3 > F.limit, "out of memory with %u "
 			   "roots and %u pages", valid_roots(), F.limit);
@@ -620,8 +630,7 @@ static void op_fault(struct fin *in)
 			   "memory type of 0x%llx from L1 leaf 0x%llx",
 			   (unsigned long long)after.leaf, (unsigned long long)l1leaf);
 		for (unsigned i = 0; i < rr.nr_levels; i++)
-			FUZZ_CHECK(snpt_is_protected(H.s, rr.pte_addr[i]) ||
-				   (rr.pte_addr[i] & ~(PAGE - 1)) == F.refuse_page,
+			FUZZ_CHECK(snpt_is_protected(H.s, rr.pte_addr[i]),
 				   "L1 table page 0x%llx read, not protected",
 				   (unsigned long long)rr.pte_addr[i]);
 	}

@@ -35,6 +35,8 @@
 #include "svm/apic.h"
 #include "svm/chipset_lock.h"
 #include "svm/hw.h"
+#include "svm/ioapic.h"
+#include "svm/msi_window.h"
 #include "svm/intercepts.h"
 #include "svm/nested_internal.h"
 #include "svm/nvctl.h"
@@ -137,17 +139,66 @@ void apic_mmio_write(struct cpu *c, uint64_t gpa)
 }
 
 /* No chipset ECAM page is locked in these tests (svm/chipset_lock.c). */
-bool chipset_ecam_page(uint64_t gpa)
+bool chipset_mmio_page(uint64_t gpa)
 {
 	(void)gpa;
 	return false;
 }
 
-void chipset_ecam_write(struct cpu *c, uint64_t gpa)
+void chipset_mmio_write(struct cpu *c, uint64_t gpa)
 {
 	(void)c;
 	(void)gpa;
 	fail_msg("a write to a locked ECAM page");
+}
+
+/* Nor is the interrupt-message window (svm/msi_window.c). */
+bool msi_window_page(uint64_t gpa)
+{
+	(void)gpa;
+	return false;
+}
+
+void msi_window_write(struct cpu *c, uint64_t gpa)
+{
+	(void)c;
+	(void)gpa;
+	fail_msg("a write to the interrupt-message window");
+}
+
+bool msi_window_meets(uint64_t lo, uint64_t hi)
+{
+	(void)lo;
+	(void)hi;
+	return false;
+}
+
+bool chipset_mmio_meets(uint64_t lo, uint64_t hi)
+{
+	(void)lo;
+	(void)hi;
+	return false;
+}
+
+/* No I/O APIC is emulated in these tests (svm/ioapic.c). */
+bool ioapic_page(uint64_t gpa)
+{
+	(void)gpa;
+	return false;
+}
+
+bool ioapic_meets(uint64_t lo, uint64_t hi)
+{
+	(void)lo;
+	(void)hi;
+	return false;
+}
+
+void ioapic_mmio(struct cpu *c, uint64_t gpa)
+{
+	(void)c;
+	(void)gpa;
+	fail_msg("an access to an I/O APIC page");
 }
 
 int apic_wrmsr(struct cpu *c, uint32_t msr, uint64_t val)

@@ -349,6 +349,40 @@ static void bad_tables(void **state)
 	assert_int_equal(acpi_scan(rsdp, &p), -NV_EINVAL);
 }
 
+/* MADT (ACPI 6.4 §5.2.12): header, local APIC address and flags, then
+ * structures: a processor local APIC (type 0, 8 bytes), two I/O APICs
+ * (type 1, 12 bytes: ID, reserved, address, GSI base), an interrupt
+ * source override (type 2, 10 bytes). */
+static void madt(void **state)
+{
+	uint8_t *t = table("APIC", 44 + 8 + 12 + 10 + 12), *e = t + 44;
+	struct acpi_platform p = { 0 };
+
+	(void)state;
+	put32(t + 36, 0xfee00000u);
+	e[0] = 0; e[1] = 8; e[2] = 0; e[3] = 0; put32(e + 4, 1);
+	e += 8;
+	e[0] = 1; e[1] = 12; e[2] = 0; put32(e + 4, 0xfec00000u); put32(e + 8, 0);
+	e += 12;
+	e[0] = 2; e[1] = 10; e[3] = 0; put32(e + 4, 2);
+	e += 10;
+	e[0] = 1; e[1] = 12; e[2] = 1; put32(e + 4, 0xfec01000u); put32(e + 8, 24);
+	seal(t);
+	assert_int_equal(acpi_parse_madt(t, &p), 0);
+	assert_int_equal(p.n_ioapics, 2);
+	assert_int_equal(p.ioapic[0], 0xfec00000ull);
+	assert_int_equal(p.ioapic[1], 0xfec01000ull);
+	/* a structure running past the table: the whole ones kept */
+	p = (struct acpi_platform){ 0 };
+	t[44 + 8 + 12 + 1] = 40;
+	assert_int_equal(acpi_parse_madt(t, &p), -NV_EINVAL);
+	assert_int_equal(p.n_ioapics, 1);
+	/* a zero length would loop: malformed */
+	p = (struct acpi_platform){ 0 };
+	t[44 + 8 + 12 + 1] = 0;
+	assert_int_equal(acpi_parse_madt(t, &p), -NV_EINVAL);
+}
+
 static void hide(void **state)
 {
 	uint8_t *x, *r, *rsdp = platform(&x, &r);
@@ -383,6 +417,7 @@ int main(void)
 		cmocka_unit_test_setup(scan, setup),
 		cmocka_unit_test_setup(bad_tables, setup),
 		cmocka_unit_test_setup(hide, setup),
+		cmocka_unit_test_setup(madt, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

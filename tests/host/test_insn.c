@@ -464,6 +464,17 @@ static void test_stores(void **state)
 		{ ALL, "c6 f8 00", INSN_E_UNKNOWN, INSN_NONE, 0 },
 		{ M32 | M64, "f0 89 10", INSN_E_INVALID, INSN_NONE, 0 },
 		{ M32 | M64, "c7 00 00 45", INSN_E_TRUNCATED, INSN_NONE, 0 },
+		/* Loads a read of an emulated MMIO page can be (MOV 8A/8B
+		 * from memory, A0/A1). */
+		{ M32 | M64, "8b 10", 0, INSN_MOV_LOAD, 2 },      /* edx, [rax] */
+		{ M16, "8b 07", 0, INSN_MOV_LOAD, 2 },            /* ax, [bx] */
+		{ M64, "44 8b 05 10 00 c0 fe", 0, INSN_MOV_LOAD, 7 }, /* [rip+d32] */
+		{ ALL, "8a 47 10", 0, INSN_MOV_LOAD, 3 },
+		{ M64, "a1 10 00 c0 fe 00 00 00 00", 0, INSN_MOV_LOAD, 9 },
+		{ M32, "a1 10 00 c0 fe", 0, INSN_MOV_LOAD, 5 },
+		{ M16, "a0 10 00", 0, INSN_MOV_LOAD, 3 },
+		{ ALL, "8b c0", INSN_E_UNKNOWN, INSN_NONE, 0 },  /* register */
+		{ M32 | M64, "f0 8b 10", INSN_E_INVALID, INSN_NONE, 0 },
 	};
 	struct insn in;
 	(void)state;
@@ -480,6 +491,14 @@ static void test_stores(void **state)
 	assert_int_equal(in.width, 1);
 	assert_int_equal(in.reg, 4);		/* AH without REX */
 	assert_int_equal(in.imm_len, 0);
+	in = decode_ok("44 8b 05 10 00 c0 fe", INSN_MODE_64);
+	assert_int_equal(in.reg, 8);		/* r8d, REX.R */
+	assert_int_equal(in.width, 4);
+	assert_false(in.write);
+	in = decode_ok("48 a1 10 00 c0 fe 00 00 00 00", INSN_MODE_64);
+	assert_int_equal(in.reg, 0);
+	assert_int_equal(in.width, 8);
+	assert_false(in.write);
 	in = decode_ok("44 89 00", INSN_MODE_64);
 	assert_int_equal(in.reg, 8);		/* r8d */
 	assert_int_equal(in.width, 4);

@@ -82,6 +82,13 @@ static bool zydis_is(const ZydisDecodedInstruction *z, enum insn_op op)
 			  z->opcode == 0xc6 || z->opcode == 0xc7) &&
 			 z->raw.modrm.mod != 3) ||
 			z->opcode == 0xa2 || z->opcode == 0xa3);
+	case INSN_MOV_LOAD:
+		/* 8A, 8B with a memory source; A0, A1 */
+		return z->mnemonic == ZYDIS_MNEMONIC_MOV &&
+		       z->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT &&
+		       (((z->opcode == 0x8a || z->opcode == 0x8b) &&
+			 z->raw.modrm.mod != 3) ||
+			z->opcode == 0xa0 || z->opcode == 0xa1);
 	case INSN_XCHG:
 		return z->mnemonic == ZYDIS_MNEMONIC_XCHG &&
 		       z->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT &&
@@ -365,10 +372,12 @@ static void test_mov_cr_dr(void **state)
 	assert_int_equal(o.failures, 0);
 }
 
-/* Stores to memory (MOV, XCHG): every ModRM and SIB byte. */
+/* Stores to memory (MOV, XCHG) and loads from it (MOV): every ModRM and
+ * SIB byte. */
 static void test_stores(void **state)
 {
-	static const uint8_t ops[] = { 0x86, 0x87, 0x88, 0x89, 0xc6, 0xc7 };
+	static const uint8_t ops[] = { 0x86, 0x87, 0x88, 0x89, 0xc6, 0xc7,
+				       0x8a, 0x8b };
 	static const uint8_t sets[][3] = {
 		{ 0 }, { 1, 0x66 }, { 1, 0x67 }, { 2, 0x67, 0x66 },
 		{ 1, 0xf0 }, { 1, 0x26 }, { 1, 0x48 }, { 1, 0x44 },

@@ -16,6 +16,11 @@
  * offset 56, PM1a_CNT_BLK at 64, PM_TMR_BLK at 76, X_DSDT at 140) and
  * SLP_TYP from the DSDT's \_S3 package (its first element), read before
  * env_enter() with the firmware's ACPI tables.
+ *
+ * First the same request as string I/O (REP OUTSW), then INSW from PM1
+ * status: nestvisor takes no string I/O at the ports it owns and raises
+ * #GP(0) (docs/security.md, "Ports nestvisor owns"); had the OUTSW
+ * reached the register, the machine would sleep.
  */
 #include <efi.h>
 #include <efilib.h>
@@ -162,6 +167,24 @@ static int s3_high_byte(void)
 	return woke();
 }
 
+static int s3_string_io(void)
+{
+	uint16_t req, sts = 0x1234;
+	struct l1_trap t1, t2;
+
+	if (!found())
+		return 0;
+	req = (uint16_t)((inw(acpi_pm.cnt) & ~PM1_SLP_TYP(7)) |
+			 PM1_SLP_TYP(acpi_pm.slp_typ) | PM1_SLP_EN);
+	t1 = try_rep_outsw(acpi_pm.cnt, &req, 1);
+	t2 = try_insw(acpi_pm.evt, &sts);
+	return expect_vector("REP OUTSW to PM1 control", t1, X86_VEC_GP) &
+	       expect_vector("INSW from PM1 status", t2, X86_VEC_GP) &
+	       TAP_EXPECT_EQ("INSW's destination", sts, 0x1234) &
+	       TAP_EXPECT_EQ("PM1 status WAK_STS (no sleep asked)",
+			     !!(inw(acpi_pm.evt) & PM1_WAK_STS), 0);
+}
+
 /* Every CPU still under nestvisor, none parked. */
 static int cpus(void)
 {
@@ -173,6 +196,7 @@ static int cpus(void)
 }
 
 static const struct tap_case s3_cases[] = {
+	{ "s3.pm1_string_io_gp", s3_string_io },
 	{ "s3.pm1_control_slp_en_word", s3_word },
 	{ "s3.pm1_control_slp_en_high_byte", s3_high_byte },
 	{ "s3.every_cpu_under_nestvisor", cpus },

@@ -127,6 +127,26 @@ MARK a_out8_insn
 MARK a_out8_end
 	ret
 
+/* void a_rep_outsw(uint16_t port, const void *src, uint64_t count) */
+FN a_rep_outsw
+	movq	%rdx, %rcx
+	movl	%edi, %edx
+	cld
+MARK a_rep_outsw_insn
+	rep outsw
+MARK a_rep_outsw_end
+	ret
+
+/* void a_insw(uint16_t port, void *dst) */
+FN a_insw
+	movl	%edi, %edx
+	movq	%rsi, %rdi
+	cld
+MARK a_insw_insn
+	insw
+MARK a_insw_end
+	ret
+
 /* L2: MOV CR4 from RCX, then VMMCALL. */
 MARK l2_mov_cr4
 	movq	%rcx, %cr4

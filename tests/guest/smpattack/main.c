@@ -18,6 +18,10 @@
  *               INIT-SIPI-SIPI through the ICR as an OS sends it.
  *   msi-nmi     an INIT as above, then an NMI message to the same CPU,
  *               with the real-mode IVT's NMI vector pointing at the page.
+ *   ioapic-init the I/O APIC's redirection entry of the RTC's pin set to
+ *               INIT for the AP, the RTC's periodic interrupt fired
+ *               (ioapic_init_case() below); then INIT-SIPI-SIPI through
+ *               the ICR as an OS sends it.
  *   apic-off0   the boot CPU stores an INIT message (0x500) at offset 0
  *               of its APIC page (a reserved register).
  *   s3-pmbase   ACPI S3 through the PM1 control register after moving
@@ -112,6 +116,74 @@ static void msi(uint32_t id, uint32_t data)
 {
 	*(volatile uint32_t *)(uintptr_t)(0xfee00000ull | (uint64_t)id << 12) = data;
 	ms(10);
+}
+
+/*
+ * An I/O APIC redirection entry with delivery mode INIT (82093AA
+ * datasheet §3.2.4: IOREGSEL at 00h, IOWIN at 10h, entry n at registers
+ * 10h + 2n (low: vector 7:0, delivery mode 10:8, mask 16) and 11h + 2n
+ * (high: destination 63:56)).  On q35 the RTC's IRQ 8 is the I/O APIC's
+ * pin 8 (edge, active high); the RTC raises it when its periodic
+ * interrupt is enabled (register B bit 6, PIE) and lowers it when
+ * register C is read (MC146818 registers).  The entry must read back as
+ * written; whatever the device holds, the AP must still be a vCPU that
+ * answers INIT-SIPI-SIPI afterwards.
+ */
+#define IOAPIC_BASE 0xfec00000ull
+#define RTC_PIN     8u
+
+static uint32_t ioapic_read(uint32_t r)
+{
+	*(volatile uint32_t *)(uintptr_t)IOAPIC_BASE = r;
+	return *(volatile uint32_t *)(uintptr_t)(IOAPIC_BASE + 0x10);
+}
+
+static void ioapic_write(uint32_t r, uint32_t v)
+{
+	*(volatile uint32_t *)(uintptr_t)IOAPIC_BASE = r;
+	*(volatile uint32_t *)(uintptr_t)(IOAPIC_BASE + 0x10) = v;
+}
+
+static uint8_t cmos_read(uint8_t reg)
+{
+	outb(0x70, reg);
+	return inb(0x71);
+}
+
+static void cmos_put(uint8_t reg, uint8_t v)
+{
+	outb(0x70, reg);
+	outb(0x71, v);
+}
+
+static void ioapic_init_case(uint32_t id)
+{
+	uint32_t lo_r = 0x10 + 2 * RTC_PIN, hi_r = lo_r + 1;
+	uint32_t old_lo = ioapic_read(lo_r), old_hi = ioapic_read(hi_r), back;
+	uint8_t b = cmos_read(0x0b);
+
+	(void)cmos_read(0x0c);
+	ioapic_write(lo_r, 0x10000);		/* masked while it changes */
+	ioapic_write(hi_r, id << 24);
+	ioapic_write(lo_r, 0x500);		/* INIT, edge, unmasked */
+	back = ioapic_read(lo_r) & ~0x5000u;	/* less the read-only bits */
+	gprintf("smpattack: ioapic-init: entry %u was 0x%08x_%08x, now INIT "
+		"to APIC ID %u, reads 0x%x; RTC periodic interrupt on\n",
+		RTC_PIN, old_hi, old_lo, id, back);
+	cmos_put(0x0b, (uint8_t)(b | 0x40));
+	ms(20);
+	(void)cmos_read(0x0c);
+	ms(20);
+	cmos_put(0x0b, b);
+	(void)cmos_read(0x0c);
+	ioapic_write(lo_r, old_lo | 0x10000);
+	ioapic_write(hi_r, old_hi);
+	ioapic_write(lo_r, old_lo);
+	if (back != 0x500) {
+		gprintf("smpattack: ioapic-init: FAIL: the entry read back 0x%x, "
+			"not the 0x500 written\n", back);
+		guest_exit(2);
+	}
 }
 
 static int first_ap(uint32_t *apic_id)
@@ -580,6 +652,11 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 		ipi_at(APIC_ICR_LO, 0x4500);
 		ipi_at(APIC_ICR_LO, 0x4600 | vector);
 		ipi_at(APIC_ICR_LO, 0x4600 | vector);
+	} else if (same(name, "ioapic-init")) {
+		ioapic_init_case(id);
+		ipi_at(APIC_ICR_LO, 0x4500);
+		ipi_at(APIC_ICR_LO, 0x4600 | vector);
+		ipi_at(APIC_ICR_LO, 0x4600 | vector);
 	} else if (same(name, "wait-sipi-smi")) {
 		wait_sipi_smi(name, id, vector, p);
 	} else if (same(name, "msi-nmi")) {
@@ -604,7 +681,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 		verdict(name, true, "nestvisor's canary was overwritten");
 	if (ran && ebx != EBX_NEST)
 		verdict(name, true, "the AP ran outside nestvisor");
-	if (same(name, "msi-window") && !ran)
+	if ((same(name, "msi-window") || same(name, "ioapic-init")) && !ran)
 		verdict(name, true, "the AP no longer answers INIT-SIPI-SIPI "
 			"(its INIT did not go through nestvisor)");
 	verdict(name, false, ran ? "the AP ran as L1" :
