@@ -148,10 +148,11 @@ static void flush_every_cpu(void)
 	smp_flush_l1_tlbs(0);
 }
 
-/* The group's hook: one page of L1's NPT read-only (and no CPU left with
- * a writable translation of it), or writable again.  The local APIC's
- * page is read-only for good (svm/apic.c): neither, whatever L1's tables
- * say. */
+/* The group's hook: one page of L1's NPT read-only, or writable again.
+ * A CPU may keep a writable translation of a page just protected until
+ * the group's flush (l1_flush) has run, which mm/snpt_smp.c waits for
+ * outside its lock.  The local APIC's page is read-only for good
+ * (svm/apic.c): neither, whatever L1's tables say. */
 static int l1_write_protect(void *ctx, uint64_t page, bool wp)
 {
 	uint64_t hpa = hvmem_backing(page);
@@ -169,16 +170,22 @@ static int l1_write_protect(void *ctx, uint64_t page, bool wp)
 	err = hvmem_npt_map(page, hpa, PTE_P | PTE_US | (wp ? 0 : PTE_RW));
 	if (err)
 		return err;
-	if (wp)
-		smp_flush_l1_tlbs(0);
-	else /* the large pages split for it come back where they can */
+	if (!wp) /* the large pages split for it come back where they can */
 		hvmem_npt_merge(page, gbpages, flush_every_cpu);
 	return 0;
 }
 
+/* The group's other hook: the shootdown after protections. */
+static void l1_flush(void *ctx)
+{
+	(void)ctx;
+	smp_flush_l1_tlbs(0);
+}
+
 int nested_npt_global_init(bool gb)
 {
-	struct snpt_smp_hooks hooks = { .write_protect = l1_write_protect };
+	struct snpt_smp_hooks hooks = { .write_protect = l1_write_protect,
+					.flush = l1_flush };
 	struct snpt_smp_prot *prot =
 		hv_alloc((SNPT_SMP_PROT_SLOTS * sizeof(*prot) + 4095) / 4096);
 

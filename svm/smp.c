@@ -37,7 +37,20 @@
  * mode, so two CPUs shooting down at once, or a CPU in host mode that
  * waits for a lock I holds, cannot deadlock with I.  (I can wait for a
  * guest that keeps NMIs blocked: L1 inside its own NMI handler; the kick
- * is then taken at L1's IRET.)
+ * is then taken at L1's IRET.)  Every wait is bounded: a target still in
+ * guest mode SMP_REKICK_CYCLES after its kick is logged and sent another
+ * NMI, in case the first was lost (an NMI the CPU took outside an exit
+ * leaves kicked set, which would stop every later kick).  Should the
+ * first one still arrive, the second is then read as an outside NMI and
+ * given to the guest: one spurious NMI, after a stall long enough to log.
+ *
+ * Who waits, and for how long.  The shootdown's cost is the time until
+ * every other CPU in guest mode has exited once; under QEMU on a loaded
+ * host that is until the host schedules each of their vCPU threads.  So
+ * nobody waits here with a lock others need to exit or to go on working:
+ * the shadow NPT protects L1 pages under its lock and shoots down after
+ * dropping it (mm/snpt_smp.c, "Flushes"), and CPUs protecting at the
+ * same time share one shootdown.
  */
 #include "svm/smp.h"
 #include "core/hvmem.h"
@@ -130,12 +143,22 @@ void smp_flush_l1_tlbs(struct cpu *self)
 	}
 	for (unsigned i = 0; i < smp.nr; i++) {
 		struct cpu *t = smp.slot[i].cpu;
+		uint64_t since = rdtsc();
 
 		if (!wait[i])
 			continue;
 		while (__atomic_load_n(&t->in_guest, __ATOMIC_SEQ_CST) &&
-		       __atomic_load_n(&t->exit_seq, __ATOMIC_SEQ_CST) == seen[i])
+		       __atomic_load_n(&t->exit_seq, __ATOMIC_SEQ_CST) == seen[i]) {
 			cpu_relax();
+			if (rdtsc() - since < SMP_REKICK_CYCLES)
+				continue;
+			log_warn_limited("CPU %u still in guest mode %lu cycles after a kick: kicked again",
+					 i, (unsigned long)SMP_REKICK_CYCLES);
+			__atomic_fetch_add(&smp.rekicks, 1, __ATOMIC_RELAXED);
+			__atomic_store_n(&t->kicked, 1, __ATOMIC_SEQ_CST);
+			apic_send_nmi(t->apic_id);
+			since = rdtsc();
+		}
 	}
 }
 

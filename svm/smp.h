@@ -55,8 +55,13 @@ struct smp {
 	unsigned nr;              /* slots in use */
 	unsigned nr_running;      /* CPU_RUNNING slots (atomic) */
 	unsigned nr_parked;       /* CPU_PARKED slots (atomic) */
+	uint64_t rekicks;         /* kicks sent again after a stall (atomic) */
 	struct cpu_slot slot[NV_MAX_CPUS];
 };
+
+/* How long a shootdown waits for a kicked CPU to leave guest mode before
+ * it kicks again (svm/smp.c): about a second at a few GHz. */
+#define SMP_REKICK_CYCLES (1ull << 32)
 
 extern struct smp smp;
 
