@@ -175,11 +175,12 @@ static int l1_write_protect(void *ctx, uint64_t page, bool wp)
 	return 0;
 }
 
-/* The group's other hook: the shootdown after protections. */
+/* The group's other hook: the shootdown after protections, which only
+ * take write rights away. */
 static void l1_flush(void *ctx)
 {
 	(void)ctx;
-	smp_flush_l1_tlbs(0);
+	smp_flush_l1_writes(0);
 }
 
 int nested_npt_global_init(bool gb)

@@ -26,7 +26,7 @@
  *   I2. if T->in_guest (seq_cst load): s = T->exit_seq, kick T, and wait
  *       while T->in_guest and T->exit_seq == s.
  * T, before each VMRUN (svm_prepare_entry), with GIF clear:
- *   T1. T->in_guest = 1                          (seq_cst store)
+ *   T1. T->in_guest = 1, or 2 for L2 on a shadow NPT (seq_cst store)
  *   T2. if exchange(T->flush_req, 0): TLB_CONTROL = flush all for this VMRUN
  * and first thing after each #VMEXIT: in_guest = 0, exit_seq + 1.
  * Why it is enough: by the single order of seq_cst operations, either T2
@@ -35,7 +35,17 @@
  * I1, and T2 before its next VMRUN then sees the flag, or a later T2
  * already took it and flushed after I1.  I never waits for a CPU in host
  * mode, so two CPUs shooting down at once, or a CPU in host mode that
- * waits for a lock I holds, cannot deadlock with I.  (I can wait for a
+ * waits for a lock I holds, cannot deadlock with I.
+ *
+ * Write-protection only (smp_flush_l1_writes): I does not wait for a T
+ * whose in_guest is 2.  T runs L2 with vmcb02 on a shadow NPT, under
+ * vmcb02's own ASID: the translations it can use come from the shadow,
+ * not from L1's NPT, so it cannot write a page through L1's old rights
+ * until its next VMRUN of vmcb01, and T2 before that VMRUN sees I1's flag
+ * (I2 read T1's value, so T's later exit and T2 follow I1 in the seq_cst
+ * order) and flushes every ASID.  A shootdown that frees a table of L1's
+ * NPT (smp_flush_l1_tlbs) still waits for every CPU in guest mode: page
+ * walk caches are not promised to be per ASID.  (I can wait for a
  * guest that keeps NMIs blocked: L1 inside its own NMI handler; the kick
  * is then taken at L1's IRET.)  Every wait is bounded: a target still in
  * guest mode SMP_REKICK_CYCLES after its kick is logged and sent another
@@ -122,20 +132,22 @@ void smp_kick(struct cpu *target)
 		apic_send_nmi(target->apic_id);
 }
 
-void smp_flush_l1_tlbs(struct cpu *self)
+static void shootdown(struct cpu *self, bool writes_only)
 {
 	uint64_t seen[NV_MAX_CPUS];
 	bool wait[NV_MAX_CPUS];
 
 	for (unsigned i = 0; i < smp.nr; i++) {
 		struct cpu *t = smp.slot[i].cpu;
+		uint32_t g;
 
 		wait[i] = false;
 		if (!t || __atomic_load_n(&smp.slot[i].status,
 					  __ATOMIC_ACQUIRE) != CPU_RUNNING)
 			continue;
 		__atomic_store_n(&t->flush_req, 1, __ATOMIC_SEQ_CST);
-		if (t == self || !__atomic_load_n(&t->in_guest, __ATOMIC_SEQ_CST))
+		g = __atomic_load_n(&t->in_guest, __ATOMIC_SEQ_CST);
+		if (t == self || !g || (writes_only && g == IN_GUEST_SHADOW))
 			continue;
 		seen[i] = __atomic_load_n(&t->exit_seq, __ATOMIC_SEQ_CST);
 		wait[i] = true;
@@ -162,6 +174,16 @@ void smp_flush_l1_tlbs(struct cpu *self)
 	}
 }
 
+void smp_flush_l1_tlbs(struct cpu *self)
+{
+	shootdown(self, false);
+}
+
+void smp_flush_l1_writes(struct cpu *self)
+{
+	shootdown(self, true);
+}
+
 void smp_exit_begin(struct cpu *cpu)
 {
 	__atomic_store_n(&cpu->in_guest, 0, __ATOMIC_SEQ_CST);
@@ -183,7 +205,9 @@ void svm_prepare_entry(struct cpu *cpu)
 	 * physical NMI, which may have ended L2's run). */
 	nested_feat_entry(cpu, cpu->nested.guest_mode, &cpu->nested.feat);
 	nested_npt_reclaim(cpu);
-	__atomic_store_n(&cpu->in_guest, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&cpu->in_guest,
+			 cpu->nested.guest_mode && cpu->nested.l2_np ?
+			 IN_GUEST_SHADOW : IN_GUEST_L1NPT, __ATOMIC_SEQ_CST);
 	if (__atomic_exchange_n(&cpu->flush_req, 0, __ATOMIC_SEQ_CST))
 		cpu->cur->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
 	/* After in_guest = 1, as T2: the writer set maps_req before its

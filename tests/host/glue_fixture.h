@@ -107,6 +107,12 @@ void smp_flush_l1_tlbs(struct cpu *self)
 	hw.shootdowns++;
 }
 
+void smp_flush_l1_writes(struct cpu *self)
+{
+	(void)self;
+	hw.shootdowns++;
+}
+
 uint64_t apic_mmio_page(void)
 {
 	return 0xfee00000ull;
