@@ -159,6 +159,9 @@ enum nv_snpt_word {
 	NV_SNPT_W_PAGES,         /* shadow table pages in use now */
 	NV_SNPT_W_USES,          /* (L1 page, root, region) records now */
 	NV_SNPT_W_ROOTS,         /* valid roots now */
+	NV_SNPT_W_UNSYNCS,       /* L1 pages made unsync by a write */
+	NV_SNPT_W_UNSYNC_NOW,    /* ... unsync now */
+	NV_SNPT_W_PREFETCHED,    /* entries installed at L1's VMRUN */
 	NV_SNPT_WORDS
 };
 

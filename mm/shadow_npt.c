@@ -59,6 +59,46 @@
  * cannot protect (the caller out of pages for its splits) is never
  * shadowed: no entry is installed from a table nestvisor does not watch.
  *
+ * Unsync pages (env->unsync).  The coherence above makes L1's KVM pay for
+ * every page it maps on demand: L2's #NPF is reflected, L1 writes the new
+ * entry into a table page the shadow already uses, the write exits and
+ * drops the region (2 MiB for a PT page, 1 GiB for a PD page), and L2
+ * faults again, also on the neighbours it had mapped.  With env->unsync
+ * the shadow follows the rules of a TLB instead (APM Vol. 2 §5.5, §15.16:
+ * the nested translations the TLB holds may be used until L1 flushes
+ * them; the shadow holds no not-present entry): the first trapped write
+ * to a protected page releases it and marks its uses unsync
+ * (make_unsync), and the entries built from it stay; L1 then writes the
+ * page without exits.
+ * Every walk reads L1's tables as they are, so a not-present entry L1
+ * makes present is seen at the next fault; an entry L1 changes or clears
+ * may stay in the shadow, as in a TLB, until L1's next flush, which the
+ * caller turns into snpt_flush() (TLB_CONTROL, a new ASID, INVLPGA):
+ * that empties every root, drops every use and with them the unsync
+ * state.  Pages that were never written after their protection stay
+ * exact as above.  An unsync page is counted by nr_unsync; it holds no
+ * protection, so the last use of it going releases nothing.
+ * The trade-off, against the two models studied: KVM's shadow MMU also
+ * lets a written leaf table go unsync, but syncs it (compares every entry)
+ * at every nested VMRUN, write-protecting it again, so each page L1's KVM
+ * maps still costs a trapped write and a refault; Xen's nested p2m does
+ * not watch L1's NPT at all and flushes the whole nested p2m at L1's TLB
+ * flushes.  Here a page costs one trapped write per flush of L1, an L1
+ * flush costs what it cost before (the shadow was emptied then already),
+ * and nothing is compared; what is given up is the shadow being exact
+ * between L1's write and its flush, which hardware does not promise
+ * either.  A table of L1's that L2 may write (L1 maps its own NPT into
+ * L2) is handled as above, by the flush.
+ *
+ * Prefetch (snpt_prefetch).  After an #NPF is reflected, L1 normally
+ * maps the address and runs L2 again, and L2 repeats the access.  At
+ * that VMRUN the caller asks for the reflected address again: it is
+ * walked without writing L1's memory (a walk that would have to set an
+ * A or D bit installs nothing, as KVM prefetches only entries already
+ * accessed) as a read, so the leaf is writable only if L1's is dirty
+ * already, and installed like a fault's.  Then L2 does not fault again,
+ * and a first touch costs two exits: the #NPF and L1's VMRUN.
+ *
  * GMET.  With L1's GMET (role.base.cr4_smep) and env->hw_gmet, one root per
  * key; leaves carry the effective U and the hardware enforces GMET.
  * Without hardware GMET every access through the shadow is a user access,
@@ -95,7 +135,10 @@
  * page, every entry the walk read is read again after env->protect
  * returned (which guarantees no CPU can write the page without an exit
  * any more); if one changed (A and D aside), nothing is installed
- * (SNPT_RETRY) and L2's next fault walks again.
+ * (SNPT_RETRY) and L2's next fault walks again.  An unsync page is not
+ * protected: another CPU may change it under the walk or right after the
+ * install, and the entry then lasts until this vCPU's next flush, as a
+ * translation its TLB took just before L1's write would.
  *
  * Limits.  SNPT_MAX_USES uses; when full, every root is emptied (reset)
  * and the walk's uses are recorded again.  Out of table pages, or a page
@@ -159,13 +202,14 @@ static uint64_t use_last(const struct snpt_use *u)
 	return u->l2_base + ((1ull << u->span_shift) - 1);
 }
 
-static bool page_has_use(const struct snpt *s, uint64_t page)
+/* A use of page, or SNPT_NO_USE. */
+static uint16_t page_use(const struct snpt *s, uint64_t page)
 {
-	for (uint16_t i = s->bucket[bucket_of(page)]; i != SNPT_NO_USE;
-	     i = s->uses[i].next)
-		if (s->uses[i].l1_page == page)
-			return true;
-	return false;
+	uint16_t i = s->bucket[bucket_of(page)];
+
+	while (i != SNPT_NO_USE && s->uses[i].l1_page != page)
+		i = s->uses[i].next;
+	return i;
 }
 
 static bool find_use(const struct snpt *s, uint64_t page, unsigned r,
@@ -196,7 +240,7 @@ static void uses_init(struct snpt *s)
 }
 
 static void add_use(struct snpt *s, uint64_t page, unsigned r, uint64_t base,
-		    unsigned span)
+		    unsigned span, bool unsync)
 {
 	uint16_t i = s->free_use;
 	struct snpt_use *u = &s->uses[i];
@@ -208,17 +252,20 @@ static void add_use(struct snpt *s, uint64_t page, unsigned r, uint64_t base,
 	u->root = (uint8_t)r;
 	u->span_shift = (uint8_t)span;
 	u->used = true;
+	u->unsync = unsync;
 	u->next = s->bucket[b];
 	s->bucket[b] = i;
 	s->nr_uses++;
 }
 
-/* Forget use i; release its page's protection if that was its last use. */
+/* Forget use i; release its page's protection if that was its last use
+ * (an unsync page has none to release). */
 static void remove_use(struct snpt *s, uint16_t i)
 {
 	struct snpt_use *u = &s->uses[i];
 	uint64_t page = u->l1_page;
 	uint16_t *link = &s->bucket[bucket_of(page)];
+	bool unsync = u->unsync;
 
 	while (*link != i)
 		link = &s->uses[*link].next;
@@ -227,7 +274,11 @@ static void remove_use(struct snpt *s, uint16_t i)
 	u->next = s->free_use;
 	s->free_use = i;
 	s->nr_uses--;
-	if (!page_has_use(s, page)) {
+	if (page_use(s, page) != SNPT_NO_USE)
+		return;
+	if (unsync) {
+		s->nr_unsync--;
+	} else {
 		s->env.protect(s->env.ctx, page, false);
 		s->stats.unprotects++;
 	}
@@ -276,12 +327,14 @@ static int record_uses(struct snpt *s, unsigned r, uint64_t l2_gpa,
 		unsigned span = table_span(w, lvl);
 		uint64_t page = res->pte_addr[i] & ~PAGE_MASK_4K;
 		uint64_t base = l2_gpa & ~((1ull << span) - 1);
+		uint16_t other;
 
 		if (find_use(s, page, r, base, span))
 			continue;
 		if (s->free_use == SNPT_NO_USE)
 			return -NV_ENOMEM;
-		if (!page_has_use(s, page)) {
+		other = page_use(s, page);
+		if (other == SNPT_NO_USE) {
 			if (s->env.protect(s->env.ctx, page, true)) {
 				s->stats.protect_failures++;
 				return -NV_ENOMEM;
@@ -289,7 +342,8 @@ static int record_uses(struct snpt *s, unsigned r, uint64_t l2_gpa,
 			s->stats.protects++;
 			*protected_now = true;
 		}
-		add_use(s, page, r, base, span);
+		add_use(s, page, r, base, span,
+			other != SNPT_NO_USE && s->uses[other].unsync);
 	}
 	return 0;
 }
@@ -357,6 +411,8 @@ void snpt_init(struct snpt *s, const struct snpt_env *env)
 	s->clock = 0;
 	s->gmet = (struct snpt_gmet_state){ 0 };
 	uses_init(s);
+	s->nr_unsync = 0;
+	s->pending.valid = false;
 	s->stats = (struct snpt_stats){ 0 };
 }
 
@@ -586,64 +642,43 @@ static int record_and_install(struct snpt *s, unsigned r, uint64_t l2_gpa,
 	return -NV_ENOMEM;
 }
 
-enum snpt_outcome snpt_handle_fault(struct snpt *s, uint64_t root_hpa,
-				    uint64_t l2_gpa, uint64_t hw_exit_info_1,
-				    unsigned cpl, uint64_t rip,
-				    struct snpt_fault_result *out)
+/*
+ * Steps 3-5 of a walk that translated (the comment at the top): install
+ * its leaf in root r, or in the other execution class's root for a fetch
+ * under emulated GMET.
+ */
+static enum snpt_outcome install_walk(struct snpt *s, unsigned r,
+				      uint64_t l2_gpa, uint64_t access,
+				      uint64_t rip,
+				      const struct walk_result *wr,
+				      struct snpt_fault_result *out)
 {
-	uint64_t stage = fault_stage(hw_exit_info_1), access, hpa;
 	enum snpt_outcome installed = SNPT_INSTALLED;
-	struct walk_result wr;
-	unsigned r, target, max_shift = 12, shift;
-	uint64_t leaf;
+	unsigned target = r, max_shift = 12, shift;
+	uint64_t hpa, leaf;
 	bool watched, straddle = false;
 	int rc;
 
-	*out = (struct snpt_fault_result){ .exec = SNPT_EXEC_SUPERVISOR,
-					   .root_hpa = root_hpa };
-	if (!find_root(s, root_hpa, &r))
-		return SNPT_STALE_ROOT;
-	target = r;
-	touch(s, r);
-	out->exec = s->roots[r].exec;
-	s->stats.faults++;
-	if (l2_gpa > SHADOW_LAST)
-		return SNPT_BAD_ADDRESS;
-
-	access = stage | (hw_exit_info_1 & (PFERR_WRITE | PFERR_FETCH)) |
-		 (cpl == 3 ? PFERR_USER : 0);
-	walk(&s->roots[r].w, s->env.l1mem, s->roots[r].ncr3, l2_gpa, access, &wr);
-	if (wr.raced)
-		return SNPT_RETRY;
-	if (wr.gmem_error)
-		return SNPT_L1_TABLE_UNREACHABLE;
-	if (wr.fault) {
-		out->exit_info_1 = stage | (wr.error_code & ~PFERR_STAGE_MASK);
-		out->exit_info_2 = l2_gpa;
-		out->fault_level = wr.fault_level;
-		out->rights = wr.access;
-		s->stats.reflects++;
-		return SNPT_REFLECT;
-	}
-	out->l1_gpa = wr.out;
-	if (s->env.l1_to_hpa(s->env.ctx, wr.out, &hpa, &max_shift)) {
+	out->l1_gpa = wr->out;
+	if (s->env.l1_to_hpa(s->env.ctx, wr->out, &hpa, &max_shift)) {
 		s->stats.no_l1_memory++;
 		return SNPT_NO_L1_MEMORY;
 	}
 	if (hpa & ~((1ull << 52) - 1))
 		return SNPT_BAD_HOST_ADDRESS;
 	watched = s->env.l1_watched &&
-		  s->env.l1_watched(s->env.ctx, wr.out & ~PAGE_MASK_4K);
+		  s->env.l1_watched(s->env.ctx, wr->out & ~PAGE_MASK_4K);
 	if (watched) {
 		if (walk_effective_pfec(&s->roots[r].w, access) & PFERR_WRITE)
 			return SNPT_WATCHED_WRITE;
 		max_shift = 12;
 	}
 
-	if (gmet_emulated(s, s->roots[r].role) && stage == PFERR_GUEST_FINAL &&
+	if (gmet_emulated(s, s->roots[r].role) &&
+	    (access & PFERR_STAGE_MASK) == PFERR_GUEST_FINAL &&
 	    (access & PFERR_FETCH)) {
-		enum snpt_exec cls = (wr.access & ACC_USER) ? SNPT_EXEC_USER
-							    : SNPT_EXEC_SUPERVISOR;
+		enum snpt_exec cls = (wr->access & ACC_USER) ? SNPT_EXEC_USER
+							     : SNPT_EXEC_SUPERVISOR;
 
 		if (cls != s->roots[r].exec && gmet_straddle(s, r, cls, rip)) {
 			straddle = true;
@@ -657,13 +692,13 @@ enum snpt_outcome snpt_handle_fault(struct snpt *s, uint64_t root_hpa,
 
 	/* A straddle's U=0 page: executable in this USER root, 4 KiB only
 	 * (the walk allowed the fetch, so only the class made it NX). */
-	shift = straddle ? 12 : pick_shift(s, &wr, hpa, max_shift);
-	leaf = make_leaf(s, &s->roots[target], &wr, access, hpa, shift);
+	shift = straddle ? 12 : pick_shift(s, wr, hpa, max_shift);
+	leaf = make_leaf(s, &s->roots[target], wr, access, hpa, shift);
 	if (straddle)
 		leaf &= ~PTE_NX;
 	if (watched)
 		leaf &= ~(PTE_RW | PTE_D);
-	rc = record_and_install(s, target, l2_gpa, &wr, shift, leaf);
+	rc = record_and_install(s, target, l2_gpa, wr, shift, leaf);
 	if (rc > 0)
 		return SNPT_RETRY;
 	if (rc)
@@ -690,13 +725,122 @@ enum snpt_outcome snpt_handle_fault(struct snpt *s, uint64_t root_hpa,
 	return installed;
 }
 
+enum snpt_outcome snpt_handle_fault(struct snpt *s, uint64_t root_hpa,
+				    uint64_t l2_gpa, uint64_t hw_exit_info_1,
+				    unsigned cpl, uint64_t rip,
+				    struct snpt_fault_result *out)
+{
+	uint64_t stage = fault_stage(hw_exit_info_1), access;
+	struct walk_result wr;
+	unsigned r;
+
+	*out = (struct snpt_fault_result){ .exec = SNPT_EXEC_SUPERVISOR,
+					   .root_hpa = root_hpa };
+	if (!find_root(s, root_hpa, &r))
+		return SNPT_STALE_ROOT;
+	touch(s, r);
+	out->exec = s->roots[r].exec;
+	s->stats.faults++;
+	if (l2_gpa > SHADOW_LAST)
+		return SNPT_BAD_ADDRESS;
+
+	access = stage | (hw_exit_info_1 & (PFERR_WRITE | PFERR_FETCH)) |
+		 (cpl == 3 ? PFERR_USER : 0);
+	walk(&s->roots[r].w, s->env.l1mem, s->roots[r].ncr3, l2_gpa, access, &wr);
+	if (wr.raced)
+		return SNPT_RETRY;
+	if (wr.gmem_error)
+		return SNPT_L1_TABLE_UNREACHABLE;
+	if (wr.fault) {
+		out->exit_info_1 = stage | (wr.error_code & ~PFERR_STAGE_MASK);
+		out->exit_info_2 = l2_gpa;
+		out->fault_level = wr.fault_level;
+		out->rights = wr.access;
+		s->stats.reflects++;
+		s->pending = (struct snpt_pending){
+			.valid = true, .cpl = (uint8_t)cpl,
+			.root_hpa = root_hpa, .l2_gpa = l2_gpa,
+		};
+		return SNPT_REFLECT;
+	}
+	return install_walk(s, r, l2_gpa, access, rip, &wr, out);
+}
+
+/* ---- prefetch ----------------------------------------------------------- */
+
+/* L1 memory for a walk that may read but not write: an A or D bit the
+ * walk would have to set ends it (gmem_error). */
+static int dry_read(void *ctx, uint64_t gpa, void *buf, unsigned len)
+{
+	const struct gmem *m = ((const struct snpt *)ctx)->env.l1mem;
+
+	return m->read(m->ctx, gpa, buf, len);
+}
+
+static int dry_write(void *ctx, uint64_t gpa, const void *buf, unsigned len)
+{
+	(void)ctx, (void)gpa, (void)buf, (void)len;
+	return -NV_EFAULT;
+}
+
+static int dry_cmpxchg(void *ctx, uint64_t gpa, uint64_t old, uint64_t new_val,
+		       unsigned len)
+{
+	(void)ctx, (void)gpa, (void)old, (void)new_val, (void)len;
+	return -NV_EFAULT;
+}
+
+bool snpt_prefetch(struct snpt *s, uint64_t root_hpa)
+{
+	struct snpt_pending p = s->pending;
+	const struct gmem dry = { (void *)s, dry_read, dry_write, dry_cmpxchg };
+	struct snpt_fault_result out;
+	struct walk_result wr;
+	uint64_t access;
+	unsigned r;
+
+	s->pending.valid = false;
+	if (!p.valid || p.root_hpa != root_hpa || !find_root(s, root_hpa, &r))
+		return false;
+	s->stats.prefetches++;
+	/* A read: it sets D nowhere, and the leaf is writable only if L1's
+	 * is dirty already (make_leaf). */
+	access = PFERR_GUEST_FINAL | (p.cpl == 3 ? PFERR_USER : 0);
+	if (!walk(&s->roots[r].w, &dry, s->roots[r].ncr3, p.l2_gpa, access, &wr))
+		return false;
+	if (install_walk(s, r, p.l2_gpa, access, 0, &wr, &out) != SNPT_INSTALLED)
+		return false;
+	s->stats.prefetch_installs++;
+	return true;
+}
+
 /* ---- coherence and flushes ---------------------------------------------- */
+
+/* The unsync path of snpt_l1_write: every use of page becomes unsync,
+ * the protection goes, the entries stay. */
+static void make_unsync(struct snpt *s, uint64_t page)
+{
+	for (uint16_t i = s->bucket[bucket_of(page)]; i != SNPT_NO_USE;
+	     i = s->uses[i].next)
+		if (s->uses[i].l1_page == page)
+			s->uses[i].unsync = true;
+	s->env.protect(s->env.ctx, page, false);
+	s->nr_unsync++;
+	s->stats.unsyncs++;
+	s->stats.unprotects++;
+}
 
 void snpt_l1_write(struct snpt *s, uint64_t l1_gpa)
 {
 	uint64_t page = l1_gpa & ~PAGE_MASK_4K;
+	uint16_t any = page_use(s, page);
 
 	s->stats.l1_writes++;
+	if (s->env.unsync) {
+		if (any != SNPT_NO_USE && !s->uses[any].unsync)
+			make_unsync(s, page);
+		return;
+	}
 	for (;;) {
 		uint16_t i = s->bucket[bucket_of(page)];
 
@@ -742,5 +886,14 @@ void snpt_flush(struct snpt *s)
 
 bool snpt_is_protected(const struct snpt *s, uint64_t l1_gpa)
 {
-	return page_has_use(s, l1_gpa & ~PAGE_MASK_4K);
+	uint16_t i = page_use(s, l1_gpa & ~PAGE_MASK_4K);
+
+	return i != SNPT_NO_USE && !s->uses[i].unsync;
+}
+
+bool snpt_is_unsync(const struct snpt *s, uint64_t l1_gpa)
+{
+	uint16_t i = page_use(s, l1_gpa & ~PAGE_MASK_4K);
+
+	return i != SNPT_NO_USE && s->uses[i].unsync;
 }

@@ -18,7 +18,9 @@
  *  - after snpt_get_root() or a fault with outcome SNPT_SWITCH_ROOT,
  *    vmcb02's nCR3 is the root returned; the caller flushes the ASID's TLB
  *    after snpt_l1_write(), snpt_invlpga(), snpt_flush() and
- *    SNPT_SWITCH_ROOT (the root left behind may have lost an entry).
+ *    SNPT_SWITCH_ROOT (the root left behind may have lost an entry);
+ *  - with env->unsync, the caller calls snpt_flush() wherever L1's own
+ *    TLB would be flushed for L2 (TLB_CONTROL, a new ASID, INVLPGA).
  */
 #ifndef NV_MM_SHADOW_NPT_H
 #define NV_MM_SHADOW_NPT_H
@@ -73,6 +75,14 @@ struct snpt_env {
 	struct mm_cpu l1_cpu; /* MAXPHYADDR and 1 GiB pages as L1 sees them */
 	bool hw_gmet;         /* L0 CPU has GMET: vmcb02 carries L1's bit */
 	bool gbpages;         /* L0 CPU has 1 GiB pages: shadow may use them */
+	/*
+	 * TLB semantics for L1's writes (shadow_npt.c, "Unsync pages"): a
+	 * write to a protected table page releases the page and leaves the
+	 * entries built from it, which then last until the caller's next
+	 * snpt_flush(), as a TLB's would until L1 flushes it.  false: the
+	 * write drops them at once.
+	 */
+	bool unsync;
 };
 
 /*
@@ -108,12 +118,24 @@ struct snpt_use {
 	uint8_t root;    /* index into roots[] */
 	uint8_t span_shift;
 	bool used;
+	/* The page is unsync (env->unsync): not protected, L1 writes it
+	 * freely; the same on every use of the page. */
+	bool unsync;
 };
 
 struct snpt_stats {
 	uint64_t faults, installs, reflects, no_l1_memory, switches, straddles;
 	uint64_t l1_writes, invlpga, flushes, resets, evictions;
 	uint64_t protects, unprotects, protect_failures, changed_under_walk;
+	uint64_t unsyncs, prefetches, prefetch_installs;
+};
+
+/* The last #NPF reflected to L1, for snpt_prefetch(). */
+struct snpt_pending {
+	bool valid;
+	uint8_t cpl;
+	uint64_t root_hpa;
+	uint64_t l2_gpa;
 };
 
 /*
@@ -140,6 +162,8 @@ struct snpt {
 	uint16_t bucket[SNPT_HASH_BUCKETS];
 	uint16_t free_use;
 	unsigned nr_uses;
+	unsigned nr_unsync;  /* pages with uses that are unsync */
+	struct snpt_pending pending;
 	struct snpt_stats stats;
 };
 
@@ -229,11 +253,21 @@ enum snpt_outcome snpt_handle_fault(struct snpt *s, uint64_t root_hpa,
 				    struct snpt_fault_result *out);
 
 /*
- * L1 tried to write the protected page holding l1_gpa: drop every shadow
- * entry derived from it and release its protection (the caller then lets
- * L1's write retry).  Nothing happens for a page that is not protected.
+ * L1 tried to write the protected page holding l1_gpa: release its
+ * protection (the caller then lets L1's write retry), and drop every
+ * shadow entry derived from it, or with env->unsync keep them and make
+ * the page unsync.  Nothing happens for a page that is not protected.
  */
 void snpt_l1_write(struct snpt *s, uint64_t l1_gpa);
+
+/*
+ * L1 is about to run L2 on root_hpa again: if the last #NPF reflected to
+ * L1 came from that root, install its address now when L1's NPT maps it
+ * with every accessed bit already set (so L2 need not fault again); the
+ * walk writes nothing.  True when an entry was installed.  Either way the
+ * recorded #NPF is forgotten.
+ */
+bool snpt_prefetch(struct snpt *s, uint64_t root_hpa);
 
 /* Drop the shadow entry mapping l2_gpa in every root. */
 void snpt_invlpga(struct snpt *s, uint64_t l2_gpa);
@@ -245,7 +279,9 @@ void snpt_invlpga(struct snpt *s, uint64_t l2_gpa);
  */
 void snpt_flush(struct snpt *s);
 
-/* Is the 4 KiB page holding l1_gpa protected by the MMU?  (Tests, stats.) */
+/* Is the 4 KiB page holding l1_gpa protected by the MMU (it has uses and
+ * is not unsync)?  Unsync (uses, not protected)?  (Tests, stats.) */
 bool snpt_is_protected(const struct snpt *s, uint64_t l1_gpa);
+bool snpt_is_unsync(const struct snpt *s, uint64_t l1_gpa);
 
 #endif

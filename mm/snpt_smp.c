@@ -60,6 +60,16 @@
  *      0 -> 1 with a new shootdown), so the retried L1 write exits again
  *      and zaps again.  So a shadow entry never outlives, by more than the
  *      TLB that L1 itself must flush, the L1 entry it came from.
+ *      With env->unsync (mm/shadow_npt.c, "Unsync pages") that is the rule
+ *      itself: the trapped write makes the page unsync in every MMU that
+ *      protects it (each drops its count; the page is writable when the
+ *      last one has), zapping nothing, and L1's later writes to it reach
+ *      no MMU.  An entry built from the page then lasts until its vCPU's
+ *      next flush, which L1 owes that vCPU after changing a present entry
+ *      (APM Vol. 2 §15.16; Linux's KVM makes one on every vCPU that may
+ *      cache it), and a not-present entry made present is read by the
+ *      next walk.  Pages never written after their protection keep I2 as
+ *      above.
  *  I3. A shadow table page is reused only after every CPU that may cache
  *      it flushed its TLB.  Only the vCPU's own CPU walks its tables; the
  *      MMU's frees (its own or a remote zap's) go to the vCPU's deferred
@@ -389,6 +399,32 @@ void snpt_smp_flush(struct snpt_smp *g, unsigned idx)
 	spin_lock(&v->lock);
 	snpt_flush(v->mmu);
 	spin_unlock(&v->lock);
+}
+
+bool snpt_smp_prefetch(struct snpt_smp *g, unsigned idx, uint64_t root_hpa)
+{
+	struct snpt_smp_vcpu *v = &g->v[idx];
+	bool installed;
+
+	/* Only vCPU idx's own faults record the #NPF to prefetch, and only
+	 * it calls this: it may look without the lock. */
+	if (!v->mmu->pending.valid)
+		return false;
+	spin_lock(&v->lock);
+	installed = snpt_prefetch(v->mmu, root_hpa);
+	spin_unlock(&v->lock);
+	return installed;
+}
+
+bool snpt_smp_has_unsync(struct snpt_smp *g, unsigned idx)
+{
+	struct snpt_smp_vcpu *v = &g->v[idx];
+	bool any;
+
+	spin_lock(&v->lock);
+	any = v->mmu->nr_unsync != 0;
+	spin_unlock(&v->lock);
+	return any;
 }
 
 void snpt_smp_l1_write(struct snpt_smp *g, uint64_t l1_gpa)

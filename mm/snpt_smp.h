@@ -123,6 +123,11 @@ enum snpt_outcome snpt_smp_fault(struct snpt_smp *g, unsigned idx,
 				 uint64_t rip, struct snpt_fault_result *out);
 void snpt_smp_invlpga(struct snpt_smp *g, unsigned idx, uint64_t l2_gpa);
 void snpt_smp_flush(struct snpt_smp *g, unsigned idx);
+/* snpt_prefetch on vCPU idx's MMU, under its lock; only on vCPU idx's
+ * own CPU. */
+bool snpt_smp_prefetch(struct snpt_smp *g, unsigned idx, uint64_t root_hpa);
+/* Does vCPU idx's MMU have unsync pages (env->unsync)? */
+bool snpt_smp_has_unsync(struct snpt_smp *g, unsigned idx);
 
 /* Is the page holding l1_gpa protected for some vCPU's shadow? */
 bool snpt_smp_is_protected(struct snpt_smp *g, uint64_t l1_gpa);
@@ -141,8 +146,9 @@ bool snpt_smp_is_pinned(struct snpt_smp *g, uint64_t l1_gpa);
 
 /*
  * L1 (on any CPU) tried to write the protected page holding l1_gpa: drop
- * every entry built from it in every vCPU's shadow; when the last use
- * goes, the page is writable again and the caller lets L1 retry.
+ * every entry built from it in every vCPU's shadow (with env->unsync:
+ * make it unsync in every one); when the last MMU lets it go, the page is
+ * writable again and the caller lets L1 retry.
  */
 void snpt_smp_l1_write(struct snpt_smp *g, uint64_t l1_gpa);
 

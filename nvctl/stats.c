@@ -23,6 +23,9 @@ static const char *const snpt_word_names[NV_SNPT_WORDS] = {
 	[NV_SNPT_W_PAGES] = "shadow table pages in use",
 	[NV_SNPT_W_USES] = "use records (L1 page, root, region)",
 	[NV_SNPT_W_ROOTS] = "roots valid",
+	[NV_SNPT_W_UNSYNCS] = "L1 NPT pages made unsync (written)",
+	[NV_SNPT_W_UNSYNC_NOW] = "L1 NPT pages unsync now",
+	[NV_SNPT_W_PREFETCHED] = "entries prefetched at L1's VMRUN",
 };
 
 static void exit_table(unsigned cpu, unsigned level)

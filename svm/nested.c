@@ -275,10 +275,10 @@ void nested_vmrun(struct cpu *cpu)
 		vmrun_fail(cpu, &why);
 		return;
 	}
-	/* L1's TLB_CONTROL reaches the shadow NPT too: the nested
+	/* L1's TLB flushes reach the shadow NPT too: the nested
 	 * translations it caches are what the flushed TLB held. */
-	if (n->l2_np && n->cache.ctrl.tlb_control != TLB_CONTROL_DO_NOTHING)
-		nested_npt_flush_shadow(cpu);
+	if (n->l2_np)
+		nested_npt_vmrun(cpu);
 	prepare_vmcb02(cpu);
 	if (!n->nr_vmruns)
 		log_info("L1 runs its first L2: vmcb12 at 0x%lx, nested paging "

@@ -21,12 +21,17 @@
  * svm/apic.c).
  *
  * Coherence: each vCPU has its own shadow; mm/snpt_smp.c keeps them all
- * coherent with L1's NPT (its opening comment has the argument).  An L1
- * page any shadow was built from is read-only in L1's NPT (and no CPU
- * keeps a writable translation: smp_flush_l1_tlbs).  L1's write to one,
- * from any CPU, exits (svm/npf.c calls nested_npt_l1_write), the entries
- * built from it are dropped from every vCPU's shadow, the page is released
- * and L1's write goes through.  Shadow table pages a vCPU freed return to
+ * coherent with L1's NPT as a TLB is (its opening comment has the
+ * argument; docs/mmu.md §7.2).  An L1 page any shadow was built from is
+ * read-only in L1's NPT (and no CPU keeps a writable translation:
+ * smp_flush_l1_tlbs).  L1's first write to one, from any CPU, exits
+ * (svm/npf.c calls nested_npt_l1_write), the page becomes unsync in every
+ * vCPU's shadow and is released, and L1's write goes through; the entries
+ * built from it stay until L1 flushes the TLB for L2, which empties this
+ * vCPU's shadow at its VMRUN (nested_npt_vmrun: TLB_CONTROL,
+ * or a new ASID while pages are unsync; INVLPGA in svm/nested_insns.c).
+ * At that VMRUN the address of the #NPF last reflected to L1 is also
+ * walked again (mm/shadow_npt.c, "Prefetch").  Shadow table pages a vCPU freed return to
  * the allocator before its next VMRUN, which then flushes its TLB
  * (nested_npt_reclaim).  The pages of L1's permission maps that
  * svm/nested_maps.c watches are pinned read-only in the same table
@@ -118,6 +123,22 @@ void nested_npt_flush_shadow(struct cpu *cpu)
 		return;
 	snpt_smp_flush(&group, cpu->idx);
 	cpu->nested.tlb_flush_pending = true;
+}
+
+void nested_npt_vmrun(struct cpu *cpu)
+{
+	struct nested *n = &cpu->nested;
+	const struct vmcb12_ctrl_cache *c12 = &n->cache.ctrl;
+	uint64_t emptied;
+
+	if (c12->tlb_control != TLB_CONTROL_DO_NOTHING ||
+	    (c12->asid != n->npt_asid && snpt_smp_has_unsync(&group, cpu->idx)))
+		nested_npt_flush_shadow(cpu);
+	n->npt_asid = c12->asid;
+	emptied = n->snpt->stats.resets + n->snpt->stats.evictions;
+	snpt_smp_prefetch(&group, cpu->idx, n->npt_root);
+	if (n->snpt->stats.resets + n->snpt->stats.evictions != emptied)
+		n->tlb_flush_pending = true;
 }
 
 void nested_npt_flush_all_shadows(struct cpu *self)
@@ -253,6 +274,7 @@ int nested_npt_init(struct cpu *cpu)
 		.l1_cpu = { n->caps.maxphyaddr, cpu->caps.gbpages },
 		.hw_gmet = svm_has(&cpu->caps, SVM_FEAT_GMET),
 		.gbpages = cpu->caps.gbpages,
+		.unsync = true,
 	};
 
 	n->snpt = hv_alloc((sizeof(*n->snpt) + 4095) / 4096);

@@ -10,8 +10,8 @@
  *     MAXPHYADDR except two kinds of page:
  *     a. a page of L1's own NPT that the shadow NPT write-protects, and L1
  *        (or that L2) writes it: the coherence path
- *        (nested_npt_l1_write(): the shadows built from it are dropped, the
- *        page is released) and the write is retried;
+ *        (nested_npt_l1_write(): the page becomes unsync in every shadow
+ *        and is released, docs/mmu.md §7.2) and the write is retried;
  *     a'. a page of L1's I/O or MSR permission map, and L1 (or that L2)
  *        writes it: nested_maps_written() (svm/nested_maps.c), and the
  *        write is retried;

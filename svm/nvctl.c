@@ -163,6 +163,9 @@ static void snpt_words(const struct cpu *c, uint64_t out[NV_SNPT_WORDS])
 	out[NV_SNPT_W_PAGES] = nested_npt_pages(c);
 	out[NV_SNPT_W_USES] = s->nr_uses;
 	out[NV_SNPT_W_ROOTS] = roots;
+	out[NV_SNPT_W_UNSYNCS] = st->unsyncs;
+	out[NV_SNPT_W_UNSYNC_NOW] = s->nr_unsync;
+	out[NV_SNPT_W_PREFETCHED] = st->prefetch_installs;
 }
 
 static long snpt_stats(struct cpu *c, struct guest_regs *g)

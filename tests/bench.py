@@ -16,7 +16,18 @@
    without (the payload as BOOTX64.EFI), median of --boots runs each, and
    their ratio; with 1 CPU and with 4.  This one is wall-clock, so it
    varies a little.
-3. A real L2 OS: Debian's Linux as L1 runs Debian's QEMU with KVM, which
+3. Linux's KVM as L1: Debian's Linux as L1 runs kvmtest (tests/linux/
+   kvmtest.c: an L2 that writes 16 MiB, every page first touched by L2's
+   write, then reads it back) with --nvstats, which reads nestvisor's
+   counters around the run and around the write pass.  For each -cpu of
+   --l2-cpu: nestvisor exits per L2 exit over the run (every exit but the
+   VMMCALLs that read the counters, per L2 exit reflected to L1), by exit
+   code; and per page L2 first touches over the write pass, the exits of
+   the paging (L2's #NPFs, L1's writes to its NPT that exited, and L1's
+   VMRUN after each reflected #NPF: the floor is 2, the #NPF and the
+   VMRUN) and all exits.  Counts, the same on every machine up to L1's
+   timer (its interrupts and their APIC writes while L2 runs).
+4. A real L2 OS: Debian's Linux as L1 runs Debian's QEMU with KVM, which
    boots Debian's kernel as L2 (the linux-qemu-l2 tests' initrd-qemu.img),
    in each way of --l2-boot: pvh (the ELF image's PVH entry) and bios
    (SeaBIOS and the bzImage's real-mode setup).  L1 prints its uptime at
@@ -53,6 +64,9 @@ L2_BOOT_RE = re.compile(r"^qemu-l2: L2 marker at uptime [0-9.]+: L2 boot ([0-9.]
 L2_CPUS = ["max", "EPYC,+svm,+npt"]
 L2_BOOTS = ["pvh", "bios"]
 NBENCH_CFG = "next = \\EFI\\nestvisor\\next.efi\nmemory = 64M\n"
+NVSTATS_RE = re.compile(r"^kvmtest: nvstats (run|touch) (.*)$")
+SVM_EXITS = [(0x80, "VMRUN"), (0x82, "VMLOAD"), (0x83, "VMSAVE"), (0x84, "STGI"),
+             (0x85, "CLGI"), (0x400, "#NPF")]
 SIPI_FIRST_LINE = "sipi: the boot CPU starts an AP"
 
 
@@ -102,7 +116,7 @@ def l2_boot(build, cpu, way, nestvisor, timeout=900):
     args = argparse.Namespace(efi=None, next=None, config=None, config_file=None,
                               file=None, kernel=None, initrd=None, append=None,
                               cpu=cpu, memory=2048, icount=None, qemu_arg=None,
-                              nvram=False, secure_boot=False, disk=None)
+                              nvram=False, secure_boot=False, smm=False, disk=None)
     if nestvisor:
         args.efi = os.path.join(build, "boot", "nestvisor.efi")
         args.config_file = os.path.join(HERE, "guest", "cfg", f"linux-qemu-{way}.cfg")
@@ -144,6 +158,81 @@ def l2_boot(build, cpu, way, nestvisor, timeout=900):
         sys.exit(f"bench: L2 Linux did not boot {where} (-cpu {cpu}, {way} boot):\n"
                  + "\n".join(lines[-20:]))
     return seconds, host, cputime
+
+
+def kvmtest_counts(build, cpu, timeout=900):
+    """Boot Linux as L1 under nestvisor with initrd-kvm.img and nvl1=kvmbench
+    (kvmtest --nvstats); return {window: {"sums": {...}, "l1": {...},
+    "l2": {...}}} from kvmtest's nvstats lines (tests/linux/kvmtest.c)."""
+    args = argparse.Namespace(efi=os.path.join(build, "boot", "nestvisor.efi"),
+                              next=None, config=None,
+                              config_file=os.path.join(HERE, "guest", "cfg",
+                                                       "linux-kvmbench.cfg"),
+                              file=[(find_kernel(), r"\EFI\linux\vmlinuz.efi"),
+                                    (os.path.join(build, "tests", "linux",
+                                                  "initrd-kvm.img"),
+                                     r"\EFI\linux\initrd-kvm.img")],
+                              kernel=None, initrd=None, append=None, cpu=cpu,
+                              memory=2048, icount=None, qemu_arg=None,
+                              nvram=False, secure_boot=False, smm=False, disk=None)
+    out, lines = {}, []
+    with tempfile.TemporaryDirectory() as work:
+        esp = os.path.join(work, "esp")
+        runner.build_esp(args, esp)
+        cmd = runner.qemu_command(args, esp, "tcg", runner.firmware_args(args, work))
+        child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8",
+                              codec_errors="replace", timeout=timeout)
+        while child.expect(["\r?\n", pexpect.EOF]) == 0:
+            line = runner.clean_line(child.before)
+            lines.append(line)
+            m = NVSTATS_RE.match(line)
+            if not m:
+                continue
+            f = m.group(2).split()
+            w = out.setdefault(m.group(1), {"sums": {}, "l1": {}, "l2": {}})
+            if f[0] in ("l1", "l2"):
+                w[f[0]] = {int(k, 16): int(v) for k, v in (x.split("=") for x in f[1:])}
+            else:
+                w["sums"] = dict(zip(f[0::2], (int(x) for x in f[1::2])))
+        child.close()
+    logs = os.path.join(build, "tests", "qemu-logs")
+    os.makedirs(logs, exist_ok=True)
+    with open(os.path.join(logs, f"bench-kvmtest-{cpu.split(',')[0].lower()}.serial.log"),
+              "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    if "KVMTEST-OK" not in lines or set(out) != {"run", "touch"}:
+        sys.exit(f"bench: kvmtest --nvstats did not finish (-cpu {cpu}):\n"
+                 + "\n".join(lines[-20:]))
+    return out
+
+
+def bench_linux_kvm(build, cpus):
+    print("Linux KVM as L1 (kvmtest --nvstats: nestvisor's counters, every CPU, "
+          "L1's VMMCALLs left out):")
+    for cpu in cpus:
+        c = kvmtest_counts(build, cpu)
+        run, touch = c["run"], c["touch"]
+        n = run["sums"]["l2-exits"]
+        parts = ["L2's exit 1"]
+        named = {code for code, _ in SVM_EXITS}
+        for code, name in SVM_EXITS:
+            parts.append(f"{name} {run['l1'].get(code, 0) / n:.2f}")
+        other = sum(v for k, v in run["l1"].items() if k not in named)
+        l2_extra = sum(run["l2"].values()) - n
+        parts.append(f"other exits of L1 {other / n:.2f}")
+        parts.append(f"exits of L2 it did not see {l2_extra / n:.2f}")
+        print(f"  -cpu {cpu}: nestvisor exits per L2 exit, whole run ({n} L2 exits): "
+              f"{run['sums']['exits'] / n:.2f} = " + ", ".join(parts))
+        t = touch["sums"]
+        pages = t["pages"]
+        paging = t["snpt-faults"] + t["l1-npt-writes"] + t["npf-reflected"]
+        print(f"  -cpu {cpu}: per L2 page first touched, write pass ({pages} pages): "
+              f"{paging / pages:.2f} exits of the paging (L2's #NPF "
+              f"{t['snpt-faults'] / pages:.2f}, L1's writes to its NPT that exited "
+              f"{t['l1-npt-writes'] / pages:.3f}, L1's VMRUN after a reflected #NPF "
+              f"{t['npf-reflected'] / pages:.2f}; entries prefetched at that VMRUN "
+              f"{t['prefetched'] / pages:.2f}); all nestvisor exits "
+              f"{t['exits'] / pages:.2f}")
 
 
 def cpu_seconds(pid):
@@ -270,6 +359,8 @@ def main():
                         f"{' and '.join(L2_BOOTS)})")
     p.add_argument("--l2-only", action="store_true",
                    help="only the L2 Linux boot benchmark")
+    p.add_argument("--kvm-only", action="store_true",
+                   help="only the Linux KVM (kvmtest) figures, for each --l2-cpu")
     p.add_argument("--smp-only", action="store_true",
                    help="only the benchmarks of more than one CPU: shadow-NPT faults "
                         "of 4 vCPUs at once, INIT-SIPI-SIPI to an AP, boot time "
@@ -277,6 +368,9 @@ def main():
     a = p.parse_args()
     if a.l2_only:
         bench_l2_linux(a.build, a.l2_cpu or L2_CPUS, a.l2_boot or L2_BOOTS, a.l2_boots)
+        return
+    if a.kvm_only:
+        bench_linux_kvm(a.build, a.l2_cpu or L2_CPUS)
         return
     nv = os.path.join(a.build, "boot", "nestvisor.efi")
     payload = os.path.join(a.build, "tests", "guest", "bench.efi")
@@ -330,6 +424,7 @@ def main():
 
     bench_smp(a, nv, scale)
     bench_boot(a, nv, payload, cfg, (1, 4))
+    bench_linux_kvm(a.build, a.l2_cpu or L2_CPUS)
     bench_l2_linux(a.build, a.l2_cpu or L2_CPUS, a.l2_boot or L2_BOOTS, a.l2_boots)
 
 

@@ -233,6 +233,13 @@ static inline void h_init(struct h *h, uint64_t cr4, uint64_t efer,
 	snpt_init(h->s, &h->env);
 }
 
+/* The same MMU with env->unsync (before any root is made). */
+static inline void h_unsync(struct h *h)
+{
+	h->env.unsync = true;
+	snpt_init(h->s, &h->env);
+}
+
 /* Tear down, checking that every protection was released and every page
  * given back. */
 static inline void h_fini(struct h *h)
@@ -440,10 +447,12 @@ static inline unsigned scan_all(struct h *h)
 	return leaves;
 }
 
-/* The fake's protected set is exactly the set of pages with uses. */
+/* The fake's protected set is exactly the set of pages with uses that
+ * are not unsync; an unsync page is not protected, and every use of a
+ * page agrees on it. */
 static inline void check_protections(struct h *h)
 {
-	unsigned distinct = 0;
+	unsigned distinct = 0, unsync = 0;
 
 	for (unsigned i = 0; i < SNPT_MAX_USES; i++) {
 		const struct snpt_use *u = &h->s->uses[i];
@@ -451,14 +460,18 @@ static inline void check_protections(struct h *h)
 
 		if (!u->used)
 			continue;
-		assert_true(prot_find(u->l1_page) >= 0);
+		assert_int_equal(prot_find(u->l1_page) >= 0, !u->unsync);
 		for (unsigned j = 0; j < i && first; j++)
 			if (h->s->uses[j].used &&
-			    h->s->uses[j].l1_page == u->l1_page)
+			    h->s->uses[j].l1_page == u->l1_page) {
+				assert_int_equal(h->s->uses[j].unsync, u->unsync);
 				first = false;
-		distinct += first;
+			}
+		distinct += first && !u->unsync;
+		unsync += first && u->unsync;
 	}
 	assert_int_equal(distinct, F.nr_prot);
+	assert_int_equal(unsync, h->s->nr_unsync);
 }
 
 #endif

@@ -1069,6 +1069,121 @@ static void test_vnmi_step_ends_before_event(void **state)
 	assert_int_equal(c02->event_inj.raw, 0x80000b0d);
 }
 
+/* ---- L1's KVM mapping L2's memory on demand (docs/mmu.md §7.2) -------- */
+
+static unsigned l1_write_exits;
+
+/* L1 stores val at gpa as the CPU lets it: where nestvisor's NPT for L1
+ * maps the page read-only the store exits (vmcb01's #NPF, handled as
+ * svm/exit.c would) and is retried. */
+static void l1_store64(uint64_t gpa, uint64_t val)
+{
+	for (unsigned tries = 0;; tries++) {
+		unsigned lvl;
+		uint64_t *e = pt_walk(&hvmem.ptm, hvmem.npt_root, gpa, &lvl);
+
+		if (*e & PTE_RW) {
+			*(volatile uint64_t *)gpa = val;
+			return;
+		}
+		assert_true(tries < 2);
+		assert_ptr_equal(cpu->cur, cpu->vmcb01);
+		cpu->vmcb01->control.exit_code = VMEXIT_NPF;
+		cpu->vmcb01->control.exit_info_1 = PFERR_GUEST_FINAL |
+			PFERR_USER | PFERR_WRITE | PFERR_PRESENT;
+		cpu->vmcb01->control.exit_info_2 = gpa;
+		handle_npf(cpu);
+		l1_write_exits++;
+	}
+}
+
+/* The gpa of L1's NPT leaf entry for l2 (its tables exist). */
+static uint64_t npt12_leaf(uint64_t ncr3, uint64_t l2)
+{
+	uint64_t table = ncr3;
+
+	for (unsigned lvl = 4; lvl > 1; lvl--)
+		table = ((uint64_t *)table)[(l2 >> (12 + 9 * (lvl - 1))) & 511] &
+			PTE64_ADDR_4K;
+	return table + ((l2 >> 12) & 511) * 8;
+}
+
+/*
+ * A KVM-like L1: L2's first touch of a page is an #NPF reflected to L1
+ * (APM §15.25.6), L1 writes its leaf (accessed, dirty: as Linux's KVM
+ * makes it) and runs L2 again.  With unsync pages and the prefetch, only
+ * the first write to the table page exits, the page is installed at the
+ * VMRUN (L2 would not fault again), and nothing mapped before is dropped:
+ * the floor of two exits per page.  A new ASID at VMRUN empties the
+ * shadow while it has unsync pages (a TLB is flushed for the new ASID).
+ */
+static void test_l1_maps_on_demand(void **state)
+{
+	const uint64_t leaf = PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D;
+	const uint64_t base = 0x200000;
+	struct vmcb *v;
+	uint64_t ncr3;
+
+	(void)state;
+	cpu_up(0, 0, X86_EFER_NXE);
+	v = vmcb12_new();
+	ncr3 = npt12_new();
+	npt12_map(ncr3, base, l1_page(), leaf);
+	use_npt(v, ncr3);
+	l1_vmrun(v);
+	l2_exit(VMEXIT_NPF, PFERR_GUEST_FINAL | PFERR_USER, base, 0);
+	assert_true(cpu->nested.guest_mode);
+	assert_true(shadow_maps(base));
+	l1_write_exits = 0;
+	for (uint64_t i = 1; i <= 16; i++) {
+		uint64_t l2 = base + i * PAGE;
+
+		l2_exit(VMEXIT_NPF, PFERR_GUEST_FINAL | PFERR_USER | PFERR_WRITE,
+			l2, 0);
+		assert_false(cpu->nested.guest_mode);
+		assert_int_equal(v->control.exit_code, VMEXIT_NPF);
+		assert_int_equal(v->control.exit_info_2, l2);
+		l1_store64(npt12_leaf(ncr3, l2), l1_page() | leaf);
+		v->control.tlb_control = TLB_CONTROL_DO_NOTHING;
+		l1_vmrun(v);
+		assert_true(cpu->nested.guest_mode);
+		assert_true(shadow_maps(l2));
+	}
+	assert_int_equal(l1_write_exits, 1);
+	for (uint64_t i = 0; i <= 16; i++)
+		assert_true(shadow_maps(base + i * PAGE));
+	/* the same ASID again: kept; a new one: emptied, TLB flushed */
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+	l1_vmrun(v);
+	assert_true(shadow_maps(base));
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+	v->control.asid = 2;
+	l1_vmrun(v);
+	assert_false(shadow_maps(base));
+	assert_int_not_equal(cpu->nested.vmcb02->control.tlb_control,
+			     TLB_CONTROL_DO_NOTHING);
+}
+
+/* Without unsync pages the shadow is exact: a new ASID keeps it. */
+static void test_new_asid_exact_shadow_kept(void **state)
+{
+	struct vmcb *v;
+	uint64_t ncr3;
+
+	(void)state;
+	cpu_up(0, 0, X86_EFER_NXE);
+	v = vmcb12_new();
+	ncr3 = npt12_new();
+	npt12_map(ncr3, 0x200000, l1_page(), PTE_P | PTE_RW | PTE_US);
+	use_npt(v, ncr3);
+	l1_vmrun(v);
+	l2_exit(VMEXIT_NPF, PFERR_GUEST_FINAL | PFERR_USER, 0x200000, 0);
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+	v->control.asid = 2;
+	l1_vmrun(v);
+	assert_true(shadow_maps(0x200000));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1095,6 +1210,8 @@ int main(void)
 		cmocka_unit_test(test_vnmi_waits_for_stgi),
 		cmocka_unit_test(test_vnmi_shadow_step),
 		cmocka_unit_test(test_vnmi_step_ends_before_event),
+		cmocka_unit_test(test_l1_maps_on_demand),
+		cmocka_unit_test(test_new_asid_exact_shadow_kept),
 	};
 	return cmocka_run_group_tests(tests, machine_up, machine_down);
 }

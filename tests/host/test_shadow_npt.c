@@ -365,6 +365,261 @@ static void changed_under_walk(void **state)
 	h_fini(&h);
 }
 
+/*
+ * env->unsync (shadow_npt.h): L1's first write to a protected table page
+ * releases it and keeps the entries built from it; L1 then writes it
+ * without a trap; a not-present entry it makes present is walked at the
+ * next fault, a present one it changes stays in the shadow, as in a TLB
+ * (APM Vol. 2 §15.16), until the flush; the flush empties the roots, and
+ * the page is protected again by the next walk that reads it.  Expected
+ * host addresses: the fixture's l1_to_hpa of the L1 address L1's leaf
+ * holds.
+ */
+static void unsync_until_flush(void **state)
+{
+	struct h h;
+	struct snpt_fault_result out;
+	const uint64_t leaf = PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D;
+	const uint64_t a = L2A, b = L2A + PAGE, c = L2A + 2 * PAGE;
+	uint64_t rt, pt, pte_a, pte_c, protects;
+
+	(void)state;
+	h_std(&h);
+	h_unsync(&h);
+	map4(&h, a, L1A, 1, leaf);
+	map4(&h, b, L1A + PAGE, 1, leaf);
+	rt = root(&h, SNPT_EXEC_SUPERVISOR);
+	assert_int_equal(fault(&h, rt, a, FINAL, 0, &out), SNPT_INSTALLED);
+	assert_int_equal(fault(&h, rt, b, FINAL, 0, &out), SNPT_INSTALLED);
+	pte_a = gpt_entry_gpa(&h.pt, a, 1);
+	pte_c = gpt_entry_gpa(&h.pt, c, 1);
+	pt = pte_a & ~(PAGE - 1);
+	assert_int_equal(F.nr_prot, 4);
+	assert_true(snpt_is_protected(h.s, pt));
+	assert_false(snpt_is_unsync(h.s, pt));
+
+	/* the write that exits: released, entries kept */
+	snpt_l1_write(h.s, pte_a);
+	assert_int_equal(F.nr_prot, 3);
+	assert_true(prot_find(pt) < 0);
+	assert_false(snpt_is_protected(h.s, pt));
+	assert_true(snpt_is_unsync(h.s, pt));
+	assert_int_equal(shadow_get(rt, a).hpa, HPA_OFFSET + L1A);
+	assert_int_equal(shadow_get(rt, b).hpa, HPA_OFFSET + L1A + PAGE);
+	assert_int_equal(h.s->stats.unsyncs, 1);
+	assert_int_equal(h.s->nr_unsync, 1);
+	check_protections(&h);
+	/* the same page again: nothing more to do */
+	snpt_l1_write(h.s, pte_a + 8);
+	assert_int_equal(h.s->stats.unsyncs, 1);
+	assert_int_equal(F.nr_release, 1);
+
+	/* L1 makes c present without a trap: the next fault walks it, and
+	 * the page is not protected again */
+	protects = F.nr_protect;
+	h_poke(&h, pte_c, (L1A + 5 * PAGE) | leaf);
+	assert_int_equal(fault(&h, rt, c, FINAL, 0, &out), SNPT_INSTALLED);
+	assert_int_equal(shadow_get(rt, c).hpa, HPA_OFFSET + L1A + 5 * PAGE);
+	assert_int_equal(F.nr_protect, protects);
+	assert_true(snpt_is_unsync(h.s, pt));
+	check_protections(&h);
+
+	/* L1 remaps a and takes W away from b without a trap: the shadow
+	 * keeps both until the flush */
+	h_poke(&h, pte_a, (L1A + 7 * PAGE) | leaf);
+	h_poke(&h, gpt_entry_gpa(&h.pt, b, 1), (L1A + PAGE) | (leaf & ~PTE_RW));
+	assert_int_equal(shadow_get(rt, a).hpa, HPA_OFFSET + L1A);
+	assert_true(shadow_get(rt, b).w);
+
+	/* the flush: empty, nothing protected, nothing unsync */
+	snpt_flush(h.s);
+	assert_false(shadow_get(rt, a).present);
+	assert_false(shadow_get(rt, c).present);
+	assert_int_equal(F.nr_prot, 0);
+	assert_int_equal(h.s->nr_unsync, 0);
+	assert_false(snpt_is_unsync(h.s, pt));
+	/* walked again: L1's tables as they are now, protected again */
+	assert_int_equal(fault(&h, rt, a, FINAL, 0, &out), SNPT_INSTALLED);
+	assert_int_equal(shadow_get(rt, a).hpa, HPA_OFFSET + L1A + 7 * PAGE);
+	assert_int_equal(fault(&h, rt, b, FINAL | PFERR_WRITE, 0, &out),
+			 SNPT_REFLECT);
+	assert_int_equal(out.exit_info_1, 0x100000007ull);
+	assert_true(snpt_is_protected(h.s, pt));
+	check_protections(&h);
+
+	/* two nCR3s sharing the PDPT page: one write makes it unsync for
+	 * both roots' uses */
+	uint64_t ncr3b = 0x900000ull, rtb = 0, pml4 = gpt_entry_gpa(&h.pt, a, 4);
+	uint64_t pdpt = gpt_entry_gpa(&h.pt, a, 3);
+
+	fake_mem_poke(h.mem, ncr3b, h_peek(&h, pml4), 8);
+	fake_mem_poke(h.ref, ncr3b, h_peek(&h, pml4), 8);
+	assert_int_equal(snpt_get_root(h.s, ncr3b, h.role, SNPT_EXEC_SUPERVISOR,
+				       &rtb), 0);
+	assert_int_equal(fault(&h, rtb, a, FINAL, 0, &out), SNPT_INSTALLED);
+	snpt_l1_write(h.s, pdpt);
+	assert_true(snpt_is_unsync(h.s, pdpt));
+	assert_true(shadow_get(rt, a).present);
+	assert_true(shadow_get(rtb, a).present);
+	check_protections(&h);
+	h_fini(&h);
+}
+
+/*
+ * snpt_prefetch: the address of the last #NPF reflected, once L1 maps it,
+ * is installed at L1's next VMRUN on that root, without a write to L1's
+ * memory: only when every entry of the walk has A already (KVM's rule for
+ * a prefetch), writable only when L1's leaf is dirty; once per reflected
+ * #NPF, and only on the root that took it.
+ */
+static void prefetch(void **state)
+{
+	struct h h;
+	struct snpt_fault_result out;
+	const uint64_t leaf = PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D;
+	const uint64_t a = L2A, c = L2A + PAGE, d = L2A + 2 * PAGE;
+	const uint64_t e = L2A + 3 * PAGE, f = L2A + BLOCK_2M;
+	uint64_t rt, other, pte_c, pte_d, pte_e;
+	struct sw sw;
+
+	(void)state;
+	h_std(&h);
+	h_unsync(&h);
+	map4(&h, a, L1A, 1, leaf);
+	rt = root(&h, SNPT_EXEC_SUPERVISOR);
+	assert_int_equal(fault(&h, rt, a, FINAL, 0, &out), SNPT_INSTALLED);
+	pte_c = gpt_entry_gpa(&h.pt, c, 1);
+	pte_d = gpt_entry_gpa(&h.pt, d, 1);
+	pte_e = gpt_entry_gpa(&h.pt, e, 1);
+
+	/* nothing reflected yet: nothing to prefetch */
+	assert_false(snpt_prefetch(h.s, rt));
+	assert_int_equal(h.s->stats.prefetches, 0);
+
+	/* c: reflected (not present), L1 maps it accessed and dirty */
+	assert_int_equal(fault(&h, rt, c, FINAL | PFERR_WRITE, 0, &out),
+			 SNPT_REFLECT);
+	snpt_l1_write(h.s, pte_c);
+	h_poke(&h, pte_c, (L1A + 3 * PAGE) | leaf);
+	fake_mem_begin_walk(h.mem);
+	assert_true(snpt_prefetch(h.s, rt));
+	assert_int_equal(fake_mem_nr_writes(h.mem), 0);
+	sw = shadow_get(rt, c | 0x18);
+	assert_true(sw.present && sw.w && sw.u && !sw.nx);
+	assert_int_equal(sw.hpa, HPA_OFFSET + L1A + 3 * PAGE + 0x18);
+	assert_int_equal(sw.shift, 12);
+	assert_true(shadow_get(rt, a).present); /* nothing dropped */
+	assert_false(snpt_prefetch(h.s, rt));    /* once */
+	assert_int_equal(h.s->stats.prefetches, 1);
+	assert_int_equal(h.s->stats.prefetch_installs, 1);
+
+	/* d: clean leaf, read-only; e: leaf not accessed, not prefetched and
+	 * nothing written, then the fault sets A */
+	assert_int_equal(fault(&h, rt, d, FINAL, 0, &out), SNPT_REFLECT);
+	h_poke(&h, pte_d, (L1A + 4 * PAGE) | (leaf & ~PTE_D));
+	fake_mem_begin_walk(h.mem);
+	assert_true(snpt_prefetch(h.s, rt));
+	assert_int_equal(fake_mem_nr_writes(h.mem), 0);
+	sw = shadow_get(rt, d);
+	assert_true(sw.present && !sw.w);
+	assert_int_equal(sw.hpa, HPA_OFFSET + L1A + 4 * PAGE);
+	assert_int_equal(fault(&h, rt, e, FINAL, 0, &out), SNPT_REFLECT);
+	h_poke(&h, pte_e, (L1A + 6 * PAGE) | (leaf & ~(PTE_A | PTE_D)));
+	fake_mem_begin_walk(h.mem);
+	assert_false(snpt_prefetch(h.s, rt));
+	assert_int_equal(fake_mem_nr_writes(h.mem), 0);
+	assert_false(shadow_get(rt, e).present);
+	assert_int_equal(fault(&h, rt, e, FINAL, 0, &out), SNPT_INSTALLED);
+	assert_true(h_peek(&h, pte_e) & PTE_A);
+
+	/* f: a new PT whose PD entry has no A yet: not prefetched */
+	assert_int_equal(fault(&h, rt, f, FINAL, 0, &out), SNPT_REFLECT);
+	uint64_t fl[4] = { 7 | PTE_A, 7 | PTE_A, 7, leaf };
+
+	h_map(&h, f, L1A + 8 * PAGE, 1, fl);
+	fake_mem_begin_walk(h.mem);
+	assert_false(snpt_prefetch(h.s, rt));
+	assert_int_equal(fake_mem_nr_writes(h.mem), 0);
+	assert_false(shadow_get(rt, f).present);
+
+	/* L1 runs another root after the reflected #NPF: not prefetched */
+	assert_int_equal(fault(&h, rt, f + PAGE, FINAL, 0, &out), SNPT_REFLECT);
+	h_poke(&h, gpt_entry_gpa(&h.pt, f + PAGE, 1), (L1A + 9 * PAGE) | leaf);
+	h_poke(&h, gpt_entry_gpa(&h.pt, f, 2),
+	       h_peek(&h, gpt_entry_gpa(&h.pt, f, 2)) | PTE_A);
+	fake_mem_poke(h.mem, 0x900000ull, h_peek(&h, gpt_entry_gpa(&h.pt, a, 4)), 8);
+	assert_int_equal(snpt_get_root(h.s, 0x900000ull, h.role,
+				       SNPT_EXEC_SUPERVISOR, &other), 0);
+	assert_false(snpt_prefetch(h.s, other));
+	assert_false(snpt_prefetch(h.s, rt)); /* forgotten */
+	assert_false(shadow_get(rt, f + PAGE).present);
+	check_protections(&h);
+	h_fini(&h);
+}
+
+/*
+ * What a KVM-like L1 costs per page it maps on demand, with env->unsync
+ * and the prefetch: L2 touches 512 pages of one PT, each #NPF is reflected,
+ * L1 writes the new leaf (the first write to the page exits once), and
+ * at its VMRUN the prefetch installs it: one #NPF per page, no fault
+ * again, no entry dropped.  Without env->unsync every write after the
+ * first exits and drops the 2 MiB: the next fault finds the table again
+ * (prefetching then needs the page protected again).
+ */
+static void kvm_like_l1(void **state)
+{
+	const uint64_t leaf = PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D;
+	const uint64_t base = 0x40000000ull;
+
+	(void)state;
+	for (int unsync = 0; unsync <= 1; unsync++) {
+		struct h h;
+		struct snpt_fault_result out;
+		uint64_t rt, traps = 0;
+
+		h_std(&h);
+		if (unsync)
+			h_unsync(&h);
+		/* the tables, accessed as KVM makes its table entries */
+		uint64_t fl[4] = { 7 | PTE_A, 7 | PTE_A, 7 | PTE_A, 0 };
+
+		h_map(&h, base, 0x10000000ull, 1, fl);
+		rt = root(&h, SNPT_EXEC_SUPERVISOR);
+		for (uint64_t i = 0; i < 512; i++) {
+			uint64_t l2 = base + i * PAGE, pte = gpt_entry_gpa(&h.pt, l2, 1);
+
+			assert_int_equal(fault(&h, rt, l2, FINAL | PFERR_WRITE, 0,
+					       &out), SNPT_REFLECT);
+			if (snpt_is_protected(h.s, pte)) {
+				snpt_l1_write(h.s, pte);
+				traps++;
+			}
+			h_poke(&h, pte, (0x10000000ull + i * PAGE) | leaf);
+			assert_true(snpt_prefetch(h.s, rt));
+		}
+		for (uint64_t i = 0; i < 512; i++) {
+			struct sw sw = shadow_get(rt, base + i * PAGE);
+
+			if (!unsync && i < 511) {
+				assert_false(sw.present);
+				continue;
+			}
+			assert_true(sw.present && sw.w);
+			assert_int_equal(sw.hpa, HPA_OFFSET + 0x10000000ull + i * PAGE);
+		}
+		assert_int_equal(h.s->stats.faults, 512);
+		assert_int_equal(h.s->stats.prefetch_installs, 512);
+		/* unsync: only the second write traps (at the first the page
+		 * was not used yet); otherwise every write after the first */
+		assert_int_equal(traps, unsync ? 1 : 511);
+		print_message("  %s: 512 pages, %u faults, %" PRIu64 " trapped "
+			      "writes, %" PRIu64 " protections\n",
+			      unsync ? "unsync" : "exact ", (unsigned)h.s->stats.faults,
+			      traps, F.nr_protect);
+		h_fini(&h);
+	}
+}
+
 /* invlpga drops one leaf in every root; flush empties every root. */
 static void invlpga_and_flush(void **state)
 {
@@ -877,6 +1132,9 @@ int main(void)
 		cmocka_unit_test(watched_pages),
 		cmocka_unit_test(coherence),
 		cmocka_unit_test(changed_under_walk),
+		cmocka_unit_test(unsync_until_flush),
+		cmocka_unit_test(prefetch),
+		cmocka_unit_test(kvm_like_l1),
 		cmocka_unit_test(invlpga_and_flush),
 		cmocka_unit_test(root_cache),
 		cmocka_unit_test(gmet_matrix),

@@ -14,7 +14,16 @@
  * and the MMU's walk wrote exactly the A/D bits walk() wrote.  Between
  * accesses L1 changes entries (through snpt_l1_write when the page is
  * protected, silently when not) and the coherence invariant is checked:
- * nothing any root maps exceeds what L1's tables say now.
+ * nothing any root maps exceeds what L1's tables say now.  Now and then
+ * the address of the last reflected access is prefetched (snpt_prefetch):
+ * installed exactly when walk() of L1's tables as they are now allows a
+ * read and finds every A bit set, as an install of a read would be, and
+ * nothing written to L1's memory.
+ * The same again with env->unsync, where the invariant is a TLB's (APM
+ * Vol. 2 §15.16): an entry disagrees with L1's tables only if an entry on
+ * its walk was written since the last flush, every unsync page was
+ * written through the trap since then, and after a flush (now and then,
+ * and at the end) the strict invariant holds again.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,10 +33,36 @@
 
 #include "snpt_fixture.h"
 
+/* env->unsync runs: the L1 entries written since the last flush (their
+ * gpas), and the pages written through the trap since then. */
+#define MAX_DIRTY 4096
+
+static bool unsync_mode;
+static uint64_t dirty[MAX_DIRTY], trapped[MAX_DIRTY];
+static unsigned nr_dirty, nr_trapped;
+
+static bool in_set(const uint64_t *set, unsigned n, uint64_t v)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (set[i] == v)
+			return true;
+	return false;
+}
+
+static void add_to(uint64_t *set, unsigned *n, uint64_t v)
+{
+	if (!in_set(set, *n, v)) {
+		assert_true(*n < MAX_DIRTY);
+		set[(*n)++] = v;
+	}
+}
+
 /*
  * Coherence invariant: whatever a root maps at gpa, L1's tables (as they
  * are now) allow: the same host address, W only on an effectively
- * writable and dirty leaf, U/exec only where the rules give them.
+ * writable and dirty leaf, U/exec only where the rules give them.  With
+ * env->unsync, a walk through an entry written since the last flush may
+ * still be mapped as it was.
  */
 static void check_coherent(struct h *h, unsigned r, uint64_t gpa)
 {
@@ -41,6 +76,9 @@ static void check_coherent(struct h *h, unsigned r, uint64_t gpa)
 	if (!sw.present)
 		return;
 	wr = dry_walk(h, gpa, FINAL | PFERR_USER);
+	for (unsigned i = 0; unsync_mode && i < wr.nr_levels; i++)
+		if (in_set(dirty, nr_dirty, wr.pte_addr[i]))
+			return;
 	if (wr.fault)
 		fail_msg("root %u maps 0x%" PRIx64 " which L1 no longer maps "
 			 "(ec 0x%" PRIx64 ")", r, gpa, wr.error_code);
@@ -187,6 +225,7 @@ static uint64_t rnd_flags(const struct h *h, unsigned lvl, bool leaf,
 struct counts {
 	unsigned accesses, reflects, installs, no_mem, switches, bad_hpa;
 	unsigned changes, l1_writes, unprotected_changes;
+	unsigned prefetches, prefetched, flushes;
 };
 
 static struct counts total;
@@ -201,6 +240,10 @@ struct run {
 	uint64_t slots[64];
 	unsigned slot_shift[64];
 	unsigned nr_slots;
+	/* the last reflected access, which snpt_prefetch may install */
+	bool pending;
+	uint64_t pending_gpa, pending_root;
+	unsigned pending_cpl;
 };
 
 static void add_sample(struct run *x, uint64_t gpa)
@@ -216,6 +259,128 @@ static void check_all_coherent(struct run *x)
 			for (unsigned i = 0; i < x->nr_samples; i++)
 				check_coherent(&x->h, r, x->samples[i]);
 	check_protections(&x->h);
+	for (unsigned i = 0; i < SNPT_MAX_USES; i++) {
+		const struct snpt_use *u = &x->h.s->uses[i];
+
+		if (u->used && u->unsync && !in_set(trapped, nr_trapped, u->l1_page))
+			fail_msg("page 0x%" PRIx64 " unsync, never written through "
+				 "the trap since the flush", u->l1_page);
+	}
+}
+
+/* L1 flushes its TLB (env->unsync runs): the roots empty, every entry
+ * is exact again. */
+static void flush(struct run *x)
+{
+	snpt_flush(x->h.s);
+	nr_dirty = nr_trapped = 0;
+	x->c.flushes++;
+	check_all_coherent(x);
+}
+
+/*
+ * What an install at gpa in root rt (class exec asked) must look like,
+ * for an access of this kind (0 read, 1 write, 2 fetch, 3 page-table)
+ * that walk() allowed with result rr and l1_to_hpa gave hpa and ms.
+ */
+static void check_installed(struct run *x, enum snpt_outcome ret,
+			    const struct snpt_fault_result *out,
+			    enum snpt_exec exec, uint64_t gpa,
+			    const struct walk_result *rr, unsigned kind,
+			    uint64_t hpa, unsigned ms)
+{
+	struct h *h = &x->h;
+	struct sw after;
+
+	assert_int_equal(out->l1_gpa, rr->out);
+
+	bool user = rr->access & ACC_USER;
+	bool fetch = kind == 2;
+	enum snpt_exec want = exec;
+
+	if (h->emul && fetch)
+		want = user ? SNPT_EXEC_USER : SNPT_EXEC_SUPERVISOR;
+	assert_int_equal(ret, want != exec ? SNPT_SWITCH_ROOT : SNPT_INSTALLED);
+	assert_int_equal(out->exec, want);
+	assert_int_equal(out->root_hpa, root(h, want));
+	x->c.switches += ret == SNPT_SWITCH_ROOT;
+
+	after = shadow_get(out->root_hpa, gpa);
+	assert_true(after.present);
+	assert_int_equal(after.hpa, hpa);
+	unsigned lim = rr->page_shift < ms ? rr->page_shift : ms;
+	unsigned expect_shift = lim >= 30 && h->env.gbpages ? 30 :
+				lim >= 21 ? 21 : 12;
+	assert_int_equal(after.shift, expect_shift);
+	assert_int_equal(out->shadow_shift, expect_shift);
+
+	bool dirty_leaf = (rr->pte[rr->nr_levels - 1] & PTE_D) || kind == 1 ||
+			  kind == 3;
+	assert_int_equal(after.w, (rr->access & ACC_WRITE) && dirty_leaf);
+	assert_int_equal(after.u, h->emul ? true : user);
+	bool nx = !(rr->access & ACC_EXEC) ||
+		  (h->emul && (want == SNPT_EXEC_SUPERVISOR ? user : !user));
+	assert_int_equal(after.nx, nx);
+	/* memory type copied from L1's leaf */
+	uint64_t l1leaf = rr->pte[rr->nr_levels - 1];
+	bool pat = rr->page_shift == 12 ? (l1leaf & PTE_PS) : (l1leaf & PTE_LARGE_PAT);
+	assert_int_equal(after.leaf & (PTE_PWT | PTE_PCD),
+			 l1leaf & (PTE_PWT | PTE_PCD));
+	assert_int_equal(!!(after.leaf & (after.shift == 12 ? PTE_PS : PTE_LARGE_PAT)),
+			 pat);
+	/* every L1 table page the walk read is now protected (or unsync) */
+	for (unsigned i = 0; i < rr->nr_levels; i++)
+		assert_true(snpt_is_protected(h->s, rr->pte_addr[i]) ||
+			    (unsync_mode && snpt_is_unsync(h->s, rr->pte_addr[i])));
+}
+
+/*
+ * L1 runs L2 again on rt: snpt_prefetch, against a walk of L1's tables
+ * now (for a read at the reflected access's CPL) that writes nothing.
+ */
+static void one_prefetch(struct run *x)
+{
+	struct h *h = &x->h;
+	enum snpt_exec exec = h->emul && chance(50) ? SNPT_EXEC_USER
+						    : SNPT_EXEC_SUPERVISOR;
+	uint64_t rt = root(h, exec), hpa = 0, access;
+	bool expect = x->pending && x->pending_root == rt, got;
+	struct walk_result rr = { 0 };
+	struct snpt_fault_result out = { 0 };
+	unsigned ms = 0;
+	struct sw before = { 0 };
+
+	if (expect) {
+		access = FINAL | (x->pending_cpl == 3 ? PFERR_USER : 0);
+		rr = dry_walk(h, x->pending_gpa, access);
+		before = shadow_get(rt, x->pending_gpa);
+		expect = !rr.fault;
+		/* every entry already accessed (the PAE PDPTE has no A) */
+		for (unsigned i = 0; expect && i < rr.nr_levels; i++)
+			if (!(h->role.base.level == 3 && i == 0))
+				expect = rr.pte[i] & PTE_A;
+		expect = expect && !fake_l1_to_hpa(NULL, rr.out, &hpa, &ms) &&
+			 !(hpa >> 52);
+	}
+	fake_mem_begin_walk(h->mem);
+	got = snpt_prefetch(h->s, rt);
+	assert_int_equal(fake_mem_nr_writes(h->mem), 0);
+	assert_int_equal(got, expect);
+	x->c.prefetches++;
+	if (got) {
+		/* what snpt_handle_fault would report for this install */
+		out.l1_gpa = rr.out;
+		out.exec = exec;
+		out.root_hpa = rt;
+		out.shadow_shift = shadow_get(rt, x->pending_gpa).shift;
+		check_installed(x, SNPT_INSTALLED, &out, out.exec,
+				x->pending_gpa, &rr, 0, hpa, ms);
+		add_sample(x, x->pending_gpa);
+		x->c.prefetched++;
+	} else if (x->pending && x->pending_root == rt) {
+		assert_true(sw_equal(shadow_get(rt, x->pending_gpa), before));
+	}
+	x->pending = false;
 }
 
 /* One access through the MMU, compared with walk() on the twin memory. */
@@ -231,7 +396,7 @@ static void one_access(struct run *x, uint64_t gpa)
 	enum snpt_exec exec = h->emul && chance(50) ? SNPT_EXEC_USER
 						    : SNPT_EXEC_SUPERVISOR;
 	uint64_t rt = root(h, exec), hpa;
-	struct sw before = shadow_get(rt, gpa), after;
+	struct sw before = shadow_get(rt, gpa);
 	struct walk_result rr = ref_walk(h, gpa, access);
 	struct snpt_fault_result out;
 	unsigned ms = 0;
@@ -265,6 +430,10 @@ static void one_access(struct run *x, uint64_t gpa)
 		assert_int_equal(out.exit_info_2, gpa);
 		assert_true(sw_equal(shadow_get(rt, gpa), before));
 		x->c.reflects++;
+		x->pending = true;
+		x->pending_gpa = gpa;
+		x->pending_root = rt;
+		x->pending_cpl = cpl;
 		return;
 	}
 	if (fake_l1_to_hpa(NULL, rr.out, &hpa, &ms)) { /* (c) */
@@ -281,44 +450,7 @@ static void one_access(struct run *x, uint64_t gpa)
 		return;
 	}
 	/* (b) installed */
-	assert_int_equal(out.l1_gpa, rr.out);
-
-	bool user = rr.access & ACC_USER;
-	bool fetch = kind == 2;
-	enum snpt_exec want = exec;
-
-	if (h->emul && fetch)
-		want = user ? SNPT_EXEC_USER : SNPT_EXEC_SUPERVISOR;
-	assert_int_equal(ret, want != exec ? SNPT_SWITCH_ROOT : SNPT_INSTALLED);
-	assert_int_equal(out.exec, want);
-	assert_int_equal(out.root_hpa, root(h, want));
-	x->c.switches += ret == SNPT_SWITCH_ROOT;
-
-	after = shadow_get(out.root_hpa, gpa);
-	assert_true(after.present);
-	assert_int_equal(after.hpa, hpa);
-	unsigned lim = rr.page_shift < ms ? rr.page_shift : ms;
-	unsigned expect_shift = lim >= 30 && h->env.gbpages ? 30 :
-				lim >= 21 ? 21 : 12;
-	assert_int_equal(after.shift, expect_shift);
-	assert_int_equal(out.shadow_shift, expect_shift);
-
-	bool dirty = (rr.pte[rr.nr_levels - 1] & PTE_D) || kind == 1 || kind == 3;
-	assert_int_equal(after.w, (rr.access & ACC_WRITE) && dirty);
-	assert_int_equal(after.u, h->emul ? true : user);
-	bool nx = !(rr.access & ACC_EXEC) ||
-		  (h->emul && (want == SNPT_EXEC_SUPERVISOR ? user : !user));
-	assert_int_equal(after.nx, nx);
-	/* memory type copied from L1's leaf */
-	uint64_t l1leaf = rr.pte[rr.nr_levels - 1];
-	bool pat = rr.page_shift == 12 ? (l1leaf & PTE_PS) : (l1leaf & PTE_LARGE_PAT);
-	assert_int_equal(after.leaf & (PTE_PWT | PTE_PCD),
-			 l1leaf & (PTE_PWT | PTE_PCD));
-	assert_int_equal(!!(after.leaf & (after.shift == 12 ? PTE_PS : PTE_LARGE_PAT)),
-			 pat);
-	/* every L1 table page the walk read is now protected */
-	for (unsigned i = 0; i < rr.nr_levels; i++)
-		assert_true(snpt_is_protected(h->s, rr.pte_addr[i]));
+	check_installed(x, ret, &out, exec, gpa, &rr, kind, hpa, ms);
 	x->c.installs++;
 }
 
@@ -358,10 +490,16 @@ static void one_change(struct run *x)
 		snpt_l1_write(h->s, wr.pte_addr[i]);
 		assert_false(snpt_is_protected(h->s, wr.pte_addr[i]));
 		assert_true(prot_find(wr.pte_addr[i] & ~(PAGE - 1)) < 0);
+		if (unsync_mode) {
+			assert_true(snpt_is_unsync(h->s, wr.pte_addr[i]));
+			add_to(trapped, &nr_trapped, wr.pte_addr[i] & ~(PAGE - 1));
+		}
 		x->c.l1_writes++;
 	} else {
 		x->c.unprotected_changes++;
 	}
+	if (unsync_mode)
+		add_to(dirty, &nr_dirty, wr.pte_addr[i]);
 	h_poke(h, wr.pte_addr[i], val);
 	x->c.changes++;
 	check_all_coherent(x);
@@ -375,7 +513,10 @@ static void run_cfg(const struct cfg *c, uint64_t seed, unsigned nr_access)
 	assert_non_null(x);
 	h = &x->h;
 	rnd_state = seed;
+	nr_dirty = nr_trapped = 0;
 	h_init(h, c->cr4, c->efer, c->gmet, c->hw_gmet, c->l1_gb, c->l0_gb);
+	if (unsync_mode)
+		h_unsync(h);
 	x->nr_slots = 48;
 	for (unsigned k = 0; k < x->nr_slots; k++) {
 		uint64_t gpa = rnd_l2(h), flags[5];
@@ -406,16 +547,24 @@ static void run_cfg(const struct cfg *c, uint64_t seed, unsigned nr_access)
 			snpt_invlpga(h->s, x->samples[rnd() % x->nr_samples]);
 			check_all_coherent(x);
 		}
+		if (chance(20))
+			one_prefetch(x);
+		if (unsync_mode && rnd() % 400 == 0)
+			flush(x);
 	}
 	check_all_coherent(x);
 	unsigned leaves = scan_all(h);
 	print_message("  %-28s %5u accesses: %4u reflected, %4u installed, "
 		      "%3u no memory, %2u bad hpa, %3u switches; %3u changes "
-		      "(%3u trapped); %u leaves, %" PRIu64 " protects\n",
+		      "(%3u trapped); %u leaves, %" PRIu64 " protects; "
+		      "%u of %u prefetched%s\n",
 		      c->name, x->c.accesses, x->c.reflects, x->c.installs,
 		      x->c.no_mem, x->c.bad_hpa, x->c.switches, x->c.changes,
-		      x->c.l1_writes, leaves, F.nr_protect);
+		      x->c.l1_writes, leaves, F.nr_protect, x->c.prefetched,
+		      x->c.prefetches, unsync_mode ? ", unsync" : "");
 	assert_true(x->c.reflects > 0 && x->c.installs > 0);
+	if (unsync_mode)
+		flush(x);
 	total.accesses += x->c.accesses;
 	total.reflects += x->c.reflects;
 	total.installs += x->c.installs;
@@ -423,6 +572,9 @@ static void run_cfg(const struct cfg *c, uint64_t seed, unsigned nr_access)
 	total.switches += x->c.switches;
 	total.changes += x->c.changes;
 	total.l1_writes += x->c.l1_writes;
+	total.prefetches += x->c.prefetches;
+	total.prefetched += x->c.prefetched;
+	total.flushes += x->c.flushes;
 	h_fini(h);
 	free(x);
 }
@@ -443,23 +595,41 @@ static const struct cfg cfgs[] = {
 	{ "2-level PSE GMET emulated", X86_CR4_PSE, 0, true, false, true, true },
 };
 
-static void every_shape_against_walk(void **state)
+static void every_shape(bool unsync)
 {
-	(void)state;
+	unsync_mode = unsync;
+	total = (struct counts){ 0 };
 	for (unsigned i = 0; i < sizeof(cfgs) / sizeof(cfgs[0]); i++)
 		for (uint64_t seed = 1; seed <= 4; seed++)
 			run_cfg(&cfgs[i], 0x9e3779b97f4a7c15ull * seed + i, 3000);
 	print_message("  total: %u accesses (%u reflected, %u installed, %u no "
-		      "memory, %u root switches), %u L1 changes (%u trapped)\n",
+		      "memory, %u root switches), %u L1 changes (%u trapped), "
+		      "%u of %u prefetched, %u flushes\n",
 		      total.accesses, total.reflects, total.installs,
 		      total.no_mem, total.switches, total.changes,
-		      total.l1_writes);
+		      total.l1_writes, total.prefetched, total.prefetches,
+		      total.flushes);
+	assert_true(total.prefetched > 0 && total.prefetched < total.prefetches);
+}
+
+static void every_shape_against_walk(void **state)
+{
+	(void)state;
+	every_shape(false);
+}
+
+static void every_shape_unsync(void **state)
+{
+	(void)state;
+	every_shape(true);
+	assert_true(total.flushes > 0);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_shape_against_walk),
+		cmocka_unit_test(every_shape_unsync),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,6 +24,22 @@
  * "kvmtest T: " and end "KVMTEST-OK T" (several kvmtests at once on one
  * console).  Options: --timeout SECONDS (default 600) for the whole run
  * (a stuck guest fails with its registers), --vcpus 1|2, --tag T.
+ *
+ * --nvstats (one vCPU, under nestvisor with nvctl = on): nestvisor's
+ * counters, summed over every CPU (the nvctl calls, core/hypercall.h), are
+ * read before the first KVM_RUN, at the first and the last progress exit
+ * and after the HLT, and kvmtest prints what changed over the whole run
+ * ("run") and over the write pass between the first and the last
+ * progress exit ("touch": every page of it first touched by L2 there):
+ *   kvmtest: nvstats W pages P l2-exits R exits E vmruns V npf-reflected N
+ *            snpt-faults F l1-npt-writes T prefetched X
+ *   kvmtest: nvstats W l1 CODE=COUNT ...   (exits of L1 by exit code)
+ *   kvmtest: nvstats W l2 CODE=COUNT ...   (exits of L2)
+ * R: L2 exits reflected to L1; E: nestvisor's exits but the VMMCALLs
+ * that read the counters (L1's VMMCALLs are left out of every figure);
+ * F: #NPFs of L2 the shadow NPT handled; T: L1's writes to its NPT pages
+ * that exited; X: entries prefetched at L1's VMRUN (docs/mmu.md §7.2).
+ * tests/bench.py turns them into docs/benchmarks.md's figures.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -31,6 +47,7 @@
 #include <linux/kvm.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +57,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/hypercall.h"
 #include "kvmtest.h"
 
 extern const uint8_t kvmtest_guest_start[], kvmtest_guest_after_hlt[],
@@ -78,6 +96,117 @@ struct vm {
 	unsigned nr_vcpus;
 	struct vcpu vcpu[KT_MAX_VCPUS];
 };
+
+/* ---- nestvisor's counters (--nvstats) --------------------------------- */
+
+struct nv_snap {
+	uint64_t exits, vmruns, reflected, npf_reflected, snpt_faults;
+	uint64_t l1_npt_writes, prefetched;
+	uint64_t counts[2][NV_EXIT_SLOTS];
+};
+
+static bool nvstats;
+static struct nv_snap snap_start, snap_first, snap_last, snap_end;
+
+static uint64_t nv_call(struct nv_hc_regs *r, const char *what)
+{
+	uint64_t nr = r->rax;
+
+	nv_vmmcall(r);
+	if ((int64_t)r->rax != NV_HC_OK) {
+		printf("KVMTEST-FAIL: --nvstats: hypercall %#llx (%s) returned %lld\n",
+		       (unsigned long long)nr, what, (long long)r->rax);
+		exit(1);
+	}
+	return r->rbx;
+}
+
+/* Every CPU's counters, summed. */
+static void nv_read(struct nv_snap *s)
+{
+	struct nv_hc_regs r = { .rax = NV_HC_INFO };
+	uint64_t cpus, w[8];
+
+	memset(s, 0, sizeof(*s));
+	nv_call(&r, "info");
+	cpus = r.rdx;
+	for (uint64_t cpu = 0; cpu < cpus; cpu++) {
+		r = (struct nv_hc_regs){ .rax = NV_HC_CPU_STATS, .rbx = cpu };
+		s->exits += nv_call(&r, "cpu stats");
+		s->vmruns += r.rcx;
+		s->reflected += r.rdx;
+		nv_hc_data(&r, w);
+		s->npf_reflected += w[0];
+		s->snpt_faults += w[1];
+		for (unsigned first = 0; first < NV_SNPT_WORDS; first += 8) {
+			r = (struct nv_hc_regs){ .rax = NV_HC_SNPT_STATS,
+						 .rbx = cpu, .rcx = first };
+			nv_call(&r, "snpt stats");
+			nv_hc_data(&r, w);
+			for (unsigned i = 0; i < 8; i++) {
+				if (first + i == NV_SNPT_W_L1_WRITES)
+					s->l1_npt_writes += w[i];
+				if (first + i == NV_SNPT_W_PREFETCHED)
+					s->prefetched += w[i];
+			}
+		}
+		for (unsigned level = 0; level < 2; level++)
+			for (unsigned first = 0; first < NV_EXIT_SLOTS; first += 8) {
+				r = (struct nv_hc_regs){ .rax = NV_HC_EXIT_COUNTS,
+							 .rbx = cpu, .rcx = level,
+							 .rdx = first };
+				nv_call(&r, "exit counts");
+				nv_hc_data(&r, w);
+				for (unsigned i = 0; i < 8 && first + i < NV_EXIT_SLOTS; i++)
+					s->counts[level][first + i] += w[i];
+			}
+	}
+}
+
+static void nv_print(const char *window, const struct nv_snap *a,
+		     const struct nv_snap *b, uint64_t pages)
+{
+	uint64_t vmmcalls = b->counts[0][nv_exit_slot(0x81)] -
+			    a->counts[0][nv_exit_slot(0x81)];
+	char line[2048];
+
+	printf("kvmtest: nvstats %s pages %llu l2-exits %llu exits %llu vmruns %llu "
+	       "npf-reflected %llu snpt-faults %llu l1-npt-writes %llu "
+	       "prefetched %llu\n", window, (unsigned long long)pages,
+	       (unsigned long long)(b->reflected - a->reflected),
+	       (unsigned long long)(b->exits - a->exits - vmmcalls),
+	       (unsigned long long)(b->vmruns - a->vmruns),
+	       (unsigned long long)(b->npf_reflected - a->npf_reflected),
+	       (unsigned long long)(b->snpt_faults - a->snpt_faults),
+	       (unsigned long long)(b->l1_npt_writes - a->l1_npt_writes),
+	       (unsigned long long)(b->prefetched - a->prefetched));
+	for (unsigned level = 0; level < 2; level++) {
+		size_t n = (size_t)snprintf(line, sizeof(line), "kvmtest: nvstats %s l%u",
+					    window, level + 1);
+
+		for (unsigned slot = 0; slot < NV_EXIT_SLOT_FAILED; slot++) {
+			uint64_t d = b->counts[level][slot] - a->counts[level][slot];
+
+			if (d && !(level == 0 && slot == nv_exit_slot(0x81)) &&
+			    n < sizeof(line) - 40)
+				n += (size_t)snprintf(line + n, sizeof(line) - n,
+						      " %#llx=%llu",
+						      (unsigned long long)nv_exit_slot_code(slot),
+						      (unsigned long long)d);
+		}
+		printf("%s\n", line);
+	}
+}
+
+/* Is this nestvisor (CPUID 0x40000000, readable at any CPL)? */
+static bool under_nestvisor(void)
+{
+	uint32_t a = NV_CPUID_VENDOR_LEAF, b, c = 0, d;
+
+	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	return b == NV_CPUID_SIG_EBX && c == NV_CPUID_SIG_ECX &&
+	       d == NV_CPUID_SIG_EDX;
+}
 
 static volatile sig_atomic_t timed_out;
 static struct vm *volatile alarm_vm;
@@ -398,6 +527,8 @@ static void *run_guest(void *arg)
 	uint64_t hlt_rip;
 
 	setup_vcpu(c);
+	if (nvstats)
+		nv_read(&snap_start);
 	expect_io(c, &hello, &intr_exits);
 	expect_io(c, &seed, &intr_exits);
 	c->io_exits = 2;
@@ -408,6 +539,10 @@ static void *run_guest(void *arg)
 
 		expect_io(c, &p, &intr_exits);
 		c->io_exits++;
+		if (nvstats && a == c->start + KT_PROGRESS_STEP)
+			nv_read(&snap_first);
+		if (nvstats && a == c->end)
+			nv_read(&snap_last);
 	}
 	/* Between the passes: change one word behind the guest's back. */
 	memcpy(c->vm->mem + c->probe, &(uint32_t){ KT_PROBE_VALUE }, 4);
@@ -425,6 +560,12 @@ static void *run_guest(void *arg)
 	if (regs.rip != hlt_rip)
 		fail("KVM_EXIT_HLT with rip %#llx, expected %#llx (just past the HLT)",
 		     regs.rip, (unsigned long long)hlt_rip);
+	if (nvstats) {
+		nv_read(&snap_end);
+		nv_print("run", &snap_start, &snap_end, 0);
+		nv_print("touch", &snap_first, &snap_last,
+			 (c->end - c->start - KT_PROGRESS_STEP) / 4096);
+	}
 	say("L2%s halted at rip %#llx (%u interrupted KVM_RUN calls)",
 	    c->vm->nr_vcpus > 1 ? (c->index ? " vcpu 1" : " vcpu 0") : "",
 	    regs.rip, intr_exits);
@@ -474,11 +615,16 @@ int main(int argc, char **argv)
 			v.nr_vcpus = (unsigned)strtoul(argv[++i], NULL, 0);
 		else if (i + 1 < argc && !strcmp(argv[i], "--tag"))
 			tag = argv[++i];
+		else if (!strcmp(argv[i], "--nvstats"))
+			nvstats = true;
 		else
-			fail("usage: kvmtest [--timeout SECONDS] [--vcpus 1|2] [--tag T]");
+			fail("usage: kvmtest [--timeout SECONDS] [--vcpus 1|2] [--tag T] "
+			     "[--nvstats]");
 	}
 	if (v.nr_vcpus < 1 || v.nr_vcpus > KT_MAX_VCPUS)
 		fail("--vcpus %u: 1 to %d", v.nr_vcpus, KT_MAX_VCPUS);
+	if (nvstats && (v.nr_vcpus != 1 || !under_nestvisor()))
+		fail("--nvstats: one vCPU, under nestvisor (nvctl = on)");
 	if (*tag)
 		snprintf(prefix, sizeof(prefix), "kvmtest %s", tag);
 

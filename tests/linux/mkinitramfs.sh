@@ -19,6 +19,8 @@
 #   nvl1=shell   /kvm/run.sh setup (KVM ready), then an interactive shell
 #                on the console (prompt "l1# "); its end powers off
 #   nvl1=nvctl   /kvm/run.sh setup, then /kvm/nvctl.sh (NVCTL_TEST)
+#   nvl1=kvmbench  /kvm/run.sh setup, then kvmtest --nvstats (nestvisor's
+#                counters around kvmtest's run, for tests/bench.py)
 #
 # With --kvm or --qemu the image also holds /kvm: load.sh (KVM_LOAD,
 # kvm-load.sh), the kvm-amd module of VMLINUZ's kernel (/lib/modules/
@@ -134,6 +136,9 @@ shell)
 	;;
 nvctl)
 	/kvm/run.sh setup && /kvm/nvctl.sh
+	;;
+kvmbench)
+	/kvm/run.sh setup && /kvm/kvmtest --nvstats --timeout 300
 	;;
 *)
 	if [ -x /bin/nvctl ]; then
