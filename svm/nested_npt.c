@@ -23,9 +23,10 @@
  * Coherence: each vCPU has its own shadow; mm/snpt_smp.c keeps them all
  * coherent with L1's NPT as a TLB is (its opening comment has the
  * argument; docs/mmu.md §7.2).  An L1 page any shadow was built from is
- * read-only in L1's NPT (and no CPU keeps a writable translation:
- * smp_flush_l1_tlbs).  L1's first write to one, from any CPU, exits
- * (svm/npf.c calls nested_npt_l1_write), the page becomes unsync in every
+ * read-only in L1's NPT (and no CPU keeps a writable translation once
+ * the protection is used: l1_flush, smp_flush_l1_writes).  L1's first
+ * write to one, from any CPU, exits (svm/npf.c calls
+ * nested_npt_l1_write), the page becomes unsync in every
  * vCPU's shadow and is released, and L1's write goes through; the entries
  * built from it stay until L1 flushes the TLB for L2, which empties this
  * vCPU's shadow at its VMRUN (nested_npt_vmrun: TLB_CONTROL,
