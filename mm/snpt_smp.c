@@ -16,11 +16,25 @@
  * number of vCPU MMUs that have uses of the page) and a number of pins,
  * under prot_lock.  The MMUs' env->protect lands here: the first
  * protection or pin of a page calls hooks.write_protect(page, true), which
- * returns only once no CPU can write the page without an exit (nestvisor:
- * read-only in L1's NPT and a TLB shootdown, svm/smp.c); when the last use
- * and the last pin are gone it is called with false.  Every change of a
- * page's rights in L1's NPT thus happens under prot_lock, whatever the
- * reason for it.
+ * makes it read-only in L1's NPT; when the last use and the last pin are
+ * gone it is called with false.  Every change of a page's rights in L1's
+ * NPT thus happens under prot_lock, whatever the reason for it.
+ *
+ * Flushes.  A page just made read-only may still be written through a
+ * CPU's TLB until a shootdown (hooks.flush) has run; that waits for the
+ * other CPUs to leave guest mode, which under load (vCPU threads the host
+ * has descheduled) takes long.  So it runs after prot_lock is dropped,
+ * and protecting or pinning returns only once it has: each protection
+ * gets a number (wp_seq, counted under prot_lock after the page is
+ * read-only), and flushed_seq says up to which number a flush has run
+ * since.  A caller whose entry, new or found, has seq > flushed_seq reads
+ * wp_seq, flushes, and raises flushed_seq to what it read; a caller
+ * covered meanwhile by another CPU's flush does not flush again.  The
+ * caller of env->protect then reads the walked entries again (I2 below),
+ * so the wait stands where the synchronous shootdown stood.  Nobody waits
+ * with prot_lock held: the other vCPUs' faults, pins, L1 writes and
+ * is-protected checks go on meanwhile, and several protections share a
+ * shootdown.
  *
  * Invariants and why they hold.
  *  I1. An entry in any vCPU's shadow was built from L1 tables whose pages
@@ -64,8 +78,9 @@
  *  I4. No deadlock.  Lock order: a vCPU lock, then prot_lock, then
  *      whatever hooks.write_protect takes.  No one holds two vCPU locks
  *      (snpt_smp_l1_write takes them one after the other).  The shootdown
- *      inside write_protect waits only for CPUs in guest mode, and a CPU
- *      that holds or waits for any of these locks is in host mode.
+ *      (hooks.flush, with at most the caller's own vCPU lock held) waits
+ *      only for CPUs in guest mode, and a CPU that holds or waits for any
+ *      of these locks is in host mode.
  * L1's TLB_CONTROL and INVLPGA reach the one vCPU they were issued on
  * (snpt_smp_invlpga, snpt_smp_flush under its lock); its shadow was
  * coherent already, so they need only flush that CPU's TLB.
@@ -113,8 +128,12 @@ static uint32_t prot_add(struct snpt_smp *g, uint64_t page)
 		return SNPT_SMP_NONE;
 	}
 	g->free_prot = g->prot[e].next;
+	/* Numbered after the entry is read-only: a flusher that reads
+	 * wp_seq >= this number flushes after the change (wait_flushed). */
+	__atomic_store_n(&g->wp_seq, g->wp_seq + 1, __ATOMIC_SEQ_CST);
 	g->prot[e] = (struct snpt_smp_prot){
 		.page = page, .next = g->bucket[bucket_of(page)],
+		.seq = g->wp_seq,
 	};
 	g->bucket[bucket_of(page)] = e;
 	g->stats.protects++;
@@ -134,12 +153,39 @@ static void prot_put(struct snpt_smp *g, uint32_t e)
 	g->stats.releases++;
 }
 
+/*
+ * Without prot_lock: return once a flush has run that started after
+ * protection number seq was made ("Flushes" above).  Whoever finds it
+ * not yet covered flushes itself; a flush covers every protection made
+ * before it read wp_seq, so one flush serves every CPU waiting for those.
+ */
+static void wait_flushed(struct snpt_smp *g, uint64_t seq)
+{
+	uint64_t done = __atomic_load_n(&g->flushed_seq, __ATOMIC_SEQ_CST);
+
+	while (done < seq) {
+		uint64_t upto = __atomic_load_n(&g->wp_seq, __ATOMIC_SEQ_CST);
+
+		g->hooks.flush(g->hooks.ctx);
+		__atomic_fetch_add(&g->stats.flushes, 1, __ATOMIC_RELAXED);
+		while (done < upto &&
+		       !__atomic_compare_exchange_n(&g->flushed_seq, &done, upto,
+						    false, __ATOMIC_SEQ_CST,
+						    __ATOMIC_SEQ_CST))
+			;
+		done = __atomic_load_n(&g->flushed_seq, __ATOMIC_SEQ_CST);
+	}
+}
+
 /* A vCPU MMU's env->protect: count, and protect on the first reason,
- * release when none is left. */
+ * release when none is left.  Protecting returns once the page's
+ * protection has been flushed from every TLB, its own or another CPU's
+ * that made it. */
 static int smp_protect(void *ctx, uint64_t page, bool wp)
 {
 	struct snpt_smp_vcpu *v = ctx;
 	struct snpt_smp *g = v->group;
+	uint64_t seq = 0;
 	uint32_t e;
 	int rc = 0;
 
@@ -148,15 +194,19 @@ static int smp_protect(void *ctx, uint64_t page, bool wp)
 	if (wp) {
 		if (e == SNPT_SMP_NONE)
 			e = prot_add(g, page);
-		if (e != SNPT_SMP_NONE)
+		if (e != SNPT_SMP_NONE) {
 			g->prot[e].count++;
-		else
+			seq = g->prot[e].seq;
+		} else {
 			rc = -NV_ENOMEM;
+		}
 	} else if (e != SNPT_SMP_NONE && g->prot[e].count) {
 		g->prot[e].count--;
 		prot_put(g, e);
 	}
 	spin_unlock(&g->prot_lock);
+	if (seq)
+		wait_flushed(g, seq);
 	return rc;
 }
 
@@ -174,7 +224,7 @@ bool snpt_smp_is_protected(struct snpt_smp *g, uint64_t l1_gpa)
 
 int snpt_smp_pin(struct snpt_smp *g, uint64_t l1_gpa)
 {
-	uint64_t page = l1_gpa & ~0xfffull;
+	uint64_t page = l1_gpa & ~0xfffull, seq = 0;
 	uint32_t e;
 
 	spin_lock(&g->prot_lock);
@@ -184,8 +234,11 @@ int snpt_smp_pin(struct snpt_smp *g, uint64_t l1_gpa)
 	if (e != SNPT_SMP_NONE) {
 		g->prot[e].pins++;
 		__atomic_store_n(&g->nr_pins, g->nr_pins + 1, __ATOMIC_SEQ_CST);
+		seq = g->prot[e].seq;
 	}
 	spin_unlock(&g->prot_lock);
+	if (seq)
+		wait_flushed(g, seq);
 	return e != SNPT_SMP_NONE ? 0 : -NV_ENOMEM;
 }
 

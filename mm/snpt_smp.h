@@ -38,12 +38,18 @@ struct snpt_smp;
 struct snpt_smp_hooks {
 	/*
 	 * Write-protect (true) or give back write access to (false) one
-	 * 4 KiB page of L1 memory in nestvisor's NPT for L1.  Protecting
-	 * returns only when no CPU can write the page any more without an
-	 * exit (its TLB entries that allowed it are gone: a shootdown).
+	 * 4 KiB page of L1 memory in nestvisor's NPT for L1: the entry
+	 * only.  CPUs may still write a page just protected through their
+	 * TLBs until the next flush below.  Called under prot_lock.
 	 * 0, or a negated nv_err (the page is then not protected).
 	 */
 	int (*write_protect)(void *ctx, uint64_t l1_page, bool wp);
+	/*
+	 * A TLB shootdown: returns once no CPU holds a translation of L1
+	 * memory made before the call (nestvisor: svm/smp.c).  Called
+	 * without any lock of this layer, possibly by several CPUs at once.
+	 */
+	void (*flush)(void *ctx);
 	void *ctx;
 };
 
@@ -67,11 +73,13 @@ struct snpt_smp_prot {
 	uint32_t count;
 	uint32_t pins;
 	uint32_t next;             /* in its bucket, or in the free list */
+	uint64_t seq;              /* its protection's number (wp_seq) */
 };
 
 struct snpt_smp_stats {
 	uint64_t protects, releases, protect_failures, l1_writes;
 	uint64_t reclaimed;
+	uint64_t flushes;          /* hooks.flush calls */
 };
 
 struct snpt_smp {
@@ -84,6 +92,10 @@ struct snpt_smp {
 	uint32_t bucket[SNPT_SMP_PROT_BUCKETS];
 	uint32_t free_prot;
 	unsigned nr_pins;          /* pins in the table (atomic) */
+	/* Protections made (under prot_lock), and the highest number up
+	 * to which a flush has run since (atomic; snpt_smp.c, "Flushes"). */
+	uint64_t wp_seq;
+	uint64_t flushed_seq;
 	struct snpt_smp_stats stats;
 };
 

@@ -25,9 +25,10 @@
  * Coherence: each vCPU has its own shadow; mm/snpt_smp.c keeps them all
  * coherent with L1's NPT as a TLB is (its opening comment has the
  * argument; docs/mmu.md §7.2).  An L1 page any shadow was built from is
- * read-only in L1's NPT (and no CPU keeps a writable translation:
- * smp_flush_l1_tlbs).  L1's first write to one, from any CPU, exits
- * (svm/npf.c calls nested_npt_l1_write), the page becomes unsync in every
+ * read-only in L1's NPT (and no CPU keeps a writable translation once
+ * the protection is used: l1_flush, smp_flush_l1_writes).  L1's first
+ * write to one, from any CPU, exits (svm/npf.c calls
+ * nested_npt_l1_write), the page becomes unsync in every
  * vCPU's shadow and is released, and L1's write goes through; the entries
  * built from it stay until L1 flushes the TLB for L2, which empties this
  * vCPU's shadow at its VMRUN (nested_npt_vmrun: TLB_CONTROL,
@@ -182,11 +183,12 @@ static void flush_every_cpu(void)
 	smp_flush_l1_tlbs(0);
 }
 
-/* The group's hook: one page of L1's NPT read-only (and no CPU left with
- * a writable translation of it), or writable again.  The pages nestvisor
- * emulates keep their rights for good (svm/apic.c, svm/msi_window.c,
- * svm/ioapic.c, svm/chipset_lock.c): neither, whatever L1's tables
- * say. */
+/* The group's hook: one page of L1's NPT read-only, or writable again.
+ * A CPU may keep a writable translation of a page just protected until
+ * the group's flush (l1_flush) has run, which mm/snpt_smp.c waits for
+ * outside its lock.  The pages nestvisor emulates keep their rights for
+ * good (svm/apic.c, svm/msi_window.c, svm/ioapic.c, svm/chipset_lock.c):
+ * neither, whatever L1's tables say. */
 static int l1_write_protect(void *ctx, uint64_t page, bool wp)
 {
 	uint64_t hpa = hvmem_backing(page);
@@ -204,16 +206,23 @@ static int l1_write_protect(void *ctx, uint64_t page, bool wp)
 	err = hvmem_npt_map(page, hpa, PTE_P | PTE_US | (wp ? 0 : PTE_RW));
 	if (err)
 		return err;
-	if (wp)
-		smp_flush_l1_tlbs(0);
-	else /* the large pages split for it come back where they can */
+	if (!wp) /* the large pages split for it come back where they can */
 		hvmem_npt_merge(page, gbpages, flush_every_cpu);
 	return 0;
 }
 
+/* The group's other hook: the shootdown after protections, which only
+ * take write rights away. */
+static void l1_flush(void *ctx)
+{
+	(void)ctx;
+	smp_flush_l1_writes(0);
+}
+
 int nested_npt_global_init(bool gb)
 {
-	struct snpt_smp_hooks hooks = { .write_protect = l1_write_protect };
+	struct snpt_smp_hooks hooks = { .write_protect = l1_write_protect,
+					.flush = l1_flush };
 	struct snpt_smp_prot *prot =
 		hv_alloc((SNPT_SMP_PROT_SLOTS * sizeof(*prot) + 4095) / 4096);
 

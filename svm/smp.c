@@ -32,7 +32,7 @@
  *   I2. if T->in_guest (seq_cst load): s = T->nr_exits, kick T, and wait
  *       while T->in_guest and T->nr_exits == s.
  * T, before each VMRUN (svm_prepare_entry), with GIF clear:
- *   T1. T->in_guest = 1                          (seq_cst store)
+ *   T1. T->in_guest = 1, or 2 for L2 on a shadow NPT (seq_cst store)
  *   T2. if T->entry_req (seq_cst load): in_guest = 0, entry_req = 0, and
  *       if exchange(T->flush_req, 0): TLB_CONTROL = flush all for this
  *       VMRUN (with the other requests); then T1 again
@@ -48,6 +48,31 @@
  * that waits for a lock I holds, cannot deadlock with I.  (I can wait for
  * a guest that keeps NMIs blocked: L1 inside its own NMI handler; the
  * kick is then taken at L1's IRET.)
+ *
+ * Write-protection only (smp_flush_l1_writes): I does not wait for a T
+ * whose in_guest is 2.  T runs L2 with vmcb02 on a shadow NPT, under
+ * vmcb02's own ASID: the translations it can use come from the shadow,
+ * not from L1's NPT, so it cannot write a page through L1's old rights
+ * until its next VMRUN of vmcb01, and T2 before that VMRUN sees I1's flag
+ * (I2 read T1's value, so T's later exit and T2 follow I1 in the seq_cst
+ * order) and flushes every ASID.  A shootdown that frees a table of L1's
+ * NPT (smp_flush_l1_tlbs) still waits for every CPU in guest mode: page
+ * walk caches are not promised to be per ASID.  (I can wait for a
+ * guest that keeps NMIs blocked: L1 inside its own NMI handler; the kick
+ * is then taken at L1's IRET.)  Every wait is bounded: a target still in
+ * guest mode SMP_REKICK_CYCLES after its kick is logged and sent another
+ * NMI, in case the first was lost (an NMI the CPU took outside an exit
+ * leaves kicked set, which would stop every later kick).  Should the
+ * first one still arrive, the second is then read as an outside NMI and
+ * given to the guest: one spurious NMI, after a stall long enough to log.
+ *
+ * Who waits, and for how long.  The shootdown's cost is the time until
+ * every other CPU in guest mode has exited once; under QEMU on a loaded
+ * host that is until the host schedules each of their vCPU threads.  So
+ * nobody waits here with a lock others need to exit or to go on working:
+ * the shadow NPT protects L1 pages under its lock and shoots down after
+ * dropping it (mm/snpt_smp.c, "Flushes"), and CPUs protecting at the
+ * same time share one shootdown.
  */
 #include "svm/smp.h"
 #include "core/hvmem.h"
@@ -124,13 +149,14 @@ void smp_kick(struct cpu *target)
 		apic_send_nmi(target->apic_id);
 }
 
-void smp_flush_l1_tlbs(struct cpu *self)
+static void shootdown(struct cpu *self, bool writes_only)
 {
 	uint64_t seen[NV_MAX_CPUS];
 	bool wait[NV_MAX_CPUS];
 
 	for (unsigned i = 0; i < smp.nr; i++) {
 		struct cpu *t = smp.slot[i].cpu;
+		uint32_t g;
 
 		wait[i] = false;
 		if (!t || __atomic_load_n(&smp.slot[i].status,
@@ -138,7 +164,8 @@ void smp_flush_l1_tlbs(struct cpu *self)
 			continue;
 		__atomic_store_n(&t->flush_req, 1, __ATOMIC_SEQ_CST);
 		smp_post(t);
-		if (t == self || !__atomic_load_n(&t->in_guest, __ATOMIC_SEQ_CST))
+		g = __atomic_load_n(&t->in_guest, __ATOMIC_SEQ_CST);
+		if (t == self || !g || (writes_only && g == IN_GUEST_SHADOW))
 			continue;
 		seen[i] = __atomic_load_n(&t->nr_exits, __ATOMIC_SEQ_CST);
 		wait[i] = true;
@@ -146,13 +173,33 @@ void smp_flush_l1_tlbs(struct cpu *self)
 	}
 	for (unsigned i = 0; i < smp.nr; i++) {
 		struct cpu *t = smp.slot[i].cpu;
+		uint64_t since = rdtsc();
 
 		if (!wait[i])
 			continue;
 		while (__atomic_load_n(&t->in_guest, __ATOMIC_SEQ_CST) &&
-		       __atomic_load_n(&t->nr_exits, __ATOMIC_SEQ_CST) == seen[i])
+		       __atomic_load_n(&t->nr_exits, __ATOMIC_SEQ_CST) == seen[i]) {
 			cpu_relax();
+			if (rdtsc() - since < SMP_REKICK_CYCLES)
+				continue;
+			log_warn_limited("CPU %u still in guest mode %lu cycles after a kick: kicked again",
+					 i, (unsigned long)SMP_REKICK_CYCLES);
+			__atomic_fetch_add(&smp.rekicks, 1, __ATOMIC_RELAXED);
+			__atomic_store_n(&t->kicked, 1, __ATOMIC_SEQ_CST);
+			apic_send_nmi(t->apic_id);
+			since = rdtsc();
+		}
 	}
+}
+
+void smp_flush_l1_tlbs(struct cpu *self)
+{
+	shootdown(self, false);
+}
+
+void smp_flush_l1_writes(struct cpu *self)
+{
+	shootdown(self, true);
 }
 
 /* The requests, in host mode (in_guest = 0, so that no shootdown waits
@@ -181,11 +228,20 @@ static __attribute__((noinline)) void entry_requests(struct cpu *cpu)
 	nested_maps_request(cpu);
 }
 
+/* T1's value: IN_GUEST_SHADOW while vmcb02 runs L2 on a shadow NPT. */
+static inline __attribute__((always_inline)) uint32_t
+in_guest_value(const struct cpu *cpu)
+{
+	return cpu->nested.guest_mode && cpu->nested.l2_np ? IN_GUEST_SHADOW
+							   : IN_GUEST_L1NPT;
+}
+
 static __attribute__((noinline)) struct cpu *entry_slow(struct cpu *cpu)
 {
 	do {
 		entry_requests(cpu);
-		__atomic_store_n(&cpu->in_guest, 1, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&cpu->in_guest, in_guest_value(cpu),
+				 __ATOMIC_SEQ_CST);
 		/* A held NMI may have to wait for the GIF: not looked at
 		 * again here. */
 	} while (__atomic_load_n(&cpu->entry_req, __ATOMIC_SEQ_CST) |
@@ -195,7 +251,7 @@ static __attribute__((noinline)) struct cpu *entry_slow(struct cpu *cpu)
 
 struct cpu *svm_prepare_entry(struct cpu *cpu)
 {
-	__atomic_store_n(&cpu->in_guest, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&cpu->in_guest, in_guest_value(cpu), __ATOMIC_SEQ_CST);
 	/* The requests, and what is looked at before every VMRUN while it
 	 * lasts: a held NMI or SMI request (gif_deliver_held()), shadow
 	 * pages to free. */

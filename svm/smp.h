@@ -56,8 +56,18 @@ struct smp {
 	unsigned nr;              /* slots in use */
 	unsigned nr_running;      /* CPU_RUNNING slots (atomic) */
 	unsigned nr_parked;       /* CPU_PARKED slots (atomic) */
+	uint64_t rekicks;         /* kicks sent again after a stall (atomic) */
 	struct cpu_slot slot[NV_MAX_CPUS];
 };
+
+/* struct cpu's in_guest: the VMCB running translates through L1's NPT
+ * (vmcb01, or vmcb02 without nested paging), or through a shadow NPT. */
+#define IN_GUEST_L1NPT 1
+#define IN_GUEST_SHADOW 2
+
+/* How long a shootdown waits for a kicked CPU to leave guest mode before
+ * it kicks again (svm/smp.c): about a second at a few GHz. */
+#define SMP_REKICK_CYCLES (1ull << 32)
 
 extern struct smp smp;
 
@@ -89,6 +99,14 @@ __attribute__((noreturn)) void smp_park(struct cpu_slot *s, const char *why);
  * counted as the exit this function waits for.
  */
 void smp_flush_l1_tlbs(struct cpu *self);
+
+/*
+ * The same after L1's NPT lost only write rights on pages that stay
+ * mapped (a page write-protected): a CPU running L2 on a shadow NPT is
+ * not waited for (its TLB entries in use do not come from L1's NPT, and
+ * it flushes before its next VMRUN).
+ */
+void smp_flush_l1_writes(struct cpu *self);
 
 /* Sends an NMI that means "look at your requests" to a vCPU. */
 void smp_kick(struct cpu *target);

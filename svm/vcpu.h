@@ -120,7 +120,9 @@ struct cpu {
 	 * (svm/smp.c).  The atomics are read and written by other CPUs. */
 	unsigned idx;              /* smp.slot[idx] */
 	uint32_t apic_id;
-	uint32_t in_guest;         /* atomic: 1 from before VMRUN to #VMEXIT */
+	/* atomic, from before VMRUN to #VMEXIT: IN_GUEST_L1NPT, or
+	 * IN_GUEST_SHADOW for L2 on a shadow NPT (svm/smp.c); else 0 */
+	uint32_t in_guest;
 	uint32_t kicked;           /* atomic: an NMI was sent as a kick */
 	uint32_t entry_req;        /* atomic: a request below was posted */
 	uint32_t flush_req;        /* atomic: flush the TLB at the next VMRUN */

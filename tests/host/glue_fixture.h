@@ -121,6 +121,12 @@ void sipi_init_arrived(struct cpu *cpu)
 	fail_msg("an INIT (#SX exit)");
 }
 
+void smp_flush_l1_writes(struct cpu *self)
+{
+	(void)self;
+	hw.shootdowns++;
+}
+
 uint64_t apic_mmio_page(void)
 {
 	return 0xfee00000ull;

@@ -14,10 +14,12 @@
  * page, by L1 or through a shadow leaf, unpins it first),
  * and reclaims its freed tables as it would before a VMRUN.
  *
- * The fake "hardware": a page is write-protected by a flag, and protecting
- * one waits (write lock) until no L1 write is between its "is the page
- * writable?" check and its store (read lock): that is the TLB shootdown
- * nestvisor does (svm/smp.c).  Shadow table pages come from a locked pool
+ * The fake "hardware": a page is write-protected by a flag; an L1 write
+ * checks the flag and stores under a read lock, so one that checked
+ * before the flag was set may still store after (a stale TLB entry).
+ * The flush hook takes the write lock: it returns once no L1 write is
+ * between its check and its store, the TLB shootdown nestvisor does
+ * (svm/smp.c).  Shadow table pages come from a locked pool
  * that poisons a page when it is really freed.
  *
  * Then a second phase: vCPUs 1-3 only take faults, so that their shadows
@@ -125,7 +127,8 @@ static int l1_to_hpa(void *ctx, uint64_t gpa, uint64_t *hpa, unsigned *ms)
 	return 0;
 }
 
-/* The hook: protect waits for in-flight L1 writes (the shootdown). */
+/* The hooks: protect sets the flag; flush waits for the L1 writes that
+ * may not have seen it (the shootdown). */
 static int write_protect(void *ctx, uint64_t page, bool wp)
 {
 	unsigned t = (unsigned)((page - TB) / 4096);
@@ -133,14 +136,15 @@ static int write_protect(void *ctx, uint64_t page, bool wp)
 	(void)ctx;
 	if (page < TB || t >= NR_TABLES)
 		return -NV_EINVAL;
-	if (wp) {
-		pthread_rwlock_wrlock(&shootdown);
-		atomic_store(&prot[t], true);
-		pthread_rwlock_unlock(&shootdown);
-	} else {
-		atomic_store(&prot[t], false);
-	}
+	atomic_store(&prot[t], wp);
 	return 0;
+}
+
+static void flush(void *ctx)
+{
+	(void)ctx;
+	pthread_rwlock_wrlock(&shootdown);
+	pthread_rwlock_unlock(&shootdown);
 }
 
 /* ---- watched pages (pins), as svm/nested_maps.c keeps them ------------- */
@@ -502,7 +506,8 @@ static void check_tree(unsigned idx, uint64_t pa, unsigned lvl, uint64_t base)
 int main(int argc, char **argv)
 {
 	pthread_t th[NR_VCPUS];
-	struct snpt_smp_hooks hooks = { .write_protect = write_protect };
+	struct snpt_smp_hooks hooks = { .write_protect = write_protect,
+					.flush = flush };
 	unsigned mismatched_prot = 0, nr_watched = 0;
 	uint64_t unsyncs = 0;
 

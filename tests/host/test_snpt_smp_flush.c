@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mm/snpt_smp.c's shootdowns (its comment, "Flushes"), two threads under
+ * ThreadSanitizer.  Thread A protects page P1 (a pin: the same path as a
+ * vCPU MMU's first use) and its shootdown hangs, as one does while the
+ * host has descheduled a vCPU thread, until thread B says go.  Meanwhile
+ * B must be able to:
+ *  1. ask whether P1 is pinned: nobody may hold the layer's lock across
+ *     a shootdown;
+ *  2. pin P1 again, and that call may return only once a shootdown that
+ *     started after P1 became read-only has finished (B's own);
+ *  3. pin another page P2, with its own shootdown;
+ * and A's own call may return only after such a shootdown too (before it,
+ * a CPU may still write P1 through a stale TLB entry).  A hang is a
+ * failure, reported after 5 s, not a stuck test.  Exit status 0 and "ok"
+ * lines, or "not ok" lines.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "mm/snpt_smp.h"
+
+#define P1 0x10000ull
+#define P2 0x20000ull
+
+static struct snpt_smp group;
+static struct snpt_smp_prot prot_table[SNPT_SMP_PROT_SLOTS];
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static bool a_in_flush, go, a_returned;
+static atomic_bool p1_ro;          /* the fake NPT's rights for P1 */
+static atomic_bool p1_covered;     /* a flush begun after P1's protection ended */
+static atomic_int flushes;
+static _Thread_local bool is_a;
+static unsigned failures;
+
+static void result(bool ok, const char *what)
+{
+	printf("%s - %s\n", ok ? "ok" : "not ok", what);
+	if (!ok)
+		failures++;
+}
+
+/* Wait (mu held) for *flag, at most 5 s; false on a timeout. */
+static bool wait_for(bool *flag)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_sec += 5;
+	while (!*flag)
+		if (pthread_cond_timedwait(&cv, &mu, &t) == ETIMEDOUT)
+			return *flag;
+	return true;
+}
+
+static void set(bool *flag)
+{
+	pthread_mutex_lock(&mu);
+	*flag = true;
+	pthread_cond_broadcast(&cv);
+	pthread_mutex_unlock(&mu);
+}
+
+static int write_protect(void *ctx, uint64_t page, bool wp)
+{
+	(void)ctx;
+	if (page == P1)
+		atomic_store(&p1_ro, wp);
+	return 0;
+}
+
+static void flush(void *ctx)
+{
+	bool after = atomic_load(&p1_ro);
+
+	(void)ctx;
+	atomic_fetch_add(&flushes, 1);
+	if (is_a) {
+		/* A's shootdown: stuck until B is done (or 5 s). */
+		set(&a_in_flush);
+		pthread_mutex_lock(&mu);
+		result(wait_for(&go), "B got through while A's shootdown was waiting");
+		pthread_mutex_unlock(&mu);
+	}
+	if (after)
+		atomic_store(&p1_covered, true);
+}
+
+static void *thread_a(void *arg)
+{
+	(void)arg;
+	is_a = true;
+	result(snpt_smp_pin(&group, P1) == 0, "A pins P1");
+	result(atomic_load(&p1_covered),
+	       "A's pin returned after a shootdown that followed P1's protection");
+	set(&a_returned);
+	return NULL;
+}
+
+static uint64_t no_alloc(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+int main(void)
+{
+	struct snpt_smp_hooks hooks = { .write_protect = write_protect,
+					.flush = flush };
+	static struct pt_mem ptm = { .alloc_page = no_alloc };
+	pthread_t a;
+	bool in;
+
+	snpt_smp_init(&group, &hooks, &ptm, prot_table);
+	pthread_create(&a, NULL, thread_a, NULL);
+	pthread_mutex_lock(&mu);
+	in = wait_for(&a_in_flush);
+	pthread_mutex_unlock(&mu);
+	result(in, "A's pin reached its shootdown");
+	if (in) {
+		result(snpt_smp_is_pinned(&group, P1), "B: P1 is pinned");
+		result(snpt_smp_pin(&group, P1) == 0, "B pins P1 again");
+		result(atomic_load(&p1_covered),
+		       "B's pin of P1 returned after a shootdown that followed its protection");
+		result(snpt_smp_pin(&group, P2) == 0, "B pins P2");
+		pthread_mutex_lock(&mu);
+		result(!a_returned, "A's pin has not returned during its shootdown");
+		pthread_mutex_unlock(&mu);
+	}
+	set(&go);
+	pthread_join(a, NULL);
+	result(snpt_smp_is_pinned(&group, P1) && snpt_smp_is_pinned(&group, P2),
+	       "P1 and P2 pinned at the end");
+	printf("%d shootdowns; %u failures\n", atomic_load(&flushes), failures);
+	return failures ? 1 : 0;
+}
