@@ -106,10 +106,11 @@ bool nested_npt_freed_pending(const struct cpu *cpu);
  * (a shootdown, svm/smp.c) before it returns. */
 void nested_npt_flush_shadow(struct cpu *cpu);
 void nested_npt_flush_all_shadows(struct cpu *self);
-/* L1's VMRUN with nested paging, once the root is chosen: its TLB
- * flush (TLB_CONTROL, or a new ASID while the shadow has unsync pages)
- * empties the shadow, then the address of the last #NPF reflected to L1
- * is installed if L1's NPT now maps it (svm/nested_npt.c). */
+/* L1's VMRUN, once the root is chosen: its TLB flush (TLB_CONTROL, with
+ * nested paging or not; with it, unsync pages while the shadow may hold
+ * entries of another ASID) empties the shadow, then, with nested paging,
+ * the address of the last #NPF reflected to L1 is installed if L1's NPT
+ * now maps it (svm/nested_npt.c). */
 void nested_npt_vmrun(struct cpu *cpu);
 
 /* One more (pin) or one less (unpin) reason to keep the page of L1

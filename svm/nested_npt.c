@@ -28,8 +28,9 @@
  * (svm/npf.c calls nested_npt_l1_write), the page becomes unsync in every
  * vCPU's shadow and is released, and L1's write goes through; the entries
  * built from it stay until L1 flushes the TLB for L2, which empties this
- * vCPU's shadow at its VMRUN (nested_npt_vmrun: TLB_CONTROL,
- * or a new ASID while pages are unsync; INVLPGA in svm/nested_insns.c).
+ * vCPU's shadow at its VMRUN (nested_npt_vmrun: TLB_CONTROL, or unsync
+ * pages while the shadow may hold another ASID's entries; INVLPGA in
+ * svm/nested_insns.c).
  * At that VMRUN the address of the #NPF last reflected to L1 is also
  * walked again (mm/shadow_npt.c, "Prefetch").  Shadow table pages a vCPU freed return to
  * the allocator before its next VMRUN, which then flushes its TLB
@@ -123,16 +124,31 @@ void nested_npt_flush_shadow(struct cpu *cpu)
 		return;
 	snpt_smp_flush(&group, cpu->idx);
 	cpu->nested.tlb_flush_pending = true;
+	cpu->nested.npt_mixed = false;
 }
 
+/*
+ * The shadow is one per vCPU, for every ASID L1 runs on it, a TLB one per
+ * ASID.  So an entry one ASID cached must not serve another that could
+ * not have cached it: once the shadow holds entries of an ASID other than
+ * the one running (npt_mixed, until its next flush), an unsync page, whose
+ * entries may lag behind L1's tables, empties it at VMRUN.
+ */
 void nested_npt_vmrun(struct cpu *cpu)
 {
 	struct nested *n = &cpu->nested;
 	const struct vmcb12_ctrl_cache *c12 = &n->cache.ctrl;
 	uint64_t emptied;
 
-	if (c12->tlb_control != TLB_CONTROL_DO_NOTHING ||
-	    (c12->asid != n->npt_asid && snpt_smp_has_unsync(&group, cpu->idx)))
+	/* TLB_CONTROL flushes with or without nested paging (APM Vol. 2
+	 * §15.16): 1 every ASID, 3 and 7 the one this VMRUN runs. */
+	if (c12->tlb_control != TLB_CONTROL_DO_NOTHING)
+		nested_npt_flush_shadow(cpu);
+	if (!n->l2_np)
+		return;
+	if (n->npt_asid && c12->asid != n->npt_asid) /* 0: no VMRUN yet */
+		n->npt_mixed = true;
+	if (n->npt_mixed && snpt_smp_has_unsync(&group, cpu->idx))
 		nested_npt_flush_shadow(cpu);
 	n->npt_asid = c12->asid;
 	emptied = n->snpt->stats.resets + n->snpt->stats.evictions;

@@ -1184,6 +1184,75 @@ static void test_new_asid_exact_shadow_kept(void **state)
 	assert_true(shadow_maps(0x200000));
 }
 
+/*
+ * TLB_CONTROL at a VMRUN without nested paging is a flush too (APM Vol. 2
+ * §15.16: 1 flushes every ASID, 3 and 7 the one run): the shadow L2 ran
+ * on before is emptied; 0 keeps it.
+ */
+static void test_tlb_control_without_np(void **state)
+{
+	struct vmcb *v;
+	uint64_t ncr3;
+
+	(void)state;
+	cpu_up(1u << SVM_FEAT_FLUSHASID, 0, X86_EFER_NXE);
+	v = vmcb12_new();
+	ncr3 = npt12_new();
+	npt12_map(ncr3, 0x200000, l1_page(), PTE_P | PTE_RW | PTE_US);
+	use_npt(v, ncr3);
+	v->control.intercept_misc1 |= INTERCEPT1_HLT;
+	l1_vmrun(v);
+	l2_exit(VMEXIT_NPF, PFERR_GUEST_FINAL | PFERR_USER, 0x200000, 0);
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+	v->control.misc_ctl &= ~(uint64_t)MISC_CTL_NP_ENABLE;
+	v->control.asid = 2;
+	v->control.tlb_control = TLB_CONTROL_DO_NOTHING;
+	l1_vmrun(v);
+	assert_true(cpu->nested.guest_mode);
+	assert_true(shadow_maps(0x200000));
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+	v->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
+	l1_vmrun(v);
+	assert_true(cpu->nested.guest_mode);
+	assert_false(shadow_maps(0x200000));
+}
+
+/*
+ * The shadow serves every ASID, a TLB one: ASID 1 caches an entry, L1
+ * runs ASID 2 (no unsync page: the shadow stays), then changes the entry
+ * (its page goes unsync).  ASID 2 never cached the old entry, so its next
+ * VMRUN, same ASID and no TLB_CONTROL, finds the shadow emptied; with
+ * one ASID only, the same change keeps it (a TLB may).
+ */
+static void test_unsync_after_asid_switch(void **state)
+{
+	const uint64_t leaf = PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D;
+	struct vmcb *v;
+	uint64_t ncr3;
+
+	(void)state;
+	for (int switched = 0; switched < 2; switched++) {
+		cpu_up(0, 0, X86_EFER_NXE);
+		v = vmcb12_new();
+		ncr3 = npt12_new();
+		npt12_map(ncr3, 0x200000, l1_page(), leaf);
+		use_npt(v, ncr3);
+		l1_vmrun(v);
+		l2_exit(VMEXIT_NPF, PFERR_GUEST_FINAL | PFERR_USER, 0x200000, 0);
+		l2_exit(VMEXIT_HLT, 0, 0, 0);
+		v->control.tlb_control = TLB_CONTROL_DO_NOTHING;
+		if (switched)
+			v->control.asid = 2;
+		l1_vmrun(v);
+		assert_true(shadow_maps(0x200000));
+		l2_exit(VMEXIT_HLT, 0, 0, 0);
+		l1_store64(npt12_leaf(ncr3, 0x200000), l1_page() | leaf);
+		l1_vmrun(v);
+		assert_true(cpu->nested.guest_mode);
+		assert_int_equal(shadow_maps(0x200000), !switched);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1198,6 +1267,8 @@ int main(void)
 		cmocka_unit_test(test_smi_held_by_gif),
 		cmocka_unit_test(test_maps_watched),
 		cmocka_unit_test(test_tlb_control_reaches_shadow),
+		cmocka_unit_test(test_tlb_control_without_np),
+		cmocka_unit_test(test_unsync_after_asid_switch),
 		cmocka_unit_test(test_invlpga_reaches_shadow),
 		cmocka_unit_test(test_freed_pages_wait_for_a_flush),
 		cmocka_unit_test(test_decode_bytes_of_raised_pf),
