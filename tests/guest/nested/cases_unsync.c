@@ -399,6 +399,47 @@ static int two_asids_one_ncr3(void)
 }
 
 /*
+ * One table page at two levels: L1's PD of region 1 (npt.pd1) is also the
+ * PT of GPA R1 + 2 MiB (pd1[1] points at pd1 itself), so GPA R1 + 2 MiB
+ * is the page pd1[0] names as a leaf: npt.pt1.  L2 maps linear R1 + 4 MiB
+ * to GPA R1 + 2 MiB (a 2 MiB page of its own tables) and reads pt1[0]
+ * there.  L1 then points pd1[0] at a new PT (the data entry on data2) and
+ * flushes: through either level L2 sees the new PT.
+ */
+static int table_at_two_levels(void)
+{
+	const uint64_t lin = R1 + (4ull << 20);
+	uint64_t *pt = env_page();
+	int ok;
+
+	if (!pt)
+		return 0;
+	npt_reset();
+	npt.pd1[1] = A(npt.pd1) | NPT_RWU;
+	npt.l2_pd1[2] = (R1 + (2ull << 20)) | PTE_P | PTE_RW | PTE_PS;
+	read_data(1, TLB_CONTROL_FLUSH_ALL);
+	ok = read_sees("GPA_DATA through pd1 as a PD", DATA_PATTERN);
+	run(l2_read, 0, 1, TLB_CONTROL_DO_NOTHING, lin, 0);
+	ok &= expect_exit(env.vmcb, VMEXIT_VMMCALL) &
+	     TAP_EXPECT_EQ("pt1[0] through pd1 as a PT", g.rcx & PTE64_ADDR_4K,
+			   A(npt.data));
+	for (unsigned i = 0; i < 512; i++)
+		pt[i] = npt.pt1[i];
+	pt[NPT_IDX_DATA] = A(npt.data2) | NPT_RWU;
+	npt.pd1[0] = A(pt) | NPT_RWU;
+	read_data(1, by_asid(TLB_CONTROL_FLUSH_ASID));
+	ok &= read_sees("GPA_DATA after the flush", DATA2_PATTERN);
+	run(l2_read, 0, 1, TLB_CONTROL_DO_NOTHING, lin, 0);
+	ok &= expect_exit(env.vmcb, VMEXIT_VMMCALL) &
+	      TAP_EXPECT_EQ("the new PT's entry through pd1 as a PT",
+			    g.rcx & PTE64_ADDR_4K, A(npt.data2));
+	npt.pd1[1] = 0;
+	npt.l2_pd1[2] = 0;
+	npt_reset();
+	return ok;
+}
+
+/*
  * TLB_CONTROL 1 at a VMRUN without nested paging flushes every ASID
  * (APM Vol. 2 §15.16), so ASID 1's translation of GPA_DATA, which L1 has
  * changed, is walked again at its next VMRUN.
@@ -464,6 +505,7 @@ static const struct tap_case cases[] = {
 	{ "unsync.split_merge_2m", split_2m },
 	{ "unsync.pde_retarget", pde_retarget },
 	{ "unsync.two_asids_one_ncr3", two_asids_one_ncr3 },
+	{ "unsync.table_at_two_levels", table_at_two_levels },
 	{ "prefetch.still_absent", prefetch_still_absent },
 	{ "prefetch.mapped", prefetch_mapped },
 	{ "prefetch.other_ncr3", prefetch_other_ncr3 },
