@@ -303,14 +303,14 @@ void snpt_smp_add_vcpu(struct snpt_smp *g, unsigned idx, struct snpt *mmu,
 }
 
 int snpt_smp_get_root(struct snpt_smp *g, unsigned idx, uint64_t ncr3,
-		      union cpu_role role, enum snpt_exec exec,
+		      union cpu_role role, enum snpt_exec exec, uint32_t asid,
 		      uint64_t *root_hpa)
 {
 	struct snpt_smp_vcpu *v = &g->v[idx];
 	int rc;
 
 	spin_lock(&v->lock);
-	rc = snpt_get_root(v->mmu, ncr3, role, exec, root_hpa);
+	rc = snpt_get_root(v->mmu, ncr3, role, exec, asid, root_hpa);
 	spin_unlock(&v->lock);
 	return rc;
 }
@@ -361,17 +361,6 @@ bool snpt_smp_prefetch(struct snpt_smp *g, unsigned idx, uint64_t root_hpa)
 	installed = snpt_prefetch(v->mmu, root_hpa);
 	spin_unlock(&v->lock);
 	return installed;
-}
-
-bool snpt_smp_has_unsync(struct snpt_smp *g, unsigned idx)
-{
-	struct snpt_smp_vcpu *v = &g->v[idx];
-	bool any;
-
-	spin_lock(&v->lock);
-	any = v->mmu->nr_unsync != 0;
-	spin_unlock(&v->lock);
-	return any;
 }
 
 void snpt_smp_l1_write(struct snpt_smp *g, uint64_t l1_gpa)

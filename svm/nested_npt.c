@@ -28,9 +28,12 @@
  * (svm/npf.c calls nested_npt_l1_write), the page becomes unsync in every
  * vCPU's shadow and is released, and L1's write goes through; the entries
  * built from it stay until L1 flushes the TLB for L2, which empties this
- * vCPU's shadow at its VMRUN (nested_npt_vmrun: TLB_CONTROL, or unsync
- * pages while the shadow may hold another ASID's entries; INVLPGA in
- * svm/nested_insns.c).
+ * vCPU's shadow at its VMRUN (nested_npt_vmrun: TLB_CONTROL; INVLPGA in
+ * svm/nested_insns.c).  A root the VMRUN enters with another ASID than
+ * its entries were cached for is emptied (nested_npt_setup; mm/
+ * shadow_npt.c, "ASIDs"): that ASID's TLB never held them, and they may
+ * lag behind L1's tables (unsync pages, or L2's own writes to L1's NPT,
+ * which nestvisor does not see).
  * At that VMRUN the address of the #NPF last reflected to L1 is also
  * walked again (mm/shadow_npt.c, "Prefetch").  Shadow table pages a vCPU freed return to
  * the allocator before its next VMRUN, which then flushes its TLB
@@ -124,16 +127,8 @@ void nested_npt_flush_shadow(struct cpu *cpu)
 		return;
 	snpt_smp_flush(&group, cpu->idx);
 	cpu->nested.tlb_flush_pending = true;
-	cpu->nested.npt_mixed = false;
 }
 
-/*
- * The shadow is one per vCPU, for every ASID L1 runs on it, a TLB one per
- * ASID.  So an entry one ASID cached must not serve another that could
- * not have cached it: once the shadow holds entries of an ASID other than
- * the one running (npt_mixed, until its next flush), an unsync page, whose
- * entries may lag behind L1's tables, empties it at VMRUN.
- */
 void nested_npt_vmrun(struct cpu *cpu)
 {
 	struct nested *n = &cpu->nested;
@@ -146,11 +141,6 @@ void nested_npt_vmrun(struct cpu *cpu)
 		nested_npt_flush_shadow(cpu);
 	if (!n->l2_np)
 		return;
-	if (n->npt_asid && c12->asid != n->npt_asid) /* 0: no VMRUN yet */
-		n->npt_mixed = true;
-	if (n->npt_mixed && snpt_smp_has_unsync(&group, cpu->idx))
-		nested_npt_flush_shadow(cpu);
-	n->npt_asid = c12->asid;
 	emptied = n->snpt->stats.resets + n->snpt->stats.evictions;
 	snpt_smp_prefetch(&group, cpu->idx, n->npt_root);
 	if (n->snpt->stats.resets + n->snpt->stats.evictions != emptied)
@@ -306,13 +296,20 @@ int nested_npt_setup(struct cpu *cpu)
 	bool gmet = c12->ctrl.misc_ctl & MISC_CTL_GMET;
 	struct mm_cpu mc = { n->caps.maxphyaddr, cpu->caps.gbpages };
 	const struct vmcb_save *l1 = &cpu->vmcb01->save;
+	uint64_t emptied = n->snpt->stats.asid_empties;
+	int rc;
 
 	/* L1's CR4 and EFER at VMRUN are the host state of the NPT walk. */
 	n->npt_role = cpu_role_shadow_npt(l1->cr4, efer_of_l1(cpu), gmet);
 	pagewalk_init(&n->npt_walk, n->npt_role, true, &mc);
-	return snpt_smp_get_root(&group, cpu->idx, c12->ctrl.nested_cr3,
-				 n->npt_role, exec_class(cpu, c12->save.cpl),
-				 &n->npt_root);
+	/* The root as vmcb12's ASID may see it (emptied if another ASID's
+	 * entries were in it): hardware's TLB for that ASID goes too. */
+	rc = snpt_smp_get_root(&group, cpu->idx, c12->ctrl.nested_cr3,
+			       n->npt_role, exec_class(cpu, c12->save.cpl),
+			       c12->ctrl.asid, &n->npt_root);
+	if (n->snpt->stats.asid_empties != emptied)
+		n->tlb_flush_pending = true;
+	return rc;
 }
 
 uint64_t nested_npt_faults(const struct cpu *cpu)

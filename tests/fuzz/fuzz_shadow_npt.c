@@ -516,7 +516,7 @@ static void op_fault(struct fin *in)
 	access = stage | (hw & (PFERR_WRITE | PFERR_FETCH)) |
 		 (cpl == 3 ? PFERR_USER : 0);
 
-	ret = snpt_get_root(H.s, H.ncr3, H.role, exec, &rt);
+	ret = snpt_get_root(H.s, H.ncr3, H.role, exec, 1, &rt);
 	if (ret) {	/* even after a reset no page for a root */
 		FUZZ_CHECK(ret == -NV_ENOMEM && valid_roots() + 1 > F.limit,
 			   "get_root: %d with %u roots, %u pages", ret,
@@ -599,7 +599,7 @@ static void op_fault(struct fin *in)
 		FUZZ_CHECK((oc == SNPT_SWITCH_ROOT) == (want != exec) &&
 			   out.exec == want, "exec class %d (outcome %d), want %d",
 			   out.exec, oc, want);
-		FUZZ_CHECK(!snpt_get_root(H.s, H.ncr3, H.role, want, &want_rt) &&
+		FUZZ_CHECK(!snpt_get_root(H.s, H.ncr3, H.role, want, 1, &want_rt) &&
 			   out.root_hpa == want_rt, "installed in the wrong root");
 		after = shadow_get(out.root_hpa, l2);
 		FUZZ_CHECK(after.present && after.hpa == hpa, "installed 0x%llx, "
