@@ -77,8 +77,9 @@
  * Every walk reads L1's tables as they are, so a not-present entry L1
  * makes present is seen at the next fault; an entry L1 changes or clears
  * may stay in the shadow, as in a TLB, until L1's next flush, which the
- * caller turns into snpt_flush() (TLB_CONTROL, a new ASID, INVLPGA):
- * that empties every root, drops every use and with them the unsync
+ * caller turns into snpt_flush() (TLB_CONTROL, INVLPGA; another ASID
+ * entering a root empties that root, "ASIDs" below): a flush empties
+ * every root, drops every use and with them the unsync
  * state.  Pages that were never written after their protection stay
  * exact as above.  An unsync page is counted by nr_unsync; it holds no
  * protection, so the last use of it going releases nothing.

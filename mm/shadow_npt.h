@@ -23,7 +23,7 @@
  *    by snpt_get_root() (stats.asid_empties) and SNPT_SWITCH_ROOT (the
  *    root left behind may have lost an entry);
  *  - with env->unsync, the caller calls snpt_flush() wherever L1's own
- *    TLB would be flushed for L2 (TLB_CONTROL, a new ASID, INVLPGA).
+ *    TLB would be flushed for L2 (TLB_CONTROL, INVLPGA).
  */
 #ifndef NV_MM_SHADOW_NPT_H
 #define NV_MM_SHADOW_NPT_H

@@ -1114,8 +1114,8 @@ static uint64_t npt12_leaf(uint64_t ncr3, uint64_t l2)
  * makes it) and runs L2 again.  With unsync pages and the prefetch, only
  * the first write to the table page exits, the page is installed at the
  * VMRUN (L2 would not fault again), and nothing mapped before is dropped:
- * the floor of two exits per page.  A new ASID at VMRUN empties the
- * shadow while it has unsync pages (a TLB is flushed for the new ASID).
+ * the floor of two exits per page.  Another ASID entering the root
+ * empties it (that ASID's TLB never held its entries).
  */
 static void test_l1_maps_on_demand(void **state)
 {
