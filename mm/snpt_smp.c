@@ -55,7 +55,11 @@
  *      (APM Vol. 2 §15.16; Linux's KVM makes one on every vCPU that may
  *      cache it), and a not-present entry made present is read by the
  *      next walk.  Pages never written after their protection keep I2 as
- *      above.
+ *      above.  The exception, with env->unsync or not: a table page L1
+ *      maps into L2 is written by L2's stores through the shadow, which
+ *      no exit shows; its entries then last as an unsync page's do, and a
+ *      root another ASID enters is emptied first (mm/shadow_npt.c,
+ *      "ASIDs").
  *  I3. A shadow table page is reused only after every CPU that may cache
  *      it flushed its TLB.  Only the vCPU's own CPU walks its tables; the
  *      MMU's frees (its own or a remote zap's) go to the vCPU's deferred
