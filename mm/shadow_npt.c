@@ -53,9 +53,13 @@
  * pages stay so vmcb02's nCR3 stays valid: a deviation from "drop every
  * root", made for the caller's safety) and releases every protection.
  * A table page can also be shadowed while L1 lets L2 write it (L1 maps its
- * own NPT into L2): L2's writes then go unseen, as they would through a
- * stale hardware TLB, until L1 flushes (INVLPGA / TLB_CONTROL), which the
- * caller turns into snpt_invlpga() / snpt_flush().  A page env->protect
+ * own NPT into L2): the protection is in nestvisor's NPT for L1, which L2
+ * does not run on, and the shadow leaf mapping the page is writable as
+ * L1's leaf says, so L2's writes go unseen, as they would past a stale
+ * hardware TLB, until L1 flushes (INVLPGA / TLB_CONTROL), which the
+ * caller turns into snpt_invlpga() / snpt_flush(), both of which drop
+ * entries whatever their page's state; across ASIDs see "ASIDs" below.
+ * A page env->protect
  * cannot protect (the caller out of pages for its splits) is never
  * shadowed: no entry is installed from a table nestvisor does not watch.
  *
@@ -73,8 +77,9 @@
  * Every walk reads L1's tables as they are, so a not-present entry L1
  * makes present is seen at the next fault; an entry L1 changes or clears
  * may stay in the shadow, as in a TLB, until L1's next flush, which the
- * caller turns into snpt_flush() (TLB_CONTROL, a new ASID, INVLPGA):
- * that empties every root, drops every use and with them the unsync
+ * caller turns into snpt_flush() (TLB_CONTROL, INVLPGA; another ASID
+ * entering a root empties that root, "ASIDs" below): a flush empties
+ * every root, drops every use and with them the unsync
  * state.  Pages that were never written after their protection stay
  * exact as above.  An unsync page is counted by nr_unsync; it holds no
  * protection, so the last use of it going releases nothing.
@@ -89,6 +94,28 @@
  * between L1's write and its flush, which hardware does not promise
  * either.  A table of L1's that L2 may write (L1 maps its own NPT into
  * L2) is handled as above, by the flush.
+ *
+ * ASIDs.  A TLB is one per ASID, the shadow one per vCPU, its roots per
+ * nCR3; an entry may lag behind L1's tables (unsync pages, and L2's
+ * unseen writes above), which is right only for the ASID that cached it,
+ * until that ASID's flush.  Another ASID that never cached it (flushed,
+ * then run elsewhere) must walk L1's tables as they are now.  So each root
+ * carries the ASID vmcb12 last entered it with (the caller names it at
+ * every VMRUN: snpt_get_root), and a root entered with another ASID is
+ * emptied first, unless it holds nothing (a flush emptied it already);
+ * the other execution class's root that a GMET switch enters gets the
+ * running root's ASID the same way.  So every entry of a root was cached
+ * by the one ASID running it, since that ASID's last flush (which empties
+ * every root): the shadow holds for each ASID a subset of what its TLB
+ * could hold.  For a KVM-like L1, which gives each L2 VM its own nCR3
+ * and ASID and alternates between them on one vCPU, each root keeps its
+ * ASID and nothing is emptied; one nCR3 run with two ASIDs in turn (an L2
+ * VM's vCPUs sharing one L1 CPU) refills that root at each turn.  The
+ * alternative, leaves that map L1's protected table pages read-only to
+ * L2 so its writes exit like L1's, needs a map from L1 pages back to the
+ * leaves (up to 1 GiB) that map them, split when a page gets protected,
+ * and still leaves the unsync pages and their ASIDs to this rule; the
+ * tag costs a compare per VMRUN.
  *
  * Prefetch (snpt_prefetch).  After an #NPF is reflected, L1 normally
  * maps the address and runs L2 again, and L2 repeats the access.  At
@@ -354,6 +381,7 @@ static void empty_root(struct snpt *s, unsigned r)
 {
 	zap_range(s, r, 0, SHADOW_LAST);
 	remove_uses_within(s, r, 0, ~0ull);
+	s->roots[r].filled = false;
 }
 
 /* Empty every root and release every protection; roots stay. */
@@ -423,8 +451,23 @@ void snpt_destroy(struct snpt *s)
 			evict(s, r);
 }
 
+/* Root r is entered with asid: if it holds another ASID's entries, they
+ * go ("ASIDs" above). */
+static void enter_asid(struct snpt *s, unsigned r, uint32_t asid)
+{
+	struct snpt_root *rt = &s->roots[r];
+
+	if (rt->asid == asid)
+		return;
+	if (rt->filled) {
+		empty_root(s, r);
+		s->stats.asid_empties++;
+	}
+	rt->asid = asid;
+}
+
 static int get_root(struct snpt *s, uint64_t ncr3, union cpu_role role,
-		    enum snpt_exec exec, unsigned *index)
+		    enum snpt_exec exec, uint32_t asid, unsigned *index)
 {
 	unsigned victim = 0;
 	uint64_t hpa;
@@ -436,6 +479,7 @@ static int get_root(struct snpt *s, uint64_t ncr3, union cpu_role role,
 
 		if (rt->valid && rt->ncr3 == ncr3 &&
 		    rt->role.as_u64 == role.as_u64 && rt->exec == exec) {
+			enter_asid(s, r, asid);
 			touch(s, r);
 			*index = r;
 			return 0;
@@ -463,6 +507,8 @@ static int get_root(struct snpt *s, uint64_t ncr3, union cpu_role role,
 	struct snpt_root *rt = &s->roots[victim];
 
 	rt->valid = true;
+	rt->asid = asid;
+	rt->filled = false;
 	rt->exec = exec;
 	rt->ncr3 = ncr3;
 	rt->role = role;
@@ -475,10 +521,10 @@ static int get_root(struct snpt *s, uint64_t ncr3, union cpu_role role,
 }
 
 int snpt_get_root(struct snpt *s, uint64_t ncr3, union cpu_role role,
-		  enum snpt_exec exec, uint64_t *root_hpa)
+		  enum snpt_exec exec, uint32_t asid, uint64_t *root_hpa)
 {
 	unsigned r;
-	int err = get_root(s, ncr3, role, exec, &r);
+	int err = get_root(s, ncr3, role, exec, asid, &r);
 
 	if (!err)
 		*root_hpa = s->roots[r].hpa;
@@ -635,8 +681,10 @@ static int record_and_install(struct snpt *s, unsigned r, uint64_t l2_gpa,
 			s->stats.changed_under_walk++;
 			return 1;
 		}
-		if (!install(s, r, l2_gpa, level, leaf))
+		if (!install(s, r, l2_gpa, level, leaf)) {
+			s->roots[r].filled = true;
 			return 0;
+		}
 		reset_all(s);
 	}
 	return -NV_ENOMEM;
@@ -683,8 +731,9 @@ static enum snpt_outcome install_walk(struct snpt *s, unsigned r,
 		if (cls != s->roots[r].exec && gmet_straddle(s, r, cls, rip)) {
 			straddle = true;
 		} else if (cls != s->roots[r].exec) {
+			/* The other class's root runs the same ASID. */
 			if (get_root(s, s->roots[r].ncr3, s->roots[r].role,
-				     cls, &target))
+				     cls, s->roots[r].asid, &target))
 				return SNPT_NO_MEMORY;
 			installed = SNPT_SWITCH_ROOT;
 		}

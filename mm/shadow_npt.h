@@ -15,12 +15,15 @@
  *    its own, and mm/snpt_smp.c keeps them coherent (L1 runs on the other
  *    CPUs meanwhile: env->protect must make a page unwritable for every
  *    CPU before it returns, see SNPT_RETRY);
+ *  - at every VMRUN, the root comes from snpt_get_root() with vmcb12's
+ *    ASID (a root is never entered with another ASID without it);
  *  - after snpt_get_root() or a fault with outcome SNPT_SWITCH_ROOT,
  *    vmcb02's nCR3 is the root returned; the caller flushes the ASID's TLB
- *    after snpt_l1_write(), snpt_invlpga(), snpt_flush() and
- *    SNPT_SWITCH_ROOT (the root left behind may have lost an entry);
+ *    after snpt_l1_write(), snpt_invlpga(), snpt_flush(), a root emptied
+ *    by snpt_get_root() (stats.asid_empties) and SNPT_SWITCH_ROOT (the
+ *    root left behind may have lost an entry);
  *  - with env->unsync, the caller calls snpt_flush() wherever L1's own
- *    TLB would be flushed for L2 (TLB_CONTROL, a new ASID, INVLPGA).
+ *    TLB would be flushed for L2 (TLB_CONTROL, INVLPGA).
  */
 #ifndef NV_MM_SHADOW_NPT_H
 #define NV_MM_SHADOW_NPT_H
@@ -103,6 +106,10 @@ struct snpt_root {
 	union mmu_page_role root_role; /* the shadow's role (informational) */
 	uint64_t hpa;                  /* the shadow PML4 */
 	uint64_t last_used;            /* LRU clock */
+	/* The ASID vmcb12 last entered the root with: every entry in it was
+	 * cached for that ASID ("ASIDs" in shadow_npt.c). */
+	uint32_t asid;
+	bool filled;                   /* entries installed since emptied */
 	struct pagewalk w;
 };
 
@@ -128,6 +135,7 @@ struct snpt_stats {
 	uint64_t l1_writes, invlpga, flushes, resets, evictions;
 	uint64_t protects, unprotects, protect_failures, changed_under_walk;
 	uint64_t unsyncs, prefetches, prefetch_installs;
+	uint64_t asid_empties; /* roots emptied for another ASID */
 };
 
 /* The last #NPF reflected to L1, for snpt_prefetch(). */
@@ -231,12 +239,14 @@ void snpt_destroy(struct snpt *s);
 /*
  * The shadow root for L1's NPT at ncr3 walked with role
  * (cpu_role_shadow_npt()) in execution class exec (ignored, i.e.
- * SUPERVISOR, unless role.base.cr4_smep and !env->hw_gmet).  Found in the
- * cache or created (evicting the least recently used root).  Returns 0, or
- * -NV_ENOMEM when no page is left for a root even after emptying the others.
+ * SUPERVISOR, unless role.base.cr4_smep and !env->hw_gmet), entered with
+ * vmcb12's asid.  Found in the cache or created (evicting the least
+ * recently used root); a cached root that holds entries of another ASID is
+ * emptied first (stats.asid_empties).  Returns 0, or -NV_ENOMEM when no
+ * page is left for a root even after emptying the others.
  */
 int snpt_get_root(struct snpt *s, uint64_t ncr3, union cpu_role role,
-		  enum snpt_exec exec, uint64_t *root_hpa);
+		  enum snpt_exec exec, uint32_t asid, uint64_t *root_hpa);
 
 /*
  * An #NPF from L2 while vmcb02 ran on root_hpa: hw_exit_info_1 and l2_gpa

@@ -69,7 +69,11 @@
  *      (APM Vol. 2 §15.16; Linux's KVM makes one on every vCPU that may
  *      cache it), and a not-present entry made present is read by the
  *      next walk.  Pages never written after their protection keep I2 as
- *      above.
+ *      above.  The exception, with env->unsync or not: a table page L1
+ *      maps into L2 is written by L2's stores through the shadow, which
+ *      no exit shows; its entries then last as an unsync page's do, and a
+ *      root another ASID enters is emptied first (mm/shadow_npt.c,
+ *      "ASIDs").
  *  I3. A shadow table page is reused only after every CPU that may cache
  *      it flushed its TLB.  Only the vCPU's own CPU walks its tables; the
  *      MMU's frees (its own or a remote zap's) go to the vCPU's deferred
@@ -356,14 +360,14 @@ void snpt_smp_add_vcpu(struct snpt_smp *g, unsigned idx, struct snpt *mmu,
 }
 
 int snpt_smp_get_root(struct snpt_smp *g, unsigned idx, uint64_t ncr3,
-		      union cpu_role role, enum snpt_exec exec,
+		      union cpu_role role, enum snpt_exec exec, uint32_t asid,
 		      uint64_t *root_hpa)
 {
 	struct snpt_smp_vcpu *v = &g->v[idx];
 	int rc;
 
 	spin_lock(&v->lock);
-	rc = snpt_get_root(v->mmu, ncr3, role, exec, root_hpa);
+	rc = snpt_get_root(v->mmu, ncr3, role, exec, asid, root_hpa);
 	spin_unlock(&v->lock);
 	return rc;
 }
@@ -414,17 +418,6 @@ bool snpt_smp_prefetch(struct snpt_smp *g, unsigned idx, uint64_t root_hpa)
 	installed = snpt_prefetch(v->mmu, root_hpa);
 	spin_unlock(&v->lock);
 	return installed;
-}
-
-bool snpt_smp_has_unsync(struct snpt_smp *g, unsigned idx)
-{
-	struct snpt_smp_vcpu *v = &g->v[idx];
-	bool any;
-
-	spin_lock(&v->lock);
-	any = v->mmu->nr_unsync != 0;
-	spin_unlock(&v->lock);
-	return any;
 }
 
 void snpt_smp_l1_write(struct snpt_smp *g, uint64_t l1_gpa)

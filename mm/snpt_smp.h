@@ -115,7 +115,7 @@ void snpt_smp_add_vcpu(struct snpt_smp *g, unsigned idx, struct snpt *mmu,
 /* snpt_get_root, snpt_handle_fault, snpt_invlpga and snpt_flush on vCPU
  * idx's MMU, under its lock. */
 int snpt_smp_get_root(struct snpt_smp *g, unsigned idx, uint64_t ncr3,
-		      union cpu_role role, enum snpt_exec exec,
+		      union cpu_role role, enum snpt_exec exec, uint32_t asid,
 		      uint64_t *root_hpa);
 enum snpt_outcome snpt_smp_fault(struct snpt_smp *g, unsigned idx,
 				 uint64_t root_hpa, uint64_t l2_gpa,
@@ -126,8 +126,6 @@ void snpt_smp_flush(struct snpt_smp *g, unsigned idx);
 /* snpt_prefetch on vCPU idx's MMU, under its lock; only on vCPU idx's
  * own CPU. */
 bool snpt_smp_prefetch(struct snpt_smp *g, unsigned idx, uint64_t root_hpa);
-/* Does vCPU idx's MMU have unsync pages (env->unsync)? */
-bool snpt_smp_has_unsync(struct snpt_smp *g, unsigned idx);
 
 /* Is the page holding l1_gpa protected for some vCPU's shadow? */
 bool snpt_smp_is_protected(struct snpt_smp *g, uint64_t l1_gpa);

@@ -293,9 +293,9 @@ void nested_vmrun(struct cpu *cpu)
 		return;
 	}
 	/* L1's TLB flushes reach the shadow NPT too: the nested
-	 * translations it caches are what the flushed TLB held. */
-	if (n->l2_np)
-		nested_npt_vmrun(cpu);
+	 * translations it caches are what the flushed TLB held (also at a
+	 * VMRUN without nested paging). */
+	nested_npt_vmrun(cpu);
 	prepare_vmcb02(cpu);
 	if (!n->nr_vmruns)
 		log_info("L1 runs its first L2: vmcb12 at 0x%lx, nested paging "

@@ -64,7 +64,6 @@ struct nested {
 	struct gmem l2_phys;   /* L2's physical memory (through L1's NPT) */
 	struct snpt *snpt;     /* the shadow-NPT MMU (mm/shadow_npt.c) */
 	uint64_t npt_root;     /* the shadow root vmcb02 runs with */
-	uint32_t npt_asid;     /* vmcb12's ASID at the last VMRUN with it */
 	bool tlb_flush_pending; /* shadow or L1 NPT changed: flush L2 */
 	uint64_t nr_vmruns, nr_reflected;
 };

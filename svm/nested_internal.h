@@ -43,8 +43,8 @@ void nested_vmexit(struct cpu *cpu, uint64_t code, uint64_t info1,
  * area reaches vmcb12 (svm/nested.c). */
 void nested_vmrun_refused(struct cpu *cpu);
 
-/* L2's nested paging (svm/nested_npt.c): prepare for vmcb12's nCR3 and
- * role (0 or -NV_ENOMEM), the root vmcb02 runs with and switching it, and
+/* L2's nested paging (svm/nested_npt.c): prepare for vmcb12's nCR3, role
+ * and ASID (0 or -NV_ENOMEM), the root vmcb02 runs with and switching it, and
  * the coherence path of L1's writes to its watched NPT pages.  #NPF itself
  * belongs to svm/npf.c. */
 int nested_npt_init(struct cpu *cpu);
@@ -106,10 +106,10 @@ bool nested_npt_freed_pending(const struct cpu *cpu);
  * (a shootdown, svm/smp.c) before it returns. */
 void nested_npt_flush_shadow(struct cpu *cpu);
 void nested_npt_flush_all_shadows(struct cpu *self);
-/* L1's VMRUN with nested paging, once the root is chosen: its TLB
- * flush (TLB_CONTROL, or a new ASID while the shadow has unsync pages)
- * empties the shadow, then the address of the last #NPF reflected to L1
- * is installed if L1's NPT now maps it (svm/nested_npt.c). */
+/* L1's VMRUN, once the root is chosen: its TLB flush (TLB_CONTROL, with
+ * nested paging or not) empties the shadow, then, with nested paging,
+ * the address of the last #NPF reflected to L1 is installed if L1's NPT
+ * now maps it (svm/nested_npt.c). */
 void nested_npt_vmrun(struct cpu *cpu);
 
 /* One more (pin) or one less (unpin) reason to keep the page of L1

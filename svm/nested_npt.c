@@ -31,8 +31,12 @@
  * nested_npt_l1_write), the page becomes unsync in every
  * vCPU's shadow and is released, and L1's write goes through; the entries
  * built from it stay until L1 flushes the TLB for L2, which empties this
- * vCPU's shadow at its VMRUN (nested_npt_vmrun: TLB_CONTROL,
- * or a new ASID while pages are unsync; INVLPGA in svm/nested_insns.c).
+ * vCPU's shadow at its VMRUN (nested_npt_vmrun: TLB_CONTROL; INVLPGA in
+ * svm/nested_insns.c).  A root the VMRUN enters with another ASID than
+ * its entries were cached for is emptied (nested_npt_setup; mm/
+ * shadow_npt.c, "ASIDs"): that ASID's TLB never held them, and they may
+ * lag behind L1's tables (unsync pages, or L2's own writes to L1's NPT,
+ * which nestvisor does not see).
  * At that VMRUN the address of the #NPF last reflected to L1 is also
  * walked again (mm/shadow_npt.c, "Prefetch").  Shadow table pages a vCPU freed return to
  * the allocator before its next VMRUN, which then flushes its TLB
@@ -145,10 +149,12 @@ void nested_npt_vmrun(struct cpu *cpu)
 	const struct vmcb12_ctrl_cache *c12 = &n->cache.ctrl;
 	uint64_t emptied;
 
-	if (c12->tlb_control != TLB_CONTROL_DO_NOTHING ||
-	    (c12->asid != n->npt_asid && snpt_smp_has_unsync(&group, cpu->idx)))
+	/* TLB_CONTROL flushes with or without nested paging (APM Vol. 2
+	 * §15.16): 1 every ASID, 3 and 7 the one this VMRUN runs. */
+	if (c12->tlb_control != TLB_CONTROL_DO_NOTHING)
 		nested_npt_flush_shadow(cpu);
-	n->npt_asid = c12->asid;
+	if (!n->l2_np)
+		return;
 	emptied = n->snpt->stats.resets + n->snpt->stats.evictions;
 	snpt_smp_prefetch(&group, cpu->idx, n->npt_root);
 	if (n->snpt->stats.resets + n->snpt->stats.evictions != emptied)
@@ -314,13 +320,20 @@ int nested_npt_setup(struct cpu *cpu)
 	bool gmet = c12->ctrl.misc_ctl & MISC_CTL_GMET;
 	struct mm_cpu mc = { n->caps.maxphyaddr, cpu->caps.gbpages };
 	const struct vmcb_save *l1 = &cpu->vmcb01->save;
+	uint64_t emptied = n->snpt->stats.asid_empties;
+	int rc;
 
 	/* L1's CR4 and EFER at VMRUN are the host state of the NPT walk. */
 	n->npt_role = cpu_role_shadow_npt(l1->cr4, efer_of_l1(cpu), gmet);
 	pagewalk_init(&n->npt_walk, n->npt_role, true, &mc);
-	return snpt_smp_get_root(&group, cpu->idx, c12->ctrl.nested_cr3,
-				 n->npt_role, exec_class(cpu, c12->save.cpl),
-				 &n->npt_root);
+	/* The root as vmcb12's ASID may see it (emptied if another ASID's
+	 * entries were in it): hardware's TLB for that ASID goes too. */
+	rc = snpt_smp_get_root(&group, cpu->idx, c12->ctrl.nested_cr3,
+			       n->npt_role, exec_class(cpu, c12->save.cpl),
+			       c12->ctrl.asid, &n->npt_root);
+	if (n->snpt->stats.asid_empties != emptied)
+		n->tlb_flush_pending = true;
+	return rc;
 }
 
 uint64_t nested_npt_faults(const struct cpu *cpu)

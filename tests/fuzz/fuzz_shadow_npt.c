@@ -214,6 +214,7 @@ struct h {
 	bool emul;		/* GMET emulated with two roots */
 	unsigned esz;
 	uint64_t ncr3;
+	uint32_t asid;		/* vmcb12's ASID the faults run with */
 	uint64_t slots[MAX_SLOTS];
 	unsigned nr_slots;
 	uint64_t l2s[64];	/* L2 gpas op_map mapped */
@@ -517,7 +518,7 @@ static void op_fault(struct fin *in)
 	access = stage | (hw & (PFERR_WRITE | PFERR_FETCH)) |
 		 (cpl == 3 ? PFERR_USER : 0);
 
-	ret = snpt_get_root(H.s, H.ncr3, H.role, exec, &rt);
+	ret = snpt_get_root(H.s, H.ncr3, H.role, exec, H.asid, &rt);
 	if (ret) {	/* even after a reset no page for a root */
 		FUZZ_CHECK(ret == -NV_ENOMEM && valid_roots() + 1 > F.limit,
 			   "get_root: %d with %u roots, %u pages", ret,
@@ -609,7 +610,8 @@ static void op_fault(struct fin *in)
 		FUZZ_CHECK((oc == SNPT_SWITCH_ROOT) == (want != exec) &&
 			   out.exec == want, "exec class %d (outcome %d), want %d",
 			   out.exec, oc, want);
-		FUZZ_CHECK(!snpt_get_root(H.s, H.ncr3, H.role, want, &want_rt) &&
+		FUZZ_CHECK(!snpt_get_root(H.s, H.ncr3, H.role, want, H.asid,
+					    &want_rt) &&
 			   out.root_hpa == want_rt, "installed in the wrong root");
 		after = shadow_get(out.root_hpa, l2);
 		FUZZ_CHECK(after.present && after.hpa == hpa, "installed 0x%llx, "
@@ -684,6 +686,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	H.gmem = fake_mem_gmem(H.mem);
 	H.gref = fake_mem_gmem(H.ref);
 	H.ncr3 = table_gpa[0];
+	H.asid = 1;
 	H.nr_slots = 0;
 	H.nr_l2s = 0;
 	H.rip = 0;
@@ -717,10 +720,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			snpt_flush(H.s);
 			FUZZ_CHECK(F.nr_prot == 0, "protections kept after a flush");
 			break;
-		default:
-			H.ncr3 = table_gpa[fin_u8(&in) % NCR3_CHOICES] |
-				 (fin_u16(&in) & 0xfff);
+		default: {	/* another nCR3, and ASID 1..4 */
+			uint8_t t = fin_u8(&in);
+			uint16_t low = fin_u16(&in);
+
+			H.ncr3 = table_gpa[t % NCR3_CHOICES] | (low & 0xfff);
+			H.asid = 1 + (low >> 12) % 4;
 			break;
+		}
 		}
 		check_all();
 	}

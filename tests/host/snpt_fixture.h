@@ -290,7 +290,7 @@ static inline uint64_t root(struct h *h, enum snpt_exec exec)
 {
 	uint64_t hpa = 0;
 
-	assert_int_equal(snpt_get_root(h->s, NCR3, h->role, exec, &hpa), 0);
+	assert_int_equal(snpt_get_root(h->s, NCR3, h->role, exec, 1, &hpa), 0);
 	return hpa;
 }
 

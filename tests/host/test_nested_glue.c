@@ -1376,8 +1376,8 @@ static uint64_t npt12_leaf(uint64_t ncr3, uint64_t l2)
  * makes it) and runs L2 again.  With unsync pages and the prefetch, only
  * the first write to the table page exits, the page is installed at the
  * VMRUN (L2 would not fault again), and nothing mapped before is dropped:
- * the floor of two exits per page.  A new ASID at VMRUN empties the
- * shadow while it has unsync pages (a TLB is flushed for the new ASID).
+ * the floor of two exits per page.  Another ASID entering the root
+ * empties it (that ASID's TLB never held its entries).
  */
 static void test_l1_maps_on_demand(void **state)
 {
@@ -1426,24 +1426,192 @@ static void test_l1_maps_on_demand(void **state)
 			     TLB_CONTROL_DO_NOTHING);
 }
 
-/* Without unsync pages the shadow is exact: a new ASID keeps it. */
-static void test_new_asid_exact_shadow_kept(void **state)
+/* The L1 address the shadow root vmcb02 runs maps l2_gpa to (L1 memory
+ * is at the same host address here), or 0. */
+static uint64_t shadow_target(uint64_t l2_gpa)
+{
+	unsigned lvl;
+	uint64_t *e = pt_walk(&hvmem.ptm, cpu->nested.npt_root, l2_gpa, &lvl);
+	uint64_t mask = (1ull << (12 + 9 * (lvl - 1))) - 1;
+
+	if (!e || !(*e & PTE_P))
+		return 0;
+	if (lvl > 1)
+		mask &= ~PTE_LARGE_PAT;
+	return (*e & PTE64_ADDR_4K & ~mask) | (l2_gpa & mask);
+}
+
+/*
+ * A KVM-like L1 with two L2 VMs, each its own nCR3 and ASID, run in turn
+ * on one vCPU: each shadow root keeps its entries (and no TLB flush is
+ * added), since each ASID enters only its own root.  Then the first
+ * nCR3 entered with the second VM's ASID: that ASID never cached its
+ * entries (a TLB is per ASID, APM Vol. 2 §15.16), so the root is emptied
+ * and vmcb02's TLB flushed, with no unsync page at all.
+ */
+static void test_root_keeps_its_asid(void **state)
+{
+	const uint64_t leaf = PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D;
+	struct vmcb *va, *vb;
+	uint64_t ncr3a, ncr3b;
+
+	(void)state;
+	cpu_up(0, 0, X86_EFER_NXE);
+	va = vmcb12_new();
+	vb = vmcb12_new();
+	ncr3a = npt12_new();
+	ncr3b = npt12_new();
+	npt12_map(ncr3a, 0x200000, l1_page(), leaf);
+	npt12_map(ncr3b, 0x200000, l1_page(), leaf);
+	use_npt(va, ncr3a);
+	use_npt(vb, ncr3b);
+	vb->control.asid = 2;
+	l1_vmrun(va);
+	l2_exit(VMEXIT_NPF, PFERR_GUEST_FINAL | PFERR_USER, 0x200000, 0);
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+	l1_vmrun(vb);
+	l2_exit(VMEXIT_NPF, PFERR_GUEST_FINAL | PFERR_USER, 0x200000, 0);
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+	for (int i = 0; i < 4; i++) {
+		struct vmcb *v = i & 1 ? vb : va;
+
+		l1_vmrun(v);
+		assert_true(cpu->nested.guest_mode);
+		assert_true(shadow_maps(0x200000));
+		assert_int_equal(cpu->nested.vmcb02->control.tlb_control,
+				 TLB_CONTROL_DO_NOTHING);
+		l2_exit(VMEXIT_HLT, 0, 0, 0);
+	}
+	assert_int_equal(cpu->nested.snpt->stats.asid_empties, 0);
+	va->control.asid = 2;
+	l1_vmrun(va);
+	assert_false(shadow_maps(0x200000));
+	assert_int_not_equal(cpu->nested.vmcb02->control.tlb_control,
+			     TLB_CONTROL_DO_NOTHING);
+	assert_int_equal(cpu->nested.snpt->stats.asid_empties, 1);
+}
+
+/*
+ * L2 rewrites L1's NPT (L1 maps it into L2): a plain store, which no
+ * exit shows nestvisor.  ASID 1, which cached the old entry, may keep it
+ * until its flush; ASID 2, flushed and then run only on another nCR3
+ * without that address, walks L1's tables as they are now (APM Vol. 2
+ * §15.16: a TLB is per ASID).
+ */
+static void test_l2_write_new_asid(void **state)
+{
+	const uint64_t leaf = PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D;
+	uint64_t old_page = l1_page(), new_page = l1_page();
+	struct vmcb *v;
+	uint64_t x, y;
+
+	(void)state;
+	cpu_up(0, 0, X86_EFER_NXE);
+	v = vmcb12_new();
+	x = npt12_new();
+	y = npt12_new();
+	npt12_map(x, 0x200000, old_page, leaf);
+	npt12_map(y, 0x40000000, l1_page(), leaf);
+	use_npt(v, y);
+	v->control.asid = 2;
+	v->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
+	l1_vmrun(v);
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+	use_npt(v, x);
+	v->control.asid = 1;
+	v->control.tlb_control = TLB_CONTROL_DO_NOTHING;
+	l1_vmrun(v);
+	l2_exit(VMEXIT_NPF, PFERR_GUEST_FINAL | PFERR_USER, 0x200000, 0);
+	assert_int_equal(shadow_target(0x200000), old_page);
+	/* L2's store to L1's NPT leaf: no exit */
+	*(volatile uint64_t *)npt12_leaf(x, 0x200000) = new_page | leaf;
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+	l1_vmrun(v);
+	assert_int_equal(shadow_target(0x200000), old_page); /* a TLB may */
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+	use_npt(v, y);
+	v->control.asid = 2;
+	l1_vmrun(v);
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+	use_npt(v, x);
+	l1_vmrun(v);
+	assert_true(cpu->nested.guest_mode);
+	assert_false(shadow_maps(0x200000));
+	l2_exit(VMEXIT_NPF, PFERR_GUEST_FINAL | PFERR_USER, 0x200000, 0);
+	assert_true(cpu->nested.guest_mode);
+	assert_int_equal(shadow_target(0x200000), new_page);
+}
+
+/*
+ * TLB_CONTROL at a VMRUN without nested paging is a flush too (APM Vol. 2
+ * §15.16: 1 flushes every ASID, 3 and 7 the one run): the shadow L2 ran
+ * on before is emptied; 0 keeps it.
+ */
+static void test_tlb_control_without_np(void **state)
 {
 	struct vmcb *v;
 	uint64_t ncr3;
 
 	(void)state;
-	cpu_up(0, 0, X86_EFER_NXE);
+	cpu_up(1u << SVM_FEAT_FLUSHASID, 0, X86_EFER_NXE);
 	v = vmcb12_new();
 	ncr3 = npt12_new();
 	npt12_map(ncr3, 0x200000, l1_page(), PTE_P | PTE_RW | PTE_US);
 	use_npt(v, ncr3);
+	v->control.intercept_misc1 |= INTERCEPT1_HLT;
 	l1_vmrun(v);
 	l2_exit(VMEXIT_NPF, PFERR_GUEST_FINAL | PFERR_USER, 0x200000, 0);
 	l2_exit(VMEXIT_HLT, 0, 0, 0);
+	v->control.misc_ctl &= ~(uint64_t)MISC_CTL_NP_ENABLE;
 	v->control.asid = 2;
+	v->control.tlb_control = TLB_CONTROL_DO_NOTHING;
 	l1_vmrun(v);
+	assert_true(cpu->nested.guest_mode);
 	assert_true(shadow_maps(0x200000));
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+	v->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
+	l1_vmrun(v);
+	assert_true(cpu->nested.guest_mode);
+	assert_false(shadow_maps(0x200000));
+}
+
+/*
+ * The shadow serves every ASID, a TLB one: ASID 1 caches an entry on
+ * nCR3 X, L1 runs ASID 2 on nCR3 Y, then changes the entry on X (its
+ * page goes unsync).  ASID 2 never cached the old entry, so entering X,
+ * same ASID as on Y and no TLB_CONTROL, finds X's root emptied; with one
+ * ASID only, the same change keeps it (a TLB may).
+ */
+static void test_unsync_after_asid_switch(void **state)
+{
+	const uint64_t leaf = PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D;
+	struct vmcb *v;
+	uint64_t ncr3, y;
+
+	(void)state;
+	for (int switched = 0; switched < 2; switched++) {
+		cpu_up(0, 0, X86_EFER_NXE);
+		v = vmcb12_new();
+		ncr3 = npt12_new();
+		y = npt12_new();
+		npt12_map(ncr3, 0x200000, l1_page(), leaf);
+		npt12_map(y, 0x40000000, l1_page(), leaf);
+		use_npt(v, ncr3);
+		l1_vmrun(v);
+		l2_exit(VMEXIT_NPF, PFERR_GUEST_FINAL | PFERR_USER, 0x200000, 0);
+		l2_exit(VMEXIT_HLT, 0, 0, 0);
+		v->control.tlb_control = TLB_CONTROL_DO_NOTHING;
+		if (switched)
+			v->control.asid = 2;
+		use_npt(v, y);
+		l1_vmrun(v);
+		l2_exit(VMEXIT_HLT, 0, 0, 0);
+		l1_store64(npt12_leaf(ncr3, 0x200000), l1_page() | leaf);
+		use_npt(v, ncr3);
+		l1_vmrun(v);
+		assert_true(cpu->nested.guest_mode);
+		assert_int_equal(shadow_maps(0x200000), !switched);
+	}
 }
 
 int main(void)
@@ -1462,6 +1630,8 @@ int main(void)
 		cmocka_unit_test(test_l1_virtual_vmload_vmsave),
 		cmocka_unit_test(test_maps_watched),
 		cmocka_unit_test(test_tlb_control_reaches_shadow),
+		cmocka_unit_test(test_tlb_control_without_np),
+		cmocka_unit_test(test_unsync_after_asid_switch),
 		cmocka_unit_test(test_invlpga_reaches_shadow),
 		cmocka_unit_test(test_freed_pages_wait_for_a_flush),
 		cmocka_unit_test(test_decode_bytes_of_raised_pf),
@@ -1475,7 +1645,8 @@ int main(void)
 		cmocka_unit_test(test_vnmi_shadow_step),
 		cmocka_unit_test(test_vnmi_step_ends_before_event),
 		cmocka_unit_test(test_l1_maps_on_demand),
-		cmocka_unit_test(test_new_asid_exact_shadow_kept),
+		cmocka_unit_test(test_root_keeps_its_asid),
+		cmocka_unit_test(test_l2_write_new_asid),
 	};
 	return cmocka_run_group_tests(tests, machine_up, machine_down);
 }

@@ -295,7 +295,7 @@ static void coherence(void **state)
 
 	fake_mem_poke(h.mem, ncr3b, h_peek(&h, pml4), 8);
 	fake_mem_poke(h.ref, ncr3b, h_peek(&h, pml4), 8);
-	assert_int_equal(snpt_get_root(h.s, ncr3b, h.role, SNPT_EXEC_SUPERVISOR,
+	assert_int_equal(snpt_get_root(h.s, ncr3b, h.role, SNPT_EXEC_SUPERVISOR, 1,
 				       &rtb), 0);
 	assert_int_equal(fault(&h, rt, a, FINAL, 0, &out), SNPT_INSTALLED);
 	assert_int_equal(fault(&h, rtb, a, FINAL, 0, &out), SNPT_INSTALLED);
@@ -454,13 +454,98 @@ static void unsync_until_flush(void **state)
 
 	fake_mem_poke(h.mem, ncr3b, h_peek(&h, pml4), 8);
 	fake_mem_poke(h.ref, ncr3b, h_peek(&h, pml4), 8);
-	assert_int_equal(snpt_get_root(h.s, ncr3b, h.role, SNPT_EXEC_SUPERVISOR,
+	assert_int_equal(snpt_get_root(h.s, ncr3b, h.role, SNPT_EXEC_SUPERVISOR, 1,
 				       &rtb), 0);
 	assert_int_equal(fault(&h, rtb, a, FINAL, 0, &out), SNPT_INSTALLED);
 	snpt_l1_write(h.s, pdpt);
 	assert_true(snpt_is_unsync(h.s, pdpt));
 	assert_true(shadow_get(rt, a).present);
 	assert_true(shadow_get(rtb, a).present);
+	check_protections(&h);
+	h_fini(&h);
+}
+
+/*
+ * ASIDs (shadow_npt.c): a TLB is per ASID (APM Vol. 2 §15.16), so a root
+ * entered with another ASID than its entries were cached for is emptied;
+ * entered again with its own ASID it keeps them, the other roots are
+ * untouched, and an empty root is only retagged.  L1's leaf changes here
+ * by L2's store (no snpt_l1_write: nestvisor does not see it).  Expected
+ * host addresses: the fixture's l1_to_hpa of the L1 address the leaf
+ * holds.
+ */
+static void asid_tags(void **state)
+{
+	struct h h;
+	struct snpt_fault_result out;
+	const uint64_t leaf = PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D;
+	const uint64_t ncr3b = 0x900000ull;
+	uint64_t rt, rtb, again;
+
+	(void)state;
+	h_std(&h);
+	h_unsync(&h);
+	map4(&h, L2A, L1A, 1, leaf);
+	/* nCR3 B: the same tables under another PML4 */
+	fake_mem_poke(h.mem, ncr3b, h_peek(&h, gpt_entry_gpa(&h.pt, L2A, 4)), 8);
+	fake_mem_poke(h.ref, ncr3b, h_peek(&h, gpt_entry_gpa(&h.pt, L2A, 4)), 8);
+	assert_int_equal(snpt_get_root(h.s, NCR3, h.role, 0, 1, &rt), 0);
+	assert_int_equal(fault(&h, rt, L2A, FINAL, 0, &out), SNPT_INSTALLED);
+	assert_int_equal(snpt_get_root(h.s, ncr3b, h.role, 0, 2, &rtb), 0);
+	assert_int_equal(fault(&h, rtb, L2A, FINAL, 0, &out), SNPT_INSTALLED);
+
+	/* L2's store: each ASID that cached the old entry may keep it */
+	h_poke(&h, gpt_entry_gpa(&h.pt, L2A, 1), (L1A + 7 * PAGE) | leaf);
+	assert_int_equal(snpt_get_root(h.s, NCR3, h.role, 0, 1, &again), 0);
+	assert_int_equal(again, rt);
+	assert_int_equal(shadow_get(rt, L2A).hpa, HPA_OFFSET + L1A);
+	assert_int_equal(snpt_get_root(h.s, ncr3b, h.role, 0, 2, &again), 0);
+	assert_int_equal(shadow_get(rtb, L2A).hpa, HPA_OFFSET + L1A);
+	assert_int_equal(h.s->stats.asid_empties, 0);
+
+	/* ASID 2 on nCR3 A, whose entries ASID 1 cached: emptied */
+	assert_int_equal(snpt_get_root(h.s, NCR3, h.role, 0, 2, &again), 0);
+	assert_int_equal(again, rt);
+	assert_false(shadow_get(rt, L2A).present);
+	assert_int_equal(h.s->stats.asid_empties, 1);
+	assert_int_equal(shadow_get(rtb, L2A).hpa, HPA_OFFSET + L1A);
+	check_protections(&h);
+	assert_int_equal(fault(&h, rt, L2A, FINAL, 0, &out), SNPT_INSTALLED);
+	assert_int_equal(shadow_get(rt, L2A).hpa, HPA_OFFSET + L1A + 7 * PAGE);
+
+	/* after a flush the roots are empty: another ASID only retags */
+	snpt_flush(h.s);
+	assert_int_equal(snpt_get_root(h.s, NCR3, h.role, 0, 3, &again), 0);
+	assert_int_equal(h.s->stats.asid_empties, 1);
+	assert_int_equal(fault(&h, rt, L2A, FINAL, 0, &out), SNPT_INSTALLED);
+	assert_int_equal(snpt_get_root(h.s, NCR3, h.role, 0, 3, &again), 0);
+	assert_true(shadow_get(rt, L2A).present);
+	check_protections(&h);
+	h_fini(&h);
+
+	/* GMET emulated: the USER root a fetch switches to from a
+	 * SUPERVISOR root run by ASID 1 holds ASID 2's entries: emptied */
+	uint64_t rs, ru;
+
+	h_init(&h, X86_CR4_PAE, LM | NXE, true, false, true, true);
+	map4(&h, L2A, L1A, 1, leaf);
+	map4(&h, L2A + PAGE, L1A + PAGE, 1, leaf);
+	assert_int_equal(snpt_get_root(h.s, NCR3, h.role, SNPT_EXEC_USER, 2,
+				       &ru), 0);
+	assert_int_equal(fault(&h, ru, L2A + PAGE, FINAL, 3, &out),
+			 SNPT_INSTALLED);
+	assert_int_equal(snpt_get_root(h.s, NCR3, h.role,
+				       SNPT_EXEC_SUPERVISOR, 1, &rs), 0);
+	assert_int_equal(fault(&h, rs, L2A, FINAL | PFERR_FETCH, 3, &out),
+			 SNPT_SWITCH_ROOT);
+	assert_int_equal(out.root_hpa, ru);
+	assert_true(shadow_get(ru, L2A).present);
+	assert_false(shadow_get(ru, L2A + PAGE).present);
+	assert_int_equal(h.s->stats.asid_empties, 1);
+	assert_int_equal(snpt_get_root(h.s, NCR3, h.role, SNPT_EXEC_USER, 1,
+				       &again), 0);
+	assert_int_equal(again, ru);
+	assert_true(shadow_get(ru, L2A).present);
 	check_protections(&h);
 	h_fini(&h);
 }
@@ -549,7 +634,7 @@ static void prefetch(void **state)
 	       h_peek(&h, gpt_entry_gpa(&h.pt, f, 2)) | PTE_A);
 	fake_mem_poke(h.mem, 0x900000ull, h_peek(&h, gpt_entry_gpa(&h.pt, a, 4)), 8);
 	assert_int_equal(snpt_get_root(h.s, 0x900000ull, h.role,
-				       SNPT_EXEC_SUPERVISOR, &other), 0);
+				       SNPT_EXEC_SUPERVISOR, 1, &other), 0);
 	assert_false(snpt_prefetch(h.s, other));
 	assert_false(snpt_prefetch(h.s, rt)); /* forgotten */
 	assert_false(shadow_get(rt, f + PAGE).present);
@@ -690,7 +775,7 @@ static void root_cache(void **state)
 	assert_int_equal(root(&h, SNPT_EXEC_USER), r[0]);
 	/* another role (here L1 NXE off) is another root */
 	other = cpu_role_shadow_npt(X86_CR4_PAE, LM, false);
-	assert_int_equal(snpt_get_root(h.s, NCR3, other, SNPT_EXEC_SUPERVISOR,
+	assert_int_equal(snpt_get_root(h.s, NCR3, other, SNPT_EXEC_SUPERVISOR, 1,
 				       &again), 0);
 	assert_int_not_equal(again, r[0]);
 	/* fill the cache with other nCR3s (each walks its own PML4 copy) */
@@ -699,14 +784,14 @@ static void root_cache(void **state)
 		uint64_t n = NCR3 + 0x1000000ull * i;
 
 		fake_mem_poke(h.mem, n, gpt_get(&h.pt, L2A, 4), 8);
-		assert_int_equal(snpt_get_root(h.s, n, h.role, 0, &r[i]), 0);
+		assert_int_equal(snpt_get_root(h.s, n, h.role, 0, 1, &r[i]), 0);
 		assert_int_equal(fault(&h, r[i], L2A, FINAL, 0, &out), SNPT_INSTALLED);
 	}
 	/* the role-other root was least recently used: evicted */
 	assert_int_equal(h.s->stats.evictions, 1);
 	for (unsigned i = 0; i < SNPT_MAX_ROOTS; i++) {
 		assert_int_equal(snpt_get_root(h.s, i ? NCR3 + 0x1000000ull * i : NCR3,
-					       h.role, 0, &again), 0);
+					       h.role, 0, 1, &again), 0);
 		assert_int_equal(again, r[i]); /* all cached: reused */
 		assert_true(shadow_get(again, L2A).present);
 	}
@@ -717,7 +802,7 @@ static void root_cache(void **state)
 	unsigned pool = F.pool_used, prot = F.nr_prot;
 
 	fake_mem_poke(h.mem, 0x7000000ull, gpt_get(&h.pt, L2A, 4), 8);
-	assert_int_equal(snpt_get_root(h.s, 0x7000000ull, h.role, 0, &r[8]),
+	assert_int_equal(snpt_get_root(h.s, 0x7000000ull, h.role, 0, 1, &r[8]),
 			 0);
 	assert_int_equal(h.s->stats.evictions, 2);
 	assert_int_equal(F.pool_used, pool - 4 + 1); /* 4 freed, 1 new root */
@@ -727,7 +812,7 @@ static void root_cache(void **state)
 			 r[8] == r[1] ? SNPT_INSTALLED : SNPT_STALE_ROOT);
 	assert_true(shadow_get(r[0], L2A).present);
 	/* a fresh root for an evicted key starts empty */
-	assert_int_equal(snpt_get_root(h.s, NCR3 + 0x1000000ull, h.role, 0,
+	assert_int_equal(snpt_get_root(h.s, NCR3 + 0x1000000ull, h.role, 0, 1,
 				       &again), 0);
 	assert_false(shadow_get(again, L2A).present);
 	h_fini(&h);
@@ -1068,7 +1153,7 @@ static void hostile_l1(void **state)
 	assert_int_equal(fault(&h, rt, 0xc0000000ull, FINAL, 0, &out),
 			 SNPT_L1_TABLE_UNREACHABLE);
 	/* nCR3 itself in the region (l1mem has nothing there) */
-	assert_int_equal(snpt_get_root(h.s, REGION, h.role, 0, &rr), 0);
+	assert_int_equal(snpt_get_root(h.s, REGION, h.role, 0, 1, &rr), 0);
 	assert_int_equal(fault(&h, rr, L2A, FINAL, 0, &out), SNPT_L1_TABLE_UNREACHABLE);
 	/* L2 gpas the 4-level shadow cannot map, unknown roots */
 	assert_int_equal(fault(&h, rt, 1ull << 48, FINAL, 0, &out), SNPT_BAD_ADDRESS);
@@ -1133,6 +1218,7 @@ int main(void)
 		cmocka_unit_test(coherence),
 		cmocka_unit_test(changed_under_walk),
 		cmocka_unit_test(unsync_until_flush),
+		cmocka_unit_test(asid_tags),
 		cmocka_unit_test(prefetch),
 		cmocka_unit_test(kvm_like_l1),
 		cmocka_unit_test(invlpga_and_flush),

@@ -333,7 +333,8 @@ static void *vcpu_thread(void *arg)
 	unsigned idx = (unsigned)(uintptr_t)arg;
 	uint64_t seed = 0x9e3779b97f4a7c15ull * (idx + 1), root;
 
-	if (snpt_smp_get_root(&group, idx, TB, role, SNPT_EXEC_SUPERVISOR, &root))
+	if (snpt_smp_get_root(&group, idx, TB, role, SNPT_EXEC_SUPERVISOR, 1,
+			      &root))
 		abort();
 	/* Phase 1: everything at once. */
 	for (unsigned op = 0; op < OPS; op++) {
@@ -349,7 +350,7 @@ static void *vcpu_thread(void *arg)
 
 			if (o == SNPT_STALE_ROOT &&
 			    snpt_smp_get_root(&group, idx, TB, role,
-					      SNPT_EXEC_SUPERVISOR, &root))
+					      SNPT_EXEC_SUPERVISOR, 1, &root))
 				abort();
 			if (o == SNPT_WATCHED_WRITE)
 				unwatch(out.l1_gpa);
@@ -396,7 +397,7 @@ static void *vcpu_thread(void *arg)
 				   (rnd(&seed) & 1 ? PFERR_WRITE : 0), 0, op, &out);
 		if (o == SNPT_STALE_ROOT &&
 		    snpt_smp_get_root(&group, idx, TB, role,
-				      SNPT_EXEC_SUPERVISOR, &root))
+				      SNPT_EXEC_SUPERVISOR, 1, &root))
 			abort();
 		if (o == SNPT_WATCHED_WRITE)
 			unwatch(out.l1_gpa);

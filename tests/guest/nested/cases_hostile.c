@@ -160,6 +160,51 @@ static int npt_leaf_to_hv(void)
 	return ok & hv_intact(&h);
 }
 
+/* The same leaf made present between a reflected #NPF and L1's next
+ * VMRUN, accessed and dirty already, so that nestvisor installs it at
+ * that VMRUN (the prefetch, docs/mmu.md §7.2) without L2 faulting again:
+ * L2 still reads and writes the sink, never the canary. */
+static int prefetch_leaf_to_hv(void)
+{
+	struct hv h;
+	struct vmcb *v = env.vmcb;
+	struct l2_gprs g;
+	uint64_t *pte = npt_entry(LVL_PT, NPT_IDX_DATA);
+	uint64_t gpa;
+	int ok;
+
+	if (!hv_info(&h))
+		return 0;
+	gpa = GPA_DATA + (h.canary_pa & 0xfff);
+	npt_reset();
+	fill(h.base, 0x6b);
+	*pte = 0;
+	vmcb_default(v, l2_write);
+	vmcb_use_npt(v);
+	g = (struct l2_gprs){ .rbx = gpa, .rcx = 0x4321 };
+	l2_run(v, &g);
+	ok = expect_exit(v, VMEXIT_NPF) &
+	     TAP_EXPECT_EQ("#NPF address", v->control.exit_info_2, gpa);
+	*pte = (h.canary_pa & PTE64_ADDR_4K) | PTE_P | PTE_RW | PTE_US |
+	       PTE_A | PTE_D;
+	v->control.tlb_control = TLB_CONTROL_DO_NOTHING;
+	g = (struct l2_gprs){ .rbx = gpa, .rcx = 0x4321 };
+	l2_resume(v, &g, v->save.rip);
+	ok &= expect_exit(v, VMEXIT_VMMCALL) &
+	      TAP_EXPECT_EQ("L1 sees L2's write in the sink",
+			    *(volatile uint64_t *)(uintptr_t)h.canary_pa,
+			    0x4321);
+	vmcb_default(v, l2_read);
+	vmcb_use_npt(v);
+	v->control.tlb_control = TLB_CONTROL_DO_NOTHING;
+	g = (struct l2_gprs){ .rbx = gpa ^ 8 }; /* the same page */
+	l2_run(v, &g);
+	ok &= expect_exit(v, VMEXIT_VMMCALL) &
+	      TAP_EXPECT_EQ("L2 reads the sink", g.rcx, 0x6b6b6b6b6b6b6b6bull);
+	npt_reset();
+	return ok & hv_intact(&h);
+}
+
 /* nCR3 inside the region: the walk reads the sink (zeros: nothing
  * present), so L2's first access is a not-present #NPF for L1. */
 static int ncr3_in_hv(void)
@@ -202,6 +247,7 @@ static const struct tap_case cases[] = {
 	{ "hostile.hsave_in_hypervisor_memory", hsave_in_hv },
 	{ "hostile.msrpm_iopm_in_hypervisor_memory", maps_in_hv },
 	{ "hostile.npt_leaf_to_hypervisor_page", npt_leaf_to_hv },
+	{ "hostile.prefetch_leaf_to_hypervisor_page", prefetch_leaf_to_hv },
 	{ "hostile.ncr3_in_hypervisor_memory", ncr3_in_hv },
 	{ "hostile.asid_at_or_above_cpuid_count", asid_beyond_count },
 };

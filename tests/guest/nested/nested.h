@@ -17,6 +17,7 @@
 #ifndef NV_GUEST_NESTED_H
 #define NV_GUEST_NESTED_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "svm/vmcb.h"
 #include "tests/guest/lib/tap.h"
@@ -176,6 +177,10 @@ struct case_list gif_cases(void);      /* cases_gif.c */
 struct case_list step_cases(void);     /* cases_step.c */
 struct case_list maps_cases(void);     /* cases_maps.c */
 struct case_list tlb_cases(void);      /* cases_tlb.c */
+struct case_list unsync_cases(void);   /* cases_unsync.c */
+/* cases_unsync.c: the finding cases whose name after "finding." has_option
+ * names (load option words); run alone (main.c). */
+struct case_list unsync_finding_cases(bool (*has_option)(const char *));
 struct case_list vmrun_cases(void);    /* cases_vmrun.c */
 struct case_list modes_cases(void);    /* cases_modes.c */
 struct case_list decode_cases(void);   /* cases_decode.c */
