@@ -19,7 +19,9 @@
  * after an early wake event: it resumes its devices and CPUs (Linux
  * brings its other CPUs back with INIT-SIPI-SIPI, svm/init_sipi.c) and
  * carries on under nestvisor.  Every other write (SLP_TYP without SLP_EN,
- * S5 power-off, S4, S1) is performed as written.
+ * S5 power-off, S4, S1) is performed as written.  The same rule holds
+ * where PM1 control is also reached in memory (AMD's FCH's AcpiMmio,
+ * svm/fch_pm.c): acpi_sleep_refuse() is the one refusal.
  */
 #include "svm/acpi_sleep.h"
 #include "core/log.h"
@@ -111,6 +113,26 @@ static uint32_t reg_bits(uint16_t base, uint16_t port, uint32_t v,
 					(uint64_t)v >> -shift) & 0xffff);
 }
 
+int acpi_sleep_s3_typ(void)
+{
+	return pm1.offered ? pm1.typ_a : -1;
+}
+
+void acpi_sleep_refuse(struct cpu *cpu, uint8_t typ, const char *where,
+		       uint64_t addr)
+{
+	__atomic_store_n(&wake_pending, 1, __ATOMIC_RELEASE);
+	if (__atomic_fetch_add(&nr_refused, 1, __ATOMIC_RELAXED) < 8)
+		log_info("CPU %u: L1 asks for ACPI S3 (SLP_TYP %u with SLP_EN "
+			 "at %s 0x%lx): refused, L1 wakes at once", cpu->idx,
+			 typ, where, addr);
+}
+
+void acpi_sleep_wake_ack(void)
+{
+	__atomic_store_n(&wake_pending, 0, __ATOMIC_RELEASE);
+}
+
 uint64_t acpi_sleep_io(struct cpu *cpu, uint16_t port, unsigned size,
 		       bool in, uint64_t rax)
 {
@@ -136,20 +158,14 @@ uint64_t acpi_sleep_io(struct cpu *cpu, uint16_t port, unsigned size,
 		uint8_t s3 = cnt == pm1.cnt_a ? pm1.typ_a : pm1.typ_b;
 
 		bits = reg_bits(cnt, port, v, size, &mask);
-		if ((mask & ACPI_PM1_SLP_EN) && (bits & ACPI_PM1_SLP_EN) &&
-		    (mask & (7u << 10)) == (7u << 10) &&
-		    ACPI_PM1_SLP_TYP(bits) == s3) {
-			__atomic_store_n(&wake_pending, 1, __ATOMIC_RELEASE);
-			if (nr_refused++ < 8)
-				log_info("CPU %u: L1 asks for ACPI S3 (SLP_TYP %u "
-					 "with SLP_EN at port 0x%x): refused, L1 "
-					 "wakes at once", cpu->idx, s3, port);
+		if (acpi_pm1_cnt_sleeps(bits, mask, s3)) {
+			acpi_sleep_refuse(cpu, s3, "port", port);
 			return rax;
 		}
 	} else {
 		bits = reg_bits(sts, port, v, size, &mask);
 		if ((mask & ACPI_PM1_WAK_STS) && (bits & ACPI_PM1_WAK_STS))
-			__atomic_store_n(&wake_pending, 0, __ATOMIC_RELEASE);
+			acpi_sleep_wake_ack();
 	}
 	port_out(port, size, v);
 	return rax;

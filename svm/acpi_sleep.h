@@ -9,13 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "svm/acpi_pm1.h"
 #include "svm/launch.h"
-
-/* ACPI 6.4 §4.8.3.1 PM1 status (WAK_STS), §4.8.3.2 PM1 control (SLP_TYP
- * bits 12:10, SLP_EN). */
-#define ACPI_PM1_WAK_STS   (1u << 15)
-#define ACPI_PM1_SLP_EN    (1u << 13)
-#define ACPI_PM1_SLP_TYP(v) (((v) >> 10) & 7u)
 
 struct cpu;
 
@@ -29,5 +24,19 @@ bool acpi_sleep_owns(uint16_t port, unsigned size);
  * the guest has it afterwards. */
 uint64_t acpi_sleep_io(struct cpu *cpu, uint16_t port, unsigned size,
 		       bool in, uint64_t rax);
+
+/* \_S3's SLP_TYP for PM1a, or -1 when S3 is not watched (no \_S3, or
+ * PM1 control is not a port nestvisor intercepts). */
+int acpi_sleep_s3_typ(void);
+
+/* L1 asked for S3 (SLP_TYP typ with SLP_EN) by writing PM1 control at
+ * where addr ("port" 0x604, "AcpiMmio" 0xfed80804): refused, nothing
+ * written, and WAK_STS shown at the PM1 status port from now on. */
+void acpi_sleep_refuse(struct cpu *cpu, uint8_t typ, const char *where,
+		       uint64_t addr);
+
+/* L1 wrote WAK_STS (write-1-to-clear) elsewhere than at the status
+ * port: the wake shown after a refusal is over. */
+void acpi_sleep_wake_ack(void);
 
 #endif

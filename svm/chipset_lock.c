@@ -10,7 +10,9 @@
  *    (fch_pm_ids()): the FCH's PM registers that place the ACPI blocks
  *    (svm/fch_pm.h), through the index/data ports CD6h/CD7h (intercepted
  *    in the IOPM) and through AcpiMmio (its first page, whose PM block
- *    is at +300h, read-only in L1's NPT).
+ *    is at +300h, read-only in L1's NPT); a store there to the ACPI
+ *    block's PM1 registers (+800h) is decided as at their ports
+ *    (fch_acpimmio_store(), svm/acpi_sleep.c).
  * Writes to them are dropped, reads return the real values, so the ECAM
  * base and the PM1 ports stay where the firmware put them and the FADT
  * and MCFG say.  Other chipsets: nothing is locked (AMD's ECAM base is
@@ -30,6 +32,7 @@
 #include "core/hvmem.h"
 #include "core/log.h"
 #include "mm/pte.h"
+#include "svm/acpi_sleep.h"
 #include "svm/apic.h"
 #include "svm/fch_pm.h"
 #include "svm/insn.h"
@@ -170,6 +173,7 @@ void chipset_mmio_write(struct cpu *cpu, uint64_t gpa)
 {
 	uint16_t bdf = (uint16_t)((gpa - ecam) >> 12), reg = gpa & 0xfff;
 	bool acpimmio = fch && (gpa & ~0xfffull) == FCH_ACPIMMIO;
+	enum fch_store what;
 	struct insn in;
 	uint64_t v;
 
@@ -183,13 +187,28 @@ void chipset_mmio_write(struct cpu *cpu, uint64_t gpa)
 	v = guest_store_value(cpu, &in);
 	if (in.width < 8)
 		v &= (1ull << (8 * in.width)) - 1;
-	if (reg + in.width > 0x1000 ||
-	    (acpimmio ? fch_pm_mmio_locked(reg, in.width) :
-			pci_write_locked(bdf, reg, in.width)))
+	what = reg + in.width > 0x1000 ? FCH_STORE_DROP :
+	       acpimmio ? fch_acpimmio_store(reg, in.width, v,
+					     acpi_sleep_s3_typ()) :
+	       pci_write_locked(bdf, reg, in.width) ? FCH_STORE_DROP :
+						     FCH_STORE_WRITE;
+	switch (what) {
+	case FCH_STORE_DROP:
 		log_info_limited("L1 wrote 0x%lx to a locked register (%s "
 				 "0x%lx): dropped", v,
 				 acpimmio ? "AcpiMmio" : "ECAM", gpa);
-	else
+		break;
+	case FCH_STORE_SLEEP:
+		acpi_sleep_refuse(cpu, (uint8_t)acpi_sleep_s3_typ(), "AcpiMmio",
+				  gpa);
+		break;
+	case FCH_STORE_WAKE_ACK:
 		mmio_store(gpa, v, in.width);
+		acpi_sleep_wake_ack();
+		break;
+	case FCH_STORE_WRITE:
+		mmio_store(gpa, v, in.width);
+		break;
+	}
 	guest_advance_rip(cpu, in.len);
 }

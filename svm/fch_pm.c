@@ -25,6 +25,41 @@ bool fch_pm_mmio_locked(unsigned off, unsigned width)
 	return false;
 }
 
+/* The 16 bits a store of width bytes of v at off writes to the register
+ * at reg (mask: which of them it writes). */
+static uint32_t reg16(unsigned reg, unsigned off, unsigned width, uint64_t v,
+		      uint32_t *mask)
+{
+	uint32_t bits = 0;
+
+	*mask = 0;
+	for (unsigned i = 0; i < width; i++) {
+		unsigned o = off + i;
+
+		if (o >= reg && o < reg + 2) {
+			bits |= (uint32_t)((v >> (8 * i)) & 0xff) << (8 * (o - reg));
+			*mask |= 0xffu << (8 * (o - reg));
+		}
+	}
+	return bits;
+}
+
+enum fch_store fch_acpimmio_store(unsigned off, unsigned width, uint64_t v,
+				  int s3_typ)
+{
+	uint32_t bits, mask;
+
+	if (fch_pm_mmio_locked(off, width))
+		return FCH_STORE_DROP;
+	bits = reg16(FCH_ACPIMMIO_ACPI + FCH_ACPI_PM1_CNT, off, width, v, &mask);
+	if (s3_typ >= 0 && acpi_pm1_cnt_sleeps(bits, mask, (uint8_t)s3_typ))
+		return FCH_STORE_SLEEP;
+	bits = reg16(FCH_ACPIMMIO_ACPI + FCH_ACPI_PM1_STS, off, width, v, &mask);
+	if (bits & mask & ACPI_PM1_WAK_STS)
+		return FCH_STORE_WAKE_ACK;
+	return FCH_STORE_WRITE;
+}
+
 bool fch_pm_ids(uint16_t vendor, uint16_t device)
 {
 	/* SMBus controllers of the SB7x0/SB8x0 (ATI 4385h) and of the

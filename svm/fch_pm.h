@@ -20,6 +20,17 @@
  * and SMI command ports stay those the FADT names, where nestvisor traps
  * them (svm/acpi_sleep.c, svm/smi_cmd.c).
  *
+ * AcpiMmio's ACPI block, at +800h, presents the ACPI registers in memory
+ * (the FCH register guides' "ACPI registers", in AcpiMmio; the offsets as
+ * coreboot's AMD common block names them): PM1 status +00h, PM1 enable
+ * +02h, PM1 control +04h, PM timer +08h, CPU control +0Ch, GPE0 status
+ * +14h, GPE0 enable +18h.  These are the registers the PM1 ports reach,
+ * so a store there gets the port's outcome (svm/acpi_sleep.c): SLP_TYP of
+ * S3 with SLP_EN to PM1 control is refused as an immediate wake, nothing
+ * written; WAK_STS written to PM1 status ends the wake shown; every other
+ * store is performed (S5, S4, S1 as at the port).  Nothing else in the
+ * block sleeps or places a block.
+ *
  * The index is virtual, one for the machine as the device has one: L1's
  * write of CD6h only records it; an access to CD7h writes the real
  * index and makes the access under one lock, so no other CPU's index
@@ -32,11 +43,15 @@
 #include <stdint.h>
 
 #include "mm/spinlock.h"
+#include "svm/acpi_pm1.h"
 
 #define FCH_PM_INDEX     0xcd6u
 #define FCH_PM_DATA      0xcd7u
 #define FCH_ACPIMMIO     0xfed80000ull
 #define FCH_ACPIMMIO_PM  0x300u        /* the PM block in AcpiMmio */
+#define FCH_ACPIMMIO_ACPI 0x800u       /* the ACPI block in AcpiMmio */
+#define FCH_ACPI_PM1_STS 0x00u         /* in the ACPI block */
+#define FCH_ACPI_PM1_CNT 0x04u
 
 /* Is PM register reg one nestvisor holds? */
 bool fch_pm_reg_locked(unsigned reg);
@@ -44,6 +59,20 @@ bool fch_pm_reg_locked(unsigned reg);
 /* Does a store of width bytes at offset off of AcpiMmio's first page
  * touch a held PM register? */
 bool fch_pm_mmio_locked(unsigned off, unsigned width);
+
+/* What a store to AcpiMmio's first page does. */
+enum fch_store {
+	FCH_STORE_WRITE,        /* performed */
+	FCH_STORE_DROP,         /* touches a held PM register: dropped */
+	FCH_STORE_SLEEP,        /* an S3 request: refused as at the port */
+	FCH_STORE_WAKE_ACK,     /* WAK_STS written: performed, wake over */
+};
+
+/* A store of width bytes (1, 2, 4, 8) of v at offset off of AcpiMmio's
+ * first page, with s3_typ \_S3's SLP_TYP for PM1a (-1: S3 not watched,
+ * as at the port). */
+enum fch_store fch_acpimmio_store(unsigned off, unsigned width, uint64_t v,
+				  int s3_typ);
 
 /* Do the PCI IDs of 00:14.0 (the FCH's SMBus controller) say AMD FCH? */
 bool fch_pm_ids(uint16_t vendor, uint16_t device);

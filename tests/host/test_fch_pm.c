@@ -3,8 +3,10 @@
  * svm/fch_pm.c against a fake FCH: 256 PM registers behind an index port
  * (CD6h) and a data port (CD7h), and a log of other ports' bytes.  The
  * held registers (24h-27h, 60h-6Bh) and the AcpiMmio layout (PM block at
- * +300h) are written out here from the FCH register guides' PM register
- * map, not taken from the code under test.
+ * +300h; ACPI block at +800h with PM1 status at +00h, PM1 enable at +02h,
+ * PM1 control at +04h) are written out here from the FCH register guides'
+ * PM and ACPI register maps, and the PM1 bits from ACPI 6.4 §4.8.3 (SLP_TYP
+ * 12:10, SLP_EN 13, WAK_STS 15), not taken from the code under test.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -149,6 +151,89 @@ static void test_mmio(void **state)
 	assert_false(fch_pm_mmio_locked(0x462, 2));
 }
 
+/* PM1 control asking for sleeping state typ (ACPI 6.4 §4.8.3.2.1). */
+#define SLEEP(typ) ((uint64_t)(typ) << 10 | 1u << 13)
+
+static void test_acpi_block_sleep(void **state)
+{
+	(void)state;
+	/* \_S3's SLP_TYP is 3 here: S3 at PM1 control (+804h) refused. */
+	assert_int_equal(fch_acpimmio_store(0x804, 2, SLEEP(3), 3),
+			 FCH_STORE_SLEEP);
+	assert_int_equal(fch_acpimmio_store(0x804, 4, SLEEP(3) | 1, 3),
+			 FCH_STORE_SLEEP);
+	/* As its high byte alone (SLP_TYP and SLP_EN are both there). */
+	assert_int_equal(fch_acpimmio_store(0x805, 1, SLEEP(3) >> 8, 3),
+			 FCH_STORE_SLEEP);
+	/* Inside wider stores: from PM1 enable, from PM1 status, and one
+	 * that starts in the byte before PM1 control. */
+	assert_int_equal(fch_acpimmio_store(0x802, 4, SLEEP(3) << 16, 3),
+			 FCH_STORE_SLEEP);
+	assert_int_equal(fch_acpimmio_store(0x800, 8, SLEEP(3) << 32, 3),
+			 FCH_STORE_SLEEP);
+	assert_int_equal(fch_acpimmio_store(0x803, 4, SLEEP(3) << 8, 3),
+			 FCH_STORE_SLEEP);
+	/* Another \_S3 value: the rule follows it. */
+	assert_int_equal(fch_acpimmio_store(0x804, 2, SLEEP(5), 5),
+			 FCH_STORE_SLEEP);
+	assert_int_equal(fch_acpimmio_store(0x804, 2, SLEEP(3), 5),
+			 FCH_STORE_WRITE);
+	/* Performed as at the port: other SLP_TYP values (S5, S4, S1),
+	 * SLP_TYP without SLP_EN, the low byte alone, SCI_EN. */
+	assert_int_equal(fch_acpimmio_store(0x804, 2, SLEEP(7), 3),
+			 FCH_STORE_WRITE);
+	assert_int_equal(fch_acpimmio_store(0x804, 2, SLEEP(6), 3),
+			 FCH_STORE_WRITE);
+	assert_int_equal(fch_acpimmio_store(0x804, 2, SLEEP(1), 3),
+			 FCH_STORE_WRITE);
+	assert_int_equal(fch_acpimmio_store(0x804, 2, 3u << 10, 3),
+			 FCH_STORE_WRITE);
+	assert_int_equal(fch_acpimmio_store(0x804, 1, SLEEP(3), 3),
+			 FCH_STORE_WRITE);
+	assert_int_equal(fch_acpimmio_store(0x804, 2, 1, 3), FCH_STORE_WRITE);
+	/* S3 not watched at the port (no \_S3): not refused here either. */
+	assert_int_equal(fch_acpimmio_store(0x804, 2, SLEEP(3), -1),
+			 FCH_STORE_WRITE);
+	/* The same value elsewhere: PM1 enable, the timer, other blocks. */
+	assert_int_equal(fch_acpimmio_store(0x802, 2, SLEEP(3), 3),
+			 FCH_STORE_WRITE);
+	assert_int_equal(fch_acpimmio_store(0x808, 2, SLEEP(3), 3),
+			 FCH_STORE_WRITE);
+	assert_int_equal(fch_acpimmio_store(0x304, 2, SLEEP(3), 3),
+			 FCH_STORE_WRITE);
+	assert_int_equal(fch_acpimmio_store(0x704, 2, SLEEP(3), 3),
+			 FCH_STORE_WRITE);
+	assert_int_equal(fch_acpimmio_store(0x904, 2, SLEEP(3), 3),
+			 FCH_STORE_WRITE);
+	assert_int_equal(fch_acpimmio_store(0x806, 2, SLEEP(3), 3),
+			 FCH_STORE_WRITE);
+	/* The PM block's held registers are still dropped. */
+	assert_int_equal(fch_acpimmio_store(0x362, 2, 0x1234, 3),
+			 FCH_STORE_DROP);
+	assert_int_equal(fch_acpimmio_store(0x324, 1, 0, -1), FCH_STORE_DROP);
+}
+
+static void test_acpi_block_wake(void **state)
+{
+	(void)state;
+	/* WAK_STS (PM1 status bit 15) written 1: the wake shown ends. */
+	assert_int_equal(fch_acpimmio_store(0x800, 2, 0x8000, 3),
+			 FCH_STORE_WAKE_ACK);
+	assert_int_equal(fch_acpimmio_store(0x801, 1, 0x80, 3),
+			 FCH_STORE_WAKE_ACK);
+	assert_int_equal(fch_acpimmio_store(0x800, 4, 0xffff8000, -1),
+			 FCH_STORE_WAKE_ACK);
+	/* Other status bits, or bit 15 of PM1 enable, do not. */
+	assert_int_equal(fch_acpimmio_store(0x800, 2, 0x0001, 3),
+			 FCH_STORE_WRITE);
+	assert_int_equal(fch_acpimmio_store(0x800, 1, 0x80, 3),
+			 FCH_STORE_WRITE);
+	assert_int_equal(fch_acpimmio_store(0x802, 2, 0x8000, 3),
+			 FCH_STORE_WRITE);
+	assert_int_equal(fch_acpimmio_store(0x300, 2, 0x8000, 3),
+			 FCH_STORE_WRITE);
+}
+
 static void test_ids(void **state)
 {
 	(void)state;
@@ -167,6 +252,8 @@ int main(void)
 		cmocka_unit_test_setup(test_index_is_nestvisors, setup),
 		cmocka_unit_test_setup(test_wide_access, setup),
 		cmocka_unit_test(test_mmio),
+		cmocka_unit_test(test_acpi_block_sleep),
+		cmocka_unit_test(test_acpi_block_wake),
 		cmocka_unit_test(test_ids),
 	};
 
