@@ -117,8 +117,11 @@ int chipset_lock_init(uint64_t ecam_base, uint8_t *iopm)
 		rc = protect_page(FCH_ACPIMMIO);
 		log_info("AMD FCH (00:14.0 %04x:%04x): PM registers 24h-27h and "
 			 "60h-6Bh locked (ports CD6h/CD7h, AcpiMmio 0x%lx): L1's "
-			 "writes to them are dropped", id & 0xffff, id >> 16,
-			 (uint64_t)(FCH_ACPIMMIO + FCH_ACPIMMIO_PM));
+			 "writes to them are dropped; S3 at PM1 control in "
+			 "AcpiMmio 0x%lx refused as at the port", id & 0xffff,
+			 id >> 16, (uint64_t)(FCH_ACPIMMIO + FCH_ACPIMMIO_PM),
+			 (uint64_t)(FCH_ACPIMMIO + FCH_ACPIMMIO_ACPI +
+				    FCH_ACPI_PM1_CNT));
 	}
 	outl(PCI_CONFIG_ADDRESS, saved);
 	return rc;

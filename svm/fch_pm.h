@@ -21,15 +21,16 @@
  * them (svm/acpi_sleep.c, svm/smi_cmd.c).
  *
  * AcpiMmio's ACPI block, at +800h, presents the ACPI registers in memory
- * (the FCH register guides' "ACPI registers", in AcpiMmio; the offsets as
- * coreboot's AMD common block names them): PM1 status +00h, PM1 enable
- * +02h, PM1 control +04h, PM timer +08h, CPU control +0Ch, GPE0 status
- * +14h, GPE0 enable +18h.  These are the registers the PM1 ports reach,
- * so a store there gets the port's outcome (svm/acpi_sleep.c): SLP_TYP of
- * S3 with SLP_EN to PM1 control is refused as an immediate wake, nothing
- * written; WAK_STS written to PM1 status ends the wake shown; every other
- * store is performed (S5, S4, S1 as at the port).  Nothing else in the
- * block sleeps or places a block.
+ * (the FCH register guides' "ACPI registers"; AMD's PPR for Cezanne,
+ * family 19h model 50h, lists them at PM +500h, which is AcpiMmio +800h;
+ * the offsets as coreboot's AMD common block names them): PM1 status
+ * +00h, PM1 enable +02h, PM1 control +04h, PM timer +08h, CPU control
+ * +0Ch, GPE0 status +14h, GPE0 enable +18h.  These are the registers the
+ * PM1 ports reach, so a store there gets the port's outcome
+ * (svm/acpi_sleep.c): SLP_TYP of S3 with SLP_EN to PM1 control is refused
+ * as an immediate wake, nothing written; WAK_STS written to PM1 status
+ * ends the wake shown; every other store is performed (S5, S4, S1 as at
+ * the port).  Nothing else in the block sleeps or places a block.
  *
  * The index is virtual, one for the machine as the device has one: L1's
  * write of CD6h only records it; an access to CD7h writes the real
