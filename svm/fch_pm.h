@@ -30,7 +30,8 @@
  * (svm/acpi_sleep.c): SLP_TYP of S3 with SLP_EN to PM1 control is refused
  * as an immediate wake, nothing written; WAK_STS written to PM1 status
  * ends the wake shown; every other store is performed (S5, S4, S1 as at
- * the port).  Nothing else in the block sleeps or places a block.
+ * the port).  Of the block's registers only PM1 control can put the
+ * machine to sleep (ACPI 6.4 §4.8.3), and none places a block.
  *
  * The index is virtual, one for the machine as the device has one: L1's
  * write of CD6h only records it; an access to CD7h writes the real
