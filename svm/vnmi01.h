@@ -6,6 +6,9 @@
  * it when L1 is ready, setting V_NMI_MASK (bit 12) until L1's IRET.  L1's
  * NMI handler then blocks only virtual NMIs: the physical NMIs other CPUs
  * kick it with (svm/smp.c) still exit through vmcb01's NMI intercept.
+ * With V_NMI_ENABLE, an NMI given through EVENTINJ (one whose delivery an
+ * exit interrupted, re-injected by svm/inject.c) sets V_NMI_MASK too
+ * (APM Vol. 2 §15.21.10), so it also masks only virtual NMIs.
  * Without vNMI, L1's NMIs are injected (EVENTINJ), which blocks physical
  * NMIs until L1's IRET: docs/security.md, "A kick that never arrives".
  * The rules around it (GIF, L2) are svm/nmi.c's.  Pure, on a VMCB's
