@@ -5,10 +5,9 @@
 #include "core/panic.h"
 #include "core/x86.h"
 
-/* One IDT for every CPU (the same gates); each CPU has its own GDT and TSS
- * (struct host_desc): LTR marks the TSS descriptor busy, and the IST stack
- * is per CPU. */
-static struct idt_gate host_idt[32] __attribute__((aligned(16)));
+/* Each CPU has its own GDT, TSS and IDT (struct host_desc): LTR marks the
+ * TSS descriptor busy, the IST stack is per CPU, and each CPU fills its
+ * own IDT, so that none rewrites gates another CPU may be using. */
 extern const uint64_t host_trap_stubs[32];
 
 void host_env_load(struct host_desc *d, uint64_t ist_top)
@@ -33,7 +32,7 @@ void host_env_load(struct host_desc *d, uint64_t ist_top)
 
 	for (unsigned v = 0; v < 32; v++) {
 		uint64_t h = host_trap_stubs[v];
-		host_idt[v] = (struct idt_gate){
+		d->idt[v] = (struct idt_gate){
 			.offset_lo = (uint16_t)h,
 			.selector = HOST_CS,
 			/* NMI, #DF, #MC on IST1: they may hit a bad stack. */
@@ -46,7 +45,7 @@ void host_env_load(struct host_desc *d, uint64_t ist_top)
 	}
 
 	gdtr = (struct desc_ptr){ sizeof(d->gdt) - 1, (uint64_t)&d->gdt };
-	idtr = (struct desc_ptr){ sizeof(host_idt) - 1, (uint64_t)host_idt };
+	idtr = (struct desc_ptr){ sizeof(d->idt) - 1, (uint64_t)d->idt };
 	__asm__ volatile(
 		"lgdt %0\n\t"
 		"pushq %2\n\t"

@@ -32,13 +32,18 @@ _Static_assert(__builtin_offsetof(struct host_gdt, code) == HOST_CS &&
 	       __builtin_offsetof(struct host_gdt, tss) == HOST_TSS &&
 	       sizeof(struct host_gdt) == 40, "the host GDT's selectors");
 
+/* One CPU's host descriptor tables: GDT, TSS and IDT (the 32 exception
+ * vectors), allocated with the CPU's other host state (svm/smp.h,
+ * struct park_area).  The IDT is per CPU like the rest: each CPU writes
+ * only its own when it takes over (CPUs take over concurrently), and no
+ * CPU's host mode depends on memory another CPU writes. */
 struct host_desc {
 	struct host_gdt gdt __attribute__((aligned(16)));
 	struct tss64 tss;
+	struct idt_gate idt[32] __attribute__((aligned(16)));
 };
 
-/* Loads this CPU's host GDT (reloading CS/DS/ES/SS), TR and the shared
- * IDT.  ist_top (16-byte aligned) is the top of this CPU's stack for NMI,
+/* Loads this CPU's host GDT (reloading CS/DS/ES/SS), TR and IDT.  ist_top (16-byte aligned) is the top of this CPU's stack for NMI,
  * #DF and #MC; the 8 bytes at ist_top, just above the frames pushed there,
  * count the NMIs this CPU took in host mode (core/idt.S): only inside the
  * GIF windows that svm/nmi.c (to collect a pending NMI) and svm/smi.c

@@ -34,7 +34,12 @@
  * so the wait stands where the synchronous shootdown stood.  Nobody waits
  * with prot_lock held: the other vCPUs' faults, pins, L1 writes and
  * is-protected checks go on meanwhile, and several protections share a
- * shootdown.
+ * shootdown.  A release (the page writable again) needs no flush, but
+ * what follows it may: nestvisor merges the tables it split for the
+ * page back into large pages and must shoot down before it frees them.
+ * That is hooks.released, called after prot_lock is dropped; it takes
+ * its own lock and checks L1's NPT as it is then, so a protection in
+ * between (of this page or of a neighbour) only leaves less to merge.
  *
  * Invariants and why they hold.
  *  I1. An entry in any vCPU's shadow was built from L1 tables whose pages
@@ -82,9 +87,11 @@
  *  I4. No deadlock.  Lock order: a vCPU lock, then prot_lock, then
  *      whatever hooks.write_protect takes.  No one holds two vCPU locks
  *      (snpt_smp_l1_write takes them one after the other).  The shootdown
- *      (hooks.flush, with at most the caller's own vCPU lock held) waits
- *      only for CPUs in guest mode, and a CPU that holds or waits for any
- *      of these locks is in host mode.
+ *      (hooks.flush, with at most the caller's own vCPU lock held, and
+ *      hooks.released's, with at most one vCPU lock held: the caller's or
+ *      the one a zap of another vCPU's MMU holds) waits only for CPUs in
+ *      guest mode to exit once, and a CPU that holds or waits for any of
+ *      these locks is in host mode.
  * L1's TLB_CONTROL and INVLPGA reach the one vCPU they were issued on
  * (snpt_smp_invlpga, snpt_smp_flush under its lock); its shadow was
  * coherent already, so they need only flush that CPU's TLB.
@@ -145,16 +152,25 @@ static uint32_t prot_add(struct snpt_smp *g, uint64_t page)
 }
 
 /* Under prot_lock: entry e lost a use or a pin; writable again if it has
- * none left. */
-static void prot_put(struct snpt_smp *g, uint32_t e)
+ * none left.  True if it was released: the caller calls released() once
+ * it has dropped prot_lock. */
+static bool prot_put(struct snpt_smp *g, uint32_t e)
 {
 	uint64_t page = g->prot[e].page;
 
 	if (g->prot[e].count || g->prot[e].pins)
-		return;
+		return false;
 	prot_remove(g, e);
 	g->hooks.write_protect(g->hooks.ctx, page, false);
 	g->stats.releases++;
+	return true;
+}
+
+/* Without prot_lock: the rest of a release ("Flushes" above). */
+static void released(struct snpt_smp *g, uint64_t page)
+{
+	if (g->hooks.released)
+		g->hooks.released(g->hooks.ctx, page);
 }
 
 /*
@@ -191,6 +207,7 @@ static int smp_protect(void *ctx, uint64_t page, bool wp)
 	struct snpt_smp *g = v->group;
 	uint64_t seq = 0;
 	uint32_t e;
+	bool gone = false;
 	int rc = 0;
 
 	spin_lock(&g->prot_lock);
@@ -206,9 +223,11 @@ static int smp_protect(void *ctx, uint64_t page, bool wp)
 		}
 	} else if (e != SNPT_SMP_NONE && g->prot[e].count) {
 		g->prot[e].count--;
-		prot_put(g, e);
+		gone = prot_put(g, e);
 	}
 	spin_unlock(&g->prot_lock);
+	if (gone)
+		released(g, page);
 	if (seq)
 		wait_flushed(g, seq);
 	return rc;
@@ -248,16 +267,20 @@ int snpt_smp_pin(struct snpt_smp *g, uint64_t l1_gpa)
 
 void snpt_smp_unpin(struct snpt_smp *g, uint64_t l1_gpa)
 {
+	uint64_t page = l1_gpa & ~0xfffull;
+	bool gone = false;
 	uint32_t e;
 
 	spin_lock(&g->prot_lock);
-	e = prot_find(g, l1_gpa & ~0xfffull);
+	e = prot_find(g, page);
 	if (e != SNPT_SMP_NONE && g->prot[e].pins) {
 		g->prot[e].pins--;
 		__atomic_store_n(&g->nr_pins, g->nr_pins - 1, __ATOMIC_SEQ_CST);
-		prot_put(g, e);
+		gone = prot_put(g, e);
 	}
 	spin_unlock(&g->prot_lock);
+	if (gone)
+		released(g, page);
 }
 
 bool snpt_smp_is_pinned(struct snpt_smp *g, uint64_t l1_gpa)

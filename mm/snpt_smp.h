@@ -50,6 +50,15 @@ struct snpt_smp_hooks {
 	 * without any lock of this layer, possibly by several CPUs at once.
 	 */
 	void (*flush)(void *ctx);
+	/*
+	 * After write_protect(page, false), once prot_lock is dropped (the
+	 * caller's vCPU lock may still be held): what a release leaves to
+	 * do that may wait for other CPUs (nestvisor: merging L1's NPT back
+	 * into large pages, and the shootdown before the tables it frees
+	 * are reused).  The page may be protected again meanwhile.  May be
+	 * NULL.
+	 */
+	void (*released)(void *ctx, uint64_t l1_page);
 	void *ctx;
 };
 

@@ -71,6 +71,7 @@
 #include "svm/intercepts.h"
 #include "svm/nested_internal.h"
 #include "svm/smp.h"
+#include "svm/vnmi01.h"
 
 static struct spinlock ipi_lock = SPINLOCK_INIT;
 
@@ -160,6 +161,7 @@ void vcpu_init_state(struct cpu *cpu)
 			 "mov %0, %%dr3" ::"r"(0ull));
 
 	c->int_ctl &= ~(V_TPR_MASK | V_IRQ);
+	vnmi01_setup(c, vnmi01_on(c)); /* no NMI pending or in service */
 	c->int_state = 0;
 	c->event_inj = (union svm_event){ 0 };
 	c->event_inj_err = 0;

@@ -62,6 +62,7 @@
 #include "svm/intercepts.h"
 #include "svm/nested_internal.h"
 #include "svm/smi_cmd.h"
+#include "svm/vnmi01.h"
 
 /* Does the CPU's vGIF run L2's virtual GIF (vmcb02 carries L1's V_GIF
  * bits and does not intercept L2's CLGI/STGI)?  Not while L2's EFER.SVME
@@ -189,6 +190,10 @@ static void set_gif(struct cpu *cpu, bool gif, bool vgif_ok)
 	struct vmcb_control *c01 = &cpu->vmcb01->control;
 
 	n->gif = gif;
+	/* An NMI posted in vmcb01's V_NMI and not yet taken by L1 waits for
+	 * the GIF, or goes to L2's context, as a held one (svm/nmi.c). */
+	if ((!gif || n->guest_mode) && vnmi01_take_back(c01))
+		cpu->nmi_pending = true;
 	n->l1_vgif = !gif && !n->guest_mode && vgif_ok && l1_vgif_ok(cpu);
 	c01->int_ctl &= ~(V_INTR_MASKING | V_GIF | V_GIF_ENABLE);
 	if (n->l1_vgif)

@@ -198,7 +198,6 @@ static void flush_every_cpu(void)
 static int l1_write_protect(void *ctx, uint64_t page, bool wp)
 {
 	uint64_t hpa = hvmem_backing(page);
-	int err;
 
 	(void)ctx;
 	if (page >= hvmem.phys_limit)
@@ -209,12 +208,18 @@ static int l1_write_protect(void *ctx, uint64_t page, bool wp)
 		hpa = page;
 	log_trace("%s L1 page 0x%lx in L1's NPT",
 		  wp ? "write-protect" : "release", page);
-	err = hvmem_npt_map(page, hpa, PTE_P | PTE_US | (wp ? 0 : PTE_RW));
-	if (err)
-		return err;
-	if (!wp) /* the large pages split for it come back where they can */
-		hvmem_npt_merge(page, gbpages, flush_every_cpu);
-	return 0;
+	return hvmem_npt_map(page, hpa, PTE_P | PTE_US | (wp ? 0 : PTE_RW));
+}
+
+/* The group's hook after a release, outside its lock: the large pages
+ * split for the page come back where they can, after a shootdown
+ * (hvmem_npt_merge checks L1's NPT as it is now, under its own lock). */
+static void l1_released(void *ctx, uint64_t page)
+{
+	(void)ctx;
+	if (page >= hvmem.phys_limit || holds_emulated(page, page + 4096))
+		return;
+	hvmem_npt_merge(page, gbpages, flush_every_cpu);
 }
 
 /* The group's other hook: the shootdown after protections, which only
@@ -228,7 +233,8 @@ static void l1_flush(void *ctx)
 int nested_npt_global_init(bool gb)
 {
 	struct snpt_smp_hooks hooks = { .write_protect = l1_write_protect,
-					.flush = l1_flush };
+					.flush = l1_flush,
+					.released = l1_released };
 	struct snpt_smp_prot *prot =
 		hv_alloc((SNPT_SMP_PROT_SLOTS * sizeof(*prot) + 4095) / 4096);
 

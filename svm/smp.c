@@ -45,9 +45,10 @@
  * VMRUN come after I2, so T2 sees entry_req and then the flag, or a
  * later T2 already took it and flushed after I1.  I never waits for a CPU
  * in host mode, so two CPUs shooting down at once, or a CPU in host mode
- * that waits for a lock I holds, cannot deadlock with I.  (I can wait for
- * a guest that keeps NMIs blocked: L1 inside its own NMI handler; the
- * kick is then taken at L1's IRET.)
+ * that waits for a lock I holds, cannot deadlock with I.  (On a CPU without vNMI, I
+ * can wait for a guest that keeps NMIs blocked: L1 inside its own NMI
+ * handler; the kick is then taken at L1's IRET.  With vNMI, L1's NMIs
+ * mask only virtual NMIs, svm/vnmi01.h, and kicks still exit.)
  *
  * Write-protection only (smp_flush_l1_writes): I does not wait for a T
  * whose in_guest is 2.  T runs L2 with vmcb02 on a shadow NPT, under
@@ -57,9 +58,8 @@
  * (I2 read T1's value, so T's later exit and T2 follow I1 in the seq_cst
  * order) and flushes every ASID.  A shootdown that frees a table of L1's
  * NPT (smp_flush_l1_tlbs) still waits for every CPU in guest mode: page
- * walk caches are not promised to be per ASID.  (I can wait for a
- * guest that keeps NMIs blocked: L1 inside its own NMI handler; the kick
- * is then taken at L1's IRET.)  Every wait is bounded: a target still in
+ * walk caches are not promised to be per ASID.  (Without vNMI, I can
+ * wait for a guest that keeps NMIs blocked, as above.)  Every wait is bounded: a target still in
  * guest mode SMP_REKICK_CYCLES after its kick is logged and sent another
  * NMI, in case the first was lost (an NMI the CPU took outside an exit
  * leaves kicked set, which would stop every later kick).  Should the
@@ -71,8 +71,10 @@
  * host that is until the host schedules each of their vCPU threads.  So
  * nobody waits here with a lock others need to exit or to go on working:
  * the shadow NPT protects L1 pages under its lock and shoots down after
- * dropping it (mm/snpt_smp.c, "Flushes"), and CPUs protecting at the
- * same time share one shootdown.
+ * dropping it (mm/snpt_smp.c, "Flushes"), CPUs protecting at the same
+ * time share one shootdown, and a release's merge of L1's NPT, with the
+ * shootdown before its tables are freed, also runs after the lock is
+ * dropped (hooks.released, svm/nested_npt.c).
  */
 #include "svm/smp.h"
 #include "core/hvmem.h"

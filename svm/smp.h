@@ -37,7 +37,7 @@ enum cpu_status {
 };
 
 /* What a parked CPU needs to halt safely in hypervisor memory: its own
- * GDT, TSS and a stack for the NMIs it may still receive. */
+ * GDT, TSS, IDT and a stack for the NMIs it may still receive. */
 struct park_area {
 	struct host_desc desc;
 	uint8_t stack[2048] __attribute__((aligned(16)));

@@ -8,6 +8,7 @@
 #include "svm/msr_policy.h"
 #include "svm/pci_hide.h"
 #include "svm/permmap.h"
+#include "svm/vnmi01.h"
 
 /* The hidden part of a segment register, from its descriptor in the live
  * GDT.  APM Vol. 2 §4.7 (descriptor format), §15.5.1 (VMCB attributes). */
@@ -83,6 +84,8 @@ void vmcb01_init(struct cpu *cpu, const struct launch_frame *f, uint64_t ncr3)
 	/* V_INTR_MASKING clear: physical interrupts are taken by L1 directly
 	 * through its own IDT, without an exit (docs/architecture.md). */
 	v->control.int_ctl = 0;
+	/* L1's NMIs through V_NMI where the CPU has vNMI (svm/vnmi01.h). */
+	vnmi01_setup(&v->control, svm_has(&cpu->caps, SVM_FEAT_VNMI));
 
 	capture_segments(s);
 	s->cpl = 0;

@@ -11,6 +11,7 @@
  * cited at each test; none from nestvisor's output.
  */
 #include "glue_fixture.h"
+#include "svm/vnmi01.h"
 
 /* ---- the shadow MMU's inputs ------------------------------------------- */
 
@@ -652,6 +653,145 @@ static void test_l1_vgif(void **state)
 	l1_insn(3);
 	nested_gif(cpu, true);
 	assert_int_equal(c01->event_inj.raw, 0x80000306); /* #UD */
+}
+
+/*
+ * L1's NMIs through vmcb01's virtual NMI, on a CPU with vNMI (CPUID
+ * Fn8000_000A_EDX[25]).  APM Vol. 2 §15.21.10: int_ctl bit 26 enables it,
+ * bit 11 (V_NMI) is the pending virtual NMI, bit 12 (V_NMI_MASK) is set by
+ * the CPU when it takes it and cleared by the guest's IRET; the CPU takes
+ * it when the mask is clear.  So an NMI for L1 is posted in bit 11 and no
+ * EVENTINJ is used (an injected NMI would block physical NMIs until L1's
+ * IRET, and with them other CPUs' kicks).  The GIF holds it as before
+ * (§15.17): one posted and still undelivered when L1's CLGI exits is held
+ * until STGI; at L1's VMRUN it goes L2's way (#VMEXIT(NMI) for an L1 that
+ * intercepts NMI, §15.13.2).  The constants are the APM's, written here.
+ */
+#define APM_INT_CTL_V_NMI      (1u << 11)
+#define APM_INT_CTL_V_NMI_MASK (1u << 12)
+#define APM_INT_CTL_V_NMI_EN   (1u << 26)
+#define APM_CPUID_VNMI         (1u << 25)
+
+static void test_l1_vnmi(void **state)
+{
+	struct vmcb_control *c01, plain = { 0 };
+	struct vmcb *v;
+
+	(void)state;
+	cpu_up(APM_CPUID_VNMI | (1u << SVM_FEAT_VGIF), 0, X86_EFER_NXE);
+	c01 = &cpu->vmcb01->control;
+	/* vmcb01's set-up (svm/vmcb01.c) and L1's INIT (svm/init_sipi.c):
+	 * enabled, nothing pending or in service; other bits kept; no
+	 * vNMI on a CPU without it */
+	c01->int_ctl = APM_INT_CTL_V_NMI | APM_INT_CTL_V_NMI_MASK | 0x5;
+	vnmi01_setup(c01, svm_has(&cpu->caps, SVM_FEAT_VNMI));
+	assert_int_equal(c01->int_ctl, APM_INT_CTL_V_NMI_EN | 0x5);
+	c01->int_ctl = APM_INT_CTL_V_NMI_EN;
+	plain.int_ctl = APM_INT_CTL_V_NMI_EN | APM_INT_CTL_V_NMI;
+	vnmi01_setup(&plain, false);
+	assert_int_equal(plain.int_ctl, 0);
+
+	/* an NMI from outside while L1 runs: posted, no EVENTINJ */
+	hw.nmi_pending = true;
+	smp_handle_nmi(cpu);
+	assert_true(cpu->nmi_pending);
+	nmi_deliver(cpu);
+	assert_false(cpu->nmi_pending);
+	assert_int_equal(c01->event_inj.raw, 0);
+	assert_int_equal(c01->int_ctl, APM_INT_CTL_V_NMI_EN | APM_INT_CTL_V_NMI);
+	/* L1 took it (the CPU: V_NMI := 0, V_NMI_MASK := 1) and stays in its
+	 * handler.  A kick still exits, and is a kick; another NMI is
+	 * latched behind the mask, a third merges with it */
+	c01->int_ctl = APM_INT_CTL_V_NMI_EN | APM_INT_CTL_V_NMI_MASK;
+	hw.nmi_pending = true;
+	cpu->kicked = 1;
+	smp_handle_nmi(cpu);
+	assert_false(cpu->nmi_pending);
+	assert_int_equal(cpu->kicked, 0);
+	for (int i = 0; i < 2; i++) {
+		hw.nmi_pending = true;
+		smp_handle_nmi(cpu);
+		gif_deliver_held(cpu);
+		assert_false(cpu->nmi_pending);
+		assert_int_equal(c01->event_inj.raw, 0);
+		assert_int_equal(c01->int_ctl, APM_INT_CTL_V_NMI_EN |
+				 APM_INT_CTL_V_NMI_MASK | APM_INT_CTL_V_NMI);
+	}
+	/* an event already in EVENTINJ (#GP) does not hold it back: the CPU
+	 * orders the two */
+	c01->int_ctl = APM_INT_CTL_V_NMI_EN;
+	c01->event_inj.raw = 0x80000b0d;
+	cpu->nmi_pending = true;
+	nmi_deliver(cpu);
+	assert_false(cpu->nmi_pending);
+	assert_int_equal(c01->event_inj.raw, 0x80000b0d);
+	assert_int_equal(c01->int_ctl, APM_INT_CTL_V_NMI_EN | APM_INT_CTL_V_NMI);
+	c01->event_inj.raw = 0;
+
+	/* L1's CLGI exits with it still undelivered: taken back and held
+	 * (the GIF in software, not in V_GIF, while it is held); STGI
+	 * posts it again */
+	l1_insn(3);
+	nested_gif(cpu, false);
+	assert_true(cpu->nmi_pending);
+	assert_int_equal(c01->int_ctl & APM_INT_CTL_V_NMI, 0);
+	assert_true(sw_gif(c01, false));
+	gif_deliver_held(cpu);
+	assert_true(cpu->nmi_pending);
+	assert_int_equal(c01->int_ctl & APM_INT_CTL_V_NMI, 0);
+	assert_int_equal(c01->event_inj.raw, 0);
+	l1_insn(3);
+	nested_gif(cpu, true);                  /* STGI */
+	gif_deliver_held(cpu);
+	assert_false(cpu->nmi_pending);
+	assert_int_equal(c01->int_ctl & APM_INT_CTL_V_NMI, APM_INT_CTL_V_NMI);
+	assert_int_equal(c01->event_inj.raw, 0);
+
+	/* L1's GIF in V_GIF, and L1's STGI run by the CPU: posting takes the
+	 * GIF back into software, so that L1's next CLGI exits and holds it */
+	c01->int_ctl &= ~APM_INT_CTL_V_NMI;
+	l1_insn(3);
+	nested_gif(cpu, false);
+	assert_true(vgif_mode(c01));
+	c01->int_ctl |= V_GIF;
+	cpu->nmi_pending = true;
+	nmi_deliver(cpu);
+	assert_true(sw_gif(c01, true));
+	assert_int_equal(c01->int_ctl & APM_INT_CTL_V_NMI, APM_INT_CTL_V_NMI);
+	l1_insn(3);
+	nested_gif(cpu, false);
+	assert_true(sw_gif(c01, false));
+	assert_true(cpu->nmi_pending);
+	assert_int_equal(c01->int_ctl & APM_INT_CTL_V_NMI, 0);
+	l1_insn(3);
+	nested_gif(cpu, true);
+	gif_deliver_held(cpu);
+	assert_int_equal(c01->int_ctl & APM_INT_CTL_V_NMI, APM_INT_CTL_V_NMI);
+
+	/* L1, in its NMI handler with one latched, runs an L2 whose NMIs it
+	 * intercepts: the latched one leaves vmcb01 and becomes L1's
+	 * #VMEXIT(NMI); L1's mask stays in vmcb01; after the #VMEXIT the
+	 * GIF holds it until STGI, which posts it in vmcb01 again */
+	c01->int_ctl |= APM_INT_CTL_V_NMI_MASK;
+	v = vmcb12_new();
+	v->control.intercept_misc1 |= INTERCEPT1_NMI;
+	l1_vmrun(v);
+	assert_true(cpu->nested.guest_mode);
+	assert_int_equal(c01->int_ctl & (APM_INT_CTL_V_NMI | APM_INT_CTL_V_NMI_MASK),
+			 APM_INT_CTL_V_NMI_MASK);
+	assert_true(cpu->nmi_pending);
+	gif_deliver_held(cpu);
+	assert_false(cpu->nested.guest_mode);
+	assert_int_equal(v->control.exit_code, VMEXIT_NMI);
+	assert_true(cpu->nmi_pending);
+	assert_int_equal(c01->int_ctl & APM_INT_CTL_V_NMI, 0);
+	l1_insn(3);
+	nested_gif(cpu, true);
+	gif_deliver_held(cpu);
+	assert_false(cpu->nmi_pending);
+	assert_int_equal(c01->int_ctl & (APM_INT_CTL_V_NMI | APM_INT_CTL_V_NMI_MASK),
+			 APM_INT_CTL_V_NMI | APM_INT_CTL_V_NMI_MASK);
+	assert_int_equal(c01->event_inj.raw, 0);
 }
 
 /* Without vGIF the GIF stays in software: test_gif. */
@@ -1627,6 +1767,7 @@ int main(void)
 		cmocka_unit_test(test_gif),
 		cmocka_unit_test(test_smi_held_by_gif),
 		cmocka_unit_test(test_l1_vgif),
+		cmocka_unit_test(test_l1_vnmi),
 		cmocka_unit_test(test_l1_virtual_vmload_vmsave),
 		cmocka_unit_test(test_maps_watched),
 		cmocka_unit_test(test_tlb_control_reaches_shadow),
