@@ -3,7 +3,7 @@
  * Hiding \_S3 from the OS: where nestvisor cannot watch the sleep request
  * (PM1 control outside I/O space, hardware-reduced ACPI, a \_S3 package it
  * cannot read), an OS that finds no \_S3 offers no suspend to RAM, so it
- * never resumes outside nestvisor (docs/security.md, "Paths out", S3).
+ * never resumes outside nestvisor (docs/security.md, "The paths", the S3 row).
  *
  * Algorithm, per definition block (DSDT, each SSDT; ACPI 6.4 §5.2.11):
  *  1. The table must be whole: length >= 36 and its bytes summing to 0

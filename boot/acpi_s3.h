@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Hiding \_S3 from the OS when nestvisor cannot watch an S3 request
- * (boot/acpi_s3.c; docs/security.md "Paths out", the S3 row). */
+ * (boot/acpi_s3.c; docs/security.md "The paths", the S3 row). */
 #ifndef NV_BOOT_ACPI_S3_H
 #define NV_BOOT_ACPI_S3_H
 
