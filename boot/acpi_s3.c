@@ -3,32 +3,39 @@
  * Hiding \_S3 from the OS: where nestvisor cannot watch the sleep request
  * (PM1 control outside I/O space, hardware-reduced ACPI, a \_S3 package it
  * cannot read), an OS that finds no \_S3 offers no suspend to RAM, so it
- * never resumes outside nestvisor (docs/security.md, "The paths", the S3 row).
+ * never resumes outside nestvisor (docs/security.md, "The paths", the S3
+ * row).
  *
  * Algorithm, per definition block (DSDT, each SSDT; ACPI 6.4 §5.2.11):
  *  1. The table must be whole: length >= 36 and its bytes summing to 0
  *     (§5.2.6).  Count every occurrence of the four bytes "_S3_" in its
  *     AML (from byte 36): that is every place the name can appear.
  *  2. Walk the root scope's term list (§20.2.5), which is the table's top
- *     level and the bodies of Scope (\) (ScopeOp 10, PkgLength, NameString
- *     "\" 5C 00), recursively.  Terms are skipped by their encoded size:
- *     those with a PkgLength (Scope 10, Method 14, If A0, Else A1,
- *     While A2, Buffer 11, Package 12, VarPackage 13, and ExtOp 5B with
- *     Field 81, Device 82, Processor 83, PowerRes 84, ThermalZone 85,
- *     IndexField 86, BankField 87), External 15 (NameString, two bytes),
- *     OperationRegion 5B 80 (NameString, a byte, two integer constants),
- *     Mutex 5B 01 (NameString, a byte), Event 5B 02 (NameString) and
- *     Name 08 (NameString, then an integer constant, a String 0D ... 00,
- *     or a Buffer/Package/VarPackage).  Any other term ends the walk: the
- *     rest is not placed.
+ *     level, the bodies of Scope (\) (ScopeOp 10, PkgLength, NameString
+ *     "\" 5C 00), and the bodies of If (A0, PkgLength, Predicate) and
+ *     Else (A1, PkgLength) met there, which open no scope: recursively,
+ *     16 deep at most.  A Predicate (and an OperationRegion's offset and
+ *     length) must be an integer constant or a name no Method or method
+ *     External of the table ends in (a name of data: no arguments follow
+ *     it); else that If's body is not walked.  Other terms are skipped by
+ *     their encoded size: those with a PkgLength (Scope 10 of another
+ *     name, Method 14, While A2, Buffer 11, Package 12, VarPackage 13, and
+ *     ExtOp 5B with Field 81, Device 82, Processor 83, PowerRes 84,
+ *     ThermalZone 85, IndexField 86, BankField 87), External 15
+ *     (NameString, two bytes), OperationRegion 5B 80 (NameString, a byte,
+ *     two such arguments), Mutex 5B 01 (NameString, a byte), Event 5B 02
+ *     (NameString) and Name 08 (NameString, then an integer constant, a
+ *     String 0D ... 00, or a Buffer/Package/VarPackage).  Any other term
+ *     ends the walk: the rest is not placed.
  *  3. A \_S3 definition is a Name at root scope whose NameString is the
  *     single segment _S3_ (with or without the root prefix '\') and whose
  *     object is a Package of integer constants (ZeroOp, OneOp, OnesOp,
  *     Byte/Word/DWord/QWordPrefix) that fill it exactly.
  *  4. If the definitions found in 2 and 3 are not all of the occurrences
- *     of 1 (the name in a Method, a Device, an If, a reference, an Alias,
- *     a path of several segments, or two names whose bytes run together),
- *     the table is refused and left alone.  Otherwise each definition's
+ *     of 1 (the name in a Method, a Device, an If whose Predicate is not
+ *     as above, a reference, an Alias, a path of several segments, or two
+ *     names whose bytes run together), the table is refused and left
+ *     alone.  Otherwise each definition's
  *     NameSeg becomes XS3_ (its first byte, '_' to 'X': a name no OS looks
  *     for) and the checksum byte (offset 9) is set so that the sum is 0.
  * Only those bytes change.  Byte by byte, little-endian; every read is
@@ -172,12 +179,63 @@ static bool is_s3(const struct aml *a, size_t seg)
 	       a->t[seg + 2] == '3' && a->t[seg + 3] == '_';
 }
 
-/* Walk the root scope's terms in [p, lim), collecting definitions. */
-static void walk_root(struct aml *a, size_t p, size_t lim)
+/* Whether a Method (14h), or an External (15h) of ObjectType 8 (a
+ * method), anywhere in the table has a name ending in the NameSeg at seg:
+ * then that name may take arguments.  Found by bytes, so it may see a
+ * method that is not there: that only refuses more. */
+static bool names_method(const struct aml *a, size_t seg)
+{
+	size_t s, e;
+	bool root;
+
+	for (size_t i = HDR_LEN; i + 2 < a->end; i++) {
+		if (a->t[i] == 0x14)
+			e = name_string(a, i + 2 + (a->t[i + 1] >> 6), a->end,
+					&s, &root);
+		else if (a->t[i] == 0x15)
+			e = name_string(a, i + 1, a->end, &s, &root);
+		else
+			continue;
+		if (e && a->t[i] == 0x15 && (e >= a->end || a->t[e] != 8))
+			continue;
+		if (e >= HDR_LEN + 4 && a->t[e - 4] == a->t[seg] &&
+		    a->t[e - 3] == a->t[seg + 1] && a->t[e - 2] == a->t[seg + 2] &&
+		    a->t[e - 1] == a->t[seg + 3])
+			return true;
+	}
+	return false;
+}
+
+/* A TermArg sized without running AML: an integer constant, or a name
+ * that no method of the table ends in (data: no arguments follow).  The
+ * offset past it, or 0. */
+static size_t simple_arg(const struct aml *a, size_t p, size_t lim)
+{
+	size_t q = int_const(a, p, lim), seg;
+	bool root;
+	uint8_t c;
+
+	if (q || p >= lim)
+		return q;
+	c = a->t[p];
+	if (c != '\\' && c != '^' && c != '_' && c != 0x2e && c != 0x2f &&
+	    (c < 'A' || c > 'Z'))
+		return 0;
+	q = name_string(a, p, lim, &seg, &root);
+	if (!q || q < p + 4 || names_method(a, q - 4))
+		return 0;
+	return q;
+}
+
+/* Walk the root scope's terms in [p, lim), collecting definitions;
+ * depth bounds the nesting of Scope (\), If and Else it follows. */
+static void walk_root(struct aml *a, size_t p, size_t lim, unsigned depth)
 {
 	size_t seg, q, end;
 	bool root;
 
+	if (depth > 16)
+		return;
 	while (p < lim) {
 		uint8_t op = a->t[p];
 
@@ -198,11 +256,21 @@ static void walk_root(struct aml *a, size_t p, size_t lim)
 				return;
 			q = p + 2 + (a->t[p + 1] >> 6);
 			if (q + 2 <= end && a->t[q] == '\\' && a->t[q + 1] == 0)
-				walk_root(a, q + 2, end);
+				walk_root(a, q + 2, end, depth + 1);
 			p = end;
-		} else if (op == 0x14 || op == 0xa0 || op == 0xa1 ||
-			   op == 0xa2 || op == 0x11 || op == 0x12 ||
-			   op == 0x13) {
+		} else if (op == 0xa0 || op == 0xa1) {    /* If, Else */
+			/* no scope of their own: a Name in them is at root */
+			end = pkg_end(a, p + 1, lim);
+			if (!end)
+				return;
+			q = p + 2 + (a->t[p + 1] >> 6);
+			if (op == 0xa0)                   /* the Predicate */
+				q = simple_arg(a, q, end);
+			if (q)
+				walk_root(a, q, end, depth + 1);
+			p = end;
+		} else if (op == 0x14 || op == 0xa2 || op == 0x11 ||
+			   op == 0x12 || op == 0x13) {
 			p = pkg_end(a, p + 1, lim);
 		} else if (op == 0x15) {                  /* External */
 			q = name_string(a, p + 1, lim, &seg, &root);
@@ -214,8 +282,8 @@ static void walk_root(struct aml *a, size_t p, size_t lim)
 				p = pkg_end(a, p + 2, lim);
 			} else if (ext == 0x80) {         /* OperationRegion */
 				q = name_string(a, p + 2, lim, &seg, &root);
-				q = q && q + 1 <= lim ? int_const(a, q + 1, lim) : 0;
-				p = q ? int_const(a, q, lim) : 0;
+				q = q && q + 1 <= lim ? simple_arg(a, q + 1, lim) : 0;
+				p = q ? simple_arg(a, q, lim) : 0;
 			} else if (ext == 0x01) {         /* Mutex */
 				q = name_string(a, p + 2, lim, &seg, &root);
 				p = q && q + 1 <= lim ? q + 1 : 0;
@@ -250,7 +318,7 @@ int acpi_s3_in_table(uint8_t *t, size_t len, bool rename)
 			t[i + 3] == '_';
 	if (!seen)
 		return 0;
-	walk_root(&a, HDR_LEN, a.end);
+	walk_root(&a, HDR_LEN, a.end, 0);
 	if (a.overflow || a.n_defs != seen)
 		return -NV_EINVAL;
 	if (rename) {

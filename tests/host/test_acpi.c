@@ -495,6 +495,36 @@ static void s3_rename(void **state)
 	assert_memory_equal(d + 36 + 2, "XS3_", 4);
 	assert_int_equal(byte_sum(d, n), 0);
 
+	/* As firmware often writes it, at the top level:
+	 *   External (GNVA, IntObj) (ObjectType 1)
+	 *   Name (SS3_, One)
+	 *   OperationRegion (GNVS, SystemMemory, GNVA, 0x10)
+	 *   If (SS3_) { Name (_S3_, Package (4) { 0x03, Zero, Zero, Zero }) }
+	 *   Else { }
+	 * (an If opens no scope: that Name is \_S3). */
+	static const uint8_t in_if[] = {
+		0x15, 'G', 'N', 'V', 'A', 0x01, 0x00,
+		0x08, 'S', 'S', '3', '_', 0x01,
+		0x5b, 0x80, 'G', 'N', 'V', 'S', 0x00, 'G', 'N', 'V', 'A',
+		0x0a, 0x10,
+		0xa0, 0x12, 'S', 'S', '3', '_',
+		0x08, '_', 'S', '3', '_', 0x12, 0x07, 0x04, 0x0a, 0x03, 0x00,
+		0x00, 0x00,
+		0xa1, 0x01,
+	};
+	n = block(d, "DSDT", in_if, sizeof(in_if));
+	assert_int_equal(acpi_s3_in_table(d, n, true), 1);
+	assert_memory_equal(d + 36 + 7 + 6 + 13 + 6 + 1, "XS3_", 4);
+	assert_int_equal(byte_sum(d, n), 0);
+	/* If (One) { Name (_S3_, ...) } */
+	static const uint8_t if_one[] = {
+		0xa0, 0x0e, 0x01,
+		0x08, '_', 'S', '3', '_', 0x12, 0x06, 0x04, 0x01, 0x01, 0x00, 0x00,
+	};
+	n = block(d, "DSDT", if_one, sizeof(if_one));
+	assert_int_equal(acpi_s3_in_table(d, n, true), 1);
+	assert_memory_equal(d + 36 + 4, "XS3_", 4);
+
 	/* no \_S3 at all: 0, untouched */
 	n = block(d, "DSDT", qemu_like, 15);
 	memcpy(before, d, n);
@@ -522,12 +552,27 @@ static void s3_refusals(void **state)
 		0x12, 0x06, 0x04, 0x01, 0x01, 0x00, 0x00,
 	};
 	refuse(method, sizeof(method));
-	/* If (One) { Name (_S3_, Package (4) { One, One, Zero, Zero }) } */
-	static const uint8_t in_if[] = {
-		0xa0, 0x0e, 0x01,
+	/* If (MTHD) { Name (_S3_, ...) } where Method (MTHD, 1) { Return
+	 * (Arg0) }: the Predicate may take an argument, not placed */
+	static const uint8_t if_method[] = {
+		0x14, 0x08, 'M', 'T', 'H', 'D', 0x01, 0xa4, 0x68,
+		0xa0, 0x11, 'M', 'T', 'H', 'D',
 		0x08, '_', 'S', '3', '_', 0x12, 0x06, 0x04, 0x01, 0x01, 0x00, 0x00,
 	};
-	refuse(in_if, sizeof(in_if));
+	refuse(if_method, sizeof(if_method));
+	/* the same with External (MTHD, MethodObj, 1) (ObjectType 8) */
+	static const uint8_t if_external[] = {
+		0x15, 'M', 'T', 'H', 'D', 0x08, 0x01,
+		0xa0, 0x11, 'M', 'T', 'H', 'D',
+		0x08, '_', 'S', '3', '_', 0x12, 0x06, 0x04, 0x01, 0x01, 0x00, 0x00,
+	};
+	refuse(if_external, sizeof(if_external));
+	/* If (LEqual (SS3_, One)) { Name (_S3_, ...) }: LEqualOp 93 */
+	static const uint8_t if_lequal[] = {
+		0xa0, 0x13, 0x93, 'S', 'S', '3', '_', 0x01,
+		0x08, '_', 'S', '3', '_', 0x12, 0x06, 0x04, 0x01, 0x01, 0x00, 0x00,
+	};
+	refuse(if_lequal, sizeof(if_lequal));
 	/* Scope (_SB_) { Name (_S3_, ...) }: \_SB._S3, not \_S3 */
 	static const uint8_t in_scope[] = {
 		0x10, 0x11, '_', 'S', 'B', '_',
