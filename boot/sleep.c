@@ -93,7 +93,8 @@ bool sleep_find(struct launch_s3 *s3)
 	rc = acpi_fadt_pm1(fadt, le(fadt + 4, 4), &pm1);
 	if (rc) {
 		log_warn("ACPI: the FADT's PM1 control is not a port nestvisor "
-			 "can watch (%s): an S3 request would leave nestvisor",
+			 "can watch (%s): an S3 request would leave nestvisor, "
+			 "so \\_S3 is to be hidden from the OS",
 			 nv_err_name(rc));
 		return true;
 	}
@@ -107,7 +108,8 @@ bool sleep_find(struct launch_s3 *s3)
 	s3->offered = rc == 0;
 	if (rc == -NV_EINVAL)
 		log_warn("ACPI: the DSDT's \\_S3 package is not one nestvisor "
-			 "reads: S3 is not watched");
+			 "reads: S3 is not watched, so \\_S3 is to be hidden from "
+			 "the OS");
 	log_info("ACPI: PM1 control at port 0x%x, status at 0x%x; S3 %s",
 		 s3->cnt_a, s3->sts_a, s3->offered ? "offered (SLP_TYP "
 		 "watched: a request is refused with an immediate wake)" :
