@@ -19,13 +19,14 @@
 #include "core/fmt.h"
 
 enum key_id { K_NEXT, K_ARGS, K_LOG, K_MEMORY, K_SERIAL, K_DEBUG_EXIT,
-	      K_CONSOLE, K_LOG_RING, K_NVCTL, K_CPUS, K_COUNT };
+	      K_CONSOLE, K_LOG_RING, K_NVCTL, K_CPUS, K_HIDE_S3, K_COUNT };
 
 static const char *const key_names[K_COUNT] = {
 	[K_NEXT] = "next", [K_ARGS] = "args", [K_LOG] = "log",
 	[K_MEMORY] = "memory", [K_SERIAL] = "serial",
 	[K_DEBUG_EXIT] = "debug_exit", [K_CONSOLE] = "console",
 	[K_LOG_RING] = "log_ring", [K_NVCTL] = "nvctl", [K_CPUS] = "cpus",
+	[K_HIDE_S3] = "hide_s3",
 };
 
 static const char *const log_names[] = {
@@ -45,6 +46,8 @@ static const char *const console_names[] = {
 };
 
 static const char *const on_off_names[] = { "off", "on" };
+
+static const char *const auto_on_names[] = { "auto", "on" };
 
 /* How much of a bad key or value is quoted back in a message. */
 #define QUOTE_MAX 40
@@ -314,6 +317,14 @@ static int set_value(struct nv_config *c, struct ctx *x, enum key_id key,
 				    quote_len(n), v);
 		c->nvctl = w == 1;
 		return 0;
+	case K_HIDE_S3:
+		w = find_word(v, n, auto_on_names, 2);
+		if (w < 0)
+			return fail(x, CONFIG_E_BAD_VALUE,
+				    "invalid value '%.*s' for 'hide_s3' (auto|on)",
+				    quote_len(n), v);
+		c->hide_s3 = w == 1;
+		return 0;
 	case K_SERIAL:
 		return set_serial(c, x, v, n);
 	case K_CPUS:
@@ -438,6 +449,7 @@ void config_defaults(struct nv_config *c)
 	c->console = NV_CONSOLE_AUTO;
 	c->log_ring = 64ULL << 10;
 	c->nvctl = false;
+	c->hide_s3 = false;
 	c->cpus = CONFIG_CPUS_ALL;
 }
 

@@ -52,6 +52,9 @@
  *	cpus		how many CPUs to virtualize, the boot CPU included:
  *			1..64 or "all" (default all); the others are
  *			parked (docs/architecture.md, "Every CPU").
+ *	hide_s3		auto|on: hide \_S3 from the OS (boot/acpi_s3.c)
+ *			where nestvisor cannot watch an S3 request (auto),
+ *			or always (on); default auto (docs/security.md).
  *
  * Every function that can fail returns 0, -NV_ERANGE for a number out of
  * range or -NV_EINVAL for anything else wrong (core/err.h), and fills *err
@@ -94,6 +97,7 @@ struct nv_config {
 	enum nv_console console;
 	uint64_t log_ring;			/* bytes, 4 KiB multiple */
 	bool nvctl;
+	bool hide_s3;				/* hide_s3 = on */
 	unsigned cpus;				/* 0 (CONFIG_CPUS_ALL) or 1..64 */
 };
 

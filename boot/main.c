@@ -160,6 +160,7 @@ static int virtualize(const struct nv_config *cfg)
 	uint8_t *rsdp = find_rsdp();
 	int64_t delta;
 	EFI_STATUS st;
+	bool s3_unwatched;
 	int rc;
 
 	rc = mp_discover(&cpus, cfg->cpus);
@@ -194,7 +195,7 @@ static int virtualize(const struct nv_config *cfg)
 		.nr_cpus = cpus.nr,
 		.nvctl = cfg->nvctl, .log_ring = cfg->log_ring,
 	};
-	sleep_find(&p.s3);
+	s3_unwatched = sleep_find(&p.s3);
 	p.smi_cmd = smi_cmd_find();
 	for (unsigned i = 0; i < cpus.nr; i++)
 		p.cpu[i] = (struct launch_cpu){
@@ -239,6 +240,10 @@ static int virtualize(const struct nv_config *cfg)
 	if (p.iommus_taken)
 		log_info("ACPI: IVRS hidden from L1 (%d root-table entries "
 			 "removed)", acpi_hide_ivrs(rsdp));
+	/* An S3 request nestvisor cannot refuse must not be offered: the
+	 * OS finds no \_S3 (docs/security.md, "The paths"). */
+	if (s3_unwatched || cfg->hide_s3)
+		sleep_hide_s3();
 	return 0;
 }
 
@@ -287,11 +292,12 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 			  (cfg.debug_exit == NV_DEBUG_EXIT_AUTO &&
 			   under_hypervisor()));
 	log_info("config: next=%s args=\"%s\" log=%s memory=%luM debug_exit=%s "
-		 "console=%s log_ring=%luK nvctl=%s", cfg.next, cfg.args,
+		 "console=%s log_ring=%luK nvctl=%s hide_s3=%s", cfg.next,
+		 cfg.args,
 		 config_log_name(cfg.log), cfg.memory >> 20,
 		 debug_exit_enabled() ? "on" : "off",
 		 config_console_name(cfg.console), cfg.log_ring >> 10,
-		 cfg.nvctl ? "on" : "off");
+		 cfg.nvctl ? "on" : "off", cfg.hide_s3 ? "on" : "auto");
 	report_cpu();
 	report_memory_map();
 

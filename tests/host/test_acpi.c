@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "boot/acpi.h"
+#include "boot/acpi_s3.h"
 #include "mm/err.h"
 
 static void put(uint8_t *p, uint64_t v, unsigned n)
@@ -408,6 +409,281 @@ static void hide(void **state)
 	assert_int_equal(acpi_hide_ivrs(rsdp), 0);
 }
 
+/* ---- hiding \_S3 (boot/acpi_s3.c) ----
+ * Definition blocks laid out by hand from ACPI 6.4 §20.2 (NameOp 08,
+ * ScopeOp 10, MethodOp 14, IfOp A0, PackageOp 12, StoreOp 70, ReturnOp
+ * A4, ExtOp 5B with OpRegionOp 80 and DeviceOp 82, DWordPrefix 0C,
+ * StringPrefix 0D, root prefix 5C, DualNamePrefix 2E, Local0 60;
+ * PkgLength §20.2.4 counts its own bytes; bits 7:6 of its first byte give
+ * the number of further bytes, which then hold bits 4 and up).  The
+ * checksum rule (§5.2.6: every byte of the table sums to 0 mod 256) is
+ * checked here by adding the bytes up. */
+
+static unsigned byte_sum(const uint8_t *t, size_t len)
+{
+	unsigned s = 0;
+
+	for (size_t i = 0; i < len; i++)
+		s += t[i];
+	return s & 0xff;
+}
+
+/* A sealed definition block with signature sig: header, then aml. */
+static unsigned block(uint8_t *d, const char *sig, const uint8_t *aml,
+		      unsigned n)
+{
+	memset(d, 0, 36);
+	memcpy(d, sig, 4);
+	put(d + 4, 36 + n, 4);
+	d[8] = 2;
+	memcpy(d + 36, aml, n);
+	sum_at(d, 36 + n, 9);
+	return 36 + n;
+}
+
+/* As QEMU lays out its DSDT:
+ *   Scope (\) { OperationRegion (DBG_, SystemIO, 0x0402, One) }
+ *   Scope (_SB_) { Device (PCI0) { Name (_HID, 0x080AD041) } }
+ *   Scope (\) { Name (_S3_, Package (4) { One, One, Zero, Zero })
+ *               Name (_S5_, Package (4) { Zero, Zero, Zero, Zero }) }
+ * the second scope with a two-byte PkgLength (23 = 0x47, 0x01). */
+static const uint8_t qemu_like[] = {
+	0x10, 0x0e, 0x5c, 0x00, 0x5b, 0x80, 'D', 'B', 'G', '_', 0x01,
+	0x0b, 0x02, 0x04, 0x01,
+	0x10, 0x47, 0x01, '_', 'S', 'B', '_',
+	0x5b, 0x82, 0x0f, 'P', 'C', 'I', '0',
+	0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x0a, 0x08,
+	0x10, 0x1b, 0x5c, 0x00,
+	0x08, '_', 'S', '3', '_', 0x12, 0x06, 0x04, 0x01, 0x01, 0x00, 0x00,
+	0x08, '_', 'S', '5', '_', 0x12, 0x06, 0x04, 0x00, 0x00, 0x00, 0x00,
+};
+#define QEMU_LIKE_S3 (36 + 15 + 24 + 4 + 1)   /* the NameSeg's offset */
+
+static void s3_rename(void **state)
+{
+	uint8_t d[256], before[256], a, b;
+	unsigned n = block(d, "DSDT", qemu_like, sizeof(qemu_like));
+	(void)state;
+
+	memcpy(before, d, n);
+	assert_int_equal(byte_sum(d, n), 0);
+	assert_memory_equal(d + QEMU_LIKE_S3, "_S3_", 4);
+	/* a dry run changes nothing */
+	assert_int_equal(acpi_s3_in_table(d, n, false), 1);
+	assert_memory_equal(d, before, n);
+	assert_int_equal(acpi_s3_in_table(d, n, true), 1);
+	/* the NameSeg renamed, the checksum byte fixed, nothing else */
+	assert_memory_equal(d + QEMU_LIKE_S3, "XS3_", 4);
+	assert_int_equal(byte_sum(d, n), 0);
+	for (unsigned i = 0; i < n; i++)
+		if (i != 9 && i != QEMU_LIKE_S3)
+			assert_int_equal(d[i], before[i]);
+	/* an OS looking for \_S3 finds none; \_S5 is still there */
+	assert_int_equal(acpi_sleep_type(d, n, "_S3_", &a, &b), -NV_ENOENT);
+	assert_int_equal(acpi_sleep_type(d, n, "_S5_", &a, &b), 0);
+	/* done: nothing left to rename */
+	assert_int_equal(acpi_s3_in_table(d, n, true), 0);
+
+	/* Name (\_S3_, Package (2) { 0x05, 0x00000001 }) at the top
+	 * level, with a root prefix; BytePrefix and DWordPrefix values. */
+	static const uint8_t rooted[] = {
+		0x08, 0x5c, '_', 'S', '3', '_', 0x12, 0x09, 0x02,
+		0x0a, 0x05, 0x0c, 0x01, 0x00, 0x00, 0x00,
+	};
+	n = block(d, "SSDT", rooted, sizeof(rooted));
+	assert_int_equal(acpi_s3_in_table(d, n, true), 1);
+	assert_memory_equal(d + 36 + 2, "XS3_", 4);
+	assert_int_equal(byte_sum(d, n), 0);
+
+	/* As firmware often writes it, at the top level:
+	 *   External (GNVA, IntObj) (ObjectType 1)
+	 *   Name (SS3_, One)
+	 *   OperationRegion (GNVS, SystemMemory, GNVA, 0x10)
+	 *   If (SS3_) { Name (_S3_, Package (4) { 0x03, Zero, Zero, Zero }) }
+	 *   Else { }
+	 * (an If opens no scope: that Name is \_S3). */
+	static const uint8_t in_if[] = {
+		0x15, 'G', 'N', 'V', 'A', 0x01, 0x00,
+		0x08, 'S', 'S', '3', '_', 0x01,
+		0x5b, 0x80, 'G', 'N', 'V', 'S', 0x00, 'G', 'N', 'V', 'A',
+		0x0a, 0x10,
+		0xa0, 0x12, 'S', 'S', '3', '_',
+		0x08, '_', 'S', '3', '_', 0x12, 0x07, 0x04, 0x0a, 0x03, 0x00,
+		0x00, 0x00,
+		0xa1, 0x01,
+	};
+	n = block(d, "DSDT", in_if, sizeof(in_if));
+	assert_int_equal(acpi_s3_in_table(d, n, true), 1);
+	assert_memory_equal(d + 36 + 7 + 6 + 13 + 6 + 1, "XS3_", 4);
+	assert_int_equal(byte_sum(d, n), 0);
+	/* If (One) { Name (_S3_, ...) } */
+	static const uint8_t if_one[] = {
+		0xa0, 0x0e, 0x01,
+		0x08, '_', 'S', '3', '_', 0x12, 0x06, 0x04, 0x01, 0x01, 0x00, 0x00,
+	};
+	n = block(d, "DSDT", if_one, sizeof(if_one));
+	assert_int_equal(acpi_s3_in_table(d, n, true), 1);
+	assert_memory_equal(d + 36 + 4, "XS3_", 4);
+
+	/* no \_S3 at all: 0, untouched */
+	n = block(d, "DSDT", qemu_like, 15);
+	memcpy(before, d, n);
+	assert_int_equal(acpi_s3_in_table(d, n, true), 0);
+	assert_memory_equal(d, before, n);
+}
+
+/* What acpi_s3_in_table does not fully understand: refused, untouched. */
+static void refuse(const uint8_t *aml, unsigned len)
+{
+	uint8_t d[256], before[256];
+	unsigned n = block(d, "DSDT", aml, len);
+
+	memcpy(before, d, n);
+	assert_int_equal(acpi_s3_in_table(d, n, true), -NV_EINVAL);
+	assert_memory_equal(d, before, n);
+}
+
+static void s3_refusals(void **state)
+{
+	(void)state;
+	/* Method (_S3_, 0) { Return (Package (4) { One, One, Zero, Zero }) } */
+	static const uint8_t method[] = {
+		0x14, 0x0f, '_', 'S', '3', '_', 0x00, 0xa4,
+		0x12, 0x06, 0x04, 0x01, 0x01, 0x00, 0x00,
+	};
+	refuse(method, sizeof(method));
+	/* If (MTHD) { Name (_S3_, ...) } where Method (MTHD, 1) { Return
+	 * (Arg0) }: the Predicate may take an argument, not placed */
+	static const uint8_t if_method[] = {
+		0x14, 0x08, 'M', 'T', 'H', 'D', 0x01, 0xa4, 0x68,
+		0xa0, 0x11, 'M', 'T', 'H', 'D',
+		0x08, '_', 'S', '3', '_', 0x12, 0x06, 0x04, 0x01, 0x01, 0x00, 0x00,
+	};
+	refuse(if_method, sizeof(if_method));
+	/* the same with External (MTHD, MethodObj, 1) (ObjectType 8) */
+	static const uint8_t if_external[] = {
+		0x15, 'M', 'T', 'H', 'D', 0x08, 0x01,
+		0xa0, 0x11, 'M', 'T', 'H', 'D',
+		0x08, '_', 'S', '3', '_', 0x12, 0x06, 0x04, 0x01, 0x01, 0x00, 0x00,
+	};
+	refuse(if_external, sizeof(if_external));
+	/* If (LEqual (SS3_, One)) { Name (_S3_, ...) }: LEqualOp 93 */
+	static const uint8_t if_lequal[] = {
+		0xa0, 0x13, 0x93, 'S', 'S', '3', '_', 0x01,
+		0x08, '_', 'S', '3', '_', 0x12, 0x06, 0x04, 0x01, 0x01, 0x00, 0x00,
+	};
+	refuse(if_lequal, sizeof(if_lequal));
+	/* Scope (_SB_) { Name (_S3_, ...) }: \_SB._S3, not \_S3 */
+	static const uint8_t in_scope[] = {
+		0x10, 0x11, '_', 'S', 'B', '_',
+		0x08, '_', 'S', '3', '_', 0x12, 0x06, 0x04, 0x01, 0x01, 0x00, 0x00,
+	};
+	refuse(in_scope, sizeof(in_scope));
+	/* Name (\_SB_._S3_, ...): a path of two segments */
+	static const uint8_t dual[] = {
+		0x08, 0x5c, 0x2e, '_', 'S', 'B', '_', '_', 'S', '3', '_',
+		0x12, 0x06, 0x04, 0x01, 0x01, 0x00, 0x00,
+	};
+	refuse(dual, sizeof(dual));
+	/* Name (_S3_, Package (2) { "x", One }): not integers */
+	static const uint8_t string[] = {
+		0x08, '_', 'S', '3', '_', 0x12, 0x06, 0x02, 0x0d, 'x', 0x00, 0x01,
+	};
+	refuse(string, sizeof(string));
+	/* the definition, and a reference in a method:
+	 * Method (MTHD, 0) { Store (\_S3_, Local0) } */
+	static const uint8_t referenced[] = {
+		0x08, '_', 'S', '3', '_', 0x12, 0x06, 0x04, 0x01, 0x01, 0x00, 0x00,
+		0x14, 0x0d, 'M', 'T', 'H', 'D', 0x00,
+		0x70, 0x5c, '_', 'S', '3', '_', 0x60,
+	};
+	refuse(referenced, sizeof(referenced));
+	/* a term the walk does not know before it: Store (Zero, Local0) */
+	static const uint8_t unplaced[] = {
+		0x70, 0x00, 0x60,
+		0x08, '_', 'S', '3', '_', 0x12, 0x06, 0x04, 0x01, 0x01, 0x00, 0x00,
+	};
+	refuse(unplaced, sizeof(unplaced));
+	/* more initializers than NumElements (1): not a package it reads */
+	static const uint8_t overfull[] = {
+		0x08, '_', 'S', '3', '_', 0x12, 0x06, 0x01, 0x01, 0x01, 0x00, 0x00,
+	};
+	refuse(overfull, sizeof(overfull));
+	/* a package whose PkgLength runs past the table */
+	static const uint8_t too_long[] = {
+		0x08, '_', 'S', '3', '_', 0x12, 0x16, 0x04, 0x01, 0x01, 0x00, 0x00,
+	};
+	refuse(too_long, sizeof(too_long));
+
+	/* a checksum that fails, or a length past the buffer */
+	uint8_t d[256];
+	unsigned n = block(d, "DSDT", qemu_like, sizeof(qemu_like));
+
+	d[9]++;
+	assert_int_equal(acpi_s3_in_table(d, n, true), -NV_EINVAL);
+	assert_memory_equal(d + QEMU_LIKE_S3, "_S3_", 4);
+	d[9]--;
+	assert_int_equal(acpi_s3_in_table(d, n - 1, true), -NV_EINVAL);
+	assert_memory_equal(d + QEMU_LIKE_S3, "_S3_", 4);
+}
+
+/* RSDP rev 2, an XSDT with a FACP (X_DSDT at 140 and DSDT at 40, ACPI 6.4
+ * §5.2.9) and an SSDT. */
+static uint8_t *s3_platform(const uint8_t *ssdt_aml, unsigned ssdt_n,
+			    uint8_t **dsdt_out, uint8_t **ssdt_out)
+{
+	uint8_t *facp = table("FACP", 244), *xsdt = table("XSDT", 36 + 2 * 8);
+	uint8_t *dsdt = take(256), *ssdt = take(256), *rsdp = take(36);
+
+	block(dsdt, "DSDT", qemu_like, sizeof(qemu_like));
+	block(ssdt, "SSDT", ssdt_aml, ssdt_n);
+	put32(facp + 40, (uint32_t)pa(dsdt));
+	put64(facp + 140, pa(dsdt));
+	seal(facp);
+	put64(xsdt + 36, pa(facp));
+	put64(xsdt + 44, pa(ssdt));
+	seal(xsdt);
+	memcpy(rsdp, "RSD PTR ", 8);
+	rsdp[15] = 2;
+	put32(rsdp + 20, 36);
+	put64(rsdp + 24, pa(xsdt));
+	sum_at(rsdp, 20, 8);
+	sum_at(rsdp, 36, 32);
+	*dsdt_out = dsdt;
+	*ssdt_out = ssdt;
+	return rsdp;
+}
+
+static void s3_hide(void **state)
+{
+	/* Name (\_S3_, Package (1) { One }) */
+	static const uint8_t ssdt_s3[] = {
+		0x08, 0x5c, '_', 'S', '3', '_', 0x12, 0x03, 0x01, 0x01,
+	};
+	/* Method (_S3_, 0) { Return (One) } */
+	static const uint8_t ssdt_method[] = {
+		0x14, 0x08, '_', 'S', '3', '_', 0x00, 0xa4, 0x01,
+	};
+	uint8_t *dsdt, *ssdt, *rsdp, before[256];
+	(void)state;
+
+	rsdp = s3_platform(ssdt_s3, sizeof(ssdt_s3), &dsdt, &ssdt);
+	assert_int_equal(acpi_hide_s3(rsdp), 2);
+	assert_memory_equal(dsdt + QEMU_LIKE_S3, "XS3_", 4);
+	assert_memory_equal(ssdt + 36 + 2, "XS3_", 4);
+	assert_int_equal(byte_sum(dsdt, 36 + sizeof(qemu_like)), 0);
+	assert_int_equal(byte_sum(ssdt, 36 + sizeof(ssdt_s3)), 0);
+	assert_int_equal(acpi_hide_s3(rsdp), 0);
+
+	/* all or nothing: an SSDT it refuses leaves the DSDT alone too */
+	used = 0;
+	rsdp = s3_platform(ssdt_method, sizeof(ssdt_method), &dsdt, &ssdt);
+	memcpy(before, dsdt, 36 + sizeof(qemu_like));
+	assert_int_equal(acpi_hide_s3(rsdp), -NV_EINVAL);
+	assert_memory_equal(dsdt, before, 36 + sizeof(qemu_like));
+	assert_memory_equal(ssdt + 36 + 2, "_S3_", 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -418,6 +694,9 @@ int main(void)
 		cmocka_unit_test_setup(bad_tables, setup),
 		cmocka_unit_test_setup(hide, setup),
 		cmocka_unit_test_setup(madt, setup),
+		cmocka_unit_test(s3_rename),
+		cmocka_unit_test(s3_refusals),
+		cmocka_unit_test_setup(s3_hide, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -69,6 +69,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.console, NV_CONSOLE_AUTO);
 	assert_int_equal(c.log_ring, 64 * 1024);
 	assert_false(c.nvctl);
+	assert_false(c.hide_s3);
 	assert_int_equal(c.cpus, CONFIG_CPUS_ALL);
 }
 
@@ -159,7 +160,8 @@ static void test_memory_values(void **state)
 	}
 }
 
-/* console, log_ring and nvctl (boot/config.h: words, 4K..16M, 4 KiB). */
+/* console, log_ring, nvctl and hide_s3 (boot/config.h: words, 4K..16M,
+ * 4 KiB). */
 static void test_console_ring_nvctl(void **state)
 {
 	static const struct { const char *v; uint64_t bytes; } ring[] = {
@@ -181,6 +183,8 @@ static void test_console_ring_nvctl(void **state)
 		  "invalid value 'yes' for 'console' (auto|on|off)" },
 		{ "nvctl = auto", "invalid value 'auto' for 'nvctl' (on|off)" },
 		{ "nvctl = 1", "invalid value '1' for 'nvctl' (on|off)" },
+		{ "hide_s3 = off",
+		  "invalid value 'off' for 'hide_s3' (auto|on)" },
 	};
 	char text[64];
 	struct nv_config c;
@@ -197,6 +201,9 @@ static void test_console_ring_nvctl(void **state)
 	}
 	assert_true(parse_file_ok("nvctl = on").nvctl);
 	assert_false(parse_file_ok("nvctl = off").nvctl);
+	assert_true(parse_file_ok("hide_s3 = on").hide_s3);
+	assert_false(parse_file_ok("hide_s3 = auto").hide_s3);
+	assert_true(parse_cmd_ok("hide_s3=on").hide_s3);
 	c = parse_cmd_ok("nvctl=on console=off log_ring=8K");
 	assert_true(c.nvctl);
 	assert_int_equal(c.console, NV_CONSOLE_OFF);

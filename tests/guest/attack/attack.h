@@ -37,6 +37,7 @@ struct attack_group dma_group(void);     /* cases_dma.c */
 struct attack_group dma_open_group(void); /* cases_dma.c */
 struct attack_group init_group(void);    /* cases_init.c */
 struct attack_group s3_group(void);      /* cases_s3.c */
+struct attack_group s3_hidden_group(void); /* cases_s3.c */
 struct attack_group maps_group(void);    /* cases_maps.c */
 struct attack_group apicid_group(void);  /* cases_apicid.c */
 /* What group "apicid" does before env_enter() (MP services). */
@@ -47,10 +48,14 @@ void dma_probe_acpi(void);
 void init_probe(void);
 
 /* cases_s3.c: the ACPI PM registers from the FADT, \_S3's SLP_TYP from
- * the DSDT (-1: none), read before env_enter; a delay on the PM timer. */
+ * the DSDT (-1: none), and for group "s3-hidden" what the DSDT names,
+ * read before env_enter; a delay on the PM timer. */
 struct acpi_pm {
 	uint16_t evt, cnt, tmr;   /* PM1a_EVT_BLK, PM1a_CNT_BLK, PM_TMR_BLK */
 	int slp_typ;
+	unsigned n_s3, n_xs3, n_s5; /* Names _S3_, XS3_, _S5_ of a package */
+	uint8_t dsdt_sum;         /* the DSDT's bytes, summed */
+	int dsdt_found;
 };
 extern struct acpi_pm acpi_pm;
 void acpi_pm_probe(void);

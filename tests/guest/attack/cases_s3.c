@@ -21,6 +21,13 @@
  * status: nestvisor takes no string I/O at the ports it owns and raises
  * #GP(0) (docs/security.md, "Ports nestvisor owns"); had the OUTSW
  * reached the register, the machine would sleep.
+ *
+ * Group "s3-hidden" (run with hide_s3 = on): where nestvisor cannot watch
+ * S3 it hides \_S3 from the OS (boot/acpi_s3.c), and with hide_s3 = on it
+ * does so on QEMU too.  The DSDT L1 reads through the EFI configuration
+ * table then names no _S3_ package, one XS3_ package in its place, \_S5
+ * as before, and its bytes still sum to 0 (ACPI 6.4 §5.2.6); an OS
+ * looking for \_S3 (§7.4.2) finds none and offers no suspend to RAM.
  */
 #include <efi.h>
 #include <efilib.h>
@@ -75,6 +82,25 @@ static int s3_slp_typ(const uint8_t *dsdt)
 	return -1;
 }
 
+/* How many Names in the DSDT's AML bind the NameSeg name to a package:
+ * NameOp (08h), the root prefix (5Ch) or none, the name, PackageOp
+ * (12h) (ACPI 6.4 §20.2.5.1, §20.2.2). */
+static unsigned name_packages(const uint8_t *dsdt, const char name[4])
+{
+	uint32_t len = *(const uint32_t *)(dsdt + 4);
+	unsigned n = 0;
+
+	for (uint32_t i = 37; i + 5 <= len; i++) {
+		const uint8_t *p = dsdt + i;
+
+		n += p[0] == (uint8_t)name[0] && p[1] == (uint8_t)name[1] &&
+		     p[2] == (uint8_t)name[2] && p[3] == (uint8_t)name[3] &&
+		     (p[-1] == 0x08 || (p[-1] == 0x5c && p[-2] == 0x08)) &&
+		     p[4] == 0x12;
+	}
+	return n;
+}
+
 /* Before env_enter (a UEFI call): the PM1 registers and \_S3. */
 void acpi_pm_probe(void)
 {
@@ -96,6 +122,15 @@ void acpi_pm_probe(void)
 	       (const uint8_t *)(uintptr_t)*(const uint64_t *)(fadt + 140) :
 	       (const uint8_t *)(uintptr_t)*(const uint32_t *)(fadt + 40);
 	acpi_pm.slp_typ = s3_slp_typ(dsdt);
+	if (!dsdt || dsdt[0] != 'D' || dsdt[1] != 'S' || dsdt[2] != 'D' ||
+	    dsdt[3] != 'T')
+		return;
+	acpi_pm.dsdt_found = 1;
+	acpi_pm.n_s3 = name_packages(dsdt, "_S3_");
+	acpi_pm.n_xs3 = name_packages(dsdt, "XS3_");
+	acpi_pm.n_s5 = name_packages(dsdt, "_S5_");
+	for (uint32_t i = 0; i < *(const uint32_t *)(dsdt + 4); i++)
+		acpi_pm.dsdt_sum = (uint8_t)(acpi_pm.dsdt_sum + dsdt[i]);
 }
 
 /* About ms milliseconds on the ACPI PM timer (3.579545 MHz, 24 bits at
@@ -202,6 +237,33 @@ static const struct tap_case s3_cases[] = {
 	{ "s3.every_cpu_under_nestvisor", cpus },
 	{ "s3.hypervisor_intact", hv_intact },
 };
+
+/* \_S3 renamed, nothing else lost, the checksum right. */
+static int s3_hidden(void)
+{
+	tap_diag("DSDT: %u _S3_, %u XS3_, %u _S5_ packages; bytes sum to 0x%x",
+		 acpi_pm.n_s3, acpi_pm.n_xs3, acpi_pm.n_s5, acpi_pm.dsdt_sum);
+	return TAP_EXPECT_EQ("DSDT found", acpi_pm.dsdt_found, 1) &
+	       TAP_EXPECT_EQ("Names of _S3_", acpi_pm.n_s3, 0) &
+	       TAP_EXPECT_EQ("Names of XS3_", acpi_pm.n_xs3, 1) &
+	       TAP_EXPECT_EQ("Names of _S5_", acpi_pm.n_s5, 1) &
+	       TAP_EXPECT_EQ("\\_S3's SLP_TYP (none)", acpi_pm.slp_typ, -1) &
+	       TAP_EXPECT_EQ("DSDT checksum (sum mod 256)", acpi_pm.dsdt_sum, 0);
+}
+
+static const struct tap_case s3_hidden_cases[] = {
+	{ "s3.hidden_dsdt_names_no_s3", s3_hidden },
+	{ "s3.every_cpu_under_nestvisor", cpus },
+	{ "s3.hypervisor_intact", hv_intact },
+};
+
+struct attack_group s3_hidden_group(void)
+{
+	return (struct attack_group){ "s3-hidden",
+				      "q35 with S3 in its DSDT, hide_s3 = on",
+				      s3_hidden_cases,
+				      TAP_COUNT(s3_hidden_cases) };
+}
 
 struct attack_group s3_group(void)
 {
