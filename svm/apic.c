@@ -32,7 +32,11 @@
  * x2APIC: the ICR is MSR 0x830 (one 64-bit write), intercepted in the MSR
  * permission map; other x2APIC MSRs pass through.  The ICR values and
  * the APIC_BASE values nestvisor writes on L1's behalf go through
- * wrmsr_safe(): a value the CPU refuses is L1's #GP, never a host fault.
+ * hw_wrmsr_safe(): a value the CPU refuses is L1's #GP, never a host fault.
+ *
+ * Every access to the CPU itself (MSRs, CPUID, the APIC registers) goes
+ * through svm/hw.h, so this file also runs in a host test against a fake
+ * APIC (tests/host/test_apic_icr.c).
  */
 #include "svm/apic.h"
 #include "core/err.h"
@@ -42,6 +46,7 @@
 #include "core/x86.h"
 #include "mm/pte.h"
 #include "svm/apic_dest.h"
+#include "svm/hw.h"
 #include "svm/init_sipi.h"
 #include "svm/intercepts.h"
 #include "svm/smp.h"
@@ -75,19 +80,18 @@ uint64_t apic_mmio_page(void)
 
 void apic_init_cpu(struct cpu *cpu)
 {
-	cpu->vapic.base_msr = rdmsr(MSR_APIC_BASE);
+	cpu->vapic.base_msr = hw_rdmsr(MSR_APIC_BASE);
 	cpu->vapic.dfr = 0xffffffffu;
 }
 
 static bool x2apic_mode(void)
 {
-	return rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD;
+	return hw_rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD;
 }
 
 static volatile uint32_t *xapic_reg(unsigned off)
 {
-	return (volatile uint32_t *)((rdmsr(MSR_APIC_BASE) & APIC_BASE_ADDR) +
-				     off);
+	return hw_apic_mmio((hw_rdmsr(MSR_APIC_BASE) & APIC_BASE_ADDR) + off);
 }
 
 static void xapic_wait_idle(void)
@@ -103,7 +107,7 @@ void apic_send_nmi(uint32_t apic_id)
 			     ICR_ASSERT;
 
 	if (x2apic_mode()) {
-		wrmsr(MSR_X2APIC_ICR, (uint64_t)apic_id << ICR_DEST_SHIFT | nmi);
+		hw_wrmsr(MSR_X2APIC_ICR, (uint64_t)apic_id << ICR_DEST_SHIFT | nmi);
 		return;
 	}
 	/* ICR high holds L1's last destination: put it back after. */
@@ -169,7 +173,7 @@ int apic_icr_write(struct cpu *cpu, uint64_t icr, bool x2apic)
 	}
 	if (f.mode != ICR_MODE_INIT && f.mode != ICR_MODE_STARTUP) {
 		if (x2apic)
-			return wrmsr_safe(MSR_X2APIC_ICR, icr);
+			return hw_wrmsr_safe(MSR_X2APIC_ICR, icr);
 		*xapic_reg(APIC_REG_ICR_LO) = (uint32_t)icr;
 		return 0;
 	}
@@ -280,11 +284,13 @@ uint64_t guest_store_value(struct cpu *cpu, const struct insn *in)
 
 static uint64_t mmio_read(uint64_t pa, unsigned width)
 {
+	volatile void *p = hw_apic_mmio(pa);
+
 	switch (width) {
-	case 1: return *(volatile uint8_t *)pa;
-	case 2: return *(volatile uint16_t *)pa;
-	case 4: return *(volatile uint32_t *)pa;
-	default: return *(volatile uint64_t *)pa;
+	case 1: return *(volatile uint8_t *)p;
+	case 2: return *(volatile uint16_t *)p;
+	case 4: return *(volatile uint32_t *)p;
+	default: return *(volatile uint64_t *)p;
 	}
 }
 
@@ -301,11 +307,13 @@ void guest_reg_set(struct cpu *cpu, const struct insn *in, uint64_t v)
 
 static void mmio_write(uint64_t pa, uint64_t v, unsigned width)
 {
+	volatile void *p = hw_apic_mmio(pa);
+
 	switch (width) {
-	case 1: *(volatile uint8_t *)pa = (uint8_t)v; break;
-	case 2: *(volatile uint16_t *)pa = (uint16_t)v; break;
-	case 4: *(volatile uint32_t *)pa = (uint32_t)v; break;
-	default: *(volatile uint64_t *)pa = v; break;
+	case 1: *(volatile uint8_t *)p = (uint8_t)v; break;
+	case 2: *(volatile uint16_t *)p = (uint16_t)v; break;
+	case 4: *(volatile uint32_t *)p = (uint32_t)v; break;
+	default: *(volatile uint64_t *)p = v; break;
 	}
 }
 
@@ -386,14 +394,14 @@ static uint64_t apic_base_writable(const struct cpu *cpu)
 	uint64_t m = APIC_BASE_BSP | APIC_BASE_EN |
 		     (APIC_BASE_ADDR & ((1ull << cpu->caps.l1_maxphyaddr) - 1));
 
-	if ((cpuid(1).ecx >> 21) & 1)
+	if ((hw_cpuid(1).ecx >> 21) & 1)
 		m |= APIC_BASE_EXTD;
 	return m;
 }
 
 int apic_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val)
 {
-	uint64_t old = rdmsr(MSR_APIC_BASE);
+	uint64_t old = hw_rdmsr(MSR_APIC_BASE);
 	int rc;
 
 	if (msr == MSR_X2APIC_ICR) {
@@ -417,7 +425,7 @@ int apic_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val)
 	}
 	/* A check the CPU makes and nestvisor does not (a disabled APIC
 	 * straight to x2APIC mode): its #GP is L1's, not a host fault. */
-	rc = wrmsr_safe(MSR_APIC_BASE, val);
+	rc = hw_wrmsr_safe(MSR_APIC_BASE, val);
 	if (rc)
 		return rc;
 	cpu->vapic.base_msr = val;
@@ -430,13 +438,13 @@ int apic_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val)
 
 static uint32_t apic_read(bool x2, unsigned off)
 {
-	return x2 ? (uint32_t)rdmsr(X2APIC_MSR(off)) : *xapic_reg(off);
+	return x2 ? (uint32_t)hw_rdmsr(X2APIC_MSR(off)) : *xapic_reg(off);
 }
 
 static void apic_write(bool x2, unsigned off, uint32_t v)
 {
 	if (x2)
-		wrmsr(X2APIC_MSR(off), v);
+		hw_wrmsr(X2APIC_MSR(off), v);
 	else
 		*xapic_reg(off) = v;
 }
@@ -459,7 +467,7 @@ void apic_soft_init(struct cpu *cpu)
 	};
 	bool x2 = x2apic_mode();
 
-	if (!(rdmsr(MSR_APIC_BASE) & APIC_BASE_EN))
+	if (!(hw_rdmsr(MSR_APIC_BASE) & APIC_BASE_EN))
 		return;
 	for (unsigned n = 0; n < 256; n++) {
 		bool any = false;
