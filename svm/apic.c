@@ -121,6 +121,14 @@ void apic_send_nmi(uint32_t apic_id)
 
 /* ---- who gets an INIT, SIPI or NMI -------------------------------------- */
 
+/* Has L1 hardware-disabled this vCPU's APIC (APIC_BASE.EN clear, emulated
+ * below)?  Read by other CPUs too. */
+static bool vapic_disabled(const struct cpu *t)
+{
+	return !(__atomic_load_n(&t->vapic.base_msr, __ATOMIC_RELAXED) &
+		 APIC_BASE_EN);
+}
+
 /* The target of one ICR destination (svm/apic_dest.c). */
 static struct apic_target target_of(const struct cpu_slot *s)
 {
@@ -134,7 +142,8 @@ static struct apic_target target_of(const struct cpu_slot *s)
 }
 
 /* An NMI IPI: a request to each vCPU it reaches (svm/smp.c, "Kicks"),
- * which injects it before its next VMRUN; parked CPUs do not get it. */
+ * which injects it before its next VMRUN; parked CPUs, and vCPUs whose
+ * APIC L1 hardware-disabled, do not get it. */
 static void nmi_ipi(struct cpu *cpu, const struct icr_fields *f, bool x2apic)
 {
 	for (unsigned i = 0; i < smp.nr; i++) {
@@ -142,7 +151,8 @@ static void nmi_ipi(struct cpu *cpu, const struct icr_fields *f, bool x2apic)
 		struct apic_target at = target_of(s);
 
 		if (!s->cpu || !icr_reaches(f, x2apic, cpu->apic_id, &at) ||
-		    __atomic_load_n(&s->status, __ATOMIC_ACQUIRE) != CPU_RUNNING)
+		    __atomic_load_n(&s->status, __ATOMIC_ACQUIRE) !=
+		    CPU_RUNNING || vapic_disabled(s->cpu))
 			continue;
 		__atomic_fetch_add(&s->cpu->nmi_ipis, 1, __ATOMIC_RELEASE);
 		smp_post(s->cpu);
@@ -194,6 +204,8 @@ int apic_icr_write(struct cpu *cpu, uint64_t icr, bool x2apic)
 				  "INIT" : "SIPI", s->apic_id);
 			continue;
 		}
+		if (vapic_disabled(t))
+			continue; /* its APIC accepts no message */
 		if (f.mode == ICR_MODE_INIT)
 			sipi_send_init(t);
 		else
@@ -366,7 +378,10 @@ void apic_mmio_write(struct cpu *cpu, uint64_t gpa)
 	if (in.op == INSN_XCHG) /* the old value, read within one slot */
 		set_source(cpu, &in, (off & 0xf) + in.width <= 16 ?
 				     mmio_read(gpa, in.width) : 0);
-	if (!xapic_store_allowed(off, in.width)) {
+	if (vapic_disabled(cpu)) {
+		log_debug_limited("CPU %u: a store at APIC offset 0x%x dropped: "
+				  "L1 disabled its APIC", cpu->idx, off);
+	} else if (!xapic_store_allowed(off, in.width)) {
 		log_debug_limited("CPU %u: a %u-byte store at APIC offset 0x%x "
 				  "dropped", cpu->idx, in.width, off);
 	} else if (off == APIC_REG_ICR_LO) {
@@ -399,9 +414,41 @@ static uint64_t apic_base_writable(const struct cpu *cpu)
 	return m;
 }
 
+/*
+ * L1 clears APIC_BASE.EN (docs/security.md, R9).  A hardware-disabled APIC
+ * would take none of the NMIs other CPUs kick this one with, and every
+ * shootdown that waits for this CPU would wait forever.  So the real APIC
+ * stays enabled and is software-disabled instead (SVR bit 8 clear: LVT
+ * entries masked, fixed interrupts not accepted; NMI, SMI, INIT and
+ * Start-up still accepted; APM Vol. 2 chapter 16, "Local APIC"), with the
+ * other registers at their reset values as far as software can set them
+ * (apic_soft_init).  An x2APIC leaves x2APIC mode only through the
+ * disabled state: the real one passes through it here, for a moment in
+ * host mode (no shootdown waits for a CPU in host mode, svm/smp.c), and
+ * stays in xAPIC mode, the only mode L1 may enable it in next.  Then L1
+ * reads EN clear (apic_base_view), its stores to the APIC page are
+ * dropped, the x2APIC MSRs #GP (the real APIC is in xAPIC mode), and IPIs
+ * from L1's other CPUs do not reach it (apic_icr_write).
+ */
+static void emulate_hw_disable(struct cpu *cpu)
+{
+	uint64_t real = hw_rdmsr(MSR_APIC_BASE);
+
+	if (real & APIC_BASE_EXTD) {
+		hw_wrmsr(MSR_APIC_BASE, real & ~(APIC_BASE_EXTD | APIC_BASE_EN));
+		hw_wrmsr(MSR_APIC_BASE, (real & ~APIC_BASE_EXTD) | APIC_BASE_EN);
+	}
+	apic_soft_init(cpu);
+}
+
+uint64_t apic_base_view(const struct cpu *cpu)
+{
+	return __atomic_load_n(&cpu->vapic.base_msr, __ATOMIC_RELAXED);
+}
+
 int apic_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val)
 {
-	uint64_t old = hw_rdmsr(MSR_APIC_BASE);
+	uint64_t old = apic_base_view(cpu);
 	int rc;
 
 	if (msr == MSR_X2APIC_ICR) {
@@ -409,8 +456,8 @@ int apic_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val)
 			return -NV_EINVAL;
 		return apic_icr_write(cpu, val, true);
 	}
-	/* MSR_APIC_BASE: the CPU's own checks, and the window stays where
-	 * nestvisor protects it. */
+	/* MSR_APIC_BASE: the CPU's own checks (the x2APIC state
+	 * transitions), and the window stays where nestvisor protects it. */
 	if (val & ~apic_base_writable(cpu))
 		return -NV_EINVAL;
 	if ((val & APIC_BASE_EXTD) && !(val & APIC_BASE_EN))
@@ -418,17 +465,28 @@ int apic_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val)
 	if ((old & APIC_BASE_EXTD) && (val & APIC_BASE_EN) &&
 	    !(val & APIC_BASE_EXTD))
 		return -NV_EINVAL; /* x2APIC -> xAPIC without disabling first */
+	if (!(old & APIC_BASE_EN) && (val & APIC_BASE_EXTD))
+		return -NV_EINVAL; /* disabled -> x2APIC without xAPIC first */
 	if ((val & APIC_BASE_ADDR) != (old & APIC_BASE_ADDR)) {
 		log_info("CPU %u: L1 moves the xAPIC window to 0x%lx: refused "
 			 "(#GP)", cpu->idx, (uint64_t)(val & APIC_BASE_ADDR));
 		return -NV_EINVAL;
 	}
-	/* A check the CPU makes and nestvisor does not (a disabled APIC
-	 * straight to x2APIC mode): its #GP is L1's, not a host fault. */
+	if (!(val & APIC_BASE_EN)) {
+		if (old & APIC_BASE_EN)
+			emulate_hw_disable(cpu);
+		__atomic_store_n(&cpu->vapic.base_msr, val, __ATOMIC_RELAXED);
+		return 0;
+	}
+	/* A check the CPU makes and nestvisor does not: its #GP is L1's,
+	 * not a host fault. */
 	rc = hw_wrmsr_safe(MSR_APIC_BASE, val);
 	if (rc)
 		return rc;
-	cpu->vapic.base_msr = val;
+	/* Enabled again: the APIC comes back in its reset state. */
+	if (!(old & APIC_BASE_EN))
+		apic_soft_init(cpu);
+	__atomic_store_n(&cpu->vapic.base_msr, val, __ATOMIC_RELAXED);
 	return 0;
 }
 

@@ -49,6 +49,7 @@ static struct {
 	unsigned n_icr;             /* writes of MSR 0x830 */
 	uint64_t icr;               /* the last one */
 	unsigned n_base_writes;
+	unsigned n_hw_disabled;     /* writes leaving the real EN clear */
 	uint32_t page[1024];        /* the xAPIC page */
 } hw;
 
@@ -60,11 +61,39 @@ uint64_t hw_rdmsr(uint32_t msr)
 	return hw.x2msr[msr - 0x800];
 }
 
+/*
+ * May the APIC go from APIC_BASE old to new?  The x2APIC state
+ * transitions (EN bit 11, EXTD bit 10): EXTD without EN is invalid;
+ * x2APIC leaves only to the disabled state; the disabled state leaves
+ * only to xAPIC.  Any other change is #GP.
+ */
+static bool base_transition_ok(uint64_t old, uint64_t new)
+{
+	const uint64_t en = 1ull << 11, extd = 1ull << 10;
+
+	if ((new & extd) && !(new & en))
+		return false;
+	if ((old & extd) && (new & en) && !(new & extd))
+		return false;
+	if (!(old & en) && (new & extd))
+		return false;
+	return true;
+}
+
+static void base_write(uint64_t val)
+{
+	hw.apic_base = val;
+	hw.n_base_writes++;
+	if (!(val & (1ull << 11)))
+		hw.n_hw_disabled++;
+}
+
 void hw_wrmsr(uint32_t msr, uint64_t val)
 {
 	if (msr == MSR_APIC_BASE) {
-		hw.apic_base = val;
-		hw.n_base_writes++;
+		/* A #GP in host mode: nestvisor must never cause one. */
+		assert_true(base_transition_ok(hw.apic_base, val));
+		base_write(val);
 		return;
 	}
 	assert_true(msr >= 0x800 && msr <= 0x8ff);
@@ -80,6 +109,8 @@ void hw_wrmsr(uint32_t msr, uint64_t val)
 
 int hw_wrmsr_safe(uint32_t msr, uint64_t val)
 {
+	if (msr == MSR_APIC_BASE && !base_transition_ok(hw.apic_base, val))
+		return -NV_EINVAL;
 	hw_wrmsr(msr, val);
 	return 0;
 }
@@ -455,6 +486,130 @@ static void test_x_nmi_and_fixed(void **state)
 	assert_int_equal(inits() | sipis(0), 0);
 }
 
+/* ---- L1 clears APIC_BASE.EN (docs/security.md, R9) --------------------- */
+
+/*
+ * APIC_BASE values (bits 51:12 base, 11 EN, 10 EXTD, 8 BSP) and the
+ * software-disabled reset state: SVR 000000FFh (bit 8, APIC software
+ * enable, clear), LVT entries with only the mask (bit 16) set, TPR and
+ * LDR 0, DFR all ones (APM Vol. 2 chapter 16, "Local APIC": the reset
+ * values and the spurious-interrupt vector register).
+ */
+#define BASE_DISABLED 0xfee00100ull /* BSP, EN clear */
+#define BASE_XAPIC    0xfee00900ull /* BSP, EN */
+#define BASE_X2APIC   0xfee00d00ull /* BSP, EN, EXTD */
+
+static uint32_t page_reg(unsigned off)
+{
+	return hw.page[off / 4];
+}
+
+static void assert_reset_state(void)
+{
+	assert_int_equal(page_reg(0x0f0), 0xff);
+	for (unsigned off = 0x320; off <= 0x370; off += 0x10)
+		assert_int_equal(page_reg(off), 0x00010000);
+	assert_int_equal(page_reg(0x080), 0);
+	assert_int_equal(page_reg(0x0d0), 0);
+	assert_int_equal(page_reg(0x0e0), 0xffffffffu);
+}
+
+/* State an OS leaves in its APIC: enabled (SVR bit 8), a timer vector
+ * unmasked, a TPR. */
+static void dirty_xapic(void)
+{
+	hw.page[0x0f0 / 4] = 0x1ff;
+	hw.page[0x320 / 4] = 0x000000ef;
+	hw.page[0x080 / 4] = 0x30;
+}
+
+static void test_r9_x2_disable(void **state)
+{
+	struct cpu *me = &cpus[2];
+	(void)state;
+	hw.x2msr[0x0f] = 0x1ff;        /* SVR: software-enabled */
+	hw.x2msr[0x32] = 0x000000ef;   /* LVT timer unmasked */
+	/* x2APIC -> disabled: allowed; L1 reads EN clear back. */
+	assert_int_equal(apic_wrmsr(me, 0x1b, BASE_DISABLED), 0);
+	assert_int_equal(apic_base_view(me), BASE_DISABLED);
+	/* The real APIC is enabled (in xAPIC mode: x2APIC leaves only
+	 * through disabled, and disabled only to xAPIC), software-disabled,
+	 * at its reset values. */
+	assert_int_equal(hw.apic_base, BASE_XAPIC);
+	assert_reset_state();
+	assert_int_equal(me->vapic.ldr, 0);
+	assert_int_equal(me->vapic.dfr, 0xffffffffu);
+	/* Still disabled for L1: no x2APIC ICR, no way straight to x2APIC,
+	 * EXTD never without EN. */
+	assert_int_equal(apic_wrmsr(me, 0x830, 0x0000000000004500ull),
+			 -NV_EINVAL);
+	assert_int_equal(apic_wrmsr(me, 0x1b, BASE_X2APIC), -NV_EINVAL);
+	assert_int_equal(apic_wrmsr(me, 0x1b, 0xfee00500ull), -NV_EINVAL);
+	assert_int_equal(apic_base_view(me), BASE_DISABLED);
+
+	/* Other vCPUs' INIT, Start-up and NMI IPIs do not reach it. */
+	assert_int_equal(x2_send(0x0000001000004500ull), 0);
+	assert_int_equal(x2_send(0x000000100000069aull), 0);
+	assert_int_equal(x2_send(0x0000001000004400ull), 0);
+	assert_int_equal(inits() | sipis(0x9a) | nmis(), 0);
+	assert_int_equal(x2_send(0x00000000000c4500ull), 0);
+	assert_int_equal(inits(), 1u << 1 | 1u << 3);
+	assert_int_equal(x2_send(0x00000000000c4400ull), 0);
+	assert_int_equal(nmis(), 1u << 1 | 1u << 3);
+
+	/* Enabled again (to xAPIC): reset state whatever the APIC held. */
+	dirty_xapic();
+	assert_int_equal(apic_wrmsr(me, 0x1b, BASE_XAPIC), 0);
+	assert_int_equal(apic_base_view(me), BASE_XAPIC);
+	assert_int_equal(hw.apic_base, BASE_XAPIC);
+	assert_reset_state();
+	/* Then x2APIC, from xAPIC. */
+	assert_int_equal(apic_wrmsr(me, 0x1b, BASE_X2APIC), 0);
+	assert_int_equal(hw.apic_base, BASE_X2APIC);
+	assert_int_equal(apic_base_view(me), BASE_X2APIC);
+	clear_rec();
+	assert_int_equal(x2_send(0x0000001000004500ull), 0);
+	assert_int_equal(inits(), 1u << 2);
+}
+
+static void test_r9_x_disable(void **state)
+{
+	struct cpu *me = &cpus[0];
+	(void)state;
+	dirty_xapic();
+	assert_int_equal(apic_wrmsr(me, 0x1b, BASE_DISABLED), 0);
+	assert_int_equal(apic_base_view(me), BASE_DISABLED);
+	/* From xAPIC the real APIC is never hardware-disabled. */
+	assert_int_equal(hw.n_hw_disabled, 0);
+	assert_int_equal(hw.apic_base, BASE_XAPIC);
+	assert_reset_state();
+	/* L1's stores to the page are dropped (the instructions complete):
+	 * TPR, the ICR (no INIT sent, the ICR untouched). */
+	x_store(0, 0x080, 0x20);
+	x_send(0x10000000, 0x00004500);
+	assert_int_equal(page_reg(0x080), 0);
+	assert_int_equal(page_reg(0x310), 0);
+	assert_int_equal(page_reg(0x300), ICR_SENTINEL);
+	assert_int_equal(inits(), 0);
+	assert_int_equal(rec.rip_advanced, 3 * 2);
+	assert_int_equal(rec.gp, 0);
+	/* INIT from vCPU 1 to APIC ID 00h: not received; to all including
+	 * self: vCPUs 1-3 only. */
+	x_store(1, 0x310, 0x00000000);
+	x_store(1, 0x300, 0x00004500);
+	assert_int_equal(inits(), 0);
+	x_store(1, 0x300, 0x00084500);
+	assert_int_equal(inits(), 0xeu);
+	/* Enabled again: stores land again, in a reset APIC. */
+	dirty_xapic();
+	assert_int_equal(apic_wrmsr(me, 0x1b, BASE_XAPIC), 0);
+	assert_int_equal(apic_base_view(me), BASE_XAPIC);
+	assert_reset_state();
+	x_store(0, 0x080, 0x20);
+	assert_int_equal(page_reg(0x080), 0x20);
+	assert_int_equal(hw.n_hw_disabled, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -470,6 +625,8 @@ int main(void)
 		cmocka_unit_test_setup(test_x_logical_flat, setup_x),
 		cmocka_unit_test_setup(test_x_shorthand_deassert, setup_x),
 		cmocka_unit_test_setup(test_x_nmi_and_fixed, setup_x),
+		cmocka_unit_test_setup(test_r9_x2_disable, setup_x2),
+		cmocka_unit_test_setup(test_r9_x_disable, setup_x),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
