@@ -30,7 +30,12 @@
  * The APIC ID is not L1's to change: other CPUs kick this one by it.
  *
  * x2APIC: the ICR is MSR 0x830 (one 64-bit write), intercepted in the MSR
- * permission map; other x2APIC MSRs pass through.  The ICR values and
+ * permission map; other x2APIC MSRs pass through.
+ *
+ * APIC_BASE: reads and writes intercepted.  L1 may not move the window,
+ * its mode changes follow the x2APIC state transitions, and its EN clear
+ * (hardware disable) is emulated by a software disable, so that
+ * nestvisor's kicks still reach the CPU (emulate_hw_disable).  The ICR values and
  * the APIC_BASE values nestvisor writes on L1's behalf go through
  * hw_wrmsr_safe(): a value the CPU refuses is L1's #GP, never a host fault.
  *
@@ -428,7 +433,10 @@ static uint64_t apic_base_writable(const struct cpu *cpu)
  * stays in xAPIC mode, the only mode L1 may enable it in next.  Then L1
  * reads EN clear (apic_base_view), its stores to the APIC page are
  * dropped, the x2APIC MSRs #GP (the real APIC is in xAPIC mode), and IPIs
- * from L1's other CPUs do not reach it (apic_icr_write).
+ * from L1's other CPUs do not reach it (apic_icr_write).  A kick that
+ * arrives in the instant an x2APIC is really disabled is lost and leaves
+ * the CPU's kicked flag set: the next shootdown that waits for this CPU
+ * sends its kick again after SMP_REKICK_CYCLES (svm/smp.c), once.
  */
 static void emulate_hw_disable(struct cpu *cpu)
 {

@@ -6,8 +6,10 @@
  * xAPIC mode: the APIC page (APIC_BASE, 0xFEE00000 by default) is
  * read-only in L1's NPT, so every L1 write to it exits (#NPF) and
  * nestvisor performs it (svm/apic.c).  x2APIC mode: the ICR is MSR 0x830,
- * intercepted through the MSR permission map.  Writes to APIC_BASE are
- * intercepted too, to follow the mode and the base.
+ * intercepted through the MSR permission map.  APIC_BASE is intercepted
+ * too, reads and writes: the base may not move, the mode is followed, and
+ * L1's hardware disable (EN clear) is emulated with the physical APIC
+ * kept enabled, software-disabled (svm/apic.c).
  *
  * An ICR write with delivery mode INIT or Start-up is never sent: its
  * destinations (svm/apic_dest.c) that are vCPUs get it through their
