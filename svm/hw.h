@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The few operations of nested SVM that touch the CPU directly, in one
- * place (svm/hw.c), so that the rest of svm/nested*.c is plain C and
- * builds into host tests, which give their own versions.
+ * The few operations of nested SVM and of the local APIC's emulation that
+ * touch the CPU directly, in one place (svm/hw.c), so that the rest of
+ * svm/nested*.c and svm/apic.c is plain C and builds into host tests,
+ * which give their own versions.
  */
 #ifndef NV_SVM_HW_H
 #define NV_SVM_HW_H
