@@ -30,9 +30,18 @@
  * The APIC ID is not L1's to change: other CPUs kick this one by it.
  *
  * x2APIC: the ICR is MSR 0x830 (one 64-bit write), intercepted in the MSR
- * permission map; other x2APIC MSRs pass through.  The ICR values and
+ * permission map; other x2APIC MSRs pass through.
+ *
+ * APIC_BASE: reads and writes intercepted.  L1 may not move the window,
+ * its mode changes follow the x2APIC state transitions, and its EN clear
+ * (hardware disable) is emulated by a software disable, so that
+ * nestvisor's kicks still reach the CPU (emulate_hw_disable).  The ICR values and
  * the APIC_BASE values nestvisor writes on L1's behalf go through
- * wrmsr_safe(): a value the CPU refuses is L1's #GP, never a host fault.
+ * hw_wrmsr_safe(): a value the CPU refuses is L1's #GP, never a host fault.
+ *
+ * Every access to the CPU itself (MSRs, CPUID, the APIC registers) goes
+ * through svm/hw.h, so this file also runs in a host test against a fake
+ * APIC (tests/host/test_apic_icr.c).
  */
 #include "svm/apic.h"
 #include "core/err.h"
@@ -42,6 +51,7 @@
 #include "core/x86.h"
 #include "mm/pte.h"
 #include "svm/apic_dest.h"
+#include "svm/hw.h"
 #include "svm/init_sipi.h"
 #include "svm/intercepts.h"
 #include "svm/smp.h"
@@ -75,19 +85,18 @@ uint64_t apic_mmio_page(void)
 
 void apic_init_cpu(struct cpu *cpu)
 {
-	cpu->vapic.base_msr = rdmsr(MSR_APIC_BASE);
+	cpu->vapic.base_msr = hw_rdmsr(MSR_APIC_BASE);
 	cpu->vapic.dfr = 0xffffffffu;
 }
 
 static bool x2apic_mode(void)
 {
-	return rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD;
+	return hw_rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD;
 }
 
 static volatile uint32_t *xapic_reg(unsigned off)
 {
-	return (volatile uint32_t *)((rdmsr(MSR_APIC_BASE) & APIC_BASE_ADDR) +
-				     off);
+	return hw_apic_mmio((hw_rdmsr(MSR_APIC_BASE) & APIC_BASE_ADDR) + off);
 }
 
 static void xapic_wait_idle(void)
@@ -103,7 +112,7 @@ void apic_send_nmi(uint32_t apic_id)
 			     ICR_ASSERT;
 
 	if (x2apic_mode()) {
-		wrmsr(MSR_X2APIC_ICR, (uint64_t)apic_id << ICR_DEST_SHIFT | nmi);
+		hw_wrmsr(MSR_X2APIC_ICR, (uint64_t)apic_id << ICR_DEST_SHIFT | nmi);
 		return;
 	}
 	/* ICR high holds L1's last destination: put it back after. */
@@ -116,6 +125,14 @@ void apic_send_nmi(uint32_t apic_id)
 }
 
 /* ---- who gets an INIT, SIPI or NMI -------------------------------------- */
+
+/* Has L1 hardware-disabled this vCPU's APIC (APIC_BASE.EN clear, emulated
+ * below)?  Read by other CPUs too. */
+static bool vapic_disabled(const struct cpu *t)
+{
+	return !(__atomic_load_n(&t->vapic.base_msr, __ATOMIC_RELAXED) &
+		 APIC_BASE_EN);
+}
 
 /* The target of one ICR destination (svm/apic_dest.c). */
 static struct apic_target target_of(const struct cpu_slot *s)
@@ -130,7 +147,8 @@ static struct apic_target target_of(const struct cpu_slot *s)
 }
 
 /* An NMI IPI: a request to each vCPU it reaches (svm/smp.c, "Kicks"),
- * which injects it before its next VMRUN; parked CPUs do not get it. */
+ * which injects it before its next VMRUN; parked CPUs, and vCPUs whose
+ * APIC L1 hardware-disabled, do not get it. */
 static void nmi_ipi(struct cpu *cpu, const struct icr_fields *f, bool x2apic)
 {
 	for (unsigned i = 0; i < smp.nr; i++) {
@@ -138,7 +156,8 @@ static void nmi_ipi(struct cpu *cpu, const struct icr_fields *f, bool x2apic)
 		struct apic_target at = target_of(s);
 
 		if (!s->cpu || !icr_reaches(f, x2apic, cpu->apic_id, &at) ||
-		    __atomic_load_n(&s->status, __ATOMIC_ACQUIRE) != CPU_RUNNING)
+		    __atomic_load_n(&s->status, __ATOMIC_ACQUIRE) !=
+		    CPU_RUNNING || vapic_disabled(s->cpu))
 			continue;
 		__atomic_fetch_add(&s->cpu->nmi_ipis, 1, __ATOMIC_RELEASE);
 		smp_post(s->cpu);
@@ -169,7 +188,7 @@ int apic_icr_write(struct cpu *cpu, uint64_t icr, bool x2apic)
 	}
 	if (f.mode != ICR_MODE_INIT && f.mode != ICR_MODE_STARTUP) {
 		if (x2apic)
-			return wrmsr_safe(MSR_X2APIC_ICR, icr);
+			return hw_wrmsr_safe(MSR_X2APIC_ICR, icr);
 		*xapic_reg(APIC_REG_ICR_LO) = (uint32_t)icr;
 		return 0;
 	}
@@ -190,6 +209,8 @@ int apic_icr_write(struct cpu *cpu, uint64_t icr, bool x2apic)
 				  "INIT" : "SIPI", s->apic_id);
 			continue;
 		}
+		if (vapic_disabled(t))
+			continue; /* its APIC accepts no message */
 		if (f.mode == ICR_MODE_INIT)
 			sipi_send_init(t);
 		else
@@ -280,11 +301,13 @@ uint64_t guest_store_value(struct cpu *cpu, const struct insn *in)
 
 static uint64_t mmio_read(uint64_t pa, unsigned width)
 {
+	volatile void *p = hw_apic_mmio(pa);
+
 	switch (width) {
-	case 1: return *(volatile uint8_t *)pa;
-	case 2: return *(volatile uint16_t *)pa;
-	case 4: return *(volatile uint32_t *)pa;
-	default: return *(volatile uint64_t *)pa;
+	case 1: return *(volatile uint8_t *)p;
+	case 2: return *(volatile uint16_t *)p;
+	case 4: return *(volatile uint32_t *)p;
+	default: return *(volatile uint64_t *)p;
 	}
 }
 
@@ -301,11 +324,13 @@ void guest_reg_set(struct cpu *cpu, const struct insn *in, uint64_t v)
 
 static void mmio_write(uint64_t pa, uint64_t v, unsigned width)
 {
+	volatile void *p = hw_apic_mmio(pa);
+
 	switch (width) {
-	case 1: *(volatile uint8_t *)pa = (uint8_t)v; break;
-	case 2: *(volatile uint16_t *)pa = (uint16_t)v; break;
-	case 4: *(volatile uint32_t *)pa = (uint32_t)v; break;
-	default: *(volatile uint64_t *)pa = v; break;
+	case 1: *(volatile uint8_t *)p = (uint8_t)v; break;
+	case 2: *(volatile uint16_t *)p = (uint16_t)v; break;
+	case 4: *(volatile uint32_t *)p = (uint32_t)v; break;
+	default: *(volatile uint64_t *)p = v; break;
 	}
 }
 
@@ -358,7 +383,10 @@ void apic_mmio_write(struct cpu *cpu, uint64_t gpa)
 	if (in.op == INSN_XCHG) /* the old value, read within one slot */
 		set_source(cpu, &in, (off & 0xf) + in.width <= 16 ?
 				     mmio_read(gpa, in.width) : 0);
-	if (!xapic_store_allowed(off, in.width)) {
+	if (vapic_disabled(cpu)) {
+		log_debug_limited("CPU %u: a store at APIC offset 0x%x dropped: "
+				  "L1 disabled its APIC", cpu->idx, off);
+	} else if (!xapic_store_allowed(off, in.width)) {
 		log_debug_limited("CPU %u: a %u-byte store at APIC offset 0x%x "
 				  "dropped", cpu->idx, in.width, off);
 	} else if (off == APIC_REG_ICR_LO) {
@@ -386,14 +414,49 @@ static uint64_t apic_base_writable(const struct cpu *cpu)
 	uint64_t m = APIC_BASE_BSP | APIC_BASE_EN |
 		     (APIC_BASE_ADDR & ((1ull << cpu->caps.l1_maxphyaddr) - 1));
 
-	if ((cpuid(1).ecx >> 21) & 1)
+	if ((hw_cpuid(1).ecx >> 21) & 1)
 		m |= APIC_BASE_EXTD;
 	return m;
 }
 
+/*
+ * L1 clears APIC_BASE.EN (docs/security.md, R9).  A hardware-disabled APIC
+ * would take none of the NMIs other CPUs kick this one with, and every
+ * shootdown that waits for this CPU would wait forever.  So the real APIC
+ * stays enabled and is software-disabled instead (SVR bit 8 clear: LVT
+ * entries masked, fixed interrupts not accepted; NMI, SMI, INIT and
+ * Start-up still accepted; APM Vol. 2 chapter 16, "Local APIC"), with the
+ * other registers at their reset values as far as software can set them
+ * (apic_soft_init).  An x2APIC leaves x2APIC mode only through the
+ * disabled state: the real one passes through it here, for a moment in
+ * host mode (no shootdown waits for a CPU in host mode, svm/smp.c), and
+ * stays in xAPIC mode, the only mode L1 may enable it in next.  Then L1
+ * reads EN clear (apic_base_view), its stores to the APIC page are
+ * dropped, the x2APIC MSRs #GP (the real APIC is in xAPIC mode), and IPIs
+ * from L1's other CPUs do not reach it (apic_icr_write).  A kick that
+ * arrives in the instant an x2APIC is really disabled is lost and leaves
+ * the CPU's kicked flag set: the next shootdown that waits for this CPU
+ * sends its kick again after SMP_REKICK_CYCLES (svm/smp.c), once.
+ */
+static void emulate_hw_disable(struct cpu *cpu)
+{
+	uint64_t real = hw_rdmsr(MSR_APIC_BASE);
+
+	if (real & APIC_BASE_EXTD) {
+		hw_wrmsr(MSR_APIC_BASE, real & ~(APIC_BASE_EXTD | APIC_BASE_EN));
+		hw_wrmsr(MSR_APIC_BASE, (real & ~APIC_BASE_EXTD) | APIC_BASE_EN);
+	}
+	apic_soft_init(cpu);
+}
+
+uint64_t apic_base_view(const struct cpu *cpu)
+{
+	return __atomic_load_n(&cpu->vapic.base_msr, __ATOMIC_RELAXED);
+}
+
 int apic_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val)
 {
-	uint64_t old = rdmsr(MSR_APIC_BASE);
+	uint64_t old = apic_base_view(cpu);
 	int rc;
 
 	if (msr == MSR_X2APIC_ICR) {
@@ -401,8 +464,8 @@ int apic_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val)
 			return -NV_EINVAL;
 		return apic_icr_write(cpu, val, true);
 	}
-	/* MSR_APIC_BASE: the CPU's own checks, and the window stays where
-	 * nestvisor protects it. */
+	/* MSR_APIC_BASE: the CPU's own checks (the x2APIC state
+	 * transitions), and the window stays where nestvisor protects it. */
 	if (val & ~apic_base_writable(cpu))
 		return -NV_EINVAL;
 	if ((val & APIC_BASE_EXTD) && !(val & APIC_BASE_EN))
@@ -410,17 +473,28 @@ int apic_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val)
 	if ((old & APIC_BASE_EXTD) && (val & APIC_BASE_EN) &&
 	    !(val & APIC_BASE_EXTD))
 		return -NV_EINVAL; /* x2APIC -> xAPIC without disabling first */
+	if (!(old & APIC_BASE_EN) && (val & APIC_BASE_EXTD))
+		return -NV_EINVAL; /* disabled -> x2APIC without xAPIC first */
 	if ((val & APIC_BASE_ADDR) != (old & APIC_BASE_ADDR)) {
 		log_info("CPU %u: L1 moves the xAPIC window to 0x%lx: refused "
 			 "(#GP)", cpu->idx, (uint64_t)(val & APIC_BASE_ADDR));
 		return -NV_EINVAL;
 	}
-	/* A check the CPU makes and nestvisor does not (a disabled APIC
-	 * straight to x2APIC mode): its #GP is L1's, not a host fault. */
-	rc = wrmsr_safe(MSR_APIC_BASE, val);
+	if (!(val & APIC_BASE_EN)) {
+		if (old & APIC_BASE_EN)
+			emulate_hw_disable(cpu);
+		__atomic_store_n(&cpu->vapic.base_msr, val, __ATOMIC_RELAXED);
+		return 0;
+	}
+	/* A check the CPU makes and nestvisor does not: its #GP is L1's,
+	 * not a host fault. */
+	rc = hw_wrmsr_safe(MSR_APIC_BASE, val);
 	if (rc)
 		return rc;
-	cpu->vapic.base_msr = val;
+	/* Enabled again: the APIC comes back in its reset state. */
+	if (!(old & APIC_BASE_EN))
+		apic_soft_init(cpu);
+	__atomic_store_n(&cpu->vapic.base_msr, val, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -430,13 +504,13 @@ int apic_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val)
 
 static uint32_t apic_read(bool x2, unsigned off)
 {
-	return x2 ? (uint32_t)rdmsr(X2APIC_MSR(off)) : *xapic_reg(off);
+	return x2 ? (uint32_t)hw_rdmsr(X2APIC_MSR(off)) : *xapic_reg(off);
 }
 
 static void apic_write(bool x2, unsigned off, uint32_t v)
 {
 	if (x2)
-		wrmsr(X2APIC_MSR(off), v);
+		hw_wrmsr(X2APIC_MSR(off), v);
 	else
 		*xapic_reg(off) = v;
 }
@@ -459,7 +533,7 @@ void apic_soft_init(struct cpu *cpu)
 	};
 	bool x2 = x2apic_mode();
 
-	if (!(rdmsr(MSR_APIC_BASE) & APIC_BASE_EN))
+	if (!(hw_rdmsr(MSR_APIC_BASE) & APIC_BASE_EN))
 		return;
 	for (unsigned n = 0; n < 256; n++) {
 		bool any = false;

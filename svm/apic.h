@@ -6,8 +6,10 @@
  * xAPIC mode: the APIC page (APIC_BASE, 0xFEE00000 by default) is
  * read-only in L1's NPT, so every L1 write to it exits (#NPF) and
  * nestvisor performs it (svm/apic.c).  x2APIC mode: the ICR is MSR 0x830,
- * intercepted through the MSR permission map.  Writes to APIC_BASE are
- * intercepted too, to follow the mode and the base.
+ * intercepted through the MSR permission map.  APIC_BASE is intercepted
+ * too, reads and writes: the base may not move, the mode is followed, and
+ * L1's hardware disable (EN clear) is emulated with the physical APIC
+ * kept enabled, software-disabled (svm/apic.c).
  *
  * An ICR write with delivery mode INIT or Start-up is never sent: its
  * destinations (svm/apic_dest.c) that are vCPUs get it through their
@@ -53,7 +55,10 @@ struct insn;
 #define APIC_REG_TIMER_DCR   0x3e0u
 
 struct vapic {
-	uint64_t base_msr;        /* APIC_BASE as last set (MSR 0x1B) */
+	/* APIC_BASE (MSR 0x1B) as L1 last set it, and reads it: EN may be
+	 * clear while the real APIC stays enabled (svm/apic.c).  Atomic:
+	 * other CPUs read it. */
+	uint64_t base_msr;
 	/* L1's last LDR and DFR writes (xAPIC), read by senders to resolve
 	 * logical destinations. */
 	uint32_t ldr, dfr;
@@ -90,8 +95,12 @@ void guest_store_old_value(struct cpu *cpu, const struct insn *in,
 void guest_reg_set(struct cpu *cpu, const struct insn *in, uint64_t v);
 
 /* WRMSR of MSR_X2APIC_ICR or MSR_APIC_BASE by the guest.  0, or
- * -NV_EINVAL for #GP. */
+ * -NV_EINVAL for #GP.  APIC_BASE.EN clear is emulated: the real APIC stays
+ * enabled, software-disabled (svm/apic.c). */
 int apic_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val);
+
+/* RDMSR of MSR_APIC_BASE by the guest: L1's view (struct vapic). */
+uint64_t apic_base_view(const struct cpu *cpu);
 
 /* One ICR value L1 wrote (x2APIC layout: destination in bits 63:32; the
  * xAPIC caller moves its 8-bit destination there).  0, or -NV_EINVAL for

@@ -6,6 +6,7 @@
 #include "svm/hw.h"
 
 #include "core/host_env.h"
+#include "core/x86.h"
 
 void hw_invlpga(uint64_t va, uint32_t asid)
 {
@@ -34,4 +35,29 @@ uint8_t hw_inb(uint16_t port)
 void hw_outb(uint16_t port, uint8_t val)
 {
 	__asm__ volatile("outb %0, %1" ::"a"(val), "Nd"(port));
+}
+
+uint64_t hw_rdmsr(uint32_t msr)
+{
+	return rdmsr(msr);
+}
+
+void hw_wrmsr(uint32_t msr, uint64_t val)
+{
+	wrmsr(msr, val);
+}
+
+int hw_wrmsr_safe(uint32_t msr, uint64_t val)
+{
+	return wrmsr_safe(msr, val);
+}
+
+struct cpuid_regs hw_cpuid(uint32_t leaf)
+{
+	return cpuid(leaf);
+}
+
+volatile void *hw_apic_mmio(uint64_t pa)
+{
+	return (volatile void *)(uintptr_t)pa;
 }

@@ -19,7 +19,8 @@
  *  - "same value" MSRs: a write that would change them is #GP;
  *  - denied MSRs: #GP, and so are MSRs outside the permission map's
  *    blocks (always intercepted, APM Vol. 2 §15.11).
- * Reads other than the virtual MSRs' are the CPU's.
+ * Reads other than the virtual MSRs' and APIC_BASE's (L1's view, with EN
+ * as L1 set it: svm/apic.c) are the CPU's.
  */
 #include "svm/intercepts.h"
 #include "core/err.h"
@@ -81,6 +82,10 @@ static int msr_read(struct cpu *cpu, const struct msr_rule *r, uint32_t msr,
 	}
 	if (r->write == MSRW_VIRTUAL || r->write == MSRW_VIRTUAL_WRITE)
 		return nested_rdmsr(cpu, msr, val);
+	if (r->write == MSRW_CHECKED_VIEW) { /* APIC_BASE */
+		*val = apic_base_view(cpu);
+		return 0;
+	}
 	if (msrpm_bit(msr, &bit))
 		return -NV_EINVAL; /* outside the map's blocks */
 	return rdmsr_safe(msr, val);
@@ -98,6 +103,7 @@ static int msr_write(struct cpu *cpu, const struct msr_rule *r, uint32_t msr,
 		return msr == MSR_EFER ? efer_write(cpu, val) :
 					 nested_wrmsr(cpu, msr, val);
 	case MSRW_CHECKED:
+	case MSRW_CHECKED_VIEW:
 		rc = r->check(msr, val);
 		if (rc)
 			return rc;

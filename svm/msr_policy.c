@@ -170,8 +170,8 @@ static const struct msr_rule rules[] = {
 	  "emulated where the CPU lacks it, else the CPU's (svm/nested_feat_tsc.c)" },
 	{ MSR_TSC, MSR_TSC, "TSC", MSRW_VIRTUAL_WRITE, 0,
 	  "a write moves TSC_ADJUST, emulated where the CPU lacks it; reads intercepted only for L2 under emulated TSC scaling (svm/nested_feat_tsc.c)" },
-	{ MSR_APIC_BASE, MSR_APIC_BASE, "APIC_BASE", MSRW_CHECKED,
-	  apic_base_check, "the xAPIC window may not move onto nestvisor's region; svm/apic.c: it may not move at all, and x2APIC only where CPUID offers it" },
+	{ MSR_APIC_BASE, MSR_APIC_BASE, "APIC_BASE", MSRW_CHECKED_VIEW,
+	  apic_base_check, "the xAPIC window may not move onto nestvisor's region; svm/apic.c: it may not move at all, x2APIC only where CPUID offers it, and EN clear is emulated (read back as written) so that kicks still reach the CPU" },
 	{ MSR_X2APIC_ICR, MSR_X2APIC_ICR, "X2APIC_ICR", MSRW_CHECKED,
 	  x2apic_icr_check, "INIT, SIPI and NMI go through nestvisor (svm/apic.c): every CPU stays under it" },
 	{ MSR_MTRR_BASE0, MSR_MTRR_MASK15, "MTRR_PHYS_BASE/MASK", MSRW_CHECKED,
@@ -249,7 +249,8 @@ void msr_policy_fill(uint8_t *msrpm)
 			const struct msr_rule *r = msr_rule(m);
 
 			if (r->write != MSRW_PASS)
-				msrpm_set(msrpm, m, r->write == MSRW_VIRTUAL, true);
+				msrpm_set(msrpm, m, r->write == MSRW_VIRTUAL ||
+					  r->write == MSRW_CHECKED_VIEW, true);
 		}
 }
 

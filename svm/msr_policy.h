@@ -17,6 +17,9 @@ enum msr_write {
 	MSRW_VIRTUAL_WRITE, /* writes emulated; reads the CPU's, except where
 			     * an emulation intercepts them for L2 */
 	MSRW_CHECKED, /* intercepted; check() decides, then the CPU writes */
+	MSRW_CHECKED_VIEW, /* MSRW_CHECKED, and reads intercepted too: the
+			    * guest reads nestvisor's view (APIC_BASE, whose
+			    * EN clear svm/apic.c emulates) */
 	MSRW_SAME,    /* only the current value (a write that changes nothing) */
 	MSRW_DENY,    /* #GP */
 };
@@ -25,7 +28,7 @@ struct msr_rule {
 	uint32_t first, last;  /* an MSR range, inclusive */
 	const char *name;
 	enum msr_write write;
-	/* MSRW_CHECKED: 0 if val may be written, else -NV_EINVAL (#GP).
+	/* MSRW_CHECKED(_VIEW): 0 if val may be written, else -NV_EINVAL (#GP).
 	 * Reads the MSRs it needs with rdmsr_safe() (core/x86.h). */
 	int (*check)(uint32_t msr, uint64_t val);
 	const char *why;
@@ -37,8 +40,9 @@ struct msr_rule {
  * deny, reads too. */
 const struct msr_rule *msr_rule(uint32_t msr);
 
-/* The write (and, for MSRW_VIRTUAL, read) intercepts of every rule in
- * vmcb01's MSR permission map (MSRW_VIRTUAL_WRITE: write only). */
+/* The write (and, for MSRW_VIRTUAL and MSRW_CHECKED_VIEW, read)
+ * intercepts of every rule in vmcb01's MSR permission map
+ * (MSRW_VIRTUAL_WRITE: write only). */
 void msr_policy_fill(uint8_t *msrpm);
 
 /* The table itself (for docs and tests): n rules. */

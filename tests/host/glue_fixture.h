@@ -215,6 +215,13 @@ int apic_wrmsr(struct cpu *c, uint32_t msr, uint64_t val)
 	return 0;
 }
 
+uint64_t apic_base_view(const struct cpu *c)
+{
+	(void)c;
+	fail_msg("RDMSR of APIC_BASE");
+	return 0;
+}
+
 void handle_ioio(struct cpu *cpu)
 {
 	(void)cpu;

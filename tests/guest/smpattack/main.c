@@ -33,6 +33,9 @@
  *               the boot CPU's CONFIG_DATA read (QEMU -device amd-iommu).
  *   wait-sipi-smi  variable writes (SMIs, runner --smm) while the AP waits
  *               for a SIPI in nestvisor (wait_sipi_smi() below).
+ *   apic-en-off the AP clears its APIC_BASE.EN and spins in guest mode
+ *               while the boot CPU sends it INIT and NMI IPIs, then sets EN
+ *               again (apic_en_off() below); then INIT-SIPI-SIPI.
  *
  * The IPI cases start the AP, if it starts, at a real-mode page (ap16.S)
  * that records CPUID 0x40000000's EBX and overwrites nestvisor's canary
@@ -586,6 +589,83 @@ static __attribute__((noreturn)) void wait_sipi_smi(const char *name,
 		"long with the AP waiting, which then ran as L1");
 }
 
+/*
+ * L1 hardware-disables an AP's local APIC (APIC_BASE bit 11, EN), which
+ * would stop nestvisor's NMI kicks to it (docs/security.md, "A kick that
+ * never arrives").  The AP, through the firmware's MP services, reads
+ * APIC_BASE, writes it with EN clear, reads it again (EN must read clear,
+ * as written), spins in guest mode without an exit while the boot CPU
+ * sends it INIT and NMI IPIs (which a disabled APIC does not receive),
+ * then writes the first value back.  Afterwards the AP must still run
+ * INIT-SIPI-SIPI as a vCPU.
+ */
+struct en_off {
+	volatile uint32_t stop, phase;
+	volatile uint64_t before, during, after;
+};
+
+static VOID EFIAPI en_off_ap(VOID *arg)
+{
+	struct en_off *e = arg;
+
+	e->before = rdmsr(0x1b);
+	wrmsr(0x1b, e->before & ~(1ull << 11));
+	e->during = rdmsr(0x1b);
+	e->phase = 1;
+	while (!e->stop)
+		__asm__ volatile("pause");
+	wrmsr(0x1b, e->before);
+	e->after = rdmsr(0x1b);
+	e->phase = 2;
+}
+
+static bool apic_en_off(uint32_t id, uint32_t vector)
+{
+	static struct en_off e;
+	struct nv_mp_services *mp;
+	EFI_EVENT ev;
+	UINTN nr = 0, enabled = 0, ap = 0;
+
+	if (EFI_ERROR(uefi_call_wrapper(BS->LocateProtocol, 3, &mp_guid, NULL,
+					(void **)&mp)) ||
+	    EFI_ERROR(uefi_call_wrapper(mp->get_number_of_processors, 3, mp,
+					&nr, &enabled)) || nr < 2 ||
+	    EFI_ERROR(uefi_call_wrapper(BS->CreateEvent, 5, 0, 0, NULL, NULL,
+					&ev)))
+		return false;
+	for (UINTN i = 0; i < nr && !ap; i++) {
+		struct nv_processor_info info;
+
+		if (!EFI_ERROR(uefi_call_wrapper(mp->get_processor_info, 3, mp,
+						 i, &info)) &&
+		    !(info.status_flag & NV_PROCESSOR_AS_BSP))
+			ap = i;
+	}
+	if (EFI_ERROR(uefi_call_wrapper(mp->startup_this_ap, 7, mp, en_off_ap,
+					ap, ev, 0, (VOID *)&e, NULL)))
+		return false;
+	for (unsigned i = 0; i < 1000 && e.phase != 1; i++)
+		ms(1);
+	gprintf("smpattack: apic-en-off: the AP's APIC_BASE 0x%lx, written "
+		"with EN clear, reads 0x%lx\n", e.before, e.during);
+	*apic(APIC_ICR_HI) = id << 24;
+	ipi_at(APIC_ICR_LO, 0x4500);		/* INIT */
+	ipi_at(APIC_ICR_LO, 0x4600 | vector);	/* Start-up */
+	ipi_at(APIC_ICR_LO, 0x4400);		/* NMI */
+	e.stop = 1;
+	for (unsigned i = 0; i < 1000 && e.phase != 2; i++)
+		ms(1);
+	gprintf("smpattack: apic-en-off: the AP %s, APIC_BASE 0x%lx again\n",
+		e.phase == 2 ? "set EN again" : "did not come back", e.after);
+	if (e.phase != 2 || (e.during & (1ull << 11)) ||
+	    e.during != (e.before & ~(1ull << 11)) || e.after != e.before) {
+		gprintf("smpattack: apic-en-off: FAIL: APIC_BASE did not read "
+			"back as written, or the AP did not finish\n");
+		guest_exit(2);
+	}
+	return true;
+}
+
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 {
 	EFI_PHYSICAL_ADDRESS page = 0x9ffff;
@@ -657,6 +737,14 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 		ipi_at(APIC_ICR_LO, 0x4500);
 		ipi_at(APIC_ICR_LO, 0x4600 | vector);
 		ipi_at(APIC_ICR_LO, 0x4600 | vector);
+	} else if (same(name, "apic-en-off")) {
+		if (!apic_en_off(id, vector)) {
+			gprintf("smpattack: apic-en-off: no MP services\n");
+			guest_exit(2);
+		}
+		ipi_at(APIC_ICR_LO, 0x4500);
+		ipi_at(APIC_ICR_LO, 0x4600 | vector);
+		ipi_at(APIC_ICR_LO, 0x4600 | vector);
 	} else if (same(name, "wait-sipi-smi")) {
 		wait_sipi_smi(name, id, vector, p);
 	} else if (same(name, "msi-nmi")) {
@@ -681,7 +769,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 		verdict(name, true, "nestvisor's canary was overwritten");
 	if (ran && ebx != EBX_NEST)
 		verdict(name, true, "the AP ran outside nestvisor");
-	if ((same(name, "msi-window") || same(name, "ioapic-init")) && !ran)
+	if ((same(name, "msi-window") || same(name, "ioapic-init") ||
+	     same(name, "apic-en-off")) && !ran)
 		verdict(name, true, "the AP no longer answers INIT-SIPI-SIPI "
 			"(its INIT did not go through nestvisor)");
 	verdict(name, false, ran ? "the AP ran as L1" :
