@@ -28,44 +28,35 @@
 #define GAS_SIZE           12
 #define GAS_SYSTEM_IO      1
 
-static uint64_t le(const uint8_t *p, unsigned n)
-{
-	uint64_t v = 0;
-
-	while (n--)
-		v = v << 8 | p[n];
-	return v;
-}
-
 /* One PM1 block: the X_ GAS where the table has it and it is set, else
  * the 32-bit field.  *io is false for a block outside I/O space. */
 static uint16_t pm1_block(const uint8_t *f, size_t len, unsigned legacy,
 			  unsigned x, bool *io)
 {
 	*io = true;
-	if (len >= x + GAS_SIZE && le(f + x + 4, 8)) {
-		if (f[x] != GAS_SYSTEM_IO || le(f + x + 4, 8) > 0xffff) {
+	if (len >= x + GAS_SIZE && acpi_le(f + x + 4, 8)) {
+		if (f[x] != GAS_SYSTEM_IO || acpi_le(f + x + 4, 8) > 0xffff) {
 			*io = false;
 			return 0;
 		}
-		return (uint16_t)le(f + x + 4, 8);
+		return (uint16_t)acpi_le(f + x + 4, 8);
 	}
-	if (le(f + legacy, 4) > 0xffff) {
+	if (acpi_le(f + legacy, 4) > 0xffff) {
 		*io = false;
 		return 0;
 	}
-	return (uint16_t)le(f + legacy, 4);
+	return (uint16_t)acpi_le(f + legacy, 4);
 }
 
 int acpi_fadt_pm1(const uint8_t *fadt, size_t len, struct acpi_pm1 *out)
 {
 	bool io_ea, io_eb, io_ca, io_cb;
 
-	if (len < FADT_FLAGS + 4 || le(fadt, 4) != 0x50434146u /* FACP */ ||
-	    le(fadt + 4, 4) > len)
+	if (len < FADT_FLAGS + 4 || acpi_le(fadt, 4) != 0x50434146u /* FACP */ ||
+	    acpi_le(fadt + 4, 4) > len)
 		return -NV_EINVAL;
-	len = le(fadt + 4, 4);
-	if (le(fadt + FADT_FLAGS, 4) & FADT_HW_REDUCED)
+	len = acpi_le(fadt + 4, 4);
+	if (acpi_le(fadt + FADT_FLAGS, 4) & FADT_HW_REDUCED)
 		return -NV_ENOENT;
 	*out = (struct acpi_pm1){
 		.sts_a = pm1_block(fadt, len, FADT_PM1A_EVT, FADT_X_PM1A_EVT,
@@ -76,9 +67,9 @@ int acpi_fadt_pm1(const uint8_t *fadt, size_t len, struct acpi_pm1 *out)
 				   &io_ca),
 		.cnt_b = pm1_block(fadt, len, FADT_PM1B_CNT, FADT_X_PM1B_CNT,
 				   &io_cb),
-		.dsdt = len >= FADT_X_DSDT + 8 && le(fadt + FADT_X_DSDT, 8) ?
-				le(fadt + FADT_X_DSDT, 8) :
-				le(fadt + FADT_DSDT, 4),
+		.dsdt = len >= FADT_X_DSDT + 8 && acpi_le(fadt + FADT_X_DSDT, 8) ?
+				acpi_le(fadt + FADT_X_DSDT, 8) :
+				acpi_le(fadt + FADT_DSDT, 4),
 	};
 	if (!io_ea || !io_eb || !io_ca || !io_cb || !out->cnt_a || !out->sts_a)
 		return -NV_ENOENT;
@@ -89,12 +80,12 @@ int acpi_fadt_smi_cmd(const uint8_t *fadt, size_t len, uint16_t *port)
 {
 	uint64_t smi_cmd;
 
-	if (len < FADT_FLAGS + 4 || le(fadt, 4) != 0x50434146u /* FACP */ ||
-	    le(fadt + 4, 4) > len)
+	if (len < FADT_FLAGS + 4 || acpi_le(fadt, 4) != 0x50434146u /* FACP */ ||
+	    acpi_le(fadt + 4, 4) > len)
 		return -NV_EINVAL;
-	if (le(fadt + FADT_FLAGS, 4) & FADT_HW_REDUCED)
+	if (acpi_le(fadt + FADT_FLAGS, 4) & FADT_HW_REDUCED)
 		return -NV_ENOENT;
-	smi_cmd = le(fadt + FADT_SMI_CMD, 4);
+	smi_cmd = acpi_le(fadt + FADT_SMI_CMD, 4);
 	if (!smi_cmd)
 		return -NV_ENOENT;
 	if (smi_cmd > 0xffff)
@@ -113,8 +104,8 @@ static int aml_integer(const uint8_t *p, size_t avail, uint64_t *v)
 	case 0x01: *v = 1; return 1;                      /* OneOp */
 	case 0xff: *v = ~0ull; return 1;                  /* OnesOp */
 	case 0x0a: if (avail < 2) return -1; *v = p[1]; return 2;
-	case 0x0b: if (avail < 3) return -1; *v = le(p + 1, 2); return 3;
-	case 0x0c: if (avail < 5) return -1; *v = le(p + 1, 4); return 5;
+	case 0x0b: if (avail < 3) return -1; *v = acpi_le(p + 1, 2); return 3;
+	case 0x0c: if (avail < 5) return -1; *v = acpi_le(p + 1, 4); return 5;
 	default: return -1;
 	}
 }
@@ -124,8 +115,8 @@ int acpi_sleep_type(const uint8_t *dsdt, size_t len, const char name[4],
 {
 	if (len < 36)
 		return -NV_EINVAL;
-	if (le(dsdt + 4, 4) < len)
-		len = le(dsdt + 4, 4);
+	if (acpi_le(dsdt + 4, 4) < len)
+		len = acpi_le(dsdt + 4, 4);
 	for (size_t i = 36; i + 6 <= len; i++) {
 		size_t p;
 		unsigned extra;

@@ -41,6 +41,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A little-endian field of n bytes (ACPI 6.4 §5.2: every table field). */
+static inline uint64_t acpi_le(const uint8_t *p, unsigned n)
+{
+	uint64_t v = 0;
+
+	while (n--)
+		v = v << 8 | p[n];
+	return v;
+}
+
 #define ACPI_MAX_IOMMUS 8
 #define ACPI_MAX_IOAPICS 8
 

@@ -41,20 +41,12 @@
  * Only those bytes change.  Byte by byte, little-endian; every read is
  * bounded by the table's length.
  */
+#include "boot/acpi.h"
 #include "boot/acpi_s3.h"
 
 #include "mm/err.h"
 
 #define HDR_LEN 36
-
-static uint64_t le(const uint8_t *p, unsigned n)
-{
-	uint64_t v = 0;
-
-	while (n--)
-		v = v << 8 | p[n];
-	return v;
-}
 
 struct aml {
 	const uint8_t *t;
@@ -78,7 +70,7 @@ static size_t pkg_end(const struct aml *a, size_t p, size_t lim)
 	if (!extra)
 		n = a->t[p] & 0x3f;
 	else
-		n = (a->t[p] & 0x0f) | (size_t)le(a->t + p + 1, extra) << 4;
+		n = (a->t[p] & 0x0f) | (size_t)acpi_le(a->t + p + 1, extra) << 4;
 	if (n < 1u + extra || p + n > lim)
 		return 0;
 	return p + n;
@@ -306,9 +298,9 @@ int acpi_s3_in_table(uint8_t *t, size_t len, bool rename)
 	unsigned seen = 0;
 	uint8_t sum = 0;
 
-	if (len < HDR_LEN || le(t + 4, 4) < HDR_LEN || le(t + 4, 4) > len)
+	if (len < HDR_LEN || acpi_le(t + 4, 4) < HDR_LEN || acpi_le(t + 4, 4) > len)
 		return -NV_EINVAL;
-	a.end = (size_t)le(t + 4, 4);
+	a.end = (size_t)acpi_le(t + 4, 4);
 	for (size_t i = 0; i < a.end; i++)
 		sum = (uint8_t)(sum + t[i]);
 	if (sum)
@@ -352,28 +344,28 @@ static unsigned blocks(const uint8_t *rsdp, uint8_t **out, unsigned max)
 	unsigned es = 4, n = 0;
 	uint8_t *fadt = 0;
 
-	if (rsdp[15] >= 2 && le(rsdp + 24, 8)) {
-		root = table(le(rsdp + 24, 8), "XSDT");
+	if (rsdp[15] >= 2 && acpi_le(rsdp + 24, 8)) {
+		root = table(acpi_le(rsdp + 24, 8), "XSDT");
 		es = 8;
 	}
 	if (!root) {
-		root = table(le(rsdp + 16, 4), "RSDT");
+		root = table(acpi_le(rsdp + 16, 4), "RSDT");
 		es = 4;
 	}
 	if (!root)
 		return 0;
-	for (size_t off = HDR_LEN; off + es <= le(root + 4, 4); off += es)
+	for (size_t off = HDR_LEN; off + es <= acpi_le(root + 4, 4); off += es)
 		if (!fadt)
-			fadt = table(le(root + off, es), "FACP");
+			fadt = table(acpi_le(root + off, es), "FACP");
 	if (!fadt)
 		return 0;
-	if (le(fadt + 4, 4) >= 148 && (out[n] = table(le(fadt + 140, 8), "DSDT")))
+	if (acpi_le(fadt + 4, 4) >= 148 && (out[n] = table(acpi_le(fadt + 140, 8), "DSDT")))
 		n++;
-	if ((out[n] = table(le(fadt + 40, 4), "DSDT")) && (!n || out[n] != out[0]))
+	if ((out[n] = table(acpi_le(fadt + 40, 4), "DSDT")) && (!n || out[n] != out[0]))
 		n++;
-	for (size_t off = HDR_LEN; off + es <= le(root + 4, 4) && n < max;
+	for (size_t off = HDR_LEN; off + es <= acpi_le(root + 4, 4) && n < max;
 	     off += es)
-		if ((out[n] = table(le(root + off, es), "SSDT")))
+		if ((out[n] = table(acpi_le(root + off, es), "SSDT")))
 			n++;
 	return n;
 }
@@ -387,9 +379,9 @@ int acpi_hide_s3(uint8_t *rsdp)
 	if (!n)
 		return -NV_ENOENT;
 	for (unsigned i = 0; i < n; i++)
-		if (acpi_s3_in_table(t[i], (size_t)le(t[i] + 4, 4), false) < 0)
+		if (acpi_s3_in_table(t[i], (size_t)acpi_le(t[i] + 4, 4), false) < 0)
 			return -NV_EINVAL;
 	for (unsigned i = 0; i < n; i++)
-		renamed += acpi_s3_in_table(t[i], (size_t)le(t[i] + 4, 4), true);
+		renamed += acpi_s3_in_table(t[i], (size_t)acpi_le(t[i] + 4, 4), true);
 	return renamed;
 }

@@ -19,23 +19,14 @@
 #include "core/err.h"
 #include "core/log.h"
 
-static uint64_t le(const uint8_t *p, unsigned n)
-{
-	uint64_t v = 0;
-
-	while (n--)
-		v = v << 8 | p[n];
-	return v;
-}
-
 /* The table with signature sig listed in the RSDT/XSDT at sdt. */
 static const uint8_t *find_table(const uint8_t *sdt, unsigned entry,
 				 const char sig[4])
 {
-	uint32_t len = (uint32_t)le(sdt + 4, 4);
+	uint32_t len = (uint32_t)acpi_le(sdt + 4, 4);
 
 	for (uint32_t off = 36; off + entry <= len; off += entry) {
-		const uint8_t *t = (const uint8_t *)(uintptr_t)le(sdt + off, entry);
+		const uint8_t *t = (const uint8_t *)(uintptr_t)acpi_le(sdt + off, entry);
 
 		if (t && t[0] == sig[0] && t[1] == sig[1] && t[2] == sig[2] &&
 		    t[3] == sig[3])
@@ -64,11 +55,11 @@ static const uint8_t *find_fadt(const uint8_t *rsdp)
 {
 	const uint8_t *fadt = NULL;
 
-	if (rsdp[15] >= 2 && le(rsdp + 24, 8))
-		fadt = find_table((const uint8_t *)(uintptr_t)le(rsdp + 24, 8), 8,
+	if (rsdp[15] >= 2 && acpi_le(rsdp + 24, 8))
+		fadt = find_table((const uint8_t *)(uintptr_t)acpi_le(rsdp + 24, 8), 8,
 				  "FACP");
-	if (!fadt && le(rsdp + 16, 4))
-		fadt = find_table((const uint8_t *)(uintptr_t)le(rsdp + 16, 4), 4,
+	if (!fadt && acpi_le(rsdp + 16, 4))
+		fadt = find_table((const uint8_t *)(uintptr_t)acpi_le(rsdp + 16, 4), 4,
 				  "FACP");
 	return fadt;
 }
@@ -90,7 +81,7 @@ bool sleep_find(struct launch_s3 *s3)
 		log_info("ACPI: no FADT: no sleep states to watch");
 		return false;
 	}
-	rc = acpi_fadt_pm1(fadt, le(fadt + 4, 4), &pm1);
+	rc = acpi_fadt_pm1(fadt, acpi_le(fadt + 4, 4), &pm1);
 	if (rc) {
 		log_warn("ACPI: the FADT's PM1 control is not a port nestvisor "
 			 "can watch (%s): an S3 request would leave nestvisor, "
@@ -103,7 +94,7 @@ bool sleep_find(struct launch_s3 *s3)
 	s3->sts_b = pm1.sts_b;
 	s3->cnt_a = pm1.cnt_a;
 	s3->cnt_b = pm1.cnt_b;
-	rc = dsdt ? acpi_sleep_type(dsdt, le(dsdt + 4, 4), "_S3_", &s3->typ_a,
+	rc = dsdt ? acpi_sleep_type(dsdt, acpi_le(dsdt + 4, 4), "_S3_", &s3->typ_a,
 				    &s3->typ_b) : -NV_ENOENT;
 	s3->offered = rc == 0;
 	if (rc == -NV_EINVAL)
@@ -141,7 +132,7 @@ uint16_t smi_cmd_find(void)
 {
 	const uint8_t *rsdp = find_rsdp(), *fadt = rsdp ? find_fadt(rsdp) : NULL;
 	uint16_t port = 0;
-	int rc = fadt ? acpi_fadt_smi_cmd(fadt, le(fadt + 4, 4), &port) :
+	int rc = fadt ? acpi_fadt_smi_cmd(fadt, acpi_le(fadt + 4, 4), &port) :
 			-NV_ENOENT;
 
 	if (rc == -NV_EINVAL)

@@ -22,82 +22,9 @@
 
 #include "core/err.h"
 #include "svm/insn.h"
+#include "tests/zydis_oracle.h"
 
 #define BUFLEN 32
-
-static const ZydisMnemonic mnemonic_of[] = {
-	[INSN_CPUID] = ZYDIS_MNEMONIC_CPUID,
-	[INSN_RDMSR] = ZYDIS_MNEMONIC_RDMSR,
-	[INSN_WRMSR] = ZYDIS_MNEMONIC_WRMSR,
-	[INSN_RDTSC] = ZYDIS_MNEMONIC_RDTSC,
-	[INSN_RDTSCP] = ZYDIS_MNEMONIC_RDTSCP,
-	[INSN_HLT] = ZYDIS_MNEMONIC_HLT,
-	[INSN_INVD] = ZYDIS_MNEMONIC_INVD,
-	[INSN_WBINVD] = ZYDIS_MNEMONIC_WBINVD,
-	[INSN_XSETBV] = ZYDIS_MNEMONIC_XSETBV,
-	[INSN_VMRUN] = ZYDIS_MNEMONIC_VMRUN,
-	[INSN_VMMCALL] = ZYDIS_MNEMONIC_VMMCALL,
-	[INSN_VMLOAD] = ZYDIS_MNEMONIC_VMLOAD,
-	[INSN_VMSAVE] = ZYDIS_MNEMONIC_VMSAVE,
-	[INSN_STGI] = ZYDIS_MNEMONIC_STGI,
-	[INSN_CLGI] = ZYDIS_MNEMONIC_CLGI,
-	[INSN_SKINIT] = ZYDIS_MNEMONIC_SKINIT,
-	[INSN_INVLPGA] = ZYDIS_MNEMONIC_INVLPGA,
-	[INSN_PAUSE] = ZYDIS_MNEMONIC_PAUSE,
-	[INSN_INT3] = ZYDIS_MNEMONIC_INT3,
-	[INSN_INTN] = ZYDIS_MNEMONIC_INT,
-	[INSN_INTO] = ZYDIS_MNEMONIC_INTO,
-	[INSN_IN] = ZYDIS_MNEMONIC_IN,
-	[INSN_OUT] = ZYDIS_MNEMONIC_OUT,
-	[INSN_MOV_CR] = ZYDIS_MNEMONIC_MOV,
-	[INSN_INVLPG] = ZYDIS_MNEMONIC_INVLPG,
-	[INSN_MOV_DR] = ZYDIS_MNEMONIC_MOV,
-	[INSN_LMSW] = ZYDIS_MNEMONIC_LMSW,
-};
-
-/* Does Zydis's decode belong to our set, and is it op? */
-static bool zydis_is(const ZydisDecodedInstruction *z, enum insn_op op)
-{
-	switch (op) {
-	case INSN_INS:
-		return z->mnemonic == ZYDIS_MNEMONIC_INSB ||
-		       z->mnemonic == ZYDIS_MNEMONIC_INSW ||
-		       z->mnemonic == ZYDIS_MNEMONIC_INSD;
-	case INSN_OUTS:
-		return z->mnemonic == ZYDIS_MNEMONIC_OUTSB ||
-		       z->mnemonic == ZYDIS_MNEMONIC_OUTSW ||
-		       z->mnemonic == ZYDIS_MNEMONIC_OUTSD;
-	case INSN_MOV_CR:
-		return z->mnemonic == ZYDIS_MNEMONIC_MOV &&
-		       z->opcode_map == ZYDIS_OPCODE_MAP_0F &&
-		       (z->opcode == 0x20 || z->opcode == 0x22);
-	case INSN_MOV_DR:
-		return z->mnemonic == ZYDIS_MNEMONIC_MOV &&
-		       z->opcode_map == ZYDIS_OPCODE_MAP_0F &&
-		       (z->opcode == 0x21 || z->opcode == 0x23);
-	case INSN_MOV_STORE:
-		return z->mnemonic == ZYDIS_MNEMONIC_MOV &&
-		       z->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT &&
-		       (((z->opcode == 0x88 || z->opcode == 0x89 ||
-			  z->opcode == 0xc6 || z->opcode == 0xc7) &&
-			 z->raw.modrm.mod != 3) ||
-			z->opcode == 0xa2 || z->opcode == 0xa3);
-	case INSN_MOV_LOAD:
-		/* 8A, 8B with a memory source; A0, A1 */
-		return z->mnemonic == ZYDIS_MNEMONIC_MOV &&
-		       z->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT &&
-		       (((z->opcode == 0x8a || z->opcode == 0x8b) &&
-			 z->raw.modrm.mod != 3) ||
-			z->opcode == 0xa0 || z->opcode == 0xa1);
-	case INSN_XCHG:
-		return z->mnemonic == ZYDIS_MNEMONIC_XCHG &&
-		       z->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT &&
-		       (z->opcode == 0x86 || z->opcode == 0x87) &&
-		       z->raw.modrm.mod != 3;
-	default:
-		return z->mnemonic == mnemonic_of[op];
-	}
-}
 
 static enum insn_op zydis_op(const ZydisDecodedInstruction *z)
 {
