@@ -51,12 +51,17 @@ static uint64_t ptm_alloc(void *ctx)
 	return pa;
 }
 
-static void ptm_free(void *ctx, uint64_t pa)
+void hv_free_page(uint64_t pa)
 {
-	(void)ctx;
 	spin_lock(&alloc_lock);
 	palloc_free(&hvmem.pa, pa, 1);
 	spin_unlock(&alloc_lock);
+}
+
+static void ptm_free(void *ctx, uint64_t pa)
+{
+	(void)ctx;
+	hv_free_page(pa);
 }
 
 /* The shadow NPT's: never the last HVMEM_RESERVE pages. */
@@ -96,7 +101,7 @@ uint64_t hvmem_npt_entry(uint64_t gpa)
 	return v;
 }
 
-/* The tables npt_merge frees, kept until the caller's flush returned. */
+/* The tables npt_merge frees, kept for the caller's retire(). */
 struct held {
 	uint64_t pa[4];
 	unsigned n;
@@ -108,8 +113,8 @@ static void held_free(void *ctx, uint64_t pa)
 
 	if (h->n < sizeof(h->pa) / sizeof(h->pa[0]))
 		h->pa[h->n++] = pa;
-	else
-		ptm_free(0, pa); /* cannot happen: npt_merge frees two */
+	/* else leaked, never freed before the shootdown: cannot happen,
+	 * npt_merge frees two */
 }
 
 static void *held_map(void *ctx, uint64_t pa)
@@ -118,7 +123,8 @@ static void *held_map(void *ctx, uint64_t pa)
 	return (void *)pa;
 }
 
-int hvmem_npt_merge(uint64_t gpa, bool gbpages, void (*flush)(void))
+int hvmem_npt_merge(uint64_t gpa, bool gbpages,
+		    void (*retire)(const uint64_t *pa, unsigned n))
 {
 	struct held h = { .n = 0 };
 	struct pt_mem m = { .ctx = &h, .map = held_map, .alloc_page = ptm_alloc,
@@ -128,11 +134,8 @@ int hvmem_npt_merge(uint64_t gpa, bool gbpages, void (*flush)(void))
 	spin_lock(&npt_lock);
 	n = npt_merge(&m, hvmem.npt_root, gpa, gbpages);
 	spin_unlock(&npt_lock);
-	if (h.n) {
-		flush();
-		for (unsigned i = 0; i < h.n; i++)
-			ptm_free(0, h.pa[i]);
-	}
+	if (h.n)
+		retire(h.pa, h.n);
 	return n;
 }
 

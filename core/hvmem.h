@@ -88,6 +88,9 @@ void hvmem_report(void);
  * CPU may call it (locked); so do hvmem.ptm's callbacks. */
 void *hv_alloc(unsigned npages);
 
+/* One page back to the allocator (locked). */
+void hv_free_page(uint64_t pa);
+
 /* Pages still free. */
 uint64_t hv_free_pages(void);
 
@@ -96,10 +99,12 @@ uint64_t hv_free_pages(void);
  * caller flushes TLBs: when the page loses a right, every CPU's
  * (svm/smp.c smp_flush_l1_tlbs). */
 int hvmem_npt_map(uint64_t gpa, uint64_t hpa, uint64_t flags);
-/* npt_merge() around gpa, under the same lock; a table it frees goes back
- * to the allocator only after flush() returned (every CPU's TLB and
- * page-walk caches rid of it: svm/smp.c).  Returns how many it freed. */
-int hvmem_npt_merge(uint64_t gpa, bool gbpages, void (*flush)(void));
+/* npt_merge() around gpa, under the same lock; the n tables it unlinks
+ * are handed to retire() after the lock is dropped, which frees each
+ * (hv_free_page) once no CPU's TLB or page-walk cache can hold it
+ * (svm/smp.c).  Returns how many it unlinked. */
+int hvmem_npt_merge(uint64_t gpa, bool gbpages,
+		    void (*retire)(const uint64_t *pa, unsigned n));
 
 /* The entry of L1's NPT that maps gpa now (a leaf, or a non-present
  * entry), read under the lock (a merge may free a table on the way). */

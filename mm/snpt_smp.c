@@ -79,6 +79,12 @@
  *      no exit shows; its entries then last as an unsync page's do, and a
  *      root another ASID enters is emptied first (mm/shadow_npt.c,
  *      "ASIDs").
+ *      A shootdown (hooks.flush) may also give up on a CPU that keeps
+ *      its NMIs blocked (svm/smp.c, "Giving up"); that CPU can then still
+ *      write the page unseen, and an entry built from it lags as one of
+ *      an unsync page does.  Either way an entry maps only what
+ *      env->l1_to_hpa gave for an L1 address: L1's L2s see stale rights,
+ *      nestvisor's memory stays out of reach.
  *  I3. A shadow table page is reused only after every CPU that may cache
  *      it flushed its TLB.  Only the vCPU's own CPU walks its tables; the
  *      MMU's frees (its own or a remote zap's) go to the vCPU's deferred

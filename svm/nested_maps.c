@@ -237,7 +237,10 @@ static void make_stale(struct cpu *cpu)
  * This CPU's view is stale if it was made from gpa (any page if gpa is
  * 0).  Every other CPU of cpus gets a request and has left guest mode
  * when this returns (svm/smp.c: the request is taken before its next
- * VMRUN, nested_maps_request()).
+ * VMRUN, nested_maps_request()), or was given up on by the shootdown (its
+ * NMIs blocked): its L2 then runs under the old view until its next exit,
+ * which frees nothing and keeps nestvisor's own intercepts (svm/smp.c,
+ * "Giving up").
  */
 static void views_unwatched(struct cpu *self, uint64_t cpus, uint64_t gpa)
 {

@@ -161,6 +161,9 @@ void nested_npt_vmrun(struct cpu *cpu)
 		n->tlb_flush_pending = true;
 }
 
+/* A CPU the shootdown gives up on may use its old shadow until its next
+ * exit: its table pages wait on its own deferred list (mm/snpt_smp.c I3)
+ * and its leaves map only L1 memory (svm/smp.c, "Giving up"). */
 void nested_npt_flush_all_shadows(struct cpu *self)
 {
 	for (unsigned i = 0; i < group.nr; i++)
@@ -184,15 +187,22 @@ static void flush_all_guests(struct cpu *cpu)
 /* 1 GiB pages in L1's NPT, for merging splits back. */
 static bool gbpages;
 
-static void flush_every_cpu(void)
+/* The tables a merge of L1's NPT unlinked: a CPU in guest mode may still
+ * walk them from its TLB or page-walk cache until a shootdown; one it gave
+ * up on keeps them in quarantine until its next exit (svm/smp.c). */
+static void retire_tables(const uint64_t *pa, unsigned n)
 {
-	smp_flush_l1_tlbs(0);
+	uint64_t stuck = smp_flush_l1_tlbs(0);
+
+	for (unsigned i = 0; i < n; i++)
+		smp_free_after(pa[i], stuck);
 }
 
 /* The group's hook: one page of L1's NPT read-only, or writable again.
  * A CPU may keep a writable translation of a page just protected until
  * the group's flush (l1_flush) has run, which mm/snpt_smp.c waits for
- * outside its lock.  The pages nestvisor emulates keep their rights for
+ * outside its lock (or, should the flush give up on it, until its next
+ * exit: svm/smp.c, "Giving up").  The pages nestvisor emulates keep their rights for
  * good (svm/apic.c, svm/msi_window.c, svm/ioapic.c, svm/chipset_lock.c):
  * neither, whatever L1's tables say. */
 static int l1_write_protect(void *ctx, uint64_t page, bool wp)
@@ -219,7 +229,7 @@ static void l1_released(void *ctx, uint64_t page)
 	(void)ctx;
 	if (page >= hvmem.phys_limit || holds_emulated(page, page + 4096))
 		return;
-	hvmem_npt_merge(page, gbpages, flush_every_cpu);
+	hvmem_npt_merge(page, gbpages, retire_tables);
 }
 
 /* The group's other hook: the shootdown after protections, which only

@@ -45,10 +45,11 @@
  * VMRUN come after I2, so T2 sees entry_req and then the flag, or a
  * later T2 already took it and flushed after I1.  I never waits for a CPU
  * in host mode, so two CPUs shooting down at once, or a CPU in host mode
- * that waits for a lock I holds, cannot deadlock with I.  (On a CPU without vNMI, I
- * can wait for a guest that keeps NMIs blocked: L1 inside its own NMI
- * handler; the kick is then taken at L1's IRET.  With vNMI, L1's NMIs
- * mask only virtual NMIs, svm/vnmi01.h, and kicks still exit.)
+ * that waits for a lock I holds, cannot deadlock with I.  (On a CPU without vNMI, a
+ * guest can keep NMIs blocked: L1 inside its own NMI handler, or an L2
+ * L1 gave an NMI; the kick is then taken at its IRET, if ever: "Giving
+ * up" below.  With vNMI, L1's NMIs mask only virtual NMIs,
+ * svm/vnmi01.h, and kicks still exit.)
  *
  * Write-protection only (smp_flush_l1_writes): I does not wait for a T
  * whose in_guest is 2.  T runs L2 with vmcb02 on a shadow NPT, under
@@ -58,13 +59,42 @@
  * (I2 read T1's value, so T's later exit and T2 follow I1 in the seq_cst
  * order) and flushes every ASID.  A shootdown that frees a table of L1's
  * NPT (smp_flush_l1_tlbs) still waits for every CPU in guest mode: page
- * walk caches are not promised to be per ASID.  (Without vNMI, I can
- * wait for a guest that keeps NMIs blocked, as above.)  Every wait is bounded: a target still in
+ * walk caches are not promised to be per ASID.  Every wait is bounded: a target still in
  * guest mode SMP_REKICK_CYCLES after its kick is logged and sent another
  * NMI, in case the first was lost (an NMI the CPU took outside an exit
  * leaves kicked set, which would stop every later kick).  Should the
  * first one still arrive, the second is then read as an outside NMI and
  * given to the guest: one spurious NMI, after a stall long enough to log.
+ *
+ * Giving up.  After SMP_GIVE_UP_KICKS kicks, SMP_REKICK_CYCLES apart, I
+ * stops waiting for T (logged, counted in smp.gave_up) and returns T in
+ * its mask of CPUs given up on; a T given up on before that has not
+ * exited since is given up on at once.  T may then go on using, until
+ * its next exit, a translation made before I1; that exit still flushes
+ * (flush_req stays set).  What that costs each caller, and why it is
+ * safe (docs/security.md, "A kick that never arrives"):
+ *  - smp_flush_l1_writes after a protection of L1's NPT or of a watched
+ *    map page (mm/snpt_smp.c, svm/nested_maps.c): T may still write the
+ *    page, unseen.  Then a shadow built from it, or a view of L1's maps,
+ *    may lag behind L1's tables: L2 gets the rights or intercepts L1 gave
+ *    it before.  No shadow entry maps anything l1_to_hpa (svm/
+ *    nested_npt.c) did not give for an L1 address, whatever L1's tables
+ *    said, and vmcb02's maps always hold nestvisor's own intercepts: L1
+ *    harms only its own L2s.  The pages nestvisor emulates (svm/apic.c,
+ *    msi_window.c, ioapic.c, chipset_lock.c) lose their rights in L1's
+ *    NPT before any CPU runs L1 (hv_prepare) and never through this path
+ *    (l1_write_protect skips them).
+ *  - nested_npt_flush_all_shadows and views_unwatched (svm/nested_maps.c):
+ *    they free nothing (a shadow's table pages go to its own vCPU's
+ *    deferred list, freed only by that vCPU before a VMRUN that flushes,
+ *    mm/snpt_smp.c I3); the wait keeps T's L2 from using an old view or a
+ *    writable leaf of a watched page: as above, only L1's own L2s lag.
+ *  - the tables of L1's NPT a merge frees (hvmem_npt_merge,
+ *    svm/nested_npt.c retire_tables): T's page-walk cache may still point
+ *    at them, and reused they would be read as NPT tables.  They go to a
+ *    quarantine (mm/quarantine.c, smp_free_after) until every CPU given
+ *    up on has exited or been seen in host mode since; each CPU's
+ *    entry_requests() reclaims it, the stuck one's first of all.
  *
  * Who waits, and for how long.  The shootdown's cost is the time until
  * every other CPU in guest mode has exited once; under QEMU on a loaded
@@ -79,6 +109,7 @@
 #include "svm/smp.h"
 #include "core/hvmem.h"
 #include "core/log.h"
+#include "mm/quarantine.h"
 #include "mm/spinlock.h"
 #include "core/x86.h"
 #include "svm/intercepts.h"
@@ -151,9 +182,71 @@ void smp_kick(struct cpu *target)
 		apic_send_nmi(target->apic_id);
 }
 
-static void shootdown(struct cpu *self, bool writes_only)
+/* The quarantine of pages a shootdown that gave up on a CPU guarded
+ * (mm/quarantine.c), on the CPUs' exit counts and modes. */
+static uint64_t quar_exits(void *ctx, unsigned idx)
 {
-	uint64_t seen[NV_MAX_CPUS];
+	(void)ctx;
+	return __atomic_load_n(&smp.slot[idx].cpu->nr_exits, __ATOMIC_SEQ_CST);
+}
+
+static bool quar_in_host(void *ctx, unsigned idx)
+{
+	(void)ctx;
+	return !__atomic_load_n(&smp.slot[idx].cpu->in_guest, __ATOMIC_SEQ_CST);
+}
+
+static void quar_free(void *ctx, uint64_t pa)
+{
+	(void)ctx;
+	hv_free_page(pa);
+}
+
+static struct quarantine quar = {
+	.lock = SPINLOCK_INIT,
+	.env = { 0, quar_exits, quar_in_host, quar_free },
+};
+
+/* Wait for T (slot i) to leave guest mode after I1 (seen: its exit count
+ * then), kicking it again every SMP_REKICK_CYCLES; false if it was given
+ * up on instead (svm/smp.h SMP_GIVE_UP_KICKS). */
+static bool wait_exit(unsigned i, struct cpu *t, uint64_t seen)
+{
+	uint64_t since = rdtsc();
+	unsigned kicks = 1;
+	/* Given up on before and not out since: no point in waiting. */
+	bool give_up = quarantine_stuck(&quar, i);
+
+	while (__atomic_load_n(&t->in_guest, __ATOMIC_SEQ_CST) &&
+	       __atomic_load_n(&t->nr_exits, __ATOMIC_SEQ_CST) == seen) {
+		if (give_up) {
+			quarantine_gave_up(&quar, i, seen);
+			return false;
+		}
+		cpu_relax();
+		if (rdtsc() - since < SMP_REKICK_CYCLES)
+			continue;
+		if (kicks == SMP_GIVE_UP_KICKS) {
+			log_warn_limited("CPU %u still in guest mode after %u kicks (its NMIs blocked?): "
+					 "shootdowns go on without it until it exits",
+					 i, kicks);
+			give_up = true;
+			continue;
+		}
+		log_warn_limited("CPU %u still in guest mode %lu cycles after a kick: kicked again",
+				 i, (unsigned long)SMP_REKICK_CYCLES);
+		__atomic_fetch_add(&smp.rekicks, 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&t->kicked, 1, __ATOMIC_SEQ_CST);
+		apic_send_nmi(t->apic_id);
+		kicks++;
+		since = rdtsc();
+	}
+	return true;
+}
+
+static uint64_t shootdown(struct cpu *self, bool writes_only)
+{
+	uint64_t seen[NV_MAX_CPUS], stuck = 0;
 	bool wait[NV_MAX_CPUS];
 
 	for (unsigned i = 0; i < smp.nr; i++) {
@@ -173,35 +266,31 @@ static void shootdown(struct cpu *self, bool writes_only)
 		wait[i] = true;
 		smp_kick(t);
 	}
-	for (unsigned i = 0; i < smp.nr; i++) {
-		struct cpu *t = smp.slot[i].cpu;
-		uint64_t since = rdtsc();
-
-		if (!wait[i])
-			continue;
-		while (__atomic_load_n(&t->in_guest, __ATOMIC_SEQ_CST) &&
-		       __atomic_load_n(&t->nr_exits, __ATOMIC_SEQ_CST) == seen[i]) {
-			cpu_relax();
-			if (rdtsc() - since < SMP_REKICK_CYCLES)
-				continue;
-			log_warn_limited("CPU %u still in guest mode %lu cycles after a kick: kicked again",
-					 i, (unsigned long)SMP_REKICK_CYCLES);
-			__atomic_fetch_add(&smp.rekicks, 1, __ATOMIC_RELAXED);
-			__atomic_store_n(&t->kicked, 1, __ATOMIC_SEQ_CST);
-			apic_send_nmi(t->apic_id);
-			since = rdtsc();
+	for (unsigned i = 0; i < smp.nr; i++)
+		if (wait[i] && !wait_exit(i, smp.slot[i].cpu, seen[i])) {
+			stuck |= 1ull << i;
+			__atomic_fetch_add(&smp.gave_up, 1, __ATOMIC_RELAXED);
 		}
+	return stuck;
+}
+
+uint64_t smp_flush_l1_tlbs(struct cpu *self)
+{
+	return shootdown(self, false);
+}
+
+uint64_t smp_flush_l1_writes(struct cpu *self)
+{
+	return shootdown(self, true);
+}
+
+void smp_free_after(uint64_t pa, uint64_t stuck)
+{
+	if (!quarantine_hold(&quar, pa, stuck)) {
+		__atomic_fetch_add(&smp.leaked, 1, __ATOMIC_RELAXED);
+		log_warn_limited("page 0x%lx, which a CPU given up on may still "
+				 "walk, leaked: the quarantine is full", pa);
 	}
-}
-
-void smp_flush_l1_tlbs(struct cpu *self)
-{
-	shootdown(self, false);
-}
-
-void smp_flush_l1_writes(struct cpu *self)
-{
-	shootdown(self, true);
 }
 
 /* The requests, in host mode (in_guest = 0, so that no shootdown waits
@@ -223,6 +312,7 @@ static __attribute__((noinline)) void entry_requests(struct cpu *cpu)
 	 * physical NMI, which may have ended L2's run). */
 	nested_feat_entry(cpu, cpu->nested.guest_mode, &cpu->nested.feat);
 	nested_npt_reclaim(cpu);
+	quarantine_reclaim(&quar);
 	if (__atomic_exchange_n(&cpu->flush_req, 0, __ATOMIC_SEQ_CST))
 		cpu->cur->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
 	/* The writer set maps_req before its shootdown's flush_req

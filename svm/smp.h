@@ -57,6 +57,8 @@ struct smp {
 	unsigned nr_running;      /* CPU_RUNNING slots (atomic) */
 	unsigned nr_parked;       /* CPU_PARKED slots (atomic) */
 	uint64_t rekicks;         /* kicks sent again after a stall (atomic) */
+	uint64_t gave_up;         /* waits for a CPU given up (atomic) */
+	uint64_t leaked;          /* pages the quarantine had no room for (atomic) */
 	struct cpu_slot slot[NV_MAX_CPUS];
 };
 
@@ -68,6 +70,12 @@ struct smp {
 /* How long a shootdown waits for a kicked CPU to leave guest mode before
  * it kicks again (svm/smp.c): about a second at a few GHz. */
 #define SMP_REKICK_CYCLES (1ull << 32)
+/* Kicks a shootdown sends a CPU that stays in guest mode without an exit
+ * (the first, then one every SMP_REKICK_CYCLES) before it stops waiting
+ * for it, SMP_REKICK_CYCLES after the last: the CPU keeps its NMIs
+ * blocked (docs/security.md, "A kick that never arrives").  A CPU given up
+ * on that has not exited since is not waited for again. */
+#define SMP_GIVE_UP_KICKS 3u
 
 extern struct smp smp;
 
@@ -92,13 +100,15 @@ __attribute__((noreturn)) void smp_park(struct cpu_slot *s, const char *why);
 /*
  * Flush L1's translations from every CPU's TLB: after L1's NPT lost a
  * right (a page write-protected or unmapped).  Returns when no CPU can
- * still use the old entry: CPUs in guest mode are kicked and have exited;
- * the others flush before their next VMRUN.  self flushes at its next
- * VMRUN too.  Must not be called with a lock another CPU's exit handler
- * may wait for... except that an exit that waits for it has already
- * counted as the exit this function waits for.
+ * still use the old entry, except the CPUs it returns (bit i: slot i):
+ * CPUs in guest mode are kicked and have exited, or were given up on
+ * (SMP_GIVE_UP_KICKS) and may keep using it until their next exit; the
+ * others flush before their next VMRUN.  self flushes at its next VMRUN
+ * too.  Must not be called with a lock another CPU's exit handler may
+ * wait for... except that an exit that waits for it has already counted
+ * as the exit this function waits for.
  */
-void smp_flush_l1_tlbs(struct cpu *self);
+uint64_t smp_flush_l1_tlbs(struct cpu *self);
 
 /*
  * The same after L1's NPT lost only write rights on pages that stay
@@ -106,7 +116,13 @@ void smp_flush_l1_tlbs(struct cpu *self);
  * not waited for (its TLB entries in use do not come from L1's NPT, and
  * it flushes before its next VMRUN).
  */
-void smp_flush_l1_writes(struct cpu *self);
+uint64_t smp_flush_l1_writes(struct cpu *self);
+
+/* Frees pa, a page that CPUs may have cached translations through until
+ * the shootdown that returned stuck: at once if stuck is 0, else once each
+ * CPU of stuck has exited since (mm/quarantine.c); leaked (smp.leaked,
+ * logged) if the quarantine is full. */
+void smp_free_after(uint64_t pa, uint64_t stuck);
 
 /* Sends an NMI that means "look at your requests" to a vCPU. */
 void smp_kick(struct cpu *target);

@@ -103,10 +103,11 @@ struct cpu *smp_cpu(unsigned idx)
 	return 0;
 }
 
-void smp_flush_l1_tlbs(struct cpu *self)
+uint64_t smp_flush_l1_tlbs(struct cpu *self)
 {
 	(void)self;
 	hw.shootdowns++;
+	return 0;
 }
 
 void smp_post(struct cpu *target)
@@ -121,10 +122,18 @@ void sipi_init_arrived(struct cpu *cpu)
 	fail_msg("an INIT (#SX exit)");
 }
 
-void smp_flush_l1_writes(struct cpu *self)
+uint64_t smp_flush_l1_writes(struct cpu *self)
 {
 	(void)self;
 	hw.shootdowns++;
+	return 0;
+}
+
+/* Every shootdown finishes: nothing to keep. */
+void smp_free_after(uint64_t pa, uint64_t stuck)
+{
+	assert_int_equal(stuck, 0);
+	hv_free_page(pa);
 }
 
 uint64_t apic_mmio_page(void)
