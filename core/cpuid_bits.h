@@ -11,6 +11,7 @@
 
 /* Fn0000_0001 */
 #define CPUID_1_ECX_OSXSAVE        (1u << 27)
+#define CPUID_1_EDX_APIC           (1u << 9)  /* present and enabled */
 #define CPUID_1_ECX_HV             (1u << 31) /* a hypervisor is present */
 
 /* Fn0000_0007, subleaf 0 */

@@ -10,12 +10,15 @@
  *    and leaf 0x8000000A describe the virtual SVM, not the CPU's;
  *  - the bits that mirror control registers (OSXSAVE, OSPKE) taken from
  *    L1's CR4, because CPUID executes here in host mode with the host's;
+ *    and APIC (Fn0000_0001_EDX[9]) from this CPU's APIC_BASE.EN as L1
+ *    set it (svm/apic.c emulates the disable; the real APIC stays on);
  *  - MAXPHYADDR: L1's physical address width (svm/features.h: at most 48,
  *    what nestvisor's 4-level NPT for L1 covers, less what memory
  *    encryption takes), so that L1's own page tables reject higher
  *    addresses as reserved; no separate guest width (EAX[23:16] = 0).
  */
 #include "svm/intercepts.h"
+#include "svm/apic.h"
 #include "core/hvmem.h"
 #include "core/hypercall.h"
 #include "core/cpuid_bits.h"
@@ -120,6 +123,10 @@ static inline __attribute__((always_inline)) void cpuid_answer(struct cpu *cpu,
 		r.rcx &= ~(uint64_t)CPUID_1_ECX_OSXSAVE;
 		if (s->cr4 & X86_CR4_OSXSAVE)
 			r.rcx |= CPUID_1_ECX_OSXSAVE;
+		r.rdx = cpuid_1_edx((uint32_t)r.rdx,
+				    __atomic_load_n(&cpu->vapic.base_msr,
+						    __ATOMIC_RELAXED) &
+				    APIC_BASE_EN);
 	} else if (leaf == 7 && sub == 0) {
 		r.rcx &= ~(uint64_t)CPUID_7_ECX_OSPKE;
 		if (s->cr4 & X86_CR4_PKE)

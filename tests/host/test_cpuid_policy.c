@@ -100,6 +100,19 @@ static void test_no_basic_leaf(void **state)
 		assert_true(t[i].leaf >= 0x40000000u);
 }
 
+/* Fn0000_0001_EDX[9] APIC (APM Vol. 3 Appendix E: "present and
+ * enabled"): clear with L1's APIC hardware-disabled, the CPU's otherwise;
+ * no other bit changes. */
+static void test_leaf1_apic(void **state)
+{
+	(void)state;
+	assert_int_equal(cpuid_1_edx(~0u, true), ~0u);
+	assert_int_equal(cpuid_1_edx(~0u, false), ~(1u << 9));
+	assert_int_equal(cpuid_1_edx(0x178bfbffu, false), 0x178bf9ffu);
+	assert_int_equal(cpuid_1_edx(0x178bf9ffu, true), 0x178bf9ffu);
+	assert_int_equal(cpuid_1_edx(0, false), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -108,6 +121,7 @@ int main(void)
 		cmocka_unit_test(test_untouched),
 		cmocka_unit_test(test_rules_named),
 		cmocka_unit_test(test_no_basic_leaf),
+		cmocka_unit_test(test_leaf1_apic),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -597,25 +597,39 @@ static __attribute__((noreturn)) void wait_sipi_smi(const char *name,
  * as written), spins in guest mode without an exit while the boot CPU
  * sends it INIT and NMI IPIs (which a disabled APIC does not receive),
  * then writes the first value back.  Afterwards the AP must still run
- * INIT-SIPI-SIPI as a vCPU.
+ * INIT-SIPI-SIPI as a vCPU.  CPUID Fn0000_0001_EDX[9] (APIC, "present and
+ * enabled", APM Vol. 3 Appendix E) must read 1, then 0 while EN is clear,
+ * then 1 again.
  */
 struct en_off {
 	volatile uint32_t stop, phase;
 	volatile uint64_t before, during, after;
+	volatile uint32_t edx_before, edx_during, edx_after;
 };
+
+static uint32_t cpuid1_edx(void)
+{
+	uint32_t a = 1, b, c = 0, d;
+
+	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	return d;
+}
 
 static VOID EFIAPI en_off_ap(VOID *arg)
 {
 	struct en_off *e = arg;
 
 	e->before = rdmsr(0x1b);
+	e->edx_before = cpuid1_edx();
 	wrmsr(0x1b, e->before & ~(1ull << 11));
 	e->during = rdmsr(0x1b);
+	e->edx_during = cpuid1_edx();
 	e->phase = 1;
 	while (!e->stop)
 		__asm__ volatile("pause");
 	wrmsr(0x1b, e->before);
 	e->after = rdmsr(0x1b);
+	e->edx_after = cpuid1_edx();
 	e->phase = 2;
 }
 
@@ -661,6 +675,15 @@ static bool apic_en_off(uint32_t id, uint32_t vector)
 	    e.during != (e.before & ~(1ull << 11)) || e.after != e.before) {
 		gprintf("smpattack: apic-en-off: FAIL: APIC_BASE did not read "
 			"back as written, or the AP did not finish\n");
+		guest_exit(2);
+	}
+	gprintf("smpattack: apic-en-off: CPUID.1:EDX[APIC] %u, with EN clear "
+		"%u, after %u\n", e.edx_before >> 9 & 1, e.edx_during >> 9 & 1,
+		e.edx_after >> 9 & 1);
+	if (!(e.edx_before & e.edx_after & (1u << 9)) ||
+	    (e.edx_during & (1u << 9))) {
+		gprintf("smpattack: apic-en-off: FAIL: CPUID.1:EDX[APIC] does "
+			"not follow APIC_BASE.EN\n");
 		guest_exit(2);
 	}
 	return true;
