@@ -202,9 +202,9 @@ static void retire_tables(const uint64_t *pa, unsigned n)
  * A CPU may keep a writable translation of a page just protected until
  * the group's flush (l1_flush) has run, which mm/snpt_smp.c waits for
  * outside its lock (or, should the flush give up on it, until its next
- * exit: svm/smp.c, "Giving up").  The pages nestvisor emulates keep their rights for
- * good (svm/apic.c, svm/msi_window.c, svm/ioapic.c, svm/chipset_lock.c):
- * neither, whatever L1's tables say. */
+ * exit: svm/smp.c, "Giving up").  The pages nestvisor emulates keep
+ * their rights for good (svm/apic.c, svm/msi_window.c, svm/ioapic.c,
+ * svm/chipset_lock.c): neither, whatever L1's tables say. */
 static int l1_write_protect(void *ctx, uint64_t page, bool wp)
 {
 	uint64_t hpa = hvmem_backing(page);
