@@ -21,6 +21,7 @@
  */
 #include <efi.h>
 #include <efilib.h>
+#include "ahci.h"
 #include "attack.h"
 #include "boot/mp_services.h"
 #include "core/hypercall.h"
@@ -197,6 +198,33 @@ static int init_self(void)
 	return ok & sipi_runs_under_nestvisor("the AP's INIT to itself");
 }
 
+/*
+ * Group "devinit" (2 CPUs, QEMU -device amd-iommu): a device's interrupt
+ * message with delivery mode INIT (PCI MSI address FEE0_0000h with the
+ * destination APIC ID in bits 19:12, data bits 10:8 101b), sent by q35's
+ * AHCI controller when a sector read completes.  nestvisor's IOMMU on bare
+ * metal target-aborts it (InitPass clear) and hardware's VM_CR.R_INIT
+ * turns it into #SX; either way the AP must still be a vCPU that answers
+ * INIT-SIPI-SIPI (docs/security.md, "Interrupt messages", "Devices").
+ */
+static uint8_t devinit_buf[512] __attribute__((aligned(512)));
+
+static int dev_msi_init(void)
+{
+	int rc;
+
+	if (!ready())
+		return 0;
+	rc = ahci_read_sector_msi(0, (uint64_t)(uintptr_t)devinit_buf,
+				  0xfee00000u | ap_id << 12, 0x500);
+	tap_diag("AHCI read with MSI INIT to APIC ID %u: %d", ap_id, rc);
+	pm_delay_ms(10);
+	icr(ap_id, ICR_INIT);
+	pm_delay_ms(10);
+	return TAP_EXPECT_EQ("the AHCI read", rc, 0) &
+	       sipi_runs_under_nestvisor("a device's INIT message");
+}
+
 /* Both CPUs still under nestvisor, none parked. */
 static int cpus(void)
 {
@@ -215,6 +243,18 @@ static const struct tap_case init_cases[] = {
 	{ "init.every_cpu_under_nestvisor", cpus },
 	{ "init.hypervisor_intact", hv_intact },
 };
+
+static const struct tap_case devinit_cases[] = {
+	{ "devinit.ahci_msi_init", dev_msi_init },
+	{ "devinit.every_cpu_under_nestvisor", cpus },
+	{ "devinit.hypervisor_intact", hv_intact },
+};
+
+struct attack_group devinit_group(void)
+{
+	return (struct attack_group){ "devinit", "2 CPUs, -device amd-iommu",
+				      devinit_cases, TAP_COUNT(devinit_cases) };
+}
 
 struct attack_group init_group(void)
 {
