@@ -127,21 +127,36 @@ static int no_iommu_function(void)
  * the length, 00b 256 MiB, the base in bits 38:28).  The IOMMU's page must
  * read as no function (all ones), as through the ports.
  */
-static int no_iommu_function_ecam(void)
+static uint64_t ecam_base(void)
 {
 	uint64_t bar = pci_cfg_read32(0, 0, 0, 0x60) |
 		       (uint64_t)pci_cfg_read32(0, 0, 0, 0x64) << 32;
 	uint64_t base = bar & 0x7ff0000000ull;
-	unsigned found = 0, functions = 0;
 
 	tap_diag("PCIEXBAR 0x%lx", bar);
-	if (!(bar & 1) || (bar & 6) || !base || base >> 32)
-		return TAP_EXPECT_EQ("PCIEXBAR enabled, 256 MiB, below 4 GiB",
-				     bar & 7, 1);
+	if (!(bar & 1) || (bar & 6) || !base || base >> 32) {
+		tap_diag("PCIEXBAR: not enabled, 256 MiB, below 4 GiB");
+		return 0;
+	}
+	return base;
+}
+
+static volatile uint32_t *ecam_cfg(uint64_t base, uint8_t dev, uint8_t fn)
+{
+	return (volatile uint32_t *)(uintptr_t)
+	       (base + ((uint64_t)dev << 15) + ((uint64_t)fn << 12));
+}
+
+static int no_iommu_function_ecam(void)
+{
+	uint64_t base = ecam_base();
+	unsigned found = 0, functions = 0;
+
+	if (!base)
+		return 0;
 	for (uint8_t dev = 0; dev < 32; dev++)
 		for (uint8_t fn = 0; fn < 8; fn++) {
-			volatile uint32_t *cfg = (volatile uint32_t *)(uintptr_t)
-				(base + ((uint64_t)dev << 15) + ((uint64_t)fn << 12));
+			volatile uint32_t *cfg = ecam_cfg(base, dev, fn);
 			uint32_t id = cfg[0];
 
 			if (id == 0xffffffffu || id == 0)
@@ -153,6 +168,37 @@ static int no_iommu_function_ecam(void)
 	tap_diag("%u functions on bus 0 through ECAM", functions);
 	return TAP_EXPECT_EQ("IOMMU functions", found, 0) &
 	       (functions > 0);
+}
+
+/*
+ * A function that is not there reads all ones and takes no write (PCI
+ * Local Bus 3.0 §6.1: a read of a missing function's Vendor ID returns
+ * FFFFh); so must the hidden IOMMU's page.  A store of 0 at offset 0 of
+ * every page of bus 0 that reads all ones, then every one must still.
+ */
+static int ecam_absent_stays_ones(void)
+{
+	uint64_t base = ecam_base();
+	unsigned absent = 0, changed = 0;
+
+	if (!base)
+		return 0;
+	for (uint8_t dev = 0; dev < 32; dev++)
+		for (uint8_t fn = 0; fn < 8; fn++) {
+			volatile uint32_t *cfg = ecam_cfg(base, dev, fn);
+
+			if (cfg[0] != 0xffffffffu)
+				continue;
+			absent++;
+			cfg[0] = 0;
+			if (cfg[0] != 0xffffffffu) {
+				changed++;
+				tap_diag("ECAM 00:%02x.%x reads 0x%08x after a "
+					 "store of 0", dev, fn, cfg[0]);
+			}
+		}
+	tap_diag("%u absent functions on bus 0 through ECAM", absent);
+	return TAP_EXPECT_EQ("absent functions changed by a store", changed, 0);
 }
 
 /* Turn QEMU's IOMMU off through its registers: they are hidden, the
@@ -186,6 +232,17 @@ static const struct tap_case open_cases[] = {
 	{ "dma-open.ahci_into_l1_buffer", into_l1_buffer },
 	{ "dma-open.ahci_into_hypervisor_lands", region_reached },
 };
+
+static const struct tap_case ones_cases[] = {
+	{ "dma-ones.ecam_absent_stays_ones", ecam_absent_stays_ones },
+	{ "dma-ones.hypervisor_intact", hv_intact },
+};
+
+struct attack_group dma_ones_group(void)
+{
+	return (struct attack_group){ "dma-ones", "-device amd-iommu",
+				      ones_cases, TAP_COUNT(ones_cases) };
+}
 
 struct attack_group dma_open_group(void)
 {
