@@ -26,6 +26,7 @@
 #include "boot/mp_services.h"
 #include "core/hypercall.h"
 #include "core/x86.h"
+#include "tests/guest/nested/npt.h"
 
 #define APIC_BASE_PA 0xfee00000ull
 #define APIC_ICR_LO  0x300u
@@ -225,6 +226,89 @@ static int dev_msi_init(void)
 	       sipi_runs_under_nestvisor("a device's INIT message");
 }
 
+/*
+ * L2 at an I/O APIC through L1's NPT (docs/security.md, "L2 reaching a
+ * page nestvisor emulates").  L1 maps L2's page R1 + 137 * 4 KiB onto the
+ * MADT's I/O APIC (FEC0_0000h on q35) and L2 stores, one run each, the
+ * RTC's entry (pin 8) as INIT for the AP through IOREGSEL (00h) and IOWIN
+ * (10h) (82093AA datasheet §3.1, §3.2.4); L1 then turns the RTC's
+ * periodic interrupt on (MC146818: register B bit 6, cleared by reading
+ * C).  The shadow NPT must give L2 the sink there, not the device: the AP
+ * still answers INIT-SIPI-SIPI as a vCPU.  Afterwards L1 writes the entry
+ * back through its own (emulated) accesses.
+ */
+#define IOAPIC_PA 0xfec00000ull
+#define RTC_PIN   8u
+#define L2_IOAPIC (R1 + 137 * 4096ull)
+
+extern const char l2_write[];
+
+static uint32_t ioapic_rw(uint32_t r, int write, uint32_t v)
+{
+	*(volatile uint32_t *)(uintptr_t)IOAPIC_PA = r;
+	if (write)
+		*(volatile uint32_t *)(uintptr_t)(IOAPIC_PA + 0x10) = v;
+	return *(volatile uint32_t *)(uintptr_t)(IOAPIC_PA + 0x10);
+}
+
+static void cmos_out(uint8_t reg, uint8_t v)
+{
+	outb(0x70, reg);
+	outb(0x71, v);
+}
+
+static uint8_t cmos_in(uint8_t reg)
+{
+	outb(0x70, reg);
+	return inb(0x71);
+}
+
+/* One L2 store of v (8 bytes: the I/O APIC takes the low 4) at off. */
+static int l2_store(unsigned off, uint64_t v)
+{
+	struct l2_gprs g = { .rbx = L2_IOAPIC + off, .rcx = v };
+
+	vmcb_default(env.vmcb, l2_write);
+	vmcb_use_npt(env.vmcb);
+	l2_run(env.vmcb, &g);
+	return expect_exit(env.vmcb, VMEXIT_VMMCALL);
+}
+
+static int l2_ioapic(void)
+{
+	uint32_t lo_r = 0x10 + 2 * RTC_PIN, hi_r = lo_r + 1;
+	uint32_t old_lo, old_hi;
+	uint8_t b;
+	int ok;
+
+	if (!ready())
+		return 0;
+	old_lo = ioapic_rw(lo_r, 0, 0);
+	old_hi = ioapic_rw(hi_r, 0, 0);
+	npt_reset();
+	npt.pt1[137] = IOAPIC_PA | PTE_P | PTE_RW | PTE_US;
+	npt.l2_pt1[137] = L2_IOAPIC | PTE_P | PTE_RW;
+	ok = l2_store(0x00, hi_r) & l2_store(0x10, ap_id << 24) &
+	     l2_store(0x00, lo_r) & l2_store(0x10, 0x500);
+	npt_reset();
+	b = cmos_in(0x0b);
+	(void)cmos_in(0x0c);
+	cmos_out(0x0b, (uint8_t)(b | 0x40));
+	pm_delay_ms(20);
+	(void)cmos_in(0x0c);
+	pm_delay_ms(20);
+	cmos_out(0x0b, b);
+	(void)cmos_in(0x0c);
+	ioapic_rw(lo_r, 1, old_lo | 0x10000);
+	ioapic_rw(hi_r, 1, old_hi);
+	ioapic_rw(lo_r, 1, old_lo);
+	tap_diag("L2 stored INIT for APIC ID %u into entry %u through L1's "
+		 "NPT; the RTC's periodic interrupt fired", ap_id, RTC_PIN);
+	icr(ap_id, ICR_INIT);
+	pm_delay_ms(10);
+	return ok & sipi_runs_under_nestvisor("L2's stores at the I/O APIC");
+}
+
 /* Both CPUs still under nestvisor, none parked. */
 static int cpus(void)
 {
@@ -240,6 +324,7 @@ static const struct tap_case init_cases[] = {
 	{ "init.to_the_ap", init_to_ap },
 	{ "init.to_all_but_self", init_all_but_self },
 	{ "init.ap_to_itself", init_self },
+	{ "init.l2_ioapic_through_l1_npt", l2_ioapic },
 	{ "init.every_cpu_under_nestvisor", cpus },
 	{ "init.hypervisor_intact", hv_intact },
 };
