@@ -283,6 +283,9 @@ uint8_t *l1_host_ptr(uint64_t gpa, unsigned len)
 	if ((gpa & 0xfff) + len > 4096 || gpa >= hvmem.phys_limit)
 		return 0;
 	backing = hvmem_backing(gpa);
+	if (!backing && hvmem.emulated &&
+	    hvmem.emulated(gpa & ~0xfffull, (gpa & ~0xfffull) + 4096))
+		backing = hvmem.sink_pa;
 	if (backing)
 		return (uint8_t *)(backing + (gpa & 0xfff));
 	return hvmem_va(gpa);

@@ -60,6 +60,10 @@ struct hvmem {
 	uint64_t npt_root;    /* L1's nested page table (nCR3) */
 	unsigned sink_maps;   /* pages of the region mapped to the sink */
 	bool gbpages;         /* the page tables use 1 GiB pages */
+	/* Does [lo, hi) meet a page whose accesses nestvisor emulates for
+	 * L1 (the local APIC's, an I/O APIC's, ...: svm/nested_npt.c)?
+	 * NULL: none.  l1_host_ptr() gives the sink there. */
+	bool (*emulated)(uint64_t lo, uint64_t hi);
 	struct palloc pa;
 	struct pt_mem ptm;        /* nestvisor's own tables: may use the reserve */
 	struct pt_mem shadow_ptm; /* the shadow NPT's: never the reserve */
@@ -154,9 +158,12 @@ static inline void *hvmem_va(uint64_t pa)
 }
 
 /* Where nestvisor reaches L1's len bytes at gpa (within one page): the
- * identity address, or the sink page inside the region; NULL at or above
- * phys_limit (L1's physical address width, svm/features.h).  Stable: the
- * same gpa always gives the same pointer. */
+ * identity address, or the sink page inside the region (for the region, a
+ * hidden range and a page nestvisor emulates for L1: its own accesses
+ * there, VMSAVE's or a #VMEXIT's vmcb12 for instance, go no further than
+ * L1's would, docs/security.md "The paths"); NULL at or above phys_limit
+ * (L1's physical address width, svm/features.h).  Stable: the same gpa
+ * always gives the same pointer. */
 uint8_t *l1_host_ptr(uint64_t gpa, unsigned len);
 
 /* L1's physical memory as mm/ reads it: identity, the region as the sink. */

@@ -11,6 +11,7 @@
  * exit code): both exits take either instruction and perform WBINVD.
  * #GP at CPL > 0 comes before the intercept (APM Vol. 2 §15.7.1).
  */
+#include "svm/hw.h"
 #include "svm/intercepts.h"
 
 static void cache_exit(struct cpu *cpu, enum insn_op op, enum insn_op other)
@@ -24,7 +25,7 @@ static void cache_exit(struct cpu *cpu, enum insn_op op, enum insn_op other)
 	len = insn_begin(cpu, op);
 	if (len < 0)
 		return;
-	__asm__ volatile("wbinvd" ::: "memory");
+	hw_wbinvd();
 	guest_advance_rip(cpu, (unsigned)len);
 }
 

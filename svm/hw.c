@@ -14,6 +14,11 @@ void hw_invlpga(uint64_t va, uint32_t asid)
 			 : "memory");
 }
 
+void hw_wbinvd(void)
+{
+	__asm__ volatile("wbinvd" ::: "memory");
+}
+
 /* core/idt.S counts the NMIs this CPU takes in host mode. */
 bool hw_collect_nmi(volatile uint64_t *count)
 {

@@ -16,6 +16,9 @@
 /* INVLPGA: the TLB entry of va in the CPU's ASID asid. */
 void hw_invlpga(uint64_t va, uint32_t asid);
 
+/* WBINVD: write back and invalidate this CPU's caches (svm/cache.c). */
+void hw_wbinvd(void);
+
 /* Take, in host mode, an NMI the CPU holds pending after an NMI intercept
  * (host GIF opened for a moment, host IF clear).  count: this CPU's NMI
  * count (core/host_env.h).  True if one came. */

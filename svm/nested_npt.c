@@ -253,6 +253,9 @@ int nested_npt_global_init(bool gb)
 	gbpages = gb;
 	snpt_smp_init(&group, &hooks, &hvmem.shadow_ptm, prot);
 	nested_maps_global_init();
+	/* nestvisor's own accesses for L1 (l1_host_ptr) get the sink at
+	 * those pages too, as L2 does. */
+	hvmem.emulated = holds_emulated;
 	return 0;
 }
 

@@ -19,10 +19,18 @@
 /* PCI configuration dword of bus:dev.fn at reg through CF8h/CFCh. */
 uint32_t pci_cfg_read32(uint8_t bus, uint8_t dev, uint8_t fn, uint8_t reg);
 
+void pci_cfg_write32(uint8_t bus, uint8_t dev, uint8_t fn, uint8_t reg,
+		     uint32_t v);
+
 /* Read sector lba of port 0 into the 512 bytes at physical address dst.
  * Returns 0 when the controller reported the command done without error,
  * 1 when it reported an error (or did not finish), -1 when there is no
  * AHCI controller or port 0 has no device.  Restores port 0 afterwards. */
 int ahci_read_sector(uint64_t lba, uint64_t dst, uint32_t *is_out);
+
+/* The same with the controller's MSI on, as the interrupt message addr,
+ * data (its completion sends it); -1 without an MSI capability. */
+int ahci_read_sector_msi(uint64_t lba, uint64_t dst, uint32_t addr,
+			 uint16_t data);
 
 #endif

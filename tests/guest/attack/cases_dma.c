@@ -7,7 +7,8 @@
  *    sector's last two bytes are the 55h AAh boot signature); into
  *    nestvisor's canary page it does not (CANARY intact).  L1 sees no
  *    IOMMU: no IVRS in the XSDT, no PCI function of class 0806h
- *    (base-system IOMMU) on bus 0 through the configuration ports; and
+ *    (base-system IOMMU) on bus 0 through the configuration ports nor
+ *    through ECAM; and
  *    writing QEMU's IOMMU registers (its fixed base FED80000h) to turn the
  *    IOMMU off changes nothing: the DMA into the canary page still fails.
  *  - group "dma-open" (no IOMMU): the same DMA into the canary page
@@ -118,6 +119,88 @@ static int no_iommu_function(void)
 	       (functions > 0);
 }
 
+/*
+ * The same scan through ECAM (PCI Express Base Specification §7.2.2: the
+ * function's 4 KiB at base + bus << 20 + device << 15 + function << 12),
+ * at the base q35's host bridge has in PCIEXBAR (Intel 3 Series Chipset
+ * datasheet §5.1.16: 00:00.0, registers 60h-67h; bit 0 enable, bits 2:1
+ * the length, 00b 256 MiB, the base in bits 38:28).  The IOMMU's page must
+ * read as no function (all ones), as through the ports.
+ */
+static uint64_t ecam_base(void)
+{
+	uint64_t bar = pci_cfg_read32(0, 0, 0, 0x60) |
+		       (uint64_t)pci_cfg_read32(0, 0, 0, 0x64) << 32;
+	uint64_t base = bar & 0x7ff0000000ull;
+
+	tap_diag("PCIEXBAR 0x%lx", bar);
+	if (!(bar & 1) || (bar & 6) || !base || base >> 32) {
+		tap_diag("PCIEXBAR: not enabled, 256 MiB, below 4 GiB");
+		return 0;
+	}
+	return base;
+}
+
+static volatile uint32_t *ecam_cfg(uint64_t base, uint8_t dev, uint8_t fn)
+{
+	return (volatile uint32_t *)(uintptr_t)
+	       (base + ((uint64_t)dev << 15) + ((uint64_t)fn << 12));
+}
+
+static int no_iommu_function_ecam(void)
+{
+	uint64_t base = ecam_base();
+	unsigned found = 0, functions = 0;
+
+	if (!base)
+		return 0;
+	for (uint8_t dev = 0; dev < 32; dev++)
+		for (uint8_t fn = 0; fn < 8; fn++) {
+			volatile uint32_t *cfg = ecam_cfg(base, dev, fn);
+			uint32_t id = cfg[0];
+
+			if (id == 0xffffffffu || id == 0)
+				continue;
+			functions++;
+			if ((cfg[2] >> 16) == 0x0806)
+				found++;
+		}
+	tap_diag("%u functions on bus 0 through ECAM", functions);
+	return TAP_EXPECT_EQ("IOMMU functions", found, 0) &
+	       (functions > 0);
+}
+
+/*
+ * A function that is not there reads all ones and takes no write (PCI
+ * Local Bus 3.0 §6.1: a read of a missing function's Vendor ID returns
+ * FFFFh); so must the hidden IOMMU's page.  A store of 0 at offset 0 of
+ * every page of bus 0 that reads all ones, then every one must still.
+ */
+static int ecam_absent_stays_ones(void)
+{
+	uint64_t base = ecam_base();
+	unsigned absent = 0, changed = 0;
+
+	if (!base)
+		return 0;
+	for (uint8_t dev = 0; dev < 32; dev++)
+		for (uint8_t fn = 0; fn < 8; fn++) {
+			volatile uint32_t *cfg = ecam_cfg(base, dev, fn);
+
+			if (cfg[0] != 0xffffffffu)
+				continue;
+			absent++;
+			cfg[0] = 0;
+			if (cfg[0] != 0xffffffffu) {
+				changed++;
+				tap_diag("ECAM 00:%02x.%x reads 0x%08x after a "
+					 "store of 0", dev, fn, cfg[0]);
+			}
+		}
+	tap_diag("%u absent functions on bus 0 through ECAM", absent);
+	return TAP_EXPECT_EQ("absent functions changed by a store", changed, 0);
+}
+
 /* Turn QEMU's IOMMU off through its registers: they are hidden, the
  * write lands in the sink, and DMA stays translated. */
 static int registers_unreachable(void)
@@ -134,6 +217,7 @@ static const struct tap_case dma_cases[] = {
 	{ "dma.ahci_into_hypervisor_blocked", region_blocked },
 	{ "dma.no_ivrs_for_l1", no_ivrs },
 	{ "dma.no_iommu_pci_function_for_l1", no_iommu_function },
+	{ "dma.no_iommu_ecam_function_for_l1", no_iommu_function_ecam },
 	{ "dma.iommu_registers_unreachable", registers_unreachable },
 	{ "dma.hypervisor_intact", hv_intact },
 };
@@ -148,6 +232,17 @@ static const struct tap_case open_cases[] = {
 	{ "dma-open.ahci_into_l1_buffer", into_l1_buffer },
 	{ "dma-open.ahci_into_hypervisor_lands", region_reached },
 };
+
+static const struct tap_case ones_cases[] = {
+	{ "dma-ones.ecam_absent_stays_ones", ecam_absent_stays_ones },
+	{ "dma-ones.hypervisor_intact", hv_intact },
+};
+
+struct attack_group dma_ones_group(void)
+{
+	return (struct attack_group){ "dma-ones", "-device amd-iommu",
+				      ones_cases, TAP_COUNT(ones_cases) };
+}
 
 struct attack_group dma_open_group(void)
 {

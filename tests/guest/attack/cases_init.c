@@ -21,10 +21,12 @@
  */
 #include <efi.h>
 #include <efilib.h>
+#include "ahci.h"
 #include "attack.h"
 #include "boot/mp_services.h"
 #include "core/hypercall.h"
 #include "core/x86.h"
+#include "tests/guest/nested/npt.h"
 
 #define APIC_BASE_PA 0xfee00000ull
 #define APIC_ICR_LO  0x300u
@@ -197,6 +199,116 @@ static int init_self(void)
 	return ok & sipi_runs_under_nestvisor("the AP's INIT to itself");
 }
 
+/*
+ * Group "devinit" (2 CPUs, QEMU -device amd-iommu): a device's interrupt
+ * message with delivery mode INIT (PCI MSI address FEE0_0000h with the
+ * destination APIC ID in bits 19:12, data bits 10:8 101b), sent by q35's
+ * AHCI controller when a sector read completes.  nestvisor's IOMMU on bare
+ * metal target-aborts it (InitPass clear) and hardware's VM_CR.R_INIT
+ * turns it into #SX; either way the AP must still be a vCPU that answers
+ * INIT-SIPI-SIPI (docs/security.md, "Interrupt messages", "Devices").
+ */
+static uint8_t devinit_buf[512] __attribute__((aligned(512)));
+
+static int dev_msi_init(void)
+{
+	int rc;
+
+	if (!ready())
+		return 0;
+	rc = ahci_read_sector_msi(0, (uint64_t)(uintptr_t)devinit_buf,
+				  0xfee00000u | ap_id << 12, 0x500);
+	tap_diag("AHCI read with MSI INIT to APIC ID %u: %d", ap_id, rc);
+	pm_delay_ms(10);
+	icr(ap_id, ICR_INIT);
+	pm_delay_ms(10);
+	return TAP_EXPECT_EQ("the AHCI read", rc, 0) &
+	       sipi_runs_under_nestvisor("a device's INIT message");
+}
+
+/*
+ * L2 at an I/O APIC through L1's NPT (docs/security.md, "L2 reaching a
+ * page nestvisor emulates").  L1 maps L2's page R1 + 137 * 4 KiB onto the
+ * MADT's I/O APIC (FEC0_0000h on q35) and L2 stores, one run each, the
+ * RTC's entry (pin 8) as INIT for the AP through IOREGSEL (00h) and IOWIN
+ * (10h) (82093AA datasheet §3.1, §3.2.4); L1 then turns the RTC's
+ * periodic interrupt on (MC146818: register B bit 6, cleared by reading
+ * C).  The shadow NPT must give L2 the sink there, not the device: the AP
+ * still answers INIT-SIPI-SIPI as a vCPU.  Afterwards L1 writes the entry
+ * back through its own (emulated) accesses.
+ */
+#define IOAPIC_PA 0xfec00000ull
+#define RTC_PIN   8u
+#define L2_IOAPIC (R1 + 137 * 4096ull)
+
+extern const char l2_write[];
+
+static uint32_t ioapic_rw(uint32_t r, int write, uint32_t v)
+{
+	*(volatile uint32_t *)(uintptr_t)IOAPIC_PA = r;
+	if (write)
+		*(volatile uint32_t *)(uintptr_t)(IOAPIC_PA + 0x10) = v;
+	return *(volatile uint32_t *)(uintptr_t)(IOAPIC_PA + 0x10);
+}
+
+static void cmos_out(uint8_t reg, uint8_t v)
+{
+	outb(0x70, reg);
+	outb(0x71, v);
+}
+
+static uint8_t cmos_in(uint8_t reg)
+{
+	outb(0x70, reg);
+	return inb(0x71);
+}
+
+/* One L2 store of v (8 bytes: the I/O APIC takes the low 4) at off. */
+static int l2_store(unsigned off, uint64_t v)
+{
+	struct l2_gprs g = { .rbx = L2_IOAPIC + off, .rcx = v };
+
+	vmcb_default(env.vmcb, l2_write);
+	vmcb_use_npt(env.vmcb);
+	l2_run(env.vmcb, &g);
+	return expect_exit(env.vmcb, VMEXIT_VMMCALL);
+}
+
+static int l2_ioapic(void)
+{
+	uint32_t lo_r = 0x10 + 2 * RTC_PIN, hi_r = lo_r + 1;
+	uint32_t old_lo, old_hi;
+	uint8_t b;
+	int ok;
+
+	if (!ready())
+		return 0;
+	old_lo = ioapic_rw(lo_r, 0, 0);
+	old_hi = ioapic_rw(hi_r, 0, 0);
+	npt_reset();
+	npt.pt1[137] = IOAPIC_PA | PTE_P | PTE_RW | PTE_US;
+	npt.l2_pt1[137] = L2_IOAPIC | PTE_P | PTE_RW;
+	ok = l2_store(0x00, hi_r) & l2_store(0x10, ap_id << 24) &
+	     l2_store(0x00, lo_r) & l2_store(0x10, 0x500);
+	npt_reset();
+	b = cmos_in(0x0b);
+	(void)cmos_in(0x0c);
+	cmos_out(0x0b, (uint8_t)(b | 0x40));
+	pm_delay_ms(20);
+	(void)cmos_in(0x0c);
+	pm_delay_ms(20);
+	cmos_out(0x0b, b);
+	(void)cmos_in(0x0c);
+	ioapic_rw(lo_r, 1, old_lo | 0x10000);
+	ioapic_rw(hi_r, 1, old_hi);
+	ioapic_rw(lo_r, 1, old_lo);
+	tap_diag("L2 stored INIT for APIC ID %u into entry %u through L1's "
+		 "NPT; the RTC's periodic interrupt fired", ap_id, RTC_PIN);
+	icr(ap_id, ICR_INIT);
+	pm_delay_ms(10);
+	return ok & sipi_runs_under_nestvisor("L2's stores at the I/O APIC");
+}
+
 /* Both CPUs still under nestvisor, none parked. */
 static int cpus(void)
 {
@@ -212,9 +324,22 @@ static const struct tap_case init_cases[] = {
 	{ "init.to_the_ap", init_to_ap },
 	{ "init.to_all_but_self", init_all_but_self },
 	{ "init.ap_to_itself", init_self },
+	{ "init.l2_ioapic_through_l1_npt", l2_ioapic },
 	{ "init.every_cpu_under_nestvisor", cpus },
 	{ "init.hypervisor_intact", hv_intact },
 };
+
+static const struct tap_case devinit_cases[] = {
+	{ "devinit.ahci_msi_init", dev_msi_init },
+	{ "devinit.every_cpu_under_nestvisor", cpus },
+	{ "devinit.hypervisor_intact", hv_intact },
+};
+
+struct attack_group devinit_group(void)
+{
+	return (struct attack_group){ "devinit", "2 CPUs, -device amd-iommu",
+				      devinit_cases, TAP_COUNT(devinit_cases) };
+}
 
 struct attack_group init_group(void)
 {

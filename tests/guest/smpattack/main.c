@@ -36,6 +36,9 @@
  *   apic-en-off the AP clears its APIC_BASE.EN and spins in guest mode
  *               while the boot CPU sends it INIT and NMI IPIs, then sets EN
  *               again (apic_en_off() below); then INIT-SIPI-SIPI.
+ *   vmsave-ioapic  two VMSAVEs with rAX at the I/O APIC, STAR and CSTAR
+ *               its IOREGSEL and IOWIN: the RTC's entry set to INIT for the
+ *               AP, then fired; then INIT-SIPI-SIPI through the ICR.
  *
  * The IPI cases start the AP, if it starts, at a real-mode page (ap16.S)
  * that records CPUID 0x40000000's EBX and overwrites nestvisor's canary
@@ -187,6 +190,75 @@ static void ioapic_init_case(uint32_t id)
 			"not the 0x500 written\n", back);
 		guest_exit(2);
 	}
+}
+
+/*
+ * VMSAVE (APM Vol. 2 §15.5.2) writes the VMLOAD state to the page at rAX,
+ * at the VMCB save area's offsets (APM Vol. 2 Appendix B, Table B-2): FS
+ * at 440h, GS 450h, LDTR 470h, TR 490h, STAR 600h, LSTAR 608h, CSTAR 610h,
+ * SFMASK 618h, KernelGsBase 620h, SYSENTER_CS/ESP/EIP 628h-638h.  STAR and
+ * CSTAR are L1's to choose (their low halves are only used by legacy-mode
+ * SYSCALL), so a VMSAVE is an L1 store of two chosen 32-bit values at
+ * page + 600h and page + 610h.  Aimed at a page whose accesses nestvisor
+ * emulates for L1 (docs/security.md, "Interrupt messages"), those stores
+ * must get no further than L1's own would.  The other MSRs of the state
+ * are zero meanwhile (an interrupt message of Fixed mode and vector 0,
+ * which no CPU accepts, in the window; no register at those offsets of an
+ * I/O APIC, 82093AA datasheet §3.1); everything is restored afterwards.
+ * (In the message window, where a 32-bit store is an interrupt message
+ * under QEMU, VMSAVE's 8-byte stores are not accepted by QEMU 7.2's APIC,
+ * so only the I/O APIC is aimed at.)
+ */
+#define MSR_EFER	   0xc0000080u
+#define EFER_SVME	   (1ull << 12)
+
+static void vmsave_at(uint64_t pa, uint32_t star_lo, uint32_t cstar_lo)
+{
+	static const uint32_t msrs[] = {
+		0xc0000081u, 0xc0000082u, 0xc0000083u, 0xc0000084u,
+		0xc0000102u, 0x174u, 0x175u, 0x176u,
+	};
+	uint64_t old[sizeof(msrs) / sizeof(msrs[0])], efer = rdmsr(MSR_EFER);
+	uint64_t flags = irq_save();
+
+	for (unsigned i = 0; i < sizeof(msrs) / sizeof(msrs[0]); i++) {
+		old[i] = rdmsr(msrs[i]);
+		wrmsr(msrs[i], 0);
+	}
+	wrmsr(0xc0000081u, star_lo);	/* STAR */
+	wrmsr(0xc0000083u, cstar_lo);	/* CSTAR */
+	wrmsr(MSR_EFER, efer | EFER_SVME);
+	__asm__ volatile("vmsave" :: "a"(pa) : "memory");
+	wrmsr(MSR_EFER, efer);
+	for (unsigned i = 0; i < sizeof(msrs) / sizeof(msrs[0]); i++)
+		wrmsr(msrs[i], old[i]);
+	irq_restore(flags);
+	ms(10);
+}
+
+/* The RTC's entry (pin 8) as INIT for APIC ID id, written by VMSAVE's
+ * STAR (IOREGSEL at 00h) and CSTAR (IOWIN at 10h), then fired. */
+static void vmsave_ioapic(uint32_t id)
+{
+	uint32_t lo_r = 0x10 + 2 * RTC_PIN, hi_r = lo_r + 1;
+	uint32_t old_lo = ioapic_read(lo_r), old_hi = ioapic_read(hi_r);
+	uint8_t b = cmos_read(0x0b);
+
+	(void)cmos_read(0x0c);
+	vmsave_at(IOAPIC_BASE, hi_r, id << 24);
+	vmsave_at(IOAPIC_BASE, lo_r, 0x500);	/* INIT, edge, unmasked */
+	gprintf("smpattack: vmsave-ioapic: entry %u was 0x%08x_%08x, VMSAVE "
+		"wrote INIT to APIC ID %u over it; RTC periodic interrupt on\n",
+		RTC_PIN, old_hi, old_lo, id);
+	cmos_put(0x0b, (uint8_t)(b | 0x40));
+	ms(20);
+	(void)cmos_read(0x0c);
+	ms(20);
+	cmos_put(0x0b, b);
+	(void)cmos_read(0x0c);
+	ioapic_write(lo_r, old_lo | 0x10000);
+	ioapic_write(hi_r, old_hi);
+	ioapic_write(lo_r, old_lo);
 }
 
 static int first_ap(uint32_t *apic_id)
@@ -768,6 +840,11 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 		ipi_at(APIC_ICR_LO, 0x4500);
 		ipi_at(APIC_ICR_LO, 0x4600 | vector);
 		ipi_at(APIC_ICR_LO, 0x4600 | vector);
+	} else if (same(name, "vmsave-ioapic")) {
+		vmsave_ioapic(id);
+		ipi_at(APIC_ICR_LO, 0x4500);
+		ipi_at(APIC_ICR_LO, 0x4600 | vector);
+		ipi_at(APIC_ICR_LO, 0x4600 | vector);
 	} else if (same(name, "wait-sipi-smi")) {
 		wait_sipi_smi(name, id, vector, p);
 	} else if (same(name, "msi-nmi")) {
@@ -793,7 +870,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	if (ran && ebx != EBX_NEST)
 		verdict(name, true, "the AP ran outside nestvisor");
 	if ((same(name, "msi-window") || same(name, "ioapic-init") ||
-	     same(name, "apic-en-off")) && !ran)
+	     same(name, "apic-en-off") || same(name, "vmsave-ioapic")) &&
+	    !ran)
 		verdict(name, true, "the AP no longer answers INIT-SIPI-SIPI "
 			"(its INIT did not go through nestvisor)");
 	verdict(name, false, ran ? "the AP ran as L1" :
