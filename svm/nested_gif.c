@@ -46,10 +46,11 @@
  * that INTR's nor the STGI's, which comes after L1 took the interrupt
  * (its EOI, or the VMSAVE or VMLOAD of its next entry), so that its next
  * CLGI does not exit (nested_gif_resume()); should the interrupt still
- * be pending, it exits once more and the CLGI exits as before.  An NMI for L1 (every NMI exits anyway), an INIT, or a
- * write to the SMI command port (an I/O exit) that finds V_GIF clear
- * does the same: held until STGI (nested_gif_hold()), and the mode is not
- * entered again while one of them is held.
+ * be pending, it exits once more and the CLGI exits as before.  An NMI
+ * for L1 (every NMI exits anyway), an INIT, or a write to the SMI
+ * command port (an I/O exit) that finds V_GIF clear is held the same
+ * way until STGI (nested_gif_hold()), and the mode is not entered again
+ * while one of them is held.
  * VMRUN and #VMEXIT, whose emulation sets and clears the GIF, enter the
  * mode again; so does L1's CLGI when it exits.  Only while L1's EFER.SVME
  * is set: its CLGI/STGI must otherwise raise #UD, which the CPU, seeing
