@@ -105,7 +105,12 @@
  * cpu_role of the walk (as_u64), R10 = L2's RIP, R11 = NV_TRACE_* fields,
  * R12 = L1's nCR3. */
 #define NV_HC_TRACE_READ 0x16ul
-#define NV_HC_NVCTL_LAST 0x16ul
+/* In: RBX = CPU, RCX = first slot.  Out: RBX = slots in use, RCX = counts
+ * that found no slot, the data registers = (key, count) of slots
+ * RCX..RCX+3 (0 past the last).  The keys are NV_XD_* (below): what L1's
+ * MSR, #NPF and IOIO exits were. */
+#define NV_HC_EXIT_DETAIL 0x17ul
+#define NV_HC_NVCTL_LAST 0x17ul
 
 /* NV_HC_INFO RCX. */
 #define NV_FEAT_NESTED_SVM  (1u << 0) /* SVM offered to L1 */
@@ -140,6 +145,31 @@ static inline uint64_t nv_exit_slot_code(unsigned slot)
 {
 	return slot < 0x100 ? slot : 0x400 + (uint64_t)(slot - 0x100);
 }
+
+/* NV_HC_EXIT_DETAIL keys: the class in bits 63:56, bit 55 set for an
+ * exit of L2 that nestvisor handled itself (else an exit of L1), the
+ * detail in bits 47:0. */
+#define NV_XD_SLOTS          48u
+#define NV_XD_CLASS(key)     ((unsigned)((key) >> 56))
+#define NV_XD_L2             (1ull << 55)
+#define NV_XD_DETAIL(key)    ((key) & 0xffffffffffffull)
+#define NV_XD_MSR_READ       1u   /* detail: the MSR (ECX) */
+#define NV_XD_MSR_WRITE      2u   /* detail: the MSR (ECX) */
+#define NV_XD_NPF            3u   /* detail: NV_XD_PAGE_* << 16 | offset */
+#define NV_XD_IO_IN          4u   /* detail: the port */
+#define NV_XD_IO_OUT         5u   /* detail: the port */
+#define NV_XD_KEY(class, detail) ((uint64_t)(class) << 56 | (detail))
+/* What the page of an #NPF of L1 is (svm/npf.c); the offset in the page
+ * is kept for the xAPIC page (the register) and 0 for the others. */
+enum nv_xd_page {
+	NV_XD_PAGE_APIC_WRITE = 1, /* a write to L1's xAPIC page */
+	NV_XD_PAGE_IOAPIC,         /* the I/O APIC's page */
+	NV_XD_PAGE_MSI,            /* a write to the MSI window */
+	NV_XD_PAGE_CHIPSET,        /* a write to a chipset MMIO page */
+	NV_XD_PAGE_L1_NPT,         /* a write to L1's NPT or nested maps */
+	NV_XD_PAGE_FLUSHED,        /* allowed now: a stale TLB entry */
+	NV_XD_PAGE_OTHER,          /* beyond the width, hidden, unexplained */
+};
 
 /* NV_HC_SNPT_STATS words. */
 enum nv_snpt_word {

@@ -70,6 +70,71 @@ static void exit_table(unsigned cpu, unsigned level)
 	printf("    %-5s %-20s %12llu\n", "", "total", (unsigned long long)total);
 }
 
+static const char *const xd_page_names[] = {
+	[NV_XD_PAGE_APIC_WRITE] = "xAPIC write",
+	[NV_XD_PAGE_IOAPIC] = "I/O APIC",
+	[NV_XD_PAGE_MSI] = "MSI window",
+	[NV_XD_PAGE_CHIPSET] = "chipset MMIO",
+	[NV_XD_PAGE_L1_NPT] = "L1's NPT write",
+	[NV_XD_PAGE_FLUSHED] = "stale TLB entry",
+	[NV_XD_PAGE_OTHER] = "other",
+};
+
+/* One line of NV_HC_EXIT_DETAIL: level, what, detail, count. */
+static void detail_line(uint64_t key, uint64_t count)
+{
+	static const char *const classes[] = {
+		[NV_XD_MSR_READ] = "RDMSR", [NV_XD_MSR_WRITE] = "WRMSR",
+		[NV_XD_NPF] = "NPF", [NV_XD_IO_IN] = "IN", [NV_XD_IO_OUT] = "OUT",
+	};
+	unsigned class = NV_XD_CLASS(key);
+	uint64_t d = NV_XD_DETAIL(key);
+	const char *lvl = key & NV_XD_L2 ? "L2" : "L1";
+	char what[40];
+
+	if (class == NV_XD_NPF) {
+		unsigned page = (unsigned)(d >> 16);
+
+		if (page == NV_XD_PAGE_APIC_WRITE)
+			snprintf(what, sizeof(what), "%s 0x%03llx", xd_page_names[page],
+				 (unsigned long long)(d & 0xfff));
+		else
+			snprintf(what, sizeof(what), "%s", page < sizeof(xd_page_names) /
+				 sizeof(xd_page_names[0]) && xd_page_names[page] ?
+				 xd_page_names[page] : "?");
+	} else {
+		snprintf(what, sizeof(what), "0x%llx", (unsigned long long)d);
+	}
+	printf("    %s %-5s %-24s %12llu\n", lvl,
+	       class < sizeof(classes) / sizeof(classes[0]) && classes[class] ?
+	       classes[class] : "?", what, (unsigned long long)count);
+}
+
+static void detail_table(unsigned cpu)
+{
+	unsigned slots = 1;
+	uint64_t overflow = 0;
+
+	printf("  MSR, #NPF and IOIO exits nestvisor handled, by what they were:\n");
+	for (unsigned first = 0; first < slots; first += 4) {
+		struct nv_hc_regs r = { .rax = NV_HC_EXIT_DETAIL, .rbx = cpu,
+					.rcx = first };
+		uint64_t w[8];
+
+		if (nvctl_call(&r) != NV_HC_OK) {
+			printf("    (NV_HC_EXIT_DETAIL failed: %ld)\n", (long)r.rax);
+			return;
+		}
+		slots = (unsigned)r.rbx;
+		overflow = r.rcx;
+		nv_hc_data(&r, w);
+		for (unsigned i = 0; i < 4 && first + i < slots; i++)
+			detail_line(w[2 * i], w[2 * i + 1]);
+	}
+	printf("    %-2s %-5s %-24s %12llu\n", "", "", "(no slot left)",
+	       (unsigned long long)overflow);
+}
+
 int cmd_stats(int argc, char **argv)
 {
 	unsigned cpus = (unsigned)nvctl_info()->rdx;
@@ -99,6 +164,7 @@ int cmd_stats(int argc, char **argv)
 			       (unsigned long long)w[2]);
 		exit_table(cpu, 0);
 		exit_table(cpu, 1);
+		detail_table(cpu);
 	}
 	return 0;
 }

@@ -95,15 +95,16 @@ static __attribute__((noinline)) void l1_nmi(struct cpu *cpu)
 
 /* A physical interrupt while L1's GIF is in vmcb01's V_GIF (vmcb01
  * intercepts INTR only then, svm/nested_gif.c): L1 takes it itself if
- * V_GIF is set, else after its STGI.  The event whose delivery it
- * interrupted is delivered again (APM Vol. 2 §15.7.2). */
+ * V_GIF is set, else after its STGI; its GIF goes back into V_GIF at a
+ * later exit (dispatch_l1()).  The event whose delivery it interrupted
+ * is delivered again (APM Vol. 2 §15.7.2). */
 static __attribute__((noinline)) void l1_intr(struct cpu *cpu)
 {
 	union svm_event pending = cpu->vmcb01->control.exit_int_info;
 	uint32_t err = cpu->vmcb01->control.exit_int_info_err;
 
 	cpu->entered_with.raw = 0;
-	nested_gif_hold(cpu);
+	nested_gif_intr(cpu);
 	reinject_interrupted(cpu, pending, err);
 }
 
@@ -192,6 +193,10 @@ unexpected_exit(struct cpu *cpu, uint64_t code)
 static inline __attribute__((always_inline)) void dispatch_l1(struct cpu *cpu,
 							      uint64_t code)
 {
+	/* An INTR exit took L1's GIF out of V_GIF (l1_intr()): it may go
+	 * back now (svm/nested_gif.c). */
+	if (__builtin_expect(cpu->nested.l1_vgif_resume, 0))
+		nested_gif_resume(cpu, code);
 	/* The most frequent exit first, ahead of the table. */
 	if (code == VMEXIT_CPUID) {
 		handle_cpuid(cpu);

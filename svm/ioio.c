@@ -101,6 +101,7 @@ void handle_ioio(struct cpu *cpu)
 	unsigned size = ioio_size(io);
 	uint64_t mask = size == 4 ? 0xffffffffull : (1ull << (8 * size)) - 1;
 
+	count_exit_detail(cpu, io.in ? NV_XD_IO_IN : NV_XD_IO_OUT, port);
 	if (io.str) {
 		/* String I/O (INS, OUTS, with or without REP) to a port
 		 * nestvisor owns: #GP(0), nothing transferred, RIP at the

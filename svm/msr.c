@@ -132,6 +132,7 @@ void handle_msr(struct cpu *cpu)
 
 	if (len < 0)
 		return;
+	count_exit_detail(cpu, write ? NV_XD_MSR_WRITE : NV_XD_MSR_READ, msr);
 	rc = write ? msr_write(cpu, r, msr, val) : msr_read(cpu, r, msr, &val);
 	if (rc) {
 		log_debug_limited("%s MSR 0x%x (%s) 0x%lx: #GP (%s)",

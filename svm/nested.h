@@ -34,6 +34,8 @@ struct nested {
 	uint64_t vm_cr;        /* L1's VM_CR */
 	bool gif;              /* the GIF L1 and L2 share (svm/nested_gif.c) */
 	bool l1_vgif;          /* ... in vmcb01's V_GIF while L1 runs */
+	bool l1_vgif_resume;   /* ... again at L1's next exit (an INTR left) */
+	uint64_t l1_vgif_vmruns; /* nr_vmruns at the last such return */
 
 	/* The L2 being run. */
 	bool guest_mode;
@@ -91,6 +93,13 @@ void nested_maps_request(struct cpu *cpu);
  * software again, and L1's STGI exits. */
 bool nested_gif_get(const struct cpu *cpu);
 void nested_gif_hold(struct cpu *cpu);
+/* A physical interrupt exited while L1's GIF was in V_GIF: held as by
+ * nested_gif_hold(), and L1's GIF goes back into V_GIF at a later exit
+ * of L1 (nested_gif_resume()) rather than at its next CLGI. */
+void nested_gif_intr(struct cpu *cpu);
+/* At each exit of L1 (exit code code) while one is due: not at INTR's
+ * or STGI's, after which the interrupt is still to be taken. */
+void nested_gif_resume(struct cpu *cpu, uint64_t code);
 
 /* L1's SVM instructions (exits of vmcb01). */
 void nested_vmrun(struct cpu *cpu);

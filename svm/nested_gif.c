@@ -41,10 +41,16 @@
  * V_GIF.  Set: L1 takes it itself (vmcb01 then runs as above with the
  * GIF set, CLGI intercepted).  Clear: the GIF goes back into software,
  * held as above, with STGI intercepted, and the interrupt is taken after
- * L1's STGI.  An NMI for L1 (every NMI exits anyway), an INIT, or a
- * write to the SMI command port (an I/O exit) that finds V_GIF clear
- * does the same: held until STGI (nested_gif_hold()), and the mode is not
- * entered again while one of them is held.
+ * L1's STGI.  Either way, if L1 ran a guest since this last happened,
+ * its GIF goes back into V_GIF (set) at its next exit that is neither
+ * that INTR's nor the STGI's, which comes after L1 took the interrupt
+ * (its EOI, or the VMSAVE or VMLOAD of its next entry), so that its next
+ * CLGI does not exit (nested_gif_resume()); should the interrupt still
+ * be pending, it exits once more and the CLGI exits as before.  An NMI
+ * for L1 (every NMI exits anyway), an INIT, or a write to the SMI
+ * command port (an I/O exit) that finds V_GIF clear is held the same
+ * way until STGI (nested_gif_hold()), and the mode is not entered again
+ * while one of them is held.
  * VMRUN and #VMEXIT, whose emulation sets and clears the GIF, enter the
  * mode again; so does L1's CLGI when it exits.  Only while L1's EFER.SVME
  * is set: its CLGI/STGI must otherwise raise #UD, which the CPU, seeing
@@ -196,9 +202,10 @@ static void set_gif(struct cpu *cpu, bool gif, bool vgif_ok)
 		cpu->nmi_pending = true;
 	n->l1_vgif = !gif && !n->guest_mode && vgif_ok && l1_vgif_ok(cpu);
 	c01->int_ctl &= ~(V_INTR_MASKING | V_GIF | V_GIF_ENABLE);
-	if (n->l1_vgif)
+	if (n->l1_vgif) {
 		c01->int_ctl |= V_GIF_ENABLE; /* V_GIF = 0 */
-	else if (!gif)
+		n->l1_vgif_resume = false;
+	} else if (!gif)
 		c01->int_ctl |= V_INTR_MASKING;
 	if (n->guest_mode)
 		apply_l2(cpu);
@@ -225,6 +232,38 @@ void nested_gif_hold(struct cpu *cpu)
 {
 	if (cpu->nested.l1_vgif)
 		set_gif(cpu, nested_gif_get(cpu), false);
+}
+
+void nested_gif_intr(struct cpu *cpu)
+{
+	struct nested *n = &cpu->nested;
+
+	if (!n->l1_vgif)
+		return;
+	/* Only for an L1 that ran a guest since the last such return: one
+	 * that stopped would otherwise pay an INTR exit for each of its
+	 * interrupts from then on. */
+	n->l1_vgif_resume = n->nr_vmruns != n->l1_vgif_vmruns;
+	nested_gif_hold(cpu);
+}
+
+void nested_gif_resume(struct cpu *cpu, uint64_t code)
+{
+	struct nested *n = &cpu->nested;
+	struct vmcb_control *c01 = &cpu->vmcb01->control;
+
+	if (!n->l1_vgif_resume || n->guest_mode || !n->gif ||
+	    code == VMEXIT_INTR || code == VMEXIT_STGI || !l1_vgif_ok(cpu))
+		return;
+	/* The state L1's own STGI leaves in V_GIF mode: V_GIF set, INTR
+	 * intercepted, CLGI and STGI not. */
+	n->gif = false;
+	n->l1_vgif = true;
+	n->l1_vgif_resume = false;
+	n->l1_vgif_vmruns = n->nr_vmruns;
+	c01->int_ctl = (c01->int_ctl & ~V_INTR_MASKING) | V_GIF_ENABLE | V_GIF;
+	cpu->cur_host_if = 0;
+	nested_update_intercepts(cpu);
 }
 
 void nested_l2_set_vgif(struct cpu *cpu, bool vgif)

@@ -200,18 +200,23 @@ static void l1_npt_fault(struct cpu *cpu)
 	int rc;
 
 	if (write && apic_is_mmio_page(gpa)) {
+		count_exit_detail(cpu, NV_XD_NPF,
+				  (uint64_t)NV_XD_PAGE_APIC_WRITE << 16 | (gpa & 0xfff));
 		apic_mmio_write(cpu, gpa);
 		return;
 	}
 	if (ioapic_page(gpa)) {
+		count_exit_detail(cpu, NV_XD_NPF, (uint64_t)NV_XD_PAGE_IOAPIC << 16);
 		ioapic_mmio(cpu, gpa);
 		return;
 	}
 	if (write && msi_window_page(gpa)) {
+		count_exit_detail(cpu, NV_XD_NPF, (uint64_t)NV_XD_PAGE_MSI << 16);
 		msi_window_write(cpu, gpa);
 		return;
 	}
 	if (write && chipset_mmio_page(gpa)) {
+		count_exit_detail(cpu, NV_XD_NPF, (uint64_t)NV_XD_PAGE_CHIPSET << 16);
 		chipset_mmio_write(cpu, gpa);
 		return;
 	}
@@ -223,16 +228,21 @@ static void l1_npt_fault(struct cpu *cpu)
 		nested_npt_l1_write(cpu, gpa);
 		handled = true;
 	}
-	if (handled)
+	if (handled) {
+		count_exit_detail(cpu, NV_XD_NPF, (uint64_t)NV_XD_PAGE_L1_NPT << 16);
 		return;
+	}
 	if (gpa >= hvmem.phys_limit) {
+		count_exit_detail(cpu, NV_XD_NPF, (uint64_t)NV_XD_PAGE_OTHER << 16);
 		beyond_width(cpu, c->exit_info_1, gpa);
 		return;
 	}
 	if (npt_allows(gpa, c->exit_info_1)) {
+		count_exit_detail(cpu, NV_XD_NPF, (uint64_t)NV_XD_PAGE_FLUSHED << 16);
 		c->tlb_control = TLB_CONTROL_FLUSH_ALL;
 		return;
 	}
+	count_exit_detail(cpu, NV_XD_NPF, (uint64_t)NV_XD_PAGE_OTHER << 16);
 	if (!hvmem_backing(gpa)) {
 		unexplained_fault(cpu, gpa);
 		return;

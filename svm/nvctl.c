@@ -124,6 +124,22 @@ static long exit_counts(struct cpu *c, struct guest_regs *g)
 	return NV_HC_OK;
 }
 
+static long exit_detail_read(struct cpu *c, struct guest_regs *g)
+{
+	const struct exit_detail *d = &c->exit_detail;
+	uint32_t used = __atomic_load_n(&d->used, __ATOMIC_ACQUIRE);
+	uint64_t w[8] = { 0 }, first = g->rcx;
+
+	for (unsigned i = 0; i < 4 && i < used && first < used - i; i++) {
+		w[2 * i] = d->key[first + i];
+		w[2 * i + 1] = d->count[first + i];
+	}
+	g->rbx = used;
+	g->rcx = d->overflow;
+	set_data(g, w);
+	return NV_HC_OK;
+}
+
 static long cpu_stats(struct cpu *c, struct guest_regs *g)
 {
 	uint64_t w[8] = { 0 };
@@ -263,6 +279,8 @@ long nvctl_call(struct cpu *cpu, uint64_t nr)
 		return snpt_stats(c, g);
 	case NV_HC_SNPT_ROOT:
 		return snpt_root(c, g);
+	case NV_HC_EXIT_DETAIL:
+		return exit_detail_read(c, g);
 	default:
 		return NV_HC_ENOSYS;
 	}

@@ -13,6 +13,7 @@
 #include "core/hypercall.h"
 #include "mm/walk.h"
 #include "svm/apic.h"
+#include "svm/exit_detail.h"
 #include "svm/features.h"
 #include "svm/init_sipi.h"
 #include "svm/insn.h"
@@ -115,6 +116,7 @@ struct cpu {
 	/* Exits by NV_HC_EXIT_COUNTS slot, of L1 ([0]) and L2 ([1]). */
 	uint64_t exit_counts[NV_EXIT_SLOTS][2];
 	uint64_t npf_reflected;    /* #NPFs of L2 reflected to L1 */
+	struct exit_detail exit_detail; /* MSR, #NPF, IOIO exits by key */
 
 	/* Which CPU this is, and the requests other CPUs make of it
 	 * (svm/smp.c).  The atomics are read and written by other CPUs. */
@@ -147,5 +149,13 @@ static inline unsigned cur_level(const struct cpu *cpu)
 
 _Static_assert(__builtin_offsetof(struct cpu, gregs) == 0,
 	       "svm/vmrun.S addresses gregs through the cpu pointer");
+
+/* Counts an exit nestvisor handles by its NV_XD_* class and detail
+ * (svm/exit_detail.h), as one of L2 when L2 ran. */
+static inline void count_exit_detail(struct cpu *cpu, unsigned class, uint64_t detail)
+{
+	exit_detail_count(&cpu->exit_detail, NV_XD_KEY(class, detail) |
+			  (cpu->nested.guest_mode ? NV_XD_L2 : 0));
+}
 
 #endif

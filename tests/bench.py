@@ -39,12 +39,21 @@
    Wall-clock too, so it follows the load of the machine; beside it, the
    same span in CPU time of the outer QEMU process, which depends much
    less on what else runs.
+5. Where an L2 boot's exits go (--l2-stats, not in the default run): one
+   pvh boot of 4. under nestvisor per -cpu of --l2-cpu, with nvctl = on
+   and nv_l2_stats (tests/guest/cfg/linux-qemu-pvh-stats.cfg): L1 runs
+   `nvctl stats` at QEMU's start and at L2's marker, and traces L2's
+   port I/O with its KVM's kvm_pio event (tests/linux/qemu-init.sh).
+   Printed: nestvisor's exits in between by exit code, of L2 and of L1,
+   per exit of L2; L1's MSR, #NPF and IOIO exits by MSR, page and port
+   (NV_HC_EXIT_DETAIL); L2's port I/O by port.
 
 Sections (--only, comma-separated; default all): exits (1's round trips
 from L1), nested (nbench's loops and shadow-NPT faults on each
---nested-cpu), smp (1's runs with more CPUs), boot (2), kvm (3), l2 (4).
---l2-only, --kvm-only and --smp-only are shorthands (--smp-only: smp and
-the boot time with 4 CPUs only).
+--nested-cpu), smp (1's runs with more CPUs), boot (2), kvm (3), l2 (4),
+l2stats (5, only when asked for).  --l2-only, --kvm-only, --l2-stats and
+--smp-only are shorthands (--smp-only: smp and the boot time with 4 CPUs
+only).
 
 The ESP and QEMU command line come from tests/runner.py, so the machine is
 the same as the tests'.
@@ -69,7 +78,7 @@ FIRST_LINE = "bench: payload started"
 L2_BOOT_RE = re.compile(r"^qemu-l2: L2 marker at uptime [0-9.]+: L2 boot ([0-9.]+) s$")
 L2_CPUS = ["max", "EPYC,+svm,+npt"]
 L2_BOOTS = ["pvh", "bios"]
-SECTIONS = ["exits", "nested", "smp", "boot", "kvm", "l2"]
+SECTIONS = ["exits", "nested", "smp", "boot", "kvm", "l2", "l2stats"]
 NESTED_CPUS = ["EPYC,+svm,+npt", "max"]
 NBENCH_CFG = "next = \\EFI\\nestvisor\\next.efi\nmemory = 64M\n"
 NVSTATS_RE = re.compile(r"^kvmtest: nvstats (run|touch) (.*)$")
@@ -113,13 +122,15 @@ def boot(efi, nxt, cfg, icount, timeout=120, files=None, cpus=1,
     return first, lines
 
 
-def l2_boot(build, cpu, way, nestvisor, timeout=900):
+def l2_boot(build, cpu, way, nestvisor, timeout=900, stats=False):
     """Boot Linux as L1 with initrd-qemu.img, under nestvisor or on bare
     QEMU; return L2's boot time (seconds) by L1's clock and, over the span
     from L1's start line to its marker line as this machine sees them, by
     this machine's clock (a check of L1's) and in CPU time of the QEMU
     process (user + system: the work TCG does, whatever else runs here).
-    The serial log goes to <build>/tests/qemu-logs/bench-l2-*.serial.log."""
+    The serial log goes to <build>/tests/qemu-logs/bench-l2-*.serial.log.
+    With stats (under nestvisor, pvh only), L1 prints nestvisor's counters
+    at QEMU's start and at L2's marker; returns the serial lines instead."""
     kernel = find_kernel()
     initrd = os.path.join(build, "tests", "linux", "initrd-qemu.img")
     args = argparse.Namespace(efi=None, next=None, config=None, config_file=None,
@@ -128,7 +139,9 @@ def l2_boot(build, cpu, way, nestvisor, timeout=900):
                               nvram=False, secure_boot=False, smm=False, disk=None)
     if nestvisor:
         args.efi = os.path.join(build, "boot", "nestvisor.efi")
-        args.config_file = os.path.join(HERE, "guest", "cfg", f"linux-qemu-{way}.cfg")
+        suffix = "-stats" if stats else ""
+        args.config_file = os.path.join(HERE, "guest", "cfg",
+                                        f"linux-qemu-{way}{suffix}.cfg")
         args.file = [(kernel, r"\EFI\linux\vmlinuz.efi"),
                      (initrd, r"\EFI\linux\initrd-qemu.img")]
     else:
@@ -160,13 +173,80 @@ def l2_boot(build, cpu, way, nestvisor, timeout=900):
     tag = "nestvisor" if nestvisor else "bare"
     logs = os.path.join(build, "tests", "qemu-logs")
     os.makedirs(logs, exist_ok=True)
+    tag += "-stats" if stats else ""
     name = f"bench-l2-{way}-{cpu.split(',')[0].lower()}-{tag}.serial.log"
     with open(os.path.join(logs, name), "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
     if seconds is None or "NESTVISOR-QEMU-L2-OK" not in lines:
         sys.exit(f"bench: L2 Linux did not boot {where} (-cpu {cpu}, {way} boot):\n"
                  + "\n".join(lines[-20:]))
+    if stats:
+        return lines
     return seconds, host, cputime
+
+
+STATS_EXIT_RE = re.compile(r"^ +0x([0-9a-f]+) +(\S+) +([0-9]+)$")
+STATS_DETAIL_RE = re.compile(r"^ +(L[12]) +(RDMSR|WRMSR|NPF|IN|OUT) +(.+?) +([0-9]+)$")
+
+
+def nvctl_stats(lines, when):
+    """{("exit", level, code): n, ("detail", level, what, detail): n} from the
+    "nvctl-WHEN: " lines of nvctl stats (nvctl/stats.c), summed over CPUs."""
+    out, level = {}, None
+    prefix = f"nvctl-{when}: "
+    for line in lines:
+        if not line.startswith(prefix):
+            continue
+        line = line[len(prefix):]
+        if line.startswith("  exits of L1"):
+            level = 1
+        elif line.startswith("  exits of L2"):
+            level = 2
+        m = STATS_EXIT_RE.match(line)
+        if m and level:
+            key = ("exit", level, int(m.group(1), 16), m.group(2))
+            out[key] = out.get(key, 0) + int(m.group(3))
+        m = STATS_DETAIL_RE.match(line)
+        if m:
+            key = ("detail", m.group(1), m.group(2), m.group(3))
+            out[key] = out.get(key, 0) + int(m.group(4))
+    return out
+
+
+def bench_l2_stats(build, cpus):
+    """Where the exits of an L2 boot go: nestvisor's counters from QEMU's
+    start in L1 to L2's marker (one pvh boot per -cpu, nvctl = on)."""
+    print("L2 Linux boot, nestvisor's exits from QEMU's start in L1 to L2's marker "
+          "(pvh, nvctl stats; one boot each):")
+    for cpu in cpus:
+        lines = l2_boot(build, cpu, "pvh", True, stats=True)
+        a, b = nvctl_stats(lines, "start"), nvctl_stats(lines, "marker")
+        if not a or not b:
+            sys.exit(f"bench: no nvctl stats in the L2 boot's log (-cpu {cpu})")
+        d = {k: b.get(k, 0) - a.get(k, 0) for k in b}
+        l2 = sum(v for k, v in d.items() if k[0] == "exit" and k[1] == 2)
+        total = sum(v for k, v in d.items() if k[0] == "exit")
+        print(f"  -cpu {cpu}: {total} nestvisor exits, {l2} of L2, "
+              f"{total / max(l2, 1):.2f} per exit of L2 (the nvctl calls at the "
+              f"marker included)")
+        for lvl in (2, 1):
+            rows = sorted(((v, k) for k, v in d.items()
+                           if k[0] == "exit" and k[1] == lvl and v), reverse=True)
+            print(f"    exits of L{lvl}: " + ", ".join(
+                f"{k[3]} {v} ({v / max(l2, 1):.3f})" for v, k in rows))
+        rows = sorted(((v, k) for k, v in d.items() if k[0] == "detail" and v),
+                      reverse=True)
+        for v, k in rows[:40]:
+            print(f"    {k[1]} {k[2]:5s} {k[3]:24s} {v:9d} ({v / max(l2, 1):.3f} "
+                  f"per exit of L2)")
+        pio = []
+        for line in lines:
+            f = line.split()
+            if len(f) == 4 and f[0] == "kvm-pio:":
+                pio.append((int(f[3]), f[1][4:], f[2]))
+        if pio:
+            print("    L2's port I/O as L1's KVM traced it (kvm_pio): " + ", ".join(
+                f"{d} {p} {n}" for n, d, p in sorted(pio, reverse=True)[:12]))
 
 
 def kvmtest_counts(build, cpu, timeout=900):
@@ -425,12 +505,16 @@ def main():
                         f"{' and '.join(L2_BOOTS)})")
     p.add_argument("--only", metavar="SECTIONS",
                    help=f"comma-separated sections to run, of {','.join(SECTIONS)} "
-                        f"(default: all)")
+                        f"(default: all but l2stats)")
     p.add_argument("--l2-only", action="store_true",
                    help="only the L2 Linux boot benchmark (--only l2)")
     p.add_argument("--kvm-only", action="store_true",
                    help="only the Linux KVM (kvmtest) figures, for each --l2-cpu "
                         "(--only kvm)")
+    p.add_argument("--l2-stats", action="store_true",
+                   help="only nestvisor's exits during one L2 Linux boot (pvh) for "
+                        "each --l2-cpu, by exit code, MSR, page and port "
+                        "(--only l2stats)")
     p.add_argument("--smp-only", action="store_true",
                    help="only the benchmarks of more than one CPU: shadow-NPT faults "
                         "of 4 vCPUs at once, INIT-SIPI-SIPI to an AP, boot time "
@@ -439,7 +523,7 @@ def main():
                    help=f"-cpu model for the nbench figures (several allowed; "
                         f"default: {' and '.join(NESTED_CPUS)})")
     a = p.parse_args()
-    only = set(a.only.split(",")) if a.only else set(SECTIONS)
+    only = set(a.only.split(",")) if a.only else set(SECTIONS) - {"l2stats"}
     if only - set(SECTIONS):
         p.error(f"--only: unknown section(s) {', '.join(sorted(only - set(SECTIONS)))}")
     boot_cpus = (1, 4)
@@ -447,6 +531,8 @@ def main():
         only = {"l2"}
     if a.kvm_only:
         only = {"kvm"}
+    if a.l2_stats:
+        only = {"l2stats"}
     if a.smp_only:
         only, boot_cpus = {"smp", "boot"}, (4,)
     nv = os.path.join(a.build, "boot", "nestvisor.efi")
@@ -478,6 +564,8 @@ def main():
         bench_linux_kvm(a.build, a.l2_cpu or L2_CPUS)
     if "l2" in only:
         bench_l2_linux(a.build, a.l2_cpu or L2_CPUS, a.l2_boot or L2_BOOTS, a.l2_boots)
+    if "l2stats" in only:
+        bench_l2_stats(a.build, a.l2_cpu or L2_CPUS)
 
 
 if __name__ == "__main__":

@@ -656,6 +656,89 @@ static void test_l1_vgif(void **state)
 }
 
 /*
+ * After an INTR exit took L1's GIF out of V_GIF (vmcb01 must not hold a
+ * physical interrupt in V_GIF, APM Vol. 2 §15.33.2), the GIF may go back
+ * into V_GIF at a later exit of L1 without waiting for its CLGI: V_GIF
+ * then equals the GIF (set), and vmcb01 is as after L1's own STGI in
+ * V_GIF mode.  Not at the INTR exit itself nor at the STGI that opens
+ * the GIF (the interrupt is still to be taken then: going into V_GIF
+ * would make it exit again), not while the GIF is clear, and only if L1
+ * ran a guest since the last such return (else an L1 that stopped
+ * running guests would see every interrupt exit).
+ */
+static void test_l1_vgif_resume(void **state)
+{
+	struct vmcb_control *c01;
+	struct vmcb *v;
+
+	(void)state;
+	cpu_up(1u << SVM_FEAT_VGIF, 0, X86_EFER_NXE);
+	c01 = &cpu->vmcb01->control;
+	v = vmcb12_new();
+	l1_vmrun(v);
+	l2_exit(VMEXIT_HLT, 0, 0, 0);           /* #VMEXIT: V_GIF clear */
+	assert_true(vgif_mode(c01));
+	c01->int_ctl |= V_GIF;                  /* L1's STGI, by the CPU */
+
+	/* an INTR exit with V_GIF set: L1 takes it itself */
+	nested_gif_intr(cpu);
+	assert_true(sw_gif(c01, true));
+	nested_gif_resume(cpu, VMEXIT_INTR);    /* not at the INTR exit */
+	assert_true(sw_gif(c01, true));
+	nested_gif_resume(cpu, VMEXIT_NPF);     /* L1's EOI: back in V_GIF */
+	assert_true(vgif_mode(c01));
+	assert_true(c01->int_ctl & V_GIF);
+	assert_true(nested_gif_get(cpu));
+	assert_int_equal(cpu->cur_host_if, 0);
+	/* its CLGI, by the CPU */
+	c01->int_ctl &= ~V_GIF;
+	assert_false(nested_gif_get(cpu));
+
+	/* no guest ran since: the next INTR leaves V_GIF until CLGI */
+	c01->int_ctl |= V_GIF;
+	nested_gif_intr(cpu);
+	assert_true(sw_gif(c01, true));
+	nested_gif_resume(cpu, VMEXIT_NPF);
+	assert_true(sw_gif(c01, true));
+	l1_insn(3);
+	nested_gif(cpu, false);                 /* CLGI exits */
+	assert_true(vgif_mode(c01));
+
+	/* a guest ran; an INTR exit with V_GIF clear: held until STGI,
+	 * which exits; V_GIF again at the exit after the STGI's */
+	l1_vmrun(v);
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+	assert_true(vgif_mode(c01));
+	nested_gif_intr(cpu);
+	assert_true(sw_gif(c01, false));
+	nested_gif_resume(cpu, VMEXIT_VMLOAD);  /* the GIF is clear: no */
+	assert_true(sw_gif(c01, false));
+	assert_false(nested_gif_get(cpu));
+	l1_insn(3);
+	nested_gif(cpu, true);                  /* STGI */
+	assert_true(sw_gif(c01, true));
+	nested_gif_resume(cpu, VMEXIT_STGI);    /* not at the STGI exit */
+	assert_true(sw_gif(c01, true));
+	nested_gif_resume(cpu, VMEXIT_VMSAVE);
+	assert_true(vgif_mode(c01));
+	assert_true(nested_gif_get(cpu));
+
+	/* an NMI waits for the GIF: it stays in software */
+	l1_vmrun(v);
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+	c01->int_ctl |= V_GIF;
+	nested_gif_intr(cpu);
+	cpu->nmi_pending = true;
+	nested_gif_resume(cpu, VMEXIT_NPF);
+	assert_true(sw_gif(c01, true));
+	nmi_deliver(cpu);
+	assert_false(cpu->nmi_pending);
+	c01->event_inj.raw = 0;
+	nested_gif_resume(cpu, VMEXIT_NPF);
+	assert_true(vgif_mode(c01));
+}
+
+/*
  * L1's NMIs through vmcb01's virtual NMI, on a CPU with vNMI (CPUID
  * Fn8000_000A_EDX[25]).  APM Vol. 2 §15.21.10: int_ctl bit 26 enables it,
  * bit 11 (V_NMI) is the pending virtual NMI, bit 12 (V_NMI_MASK) is set by
@@ -1767,6 +1850,7 @@ int main(void)
 		cmocka_unit_test(test_gif),
 		cmocka_unit_test(test_smi_held_by_gif),
 		cmocka_unit_test(test_l1_vgif),
+		cmocka_unit_test(test_l1_vgif_resume),
 		cmocka_unit_test(test_l1_vnmi),
 		cmocka_unit_test(test_l1_virtual_vmload_vmsave),
 		cmocka_unit_test(test_maps_watched),

@@ -3,7 +3,7 @@
 #
 # mkinitramfs.sh [--hvcheck HVCHECK] OUTPUT
 # mkinitramfs.sh [--hvcheck HVCHECK] [--smp SMP_RUN SMPTEST] --kvm KVM_LOAD KVM_INIT KVMTEST VMLINUZ [--nvctl NVCTL NVCTL_TEST] OUTPUT
-# mkinitramfs.sh [--hvcheck HVCHECK] --qemu KVM_LOAD QEMU_INIT L2_INITRD VMLINUZ OUTPUT
+# mkinitramfs.sh [--hvcheck HVCHECK] --qemu KVM_LOAD QEMU_INIT L2_INITRD VMLINUZ [--nvctl NVCTL NVCTL_TEST] OUTPUT
 # mkinitramfs.sh --l2 L2_INIT OUTPUT
 #
 # Builds a gzip'd newc cpio initramfs for the Linux tests from Debian's
@@ -35,12 +35,13 @@
 # initramfs as /l2/initrd.img (L2_INITRD), and the installed
 # qemu-system-x86_64 with every shared library ldd lists and the firmware
 # it loads for a direct kernel boot (SeaBIOS, pvh.bin, linuxboot_dma.bin,
-# kvmvapic.bin), each at its path on this machine.
+# kvmvapic.bin), each at its path on this machine; with --nvctl also
+# /bin/nvctl and /kvm/nvctl.sh (qemu-init.sh's nv_l2_stats).
 #
 # --l2 builds the L2's image instead: L2_INIT (l2-init.sh) as /init.
 set -eu
 
-usage="usage: mkinitramfs.sh [--hvcheck HVCHECK] [--smp SMP_RUN SMPTEST] [--kvm KVM_LOAD KVM_INIT KVMTEST VMLINUZ [--nvctl NVCTL NVCTL_TEST] | --qemu KVM_LOAD QEMU_INIT L2_INITRD VMLINUZ] OUTPUT
+usage="usage: mkinitramfs.sh [--hvcheck HVCHECK] [--smp SMP_RUN SMPTEST] [--kvm KVM_LOAD KVM_INIT KVMTEST VMLINUZ [--nvctl NVCTL NVCTL_TEST] | --qemu KVM_LOAD QEMU_INIT L2_INITRD VMLINUZ [--nvctl NVCTL NVCTL_TEST]] OUTPUT
        mkinitramfs.sh --l2 L2_INIT OUTPUT"
 mode=l1 hvcheck='' kvm_load='' run_sh='' kvmtest='' l2_initrd='' vmlinuz=''
 l2_init='' nvctl='' nvctl_test='' smp_run='' smptest=''
@@ -65,9 +66,14 @@ case ${1:-} in
 		shift 3
 	fi ;;
 --qemu)
-	[ $# -eq 6 ] || { echo "$usage" >&2; exit 1; }
+	[ $# -ge 6 ] || { echo "$usage" >&2; exit 1; }
 	mode=qemu kvm_load=$2 run_sh=$3 l2_initrd=$4 vmlinuz=$5
-	shift 5 ;;
+	shift 5
+	if [ "${1:-}" = --nvctl ]; then
+		[ $# -eq 4 ] || { echo "$usage" >&2; exit 1; }
+		nvctl=$2 nvctl_test=$3
+		shift 3
+	fi ;;
 --l2)
 	[ $# -eq 3 ] || { echo "$usage" >&2; exit 1; }
 	mode=l2 l2_init=$2

@@ -21,6 +21,10 @@
 #   qemu-l2: L2 marker at uptime M: L2 boot D s
 #   qemu-l2: qemu exit status 0
 #   NESTVISOR-QEMU-L2-OK
+# With nv_l2_stats on L1's command line (and nvctl = on in nestvisor's
+# configuration), "nvctl stats" runs just before QEMU starts and again
+# when L2's marker arrives, its lines prefixed "nvctl-start: " and
+# "nvctl-marker: " (tests/bench.py --l2-stats takes the difference).
 # Any failure prints "QEMU-L2-FAIL: <reason>" instead of the last line;
 # QEMU is killed after $limit seconds.  "run.sh setup" stops once KVM is
 # ready (for the shell and nvctl modes of /init).
@@ -43,13 +47,32 @@ if ! [ -c /dev/null ]; then
 	mount -t devtmpfs devtmpfs /dev || fail "mount devtmpfs on /dev failed"
 fi
 
-boot=pvh
+boot=pvh stats=no
 read -r cmdline < /proc/cmdline
 for arg in $cmdline; do
 	case $arg in
 	nv_l2_boot=*) boot=${arg#nv_l2_boot=} ;;
+	nv_l2_stats) stats=yes ;;
 	esac
 done
+# nv_stats WHEN: nestvisor's counters, every line prefixed "nvctl-WHEN: ".
+# With them, L1's KVM traces L2's port I/O (the kvm_pio trace event): at
+# the marker, "kvm-pio: DIRECTION PORT COUNT" for each port L2 used.
+trace=/sys/kernel/tracing
+nv_stats() {
+	[ $stats = yes ] || return 0
+	nvctl stats 2>&1 | sed "s/^/nvctl-$1: /"
+	if [ "$1" = start ]; then
+		mount -t tracefs tracefs $trace 2>/dev/null
+		echo 8192 > $trace/buffer_size_kb &&
+			echo 1 > $trace/events/kvm/kvm_pio/enable ||
+			echo "kvm-pio: tracing unavailable"
+	elif [ -e $trace/events/kvm/kvm_pio/enable ]; then
+		echo 0 > $trace/tracing_on
+		awk '/kvm_pio:/ { for (i = 1; i < NF; i++) if ($i == "at") n[$(i - 1) " " $(i + 1)]++ }
+		     END { for (k in n) print "kvm-pio: " k " " n[k] }' $trace/trace
+	fi
+}
 case $boot in
 pvh) kernel=/l2/vmlinux ;;
 bios) kernel=/l2/vmlinuz ;;
@@ -62,6 +85,7 @@ l1_uptime() {
 }
 
 cr=$(printf '\r')
+nv_stats start
 start=$(l1_uptime)
 echo "qemu-l2: $boot boot, start at uptime $start"
 # QEMU's status comes after its output, on a line of its own (137: killed
@@ -89,6 +113,7 @@ echo "qemu-l2: $boot boot, start at uptime $start"
 			now=$(l1_uptime)
 			echo "qemu-l2: L2 marker at uptime $now: L2 boot" \
 				"$(echo "$start $now" | awk '{ printf "%.2f", $2 - $1 }') s"
+			nv_stats marker
 		fi
 	done
 	echo "qemu-l2: qemu exit status $status"
