@@ -222,11 +222,51 @@ def disk_args(args, esp):
     return out
 
 
+def monitor_path(args):
+    """The QEMU monitor's socket: read only on a timeout (dump_state)."""
+    return os.path.join(tempfile.gettempdir(),
+                        f"nv-mon-{os.getpid()}-{re.sub(r'[^A-Za-z0-9_.-]', '_', args.name)[:40]}.sock")
+
+
+def dump_state(args, log):
+    """On a timeout, every vCPU's registers from QEMU's QMP monitor, into
+    the log: whether each CPU was in nestvisor's code (its range is in the
+    boot lines) or in a guest, and where."""
+    import json
+    import socket
+    text = ""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(5)
+            s.connect(monitor_path(args))
+            f = s.makefile("rw", encoding="utf-8", newline="\n")
+            f.readline()  # the greeting
+            for cmd in ({"execute": "qmp_capabilities"},
+                        {"execute": "human-monitor-command",
+                         "arguments": {"command-line": "info cpus"}},
+                        {"execute": "human-monitor-command",
+                         "arguments": {"command-line": "info registers -a"}}):
+                f.write(json.dumps(cmd) + "\n")
+                f.flush()
+                while True:  # skip events up to the command's answer
+                    reply = json.loads(f.readline())
+                    if "return" in reply or "error" in reply:
+                        break
+                if isinstance(reply.get("return"), str):
+                    text += reply["return"]
+    except (OSError, ValueError) as e:
+        text += f"(monitor not reachable: {e})\n"
+    log.write(("\nrunner: QEMU's state at the timeout:\n" + text).encode())
+    log.flush()
+
+
 def qemu_command(args, esp, accel, firmware):
     machine = "q35,smm=on" if args.secure_boot or args.smm else "q35"
     cmd = [QEMU, "-machine", machine, "-accel", accel, "-cpu", args.cpu,
            "-m", str(args.memory), "-smp", "1"] + firmware + disk_args(args, esp) + [
-           "-display", "none", "-monitor", "none", "-serial", "stdio",
+           "-display", "none", "-monitor", "none",
+           "-qmp", f"unix:{monitor_path(args)},server=on,wait=off",
+           "-serial", "stdio",
            "-net", "none", "-no-reboot",
            "-device", f"isa-debug-exit,iobase={DEBUG_EXIT_PORT:#x},iosize=0x04"]
     if args.icount is not None:
@@ -422,8 +462,14 @@ def run(args):
                 break
         if child.isalive():
             killed = killed or failure is not None
+            if failure and failure.startswith("timeout"):
+                dump_state(args, log)
             child.terminate(force=True)
         child.close()
+    try:
+        os.unlink(monitor_path(args))
+    except OSError:
+        pass
     elapsed = time.monotonic() - start
     status = child.exitstatus
 
