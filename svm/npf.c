@@ -306,7 +306,7 @@ static void shadow_npt_fault(struct cpu *cpu)
 		return;
 	case SNPT_WATCHED_WRITE:
 		if (hvmem_drops_writes(r.l1_gpa)) { /* pinned read-only */
-			dma_hidden_write(cpu, l2_gpa);
+			dma_hidden_write(cpu, r.l1_gpa);
 			return;
 		}
 		nested_maps_written(cpu, r.l1_gpa);
