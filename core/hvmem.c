@@ -267,7 +267,8 @@ int hvmem_map_sink(uint64_t gpa)
 
 	if (!backing)
 		return -NV_EFAULT;
-	rc = hvmem_npt_map(gpa, backing, PTE_P | PTE_RW | PTE_US);
+	rc = hvmem_npt_map(gpa, backing, PTE_P | PTE_US |
+			   (backing == hvmem.ones_pa ? 0 : PTE_RW));
 	if (rc)
 		return rc;
 	__atomic_fetch_add(&hvmem.sink_maps, 1, __ATOMIC_RELAXED);
@@ -283,6 +284,8 @@ uint8_t *l1_host_ptr(uint64_t gpa, unsigned len)
 	if ((gpa & 0xfff) + len > 4096 || gpa >= hvmem.phys_limit)
 		return 0;
 	backing = hvmem_backing(gpa);
+	if (backing == hvmem.ones_pa) /* nestvisor's stores: not there */
+		backing = hvmem.sink_pa;
 	if (!backing && hvmem.emulated &&
 	    hvmem.emulated(gpa & ~0xfffull, (gpa & ~0xfffull) + 4096))
 		backing = hvmem.sink_pa;

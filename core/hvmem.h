@@ -13,7 +13,10 @@
  * IOMMU's registers, its PCI configuration page) are taken out of L1's
  * NPT the same way (hvmem_hide()); an L1 access there is mapped to a
  * backing page: the sink, or a page of all ones (what a PCI function
- * that is not there reads as).
+ * that is not there reads as).  The all-ones page is mapped read-only:
+ * an L1 store there is completed as a dropped write (svm/dma.c), as a
+ * missing function's configuration space drops it, so it reads all ones
+ * whatever L1 stores.
  *
  * Exhaustion (docs/security.md): the page tables that map the region's
  * 4 KiB pages in L1's NPT are made at start-up, so mapping the sink never
@@ -131,6 +134,14 @@ static inline uint64_t hvmem_backing(uint64_t gpa)
 	return hvmem.n_hidden ? hvmem_backing_hidden(gpa) : 0;
 }
 
+/* Is gpa in a hidden range backed by the all-ones page, whose stores are
+ * dropped (mapped read-only)? */
+static inline bool hvmem_drops_writes(uint64_t gpa)
+{
+	return hvmem.n_hidden && !hvmem_contains(gpa) &&
+	       hvmem_backing_hidden(gpa) == hvmem.ones_pa;
+}
+
 /* Does [lo, hi) meet the region or a hidden range? */
 bool hvmem_meets_hidden(uint64_t lo, uint64_t hi);
 
@@ -141,8 +152,9 @@ bool hvmem_meets_hidden(uint64_t lo, uint64_t hi);
 int hvmem_hide(uint64_t start, uint64_t size, bool ones);
 
 /* Maps L1's gpa (a hidden page: of the region, or of a hidden range) to
- * its backing page.  0, or -NV_EFAULT if gpa is not hidden; never takes a
- * page (its table exists from start-up). */
+ * its backing page, writable unless hvmem_drops_writes(gpa).  0, or
+ * -NV_EFAULT if gpa is not hidden; never takes a page (its table exists
+ * from start-up). */
 int hvmem_map_sink(uint64_t gpa);
 
 /*
@@ -159,7 +171,8 @@ static inline void *hvmem_va(uint64_t pa)
 
 /* Where nestvisor reaches L1's len bytes at gpa (within one page): the
  * identity address, or the sink page inside the region (for the region, a
- * hidden range and a page nestvisor emulates for L1: its own accesses
+ * hidden range, the all-ones one included, whose page no store may
+ * change, and a page nestvisor emulates for L1: its own accesses
  * there, VMSAVE's or a #VMEXIT's vmcb12 for instance, go no further than
  * L1's would, docs/security.md "The paths"); NULL at or above phys_limit
  * (L1's physical address width, svm/features.h).  Stable: the same gpa

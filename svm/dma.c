@@ -7,6 +7,16 @@
  * file hidden from L1 (core/hvmem.c: the sink), its configuration page in
  * ECAM hidden (all ones) and its PCI function hidden from the
  * configuration ports (svm/pci_hide.c).  All before the first VMRUN.
+ *
+ * The all-ones ECAM page is read-only for L1 (core/hvmem.h), and for L2
+ * through L1's NPT (pinned in every vCPU's shadow: 4 KiB read-only
+ * leaves, svm/nested_npt.c).  A store there exits and is completed here
+ * as a dropped write, what becomes of a configuration write to a function
+ * that is not there (PCI Local Bus 3.0 §6.1: its reads return all ones;
+ * in PCI Express an Unsupported Request, whose write is discarded): MOV
+ * and XCHG (whose load reads all ones) are decoded like the other pages
+ * whose stores nestvisor emulates (svm/chipset_lock.c, svm/apic.c); any
+ * other instruction gets #GP, as there.
  */
 #include "svm/dma.h"
 #include "core/hvmem.h"
@@ -15,6 +25,10 @@
 #include "core/x86.h"
 #include "drivers/amd_iommu.h"
 #include "mm/io_pt.h"
+#include "svm/apic.h"
+#include "svm/insn.h"
+#include "svm/intercepts.h"
+#include "svm/nested_internal.h"
 #include "svm/pci_hide.h"
 
 #define DEV_TABLE_PAGES 512u /* 65536 entries of 32 bytes */
@@ -58,11 +72,34 @@ static int take_one(const struct dma_platform *p, const struct dma_iommu *u,
 	rc = hvmem_hide(u->base & ~0xfffull, IOMMU_MMIO_SIZE, false);
 	if (!rc && ecam)
 		rc = hvmem_hide(ecam, 4096, true);
+	if (!rc && ecam)
+		rc = nested_npt_l1_pin(ecam);
 	if (!rc)
 		rc = pci_hide_function(u->bdf);
 	if (!rc)
 		rc = amd_iommu_take(u->base, io_root, intctl(), dt, cmd, done);
 	return rc;
+}
+
+void dma_hidden_write(struct cpu *cpu, uint64_t gpa)
+{
+	struct insn in;
+
+	if (guest_insn_decode(cpu, &in) ||
+	    (in.op != INSN_MOV_STORE && in.op != INSN_XCHG)) {
+		log_warn_limited("CPU %u: a write to a hidden ECAM page at 0x%lx "
+				 "by an instruction nestvisor does not emulate "
+				 "(rip 0x%lx): #GP", cpu->idx, gpa,
+				 (uint64_t)cpu->cur->save.rip);
+		inject_exception(cpu, X86_VEC_GP, true, 0);
+		return;
+	}
+	if (in.op == INSN_XCHG) /* the load a missing function answers */
+		guest_reg_set(cpu, &in, ~0ull);
+	log_info_limited("%s stored %u bytes at 0x%lx, a hidden ECAM page: "
+			 "dropped", cpu->nested.guest_mode ? "L2" : "L1",
+			 in.width, gpa);
+	guest_advance_rip(cpu, in.len);
 }
 
 unsigned dma_take_iommus(const struct dma_platform *p, bool gbpages)

@@ -35,4 +35,12 @@ struct dma_platform {
  */
 unsigned dma_take_iommus(const struct dma_platform *p, bool gbpages);
 
+struct cpu;
+
+/* A store by the running guest (L1, or L2 through L1's NPT) to gpa, in a
+ * hidden ECAM page (hvmem_drops_writes(gpa)): completed as dropped (MOV;
+ * XCHG loads all ones), or #GP for an instruction nestvisor does not
+ * decode. */
+void dma_hidden_write(struct cpu *cpu, uint64_t gpa);
+
 #endif

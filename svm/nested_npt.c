@@ -218,7 +218,9 @@ static int l1_write_protect(void *ctx, uint64_t page, bool wp)
 		hpa = page;
 	log_trace("%s L1 page 0x%lx in L1's NPT",
 		  wp ? "write-protect" : "release", page);
-	return hvmem_npt_map(page, hpa, PTE_P | PTE_US | (wp ? 0 : PTE_RW));
+	/* The all-ones page stays read-only (core/hvmem.h). */
+	return hvmem_npt_map(page, hpa, PTE_P | PTE_US |
+			     (wp || hvmem_drops_writes(page) ? 0 : PTE_RW));
 }
 
 /* The group's hook after a release, outside its lock: the large pages

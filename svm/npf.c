@@ -17,7 +17,10 @@
  *        write is retried;
  *     b. a page of nestvisor's region: it is mapped to the sink page, a
  *        scratch page with no hypervisor data, and the access is retried
- *        (docs/architecture.md, "Hypervisor memory as L1 sees it");
+ *        (docs/architecture.md, "Hypervisor memory as L1 sees it"); a
+ *        hidden range likewise, to its backing; the all-ones one (a
+ *        hidden function's ECAM page) read-only: a write there is
+ *        completed as dropped (svm/dma.c);
  *     c. the local APIC's page, read-only so that nestvisor sees the ICR
  *        (INIT and SIPI): a write is emulated (svm/apic.c); the rest of
  *        the interrupt-message window after it, read-only too: a write
@@ -45,7 +48,9 @@
  *       no L1 memory       -> L1's NPT points where L1 has no memory:
  *                             #VMEXIT(SHUTDOWN) to L1;
  *       watched write      -> L2 writes a page of L1's permission maps:
- *                             nested_maps_written(), L2 retries;
+ *                             nested_maps_written(), L2 retries; or a
+ *                             hidden ECAM page (pinned): the store is
+ *                             dropped (svm/dma.c);
  *       stale root         -> the root was evicted: get it again
  *                             (svm/nested_npt.c), L2 retries;
  *       an L2 address beyond 48 bits -> the #PF of beyond_width() in L2;
@@ -74,6 +79,7 @@
 #include "mm/shadow_npt.h"
 #include "svm/apic.h"
 #include "svm/chipset_lock.h"
+#include "svm/dma.h"
 #include "svm/ioapic.h"
 #include "svm/msi_window.h"
 #include "svm/nested_internal.h"
@@ -215,6 +221,11 @@ static void l1_npt_fault(struct cpu *cpu)
 		msi_window_write(cpu, gpa);
 		return;
 	}
+	if (write && hvmem_drops_writes(gpa)) {
+		count_exit_detail(cpu, NV_XD_NPF, (uint64_t)NV_XD_PAGE_CHIPSET << 16);
+		dma_hidden_write(cpu, gpa);
+		return;
+	}
 	if (write && chipset_mmio_page(gpa)) {
 		count_exit_detail(cpu, NV_XD_NPF, (uint64_t)NV_XD_PAGE_CHIPSET << 16);
 		chipset_mmio_write(cpu, gpa);
@@ -294,6 +305,10 @@ static void shadow_npt_fault(struct cpu *cpu)
 		nested_vmexit(cpu, VMEXIT_SHUTDOWN, 0, 0, 0);
 		return;
 	case SNPT_WATCHED_WRITE:
+		if (hvmem_drops_writes(r.l1_gpa)) { /* pinned read-only */
+			dma_hidden_write(cpu, r.l1_gpa);
+			return;
+		}
 		nested_maps_written(cpu, r.l1_gpa);
 		return;
 	case SNPT_STALE_ROOT:

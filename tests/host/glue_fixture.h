@@ -34,6 +34,7 @@
 #include "mm/shadow_npt.h"
 #include "svm/apic.h"
 #include "svm/chipset_lock.h"
+#include "svm/dma.h"
 #include "svm/hw.h"
 #include "svm/ioapic.h"
 #include "svm/msi_window.h"
@@ -171,6 +172,14 @@ void chipset_mmio_write(struct cpu *c, uint64_t gpa)
 	(void)c;
 	(void)gpa;
 	fail_msg("a write to a locked ECAM page");
+}
+
+/* No range is hidden with the all-ones page (svm/dma.c). */
+void dma_hidden_write(struct cpu *c, uint64_t gpa)
+{
+	(void)c;
+	(void)gpa;
+	fail_msg("a write to a hidden ECAM page");
 }
 
 /* Nor is the interrupt-message window (svm/msi_window.c). */

@@ -99,6 +99,7 @@ struct l1_trap try_read64(uint64_t la, uint64_t *val);
 struct l1_trap try_out8(uint16_t port, uint8_t val);
 struct l1_trap try_rep_outsw(uint16_t port, const void *src, uint64_t count);
 struct l1_trap try_insw(uint16_t port, void *dst);
+struct l1_trap try_rep_stosb(void *dst, uint8_t val, uint64_t count);
 /* Check the exception raised (-1 = none) and, for #PF, the error code. */
 int expect_vector(const char *what, struct l1_trap t, int vector);
 

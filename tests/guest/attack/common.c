@@ -84,8 +84,9 @@ void window_unmap(void)
 ARMED(a_wrmsr); ARMED(a_rdmsr); ARMED(a_mov_cr4); ARMED(a_mov_cr3);
 ARMED(a_vmload); ARMED(a_vmsave); ARMED(a_vmrun); ARMED(a_read64);
 ARMED(a_out8); ARMED(a_mov_cr0); ARMED(a_mov_dr7); ARMED(a_lmsw);
-ARMED(a_lmsw_mem); ARMED(a_rep_outsw); ARMED(a_insw);
+ARMED(a_lmsw_mem); ARMED(a_rep_outsw); ARMED(a_insw); ARMED(a_rep_stosb);
 void a_rep_outsw(uint16_t port, const void *src, uint64_t count);
+void a_rep_stosb(void *dst, uint8_t val, uint64_t count);
 void a_insw(uint16_t port, void *dst);
 void a_mov_cr0(uint64_t val);
 void a_mov_dr7(uint64_t val);
@@ -192,6 +193,13 @@ struct l1_trap try_rep_outsw(uint16_t port, const void *src, uint64_t count)
 {
 	ARM(a_rep_outsw);
 	a_rep_outsw(port, src, count);
+	return l1_disarm();
+}
+
+struct l1_trap try_rep_stosb(void *dst, uint8_t val, uint64_t count)
+{
+	ARM(a_rep_stosb);
+	a_rep_stosb(dst, val, count);
 	return l1_disarm();
 }
 

@@ -137,6 +137,16 @@ MARK a_rep_outsw_insn
 MARK a_rep_outsw_end
 	ret
 
+/* void a_rep_stosb(void *dst, uint8_t val, uint64_t count) */
+FN a_rep_stosb
+	movl	%esi, %eax
+	movq	%rdx, %rcx
+	cld
+MARK a_rep_stosb_insn
+	rep stosb
+MARK a_rep_stosb_end
+	ret
+
 /* void a_insw(uint16_t port, void *dst) */
 FN a_insw
 	movl	%edi, %edx
