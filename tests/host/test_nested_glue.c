@@ -930,6 +930,69 @@ static uint64_t npt01_target(uint64_t gpa)
 	return (*e & PTE64_ADDR_4K & ~(size - 1)) | (gpa & (size - 1));
 }
 
+/*
+ * The V_GIF return after an INTR exit (test_l1_vgif_resume) with an NMI
+ * posted in vmcb01's V_NMI that L1 has not taken yet (in its NMI handler:
+ * V_NMI_MASK set).  The GIF holds NMIs (APM Vol. 2 §15.17), and with the
+ * GIF in V_GIF L1's CLGI runs without an exit (§15.33.2), so nothing would
+ * take the posted NMI back when L1 clears its GIF: the CPU could deliver
+ * it at L1's IRET with the GIF clear.  So the GIF stays in software while
+ * one is posted, as after nmi_deliver() (test_l1_vnmi), and L1's CLGI
+ * exits and holds it; once L1 has taken it, a later exit returns the GIF
+ * to V_GIF.
+ */
+static void test_l1_vgif_resume_vnmi(void **state)
+{
+	struct vmcb_control *c01;
+	struct vmcb *v;
+
+	(void)state;
+	cpu_up(APM_CPUID_VNMI | (1u << SVM_FEAT_VGIF), 0, X86_EFER_NXE);
+	c01 = &cpu->vmcb01->control;
+	vnmi01_setup(c01, svm_has(&cpu->caps, SVM_FEAT_VNMI));
+	assert_int_equal(c01->int_ctl & APM_INT_CTL_V_NMI_EN, APM_INT_CTL_V_NMI_EN);
+	v = vmcb12_new();
+	l1_vmrun(v);
+	l2_exit(VMEXIT_HLT, 0, 0, 0);           /* #VMEXIT: V_GIF clear */
+	assert_true(vgif_mode(c01));
+	c01->int_ctl |= V_GIF;                  /* L1's STGI, by the CPU */
+	nested_gif_intr(cpu);                   /* the GIF set, in software */
+	assert_true(sw_gif(c01, true));
+
+	/* L1 is in its NMI handler; another NMI for it is posted */
+	c01->int_ctl |= APM_INT_CTL_V_NMI_MASK;
+	cpu->nmi_pending = true;
+	gif_deliver_held(cpu);
+	assert_false(cpu->nmi_pending);
+	assert_int_equal(c01->int_ctl & APM_INT_CTL_V_NMI, APM_INT_CTL_V_NMI);
+
+	/* L1's next exit (its EOI): the GIF stays in software */
+	nested_gif_resume(cpu, VMEXIT_NPF);
+	assert_true(sw_gif(c01, true));
+	assert_true(nested_gif_get(cpu));
+	assert_int_equal(c01->int_ctl & APM_INT_CTL_V_NMI, APM_INT_CTL_V_NMI);
+
+	/* so L1's CLGI exits and takes the posted NMI back until STGI */
+	l1_insn(3);
+	nested_gif(cpu, false);
+	assert_true(sw_gif(c01, false));
+	assert_true(cpu->nmi_pending);
+	assert_int_equal(c01->int_ctl & APM_INT_CTL_V_NMI, 0);
+	nested_gif_resume(cpu, VMEXIT_VMLOAD);
+	assert_true(sw_gif(c01, false));
+	l1_insn(3);
+	nested_gif(cpu, true);                  /* STGI */
+	gif_deliver_held(cpu);
+	assert_false(cpu->nmi_pending);
+	assert_int_equal(c01->int_ctl & APM_INT_CTL_V_NMI, APM_INT_CTL_V_NMI);
+
+	/* L1 took it (V_NMI := 0): the next exit returns the GIF to V_GIF */
+	c01->int_ctl &= ~APM_INT_CTL_V_NMI;
+	nested_gif_resume(cpu, VMEXIT_NPF);
+	assert_true(vgif_mode(c01));
+	assert_true(nested_gif_get(cpu));
+}
+
 /* L1 at CPL 0 in 64-bit mode runs 0F 01 modrm at its RIP, whose access
  * at L1-physical 2^40 (beyond L1's width) exits as an #NPF: the event
  * nestvisor injects. */
@@ -1852,6 +1915,7 @@ int main(void)
 		cmocka_unit_test(test_l1_vgif),
 		cmocka_unit_test(test_l1_vgif_resume),
 		cmocka_unit_test(test_l1_vnmi),
+		cmocka_unit_test(test_l1_vgif_resume_vnmi),
 		cmocka_unit_test(test_l1_virtual_vmload_vmsave),
 		cmocka_unit_test(test_maps_watched),
 		cmocka_unit_test(test_tlb_control_reaches_shadow),
