@@ -931,6 +931,96 @@ static uint64_t npt01_target(uint64_t gpa)
 }
 
 /*
+ * The V_GIF return (test_l1_vgif_resume) at an exit whose own handler
+ * changes the GIF, run first as svm/exit.c does (dispatch_l1): L1's CLGI
+ * (then intercepted, the GIF being in software) leaves the GIF clear in
+ * V_GIF, so a later interrupt waits for STGI (APM Vol. 2 §15.17); L1's
+ * VMRUN sets the GIF and runs L2 as from the software GIF (§15.33.2:
+ * vmcb02 takes V_INTR_MASKING from vmcb12, the host IF is L1's), and the
+ * #VMEXIT clears it again in V_GIF.  An SMI request held, or L1's
+ * EFER.SVME clear (CLGI must raise #UD, §15.4), keeps the GIF in
+ * software.
+ */
+static void test_l1_vgif_resume_orders(void **state)
+{
+	struct vmcb_control *c01, *c02;
+	struct vmcb *v;
+
+	(void)state;
+	cpu_up(1u << SVM_FEAT_VGIF, 0, X86_EFER_NXE);
+	c01 = &cpu->vmcb01->control;
+	v = vmcb12_new();
+	v->control.int_ctl = V_INTR_MASKING;
+	l1_vmrun(v);
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+	c01->int_ctl |= V_GIF;                  /* L1's STGI, by the CPU */
+	nested_gif_intr(cpu);
+	assert_true(sw_gif(c01, true));
+
+	/* L1's CLGI is its next exit: V_GIF, clear */
+	nested_gif_resume(cpu, VMEXIT_CLGI);
+	l1_insn(3);
+	nested_gif(cpu, false);
+	assert_true(vgif_mode(c01));
+	assert_int_equal(c01->int_ctl & V_GIF, 0);
+	assert_false(nested_gif_get(cpu));
+	/* an interrupt now waits for STGI, which exits */
+	nested_gif_intr(cpu);
+	assert_true(sw_gif(c01, false));
+	assert_false(nested_gif_get(cpu));
+	nested_gif_resume(cpu, VMEXIT_VMLOAD);
+	assert_true(sw_gif(c01, false));
+	l1_insn(3);
+	nested_gif(cpu, true);
+	assert_true(sw_gif(c01, true));
+	/* no guest ran since the GIF went back: it stays in software */
+	nested_gif_resume(cpu, VMEXIT_VMSAVE);
+	assert_true(sw_gif(c01, true));
+
+	/* a guest ran; an INTR exit with V_GIF set; L1's VMRUN is its next
+	 * exit: L2 runs as from the software GIF, and the #VMEXIT clears
+	 * the GIF in V_GIF */
+	l1_vmrun(v);
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+	c01->int_ctl |= V_GIF;
+	nested_gif_intr(cpu);
+	assert_true(sw_gif(c01, true));
+	cpu->vmcb01->save.rflags |= X86_RFLAGS_IF;
+	nested_gif_resume(cpu, VMEXIT_VMRUN);
+	l1_vmrun(v);
+	assert_true(cpu->nested.guest_mode);
+	c02 = &cpu->nested.vmcb02->control;
+	assert_int_equal(c02->int_ctl & V_INTR_MASKING, V_INTR_MASKING);
+	assert_int_equal(cpu->cur_host_if, 1);
+	assert_int_equal(c01->int_ctl & (V_GIF | V_GIF_ENABLE), 0);
+	assert_false(cpu->nested.l1_vgif);
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+	assert_true(vgif_mode(c01));
+	assert_int_equal(c01->int_ctl & V_GIF, 0);
+	assert_false(nested_gif_get(cpu));
+
+	/* an SMI request held: the GIF stays in software */
+	c01->int_ctl |= V_GIF;
+	l1_vmrun(v);
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+	c01->int_ctl |= V_GIF;
+	nested_gif_intr(cpu);
+	cpu->smi_held = true;
+	nested_gif_resume(cpu, VMEXIT_NPF);
+	assert_true(sw_gif(c01, true));
+	cpu->smi_held = false;
+
+	/* L1's EFER.SVME clear: its CLGI must exit (#UD) */
+	cpu->nested.svme = false;
+	nested_gif_resume(cpu, VMEXIT_NPF);
+	assert_true(sw_gif(c01, true));
+	cpu->nested.svme = true;
+	nested_gif_resume(cpu, VMEXIT_NPF);
+	assert_true(vgif_mode(c01));
+	assert_true(nested_gif_get(cpu));
+}
+
+/*
  * The V_GIF return after an INTR exit (test_l1_vgif_resume) with an NMI
  * posted in vmcb01's V_NMI that L1 has not taken yet (in its NMI handler:
  * V_NMI_MASK set).  The GIF holds NMIs (APM Vol. 2 §15.17), and with the
@@ -1914,6 +2004,7 @@ int main(void)
 		cmocka_unit_test(test_smi_held_by_gif),
 		cmocka_unit_test(test_l1_vgif),
 		cmocka_unit_test(test_l1_vgif_resume),
+		cmocka_unit_test(test_l1_vgif_resume_orders),
 		cmocka_unit_test(test_l1_vnmi),
 		cmocka_unit_test(test_l1_vgif_resume_vnmi),
 		cmocka_unit_test(test_l1_virtual_vmload_vmsave),
