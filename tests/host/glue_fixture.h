@@ -135,6 +135,12 @@ uint64_t smp_flush_l1_writes(struct cpu *self)
 	return 0;
 }
 
+/* Every shootdown finishes: no CPU is ever stuck. */
+bool smp_stuck_any(void)
+{
+	return false;
+}
+
 /* Every shootdown finishes: nothing to keep. */
 void smp_free_after(uint64_t pa, uint64_t stuck)
 {
