@@ -205,6 +205,11 @@ static void quar_free(void *ctx, uint64_t pa)
 	hv_free_page(pa);
 }
 
+/* Every CPU's index fits the quarantine's masks and stuck_at[], and the
+ * uint64_t masks of CPUs shootdown() returns. */
+_Static_assert(NV_MAX_CPUS <= QUARANTINE_CPUS && NV_MAX_CPUS <= 64,
+	       "a CPU index beyond the quarantine's masks");
+
 static struct quarantine quar = {
 	.lock = SPINLOCK_INIT,
 	.env = { 0, quar_exits, quar_in_host, quar_free },
