@@ -41,6 +41,11 @@
  *    it is one atomic load.
  *  - quarantine_stuck(cpu): stuck_at[cpu] == exits(cpu) + 1 and cpu not in
  *    host mode: the next shootdown need not wait the whole bound for it.
+ *    quarantine_any_stuck(): that, for some CPU.  The slots are few and a
+ *    full quarantine leaks, so a guest that keeps a CPU stuck must not
+ *    make frees at will meanwhile: the one such free it could repeat, a
+ *    merge of L1's NPT after a release (protect, release, protect, ...),
+ *    is not made while a CPU is stuck (svm/nested_npt.c l1_released).
  * Lock order: the quarantine's lock, then whatever env->free_page takes.
  */
 #include "mm/quarantine.h"
@@ -82,6 +87,16 @@ bool quarantine_stuck(struct quarantine *q, unsigned cpu)
 	at = __atomic_load_n(&q->stuck_at[cpu], __ATOMIC_SEQ_CST);
 	return at && q->env.exits(q->env.ctx, cpu) + 1 == at &&
 	       !q->env.in_host(q->env.ctx, cpu);
+}
+
+bool quarantine_any_stuck(struct quarantine *q)
+{
+	/* Only CPUs given up on ever (stuck_at not 0) are asked. */
+	for (unsigned i = 0; i < QUARANTINE_CPUS; i++)
+		if (__atomic_load_n(&q->stuck_at[i], __ATOMIC_SEQ_CST) &&
+		    quarantine_stuck(q, i))
+			return true;
+	return false;
 }
 
 /* Under the lock. */

@@ -58,6 +58,11 @@ void quarantine_gave_up(struct quarantine *q, unsigned cpu, uint64_t exits);
 /* Did a shootdown give up on cpu, which has not exited since? */
 bool quarantine_stuck(struct quarantine *q, unsigned cpu);
 
+/* Is there a CPU quarantine_stuck() would say yes for?  (While there is,
+ * pages freed after a shootdown would only fill the quarantine: a caller
+ * that can put a free off does, svm/nested_npt.c l1_released.) */
+bool quarantine_any_stuck(struct quarantine *q);
+
 /*
  * pa (a page, not 0) may still be in the TLB or page-walk caches of the
  * CPUs in cpus, each given up on (quarantine_gave_up) by the shootdown

@@ -46,7 +46,9 @@
  * that INTR's nor the STGI's, which comes after L1 took the interrupt
  * (its EOI, or the VMSAVE or VMLOAD of its next entry), so that its next
  * CLGI does not exit (nested_gif_resume()); should the interrupt still
- * be pending, it exits once more and the CLGI exits as before.  An NMI
+ * be pending, it exits once more and the CLGI exits as before.  Not while
+ * an NMI posted in vmcb01's V_NMI is still undelivered (svm/nmi.c): L1's
+ * CLGI must exit then, to take it back.  An NMI
  * for L1 (every NMI exits anyway), an INIT, or a write to the SMI
  * command port (an I/O exit) that finds V_GIF clear is held the same
  * way until STGI (nested_gif_hold()), and the mode is not entered again
@@ -252,8 +254,11 @@ void nested_gif_resume(struct cpu *cpu, uint64_t code)
 	struct nested *n = &cpu->nested;
 	struct vmcb_control *c01 = &cpu->vmcb01->control;
 
+	/* Not while an NMI posted in V_NMI waits for L1 (svm/nmi.c): L1's
+	 * CLGI must exit to hold it. */
 	if (!n->l1_vgif_resume || n->guest_mode || !n->gif ||
-	    code == VMEXIT_INTR || code == VMEXIT_STGI || !l1_vgif_ok(cpu))
+	    code == VMEXIT_INTR || code == VMEXIT_STGI || !l1_vgif_ok(cpu) ||
+	    vnmi01_posted(c01))
 		return;
 	/* The state L1's own STGI leaves in V_GIF mode: V_GIF set, INTR
 	 * intercepted, CLGI and STGI not. */

@@ -225,11 +225,15 @@ static int l1_write_protect(void *ctx, uint64_t page, bool wp)
 
 /* The group's hook after a release, outside its lock: the large pages
  * split for the page come back where they can, after a shootdown
- * (hvmem_npt_merge checks L1's NPT as it is now, under its own lock). */
+ * (hvmem_npt_merge checks L1's NPT as it is now, under its own lock).
+ * Not while a CPU a shootdown gave up on has not exited: the tables
+ * freed would go to the quarantine, which L1 could fill (svm/smp.c,
+ * "Giving up"); they stay split until a later release merges them. */
 static void l1_released(void *ctx, uint64_t page)
 {
 	(void)ctx;
-	if (page >= hvmem.phys_limit || holds_emulated(page, page + 4096))
+	if (page >= hvmem.phys_limit || holds_emulated(page, page + 4096) ||
+	    smp_stuck_any())
 		return;
 	hvmem_npt_merge(page, gbpages, retire_tables);
 }

@@ -94,7 +94,10 @@
  *    at them, and reused they would be read as NPT tables.  They go to a
  *    quarantine (mm/quarantine.c, smp_free_after) until every CPU given
  *    up on has exited or been seen in host mode since; each CPU's
- *    entry_requests() reclaims it, the stuck one's first of all.
+ *    entry_requests() reclaims it, the stuck one's first of all.  Merges
+ *    wait while a CPU is stuck (smp_stuck_any): L1 could otherwise
+ *    release and protect pages at will and fill the quarantine, then
+ *    leak nestvisor's memory a page at a time.
  *
  * Who waits, and for how long.  The shootdown's cost is the time until
  * every other CPU in guest mode has exited once; under QEMU on a loaded
@@ -202,6 +205,11 @@ static void quar_free(void *ctx, uint64_t pa)
 	hv_free_page(pa);
 }
 
+/* Every CPU's index fits the quarantine's masks and stuck_at[], and the
+ * uint64_t masks of CPUs shootdown() returns. */
+_Static_assert(NV_MAX_CPUS <= QUARANTINE_CPUS && NV_MAX_CPUS <= 64,
+	       "a CPU index beyond the quarantine's masks");
+
 static struct quarantine quar = {
 	.lock = SPINLOCK_INIT,
 	.env = { 0, quar_exits, quar_in_host, quar_free },
@@ -291,6 +299,11 @@ void smp_free_after(uint64_t pa, uint64_t stuck)
 		log_warn_limited("page 0x%lx, which a CPU given up on may still "
 				 "walk, leaked: the quarantine is full", pa);
 	}
+}
+
+bool smp_stuck_any(void)
+{
+	return quarantine_any_stuck(&quar);
 }
 
 /* The requests, in host mode (in_guest = 0, so that no shootdown waits

@@ -124,6 +124,10 @@ uint64_t smp_flush_l1_writes(struct cpu *self);
  * logged) if the quarantine is full. */
 void smp_free_after(uint64_t pa, uint64_t stuck);
 
+/* Is a CPU a shootdown gave up on still in guest mode without an exit
+ * since (mm/quarantine.c quarantine_any_stuck)? */
+bool smp_stuck_any(void);
+
 /* Sends an NMI that means "look at your requests" to a vCPU. */
 void smp_kick(struct cpu *target);
 

@@ -41,6 +41,12 @@ static inline void vnmi01_post(struct vmcb_control *c)
 	c->int_ctl |= V_NMI_PENDING;
 }
 
+/* Is an NMI posted that the CPU has not delivered yet? */
+static inline bool vnmi01_posted(const struct vmcb_control *c)
+{
+	return (c->int_ctl & V_NMI_PENDING) != 0;
+}
+
 /* Takes a posted NMI the CPU has not delivered yet out of the VMCB (it is
  * then held by nestvisor again); true if there was one. */
 static inline bool vnmi01_take_back(struct vmcb_control *c)

@@ -136,6 +136,15 @@ uint64_t smp_flush_l1_writes(struct cpu *self)
 	return 0;
 }
 
+/* Every shootdown finishes; a test may say that another CPU was given up
+ * on by one and is still stuck (svm/smp.c, "Giving up"). */
+static bool fixture_stuck;
+
+bool smp_stuck_any(void)
+{
+	return fixture_stuck;
+}
+
 /* Every shootdown finishes: nothing to keep. */
 void smp_free_after(uint64_t pa, uint64_t stuck)
 {
@@ -377,6 +386,7 @@ static __attribute__((unused)) void cpu_up(uint32_t edx, uint64_t l1_cr4, uint64
 	struct vmcb_save *s;
 
 	memset(&hw, 0, sizeof(hw));
+	fixture_stuck = false;
 	cpu = hv_alloc((sizeof(*cpu) + PAGE - 1) / PAGE);
 	assert_non_null(cpu);
 	cpu->vmcb01 = hv_alloc(1);

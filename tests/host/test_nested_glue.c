@@ -930,6 +930,159 @@ static uint64_t npt01_target(uint64_t gpa)
 	return (*e & PTE64_ADDR_4K & ~(size - 1)) | (gpa & (size - 1));
 }
 
+/*
+ * The V_GIF return (test_l1_vgif_resume) at an exit whose own handler
+ * changes the GIF, run first as svm/exit.c does (dispatch_l1): L1's CLGI
+ * (then intercepted, the GIF being in software) leaves the GIF clear in
+ * V_GIF, so a later interrupt waits for STGI (APM Vol. 2 §15.17); L1's
+ * VMRUN sets the GIF and runs L2 as from the software GIF (§15.33.2:
+ * vmcb02 takes V_INTR_MASKING from vmcb12, the host IF is L1's), and the
+ * #VMEXIT clears it again in V_GIF.  An SMI request held, or L1's
+ * EFER.SVME clear (CLGI must raise #UD, §15.4), keeps the GIF in
+ * software.
+ */
+static void test_l1_vgif_resume_orders(void **state)
+{
+	struct vmcb_control *c01, *c02;
+	struct vmcb *v;
+
+	(void)state;
+	cpu_up(1u << SVM_FEAT_VGIF, 0, X86_EFER_NXE);
+	c01 = &cpu->vmcb01->control;
+	v = vmcb12_new();
+	v->control.int_ctl = V_INTR_MASKING;
+	l1_vmrun(v);
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+	c01->int_ctl |= V_GIF;                  /* L1's STGI, by the CPU */
+	nested_gif_intr(cpu);
+	assert_true(sw_gif(c01, true));
+
+	/* L1's CLGI is its next exit: V_GIF, clear */
+	nested_gif_resume(cpu, VMEXIT_CLGI);
+	l1_insn(3);
+	nested_gif(cpu, false);
+	assert_true(vgif_mode(c01));
+	assert_int_equal(c01->int_ctl & V_GIF, 0);
+	assert_false(nested_gif_get(cpu));
+	/* an interrupt now waits for STGI, which exits */
+	nested_gif_intr(cpu);
+	assert_true(sw_gif(c01, false));
+	assert_false(nested_gif_get(cpu));
+	nested_gif_resume(cpu, VMEXIT_VMLOAD);
+	assert_true(sw_gif(c01, false));
+	l1_insn(3);
+	nested_gif(cpu, true);
+	assert_true(sw_gif(c01, true));
+	/* no guest ran since the GIF went back: it stays in software */
+	nested_gif_resume(cpu, VMEXIT_VMSAVE);
+	assert_true(sw_gif(c01, true));
+
+	/* a guest ran; an INTR exit with V_GIF set; L1's VMRUN is its next
+	 * exit: L2 runs as from the software GIF, and the #VMEXIT clears
+	 * the GIF in V_GIF */
+	l1_vmrun(v);
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+	c01->int_ctl |= V_GIF;
+	nested_gif_intr(cpu);
+	assert_true(sw_gif(c01, true));
+	cpu->vmcb01->save.rflags |= X86_RFLAGS_IF;
+	nested_gif_resume(cpu, VMEXIT_VMRUN);
+	l1_vmrun(v);
+	assert_true(cpu->nested.guest_mode);
+	c02 = &cpu->nested.vmcb02->control;
+	assert_int_equal(c02->int_ctl & V_INTR_MASKING, V_INTR_MASKING);
+	assert_int_equal(cpu->cur_host_if, 1);
+	assert_int_equal(c01->int_ctl & (V_GIF | V_GIF_ENABLE), 0);
+	assert_false(cpu->nested.l1_vgif);
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+	assert_true(vgif_mode(c01));
+	assert_int_equal(c01->int_ctl & V_GIF, 0);
+	assert_false(nested_gif_get(cpu));
+
+	/* an SMI request held: the GIF stays in software */
+	c01->int_ctl |= V_GIF;
+	l1_vmrun(v);
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+	c01->int_ctl |= V_GIF;
+	nested_gif_intr(cpu);
+	cpu->smi_held = true;
+	nested_gif_resume(cpu, VMEXIT_NPF);
+	assert_true(sw_gif(c01, true));
+	cpu->smi_held = false;
+
+	/* L1's EFER.SVME clear: its CLGI must exit (#UD) */
+	cpu->nested.svme = false;
+	nested_gif_resume(cpu, VMEXIT_NPF);
+	assert_true(sw_gif(c01, true));
+	cpu->nested.svme = true;
+	nested_gif_resume(cpu, VMEXIT_NPF);
+	assert_true(vgif_mode(c01));
+	assert_true(nested_gif_get(cpu));
+}
+
+/*
+ * The V_GIF return after an INTR exit (test_l1_vgif_resume) with an NMI
+ * posted in vmcb01's V_NMI that L1 has not taken yet (in its NMI handler:
+ * V_NMI_MASK set).  The GIF holds NMIs (APM Vol. 2 §15.17), and with the
+ * GIF in V_GIF L1's CLGI runs without an exit (§15.33.2), so nothing would
+ * take the posted NMI back when L1 clears its GIF: the CPU could deliver
+ * it at L1's IRET with the GIF clear.  So the GIF stays in software while
+ * one is posted, as after nmi_deliver() (test_l1_vnmi), and L1's CLGI
+ * exits and holds it; once L1 has taken it, a later exit returns the GIF
+ * to V_GIF.
+ */
+static void test_l1_vgif_resume_vnmi(void **state)
+{
+	struct vmcb_control *c01;
+	struct vmcb *v;
+
+	(void)state;
+	cpu_up(APM_CPUID_VNMI | (1u << SVM_FEAT_VGIF), 0, X86_EFER_NXE);
+	c01 = &cpu->vmcb01->control;
+	vnmi01_setup(c01, svm_has(&cpu->caps, SVM_FEAT_VNMI));
+	assert_int_equal(c01->int_ctl & APM_INT_CTL_V_NMI_EN, APM_INT_CTL_V_NMI_EN);
+	v = vmcb12_new();
+	l1_vmrun(v);
+	l2_exit(VMEXIT_HLT, 0, 0, 0);           /* #VMEXIT: V_GIF clear */
+	assert_true(vgif_mode(c01));
+	c01->int_ctl |= V_GIF;                  /* L1's STGI, by the CPU */
+	nested_gif_intr(cpu);                   /* the GIF set, in software */
+	assert_true(sw_gif(c01, true));
+
+	/* L1 is in its NMI handler; another NMI for it is posted */
+	c01->int_ctl |= APM_INT_CTL_V_NMI_MASK;
+	cpu->nmi_pending = true;
+	gif_deliver_held(cpu);
+	assert_false(cpu->nmi_pending);
+	assert_int_equal(c01->int_ctl & APM_INT_CTL_V_NMI, APM_INT_CTL_V_NMI);
+
+	/* L1's next exit (its EOI): the GIF stays in software */
+	nested_gif_resume(cpu, VMEXIT_NPF);
+	assert_true(sw_gif(c01, true));
+	assert_true(nested_gif_get(cpu));
+	assert_int_equal(c01->int_ctl & APM_INT_CTL_V_NMI, APM_INT_CTL_V_NMI);
+
+	/* so L1's CLGI exits and takes the posted NMI back until STGI */
+	l1_insn(3);
+	nested_gif(cpu, false);
+	assert_true(sw_gif(c01, false));
+	assert_true(cpu->nmi_pending);
+	assert_int_equal(c01->int_ctl & APM_INT_CTL_V_NMI, 0);
+	nested_gif_resume(cpu, VMEXIT_VMLOAD);
+	assert_true(sw_gif(c01, false));
+	l1_insn(3);
+	nested_gif(cpu, true);                  /* STGI */
+	gif_deliver_held(cpu);
+	assert_false(cpu->nmi_pending);
+	assert_int_equal(c01->int_ctl & APM_INT_CTL_V_NMI, APM_INT_CTL_V_NMI);
+
+	/* L1 took it (V_NMI := 0): the next exit returns the GIF to V_GIF */
+	c01->int_ctl &= ~APM_INT_CTL_V_NMI;
+	nested_gif_resume(cpu, VMEXIT_NPF);
+	assert_true(vgif_mode(c01));
+	assert_true(nested_gif_get(cpu));
+}
+
 /* L1 at CPL 0 in 64-bit mode runs 0F 01 modrm at its RIP, whose access
  * at L1-physical 2^40 (beyond L1's width) exits as an #NPF: the event
  * nestvisor injects. */
@@ -1593,6 +1746,76 @@ static uint64_t npt12_leaf(uint64_t ncr3, uint64_t l2)
 	return table + ((l2 >> 12) & 511) * 8;
 }
 
+/* The level of nestvisor's NPT entry for L1's gpa (1: a 4 KiB leaf). */
+static unsigned npt01_level(uint64_t gpa)
+{
+	unsigned lvl;
+
+	assert_non_null(pt_walk(&hvmem.ptm, hvmem.npt_root, gpa, &lvl));
+	return lvl;
+}
+
+/* L1 rewrites every entry of L2's path to l2 in its NPT as it is: each
+ * table page the shadow was built from exits once and is released. */
+static void npt12_rewrite_path(uint64_t ncr3, uint64_t l2)
+{
+	uint64_t table = ncr3;
+
+	for (unsigned lvl = 4; lvl >= 1; lvl--) {
+		uint64_t e = table + ((l2 >> (12 + 9 * (lvl - 1))) & 511) * 8;
+		uint64_t val = *(volatile uint64_t *)e;
+
+		l1_store64(e, val);
+		table = val & PTE64_ADDR_4K;
+	}
+}
+
+/*
+ * The tables of nestvisor's NPT for L1 split to protect L1's NPT pages
+ * are merged back once they are all released (svm/nested_npt.c
+ * l1_released); not while a CPU a shootdown gave up on is still stuck
+ * (its page-walk cache may hold the tables the merge frees, so they could
+ * only wait in the quarantine, which L1 could fill by protecting and
+ * releasing at will: svm/smp.c, "Giving up").  A later release merges.
+ */
+static void test_l1_merge_waits_for_stuck(void **state)
+{
+	const uint64_t leaf = PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D;
+	const uint64_t base = 0x200000;
+	struct vmcb *v;
+	uint64_t ncr3;
+
+	(void)state;
+	cpu_up(0, 0, X86_EFER_NXE);
+	/* L1 pages in a 2 MiB region no other test protected (nestvisor's
+	 * NPT for L1 lives on from test to test) */
+	l1_next = L1_BASE + (16ull << 20);
+	v = vmcb12_new();
+	ncr3 = npt12_new();
+	npt12_map(ncr3, base, l1_page(), leaf);
+	use_npt(v, ncr3);
+	for (unsigned round = 0; round < 3; round++) {
+		/* L2's first touch: the shadow is built from L1's tables,
+		 * which become read-only 4 KiB pages in nestvisor's NPT */
+		v->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
+		l1_vmrun(v);
+		l2_exit(VMEXIT_NPF, PFERR_GUEST_FINAL | PFERR_USER, base, 0);
+		assert_true(shadow_maps(base));
+		assert_int_equal(npt01_level(ncr3), 1);
+		l2_exit(VMEXIT_HLT, 0, 0, 0);
+		/* round 1: another CPU is stuck while L1 writes them */
+		fixture_stuck = round == 1;
+		l1_write_exits = 0;
+		npt12_rewrite_path(ncr3, base);
+		assert_int_equal(l1_write_exits, 4);
+		if (round == 1)
+			assert_int_equal(npt01_level(ncr3), 1);
+		else
+			assert_true(npt01_level(ncr3) > 1);
+		fixture_stuck = false;
+	}
+}
+
 /*
  * A KVM-like L1: L2's first touch of a page is an #NPF reflected to L1
  * (APM §15.25.6), L1 writes its leaf (accessed, dirty: as Linux's KVM
@@ -1851,7 +2074,9 @@ int main(void)
 		cmocka_unit_test(test_smi_held_by_gif),
 		cmocka_unit_test(test_l1_vgif),
 		cmocka_unit_test(test_l1_vgif_resume),
+		cmocka_unit_test(test_l1_vgif_resume_orders),
 		cmocka_unit_test(test_l1_vnmi),
+		cmocka_unit_test(test_l1_vgif_resume_vnmi),
 		cmocka_unit_test(test_l1_virtual_vmload_vmsave),
 		cmocka_unit_test(test_maps_watched),
 		cmocka_unit_test(test_tlb_control_reaches_shadow),
@@ -1870,6 +2095,7 @@ int main(void)
 		cmocka_unit_test(test_vnmi_shadow_step),
 		cmocka_unit_test(test_vnmi_step_ends_before_event),
 		cmocka_unit_test(test_l1_maps_on_demand),
+		cmocka_unit_test(test_l1_merge_waits_for_stuck),
 		cmocka_unit_test(test_root_keeps_its_asid),
 		cmocka_unit_test(test_l2_write_new_asid),
 	};

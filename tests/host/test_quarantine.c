@@ -204,6 +204,31 @@ static void test_zero_exits(void **state)
 	assert_true(is_freed(&fk, PAGE(7)));
 }
 
+/* Some CPU given up on and not out of guest mode since: only such a CPU
+ * counts, each until its own exit or host mode; a give-up recorded after
+ * the CPU already exited again (an older count) does not. */
+static void test_any_stuck(void **state)
+{
+	(void)state;
+	assert_false(quarantine_any_stuck(&q));
+	quarantine_gave_up(&q, 2, 30);
+	assert_true(quarantine_any_stuck(&q));
+	fk.host[2] = true;
+	assert_false(quarantine_any_stuck(&q));
+	fk.host[2] = false;
+	fk.exits[2] = 31;
+	assert_false(quarantine_any_stuck(&q));
+	quarantine_gave_up(&q, 1, 19);
+	assert_false(quarantine_any_stuck(&q));
+	quarantine_gave_up(&q, 0, 10);
+	quarantine_gave_up(&q, 3, 40);
+	assert_true(quarantine_any_stuck(&q));
+	fk.exits[0] = 11;
+	assert_true(quarantine_any_stuck(&q));
+	fk.exits[3] = 41;
+	assert_false(quarantine_any_stuck(&q));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -214,6 +239,7 @@ int main(void)
 		cmocka_unit_test_setup(test_nothing_to_wait_for, setup),
 		cmocka_unit_test_setup(test_full_leaks, setup),
 		cmocka_unit_test_setup(test_zero_exits, setup),
+		cmocka_unit_test_setup(test_any_stuck, setup),
 	};
 
 	return cmocka_run_group_tests(tests, 0, 0);
