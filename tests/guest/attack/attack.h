@@ -38,6 +38,7 @@ struct attack_group dma_open_group(void); /* cases_dma.c */
 struct attack_group dma_ones_group(void); /* cases_dma.c */
 struct attack_group init_group(void);    /* cases_init.c */
 struct attack_group devinit_group(void); /* cases_init.c */
+struct attack_group devinit_lost_group(void); /* cases_init.c */
 struct attack_group s3_group(void);      /* cases_s3.c */
 struct attack_group s3_hidden_group(void); /* cases_s3.c */
 struct attack_group maps_group(void);    /* cases_maps.c */

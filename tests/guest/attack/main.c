@@ -15,7 +15,7 @@
 static struct attack_group (*const groups[])(void) = {
 	state_group, width48_group, width52_group, unrunnable_group,
 	smm_group, msr_group, exhaust_group, dma_group, dma_open_group,
-	dma_ones_group, init_group, devinit_group, s3_group, s3_hidden_group,
+	dma_ones_group, init_group, devinit_group, devinit_lost_group, s3_group, s3_hidden_group,
 	maps_group, apicid_group,
 };
 
