@@ -62,12 +62,8 @@ static uint64_t apic_page = ~0ull; /* the page read-only in L1's NPT */
 int apic_protect_page(uint64_t base_msr)
 {
 	uint64_t pa = base_msr & APIC_BASE_ADDR;
+	int rc = hvmem_npt_protect(pa, 4096, PTE_P | PTE_US, NULL);
 
-	int rc;
-
-	if (pa >= hvmem.phys_limit || hvmem_contains(pa))
-		return -NV_EFAULT;
-	rc = hvmem_npt_map(pa, pa, PTE_P | PTE_US);
 	if (rc)
 		return rc;
 	apic_page = pa;

@@ -59,12 +59,14 @@ static bool fch;                  /* an AMD FCH: its PM registers held */
 
 static int protect_page(uint64_t pa)
 {
+	int rc;
+
 	if (n_pages == MAX_PAGES)
 		return 0;
-	if (pa >= hvmem.phys_limit || hvmem_contains(pa))
-		return -NV_EFAULT;
-	pages[n_pages++] = pa;
-	return hvmem_npt_map(pa, pa, PTE_P | PTE_US);
+	rc = hvmem_npt_protect(pa, 4096, PTE_P | PTE_US, NULL);
+	if (!rc)
+		pages[n_pages++] = pa;
+	return rc;
 }
 
 static int protect(uint16_t bdf)

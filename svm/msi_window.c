@@ -32,21 +32,23 @@
 
 static bool protected_window;
 
+/* The window's pages left as they are: the APIC page (svm/apic.c's),
+ * nestvisor's own. */
+static bool not_window(uint64_t pa)
+{
+	return apic_is_mmio_page(pa) || hvmem_contains(pa);
+}
+
 int msi_window_protect(void)
 {
-	uint64_t end = IRQ_MSG_WINDOW + IRQ_MSG_WINDOW_SIZE;
+	int rc;
 
-	if (end > hvmem.phys_limit)
+	if (IRQ_MSG_WINDOW + IRQ_MSG_WINDOW_SIZE > hvmem.phys_limit)
 		return 0;
-	for (uint64_t pa = IRQ_MSG_WINDOW; pa < end; pa += 4096) {
-		int rc;
-
-		if (apic_is_mmio_page(pa) || hvmem_contains(pa))
-			continue;
-		rc = hvmem_npt_map(pa, pa, PTE_P | PTE_US);
-		if (rc)
-			return rc;
-	}
+	rc = hvmem_npt_protect(IRQ_MSG_WINDOW, IRQ_MSG_WINDOW_SIZE,
+			       PTE_P | PTE_US, not_window);
+	if (rc)
+		return rc;
 	protected_window = true;
 	return 0;
 }
