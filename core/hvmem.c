@@ -88,6 +88,23 @@ int hvmem_npt_map(uint64_t gpa, uint64_t hpa, uint64_t flags)
 	return rc;
 }
 
+int hvmem_npt_protect(uint64_t pa, uint64_t size, uint64_t flags,
+		      bool (*skip)(uint64_t pa))
+{
+	for (uint64_t p = pa; p < pa + size; p += 4096) {
+		int rc;
+
+		if (skip && skip(p))
+			continue;
+		if (p >= hvmem.phys_limit || hvmem_contains(p))
+			return -NV_EFAULT;
+		rc = hvmem_npt_map(p, p, flags);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 uint64_t hvmem_npt_entry(uint64_t gpa)
 {
 	unsigned level;

@@ -106,6 +106,15 @@ uint64_t hv_free_pages(void);
  * caller flushes TLBs: when the page loses a right, every CPU's
  * (svm/smp.c smp_flush_l1_tlbs). */
 int hvmem_npt_map(uint64_t gpa, uint64_t hpa, uint64_t flags);
+/* At set-up: each page of [pa, pa + size) of L1's NPT mapped to itself
+ * with flags (PTE_P | PTE_US: read-only for L1; PTE_P alone: no access,
+ * L1's accesses through its NPT being user ones), so that L1's stores
+ * (or all its accesses) there exit with #NPF to be emulated.  Pages for
+ * which skip (may be NULL) is true are left as they are.  0; -NV_EFAULT
+ * at a page above phys_limit or in nestvisor's region (nothing mapped
+ * from there on); or hvmem_npt_map()'s error. */
+int hvmem_npt_protect(uint64_t pa, uint64_t size, uint64_t flags,
+		      bool (*skip)(uint64_t pa));
 /* npt_merge() around gpa, under the same lock; the n tables it unlinks
  * are handed to retire() after the lock is dropped, which frees each
  * (hv_free_page) once no CPU's TLB or page-walk cache can hold it

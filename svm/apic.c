@@ -54,6 +54,7 @@
 #include "svm/hw.h"
 #include "svm/init_sipi.h"
 #include "svm/intercepts.h"
+#include "svm/mmio_emul.h"
 #include "svm/smp.h"
 
 static uint64_t apic_page = ~0ull; /* the page read-only in L1's NPT */
@@ -61,12 +62,8 @@ static uint64_t apic_page = ~0ull; /* the page read-only in L1's NPT */
 int apic_protect_page(uint64_t base_msr)
 {
 	uint64_t pa = base_msr & APIC_BASE_ADDR;
+	int rc = hvmem_npt_protect(pa, 4096, PTE_P | PTE_US, NULL);
 
-	int rc;
-
-	if (pa >= hvmem.phys_limit || hvmem_contains(pa))
-		return -NV_EFAULT;
-	rc = hvmem_npt_map(pa, pa, PTE_P | PTE_US);
 	if (rc)
 		return rc;
 	apic_page = pa;
@@ -363,21 +360,16 @@ static bool xapic_store_allowed(unsigned off, unsigned width)
 
 void apic_mmio_write(struct cpu *cpu, uint64_t gpa)
 {
-	static unsigned warned;
+	static struct mmio_emul emul = {
+		.what = "a write to the APIC page",
+		.ops = MMIO_OP(INSN_MOV_STORE) | MMIO_OP(INSN_XCHG),
+	};
 	unsigned off = gpa & 0xfff;
 	struct insn in;
 	uint64_t v;
 
-	if (guest_insn_decode(cpu, &in) ||
-	    (in.op != INSN_MOV_STORE && in.op != INSN_XCHG)) {
-		if (warned++ < 4)
-			log_warn("CPU %u: a write to the APIC page at 0x%lx by "
-				 "an instruction nestvisor does not emulate "
-				 "(rip 0x%lx): #GP", cpu->idx, gpa,
-				 (uint64_t)cpu->cur->save.rip);
-		inject_exception(cpu, X86_VEC_GP, true, 0);
+	if (mmio_emul_decode(cpu, gpa, &emul, &in))
 		return;
-	}
 	cpu->vapic.nr_mmio_writes++;
 	v = guest_store_value(cpu, &in);
 	if (in.op == INSN_XCHG) /* the old value, read within one slot */

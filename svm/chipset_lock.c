@@ -37,6 +37,7 @@
 #include "svm/fch_pm.h"
 #include "svm/insn.h"
 #include "svm/intercepts.h"
+#include "svm/mmio_emul.h"
 #include "core/x86.h"
 #include "svm/pci_hide.h"
 #include "svm/permmap.h"
@@ -58,12 +59,14 @@ static bool fch;                  /* an AMD FCH: its PM registers held */
 
 static int protect_page(uint64_t pa)
 {
+	int rc;
+
 	if (n_pages == MAX_PAGES)
 		return 0;
-	if (pa >= hvmem.phys_limit || hvmem_contains(pa))
-		return -NV_EFAULT;
-	pages[n_pages++] = pa;
-	return hvmem_npt_map(pa, pa, PTE_P | PTE_US);
+	rc = hvmem_npt_protect(pa, 4096, PTE_P | PTE_US, NULL);
+	if (!rc)
+		pages[n_pages++] = pa;
+	return rc;
 }
 
 static int protect(uint16_t bdf)
@@ -176,17 +179,15 @@ void chipset_mmio_write(struct cpu *cpu, uint64_t gpa)
 {
 	uint16_t bdf = (uint16_t)((gpa - ecam) >> 12), reg = gpa & 0xfff;
 	bool acpimmio = fch && (gpa & ~0xfffull) == FCH_ACPIMMIO;
+	static struct mmio_emul emul = {
+		.what = "a write to ECAM or AcpiMmio", .ops = MMIO_OP(INSN_MOV_STORE),
+	};
 	enum fch_store what;
 	struct insn in;
 	uint64_t v;
 
-	if (guest_insn_decode(cpu, &in) || in.op != INSN_MOV_STORE) {
-		log_warn_limited("CPU %u: a write to ECAM or AcpiMmio at 0x%lx by an "
-				 "instruction nestvisor does not emulate: #GP",
-				 cpu->idx, gpa);
-		inject_exception(cpu, X86_VEC_GP, true, 0);
+	if (mmio_emul_decode(cpu, gpa, &emul, &in))
 		return;
-	}
 	v = guest_store_value(cpu, &in);
 	if (in.width < 8)
 		v &= (1ull << (8 * in.width)) - 1;

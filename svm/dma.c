@@ -28,6 +28,7 @@
 #include "svm/apic.h"
 #include "svm/insn.h"
 #include "svm/intercepts.h"
+#include "svm/mmio_emul.h"
 #include "svm/nested_internal.h"
 #include "svm/pci_hide.h"
 
@@ -83,17 +84,14 @@ static int take_one(const struct dma_platform *p, const struct dma_iommu *u,
 
 void dma_hidden_write(struct cpu *cpu, uint64_t gpa)
 {
+	static struct mmio_emul emul = {
+		.what = "a write to a hidden ECAM page",
+		.ops = MMIO_OP(INSN_MOV_STORE) | MMIO_OP(INSN_XCHG),
+	};
 	struct insn in;
 
-	if (guest_insn_decode(cpu, &in) ||
-	    (in.op != INSN_MOV_STORE && in.op != INSN_XCHG)) {
-		log_warn_limited("CPU %u: a write to a hidden ECAM page at 0x%lx "
-				 "by an instruction nestvisor does not emulate "
-				 "(rip 0x%lx): #GP", cpu->idx, gpa,
-				 (uint64_t)cpu->cur->save.rip);
-		inject_exception(cpu, X86_VEC_GP, true, 0);
+	if (mmio_emul_decode(cpu, gpa, &emul, &in))
 		return;
-	}
 	if (in.op == INSN_XCHG) /* the load a missing function answers */
 		guest_reg_set(cpu, &in, ~0ull);
 	log_info_limited("%s stored %u bytes at 0x%lx, a hidden ECAM page: "

@@ -42,6 +42,7 @@
 #include "svm/insn.h"
 #include "svm/intercepts.h"
 #include "svm/irq_msg.h"
+#include "svm/mmio_emul.h"
 #include "svm/vcpu.h"
 
 #define IOREGSEL 0x00u
@@ -208,16 +209,21 @@ void ioapic_mmio(struct cpu *cpu, uint64_t gpa)
 {
 	struct ioapic *a = ioapic_of(gpa);
 	unsigned off = gpa & 0xfff;
+	static struct mmio_emul emul = {
+		.what = "an access to the I/O APIC page",
+		.ops = MMIO_OP(INSN_MOV_STORE) | MMIO_OP(INSN_XCHG) |
+		MMIO_OP(INSN_MOV_LOAD),
+	};
 	struct insn in;
 
-	if (!a || guest_insn_decode(cpu, &in) ||
-	    (in.op != INSN_MOV_STORE && in.op != INSN_XCHG &&
-	     in.op != INSN_MOV_LOAD) || off + in.width > 0x1000) {
-		log_warn_limited("CPU %u: an access to the I/O APIC page at "
-				 "0x%lx by an instruction nestvisor does not "
-				 "emulate (rip 0x%lx): #GP", cpu->idx, gpa,
-				 (uint64_t)cpu->cur->save.rip);
-		inject_exception(cpu, X86_VEC_GP, true, 0);
+	if (!a) {
+		mmio_emul_refuse(cpu, gpa, &emul);
+		return;
+	}
+	if (mmio_emul_decode(cpu, gpa, &emul, &in))
+		return;
+	if (off + in.width > 0x1000) {
+		mmio_emul_refuse(cpu, gpa, &emul);
 		return;
 	}
 	if (in.op == INSN_MOV_LOAD) {

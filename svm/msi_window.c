@@ -27,25 +27,28 @@
 #include "svm/insn.h"
 #include "svm/intercepts.h"
 #include "svm/irq_msg.h"
+#include "svm/mmio_emul.h"
 #include "svm/vcpu.h"
 
 static bool protected_window;
 
+/* The window's pages left as they are: the APIC page (svm/apic.c's),
+ * nestvisor's own. */
+static bool not_window(uint64_t pa)
+{
+	return apic_is_mmio_page(pa) || hvmem_contains(pa);
+}
+
 int msi_window_protect(void)
 {
-	uint64_t end = IRQ_MSG_WINDOW + IRQ_MSG_WINDOW_SIZE;
+	int rc;
 
-	if (end > hvmem.phys_limit)
+	if (IRQ_MSG_WINDOW + IRQ_MSG_WINDOW_SIZE > hvmem.phys_limit)
 		return 0;
-	for (uint64_t pa = IRQ_MSG_WINDOW; pa < end; pa += 4096) {
-		int rc;
-
-		if (apic_is_mmio_page(pa) || hvmem_contains(pa))
-			continue;
-		rc = hvmem_npt_map(pa, pa, PTE_P | PTE_US);
-		if (rc)
-			return rc;
-	}
+	rc = hvmem_npt_protect(IRQ_MSG_WINDOW, IRQ_MSG_WINDOW_SIZE,
+			       PTE_P | PTE_US, not_window);
+	if (rc)
+		return rc;
 	protected_window = true;
 	return 0;
 }
@@ -70,19 +73,16 @@ static const char *const mode_name[8] = {
 
 void msi_window_write(struct cpu *cpu, uint64_t gpa)
 {
+	static struct mmio_emul emul = {
+		.what = "a write to the interrupt-message window",
+		.ops = MMIO_OP(INSN_MOV_STORE) | MMIO_OP(INSN_XCHG),
+	};
 	struct insn in;
 	uint64_t icr;
 	uint32_t data;
 
-	if (guest_insn_decode(cpu, &in) ||
-	    (in.op != INSN_MOV_STORE && in.op != INSN_XCHG)) {
-		log_warn_limited("CPU %u: a write to the interrupt-message "
-				 "window at 0x%lx by an instruction nestvisor "
-				 "does not emulate (rip 0x%lx): #GP", cpu->idx,
-				 gpa, (uint64_t)cpu->cur->save.rip);
-		inject_exception(cpu, X86_VEC_GP, true, 0);
+	if (mmio_emul_decode(cpu, gpa, &emul, &in))
 		return;
-	}
 	data = (uint32_t)guest_store_value(cpu, &in);
 	if (in.op == INSN_XCHG) /* what a read there gives, as L1's would */
 		guest_store_old_value(cpu, &in, gpa);

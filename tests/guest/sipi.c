@@ -6,7 +6,8 @@
  * A real-mode page below 1 MiB holds a few instructions: DS = CS, CPUID
  * leaf 0x40000000 with its EBX stored at offset 0x104, the word 0x5150 at
  * offset 0x100, then HLT for good.  The boot CPU writes its local APIC's
- * ICR (xAPIC, physical destination = the AP's APIC ID from MP services):
+ * ICR (xAPIC, physical destination = the AP's APIC ID from MP services;
+ * lib/sipi.c):
  * INIT (level assert), then Start-up with the page's vector twice, 10 ms
  * apart (the sequence of the Intel MP specification that OSes use; APM
  * Vol. 2 chapter 16 "Interprocessor Interrupts": a Start-up IPI starts a
@@ -31,15 +32,11 @@
 #include <efilib.h>
 #include <stdbool.h>
 
-#include "boot/mp_services.h"
 #include "lib/efiutil.h"
 #include "lib/mp.h"
 #include "lib/serial.h"
-#include "lib/x86.h"
+#include "lib/sipi.h"
 
-#define APIC_ICR_LO 0x300
-#define APIC_ICR_HI 0x310
-#define MARK        0x5150
 #define BENCH_ROUNDS 101
 
 /* The AP's code: 16-bit, at offset 0 of its page. */
@@ -55,21 +52,6 @@ static const uint8_t code[] = {
 	0xf4,                               /* hlt */
 	0xeb, 0xfd,                         /* jmp hlt */
 };
-
-static EFI_GUID mp_guid = NV_EFI_MP_SERVICES_GUID;
-
-static volatile uint32_t *apic(unsigned reg)
-{
-	return (volatile uint32_t *)(uintptr_t)((rdmsr(0x1b) & 0xffffff000ull) + reg);
-}
-
-static void icr(uint32_t apic_id, uint32_t lo)
-{
-	*apic(APIC_ICR_HI) = apic_id << 24;
-	*apic(APIC_ICR_LO) = lo;
-	for (unsigned i = 0; i < 100000 && (*apic(APIC_ICR_LO) & (1u << 12)); i++)
-		__asm__ volatile("pause");
-}
 
 static inline uint64_t tsc(void)
 {
@@ -91,18 +73,6 @@ static uint64_t median(uint64_t *v, unsigned n)
 	return v[n / 2];
 }
 
-/* Wait up to ms milliseconds for the AP's word. */
-static bool wait_mark(volatile uint8_t *p, unsigned ms)
-{
-	bool ran = false;
-
-	for (unsigned i = 0; i < ms && !ran; i++) {
-		uefi_call_wrapper(BS->Stall, 1, 1000);
-		ran = *(volatile uint16_t *)(p + 0x100) == MARK;
-	}
-	return ran;
-}
-
 /* INIT-SIPI-SIPI, BENCH_ROUNDS times (see the top). */
 static void bench(uint32_t id, uint32_t vector, volatile uint8_t *p)
 {
@@ -113,21 +83,21 @@ static void bench(uint32_t id, uint32_t vector, volatile uint8_t *p)
 	for (unsigned i = 0; i < BENCH_ROUNDS; i++) {
 		uint64_t t0, t1, t2, t3;
 
-		*(volatile uint16_t *)(p + 0x100) = 0;
+		*(volatile uint16_t *)(p + GUEST_AP_MARK_OFF) = 0;
 		t0 = tsc();
 		t1 = tsc();
 		base[i] = t1 - t0;
 		t0 = tsc();
-		icr(id, 0x4500);
+		guest_icr(id, 0x4500);
 		t1 = tsc();
-		icr(id, 0x600 | vector);
+		guest_icr(id, 0x600 | vector);
 		t2 = tsc();
-		icr(id, 0x600 | vector);
+		guest_icr(id, 0x600 | vector);
 		t3 = tsc();
 		init[i] = t1 - t0;
 		sipi[i] = t2 - t1;
 		sipi2[i] = t3 - t2;
-		ran += wait_mark(p, 100);
+		ran += guest_ap_ran(p, 100);
 	}
 	gprintf("sipi-bench: rounds %u ran %u\n", BENCH_ROUNDS, ran);
 	gprintf("sipi-bench: baseline median %lu\n", median(base, BENCH_ROUNDS));
@@ -136,56 +106,24 @@ static void bench(uint32_t id, uint32_t vector, volatile uint8_t *p)
 	gprintf("sipi-bench: sipi2 median %lu\n", median(sipi2, BENCH_ROUNDS));
 }
 
-static int first_ap(uint32_t *apic_id)
-{
-	struct nv_mp_services *mp;
-	UINTN nr = 0, enabled = 0;
-
-	if (EFI_ERROR(uefi_call_wrapper(BS->LocateProtocol, 3, &mp_guid, NULL,
-					(void **)&mp)) ||
-	    EFI_ERROR(uefi_call_wrapper(mp->get_number_of_processors, 3, mp,
-					&nr, &enabled)))
-		return -1;
-	for (UINTN i = 0; i < nr; i++) {
-		struct nv_processor_info info;
-
-		if (!EFI_ERROR(uefi_call_wrapper(mp->get_processor_info, 3, mp,
-						 i, &info)) &&
-		    !(info.status_flag & NV_PROCESSOR_AS_BSP)) {
-			*apic_id = (uint32_t)info.processor_id;
-			return 0;
-		}
-	}
-	return -1;
-}
-
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 {
-	EFI_PHYSICAL_ADDRESS page = 0x9ffff;
-	volatile uint8_t *p;
+	volatile uint8_t *p = NULL;
 	uint32_t id = 0, vector;
 	bool ran = false;
 
 	guest_efi_init(image, st);
 	gprintf("\nsipi: the boot CPU starts an AP with INIT-SIPI-SIPI\n");
-	if (first_ap(&id) ||
-	    EFI_ERROR(uefi_call_wrapper(BS->AllocatePages, 4, AllocateMaxAddress,
-					EfiLoaderData, 1, &page))) {
+	if (guest_first_ap(&id) || !(p = guest_ap_page(code, sizeof(code)))) {
 		gprintf("sipi: no AP, or no page below 640 KiB\n");
 		uefi_call_wrapper(RT->ResetSystem, 4, EfiResetShutdown, EFI_SUCCESS,
 				  0, NULL);
+		return EFI_SUCCESS;
 	}
-	p = (volatile uint8_t *)(uintptr_t)page;
-	for (unsigned i = 0; i < 4096; i++)
-		p[i] = i < sizeof(code) ? code[i] : 0;
-	vector = (uint32_t)(page >> 12);
+	vector = (uint32_t)((uintptr_t)p >> 12);
 
-	icr(id, 0x4500);                    /* INIT, level assert */
-	uefi_call_wrapper(BS->Stall, 1, 10000);
-	icr(id, 0x600 | vector);            /* Start-up */
-	uefi_call_wrapper(BS->Stall, 1, 200);
-	icr(id, 0x600 | vector);
-	ran = wait_mark(p, 1000);
+	guest_init_sipi_sipi(id, vector);
+	ran = guest_ap_ran(p, 1000);
 	if (ran)
 		gprintf("sipi: INIT-SIPI-SIPI to APIC ID %u at vector 0x%x: the AP "
 			"ran (CPUID 0x40000000 EBX 0x%08x)\n", id, vector,

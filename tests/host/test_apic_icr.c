@@ -146,9 +146,10 @@ static struct {
 	uint64_t rip_advanced;
 } rec;
 
-int hvmem_npt_map(uint64_t gpa, uint64_t hpa, uint64_t flags)
+int hvmem_npt_protect(uint64_t pa, uint64_t size, uint64_t flags,
+		      bool (*skip)(uint64_t pa))
 {
-	(void)gpa, (void)hpa, (void)flags;
+	(void)pa, (void)size, (void)flags, (void)skip;
 	return 0;
 }
 

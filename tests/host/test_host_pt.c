@@ -12,6 +12,10 @@
  *    read and write allowed, fetch a protection fault;
  *  - without NX (a CPU that lacks it, EFER.NXE clear): no NX bit at all,
  *    so no reserved-bit fault, and every page may be fetched.
+ * And hvmem_npt_protect() on L1's NPT: the pages it maps keep P (bit 0)
+ * and get U/S (bit 2) as asked without R/W (bit 1), APM Vol. 2 §15.25.5
+ * and §5.4.1; a skipped page stays writable; a page of nestvisor's region
+ * or above the physical address width is refused.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -23,6 +27,7 @@
 #include <sys/mman.h>
 #include <cmocka.h>
 
+#include "core/err.h"
 #include "core/hvmem.h"
 #include "core/x86.h"
 #include "mm/pferr.h"
@@ -128,11 +133,34 @@ static void test_without_nx(void **state)
 			 PFERR_PRESENT | PFERR_WRITE);
 }
 
+static bool second_page(uint64_t pa)
+{
+	return pa == 0xfee01000;
+}
+
+static void test_npt_protect(void **state)
+{
+	(void)state;
+	assert_int_equal(hvmem_npt_protect(0xfee00000, 0x3000, 0x5,
+					   second_page), 0);
+	assert_int_equal(hvmem_npt_entry(0xfee00000) & 7, 0x5);
+	assert_int_equal(hvmem_npt_entry(0xfee01000) & 7, 0x7);
+	assert_int_equal(hvmem_npt_entry(0xfee02000) & 7, 0x5);
+	assert_int_equal(hvmem_npt_entry(0xfee03000) & 7, 0x7);
+	assert_int_equal(hvmem_npt_protect(0xfec00000, 0x1000, 0x1, NULL), 0);
+	assert_int_equal(hvmem_npt_entry(0xfec00000) & 7, 0x1);
+	assert_int_equal(hvmem_npt_protect(HV_BASE, 0x1000, 0x5, NULL),
+			 -NV_EFAULT);
+	assert_int_equal(hvmem_npt_protect(1ull << 40, 0x1000, 0x5, NULL),
+			 -NV_EFAULT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_with_nx),
 		cmocka_unit_test(test_without_nx),
+		cmocka_unit_test(test_npt_protect),
 	};
 	return cmocka_run_group_tests(tests, up, NULL);
 }

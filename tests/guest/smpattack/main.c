@@ -60,11 +60,9 @@
 #include "tests/guest/lib/exit.h"
 #include "tests/guest/lib/nv.h"
 #include "tests/guest/lib/serial.h"
+#include "tests/guest/lib/sipi.h"
 #include "tests/guest/lib/x86.h"
 
-#define APIC_ICR_LO 0x300
-#define APIC_ICR_HI 0x310
-#define MARK        0x5150
 #define EBX_NEST    0x7473654eu /* "Nest" */
 
 extern const uint8_t smpattack_ap_start[], smpattack_ap_end[];
@@ -75,11 +73,6 @@ static uint64_t canary_pa, canary;
 static uint64_t apic_base(void)
 {
 	return rdmsr(0x1b) & 0xffffff000ull;
-}
-
-static volatile uint32_t *apic(unsigned off)
-{
-	return (volatile uint32_t *)(uintptr_t)(apic_base() + off);
 }
 
 static long hypercall(uint64_t nr, uint64_t *rbx, uint64_t *rcx)
@@ -103,7 +96,7 @@ static void ms(unsigned n)
 /* INIT, or Start-up with vector, as a 32-bit store at offset off. */
 static void ipi_at(unsigned off, uint32_t lo)
 {
-	*apic(off) = lo;
+	*guest_apic(off) = lo;
 	ms(10);
 }
 
@@ -259,39 +252,6 @@ static void vmsave_ioapic(uint32_t id)
 	ioapic_write(lo_r, old_lo | 0x10000);
 	ioapic_write(hi_r, old_hi);
 	ioapic_write(lo_r, old_lo);
-}
-
-static int first_ap(uint32_t *apic_id)
-{
-	struct nv_mp_services *mp;
-	UINTN nr = 0, enabled = 0;
-
-	if (EFI_ERROR(uefi_call_wrapper(BS->LocateProtocol, 3, &mp_guid, NULL,
-					(void **)&mp)) ||
-	    EFI_ERROR(uefi_call_wrapper(mp->get_number_of_processors, 3, mp,
-					&nr, &enabled)))
-		return -1;
-	for (UINTN i = 0; i < nr; i++) {
-		struct nv_processor_info info;
-
-		if (!EFI_ERROR(uefi_call_wrapper(mp->get_processor_info, 3, mp,
-						 i, &info)) &&
-		    !(info.status_flag & NV_PROCESSOR_AS_BSP)) {
-			*apic_id = (uint32_t)info.processor_id;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-static bool wait_mark(volatile uint8_t *p, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++) {
-		if (*(volatile uint16_t *)(p + 0x100) == MARK)
-			return true;
-		ms(1);
-	}
-	return false;
 }
 
 static bool bare; /* not under nestvisor: wait-sipi-smi's reference run */
@@ -642,14 +602,14 @@ static __attribute__((noreturn)) void wait_sipi_smi(const char *name,
 	idle = var_writes_ms();
 	gprintf("smpattack: wait-sipi-smi: 10 variable writes, AP idle: %lu ms\n",
 		idle);
-	*apic(APIC_ICR_HI) = id << 24;
+	*guest_apic(APIC_ICR_HI) = id << 24;
 	ipi_at(APIC_ICR_LO, 0x4500);
 	waiting = var_writes_ms();
 	gprintf("smpattack: wait-sipi-smi: 10 variable writes, AP waiting for a "
 		"SIPI: %lu ms\n", waiting);
 	ipi_at(APIC_ICR_LO, 0x4600 | vector);
 	ipi_at(APIC_ICR_LO, 0x4600 | vector);
-	ran = wait_mark(p, 1000);
+	ran = guest_ap_ran(p, 1000);
 	gprintf("smpattack: wait-sipi-smi: the AP %s\n", ran ? "ran the page" :
 		"did not run the page");
 	if (waiting > 4 * idle + 500)
@@ -734,7 +694,7 @@ static bool apic_en_off(uint32_t id, uint32_t vector)
 		ms(1);
 	gprintf("smpattack: apic-en-off: the AP's APIC_BASE 0x%lx, written "
 		"with EN clear, reads 0x%lx\n", e.before, e.during);
-	*apic(APIC_ICR_HI) = id << 24;
+	*guest_apic(APIC_ICR_HI) = id << 24;
 	ipi_at(APIC_ICR_LO, 0x4500);		/* INIT */
 	ipi_at(APIC_ICR_LO, 0x4600 | vector);	/* Start-up */
 	ipi_at(APIC_ICR_LO, 0x4400);		/* NMI */
@@ -763,9 +723,8 @@ static bool apic_en_off(uint32_t id, uint32_t vector)
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 {
-	EFI_PHYSICAL_ADDRESS page = 0x9ffff;
 	volatile uint8_t *p;
-	uint32_t id = 0, vector, ebx;
+	uint32_t id = 0, vector, ebx, page;
 	char name[32];
 	bool ran;
 
@@ -783,7 +742,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	if (same(name, "apic-off0")) {
 		/* The boot CPU's own APIC: an INIT message (delivery mode 5). */
 		gprintf("smpattack: apic-off0: storing 0x500 at APIC offset 0\n");
-		*apic(0) = 0x500;
+		*guest_apic(0) = 0x500;
 		ms(10);
 		verdict(name, !canary_intact(),
 			"the boot CPU is still running under nestvisor");
@@ -792,20 +751,17 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 		ecam_move(name);
 	if (same(name, "cf8-race"))
 		cf8_race(name);
-	if (EFI_ERROR(uefi_call_wrapper(BS->AllocatePages, 4, AllocateMaxAddress,
-					EfiLoaderData, 1, &page)) ||
-	    (!same(name, "s3-pmbase") && first_ap(&id))) {
+	p = guest_ap_page(smpattack_ap_start,
+			  (unsigned)(smpattack_ap_end - smpattack_ap_start));
+	if (!p || (!same(name, "s3-pmbase") && guest_first_ap(&id))) {
 		gprintf("smpattack: no AP, or no page below 640 KiB\n");
 		guest_exit(2);
 	}
-	p = (volatile uint8_t *)(uintptr_t)page;
-	for (unsigned i = 0; i < 4096; i++)
-		p[i] = i < (unsigned)(smpattack_ap_end - smpattack_ap_start) ?
-		       smpattack_ap_start[i] : 0;
+	page = (uint32_t)(uintptr_t)p;
 	/* GDT at 0x110: null, then base 0, limit 4 GiB, data, writable. */
 	*(volatile uint64_t *)(p + 0x118) = 0x00cf92000000ffffull;
 	*(volatile uint16_t *)(p + 0x120) = 15;
-	*(volatile uint32_t *)(p + 0x122) = (uint32_t)page + 0x110;
+	*(volatile uint32_t *)(p + 0x122) = page + 0x110;
 	*(volatile uint32_t *)(p + 0x108) = (uint32_t)canary_pa;
 	vector = (uint32_t)(page >> 12);
 	if (same(name, "s3-pmbase"))
@@ -813,7 +769,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	gprintf("smpattack: AP APIC ID %u, page vector 0x%x, canary at 0x%lx\n",
 		id, vector, canary_pa);
 
-	*apic(APIC_ICR_HI) = id << 24;
+	*guest_apic(APIC_ICR_HI) = id << 24;
 	if (same(name, "icr-alias")) {
 		ipi_at(APIC_ICR_LO + 4, 0x4500);
 		ipi_at(APIC_ICR_LO + 4, 0x4600 | vector);
@@ -824,27 +780,19 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 		ipi_split(0x4600 | vector);
 	} else if (same(name, "msi-window")) {
 		msi(id, 0x500);
-		ipi_at(APIC_ICR_LO, 0x4500);
-		ipi_at(APIC_ICR_LO, 0x4600 | vector);
-		ipi_at(APIC_ICR_LO, 0x4600 | vector);
+		guest_init_sipi_sipi(id, vector);
 	} else if (same(name, "ioapic-init")) {
 		ioapic_init_case(id);
-		ipi_at(APIC_ICR_LO, 0x4500);
-		ipi_at(APIC_ICR_LO, 0x4600 | vector);
-		ipi_at(APIC_ICR_LO, 0x4600 | vector);
+		guest_init_sipi_sipi(id, vector);
 	} else if (same(name, "apic-en-off")) {
 		if (!apic_en_off(id, vector)) {
 			gprintf("smpattack: apic-en-off: no MP services\n");
 			guest_exit(2);
 		}
-		ipi_at(APIC_ICR_LO, 0x4500);
-		ipi_at(APIC_ICR_LO, 0x4600 | vector);
-		ipi_at(APIC_ICR_LO, 0x4600 | vector);
+		guest_init_sipi_sipi(id, vector);
 	} else if (same(name, "vmsave-ioapic")) {
 		vmsave_ioapic(id);
-		ipi_at(APIC_ICR_LO, 0x4500);
-		ipi_at(APIC_ICR_LO, 0x4600 | vector);
-		ipi_at(APIC_ICR_LO, 0x4600 | vector);
+		guest_init_sipi_sipi(id, vector);
 	} else if (same(name, "wait-sipi-smi")) {
 		wait_sipi_smi(name, id, vector, p);
 	} else if (same(name, "msi-nmi")) {
@@ -859,7 +807,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 		gprintf("smpattack: no case \"%s\"\n", name);
 		guest_exit(2);
 	}
-	ran = wait_mark(p, 1000);
+	ran = guest_ap_ran(p, 1000);
 	ebx = *(volatile uint32_t *)(p + 0x104);
 	gprintf("smpattack: %s: the AP %s (CPUID 0x40000000 EBX 0x%08x, read "
 		"0x%08x at the canary's address)\n", name,
