@@ -304,6 +304,8 @@ uint8_t *l1_host_ptr(uint64_t gpa, unsigned len)
 	if (backing == hvmem.ones_pa) /* nestvisor's stores: not there */
 		backing = hvmem.sink_pa;
 	if (!backing && hvmem.emulated &&
+	    (!hvmem.emulated_hi ||
+	     (gpa >= hvmem.emulated_lo && gpa < hvmem.emulated_hi)) &&
 	    hvmem.emulated(gpa & ~0xfffull, (gpa & ~0xfffull) + 4096))
 		backing = hvmem.sink_pa;
 	if (backing)

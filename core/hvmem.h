@@ -67,6 +67,10 @@ struct hvmem {
 	 * L1 (the local APIC's, an I/O APIC's, ...: svm/nested_npt.c)?
 	 * NULL: none.  l1_host_ptr() gives the sink there. */
 	bool (*emulated)(uint64_t lo, uint64_t hi);
+	/* Every such page lies in [emulated_lo, emulated_hi), once the set is
+	 * fixed (hv_prepare(), svm/launch.c); emulated_hi 0: not yet known,
+	 * every address is asked. */
+	uint64_t emulated_lo, emulated_hi;
 	struct palloc pa;
 	struct pt_mem ptm;        /* nestvisor's own tables: may use the reserve */
 	struct pt_mem shadow_ptm; /* the shadow NPT's: never the reserve */

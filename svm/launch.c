@@ -227,6 +227,8 @@ int hv_prepare(struct launch_params *p)
 	if (ioapic_init(p->ioapic, p->n_ioapics))
 		log_error("an I/O APIC page could not be trapped: its entries "
 			  "are L1's as written");
+	/* Every page nestvisor emulates for L1 is known now. */
+	nested_npt_emulated_fixed();
 	return 0;
 
 oom:

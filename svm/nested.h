@@ -77,6 +77,9 @@ int nested_init(struct cpu *cpu);
 /* Once, before any nested_init: what the vCPUs' shadow NPTs and
  * permission-map views share.  0 or -NV_ENOMEM. */
 int nested_npt_global_init(bool gbpages);
+/* The pages nestvisor emulates for L1 are all set up (hv_prepare's
+ * end): their span, so that l1_host_ptr() asks only there. */
+void nested_npt_emulated_fixed(void);
 
 /* Before every VMRUN of this vCPU: shadow table pages it freed go back to
  * the allocator (its TLB is then flushed at that VMRUN). */

@@ -73,6 +73,38 @@ static bool holds_emulated(uint64_t lo, uint64_t hi)
 	       ioapic_meets(lo, hi) || chipset_mmio_meets(lo, hi);
 }
 
+void nested_npt_emulated_fixed(void)
+{
+	uint64_t n = hvmem.phys_limit >> 12, a, b;
+
+	if (!holds_emulated(0, hvmem.phys_limit)) {
+		hvmem.emulated_lo = hvmem.emulated_hi = hvmem.phys_limit;
+		return;
+	}
+	/* The first page p with an emulated page in [0, p + 1), and the
+	 * last with one in [p, n): each test is monotonic in p. */
+	for (a = 0, b = n - 1; a < b;) {
+		uint64_t m = a + (b - a) / 2;
+
+		if (holds_emulated(0, (m + 1) << 12))
+			b = m;
+		else
+			a = m + 1;
+	}
+	hvmem.emulated_lo = a << 12;
+	for (a = 0, b = n - 1; a < b;) {
+		uint64_t m = a + (b - a + 1) / 2;
+
+		if (holds_emulated(m << 12, n << 12))
+			a = m;
+		else
+			b = m - 1;
+	}
+	hvmem.emulated_hi = (a + 1) << 12;
+	log_debug("pages nestvisor emulates for L1: within 0x%lx-0x%lx",
+		  hvmem.emulated_lo, hvmem.emulated_hi - 1);
+}
+
 /* Does [lo, hi) hold a page L2 may not reach directly: nestvisor's region,
  * a hidden range (core/hvmem.h), or an emulated page? */
 static bool holds_hole(uint64_t lo, uint64_t hi)
