@@ -233,9 +233,9 @@ static int two_byte(struct cursor *c, struct insn *in, bool mode64)
 	}
 }
 
-/* MOV and XCHG with a memory destination; a register destination is
- * not ours (it cannot write the APIC page). */
-static int store(struct cursor *c, struct insn *in, int b, bool mode64)
+/* The ModRM of a MOV or XCHG with a memory operand (a register one is
+ * not ours: it touches no emulated page); its width from opcode b. */
+static int memory_modrm(struct cursor *c, struct insn *in, int b)
 {
 	int r = read_modrm(c, in);
 
@@ -244,6 +244,17 @@ static int store(struct cursor *c, struct insn *in, int b, bool mode64)
 	if (in->mod == 3)
 		return INSN_E_UNKNOWN;
 	in->width = b & 1 ? in->opsize : 1;
+	return 0;
+}
+
+/* MOV and XCHG with a memory destination; a register destination is
+ * not ours (it cannot write the APIC page). */
+static int store(struct cursor *c, struct insn *in, int b, bool mode64)
+{
+	int r = memory_modrm(c, in, b);
+
+	if (r)
+		return r;
 	in->write = true;
 	if (b == 0xc6 || b == 0xc7) {
 		if ((in->modrm >> 3) & 7)
@@ -274,13 +285,10 @@ static int store(struct cursor *c, struct insn *in, int b, bool mode64)
  * ours (it reads no MMIO). */
 static int load(struct cursor *c, struct insn *in, int b, bool mode64)
 {
-	int r = read_modrm(c, in);
+	int r = memory_modrm(c, in, b);
 
 	if (r)
 		return r;
-	if (in->mod == 3)
-		return INSN_E_UNKNOWN;
-	in->width = b & 1 ? in->opsize : 1;
 	in->op = INSN_MOV_LOAD;
 	return memory_operand(c, in, mode64);
 }

@@ -155,6 +155,24 @@ static void cmos_put(uint8_t reg, uint8_t v)
 	outb(0x71, v);
 }
 
+/* The RTC's periodic interrupt on for about 40 ms (MC146818 register B
+ * bit 6, b its old value; reading C acknowledges), then the RTC's I/O
+ * APIC entry back as it was (masked while it changes). */
+static void rtc_fire_then_restore(uint8_t b, uint32_t old_lo, uint32_t old_hi)
+{
+	uint32_t lo_r = 0x10 + 2 * RTC_PIN, hi_r = lo_r + 1;
+
+	cmos_put(0x0b, (uint8_t)(b | 0x40));
+	ms(20);
+	(void)cmos_read(0x0c);
+	ms(20);
+	cmos_put(0x0b, b);
+	(void)cmos_read(0x0c);
+	ioapic_write(lo_r, old_lo | 0x10000);
+	ioapic_write(hi_r, old_hi);
+	ioapic_write(lo_r, old_lo);
+}
+
 static void ioapic_init_case(uint32_t id)
 {
 	uint32_t lo_r = 0x10 + 2 * RTC_PIN, hi_r = lo_r + 1;
@@ -169,15 +187,7 @@ static void ioapic_init_case(uint32_t id)
 	gprintf("smpattack: ioapic-init: entry %u was 0x%08x_%08x, now INIT "
 		"to APIC ID %u, reads 0x%x; RTC periodic interrupt on\n",
 		RTC_PIN, old_hi, old_lo, id, back);
-	cmos_put(0x0b, (uint8_t)(b | 0x40));
-	ms(20);
-	(void)cmos_read(0x0c);
-	ms(20);
-	cmos_put(0x0b, b);
-	(void)cmos_read(0x0c);
-	ioapic_write(lo_r, old_lo | 0x10000);
-	ioapic_write(hi_r, old_hi);
-	ioapic_write(lo_r, old_lo);
+	rtc_fire_then_restore(b, old_lo, old_hi);
 	if (back != 0x500) {
 		gprintf("smpattack: ioapic-init: FAIL: the entry read back 0x%x, "
 			"not the 0x500 written\n", back);
@@ -243,15 +253,7 @@ static void vmsave_ioapic(uint32_t id)
 	gprintf("smpattack: vmsave-ioapic: entry %u was 0x%08x_%08x, VMSAVE "
 		"wrote INIT to APIC ID %u over it; RTC periodic interrupt on\n",
 		RTC_PIN, old_hi, old_lo, id);
-	cmos_put(0x0b, (uint8_t)(b | 0x40));
-	ms(20);
-	(void)cmos_read(0x0c);
-	ms(20);
-	cmos_put(0x0b, b);
-	(void)cmos_read(0x0c);
-	ioapic_write(lo_r, old_lo | 0x10000);
-	ioapic_write(hi_r, old_hi);
-	ioapic_write(lo_r, old_lo);
+	rtc_fire_then_restore(b, old_lo, old_hi);
 }
 
 static bool bare; /* not under nestvisor: wait-sipi-smi's reference run */
