@@ -265,6 +265,20 @@ static int set_next(struct nv_config *c, struct ctx *x, const char *v,
 	return 0;
 }
 
+/* The value as one of count words (its index), or the failure that
+ * names key and its choices (hint: "a|b|c"). */
+static int choose(struct ctx *x, const char *key, const char *v, size_t n,
+		  const char *const *words, int count, const char *hint)
+{
+	int w = find_word(v, n, words, count);
+
+	if (w < 0)
+		return fail(x, CONFIG_E_BAD_VALUE,
+			    "invalid value '%.*s' for '%s' (%s)",
+			    quote_len(n), v, key, hint);
+	return w;
+}
+
 /* Convert and store one value; quoted tells "" apart from nothing. */
 static int set_value(struct nv_config *c, struct ctx *x, enum key_id key,
 		     const char *v, size_t n, bool quoted)
@@ -286,11 +300,9 @@ static int set_value(struct nv_config *c, struct ctx *x, enum key_id key,
 		c->args[n] = '\0';
 		return 0;
 	case K_LOG:
-		w = find_word(v, n, log_names, 5);
+		w = choose(x, "log", v, n, log_names, 5, "error|warn|info|debug|trace");
 		if (w < 0)
-			return fail(x, CONFIG_E_BAD_VALUE,
-				    "invalid value '%.*s' for 'log' (error|warn|info|debug|trace)",
-				    quote_len(n), v);
+			return w;
 		c->log = (enum log_level)w;
 		return 0;
 	case K_MEMORY:
@@ -302,27 +314,21 @@ static int set_value(struct nv_config *c, struct ctx *x, enum key_id key,
 				CONFIG_LOG_RING_MAX, "4K..16M", 4096,
 				&c->log_ring);
 	case K_CONSOLE:
-		w = find_word(v, n, console_names, 3);
+		w = choose(x, "console", v, n, console_names, 3, "auto|on|off");
 		if (w < 0)
-			return fail(x, CONFIG_E_BAD_VALUE,
-				    "invalid value '%.*s' for 'console' (auto|on|off)",
-				    quote_len(n), v);
+			return w;
 		c->console = (enum nv_console)w;
 		return 0;
 	case K_NVCTL:
-		w = find_word(v, n, on_off_names, 2);
+		w = choose(x, "nvctl", v, n, on_off_names, 2, "on|off");
 		if (w < 0)
-			return fail(x, CONFIG_E_BAD_VALUE,
-				    "invalid value '%.*s' for 'nvctl' (on|off)",
-				    quote_len(n), v);
+			return w;
 		c->nvctl = w == 1;
 		return 0;
 	case K_HIDE_S3:
-		w = find_word(v, n, auto_on_names, 2);
+		w = choose(x, "hide_s3", v, n, auto_on_names, 2, "auto|on");
 		if (w < 0)
-			return fail(x, CONFIG_E_BAD_VALUE,
-				    "invalid value '%.*s' for 'hide_s3' (auto|on)",
-				    quote_len(n), v);
+			return w;
 		c->hide_s3 = w == 1;
 		return 0;
 	case K_SERIAL:
@@ -330,11 +336,9 @@ static int set_value(struct nv_config *c, struct ctx *x, enum key_id key,
 	case K_CPUS:
 		return set_cpus(c, x, v, n);
 	case K_DEBUG_EXIT:
-		w = find_word(v, n, debug_exit_names, 3);
+		w = choose(x, "debug_exit", v, n, debug_exit_names, 3, "auto|on|off");
 		if (w < 0)
-			return fail(x, CONFIG_E_BAD_VALUE,
-				    "invalid value '%.*s' for 'debug_exit' (auto|on|off)",
-				    quote_len(n), v);
+			return w;
 		c->debug_exit = (enum nv_debug_exit)w;
 		return 0;
 	default:
