@@ -202,6 +202,16 @@ enum insn_mode guest_code_mode(const struct vmcb_save *s);
  * reach that memory (nothing raised). */
 int guest_read_data(struct cpu *cpu, uint64_t la, void *buf, unsigned len);
 
+/* Translates the running guest's linear address la for an access of
+ * kind access (PFERR_WRITE, PFERR_USER, PFERR_FETCH) through its paging,
+ * setting accessed and dirty bits as the CPU's walk does, raising
+ * nothing: 0 with r->out the guest-physical address and r->access the
+ * rights (ACC_*; all of them without paging), or -NV_ENOENT when the
+ * access would fault or the walk cannot finish. */
+struct walk_result;
+int guest_translate(struct cpu *cpu, uint64_t la, uint64_t access,
+		    struct walk_result *r);
+
 /* RIP += len, wrapped to the code size (16, 32 or 64 bits), then
  * instruction_completed(): the end of every emulated instruction, its
  * length from insn_begin() or guest_insn_decode() (svm/apic.c). */

@@ -108,6 +108,10 @@ void nested_gif_resume(struct cpu *cpu, uint64_t code);
 void nested_vmrun(struct cpu *cpu);
 void nested_vmload_vmsave(struct cpu *cpu, bool load);
 void nested_gif(struct cpu *cpu, bool set);
+/* After L1's VMSAVE: its POP rAX; VMLOAD rAX in the same exit when
+ * they follow and nothing can come between (svm/nested_fuse.c).  True
+ * when it did. */
+bool nested_fuse_after_vmsave(struct cpu *cpu);
 void nested_invlpga(struct cpu *cpu);
 
 /* An exit of vmcb02: reflect it to L1 or handle it in nestvisor. */

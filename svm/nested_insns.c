@@ -55,23 +55,16 @@ static bool svm_insn_faults(struct cpu *cpu)
 	return true;
 }
 
-void nested_vmload_vmsave(struct cpu *cpu, bool load)
+bool nested_vmload_vmsave_at(struct cpu *cpu, bool load, uint64_t gpa,
+			     unsigned len)
 {
 	struct vmcb_save *cur = &cpu->cur->save;
 	volatile struct vmcb *v;
-	uint64_t gpa;
-	int len;
 
-	if (svm_insn_faults(cpu))
-		return;
-	len = insn_begin(cpu, load ? INSN_VMLOAD : INSN_VMSAVE);
-	if (len < 0)
-		return;
-	gpa = guest_insn_rax(cpu, (unsigned)len);
 	v = (volatile struct vmcb *)l1_host_ptr(gpa & ~0xfffull, 4096);
 	if ((gpa & 0xfff) || !v) {
 		inject_exception(cpu, X86_VEC_GP, true, 0);
-		return;
+		return false;
 	}
 	if (load) {
 		copy_vmload_state(cur, &v->save);
@@ -79,7 +72,23 @@ void nested_vmload_vmsave(struct cpu *cpu, bool load)
 		nested_l1_store(cpu, gpa);
 		copy_vmload_state(&v->save, cur);
 	}
-	guest_advance_rip(cpu, (unsigned)len);
+	guest_advance_rip(cpu, len);
+	return true;
+}
+
+void nested_vmload_vmsave(struct cpu *cpu, bool load)
+{
+	int len;
+
+	if (svm_insn_faults(cpu))
+		return;
+	len = insn_begin(cpu, load ? INSN_VMLOAD : INSN_VMSAVE);
+	if (len < 0)
+		return;
+	if (nested_vmload_vmsave_at(cpu, load,
+				    guest_insn_rax(cpu, (unsigned)len),
+				    (unsigned)len) && !load)
+		nested_fuse_after_vmsave(cpu);
 }
 
 void nested_gif(struct cpu *cpu, bool set)

@@ -119,6 +119,13 @@ void nested_npt_vmrun(struct cpu *cpu);
 int nested_npt_l1_pin(uint64_t gpa);
 void nested_npt_l1_unpin(uint64_t gpa);
 
+/* VMLOAD (load) or VMSAVE of the running guest once its checks before
+ * the address passed (svm/nested_insns.c): gpa is rAX, len the
+ * instruction's length.  #GP for a gpa that is not page-aligned or not
+ * L1's, else the state moved and RIP past it.  True when it completed. */
+bool nested_vmload_vmsave_at(struct cpu *cpu, bool load, uint64_t gpa,
+			     unsigned len);
+
 /* Does L1's vmcb12 intercept this exit of L2? (svm/nested_exit.c) */
 bool nested_l1_intercepts(struct cpu *cpu, uint64_t code, uint64_t info1);
 

@@ -311,6 +311,23 @@ int guest_read_data(struct cpu *cpu, uint64_t la, void *buf, unsigned len)
 	return 0;
 }
 
+int guest_translate(struct cpu *cpu, uint64_t la, uint64_t access,
+		    struct walk_result *r)
+{
+	const struct vmcb_save *s = &cpu->cur->save;
+	union cpu_role role = guest_role(cpu);
+
+	r->access = ACC_ALL;
+	if (role.base.direct) {
+		r->out = la & la_mask(code_mode(s));
+		return 0;
+	}
+	if (!walk(&cpu->code_walk[cur_level(cpu)], cpu->cur_phys, s->cr3,
+		  la & la_mask(code_mode(s)), access, r))
+		return -NV_ENOENT;
+	return 0;
+}
+
 int guest_insn_decode(struct cpu *cpu, struct insn *in)
 {
 	const struct vmcb_save *s = &cpu->cur->save;

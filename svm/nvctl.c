@@ -151,6 +151,7 @@ static long cpu_stats(struct cpu *c, struct guest_regs *g)
 	w[1] = nested_npt_faults(c);
 	w[2] = hvmem.sink_maps;
 	w[3] = hvmem.pa.nfree;
+	w[4] = c->nr_fused;
 	set_data(g, w);
 	return NV_HC_OK;
 }

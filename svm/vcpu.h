@@ -53,6 +53,21 @@ struct decode_entry {
 	uint64_t len;
 };
 
+/* L1's translations nested_fuse_after_vmsave() (svm/nested_fuse.c)
+ * relies on, checked as the decode cache's entries are (entry_valid()):
+ * the code after two VMSAVEs (match: it is POP rAX; VMLOAD rAX), and the
+ * page of one stack slot (page: its host address).  All zero is empty:
+ * the keys are never 0 (svm/nested_fuse.c). */
+struct fuse_cache {
+	struct decode_entry code[2];
+	uint64_t at[2];                      /* the code's address + 1, 0: none */
+	const volatile uint8_t *code_page[2];
+	bool match[2];
+	uint64_t victim;
+	struct decode_entry stack;
+	const volatile uint8_t *page;
+};
+
 /* The decode cache of one guest level: per instruction kind, two entries
  * (a loop has two VMLOADs), the next one to replace in victim. */
 #define DECODE_OPS INSN_NR_OPS
@@ -93,6 +108,8 @@ struct cpu {
 	struct decode_set decode_cache[2][DECODE_OPS];
 	struct decode_set *decode_cur; /* decode_cache[cur_level()] */
 	bool decode_filled[2];     /* an entry was filled since the last clear */
+	struct fuse_cache fuse;    /* svm/nested_fuse.c */
+	uint64_t nr_fused;         /* L1's VMLOADs emulated in its VMSAVE's exit */
 
 	struct nested nested;      /* L1's SVM and the L2 it runs */
 

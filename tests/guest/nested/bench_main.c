@@ -218,9 +218,11 @@ static void bench_features(void)
 
 /* KVM's entry loop around VMRUN (arch/x86/kvm/svm: svm_vcpu_run() and
  * __svm_vcpu_run()): GIF cleared, the guest's VMLOAD state loaded, VMRUN,
- * the guest's state saved, the host's loaded again, GIF set.  Every
- * instruction of it but VMRUN exits to nestvisor unless the CPU runs it
- * for L1 (vGIF: CLGI/STGI; virtual VMLOAD/VMSAVE). */
+ * the guest's state saved, the host's loaded again (VMSAVE; POP rAX;
+ * VMLOAD, as KVM has it), GIF set.  Every instruction of it but VMRUN
+ * exits to nestvisor unless the CPU runs it for L1 (vGIF: CLGI/STGI;
+ * virtual VMLOAD/VMSAVE) or nestvisor emulates the VMLOAD in the
+ * VMSAVE's exit (svm/nested_fuse.c). */
 static inline void kvm_round(struct vmcb *v, uint64_t host, struct l2_gprs *g)
 {
 	uint64_t v12 = (uint64_t)(uintptr_t)v;
@@ -230,8 +232,7 @@ static inline void kvm_round(struct vmcb *v, uint64_t host, struct l2_gprs *g)
 	clgi();
 	vmload(v12);
 	nested_vmrun(v12, g);
-	vmsave(v12);
-	vmload(host);
+	vmsave_pop_vmload(v12, host);
 	stgi();
 }
 

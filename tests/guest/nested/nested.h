@@ -155,6 +155,14 @@ static inline void clgi(void) { __asm__ volatile("clgi" ::: "memory"); }
 static inline void stgi(void) { __asm__ volatile("stgi" ::: "memory"); }
 static inline void vmload(uint64_t pa) { __asm__ volatile("vmload %%rax" ::"a"(pa) : "memory"); }
 static inline void vmsave(uint64_t pa) { __asm__ volatile("vmsave %%rax" ::"a"(pa) : "memory"); }
+/* The end of Linux KVM's world switch (arch/x86/kvm/svm/vmenter.S): VMSAVE
+ * of the guest's state, then POP of the host save area's address into rAX
+ * and VMLOAD of it, byte for byte (0F 01 DB, 58, 0F 01 DA). */
+static inline void vmsave_pop_vmload(uint64_t save_pa, uint64_t load_pa)
+{
+	__asm__ volatile("pushq %1\n\tvmsave %%rax\n\tpopq %%rax\n\tvmload %%rax"
+			 : "+a"(save_pa) : "r"(load_pa) : "memory");
+}
 
 /* ---- case lists ------------------------------------------------------- */
 struct case_list {
@@ -175,6 +183,7 @@ struct case_list event_cases(void);    /* cases_events.c */
 struct case_list l2svm_cases(void);    /* cases_l2svm.c */
 struct case_list gif_cases(void);      /* cases_gif.c */
 struct case_list step_cases(void);     /* cases_step.c */
+struct case_list fuse_cases(void);     /* cases_fuse.c */
 struct case_list maps_cases(void);     /* cases_maps.c */
 struct case_list tlb_cases(void);      /* cases_tlb.c */
 struct case_list unsync_cases(void);   /* cases_unsync.c */
