@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: MIT
+/*
+ * svm/nested_fuse.c on the host: after L1's VMSAVE, its POP rAX; VMLOAD
+ * rAX emulated in the same exit, from nestvisor's own sources on the fake
+ * machine of glue_fixture.h, with L1's 4-level page tables in its fake
+ * memory.
+ *
+ * Expectations: the two instructions' effects (AMD APM Vol. 3 POP: RAX =
+ * the 8 bytes at RSP, RSP += 8; Vol. 2 §15.5.2 VMLOAD: the state from the
+ * page at rAX, #GP(0) for an rAX that is not page-aligned), and for every
+ * case where something could come between them or the access would not
+ * be the plain one (docs/nested.md, "Exits that carry the next
+ * instruction"), no effect at all: L1 then executes the POP itself.
+ */
+#include "glue_fixture.h"
+
+#define CODE_LA  0x400000ull   /* linear page of the code */
+#define STACK_LA 0x800000ull   /* linear page of the stack */
+#define R1       (CODE_LA + 0x100) /* RIP after the VMSAVE */
+#define FS_MARK  0x1234000ull
+
+static const uint8_t pop_vmload[4] = { 0x58, 0x0f, 0x01, 0xda };
+
+static uint64_t cr3, code_pa, stack_pa, load_pa;
+
+/* Map la to pa in L1's tables (4 levels; leaf flags as given, the tables
+ * above it present, writable, user, accessed). */
+static uint64_t *pt_map(uint64_t la, uint64_t pa, uint64_t flags)
+{
+	uint64_t table = cr3;
+
+	for (unsigned lvl = 4; lvl > 1; lvl--) {
+		uint64_t *e = (uint64_t *)table + ((la >> (12 + 9 * (lvl - 1))) & 511);
+
+		if (!(*e & PTE_P))
+			*e = l1_page() | PTE_P | PTE_RW | PTE_US | PTE_A;
+		table = *e & PTE64_ADDR_4K;
+	}
+	uint64_t *leaf = (uint64_t *)table + ((la >> 12) & 511);
+
+	*leaf = pa | flags;
+	return leaf;
+}
+
+/* L1 right after its VMSAVE at R1 - 3: code, stack with the address of a
+ * VMCB whose FS.base is FS_MARK at RSP. */
+static void setup(void)
+{
+	struct vmcb_save *s;
+
+	cpu_up(0, 0, X86_EFER_NXE);
+	cr3 = l1_page();
+	code_pa = l1_page();
+	stack_pa = l1_page();
+	load_pa = l1_page();
+	pt_map(CODE_LA, code_pa, PTE_P | PTE_A);
+	pt_map(STACK_LA, stack_pa, PTE_P | PTE_RW | PTE_A | PTE_D);
+	memcpy((uint8_t *)code_pa + (R1 & 0xfff), pop_vmload, sizeof(pop_vmload));
+	((struct vmcb *)load_pa)->save.fs.base = FS_MARK;
+	*(uint64_t *)(stack_pa + 0xf00) = load_pa;
+	s = &cpu->vmcb01->save;
+	s->cr3 = cr3;
+	s->rip = R1;
+	s->rsp = STACK_LA + 0xf00;
+	s->rax = 0x5555;
+	s->fs.base = 0;
+}
+
+static void expect_fused(uint64_t rsp_before, uint64_t popped)
+{
+	const struct vmcb_save *s = &cpu->vmcb01->save;
+
+	assert_int_equal(s->rax, popped);
+	assert_int_equal(s->rsp, rsp_before + 8);
+	assert_int_equal(s->rip, R1 + 4);
+	assert_false(cpu->vmcb01->control.event_inj.valid);
+}
+
+static void expect_untouched(void)
+{
+	const struct vmcb_save *s = &cpu->vmcb01->save;
+
+	assert_false(nested_fuse_after_vmsave(cpu));
+	assert_int_equal(s->rax, 0x5555);
+	assert_int_equal(s->rsp, STACK_LA + 0xf00);
+	assert_int_equal(s->rip, R1);
+	assert_int_equal(s->fs.base, 0);
+	assert_false(cpu->vmcb01->control.event_inj.valid);
+	assert_int_equal(cpu->nr_fused, 0);
+}
+
+static void test_fused(void **state)
+{
+	(void)state;
+	setup();
+	assert_true(nested_fuse_after_vmsave(cpu));
+	expect_fused(STACK_LA + 0xf00, load_pa);
+	assert_int_equal(cpu->vmcb01->save.fs.base, FS_MARK);
+	assert_int_equal(cpu->nr_fused, 1);
+}
+
+/* A stack slot in linear page 0 (whose key a zeroed cache must not
+ * match). */
+static void test_stack_in_page_zero(void **state)
+{
+	(void)state;
+	setup();
+	pt_map(0, stack_pa, PTE_P | PTE_RW | PTE_A | PTE_D);
+	cpu->vmcb01->save.rsp = 0xf00;
+	assert_true(nested_fuse_after_vmsave(cpu));
+	expect_fused(0xf00, load_pa);
+}
+
+/* Something could come between the instructions, or the CPU would not
+ * exit for the VMLOAD: not fused. */
+static void test_not_fused_when(void **state)
+{
+	(void)state;
+	setup();
+	cpu->vmcb01->save.rflags |= X86_RFLAGS_TF; /* a trap after each */
+	expect_untouched();
+	setup();
+	cpu->vmcb01->save.dr7 = 0x400 | 0x2; /* G0: a breakpoint may match */
+	expect_untouched();
+	setup();
+	cpu->vmcb01->control.event_inj = (union svm_event){
+		.vector = 2, .type = SVM_EVENT_NMI, .valid = 1 };
+	assert_false(nested_fuse_after_vmsave(cpu));
+	assert_int_equal(cpu->vmcb01->save.rip, R1);
+	setup();
+	/* the CPU's virtual VMLOAD: VMLOAD would not exit */
+	cpu->vmcb01->control.intercept_misc2 &= ~INTERCEPT2_VMLOAD;
+	expect_untouched();
+	setup();
+	cpu->vmcb01->save.cs.attrib.raw = 0xc9b; /* 32-bit code */
+	expect_untouched();
+}
+
+/* The code: other bytes, the POP with a prefix, across the page's end,
+ * not executable, not present. */
+static void test_code(void **state)
+{
+	(void)state;
+	setup();
+	((uint8_t *)code_pa)[(R1 & 0xfff) + 3] = 0xdb; /* VMSAVE, not VMLOAD */
+	expect_untouched();
+	setup();
+	((uint8_t *)code_pa)[(R1 & 0xfff)] = 0x48; /* REX.W 0F 01 ...: not POP */
+	expect_untouched();
+	setup();
+	cpu->vmcb01->save.rip = CODE_LA + 0xffe; /* the bytes cross the page */
+	memcpy((uint8_t *)code_pa + 0xffe, pop_vmload, 2);
+	assert_false(nested_fuse_after_vmsave(cpu));
+	assert_int_equal(cpu->vmcb01->save.rax, 0x5555);
+	setup();
+	pt_map(CODE_LA, code_pa, PTE_P | PTE_A | PTE_NX); /* NXE is set */
+	expect_untouched();
+	setup();
+	pt_map(CODE_LA, code_pa, 0);
+	expect_untouched();
+}
+
+/* The stack slot: unaligned, non-canonical, a user page, not present, a
+ * page of nestvisor's region (L1 reaches the sink there). */
+static void test_stack(void **state)
+{
+	(void)state;
+	setup();
+	cpu->vmcb01->save.rsp = STACK_LA + 0xf04;
+	assert_false(nested_fuse_after_vmsave(cpu));
+	assert_int_equal(cpu->vmcb01->save.rax, 0x5555);
+	setup();
+	cpu->vmcb01->save.rsp = 0x0000800000000f00ull;
+	assert_false(nested_fuse_after_vmsave(cpu));
+	assert_int_equal(cpu->vmcb01->save.rax, 0x5555);
+	setup();
+	pt_map(STACK_LA, stack_pa, PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D);
+	expect_untouched();
+	setup();
+	pt_map(STACK_LA, stack_pa, 0);
+	expect_untouched();
+	setup();
+	pt_map(STACK_LA, HV_BASE + 0x10000, PTE_P | PTE_RW | PTE_A | PTE_D);
+	expect_untouched();
+}
+
+/* The VMLOAD's #GP for an rAX that is not page-aligned comes after the
+ * POP: RAX and RSP changed, RIP at the VMLOAD. */
+static void test_vmload_gp_after_pop(void **state)
+{
+	(void)state;
+	setup();
+	*(uint64_t *)(stack_pa + 0xf00) = load_pa + 8;
+	assert_true(nested_fuse_after_vmsave(cpu));
+	assert_int_equal(cpu->vmcb01->save.rax, load_pa + 8);
+	assert_int_equal(cpu->vmcb01->save.rsp, STACK_LA + 0xf08);
+	assert_int_equal(cpu->vmcb01->save.rip, R1 + 1);
+	assert_true(cpu->vmcb01->control.event_inj.valid);
+	assert_int_equal(cpu->vmcb01->control.event_inj.vector, X86_VEC_GP);
+	assert_int_equal(cpu->vmcb01->save.fs.base, 0);
+}
+
+/* What was learnt holds only while L1's tables and bytes do: a new
+ * stack page behind the same address, then other code bytes. */
+static void test_cache_follows_l1(void **state)
+{
+	uint64_t other = 0, load2;
+
+	(void)state;
+	setup();
+	assert_true(nested_fuse_after_vmsave(cpu));
+	/* again, same state: the kept translations */
+	cpu->vmcb01->save.rip = R1;
+	cpu->vmcb01->save.rsp = STACK_LA + 0xf00;
+	assert_true(nested_fuse_after_vmsave(cpu));
+	assert_int_equal(cpu->nr_fused, 2);
+	/* L1 remaps the stack page (no exit: its own tables) */
+	other = l1_page();
+	load2 = l1_page();
+	((struct vmcb *)load2)->save.fs.base = FS_MARK + 0x1000;
+	*(uint64_t *)(other + 0xf00) = load2;
+	pt_map(STACK_LA, other, PTE_P | PTE_RW | PTE_A | PTE_D);
+	cpu->vmcb01->save.rip = R1;
+	cpu->vmcb01->save.rsp = STACK_LA + 0xf00;
+	assert_true(nested_fuse_after_vmsave(cpu));
+	assert_int_equal(cpu->vmcb01->save.rax, load2);
+	assert_int_equal(cpu->vmcb01->save.fs.base, FS_MARK + 0x1000);
+	/* L1 rewrites the VMLOAD into NOPs */
+	memset((uint8_t *)code_pa + (R1 & 0xfff) + 1, 0x90, 3);
+	cpu->vmcb01->save.rip = R1;
+	cpu->vmcb01->save.rsp = STACK_LA + 0xf00;
+	cpu->vmcb01->save.rax = 0x5555;
+	assert_false(nested_fuse_after_vmsave(cpu));
+	assert_int_equal(cpu->vmcb01->save.rax, 0x5555);
+	/* and back: fused again */
+	memcpy((uint8_t *)code_pa + (R1 & 0xfff), pop_vmload, sizeof(pop_vmload));
+	assert_true(nested_fuse_after_vmsave(cpu));
+	assert_int_equal(cpu->nr_fused, 4);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fused),
+		cmocka_unit_test(test_stack_in_page_zero),
+		cmocka_unit_test(test_not_fused_when),
+		cmocka_unit_test(test_code),
+		cmocka_unit_test(test_stack),
+		cmocka_unit_test(test_vmload_gp_after_pop),
+		cmocka_unit_test(test_cache_follows_l1),
+	};
+
+	return cmocka_run_group_tests(tests, machine_up, machine_down);
+}
