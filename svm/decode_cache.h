@@ -39,7 +39,7 @@ entry_valid(const struct decode_entry *c, const struct vmcb_save *s, bool all)
 {
 	uint64_t d = c->cr3 ^ s->cr3;
 
-	_Static_assert(DECODE_LEVELS == 4, "four slots, unrolled");
+	_Static_assert(DECODE_LEVELS == 5, "five slots, unrolled");
 	/* One accumulator, in order (the empty asm keeps the compiler from
 	 * loading everything at once into registers it must then save). */
 #define ACC(x) do { d |= (x); __asm__("" : "+r"(d)); } while (0)
@@ -52,6 +52,7 @@ entry_valid(const struct decode_entry *c, const struct vmcb_save *s, bool all)
 	ACC(*c->pte_ptr[1] ^ c->pte[1]);
 	ACC(*c->pte_ptr[2] ^ c->pte[2]);
 	ACC(*c->pte_ptr[3] ^ c->pte[3]);
+	ACC(*c->pte_ptr[4] ^ c->pte[4]);
 #undef ACC
 	d |= (*c->code_window ^ c->code_word) & c->code_mask;
 	return !d;

@@ -32,8 +32,8 @@
  *    paging, a supervisor fetch), from ordinary memory: the page's
  *    address is where nestvisor reaches it directly (l1_host_ptr() gives
  *    the identity address, not the sink of an emulated or hidden page);
- *  - the stack slot: RSP 8-aligned, canonical (48-bit, which implies
- *    57-bit), translated for a supervisor read of a supervisor page (no
+ *  - the stack slot: RSP 8-aligned, canonical (48- or 57-bit by
+ *    CR4.LA57), translated for a supervisor read of a supervisor page (no
  *    SMAP, protection key or other rule that looks at RFLAGS.AC or PKRU
  *    applies), in ordinary memory as above.
  * A walk that would fault, or any other miss, leaves the POP to L1: the
@@ -67,9 +67,13 @@ static const volatile uint8_t *ordinary(uint64_t gpa, unsigned len)
 	return p && p == (const uint8_t *)hvmem_va(gpa) ? p : 0;
 }
 
-static bool canonical48(uint64_t la)
+/* Is la canonical for the running guest: bits 63..47 (or 63..56 with
+ * CR4.LA57) all equal? */
+static bool canonical(const struct vmcb_save *s, uint64_t la)
 {
-	return (uint64_t)((int64_t)(la << 16) >> 16) == la;
+	unsigned top = s->cr4 & X86_CR4_LA57 ? 7 : 16;
+
+	return (uint64_t)((int64_t)(la << top) >> top) == la;
 }
 
 /*
@@ -178,12 +182,12 @@ bool nested_fuse_after_vmsave(struct cpu *cpu)
 	if (cpu->nested.guest_mode || v->control.event_inj.valid ||
 	    (s->rflags & X86_RFLAGS_TF) || (s->dr7 & DR7_BP_ENABLE) ||
 	    !(v->control.intercept_misc2 & INTERCEPT2_VMLOAD) ||
-	    guest_code_mode(s) != INSN_MODE_64 || !canonical48(s->rip) ||
+	    guest_code_mode(s) != INSN_MODE_64 || !canonical(s, s->rip) ||
 	    (s->rip & 0xfff) > 0x1000 - sizeof(pop_vmload))
 		return false;
 	if (!followed_by_pop_vmload(cpu, s->rip))
 		return false;
-	if ((rsp & 7) || !canonical48(rsp))
+	if ((rsp & 7) || !canonical(s, rsp))
 		return false;
 	page = translate(cpu, &f->stack, rsp, 0, &f->page);
 	if (!page)

@@ -214,7 +214,7 @@ static void cache_fill(struct cpu *cpu, uint64_t la, union cpu_role role,
 	entry_empty(c);
 	/* Only code in L1's physical space: where L2 uses nested paging its
 	 * host addresses also depend on L1's NPT.  8-byte entries only
-	 * (2-level paging's 4-byte ones are not cached), at most 4 levels. */
+	 * (2-level paging's 4-byte ones are not cached), at most 5 levels. */
 	if (off + in->len > 4096 || in->len > 8 || cpu->cur_phys != &l1_gmem ||
 	    role.base.has_4_byte_gpte || w->nr_levels > DECODE_LEVELS)
 		return;

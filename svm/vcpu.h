@@ -40,9 +40,9 @@ struct launch_frame {
 };
 
 /* A decoded intercepted instruction and the walk that found it
- * (svm/nrip.c explains why reusing it is exact): up to 4 paging levels,
- * and an instruction within one 8-byte window of its page. */
-#define DECODE_LEVELS 4
+ * (svm/nrip.c explains why reusing it is exact): up to 5 paging levels
+ * (CR4.LA57), and an instruction within one 8-byte window of its page. */
+#define DECODE_LEVELS 5
 struct decode_entry {
 	uint64_t la;                          /* ~0: empty */
 	uint64_t cr3, cr0, cr4, efer;

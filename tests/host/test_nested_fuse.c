@@ -22,14 +22,15 @@
 static const uint8_t pop_vmload[4] = { 0x58, 0x0f, 0x01, 0xda };
 
 static uint64_t cr3, code_pa, stack_pa, load_pa;
+static unsigned levels = 4;
 
-/* Map la to pa in L1's tables (4 levels; leaf flags as given, the tables
- * above it present, writable, user, accessed). */
+/* Map la to pa in L1's tables (4 levels, or 5 with CR4.LA57; leaf flags
+ * as given, the tables above it present, writable, user, accessed). */
 static uint64_t *pt_map(uint64_t la, uint64_t pa, uint64_t flags)
 {
 	uint64_t table = cr3;
 
-	for (unsigned lvl = 4; lvl > 1; lvl--) {
+	for (unsigned lvl = levels; lvl > 1; lvl--) {
 		uint64_t *e = (uint64_t *)table + ((la >> (12 + 9 * (lvl - 1))) & 511);
 
 		if (!(*e & PTE_P))
@@ -44,11 +45,12 @@ static uint64_t *pt_map(uint64_t la, uint64_t pa, uint64_t flags)
 
 /* L1 right after its VMSAVE at R1 - 3: code, stack with the address of a
  * VMCB whose FS.base is FS_MARK at RSP. */
-static void setup(void)
+static void setup_cr4(uint64_t cr4)
 {
 	struct vmcb_save *s;
 
-	cpu_up(0, 0, X86_EFER_NXE);
+	levels = cr4 & X86_CR4_LA57 ? 5 : 4;
+	cpu_up(0, cr4, X86_EFER_NXE);
 	cr3 = l1_page();
 	code_pa = l1_page();
 	stack_pa = l1_page();
@@ -64,6 +66,11 @@ static void setup(void)
 	s->rsp = STACK_LA + 0xf00;
 	s->rax = 0x5555;
 	s->fs.base = 0;
+}
+
+static void setup(void)
+{
+	setup_cr4(0);
 }
 
 static void expect_fused(uint64_t rsp_before, uint64_t popped)
@@ -238,6 +245,56 @@ static void test_cache_follows_l1(void **state)
 	assert_int_equal(cpu->nr_fused, 4);
 }
 
+/* 5-level paging (CR4.LA57): the walk has 5 levels, and a stack at an
+ * address canonical in 57 bits but not in 48 is fused; with 4 levels the
+ * same RSP is not canonical (#SS on the CPU): not fused. */
+static void test_la57(void **state)
+{
+	const uint64_t high = 0xff00000000000000ull; /* bits 63..56 set */
+
+	(void)state;
+	setup_cr4(X86_CR4_LA57);
+	pt_map(high | STACK_LA, stack_pa, PTE_P | PTE_RW | PTE_A | PTE_D);
+	cpu->vmcb01->save.rsp = high | (STACK_LA + 0xf00);
+	assert_true(nested_fuse_after_vmsave(cpu));
+	expect_fused(high | (STACK_LA + 0xf00), load_pa);
+	assert_int_equal(cpu->vmcb01->save.fs.base, FS_MARK);
+	setup();
+	cpu->vmcb01->save.rsp = high | (STACK_LA + 0xf00);
+	assert_false(nested_fuse_after_vmsave(cpu));
+	assert_int_equal(cpu->vmcb01->save.rax, 0x5555);
+}
+
+/*
+ * The decode cache under 5-level paging (it shares the entries' checks):
+ * the length of CPUID at RIP is learnt through 5 levels, then L1 points
+ * its PML5 entry at other tables that map the same address to a page
+ * with 66 0F A2 (CPUID with an operand-size prefix, 3 bytes: APM Vol. 3
+ * §1.2).  The length found must be the new one: the fifth entry is part
+ * of the translation.
+ */
+static void test_decode_cache_la57(void **state)
+{
+	static const uint8_t cpuid2[] = { 0x0f, 0xa2 }, cpuid3[] = { 0x66, 0x0f, 0xa2 };
+	uint64_t *pml5e, first, other_page;
+
+	(void)state;
+	setup_cr4(X86_CR4_LA57);
+	cpu->caps.edx &= ~(1u << SVM_FEAT_NRIPS);
+	memcpy((uint8_t *)code_pa + (R1 & 0xfff), cpuid2, sizeof(cpuid2));
+	pml5e = (uint64_t *)cr3 + ((R1 >> 48) & 511);
+	first = *pml5e;
+	assert_int_equal(guest_insn_len(cpu, INSN_CPUID), 2);
+	assert_int_equal(guest_insn_len(cpu, INSN_CPUID), 2); /* cached */
+	/* New tables under a new PML5 entry, the same linear address. */
+	*pml5e = 0;
+	other_page = l1_page();
+	memcpy((uint8_t *)other_page + (R1 & 0xfff), cpuid3, sizeof(cpuid3));
+	pt_map(CODE_LA, other_page, PTE_P | PTE_A);
+	assert_true(*pml5e != first);
+	assert_int_equal(guest_insn_len(cpu, INSN_CPUID), 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -248,6 +305,8 @@ int main(void)
 		cmocka_unit_test(test_stack),
 		cmocka_unit_test(test_vmload_gp_after_pop),
 		cmocka_unit_test(test_cache_follows_l1),
+		cmocka_unit_test(test_la57),
+		cmocka_unit_test(test_decode_cache_la57),
 	};
 
 	return cmocka_run_group_tests(tests, machine_up, machine_down);
