@@ -74,6 +74,11 @@ struct snpt_smp_vcpu {
 	uint64_t deferred;         /* freed table pages, linked by 1st word */
 	unsigned nr_deferred;
 	uint64_t pages;            /* table pages mmu holds (deferred ones not) */
+	/* A fault or a prefetch ran since mmu was last flushed: set under
+	 * lock before either looks at mmu, cleared under lock after a flush
+	 * (snpt_smp.c, "Flushes of an empty shadow"; atomic). */
+	bool filled;
+	uint64_t empty_flushes;    /* flushes snpt_smp_flush_own() skipped */
 };
 
 /* One read-only L1 page: how many vCPU MMUs use it, how many pins. */
@@ -132,6 +137,10 @@ enum snpt_outcome snpt_smp_fault(struct snpt_smp *g, unsigned idx,
 				 uint64_t rip, struct snpt_fault_result *out);
 void snpt_smp_invlpga(struct snpt_smp *g, unsigned idx, uint64_t l2_gpa);
 void snpt_smp_flush(struct snpt_smp *g, unsigned idx);
+/* snpt_smp_flush, only on vCPU idx's own CPU: without the lock, and
+ * nothing at all, when no fault or prefetch ran on its MMU since its last
+ * flush (it holds no entry and no use then: snpt_smp.c). */
+void snpt_smp_flush_own(struct snpt_smp *g, unsigned idx);
 /* snpt_prefetch on vCPU idx's MMU, under its lock; only on vCPU idx's
  * own CPU. */
 bool snpt_smp_prefetch(struct snpt_smp *g, unsigned idx, uint64_t root_hpa);

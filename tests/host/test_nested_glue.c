@@ -2022,6 +2022,51 @@ static void test_tlb_control_without_np(void **state)
 }
 
 /*
+ * An L1 flush empties what the shadow holds, whatever put it there, also
+ * when nothing else was installed since the last flush (mm/snpt_smp.c,
+ * "Flushes of an empty shadow"): L2's #NPF is reflected (L1's NPT does
+ * not map the page), L1 maps it and runs L2 with TLB_CONTROL 1, whose
+ * flush comes first and leaves the shadow empty; the address is then
+ * installed by the prefetch alone (docs/mmu.md §7).  L1's next
+ * TLB_CONTROL 1 must drop it (APM Vol. 2 §15.16), and 0 keeps it.
+ */
+static void test_flush_after_prefetch_only(void **state)
+{
+	const uint64_t leaf = PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D;
+	const uint64_t l2 = 0x201000;
+	struct vmcb *v;
+	uint64_t ncr3;
+
+	(void)state;
+	cpu_up(0, 0, X86_EFER_NXE);
+	v = vmcb12_new();
+	ncr3 = npt12_new();
+	npt12_map(ncr3, 0x200000, l1_page(), leaf);
+	use_npt(v, ncr3);
+	v->control.intercept_misc1 |= INTERCEPT1_HLT;
+	l1_vmrun(v);
+	l2_exit(VMEXIT_NPF, PFERR_GUEST_FINAL | PFERR_USER, l2, 0);
+	assert_false(cpu->nested.guest_mode);
+	assert_int_equal(v->control.exit_code, VMEXIT_NPF);
+	l1_store64(npt12_leaf(ncr3, l2), l1_page() | leaf);
+	v->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
+	l1_vmrun(v);
+	assert_true(cpu->nested.guest_mode);
+	assert_true(shadow_maps(l2)); /* the prefetch's */
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+	v->control.tlb_control = TLB_CONTROL_DO_NOTHING;
+	l1_vmrun(v);
+	assert_true(shadow_maps(l2));
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+	v->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
+	l1_vmrun(v);
+	assert_true(cpu->nested.guest_mode);
+	assert_false(shadow_maps(l2));
+	assert_int_not_equal(cpu->nested.vmcb02->control.tlb_control,
+			     TLB_CONTROL_DO_NOTHING);
+}
+
+/*
  * The shadow serves every ASID, a TLB one: ASID 1 caches an entry on
  * nCR3 X, L1 runs ASID 2 on nCR3 Y, then changes the entry on X (its
  * page goes unsync).  ASID 2 never cached the old entry, so entering X,
@@ -2081,6 +2126,7 @@ int main(void)
 		cmocka_unit_test(test_maps_watched),
 		cmocka_unit_test(test_tlb_control_reaches_shadow),
 		cmocka_unit_test(test_tlb_control_without_np),
+		cmocka_unit_test(test_flush_after_prefetch_only),
 		cmocka_unit_test(test_unsync_after_asid_switch),
 		cmocka_unit_test(test_invlpga_reaches_shadow),
 		cmocka_unit_test(test_freed_pages_wait_for_a_flush),
