@@ -238,13 +238,17 @@ static int smp_protect(void *ctx, uint64_t page, bool wp)
 		if (e == SNPT_SMP_NONE)
 			e = prot_add(g, page);
 		if (e != SNPT_SMP_NONE) {
-			g->prot[e].count++;
+			if (!g->prot[e].count++)
+				__atomic_store_n(&g->nr_used, g->nr_used + 1,
+						 __ATOMIC_SEQ_CST);
 			seq = g->prot[e].seq;
 		} else {
 			rc = -NV_ENOMEM;
 		}
 	} else if (e != SNPT_SMP_NONE && g->prot[e].count) {
-		g->prot[e].count--;
+		if (!--g->prot[e].count)
+			__atomic_store_n(&g->nr_used, g->nr_used - 1,
+					 __ATOMIC_SEQ_CST);
 		gone = prot_put(g, e);
 	}
 	spin_unlock(&g->prot_lock);
@@ -260,6 +264,11 @@ bool snpt_smp_is_protected(struct snpt_smp *g, uint64_t l1_gpa)
 	uint32_t e;
 	bool p;
 
+	/* The common case, no page used by any MMU (only pins, or none),
+	 * without the lock: the count changes under it, so reading it is
+	 * looking up the table at that moment. */
+	if (!__atomic_load_n(&g->nr_used, __ATOMIC_SEQ_CST))
+		return false;
 	spin_lock(&g->prot_lock);
 	e = prot_find(g, l1_gpa & ~0xfffull);
 	p = e != SNPT_SMP_NONE && g->prot[e].count;

@@ -106,6 +106,7 @@ struct snpt_smp {
 	uint32_t bucket[SNPT_SMP_PROT_BUCKETS];
 	uint32_t free_prot;
 	unsigned nr_pins;          /* pins in the table (atomic) */
+	unsigned nr_used;          /* entries with count > 0 (atomic) */
 	/* Protections made (under prot_lock), and the highest number up
 	 * to which a flush has run since (atomic; snpt_smp.c, "Flushes"). */
 	uint64_t wp_seq;
