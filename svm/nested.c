@@ -263,8 +263,14 @@ void nested_vmrun(struct cpu *cpu)
 		inject_exception(cpu, exc, exc == X86_VEC_GP, 0);
 		return;
 	}
-	/* The prechecks bound the address by L1's width: reachable. */
-	v12 = (volatile struct vmcb *)l1_host_ptr(ctx.vmcb12_gpa, 4096);
+	/* The prechecks bound the address by L1's width: reachable.  The
+	 * same address as the last VMRUN's: where that one found it, since
+	 * L1's memory map (nestvisor's region, the hidden ranges, the pages
+	 * it emulates) is fixed before L1 first runs (core/hvmem.h). */
+	if (ctx.vmcb12_gpa == n->vmcb12_gpa && n->vmcb12)
+		v12 = n->vmcb12;
+	else
+		v12 = (volatile struct vmcb *)l1_host_ptr(ctx.vmcb12_gpa, 4096);
 	if (!v12) {
 		inject_exception(cpu, X86_VEC_GP, true, 0);
 		return;

@@ -178,6 +178,40 @@ static void test_vmcb02_construction(void **state)
 }
 
 /*
+ * VMRUN runs the VMCB at rAX and #VMEXIT writes into that one (APM Vol. 2
+ * §15.5, §15.6), also when L1 alternates between two VMCBs, and one
+ * VMCB run again after the other is read anew.
+ */
+static void test_vmrun_follows_rax(void **state)
+{
+	struct vmcb *a, *b;
+
+	(void)state;
+	cpu_up(0, 0, X86_EFER_NXE);
+	a = vmcb12_new();
+	b = vmcb12_new();
+	a->save.rip = 0xa000;
+	b->save.rip = 0xb000;
+	for (int i = 0; i < 4; i++) {
+		struct vmcb *run = i & 1 ? b : a, *other = i & 1 ? a : b;
+
+		run->control.exit_code = 0;
+		other->control.exit_code = 0;
+		l1_vmrun(run);
+		assert_true(cpu->nested.guest_mode);
+		assert_int_equal(cpu->nested.vmcb02->save.rip, run->save.rip);
+		l2_exit(VMEXIT_HLT, 0, 0, 0);
+		assert_false(cpu->nested.guest_mode);
+		assert_int_equal(run->control.exit_code, VMEXIT_HLT);
+		assert_int_equal(other->control.exit_code, 0);
+	}
+	/* the same VMCB again, changed meanwhile */
+	b->save.rip = 0xb100;
+	l1_vmrun(b);
+	assert_int_equal(cpu->nested.vmcb02->save.rip, 0xb100);
+}
+
+/*
  * Which exits of L2 are L1's (APM Vol. 2 §15.8-§15.15, Table B-1): one
  * bit per CR/DR read and write, per exception vector and per instruction;
  * the MSR map's two bits (§15.11: MSRs outside its three ranges always
@@ -2111,6 +2145,7 @@ int main(void)
 		cmocka_unit_test(test_role_from_l1_not_vmcb12),
 		cmocka_unit_test(test_cpl_and_execution_class),
 		cmocka_unit_test(test_vmcb02_construction),
+		cmocka_unit_test(test_vmrun_follows_rax),
 		cmocka_unit_test(test_reflection_decisions),
 		cmocka_unit_test(test_exitintinfo_to_l1),
 		cmocka_unit_test(test_reinjection),
