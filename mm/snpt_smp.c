@@ -463,19 +463,6 @@ void snpt_smp_flush(struct snpt_smp *g, unsigned idx)
 	spin_unlock(&v->lock);
 }
 
-void snpt_smp_flush_own(struct snpt_smp *g, unsigned idx)
-{
-	struct snpt_smp_vcpu *v = &g->v[idx];
-
-	/* "Flushes of an empty shadow" above. */
-	if (__atomic_load_n(&v->filled, __ATOMIC_RELAXED)) {
-		snpt_smp_flush(g, idx);
-		return;
-	}
-	__atomic_store_n(&v->empty_flushes, v->empty_flushes + 1,
-			 __ATOMIC_RELAXED);
-}
-
 bool snpt_smp_prefetch(struct snpt_smp *g, unsigned idx, uint64_t root_hpa)
 {
 	struct snpt_smp_vcpu *v = &g->v[idx];

@@ -138,10 +138,6 @@ enum snpt_outcome snpt_smp_fault(struct snpt_smp *g, unsigned idx,
 				 uint64_t rip, struct snpt_fault_result *out);
 void snpt_smp_invlpga(struct snpt_smp *g, unsigned idx, uint64_t l2_gpa);
 void snpt_smp_flush(struct snpt_smp *g, unsigned idx);
-/* snpt_smp_flush, only on vCPU idx's own CPU: without the lock, and
- * nothing at all, when no fault or prefetch ran on its MMU since its last
- * flush (it holds no entry and no use then: snpt_smp.c). */
-void snpt_smp_flush_own(struct snpt_smp *g, unsigned idx);
 /* snpt_prefetch on vCPU idx's MMU, under its lock; only on vCPU idx's
  * own CPU. */
 bool snpt_smp_prefetch(struct snpt_smp *g, unsigned idx, uint64_t root_hpa);
@@ -176,6 +172,22 @@ void snpt_smp_l1_write(struct snpt_smp *g, uint64_t l1_gpa);
  * still point into them).
  */
 unsigned snpt_smp_reclaim(struct snpt_smp *g, unsigned idx);
+
+/* snpt_smp_flush, only on vCPU idx's own CPU: without the lock, and
+ * nothing at all, when no fault or prefetch ran on its MMU since its last
+ * flush (it holds no entry and no use then: snpt_smp.c, "Flushes of an
+ * empty shadow").  Inline: L1 may flush at every VMRUN. */
+static inline void snpt_smp_flush_own(struct snpt_smp *g, unsigned idx)
+{
+	struct snpt_smp_vcpu *v = &g->v[idx];
+
+	if (__atomic_load_n(&v->filled, __ATOMIC_RELAXED)) {
+		snpt_smp_flush(g, idx);
+		return;
+	}
+	__atomic_store_n(&v->empty_flushes, v->empty_flushes + 1,
+			 __ATOMIC_RELAXED);
+}
 
 /* Has vCPU idx freed pages waiting for snpt_smp_reclaim? (no lock) */
 static inline bool snpt_smp_has_deferred(struct snpt_smp *g, unsigned idx)

@@ -150,8 +150,7 @@ static void prepare_vmcb02(struct cpu *cpu)
 	 * runs (svm/nested_gif.c) */
 	nested_maps_vmrun(cpu); /* svm/nested_maps.c */
 	c->tsc_offset = c01->tsc_offset + c12->tsc_offset;
-	c->pause_filter_count = c12->pause_filter_count;
-	c->pause_filter_thresh = c12->pause_filter_thresh;
+	/* the pause filter: nested_feat_vmrun() below */
 
 	/* Host ASID: L1's ASIDs 1..n map to host ASIDs 2..n+1 (1 is L1's). */
 	c->asid = c12->asid + 1;

@@ -68,21 +68,26 @@ static void record(struct nested_check_failure *why, int id, const char *cond)
 
 /* ---- helpers ------------------------------------------------------------ */
 
-/* A legal GPA has no bit set at or above MAXPHYADDR. */
-static bool gpa_legal(uint64_t gpa, unsigned maxphyaddr)
+/* The bits at or above MAXPHYADDR: a legal GPA has none of them set. */
+static uint64_t gpa_rsvd(unsigned maxphyaddr)
 {
-	return maxphyaddr >= 64 || (gpa >> maxphyaddr) == 0;
+	return maxphyaddr >= 64 ? 0 : ~0ull << maxphyaddr;
 }
 
-/* A permission map (base bits 11:0 ignored) lies wholly below MAXPHYADDR. */
-static bool pm_legal(uint64_t base_pa, uint32_t size, unsigned maxphyaddr)
+static bool gpa_legal(uint64_t gpa, uint64_t rsvd)
+{
+	return !(gpa & rsvd);
+}
+
+/* A permission map (base bits 11:0 ignored) lies wholly below MAXPHYADDR
+ * (rsvd: gpa_rsvd()). */
+static bool pm_legal(uint64_t base_pa, uint32_t size, uint64_t rsvd)
 {
 	uint64_t base = base_pa & ~PM_BASE_IGNORED;
 
 	if (base > UINT64_MAX - (size - 1))
 		return false;
-	return gpa_legal(base, maxphyaddr) &&
-	       gpa_legal(base + size - 1, maxphyaddr);
+	return gpa_legal(base | (base + size - 1), rsvd);
 }
 
 /* EVENTINJ (APM §15.20), through svm/event.c's rules, so that vmcb12 and
@@ -146,7 +151,8 @@ static int precheck(const struct nested_vmrun_ctx *l1,
 	NCHECK(why, PRE_CPL, l1->cpl != 0);
 	NCHECK(why, PRE_HSAVE, l1->hsave_pa == 0);
 	NCHECK(why, PRE_VMCB12_ALIGN, (l1->vmcb12_gpa & 0xfff) != 0);
-	NCHECK(why, PRE_VMCB12_GPA, !gpa_legal(l1->vmcb12_gpa, caps->maxphyaddr));
+	NCHECK(why, PRE_VMCB12_GPA,
+	       !gpa_legal(l1->vmcb12_gpa, gpa_rsvd(caps->maxphyaddr)));
 	return NCHK_NONE;
 }
 
@@ -222,15 +228,6 @@ void nested_copy_vmcb12(struct vmcb12_cache *cache,
 	s->g_pat = vs->g_pat;
 	s->pdptes_loaded = false;
 	s->pdptes_readable = false;
-}
-
-bool nested_needs_pdptes(const struct vmcb12_cache *cache)
-{
-	const struct vmcb12_save_cache *s = &cache->save;
-
-	return !(cache->ctrl.misc_ctl & MISC_CTL_NP_ENABLE) &&
-	       (s->cr0 & X86_CR0_PG) && (s->cr4 & X86_CR4_PAE) &&
-	       !(s->efer & X86_EFER_LME);
 }
 
 void nested_copy_pdptes(struct vmcb12_cache *cache,
@@ -351,7 +348,7 @@ static int check_controls(const struct vmcb12_ctrl_cache *c,
 			  const struct nested_caps *caps,
 			  struct nested_check_failure *why)
 {
-	unsigned m = caps->maxphyaddr;
+	uint64_t m = gpa_rsvd(caps->maxphyaddr);
 
 	NCHECK(why, VMRUN_INTERCEPT, !(c->intercept_misc2 & INTERCEPT2_VMRUN));
 	NCHECK(why, ASID_ZERO, c->asid == 0);
@@ -375,6 +372,7 @@ static int check_save(const struct vmcb12_save_cache *s,
 		      struct nested_check_failure *why)
 {
 	bool long_mode = (s->efer & X86_EFER_LME) && (s->cr0 & X86_CR0_PG);
+	uint64_t m = gpa_rsvd(caps->maxphyaddr);
 
 	NCHECK(why, EFER_SVME, !(s->efer & X86_EFER_SVME));
 	NCHECK(why, CR0_NW_CD, (s->cr0 & X86_CR0_NW) && !(s->cr0 & X86_CR0_CD));
@@ -384,11 +382,11 @@ static int check_save(const struct vmcb12_save_cache *s,
 	/* SVM does not check EFER.LMA against LME && PG. */
 	NCHECK(why, LM_CR4_PAE, long_mode && !(s->cr4 & X86_CR4_PAE));
 	NCHECK(why, LM_CR0_PE, long_mode && !(s->cr0 & X86_CR0_PE));
-	NCHECK(why, LM_CR3, long_mode && !gpa_legal(s->cr3, caps->maxphyaddr));
+	NCHECK(why, LM_CR3, long_mode && !gpa_legal(s->cr3, m));
 	/* Outside long mode CR3 holds 32 bits: a bit at or above MAXPHYADDR
 	 * is an MBZ bit in every format, which the CPU below would refuse
 	 * (QEMU TCG does), not nestvisor (docs/semantics.md §8.3). */
-	NCHECK(why, CR3_HIGH, !long_mode && !gpa_legal(s->cr3, caps->maxphyaddr));
+	NCHECK(why, CR3_HIGH, !long_mode && !gpa_legal(s->cr3, m));
 	NCHECK(why, LM_CS_L_D, long_mode && s->cs.attrib.l && s->cs.attrib.db);
 	NCHECK(why, CR4_RSVD, (s->cr4 & ~caps->cr4_allowed) != 0);
 	NCHECK(why, EFER_RSVD, (s->efer & ~caps->efer_allowed) != 0);

@@ -161,7 +161,14 @@ void nested_copy_vmcb12(struct vmcb12_cache *cache,
  * entries at CR3 bits 31:5 in L1 memory and passes them (NULL: not
  * readable) to nested_copy_pdptes() before the checks.
  */
-bool nested_needs_pdptes(const struct vmcb12_cache *cache);
+static inline bool nested_needs_pdptes(const struct vmcb12_cache *cache)
+{
+	const struct vmcb12_save_cache *s = &cache->save;
+
+	return !(cache->ctrl.misc_ctl & MISC_CTL_NP_ENABLE) &&
+	       (s->cr0 & X86_CR0_PG) && (s->cr4 & X86_CR4_PAE) &&
+	       !(s->efer & X86_EFER_LME);
+}
 void nested_copy_pdptes(struct vmcb12_cache *cache,
 			const volatile uint64_t *pdptes);
 
