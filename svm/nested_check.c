@@ -11,7 +11,9 @@
  *     vmcb12 one by one, each once, into a hypervisor-owned cache.  L1
  *     memory is never read again for this VMRUN, so another L1 vCPU
  *     rewriting vmcb12 between "check" and "use" changes nothing
- *     (CVE-2021-29657 was such a race).
+ *     (CVE-2021-29657 was such a race).  The emulated VMRUN has the
+ *     save-area fields stored into vmcb02 by the same read
+ *     (nested_copy_vmcb12_into()), so vmcb02 runs with what was checked.
  *  3. Sanitise: bits L1 may not set are cleared silently (a feature not
  *     offered to L1 is as if absent: hardware without it ignores the
  *     bit).  Allow-lists, not deny-lists, so that bits defined by future
@@ -176,8 +178,10 @@ int nested_vmrun_prechecks(const struct nested_vmrun_ctx *l1,
 
 /* ---- 2. copy -------------------------------------------------------------- */
 
-void nested_copy_vmcb12(struct vmcb12_cache *cache,
-			const volatile struct vmcb *vmcb12)
+/* Each save-area field, as read, goes to the cache and to l2 too. */
+static inline __attribute__((always_inline)) void
+copy_vmcb12(struct vmcb12_cache *cache, const volatile struct vmcb *vmcb12,
+	    struct vmcb_save *l2)
 {
 	const volatile struct vmcb_control *vc = &vmcb12->control;
 	const volatile struct vmcb_save *vs = &vmcb12->save;
@@ -207,27 +211,42 @@ void nested_copy_vmcb12(struct vmcb12_cache *cache,
 	c->virt_ext = vc->virt_ext;
 	c->next_rip = vc->next_rip;
 
-	s->es = vs->es;
-	s->cs = vs->cs;
-	s->ss = vs->ss;
-	s->ds = vs->ds;
-	s->gdtr = vs->gdtr;
-	s->idtr = vs->idtr;
-	s->cpl = vs->cpl;
-	s->efer = vs->efer;
-	s->cr4 = vs->cr4;
-	s->cr3 = vs->cr3;
-	s->cr0 = vs->cr0;
-	s->dr7 = vs->dr7;
-	s->dr6 = vs->dr6;
-	s->rflags = vs->rflags;
-	s->rip = vs->rip;
-	s->rsp = vs->rsp;
-	s->rax = vs->rax;
-	s->cr2 = vs->cr2;
-	s->g_pat = vs->g_pat;
+	l2->es = s->es = vs->es;
+	l2->cs = s->cs = vs->cs;
+	l2->ss = s->ss = vs->ss;
+	l2->ds = s->ds = vs->ds;
+	l2->gdtr = s->gdtr = vs->gdtr;
+	l2->idtr = s->idtr = vs->idtr;
+	l2->cpl = s->cpl = vs->cpl;
+	l2->efer = s->efer = vs->efer;
+	l2->cr4 = s->cr4 = vs->cr4;
+	l2->cr3 = s->cr3 = vs->cr3;
+	l2->cr0 = s->cr0 = vs->cr0;
+	l2->dr7 = s->dr7 = vs->dr7;
+	l2->dr6 = s->dr6 = vs->dr6;
+	l2->rflags = s->rflags = vs->rflags;
+	l2->rip = s->rip = vs->rip;
+	l2->rsp = s->rsp = vs->rsp;
+	l2->rax = s->rax = vs->rax;
+	l2->cr2 = s->cr2 = vs->cr2;
+	l2->g_pat = s->g_pat = vs->g_pat;
 	s->pdptes_loaded = false;
 	s->pdptes_readable = false;
+}
+
+void nested_copy_vmcb12(struct vmcb12_cache *cache,
+			const volatile struct vmcb *vmcb12)
+{
+	struct vmcb_save unused;
+
+	copy_vmcb12(cache, vmcb12, &unused);
+}
+
+void nested_copy_vmcb12_into(struct vmcb12_cache *cache,
+			     const volatile struct vmcb *vmcb12,
+			     struct vmcb_save *l2)
+{
+	copy_vmcb12(cache, vmcb12, l2);
 }
 
 void nested_copy_pdptes(struct vmcb12_cache *cache,
