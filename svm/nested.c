@@ -100,7 +100,7 @@ static void prepare_soft_injection(struct cpu *cpu)
 	union svm_event ev = c12->ctrl.event_inj;
 
 	n->soft_ev.raw = 0;
-	if (!event_is_soft(ev) || !c12->ctrl.next_rip)
+	if (!ev.valid || !event_is_soft(ev) || !c12->ctrl.next_rip)
 		return;
 	if (svm_has(&cpu->caps, SVM_FEAT_NRIPS)) {
 		n->vmcb02->control.next_rip = c12->ctrl.next_rip;
@@ -364,10 +364,13 @@ void nested_vmexit(struct cpu *cpu, uint64_t code, uint64_t info1,
 	c12->exit_info_1 = x.info1;
 	c12->exit_info_2 = info2;
 	/* EXITINTINFO with its architectural type (svm/event.h,
-	 * svm/nested_swint.c). */
-	exitintinfo = event_from_cpu(v02->control.exit_int_info);
-	if (nested_swint_exitintinfo(cpu, &exitintinfo, &l2_rip))
-		s12->rip = l2_rip;
+	 * svm/nested_swint.c): both leave an invalid one as it is. */
+	exitintinfo = v02->control.exit_int_info;
+	if (exitintinfo.valid) {
+		exitintinfo = event_from_cpu(exitintinfo);
+		if (nested_swint_exitintinfo(cpu, &exitintinfo, &l2_rip))
+			s12->rip = l2_rip;
+	}
 	c12->exit_int_info = exitintinfo;
 	c12->exit_int_info_err =
 		exitintinfo.ev ? v02->control.exit_int_info_err : 0;

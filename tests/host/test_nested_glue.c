@@ -212,6 +212,35 @@ static void test_vmrun_follows_rax(void **state)
 }
 
 /*
+ * A software event L1 injects (INTn, type 4; INT3's #BP, type 3 vector 3)
+ * returns to vmcb12's next_rip: with NRIPS the CPU pushes vmcb02's
+ * next_rip for it (APM Vol. 2 §15.20, §15.7.1).  A hardware exception
+ * (#GP) and no event at all leave next_rip clear.
+ */
+static void soft_injection_case(uint32_t event_inj, uint64_t want_next_rip)
+{
+	struct vmcb *v;
+
+	cpu_up(0, 0, X86_EFER_NXE);
+	v = vmcb12_new();
+	v->control.event_inj.raw = event_inj;
+	v->control.next_rip = 0x4002;
+	l1_vmrun(v);
+	assert_true(cpu->nested.guest_mode);
+	assert_int_equal(cpu->nested.vmcb02->control.next_rip, want_next_rip);
+	assert_int_equal(cpu->nested.vmcb02->save.rip, 0x4000);
+}
+
+static void test_soft_injection_next_rip(void **state)
+{
+	(void)state;
+	soft_injection_case(0x80000480, 0x4002); /* INT 0x80 */
+	soft_injection_case(0x80000303, 0x4002); /* #BP of INT3 */
+	soft_injection_case(0x80000b0d, 0);      /* #GP, error code 0 */
+	soft_injection_case(0, 0);
+}
+
+/*
  * Which exits of L2 are L1's (APM Vol. 2 §15.8-§15.15, Table B-1): one
  * bit per CR/DR read and write, per exception vector and per instruction;
  * the MSR map's two bits (§15.11: MSRs outside its three ranges always
@@ -2146,6 +2175,7 @@ int main(void)
 		cmocka_unit_test(test_cpl_and_execution_class),
 		cmocka_unit_test(test_vmcb02_construction),
 		cmocka_unit_test(test_vmrun_follows_rax),
+		cmocka_unit_test(test_soft_injection_next_rip),
 		cmocka_unit_test(test_reflection_decisions),
 		cmocka_unit_test(test_exitintinfo_to_l1),
 		cmocka_unit_test(test_reinjection),
