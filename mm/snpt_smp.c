@@ -101,6 +101,22 @@
  * L1's TLB_CONTROL and INVLPGA reach the one vCPU they were issued on
  * (snpt_smp_invlpga, snpt_smp_flush under its lock); its shadow was
  * coherent already, so they need only flush that CPU's TLB.
+ *
+ * Flushes of an empty shadow.  An L1 that flushes at every VMRUN (or runs
+ * L2 without nested paging, TLB_CONTROL still reaching the shadow) would
+ * take the vCPU's lock and walk its roots each time for nothing.  A
+ * vCPU's MMU gains entries and uses only in snpt_handle_fault and
+ * snpt_prefetch (an install records its uses first; snpt_get_root only
+ * makes empty roots or empties them), both called here under the vCPU's
+ * lock, and each sets v->filled before it starts; every other call
+ * (another CPU's zap, INVLPGA, a flush) only takes entries and uses away.
+ * snpt_smp_flush clears v->filled, under the lock, once snpt_flush has
+ * emptied every root.  So v->filled clear means: no entry, no use, no
+ * unsync page in that MMU.  Only the vCPU's own CPU faults and prefetches
+ * on its MMU, so when that CPU reads v->filled clear (snpt_smp_flush_own)
+ * nothing can be added before it next faults or prefetches itself, and
+ * the flush has nothing to do.  Another CPU's reading it would race with
+ * the owner's fault starting; it takes the lock (snpt_smp_flush).
  */
 #include "mm/snpt_smp.h"
 
@@ -222,13 +238,17 @@ static int smp_protect(void *ctx, uint64_t page, bool wp)
 		if (e == SNPT_SMP_NONE)
 			e = prot_add(g, page);
 		if (e != SNPT_SMP_NONE) {
-			g->prot[e].count++;
+			if (!g->prot[e].count++)
+				__atomic_store_n(&g->nr_used, g->nr_used + 1,
+						 __ATOMIC_SEQ_CST);
 			seq = g->prot[e].seq;
 		} else {
 			rc = -NV_ENOMEM;
 		}
 	} else if (e != SNPT_SMP_NONE && g->prot[e].count) {
-		g->prot[e].count--;
+		if (!--g->prot[e].count)
+			__atomic_store_n(&g->nr_used, g->nr_used - 1,
+					 __ATOMIC_SEQ_CST);
 		gone = prot_put(g, e);
 	}
 	spin_unlock(&g->prot_lock);
@@ -244,6 +264,11 @@ bool snpt_smp_is_protected(struct snpt_smp *g, uint64_t l1_gpa)
 	uint32_t e;
 	bool p;
 
+	/* The common case, no page used by any MMU (only pins, or none),
+	 * without the lock: the count changes under it, so reading it is
+	 * looking up the table at that moment. */
+	if (!__atomic_load_n(&g->nr_used, __ATOMIC_SEQ_CST))
+		return false;
 	spin_lock(&g->prot_lock);
 	e = prot_find(g, l1_gpa & ~0xfffull);
 	p = e != SNPT_SMP_NONE && g->prot[e].count;
@@ -378,6 +403,8 @@ void snpt_smp_add_vcpu(struct snpt_smp *g, unsigned idx, struct snpt *mmu,
 				  .free_page = smp_free };
 	v->deferred = 0;
 	v->pages = 0;
+	v->filled = false;
+	v->empty_flushes = 0;
 	e.l1_to_hpa = smp_l1_to_hpa;
 	e.protect = smp_protect;
 	e.l1_watched = smp_l1_watched;
@@ -410,6 +437,7 @@ enum snpt_outcome snpt_smp_fault(struct snpt_smp *g, unsigned idx,
 	enum snpt_outcome o;
 
 	spin_lock(&v->lock);
+	__atomic_store_n(&v->filled, true, __ATOMIC_RELAXED);
 	o = snpt_handle_fault(v->mmu, root_hpa, l2_gpa, hw_exit_info_1, cpl,
 			      rip, out);
 	spin_unlock(&v->lock);
@@ -431,6 +459,7 @@ void snpt_smp_flush(struct snpt_smp *g, unsigned idx)
 
 	spin_lock(&v->lock);
 	snpt_flush(v->mmu);
+	__atomic_store_n(&v->filled, false, __ATOMIC_RELAXED);
 	spin_unlock(&v->lock);
 }
 
@@ -444,6 +473,7 @@ bool snpt_smp_prefetch(struct snpt_smp *g, unsigned idx, uint64_t root_hpa)
 	if (!v->mmu->pending.valid)
 		return false;
 	spin_lock(&v->lock);
+	__atomic_store_n(&v->filled, true, __ATOMIC_RELAXED);
 	installed = snpt_prefetch(v->mmu, root_hpa);
 	spin_unlock(&v->lock);
 	return installed;

@@ -74,6 +74,11 @@ struct snpt_smp_vcpu {
 	uint64_t deferred;         /* freed table pages, linked by 1st word */
 	unsigned nr_deferred;
 	uint64_t pages;            /* table pages mmu holds (deferred ones not) */
+	/* A fault or a prefetch ran since mmu was last flushed: set under
+	 * lock before either looks at mmu, cleared under lock after a flush
+	 * (snpt_smp.c, "Flushes of an empty shadow"; atomic). */
+	bool filled;
+	uint64_t empty_flushes;    /* flushes snpt_smp_flush_own() skipped */
 };
 
 /* One read-only L1 page: how many vCPU MMUs use it, how many pins. */
@@ -101,6 +106,7 @@ struct snpt_smp {
 	uint32_t bucket[SNPT_SMP_PROT_BUCKETS];
 	uint32_t free_prot;
 	unsigned nr_pins;          /* pins in the table (atomic) */
+	unsigned nr_used;          /* entries with count > 0 (atomic) */
 	/* Protections made (under prot_lock), and the highest number up
 	 * to which a flush has run since (atomic; snpt_smp.c, "Flushes"). */
 	uint64_t wp_seq;
@@ -166,6 +172,22 @@ void snpt_smp_l1_write(struct snpt_smp *g, uint64_t l1_gpa);
  * still point into them).
  */
 unsigned snpt_smp_reclaim(struct snpt_smp *g, unsigned idx);
+
+/* snpt_smp_flush, only on vCPU idx's own CPU: without the lock, and
+ * nothing at all, when no fault or prefetch ran on its MMU since its last
+ * flush (it holds no entry and no use then: snpt_smp.c, "Flushes of an
+ * empty shadow").  Inline: L1 may flush at every VMRUN. */
+static inline void snpt_smp_flush_own(struct snpt_smp *g, unsigned idx)
+{
+	struct snpt_smp_vcpu *v = &g->v[idx];
+
+	if (__atomic_load_n(&v->filled, __ATOMIC_RELAXED)) {
+		snpt_smp_flush(g, idx);
+		return;
+	}
+	__atomic_store_n(&v->empty_flushes, v->empty_flushes + 1,
+			 __ATOMIC_RELAXED);
+}
 
 /* Has vCPU idx freed pages waiting for snpt_smp_reclaim? (no lock) */
 static inline bool snpt_smp_has_deferred(struct snpt_smp *g, unsigned idx)

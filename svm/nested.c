@@ -5,10 +5,12 @@
  * VMRUN (an exit of vmcb01 with code VMRUN):
  *  1. Pre-checks on L1's virtual state (EFER.SVME, CPL, VM_HSAVE_PA, the
  *     vmcb12 address): #UD or #GP into L1, as the CPU would.
- *  2. Copy vmcb12 from L1 memory once into the cache (nothing is read from
- *     L1 memory again: no time-of-check/time-of-use), mask what nestvisor
+ *  2. Copy vmcb12 from L1 memory once into the cache, L2's state into
+ *     vmcb02's save area too in the same read (nothing is read from L1
+ *     memory again: no time-of-check/time-of-use), mask what nestvisor
  *     does not offer, then check the copy.  A failed check is logged by
- *     name and ends as VMEXIT_INVALID in vmcb12, GIF clear.
+ *     name and ends as VMEXIT_INVALID in vmcb12, GIF clear (vmcb02 does
+ *     not run).
  *  3. Build vmcb02: nestvisor's intercepts merged with L1's (MSR and I/O
  *     permission maps too), L2's state from the cache, TSC offset, event
  *     injection, virtual interrupt fields, a host ASID for L1's ASID, and
@@ -66,35 +68,20 @@ void nested_l1_store(struct cpu *cpu, uint64_t gpa)
 		nested_npt_l1_write(cpu, gpa);
 }
 
-/* L2's state from the cache, field by field; VMRUN leaves the VMLOAD
- * state (FS, GS, TR, LDTR, KernelGsBase, STAR, ...) as L1 has it. */
+/* L2's state: the cache's save-area fields are in vmcb02 already, as
+ * nested_copy_vmcb12_into() read them (the same values the checks
+ * passed); VMRUN adds EFER.SVME, and leaves the VMLOAD state (FS, GS, TR,
+ * LDTR, KernelGsBase, STAR, ...) as L1 has it. */
 static void prepare_save02(struct cpu *cpu)
 {
 	const struct nested *n = &cpu->nested;
-	const struct vmcb12_save_cache *s12 = &n->cache.save;
 	const struct vmcb_save *s01 = &cpu->vmcb01->save;
 	struct vmcb_save *s = &n->vmcb02->save;
 
-	s->es = s12->es;
-	s->cs = s12->cs;
-	s->ss = s12->ss;
-	s->ds = s12->ds;
-	s->gdtr = s12->gdtr;
-	s->idtr = s12->idtr;
-	s->cpl = s12->cpl;
-	s->efer = s12->efer | X86_EFER_SVME;
-	s->cr4 = s12->cr4;
-	s->cr3 = s12->cr3;
-	s->cr0 = s12->cr0;
-	s->dr7 = s12->dr7;
-	s->dr6 = s12->dr6;
-	s->rflags = s12->rflags;
-	s->rip = s12->rip;
-	s->rsp = s12->rsp;
-	s->rax = s12->rax;
-	s->cr2 = s12->cr2;
+	s->efer = n->cache.save.efer | X86_EFER_SVME;
 	/* With nested paging L2 has its own PAT; without, L1's applies. */
-	s->g_pat = n->l2_np ? s12->g_pat : s01->g_pat;
+	if (!n->l2_np)
+		s->g_pat = s01->g_pat;
 	copy_vmload_state(s, s01);
 }
 
@@ -113,7 +100,7 @@ static void prepare_soft_injection(struct cpu *cpu)
 	union svm_event ev = c12->ctrl.event_inj;
 
 	n->soft_ev.raw = 0;
-	if (!event_is_soft(ev) || !c12->ctrl.next_rip)
+	if (!ev.valid || !event_is_soft(ev) || !c12->ctrl.next_rip)
 		return;
 	if (svm_has(&cpu->caps, SVM_FEAT_NRIPS)) {
 		n->vmcb02->control.next_rip = c12->ctrl.next_rip;
@@ -150,8 +137,7 @@ static void prepare_vmcb02(struct cpu *cpu)
 	 * runs (svm/nested_gif.c) */
 	nested_maps_vmrun(cpu); /* svm/nested_maps.c */
 	c->tsc_offset = c01->tsc_offset + c12->tsc_offset;
-	c->pause_filter_count = c12->pause_filter_count;
-	c->pause_filter_thresh = c12->pause_filter_thresh;
+	/* the pause filter: nested_feat_vmrun() below */
 
 	/* Host ASID: L1's ASIDs 1..n map to host ASIDs 2..n+1 (1 is L1's). */
 	c->asid = c12->asid + 1;
@@ -263,8 +249,14 @@ void nested_vmrun(struct cpu *cpu)
 		inject_exception(cpu, exc, exc == X86_VEC_GP, 0);
 		return;
 	}
-	/* The prechecks bound the address by L1's width: reachable. */
-	v12 = (volatile struct vmcb *)l1_host_ptr(ctx.vmcb12_gpa, 4096);
+	/* The prechecks bound the address by L1's width: reachable.  The
+	 * same address as the last VMRUN's: where that one found it, since
+	 * L1's memory map (nestvisor's region, the hidden ranges, the pages
+	 * it emulates) is fixed before L1 first runs (core/hvmem.h). */
+	if (ctx.vmcb12_gpa == n->vmcb12_gpa && n->vmcb12)
+		v12 = n->vmcb12;
+	else
+		v12 = (volatile struct vmcb *)l1_host_ptr(ctx.vmcb12_gpa, 4096);
 	if (!v12) {
 		inject_exception(cpu, X86_VEC_GP, true, 0);
 		return;
@@ -274,7 +266,8 @@ void nested_vmrun(struct cpu *cpu)
 	guest_advance_rip(cpu, (unsigned)len);
 	n->vmcb12_gpa = ctx.vmcb12_gpa;
 	n->vmcb12 = v12;
-	nested_copy_vmcb12(&n->cache, v12);
+	/* vmcb02 does not run until the checks below pass. */
+	nested_copy_vmcb12_into(&n->cache, v12, &n->vmcb02->save);
 	nested_sanitize_controls(&n->cache.ctrl, &n->caps);
 	if (nested_needs_pdptes(&n->cache))
 		nested_copy_pdptes(&n->cache, (const volatile uint64_t *)
@@ -371,10 +364,13 @@ void nested_vmexit(struct cpu *cpu, uint64_t code, uint64_t info1,
 	c12->exit_info_1 = x.info1;
 	c12->exit_info_2 = info2;
 	/* EXITINTINFO with its architectural type (svm/event.h,
-	 * svm/nested_swint.c). */
-	exitintinfo = event_from_cpu(v02->control.exit_int_info);
-	if (nested_swint_exitintinfo(cpu, &exitintinfo, &l2_rip))
-		s12->rip = l2_rip;
+	 * svm/nested_swint.c): both leave an invalid one as it is. */
+	exitintinfo = v02->control.exit_int_info;
+	if (exitintinfo.valid) {
+		exitintinfo = event_from_cpu(exitintinfo);
+		if (nested_swint_exitintinfo(cpu, &exitintinfo, &l2_rip))
+			s12->rip = l2_rip;
+	}
 	c12->exit_int_info = exitintinfo;
 	c12->exit_int_info_err =
 		exitintinfo.ev ? v02->control.exit_int_info_err : 0;

@@ -122,9 +122,10 @@ void nested_handle_exit(struct cpu *cpu);
  * #PF, else injected into L2 with CR2 = la. */
 void nested_deliver_pf(struct cpu *cpu, uint32_t err, uint64_t la);
 
-/* #NPF of L2 the shadow NPT has handled, and the shadow's table pages in
- * use (svm/nested_npt.c). */
+/* #NPF of L2 the shadow NPT has handled, its flushes (an empty one's
+ * too), and the shadow's table pages in use (svm/nested_npt.c). */
 uint64_t nested_npt_faults(const struct cpu *cpu);
+uint64_t nested_npt_flushes(const struct cpu *cpu);
 uint64_t nested_npt_pages(const struct cpu *cpu);
 
 /* L1's MSRs that SVM defines.  0, or -NV_EINVAL: the access raises #GP. */

@@ -11,7 +11,9 @@
  *     vmcb12 one by one, each once, into a hypervisor-owned cache.  L1
  *     memory is never read again for this VMRUN, so another L1 vCPU
  *     rewriting vmcb12 between "check" and "use" changes nothing
- *     (CVE-2021-29657 was such a race).
+ *     (CVE-2021-29657 was such a race).  The emulated VMRUN has the
+ *     save-area fields stored into vmcb02 by the same read
+ *     (nested_copy_vmcb12_into()), so vmcb02 runs with what was checked.
  *  3. Sanitise: bits L1 may not set are cleared silently (a feature not
  *     offered to L1 is as if absent: hardware without it ignores the
  *     bit).  Allow-lists, not deny-lists, so that bits defined by future
@@ -68,21 +70,26 @@ static void record(struct nested_check_failure *why, int id, const char *cond)
 
 /* ---- helpers ------------------------------------------------------------ */
 
-/* A legal GPA has no bit set at or above MAXPHYADDR. */
-static bool gpa_legal(uint64_t gpa, unsigned maxphyaddr)
+/* The bits at or above MAXPHYADDR: a legal GPA has none of them set. */
+static uint64_t gpa_rsvd(unsigned maxphyaddr)
 {
-	return maxphyaddr >= 64 || (gpa >> maxphyaddr) == 0;
+	return maxphyaddr >= 64 ? 0 : ~0ull << maxphyaddr;
 }
 
-/* A permission map (base bits 11:0 ignored) lies wholly below MAXPHYADDR. */
-static bool pm_legal(uint64_t base_pa, uint32_t size, unsigned maxphyaddr)
+static bool gpa_legal(uint64_t gpa, uint64_t rsvd)
+{
+	return !(gpa & rsvd);
+}
+
+/* A permission map (base bits 11:0 ignored) lies wholly below MAXPHYADDR
+ * (rsvd: gpa_rsvd()). */
+static bool pm_legal(uint64_t base_pa, uint32_t size, uint64_t rsvd)
 {
 	uint64_t base = base_pa & ~PM_BASE_IGNORED;
 
 	if (base > UINT64_MAX - (size - 1))
 		return false;
-	return gpa_legal(base, maxphyaddr) &&
-	       gpa_legal(base + size - 1, maxphyaddr);
+	return gpa_legal(base | (base + size - 1), rsvd);
 }
 
 /* EVENTINJ (APM §15.20), through svm/event.c's rules, so that vmcb12 and
@@ -146,7 +153,8 @@ static int precheck(const struct nested_vmrun_ctx *l1,
 	NCHECK(why, PRE_CPL, l1->cpl != 0);
 	NCHECK(why, PRE_HSAVE, l1->hsave_pa == 0);
 	NCHECK(why, PRE_VMCB12_ALIGN, (l1->vmcb12_gpa & 0xfff) != 0);
-	NCHECK(why, PRE_VMCB12_GPA, !gpa_legal(l1->vmcb12_gpa, caps->maxphyaddr));
+	NCHECK(why, PRE_VMCB12_GPA,
+	       !gpa_legal(l1->vmcb12_gpa, gpa_rsvd(caps->maxphyaddr)));
 	return NCHK_NONE;
 }
 
@@ -170,8 +178,10 @@ int nested_vmrun_prechecks(const struct nested_vmrun_ctx *l1,
 
 /* ---- 2. copy -------------------------------------------------------------- */
 
-void nested_copy_vmcb12(struct vmcb12_cache *cache,
-			const volatile struct vmcb *vmcb12)
+/* Each save-area field, as read, goes to the cache and to l2 too. */
+static inline __attribute__((always_inline)) void
+copy_vmcb12(struct vmcb12_cache *cache, const volatile struct vmcb *vmcb12,
+	    struct vmcb_save *l2)
 {
 	const volatile struct vmcb_control *vc = &vmcb12->control;
 	const volatile struct vmcb_save *vs = &vmcb12->save;
@@ -201,36 +211,42 @@ void nested_copy_vmcb12(struct vmcb12_cache *cache,
 	c->virt_ext = vc->virt_ext;
 	c->next_rip = vc->next_rip;
 
-	s->es = vs->es;
-	s->cs = vs->cs;
-	s->ss = vs->ss;
-	s->ds = vs->ds;
-	s->gdtr = vs->gdtr;
-	s->idtr = vs->idtr;
-	s->cpl = vs->cpl;
-	s->efer = vs->efer;
-	s->cr4 = vs->cr4;
-	s->cr3 = vs->cr3;
-	s->cr0 = vs->cr0;
-	s->dr7 = vs->dr7;
-	s->dr6 = vs->dr6;
-	s->rflags = vs->rflags;
-	s->rip = vs->rip;
-	s->rsp = vs->rsp;
-	s->rax = vs->rax;
-	s->cr2 = vs->cr2;
-	s->g_pat = vs->g_pat;
+	l2->es = s->es = vs->es;
+	l2->cs = s->cs = vs->cs;
+	l2->ss = s->ss = vs->ss;
+	l2->ds = s->ds = vs->ds;
+	l2->gdtr = s->gdtr = vs->gdtr;
+	l2->idtr = s->idtr = vs->idtr;
+	l2->cpl = s->cpl = vs->cpl;
+	l2->efer = s->efer = vs->efer;
+	l2->cr4 = s->cr4 = vs->cr4;
+	l2->cr3 = s->cr3 = vs->cr3;
+	l2->cr0 = s->cr0 = vs->cr0;
+	l2->dr7 = s->dr7 = vs->dr7;
+	l2->dr6 = s->dr6 = vs->dr6;
+	l2->rflags = s->rflags = vs->rflags;
+	l2->rip = s->rip = vs->rip;
+	l2->rsp = s->rsp = vs->rsp;
+	l2->rax = s->rax = vs->rax;
+	l2->cr2 = s->cr2 = vs->cr2;
+	l2->g_pat = s->g_pat = vs->g_pat;
 	s->pdptes_loaded = false;
 	s->pdptes_readable = false;
 }
 
-bool nested_needs_pdptes(const struct vmcb12_cache *cache)
+void nested_copy_vmcb12(struct vmcb12_cache *cache,
+			const volatile struct vmcb *vmcb12)
 {
-	const struct vmcb12_save_cache *s = &cache->save;
+	struct vmcb_save unused;
 
-	return !(cache->ctrl.misc_ctl & MISC_CTL_NP_ENABLE) &&
-	       (s->cr0 & X86_CR0_PG) && (s->cr4 & X86_CR4_PAE) &&
-	       !(s->efer & X86_EFER_LME);
+	copy_vmcb12(cache, vmcb12, &unused);
+}
+
+void nested_copy_vmcb12_into(struct vmcb12_cache *cache,
+			     const volatile struct vmcb *vmcb12,
+			     struct vmcb_save *l2)
+{
+	copy_vmcb12(cache, vmcb12, l2);
 }
 
 void nested_copy_pdptes(struct vmcb12_cache *cache,
@@ -351,7 +367,7 @@ static int check_controls(const struct vmcb12_ctrl_cache *c,
 			  const struct nested_caps *caps,
 			  struct nested_check_failure *why)
 {
-	unsigned m = caps->maxphyaddr;
+	uint64_t m = gpa_rsvd(caps->maxphyaddr);
 
 	NCHECK(why, VMRUN_INTERCEPT, !(c->intercept_misc2 & INTERCEPT2_VMRUN));
 	NCHECK(why, ASID_ZERO, c->asid == 0);
@@ -375,6 +391,7 @@ static int check_save(const struct vmcb12_save_cache *s,
 		      struct nested_check_failure *why)
 {
 	bool long_mode = (s->efer & X86_EFER_LME) && (s->cr0 & X86_CR0_PG);
+	uint64_t m = gpa_rsvd(caps->maxphyaddr);
 
 	NCHECK(why, EFER_SVME, !(s->efer & X86_EFER_SVME));
 	NCHECK(why, CR0_NW_CD, (s->cr0 & X86_CR0_NW) && !(s->cr0 & X86_CR0_CD));
@@ -384,11 +401,11 @@ static int check_save(const struct vmcb12_save_cache *s,
 	/* SVM does not check EFER.LMA against LME && PG. */
 	NCHECK(why, LM_CR4_PAE, long_mode && !(s->cr4 & X86_CR4_PAE));
 	NCHECK(why, LM_CR0_PE, long_mode && !(s->cr0 & X86_CR0_PE));
-	NCHECK(why, LM_CR3, long_mode && !gpa_legal(s->cr3, caps->maxphyaddr));
+	NCHECK(why, LM_CR3, long_mode && !gpa_legal(s->cr3, m));
 	/* Outside long mode CR3 holds 32 bits: a bit at or above MAXPHYADDR
 	 * is an MBZ bit in every format, which the CPU below would refuse
 	 * (QEMU TCG does), not nestvisor (docs/semantics.md §8.3). */
-	NCHECK(why, CR3_HIGH, !long_mode && !gpa_legal(s->cr3, caps->maxphyaddr));
+	NCHECK(why, CR3_HIGH, !long_mode && !gpa_legal(s->cr3, m));
 	NCHECK(why, LM_CS_L_D, long_mode && s->cs.attrib.l && s->cs.attrib.db);
 	NCHECK(why, CR4_RSVD, (s->cr4 & ~caps->cr4_allowed) != 0);
 	NCHECK(why, EFER_RSVD, (s->efer & ~caps->efer_allowed) != 0);

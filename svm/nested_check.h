@@ -7,7 +7,8 @@
  * Order of use (docs/semantics.md §8, entry hygiene §8.7):
  *   1. nested_vmrun_prechecks()   -> 0, or #UD / #GP to inject into L1;
  *   2. nested_copy_vmcb12()       -> the only read of vmcb12 memory, into
- *      struct vmcb12_cache;
+ *      struct vmcb12_cache (nested_copy_vmcb12_into(): and L2's state
+ *      into vmcb02's save area, from the same read);
  *   3. nested_sanitize_controls() -> silently drop what L1 may not ask for;
  *   4. nested_check_vmcb12()      -> 0, or the first failed check: VMRUN
  *      then exits to L1 with VMEXIT_INVALID.
@@ -154,6 +155,18 @@ const char *nested_check_name(int id);
  */
 void nested_copy_vmcb12(struct vmcb12_cache *cache,
 			const volatile struct vmcb *vmcb12);
+/*
+ * The same, and each save-area field of the cache, as read, also into
+ * l2, the save area L2 is to run with (vmcb02's): ES, CS, SS, DS, GDTR,
+ * IDTR, CPL, EFER, CR4, CR3, CR0, DR7, DR6, RFLAGS, RIP, RSP, RAX, CR2,
+ * G_PAT, as vmcb12 has them (the caller adds what VMRUN adds: EFER.SVME,
+ * L1's PAT without nested paging, the VMLOAD state).  One read of vmcb12
+ * for both, so that l2 holds exactly what nested_check_vmcb12() then
+ * checks; l2 must not run unless that check passes.
+ */
+void nested_copy_vmcb12_into(struct vmcb12_cache *cache,
+			     const volatile struct vmcb *vmcb12,
+			     struct vmcb_save *l2);
 
 /*
  * Does an L2 with this state need its PDPTEs at VMRUN (PAE paging, not
@@ -161,7 +174,14 @@ void nested_copy_vmcb12(struct vmcb12_cache *cache,
  * entries at CR3 bits 31:5 in L1 memory and passes them (NULL: not
  * readable) to nested_copy_pdptes() before the checks.
  */
-bool nested_needs_pdptes(const struct vmcb12_cache *cache);
+static inline bool nested_needs_pdptes(const struct vmcb12_cache *cache)
+{
+	const struct vmcb12_save_cache *s = &cache->save;
+
+	return !(cache->ctrl.misc_ctl & MISC_CTL_NP_ENABLE) &&
+	       (s->cr0 & X86_CR0_PG) && (s->cr4 & X86_CR4_PAE) &&
+	       !(s->efer & X86_EFER_LME);
+}
 void nested_copy_pdptes(struct vmcb12_cache *cache,
 			const volatile uint64_t *pdptes);
 

@@ -171,7 +171,10 @@ void nested_npt_flush_shadow(struct cpu *cpu)
 {
 	if (!cpu->nested.snpt)
 		return;
-	snpt_smp_flush(&group, cpu->idx);
+	/* This vCPU's own CPU: an empty shadow is left as it is (mm/
+	 * snpt_smp.c, "Flushes of an empty shadow"); vmcb02's TLB is
+	 * flushed either way. */
+	snpt_smp_flush_own(&group, cpu->idx);
 	cpu->nested.tlb_flush_pending = true;
 }
 
@@ -396,6 +399,13 @@ int nested_npt_setup(struct cpu *cpu)
 uint64_t nested_npt_faults(const struct cpu *cpu)
 {
 	return cpu->nested.snpt ? cpu->nested.snpt->stats.faults : 0;
+}
+
+uint64_t nested_npt_flushes(const struct cpu *cpu)
+{
+	return cpu->nested.snpt->stats.flushes +
+	       __atomic_load_n(&group.v[cpu->idx].empty_flushes,
+			       __ATOMIC_RELAXED);
 }
 
 uint64_t nested_npt_pages(const struct cpu *cpu)

@@ -171,7 +171,7 @@ static void snpt_words(const struct cpu *c, uint64_t out[NV_SNPT_WORDS])
 	out[NV_SNPT_W_SWITCHES] = st->switches;
 	out[NV_SNPT_W_L1_WRITES] = st->l1_writes;
 	out[NV_SNPT_W_INVLPGA] = st->invlpga;
-	out[NV_SNPT_W_FLUSHES] = st->flushes;
+	out[NV_SNPT_W_FLUSHES] = nested_npt_flushes(c);
 	out[NV_SNPT_W_RESETS] = st->resets;
 	out[NV_SNPT_W_EVICTIONS] = st->evictions;
 	out[NV_SNPT_W_PROTECTS] = st->protects;

@@ -178,6 +178,69 @@ static void test_vmcb02_construction(void **state)
 }
 
 /*
+ * VMRUN runs the VMCB at rAX and #VMEXIT writes into that one (APM Vol. 2
+ * §15.5, §15.6), also when L1 alternates between two VMCBs, and one
+ * VMCB run again after the other is read anew.
+ */
+static void test_vmrun_follows_rax(void **state)
+{
+	struct vmcb *a, *b;
+
+	(void)state;
+	cpu_up(0, 0, X86_EFER_NXE);
+	a = vmcb12_new();
+	b = vmcb12_new();
+	a->save.rip = 0xa000;
+	b->save.rip = 0xb000;
+	for (int i = 0; i < 4; i++) {
+		struct vmcb *run = i & 1 ? b : a, *other = i & 1 ? a : b;
+
+		run->control.exit_code = 0;
+		other->control.exit_code = 0;
+		l1_vmrun(run);
+		assert_true(cpu->nested.guest_mode);
+		assert_int_equal(cpu->nested.vmcb02->save.rip, run->save.rip);
+		l2_exit(VMEXIT_HLT, 0, 0, 0);
+		assert_false(cpu->nested.guest_mode);
+		assert_int_equal(run->control.exit_code, VMEXIT_HLT);
+		assert_int_equal(other->control.exit_code, 0);
+	}
+	/* the same VMCB again, changed meanwhile */
+	b->save.rip = 0xb100;
+	l1_vmrun(b);
+	assert_int_equal(cpu->nested.vmcb02->save.rip, 0xb100);
+}
+
+/*
+ * A software event L1 injects (INTn, type 4; INT3's #BP, type 3 vector 3)
+ * returns to vmcb12's next_rip: with NRIPS the CPU pushes vmcb02's
+ * next_rip for it (APM Vol. 2 §15.20, §15.7.1).  A hardware exception
+ * (#GP) and no event at all leave next_rip clear.
+ */
+static void soft_injection_case(uint32_t event_inj, uint64_t want_next_rip)
+{
+	struct vmcb *v;
+
+	cpu_up(0, 0, X86_EFER_NXE);
+	v = vmcb12_new();
+	v->control.event_inj.raw = event_inj;
+	v->control.next_rip = 0x4002;
+	l1_vmrun(v);
+	assert_true(cpu->nested.guest_mode);
+	assert_int_equal(cpu->nested.vmcb02->control.next_rip, want_next_rip);
+	assert_int_equal(cpu->nested.vmcb02->save.rip, 0x4000);
+}
+
+static void test_soft_injection_next_rip(void **state)
+{
+	(void)state;
+	soft_injection_case(0x80000480, 0x4002); /* INT 0x80 */
+	soft_injection_case(0x80000303, 0x4002); /* #BP of INT3 */
+	soft_injection_case(0x80000b0d, 0);      /* #GP, error code 0 */
+	soft_injection_case(0, 0);
+}
+
+/*
  * Which exits of L2 are L1's (APM Vol. 2 §15.8-§15.15, Table B-1): one
  * bit per CR/DR read and write, per exception vector and per instruction;
  * the MSR map's two bits (§15.11: MSRs outside its three ranges always
@@ -2022,6 +2085,51 @@ static void test_tlb_control_without_np(void **state)
 }
 
 /*
+ * An L1 flush empties what the shadow holds, whatever put it there, also
+ * when nothing else was installed since the last flush (mm/snpt_smp.c,
+ * "Flushes of an empty shadow"): L2's #NPF is reflected (L1's NPT does
+ * not map the page), L1 maps it and runs L2 with TLB_CONTROL 1, whose
+ * flush comes first and leaves the shadow empty; the address is then
+ * installed by the prefetch alone (docs/mmu.md §7).  L1's next
+ * TLB_CONTROL 1 must drop it (APM Vol. 2 §15.16), and 0 keeps it.
+ */
+static void test_flush_after_prefetch_only(void **state)
+{
+	const uint64_t leaf = PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D;
+	const uint64_t l2 = 0x201000;
+	struct vmcb *v;
+	uint64_t ncr3;
+
+	(void)state;
+	cpu_up(0, 0, X86_EFER_NXE);
+	v = vmcb12_new();
+	ncr3 = npt12_new();
+	npt12_map(ncr3, 0x200000, l1_page(), leaf);
+	use_npt(v, ncr3);
+	v->control.intercept_misc1 |= INTERCEPT1_HLT;
+	l1_vmrun(v);
+	l2_exit(VMEXIT_NPF, PFERR_GUEST_FINAL | PFERR_USER, l2, 0);
+	assert_false(cpu->nested.guest_mode);
+	assert_int_equal(v->control.exit_code, VMEXIT_NPF);
+	l1_store64(npt12_leaf(ncr3, l2), l1_page() | leaf);
+	v->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
+	l1_vmrun(v);
+	assert_true(cpu->nested.guest_mode);
+	assert_true(shadow_maps(l2)); /* the prefetch's */
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+	v->control.tlb_control = TLB_CONTROL_DO_NOTHING;
+	l1_vmrun(v);
+	assert_true(shadow_maps(l2));
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+	v->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
+	l1_vmrun(v);
+	assert_true(cpu->nested.guest_mode);
+	assert_false(shadow_maps(l2));
+	assert_int_not_equal(cpu->nested.vmcb02->control.tlb_control,
+			     TLB_CONTROL_DO_NOTHING);
+}
+
+/*
  * The shadow serves every ASID, a TLB one: ASID 1 caches an entry on
  * nCR3 X, L1 runs ASID 2 on nCR3 Y, then changes the entry on X (its
  * page goes unsync).  ASID 2 never cached the old entry, so entering X,
@@ -2066,6 +2174,8 @@ int main(void)
 		cmocka_unit_test(test_role_from_l1_not_vmcb12),
 		cmocka_unit_test(test_cpl_and_execution_class),
 		cmocka_unit_test(test_vmcb02_construction),
+		cmocka_unit_test(test_vmrun_follows_rax),
+		cmocka_unit_test(test_soft_injection_next_rip),
 		cmocka_unit_test(test_reflection_decisions),
 		cmocka_unit_test(test_exitintinfo_to_l1),
 		cmocka_unit_test(test_reinjection),
@@ -2081,6 +2191,7 @@ int main(void)
 		cmocka_unit_test(test_maps_watched),
 		cmocka_unit_test(test_tlb_control_reaches_shadow),
 		cmocka_unit_test(test_tlb_control_without_np),
+		cmocka_unit_test(test_flush_after_prefetch_only),
 		cmocka_unit_test(test_unsync_after_asid_switch),
 		cmocka_unit_test(test_invlpga_reaches_shadow),
 		cmocka_unit_test(test_freed_pages_wait_for_a_flush),

@@ -337,6 +337,49 @@ static void test_copy_every_field(void **state)
 	free(src);
 }
 
+/*
+ * nested_copy_vmcb12_into(): the same cache, and L2's state (the save
+ * area's ES, CS, SS, DS, GDTR, IDTR, CPL, EFER, CR4, CR3, CR0, DR7, DR6,
+ * RFLAGS, RIP, RSP, RAX, CR2, G_PAT at their APM Vol. 2 Table B-2
+ * offsets) into the save area given, nothing else of it.
+ */
+static void test_copy_into_save_area(void **state)
+{
+	(void)state;
+	struct vmcb *src = aligned_alloc(4096, sizeof(struct vmcb));
+	struct vmcb *l2 = aligned_alloc(4096, sizeof(struct vmcb));
+	struct vmcb12_cache c, c_into;
+	uint64_t *w = (uint64_t *)src;
+	static const struct { size_t off, len; } copied[] = {
+		{ 0x400, 16 }, { 0x410, 16 }, { 0x420, 16 }, { 0x430, 16 },
+		{ 0x460, 16 }, { 0x480, 16 }, { 0x4cb, 1 }, { 0x4d0, 8 },
+		{ 0x548, 8 }, { 0x550, 8 }, { 0x558, 8 }, { 0x560, 8 },
+		{ 0x568, 8 }, { 0x570, 8 }, { 0x578, 8 }, { 0x5d8, 8 },
+		{ 0x5f8, 8 }, { 0x640, 8 }, { 0x668, 8 },
+	};
+
+	assert_non_null(src);
+	assert_non_null(l2);
+	for (size_t i = 0; i < sizeof(*src) / 8; i++)
+		w[i] = (i + 1) * 0x9e3779b97f4a7c15ull;
+	memset(&c, 0, sizeof(c));
+	memset(&c_into, 0, sizeof(c_into));
+	memset(l2, 0xa5, sizeof(*l2));
+	nested_copy_vmcb12(&c, src);
+	nested_copy_vmcb12_into(&c_into, src, &l2->save);
+	assert_memory_equal(&c, &c_into, sizeof(c));
+	for (size_t off = 0x400; off < sizeof(struct vmcb); off++) {
+		bool in = false;
+
+		for (size_t i = 0; i < sizeof(copied) / sizeof(copied[0]); i++)
+			in |= off - copied[i].off < copied[i].len;
+		assert_int_equal(((const uint8_t *)l2)[off],
+				 in ? ((const uint8_t *)src)[off] : 0xa5);
+	}
+	free(src);
+	free(l2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -350,6 +393,7 @@ int main(void)
 		cmocka_unit_test(test_sanitize_bitmap_bases_nrip_pointers),
 		cmocka_unit_test(test_sanitize_leaves_the_rest),
 		cmocka_unit_test(test_copy_every_field),
+		cmocka_unit_test(test_copy_into_save_area),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,7 +9,8 @@
  * (straight through when the page is not write-protected; otherwise the
  * write exits and the thread does what nestvisor's #NPF handler does,
  * snpt_smp_l1_write, then retries), now and then INVLPGAs or flushes
- * its own shadow, watches a page (pins it and empties every shadow, as
+ * its own shadow (snpt_smp_flush_own, which skips an MMU that took no
+ * fault or prefetch since its last flush), watches a page (pins it and empties every shadow, as
  * svm/nested_maps.c does for L1's permission maps; a write to a watched
  * page, by L1 or through a shadow leaf, unpins it first),
  * and reclaims its freed tables as it would before a VMRUN.
@@ -261,19 +262,23 @@ static union cpu_role role;
 static struct snpt_smp_prot prot_table[SNPT_SMP_PROT_SLOTS];
 static pthread_barrier_t phase;
 
-/* Empty vCPU i's shadow, its store bits cleared first. */
-static void flush_one(unsigned i)
+/* Empty vCPU i's shadow, its store bits cleared first; own: from vCPU
+ * i's own thread (snpt_smp_flush_own), else from any. */
+static void flush_one(unsigned i, bool own)
 {
 	for (unsigned t = 0; t < NR_TABLES; t++)
 		for (unsigned e = 0; e < 512; e++)
 			atomic_fetch_and(&stored_since[t][e], (uint8_t)~(1u << i));
-	snpt_smp_flush(&group, i);
+	if (own)
+		snpt_smp_flush_own(&group, i);
+	else
+		snpt_smp_flush(&group, i);
 }
 
 static void flush_all(void)
 {
 	for (unsigned i = 0; i < NR_VCPUS; i++)
-		flush_one(i);
+		flush_one(i, false);
 }
 
 static uint64_t rnd(uint64_t *s)
@@ -369,7 +374,7 @@ static void *vcpu_thread(void *arg)
 		} else if (r < 93) {
 			snpt_smp_invlpga(&group, idx, rnd(&seed) % HOT);
 		} else if (r == 93 && rnd(&seed) % 8 == 0) {
-			flush_one(idx);
+			flush_one(idx, true);
 		} else {
 			snpt_smp_reclaim(&group, idx);
 		}
@@ -389,7 +394,7 @@ static void *vcpu_thread(void *arg)
 			continue;
 		}
 		if (idx == 1 && op % 256 == 255)
-			flush_one(idx);
+			flush_one(idx, true);
 		enum snpt_outcome o;
 
 		o = snpt_smp_fault(&group, idx, root, rnd(&seed) % HOT & ~7ull,
@@ -403,7 +408,7 @@ static void *vcpu_thread(void *arg)
 			unwatch(out.l1_gpa);
 	}
 	if (idx == 1) /* its protections go; vCPUs 2 and 3 keep theirs */
-		flush_one(idx);
+		flush_one(idx, true);
 	return NULL;
 }
 
