@@ -82,6 +82,8 @@ insn_len_fast(struct cpu *cpu, const struct vmcb_save *s, enum insn_op op)
 	return c ? c->len : 0;
 }
 
+/* Nonzero only for 64-bit code (EFER.LMA and CS.L), in both cases: the
+ * invariant guest_advance_rip64() relies on. */
 static inline __attribute__((always_inline)) unsigned
 insn_len_cached(struct cpu *cpu, enum insn_op op)
 {
@@ -92,6 +94,19 @@ insn_len_cached(struct cpu *cpu, enum insn_op op)
 		       v->control.next_rip ?
 			       (unsigned)(v->control.next_rip - v->save.rip) : 0;
 	return insn_len_fast(cpu, &v->save, op);
+}
+
+/* RIP past the instruction whose length insn_len_cached() gave, then
+ * instruction_completed(): guest_advance_rip() where the code is known to
+ * be 64-bit (insn_len_cached() answers nothing else), where RIP is 64
+ * bits wide and wraps at no smaller size (APM Vol. 1, "Instruction
+ * Pointer"), so the mode need not be found again.  svm/intercepts.h
+ * includes this file after instruction_completed(). */
+static inline __attribute__((always_inline)) void
+guest_advance_rip64(struct cpu *cpu, unsigned len)
+{
+	cpu->cur->save.rip += len;
+	instruction_completed(cpu);
 }
 
 #endif
