@@ -30,16 +30,18 @@
 
 /* The answer into L1's registers, then RIP past CPUID (its length from
  * insn_begin(), checked before anything was computed; is64: from
- * insn_len_cached(), which answers only for 64-bit code). */
+ * insn_len_hit(), which answers only for 64-bit code). */
 static inline __attribute__((always_inline)) void
 cpuid_done(struct cpu *cpu, struct cpuid_regs64 r, int len, bool is64)
 {
-	cpu->cur->save.rax = r.rax;
+	struct vmcb_save *s = &cpu->cur->save;
+
+	s->rax = r.rax;
 	cpu->gregs.rbx = r.rbx;
 	cpu->gregs.rcx = r.rcx;
 	cpu->gregs.rdx = r.rdx;
 	if (is64)
-		guest_advance_rip64(cpu, (unsigned)len);
+		guest_advance_rip64(cpu, s, (unsigned)len);
 	else
 		guest_advance_rip(cpu, (unsigned)len);
 }
@@ -151,9 +153,9 @@ static __attribute__((noinline)) void cpuid_slow(struct cpu *cpu)
 
 void handle_cpuid(struct cpu *cpu)
 {
-	unsigned len = insn_len_cached(cpu, INSN_CPUID);
+	unsigned len;
 
-	if (__builtin_expect(!len, 0)) {
+	if (__builtin_expect(!insn_len_hit(cpu, INSN_CPUID, &len), 0)) {
 		cpuid_slow(cpu);
 		return;
 	}

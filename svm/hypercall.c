@@ -85,7 +85,7 @@ static __attribute__((noinline)) void hc_other(struct cpu *cpu, int len)
 }
 
 /* The hypercall of VMMCALL, len bytes long (is64: the length came from
- * insn_len_cached(), which answers only for 64-bit code). */
+ * insn_len_hit(), which answers only for 64-bit code). */
 static inline __attribute__((always_inline)) void hypercall(struct cpu *cpu,
 							    int len, bool is64)
 {
@@ -128,7 +128,7 @@ static inline __attribute__((always_inline)) void hypercall(struct cpu *cpu,
 	}
 	s->rax = (uint64_t)status;
 	if (is64)
-		guest_advance_rip64(cpu, (unsigned)len);
+		guest_advance_rip64(cpu, s, (unsigned)len);
 	else
 		guest_advance_rip(cpu, (unsigned)len);
 }
@@ -145,9 +145,9 @@ static __attribute__((noinline)) void vmmcall_slow(struct cpu *cpu)
 
 void handle_vmmcall(struct cpu *cpu)
 {
-	unsigned len = insn_len_cached(cpu, INSN_VMMCALL);
+	unsigned len;
 
-	if (__builtin_expect(!len, 0)) {
+	if (__builtin_expect(!insn_len_hit(cpu, INSN_VMMCALL, &len), 0)) {
 		vmmcall_slow(cpu);
 		return;
 	}

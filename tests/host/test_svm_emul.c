@@ -904,6 +904,83 @@ static void test_decode_cache_hit_completes(void **state)
 	assert_int_equal(s->rflags & X86_RFLAGS_RF, 0);
 }
 
+/*
+ * An empty entry never answers, even where its key (~0, a canonical RIP)
+ * and the control registers it kept from before match: CPUID at RIP
+ * 0xffffffffffffffff (0F there, A2 at linear 0), right after the cache
+ * was emptied with CR3 and CR4 unchanged, must be read and decoded: 2
+ * bytes, and RIP, 64 bits wide, wraps to 1.  The emptied entry last held
+ * 66 0F A2, 3 bytes.
+ */
+static void test_decode_cache_empty_entry(void **state)
+{
+	uint64_t cr3, lo, hi;
+	struct vmcb_save *s;
+
+	(void)state;
+	cr3 = cached_cpuid_at(CODE_LA);
+	s = &cpu->vmcb01->save;
+	hi = l1_page();
+	lo = l1_page();
+	((uint8_t *)hi)[PAGE - 1] = 0x0f;
+	((uint8_t *)lo)[0] = 0xa2;
+	npt12_map(cr3, ~0ull & ~(PAGE - 1), hi, PTE_P | PTE_RW | PTE_A);
+	npt12_map(cr3, 0, lo, PTE_P | PTE_RW | PTE_A);
+	decode_cache_clear(cpu, 0);
+	s->rip = ~0ull;
+	l1_exit(VMEXIT_CPUID, 0);
+	handle_cpuid(cpu);
+	assert_int_equal(cpu->vmcb01->control.event_inj.raw, 0);
+	assert_int_equal(s->rip, 1);
+}
+
+/*
+ * With NRIPS (CPUID 8000_000A EDX[3]) the CPU gives next_rip, the address
+ * of the next instruction (APM Vol. 2 §15.7.1): the length is
+ * next_rip - RIP, whatever the bytes at RIP, and nothing is read.  Here
+ * the bytes (66 0F A2, 3) disagree with the CPU's next_rip on purpose, so
+ * that the answer shows where it came from; next_rip 0 (a CPU that gave
+ * none) falls back to the bytes.  Outside 64-bit mode the new RIP wraps
+ * at the code size (EIP here).
+ */
+static void test_nrips_next_rip(void **state)
+{
+	struct vmcb_save *s;
+	struct vmcb_control *c;
+
+	(void)state;
+	cached_cpuid_at(HIGH_LA);
+	cpu->caps.edx |= 1u << SVM_FEAT_NRIPS;
+	s = &cpu->vmcb01->save;
+	c = &cpu->vmcb01->control;
+	for (unsigned round = 0; round < 2; round++) {
+		s->rip = HIGH_LA;
+		l1_exit(VMEXIT_CPUID, 0);
+		c->next_rip = HIGH_LA + 7;
+		handle_cpuid(cpu);
+		assert_int_equal(c->event_inj.raw, 0);
+		assert_int_equal(s->rip, HIGH_LA + 7);
+	}
+	s->rip = HIGH_LA;
+	l1_exit(VMEXIT_CPUID, 0);
+	handle_cpuid(cpu); /* next_rip 0 */
+	assert_int_equal(s->rip, HIGH_LA + 3);
+
+	/* 32-bit code, paging off: EIP 0xfffffffe + 2 wraps to 0. */
+	s->efer = X86_EFER_SVME;
+	s->cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_NE;
+	s->cr4 = 0;
+	s->cs.base = 0;
+	s->cs.limit = 0xffffffff;
+	s->cs.attrib.raw = 0xc9b;
+	s->rip = 0xfffffffe;
+	l1_exit(VMEXIT_CPUID, 0);
+	c->next_rip = 0x100000000ull;
+	handle_cpuid(cpu);
+	assert_int_equal(c->event_inj.raw, 0);
+	assert_int_equal(s->rip, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -916,6 +993,8 @@ int main(void)
 		cmocka_unit_test(test_decode_cache_code_mode),
 		cmocka_unit_test(test_decode_cache_two_entries),
 		cmocka_unit_test(test_decode_cache_hit_completes),
+		cmocka_unit_test(test_decode_cache_empty_entry),
+		cmocka_unit_test(test_nrips_next_rip),
 		cmocka_unit_test(test_wrmsr_at_rip),
 		cmocka_unit_test(test_cpuid_not_at_rip),
 		cmocka_unit_test(test_single_step_after_mov_cr4),
