@@ -53,7 +53,7 @@ entry_valid(const struct decode_entry *c, const struct vmcb_save *s, bool all)
 	ACC(*c->pte_ptr[2] ^ c->pte[2]);
 	ACC(*c->pte_ptr[3] ^ c->pte[3]);
 #undef ACC
-	d |= (*c->code_window ^ c->code_word) & c->code_mask;
+	d |= *c->code_window ^ c->code_word; /* all 8 bytes: nrip.c */
 	return !d;
 }
 

@@ -245,6 +245,10 @@ static void cache_fill(struct cpu *cpu, uint64_t la, union cpu_role role,
 		c->code_word |= (uint64_t)bytes[i] << (8 * (i + win));
 		c->code_mask |= 0xffull << (8 * (i + win));
 	}
+	/* The whole window is compared, unmasked (one instruction less per
+	 * hit): the instruction's bytes as decoded, the others as they are
+	 * now.  A later change of those others only costs a miss. */
+	c->code_word |= *c->code_window & ~c->code_mask;
 	c->cr0 = s->cr0;
 	c->cr4 = s->cr4;
 	c->efer = s->efer;

@@ -769,8 +769,8 @@ static void test_decode_cache_code_bytes(void **state)
 	code = (uint8_t *)(*table_entry(cr3, CODE_LA, 1) & PTE64_ADDR_4K);
 	memcpy(code, cpuid_plain, sizeof(cpuid_plain));
 	assert_int_equal(cpuid_exit_at(CODE_LA), 2);
-	/* A byte past the instruction is not part of it: the entry made
-	 * for 0F A2 still holds. */
+	/* A byte past the instruction is not part of it: the length stays
+	 * 2. */
 	code[2] = 0xcc;
 	assert_int_equal(cpuid_exit_at(CODE_LA), 2);
 	code[1] = 0x31; /* 0F 31: RDTSC */
