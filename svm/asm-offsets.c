@@ -32,7 +32,6 @@ void asm_offsets(void)
 	OFF(GREGS_R15, struct guest_regs, r15);
 	OFF(CPU_GREGS, struct cpu, gregs);
 	OFF(CPU_CUR_VMCB_PA, struct cpu, cur_pa);
-	OFF(CPU_CUR_HOST_IF, struct cpu, cur_host_if);
 	OFF(CPU_EXIT_FN, struct cpu, exit_fn);
 	OFF(CPU_HOST_VMCB_PA, struct cpu, host_vmcb_pa);
 	OFF(CPU_HOST_RSP, struct cpu, host_rsp);

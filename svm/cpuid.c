@@ -25,20 +25,25 @@
 #include "core/nv_version.h"
 #include "core/x86.h"
 #include "svm/cpuid_policy.h"
-#include "svm/decode_cache.h"
 #include "svm/smp.h"
 #include "svm/nested_feat.h"
 
 /* The answer into L1's registers, then RIP past CPUID (its length from
- * insn_begin(), checked before anything was computed). */
+ * insn_begin(), checked before anything was computed; is64: from
+ * insn_len_hit(), which answers only for 64-bit code). */
 static inline __attribute__((always_inline)) void
-cpuid_done(struct cpu *cpu, struct cpuid_regs64 r, int len)
+cpuid_done(struct cpu *cpu, struct cpuid_regs64 r, int len, bool is64)
 {
-	cpu->cur->save.rax = r.rax;
+	struct vmcb_save *s = &cpu->cur->save;
+
+	s->rax = r.rax;
 	cpu->gregs.rbx = r.rbx;
 	cpu->gregs.rcx = r.rcx;
 	cpu->gregs.rdx = r.rdx;
-	guest_advance_rip(cpu, (unsigned)len);
+	if (is64)
+		guest_advance_rip64(cpu, s, (unsigned)len);
+	else
+		guest_advance_rip(cpu, (unsigned)len);
 }
 
 /* The vendor leaves and the extended ones: everything but the basic
@@ -99,15 +104,15 @@ static __attribute__((noinline)) void handle_other_leaf(struct cpu *cpu,
 							uint32_t leaf,
 							uint32_t sub, int len)
 {
-	cpuid_done(cpu, other_leaf(cpu, leaf, sub), len);
+	cpuid_done(cpu, other_leaf(cpu, leaf, sub), len, false);
 }
 
 /* The basic leaves (below the vendor range), the common case, come from
  * the CPU with 1 and 7 rewritten; the policy table has no rule for them
  * (its test, tests/host/test_cpuid_policy.c, holds it to that), so it is
  * not looked at here. */
-static inline __attribute__((always_inline)) void cpuid_answer(struct cpu *cpu,
-							       int len)
+static inline __attribute__((always_inline)) void
+cpuid_answer(struct cpu *cpu, int len, bool is64)
 {
 	struct vmcb_save *s = &cpu->cur->save;
 	uint32_t leaf = (uint32_t)s->rax, sub = (uint32_t)cpu->gregs.rcx;
@@ -133,7 +138,7 @@ static inline __attribute__((always_inline)) void cpuid_answer(struct cpu *cpu,
 			r.rcx |= CPUID_7_ECX_OSPKE;
 		r.rbx |= nested_feat_cpuid7_ebx(&cpu->nested.feat);
 	}
-	cpuid_done(cpu, r, len);
+	cpuid_done(cpu, r, len, is64);
 }
 
 /* CPUID whose length insn_begin() must find (a miss of the decode cache,
@@ -143,16 +148,16 @@ static __attribute__((noinline)) void cpuid_slow(struct cpu *cpu)
 	int len = insn_begin_slow(cpu, INSN_CPUID);
 
 	if (len >= 0)
-		cpuid_answer(cpu, len);
+		cpuid_answer(cpu, len, false);
 }
 
 void handle_cpuid(struct cpu *cpu)
 {
-	unsigned len = insn_len_cached(cpu, INSN_CPUID);
+	unsigned len;
 
-	if (__builtin_expect(!len, 0)) {
+	if (__builtin_expect(!insn_len_hit(cpu, INSN_CPUID, &len), 0)) {
 		cpuid_slow(cpu);
 		return;
 	}
-	cpuid_answer(cpu, (int)len);
+	cpuid_answer(cpu, (int)len, true);
 }

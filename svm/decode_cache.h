@@ -3,9 +3,9 @@
  * The decode cache's lookup (svm/nrip.c fills and empties it; its comment
  * has the rules): inline, so that the exit handlers of the common
  * instructions (CPUID, VMMCALL) learn the intercepted instruction's
- * length without a call.  insn_len_cached() is insn_begin()'s common case
+ * length without a call.  insn_len_hit() is insn_begin()'s common case
  * (svm/intercepts.h): next_rip where the CPU has NRIPS, or a cache entry
- * of 64-bit code that still holds; 0 sends the caller to
+ * of 64-bit code that still holds; false sends the caller to
  * insn_begin_slow(), which decides every case the same way.
  */
 #ifndef NV_SVM_DECODE_CACHE_H
@@ -54,7 +54,7 @@ entry_valid(const struct decode_entry *c, const struct vmcb_save *s, bool all)
 	ACC(*c->pte_ptr[3] ^ c->pte[3]);
 	ACC(*c->pte_ptr[4] ^ c->pte[4]);
 #undef ACC
-	d |= (*c->code_window ^ c->code_word) & c->code_mask;
+	d |= *c->code_window ^ c->code_word; /* all 8 bytes: nrip.c */
 	return !d;
 }
 
@@ -71,28 +71,75 @@ cache_lookup(struct cpu *cpu, const struct vmcb_save *s, enum insn_op op,
 	return entry_valid(c, s, all) ? c : 0;
 }
 
+/* The entry of op for 64-bit code at RIP that still holds, or NULL. */
+static inline __attribute__((always_inline)) const struct decode_entry *
+cache_hit64(struct cpu *cpu, const struct vmcb_save *s, enum insn_op op)
+{
+	if (__builtin_expect(!(s->efer & X86_EFER_LMA), 0) ||
+	    __builtin_expect(!s->cs.attrib.l, 0))
+		return 0;
+	return cache_lookup(cpu, s, op, s->rip, false);
+}
+
 /* The cached length of op in 64-bit code whose entry holds, or 0. */
 static inline __attribute__((always_inline)) unsigned
 insn_len_fast(struct cpu *cpu, const struct vmcb_save *s, enum insn_op op)
 {
-	const struct decode_entry *c;
+	const struct decode_entry *c = cache_hit64(cpu, s, op);
 
-	if (__builtin_expect(!(s->efer & X86_EFER_LMA) || !s->cs.attrib.l, 0))
-		return 0;
-	c = cache_lookup(cpu, s, op, s->rip, false);
-	return c ? c->len : 0;
+	return c ? (unsigned)c->len : 0;
 }
 
+/*
+ * insn_begin()'s common case: true with *len the length of op at RIP,
+ * from next_rip where the CPU has NRIPS, else from a decode cache entry
+ * that still holds; false sends the caller to insn_begin_slow().  True
+ * only for 64-bit code (EFER.LMA and CS.L), whichever the source: the
+ * invariant guest_advance_rip64() relies on.  An entry that holds has a
+ * length of at least 1 (an empty one never holds: svm/nrip.c
+ * entry_empty()), so a hit needs no test of it.
+ */
+static inline __attribute__((always_inline)) bool
+insn_len_hit(struct cpu *cpu, enum insn_op op, unsigned *len)
+{
+	const struct vmcb *v = cpu->cur;
+	const struct decode_entry *c;
+
+	if (__builtin_expect(!(v->save.efer & X86_EFER_LMA), 0) ||
+	    __builtin_expect(!v->save.cs.attrib.l, 0))
+		return false;
+	if (svm_has(&cpu->caps, SVM_FEAT_NRIPS)) {
+		*len = (unsigned)(v->control.next_rip - v->save.rip);
+		return v->control.next_rip != 0;
+	}
+	c = cache_lookup(cpu, &v->save, op, v->save.rip, false);
+	if (!c)
+		return false;
+	*len = (unsigned)c->len;
+	return true;
+}
+
+/* insn_len_hit() as one number: the length, or 0 for false. */
 static inline __attribute__((always_inline)) unsigned
 insn_len_cached(struct cpu *cpu, enum insn_op op)
 {
-	const struct vmcb *v = cpu->cur;
+	unsigned len;
 
-	if (svm_has(&cpu->caps, SVM_FEAT_NRIPS))
-		return (v->save.efer & X86_EFER_LMA) && v->save.cs.attrib.l &&
-		       v->control.next_rip ?
-			       (unsigned)(v->control.next_rip - v->save.rip) : 0;
-	return insn_len_fast(cpu, &v->save, op);
+	return insn_len_hit(cpu, op, &len) ? len : 0;
+}
+
+/* RIP past the instruction whose length insn_len_hit() gave, then
+ * instruction_completed(): guest_advance_rip() where the code is known to
+ * be 64-bit (insn_len_hit() answers nothing else), where RIP is 64 bits
+ * wide and wraps at no smaller size (APM Vol. 1, "Instruction Pointer"),
+ * so the mode need not be found again.  s is cpu->cur's save area.
+ * svm/intercepts.h includes this file after instruction_completed(). */
+static inline __attribute__((always_inline)) void
+guest_advance_rip64(struct cpu *cpu, struct vmcb_save *s, unsigned len)
+{
+	s->rip += len;
+	if (__builtin_expect(s->rflags & (X86_RFLAGS_RF | X86_RFLAGS_TF), 0))
+		instruction_completed_slow(cpu);
 }
 
 #endif

@@ -187,16 +187,12 @@ unexpected_exit(struct cpu *cpu, uint64_t code)
 	panic("unhandled L1 exit code 0x%lx", code);
 }
 
-/* The handler of L1's exit just recorded, reached by a tail call (an
- * INIT (#SX) is taken whichever guest ran: L1's table has it, and
+/* The handler of L1's exit code, reached by a tail call (an INIT (#SX)
+ * is taken whichever guest ran: L1's table has it, and
  * svm/nested_exit.c looks at it first). */
-static inline __attribute__((always_inline)) void dispatch_l1(struct cpu *cpu,
-							      uint64_t code)
+static inline __attribute__((always_inline)) void l1_handler(struct cpu *cpu,
+							     uint64_t code)
 {
-	/* An INTR exit took L1's GIF out of V_GIF (l1_intr()): it may go
-	 * back now (svm/nested_gif.c). */
-	if (__builtin_expect(cpu->nested.l1_vgif_resume, 0))
-		nested_gif_resume(cpu, code);
 	/* The most frequent exit first, ahead of the table. */
 	if (code == VMEXIT_CPUID) {
 		handle_cpuid(cpu);
@@ -212,6 +208,27 @@ static inline __attribute__((always_inline)) void dispatch_l1(struct cpu *cpu,
 		return;
 	}
 	unexpected_exit(cpu, code);
+}
+
+/* An INTR exit took L1's GIF out of V_GIF (l1_intr()): it may go back
+ * now (svm/nested_gif.c), before the handler runs.  Out of line, so that
+ * svm_handle_exit() needs no stack frame. */
+static __attribute__((noinline)) void l1_gif_resume(struct cpu *cpu,
+						    uint64_t code)
+{
+	nested_gif_resume(cpu, code);
+	l1_handler(cpu, code);
+}
+
+/* The handler of L1's exit just recorded. */
+static inline __attribute__((always_inline)) void dispatch_l1(struct cpu *cpu,
+							      uint64_t code)
+{
+	if (__builtin_expect(cpu->nested.l1_vgif_resume, 0)) {
+		l1_gif_resume(cpu, code);
+		return;
+	}
+	l1_handler(cpu, code);
 }
 
 /* The exit just taken: the CPU in host mode, the exit in the ring and

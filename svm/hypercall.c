@@ -10,7 +10,6 @@
 #include "core/log.h"
 #include "core/nv_version.h"
 #include "drivers/debug_exit.h"
-#include "svm/decode_cache.h"
 #include "svm/intercepts.h"
 #include "svm/nested.h"
 #include "svm/nvctl.h"
@@ -85,9 +84,10 @@ static __attribute__((noinline)) void hc_other(struct cpu *cpu, int len)
 	guest_advance_rip(cpu, (unsigned)len);
 }
 
-/* The hypercall of VMMCALL, len bytes long. */
+/* The hypercall of VMMCALL, len bytes long (is64: the length came from
+ * insn_len_hit(), which answers only for 64-bit code). */
 static inline __attribute__((always_inline)) void hypercall(struct cpu *cpu,
-							    int len)
+							    int len, bool is64)
 {
 	struct vmcb_save *s = &cpu->cur->save;
 	struct guest_regs *g = &cpu->gregs;
@@ -127,7 +127,10 @@ static inline __attribute__((always_inline)) void hypercall(struct cpu *cpu,
 		return;
 	}
 	s->rax = (uint64_t)status;
-	guest_advance_rip(cpu, (unsigned)len);
+	if (is64)
+		guest_advance_rip64(cpu, s, (unsigned)len);
+	else
+		guest_advance_rip(cpu, (unsigned)len);
 }
 
 /* VMMCALL whose length insn_begin() must find (a miss of the decode
@@ -137,16 +140,16 @@ static __attribute__((noinline)) void vmmcall_slow(struct cpu *cpu)
 	int len = insn_begin_slow(cpu, INSN_VMMCALL);
 
 	if (len >= 0)
-		hypercall(cpu, len);
+		hypercall(cpu, len, false);
 }
 
 void handle_vmmcall(struct cpu *cpu)
 {
-	unsigned len = insn_len_cached(cpu, INSN_VMMCALL);
+	unsigned len;
 
-	if (__builtin_expect(!len, 0)) {
+	if (__builtin_expect(!insn_len_hit(cpu, INSN_VMMCALL, &len), 0)) {
 		vmmcall_slow(cpu);
 		return;
 	}
-	hypercall(cpu, (int)len);
+	hypercall(cpu, (int)len, true);
 }

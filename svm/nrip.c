@@ -157,6 +157,10 @@ static inline uint64_t entry_key(enum insn_mode mode, uint64_t la)
 	return la | KEY_NOT64 | (mode == INSN_MODE_16 ? KEY_16 : 0);
 }
 
+/* An empty entry never holds, whatever RIP and the control registers:
+ * its code check compares always_zero's bit 0 with 1.  (Its key, ~0, is
+ * a canonical RIP.)  So a lookup that finds an entry that holds finds a
+ * filled one, of length 1 or more (svm/decode_cache.h insn_len_hit()). */
 static void entry_empty(struct decode_entry *c)
 {
 	c->la = ~0ull;
@@ -165,7 +169,8 @@ static void entry_empty(struct decode_entry *c)
 		c->pte[i] = 0;
 	}
 	c->code_window = &always_zero;
-	c->code_word = c->code_mask = 0;
+	c->code_word = c->code_mask = 1;
+	c->len = 0;
 }
 
 static void clear_level(struct cpu *cpu, unsigned level)
@@ -235,10 +240,15 @@ static void cache_fill(struct cpu *cpu, uint64_t la, union cpu_role role,
 		return;
 	}
 	c->code_window = (const volatile uint64_t *)code;
+	c->code_word = c->code_mask = 0;
 	for (unsigned i = 0; i < in->len; i++) {
 		c->code_word |= (uint64_t)bytes[i] << (8 * (i + win));
 		c->code_mask |= 0xffull << (8 * (i + win));
 	}
+	/* The whole window is compared, unmasked (one instruction less per
+	 * hit): the instruction's bytes as decoded, the others as they are
+	 * now.  A later change of those others only costs a miss. */
+	c->code_word |= *c->code_window & ~c->code_mask;
 	c->cr0 = s->cr0;
 	c->cr4 = s->cr4;
 	c->efer = s->efer;

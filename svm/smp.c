@@ -109,6 +109,8 @@
  * shootdown before its tables are freed, also runs after the lock is
  * dropped (hooks.released, svm/nested_npt.c).
  */
+#include <stddef.h>
+
 #include "svm/smp.h"
 #include "core/hvmem.h"
 #include "core/log.h"
@@ -341,6 +343,19 @@ in_guest_value(const struct cpu *cpu)
 							   : IN_GUEST_L1NPT;
 }
 
+/* Last before vmcb02's VMRUN: the host's RFLAGS.IF that stands for L1's
+ * (cur_host_if, svm/vmrun.S).  GIF is clear until VMRUN sets it, so no
+ * interrupt is taken in host mode meanwhile (APM Vol. 2 §15.17).  vmcb01
+ * always runs with IF clear: cur_host_if is set only in guest mode
+ * (svm/nested_gif.c), and looked at only then. */
+static inline __attribute__((always_inline)) struct cpu *
+entry_host_if(struct cpu *cpu)
+{
+	if (cpu->nested.guest_mode && cpu->cur_host_if)
+		__asm__ volatile("sti" ::: "memory");
+	return cpu;
+}
+
 static __attribute__((noinline)) struct cpu *entry_slow(struct cpu *cpu)
 {
 	do {
@@ -351,22 +366,50 @@ static __attribute__((noinline)) struct cpu *entry_slow(struct cpu *cpu)
 		 * again here. */
 	} while (__atomic_load_n(&cpu->entry_req, __ATOMIC_SEQ_CST) |
 		 *cpu->shadow_deferred);
-	return cpu;
+	return entry_host_if(cpu);
 }
 
-struct cpu *svm_prepare_entry(struct cpu *cpu)
+/* The requests, and what is looked at before every VMRUN while it lasts:
+ * a held NMI or SMI request (gif_deliver_held()), shadow pages to free.
+ * The two flags of this CPU's own are adjacent bytes, read as one. */
+static inline __attribute__((always_inline)) bool entry_work(struct cpu *cpu)
+{
+	uint16_t held;
+
+	_Static_assert(offsetof(struct cpu, smi_held) ==
+			       offsetof(struct cpu, nmi_pending) + 1 &&
+		       sizeof(cpu->nmi_pending) == 1 &&
+		       sizeof(cpu->smi_held) == 1,
+		       "nmi_pending and smi_held: two adjacent bytes");
+	__builtin_memcpy(&held,
+			 (const char *)cpu + offsetof(struct cpu, nmi_pending),
+			 sizeof(held));
+	return __atomic_load_n(&cpu->entry_req, __ATOMIC_SEQ_CST) | held |
+	       *cpu->shadow_deferred;
+}
+
+/* svm_prepare_entry() for vmcb02: out of line, so that L1's entry stays
+ * short. */
+static __attribute__((noinline)) struct cpu *entry_l2(struct cpu *cpu)
 {
 	__atomic_store_n(&cpu->in_guest, in_guest_value(cpu), __ATOMIC_SEQ_CST);
-	/* The requests, and what is looked at before every VMRUN while it
-	 * lasts: a held NMI or SMI request (gif_deliver_held()), shadow
-	 * pages to free. */
-	if (__builtin_expect(__atomic_load_n(&cpu->entry_req, __ATOMIC_SEQ_CST) |
-			     cpu->nmi_pending | cpu->smi_held |
-			     *cpu->shadow_deferred, 0))
+	if (__builtin_expect(entry_work(cpu), 0))
 		return entry_slow(cpu);
 	/* Of entry_requests(), only L2's emulated vNMI can have work then;
 	 * it takes no lock, so doing it with in_guest set already cannot
 	 * hold up a shootdown's initiator. */
-	nested_feat_entry(cpu, cpu->nested.guest_mode, &cpu->nested.feat);
+	nested_feat_entry(cpu, true, &cpu->nested.feat);
+	return entry_host_if(cpu);
+}
+
+struct cpu *svm_prepare_entry(struct cpu *cpu)
+{
+	if (__builtin_expect(cpu->nested.guest_mode, 0))
+		return entry_l2(cpu);
+	__atomic_store_n(&cpu->in_guest, IN_GUEST_L1NPT, __ATOMIC_SEQ_CST);
+	if (__builtin_expect(entry_work(cpu), 0))
+		return entry_slow(cpu);
+	/* L1 with nothing to do: nested_feat_entry() acts only for L2, and
+	 * IF stays clear. */
 	return cpu;
 }

@@ -6,7 +6,8 @@
  *  0. svm_prepare_entry(cpu) (svm/smp.c): act on what other CPUs asked
  *     (INIT, SIPI, TLB flush) and deliver a held NMI, with GIF clear, so
  *     that nothing sent meanwhile is lost: it is either seen here or
- *     makes the VMRUN below exit at once (a kick NMI).
+ *     makes the VMRUN below exit at once (a kick NMI); last, for
+ *     vmcb02, set the host's IF (below).
  *  1. Load the guest's GPRs (all but RAX and RSP, which VMRUN takes from
  *     the VMCB).
  *  2. VMLOAD the current VMCB -- vmcb01 for L1, vmcb02 for L2 -- (FS, GS,
@@ -16,10 +17,11 @@
  *     The host's RFLAGS.IF at VMRUN decides, for a guest running with
  *     V_INTR_MASKING, whether physical interrupts exit (APM Vol. 2
  *     §15.21.1).  nestvisor keeps IF clear, except for vmcb02 where it
- *     stands for L1's IF at its VMRUN (cur_host_if).  GIF stays clear in
- *     host mode, so host mode never takes an interrupt either way; IF set
- *     by such a VMRUN is cleared first thing after its exit, by
- *     svm/exit.c (exits of vmcb01 come back with IF clear).
+ *     stands for L1's IF at its VMRUN (cur_host_if, set by
+ *     svm_prepare_entry()).  GIF stays clear in host mode, so host mode
+ *     never takes an interrupt either way; IF set for such a VMRUN is
+ *     cleared first thing after its exit, by svm/exit.c (exits of vmcb01
+ *     come back with IF clear).
  *  3. Store the guest's GPRs and clear them from the registers, VMLOAD the
  *     host's hidden state (TR for the IST stacks), call
  *     svm_handle_exit(cpu), and go round again.
@@ -34,11 +36,8 @@ svm_run_loop:
 	pushq	%rdi
 	pushq	%rdi		/* (%rsp) = cpu; keeps 16-byte alignment */
 	clgi
-1:	call	svm_prepare_entry	/* returns cpu */
-	cmpb	$0, CPU_CUR_HOST_IF(%rax)
-	je	2f
-	sti
-2:	movq	GREGS_RBX(%rax), %rbx
+1:	call	svm_prepare_entry	/* returns cpu; sets IF for vmcb02 */
+	movq	GREGS_RBX(%rax), %rbx
 	movq	GREGS_RCX(%rax), %rcx
 	movq	GREGS_RDX(%rax), %rdx
 	movq	GREGS_RSI(%rax), %rsi

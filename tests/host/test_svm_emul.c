@@ -651,11 +651,350 @@ static void test_decode_cache_cs_d(void **state)
 	assert_int_equal(guest_insn_len(cpu, INSN_MOV_STORE), 6);
 }
 
+/*
+ * The decode cache gives an instruction's length without reading or
+ * decoding it again only while the walk and the bytes it saw still hold
+ * (svm/nrip.c): L1 writes its page tables and its code without an exit,
+ * and a stale length moves RIP into the middle of an instruction.  Each
+ * case below lets CPUID exit twice at the same RIP (a miss that fills an
+ * entry, then a hit), then changes one thing the CPU's own fetch depends
+ * on, so that the bytes at RIP become another instruction, and expects
+ * the new one's length (APM Vol. 3: prefixes before 0F A2 are part of
+ * CPUID, 66h and REX.W among them) or #UD where the bytes there are no
+ * CPUID at all.
+ */
+static const uint8_t cpuid66[] = { 0x66, 0x0f, 0xa2 };     /* 3 bytes */
+static const uint8_t cpuid_plain[] = { 0x0f, 0xa2, 0x90 }; /* 2 bytes */
+#define TABLE_FLAGS (PTE_P | PTE_RW | PTE_US | PTE_A)
+
+/* L1's CPUID exit at RIP la: RIP's advance, or -1 for #UD (RIP kept). */
+static int64_t cpuid_exit_at(uint64_t la)
+{
+	struct vmcb_save *s = &cpu->vmcb01->save;
+
+	s->rip = la;
+	s->rax = 0;
+	cpu->gregs.rcx = 0;
+	l1_exit(VMEXIT_CPUID, 0);
+	handle_cpuid(cpu);
+	if (cpu->vmcb01->control.event_inj.raw) {
+		assert_ud_injected(cpu->vmcb01);
+		assert_int_equal(s->rip, la);
+		cpu->vmcb01->control.event_inj.raw = 0;
+		return -1;
+	}
+	return (int64_t)(s->rip - la);
+}
+
+/* A page of L1 holding code. */
+static uint64_t code_page(const uint8_t *code, unsigned len)
+{
+	uint64_t page = l1_page();
+
+	memcpy((void *)page, code, len);
+	return page;
+}
+
+/* The entry of the 4-level table at cr3 that translates la at level
+ * (4: PML4E ... 1: PTE). */
+static uint64_t *table_entry(uint64_t cr3, uint64_t la, unsigned level)
+{
+	uint64_t table = cr3;
+
+	for (unsigned lvl = 4;; lvl--) {
+		uint64_t *e = (uint64_t *)table + ((la >> (12 + 9 * (lvl - 1))) & 511);
+
+		if (lvl == level)
+			return e;
+		table = *e & PTE64_ADDR_4K;
+	}
+}
+
+/* Replaces la's entry at level with one that leads, through new tables,
+ * to page. */
+static void remap_at(uint64_t cr3, uint64_t la, unsigned level, uint64_t page)
+{
+	uint64_t e = page | PTE_P | PTE_RW | PTE_A;
+
+	for (unsigned lvl = 1; lvl < level; lvl++) {
+		uint64_t table = l1_page();
+
+		((uint64_t *)table)[(la >> (12 + 9 * (lvl - 1))) & 511] = e;
+		e = table | TABLE_FLAGS;
+	}
+	*table_entry(cr3, la, level) = e;
+}
+
+/* 64-bit L1 with CPUID (66 0F A2) at la through a 4-level table; the
+ * first exit decodes, the second hits.  Returns CR3. */
+static uint64_t cached_cpuid_at(uint64_t la)
+{
+	uint64_t cr3, page;
+
+	cpu_up_decoding();
+	cr3 = npt12_new();
+	page = l1_page();
+	memcpy((void *)(page + (la & 0xfff)), cpuid66, sizeof(cpuid66));
+	npt12_map(cr3, la, page, PTE_P | PTE_RW | PTE_A);
+	cpu->vmcb01->save.cr3 = cr3;
+	assert_int_equal(cpuid_exit_at(la), 3);
+	assert_int_equal(cpuid_exit_at(la), 3);
+	return cr3;
+}
+
+/* L1 points one of the four entries of the walk elsewhere (PML4E, PDPTE,
+ * PDE, PTE in turn) and does not exit: the same RIP is now another
+ * CPUID. */
+static void test_decode_cache_paging_entries(void **state)
+{
+	(void)state;
+	for (unsigned level = 1; level <= 4; level++) {
+		uint64_t cr3 = cached_cpuid_at(CODE_LA);
+
+		remap_at(cr3, CODE_LA, level,
+			 code_page(cpuid_plain, sizeof(cpuid_plain)));
+		assert_int_equal(cpuid_exit_at(CODE_LA), 2);
+		assert_int_equal(cpuid_exit_at(CODE_LA), 2);
+	}
+}
+
+/* L1 rewrites the instruction in place (66 0F A2 becomes 0F A2 90). */
+static void test_decode_cache_code_bytes(void **state)
+{
+	uint64_t cr3;
+	uint8_t *code;
+
+	(void)state;
+	cr3 = cached_cpuid_at(CODE_LA);
+	code = (uint8_t *)(*table_entry(cr3, CODE_LA, 1) & PTE64_ADDR_4K);
+	memcpy(code, cpuid_plain, sizeof(cpuid_plain));
+	assert_int_equal(cpuid_exit_at(CODE_LA), 2);
+	/* A byte past the instruction is not part of it: the length stays
+	 * 2. */
+	code[2] = 0xcc;
+	assert_int_equal(cpuid_exit_at(CODE_LA), 2);
+	code[1] = 0x31; /* 0F 31: RDTSC */
+	assert_int_equal(cpuid_exit_at(CODE_LA), -1);
+}
+
+/* MOV CR3 (no exit): another table maps another CPUID at the same RIP. */
+static void test_decode_cache_cr3(void **state)
+{
+	uint64_t cr3;
+
+	(void)state;
+	cached_cpuid_at(CODE_LA);
+	cr3 = npt12_new();
+	npt12_map(cr3, CODE_LA, code_page(cpuid_plain, sizeof(cpuid_plain)),
+		  PTE_P | PTE_RW | PTE_A);
+	cpu->vmcb01->save.cr3 = cr3;
+	assert_int_equal(cpuid_exit_at(CODE_LA), 2);
+}
+
+/*
+ * CR4.LA57 set with the same CR3: the table at CR3 is now a PML5 and the
+ * walk has five levels (APM Vol. 2 §5.3.2), which lead elsewhere.  The
+ * table is built so that entry 0 of the page the 4-level walk uses as its
+ * PT is, to the 5-level walk, a PDE: its PT maps CODE_LA to another CPUID.
+ */
+static void test_decode_cache_cr4(void **state)
+{
+	uint64_t cr3, *pt, pt5;
+
+	(void)state;
+	cr3 = cached_cpuid_at(CODE_LA);
+	pt = (uint64_t *)(*table_entry(cr3, CODE_LA, 2) & PTE64_ADDR_4K);
+	pt5 = l1_page();
+	((uint64_t *)pt5)[(CODE_LA >> 12) & 511] =
+		code_page(cpuid_plain, sizeof(cpuid_plain)) | PTE_P | PTE_RW |
+		PTE_A;
+	pt[0] = pt5 | TABLE_FLAGS;
+	assert_int_equal(cpuid_exit_at(CODE_LA), 3); /* CR4 unchanged */
+	cpu->vmcb01->save.cr4 |= X86_CR4_LA57;
+	assert_int_equal(cpuid_exit_at(CODE_LA), 2);
+}
+
+/*
+ * The bytes 48 0F A2 are CPUID with REX.W in 64-bit code, but DEC eAX
+ * then 0F A2 in 32-bit or 16-bit code (APM Vol. 3: 40h-4Fh are REX only
+ * in 64-bit mode): an entry made in 64-bit mode must not give its length
+ * to code that is not, whether CS.L (compatibility mode) or EFER.LMA
+ * (legacy mode with CS.L still set, paging off here: CS.base makes the
+ * linear address the page's) is what changed.
+ */
+static void test_decode_cache_code_mode(void **state)
+{
+	static const uint8_t rex_cpuid[] = { 0x48, 0x0f, 0xa2 };
+	struct vmcb_save *s;
+	uint64_t cr3, page;
+
+	(void)state;
+	for (int legacy = 0; legacy <= 1; legacy++) {
+		cpu_up_decoding();
+		s = &cpu->vmcb01->save;
+		cr3 = npt12_new();
+		page = code_page(rex_cpuid, sizeof(rex_cpuid));
+		npt12_map(cr3, CODE_LA, page, PTE_P | PTE_RW | PTE_A);
+		s->cr3 = cr3;
+		assert_int_equal(cpuid_exit_at(CODE_LA), 3);
+		assert_int_equal(cpuid_exit_at(CODE_LA), 3);
+		if (legacy) {
+			s->efer &= ~(X86_EFER_LMA | X86_EFER_LME);
+			s->cr0 &= ~X86_CR0_PG;
+			s->cs.base = page - CODE_LA;
+			s->cs.limit = 0xffffffff;
+			/* CS.L stays set: outside long mode it means
+			 * nothing, and D = 0 makes this 16-bit code. */
+		} else {
+			s->cs.attrib.raw = 0xc9b; /* L=0 D=1 */
+		}
+		assert_int_equal(cpuid_exit_at(CODE_LA), -1);
+	}
+}
+
+/* The two entries of a kind: CPUIDs at two addresses both stay cached
+ * and each keeps its own length; a third address takes the place of one
+ * of them, and every length stays right. */
+static void test_decode_cache_two_entries(void **state)
+{
+	static const uint64_t la[3] = { CODE_LA, CODE_LA + PAGE,
+					CODE_LA + 2 * PAGE };
+	uint64_t cr3;
+
+	(void)state;
+	cr3 = cached_cpuid_at(la[0]);
+	npt12_map(cr3, la[1], code_page(cpuid_plain, sizeof(cpuid_plain)),
+		  PTE_P | PTE_RW | PTE_A);
+	npt12_map(cr3, la[2], code_page(cpuid66, sizeof(cpuid66)),
+		  PTE_P | PTE_RW | PTE_A);
+	for (unsigned round = 0; round < 3; round++) {
+		assert_int_equal(cpuid_exit_at(la[0]), 3);
+		assert_int_equal(cpuid_exit_at(la[1]), 2);
+	}
+	for (unsigned round = 0; round < 3; round++)
+		for (unsigned i = 0; i < 3; i++)
+			assert_int_equal(cpuid_exit_at(la[i]), i == 1 ? 2 : 3);
+}
+
+/*
+ * A hit moves RIP as a decode would: by the length, on all 64 bits of
+ * RIP in 64-bit mode (no wrap at 4 GiB: APM Vol. 1, "Instruction
+ * Pointer"), then the single-step trap when RFLAGS.TF was set: #DB
+ * (EVENTINJ vector 1, type 3, valid) with DR6.BS (APM Vol. 2 §13.1.4),
+ * and RF cleared.
+ */
+#define HIGH_LA 0x00007ffffffff000ull
+
+static void test_decode_cache_hit_completes(void **state)
+{
+	struct vmcb_save *s;
+
+	(void)state;
+	cached_cpuid_at(HIGH_LA + 0xffd);
+	s = &cpu->vmcb01->save;
+	assert_int_equal(s->rip, HIGH_LA + 0x1000);
+	s->rflags |= X86_RFLAGS_TF | X86_RFLAGS_RF;
+	s->dr6 = 0xffff0ff0;
+	s->rip = HIGH_LA + 0xffd;
+	l1_exit(VMEXIT_CPUID, 0);
+	handle_cpuid(cpu);
+	assert_int_equal(s->rip, HIGH_LA + 0x1000);
+	assert_int_equal(cpu->vmcb01->control.event_inj.raw, 0x80000301);
+	assert_int_equal(s->dr6 & X86_DR6_BS, X86_DR6_BS);
+	assert_int_equal(s->rflags & X86_RFLAGS_RF, 0);
+}
+
+/*
+ * An empty entry never answers, even where its key (~0, a canonical RIP)
+ * and the control registers it kept from before match: CPUID at RIP
+ * 0xffffffffffffffff (0F there, A2 at linear 0), right after the cache
+ * was emptied with CR3 and CR4 unchanged, must be read and decoded: 2
+ * bytes, and RIP, 64 bits wide, wraps to 1.  The emptied entry last held
+ * 66 0F A2, 3 bytes.
+ */
+static void test_decode_cache_empty_entry(void **state)
+{
+	uint64_t cr3, lo, hi;
+	struct vmcb_save *s;
+
+	(void)state;
+	cr3 = cached_cpuid_at(CODE_LA);
+	s = &cpu->vmcb01->save;
+	hi = l1_page();
+	lo = l1_page();
+	((uint8_t *)hi)[PAGE - 1] = 0x0f;
+	((uint8_t *)lo)[0] = 0xa2;
+	npt12_map(cr3, ~0ull & ~(PAGE - 1), hi, PTE_P | PTE_RW | PTE_A);
+	npt12_map(cr3, 0, lo, PTE_P | PTE_RW | PTE_A);
+	decode_cache_clear(cpu, 0);
+	s->rip = ~0ull;
+	l1_exit(VMEXIT_CPUID, 0);
+	handle_cpuid(cpu);
+	assert_int_equal(cpu->vmcb01->control.event_inj.raw, 0);
+	assert_int_equal(s->rip, 1);
+}
+
+/*
+ * With NRIPS (CPUID 8000_000A EDX[3]) the CPU gives next_rip, the address
+ * of the next instruction (APM Vol. 2 §15.7.1): the length is
+ * next_rip - RIP, whatever the bytes at RIP, and nothing is read.  Here
+ * the bytes (66 0F A2, 3) disagree with the CPU's next_rip on purpose, so
+ * that the answer shows where it came from; next_rip 0 (a CPU that gave
+ * none) falls back to the bytes.  Outside 64-bit mode the new RIP wraps
+ * at the code size (EIP here).
+ */
+static void test_nrips_next_rip(void **state)
+{
+	struct vmcb_save *s;
+	struct vmcb_control *c;
+
+	(void)state;
+	cached_cpuid_at(HIGH_LA);
+	cpu->caps.edx |= 1u << SVM_FEAT_NRIPS;
+	s = &cpu->vmcb01->save;
+	c = &cpu->vmcb01->control;
+	for (unsigned round = 0; round < 2; round++) {
+		s->rip = HIGH_LA;
+		l1_exit(VMEXIT_CPUID, 0);
+		c->next_rip = HIGH_LA + 7;
+		handle_cpuid(cpu);
+		assert_int_equal(c->event_inj.raw, 0);
+		assert_int_equal(s->rip, HIGH_LA + 7);
+	}
+	s->rip = HIGH_LA;
+	l1_exit(VMEXIT_CPUID, 0);
+	handle_cpuid(cpu); /* next_rip 0 */
+	assert_int_equal(s->rip, HIGH_LA + 3);
+
+	/* 32-bit code, paging off: EIP 0xfffffffe + 2 wraps to 0. */
+	s->efer = X86_EFER_SVME;
+	s->cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_NE;
+	s->cr4 = 0;
+	s->cs.base = 0;
+	s->cs.limit = 0xffffffff;
+	s->cs.attrib.raw = 0xc9b;
+	s->rip = 0xfffffffe;
+	l1_exit(VMEXIT_CPUID, 0);
+	c->next_rip = 0x100000000ull;
+	handle_cpuid(cpu);
+	assert_int_equal(c->event_inj.raw, 0);
+	assert_int_equal(s->rip, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_wrmsr_not_at_rip),
 		cmocka_unit_test(test_decode_cache_cs_d),
+		cmocka_unit_test(test_decode_cache_paging_entries),
+		cmocka_unit_test(test_decode_cache_code_bytes),
+		cmocka_unit_test(test_decode_cache_cr3),
+		cmocka_unit_test(test_decode_cache_cr4),
+		cmocka_unit_test(test_decode_cache_code_mode),
+		cmocka_unit_test(test_decode_cache_two_entries),
+		cmocka_unit_test(test_decode_cache_hit_completes),
+		cmocka_unit_test(test_decode_cache_empty_entry),
+		cmocka_unit_test(test_nrips_next_rip),
 		cmocka_unit_test(test_wrmsr_at_rip),
 		cmocka_unit_test(test_cpuid_not_at_rip),
 		cmocka_unit_test(test_single_step_after_mov_cr4),
