@@ -115,7 +115,7 @@ static const volatile uint8_t *translate(struct cpu *cpu, struct decode_entry *c
 			return 0;
 	}
 	c->code_window = &zero;
-	c->code_word = c->code_mask = 0;
+	c->code_word = 0;
 	c->cr0 = s->cr0;
 	c->cr4 = s->cr4;
 	c->efer = s->efer;
@@ -128,8 +128,8 @@ static const volatile uint8_t *translate(struct cpu *cpu, struct decode_entry *c
 /* Are the four bytes at la (within one page) POP rAX; VMLOAD rAX?  The
  * answer is kept for two addresses (KVM has two VMSAVEs in a loop that
  * returns to user space) with the 8 bytes of the page that start at la
- * (or end with the page), so that it holds while the translation and the
- * bytes do. */
+ * (or end with the page), so that it holds while the translation and
+ * those bytes do. */
 static bool followed_by_pop_vmload(struct cpu *cpu, uint64_t la)
 {
 	struct fuse_cache *f = &cpu->fuse;
@@ -137,7 +137,7 @@ static bool followed_by_pop_vmload(struct cpu *cpu, uint64_t la)
 	unsigned in_page = (unsigned)(la & 0xfff), start, w;
 	const volatile uint8_t *win;
 	struct decode_entry *c;
-	uint64_t word = 0, mask = 0;
+	uint64_t word;
 	bool match = true;
 
 	for (w = 0; w < 2; w++) {
@@ -155,17 +155,13 @@ static bool followed_by_pop_vmload(struct cpu *cpu, uint64_t la)
 		return false;
 	start = in_page <= 4096 - 8 ? in_page : 4096 - 8;
 	win = f->code_page[w] + start;
-	for (unsigned i = 0; i < sizeof(pop_vmload); i++) {
-		unsigned at = in_page - start + i;
-		uint8_t byte = win[at];
-
-		word |= (uint64_t)byte << (8 * at);
-		mask |= 0xffull << (8 * at);
-		match &= byte == pop_vmload[i];
-	}
+	/* One load: the answer and what the entry compares (all 8 bytes,
+	 * as the decode cache's entries do) are the same bytes. */
+	word = *(const volatile uint64_t *)win;
+	for (unsigned i = 0; i < sizeof(pop_vmload); i++)
+		match &= (uint8_t)(word >> (8 * (in_page - start + i))) == pop_vmload[i];
 	c->code_window = (const volatile uint64_t *)win;
 	c->code_word = word;
-	c->code_mask = mask;
 	f->match[w] = match;
 	f->at[w] = la + 1; /* never 0, which is empty: la is not ~0 */
 	return match;
