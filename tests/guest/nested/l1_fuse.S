@@ -12,11 +12,7 @@
  */
 	.text
 
-	.macro L1SYM name
-	.globl \name
-	.hidden \name
-\name:
-	.endm
+#include "l1_sym.h"
 
 	.macro FUSE_BODY tf, pfx
 	pushq	%rbx

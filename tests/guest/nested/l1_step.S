@@ -9,11 +9,7 @@
  */
 	.text
 
-	.macro L1SYM name
-	.globl \name
-	.hidden \name
-\name:
-	.endm
+#include "l1_sym.h"
 
 	.macro TF_ON
 	pushfq
