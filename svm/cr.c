@@ -38,6 +38,7 @@
  */
 #include "core/err.h"
 #include "core/log.h"
+#include "svm/hw.h"
 #include "svm/intercepts.h"
 #include "svm/nested.h"
 
@@ -160,6 +161,28 @@ void handle_cr0_write(struct cpu *cpu)
 	guest_advance_rip(cpu, (unsigned)len);
 }
 
+/*
+ * nestvisor's own CR4 in host mode follows L1's PGE, PSE, SMEP and SMAP.
+ * They change nothing for nestvisor: its page table has supervisor pages
+ * only and no global ones, and L1 can set them only where the CPU has
+ * them (cr4_write_faults()).  But a world switch that changes them makes
+ * QEMU TCG flush its whole TLB again on top of the CR3 load's flush, and
+ * an outer KVM reset its MMU context (docs/benchmarks.md, "Issue 9's
+ * goals"): with L1's values in host mode, VMRUN and #VMEXIT of L1 leave
+ * them as they are.  (LA57 cannot follow: it needs a 5-level host page
+ * table, changed only with paging off.)
+ */
+#define HOST_CR4_FOLLOWS (X86_CR4_PGE | X86_CR4_PSE | X86_CR4_SMEP | X86_CR4_SMAP)
+
+static void host_cr4_follow(uint64_t l1_cr4)
+{
+	uint64_t h = hw_read_cr4(), want = (h & ~HOST_CR4_FOLLOWS) |
+					   (l1_cr4 & HOST_CR4_FOLLOWS);
+
+	if (want != h)
+		hw_write_cr4(want);
+}
+
 void handle_cr4_write(struct cpu *cpu)
 {
 	struct vmcb *v = cpu->cur;
@@ -194,5 +217,7 @@ void handle_cr4_write(struct cpu *cpu)
 	if ((val ^ s->cr4) & CR4_FLUSH_BITS)
 		tlb_flush_guest(cpu);
 	s->cr4 = val;
+	if (!cpu->nested.guest_mode)
+		host_cr4_follow(val);
 	guest_advance_rip(cpu, (unsigned)len);
 }

@@ -19,6 +19,19 @@ void hw_wbinvd(void)
 	__asm__ volatile("wbinvd" ::: "memory");
 }
 
+uint64_t hw_read_cr4(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mov %%cr4, %0" : "=r"(v));
+	return v;
+}
+
+void hw_write_cr4(uint64_t val)
+{
+	__asm__ volatile("mov %0, %%cr4" ::"r"(val) : "memory");
+}
+
 /* core/idt.S counts the NMIs this CPU takes in host mode. */
 bool hw_collect_nmi(volatile uint64_t *count)
 {

@@ -24,6 +24,10 @@ void hw_wbinvd(void);
  * count (core/host_env.h).  True if one came. */
 bool hw_collect_nmi(volatile uint64_t *count);
 
+/* This CPU's own CR4 in host mode (svm/cr.c). */
+uint64_t hw_read_cr4(void);
+void hw_write_cr4(uint64_t val);
+
 /* One byte from or to an I/O port (svm/smi_cmd.c). */
 uint8_t hw_inb(uint16_t port);
 void hw_outb(uint16_t port, uint8_t val);

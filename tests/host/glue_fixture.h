@@ -65,11 +65,22 @@ static struct {
 	uint32_t outs[8];
 	bool event_before_smi;
 	unsigned wbinvd;
+	uint64_t cr4;             /* the host's CR4 */
 } hw;
 
 void hw_wbinvd(void)
 {
 	hw.wbinvd++;
+}
+
+uint64_t hw_read_cr4(void)
+{
+	return hw.cr4;
+}
+
+void hw_write_cr4(uint64_t val)
+{
+	hw.cr4 = val;
 }
 
 void hw_invlpga(uint64_t va, uint32_t asid)

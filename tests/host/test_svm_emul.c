@@ -171,6 +171,57 @@ static void test_single_step_after_mov_cr4(void **state)
 	assert_int_equal(v->save.dr6 & X86_DR6_BS, X86_DR6_BS);
 }
 
+/*
+ * nestvisor's own CR4 in host mode follows L1's PGE, PSE, SMEP and SMAP
+ * (svm/cr.c; docs/benchmarks.md "Issue 9's goals": a world switch that
+ * changes them costs QEMU TCG a whole TLB flush) and nothing else: the
+ * host's other bits (PAE, OSFXSR here) stay, LA57 and the rest never
+ * follow, and L2's CR4 writes leave it alone.
+ */
+static void test_host_cr4_follows_l1(void **state)
+{
+	static const uint8_t mov_cr4[] = { 0x0f, 0x22, 0xe1 }; /* MOV CR4, RCX */
+	static const uint8_t vmrun[] = { 0x0f, 0x01, 0xd8 };
+	const uint64_t host = X86_CR4_PAE | X86_CR4_OSFXSR;
+	const uint64_t follow = X86_CR4_PGE | X86_CR4_PSE | X86_CR4_SMEP | X86_CR4_SMAP;
+	struct vmcb_save *s;
+	struct vmcb *v;
+	uint64_t page, cr4;
+
+	(void)state;
+	cpu_up_decoding();
+	l1_code(mov_cr4, sizeof(mov_cr4));
+	s = &cpu->vmcb01->save;
+	hw.cr4 = host;
+	cpu->gregs.rcx = s->cr4 | follow;
+	l1_exit(VMEXIT_CR4_WRITE, 0);
+	handle_cr4_write(cpu);
+	assert_int_equal(cpu->vmcb01->control.event_inj.raw, 0);
+	assert_int_equal(s->cr4 & follow, follow);
+	assert_int_equal(hw.cr4, host | follow);
+	/* L1 clears SMAP and PGE: the host's go too */
+	s->rip = CODE_LA;
+	cpu->gregs.rcx = s->cr4 & ~(X86_CR4_SMAP | X86_CR4_PGE);
+	l1_exit(VMEXIT_CR4_WRITE, 0);
+	handle_cr4_write(cpu);
+	assert_int_equal(hw.cr4, host | X86_CR4_PSE | X86_CR4_SMEP);
+	/* L2's MOV CR4 (not intercepted by L1): the host's stays */
+	cpu_up_decoding();
+	hw.cr4 = host;
+	l1_code(vmrun, sizeof(vmrun));
+	v = vmcb12_new();
+	page = l1_page();
+	memcpy((void *)page, mov_cr4, sizeof(mov_cr4));
+	npt12_map(v->save.cr3, v->save.rip, page, PTE_P | PTE_RW | PTE_A);
+	cr4 = v->save.cr4;
+	l1_vmrun(v);
+	assert_true(cpu->nested.guest_mode);
+	cpu->gregs.rcx = cr4 ^ X86_CR4_PGE;
+	l2_exit(VMEXIT_CR4_WRITE, 0, 0, 0);
+	assert_int_equal(cpu->nested.vmcb02->save.cr4, cr4 ^ X86_CR4_PGE);
+	assert_int_equal(hw.cr4, host);
+}
+
 /* ---- linear addresses outside 64-bit mode ------------------------------- */
 
 /*
@@ -998,6 +1049,7 @@ int main(void)
 		cmocka_unit_test(test_wrmsr_at_rip),
 		cmocka_unit_test(test_cpuid_not_at_rip),
 		cmocka_unit_test(test_single_step_after_mov_cr4),
+		cmocka_unit_test(test_host_cr4_follows_l1),
 		cmocka_unit_test(test_cs_base_wraps_at_4g),
 		cmocka_unit_test(test_eip_wraps_at_4g),
 		cmocka_unit_test(test_invlpga_address_size),
