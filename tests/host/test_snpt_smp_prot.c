@@ -17,15 +17,15 @@
  * hook makes P read-only, then stands for A being held up right there
  * (a host that deschedules the vCPU thread): it lets thread B, another
  * CPU whose L1 write to P has just exited, ask whether P is protected,
- * and waits for B's answer for at most 200 ms.  B's answer must be true,
- * whether it came at once or only after A went on.  Then the release
- * the other way round: vCPU 1 uses P too, vCPU 0 stops, and thread A
- * stops vCPU 1's use, the last; its write_protect hook is held up just
- * before it makes P writable again, and B asks again: false is right
- * only once P is writable (the handler then finds the NPT allowing the
- * write and retries it), never while P is still read-only.  Exit status
- * 0 and "ok" lines, or "not ok" lines; a hang is a failure reported
- * after 5 s.
+ * and, once B is asking, waits for B's answer for at most 200 ms.  B's
+ * answer must be true, whether it came at once or only after A went
+ * on.  Then the release the other way round: vCPU 1 uses P too, vCPU 0
+ * stops, and thread A stops vCPU 1's use, the last; its write_protect
+ * hook is held up just before it makes P writable again, and B asks
+ * again: false is right only once P is writable (the handler then finds
+ * the NPT allowing the write and retries it), never while P is still
+ * read-only.  Exit status 0 and "ok" lines, or "not ok" lines; a hang
+ * is a failure reported after 5 s.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -45,7 +45,7 @@ static struct snpt mmu[2];
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-static bool p_ro_seen, b_answered;
+static bool p_ro_seen, b_asking, b_answered;
 static bool b_answer, b_saw_ro;
 static atomic_bool p_ro;          /* the fake NPT's rights for P */
 static atomic_bool hold_next;     /* hold up the next write_protect of P */
@@ -98,7 +98,8 @@ static int write_protect(void *ctx, uint64_t page, bool wp)
 		atomic_store(&hold_next, false);
 		set(&p_ro_seen);
 		pthread_mutex_lock(&mu);
-		wait_for(&b_answered, 200);
+		if (wait_for(&b_asking, 5000))
+			wait_for(&b_answered, 200);
 		pthread_mutex_unlock(&mu);
 	}
 	if (!wp)
@@ -157,6 +158,7 @@ static void *thread_b(void *arg)
 	if (!ok)
 		return NULL;
 	/* B's L1 write to P exited: the #NPF handler's question. */
+	set(&b_asking);
 	b_answer = snpt_smp_is_protected(&group, P);
 	b_saw_ro = atomic_load(&p_ro);
 	set(&b_answered);
@@ -192,7 +194,7 @@ int main(void)
 	result(atomic_load(&p_ro) && snpt_smp_is_protected(&group, P),
 	       "vCPU 0 stops using P: still protected for vCPU 1");
 
-	p_ro_seen = b_answered = false;
+	p_ro_seen = b_asking = b_answered = false;
 	atomic_store(&hold_next, true);
 	pthread_create(&b, NULL, thread_b, NULL);
 	pthread_create(&a, NULL, thread_a_release, NULL);
