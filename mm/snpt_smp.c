@@ -234,22 +234,33 @@ static int smp_protect(void *ctx, uint64_t page, bool wp)
 
 	spin_lock(&g->prot_lock);
 	e = prot_find(g, page);
+	/* nr_used covers every page read-only for a use for as long as it
+	 * is (snpt_smp_is_protected()): one more before a page that had no
+	 * use can be made read-only, one less only once it is writable
+	 * again (or stays read-only for its pins alone). */
 	if (wp) {
+		bool first = e == SNPT_SMP_NONE || !g->prot[e].count;
+
+		if (first)
+			__atomic_store_n(&g->nr_used, g->nr_used + 1,
+					 __ATOMIC_SEQ_CST);
 		if (e == SNPT_SMP_NONE)
 			e = prot_add(g, page);
 		if (e != SNPT_SMP_NONE) {
-			if (!g->prot[e].count++)
-				__atomic_store_n(&g->nr_used, g->nr_used + 1,
-						 __ATOMIC_SEQ_CST);
+			g->prot[e].count++;
 			seq = g->prot[e].seq;
 		} else {
+			__atomic_store_n(&g->nr_used, g->nr_used - 1,
+					 __ATOMIC_SEQ_CST);
 			rc = -NV_ENOMEM;
 		}
 	} else if (e != SNPT_SMP_NONE && g->prot[e].count) {
-		if (!--g->prot[e].count)
+		bool last = !--g->prot[e].count;
+
+		gone = prot_put(g, e);
+		if (last)
 			__atomic_store_n(&g->nr_used, g->nr_used - 1,
 					 __ATOMIC_SEQ_CST);
-		gone = prot_put(g, e);
 	}
 	spin_unlock(&g->prot_lock);
 	if (gone)
@@ -265,8 +276,11 @@ bool snpt_smp_is_protected(struct snpt_smp *g, uint64_t l1_gpa)
 	bool p;
 
 	/* The common case, no page used by any MMU (only pins, or none),
-	 * without the lock: the count changes under it, so reading it is
-	 * looking up the table at that moment. */
+	 * without the lock: the count changes under it, and covers a page
+	 * from before it turns read-only for a use until after it is
+	 * writable again (smp_protect()), so a zero means no page is
+	 * read-only for a use at that moment (a write it made exit is
+	 * never answered "not protected"; test_snpt_smp_prot.c). */
 	if (!__atomic_load_n(&g->nr_used, __ATOMIC_SEQ_CST))
 		return false;
 	spin_lock(&g->prot_lock);

@@ -45,6 +45,7 @@
 #include "core/hvmem.h"
 #include "core/x86.h"
 #include "mm/pferr.h"
+#include "mm/pte.h"
 #include "mm/role.h"
 #include "mm/walk.h"
 #include "svm/hw.h"
@@ -108,9 +109,14 @@ static const volatile uint8_t *translate(struct cpu *cpu, struct decode_entry *c
 		c->pte_ptr[i] = &zero;
 		c->pte[i] = 0;
 	}
+	/* Each entry as the walk left it: with the accessed bit it sets at
+	 * every level of a 4- or 5-level walk (mm/walk.c; r.pte has the
+	 * values it read).  An entry whose A bit L1 clears again then
+	 * misses, and the next walk sets it, as the CPU's walk after L1's
+	 * INVLPG (which does not exit) would. */
 	for (unsigned i = 0; i < r.nr_levels; i++) {
 		c->pte_ptr[i] = (const volatile uint64_t *)ordinary(r.pte_addr[i], 8);
-		c->pte[i] = r.pte[i];
+		c->pte[i] = r.pte[i] | PTE_A;
 		if (!c->pte_ptr[i])
 			return 0;
 	}

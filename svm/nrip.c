@@ -21,8 +21,8 @@
  * EFER too) are the same, every paging entry still holds the value the
  * walk saw, and the bytes are unchanged: then the walk and the decode
  * would give the same result, so they are skipped.  Cached: instructions
- * of at most 8 bytes within one page, found by a walk of at most 4 levels
- * of 8-byte entries, in L1's physical space.  The lookup is inline in
+ * of at most 8 bytes within one page, found by a walk of at most 5 levels
+ * (CR4.LA57) of 8-byte entries, in L1's physical space.  The lookup is inline in
  * every handler (svm/decode_cache.h); filling and emptying are here.
  */
 #include "svm/intercepts.h"

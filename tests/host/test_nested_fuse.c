@@ -295,6 +295,88 @@ static void test_decode_cache_la57(void **state)
 	assert_int_equal(guest_insn_len(cpu, INSN_CPUID), 3);
 }
 
+/* The four bytes end exactly with the page (RIP at 0xffc): one page, so
+ * fused; the kept answer compares the window that ends with the page, so
+ * L1 changing the VMLOAD's first byte there is seen. */
+static void test_code_at_page_end(void **state)
+{
+	(void)state;
+	setup();
+	memcpy((uint8_t *)code_pa + 0xffc, pop_vmload, sizeof(pop_vmload));
+	cpu->vmcb01->save.rip = CODE_LA + 0xffc;
+	assert_true(nested_fuse_after_vmsave(cpu));
+	assert_int_equal(cpu->vmcb01->save.rip, CODE_LA + 0x1000);
+	assert_int_equal(cpu->vmcb01->save.rax, load_pa);
+	((uint8_t *)code_pa)[0xffd] = 0x90;
+	cpu->vmcb01->save.rip = CODE_LA + 0xffc;
+	cpu->vmcb01->save.rsp = STACK_LA + 0xf00;
+	cpu->vmcb01->save.rax = 0x5555;
+	assert_false(nested_fuse_after_vmsave(cpu));
+	assert_int_equal(cpu->vmcb01->save.rax, 0x5555);
+	assert_int_equal(cpu->nr_fused, 1);
+}
+
+/* The POP's read and the fetch of both instructions set the accessed
+ * bits of the entries they use, and the read sets no dirty bit (APM
+ * Vol. 2 §5.4.2, Accessed and Dirty bits): as the CPU's own walks. */
+static void test_accessed_bits(void **state)
+{
+	uint64_t *code_leaf, *stack_leaf;
+
+	(void)state;
+	setup();
+	code_leaf = pt_map(CODE_LA, code_pa, PTE_P);
+	stack_leaf = pt_map(STACK_LA, stack_pa, PTE_P | PTE_RW);
+	assert_true(nested_fuse_after_vmsave(cpu));
+	expect_fused(STACK_LA + 0xf00, load_pa);
+	assert_true(*code_leaf & PTE_A);
+	assert_true(*stack_leaf & PTE_A);
+	assert_false(*stack_leaf & PTE_D);
+	/* L1 clears them and invalidates the two pages (INVLPG, which
+	 * does not exit): the CPU's next fetch and read walk again and set
+	 * them again, and so must the next fused POP. */
+	*code_leaf &= ~PTE_A;
+	*stack_leaf &= ~PTE_A;
+	cpu->vmcb01->save.rip = R1;
+	cpu->vmcb01->save.rsp = STACK_LA + 0xf00;
+	assert_true(nested_fuse_after_vmsave(cpu));
+	assert_true(*code_leaf & PTE_A);
+	assert_true(*stack_leaf & PTE_A);
+	assert_false(*stack_leaf & PTE_D);
+}
+
+/* L2's VMSAVE, which L1 does not intercept, is emulated for L2 (its host
+ * is L1): never fused, even with POP; VMLOAD after it in the same page
+ * tables (L2 without nested paging, L1's CR3).  The CPU would exit to L1
+ * for neither instruction; nestvisor emulates the VMSAVE and L2 executes
+ * the POP itself. */
+static void test_l2_vmsave_not_fused(void **state)
+{
+	struct vmcb *v12;
+	struct vmcb_save *s02;
+
+	(void)state;
+	setup();
+	v12 = vmcb12_new();
+	v12->save.cr3 = cr3;
+	v12->save.rip = R1 - 3;
+	v12->save.rsp = STACK_LA + 0xf00;
+	v12->save.rax = load_pa;
+	memcpy((uint8_t *)code_pa + (R1 & 0xfff) - 3, "\x0f\x01\xdb", 3);
+	cpu->vmcb01->save.rip = 0x2000;
+	l1_vmrun(v12);
+	assert_true(cpu->nested.guest_mode);
+	s02 = &cpu->nested.vmcb02->save;
+	cpu->nested.vmcb02->control.next_rip = R1;
+	l2_exit(VMEXIT_VMSAVE, 0, 0, 0);
+	assert_true(cpu->nested.guest_mode);
+	assert_int_equal(s02->rip, R1);
+	assert_int_equal(s02->rsp, STACK_LA + 0xf00);
+	assert_int_equal(s02->rax, load_pa);
+	assert_false(cpu->nested.vmcb02->control.event_inj.valid);
+	assert_int_equal(cpu->nr_fused, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -307,6 +389,9 @@ int main(void)
 		cmocka_unit_test(test_cache_follows_l1),
 		cmocka_unit_test(test_la57),
 		cmocka_unit_test(test_decode_cache_la57),
+		cmocka_unit_test(test_code_at_page_end),
+		cmocka_unit_test(test_accessed_bits),
+		cmocka_unit_test(test_l2_vmsave_not_fused),
 	};
 
 	return cmocka_run_group_tests(tests, machine_up, machine_down);
