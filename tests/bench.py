@@ -146,7 +146,7 @@ def l2_boot(build, cpu, way, nestvisor, timeout=900, stats=False):
                      (initrd, r"\EFI\linux\initrd-qemu.img")]
     else:
         args.kernel, args.initrd = kernel, initrd
-        args.append = f"console=ttyS0 panic=-1 nv_l2_boot={way}"
+        args.append = f"console=ttyS0 panic=-1 no_timer_check nv_l2_boot={way}"
     with tempfile.TemporaryDirectory() as work:
         esp = os.path.join(work, "esp") if runner.wants_esp(args) else None
         if esp:
