@@ -193,12 +193,25 @@ static void test_host_cr4_follows_l1(void **state)
 	l1_code(mov_cr4, sizeof(mov_cr4));
 	s = &cpu->vmcb01->save;
 	hw.cr4 = host;
-	cpu->gregs.rcx = s->cr4 | follow;
+	/* MCE and OSXMMEXCPT: L1's, not the host's (APM Vol. 2 §3.1.3 gives
+	 * them no effect on translation) */
+	cpu->gregs.rcx = s->cr4 | follow | X86_CR4_MCE | X86_CR4_OSXMMEXCPT;
 	l1_exit(VMEXIT_CR4_WRITE, 0);
 	handle_cr4_write(cpu);
 	assert_int_equal(cpu->vmcb01->control.event_inj.raw, 0);
 	assert_int_equal(s->cr4 & follow, follow);
 	assert_int_equal(hw.cr4, host | follow);
+	/* A MOV that faults (#GP: FSGSBASE, which this CPU lacks) changes
+	 * neither L1's CR4 nor the host's */
+	s->rip = CODE_LA;
+	cr4 = s->cr4;
+	cpu->gregs.rcx = (s->cr4 & ~follow) | X86_CR4_FSGSBASE;
+	l1_exit(VMEXIT_CR4_WRITE, 0);
+	handle_cr4_write(cpu);
+	assert_int_equal(cpu->vmcb01->control.event_inj.raw, 0x80000b0d); /* #GP(0) */
+	assert_int_equal(s->cr4, cr4);
+	assert_int_equal(hw.cr4, host | follow);
+	cpu->vmcb01->control.event_inj.raw = 0;
 	/* L1 clears SMAP and PGE: the host's go too */
 	s->rip = CODE_LA;
 	cpu->gregs.rcx = s->cr4 & ~(X86_CR4_SMAP | X86_CR4_PGE);
