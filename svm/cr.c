@@ -162,7 +162,8 @@ void handle_cr0_write(struct cpu *cpu)
 }
 
 /*
- * nestvisor's own CR4 in host mode follows L1's PGE, PSE, SMEP and SMAP.
+ * nestvisor's own CR4 in host mode follows L1's PGE, PSE, SMEP and SMAP (at
+ * L1's MOV CR4, and at its INIT, svm/init_sipi.c).
  * They change nothing for nestvisor: its page table has supervisor pages
  * only and no global ones, and L1 can set them only where the CPU has
  * them (cr4_write_faults()).  But a world switch that changes them makes
@@ -174,7 +175,7 @@ void handle_cr0_write(struct cpu *cpu)
  */
 #define HOST_CR4_FOLLOWS (X86_CR4_PGE | X86_CR4_PSE | X86_CR4_SMEP | X86_CR4_SMAP)
 
-static void host_cr4_follow(uint64_t l1_cr4)
+void host_cr4_follow(uint64_t l1_cr4)
 {
 	uint64_t h = hw_read_cr4(), want = (h & ~HOST_CR4_FOLLOWS) |
 					   (l1_cr4 & HOST_CR4_FOLLOWS);

@@ -203,6 +203,7 @@ static void take_init(struct cpu *cpu, uint32_t seq)
 	m->init_done = seq;
 	m->nr_init++;
 	vcpu_init_state(cpu);
+	host_cr4_follow(cpu->vmcb01->save.cr4); /* 0 now: svm/cr.c */
 	apic_soft_init(cpu);
 	if (rdmsr(MSR_APIC_BASE) & APIC_BASE_BSP) {
 		log_debug("CPU %u: INIT: the boot CPU restarts at F000:FFF0",

@@ -54,6 +54,9 @@ void handle_smi(struct cpu *cpu);
  * with why and the vCPU's state, then the run ends as for a triple fault
  * (QEMU status 251, or halt).  Never returns. */
 __attribute__((noreturn)) void l1_shutdown(struct cpu *cpu, const char *why);
+/* nestvisor's own CR4 in host mode takes L1's PGE, PSE, SMEP and SMAP
+ * from l1_cr4 (svm/cr.c: L1's MOV CR4, and INIT's CR4 of 0). */
+void host_cr4_follow(uint64_t l1_cr4);
 void handle_cr4_write(struct cpu *cpu);
 void handle_invd(struct cpu *cpu);
 void handle_wbinvd(struct cpu *cpu);
