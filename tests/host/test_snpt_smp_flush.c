@@ -29,6 +29,7 @@
 #include <time.h>
 
 #include "mm/snpt_smp.h"
+#include "thread_flags.h"
 
 #define P1 0x10000ull
 #define P2 0x20000ull
@@ -36,8 +37,6 @@
 static struct snpt_smp group;
 static struct snpt_smp_prot prot_table[SNPT_SMP_PROT_SLOTS];
 
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static bool a_in_flush, go, a_returned;
 static atomic_bool p1_ro;          /* the fake NPT's rights for P1 */
 static atomic_bool p1_covered;     /* a flush begun after P1's protection ended */
@@ -52,27 +51,6 @@ static void result(bool ok, const char *what)
 	printf("%s - %s\n", ok ? "ok" : "not ok", what);
 	if (!ok)
 		failures++;
-}
-
-/* Wait (mu held) for *flag, at most 5 s; false on a timeout. */
-static bool wait_for(bool *flag)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_REALTIME, &t);
-	t.tv_sec += 5;
-	while (!*flag)
-		if (pthread_cond_timedwait(&cv, &mu, &t) == ETIMEDOUT)
-			return *flag;
-	return true;
-}
-
-static void set(bool *flag)
-{
-	pthread_mutex_lock(&mu);
-	*flag = true;
-	pthread_cond_broadcast(&cv);
-	pthread_mutex_unlock(&mu);
 }
 
 static int write_protect(void *ctx, uint64_t page, bool wp)
@@ -93,7 +71,7 @@ static void flush(void *ctx)
 		/* A's shootdown: stuck until B is done (or 5 s). */
 		set(&a_in_flush);
 		pthread_mutex_lock(&mu);
-		result(wait_for(&go), "B got through while A's shootdown was waiting");
+		result(wait_for(&go, 5000), "B got through while A's shootdown was waiting");
 		pthread_mutex_unlock(&mu);
 	}
 	if (after)
@@ -117,7 +95,7 @@ static void released(void *ctx, uint64_t page)
 	/* C's release: stuck until B is done (or 5 s). */
 	set(&c_in_released);
 	pthread_mutex_lock(&mu);
-	result(wait_for(&go_c), "B got through while C's release was waiting");
+	result(wait_for(&go_c, 5000), "B got through while C's release was waiting");
 	pthread_mutex_unlock(&mu);
 }
 
@@ -162,7 +140,7 @@ int main(void)
 	snpt_smp_init(&group, &hooks, &ptm, prot_table);
 	pthread_create(&a, NULL, thread_a, NULL);
 	pthread_mutex_lock(&mu);
-	in = wait_for(&a_in_flush);
+	in = wait_for(&a_in_flush, 5000);
 	pthread_mutex_unlock(&mu);
 	result(in, "A's pin reached its shootdown");
 	if (in) {
@@ -182,7 +160,7 @@ int main(void)
 
 	pthread_create(&a, NULL, thread_c, NULL);
 	pthread_mutex_lock(&mu);
-	in = wait_for(&c_in_released);
+	in = wait_for(&c_in_released, 5000);
 	pthread_mutex_unlock(&mu);
 	result(in, "C's second unpin reached the released hook");
 	if (in) {

@@ -36,6 +36,7 @@
 
 #include "mm/shadow_npt.h"
 #include "mm/snpt_smp.h"
+#include "thread_flags.h"
 
 #define P 0x30000ull
 
@@ -43,8 +44,6 @@ static struct snpt_smp group;
 static struct snpt_smp_prot prot_table[SNPT_SMP_PROT_SLOTS];
 static struct snpt mmu[2];
 
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static bool p_ro_seen, b_asking, b_answered;
 static bool b_answer, b_saw_ro;
 static atomic_bool p_ro;          /* the fake NPT's rights for P */
@@ -56,32 +55,6 @@ static void result(bool ok, const char *what)
 	printf("%s - %s\n", ok ? "ok" : "not ok", what);
 	if (!ok)
 		failures++;
-}
-
-/* Wait (mu held) for *flag, at most ms milliseconds; false on a timeout. */
-static bool wait_for(bool *flag, long ms)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_REALTIME, &t);
-	t.tv_sec += ms / 1000;
-	t.tv_nsec += (ms % 1000) * 1000000;
-	if (t.tv_nsec >= 1000000000) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000;
-	}
-	while (!*flag)
-		if (pthread_cond_timedwait(&cv, &mu, &t) == ETIMEDOUT)
-			return *flag;
-	return true;
-}
-
-static void set(bool *flag)
-{
-	pthread_mutex_lock(&mu);
-	*flag = true;
-	pthread_cond_broadcast(&cv);
-	pthread_mutex_unlock(&mu);
 }
 
 static int write_protect(void *ctx, uint64_t page, bool wp)
