@@ -44,7 +44,7 @@ static void print_facts(void)
 }
 
 struct suite {
-	struct case_list lists[29];
+	struct case_list lists[30];
 	unsigned n, failed, total;
 };
 
@@ -69,7 +69,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	struct case_list (*const makers[])(void) = {
 		exit_cases, inject_cases, invalid_cases, svm_insn_cases,
 		nonp_cases, npt_cases, npt_misc_cases, idfetch_cases, gmet_cases,
-		event_cases, l2svm_cases, gif_cases, step_cases, fuse_cases, maps_cases,
+		event_cases, l2svm_cases, gif_cases, step_cases, fuse_cases, runahead_cases,
+		maps_cases,
 		tlb_cases, unsync_cases, vmrun_cases, modes_cases, decode_cases, rdtscp_cases, tsc_cases,
 		tsc_adjust_cases, pause_cases, pause_threshold_cases,
 		clean_cases, vnmi_cases, hostile_cases, smi_cases,

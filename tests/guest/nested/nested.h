@@ -84,7 +84,7 @@ struct nested_env {
 	volatile uint64_t irq_probe_log[IRQ_LOG_SIZE];
 	/* Single-step traps (#DB) L1 took while step_log_on: the RIP pushed
 	 * and DR6 (then reset to its initial 0xffff0ff0). */
-#define STEP_LOG_SIZE 16
+#define STEP_LOG_SIZE 32
 	volatile int step_log_on;
 	volatile uint32_t step_n;
 	volatile uint64_t step_rip[STEP_LOG_SIZE], step_dr6[STEP_LOG_SIZE];
@@ -184,6 +184,7 @@ struct case_list l2svm_cases(void);    /* cases_l2svm.c */
 struct case_list gif_cases(void);      /* cases_gif.c */
 struct case_list step_cases(void);     /* cases_step.c */
 struct case_list fuse_cases(void);     /* cases_fuse.c */
+struct case_list runahead_cases(void); /* cases_runahead.c */
 struct case_list maps_cases(void);     /* cases_maps.c */
 struct case_list tlb_cases(void);      /* cases_tlb.c */
 struct case_list unsync_cases(void);   /* cases_unsync.c */
