@@ -265,7 +265,13 @@ static inline __attribute__((always_inline)) bool record_exit(struct cpu *cpu,
 	__atomic_store_n(&cpu->nr_exits, n + 1, __ATOMIC_RELEASE);
 	*r = (struct exit_record){ code, v->control.exit_info_1,
 				   v->control.exit_info_2, v->save.rip };
-	cpu->exit_counts[nv_exit_slot(code)][l2]++;
+	/* nv_exit_slot() of a code below 0x100 is the code: indexed by it
+	 * as it is, 64 bits wide (one instruction less than the slot's
+	 * unsigned). */
+	if (__builtin_expect(code < 0x100, 1))
+		cpu->exit_counts[code][l2]++;
+	else
+		cpu->exit_counts[nv_exit_slot(code)][l2]++;
 	v->control.tlb_control = TLB_CONTROL_DO_NOTHING;
 	return l2;
 }
