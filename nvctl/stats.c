@@ -160,6 +160,8 @@ int cmd_stats(int argc, char **argv)
 		       (unsigned long long)w[1], (unsigned long long)w[0]);
 		printf("  L1's VMLOADs emulated in the exit of the VMSAVE before them: %llu\n",
 		       (unsigned long long)w[4]);
+		printf("  L1's VMRUNs emulated in the exit of the VMLOAD before them: %llu\n",
+		       (unsigned long long)w[5]);
 		if (cpu == 0)
 			printf("hypervisor memory: %llu pages free; %llu pages of it touched by L1 "
 			       "(mapped to the sink page)\n", (unsigned long long)w[3],

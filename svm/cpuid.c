@@ -32,7 +32,7 @@
  * insn_begin(), checked before anything was computed; is64: from
  * insn_len_hit(), which answers only for 64-bit code). */
 static inline __attribute__((always_inline)) void
-cpuid_done(struct cpu *cpu, struct cpuid_regs64 r, int len, bool is64)
+cpuid_done(struct cpu *cpu, struct cpuid_regs64 r, uint64_t len, bool is64)
 {
 	struct vmcb_save *s = &cpu->cur->save;
 
@@ -99,12 +99,14 @@ static struct cpuid_regs64 other_leaf(struct cpu *cpu, uint32_t leaf,
 	return (struct cpuid_regs64){ w[0], w[1], w[2], w[3] };
 }
 
-/* Out of line, so that the basic leaves need no stack frame. */
+/* Out of line, so that the basic leaves need no stack frame (and no
+ * subleaf in a register before the CPUID). */
 static __attribute__((noinline)) void handle_other_leaf(struct cpu *cpu,
 							uint32_t leaf,
-							uint32_t sub, int len)
+							uint64_t len)
 {
-	cpuid_done(cpu, other_leaf(cpu, leaf, sub), len, false);
+	cpuid_done(cpu, other_leaf(cpu, leaf, (uint32_t)cpu->gregs.rcx), len,
+		   false);
 }
 
 /* The basic leaves (below the vendor range), the common case, come from
@@ -112,16 +114,17 @@ static __attribute__((noinline)) void handle_other_leaf(struct cpu *cpu,
  * (its test, tests/host/test_cpuid_policy.c, holds it to that), so it is
  * not looked at here. */
 static inline __attribute__((always_inline)) void
-cpuid_answer(struct cpu *cpu, int len, bool is64)
+cpuid_answer(struct cpu *cpu, uint64_t len, bool is64)
 {
 	struct vmcb_save *s = &cpu->cur->save;
-	uint32_t leaf = (uint32_t)s->rax, sub = (uint32_t)cpu->gregs.rcx;
+	uint32_t leaf = (uint32_t)s->rax, sub;
 	struct cpuid_regs64 r;
 
 	if (__builtin_expect(leaf >= NV_CPUID_VENDOR_LEAF, 0)) {
-		handle_other_leaf(cpu, leaf, sub, len);
+		handle_other_leaf(cpu, leaf, len);
 		return;
 	}
+	sub = (uint32_t)cpu->gregs.rcx;
 	r = cpuid_count64(leaf, sub);
 	if (leaf == 1) {
 		r.rcx |= CPUID_1_ECX_HV;
@@ -148,7 +151,7 @@ static __attribute__((noinline)) void cpuid_slow(struct cpu *cpu)
 	int len = insn_begin_slow(cpu, INSN_CPUID);
 
 	if (len >= 0)
-		cpuid_answer(cpu, len, false);
+		cpuid_answer(cpu, (uint64_t)len, false);
 }
 
 void handle_cpuid(struct cpu *cpu)
@@ -159,5 +162,5 @@ void handle_cpuid(struct cpu *cpu)
 		cpuid_slow(cpu);
 		return;
 	}
-	cpuid_answer(cpu, (int)len, true);
+	cpuid_answer(cpu, len, true);
 }

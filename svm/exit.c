@@ -108,32 +108,6 @@ static __attribute__((noinline)) void l1_intr(struct cpu *cpu)
 	reinject_interrupted(cpu, pending, err);
 }
 
-/* Every exit vmcb01 produces (L0_INTERCEPT1, L0_INTERCEPT2,
- * L0_INTERCEPT_EXCEPTIONS, #NPF; #SX is an INIT that reached the CPU;
- * INTR while L1's GIF is in vmcb01's V_GIF). */
-static const exit_handler_fn l1_exit_handlers[VMEXIT_WBINVD + 1] = {
-	[VMEXIT_EXCP_BASE + X86_VEC_SX] = sipi_init_arrived, /* svm/init_sipi.c */
-	[VMEXIT_INTR] = l1_intr,             /* here */
-	[VMEXIT_NMI] = l1_nmi,               /* here */
-	[VMEXIT_SMI] = handle_smi,           /* svm/smi.c */
-	[VMEXIT_CR4_WRITE] = handle_cr4_write, /* svm/cr.c */
-	[VMEXIT_CR0_SEL_WRITE] = handle_cr0_write, /* svm/cr.c */
-	[VMEXIT_CPUID] = handle_cpuid,       /* svm/cpuid.c */
-	[VMEXIT_INVD] = handle_invd,         /* svm/cache.c */
-	[VMEXIT_INVLPGA] = nested_invlpga,   /* svm/nested_insns.c */
-	[VMEXIT_IOIO] = handle_ioio,         /* svm/ioio.c */
-	[VMEXIT_MSR] = handle_msr,           /* svm/msr.c */
-	[VMEXIT_SHUTDOWN] = handle_shutdown, /* here */
-	[VMEXIT_VMRUN] = nested_vmrun,       /* svm/nested.c */
-	[VMEXIT_VMMCALL] = handle_vmmcall,   /* svm/hypercall.c */
-	[VMEXIT_VMLOAD] = handle_vmload,     /* svm/nested_insns.c */
-	[VMEXIT_VMSAVE] = handle_vmsave,     /* svm/nested_insns.c */
-	[VMEXIT_STGI] = handle_stgi,         /* svm/nested_insns.c */
-	[VMEXIT_CLGI] = handle_clgi,         /* svm/nested_insns.c */
-	[VMEXIT_SKINIT] = handle_skinit,     /* here */
-	[VMEXIT_WBINVD] = handle_wbinvd,     /* svm/cache.c */
-};
-
 /*
  * VMEXIT_INVALID of vmcb01.  Either VMRUN refused vmcb01, whose state L1
  * reached through a CPU below nestvisor laxer than hardware, or that CPU
@@ -187,19 +161,63 @@ unexpected_exit(struct cpu *cpu, uint64_t code)
 	panic("unhandled L1 exit code 0x%lx", code);
 }
 
+/* An exit code of L1 without a handler below (the table's other
+ * entries). */
+static __attribute__((noinline, cold)) void l1_unexpected(struct cpu *cpu)
+{
+	unexpected_exit(cpu, cpu->cur->control.exit_code);
+}
+
+/* Every exit vmcb01 produces (L0_INTERCEPT1, L0_INTERCEPT2,
+ * L0_INTERCEPT_EXCEPTIONS, #NPF; #SX is an INIT that reached the CPU;
+ * INTR while L1's GIF is in vmcb01's V_GIF).  Every entry is a function,
+ * l1_unexpected() for the codes no handler takes, so that the dispatch
+ * tests no null pointer: the range first, then the handlers over it,
+ * hence the warning turned off for the table. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverride-init"
+static const exit_handler_fn l1_exit_handlers[VMEXIT_WBINVD + 1] = {
+	[0 ... VMEXIT_WBINVD] = l1_unexpected,
+	[VMEXIT_EXCP_BASE + X86_VEC_SX] = sipi_init_arrived, /* svm/init_sipi.c */
+	[VMEXIT_INTR] = l1_intr,             /* here */
+	[VMEXIT_NMI] = l1_nmi,               /* here */
+	[VMEXIT_SMI] = handle_smi,           /* svm/smi.c */
+	[VMEXIT_CR4_WRITE] = handle_cr4_write, /* svm/cr.c */
+	[VMEXIT_CR0_SEL_WRITE] = handle_cr0_write, /* svm/cr.c */
+	[VMEXIT_CPUID] = handle_cpuid,       /* svm/cpuid.c */
+	[VMEXIT_INVD] = handle_invd,         /* svm/cache.c */
+	[VMEXIT_INVLPGA] = nested_invlpga,   /* svm/nested_insns.c */
+	[VMEXIT_IOIO] = handle_ioio,         /* svm/ioio.c */
+	[VMEXIT_MSR] = handle_msr,           /* svm/msr.c */
+	[VMEXIT_SHUTDOWN] = handle_shutdown, /* here */
+	[VMEXIT_VMRUN] = nested_vmrun,       /* svm/nested.c */
+	[VMEXIT_VMMCALL] = handle_vmmcall,   /* svm/hypercall.c */
+	[VMEXIT_VMLOAD] = handle_vmload,     /* svm/nested_insns.c */
+	[VMEXIT_VMSAVE] = handle_vmsave,     /* svm/nested_insns.c */
+	[VMEXIT_STGI] = handle_stgi,         /* svm/nested_insns.c */
+	[VMEXIT_CLGI] = handle_clgi,         /* svm/nested_insns.c */
+	[VMEXIT_SKINIT] = handle_skinit,     /* here */
+	[VMEXIT_WBINVD] = handle_wbinvd,     /* svm/cache.c */
+};
+#pragma GCC diagnostic pop
+
 /* The handler of L1's exit code, reached by a tail call (an INIT (#SX)
  * is taken whichever guest ran: L1's table has it, and
  * svm/nested_exit.c looks at it first). */
 static inline __attribute__((always_inline)) void l1_handler(struct cpu *cpu,
 							     uint64_t code)
 {
-	/* The most frequent exit first, ahead of the table. */
+	/* The most frequent exits, CPUID and the hypercalls, ahead of the
+	 * table. */
 	if (code == VMEXIT_CPUID) {
 		handle_cpuid(cpu);
 		return;
 	}
-	if (code < sizeof(l1_exit_handlers) / sizeof(l1_exit_handlers[0]) &&
-	    l1_exit_handlers[code]) {
+	if (code == VMEXIT_VMMCALL) {
+		handle_vmmcall(cpu);
+		return;
+	}
+	if (code < sizeof(l1_exit_handlers) / sizeof(l1_exit_handlers[0])) {
 		l1_exit_handlers[code](cpu);
 		return;
 	}
@@ -247,7 +265,13 @@ static inline __attribute__((always_inline)) bool record_exit(struct cpu *cpu,
 	__atomic_store_n(&cpu->nr_exits, n + 1, __ATOMIC_RELEASE);
 	*r = (struct exit_record){ code, v->control.exit_info_1,
 				   v->control.exit_info_2, v->save.rip };
-	cpu->exit_counts[nv_exit_slot(code)][l2]++;
+	/* nv_exit_slot() of a code below 0x100 is the code: indexed by it
+	 * as it is, 64 bits wide (one instruction less than the slot's
+	 * unsigned). */
+	if (__builtin_expect(code < 0x100, 1))
+		cpu->exit_counts[code][l2]++;
+	else
+		cpu->exit_counts[nv_exit_slot(code)][l2]++;
 	v->control.tlb_control = TLB_CONTROL_DO_NOTHING;
 	return l2;
 }

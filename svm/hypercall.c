@@ -18,26 +18,60 @@
 /* NV_HC_BOOT_LOG is open until NV_HC_BOOT_DONE. */
 static bool boot_log_closed;
 
-/* The calls that call out, out of line: the common ones then need no stack
- * frame (docs/benchmarks.md counts the instructions of a VMMCALL). */
+/*
+ * The calls of CPL 0 numbered 0..NV_HC_CPUS, each one function that sets
+ * its result registers and returns its status (docs/hypercalls.md), run
+ * through a table indexed by RAX: each is reached by a tail call, and
+ * those that call nothing need no stack frame (docs/benchmarks.md counts
+ * the instructions of a VMMCALL).
+ */
 static __attribute__((noinline, noreturn)) void hc_test_exit(uint64_t status)
 {
 	log_info("L1 ends the run with status %lu (hypercall)", status);
 	debug_exit((uint32_t)status);
 }
 
-static __attribute__((noinline)) void hc_stats(struct cpu *cpu, int len)
+static inline __attribute__((always_inline)) long hc_version(struct cpu *cpu)
+{
+	cpu->gregs.rbx = NV_VERSION_WORD;
+	return NV_HC_OK;
+}
+
+static inline __attribute__((always_inline)) long hc_end(struct cpu *cpu)
+{
+	hc_test_exit(cpu->gregs.rbx);
+}
+
+static inline __attribute__((always_inline)) long hc_hv_range(struct cpu *cpu)
+{
+	cpu->gregs.rbx = hvmem.base;
+	cpu->gregs.rcx = hvmem.size;
+	return NV_HC_OK;
+}
+
+static inline __attribute__((always_inline)) long hc_canary(struct cpu *cpu)
+{
+	long status = NV_HC_OK;
+
+	cpu->gregs.rbx = hvmem.canary_pa;
+	cpu->gregs.rcx = HVMEM_CANARY;
+	for (unsigned i = 0; i < 512; i++)
+		if (hvmem.canary[i] != HVMEM_CANARY)
+			status = NV_HC_CORRUPT;
+	return status;
+}
+
+static long hc_stats(struct cpu *cpu)
 {
 	cpu->gregs.rbx = cpu->nr_exits;
 	cpu->gregs.rcx = cpu->nested.nr_vmruns;
 	cpu->gregs.rdx = nested_npt_faults(cpu);
-	cpu->cur->save.rax = (uint64_t)NV_HC_OK;
-	guest_advance_rip(cpu, (unsigned)len);
+	return NV_HC_OK;
 }
 
-static long hc_boot_log(struct guest_regs *g)
+static long hc_boot_log(struct cpu *cpu)
 {
-	uint64_t gpa = g->rbx, len = g->rcx;
+	uint64_t gpa = cpu->gregs.rbx, len = cpu->gregs.rcx;
 	const uint8_t *p;
 
 	if (boot_log_closed)
@@ -53,7 +87,78 @@ static long hc_boot_log(struct guest_regs *g)
 	return NV_HC_OK;
 }
 
-static __attribute__((noinline)) void hc_user(struct cpu *cpu, int len)
+static inline __attribute__((always_inline)) long hc_boot_done(struct cpu *cpu)
+{
+	(void)cpu;
+	boot_log_closed = true;
+	return NV_HC_OK;
+}
+
+static inline __attribute__((always_inline)) long hc_cpus(struct cpu *cpu)
+{
+	cpu->gregs.rbx = __atomic_load_n(&smp.nr_running, __ATOMIC_RELAXED);
+	cpu->gregs.rcx = __atomic_load_n(&smp.nr_parked, __ATOMIC_RELAXED);
+	cpu->gregs.rdx = cpu->apic_id;
+	return NV_HC_OK;
+}
+
+/* A call's two entries, given the VMCB that ran (cpu->cur): name_64 after
+ * 64-bit code, whose length came from insn_len_hit() (RIP moves on all 64
+ * bits), name_any after any code.  Each sets RAX to the status, then
+ * moves RIP past the VMMCALL, whose length (3 bytes, more with prefixes)
+ * is never above an instruction's 15 (APM Vol. 3 §1.1): said so, the
+ * compiler adds it to RIP as it is. */
+typedef void (*hc_fn)(struct cpu *cpu, uint64_t len, struct vmcb *v);
+
+#define HC_ENTRIES(name)						\
+	static void name##_64(struct cpu *cpu, uint64_t len,		\
+			      struct vmcb *v)				\
+	{								\
+		if (len > 15)						\
+			__builtin_unreachable();			\
+		v->save.rax = (uint64_t)name(cpu);			\
+		guest_advance_rip64(cpu, &v->save, (unsigned)len);	\
+	}								\
+	static void name##_any(struct cpu *cpu, uint64_t len,		\
+			       struct vmcb *v)				\
+	{								\
+		v->save.rax = (uint64_t)name(cpu);			\
+		guest_advance_rip(cpu, (unsigned)len);			\
+	}
+
+HC_ENTRIES(hc_version)
+HC_ENTRIES(hc_end)
+HC_ENTRIES(hc_hv_range)
+HC_ENTRIES(hc_canary)
+HC_ENTRIES(hc_stats)
+HC_ENTRIES(hc_boot_log)
+HC_ENTRIES(hc_boot_done)
+HC_ENTRIES(hc_cpus)
+
+#define HC_TABLE(suffix)						\
+	{								\
+		[NV_HC_VERSION] = hc_version##suffix,			\
+		[NV_HC_TEST_EXIT] = hc_end##suffix,			\
+		[NV_HC_HV_RANGE] = hc_hv_range##suffix,			\
+		[NV_HC_CANARY] = hc_canary##suffix,			\
+		[NV_HC_STATS] = hc_stats##suffix,			\
+		[NV_HC_BOOT_LOG] = hc_boot_log##suffix,			\
+		[NV_HC_BOOT_DONE] = hc_boot_done##suffix,		\
+		[NV_HC_CPUS] = hc_cpus##suffix,				\
+	}
+#define HC_TABLE_SIZE (NV_HC_CPUS + 1)
+/* Every number below HC_TABLE_SIZE has its call. */
+_Static_assert(NV_HC_VERSION < HC_TABLE_SIZE && NV_HC_TEST_EXIT < HC_TABLE_SIZE &&
+	       NV_HC_HV_RANGE < HC_TABLE_SIZE && NV_HC_CANARY < HC_TABLE_SIZE &&
+	       NV_HC_STATS < HC_TABLE_SIZE && NV_HC_BOOT_LOG < HC_TABLE_SIZE &&
+	       NV_HC_BOOT_DONE < HC_TABLE_SIZE && HC_TABLE_SIZE == 8,
+	       "the call numbers 0..7 are the table's eight entries");
+static const hc_fn hc_table_64[HC_TABLE_SIZE] = HC_TABLE(_64);
+static const hc_fn hc_table_any[HC_TABLE_SIZE] = HC_TABLE(_any);
+
+/* A call at CPL 1..3: an nvctl call where the configuration allows it,
+ * else #UD. */
+static __attribute__((noinline)) void hc_user(struct cpu *cpu, unsigned len)
 {
 	struct vmcb_save *s = &cpu->cur->save;
 
@@ -62,75 +167,35 @@ static __attribute__((noinline)) void hc_user(struct cpu *cpu, int len)
 		return;
 	}
 	s->rax = (uint64_t)nvctl_call(cpu, s->rax);
-	guest_advance_rip(cpu, (unsigned)len);
+	guest_advance_rip(cpu, len);
 }
 
-/* The boot log and the nvctl calls at CPL 0, and unknown calls. */
-static __attribute__((noinline)) void hc_other(struct cpu *cpu, int len)
+/* A call at CPL 0 beyond the table: an nvctl call, or unknown. */
+static __attribute__((noinline)) void hc_other(struct cpu *cpu, unsigned len)
 {
 	struct vmcb_save *s = &cpu->cur->save;
-	long status;
 
-	if (s->rax == NV_HC_BOOT_LOG) {
-		status = hc_boot_log(&cpu->gregs);
-	} else if (s->rax == NV_HC_BOOT_DONE) {
-		boot_log_closed = true;
-		status = NV_HC_OK;
-	} else {
-		status = nvctl_allowed(s->rax, 0) ? nvctl_call(cpu, s->rax) :
-						     NV_HC_ENOSYS;
-	}
-	s->rax = (uint64_t)status;
-	guest_advance_rip(cpu, (unsigned)len);
+	s->rax = (uint64_t)(nvctl_allowed(s->rax, 0) ? nvctl_call(cpu, s->rax) :
+						       NV_HC_ENOSYS);
+	guest_advance_rip(cpu, len);
 }
 
-/* The hypercall of VMMCALL, len bytes long (is64: the length came from
- * insn_len_hit(), which answers only for 64-bit code). */
-static inline __attribute__((always_inline)) void hypercall(struct cpu *cpu,
-							    int len, bool is64)
+/* The hypercall of VMMCALL, len bytes long; table: hc_table_64 when the
+ * length came from insn_len_hit(), which answers only for 64-bit code. */
+static inline __attribute__((always_inline)) void
+hypercall(struct cpu *cpu, unsigned len, const hc_fn *table)
 {
-	struct vmcb_save *s = &cpu->cur->save;
-	struct guest_regs *g = &cpu->gregs;
-	long status = NV_HC_OK;
+	struct vmcb *v = cpu->cur;
 
-	if (s->cpl != 0) {
+	if (v->save.cpl != 0) {
 		hc_user(cpu, len);
 		return;
 	}
-	switch (s->rax) {
-	case NV_HC_VERSION:
-		g->rbx = NV_VERSION_WORD;
-		break;
-	case NV_HC_TEST_EXIT:
-		hc_test_exit(g->rbx);
-	case NV_HC_HV_RANGE:
-		g->rbx = hvmem.base;
-		g->rcx = hvmem.size;
-		break;
-	case NV_HC_CANARY:
-		g->rbx = hvmem.canary_pa;
-		g->rcx = HVMEM_CANARY;
-		for (unsigned i = 0; i < 512; i++)
-			if (hvmem.canary[i] != HVMEM_CANARY)
-				status = NV_HC_CORRUPT;
-		break;
-	case NV_HC_STATS:
-		hc_stats(cpu, len);
-		return;
-	case NV_HC_CPUS:
-		g->rbx = __atomic_load_n(&smp.nr_running, __ATOMIC_RELAXED);
-		g->rcx = __atomic_load_n(&smp.nr_parked, __ATOMIC_RELAXED);
-		g->rdx = cpu->apic_id;
-		break;
-	default:
+	if (v->save.rax >= HC_TABLE_SIZE) {
 		hc_other(cpu, len);
 		return;
 	}
-	s->rax = (uint64_t)status;
-	if (is64)
-		guest_advance_rip64(cpu, s, (unsigned)len);
-	else
-		guest_advance_rip(cpu, (unsigned)len);
+	table[v->save.rax](cpu, len, v);
 }
 
 /* VMMCALL whose length insn_begin() must find (a miss of the decode
@@ -140,7 +205,7 @@ static __attribute__((noinline)) void vmmcall_slow(struct cpu *cpu)
 	int len = insn_begin_slow(cpu, INSN_VMMCALL);
 
 	if (len >= 0)
-		hypercall(cpu, len, false);
+		hypercall(cpu, (unsigned)len, hc_table_any);
 }
 
 void handle_vmmcall(struct cpu *cpu)
@@ -151,5 +216,5 @@ void handle_vmmcall(struct cpu *cpu)
 		vmmcall_slow(cpu);
 		return;
 	}
-	hypercall(cpu, (int)len, true);
+	hypercall(cpu, len, hc_table_64);
 }

@@ -112,6 +112,10 @@ void nested_gif(struct cpu *cpu, bool set);
  * they follow and nothing can come between (svm/nested_fuse.c).  True
  * when it did. */
 bool nested_fuse_after_vmsave(struct cpu *cpu);
+/* After L1's VMLOAD: the register loads up to its VMRUN, and the VMRUN,
+ * in the same exit when nothing can come between (svm/nested_runahead.c).
+ * True when it did. */
+bool nested_runahead_after_vmload(struct cpu *cpu);
 void nested_invlpga(struct cpu *cpu);
 
 /* An exit of vmcb02: reflect it to L1 or handle it in nestvisor. */

@@ -70,7 +70,7 @@ static const volatile uint8_t *ordinary(uint64_t gpa, unsigned len)
 
 /* Is la canonical for the running guest: bits 63..47 (or 63..56 with
  * CR4.LA57) all equal? */
-static bool canonical(const struct vmcb_save *s, uint64_t la)
+bool nested_la_canonical(const struct vmcb_save *s, uint64_t la)
 {
 	unsigned top = s->cr4 & X86_CR4_LA57 ? 7 : 16;
 
@@ -87,9 +87,10 @@ static bool canonical(const struct vmcb_save *s, uint64_t la)
  * decide the rights of an access not made yet.  *page keeps the host
  * address with c.
  */
-static const volatile uint8_t *translate(struct cpu *cpu, struct decode_entry *c,
-					 uint64_t la, uint64_t access,
-					 const volatile uint8_t **page)
+const volatile uint8_t *nested_guest_page(struct cpu *cpu,
+					  struct decode_entry *c, uint64_t la,
+					  uint64_t access,
+					  const volatile uint8_t **page)
 {
 	const struct vmcb_save *s = &cpu->cur->save;
 	struct walk_result r;
@@ -157,7 +158,7 @@ static bool followed_by_pop_vmload(struct cpu *cpu, uint64_t la)
 	c = &f->code[w];
 	f->at[w] = 0;
 	c->la = ~0ull;
-	if (!translate(cpu, c, la, PFERR_FETCH, &f->code_page[w]))
+	if (!nested_guest_page(cpu, c, la, PFERR_FETCH, &f->code_page[w]))
 		return false;
 	start = in_page <= 4096 - 8 ? in_page : 4096 - 8;
 	win = f->code_page[w] + start;
@@ -166,7 +167,7 @@ static bool followed_by_pop_vmload(struct cpu *cpu, uint64_t la)
 	word = *(const volatile uint64_t *)win;
 	for (unsigned i = 0; i < sizeof(pop_vmload); i++)
 		match &= (uint8_t)(word >> (8 * (in_page - start + i))) == pop_vmload[i];
-	c->code_window = (const volatile uint64_t *)win;
+	c->code_window = (const volatile unaligned_u64 *)win;
 	c->code_word = word;
 	f->match[w] = match;
 	f->at[w] = la + 1; /* never 0, which is empty: la is not ~0 */
@@ -184,14 +185,14 @@ bool nested_fuse_after_vmsave(struct cpu *cpu)
 	if (cpu->nested.guest_mode || v->control.event_inj.valid ||
 	    (s->rflags & X86_RFLAGS_TF) || (s->dr7 & DR7_BP_ENABLE) ||
 	    !(v->control.intercept_misc2 & INTERCEPT2_VMLOAD) ||
-	    guest_code_mode(s) != INSN_MODE_64 || !canonical(s, s->rip) ||
+	    guest_code_mode(s) != INSN_MODE_64 || !nested_la_canonical(s, s->rip) ||
 	    (s->rip & 0xfff) > 0x1000 - sizeof(pop_vmload))
 		return false;
 	if (!followed_by_pop_vmload(cpu, s->rip))
 		return false;
-	if ((rsp & 7) || !canonical(s, rsp))
+	if ((rsp & 7) || !nested_la_canonical(s, rsp))
 		return false;
-	page = translate(cpu, &f->stack, rsp, 0, &f->page);
+	page = nested_guest_page(cpu, &f->stack, rsp, 0, &f->page);
 	if (!page)
 		return false;
 	/* The POP. */

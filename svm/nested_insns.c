@@ -85,9 +85,13 @@ void nested_vmload_vmsave(struct cpu *cpu, bool load)
 	len = insn_begin(cpu, load ? INSN_VMLOAD : INSN_VMSAVE);
 	if (len < 0)
 		return;
-	if (nested_vmload_vmsave_at(cpu, load,
-				    guest_insn_rax(cpu, (unsigned)len),
-				    (unsigned)len) && !load)
+	if (!nested_vmload_vmsave_at(cpu, load,
+				     guest_insn_rax(cpu, (unsigned)len),
+				     (unsigned)len))
+		return;
+	if (load)
+		nested_runahead_after_vmload(cpu);
+	else
 		nested_fuse_after_vmsave(cpu);
 }
 

@@ -26,6 +26,19 @@ void nested_l2_vgif_sync(struct cpu *cpu);
 void copy_vmload_state(volatile struct vmcb_save *to,
 		       const volatile struct vmcb_save *from);
 
+/* svm/nested_fuse.c, for the instructions nestvisor executes for L1 in
+ * another's exit.  nested_la_canonical(): is la canonical (48 or 57
+ * bits, by CR4.LA57)?  nested_guest_page(): the host address of the page
+ * of la when L1's paging lets an access of kind access (PFERR_FETCH, or
+ * 0: a supervisor read of a supervisor page) reach ordinary memory there,
+ * else NULL; the translation is cached in c and *page and checked like a
+ * decode cache entry at each call. */
+bool nested_la_canonical(const struct vmcb_save *s, uint64_t la);
+const volatile uint8_t *nested_guest_page(struct cpu *cpu,
+					  struct decode_entry *c, uint64_t la,
+					  uint64_t access,
+					  const volatile uint8_t **page);
+
 /* L1's EFER (with its virtual SVME). */
 static inline uint64_t efer_of_l1(const struct cpu *cpu)
 {

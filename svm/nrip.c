@@ -239,7 +239,7 @@ static void cache_fill(struct cpu *cpu, uint64_t la, union cpu_role role,
 		entry_empty(c);
 		return;
 	}
-	c->code_window = (const volatile uint64_t *)code;
+	c->code_window = (const volatile unaligned_u64 *)code;
 	c->code_word = c->code_mask = 0;
 	for (unsigned i = 0; i < in->len; i++) {
 		c->code_word |= (uint64_t)bytes[i] << (8 * (i + win));

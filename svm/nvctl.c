@@ -152,6 +152,7 @@ static long cpu_stats(struct cpu *c, struct guest_regs *g)
 	w[2] = hvmem.sink_maps;
 	w[3] = hvmem.pa.nfree;
 	w[4] = c->nr_fused;
+	w[5] = c->nr_runahead;
 	set_data(g, w);
 	return NV_HC_OK;
 }

@@ -43,12 +43,15 @@ struct launch_frame {
  * (svm/nrip.c explains why reusing it is exact): up to 5 paging levels
  * (CR4.LA57), and an instruction within one 8-byte window of its page. */
 #define DECODE_LEVELS 5
+/* 8 bytes of code at any address: x86 loads them unaligned (one MOV). */
+typedef uint64_t unaligned_u64 __attribute__((aligned(1)));
+
 struct decode_entry {
 	uint64_t la;                          /* ~0: empty */
 	uint64_t cr3, cr0, cr4, efer;
 	const volatile uint64_t *pte_ptr[DECODE_LEVELS];
 	uint64_t pte[DECODE_LEVELS];
-	const volatile uint64_t *code_window; /* 8 bytes that cover the code */
+	const volatile unaligned_u64 *code_window; /* 8 bytes that cover the code */
 	uint64_t code_word, code_mask;        /* their expected value, mask */
 	uint64_t len;
 };
@@ -66,6 +69,17 @@ struct fuse_cache {
 	uint64_t victim;
 	struct decode_entry stack;
 	const volatile uint8_t *page;
+};
+
+/* L1's translations nested_runahead_after_vmload() (svm/nested_runahead.c)
+ * relies on, checked as the decode cache's entries are: the page of the
+ * code after the VMLOAD, and two pages the loads read. */
+struct runahead_cache {
+	struct decode_entry code;
+	const volatile uint8_t *code_page;
+	struct decode_entry data[2];
+	const volatile uint8_t *data_page[2];
+	uint64_t victim;
 };
 
 /* The decode cache of one guest level: per instruction kind, two entries
@@ -109,7 +123,9 @@ struct cpu {
 	struct decode_set *decode_cur; /* decode_cache[cur_level()] */
 	bool decode_filled[2];     /* an entry was filled since the last clear */
 	struct fuse_cache fuse;    /* svm/nested_fuse.c */
+	struct runahead_cache runahead; /* svm/nested_runahead.c */
 	uint64_t nr_fused;         /* L1's VMLOADs emulated in its VMSAVE's exit */
+	uint64_t nr_runahead;      /* L1's VMRUNs emulated in its VMLOAD's exit */
 
 	struct nested nested;      /* L1's SVM and the L2 it runs */
 

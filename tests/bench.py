@@ -310,7 +310,9 @@ def bench_linux_kvm(build, cpus):
         l2_extra = sum(run["l2"].values()) - n
         parts.append(f"other exits of L1 {other / n:.2f}")
         parts.append(f"(and VMLOADs emulated in the VMSAVE's exit, not exits: "
-                     f"{run['sums'].get('fused', 0) / n:.2f})")
+                     f"{run['sums'].get('fused', 0) / n:.2f}; VMRUNs emulated in "
+                     f"the VMLOAD's exit, not exits: "
+                     f"{run['sums'].get('runahead', 0) / n:.2f})")
         parts.append(f"exits of L2 it did not see {l2_extra / n:.2f}")
         print(f"  -cpu {cpu}: nestvisor exits per L2 exit, whole run ({n} L2 exits): "
               f"{run['sums']['exits'] / n:.2f} = " + ", ".join(parts))
@@ -320,7 +322,9 @@ def bench_linux_kvm(build, cpus):
         print(f"  -cpu {cpu}: per L2 page first touched, write pass ({pages} pages): "
               f"{paging / pages:.2f} exits of the paging (L2's #NPF "
               f"{t['snpt-faults'] / pages:.2f}, L1's writes to its NPT that exited "
-              f"{t['l1-npt-writes'] / pages:.3f}, L1's VMRUN after a reflected #NPF "
+              f"{t['l1-npt-writes'] / pages:.3f}, L1's entry after a reflected #NPF "
+              f"(its VMRUN, or the VMLOAD that runs ahead to it: "
+              f"{t.get('runahead', 0) / pages:.2f} did) "
               f"{t['npf-reflected'] / pages:.2f}; entries prefetched at that VMRUN "
               f"{t['prefetched'] / pages:.2f}); all nestvisor exits "
               f"{t['exits'] / pages:.2f}")
@@ -365,10 +369,12 @@ def bench_nested(nv, nbench, cpu, shift):
     # STGI without vGIF (nestvisor keeps L1's GIF), and the three
     # VMLOAD/VMSAVE without virtual VMLOAD/VMSAVE.  nestvisor emulates the
     # VMLOAD that follows KVM's VMSAVE (after a POP) in the VMSAVE's exit
-    # (svm/nested_fuse.c): one fewer where they exit.
+    # (svm/nested_fuse.c), and the loads and VMRUN that follow KVM's first
+    # VMLOAD in that VMLOAD's exit (svm/nested_runahead.c): two fewer where
+    # they exit.
     floor = {"cpuid": 2, "kvmloop": 2 + (0 if "vGIF" in feats else 2) +
              (0 if "VMSAVEvirt" in feats else 3)}
-    fused = {"cpuid": 0, "kvmloop": 0 if "VMSAVEvirt" in feats else 1}
+    fused = {"cpuid": 0, "kvmloop": 0 if "VMSAVEvirt" in feats else 2}
     print(f"nested SVM, -cpu {cpu} (SVM features: {' '.join(feats)}): L1 (the nbench "
           f"payload) runs L2 under nestvisor:")
     seen = set()
@@ -389,7 +395,8 @@ def bench_nested(nv, nbench, cpu, shift):
             if fused[f[1]]:
                 fl += (f" with every intercepted instruction an exit, "
                        f"{floor[f[1]] - fused[f[1]]} with the VMLOAD after VMSAVE; POP "
-                       f"emulated in the VMSAVE's exit")
+                       f"emulated in the VMSAVE's exit and the VMRUN after the first "
+                       f"VMLOAD's loads in that VMLOAD's exit")
             print(f"  L2 CPUID handled by L1, {loop}: {instr // n} instructions per "
                   f"L2 exit round trip, {exits:.2f} nestvisor exits per L2 exit "
                   f"({fl}; {n} iterations)")

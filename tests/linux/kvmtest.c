@@ -32,7 +32,7 @@
  * ("run") and over the write pass between the first and the last
  * progress exit ("touch": every page of it first touched by L2 there):
  *   kvmtest: nvstats W pages P l2-exits R exits E vmruns V npf-reflected N
- *            snpt-faults F l1-npt-writes T prefetched X fused U
+ *            snpt-faults F l1-npt-writes T prefetched X fused U runahead A
  *   kvmtest: nvstats W l1 CODE=COUNT ...   (exits of L1 by exit code)
  *   kvmtest: nvstats W l2 CODE=COUNT ...   (exits of L2)
  * R: L2 exits reflected to L1; E: nestvisor's exits but the VMMCALLs
@@ -40,7 +40,8 @@
  * F: #NPFs of L2 the shadow NPT handled; T: L1's writes to its NPT pages
  * that exited; X: entries prefetched at L1's VMRUN (docs/mmu.md §7.2); U:
  * L1's VMLOADs nestvisor emulated in the exit of the VMSAVE before them
- * (svm/nested_fuse.c: not exits).
+ * (svm/nested_fuse.c: not exits); A: L1's VMRUNs nestvisor emulated in
+ * the exit of the VMLOAD before them (svm/nested_runahead.c: not exits).
  * tests/bench.py turns them into docs/benchmarks.md's figures.
  */
 #include <errno.h>
@@ -103,7 +104,7 @@ struct vm {
 
 struct nv_snap {
 	uint64_t exits, vmruns, reflected, npf_reflected, snpt_faults;
-	uint64_t l1_npt_writes, prefetched, fused;
+	uint64_t l1_npt_writes, prefetched, fused, runahead;
 	uint64_t counts[2][NV_EXIT_SLOTS];
 };
 
@@ -141,6 +142,7 @@ static void nv_read(struct nv_snap *s)
 		s->npf_reflected += w[0];
 		s->snpt_faults += w[1];
 		s->fused += w[4];
+		s->runahead += w[5];
 		for (unsigned first = 0; first < NV_SNPT_WORDS; first += 8) {
 			r = (struct nv_hc_regs){ .rax = NV_HC_SNPT_STATS,
 						 .rbx = cpu, .rcx = first };
@@ -175,7 +177,7 @@ static void nv_print(const char *window, const struct nv_snap *a,
 
 	printf("kvmtest: nvstats %s pages %llu l2-exits %llu exits %llu vmruns %llu "
 	       "npf-reflected %llu snpt-faults %llu l1-npt-writes %llu "
-	       "prefetched %llu fused %llu\n", window, (unsigned long long)pages,
+	       "prefetched %llu fused %llu runahead %llu\n", window, (unsigned long long)pages,
 	       (unsigned long long)(b->reflected - a->reflected),
 	       (unsigned long long)(b->exits - a->exits - vmmcalls),
 	       (unsigned long long)(b->vmruns - a->vmruns),
@@ -183,7 +185,8 @@ static void nv_print(const char *window, const struct nv_snap *a,
 	       (unsigned long long)(b->snpt_faults - a->snpt_faults),
 	       (unsigned long long)(b->l1_npt_writes - a->l1_npt_writes),
 	       (unsigned long long)(b->prefetched - a->prefetched),
-	       (unsigned long long)(b->fused - a->fused));
+	       (unsigned long long)(b->fused - a->fused),
+	       (unsigned long long)(b->runahead - a->runahead));
 	for (unsigned level = 0; level < 2; level++) {
 		size_t n = (size_t)snprintf(line, sizeof(line), "kvmtest: nvstats %s l%u",
 					    window, level + 1);

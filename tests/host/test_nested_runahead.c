@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: MIT
+/*
+ * svm/nested_runahead.c on the host: after L1's VMLOAD, the loads up to
+ * its VMRUN and the VMRUN emulated in the same exit, from nestvisor's own
+ * sources on the fake machine of glue_fixture.h, with L1's 4-level page
+ * tables in its fake memory.
+ *
+ * The code is Linux 6.1's entry into its guest byte for byte, as Debian
+ * bookworm's kvm-amd.ko has it (objdump of __svm_vcpu_run, offsets
+ * 0xa3-0x11c: after the VMLOAD, 16 loads, JMP over a VERW, VMRUN).
+ * Expectations: each load's effect (AMD APM Vol. 3 MOV: the register gets
+ * the 8 bytes at base + disp), VMRUN's (L2 runs vmcb12; L1's RIP after it
+ * in vmcb01), and where something could come between the instructions or
+ * a load is not a plain one (docs/nested.md, "Exits that carry the next
+ * instruction"): nothing done, or the loads before it done and RIP at it.
+ */
+#include "glue_fixture.h"
+
+#define CODE_LA  0x400000ull      /* linear page of the code */
+#define DATA_LA  0x800000ull      /* KVM's struct vcpu_svm: two pages */
+#define INFO_LA  (DATA_LA + 0x800) /* its current vmcb's kvm_vmcb_info */
+#define R1       (CODE_LA + 0xa3) /* RIP after the VMLOAD */
+#define VMRUN_AT (CODE_LA + 0x119)
+
+/* __svm_vcpu_run + 0xa3 .. 0x11b. */
+static const uint8_t entry61[] = {
+	0x48, 0x8b, 0x87, 0xc0, 0x19, 0x00, 0x00, /* mov 0x19c0(%rdi),%rax */
+	0x48, 0x8b, 0x40, 0x08,                   /* mov 0x8(%rax),%rax */
+	0x48, 0x8b, 0x8f, 0x30, 0x01, 0x00, 0x00, /* mov 0x130(%rdi),%rcx */
+	0x48, 0x8b, 0x97, 0x38, 0x01, 0x00, 0x00, /* rdx */
+	0x48, 0x8b, 0x9f, 0x40, 0x01, 0x00, 0x00, /* rbx */
+	0x48, 0x8b, 0xaf, 0x50, 0x01, 0x00, 0x00, /* rbp */
+	0x48, 0x8b, 0xb7, 0x58, 0x01, 0x00, 0x00, /* rsi */
+	0x4c, 0x8b, 0x87, 0x68, 0x01, 0x00, 0x00, /* r8 */
+	0x4c, 0x8b, 0x8f, 0x70, 0x01, 0x00, 0x00, /* r9 */
+	0x4c, 0x8b, 0x97, 0x78, 0x01, 0x00, 0x00, /* r10 */
+	0x4c, 0x8b, 0x9f, 0x80, 0x01, 0x00, 0x00, /* r11 */
+	0x4c, 0x8b, 0xa7, 0x88, 0x01, 0x00, 0x00, /* r12 */
+	0x4c, 0x8b, 0xaf, 0x90, 0x01, 0x00, 0x00, /* r13 */
+	0x4c, 0x8b, 0xb7, 0x98, 0x01, 0x00, 0x00, /* r14 */
+	0x4c, 0x8b, 0xbf, 0xa0, 0x01, 0x00, 0x00, /* r15 */
+	0x48, 0x8b, 0xbf, 0x60, 0x01, 0x00, 0x00, /* mov 0x160(%rdi),%rdi */
+	0xeb, 0x07,                               /* jmp 0x119 */
+	0x0f, 0x00, 0x2d, 0x00, 0x00, 0x00, 0x00, /* verw 0(%rip) */
+	0x0f, 0x01, 0xd8,                         /* vmrun */
+};
+_Static_assert(sizeof(entry61) == 0x11c - 0xa3, "0xa3 .. 0x11b");
+
+/* The struct's GPR slots (offset, value): rcx, rdx, rbx, rbp, rsi, r8 ..
+ * r15, rdi. */
+static const struct { unsigned off; uint64_t val; } slots[] = {
+	{ 0x130, 0x1c1c1c1c }, { 0x138, 0x2d2d2d2d }, { 0x140, 0x3b3b3b3b },
+	{ 0x150, 0x5b5b5b5b }, { 0x158, 0x6a6a6a6a }, { 0x168, 0x0808 },
+	{ 0x170, 0x0909 }, { 0x178, 0x1010 }, { 0x180, 0x1111 },
+	{ 0x188, 0x1212 }, { 0x190, 0x1313 }, { 0x198, 0x1414 },
+	{ 0x1a0, 0x1515 }, { 0x160, 0x7d7d7d7d },
+};
+
+static uint64_t cr3, code_pa, data_pa[2];
+static struct vmcb *v12;
+
+static uint64_t *pt_map(uint64_t la, uint64_t pa, uint64_t flags)
+{
+	uint64_t table = cr3;
+
+	for (unsigned lvl = 4; lvl > 1; lvl--) {
+		uint64_t *e = (uint64_t *)table + ((la >> (12 + 9 * (lvl - 1))) & 511);
+
+		if (!(*e & PTE_P))
+			*e = l1_page() | PTE_P | PTE_RW | PTE_US | PTE_A;
+		table = *e & PTE64_ADDR_4K;
+	}
+	uint64_t *leaf = (uint64_t *)table + ((la >> 12) & 511);
+
+	*leaf = pa | flags;
+	return leaf;
+}
+
+/* The struct's byte at offset off (in either page). */
+static uint64_t *slot(unsigned off)
+{
+	return (uint64_t *)(data_pa[off >> 12] + (off & 0xfff));
+}
+
+/* L1 right after its VMLOAD (RIP R1), GIF clear, RDI = the struct, on a
+ * CPU with NRIPS (nrips) or without. */
+static void setup_nrips(bool nrips)
+{
+	struct vmcb_save *s;
+
+	cpu_up(0, 0, X86_EFER_NXE);
+	if (!nrips)
+		cpu->caps.edx &= ~(1u << SVM_FEAT_NRIPS);
+	cr3 = l1_page();
+	code_pa = l1_page();
+	data_pa[0] = l1_page();
+	data_pa[1] = l1_page();
+	pt_map(CODE_LA, code_pa, PTE_P | PTE_A);
+	pt_map(DATA_LA, data_pa[0], PTE_P | PTE_RW | PTE_A | PTE_D);
+	pt_map(DATA_LA + 0x1000, data_pa[1], PTE_P | PTE_RW | PTE_A | PTE_D);
+	memcpy((uint8_t *)code_pa + 0xa3, entry61, sizeof(entry61));
+	v12 = vmcb12_new();
+	*slot(0x19c0) = INFO_LA;
+	*slot(INFO_LA - DATA_LA + 8) = (uint64_t)v12;
+	for (unsigned i = 0; i < sizeof(slots) / sizeof(slots[0]); i++)
+		*slot(slots[i].off) = slots[i].val;
+	s = &cpu->vmcb01->save;
+	s->cr3 = cr3;
+	s->rip = R1;
+	s->rax = 0x5555;
+	s->rsp = 0x7000;
+	memset(&cpu->gregs, 0, sizeof(cpu->gregs));
+	cpu->gregs.rdi = DATA_LA;
+	cpu->vmcb01->control.next_rip = R1; /* the VMLOAD's, from NRIPS */
+	nested_set_gif(cpu, false);
+}
+
+static void setup(void)
+{
+	setup_nrips(true);
+}
+
+/* Every load done, and L2 runs vmcb12; L1 resumes after the VMRUN. */
+static void expect_ran(void)
+{
+	const struct guest_regs *g = &cpu->gregs;
+	const uint64_t got[] = { g->rcx, g->rdx, g->rbx, g->rbp, g->rsi,
+				 g->r8, g->r9, g->r10, g->r11, g->r12, g->r13,
+				 g->r14, g->r15, g->rdi };
+
+	for (unsigned i = 0; i < sizeof(got) / sizeof(got[0]); i++)
+		assert_int_equal(got[i], slots[i].val);
+	assert_true(cpu->nested.guest_mode);
+	assert_ptr_equal(cpu->cur, cpu->nested.vmcb02);
+	assert_int_equal(cpu->nested.vmcb12_gpa, (uint64_t)v12);
+	assert_int_equal(cpu->vmcb01->save.rax, (uint64_t)v12);
+	assert_int_equal(cpu->vmcb01->save.rip, VMRUN_AT + 3);
+	assert_int_equal(cpu->nested.vmcb02->save.rip, v12->save.rip);
+	assert_int_equal(cpu->nr_runahead, 1);
+}
+
+/* Nothing done: L1 executes the code itself. */
+static void expect_untouched(void)
+{
+	const struct vmcb_save *s = &cpu->vmcb01->save;
+
+	assert_false(nested_runahead_after_vmload(cpu));
+	assert_int_equal(s->rip, R1);
+	assert_int_equal(s->rax, 0x5555);
+	assert_int_equal(cpu->gregs.rcx, 0);
+	assert_int_equal(cpu->gregs.rdi, DATA_LA);
+	assert_false(cpu->nested.guest_mode);
+	assert_false(cpu->vmcb01->control.event_inj.valid);
+	assert_int_equal(cpu->nr_runahead, 0);
+}
+
+/* The loads before the one at offset at (of the code page) done, RIP at
+ * it; rax_then: RAX after them. */
+static void expect_stopped_at(unsigned at, uint64_t rax_then)
+{
+	const struct vmcb_save *s = &cpu->vmcb01->save;
+
+	assert_false(nested_runahead_after_vmload(cpu));
+	assert_int_equal(s->rip, CODE_LA + at);
+	assert_int_equal(s->rax, rax_then);
+	assert_false(cpu->nested.guest_mode);
+	assert_false(cpu->vmcb01->control.event_inj.valid);
+	assert_int_equal(cpu->nr_runahead, 0);
+}
+
+static void test_runs(void **state)
+{
+	(void)state;
+	setup();
+	assert_true(nested_runahead_after_vmload(cpu));
+	expect_ran();
+}
+
+/* Without NRIPS the VMRUN's length comes from its bytes: the same. */
+static void test_runs_without_nrips(void **state)
+{
+	(void)state;
+	setup_nrips(false);
+	assert_true(nested_runahead_after_vmload(cpu));
+	expect_ran();
+}
+
+/* Through the VMLOAD's own exit: the VMLOAD at R1 - 3 loads FS.base from
+ * the page at RAX, then the run. */
+static void test_from_vmload_exit(void **state)
+{
+	uint64_t save = 0;
+
+	(void)state;
+	setup();
+	save = l1_page();
+	((struct vmcb *)save)->save.fs.base = 0x1234000;
+	memcpy((uint8_t *)code_pa + 0xa0, (const uint8_t[]){ 0x0f, 0x01, 0xda }, 3);
+	cpu->vmcb01->save.rip = R1 - 3;
+	cpu->vmcb01->save.rax = save;
+	cpu->vmcb01->control.next_rip = R1;
+	cpu->vmcb01->control.exit_code = VMEXIT_VMLOAD;
+	nested_vmload_vmsave(cpu, true);
+	expect_ran();
+	assert_int_equal(cpu->vmcb01->save.fs.base, 0x1234000);
+}
+
+/* Something could come between the instructions: nothing is done. */
+static void test_not_when(void **state)
+{
+	(void)state;
+	setup();
+	nested_set_gif(cpu, true); /* an interrupt may come first */
+	expect_untouched();
+	setup();
+	cpu->vmcb01->save.rflags |= X86_RFLAGS_TF;
+	expect_untouched();
+	setup();
+	cpu->vmcb01->save.dr7 = 0x400 | 0x8; /* G1 */
+	expect_untouched();
+	setup();
+	cpu->vmcb01->control.event_inj = (union svm_event){
+		.vector = 2, .type = SVM_EVENT_NMI, .valid = 1 };
+	assert_false(nested_runahead_after_vmload(cpu));
+	assert_int_equal(cpu->vmcb01->save.rip, R1);
+	assert_int_equal(cpu->nr_runahead, 0);
+	setup();
+	cpu->vmcb01->save.cs.attrib.raw = 0xc9b; /* 32-bit code */
+	expect_untouched();
+	setup();
+	pt_map(CODE_LA, code_pa, PTE_P | PTE_A | PTE_NX);
+	expect_untouched();
+}
+
+/* The code is not such a run: nothing is done. */
+static void test_not_the_run(void **state)
+{
+	static const struct { unsigned at; uint8_t b[4]; unsigned n; } edits[] = {
+		{ 0xae, { 0x48, 0x03 }, 2 },             /* ADD, not MOV */
+		{ 0xae, { 0x66 }, 1 },                   /* a prefix first */
+		{ 0xae, { 0x48, 0x8b, 0x0d }, 3 },       /* RIP-relative */
+		{ 0xae, { 0x48, 0x8b, 0x0c, 0x24 }, 4 }, /* SIB */
+		{ 0xae, { 0x48, 0x8b, 0xa7 }, 3 },       /* into RSP */
+		{ 0xae, { 0x4a, 0x8b }, 2 },             /* REX.X */
+		{ 0xae, { 0x48, 0x8b, 0xcf }, 3 },       /* register to register */
+		{ 0x110, { 0x90, 0x90 }, 2 },            /* the VERW runs */
+		{ 0x110, { 0xeb, 0x05 }, 2 },            /* into the VERW */
+		{ 0x119, { 0x0f, 0x01, 0xd9 }, 3 },      /* VMMCALL */
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
+		setup();
+		memcpy((uint8_t *)code_pa + edits[i].at, edits[i].b, edits[i].n);
+		expect_untouched();
+	}
+	/* A JMP out of the page. */
+	setup();
+	cpu->vmcb01->save.rip = CODE_LA + 0xff0;
+	memcpy((uint8_t *)code_pa + 0xff0, (const uint8_t[]){ 0xeb, 0x7f }, 2);
+	assert_false(nested_runahead_after_vmload(cpu));
+	assert_int_equal(cpu->vmcb01->save.rip, CODE_LA + 0xff0);
+	/* The VMRUN beyond the page's end. */
+	setup();
+	cpu->vmcb01->save.rip = CODE_LA + 0x1000 - 0x70;
+	memcpy((uint8_t *)code_pa + 0x1000 - 0x70, entry61, 0x70);
+	assert_false(nested_runahead_after_vmload(cpu));
+	assert_int_equal(cpu->vmcb01->save.rip, CODE_LA + 0x1000 - 0x70);
+	assert_int_equal(cpu->gregs.rcx, 0);
+	/* 25 loads before the VMRUN: longer than a run. */
+	setup();
+	for (unsigned i = 0; i < 25; i++)
+		memcpy((uint8_t *)code_pa + 0x200 + 7 * i, entry61 + 11, 7);
+	memcpy((uint8_t *)code_pa + 0x200 + 7 * 25, (const uint8_t[]){ 0x0f, 0x01, 0xd8 }, 3);
+	cpu->vmcb01->save.rip = CODE_LA + 0x200;
+	assert_false(nested_runahead_after_vmload(cpu));
+	assert_int_equal(cpu->gregs.rcx, 0);
+	assert_int_equal(cpu->vmcb01->save.rip, CODE_LA + 0x200);
+}
+
+/* A load the CPU must make itself stops the run there. */
+static void test_stops_at_load(void **state)
+{
+	(void)state;
+	/* The first one: its page not present, a user page, non-canonical,
+	 * nestvisor's region. */
+	setup();
+	pt_map(DATA_LA + 0x1000, data_pa[1], 0);
+	expect_stopped_at(0xa3, 0x5555);
+	setup();
+	pt_map(DATA_LA + 0x1000, data_pa[1], PTE_P | PTE_US | PTE_A);
+	expect_stopped_at(0xa3, 0x5555);
+	setup();
+	cpu->gregs.rdi = 0x0000900000000000ull;
+	expect_stopped_at(0xa3, 0x5555);
+	setup();
+	pt_map(DATA_LA + 0x1000, HV_BASE + 0x10000, PTE_P | PTE_A);
+	expect_stopped_at(0xa3, 0x5555);
+	/* The second: across the page's end, then not present. */
+	setup();
+	*slot(0x19c0) = DATA_LA + 0xff4; /* + 8: bytes 0xffc .. 0x1003 */
+	expect_stopped_at(0xa3 + 7, DATA_LA + 0xff4);
+	setup();
+	*slot(0x19c0) = 0x40000000;
+	expect_stopped_at(0xa3 + 7, 0x40000000);
+	assert_int_equal(cpu->gregs.rcx, 0);
+}
+
+/* The translations kept hold only while L1's tables do: the second page
+ * of the struct behind another page, with another vmcb12. */
+static void test_follows_l1(void **state)
+{
+	uint64_t other = 0;
+	struct vmcb *w;
+
+	(void)state;
+	setup();
+	assert_true(nested_runahead_after_vmload(cpu));
+	expect_ran();
+	/* L2's HLT, which L1 intercepts: L1 runs again, its GIF clear. */
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+	assert_false(cpu->nested.guest_mode);
+	assert_false(nested_gif_get(cpu));
+	/* L1 remaps the struct's second page (no exit: its own tables):
+	 * another kvm_vmcb_info in it, with another vmcb12. */
+	other = l1_page();
+	w = vmcb12_new();
+	*(uint64_t *)(other + 0x9c0) = DATA_LA + 0x1100;
+	*(uint64_t *)(other + 0x108) = (uint64_t)w;
+	pt_map(DATA_LA + 0x1000, other, PTE_P | PTE_RW | PTE_A | PTE_D);
+	cpu->vmcb01->save.rip = R1;
+	cpu->vmcb01->control.next_rip = R1;
+	cpu->gregs.rdi = DATA_LA;
+	assert_true(nested_runahead_after_vmload(cpu));
+	assert_int_equal(cpu->nested.vmcb12_gpa, (uint64_t)w);
+	assert_int_equal(cpu->vmcb01->save.rax, (uint64_t)w);
+	assert_int_equal(cpu->gregs.rdi, slots[13].val);
+	assert_int_equal(cpu->nr_runahead, 2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_runs),
+		cmocka_unit_test(test_runs_without_nrips),
+		cmocka_unit_test(test_from_vmload_exit),
+		cmocka_unit_test(test_not_when),
+		cmocka_unit_test(test_not_the_run),
+		cmocka_unit_test(test_stops_at_load),
+		cmocka_unit_test(test_follows_l1),
+	};
+
+	return cmocka_run_group_tests(tests, machine_up, machine_down);
+}
