@@ -218,12 +218,13 @@ static int ran_l2(uint64_t fs)
 
 static int ra_result(void)
 {
-	struct ra_vcpu *b = (struct ra_vcpu *)block_page, out;
+	struct ra_vcpu *b, out;
 	uint64_t before, fs;
 	int ok;
 
 	if (!setup() || !one_page(l1_ra_run_at))
 		return 0;
+	b = (struct ra_vcpu *)block_page;
 	fill(b, 1);
 	out_init(&out);
 	before = ra_count();
@@ -239,7 +240,7 @@ static int ra_result(void)
 
 static int ra_single_step(void)
 {
-	struct ra_vcpu *b = (struct ra_vcpu *)block_page, out;
+	struct ra_vcpu *b, out;
 	const uint64_t *at = l1_ra_step_at;
 	uint64_t before, fs;
 	unsigned in_window = 0, n;
@@ -247,6 +248,7 @@ static int ra_single_step(void)
 
 	if (!setup() || !one_page(at))
 		return 0;
+	b = (struct ra_vcpu *)block_page;
 	fill(b, 1);
 	out_init(&out);
 	before = ra_count();
@@ -278,7 +280,7 @@ static int ra_single_step(void)
 
 static int ra_breakpoint_on_mov(void)
 {
-	struct ra_vcpu *b = (struct ra_vcpu *)block_page, out;
+	struct ra_vcpu *b, out;
 	const uint64_t *at = l1_ra_run_at;
 	uint64_t before, fs, dr6;
 	struct l1_trap t;
@@ -286,6 +288,7 @@ static int ra_breakpoint_on_mov(void)
 
 	if (!setup() || !one_page(at))
 		return 0;
+	b = (struct ra_vcpu *)block_page;
 	fill(b, 1);
 	out_init(&out);
 	before = ra_count();
@@ -359,7 +362,7 @@ static int ra_pf_on_mov(void)
 
 static int ra_gp_noncanonical(void)
 {
-	struct ra_vcpu *b = (struct ra_vcpu *)block_page, out;
+	struct ra_vcpu *b, out;
 	const uint64_t *at = l1_ra_run_at;
 	const uint64_t bad = 0x8000000000000000ull; /* M2 reads bad + 8 */
 	uint64_t before, fs;
@@ -368,6 +371,7 @@ static int ra_gp_noncanonical(void)
 
 	if (!setup() || !one_page(at))
 		return 0;
+	b = (struct ra_vcpu *)block_page;
 	fill(b, 1);
 	b->current_vmcb = (const struct ra_vmcb_info *)(uintptr_t)bad;
 	out_init(&out);
@@ -390,12 +394,13 @@ static int ra_gp_noncanonical(void)
 
 static int ra_gif_set(void)
 {
-	struct ra_vcpu *b = (struct ra_vcpu *)block_page, out;
+	struct ra_vcpu *b, out;
 	uint64_t before, fs;
 	int ok;
 
 	if (!setup() || !one_page(l1_ra_run_at))
 		return 0;
+	b = (struct ra_vcpu *)block_page;
 	fill(b, 1);
 	out_init(&out);
 	before = ra_count();
@@ -409,12 +414,13 @@ static int ra_gif_set(void)
 
 static int ra_code_not_mov(void)
 {
-	struct ra_vcpu *b = (struct ra_vcpu *)block_page, out;
+	struct ra_vcpu *b, out;
 	uint64_t before, fs;
 	int ok;
 
 	if (!setup() || !one_page(l1_ra_add_at))
 		return 0;
+	b = (struct ra_vcpu *)block_page;
 	fill(b, 1);
 	out_init(&out);
 	before = ra_count();
