@@ -303,6 +303,41 @@ static void test_cpl3_ud(void **state)
 	}
 }
 
+/* 16-bit code (real mode, CPL 0): IP wraps at 64 KiB (APM Vol. 1
+ * "Instruction Pointer"), the call is the same (next_rip as the CPU's
+ * NRIPS gives it, within IP); CPL 1 and 2 are #UD as CPL 3 is. */
+static void test_modes(void **state)
+{
+	struct vmcb_save *s;
+
+	(void)state;
+	l1_up(false);
+	s = &cpu->vmcb01->save;
+	s->cr0 = X86_CR0_ET | X86_CR0_NE;
+	s->cs.attrib.raw = 0x93;
+	s->cs.base = 0xf0000;
+	s->cs.limit = 0xffff;
+	/* The 3 bytes at IP 0xfffe, 0xffff and 0: the next IP is 1. */
+	cpu->gregs = sentinel;
+	s->rax = 0;
+	s->rip = 0xfffe;
+	cpu->vmcb01->control.exit_code = VMEXIT_VMMCALL;
+	cpu->vmcb01->control.next_rip = 0x1;
+	cpu->vmcb01->control.event_inj.raw = 0;
+	handle_vmmcall(cpu);
+	assert_int_equal(s->rax, 0);
+	assert_int_equal(cpu->gregs.rbx, 0x000100);
+	assert_int_equal(s->rip, 1);
+	assert_int_equal(cpu->vmcb01->control.event_inj.raw, 0);
+	for (unsigned cpl = 1; cpl < 3; cpl++) {
+		l1_up(true);
+		cpu->vmcb01->save.cpl = cpl;
+		assert_int_equal(vmmcall(true, 0, 0, 0), 0);
+		assert_int_equal(cpu->vmcb01->control.event_inj.raw, 0x80000306);
+		assert_int_equal(cpu->vmcb01->save.rip, RIP64);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -315,6 +350,7 @@ int main(void)
 		cmocka_unit_test(test_cpus),
 		cmocka_unit_test(test_beyond),
 		cmocka_unit_test(test_cpl3_ud),
+		cmocka_unit_test(test_modes),
 	};
 	return cmocka_run_group_tests(tests, machine_up, machine_down);
 }

@@ -154,6 +154,16 @@ static void expect_untouched(void)
 	assert_int_equal(cpu->nr_runahead, 0);
 }
 
+/* Nothing done, RIP still at offset at of the code page. */
+static void expect_untouched_at(unsigned at)
+{
+	assert_false(nested_runahead_after_vmload(cpu));
+	assert_int_equal(cpu->vmcb01->save.rip, CODE_LA + at);
+	assert_int_equal(cpu->vmcb01->save.rax, 0x5555);
+	assert_false(cpu->nested.guest_mode);
+	assert_int_equal(cpu->nr_runahead, 0);
+}
+
 /* The loads before the one at offset at (of the code page) done, RIP at
  * it; rax_then: RAX after them. */
 static void expect_stopped_at(unsigned at, uint64_t rax_then)
@@ -338,6 +348,207 @@ static void test_follows_l1(void **state)
 	assert_int_equal(cpu->nr_runahead, 2);
 }
 
+/* ---- decode corners, the VMRUN's own failures, the GIF in V_GIF, the
+ * kept translations when L1 changes what they rest on ---- */
+
+/* Code of n bytes at offset at of the code page, RIP there. */
+static void code_at(unsigned at, const uint8_t *b, unsigned n)
+{
+	memcpy((uint8_t *)code_pa + at, b, n);
+	cpu->vmcb01->save.rip = CODE_LA + at;
+	cpu->vmcb01->control.next_rip = CODE_LA + at;
+}
+
+/* A JMP in the page's last two bytes back to a VMRUN: its target is the
+ * address after it (the next page's first) plus rel8 (APM Vol. 3 JMP),
+ * within the page. */
+static void test_jmp_at_page_end(void **state)
+{
+	(void)state;
+	setup();
+	memset((uint8_t *)code_pa + 0xfe0, 0xcc, 0x20); /* INT3 elsewhere */
+	code_at(0xfe0, (const uint8_t[]){
+		0x48, 0x8b, 0x87, 0xc0, 0x19, 0x00, 0x00, /* 0xfe0: rax */
+		0x48, 0x8b, 0x40, 0x08,                   /* 0xfe7: rax */
+		0xeb, 0x11,                               /* 0xfeb -> 0xffe */
+	}, 13);
+	memcpy((uint8_t *)code_pa + 0xffe, (const uint8_t[]){ 0xeb, 0xf4 }, 2);
+	memcpy((uint8_t *)code_pa + 0xff4, (const uint8_t[]){ 0x0f, 0x01, 0xd8 }, 3);
+	/* EB F4 at 0xffe: 0xffe + 2 - 12 = 0xff4 */
+	assert_true(nested_runahead_after_vmload(cpu));
+	assert_int_equal(cpu->vmcb01->save.rip, CODE_LA + 0xff7);
+	assert_int_equal(cpu->vmcb01->save.rax, (uint64_t)v12);
+	assert_true(cpu->nested.guest_mode);
+	/* A JMP to itself (EB FE): no VMRUN within the run's length. */
+	setup();
+	code_at(0x200, (const uint8_t[]){ 0xeb, 0xfe }, 2);
+	expect_untouched_at(0x200);
+	/* Two JMPs back and forth. */
+	setup();
+	code_at(0x200, (const uint8_t[]){ 0xeb, 0x00, 0xeb, 0xfc }, 4);
+	expect_untouched_at(0x200);
+}
+
+/* ModRM corners: REX.B and REX.R registers, disp8 and disp32 sign
+ * extended (APM Vol. 3 §1.4, §1.5: the displacement is sign-extended to
+ * 64 bits), RBP and R13 as bases with a displacement, R13 with mod 00
+ * (RIP-relative) and R12 (SIB) not taken. */
+static void test_modrm_corners(void **state)
+{
+	(void)state;
+	setup();
+	cpu->gregs.r9 = DATA_LA + 0x110;
+	cpu->gregs.rbp = DATA_LA + 0x2000;
+	cpu->gregs.r13 = DATA_LA + 0x1000 + 0x800 + 0x10000;
+	*slot(0x100) = 0xa1;
+	*slot(0x1f00) = 0xa2;
+	*slot(0x1800) = INFO_LA;
+	code_at(0x300, (const uint8_t[]){
+		0x4d, 0x8b, 0x51, 0xf0,                   /* mov -0x10(%r9),%r10 */
+		0x48, 0x8b, 0x8d, 0x00, 0xff, 0xff, 0xff, /* mov -0x100(%rbp),%rcx */
+		0x49, 0x8b, 0x85, 0x00, 0x00, 0xff, 0xff, /* mov -0x10000(%r13),%rax */
+		0x48, 0x8b, 0x40, 0x08,                   /* mov 0x8(%rax),%rax */
+		0x0f, 0x01, 0xd8,
+	}, 25);
+	assert_true(nested_runahead_after_vmload(cpu));
+	assert_int_equal(cpu->gregs.r10, 0xa1);
+	assert_int_equal(cpu->gregs.rcx, 0xa2);
+	assert_int_equal(cpu->vmcb01->save.rax, (uint64_t)v12);
+	assert_int_equal(cpu->vmcb01->save.rip, CODE_LA + 0x300 + 25);
+	assert_true(cpu->nested.guest_mode);
+	/* R13 with mod 00 is RIP + disp32; R12 needs a SIB byte. */
+	setup();
+	code_at(0x300, (const uint8_t[]){ 0x49, 0x8b, 0x05, 0x00, 0x00, 0x00,
+					   0x00, 0x0f, 0x01, 0xd8 }, 10);
+	expect_untouched_at(0x300);
+	setup();
+	code_at(0x300, (const uint8_t[]){ 0x49, 0x8b, 0x04, 0x24,
+					   0x0f, 0x01, 0xd8 }, 7);
+	expect_untouched_at(0x300);
+}
+
+/* The VMRUN's own failures, after the loads (APM Vol. 2 §15.5.1, Vol. 3
+ * VMRUN): rAX not 4 KiB aligned or beyond MAXPHYADDR is #GP(0) at the
+ * VMRUN with the loads done; a vmcb12 whose state is illegal is
+ * VMEXIT_INVALID in vmcb12, L1 after its VMRUN with its GIF clear. */
+static void test_vmrun_fails(void **state)
+{
+	(void)state;
+	setup();
+	*slot(INFO_LA - DATA_LA + 8) = (uint64_t)v12 + 0x10;
+	assert_true(nested_runahead_after_vmload(cpu));
+	assert_false(cpu->nested.guest_mode);
+	assert_int_equal(cpu->vmcb01->save.rip, VMRUN_AT);
+	assert_int_equal(cpu->vmcb01->save.rax, (uint64_t)v12 + 0x10);
+	assert_int_equal(cpu->gregs.rdi, slots[13].val);
+	assert_int_equal(cpu->vmcb01->control.event_inj.raw, 0x80000b0d);
+	setup();
+	*slot(INFO_LA - DATA_LA + 8) = 1ull << 40;
+	assert_true(nested_runahead_after_vmload(cpu));
+	assert_int_equal(cpu->vmcb01->save.rip, VMRUN_AT);
+	assert_int_equal(cpu->vmcb01->control.event_inj.raw, 0x80000b0d);
+	setup();
+	v12->save.efer &= ~X86_EFER_SVME; /* an illegal vmcb12 */
+	v12->control.exit_code = 0;
+	assert_true(nested_runahead_after_vmload(cpu));
+	assert_false(cpu->nested.guest_mode);
+	assert_int_equal(v12->control.exit_code, VMEXIT_INVALID);
+	assert_int_equal(cpu->vmcb01->save.rip, VMRUN_AT + 3);
+	assert_false(cpu->vmcb01->control.event_inj.valid);
+	assert_false(nested_gif_get(cpu));
+}
+
+/* L1's GIF in vmcb01's V_GIF (the CPU's vGIF): clear there, the run is
+ * done; set, nothing. */
+static void test_gif_in_vgif(void **state)
+{
+	(void)state;
+	setup();
+	cpu->caps.edx |= 1u << SVM_FEAT_VGIF;
+	nested_set_gif(cpu, false);
+	assert_true(cpu->nested.l1_vgif);
+	assert_true(nested_runahead_after_vmload(cpu));
+	expect_ran();
+	setup();
+	cpu->caps.edx |= 1u << SVM_FEAT_VGIF;
+	nested_set_gif(cpu, false);
+	cpu->vmcb01->control.int_ctl |= V_GIF; /* L1's STGI, without an exit */
+	expect_untouched();
+}
+
+/* The translations kept follow L1: its CR3, its code page's bytes and
+ * mapping, a data page made a user page, and three data pages in one run
+ * (two kept). */
+static void test_follows_l1_more(void **state)
+{
+	uint64_t cr3_old, code2;
+
+	(void)state;
+	setup();
+	assert_true(nested_runahead_after_vmload(cpu));
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+	/* The struct's first page becomes a user page: SMAP or not, the
+	 * CPU makes that load itself. */
+	pt_map(DATA_LA, data_pa[0], PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D);
+	cpu->vmcb01->save.rip = R1;
+	cpu->gregs.rdi = DATA_LA;
+	cpu->vmcb01->save.rax = 0x5555;
+	cpu->nr_runahead = 0;
+	expect_stopped_at(0xa3 + 7, INFO_LA); /* mov 0x8(%rax),%rax: page 0 */
+	/* The code page behind another page with other code. */
+	setup();
+	assert_true(nested_runahead_after_vmload(cpu));
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+	code2 = l1_page();
+	memcpy((uint8_t *)code2 + 0xa3, entry61, sizeof(entry61));
+	((uint8_t *)code2)[0xa3 + 11 + 3] = 0x38; /* mov 0x138(%rdi),%rcx */
+	pt_map(CODE_LA, code2, PTE_P | PTE_A);
+	cpu->vmcb01->save.rip = R1;
+	cpu->vmcb01->control.next_rip = R1;
+	cpu->gregs.rdi = DATA_LA;
+	assert_true(nested_runahead_after_vmload(cpu));
+	assert_int_equal(cpu->gregs.rcx, slots[1].val);
+	assert_int_equal(cpu->nr_runahead, 2);
+	/* Another CR3 whose tables map nothing at the code: nothing done. */
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+	cr3_old = cr3;
+	cpu->vmcb01->save.cr3 = l1_page();
+	cpu->vmcb01->save.rip = R1;
+	cpu->vmcb01->save.rax = 0x5555;
+	cpu->gregs.rcx = 0;
+	cpu->gregs.rdi = DATA_LA;
+	assert_false(nested_runahead_after_vmload(cpu));
+	assert_int_equal(cpu->vmcb01->save.rip, R1);
+	cpu->vmcb01->save.cr3 = cr3_old;
+	/* Three data pages: each load reads its own. */
+	setup();
+	{
+		uint64_t p3 = l1_page();
+
+		pt_map(DATA_LA + 0x2000, p3, PTE_P | PTE_A);
+		*(uint64_t *)(p3 + 0x10) = 0x3333;
+	}
+	*slot(0x10) = 0x1111;
+	*slot(0x1010) = 0x2222;
+	code_at(0x400, (const uint8_t[]){
+		0x48, 0x8b, 0x4f, 0x10,                   /* mov 0x10(%rdi),%rcx */
+		0x48, 0x8b, 0x97, 0x10, 0x10, 0x00, 0x00, /* rdx, page 2 */
+		0x48, 0x8b, 0x9f, 0x10, 0x20, 0x00, 0x00, /* rbx, page 3 */
+		0x48, 0x8b, 0x77, 0x10,                   /* rsi, page 1 */
+		0x48, 0x8b, 0xaf, 0x10, 0x20, 0x00, 0x00, /* rbp, page 3 */
+		0x48, 0x8b, 0x87, 0xc0, 0x19, 0x00, 0x00, /* rax, page 2 */
+		0x48, 0x8b, 0x40, 0x08,
+		0x0f, 0x01, 0xd8,
+	}, 43);
+	assert_true(nested_runahead_after_vmload(cpu));
+	assert_int_equal(cpu->gregs.rcx, 0x1111);
+	assert_int_equal(cpu->gregs.rdx, 0x2222);
+	assert_int_equal(cpu->gregs.rbx, 0x3333);
+	assert_int_equal(cpu->gregs.rsi, 0x1111);
+	assert_int_equal(cpu->gregs.rbp, 0x3333);
+	assert_int_equal(cpu->vmcb01->save.rax, (uint64_t)v12);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -348,6 +559,11 @@ int main(void)
 		cmocka_unit_test(test_not_the_run),
 		cmocka_unit_test(test_stops_at_load),
 		cmocka_unit_test(test_follows_l1),
+		cmocka_unit_test(test_jmp_at_page_end),
+		cmocka_unit_test(test_modrm_corners),
+		cmocka_unit_test(test_vmrun_fails),
+		cmocka_unit_test(test_gif_in_vgif),
+		cmocka_unit_test(test_follows_l1_more),
 	};
 
 	return cmocka_run_group_tests(tests, machine_up, machine_down);
