@@ -71,15 +71,31 @@ struct fuse_cache {
 	const volatile uint8_t *page;
 };
 
-/* L1's translations nested_runahead_after_vmload() (svm/nested_runahead.c)
- * relies on, checked as the decode cache's entries are: the page of the
- * code after the VMLOAD, and two pages the loads read. */
+/* One instruction of a run nestvisor executes after L1's VMLOAD
+ * (svm/nested_runahead.c): a load, a short JMP or the VMRUN. */
+struct runahead_insn {
+	uint8_t kind, reg, base;
+	uint16_t off;              /* its offset in the page */
+	int32_t disp;              /* a load's displacement; a JMP's target */
+};
+#define RUNAHEAD_MAX 24            /* instructions in a run */
+#define RUNAHEAD_SPAN 256          /* bytes a kept run may span */
+
+/* L1's translations nested_runahead_after_vmload() relies on, checked as
+ * the decode cache's entries are (the page of the code after the VMLOAD,
+ * two pages the loads read), and the run last decoded there with the
+ * bytes it was decoded from (compared whole before each use). */
 struct runahead_cache {
 	struct decode_entry code;
 	const volatile uint8_t *code_page;
 	struct decode_entry data[2];
 	const volatile uint8_t *data_page[2];
 	uint64_t victim;
+	uint64_t at;               /* the run's linear address + 1; 0: none */
+	uint16_t lo, nq;           /* the bytes: nq words from offset lo */
+	uint8_t n;                 /* its instructions (the last the VMRUN) */
+	uint64_t bytes[RUNAHEAD_SPAN / 8 + 1];
+	struct runahead_insn run[RUNAHEAD_MAX];
 };
 
 /* The decode cache of one guest level: per instruction kind, two entries

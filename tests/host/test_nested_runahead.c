@@ -549,10 +549,44 @@ static void test_follows_l1_more(void **state)
 	assert_int_equal(cpu->vmcb01->save.rax, (uint64_t)v12);
 }
 
+/* Two runs in one code page, one after the other: each RIP gets its own
+ * run (the kept one is for its address only). */
+static void test_two_sites(void **state)
+{
+	static const uint8_t other[] = {
+		0x48, 0x8b, 0x87, 0xc0, 0x19, 0x00, 0x00, /* mov 0x19c0(%rdi),%rax */
+		0x48, 0x8b, 0x40, 0x08,                   /* mov 0x8(%rax),%rax */
+		0x48, 0x8b, 0x8f, 0x38, 0x01, 0x00, 0x00, /* mov 0x138(%rdi),%rcx */
+		0x0f, 0x01, 0xd8,                         /* vmrun */
+	};
+
+	(void)state;
+	setup();
+	memcpy((uint8_t *)code_pa + 0x600, other, sizeof(other));
+	assert_true(nested_runahead_after_vmload(cpu));
+	assert_int_equal(cpu->gregs.rcx, slots[0].val);
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+	assert_false(cpu->nested.guest_mode);
+	cpu->vmcb01->save.rip = CODE_LA + 0x600;
+	cpu->vmcb01->control.next_rip = CODE_LA + 0x600;
+	cpu->gregs.rdi = DATA_LA;
+	assert_true(nested_runahead_after_vmload(cpu));
+	assert_int_equal(cpu->gregs.rcx, slots[1].val);
+	assert_int_equal(cpu->vmcb01->save.rip, CODE_LA + 0x600 + sizeof(other));
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+	cpu->vmcb01->save.rip = R1;
+	cpu->vmcb01->control.next_rip = R1;
+	cpu->gregs.rdi = DATA_LA;
+	assert_true(nested_runahead_after_vmload(cpu));
+	assert_int_equal(cpu->gregs.rcx, slots[0].val);
+	assert_int_equal(cpu->nr_runahead, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_runs),
+		cmocka_unit_test(test_two_sites),
 		cmocka_unit_test(test_runs_without_nrips),
 		cmocka_unit_test(test_from_vmload_exit),
 		cmocka_unit_test(test_not_when),
