@@ -38,22 +38,7 @@ static struct vmcb *save_area, *load_area;
  * over the CPUs it has; ~0 when not under nestvisor. */
 static uint64_t fused_count(void)
 {
-	uint64_t sum = 0;
-
-	if (cpuid(NV_CPUID_VENDOR_LEAF).ebx != NV_CPUID_SIG_EBX)
-		return ~0ull;
-	for (uint64_t c = 0; c < 64; c++) {
-		uint64_t rax = NV_HC_CPU_STATS, rbx = c, rcx = 0, rdx = 0;
-		register uint64_t r10 __asm__("r10") = 0;
-
-		__asm__ volatile("vmmcall"
-				 : "+a"(rax), "+b"(rbx), "+c"(rcx), "+d"(rdx), "+r"(r10)
-				 :: "rsi", "rdi", "r8", "r9", "r11", "r12", "r13", "memory");
-		if (rax != NV_HC_OK)
-			break;
-		sum += r10; /* R10: the count (docs/hypercalls.md) */
-	}
-	return sum;
+	return nv_cpu_stat_sum(0);
 }
 
 /* The two VMCBs: load_area holds L1's current VMLOAD state with FS.base

@@ -88,22 +88,7 @@ static uint64_t value(unsigned off)
  * them, summed over its CPUs; ~0 when not under nestvisor. */
 static uint64_t ra_count(void)
 {
-	uint64_t sum = 0;
-
-	if (cpuid(NV_CPUID_VENDOR_LEAF).ebx != NV_CPUID_SIG_EBX)
-		return ~0ull;
-	for (uint64_t c = 0; c < 64; c++) {
-		uint64_t rax = NV_HC_CPU_STATS, rbx = c, rcx = 0, rdx = 0;
-		register uint64_t r11 __asm__("r11") = 0;
-
-		__asm__ volatile("vmmcall"
-				 : "+a"(rax), "+b"(rbx), "+c"(rcx), "+d"(rdx), "+r"(r11)
-				 :: "rsi", "rdi", "r8", "r9", "r10", "r12", "r13", "memory");
-		if (rax != NV_HC_OK)
-			break;
-		sum += r11; /* R11: the count (docs/hypercalls.md) */
-	}
-	return sum;
+	return nv_cpu_stat_sum(1);
 }
 
 static int ra_delta(uint64_t before, uint64_t want)
@@ -216,25 +201,40 @@ static int ran_l2(uint64_t fs)
 	       TAP_EXPECT_EQ("FS.base from the VMLOAD", fs, FS_MARK);
 }
 
+/* One complete run of fn (l1_ra_run or l1_ra_add) from a block filled
+ * afresh, its GIF cleared around it if clear_gif: the count rose by want,
+ * L2 ran.  *bp: the block; *out: what L1 held after. */
+static int complete_run(void (*fn)(const struct ra_vcpu *, struct ra_vcpu *),
+			int clear_gif, uint64_t want, struct ra_vcpu **bp,
+			struct ra_vcpu *out)
+{
+	struct ra_vcpu *b = (struct ra_vcpu *)block_page;
+	uint64_t before, fs;
+	int ok;
+
+	fill(b, 1);
+	out_init(out);
+	before = ra_count();
+	if (clear_gif)
+		clgi();
+	fn(b, out);
+	if (clear_gif)
+		stgi();
+	fs = rdmsr(MSR_FS_BASE);
+	ok = ra_delta(before, want);
+	restore();
+	*bp = b;
+	return ok & ran_l2(fs);
+}
+
 static int ra_result(void)
 {
 	struct ra_vcpu *b, out;
-	uint64_t before, fs;
 	int ok;
 
 	if (!setup() || !one_page(l1_ra_run_at))
 		return 0;
-	b = (struct ra_vcpu *)block_page;
-	fill(b, 1);
-	out_init(&out);
-	before = ra_count();
-	clgi();
-	l1_ra_run(b, &out);
-	stgi();
-	fs = rdmsr(MSR_FS_BASE);
-	ok = ra_delta(before, 1);
-	restore();
-	ok &= ran_l2(fs);
+	ok = complete_run(l1_ra_run, 1, 1, &b, &out);
 	return ok & loaded(&out, b, 14);
 }
 
@@ -395,42 +395,22 @@ static int ra_gp_noncanonical(void)
 static int ra_gif_set(void)
 {
 	struct ra_vcpu *b, out;
-	uint64_t before, fs;
 	int ok;
 
 	if (!setup() || !one_page(l1_ra_run_at))
 		return 0;
-	b = (struct ra_vcpu *)block_page;
-	fill(b, 1);
-	out_init(&out);
-	before = ra_count();
-	l1_ra_run(b, &out);
-	fs = rdmsr(MSR_FS_BASE);
-	ok = ra_delta(before, 0);
-	restore();
-	ok &= ran_l2(fs);
+	ok = complete_run(l1_ra_run, 0, 0, &b, &out);
 	return ok & loaded(&out, b, 14);
 }
 
 static int ra_code_not_mov(void)
 {
 	struct ra_vcpu *b, out;
-	uint64_t before, fs;
 	int ok;
 
 	if (!setup() || !one_page(l1_ra_add_at))
 		return 0;
-	b = (struct ra_vcpu *)block_page;
-	fill(b, 1);
-	out_init(&out);
-	before = ra_count();
-	clgi();
-	l1_ra_add(b, &out);
-	stgi();
-	fs = rdmsr(MSR_FS_BASE);
-	ok = ra_delta(before, 0);
-	restore();
-	ok &= ran_l2(fs);
+	ok = complete_run(l1_ra_add, 1, 0, &b, &out);
 	/* M5 adds RBX's slot to the sentinel; every other load as ever. */
 	ok &= TAP_EXPECT_EQ("RBX: sentinel + slot (ADD)", out.rbx,
 			    RA_SENTINEL(RA_RBX) + value(RA_RBX));

@@ -101,6 +101,10 @@ int env_alloc(void);                 /* before cli: UEFI allocations */
 void env_enter(void);                /* cli, own CR3/IDT/APIC state, SVME */
 void env_leave(void);                /* restore the firmware's state */
 void *env_page(void);                /* one zeroed page from the pool */
+/* nestvisor's NV_HC_CPU_STATS word in R10 (r11 false: VMLOADs emulated in
+ * a VMSAVE's exit) or R11 (VMRUNs emulated in a VMLOAD's exit), summed
+ * over its CPUs; ~0 when not under nestvisor (nested_env.c). */
+uint64_t nv_cpu_stat_sum(int r11);
 void env_set_l1_paging(int nxe, int smep); /* L1 EFER.NXE and CR4.SMEP */
 
 /* LAPIC (xAPIC or x2APIC, whatever the firmware left). */

@@ -12,6 +12,7 @@
 #include <efilib.h>
 #include "nested.h"
 #include "core/desc.h"
+#include "core/hypercall.h"
 #include "npt.h"
 #include "core/x86.h"
 #include "tests/guest/lib/exit.h"
@@ -72,6 +73,28 @@ static void set_gate(struct idt_gate *g, const void *handler, uint16_t cs)
 	g->offset_mid = (uint16_t)(a >> 16);
 	g->offset_hi = (uint32_t)(a >> 32);
 	g->reserved = 0;
+}
+
+uint64_t nv_cpu_stat_sum(int r11)
+{
+	uint64_t sum = 0;
+
+	if (cpuid(NV_CPUID_VENDOR_LEAF).ebx != NV_CPUID_SIG_EBX)
+		return ~0ull;
+	for (uint64_t c = 0; c < 64; c++) {
+		uint64_t rax = NV_HC_CPU_STATS, rbx = c, rcx = 0, rdx = 0;
+		register uint64_t w10 __asm__("r10") = 0;
+		register uint64_t w11 __asm__("r11") = 0;
+
+		__asm__ volatile("vmmcall"
+				 : "+a"(rax), "+b"(rbx), "+c"(rcx), "+d"(rdx),
+				   "+r"(w10), "+r"(w11)
+				 :: "rsi", "rdi", "r8", "r9", "r12", "r13", "memory");
+		if (rax != NV_HC_OK)
+			break;
+		sum += r11 ? w11 : w10; /* docs/hypercalls.md */
+	}
+	return sum;
 }
 
 int env_alloc(void)
