@@ -181,7 +181,9 @@ static unsigned find_run(struct runahead_cache *ra, const volatile uint8_t *code
 	unsigned off = (unsigned)(rip & 0xfff), lo, hi, lo2, hi2, wlo, nq, n;
 	uint64_t d = 0;
 
-	if (ra->at == rip + 1) {
+	/* at is 0 when no run is kept, and rip + 1 is 0 at the last byte
+	 * of the address space: compare only a kept run. */
+	if (ra->at && ra->at == rip + 1) {
 		/* Read once each, as a volatile access would be: the
 		 * compiler may only schedule them. */
 		const unaligned_u64 *w = (const unaligned_u64 *)(const void *)

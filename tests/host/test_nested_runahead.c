@@ -582,6 +582,39 @@ static void test_two_sites(void **state)
 	assert_int_equal(cpu->nr_runahead, 3);
 }
 
+/* "No run kept" must not match the last address: L1's VMLOAD ending at
+ * 2^64 - 1 (the next byte the last of the address space, in a page that
+ * maps the same code) is followed by no run (one byte left in the page),
+ * whatever run was kept before at another address.  L1 executes it. */
+static void test_no_kept_run_at_last_byte(void **state)
+{
+	const uint64_t top = ~0ull;
+
+	(void)state;
+	setup();
+	pt_map(top & ~0xfffull, code_pa, PTE_P | PTE_A);
+	assert_true(nested_runahead_after_vmload(cpu));
+	expect_ran();
+	l2_exit(VMEXIT_HLT, 0, 0, 0);
+	/* Another address, not a run: the kept one is dropped. */
+	memset((uint8_t *)code_pa + 0x200, 0xcc, 2);
+	cpu->vmcb01->save.rip = CODE_LA + 0x200;
+	cpu->vmcb01->control.next_rip = CODE_LA + 0x200;
+	assert_false(nested_runahead_after_vmload(cpu));
+	((uint8_t *)code_pa)[0xfff] = 0xcc;
+	cpu->vmcb01->save.rip = top;
+	cpu->vmcb01->control.next_rip = top;
+	cpu->vmcb01->save.rax = 0x5555;
+	cpu->gregs.rcx = 0;
+	cpu->gregs.rdi = DATA_LA;
+	assert_false(nested_runahead_after_vmload(cpu));
+	assert_int_equal(cpu->vmcb01->save.rip, top);
+	assert_int_equal(cpu->vmcb01->save.rax, 0x5555);
+	assert_int_equal(cpu->gregs.rcx, 0);
+	assert_false(cpu->nested.guest_mode);
+	assert_int_equal(cpu->nr_runahead, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -598,6 +631,7 @@ int main(void)
 		cmocka_unit_test(test_vmrun_fails),
 		cmocka_unit_test(test_gif_in_vgif),
 		cmocka_unit_test(test_follows_l1_more),
+		cmocka_unit_test(test_no_kept_run_at_last_byte),
 	};
 
 	return cmocka_run_group_tests(tests, machine_up, machine_down);
