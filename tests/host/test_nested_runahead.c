@@ -615,6 +615,52 @@ static void test_no_kept_run_at_last_byte(void **state)
 	assert_int_equal(cpu->nr_runahead, 1);
 }
 
+/* A kept run is used again only while every byte it was decoded from is
+ * unchanged: its last byte changed (the VMRUN made VMMCALL, 0F 01 D9),
+ * the run is no more.  Spans of exactly RUNAHEAD_SPAN bytes (0x100 ..
+ * 0x1ff, through two JMPs) and of 125 bytes ending with the page. */
+static void test_kept_span_edges(void **state)
+{
+	static const struct { unsigned lo, jmp2, vmrun; } runs[] = {
+		{ 0x100, 0x18c, 0x1fd }, /* 0x10b: EB 7F -> 0x18c: EB 6F -> 0x1fd */
+		{ 0xf83, 0xfef, 0xffd }, /* 0xf8e: EB 5F -> 0xfef: EB 0C -> 0xffd */
+	};
+
+	(void)state;
+	for (unsigned k = 0; k < 2; k++) {
+		unsigned lo = runs[k].lo, j1 = lo + 11;
+
+		setup();
+		code_at(lo, (const uint8_t[]){
+			0x48, 0x8b, 0x87, 0xc0, 0x19, 0x00, 0x00, /* rax */
+			0x48, 0x8b, 0x40, 0x08,                   /* rax */
+		}, 11);
+		memcpy((uint8_t *)code_pa + j1, (const uint8_t[]){
+			0xeb, (uint8_t)(runs[k].jmp2 - (j1 + 2)) }, 2);
+		memcpy((uint8_t *)code_pa + runs[k].jmp2, (const uint8_t[]){
+			0xeb, (uint8_t)(runs[k].vmrun - (runs[k].jmp2 + 2)) }, 2);
+		memcpy((uint8_t *)code_pa + runs[k].vmrun,
+		       (const uint8_t[]){ 0x0f, 0x01, 0xd8 }, 3);
+		assert_true(nested_runahead_after_vmload(cpu));
+		assert_int_equal(cpu->vmcb01->save.rip, CODE_LA + runs[k].vmrun + 3);
+		l2_exit(VMEXIT_HLT, 0, 0, 0);
+		/* Again: the kept run. */
+		code_at(lo, (const uint8_t *)code_pa + lo, 0);
+		cpu->gregs.rdi = DATA_LA;
+		assert_true(nested_runahead_after_vmload(cpu));
+		assert_int_equal(cpu->nr_runahead, 2);
+		l2_exit(VMEXIT_HLT, 0, 0, 0);
+		((uint8_t *)code_pa)[runs[k].vmrun + 2] = 0xd9;
+		code_at(lo, (const uint8_t *)code_pa + lo, 0);
+		cpu->gregs.rdi = DATA_LA;
+		cpu->vmcb01->save.rax = 0x5555;
+		assert_false(nested_runahead_after_vmload(cpu));
+		assert_int_equal(cpu->vmcb01->save.rip, CODE_LA + lo);
+		assert_false(cpu->nested.guest_mode);
+		assert_int_equal(cpu->nr_runahead, 2);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -632,6 +678,7 @@ int main(void)
 		cmocka_unit_test(test_gif_in_vgif),
 		cmocka_unit_test(test_follows_l1_more),
 		cmocka_unit_test(test_no_kept_run_at_last_byte),
+		cmocka_unit_test(test_kept_span_edges),
 	};
 
 	return cmocka_run_group_tests(tests, machine_up, machine_down);
