@@ -224,15 +224,15 @@ def disk_args(args, esp):
 
 
 def monitor_path(args):
-    """The QEMU monitor's socket: read only on a timeout (dump_state)."""
+    """The QEMU monitor's socket: read only on a timeout or a hang (dump_state)."""
     return os.path.join(tempfile.gettempdir(),
                         f"nv-mon-{os.getpid()}-{re.sub(r'[^A-Za-z0-9_.-]', '_', args.name)[:40]}.sock")
 
 
-def dump_state(args, log):
-    """On a timeout, every vCPU's registers from QEMU's QMP monitor, into
-    the log: whether each CPU was in nestvisor's code (its range is in the
-    boot lines) or in a guest, and where."""
+def dump_state(args, log, when):
+    """On a timeout or a hang (when), every vCPU's registers from QEMU's
+    QMP monitor, into the log: whether each CPU was in nestvisor's code
+    (its range is in the boot lines) or in a guest, and where."""
     import json
     import socket
     text = ""
@@ -257,7 +257,7 @@ def dump_state(args, log):
                     text += reply["return"]
     except (OSError, ValueError) as e:
         text += f"(monitor not reachable: {e})\n"
-    log.write(("\nrunner: QEMU's state at the timeout:\n" + text).encode())
+    log.write((f"\nrunner: QEMU's state at the {when}:\n" + text).encode())
     log.flush()
 
 
@@ -379,13 +379,17 @@ TCG_HANG = r"watchdog: BUG: soft lockup - CPU#\d+ stuck"
 def run_retrying(args):
     """run(), and once more after a first attempt that ended in a TCG hang
     (--retry-tcg-hang: the run stops at Linux's first soft-lockup report);
-    the first attempt's log is kept beside the log."""
+    the first attempt's log is kept beside the log (and only then: an
+    earlier run's is removed first)."""
     args.tcg_hang = False
+    log_path = os.path.abspath(args.log or f"{args.name}.serial.log")
+    base = log_path[:-len(".serial.log")] if log_path.endswith(".serial.log") else log_path
+    kept = base + ".attempt1.serial.log"
+    if args.retry_tcg_hang and os.path.exists(kept):
+        os.unlink(kept)
     rc = run(args)
     if rc == 0 or not args.retry_tcg_hang or not args.tcg_hang:
         return rc
-    log_path = os.path.abspath(args.log or f"{args.name}.serial.log")
-    kept = log_path.replace(".serial.log", "") + ".attempt1.serial.log"
     os.replace(log_path, kept)
     print(f"runner: RETRY: {args.name} timed out with a vCPU stuck ({TCG_HANG!r} "
           f"in the log, kept as {kept}); running it once more, whose verdict is final")
@@ -489,7 +493,9 @@ def run(args):
         if child.isalive():
             killed = killed or failure is not None
             if failure and failure.startswith("timeout"):
-                dump_state(args, log)
+                dump_state(args, log, "timeout")
+            elif failure and failure.startswith("hang"):
+                dump_state(args, log, "hang")
             child.terminate(force=True)
         child.close()
     try:

@@ -36,7 +36,7 @@ sys.exit(0)
 """ % HANG
 
 
-def run(plan, retry):
+def run(plan, retry, logdir="", stale=False):
     with tempfile.TemporaryDirectory() as d:
         fake = os.path.join(d, "qemu")
         with open(fake, "w") as f:
@@ -45,13 +45,17 @@ def run(plan, retry):
         with open(os.path.join(d, "plan"), "w") as f:
             f.write(" ".join(plan))
         env = dict(os.environ, NV_QEMU=fake, PLAN=os.path.join(d, "plan"))
-        log = os.path.join(d, "t.serial.log")
+        os.makedirs(os.path.join(d, logdir), exist_ok=True)
+        log = os.path.join(d, logdir, "t.serial.log")
+        kept = os.path.join(d, logdir, "t.attempt1.serial.log")
+        if stale:  # an earlier run's first attempt
+            with open(kept, "w") as f:
+                f.write("stale\n")
         cmd = [sys.executable, RUNNER, "--name", "t", "--kernel", "/dev/null",
                "--accel", "tcg", "--expect-status", "0", "--timeout", "8",
                "--require", "^DONE-MARK$", "--forbid", "Kernel panic",
                "--log", log] + (["--retry-tcg-hang"] if retry else [])
         r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
-        kept = os.path.join(d, "t.attempt1.serial.log")
         kept_text = open(kept, errors="replace").read() if os.path.exists(kept) else None
         calls = int(open(os.path.join(d, "plan.n")).read())
     return r.returncode, r.stdout, kept_text, calls
@@ -79,7 +83,16 @@ def main():
           rc == 1 and calls == 1 and kept is None)
     rc, out, kept, calls = run(["pass"], True)
     check("a pass: one run", rc == 0 and calls == 1)
-    print(f"{5 - failed} passed, {failed} failed")
+    rc, out, kept, calls = run(["hang", "pass"], True)
+    check("the first attempt's log has QEMU's state at the hang",
+          rc == 0 and kept is not None and "runner: QEMU's state at the hang" in kept)
+    rc, out, kept, calls = run(["hang", "pass"], True, logdir="a.serial.log.d")
+    check("the first log kept beside the log in a directory named *.serial.log*",
+          rc == 0 and calls == 2 and kept is not None and "soft lockup" in kept)
+    rc, out, kept, calls = run(["pass"], True, stale=True)
+    check("no first attempt: an earlier run's kept log is removed",
+          rc == 0 and calls == 1 and kept is None)
+    print(f"{8 - failed} passed, {failed} failed")
     return 1 if failed else 0
 
 
