@@ -17,7 +17,7 @@
  * On a CPU without virtual VMLOAD both SVM instructions exit to nestvisor.
  * After emulating the VMLOAD, nested_runahead_after_vmload() decodes the
  * code that follows in the same page; if it is a run of at most
- * RUN_MAX instructions, each a 64-bit load MOV r64, [base + disp] (REX.W
+ * RUNAHEAD_MAX instructions, each a 64-bit load MOV r64, [base + disp] (REX.W
  * 8B /r without SIB and not RIP-relative, the destination not RSP) or a
  * short JMP within the page, ending in VMRUN, it executes the loads in
  * order and emulates the VMRUN in the same exit.  Anything else in the
@@ -48,14 +48,11 @@
 #include "svm/nested.h"
 #include "svm/nested_internal.h"
 
-#define RUN_MAX RUNAHEAD_MAX
 #define DR7_BP_ENABLE 0xffull /* L0-L3, G0-G3 */
-#define REG_RAX 0
 #define REG_RSP 4
 
 /* The kinds of struct runahead_insn (svm/vcpu.h). */
 enum run_kind { RUN_LOAD, RUN_JMP, RUN_VMRUN };
-#define run_insn runahead_insn
 
 /* Bytes of the code page: those at offsets [lo, hi), at p[0 ..]. */
 struct code_view {
@@ -70,7 +67,7 @@ struct code_view {
  * REX.X must be clear (no index without SIB).
  */
 static unsigned decode_one(const struct code_view *v, unsigned off,
-			   struct run_insn *in)
+			   struct runahead_insn *in)
 {
 	unsigned avail, mod, rm, len;
 	uint8_t b0, modrm;
@@ -81,7 +78,7 @@ static unsigned decode_one(const struct code_view *v, unsigned off,
 	avail = v->hi - off;
 	b = v->p + (off - v->lo);
 	b0 = b[0];
-	*in = (struct run_insn){ .off = (uint16_t)off };
+	*in = (struct runahead_insn){ .off = (uint16_t)off };
 	if (b0 == 0xeb) {                                  /* JMP rel8 */
 		int next = (int)off + 2 + (int8_t)b[1];
 
@@ -119,18 +116,18 @@ static unsigned decode_one(const struct code_view *v, unsigned off,
 	return len;
 }
 
-/* The run from offset off to its VMRUN, at most RUN_MAX instructions:
+/* The run from offset off to its VMRUN, at most RUNAHEAD_MAX instructions:
  * its loads and then the VMRUN in run[] (a JMP only moves on), their
  * number, or 0 when the code is not such a run.  *lo and *hi: the span
  * of its bytes. */
 static unsigned decode_run(const struct code_view *v, unsigned off,
-			   struct run_insn run[RUN_MAX], unsigned *lo,
+			   struct runahead_insn run[RUNAHEAD_MAX], unsigned *lo,
 			   unsigned *hi)
 {
 	unsigned n = 0;
 
 	*lo = *hi = off;
-	for (unsigned count = 0; count < RUN_MAX; count++) {
+	for (unsigned count = 0; count < RUNAHEAD_MAX; count++) {
 		unsigned len = decode_one(v, off, &run[n]);
 
 		if (!len)
@@ -159,7 +156,7 @@ static void span_words(unsigned lo, unsigned hi, unsigned *wlo, unsigned *nq)
 	*wlo = lo + *nq * 8 <= 4096 ? lo : 4096 - *nq * 8;
 }
 
-static bool same_insn(const struct run_insn *a, const struct run_insn *b)
+static bool same_insn(const struct runahead_insn *a, const struct runahead_insn *b)
 {
 	return a->kind == b->kind && a->reg == b->reg && a->base == b->base &&
 	       a->off == b->off && a->disp == b->disp;
@@ -177,7 +174,7 @@ static unsigned find_run(struct runahead_cache *ra, const volatile uint8_t *code
 			 uint64_t rip)
 {
 	struct code_view page = { code, 0, 4096 }, kept;
-	struct run_insn again[RUN_MAX];
+	struct runahead_insn again[RUNAHEAD_MAX];
 	unsigned off = (unsigned)(rip & 0xfff), lo, hi, lo2, hi2, wlo, nq, n;
 	uint64_t d = 0;
 
@@ -318,7 +315,7 @@ bool nested_runahead_after_vmload(struct cpu *cpu)
 		return false;
 	regs_get(cpu, r);
 	for (i = 0; i + 1 < n; i++) {
-		const struct run_insn *in = &ra->run[i];
+		const struct runahead_insn *in = &ra->run[i];
 		const volatile uint8_t *p;
 		uint64_t la = r[in->base] + (uint64_t)(int64_t)in->disp;
 

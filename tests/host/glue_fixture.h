@@ -448,6 +448,18 @@ static __attribute__((unused)) void cpu_up(uint32_t edx, uint64_t l1_cr4, uint64
 	s->rip = 0x1000;
 }
 
+/* L1 in 32-bit protected mode with paging off: EFER only SVME, CR0.PE,
+ * CS a 4 GiB code segment at base (G, D, P, S, type 0xb). */
+static __attribute__((unused)) void l1_flat32(struct vmcb_save *s, uint64_t base)
+{
+	s->efer = X86_EFER_SVME;
+	s->cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_NE;
+	s->cr4 = 0;
+	s->cs.base = base;
+	s->cs.limit = 0xffffffff;
+	s->cs.attrib.raw = 0xc9b;
+}
+
 /* L1's NPT for L2 (4 levels, 4 KiB leaves) in L1 memory. */
 static __attribute__((unused)) uint64_t npt12_new(void)
 {

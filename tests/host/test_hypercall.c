@@ -61,14 +61,8 @@ static void l1_up(bool wide)
 
 	cpu_up(0, 0, X86_EFER_NXE);
 	s = &cpu->vmcb01->save;
-	if (!wide) {
-		s->efer = X86_EFER_SVME;
-		s->cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_NE;
-		s->cr4 = 0;
-		s->cs.base = 0;
-		s->cs.limit = 0xffffffff;
-		s->cs.attrib.raw = 0xc9b;
-	}
+	if (!wide)
+		l1_flat32(s, 0);
 }
 
 /* VMMCALL with RAX = nr (and RBX, RCX, RDX as given) at RIP; returns

@@ -287,12 +287,7 @@ static void test_eip_wraps_at_4g(void **state)
 	page = l1_page();
 	memcpy((void *)(page + PAGE - 2), cpuid_insn, sizeof(cpuid_insn));
 	s = &cpu->vmcb01->save;
-	s->efer = X86_EFER_SVME;
-	s->cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_NE;
-	s->cr4 = 0;
-	s->cs.base = page + PAGE; /* EIP 0xfffffffe is page + PAGE - 2 */
-	s->cs.limit = 0xffffffff;
-	s->cs.attrib.raw = 0xc9b;
+	l1_flat32(s, page + PAGE); /* EIP 0xfffffffe is page + PAGE - 2 */
 	s->rip = 0xfffffffe;
 	s->rax = 0;
 	l1_exit(VMEXIT_CPUID, 0);
@@ -1031,12 +1026,7 @@ static void test_nrips_next_rip(void **state)
 	assert_int_equal(s->rip, HIGH_LA + 3);
 
 	/* 32-bit code, paging off: EIP 0xfffffffe + 2 wraps to 0. */
-	s->efer = X86_EFER_SVME;
-	s->cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_NE;
-	s->cr4 = 0;
-	s->cs.base = 0;
-	s->cs.limit = 0xffffffff;
-	s->cs.attrib.raw = 0xc9b;
+	l1_flat32(s, 0);
 	s->rip = 0xfffffffe;
 	l1_exit(VMEXIT_CPUID, 0);
 	c->next_rip = 0x100000000ull;
